@@ -1,0 +1,86 @@
+// What a client node answers about its own allocations and host: file system, logs, stats.
+// The HTTP layer calls it directly when the agent runs the client; servers reach a remote
+// client through the rpc transport with the same calls.
+import type { Readable } from 'node:stream';
+
+export interface AllocFileInfo {
+  Name: string;
+  IsDir: boolean;
+  Size: number;
+  FileMode: string; // e.g. "-rw-r--r--", "drwxrwxrwx"
+  ModTime: string; // RFC3339 with nanoseconds
+  ContentType?: string;
+}
+
+export interface LogsRequest {
+  allocId: string;
+  task: string;
+  type: 'stdout' | 'stderr';
+  follow: boolean;
+  /** 'start' counts offset from the beginning; 'end' from the end. */
+  origin: 'start' | 'end';
+  offset: number;
+  /** Stop streaming (when following) once aborted. */
+  signal?: AbortSignal;
+}
+
+/** One frame of Nomad's streaming file API: {"File","Offset","Data"(base64),"FileEvent"}. */
+export interface StreamFrame {
+  File?: string;
+  Offset?: number;
+  Data?: string;
+  FileEvent?: string;
+}
+
+export interface ResourceUsage {
+  MemoryStats: {
+    RSS: number;
+    Cache: number;
+    Swap: number;
+    Usage: number;
+    MaxUsage: number;
+    KernelUsage: number;
+    KernelMaxUsage: number;
+    Measured: string[] | null;
+  };
+  CpuStats: {
+    SystemMode: number;
+    UserMode: number;
+    TotalTicks: number;
+    ThrottledPeriods: number;
+    ThrottledTime: number;
+    Percent: number;
+    Measured: string[] | null;
+  };
+  DeviceStats: unknown[] | null;
+}
+
+export interface TaskResourceUsage {
+  ResourceUsage: ResourceUsage;
+  Timestamp: number; // ns
+  Pids: Record<string, ResourceUsage> | null;
+}
+
+export interface AllocResourceUsage {
+  ResourceUsage: ResourceUsage;
+  Tasks: Record<string, TaskResourceUsage>;
+  Timestamp: number; // ns
+}
+
+export interface ClientEndpoints {
+  nodeId(): string;
+  /** Streams log frames; rejects with NomadError('not_found') for an unknown alloc or task. */
+  allocLogs(req: LogsRequest): AsyncIterable<StreamFrame>;
+  fsList(allocId: string, path: string): Promise<AllocFileInfo[]>;
+  fsStat(allocId: string, path: string): Promise<AllocFileInfo>;
+  fsCat(allocId: string, path: string): Promise<Readable>;
+  fsReadAt(allocId: string, path: string, offset: number, limit: number): Promise<Readable>;
+  allocStats(allocId: string): Promise<AllocResourceUsage>;
+  /** GET /v1/client/stats: host CPU, memory, disk, uptime. */
+  hostStats(): Promise<Record<string, unknown>>;
+  /** Stops and restarts as Nomad's alloc restart / alloc signal do. */
+  allocRestart(allocId: string, task: string | null): Promise<void>;
+  allocSignal(allocId: string, task: string | null, signal: string): Promise<void>;
+  /** Client info for /v1/agent/self stats: heartbeat_ttl, known_servers, last_heartbeat, node_id, num_allocations. */
+  stats(): Record<string, string>;
+}

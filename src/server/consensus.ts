@@ -1,0 +1,38 @@
+// The replicated log as the server sees it. Dev mode uses a single-node log in memory; a cluster
+// uses the Raft library behind this same interface. Entries are applied to the FSM in index
+// order, exactly once, on every server; `apply` resolves on the proposing server once its entry
+// has been applied locally, with the FSM's result.
+import type { LogEntry } from '../state/log-entries.js';
+
+export interface ApplyResult {
+  index: number;
+  /** What the FSM returned for this entry (e.g. the new job version), or an error it raised. */
+  result: unknown;
+}
+
+export interface ConsensusStats {
+  state: 'Leader' | 'Follower' | 'Candidate' | 'Shutdown';
+  term: number;
+  appliedIndex: number;
+  commitIndex: number;
+  lastLogIndex: number;
+  lastLogTerm: number;
+  lastContactMs: number;
+  numPeers: number;
+  /** Each server of the configuration: ID, address, voter or not. */
+  configuration: Array<{ ID: string; Address: string; Voter: boolean }>;
+}
+
+export interface Consensus {
+  /** Proposes an entry; rejects with a NomadError('no_leader') when this server is not the leader. */
+  apply(entry: LogEntry): Promise<ApplyResult>;
+  isLeader(): boolean;
+  /** The leader's RPC address, or '' when none is known. */
+  leaderAddr(): string;
+  /** Called with true when this server becomes leader, false when it stops being leader. */
+  onLeadershipChange(listener: (isLeader: boolean) => void): void;
+  /** Resolves once every entry committed before the call has been applied here (a read barrier). */
+  barrier(): Promise<number>;
+  stats(): ConsensusStats;
+  shutdown(): Promise<void>;
+}

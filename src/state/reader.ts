@@ -1,0 +1,88 @@
+// The read side of the state store: what schedulers, endpoints and the HTTP layer may ask.
+// A reader is a consistent snapshot at one index: writes that come after never show through it.
+import type { Allocation } from '../structs/alloc.js';
+import type { Deployment } from '../structs/deployment.js';
+import type { Evaluation } from '../structs/evaluation.js';
+import type { Job } from '../structs/job.js';
+import type { Node } from '../structs/node.js';
+import type { JobSummary } from '../structs/summary.js';
+
+/** Table names; each has its own last-modified index (X-Nomad-Index of a list endpoint). */
+export type TableName =
+  | 'jobs'
+  | 'job_version'
+  | 'job_summary'
+  | 'nodes'
+  | 'allocs'
+  | 'evals'
+  | 'deployment'
+  | 'scheduler_config'
+  | 'index';
+
+export interface SchedulerConfiguration {
+  SchedulerAlgorithm: 'binpack' | 'spread';
+  MemoryOversubscriptionEnabled: boolean;
+  RejectJobRegistration: boolean;
+  PreemptionConfig: {
+    SystemSchedulerEnabled: boolean;
+    BatchSchedulerEnabled: boolean;
+    ServiceSchedulerEnabled: boolean;
+  };
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface StateReader {
+  /** The highest index applied in this snapshot. */
+  latestIndex(): number;
+  /** The index at which a table last changed (0 when never). */
+  tableIndex(table: TableName): number;
+
+  jobByID(namespace: string, id: string): Job | null;
+  /** All jobs, or those of one namespace, ordered by ID. '*' means every namespace. */
+  jobs(namespace?: string): Job[];
+  jobsByIDPrefix(namespace: string, prefix: string): Job[];
+  /** Every stored version of a job, newest first. */
+  jobVersions(namespace: string, id: string): Job[];
+  jobByIDAndVersion(namespace: string, id: string, version: number): Job | null;
+  jobSummary(namespace: string, id: string): JobSummary | null;
+
+  nodeByID(id: string): Node | null;
+  /** All nodes ordered by ID. */
+  nodes(): Node[];
+  nodesByIDPrefix(prefix: string): Node[];
+
+  allocByID(id: string): Allocation | null;
+  allocsByIDPrefix(namespace: string, prefix: string): Allocation[];
+  allocs(namespace?: string): Allocation[];
+  /** Allocations of a job; with allVersions=false only those of the job's current incarnation (same CreateIndex). */
+  allocsByJob(namespace: string, jobId: string, allVersions: boolean): Allocation[];
+  allocsByNode(nodeId: string): Allocation[];
+  /** Allocations on a node that are not terminal on the server side (DesiredStatus run). Cheap: indexed. */
+  allocsByNodeNonTerminal(nodeId: string): Allocation[];
+  allocsByEval(evalId: string): Allocation[];
+  allocsByDeployment(deploymentId: string): Allocation[];
+
+  evalByID(id: string): Evaluation | null;
+  evalsByIDPrefix(namespace: string, prefix: string): Evaluation[];
+  evals(namespace?: string): Evaluation[];
+  evalsByJob(namespace: string, jobId: string): Evaluation[];
+
+  deploymentByID(id: string): Deployment | null;
+  deploymentsByIDPrefix(namespace: string, prefix: string): Deployment[];
+  deployments(namespace?: string): Deployment[];
+  deploymentsByJob(namespace: string, jobId: string): Deployment[];
+  latestDeploymentByJob(namespace: string, jobId: string): Deployment | null;
+
+  schedulerConfig(): SchedulerConfiguration;
+}
+
+/** The live store: a reader of the latest state plus snapshots and blocking waits. */
+export interface StateStoreView {
+  /** A consistent snapshot of the latest state; cheap (no copying of tables). */
+  snapshot(): StateReader;
+  /** Resolves once any of the tables has an index above minIndex, or when timeoutMs passes. Returns the latest index then. */
+  waitForChange(tables: TableName[], minIndex: number, timeoutMs: number, signal?: AbortSignal): Promise<number>;
+  /** Resolves with a snapshot once latestIndex() >= index (bounded by timeoutMs; rejects on timeout). */
+  snapshotMinIndex(index: number, timeoutMs: number): Promise<StateReader>;
+}

@@ -1,0 +1,116 @@
+// A client node as the servers know it, in the JSON shape of Nomad's API.
+import type { NetworkResource, Resources } from './job.js';
+
+export type NodeStatus = 'initializing' | 'ready' | 'down' | 'disconnected';
+export type SchedulingEligibility = 'eligible' | 'ineligible';
+
+export interface DriverInfo {
+  Attributes: Record<string, string> | null;
+  Detected: boolean;
+  Healthy: boolean;
+  HealthDescription: string;
+  UpdateTime: string; // RFC3339 with nanoseconds
+}
+
+export interface NodeEvent {
+  Message: string;
+  Subsystem: string;
+  Details: Record<string, string> | null;
+  Timestamp: string; // RFC3339
+  CreateIndex: number;
+}
+
+export interface NodeAddress {
+  Family: string;
+  Alias: string;
+  Address: string;
+  ReservedPorts: string;
+  Gateway: string;
+}
+
+export interface NodeNetworkResource {
+  Mode: string;
+  Device: string;
+  MacAddress: string;
+  Speed: number;
+  Addresses: NodeAddress[];
+}
+
+export interface NodeResources {
+  Cpu: { CpuShares: number; TotalCpuCores: number; ReservableCpuCores: number[] | null };
+  Memory: { MemoryMB: number };
+  Disk: { DiskMB: number };
+  Networks: NetworkResource[] | null;
+  NodeNetworks: NodeNetworkResource[] | null;
+  Devices: unknown[] | null;
+  /** Inclusive range of ports the scheduler may hand out dynamically (not in Nomad's JSON; ours). */
+  MinDynamicPort?: number;
+  MaxDynamicPort?: number;
+}
+
+export interface NodeReservedResources {
+  Cpu: { CpuShares: number; ReservedCpuCores: number[] | null };
+  Memory: { MemoryMB: number };
+  Disk: { DiskMB: number };
+  Networks: { ReservedHostPorts: string };
+}
+
+export interface DrainStrategy {
+  Deadline: number; // ns
+  IgnoreSystemJobs: boolean;
+  ForceDeadline: string;
+  StartedAt: string;
+}
+
+export interface Node {
+  ID: string;
+  SecretID: string;
+  Datacenter: string;
+  Name: string;
+  HTTPAddr: string;
+  TLSEnabled: boolean;
+  Attributes: Record<string, string>;
+  NodeResources: NodeResources | null;
+  ReservedResources: NodeReservedResources | null;
+  Resources: Resources | null;
+  Reserved: Resources | null;
+  Links: Record<string, string> | null;
+  Meta: Record<string, string> | null;
+  NodeClass: string;
+  ComputedClass: string;
+  Drain: boolean;
+  DrainStrategy: DrainStrategy | null;
+  SchedulingEligibility: SchedulingEligibility;
+  Status: NodeStatus;
+  StatusDescription: string;
+  StatusUpdatedAt: number; // seconds since epoch
+  Events: NodeEvent[] | null;
+  Drivers: Record<string, DriverInfo>;
+  CSIControllerPlugins: unknown | null;
+  CSINodePlugins: unknown | null;
+  HostVolumes: Record<string, { Path: string; ReadOnly: boolean }> | null;
+  LastDrain: unknown | null;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** The row of GET /v1/nodes. */
+export interface NodeListStub {
+  Address: string;
+  ID: string;
+  Datacenter: string;
+  Name: string;
+  NodeClass: string;
+  Version: string;
+  Drain: boolean;
+  SchedulingEligibility: SchedulingEligibility;
+  Status: NodeStatus;
+  StatusDescription: string;
+  Drivers: Record<string, DriverInfo>;
+  HostVolumes: Node['HostVolumes'];
+  NodeResources: NodeResources | null;
+  ReservedResources: NodeReservedResources | null;
+  LastDrain: unknown | null;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
