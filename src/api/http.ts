@@ -1,0 +1,172 @@
+// The HTTP transport: node:http(s) with keep-alive, query options, Nomad's index headers, and
+// failures turned into ApiError / TransportError. Idle keep-alive sockets are unref'd by node,
+// so a finished CLI command exits without closing the client.
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { ApiConfig } from './config.js';
+import { ApiError, TransportError, describeSocketError } from './errors.js';
+import type { Answer, QueryMeta, QueryOptions, WriteMeta, WriteOptions } from './query.js';
+
+/** Largest body we buffer in memory; anything bigger must be streamed. */
+export const MAX_BODY_BYTES = 256 * 1024 * 1024;
+
+export interface RawResponse {
+  statusCode: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+export class HttpTransport {
+  readonly config: ApiConfig;
+  private readonly agent: http.Agent;
+  private readonly base: URL;
+
+  constructor(config: ApiConfig) {
+    this.config = config;
+    this.base = new URL(config.address);
+    const opts = { keepAlive: true, maxSockets: 16 };
+    this.agent = this.base.protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** Builds the full URL with region/namespace defaults and the given options. */
+  url(path: string, q: QueryOptions | WriteOptions = {}): URL {
+    const u = new URL(path, this.base);
+    const region = q.region ?? this.config.region;
+    const namespace = q.namespace ?? this.config.namespace;
+    if (region) u.searchParams.set('region', region);
+    if (namespace) u.searchParams.set('namespace', namespace);
+    const qo = q as QueryOptions;
+    if (qo.index !== undefined && qo.index > 0) u.searchParams.set('index', String(qo.index));
+    if (qo.waitMs !== undefined && qo.waitMs > 0) u.searchParams.set('wait', `${Math.round(qo.waitMs)}ms`);
+    if (qo.prefix) u.searchParams.set('prefix', qo.prefix);
+    if (qo.stale) u.searchParams.set('stale', '');
+    for (const [k, v] of Object.entries(q.params ?? {})) u.searchParams.set(k, v);
+    return u;
+  }
+
+  async query<T>(path: string, q: QueryOptions = {}): Promise<Answer<T>> {
+    const started = Date.now();
+    const res = await this.send('GET', this.url(path, q), undefined, (q.waitMs ?? 0) + this.config.requestTimeoutMs);
+    return { body: parseJson<T>(res.text, path), meta: queryMeta(res, started) };
+  }
+
+  /** GET returning the body as text (for endpoints answering text/plain). */
+  async queryText(path: string, q: QueryOptions = {}): Promise<Answer<string>> {
+    const started = Date.now();
+    const res = await this.send('GET', this.url(path, q), undefined, (q.waitMs ?? 0) + this.config.requestTimeoutMs);
+    return { body: res.text, meta: queryMeta(res, started) };
+  }
+
+  async write<T>(method: Method, path: string, body: unknown, w: WriteOptions = {}): Promise<{ body: T; meta: WriteMeta }> {
+    const started = Date.now();
+    const res = await this.send(method, this.url(path, w), body, this.config.requestTimeoutMs);
+    const parsed = res.text.trim() === '' ? (null as T) : parseJson<T>(res.text, path);
+    return { body: parsed, meta: { lastIndex: headerInt(res.headers['x-nomad-index']), requestTimeMs: Date.now() - started } };
+  }
+
+  /** Opens a streaming GET; the caller reads (and may destroy) the response. */
+  stream(path: string, q: QueryOptions = {}, signal?: AbortSignal): Promise<IncomingMessage> {
+    const u = this.url(path, q);
+    return new Promise((resolve, reject) => {
+      const req = this.lib().request(u, { method: 'GET', agent: this.agent, headers: this.headers(), signal }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve(res);
+        readAll(res).then((text) => reject(new ApiError(status, text)), reject);
+      });
+      req.on('error', (err) => reject(this.transportError('GET', u, err as NodeJS.ErrnoException)));
+      req.end();
+    });
+  }
+
+  private send(method: Method, u: URL, body: unknown, timeoutMs: number): Promise<RawResponse> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers = this.headers();
+    if (payload) {
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    }
+    return new Promise((resolve, reject) => {
+      const req = this.lib().request(u, { method, agent: this.agent, headers }, (res) => {
+        readAll(res).then((text) => {
+          const statusCode = res.statusCode ?? 0;
+          if (statusCode < 200 || statusCode >= 300) return reject(new ApiError(statusCode, text));
+          resolve({ statusCode, headers: res.headers, text });
+        }, reject);
+      });
+      req.setTimeout(timeoutMs, () => {
+        req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+      });
+      req.on('error', (err) => reject(this.transportError(method, u, err as NodeJS.ErrnoException)));
+      req.end(payload);
+    });
+  }
+
+  private headers(): Record<string, string> {
+    const h: Record<string, string> = { 'User-Agent': 'nomad-ts' };
+    if (this.config.token) h['X-Nomad-Token'] = this.config.token;
+    return h;
+  }
+
+  private lib(): typeof http | typeof https {
+    return this.base.protocol === 'https:' ? https : http;
+  }
+
+  private transportError(method: string, u: URL, err: NodeJS.ErrnoException): Error {
+    if (err instanceof ApiError) return err;
+    if (err.name === 'AbortError') return err;
+    const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+    return new TransportError(method, u.toString(), err.code ?? 'EUNKNOWN', describeSocketError(u.hostname, port, err));
+  }
+}
+
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        res.destroy(new Error(`response body larger than ${MAX_BODY_BYTES} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+  });
+}
+
+function parseJson<T>(text: string, path: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`Failed to decode the answer of ${path}: not JSON (${text.slice(0, 80)})`);
+  }
+}
+
+function headerInt(v: string | string[] | undefined): number {
+  const s = Array.isArray(v) ? v[0] : v;
+  const n = s === undefined ? 0 : Number.parseInt(s, 10);
+  return Number.isFinite(n) ? n : 0;
+}
+
+function queryMeta(res: RawResponse, startedMs: number): QueryMeta {
+  return {
+    lastIndex: headerInt(res.headers['x-nomad-index']),
+    knownLeader: res.headers['x-nomad-knownleader'] === 'true',
+    lastContactMs: headerInt(res.headers['x-nomad-lastcontact']),
+    requestTimeMs: Date.now() - startedMs,
+  };
+}
+
+/** Escapes one path segment (job IDs may hold any character). */
+export function esc(id: string): string {
+  return encodeURIComponent(id);
+}

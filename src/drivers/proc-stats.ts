@@ -1,0 +1,100 @@
+// Resource usage of a process tree, read from /proc. Tasks run in their own session (setsid),
+// so the tree is every process whose session id is the task's leader pid; that also catches
+// grandchildren whose parents already exited, which a parent-pid walk would miss.
+import { readdir, readFile } from 'node:fs/promises';
+import type { ResourceUsage, TaskResourceUsage } from '../rpc/client-endpoints.js';
+import { nowNs } from '../structs/time.js';
+
+const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux is 100 on every mainstream architecture
+const PAGE_SIZE_BYTES = 4096;
+/** Scanning /proc is O(processes); bound it so a fork bomb cannot stall the stats call. */
+const MAX_PROC_ENTRIES = 65_536;
+
+export interface ProcSample {
+  pid: number;
+  session: number;
+  userTicks: number;
+  systemTicks: number;
+  rssBytes: number;
+}
+
+/** Parses /proc/<pid>/stat; the command name may hold spaces and parentheses, so split after the last ')'. */
+export function parseProcStat(text: string): ProcSample | null {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const pid = parseInt(text, 10);
+  const rest = text.slice(close + 2).split(' ');
+  // rest[0] is field 3 (state); session is field 6, utime 14, stime 15, rss 24.
+  const session = Number(rest[3]);
+  const userTicks = Number(rest[11]);
+  const systemTicks = Number(rest[12]);
+  const rssPages = Number(rest[21]);
+  if (!Number.isFinite(session) || !Number.isFinite(userTicks)) return null;
+  return { pid, session, userTicks, systemTicks, rssBytes: rssPages * PAGE_SIZE_BYTES };
+}
+
+export async function sampleSession(sessionId: number): Promise<ProcSample[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const pids = entries.filter((e) => e.charCodeAt(0) >= 48 && e.charCodeAt(0) <= 57).slice(0, MAX_PROC_ENTRIES);
+  const samples = await Promise.all(
+    pids.map(async (p) => {
+      try {
+        return parseProcStat(await readFile(`/proc/${p}/stat`, 'utf8'));
+      } catch {
+        return null; // the process ended between readdir and read
+      }
+    }),
+  );
+  return samples.filter((s): s is ProcSample => s !== null && s.session === sessionId);
+}
+
+/** Keeps the previous sample per task so CPU percent is a rate over the last interval. */
+export class CpuRateTracker {
+  private prev: { atMs: number; user: number; system: number } | null = null;
+
+  /** Returns percents of one core (100 = one core busy), as Nomad reports them. */
+  update(nowMs: number, userTicks: number, systemTicks: number): { userPct: number; systemPct: number } {
+    const prev = this.prev;
+    this.prev = { atMs: nowMs, user: userTicks, system: systemTicks };
+    if (prev === null || nowMs <= prev.atMs) return { userPct: 0, systemPct: 0 };
+    const elapsedTicks = ((nowMs - prev.atMs) / 1000) * CLOCK_TICKS_PER_S;
+    return {
+      userPct: (Math.max(0, userTicks - prev.user) / elapsedTicks) * 100,
+      systemPct: (Math.max(0, systemTicks - prev.system) / elapsedTicks) * 100,
+    };
+  }
+}
+
+export function emptyUsage(): ResourceUsage {
+  return {
+    MemoryStats: { RSS: 0, Cache: 0, Swap: 0, Usage: 0, MaxUsage: 0, KernelUsage: 0, KernelMaxUsage: 0, Measured: ['RSS', 'Swap'] },
+    CpuStats: { SystemMode: 0, UserMode: 0, TotalTicks: 0, ThrottledPeriods: 0, ThrottledTime: 0, Percent: 0, Measured: ['System Mode', 'User Mode', 'Percent'] },
+    DeviceStats: null,
+  };
+}
+
+/** Sums a session's processes into Nomad's TaskResourceUsage; TotalTicks is MHz consumed. */
+export async function sessionUsage(sessionId: number, tracker: CpuRateTracker, cpuMhzPerCore: number): Promise<TaskResourceUsage> {
+  const samples = await sampleSession(sessionId);
+  let user = 0;
+  let system = 0;
+  let rss = 0;
+  for (const s of samples) {
+    user += s.userTicks;
+    system += s.systemTicks;
+    rss += s.rssBytes;
+  }
+  const { userPct, systemPct } = tracker.update(Date.now(), user, system);
+  const usage = emptyUsage();
+  usage.MemoryStats.RSS = rss;
+  usage.CpuStats.UserMode = userPct;
+  usage.CpuStats.SystemMode = systemPct;
+  usage.CpuStats.Percent = userPct + systemPct;
+  usage.CpuStats.TotalTicks = ((userPct + systemPct) / 100) * cpuMhzPerCore;
+  return { ResourceUsage: usage, Timestamp: nowNs(), Pids: null };
+}

@@ -1,0 +1,43 @@
+// Counters the core and driver keep. Plain numbers so that the simulation can sum them cheaply.
+
+export interface CoreCounters {
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Packets that failed to decode (garbage, truncated, foreign protocol). */
+  badPackets: number;
+  /** Well-formed messages we ignored on purpose (ping for another name, address conflict, ...). */
+  ignoredMessages: number;
+  probes: number;
+  probeFailures: number;
+  indirectProbes: number;
+  tcpFallbackSuccesses: number;
+  suspicionsStarted: number;
+  refutations: number;
+  pushPulls: number;
+  membersRejectedFull: number;
+  relaysRejectedFull: number;
+  eventsDropped: number;
+}
+
+export function newCounters(): CoreCounters {
+  return {
+    packetsIn: 0,
+    packetsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    badPackets: 0,
+    ignoredMessages: 0,
+    probes: 0,
+    probeFailures: 0,
+    indirectProbes: 0,
+    tcpFallbackSuccesses: 0,
+    suspicionsStarted: 0,
+    refutations: 0,
+    pushPulls: 0,
+    membersRejectedFull: 0,
+    relaysRejectedFull: 0,
+    eventsDropped: 0,
+  };
+}
