@@ -128,17 +128,19 @@ export class HttpTransport {
 
 function readAll(res: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    // setEncoding decodes multi-byte characters split across chunks correctly.
+    res.setEncoding('utf8');
+    const parts: string[] = [];
     let size = 0;
-    res.on('data', (c: Buffer) => {
+    res.on('data', (c: string) => {
       size += c.length;
       if (size > MAX_BODY_BYTES) {
-        res.destroy(new Error(`response body larger than ${MAX_BODY_BYTES} bytes`));
+        res.destroy(new Error(`response body larger than ${MAX_BODY_BYTES} characters`));
         return;
       }
-      chunks.push(c);
+      parts.push(c);
     });
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('end', () => resolve(parts.join('')));
     res.on('error', reject);
   });
 }

@@ -1,8 +1,11 @@
 // Encoding functions: JSON, CSV, base64, URL.
 
+import { TextDecoder } from 'node:util';
 import { fn, FunctionError, type HclFunction } from '../function.js';
 import { isObjectValue, UnknownValue, type Value } from '../value.js';
 import { str } from './args.js';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** JSON text of a value; object keys sorted, as HCL's jsonencode gives them. */
 export function jsonEncode(v: Value): string {
@@ -79,10 +82,11 @@ export const encodingFunctions: Record<string, HclFunction> = {
   base64decode: fn(['str'], (a) => {
     const s = str(a, 0);
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) throw new FunctionError('The string is not valid base64.', 0);
-    const bytes = Buffer.from(s, 'base64');
-    const text = bytes.toString('utf8');
-    if (!Buffer.from(text, 'utf8').equals(bytes)) throw new FunctionError('The decoded bytes are not valid UTF-8 text.', 0);
-    return text;
+    try {
+      return strictUtf8.decode(Uint8Array.from(Buffer.from(s, 'base64')));
+    } catch {
+      throw new FunctionError('The decoded bytes are not valid UTF-8 text.', 0);
+    }
   }),
   urlencode: fn(['str'], (a) => encodeURIComponent(str(a, 0)).replace(/%20/g, '+')),
 };

@@ -5,8 +5,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
+import { TextDecoder } from 'node:util';
 import { fn, FunctionError, type HclFunction } from '../function.js';
 import { str } from './args.js';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function fileFunctions(baseDir: string): Record<string, HclFunction> {
   const resolve = (p: string): string => path.resolve(baseDir, expandHome(p));
@@ -19,9 +22,11 @@ export function fileFunctions(baseDir: string): Record<string, HclFunction> {
       const p = resolve(str(a, 0));
       try {
         const bytes = readFileSync(p);
-        const text = bytes.toString('utf8');
-        if (!Buffer.from(text, 'utf8').equals(bytes)) throw new FunctionError(`The file ${p} is not valid UTF-8 text.`, 0);
-        return text;
+        try {
+          return strictUtf8.decode(Uint8Array.from(bytes));
+        } catch {
+          throw new FunctionError(`The file ${p} is not valid UTF-8 text.`, 0);
+        }
       } catch (e) {
         if (e instanceof FunctionError) throw e;
         throw new FunctionError(`Cannot read the file ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, 0);

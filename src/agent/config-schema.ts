@@ -1,0 +1,150 @@
+// The agent configuration keys we understand, where each lands in AgentConfig, and the keys that
+// Nomad knows but this agent does not act on yet (accepted with a warning that names them).
+
+export type FieldKind = 'string' | 'int' | 'float' | 'bool' | 'duration' | 'stringList' | 'stringMap' | 'any';
+
+export interface ValueField {
+  kind: FieldKind;
+  /** Dotted path in AgentConfig, e.g. "server.bootstrapExpect". */
+  to: string;
+}
+
+export interface BlockField {
+  kind: 'block';
+  fields: Record<string, Field>;
+}
+
+/** A block with one label whose body is kept as plain data (`plugin "raw_exec" { ... }`). */
+export interface LabeledAnyField {
+  kind: 'labeledAny';
+  to: string;
+}
+
+/** Known to Nomad, not acted on here. */
+export interface IgnoredField {
+  kind: 'ignored';
+}
+
+export type Field = ValueField | BlockField | LabeledAnyField | IgnoredField;
+
+const v = (kind: FieldKind, to: string): ValueField => ({ kind, to });
+const IGNORED: IgnoredField = { kind: 'ignored' };
+const ignore = (...keys: string[]): Record<string, Field> => Object.fromEntries(keys.map((k) => [k, IGNORED]));
+const addrBlock = (to: string): BlockField => ({
+  kind: 'block',
+  fields: { http: v('string', `${to}.http`), rpc: v('string', `${to}.rpc`), serf: v('string', `${to}.serf`) },
+});
+
+export const AGENT_SCHEMA: BlockField = {
+  kind: 'block',
+  fields: {
+    name: v('string', 'name'),
+    region: v('string', 'region'),
+    datacenter: v('string', 'datacenter'),
+    data_dir: v('string', 'dataDir'),
+    bind_addr: v('string', 'bindAddr'),
+    log_level: v('string', 'logLevel'),
+    log_json: v('bool', 'logJson'),
+    disable_update_check: v('bool', 'disableUpdateCheck'),
+    leave_on_interrupt: v('bool', 'leaveOnInterrupt'),
+    leave_on_terminate: v('bool', 'leaveOnTerminate'),
+    enable_debug: v('bool', 'enableDebug'),
+    addresses: addrBlock('addresses'),
+    advertise: addrBlock('advertise'),
+    ports: {
+      kind: 'block',
+      fields: { http: v('int', 'ports.http'), rpc: v('int', 'ports.rpc'), serf: v('int', 'ports.serf') },
+    },
+    server: {
+      kind: 'block',
+      fields: {
+        enabled: v('bool', 'server.enabled'),
+        bootstrap_expect: v('int', 'server.bootstrapExpect'),
+        num_schedulers: v('int', 'server.numSchedulers'),
+        heartbeat_grace: v('duration', 'server.heartbeatGraceMs'),
+        min_heartbeat_ttl: v('duration', 'server.minHeartbeatTtlMs'),
+        max_heartbeats_per_second: v('float', 'server.maxHeartbeatsPerSecond'),
+        start_join: v('stringList', 'server.startJoin'),
+        retry_join: v('stringList', 'server.retryJoin'),
+        encrypt: v('string', 'server.encrypt'),
+        ...ignore(
+          'data_dir', 'protocol_version', 'raft_protocol', 'raft_multiplier', 'enabled_schedulers',
+          'node_gc_threshold', 'job_gc_interval', 'job_gc_threshold', 'eval_gc_threshold',
+          'deployment_gc_threshold', 'csi_volume_claim_gc_threshold', 'csi_plugin_gc_threshold',
+          'rejoin_after_leave', 'retry_interval', 'retry_max', 'non_voting_server', 'redundancy_zone',
+          'upgrade_version', 'authoritative_region', 'default_scheduler_config', 'server_join',
+          'license_path', 'search', 'event_buffer_size', 'enable_event_broker', 'deployment_query_rate_limit',
+        ),
+      },
+    },
+    client: {
+      kind: 'block',
+      fields: {
+        enabled: v('bool', 'client.enabled'),
+        node_class: v('string', 'client.nodeClass'),
+        options: v('stringMap', 'client.options'),
+        meta: v('stringMap', 'client.meta'),
+        servers: v('stringList', 'client.servers'),
+        state_dir: v('string', 'client.stateDir'),
+        alloc_dir: v('string', 'client.allocDir'),
+        network_interface: v('string', 'client.networkInterface'),
+        cpu_total_compute: v('int', 'client.cpuTotalComputeMHz'),
+        memory_total_mb: v('int', 'client.memoryTotalMB'),
+        max_kill_timeout: v('duration', 'client.maxKillTimeoutMs'),
+        min_dynamic_port: v('int', 'client.minDynamicPort'),
+        max_dynamic_port: v('int', 'client.maxDynamicPort'),
+        chroot_env: v('stringMap', 'client.chrootEnv'),
+        reserved: {
+          kind: 'block',
+          fields: {
+            cpu: v('int', 'client.reserved.cpuMHz'),
+            memory: v('int', 'client.reserved.memoryMB'),
+            disk: v('int', 'client.reserved.diskMB'),
+            reserved_ports: v('string', 'client.reserved.reservedPorts'),
+            ...ignore('cores'),
+          },
+        },
+        ...ignore(
+          'network_speed', 'gc_interval', 'gc_disk_usage_threshold', 'gc_inode_usage_threshold',
+          'gc_max_allocs', 'gc_parallel_destroys', 'no_host_uuid', 'host_volume', 'host_network',
+          'cni_path', 'cni_config_dir', 'bridge_network_name', 'bridge_network_subnet', 'cgroup_parent',
+          'template', 'artifact', 'disable_remote_exec', 'server_join', 'reservable_cores',
+          'bind_wildcard_default_host_network', 'cpu_total_compute_mhz', 'fingerprint',
+        ),
+      },
+    },
+    acl: {
+      kind: 'block',
+      fields: {
+        enabled: v('bool', 'acl.enabled'),
+        token_ttl: v('duration', 'acl.tokenTtlMs'),
+        policy_ttl: v('duration', 'acl.policyTtlMs'),
+        ...ignore('replication_token'),
+      },
+    },
+    telemetry: {
+      kind: 'block',
+      fields: {
+        collection_interval: v('duration', 'telemetry.collectionIntervalMs'),
+        publish_allocation_metrics: v('bool', 'telemetry.publishAllocationMetrics'),
+        publish_node_metrics: v('bool', 'telemetry.publishNodeMetrics'),
+        prometheus_metrics: v('bool', 'telemetry.prometheusMetrics'),
+        disable_hostname: v('bool', 'telemetry.disableHostname'),
+        ...ignore(
+          'use_node_name', 'statsite_address', 'statsd_address', 'datadog_address', 'datadog_tags',
+          'disable_dispatched_job_summary_metrics', 'backwards_compatible_metrics', 'disable_tagged_metrics',
+          'filter_default', 'prefix_filter', 'circonus_api_token', 'circonus_api_app', 'circonus_api_url',
+          'circonus_submission_interval', 'circonus_submission_url', 'circonus_check_id',
+          'circonus_check_force_metric_activation', 'circonus_check_instance_id', 'circonus_check_search_tag',
+          'circonus_check_display_name', 'circonus_check_tags', 'circonus_broker_id', 'circonus_broker_select_tag',
+        ),
+      },
+    },
+    plugin: { kind: 'labeledAny', to: 'plugins' },
+    ...ignore(
+      'vault', 'consul', 'tls', 'sentinel', 'audit', 'autopilot', 'ui', 'limits', 'enable_syslog',
+      'syslog_facility', 'log_file', 'log_rotate_bytes', 'log_rotate_duration', 'log_rotate_max_files',
+      'http_api_response_headers', 'plugin_dir', 'disable_anonymous_signature',
+    ),
+  },
+};

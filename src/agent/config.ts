@@ -1,0 +1,197 @@
+// The agent's configuration: what files and flags can set, the defaults, and dev mode's values.
+// Several sources merge in order (defaults, then each -config file, then flags): later wins.
+
+export interface AgentPorts {
+  http: number;
+  rpc: number;
+  serf: number;
+}
+
+export interface AgentAddresses {
+  http: string;
+  rpc: string;
+  serf: string;
+}
+
+export interface ClientReserved {
+  cpuMHz: number;
+  memoryMB: number;
+  diskMB: number;
+  reservedPorts: string;
+}
+
+export interface AgentConfig {
+  name: string;
+  region: string;
+  datacenter: string;
+  dataDir: string;
+  bindAddr: string;
+  /** Per-service bind addresses; '' means bindAddr. */
+  addresses: AgentAddresses;
+  /** Per-service advertised addresses ("ip" or "ip:port"); '' means derived from the bind address. */
+  advertise: AgentAddresses;
+  ports: AgentPorts;
+  logLevel: string;
+  logJson: boolean;
+  devMode: boolean;
+  disableUpdateCheck: boolean;
+  leaveOnInterrupt: boolean;
+  leaveOnTerminate: boolean;
+  enableDebug: boolean;
+  server: {
+    enabled: boolean;
+    bootstrapExpect: number;
+    numSchedulers: number | null;
+    heartbeatGraceMs: number;
+    minHeartbeatTtlMs: number;
+    maxHeartbeatsPerSecond: number;
+    startJoin: string[];
+    retryJoin: string[];
+    encrypt: string;
+  };
+  client: {
+    enabled: boolean;
+    nodeClass: string;
+    options: Record<string, string>;
+    meta: Record<string, string>;
+    servers: string[];
+    stateDir: string;
+    allocDir: string;
+    networkInterface: string;
+    cpuTotalComputeMHz: number;
+    memoryTotalMB: number;
+    maxKillTimeoutMs: number;
+    minDynamicPort: number;
+    maxDynamicPort: number;
+    reserved: ClientReserved;
+    chrootEnv: Record<string, string>;
+  };
+  acl: { enabled: boolean; tokenTtlMs: number; policyTtlMs: number };
+  telemetry: {
+    collectionIntervalMs: number;
+    publishAllocationMetrics: boolean;
+    publishNodeMetrics: boolean;
+    prometheusMetrics: boolean;
+    disableHostname: boolean;
+  };
+  /** Driver plugin configuration by driver name (`plugin "raw_exec" { config { enabled = true } }`). */
+  plugins: Record<string, Record<string, unknown>>;
+  /** The files and directories read, in order. */
+  files: string[];
+}
+
+export function defaultConfig(): AgentConfig {
+  return {
+    name: '',
+    region: 'global',
+    datacenter: 'dc1',
+    dataDir: '',
+    bindAddr: '0.0.0.0',
+    addresses: { http: '', rpc: '', serf: '' },
+    advertise: { http: '', rpc: '', serf: '' },
+    ports: { http: 4646, rpc: 4647, serf: 4648 },
+    logLevel: 'INFO',
+    logJson: false,
+    devMode: false,
+    disableUpdateCheck: false,
+    leaveOnInterrupt: false,
+    leaveOnTerminate: false,
+    enableDebug: false,
+    server: {
+      enabled: false,
+      bootstrapExpect: 0,
+      numSchedulers: null,
+      heartbeatGraceMs: 10_000,
+      minHeartbeatTtlMs: 10_000,
+      maxHeartbeatsPerSecond: 50,
+      startJoin: [],
+      retryJoin: [],
+      encrypt: '',
+    },
+    client: {
+      enabled: false,
+      nodeClass: '',
+      options: {},
+      meta: {},
+      servers: [],
+      stateDir: '',
+      allocDir: '',
+      networkInterface: '',
+      cpuTotalComputeMHz: 0,
+      memoryTotalMB: 0,
+      maxKillTimeoutMs: 30_000,
+      minDynamicPort: 20000,
+      maxDynamicPort: 32000,
+      reserved: { cpuMHz: 0, memoryMB: 0, diskMB: 0, reservedPorts: '' },
+      chrootEnv: {},
+    },
+    acl: { enabled: false, tokenTtlMs: 30_000, policyTtlMs: 30_000 },
+    telemetry: {
+      collectionIntervalMs: 1000,
+      publishAllocationMetrics: false,
+      publishNodeMetrics: false,
+      prometheusMetrics: false,
+      disableHostname: false,
+    },
+    plugins: {},
+    files: [],
+  };
+}
+
+/** What `-dev` sets on top of the defaults: one process, server and client, on loopback. */
+export function applyDevMode(c: AgentConfig): AgentConfig {
+  return {
+    ...c,
+    devMode: true,
+    bindAddr: '127.0.0.1',
+    logLevel: 'DEBUG',
+    enableDebug: true,
+    disableUpdateCheck: true,
+    server: { ...c.server, enabled: true, bootstrapExpect: 1 },
+    client: {
+      ...c.client,
+      enabled: true,
+      networkInterface: c.client.networkInterface || 'lo',
+      options: { 'driver.raw_exec.enable': 'true', 'driver.docker.volumes': 'true', ...c.client.options },
+    },
+  };
+}
+
+/** A partial configuration as read from one source: nested objects with only what it set. */
+export type PartialConfig = DeepPartialConfig<AgentConfig>;
+type DeepPartialConfig<T> = {
+  [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends Record<string, unknown> ? DeepPartialConfig<T[K]> : T[K];
+};
+
+const MAP_KEYS = new Set(['options', 'meta', 'chrootEnv', 'plugins']);
+
+/** Later sources win field by field; maps (meta, options) merge key by key; lists replace. */
+export function mergeConfig(base: AgentConfig, over: PartialConfig): AgentConfig {
+  return mergeObj(base as unknown as Record<string, unknown>, over as Record<string, unknown>) as unknown as AgentConfig;
+}
+
+function mergeObj(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = base[k];
+    if (MAP_KEYS.has(k) && isPlain(b) && isPlain(v)) out[k] = { ...b, ...v };
+    else if (k === 'files' && Array.isArray(b) && Array.isArray(v)) out[k] = [...b, ...v];
+    else if (isPlain(b) && isPlain(v)) out[k] = mergeObj(b, v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** True when raw_exec may run: dev mode, the client option, or the plugin's config. */
+export function rawExecEnabled(c: AgentConfig): boolean {
+  const opt = c.client.options['driver.raw_exec.enable'];
+  if (opt === '1' || opt === 'true') return true;
+  const plugin = c.plugins['raw_exec'];
+  const cfg = plugin && isPlain(plugin['config']) ? (plugin['config'] as Record<string, unknown>) : null;
+  return cfg?.['enabled'] === true || cfg?.['enabled'] === 'true';
+}

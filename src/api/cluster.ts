@@ -1,0 +1,151 @@
+// Evaluations, nodes, deployments, the agent, status, regions, operator and system endpoints.
+import type { AllocListStub, Allocation, Evaluation, Node, NodeListStub } from '../structs/index.js';
+import type { Deployment } from '../structs/deployment.js';
+import { esc, type HttpTransport } from './http.js';
+import type { Answer, QueryOptions, WriteMeta, WriteOptions } from './query.js';
+import type {
+  AgentHealth,
+  AgentSelf,
+  DeploymentUpdateResponse,
+  HostStats,
+  JoinResponse,
+  RaftConfiguration,
+  ServerMembers,
+} from './types.js';
+
+export class Evaluations {
+  constructor(private readonly http: HttpTransport) {}
+  list(q?: QueryOptions): Promise<Answer<Evaluation[]>> {
+    return this.http.query('/v1/evaluations', q);
+  }
+  info(evalId: string, q?: QueryOptions): Promise<Answer<Evaluation>> {
+    return this.http.query(`/v1/evaluation/${esc(evalId)}`, q);
+  }
+  allocations(evalId: string, q?: QueryOptions): Promise<Answer<AllocListStub[]>> {
+    return this.http.query(`/v1/evaluation/${esc(evalId)}/allocations`, q);
+  }
+}
+
+export class Agent {
+  constructor(private readonly http: HttpTransport) {}
+  self(): Promise<Answer<AgentSelf>> {
+    return this.http.query('/v1/agent/self');
+  }
+  members(): Promise<Answer<ServerMembers>> {
+    return this.http.query('/v1/agent/members');
+  }
+  servers(): Promise<Answer<string[]>> {
+    return this.http.query('/v1/agent/servers');
+  }
+  health(): Promise<Answer<AgentHealth>> {
+    return this.http.query('/v1/agent/health');
+  }
+  join(addresses: string[]): Promise<{ body: JoinResponse; meta: WriteMeta }> {
+    const u = addresses.map((a) => `address=${encodeURIComponent(a)}`).join('&');
+    return this.http.write('PUT', `/v1/agent/join?${u}`, undefined);
+  }
+  forceLeave(node: string): Promise<{ body: unknown; meta: WriteMeta }> {
+    return this.http.write('PUT', '/v1/agent/force-leave', undefined, { params: { node } });
+  }
+}
+
+export class Nodes {
+  constructor(
+    private readonly http: HttpTransport,
+    private readonly agent: Agent,
+  ) {}
+  list(q?: QueryOptions): Promise<Answer<NodeListStub[]>> {
+    return this.http.query('/v1/nodes', q);
+  }
+  info(nodeId: string, q?: QueryOptions): Promise<Answer<Node>> {
+    return this.http.query(`/v1/node/${esc(nodeId)}`, q);
+  }
+  allocations(nodeId: string, q?: QueryOptions): Promise<Answer<Allocation[]>> {
+    return this.http.query(`/v1/node/${esc(nodeId)}/allocations`, q);
+  }
+  /** The ID of the node run by the agent we talk to, or an error when it runs no client. */
+  async selfId(): Promise<string> {
+    const self = await this.agent.self();
+    const id = self.body.stats?.['client']?.['node_id'];
+    if (!id) throw new Error('Local agent is not running a client');
+    return id;
+  }
+  hostStats(nodeId: string): Promise<Answer<HostStats>> {
+    return this.http.query('/v1/client/stats', { params: { node_id: nodeId } });
+  }
+  eligibility(nodeId: string, eligible: boolean): Promise<{ body: unknown; meta: WriteMeta }> {
+    return this.http.write('POST', `/v1/node/${esc(nodeId)}/eligibility`, {
+      NodeID: nodeId,
+      Eligibility: eligible ? 'eligible' : 'ineligible',
+    });
+  }
+}
+
+export class Deployments {
+  constructor(private readonly http: HttpTransport) {}
+  list(q?: QueryOptions): Promise<Answer<Deployment[]>> {
+    return this.http.query('/v1/deployments', q);
+  }
+  info(deploymentId: string, q?: QueryOptions): Promise<Answer<Deployment>> {
+    return this.http.query(`/v1/deployment/${esc(deploymentId)}`, q);
+  }
+  allocations(deploymentId: string, q?: QueryOptions): Promise<Answer<AllocListStub[]>> {
+    return this.http.query(`/v1/deployment/allocations/${esc(deploymentId)}`, q);
+  }
+  /** Promotes canaries: all groups when `groups` is empty. */
+  promote(deploymentId: string, groups: string[], w?: WriteOptions): Promise<{ body: DeploymentUpdateResponse; meta: WriteMeta }> {
+    const body = groups.length === 0 ? { DeploymentID: deploymentId, All: true } : { DeploymentID: deploymentId, Groups: groups };
+    return this.http.write('PUT', `/v1/deployment/promote/${esc(deploymentId)}`, body, w);
+  }
+  fail(deploymentId: string, w?: WriteOptions): Promise<{ body: DeploymentUpdateResponse; meta: WriteMeta }> {
+    return this.http.write('PUT', `/v1/deployment/fail/${esc(deploymentId)}`, { DeploymentID: deploymentId }, w);
+  }
+  pause(deploymentId: string, pause: boolean, w?: WriteOptions): Promise<{ body: DeploymentUpdateResponse; meta: WriteMeta }> {
+    return this.http.write('PUT', `/v1/deployment/pause/${esc(deploymentId)}`, { DeploymentID: deploymentId, Pause: pause }, w);
+  }
+}
+
+export class Status {
+  constructor(private readonly http: HttpTransport) {}
+  leader(): Promise<Answer<string>> {
+    return this.http.query('/v1/status/leader');
+  }
+  peers(): Promise<Answer<string[]>> {
+    return this.http.query('/v1/status/peers');
+  }
+}
+
+export class Regions {
+  constructor(private readonly http: HttpTransport) {}
+  list(): Promise<Answer<string[]>> {
+    return this.http.query('/v1/regions');
+  }
+}
+
+export class Operator {
+  constructor(private readonly http: HttpTransport) {}
+  raftConfiguration(q?: QueryOptions): Promise<Answer<RaftConfiguration>> {
+    return this.http.query('/v1/operator/raft/configuration', q);
+  }
+  raftRemovePeer(address: string): Promise<{ body: unknown; meta: WriteMeta }> {
+    return this.http.write('DELETE', '/v1/operator/raft/peer', undefined, { params: { address } });
+  }
+}
+
+export class SystemApi {
+  constructor(private readonly http: HttpTransport) {}
+  garbageCollect(): Promise<{ body: unknown; meta: WriteMeta }> {
+    return this.http.write('PUT', '/v1/system/gc', undefined);
+  }
+  reconcileSummaries(): Promise<{ body: unknown; meta: WriteMeta }> {
+    return this.http.write('PUT', '/v1/system/reconcile/summaries', undefined);
+  }
+  /** Telemetry in JSON form (GET /v1/metrics). */
+  metrics(): Promise<Answer<Record<string, unknown>>> {
+    return this.http.query('/v1/metrics');
+  }
+  /** Telemetry in Prometheus text form (GET /v1/metrics?format=prometheus). */
+  metricsPrometheus(): Promise<Answer<string>> {
+    return this.http.queryText('/v1/metrics', { params: { format: 'prometheus' } });
+  }
+}

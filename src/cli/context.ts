@@ -1,0 +1,81 @@
+// What a command needs from the world: output streams, the clock, the environment and the API
+// client. Injected so tests run commands in-process against a local HTTP server.
+import { createClient, type NomadClient } from '../api/index.js';
+import { FlagSet, type Flags } from './flags.js';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether stdout is a terminal (monitors redraw only then). */
+  isTty: boolean;
+  nowMs(): number;
+  sleep(ms: number): Promise<void>;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+export interface Command {
+  /** Words after "nomad", e.g. "job run". */
+  name: string;
+  synopsis: string;
+  help: string;
+  run(args: string[], io: Io): Promise<number>;
+}
+
+export function processIo(): Io {
+  return {
+    out: (t) => process.stdout.write(t + '\n'),
+    err: (t) => process.stderr.write(t + '\n'),
+    isTty: Boolean(process.stdout.isTTY),
+    nowMs: () => Date.now(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/** Adds the flags every command that talks to an agent accepts. */
+export function withApiFlags(fs: FlagSet): FlagSet {
+  return fs
+    .string('address')
+    .string('region')
+    .string('namespace')
+    .string('token')
+    .bool('no-color')
+    .string('ca-cert')
+    .string('ca-path')
+    .string('client-cert')
+    .string('client-key')
+    .string('tls-server-name')
+    .bool('tls-skip-verify');
+}
+
+export function clientFrom(flags: Flags, io: Io): NomadClient {
+  return createClient(
+    {
+      address: flags.string('address') || undefined,
+      region: flags.string('region') || undefined,
+      namespace: flags.string('namespace') || undefined,
+      token: flags.string('token') || undefined,
+    },
+    io.env,
+  );
+}
+
+export const API_FLAGS_HELP = `General Options:
+
+  -address=<addr>
+    The address of the agent's HTTP API. Overrides NOMAD_ADDR.
+    Default: http://127.0.0.1:4646
+
+  -region=<region>
+    The region to send the request to. Overrides NOMAD_REGION.
+
+  -namespace=<namespace>
+    The namespace the request applies to. Overrides NOMAD_NAMESPACE.
+
+  -token=<token>
+    The ACL token to send. Overrides NOMAD_TOKEN.
+
+  -no-color
+    Print without terminal colors (output is never colored here).`;

@@ -1,0 +1,109 @@
+// Reading a job file for run/plan/validate: HCL through the jobspec parser (loaded lazily so
+// commands that never read a job start fast), or JSON with -json.
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import type { JobInput } from '../structs/index.js';
+
+export interface JobspecDiagnostic {
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface JobspecModule {
+  parseJobFile(
+    source: string,
+    filename: string,
+    opts: { vars?: Record<string, string>; varFiles?: { source: string; filename: string }[]; envVars?: Record<string, string> },
+  ): { job: JobInput | null; errors: JobspecDiagnostic[] };
+}
+
+/** Where the jobspec parser may live; the first that loads wins. */
+const JOBSPEC_MODULES = ['../jobspec/index.js', '../jobspec/parse.js', '../jobspec/jobspec.js'];
+
+async function loadJobspec(): Promise<JobspecModule> {
+  let last: unknown;
+  for (const spec of JOBSPEC_MODULES) {
+    try {
+      const mod = (await import(spec)) as Partial<JobspecModule>;
+      if (typeof mod.parseJobFile === 'function') return mod as JobspecModule;
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw new Error(`job file parser unavailable: ${(last as Error | undefined)?.message ?? 'parseJobFile not exported'}`);
+}
+
+export interface LoadOptions {
+  json: boolean;
+  vars: string[];
+  varFiles: string[];
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+export type LoadResult =
+  | { ok: true; job: JobInput; source: string }
+  /** `stage` tells callers which of Nomad's messages to print. */
+  | { ok: false; stage: 'read' | 'parse'; message: string };
+
+export async function loadJobFile(path: string, opts: LoadOptions): Promise<LoadResult> {
+  const full = isAbsolute(path) ? path : resolve(opts.cwd, path);
+  let source: string;
+  try {
+    source = await readFile(full, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const shown = isAbsolute(path) || path.startsWith('.') ? path : `./${path}`;
+    const why = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    return { ok: false, stage: 'read', message: `Error getting jobfile from "${path}": source path error: stat ${shown}: ${why}` };
+  }
+  if (opts.json) return parseJsonJob(source, path);
+
+  const vars: Record<string, string> = {};
+  for (const v of opts.vars) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) return { ok: false, stage: 'parse', message: `Error parsing -var "${v}": expected NAME=VALUE` };
+    vars[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  const varFiles: { source: string; filename: string }[] = [];
+  for (const f of opts.varFiles) {
+    try {
+      varFiles.push({ source: await readFile(isAbsolute(f) ? f : resolve(opts.cwd, f), 'utf8'), filename: f });
+    } catch (err) {
+      return { ok: false, stage: 'read', message: `Error reading var file "${f}": ${(err as Error).message}` };
+    }
+  }
+  const envVars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.env)) {
+    if (k.startsWith('NOMAD_VAR_') && v !== undefined) envVars[k.slice('NOMAD_VAR_'.length)] = v;
+  }
+  let jobspec: JobspecModule;
+  try {
+    jobspec = await loadJobspec();
+  } catch (err) {
+    return { ok: false, stage: 'parse', message: (err as Error).message };
+  }
+  const res = jobspec.parseJobFile(source, path, { vars, varFiles, envVars });
+  if (res.errors.length > 0 || !res.job) {
+    const lines = res.errors.map((d) => `${d.file}:${d.line},${d.column}: ${d.message}`);
+    return { ok: false, stage: 'parse', message: `Error parsing job file from ${path}:\n${lines.join('\n') || 'no job found'}` };
+  }
+  return { ok: true, job: res.job, source };
+}
+
+function parseJsonJob(source: string, path: string): LoadResult {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(source);
+  } catch (err) {
+    return { ok: false, stage: 'parse', message: `Error parsing job file from ${path}: ${(err as Error).message}` };
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    return { ok: false, stage: 'parse', message: `Error parsing job file from ${path}: expected a JSON object` };
+  }
+  const wrapped = (doc as { Job?: unknown }).Job;
+  const job = (wrapped && typeof wrapped === 'object' ? wrapped : doc) as JobInput;
+  return { ok: true, job, source };
+}

@@ -1,0 +1,56 @@
+// The on-disk layout of an allocation, as Nomad's: <data>/alloc/<allocID>/alloc/{logs,data,tmp}
+// shared by the group's tasks, and <data>/alloc/<allocID>/<task>/{local,secrets,tmp} per task.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface TaskDirPaths {
+  dir: string;
+  local: string;
+  secrets: string;
+  tmp: string;
+}
+
+export class AllocDir {
+  readonly allocDir: string;
+  readonly sharedDir: string;
+  readonly logsDir: string;
+  readonly dataDir: string;
+  readonly tmpDir: string;
+
+  constructor(
+    readonly allocRoot: string,
+    readonly allocId: string,
+  ) {
+    this.allocDir = join(allocRoot, allocId);
+    this.sharedDir = join(this.allocDir, 'alloc');
+    this.logsDir = join(this.sharedDir, 'logs');
+    this.dataDir = join(this.sharedDir, 'data');
+    this.tmpDir = join(this.sharedDir, 'tmp');
+  }
+
+  taskDir(task: string): TaskDirPaths {
+    const dir = join(this.allocDir, task);
+    return { dir, local: join(dir, 'local'), secrets: join(dir, 'secrets'), tmp: join(dir, 'tmp') };
+  }
+
+  async build(): Promise<void> {
+    // The shared dir is world-writable (0777) as in Nomad, so tasks running as other users can share files.
+    await mkdir(this.allocDir, { recursive: true, mode: 0o755 });
+    await Promise.all([this.logsDir, this.dataDir, this.tmpDir].map((d) => mkdir(d, { recursive: true, mode: 0o777 })));
+  }
+
+  async buildTask(task: string): Promise<TaskDirPaths> {
+    const p = this.taskDir(task);
+    await mkdir(p.dir, { recursive: true, mode: 0o777 });
+    await Promise.all([
+      mkdir(p.local, { recursive: true, mode: 0o777 }),
+      mkdir(p.secrets, { recursive: true, mode: 0o700 }),
+      mkdir(p.tmp, { recursive: true, mode: 0o777 }),
+    ]);
+    return p;
+  }
+
+  async destroy(): Promise<void> {
+    await rm(this.allocDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,47 @@
+// Building evaluations the way every server path needs them: all fields present, IDs and
+// times fixed before the entry enters the log (the FSM never reads a clock).
+import type { Evaluation } from '../structs/evaluation.js';
+import type { Job } from '../structs/job.js';
+import { generateId } from '../structs/ids.js';
+import { nowNs } from '../structs/time.js';
+
+export type EvalFields = Partial<Evaluation> & Pick<Evaluation, 'Namespace' | 'JobID' | 'Type' | 'TriggeredBy' | 'Priority'>;
+
+export function newEval(fields: EvalFields, timeNs: number = nowNs()): Evaluation {
+  return {
+    ID: generateId(),
+    NodeID: '',
+    NodeModifyIndex: 0,
+    DeploymentID: '',
+    Status: 'pending',
+    StatusDescription: '',
+    Wait: 0,
+    WaitUntil: null,
+    NextEval: '',
+    PreviousEval: '',
+    BlockedEval: '',
+    FailedTGAllocs: null,
+    ClassEligibility: null,
+    EscapedComputedClass: false,
+    QuotaLimitReached: '',
+    AnnotatePlan: false,
+    QueuedAllocations: null,
+    LeaderACL: '',
+    SnapshotIndex: 0,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    JobModifyIndex: 0,
+    CreateTime: timeNs,
+    ModifyTime: timeNs,
+    ...fields,
+  };
+}
+
+/** An evaluation for a job, as job register/deregister/evaluate create them. */
+export function jobEval(job: Pick<Job, 'Namespace' | 'ID' | 'Type' | 'Priority'>, triggeredBy: string, extra: Partial<Evaluation> = {}, timeNs?: number): Evaluation {
+  return newEval({ Namespace: job.Namespace, JobID: job.ID, Type: job.Type, Priority: job.Priority, TriggeredBy: triggeredBy, ...extra }, timeNs);
+}
+
+export function jobKey(namespace: string, jobId: string): string {
+  return `${namespace}\u0000${jobId}`;
+}

@@ -1,0 +1,85 @@
+// Heartbeat timers: the leader expects each ready node to check in within its TTL (plus a
+// grace period); a node that does not is marked down. The TTL grows with the number of nodes so
+// that the servers see at most `maxHeartbeatsPerSecond` heartbeats, and a random stagger
+// spreads nodes that registered together.
+
+export interface HeartbeatOptions {
+  minHeartbeatTtlMs: number;
+  maxHeartbeatsPerSecond: number;
+  heartbeatGraceMs: number;
+  /** TTL given to every known node when a server becomes leader: time for clients to find it. */
+  failoverHeartbeatTtlMs: number;
+  random: () => number;
+}
+
+export const defaultHeartbeatOptions: HeartbeatOptions = {
+  minHeartbeatTtlMs: 10_000,
+  maxHeartbeatsPerSecond: 50,
+  heartbeatGraceMs: 10_000,
+  failoverHeartbeatTtlMs: 300_000,
+  random: Math.random,
+};
+
+export class HeartbeatTimers {
+  private readonly opts: HeartbeatOptions;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private enabled = false;
+
+  constructor(
+    private readonly onExpire: (nodeId: string) => void,
+    opts: Partial<HeartbeatOptions> = {},
+  ) {
+    this.opts = { ...defaultHeartbeatOptions, ...opts };
+  }
+
+  setEnabled(on: boolean): void {
+    this.enabled = on;
+    if (!on) this.clearAll();
+  }
+
+  get count(): number {
+    return this.timers.size;
+  }
+
+  /** The TTL for the next heartbeat, scaled with the node count: max(min, n / rate) plus stagger. */
+  computeTtlMs(): number {
+    const n = Math.max(1, this.timers.size);
+    const scaled = Math.max(this.opts.minHeartbeatTtlMs, (n / this.opts.maxHeartbeatsPerSecond) * 1000);
+    return Math.round(scaled + this.opts.random() * scaled);
+  }
+
+  /** Restarts a node's timer; returns the TTL to hand to the client. */
+  reset(nodeId: string): number {
+    const ttlMs = this.computeTtlMs();
+    if (this.enabled) this.arm(nodeId, ttlMs + this.opts.heartbeatGraceMs);
+    return ttlMs;
+  }
+
+  /** On gaining leadership: every node that was alive gets the generous failover TTL. */
+  initialize(nodeIds: Iterable<string>): void {
+    if (!this.enabled) return;
+    for (const id of nodeIds) this.arm(id, this.opts.failoverHeartbeatTtlMs);
+  }
+
+  clear(nodeId: string): void {
+    const t = this.timers.get(nodeId);
+    if (t) clearTimeout(t);
+    this.timers.delete(nodeId);
+  }
+
+  clearAll(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private arm(nodeId: string, afterMs: number): void {
+    const old = this.timers.get(nodeId);
+    if (old) clearTimeout(old);
+    const t = setTimeout(() => {
+      this.timers.delete(nodeId);
+      if (this.enabled) this.onExpire(nodeId);
+    }, afterMs);
+    t.unref();
+    this.timers.set(nodeId, t);
+  }
+}

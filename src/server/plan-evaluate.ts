@@ -1,0 +1,123 @@
+// Checking a plan against the latest state (optimistic concurrency): the scheduler planned on a
+// snapshot that may be stale, so every node of the plan is checked again here. The part that
+// still fits is committed; for the rest the scheduler gets a RefreshIndex and tries again.
+import type { Allocation } from '../structs/alloc.js';
+import type { Plan, PlanResult } from '../structs/plan.js';
+import type { StateReader } from '../state/reader.js';
+import type { PlanApplyEntry } from '../state/log-entries.js';
+import { allocsFit } from './plan-fit.js';
+
+export interface PlanEvaluation {
+  result: PlanResult;
+  /** The log entry to commit, or null when nothing of the plan is left to write. */
+  entry: PlanApplyEntry | null;
+  /** Nodes whose allocations the entry changes: a later plan touching them must be re-checked. */
+  touchedNodes: Set<string>;
+  /** Per rejected node, why (for logs and metrics). */
+  rejections: Record<string, string>;
+}
+
+/** Why a node refuses new placements, or '' when it accepts them. */
+function nodeRefusal(snap: StateReader, nodeId: string): string {
+  const node = snap.nodeByID(nodeId);
+  if (!node) return 'node does not exist';
+  if (node.Status !== 'ready') return 'node is not ready for placements';
+  if (node.SchedulingEligibility === 'ineligible') return 'node is not eligible';
+  return '';
+}
+
+function evaluateNode(snap: StateReader, plan: Plan, nodeId: string): string {
+  const placing = (plan.NodeAllocation[nodeId] ?? []).filter((a) => a.DesiredStatus === 'run');
+  // A node that only loses allocations always "fits".
+  if (placing.length === 0) return '';
+  const refusal = nodeRefusal(snap, nodeId);
+  if (refusal) return refusal;
+  const node = snap.nodeByID(nodeId)!;
+  const removed = new Set<string>();
+  for (const a of plan.NodeUpdate[nodeId] ?? []) removed.add(a.ID);
+  for (const a of plan.NodePreemptions[nodeId] ?? []) removed.add(a.ID);
+  for (const a of plan.NodeAllocation[nodeId] ?? []) removed.add(a.ID); // updated in place: counted once, below
+  const proposed: Allocation[] = [];
+  for (const a of snap.allocsByNodeNonTerminal(nodeId)) {
+    if (removed.has(a.ID)) continue;
+    if (a.ClientStatus === 'complete' || a.ClientStatus === 'failed' || a.ClientStatus === 'lost') continue;
+    proposed.push(a);
+  }
+  for (const a of placing) proposed.push(a);
+  const fit = allocsFit(node, proposed);
+  return fit.fit ? '' : `resources exhausted: ${fit.reason}`;
+}
+
+export function evaluatePlan(snap: StateReader, plan: Plan, timestampNs: number): PlanEvaluation {
+  const nodeIds = new Set<string>([...Object.keys(plan.NodeUpdate), ...Object.keys(plan.NodeAllocation), ...Object.keys(plan.NodePreemptions)]);
+  const rejections: Record<string, string> = {};
+  const accepted: string[] = [];
+  for (const nodeId of nodeIds) {
+    const why = evaluateNode(snap, plan, nodeId);
+    if (why) rejections[nodeId] = why;
+    else accepted.push(nodeId);
+  }
+  const rejected = Object.keys(rejections);
+  // An all-at-once plan commits whole or not at all.
+  const commitNodes = plan.AllAtOnce && rejected.length > 0 ? [] : accepted;
+  const result: PlanResult = {
+    NodeUpdate: {},
+    NodeAllocation: {},
+    NodePreemptions: {},
+    Deployment: null,
+    DeploymentUpdates: null,
+    RejectedNodes: plan.AllAtOnce && rejected.length > 0 ? [...nodeIds] : rejected,
+    RefreshIndex: rejected.length > 0 ? snap.latestIndex() : 0,
+    AllocIndex: 0,
+  };
+  const updated: Allocation[] = [];
+  const stopped: PlanApplyEntry['AllocsStopped'] = [];
+  for (const nodeId of commitNodes) {
+    const upd = plan.NodeUpdate[nodeId];
+    if (upd?.length) {
+      result.NodeUpdate[nodeId] = upd;
+      for (const a of upd) {
+        stopped.push({
+          ID: a.ID,
+          DesiredStatus: a.DesiredStatus,
+          DesiredDescription: a.DesiredDescription,
+          ...(a.ClientStatus === 'lost' ? { ClientStatus: 'lost' as const } : {}),
+          ...(a.FollowupEvalID ? { FollowupEvalID: a.FollowupEvalID } : {}),
+        });
+      }
+    }
+    const pre = plan.NodePreemptions[nodeId];
+    if (pre?.length) {
+      result.NodePreemptions[nodeId] = pre;
+      for (const a of pre) stopped.push({ ID: a.ID, DesiredStatus: 'evict', DesiredDescription: a.DesiredDescription || `Preempted by alloc ID ${a.PreemptedByAllocation}` });
+    }
+    const alloc = plan.NodeAllocation[nodeId];
+    if (alloc?.length) {
+      result.NodeAllocation[nodeId] = alloc;
+      for (const a of alloc) updated.push(a);
+    }
+  }
+  const anyAllocChange = updated.length > 0 || stopped.length > 0;
+  // The deployment goes with the plan unless nothing of the plan is committed at all.
+  const keepDeployment = !(plan.AllAtOnce && rejected.length > 0) && (anyAllocChange || rejected.length === 0);
+  if (keepDeployment) {
+    result.Deployment = plan.Deployment;
+    result.DeploymentUpdates = plan.DeploymentUpdates;
+  }
+  const hasDeploymentWork = result.Deployment !== null || (result.DeploymentUpdates?.length ?? 0) > 0;
+  const entry: PlanApplyEntry | null =
+    anyAllocChange || hasDeploymentWork
+      ? {
+          Type: 'PlanApply',
+          EvalID: plan.EvalID,
+          Job: plan.Job,
+          AllocsUpdated: updated,
+          AllocsStopped: stopped,
+          Deployment: result.Deployment,
+          DeploymentUpdates: result.DeploymentUpdates ?? [],
+          Evals: [],
+          TimestampNs: timestampNs,
+        }
+      : null;
+  return { result, entry, touchedNodes: new Set(commitNodes), rejections };
+}

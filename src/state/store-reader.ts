@@ -1,0 +1,166 @@
+// A consistent, immutable view of the state at one index. Creating one is O(1): it holds the
+// roots of the persistent tables, which later writes never modify.
+import type { Allocation } from '../structs/alloc.js';
+import type { Deployment } from '../structs/deployment.js';
+import type { Evaluation } from '../structs/evaluation.js';
+import type { Job } from '../structs/job.js';
+import type { Node } from '../structs/node.js';
+import type { JobSummary } from '../structs/summary.js';
+import type { PMap } from './pmap.js';
+import type { SchedulerConfiguration, StateReader, TableName } from './reader.js';
+import { defaultSchedulerConfig, nsKey, type Tables } from './tables.js';
+
+const ANY_NAMESPACE = '*';
+
+function inNamespace(namespace: string | undefined, objNamespace: string): boolean {
+  return namespace === undefined || namespace === ANY_NAMESPACE || namespace === objNamespace;
+}
+
+/** Follows a secondary index (owner prefix -> IDs) to the objects: O(result · log N). */
+function follow<T>(index: PMap<string>, prefix: string, table: PMap<T>): T[] {
+  const out: T[] = [];
+  index.forEachFrom(prefix, (k, id) => {
+    if (!k.startsWith(prefix)) return false;
+    const v = table.get(id);
+    if (v !== undefined) out.push(v);
+  });
+  return out;
+}
+
+export class StoreSnapshot implements StateReader {
+  constructor(readonly tables: Tables) {}
+
+  latestIndex(): number {
+    return this.tables.latestIndex;
+  }
+
+  tableIndex(table: TableName): number {
+    if (table === 'index') return this.tables.latestIndex;
+    return this.tables.tableIndexes[table] ?? 0;
+  }
+
+  jobByID(namespace: string, id: string): Job | null {
+    return this.tables.jobs.get(nsKey(namespace, id)) ?? null;
+  }
+
+  jobs(namespace?: string): Job[] {
+    if (namespace === undefined || namespace === ANY_NAMESPACE) return this.tables.jobs.values();
+    return this.tables.jobs.valuesWithPrefix(namespace + '\0');
+  }
+
+  jobsByIDPrefix(namespace: string, prefix: string): Job[] {
+    if (namespace === ANY_NAMESPACE) return this.tables.jobs.values().filter((j) => j.ID.startsWith(prefix));
+    return this.tables.jobs.valuesWithPrefix(nsKey(namespace, prefix));
+  }
+
+  jobVersions(namespace: string, id: string): Job[] {
+    return (this.tables.jobVersions.get(nsKey(namespace, id)) ?? []).slice();
+  }
+
+  jobByIDAndVersion(namespace: string, id: string, version: number): Job | null {
+    const versions = this.tables.jobVersions.get(nsKey(namespace, id)) ?? [];
+    return versions.find((j) => j.Version === version) ?? null;
+  }
+
+  jobSummary(namespace: string, id: string): JobSummary | null {
+    return this.tables.jobSummaries.get(nsKey(namespace, id)) ?? null;
+  }
+
+  nodeByID(id: string): Node | null {
+    return this.tables.nodes.get(id) ?? null;
+  }
+
+  nodes(): Node[] {
+    return this.tables.nodes.values();
+  }
+
+  nodesByIDPrefix(prefix: string): Node[] {
+    return this.tables.nodes.valuesWithPrefix(prefix);
+  }
+
+  allocByID(id: string): Allocation | null {
+    return this.tables.allocs.get(id) ?? null;
+  }
+
+  allocsByIDPrefix(namespace: string, prefix: string): Allocation[] {
+    return this.tables.allocs.valuesWithPrefix(prefix).filter((a) => inNamespace(namespace, a.Namespace));
+  }
+
+  allocs(namespace?: string): Allocation[] {
+    const all = this.tables.allocs.values();
+    return namespace === undefined || namespace === ANY_NAMESPACE ? all : all.filter((a) => a.Namespace === namespace);
+  }
+
+  allocsByJob(namespace: string, jobId: string, allVersions: boolean): Allocation[] {
+    const key = nsKey(namespace, jobId);
+    const allocs = follow(this.tables.allocsByJob, key + '\0', this.tables.allocs);
+    if (allVersions) return allocs;
+    const job = this.tables.jobs.get(key);
+    if (job === undefined) return allocs;
+    // Only the allocations of this incarnation of the job: a job purged and registered again
+    // under the same ID gets a new CreateIndex.
+    return allocs.filter((a) => a.Job === null || a.Job.CreateIndex === job.CreateIndex);
+  }
+
+  allocsByNode(nodeId: string): Allocation[] {
+    return follow(this.tables.allocsByNode, nodeId + '\0', this.tables.allocs);
+  }
+
+  allocsByNodeNonTerminal(nodeId: string): Allocation[] {
+    return follow(this.tables.allocsByNodeLive, nodeId + '\0', this.tables.allocs);
+  }
+
+  allocsByEval(evalId: string): Allocation[] {
+    return follow(this.tables.allocsByEval, evalId + '\0', this.tables.allocs);
+  }
+
+  allocsByDeployment(deploymentId: string): Allocation[] {
+    return follow(this.tables.allocsByDeployment, deploymentId + '\0', this.tables.allocs);
+  }
+
+  evalByID(id: string): Evaluation | null {
+    return this.tables.evals.get(id) ?? null;
+  }
+
+  evalsByIDPrefix(namespace: string, prefix: string): Evaluation[] {
+    return this.tables.evals.valuesWithPrefix(prefix).filter((e) => inNamespace(namespace, e.Namespace));
+  }
+
+  evals(namespace?: string): Evaluation[] {
+    const all = this.tables.evals.values();
+    return namespace === undefined || namespace === ANY_NAMESPACE ? all : all.filter((e) => e.Namespace === namespace);
+  }
+
+  evalsByJob(namespace: string, jobId: string): Evaluation[] {
+    return follow(this.tables.evalsByJob, nsKey(namespace, jobId) + '\0', this.tables.evals);
+  }
+
+  deploymentByID(id: string): Deployment | null {
+    return this.tables.deployments.get(id) ?? null;
+  }
+
+  deploymentsByIDPrefix(namespace: string, prefix: string): Deployment[] {
+    return this.tables.deployments.valuesWithPrefix(prefix).filter((d) => inNamespace(namespace, d.Namespace));
+  }
+
+  deployments(namespace?: string): Deployment[] {
+    const all = this.tables.deployments.values();
+    return namespace === undefined || namespace === ANY_NAMESPACE ? all : all.filter((d) => d.Namespace === namespace);
+  }
+
+  deploymentsByJob(namespace: string, jobId: string): Deployment[] {
+    return follow(this.tables.deploymentsByJob, nsKey(namespace, jobId) + '\0', this.tables.deployments);
+  }
+
+  latestDeploymentByJob(namespace: string, jobId: string): Deployment | null {
+    let latest: Deployment | null = null;
+    for (const d of this.deploymentsByJob(namespace, jobId)) {
+      if (latest === null || d.CreateIndex > latest.CreateIndex) latest = d;
+    }
+    return latest;
+  }
+
+  schedulerConfig(): SchedulerConfiguration {
+    return this.tables.schedulerConfig ?? defaultSchedulerConfig();
+  }
+}

@@ -1,0 +1,112 @@
+// The tables of the state store as one immutable value: a snapshot is a reference to it.
+import type { Allocation } from '../structs/alloc.js';
+import type { Deployment } from '../structs/deployment.js';
+import type { Evaluation } from '../structs/evaluation.js';
+import type { Job } from '../structs/job.js';
+import type { Node } from '../structs/node.js';
+import type { JobSummary } from '../structs/summary.js';
+import { PMap } from './pmap.js';
+import type { SchedulerConfiguration, TableName } from './reader.js';
+
+/**
+ * Per-job counts kept beside the tables so that a job's status is computed in O(1) instead of
+ * scanning all of its allocations and evaluations on every write.
+ */
+export interface JobCounts {
+  allocs: number;
+  /** Allocations neither server- nor client-terminal. */
+  liveAllocs: number;
+  evals: number;
+  /** Evaluations not terminal (pending or blocked). */
+  liveEvals: number;
+}
+
+export interface Tables {
+  /** "namespace\0jobID" -> the current job. */
+  jobs: PMap<Job>;
+  /** "namespace\0jobID" -> the stored versions, newest first (at most JOB_TRACKED_VERSIONS). */
+  jobVersions: PMap<readonly Job[]>;
+  jobSummaries: PMap<JobSummary>;
+  jobCounts: PMap<JobCounts>;
+  nodes: PMap<Node>;
+  allocs: PMap<Allocation>;
+  /** Secondary indexes: "owner\0allocID" -> allocID. */
+  allocsByNode: PMap<string>;
+  allocsByNodeLive: PMap<string>;
+  allocsByJob: PMap<string>;
+  allocsByEval: PMap<string>;
+  allocsByDeployment: PMap<string>;
+  evals: PMap<Evaluation>;
+  evalsByJob: PMap<string>;
+  deployments: PMap<Deployment>;
+  deploymentsByJob: PMap<string>;
+  schedulerConfig: SchedulerConfiguration | null;
+  tableIndexes: Readonly<Record<TableName, number>>;
+  latestIndex: number;
+}
+
+/** Nomad keeps this many versions of a job (JobTrackedVersions). */
+export const JOB_TRACKED_VERSIONS = 6;
+
+/** The tables whose contents are stored in maps (everything but the scheduler config and indexes). */
+export type MapTableKey = Exclude<keyof Tables, 'schedulerConfig' | 'tableIndexes' | 'latestIndex'>;
+
+export const TABLE_NAMES: readonly TableName[] = [
+  'jobs',
+  'job_version',
+  'job_summary',
+  'nodes',
+  'allocs',
+  'evals',
+  'deployment',
+  'scheduler_config',
+  'index',
+];
+
+export function emptyTableIndexes(): Record<TableName, number> {
+  return { jobs: 0, job_version: 0, job_summary: 0, nodes: 0, allocs: 0, evals: 0, deployment: 0, scheduler_config: 0, index: 0 };
+}
+
+export function emptyTables(): Tables {
+  return {
+    jobs: PMap.empty(),
+    jobVersions: PMap.empty(),
+    jobSummaries: PMap.empty(),
+    jobCounts: PMap.empty(),
+    nodes: PMap.empty(),
+    allocs: PMap.empty(),
+    allocsByNode: PMap.empty(),
+    allocsByNodeLive: PMap.empty(),
+    allocsByJob: PMap.empty(),
+    allocsByEval: PMap.empty(),
+    allocsByDeployment: PMap.empty(),
+    evals: PMap.empty(),
+    evalsByJob: PMap.empty(),
+    deployments: PMap.empty(),
+    deploymentsByJob: PMap.empty(),
+    schedulerConfig: null,
+    tableIndexes: emptyTableIndexes(),
+    latestIndex: 0,
+  };
+}
+
+/** The key of a namespaced object. IDs never contain NUL, so keys sort by namespace, then ID. */
+export function nsKey(namespace: string, id: string): string {
+  return namespace + '\0' + id;
+}
+
+export function childKey(owner: string, id: string): string {
+  return owner + '\0' + id;
+}
+
+/** Nomad's default scheduler configuration, served until an operator writes one. */
+export function defaultSchedulerConfig(): SchedulerConfiguration {
+  return {
+    SchedulerAlgorithm: 'binpack',
+    MemoryOversubscriptionEnabled: false,
+    RejectJobRegistration: false,
+    PreemptionConfig: { SystemSchedulerEnabled: true, BatchSchedulerEnabled: false, ServiceSchedulerEnabled: false },
+    CreateIndex: 0,
+    ModifyIndex: 0,
+  };
+}
