@@ -6,6 +6,10 @@ import { FlagSet, type Flags } from './flags.js';
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Writes bytes to stdout as they are (log streaming). */
+  write(chunk: string | Uint8Array): void;
+  /** Aborted when the user interrupts (Ctrl-C), so following streams end cleanly. */
+  interrupt?: AbortSignal;
   /** Whether stdout is a terminal (monitors redraw only then). */
   isTty: boolean;
   nowMs(): number;
@@ -26,6 +30,7 @@ export function processIo(): Io {
   return {
     out: (t) => process.stdout.write(t + '\n'),
     err: (t) => process.stderr.write(t + '\n'),
+    write: (c) => process.stdout.write(c),
     isTty: Boolean(process.stdout.isTTY),
     nowMs: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

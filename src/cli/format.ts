@@ -124,3 +124,8 @@ export function indent(text: string, prefix: string): string {
     .map((l) => prefix + l)
     .join('\n');
 }
+
+/** Go's time.Duration printing of nanoseconds ("515.101µs"). */
+export function formatDuration(ns: number): string {
+  return formatDurationNs(ns);
+}

@@ -84,6 +84,19 @@ export class RawExecDriver implements TaskDriver {
       detached: true, // setsid: own session and process group
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Listen for exit before any await: a short-lived command can end within the same tick.
+    let exitResult: ExitResult | null = null;
+    const exited = new Promise<ExitResult>((resolve) => {
+      child.once('exit', (code, signal) => {
+        // As Nomad's executor: a signalled process reports 128+signal as its exit code.
+        const sig = signal ? signalNumber(signal) : 0;
+        exitResult = { ExitCode: sig ? 128 + sig : code ?? 0, Signal: sig, OOMKilled: false, Err: null };
+        this.markExited(cfg.id, exitResult);
+        resolve(exitResult);
+      });
+    });
+    child.stdout!.on('data', (b: Buffer) => cfg.stdout.write(b));
+    child.stderr!.on('data', (b: Buffer) => cfg.stderr.write(b));
     try {
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
@@ -94,8 +107,6 @@ export class RawExecDriver implements TaskDriver {
       const why = e.code === 'ENOENT' ? `exec: "${command}": executable file not found in $PATH` : e.message;
       throw new DriverStartError(`failed to launch command with executor: ${why}`, false);
     }
-    child.stdout!.on('data', (b: Buffer) => cfg.stdout.write(b));
-    child.stderr!.on('data', (b: Buffer) => cfg.stderr.write(b));
     const pid = child.pid!;
     const startTicks = await processStartTicks(pid);
     const task: RawTask = {
@@ -107,18 +118,14 @@ export class RawExecDriver implements TaskDriver {
       startedAtMs: Date.now(),
       completedAtMs: null,
       exit: null,
-      exited: new Promise<ExitResult>((resolve) => {
-        child.once('exit', (code, signal) => {
-          // As Nomad's executor: a signalled process reports 128+signal as its exit code.
-          const sig = signal ? signalNumber(signal) : 0;
-          const result: ExitResult = { ExitCode: sig ? 128 + sig : code ?? 0, Signal: sig, OOMKilled: false, Err: null };
-          this.markExited(cfg.id, result);
-          resolve(result);
-        });
-      }),
+      exited,
       cpu: new CpuRateTracker(),
       pollTimer: null,
     };
+    if (exitResult !== null) {
+      task.exit = exitResult;
+      task.completedAtMs = Date.now();
+    }
     this.tasks.set(cfg.id, task);
     return {
       version: 1,

@@ -1,4 +1,4 @@
-// Byte helpers that keep Buffer out of the typed surface: Node's Buffer typings and TypeScript's
+// Byte functions that keep Buffer out of the typed surface: Node's Buffer typings and TypeScript's
 // generic Uint8Array disagree, so every Buffer is viewed as a plain Uint8Array at the edge.
 
 export function toBytes(b: { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }): Uint8Array {

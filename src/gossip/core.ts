@@ -492,10 +492,10 @@ export class GossipCore {
   private startIndirect(p: Probe): void {
     p.phase = 'indirect';
     const target = p.target;
-    const helpers = kRandom(this.rng, this.nodeList, this.t.indirectChecks, (r) => r !== this.self && r !== target && r.state === 'alive');
+    const intermediaries = kRandom(this.rng, this.nodeList, this.t.indirectChecks, (r) => r !== this.self && r !== target && r.state === 'alive');
     const req: IndirectPingMsg = { type: MsgType.IndirectPing, seq: p.seq, node: target.name, addr: target.addr, port: target.port, nack: true };
     const bytes = encodeMessage(req);
-    for (const h of helpers) {
+    for (const h of intermediaries) {
       this.counters.indirectProbes++;
       p.expectedNacks++;
       this.sendPacket(h, [bytes], true);
@@ -515,7 +515,7 @@ export class GossipCore {
       return;
     }
     this.counters.probeFailures++;
-    // Lifeguard: helpers that did not even nack point at our own slowness, not the target's.
+    // Lifeguard: intermediaries that did not even nack point at our own slowness, not the target's.
     this.awareness.applyDelta(p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1);
     const target = p.target;
     if (this.nodes.get(target.name) !== target || (target.state !== 'alive' && target.state !== 'suspect')) return;
@@ -586,7 +586,11 @@ export class GossipCore {
 
   private onSuspect(m: SuspectMsg): void {
     const r = this.nodes.get(m.node);
-    if (r === undefined || m.inc < r.incarnation) return;
+    if (r === undefined) return;
+    if (m.inc < r.incarnation) {
+      if (r === this.self) this.answerStaleAccusation();
+      return;
+    }
     if (r === this.self) {
       if (!this.leaving) this.refute(m.inc);
       return;
@@ -654,7 +658,11 @@ export class GossipCore {
 
   private onDead(m: DeadMsg): void {
     const r = this.nodes.get(m.node);
-    if (r === undefined || m.inc < r.incarnation) return;
+    if (r === undefined) return;
+    if (m.inc < r.incarnation) {
+      if (r === this.self) this.answerStaleAccusation();
+      return;
+    }
     if (r.state === 'dead' || r.state === 'left') return;
     if (r === this.self) {
       if (!this.leaving) this.refute(m.inc);
@@ -712,6 +720,17 @@ export class GossipCore {
     this.broadcastAlive(this.self);
     // Being accused suggests we are the slow one (Lifeguard).
     this.awareness.applyDelta(1);
+  }
+
+  /**
+   * Someone still accuses an incarnation we already refuted: our refutation missed them (late
+   * rumor, lossy link). Repeat it, so it rides back on our next packets, e.g. the ack to their
+   * ping. No new incarnation and no health penalty: the accusation is already answered.
+   */
+  private answerStaleAccusation(): void {
+    if (this.leaving) return;
+    this.counters.staleAccusationsAnswered++;
+    this.broadcastAlive(this.self);
   }
 
   private broadcastAlive(r: NodeRecord): void {

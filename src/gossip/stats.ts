@@ -15,6 +15,8 @@ export interface CoreCounters {
   tcpFallbackSuccesses: number;
   suspicionsStarted: number;
   refutations: number;
+  /** Accusations of an incarnation we had already refuted, answered by repeating our alive. */
+  staleAccusationsAnswered: number;
   pushPulls: number;
   membersRejectedFull: number;
   relaysRejectedFull: number;
@@ -35,6 +37,7 @@ export function newCounters(): CoreCounters {
     tcpFallbackSuccesses: 0,
     suspicionsStarted: 0,
     refutations: 0,
+    staleAccusationsAnswered: 0,
     pushPulls: 0,
     membersRejectedFull: 0,
     relaysRejectedFull: 0,

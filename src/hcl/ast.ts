@@ -197,3 +197,55 @@ export function traversalRoot(expr: Expr): string | undefined {
     else return undefined;
   }
 }
+
+/** The direct sub-expressions of an expression, including those inside template parts. */
+export function childExprs(expr: Expr): Expr[] {
+  switch (expr.kind) {
+    case 'literal':
+    case 'variable':
+    case 'splat-item':
+    case 'invalid':
+      return [];
+    case 'template':
+      return templatePartExprs(expr.parts);
+    case 'template-wrap':
+      return [expr.inner];
+    case 'getattr':
+      return [expr.object];
+    case 'index':
+      return [expr.collection, expr.key];
+    case 'splat':
+      return [expr.source, expr.each];
+    case 'call':
+      return expr.args;
+    case 'tuple':
+      return expr.items;
+    case 'object':
+      return expr.items.flatMap((i) => [i.key, i.value]);
+    case 'for':
+      return [expr.collection, ...(expr.keyExpr ? [expr.keyExpr] : []), expr.valueExpr, ...(expr.condition ? [expr.condition] : [])];
+    case 'binary':
+      return [expr.left, expr.right];
+    case 'unary':
+      return [expr.operand];
+    case 'conditional':
+      return [expr.condition, expr.trueExpr, expr.falseExpr];
+    case 'parens':
+      return [expr.inner];
+  }
+}
+
+function templatePartExprs(parts: TemplatePart[]): Expr[] {
+  return parts.flatMap((p): Expr[] => {
+    switch (p.kind) {
+      case 'text':
+        return [];
+      case 'interp':
+        return [p.expr];
+      case 'if':
+        return [p.cond, ...templatePartExprs(p.then), ...templatePartExprs(p.else)];
+      case 'for':
+        return [p.collection, ...templatePartExprs(p.body)];
+    }
+  });
+}

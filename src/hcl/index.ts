@@ -9,7 +9,7 @@
 //   bodyToPlain(body, ctx)          -> plain JS values, with locate(path) for error positions
 
 export type { Attribute, Block, Body, BodyItem, Expr, TemplatePart } from './ast.js';
-export { traversalRoot } from './ast.js';
+export { childExprs, traversalRoot } from './ast.js';
 export { parseHcl, parseHclExpression, type ParseResult } from './parser.js';
 export { errorAt, formatDiagnostic, hasErrors, type Diagnostic, type Severity } from './diagnostic.js';
 export { formatPos, joinRanges, type Pos, type Range } from './range.js';

@@ -14,7 +14,7 @@ describe('templates', () => {
 
   it('interpolates values, converting numbers and bools to strings', () => {
     assert.equal(evalText('"${name}-${n}-${b}"', { name: 'web', n: 3, b: true }), 'web-3-true');
-    assert.equal(evalText('"${1.5 * 2}"'), '3');
+    assert.equal(evalText('"=${1.5 * 2}"'), '=3');
   });
 
   it('returns the value itself for a lone interpolation', () => {
@@ -52,7 +52,7 @@ describe('templates', () => {
   });
 
   it('supports interpolation and directives in heredocs', () => {
-    const v = evalText('<<EOT\nhost=${host}\n%{ if debug }debug=1\n%{ endif }EOT', { host: 'h', debug: true });
+    const v = evalText('<<EOT\nhost=${host}\n%{ if debug }debug=1\n%{ endif ~}\nEOT', { host: 'h', debug: true });
     assert.equal(v, 'host=h\ndebug=1\n');
   });
 

@@ -81,8 +81,8 @@ export class TokenStream {
   }
 
   error(range: Range, summary: string, detail: string): void {
-    // One problem at one place is reported once, even if recovery passes it twice.
-    if (this.diagnostics.some((d) => d.summary === summary && d.range?.start.byte === range.start.byte)) return;
+    // One problem at one place is reported once: recovery may trip over the same token again.
+    if (this.diagnostics.some((d) => d.range?.start.byte === range.start.byte)) return;
     this.diagnostics.push({ severity: 'error', summary, detail, range });
   }
 

@@ -32,6 +32,8 @@ export interface SchedulerOptions {
   /** Monotonic clock in ms, injected so that tests and simulations are deterministic. */
   nowMs?: () => number;
   logger?: { debug(msg: string, fields?: object): void; warn(msg: string, fields?: object): void };
+  /** Makes IDs for allocations, deployments and evaluations; injected so that runs can be replayed (default: random UUIDs). */
+  generateId?: () => string;
 }
 
 export type SchedulerFactory = (state: StateReader, planner: Planner, options: SchedulerOptions) => Scheduler;

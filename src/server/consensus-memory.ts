@@ -1,19 +1,246 @@
-// A single-node replicated log for dev mode: always the leader, applies entries in order.
-import type { ApplyResult, Consensus, ConsensusStats } from './consensus.js';
-import type { LogEntry } from '../state/log-entries.js';
+// A single-node replicated log for dev mode: always the leader once started, it gives each
+// proposed entry the next index, keeps a bounded log (compacted behind an FSM snapshot) and
+// applies entries to the FSM in order. Entries proposed in the same tick are applied in one pass.
+// It goes through the same msgpack encoding a Raft log would, so that swapping in the Raft
+// library changes nothing for the FSM, and a caller mutating an entry after proposing it cannot
+// reach into the state.
+import { NomadError } from '../structs/errors.js';
+import { decodeMsgpack, encodeMsgpack } from '../state/codec.js';
 import type { FSM, FSMLogger } from '../state/fsm.js';
+import { silentLogger } from '../state/fsm-context.js';
+import type { LogEntry } from '../state/log-entries.js';
+import type { ApplyResult, Consensus, ConsensusStats } from './consensus.js';
 
 export interface InMemoryConsensusOptions {
   logger?: FSMLogger;
+  /** This server's ID and RPC address, reported by stats() and leaderAddr(). */
+  serverId?: string;
+  rpcAddr?: string;
+  /** Log entries kept in memory before the log is compacted behind a snapshot. */
+  compactThresholdEntries?: number;
+  /** Proposals waiting to be applied before apply() refuses more (back-pressure). */
+  maxPendingEntries?: number;
+  /** Entries applied in one pass before yielding to the event loop. */
+  maxBatchEntries?: number;
+  /** Encode entries with msgpack as the Raft path does (default true). */
+  encodeEntries?: boolean;
 }
 
+interface Pending {
+  kind: 'entry';
+  bytes: Uint8Array | null;
+  entry: LogEntry | null;
+  resolve: (r: ApplyResult) => void;
+  reject: (e: unknown) => void;
+}
+
+interface BarrierWaiter {
+  kind: 'barrier';
+  resolve: (index: number) => void;
+}
+
+interface LogRecord {
+  index: number;
+  term: number;
+  bytes: Uint8Array | null;
+  entry: LogEntry | null;
+}
+
+const TERM = 1;
+
 export class InMemoryConsensus implements Consensus {
-  constructor(readonly fsm: FSM, _options: InMemoryConsensusOptions = {}) {}
-  apply(_entry: LogEntry): Promise<ApplyResult> { throw new Error('not yet'); }
-  isLeader(): boolean { return true; }
-  leaderAddr(): string { return ''; }
-  onLeadershipChange(_listener: (isLeader: boolean) => void): void {}
-  barrier(): Promise<number> { throw new Error('not yet'); }
-  stats(): ConsensusStats { throw new Error('not yet'); }
-  shutdown(): Promise<void> { return Promise.resolve(); }
+  private readonly logger: FSMLogger;
+  private readonly serverId: string;
+  private readonly rpcAddr: string;
+  private readonly compactThresholdEntries: number;
+  private readonly maxPendingEntries: number;
+  private readonly maxBatchEntries: number;
+  private readonly encodeEntries: boolean;
+
+  private readonly queue: Array<Pending | BarrierWaiter> = [];
+  private pendingEntries = 0;
+  private flushScheduled = false;
+  private lastIndex = 0;
+  private appliedIndex = 0;
+  private log: LogRecord[] = [];
+  private snapshot: { index: number; encode: () => Uint8Array } | null = null;
+  private leader = false;
+  private closed = false;
+  private readonly listeners: Array<(isLeader: boolean) => void> = [];
+
+  constructor(
+    readonly fsm: FSM,
+    options: InMemoryConsensusOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.serverId = options.serverId ?? 'dev';
+    this.rpcAddr = options.rpcAddr ?? '127.0.0.1:4647';
+    this.compactThresholdEntries = Math.max(16, options.compactThresholdEntries ?? 8192);
+    this.maxPendingEntries = Math.max(1, options.maxPendingEntries ?? 65_536);
+    this.maxBatchEntries = Math.max(1, options.maxBatchEntries ?? 4096);
+    this.encodeEntries = options.encodeEntries ?? true;
+    // The state may already hold entries (restored): continue after them.
+    this.lastIndex = fsm.store.latestIndex();
+    this.appliedIndex = this.lastIndex;
+    // Leadership is announced asynchronously, so that listeners registered right after
+    // construction hear it.
+    setImmediate(() => {
+      if (this.closed) return;
+      this.leader = true;
+      this.logger.debug('single-node log: leadership acquired', { index: this.lastIndex });
+      for (const l of this.listeners.slice()) this.callListener(l, true);
+    });
+  }
+
+  private callListener(listener: (isLeader: boolean) => void, isLeader: boolean): void {
+    try {
+      listener(isLeader);
+    } catch (err) {
+      this.logger.error('leadership listener failed', { error: (err as Error).message });
+    }
+  }
+
+  apply(entry: LogEntry): Promise<ApplyResult> {
+    if (this.closed) return Promise.reject(new NomadError('no_leader', 'No cluster leader'));
+    if (this.pendingEntries >= this.maxPendingEntries) {
+      return Promise.reject(new NomadError('unavailable', `log is busy: ${this.pendingEntries} entries waiting to be applied`));
+    }
+    let bytes: Uint8Array | null = null;
+    if (this.encodeEntries) {
+      try {
+        bytes = encodeMsgpack(entry);
+      } catch (err) {
+        return Promise.reject(new NomadError('bad_request', `log entry ${describe(entry)} cannot be encoded: ${(err as Error).message}`));
+      }
+    }
+    return new Promise<ApplyResult>((resolve, reject) => {
+      this.queue.push({ kind: 'entry', bytes, entry: bytes === null ? entry : null, resolve, reject });
+      this.pendingEntries++;
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Applies what was proposed, in order, up to maxBatchEntries; the rest in the next pass. */
+  private flush(): void {
+    const batch = this.queue.splice(0, this.maxBatchEntries);
+    for (const item of batch) {
+      if (item.kind === 'barrier') {
+        item.resolve(this.appliedIndex);
+        continue;
+      }
+      this.pendingEntries--;
+      this.applyOne(item);
+    }
+    if (this.queue.length > 0) this.scheduleFlush();
+    this.maybeCompact();
+  }
+
+  private applyOne(item: Pending): void {
+    const index = ++this.lastIndex;
+    this.log.push({ index, term: TERM, bytes: item.bytes, entry: item.entry });
+    let entry: LogEntry;
+    try {
+      entry = item.bytes !== null ? decodeMsgpack<LogEntry>(item.bytes) : item.entry!;
+    } catch (err) {
+      this.appliedIndex = index;
+      item.reject(new NomadError('internal', `log entry at index ${index} cannot be decoded: ${(err as Error).message}`));
+      return;
+    }
+    try {
+      const result = this.fsm.apply(index, entry);
+      this.appliedIndex = index;
+      item.resolve({ index, result });
+    } catch (err) {
+      // The entry is in the log at this index but changed nothing; every server would refuse it alike.
+      this.appliedIndex = index;
+      if (!(err instanceof NomadError)) {
+        this.logger.error('applying a log entry failed', { index, type: entry.Type, error: (err as Error).message });
+      }
+      item.reject(err);
+    }
+  }
+
+  /** Keeps the in-memory log bounded: past the threshold it is cut behind a state snapshot. */
+  private maybeCompact(): void {
+    if (this.log.length <= this.compactThresholdEntries) return;
+    // Capturing is O(1) (persistent tables); bytes are produced only if someone asks for them.
+    this.snapshot = this.fsm.captureSnapshot();
+    const keepFrom = this.log.length - Math.floor(this.compactThresholdEntries / 2);
+    this.log = this.log.slice(keepFrom);
+    this.logger.debug('single-node log compacted', { snapshotIndex: this.snapshot.index, kept: this.log.length });
+  }
+
+  /** The latest compaction snapshot as bytes and the index it covers (null before the first). */
+  latestSnapshot(): { index: number; data: Uint8Array } | null {
+    if (this.snapshot === null) return null;
+    return { index: this.snapshot.index, data: this.snapshot.encode() };
+  }
+
+  /** Entries still in the in-memory log (after the last compaction). */
+  logLength(): number {
+    return this.log.length;
+  }
+
+  isLeader(): boolean {
+    return this.leader && !this.closed;
+  }
+
+  leaderAddr(): string {
+    return this.isLeader() ? this.rpcAddr : '';
+  }
+
+  onLeadershipChange(listener: (isLeader: boolean) => void): void {
+    this.listeners.push(listener);
+    // A listener that arrives after leadership was taken still hears about it, asynchronously.
+    if (this.leader && !this.closed) {
+      setImmediate(() => {
+        if (this.leader && !this.closed) this.callListener(listener, true);
+      });
+    }
+  }
+
+  barrier(): Promise<number> {
+    if (this.closed) return Promise.reject(new NomadError('no_leader', 'No cluster leader'));
+    return new Promise<number>((resolve) => {
+      this.queue.push({ kind: 'barrier', resolve });
+      this.scheduleFlush();
+    });
+  }
+
+  stats(): ConsensusStats {
+    return {
+      state: this.closed ? 'Shutdown' : this.leader ? 'Leader' : 'Follower',
+      term: TERM,
+      appliedIndex: this.appliedIndex,
+      commitIndex: this.lastIndex,
+      lastLogIndex: this.lastIndex,
+      lastLogTerm: TERM,
+      lastContactMs: 0,
+      numPeers: 0,
+      configuration: [{ ID: this.serverId, Address: this.rpcAddr, Voter: true }],
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    // Entries already proposed are applied first: a caller that got no error expects its write.
+    while (this.queue.length > 0) this.flush();
+    this.closed = true;
+    const wasLeader = this.leader;
+    this.leader = false;
+    if (wasLeader) for (const l of this.listeners.slice()) this.callListener(l, false);
+  }
+}
+
+function describe(entry: LogEntry): string {
+  return typeof entry === 'object' && entry !== null && typeof entry.Type === 'string' ? `"${entry.Type}"` : '(untyped)';
 }

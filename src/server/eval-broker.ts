@@ -128,7 +128,6 @@ export class EvalBroker {
           resolve(null);
         }, Math.max(0, timeoutMs)),
       };
-      waiter.timer.unref();
       this.waiters.push(waiter);
     });
   }
@@ -244,7 +243,6 @@ export class EvalBroker {
       const u = this.unacked.get(evalId);
       if (u && u.token === token) this.nack(evalId, token);
     }, this.opts.nackTimeoutMs);
-    t.unref();
     return t;
   }
 
@@ -266,7 +264,6 @@ export class EvalBroker {
       this.nackDelays.delete(ev.ID);
       if (this.enabled) this.pushReady(ev);
     }, delayMs);
-    t.unref();
     this.nackDelays.set(ev.ID, t);
   }
 
@@ -297,7 +294,6 @@ export class EvalBroker {
     // setTimeout caps near 24.8 days; a later WaitUntil is simply re-armed when this fires.
     const waitMs = Math.min(Math.max(0, top.atMs - this.opts.nowMs()), 2 ** 31 - 1);
     this.delayTimer = setTimeout(() => this.releaseDelayed(), waitMs);
-    this.delayTimer.unref();
   }
 
   private releaseDelayed(): void {

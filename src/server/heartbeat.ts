@@ -79,7 +79,6 @@ export class HeartbeatTimers {
       this.timers.delete(nodeId);
       if (this.enabled) this.onExpire(nodeId);
     }, afterMs);
-    t.unref();
     this.timers.set(nodeId, t);
   }
 }

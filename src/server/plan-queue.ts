@@ -60,7 +60,6 @@ export class PlanQueue {
         this.waiter = null;
         resolve(null);
       }, timeoutMs);
-      timer.unref();
       this.waiter = (got) => {
         clearTimeout(timer);
         resolve(got);

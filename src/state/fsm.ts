@@ -1,22 +1,171 @@
-// The FSM: applies committed log entries to the state store, one write transaction per entry.
+// The FSM: applies committed log entries to the state store. Each entry is applied in one
+// write transaction at its index, deterministically: times and IDs come from the entry, never
+// from a clock or a random source. An entry that fails (a NomadError) leaves the store as it was.
+import { badRequest, NomadError } from '../structs/errors.js';
+import { ApplyContext, silentLogger, type FSMLogger } from './fsm-context.js';
+import { applyClientUpdates, applyDesiredTransitions, applyPlanAllocs } from './fsm-allocs.js';
+import { promoteDeployment, setAllocHealth, updateDeploymentStatus, upsertDeployment } from './fsm-deployments.js';
+import { deleteEvalsAndAllocs, touchEval, upsertEval, upsertEvals } from './fsm-evals.js';
+import { assertJob, purgeJob, setJobStability, settleJobStatuses, stopJob, upsertJob } from './fsm-jobs.js';
+import { deregisterNodes, registerNode, updateNodeDrain, updateNodeEligibility, updateNodeStatus } from './fsm-nodes.js';
+import { decodeTables, encodeTables } from './fsm-snapshot.js';
 import type { LogEntry } from './log-entries.js';
 import type { StateStore } from './store.js';
 
-export interface FSMLogger {
-  debug(msg: string, fields?: object): void;
-  warn(msg: string, fields?: object): void;
-  error(msg: string, fields?: object): void;
+export type { FSMLogger } from './fsm-context.js';
+
+export interface FSMOptions {
+  logger?: FSMLogger;
+}
+
+/** What JobRegister and JobDeregister return: the job's version and indexes after the entry. */
+export interface JobApplyResult {
+  JobModifyIndex: number;
+  Version: number;
+  EvalID: string;
 }
 
 export class FSM {
-  constructor(readonly store: StateStore, _options: { logger?: FSMLogger } = {}) {}
-  apply(_index: number, _entry: LogEntry): unknown {
-    throw new Error('not yet');
+  private readonly logger: FSMLogger;
+
+  constructor(
+    readonly store: StateStore,
+    options: FSMOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
   }
+
+  /** Applies one committed entry at its index; throws a NomadError (store unchanged) when it cannot. */
+  apply(index: number, entry: LogEntry): unknown {
+    if (entry === null || typeof entry !== 'object' || typeof (entry as { Type?: unknown }).Type !== 'string') {
+      throw badRequest(`log entry at index ${index} has no Type`);
+    }
+    return this.store.write(index, (txn) => {
+      const ctx = new ApplyContext(txn, index, this.logger);
+      const result = this.dispatch(ctx, entry);
+      settleJobStatuses(ctx);
+      return result;
+    });
+  }
+
+  private dispatch(ctx: ApplyContext, entry: LogEntry): unknown {
+    switch (entry.Type) {
+      case 'JobRegister': {
+        assertJob(entry.Job, 'Job');
+        const job = upsertJob(ctx, entry.Job, { submitTimeNs: entry.SubmitTimeNs, resetStable: true });
+        if (entry.Eval !== null) upsertEval(ctx, entry.Eval, 'Eval');
+        return { JobModifyIndex: job.JobModifyIndex, Version: job.Version, EvalID: entry.Eval?.ID ?? '' } satisfies JobApplyResult;
+      }
+      case 'JobDeregister': {
+        let result: JobApplyResult;
+        if (entry.Purge) {
+          purgeJob(ctx, entry.Namespace, entry.JobID, true);
+          result = { JobModifyIndex: ctx.index, Version: 0, EvalID: entry.Eval?.ID ?? '' };
+        } else {
+          const job = stopJob(ctx, entry.Namespace, entry.JobID);
+          result = { JobModifyIndex: job.JobModifyIndex, Version: job.Version, EvalID: entry.Eval?.ID ?? '' };
+        }
+        if (entry.Eval !== null) upsertEval(ctx, entry.Eval, 'Eval');
+        return result;
+      }
+      case 'JobStability':
+        setJobStability(ctx, entry.Namespace, entry.JobID, entry.JobVersion, entry.Stable);
+        return null;
+      case 'JobBatchDelete':
+        for (const { Namespace, JobID } of entry.Jobs) {
+          purgeJob(ctx, Namespace, JobID, false);
+          deleteEvalsAndAllocs(ctx, ctx.txn.evalIdsByJob(Namespace, JobID), ctx.txn.allocIdsByJob(Namespace, JobID));
+        }
+        return null;
+      case 'EvalUpsert':
+        upsertEvals(ctx, entry.Evals, 'Evals');
+        return null;
+      case 'EvalDelete':
+        deleteEvalsAndAllocs(ctx, entry.EvalIDs ?? [], entry.AllocIDs ?? []);
+        return null;
+      case 'PlanApply':
+        if (entry.Job !== null) assertJob(entry.Job, 'Job');
+        if (entry.Deployment !== null) upsertDeployment(ctx, entry.Deployment, 'Deployment');
+        (entry.DeploymentUpdates ?? []).forEach((u, i) => updateDeploymentStatus(ctx, u, `DeploymentUpdates[${i}]`));
+        if (entry.EvalID !== '') touchEval(ctx, entry.EvalID);
+        applyPlanAllocs(ctx, entry);
+        upsertEvals(ctx, entry.Evals, 'Evals');
+        return { AllocIndex: ctx.index };
+      case 'NodeRegister':
+        registerNode(ctx, entry.Node, entry.TimestampNs);
+        return null;
+      case 'NodeDeregister':
+        deregisterNodes(ctx, entry.NodeIDs);
+        return null;
+      case 'NodeUpdateStatus':
+        updateNodeStatus(ctx, entry.NodeID, entry.Status, entry.Event, entry.TimestampNs);
+        upsertEvals(ctx, entry.Evals, 'Evals');
+        return null;
+      case 'NodeUpdateEligibility':
+        updateNodeEligibility(ctx, entry.NodeID, entry.Eligibility, entry.Event);
+        upsertEvals(ctx, entry.Evals, 'Evals');
+        return null;
+      case 'NodeUpdateDrain':
+        updateNodeDrain(ctx, entry.NodeID, entry.DrainStrategy, entry.MarkEligible, entry.Event);
+        return null;
+      case 'AllocClientUpdate':
+        applyClientUpdates(ctx, entry.Updates, entry.TimestampNs);
+        upsertEvals(ctx, entry.Evals, 'Evals');
+        return null;
+      case 'AllocDesiredTransition':
+        applyDesiredTransitions(ctx, entry.Transitions ?? {});
+        upsertEvals(ctx, entry.Evals, 'Evals');
+        return null;
+      case 'DeploymentStatus':
+        updateDeploymentStatus(ctx, entry, 'DeploymentStatus');
+        if (entry.Job !== null) {
+          assertJob(entry.Job, 'Job');
+          upsertJob(ctx, entry.Job, { submitTimeNs: entry.TimestampNs, resetStable: true });
+        }
+        if (entry.Eval !== null) upsertEval(ctx, entry.Eval, 'Eval');
+        return null;
+      case 'DeploymentPromote':
+        promoteDeployment(ctx, entry.DeploymentID, entry.Groups ?? [], entry.TimestampNs);
+        if (entry.Eval !== null) upsertEval(ctx, entry.Eval, 'Eval');
+        return null;
+      case 'DeploymentAllocHealth':
+        setAllocHealth(ctx, entry.DeploymentID, entry.HealthyAllocIDs ?? [], entry.UnhealthyAllocIDs ?? [], entry.TimestampNs);
+        if (entry.Status !== null) updateDeploymentStatus(ctx, { DeploymentID: entry.DeploymentID, ...entry.Status }, 'Status');
+        if (entry.Job !== null) {
+          assertJob(entry.Job, 'Job');
+          upsertJob(ctx, entry.Job, { submitTimeNs: entry.TimestampNs, resetStable: true });
+        }
+        if (entry.Eval !== null) upsertEval(ctx, entry.Eval, 'Eval');
+        return null;
+      case 'DeploymentDelete':
+        for (const id of entry.DeploymentIDs) ctx.txn.deleteDeployment(id);
+        ctx.txn.touch('deployment');
+        return null;
+      case 'SchedulerConfig': {
+        const existing = ctx.txn.schedulerConfig();
+        ctx.txn.putSchedulerConfig({ ...entry.Config, CreateIndex: existing?.CreateIndex ?? ctx.index, ModifyIndex: ctx.index });
+        return null;
+      }
+      default: {
+        const unknown: { Type?: unknown } = entry;
+        throw new NomadError('bad_request', `unknown log entry type "${String(unknown.Type)}"`, 'Type');
+      }
+    }
+  }
+
+  /** The whole state as msgpack bytes. */
   snapshot(): Uint8Array {
-    throw new Error('not yet');
+    return encodeTables(this.store.currentTables());
   }
-  restore(_data: Uint8Array): void {
-    throw new Error('not yet');
+
+  /** Captures the state now (O(1)) and encodes it only when the returned function is called. */
+  captureSnapshot(): { index: number; encode: () => Uint8Array } {
+    const tables = this.store.currentTables();
+    return { index: tables.latestIndex, encode: () => encodeTables(tables) };
+  }
+
+  /** Replaces the whole state with a snapshot's; every blocking query wakes. */
+  restore(data: Uint8Array): void {
+    this.store.replace(decodeTables(data, this.store.freezing));
   }
 }

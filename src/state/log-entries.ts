@@ -137,6 +137,8 @@ export interface DeploymentPromoteEntry {
   /** Groups to promote; empty means all. */
   Groups: string[];
   Eval: Evaluation | null;
+  /** When the promotion happened: restarts the groups' progress deadlines from here (kept as they were when absent). */
+  TimestampNs?: number;
 }
 
 export interface DeploymentAllocHealthEntry {

@@ -285,6 +285,9 @@ export interface Job {
   Spreads: Spread[] | null;
   TaskGroups: TaskGroup[];
   Update: UpdateStrategy;
+  /** Job-level reschedule/migrate blocks, as submitted: canonicalization merges them into the groups. */
+  Reschedule?: ReschedulePolicy | null;
+  Migrate?: MigrateStrategy | null;
   Multiregion: unknown | null;
   Periodic: PeriodicConfig | null;
   ParameterizedJob: ParameterizedJobConfig | null;

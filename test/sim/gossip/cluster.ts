@@ -51,6 +51,8 @@ export class SimCluster {
   private readonly maxLatencyMs: number;
   private readonly listeners: ((e: ObservedEvent) => void)[] = [];
   private nextIndex = 0;
+  /** Probability that any UDP packet is lost, on top of per-member loss. */
+  linkLossRate = 0;
   udpPackets = 0;
   udpBytes = 0;
   tcpBytes = 0;
@@ -218,7 +220,7 @@ export class SimCluster {
         this.udpPackets++;
         this.udpBytes += o.bytes.length;
         const to = this.byAddr.get(key(o.to));
-        if (this.net() < from.lossRate || (to !== undefined && this.net() < to.lossRate)) return;
+        if (this.net() < this.linkLossRate || this.net() < from.lossRate || (to !== undefined && this.net() < to.lossRate)) return;
         const gen = to?.generation;
         this.queue.push(this.nowMs + this.latency(), () => {
           if (!this.reachable(from, to) || to.generation !== gen) return;
@@ -252,7 +254,7 @@ export class SimCluster {
   private tcpExchange(from: SimNode, toAddr: Address, bytes: Uint8Array, timeoutMs: number, done: (answer: Uint8Array | null) => void): void {
     this.tcpBytes += bytes.length;
     const to = this.byAddr.get(key(toAddr));
-    const loss = Math.max(from.lossRate, to?.lossRate ?? 0);
+    const loss = Math.max(this.linkLossRate, from.lossRate, to?.lossRate ?? 0);
     const delay = (): number => {
       let d = this.latency();
       for (let rto = TCP_RTO_MS; this.net() < loss && rto < 60_000; rto *= 2) d += rto;

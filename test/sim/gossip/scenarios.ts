@@ -14,7 +14,8 @@ export interface ScenarioResult {
   readonly figures: Record<string, number>;
 }
 
-export type Scenario = (size: number, seed: number, extra?: Partial<SimOptions> & { durationMs?: number }) => ScenarioResult;
+export type Scenario = (size: number, seed: number, extra?: ScenarioExtra) => ScenarioResult;
+export type ScenarioExtra = Partial<SimOptions> & { durationMs?: number };
 
 const WARMUP_MS = 2000;
 
@@ -35,14 +36,21 @@ class Tally {
   }
 }
 
-function setup(size: number, seed: number, extra: Partial<SimOptions> = {}): { c: SimCluster; tally: Tally; failed: { observer: string; subject: string; atMs: number }[] } {
+interface FailedObservation {
+  readonly observer: string;
+  readonly subject: string;
+  readonly incarnation: number;
+  readonly atMs: number;
+}
+
+function setup(size: number, seed: number, extra: Partial<SimOptions> = {}): { c: SimCluster; tally: Tally; failed: FailedObservation[] } {
   const c = new SimCluster({ seed, ...extra });
   const tally = new Tally();
-  const failed: { observer: string; subject: string; atMs: number }[] = [];
+  const failed: FailedObservation[] = [];
   c.onEvent(({ observer, event }) => {
     if (observer === event.member.name) return;
     tally.add(event.type, event.member.name, observer);
-    if (event.type === 'member-failed') failed.push({ observer, subject: event.member.name, atMs: event.atMs });
+    if (event.type === 'member-failed') failed.push({ observer, subject: event.member.name, incarnation: event.member.incarnation, atMs: event.atMs });
   });
   c.bootstrap(size);
   c.run(WARMUP_MS);
@@ -101,6 +109,20 @@ export const lossScenario: Scenario = (size, seed, extra) => {
   const failures = falseFailures > 0 ? [`false failures: ${failed.slice(0, 5).map((f) => `${f.observer} saw ${f.subject} at ${f.atMs}`).join(', ')}`] : [];
   const bytesPerMemberPerSec = (c.udpBytes + c.tcpBytes - bytesBefore) / size / (durationMs / 1000);
   return { scenario: 'loss', size, seed, failures, figures: { falseFailures, simulatedMs: durationMs, bytesPerMemberPerSec } };
+};
+
+/**
+ * Every UDP packet in the cluster has a 30% chance of loss: a harsh network, to count false
+ * failures per hour. An incident is one member's incarnation declared failed, however many
+ * members heard of it.
+ */
+export const lossAllScenario: Scenario = (size, seed, extra) => {
+  const { c, failed } = setup(size, seed, extra);
+  const durationMs = extra?.durationMs ?? 120_000;
+  c.linkLossRate = 0.3;
+  c.run(c.nowMs + durationMs);
+  const incidents = new Set(failed.map((f) => `${f.subject}/${f.incarnation}`)).size;
+  return { scenario: 'loss-all', size, seed, failures: [], figures: { falseFailures: incidents, falseFailureEvents: failed.length, simulatedMs: durationMs } };
 };
 
 /** Steady state traffic with no loss, for the byte figures. */
@@ -194,6 +216,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   leave: leaveScenario,
   restart: restartScenario,
   steady: steadyScenario,
+  'loss-all': lossAllScenario,
 };
 
 export function describe(r: ScenarioResult): string {

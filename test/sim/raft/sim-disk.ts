@@ -23,6 +23,7 @@ export class SimDisk {
   /** Index of entries[0]; the chain value before it is baseChain. */
   private first = 1;
   private baseChain = 0;
+  private baseTerm = 0;
 
   constructor(private readonly onDurable: DurableEntryListener) {}
 
@@ -31,6 +32,7 @@ export class SimDisk {
   }
 
   term(index: number): number | undefined {
+    if (index === this.first - 1) return this.baseTerm;
     return this.entries[index - this.first]?.term;
   }
 
@@ -65,12 +67,14 @@ export class SimDisk {
     this.chains = [];
     this.first = snap.meta.index + 1;
     this.baseChain = snap.chain;
+    this.baseTerm = snap.meta.term;
   }
 
   compact(toIndex: number): void {
     if (toIndex < this.first) return;
     const n = Math.min(toIndex - this.first + 1, this.entries.length);
     this.baseChain = this.chainAt(this.first + n - 1);
+    this.baseTerm = this.term(this.first + n - 1) as number;
     this.entries.splice(0, n);
     this.chains.splice(0, n);
     this.first += n;

@@ -1,0 +1,105 @@
+// The dev agent as a user meets it: start to node ready, `job run -detach` to the allocation
+// running, a batch of 100 `/bin/true` allocations to all complete, and idle RSS.
+// Prints `bench agent.FIGURE VALUE UNIT` lines; each figure is the median of the runs.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDevAgent, runNomad, waitForState, getJson } from '../test/e2e/harness.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+interface AllocStub {
+  ClientStatus: string;
+}
+
+async function once(): Promise<Record<string, number>> {
+  const t0 = performance.now();
+  const agent = await startDevAgent({ args: ['-log-level', 'INFO'] });
+  try {
+    await waitForState<Array<{ Status: string }>>(agent.addr, '/v1/nodes', (n) => n.length === 1 && n[0]!.Status === 'ready', 30_000);
+    const startToReadyMs = performance.now() - t0;
+
+    const svc = join(agent.dir, 'svc.nomad');
+    writeFileSync(
+      svc,
+      `job "svc" {
+  datacenters = ["dc1"]
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sleep"
+        args    = ["1000"]
+      }
+      resources {
+        cpu    = 50
+        memory = 16
+      }
+    }
+  }
+}
+`,
+    );
+    // Timed from the moment the CLI starts (it parses the file and registers over HTTP).
+    const t1 = performance.now();
+    const run = await runNomad(['job', 'run', '-detach', svc], agent.addr);
+    if (run.code !== 0) throw new Error(`job run failed: ${run.stdout}${run.stderr}`);
+    await waitForState<AllocStub[]>(agent.addr, '/v1/job/svc/allocations', (a) => a.length === 1 && a[0]!.ClientStatus === 'running');
+    const runToRunningMs = performance.now() - t1;
+
+    const batch = join(agent.dir, 'batch.nomad');
+    writeFileSync(
+      batch,
+      `job "batch100" {
+  datacenters = ["dc1"]
+  type        = "batch"
+  group "g" {
+    count = 100
+    restart {
+      attempts = 0
+      mode     = "fail"
+    }
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/true"
+      }
+      resources {
+        cpu    = 20
+        memory = 10
+      }
+    }
+  }
+}
+`,
+    );
+    const t2 = performance.now();
+    const brun = await runNomad(['job', 'run', '-detach', batch], agent.addr);
+    if (brun.code !== 0) throw new Error(`batch run failed: ${brun.stdout}${brun.stderr}`);
+    await waitForState<AllocStub[]>(agent.addr, '/v1/job/batch100/allocations', (a) => a.length === 100 && a.every((x) => x.ClientStatus === 'complete'), 120_000);
+    const batchCompleteMs = performance.now() - t2;
+
+    // Idle: stop the service, let the agent settle on a blocking query, read its RSS.
+    await runNomad(['job', 'stop', '-purge', '-detach', 'svc'], agent.addr);
+    await waitForState<AllocStub[]>(agent.addr, '/v1/allocations?prefix=', (a) => a.every((x) => x.ClientStatus !== 'running'), 30_000);
+    const self = await getJson(agent.addr, '/v1/agent/self');
+    if (self.status !== 200) throw new Error('agent self failed');
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${agent.child.pid}/status`, 'utf8'))?.[1] ?? 0);
+    return { startToReadyMs, runToRunningMs, batchCompleteMs, idleRssMb: rssKb / 1024 };
+  } finally {
+    await agent.stop('SIGINT');
+    agent.cleanup();
+  }
+}
+
+const results: Array<Record<string, number>> = [];
+for (let i = 0; i < RUNS; i++) results.push(await once());
+const fig = (k: string) => median(results.map((r) => r[k]!));
+console.log(`bench agent.start_to_node_ready_ms ${fig('startToReadyMs').toFixed(0)} ms`);
+console.log(`bench agent.job_run_to_running_ms ${fig('runToRunningMs').toFixed(0)} ms`);
+console.log(`bench agent.batch100_complete_ms ${fig('batchCompleteMs').toFixed(0)} ms`);
+console.log(`bench agent.idle_rss_mb ${fig('idleRssMb').toFixed(1)} MB`);

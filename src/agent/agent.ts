@@ -1,0 +1,213 @@
+// The agent: wires the server role (state store, log, schedulers, leader duties), the client
+// role (fingerprint, register, run tasks) and the HTTP API into one process, and takes them
+// down in the reverse order. The client reaches the server only through the RPC interface it
+// would use across the network.
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AgentConfig } from './config.js';
+import type { ResolvedAddresses } from './addresses.js';
+import type { Logger } from './logger.js';
+import { GatedSink } from './gated-sink.js';
+import { memberName, raftStats, runtimeStats, selfConfig, selfMember } from './agent-self.js';
+import { StateStore } from '../state/store.js';
+import { FSM } from '../state/fsm.js';
+import { InMemoryConsensus } from '../server/consensus-memory.js';
+import { Server } from '../server/server.js';
+import { HttpServer } from '../http/http-server.js';
+import type { AgentHealth, AgentInfo, AgentMembers } from '../http/agent-info.js';
+import { Client } from '../client/client.js';
+import { generateId } from '../structs/ids.js';
+import { badRequest } from '../structs/errors.js';
+
+export class Agent {
+  private server: Server | null = null;
+  private client: Client | null = null;
+  private http: HttpServer | null = null;
+  private readonly tempDirs: string[] = [];
+  private readonly serverId = generateId();
+  readonly nodeName: string;
+  private sink: GatedSink | null = null;
+
+  private constructor(
+    readonly config: AgentConfig,
+    readonly addrs: ResolvedAddresses,
+    private readonly logger: Logger,
+  ) {
+    this.nodeName = config.name || hostname();
+  }
+
+  /** Starts every part; logging is held back until announceStarted() so that the banner comes first. */
+  static async start(config: AgentConfig, addrs: ResolvedAddresses, logger: Logger, sink?: GatedSink): Promise<Agent> {
+    const agent = new Agent(config, addrs, logger);
+    agent.sink = sink ?? null;
+    try {
+      await agent.startParts();
+    } catch (e) {
+      await agent.shutdown().catch(() => undefined);
+      throw e;
+    }
+    return agent;
+  }
+
+  announceStarted(): void {
+    this.sink?.open();
+  }
+
+  private async startParts(): Promise<void> {
+    const c = this.config;
+    const log = this.logger;
+    if (!c.server.enabled) throw new Error('a server is required in this agent');
+
+    const store = new StateStore();
+    const fsm = new FSM(store);
+    const consensus = new InMemoryConsensus(fsm, { serverId: this.addrs.advertise.rpc, rpcAddr: this.addrs.advertise.rpc });
+    this.server = new Server({
+      region: c.region,
+      datacenter: c.datacenter,
+      nodeName: this.nodeName,
+      store,
+      consensus,
+      rpcAddr: this.addrs.advertise.rpc,
+      ...(c.server.numSchedulers !== null ? { numSchedulers: c.server.numSchedulers } : {}),
+      heartbeat: { minHeartbeatTtlMs: c.server.minHeartbeatTtlMs, heartbeatGraceMs: c.server.heartbeatGraceMs, maxHeartbeatsPerSecond: c.server.maxHeartbeatsPerSecond },
+      logger: log.named('nomad'),
+    });
+    log.info(`serf: EventMemberJoin: ${memberName(c, this.nodeName)} ${this.addrs.advertise.serf.split(':')[0]}`);
+    this.server.start();
+
+    if (c.client.enabled) {
+      const dataDir = this.clientDir('alloc');
+      const stateDir = c.client.stateDir || (c.devMode ? join(dataDir, '..', 'client-state') : join(c.dataDir, 'client'));
+      mkdirSync(stateDir, { recursive: true });
+      log.info(`client: using alloc directory ${dataDir}`);
+      this.client = new Client({
+        rpc: this.server.nodes,
+        config: {
+          nodeName: this.nodeName,
+          datacenter: c.datacenter,
+          region: c.region,
+          nodeClass: c.client.nodeClass,
+          meta: c.client.meta,
+          options: c.client.options,
+          pluginConfig: c.plugins,
+          dataDir,
+          stateDir,
+          devMode: c.devMode,
+          networkInterface: c.client.networkInterface,
+          bindAddress: this.addrs.bindIp.http,
+          httpAdvertise: this.addrs.advertise.http,
+          maxKillTimeoutMs: c.client.maxKillTimeoutMs,
+          minDynamicPort: c.client.minDynamicPort,
+          maxDynamicPort: c.client.maxDynamicPort,
+          reserved: {
+            cpuMhz: c.client.reserved.cpuMHz,
+            memoryMB: c.client.reserved.memoryMB,
+            diskMB: c.client.reserved.diskMB,
+            reservedPorts: c.client.reserved.reservedPorts,
+          },
+        },
+        logger: log,
+      });
+    }
+
+    this.http = new HttpServer({
+      server: this.server,
+      store,
+      client: this.client ? this.client.endpoints() : null,
+      agent: this.agentInfo(),
+      logger: log.named('http'),
+      bind: this.addrs.bindIp.http,
+      port: c.ports.http,
+    });
+    await this.http.listen();
+
+    // The client registers in the background: the agent is up once its API answers.
+    if (this.client) {
+      const client = this.client;
+      client.start().then(
+        () => log.debug('client: state updated to ready'),
+        (e: unknown) => log.error('client: failed to start', { error: e }),
+      );
+    }
+  }
+
+  /** In dev mode a fresh temp dir per start (removed at shutdown); otherwise under data_dir. */
+  private clientDir(kind: 'alloc'): string {
+    const c = this.config;
+    if (c.client.allocDir) {
+      mkdirSync(c.client.allocDir, { recursive: true });
+      return c.client.allocDir;
+    }
+    if (c.devMode && !c.dataDir) {
+      const root = mkdtempSync(join(tmpdir(), 'NomadClient'));
+      this.tempDirs.push(root);
+      const dir = join(root, kind);
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    }
+    const dir = join(c.dataDir, kind);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  async shutdown(): Promise<void> {
+    const log = this.logger;
+    log.info('agent: requesting shutdown');
+    if (this.client) {
+      log.info('client: shutting down');
+      // Dev mode and a leaving client stop their tasks; nothing outlives a dev agent.
+      await this.client.shutdown({ stopTasks: true });
+    }
+    if (this.http) await this.http.close();
+    if (this.server) {
+      log.info('nomad: shutting down server');
+      await this.server.shutdown();
+      await this.server.consensus.shutdown();
+    }
+    for (const d of this.tempDirs) rmSync(d, { recursive: true, force: true });
+    log.info('agent: shutdown complete');
+  }
+
+  private agentInfo(): AgentInfo {
+    const c = this.config;
+    const member = () => selfMember(c, this.addrs, this.nodeName, this.serverId);
+    return {
+      self: () => {
+        const stats: Record<string, Record<string, string>> = { runtime: runtimeStats() };
+        if (this.server) {
+          const leader = this.server.isLeader();
+          stats.nomad = {
+            bootstrap: String(c.server.bootstrapExpect === 1),
+            known_regions: '1',
+            leader: String(leader),
+            leader_addr: this.server.leaderRpcAddr(),
+            server: 'true',
+          };
+          stats.raft = raftStats(this.server.consensus.stats());
+          stats.serf = { members: '1', failed: '0', left: '0', encrypted: 'false', health_score: '0' };
+        }
+        if (this.client) stats.client = this.client.stats();
+        return { config: selfConfig(c, this.addrs), member: this.server ? member() : null, stats };
+      },
+      members: (): AgentMembers => ({ ServerName: this.nodeName, ServerRegion: c.region, ServerDC: c.datacenter, Members: this.server ? [member()] : [] }),
+      servers: () => (this.server ? [this.addrs.advertise.rpc] : c.client.servers),
+      setServers: () => {
+        throw badRequest('this agent runs its own server; its client cannot be pointed elsewhere');
+      },
+      join: async () => ({ num_joined: 0, error: 'joining other servers needs the gossip transport, which this agent does not run yet' }),
+      forceLeave: async (node: string) => {
+        throw badRequest(`no failed member named "${node}"`);
+      },
+      health: (): AgentHealth => {
+        const h: AgentHealth = {};
+        if (this.server) h.server = { ok: true, message: 'ok' };
+        if (this.client) {
+          const ok = this.client.nodeId !== '';
+          h.client = { ok, message: ok ? 'ok' : 'client not yet registered' };
+        }
+        return h;
+      },
+    };
+  }
+}

@@ -1,0 +1,224 @@
+// `nomad agent`: reads flags and configuration files, prints the banner, starts the agent and
+// runs until SIGINT or SIGTERM, then shuts down cleanly. Returns the process exit code.
+import { FlagSet, HelpRequested, UsageError } from '../cli/flags.js';
+import { applyDevMode, defaultConfig, mergeConfig, type AgentConfig, type PartialConfig } from './config.js';
+import { loadConfigPath } from './config-file.js';
+import { resolveAddresses } from './addresses.js';
+import { configurationBlock } from './banner.js';
+import { AgentLogger, parseLogLevel } from './logger.js';
+import { GatedSink } from './gated-sink.js';
+
+const HELP = `Usage: nomad agent [options]
+
+  Starts the Nomad agent and runs until an interrupt is received. The agent may
+  be a client and/or server.
+
+General Options:
+
+  -dev                 One process that is server and client at once, state in
+                       memory, HTTP on 127.0.0.1:4646. For trying things out.
+  -config=<path>       A configuration file or directory (HCL or JSON); may be
+                       given several times: later files win.
+  -bind=<addr>         The address the agent binds to for all its services.
+  -data-dir=<path>     Where the agent keeps its state.
+  -dc=<name>           The datacenter of the agent (default "dc1").
+  -region=<name>       The region of the agent (default "global").
+  -node=<name>         The name of this node (default: the host name).
+  -log-level=<level>   TRACE, DEBUG, INFO, WARN or ERROR.
+  -log-json            Log as JSON lines.
+
+Server Options:
+
+  -server              Enable server mode.
+  -bootstrap-expect=N  How many servers to wait for before electing a leader.
+  -join=<addr>         Join a server's gossip pool at start; repeatable.
+  -retry-join=<addr>   Keep trying to join; repeatable.
+  -encrypt=<key>       The gossip encryption key.
+
+Client Options:
+
+  -client              Enable client mode.
+  -servers=<list>      Comma-separated servers for the client to reach.
+  -node-class=<class>  The node class of this client.
+  -meta=<key=value>    Node metadata; repeatable.
+  -network-interface=<name>  The interface whose address tasks are given.
+  -state-dir=<path>    Where the client keeps its state.
+  -alloc-dir=<path>    Where allocation directories are made.
+
+ACL Options:
+
+  -acl-enabled         Enable access control lists.
+`;
+
+export async function runAgent(args: string[]): Promise<number> {
+  const fs = new FlagSet('agent')
+    .bool('dev')
+    .list('config')
+    .string('bind')
+    .string('data-dir')
+    .string('dc')
+    .string('region')
+    .string('node')
+    .string('log-level')
+    .bool('log-json')
+    .bool('server')
+    .int('bootstrap-expect')
+    .list('join')
+    .list('retry-join')
+    .string('encrypt')
+    .bool('client')
+    .string('servers')
+    .string('node-class')
+    .list('meta')
+    .string('network-interface')
+    .string('state-dir')
+    .string('alloc-dir')
+    .bool('acl-enabled');
+  let flags;
+  try {
+    flags = fs.parse(args);
+  } catch (e) {
+    if (e instanceof HelpRequested) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n\n${HELP}`);
+      return 1;
+    }
+    throw e;
+  }
+  if (flags.args.length > 0) {
+    process.stderr.write(`This command takes no arguments, got: ${flags.args.join(' ')}\n`);
+    return 1;
+  }
+
+  let config: AgentConfig = defaultConfig();
+  if (flags.bool('dev')) config = applyDevMode(config);
+
+  const errors: string[] = [];
+  const files = flags.list('config');
+  for (const path of files) {
+    const res = loadConfigPath(path);
+    errors.push(...res.errors);
+    for (const w of res.warnings) process.stderr.write(`==> WARNING: ${w}\n`);
+    for (const part of res.configs) config = mergeConfig(config, part);
+  }
+  if (errors.length > 0) {
+    process.stderr.write(`==> Error loading configuration:\n${errors.map((e) => `    * ${e}`).join('\n')}\n`);
+    return 1;
+  }
+
+  const fromFlags: PartialConfig = {};
+  const setIf = <K extends keyof PartialConfig>(flag: string, key: K, value: PartialConfig[K]) => {
+    if (flags.isSet(flag)) fromFlags[key] = value;
+  };
+  setIf('bind', 'bindAddr', flags.string('bind'));
+  setIf('data-dir', 'dataDir', flags.string('data-dir'));
+  setIf('dc', 'datacenter', flags.string('dc'));
+  setIf('region', 'region', flags.string('region'));
+  setIf('node', 'name', flags.string('node'));
+  setIf('log-level', 'logLevel', flags.string('log-level'));
+  setIf('log-json', 'logJson', flags.bool('log-json'));
+  const server: NonNullable<PartialConfig['server']> = {};
+  if (flags.isSet('server')) server.enabled = flags.bool('server');
+  if (flags.isSet('bootstrap-expect')) server.bootstrapExpect = flags.int('bootstrap-expect');
+  if (flags.isSet('join')) server.startJoin = flags.list('join');
+  if (flags.isSet('retry-join')) server.retryJoin = flags.list('retry-join');
+  if (flags.isSet('encrypt')) server.encrypt = flags.string('encrypt');
+  const client: NonNullable<PartialConfig['client']> = {};
+  if (flags.isSet('client')) client.enabled = flags.bool('client');
+  if (flags.isSet('servers')) client.servers = flags.string('servers').split(',').map((s) => s.trim()).filter(Boolean);
+  if (flags.isSet('node-class')) client.nodeClass = flags.string('node-class');
+  if (flags.isSet('network-interface')) client.networkInterface = flags.string('network-interface');
+  if (flags.isSet('state-dir')) client.stateDir = flags.string('state-dir');
+  if (flags.isSet('alloc-dir')) client.allocDir = flags.string('alloc-dir');
+  if (flags.isSet('meta')) {
+    const meta: Record<string, string> = {};
+    for (const kv of flags.list('meta')) {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) {
+        process.stderr.write(`Error parsing -meta "${kv}": expected key=value\n`);
+        return 1;
+      }
+      meta[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    client.meta = meta;
+  }
+  if (Object.keys(server).length > 0) fromFlags.server = server;
+  if (Object.keys(client).length > 0) fromFlags.client = client;
+  if (flags.isSet('acl-enabled')) fromFlags.acl = { enabled: flags.bool('acl-enabled') };
+  config = mergeConfig(config, fromFlags);
+
+  const problem = checkConfig(config);
+  if (problem) {
+    process.stderr.write(`==> ${problem}\n`);
+    return 1;
+  }
+  const level = parseLogLevel(config.logLevel)!;
+  config.logLevel = level;
+  const resolved = resolveAddresses(config);
+  if (!resolved.ok) {
+    process.stderr.write(`==> ${resolved.error}\n`);
+    return 1;
+  }
+
+  process.stdout.write(files.length === 0 ? '==> No configuration files loaded\n' : files.map((f) => `==> Loaded configuration from ${f}\n`).join(''));
+  process.stdout.write('==> Starting Nomad agent...\n');
+  const sink = new GatedSink(process.stdout);
+  const logger = new AgentLogger(level, sink, config.logJson);
+  const { Agent } = await import('./agent.js');
+  let agent;
+  try {
+    agent = await Agent.start(config, resolved.addrs, logger, sink);
+  } catch (e) {
+    sink.open();
+    process.stderr.write(`==> Error starting agent: ${(e as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(configurationBlock(config, resolved.addrs) + '\n');
+  agent.announceStarted();
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      const name = sig === 'SIGINT' ? 'interrupt' : sig === 'SIGTERM' ? 'terminated' : sig;
+      if (stopping) {
+        process.stdout.write(`==> Caught second signal: ${name}. Exiting\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      process.stdout.write(`==> Caught signal: ${name}\n`);
+      agent!.shutdown().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error('agent: shutdown failed', { error: err });
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/** The checks Nomad makes before starting, with its wording where it has one. */
+function checkConfig(c: AgentConfig): string | null {
+  if (!c.server.enabled && !c.client.enabled) return 'Must specify either server, client or dev mode for the agent.';
+  if (!parseLogLevel(c.logLevel)) return `Invalid log level: "${c.logLevel}". Valid levels are TRACE, DEBUG, INFO, WARN, ERROR.`;
+  if (!c.devMode && !c.dataDir) return 'Must specify "data_dir" in config file or "data-dir" on the command line when running in non-dev mode.';
+  if (c.server.enabled && c.server.bootstrapExpect > 1) {
+    return `bootstrap_expect = ${c.server.bootstrapExpect}: a cluster of several servers needs the Raft transport, which this agent does not run yet; use bootstrap_expect = 1 for a single server.`;
+  }
+  if (c.server.enabled && !c.devMode && c.server.bootstrapExpect < 1) {
+    return 'A server needs bootstrap_expect = 1 here: joining an existing cluster is not available yet.';
+  }
+  if (c.client.enabled && !c.server.enabled) {
+    return 'A client-only agent needs the RPC transport to reach remote servers, which this agent does not run yet; run the client together with a server (-server -client) or use -dev.';
+  }
+  for (const [name, port] of Object.entries(c.ports)) {
+    if (!Number.isInteger(port) || port < 0 || port > 65535) return `Invalid ${name} port ${port}: must be between 0 and 65535.`;
+  }
+  if (c.client.minDynamicPort > c.client.maxDynamicPort) return `client.min_dynamic_port (${c.client.minDynamicPort}) must not exceed max_dynamic_port (${c.client.maxDynamicPort}).`;
+  return null;
+}

@@ -1,0 +1,66 @@
+// Every command, by the words that invoke it.
+import type { Command } from '../context.js';
+import { allocLogsCommand, allocRestartCommand, allocSignalCommand, allocStopCommand } from './alloc-actions.js';
+import { allocStatusCommand } from './alloc-status.js';
+import { agentCommand, agentInfoCommand, raftListPeersCommand, serverMembersCommand, statusCommand, systemGcCommand, versionCommand } from './cluster.js';
+import {
+  deploymentFailCommand,
+  deploymentListCommand,
+  deploymentPauseCommand,
+  deploymentPromoteCommand,
+  deploymentResumeCommand,
+  deploymentStatusCommand,
+} from './deployment.js';
+import { evalListCommand, evalStatusCommand } from './eval.js';
+import { jobHistoryCommand, jobInitCommand, jobInspectCommand, jobStopCommand, jobValidateCommand } from './job-misc.js';
+import { jobPlanCommand } from './job-plan.js';
+import { jobRunCommand } from './job-run.js';
+import { jobStatusCommand } from './job-status.js';
+import { nodeStatusCommand } from './node-status.js';
+
+export const COMMANDS: Command[] = [
+  agentCommand,
+  agentInfoCommand,
+  allocLogsCommand,
+  allocRestartCommand,
+  allocSignalCommand,
+  allocStatusCommand,
+  allocStopCommand,
+  deploymentFailCommand,
+  deploymentListCommand,
+  deploymentPauseCommand,
+  deploymentPromoteCommand,
+  deploymentResumeCommand,
+  deploymentStatusCommand,
+  evalListCommand,
+  evalStatusCommand,
+  jobHistoryCommand,
+  jobInitCommand,
+  jobInspectCommand,
+  jobPlanCommand,
+  jobRunCommand,
+  jobStatusCommand,
+  jobStopCommand,
+  jobValidateCommand,
+  nodeStatusCommand,
+  raftListPeersCommand,
+  serverMembersCommand,
+  statusCommand,
+  systemGcCommand,
+  versionCommand,
+];
+
+/** Nomad's older one-word spellings, still accepted. */
+export const ALIASES: Record<string, string> = {
+  run: 'job run',
+  plan: 'job plan',
+  stop: 'job stop',
+  validate: 'job validate',
+  inspect: 'job inspect',
+  init: 'job init',
+  'alloc-status': 'alloc status',
+  'node-status': 'node status',
+  'eval-status': 'eval status',
+  logs: 'alloc logs',
+  'server-members': 'server members',
+};

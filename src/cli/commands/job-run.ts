@@ -1,0 +1,121 @@
+// `nomad job run`: parse the file locally, register it, then follow the evaluation and
+// deployment until they end.
+import { ApiError } from '../../api/index.js';
+import type { JobInput } from '../../structs/index.js';
+import { argsError, defineCommand, errText } from '../base.js';
+import { FULL_ID_LENGTH, SHORT_ID_LENGTH } from '../format.js';
+import { loadJobFile } from '../jobfile.js';
+import { EvalMonitor } from '../monitor.js';
+
+const ENFORCE_INDEX_RE = /\((Enforcing job modify index[^)]*)\)/;
+
+export const jobRunCommand = defineCommand({
+  name: 'job run',
+  synopsis: 'Run a new job or update an existing job',
+  help: `Usage: nomad job run [options] <path>
+
+  Submits the job described in the file at <path> (HCL, or JSON with -json) and,
+  unless -detach is given, follows the evaluation it triggers and the deployment
+  that follows, printing each change. Exit codes: 0 when the job was placed, 2
+  when some allocations could not be placed, 1 on any other error.
+
+Run Options:
+
+  -check-index <index>
+    Register only if the job's current modify index equals <index> (0 means the
+    job must not exist yet). The value comes from "nomad job plan".
+
+  -detach
+    Print the evaluation ID and return at once instead of following it.
+
+  -json
+    The file holds a job in JSON form.
+
+  -output
+    Print the job as the JSON the API receives, without submitting it.
+
+  -var 'key=value'
+    Set a variable of the job file. May be repeated.
+
+  -var-file=path
+    Read variables from a file. May be repeated.
+
+  -verbose
+    Show full IDs.
+`,
+  api: true,
+  flags: (fs) =>
+    fs
+      .int('check-index')
+      .bool('detach')
+      .bool('verbose')
+      .bool('json')
+      .bool('output')
+      .bool('hcl1')
+      .bool('hcl2-strict', true)
+      .bool('policy-override')
+      .bool('preserve-counts')
+      .string('consul-token')
+      .string('consul-namespace')
+      .string('vault-token')
+      .string('vault-namespace')
+      .list('var')
+      .list('var-file'),
+  async run({ flags, args, io, client }) {
+    if (args.length !== 1) return argsError(io, 'job run', 'This command takes one argument: <path>');
+    const path = args[0]!;
+    const loaded = await loadJobFile(path, { json: flags.bool('json'), vars: flags.list('var'), varFiles: flags.list('var-file'), env: io.env, cwd: io.cwd });
+    if (!loaded.ok) {
+      io.err(`Error getting job struct: ${loaded.message}`);
+      return 1;
+    }
+    const job: JobInput = loaded.job;
+    if (flags.string('consul-token')) job.ConsulToken = flags.string('consul-token');
+    if (flags.string('vault-token')) job.VaultToken = flags.string('vault-token');
+    if (flags.string('region') && !job.Region) job.Region = flags.string('region');
+    if (flags.string('namespace') && !job.Namespace) job.Namespace = flags.string('namespace');
+
+    if (flags.bool('output')) {
+      io.out(JSON.stringify({ Job: job }, null, 4));
+      return 0;
+    }
+
+    const api = client();
+    let resp;
+    try {
+      resp = (
+        await api.jobs.register(job, {
+          ...(flags.isSet('check-index') ? { enforceIndex: flags.int('check-index') } : {}),
+          policyOverride: flags.bool('policy-override'),
+          preserveCounts: flags.bool('preserve-counts'),
+        })
+      ).body;
+    } catch (err) {
+      if (err instanceof ApiError) {
+        const m = ENFORCE_INDEX_RE.exec(err.message);
+        if (m) {
+          io.err(m[1]!);
+          io.err('Job not updated');
+          return 1;
+        }
+      }
+      io.err(`Error submitting job: ${errText(err)}`);
+      return 1;
+    }
+
+    if (resp.Warnings) io.out(`\nJob Warnings:\n${resp.Warnings}\n`);
+    const periodic = job.Periodic !== null && job.Periodic !== undefined && job.Periodic.Enabled !== false;
+    const parameterized = job.ParameterizedJob !== null && job.ParameterizedJob !== undefined;
+    if (!resp.EvalID || periodic || parameterized) {
+      io.out('Job registration successful');
+      return 0;
+    }
+    if (flags.bool('detach')) {
+      io.out('Job registration successful');
+      io.out(`Evaluation ID: ${resp.EvalID}`);
+      return 0;
+    }
+    const length = flags.bool('verbose') ? FULL_ID_LENGTH : SHORT_ID_LENGTH;
+    return new EvalMonitor(api, io, length).monitor(resp.EvalID);
+  },
+});

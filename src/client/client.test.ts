@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Allocation } from '../structs/alloc.js';
+import { Client } from './client.js';
+import type { ClientConfig } from './config.js';
+import { FakeServerRpc, makeAlloc, makeJob, makeTask } from './test-fixtures.js';
+
+const root = mkdtempSync(join(tmpdir(), 'client-test-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function config(extra: Partial<ClientConfig> = {}): ClientConfig {
+  const dir = mkdtempSync(join(root, 'c-'));
+  return {
+    nodeName: 'vm',
+    datacenter: 'dc1',
+    region: 'global',
+    nodeClass: '',
+    meta: {},
+    options: {},
+    dataDir: join(dir, 'alloc'),
+    stateDir: join(dir, 'client'),
+    devMode: true,
+    networkInterface: 'lo',
+    bindAddress: '127.0.0.1',
+    httpAdvertise: '127.0.0.1:4646',
+    maxKillTimeoutMs: 30_000,
+    minDynamicPort: 20_000,
+    maxDynamicPort: 32_000,
+    reserved: { cpuMhz: 0, memoryMB: 0, diskMB: 0, reservedPorts: '' },
+    ...extra,
+  };
+}
+
+async function startClient(extra: Partial<ClientConfig> = {}): Promise<{ client: Client; rpc: FakeServerRpc }> {
+  const rpc = new FakeServerRpc();
+  const client = new Client({ rpc, config: config(extra) });
+  await client.start();
+  return { client, rpc };
+}
+
+function eventTypes(a: Allocation, task: string): string[] {
+  return (a.TaskStates?.[task]?.Events ?? []).map((e) => e.Type);
+}
+
+describe('client', () => {
+  it('fingerprints, registers ready with drivers, and logs its startup time', async () => {
+    const { client, rpc } = await startClient();
+    const node = rpc.nodes.get(client.nodeId)!;
+    assert.equal(node.Status, 'ready');
+    assert.equal(node.Drivers['raw_exec']?.Healthy, true);
+    assert.equal(node.Attributes['driver.raw_exec'], '1');
+    assert.equal(node.Attributes['driver.mock_driver'], '1');
+    assert.match(node.ComputedClass, /^v1:\d+$/);
+    assert.equal(node.NodeResources?.Networks?.[0]?.IP, '127.0.0.1');
+    console.log(`client startup: new Client -> registered in ${client.startupMs?.toFixed(1)} ms`);
+    await client.shutdown({ stopTasks: true });
+  });
+
+  it('runs a batch alloc with the mock driver to complete, reporting Nomad\'s events', async () => {
+    const { client, rpc } = await startClient();
+    const job = makeJob('batch', [makeTask('t', 'mock_driver', { run_for: '20ms' })]);
+    const alloc = makeAlloc(job, client.nodeId);
+    rpc.upsertAlloc(alloc);
+    await rpc.waitForAlloc(alloc.ID, (a) => a.ClientStatus === 'running');
+    const done = await rpc.waitForAlloc(alloc.ID, (a) => a.ClientStatus === 'complete');
+    assert.equal(done.ClientDescription, 'All tasks have completed');
+    const ts = done.TaskStates!['t']!;
+    assert.equal(ts.State, 'dead');
+    assert.equal(ts.Failed, false);
+    assert.ok(ts.StartedAt && ts.FinishedAt);
+    assert.deepEqual(eventTypes(done, 't'), ['Received', 'Task Setup', 'Started', 'Terminated', 'Killing']);
+    const msgs = ts.Events!.map((e) => e.DisplayMessage);
+    assert.deepEqual(msgs.slice(0, 4), ['Task received by client', 'Building Task Directory', 'Task started by client', 'Exit Code: 0']);
+    // The alloc dir layout, as Nomad's.
+    for (const p of ['alloc/logs', 'alloc/data', 'alloc/tmp', 't/local', 't/secrets', 't/tmp']) {
+      assert.ok(existsSync(join(client.allocRoot, alloc.ID, p)), p);
+    }
+    assert.ok(existsSync(join(client.allocRoot, alloc.ID, 'alloc/logs/t.stdout.0')));
+    await client.shutdown({ stopTasks: true });
+  });
+
+  it('applies the restart policy and fails the alloc with "Not Restarting"', async () => {
+    const { client, rpc } = await startClient();
+    const job = makeJob('service', [makeTask('t', 'mock_driver', { run_for: '5ms', exit_code: 1 })], {
+      RestartPolicy: { Attempts: 1, Interval: 60e9, Delay: 10e6, Mode: 'fail' },
+    });
+    const alloc = makeAlloc(job, client.nodeId);
+    rpc.upsertAlloc(alloc);
+    const failed = await rpc.waitForAlloc(alloc.ID, (a) => a.ClientStatus === 'failed');
+    assert.equal(failed.ClientDescription, 'Failed tasks');
+    const ts = failed.TaskStates!['t']!;
+    assert.equal(ts.Failed, true);
+    assert.equal(ts.Restarts, 1);
+    assert.ok(ts.LastRestart);
+    const ev = ts.Events!;
+    assert.deepEqual(
+      ev.map((e) => e.Type),
+      ['Received', 'Task Setup', 'Started', 'Terminated', 'Restarting', 'Started', 'Terminated', 'Not Restarting', 'Killing'],
+    );
+    assert.equal(ev[3]!.DisplayMessage, 'Exit Code: 1');
+    assert.match(ev[4]!.DisplayMessage, /^Task restarting in \d+(\.\d+)?ms$/);
+    assert.equal(ev[7]!.DisplayMessage, 'Exceeded allowed attempts 1 in interval 1m0s and mode is "fail"');
+    await client.shutdown({ stopTasks: true });
+  });
+
+  it('stops an alloc when the server says stop: Killing, Terminated, Killed, complete', async () => {
+    const { client, rpc } = await startClient();
+    const job = makeJob('service', [makeTask('t', 'mock_driver', { run_for: '1h' })]);
+    const alloc = makeAlloc(job, client.nodeId);
+    rpc.upsertAlloc(alloc);
+    await rpc.waitForAlloc(alloc.ID, (a) => a.ClientStatus === 'running');
+    rpc.upsertAlloc({ ...rpc.allocs.get(alloc.ID)!, DesiredStatus: 'stop', DesiredDescription: 'alloc is being updated due to job update' });
+    const done = await rpc.waitForAlloc(alloc.ID, (a) => a.ClientStatus === 'complete');
+    assert.deepEqual(eventTypes(done, 't'), ['Received', 'Task Setup', 'Started', 'Killing', 'Terminated', 'Killed']);
+    const killing = done.TaskStates!['t']!.Events![3]!;
+    assert.equal(killing.DisplayMessage, 'Sent interrupt. Waiting 5s before force killing');
+    assert.deepEqual(killing.Details, { kill_timeout: '5s' });
+    assert.equal(killing.KillTimeout, 5e9);
+    assert.equal(done.TaskStates!['t']!.Events![5]!.DisplayMessage, 'Task successfully killed');
+    await client.shutdown({ stopTasks: true });
+  });
+
+  it('marks deployment health after min_healthy_time, and updates in place', async () => {
+    const { client, rpc } = await startClient();
+    const job = makeJob('service', [makeTask('t', 'mock_driver', { run_for: '1h' })], {
+      Update: { Stagger: 0, MaxParallel: 1, HealthCheck: 'checks', MinHealthyTime: 30e6, HealthyDeadline: 5e9, ProgressDeadline: 10e9, AutoRevert: false, AutoPromote: false, Canary: 0 },
+    });
+    const alloc = makeAlloc(job, client.nodeId, { DeploymentID: 'dep-1' });
+    rpc.upsertAlloc(alloc);
+    const healthy = await rpc.waitForAlloc(alloc.ID, (a) => a.DeploymentStatus?.Healthy === true);
+    assert.equal(healthy.ClientStatus, 'running');
+    assert.equal(healthy.ClientDescription, 'Tasks are running');
+    // In-place update to a new job version: no restart, no new task events.
+    const job2 = structuredClone(job);
+    job2.Version = 1;
+    rpc.upsertAlloc({ ...rpc.allocs.get(alloc.ID)!, Job: job2 });
+    await rpc.waitForAlloc(alloc.ID, () => client.allocRunner(alloc.ID)?.alloc.Job?.Version === 1);
+    assert.deepEqual(eventTypes(rpc.allocs.get(alloc.ID)!, 't'), ['Received', 'Task Setup', 'Started']);
+    await client.shutdown({ stopTasks: true });
+  });
+
+  it('marks deployment health unhealthy when a task fails', async () => {
+    const { client, rpc } = await startClient();
+    const job = makeJob('service', [makeTask('t', 'mock_driver', { run_for: '1ms', exit_code: 2 })], {
+      RestartPolicy: { Attempts: 0, Interval: 60e9, Delay: 1e6, Mode: 'fail' },
+      Update: { Stagger: 0, MaxParallel: 1, HealthCheck: 'task_states', MinHealthyTime: 10e9, HealthyDeadline: 60e9, ProgressDeadline: 60e9, AutoRevert: false, AutoPromote: false, Canary: 0 },
+    });
+    const alloc = makeAlloc(job, client.nodeId, { DeploymentID: 'dep-1' });
+    rpc.upsertAlloc(alloc);
+    const a = await rpc.waitForAlloc(alloc.ID, (x) => x.DeploymentStatus?.Healthy === false);
+    assert.equal(a.TaskStates!['t']!.Events!.find((e) => e.Type === 'Not Restarting')?.DisplayMessage, 'Policy allows no restarts');
+    await client.shutdown({ stopTasks: true });
+  });
+
+  it('runs lifecycle hooks in order and kills siblings when a task fails', async () => {
+    const { client, rpc } = await startClient();
+    const job = makeJob('batch', [
+      makeTask('init', 'mock_driver', { run_for: '5ms' }, { Lifecycle: { Hook: 'prestart', Sidecar: false } }),
+      makeTask('side', 'mock_driver', { run_for: '1h' }, { Lifecycle: { Hook: 'prestart', Sidecar: true } }),
+      makeTask('main', 'mock_driver', { run_for: '20ms', exit_code: 1 }),
+      makeTask('other', 'mock_driver', { run_for: '1h' }),
+      makeTask('cleanup', 'mock_driver', { run_for: '1ms' }, { Lifecycle: { Hook: 'poststop', Sidecar: false } }),
+    ], { RestartPolicy: { Attempts: 0, Interval: 60e9, Delay: 1e6, Mode: 'fail' } });
+    const alloc = makeAlloc(job, client.nodeId);
+    rpc.upsertAlloc(alloc);
+    const a = await rpc.waitForAlloc(alloc.ID, (x) => x.ClientStatus === 'failed' && x.TaskStates!['cleanup']!.State === 'dead');
+    const started = (t: string) => a.TaskStates![t]!.StartedAt!;
+    assert.ok(started('init') <= started('main'), 'prestart before main');
+    assert.ok(a.TaskStates!['init']!.FinishedAt! <= started('main'), 'prestart finished before main started');
+    assert.ok(eventTypes(a, 'other').includes('Sibling Task Failed'));
+    assert.equal(a.TaskStates!['other']!.Events!.find((e) => e.Type === 'Sibling Task Failed')!.DisplayMessage, 'Task\'s sibling "main" failed');
+    assert.equal(a.TaskStates!['side']!.State, 'dead');
+    assert.ok(a.TaskStates!['cleanup']!.StartedAt! >= a.TaskStates!['main']!.FinishedAt!, 'poststop after main');
+    await client.shutdown({ stopTasks: true });
+  });
+
+  it('destroys runners and alloc dirs of allocations the server garbage collected', async () => {
+    const { client, rpc } = await startClient();
+    const job = makeJob('batch', [makeTask('t', 'mock_driver', { run_for: '1ms' })]);
+    const alloc = makeAlloc(job, client.nodeId);
+    rpc.upsertAlloc(alloc);
+    await rpc.waitForAlloc(alloc.ID, (a) => a.ClientStatus === 'complete');
+    const dir = join(client.allocRoot, alloc.ID);
+    assert.ok(existsSync(dir));
+    rpc.removeAlloc(alloc.ID);
+    const deadline = Date.now() + 5_000;
+    while (existsSync(dir) && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    assert.equal(existsSync(dir), false);
+    assert.equal(client.allocRunner(alloc.ID), undefined);
+    await client.shutdown({ stopTasks: true });
+  });
+
+  it('registers again when a heartbeat finds the node unknown', async () => {
+    const rpc = new FakeServerRpc();
+    rpc.heartbeatTtlMs = 40;
+    rpc.forgetNodeOnce = true;
+    const client = new Client({ rpc, config: config() });
+    await client.start();
+    const deadline = Date.now() + 5_000;
+    while (rpc.registerCount < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(rpc.registerCount, 2);
+    assert.equal(client.stats()['node_id'], client.nodeId);
+    assert.equal(client.stats()['known_servers'], '127.0.0.1:4647');
+    await client.shutdown({ stopTasks: true });
+  });
+
+  it('keeps the node ID across restarts outside dev mode', async () => {
+    const cfg = config({ devMode: false, options: { 'driver.raw_exec.enable': '1' } });
+    const rpc = new FakeServerRpc();
+    const a = new Client({ rpc, config: cfg });
+    await a.start();
+    await a.shutdown({ stopTasks: true });
+    const b = new Client({ rpc, config: cfg });
+    await b.start();
+    assert.equal(b.nodeId, a.nodeId);
+    assert.equal(rpc.nodes.get(b.nodeId)!.Attributes['driver.mock_driver'], undefined, 'mock is off outside dev mode');
+    await b.shutdown({ stopTasks: true });
+  });
+});

@@ -1,0 +1,373 @@
+// The client role: fingerprints the host, registers the node, heartbeats on the TTL the
+// servers hand back, watches the node's allocations with a blocking query and runs them.
+import { performance } from 'node:perf_hooks';
+import { isAbsolute, join } from 'node:path';
+import type { ClientServerRpc, AllocClientUpdate } from '../rpc/protocol.js';
+import type { Allocation } from '../structs/alloc.js';
+import { allocTerminal } from '../structs/alloc.js';
+import { NomadError } from '../structs/errors.js';
+import type { Node } from '../structs/node.js';
+import { formatDurationNs, NS_PER_MS } from '../structs/time.js';
+import { builtinDrivers } from '../drivers/builtin.js';
+import type { TaskDriver } from '../drivers/driver.js';
+import { AllocRunner } from './alloc-runner.js';
+import { ClientEndpointsImpl } from './client-endpoints.js';
+import { Backoff } from './backoff.js';
+import { computeNodeClass } from './computed-class.js';
+import { CLIENT_DEFAULTS, silentLogger, type ClientConfig, type Logger } from './config.js';
+import { driverAttributes, driversChanged, fingerprintDrivers } from './fingerprint/drivers.js';
+import { buildNode, fingerprintHostFacts } from './fingerprint/index.js';
+import type { InterpolationNode } from './interpolate.js';
+import { loadNodeIdentity } from './node-id.js';
+import { UpdateBatcher } from './update-batcher.js';
+
+/** How long one blocking query for the node's allocations may wait on the server. */
+const ALLOC_WATCH_WAIT_MS = 5 * 60 * 1000;
+/** At most this many allocations are pulled per Alloc.GetAllocs call. */
+const MAX_ALLOCS_PER_PULL = 500;
+/** A blocking query that returns without a newer index is not re-issued faster than this. */
+const MIN_WATCH_INTERVAL_MS = 50;
+
+export interface ClientOptions {
+  rpc: ClientServerRpc;
+  config: ClientConfig;
+  drivers?: Map<string, TaskDriver>;
+  logger?: Logger;
+}
+
+export class Client {
+  readonly config: ClientConfig;
+  readonly drivers: Map<string, TaskDriver>;
+  private readonly rpc: ClientServerRpc;
+  private readonly log: Logger;
+  private nodeRecord: Node | null = null;
+  private readonly runners = new Map<string, AllocRunner>();
+  /** AllocModifyIndex of every allocation the server lists for us, run or not. */
+  private readonly known = new Map<string, number>();
+  private readonly batcher: UpdateBatcher;
+  private cpuMhzPerCore = 0;
+  private heartbeatTtlMs = 0;
+  private lastHeartbeatMs = 0;
+  private servers: string[] = [];
+  private running = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private shutdownResolve!: () => void;
+  private readonly shutdownSignal = new Promise<void>((r) => (this.shutdownResolve = r));
+  private watchLoop: Promise<void> | null = null;
+  private registering: Promise<void> | null = null;
+  /** Milliseconds from construction to the first successful register. */
+  startupMs: number | null = null;
+  private readonly createdAt = performance.now();
+
+  constructor(opts: ClientOptions) {
+    this.rpc = opts.rpc;
+    this.config = opts.config;
+    this.log = opts.logger ?? silentLogger;
+    this.drivers =
+      opts.drivers ??
+      builtinDrivers({
+        devMode: opts.config.devMode,
+        options: opts.config.options,
+        pluginConfig: opts.config.pluginConfig ?? {},
+        cpuMhzPerCore: () => this.cpuMhzPerCore,
+      });
+    this.batcher = new UpdateBatcher({
+      send: async (updates) => {
+        await this.rpc.nodeUpdateAllocs(updates);
+      },
+      current: (id) => this.runners.get(id)?.clientUpdate() ?? null,
+      onError: (err) => this.log.warn('client: failed to update allocations', { error: String(err) }),
+    });
+  }
+
+  get nodeId(): string {
+    return this.nodeRecord?.ID ?? '';
+  }
+
+  node(): Node | null {
+    return this.nodeRecord;
+  }
+
+  /** Root of the alloc dirs. */
+  get allocRoot(): string {
+    return this.config.dataDir;
+  }
+
+  allocRunner(id: string): AllocRunner | undefined {
+    return this.runners.get(id);
+  }
+
+  allocRunners(): AllocRunner[] {
+    return [...this.runners.values()];
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const [identity, host] = await Promise.all([loadNodeIdentity(this.config.stateDir, this.config.devMode), fingerprintHostFacts(this.config)]);
+    this.cpuMhzPerCore = host.cpu.mhzPerCore;
+    const node = await buildNode(this.config, identity, this.drivers, host);
+    node.Status = 'ready';
+    this.nodeRecord = node;
+    this.log.debug('client: fingerprinted node', { node_id: node.ID, elapsed_ms: (performance.now() - this.createdAt).toFixed(1) });
+    await this.register();
+    if (!this.running) return;
+    this.startupMs = performance.now() - this.createdAt;
+    this.log.info('client: node registration complete', { node_id: node.ID, startup_ms: this.startupMs.toFixed(1) });
+    this.scheduleHeartbeat();
+    this.watchLoop = this.watchAllocs();
+    this.scheduleDriverFingerprint();
+  }
+
+  /** Registers, retrying with bounded backoff until it succeeds or the client shuts down. */
+  private register(): Promise<void> {
+    if (!this.registering) {
+      this.registering = (async () => {
+        const backoff = new Backoff(100, 5_000);
+        while (this.running) {
+          try {
+            const resp = await this.raceShutdown(this.rpc.nodeRegister(this.nodeRecord!));
+            if (resp === null) return;
+            this.heartbeatTtlMs = resp.HeartbeatTTLMs;
+            this.servers = resp.Servers;
+            this.lastHeartbeatMs = Date.now();
+            return;
+          } catch (err) {
+            const delayMs = backoff.nextDelayMs();
+            this.log.warn('client: failed to register node', { error: String(err), retry_ms: delayMs });
+            await this.sleep(delayMs);
+          }
+        }
+      })().finally(() => (this.registering = null));
+    }
+    return this.registering;
+  }
+
+  private raceShutdown<T>(p: Promise<T>): Promise<T | null> {
+    return Promise.race([p, this.shutdownSignal.then(() => null)]);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+      void this.shutdownSignal.then(() => {
+        clearTimeout(t);
+        this.timers.delete(t);
+        resolve();
+      });
+    });
+  }
+
+  private isUnknownNode(err: unknown): boolean {
+    return err instanceof NomadError && err.kind === 'not_found';
+  }
+
+  private scheduleHeartbeat(delayMs?: number): void {
+    if (!this.running) return;
+    // About half the TTL, with jitter, so a missed beat still leaves time before the TTL expires.
+    const ttl = this.heartbeatTtlMs > 0 ? this.heartbeatTtlMs : 10_000;
+    const ms = delayMs ?? Math.round(ttl * 0.4 + Math.random() * ttl * 0.2);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void this.heartbeat();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private heartbeatBackoff = new Backoff(250, 5_000);
+
+  private async heartbeat(): Promise<void> {
+    if (!this.running) return;
+    try {
+      const resp = await this.raceShutdown(this.rpc.nodeUpdateStatus(this.nodeId, 'ready'));
+      if (resp === null) return;
+      this.heartbeatTtlMs = resp.HeartbeatTTLMs;
+      this.servers = resp.Servers;
+      this.lastHeartbeatMs = Date.now();
+      this.heartbeatBackoff.reset();
+      this.scheduleHeartbeat();
+    } catch (err) {
+      if (this.isUnknownNode(err)) {
+        this.log.info('client: servers do not know this node; registering again', { node_id: this.nodeId });
+        await this.register();
+        this.scheduleHeartbeat();
+        return;
+      }
+      const delayMs = Math.min(this.heartbeatBackoff.nextDelayMs(), Math.max(250, this.heartbeatTtlMs / 4));
+      this.log.warn('client: heartbeat failed', { error: String(err), retry_ms: delayMs });
+      this.scheduleHeartbeat(delayMs);
+    }
+  }
+
+  private scheduleDriverFingerprint(): void {
+    const every = this.config.driverFingerprintIntervalMs ?? CLIENT_DEFAULTS.driverFingerprintIntervalMs;
+    if (!this.running || every <= 0) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void this.refingerprintDrivers().finally(() => this.scheduleDriverFingerprint());
+    }, every);
+    this.timers.add(t);
+  }
+
+  /** Fingerprints drivers again; when health or attributes changed, tells the servers. */
+  async refingerprintDrivers(): Promise<boolean> {
+    const node = this.nodeRecord;
+    if (!node) return false;
+    const infos = await fingerprintDrivers(this.drivers);
+    if (!driversChanged(node.Drivers, infos)) return false;
+    const attrs = { ...node.Attributes };
+    for (const k of Object.keys(attrs)) if (k.startsWith('driver.')) delete attrs[k];
+    Object.assign(attrs, driverAttributes(infos));
+    node.Drivers = infos;
+    node.Attributes = attrs;
+    node.ComputedClass = computeNodeClass(node);
+    try {
+      await this.rpc.nodeUpdateFingerprint(node);
+    } catch (err) {
+      this.log.warn('client: failed to send updated fingerprint', { error: String(err) });
+    }
+    return true;
+  }
+
+  private async watchAllocs(): Promise<void> {
+    let index = 0;
+    const backoff = new Backoff(100, 5_000);
+    while (this.running) {
+      const startedMs = Date.now();
+      let resp;
+      try {
+        resp = await this.raceShutdown(this.rpc.nodeGetClientAllocs(this.nodeId, index, ALLOC_WATCH_WAIT_MS));
+        if (resp === null) return;
+        backoff.reset();
+      } catch (err) {
+        if (this.isUnknownNode(err)) await this.register();
+        else this.log.warn('client: failed to query allocations', { error: String(err) });
+        await this.sleep(backoff.nextDelayMs());
+        continue;
+      }
+      try {
+        await this.applyAllocList(resp.Allocs, resp.Index);
+      } catch (err) {
+        this.log.error('client: failed to apply allocations', { error: String(err) });
+        await this.sleep(backoff.nextDelayMs());
+        continue;
+      }
+      if (resp.Index <= index && Date.now() - startedMs < MIN_WATCH_INTERVAL_MS) await this.sleep(MIN_WATCH_INTERVAL_MS);
+      index = Math.max(index, resp.Index);
+    }
+  }
+
+  private async applyAllocList(list: Record<string, number>, index: number): Promise<void> {
+    // Allocations the servers no longer list were garbage collected: drop them here too.
+    for (const id of [...this.known.keys()]) {
+      if (id in list) continue;
+      this.known.delete(id);
+      const r = this.runners.get(id);
+      if (r) {
+        this.runners.delete(id);
+        void r.destroy().catch((err) => this.log.warn('client: failed to destroy allocation', { alloc_id: id, error: String(err) }));
+      }
+    }
+    const changed = Object.entries(list)
+      .filter(([id, modify]) => (this.known.get(id) ?? -1) < modify)
+      .map(([id]) => id);
+    for (let i = 0; i < changed.length && this.running; i += MAX_ALLOCS_PER_PULL) {
+      const ids = changed.slice(i, i + MAX_ALLOCS_PER_PULL);
+      const resp = await this.raceShutdown(this.rpc.allocGetAllocs(ids, index));
+      if (resp === null) return;
+      for (const alloc of resp.Allocs) this.applyAlloc(alloc);
+    }
+    this.garbageCollect();
+  }
+
+  private applyAlloc(alloc: Allocation): void {
+    this.known.set(alloc.ID, alloc.AllocModifyIndex);
+    const existing = this.runners.get(alloc.ID);
+    if (existing) {
+      existing.update(alloc);
+      return;
+    }
+    // Never resurrect what is already over (a restart of the client, a stop before start).
+    if (allocTerminal(alloc)) return;
+    let runner: AllocRunner;
+    try {
+      runner = new AllocRunner({
+        alloc,
+        drivers: this.drivers,
+        allocRoot: this.allocRootPath(),
+        node: () => this.interpolationNode(),
+        region: this.config.region,
+        maxKillTimeoutMs: this.config.maxKillTimeoutMs,
+        hostEnv: process.env,
+        onUpdate: (id, terminal) => this.batcher.mark(id, terminal),
+      });
+    } catch (err) {
+      this.log.error('client: cannot run allocation', { alloc_id: alloc.ID, error: String(err) });
+      return;
+    }
+    this.runners.set(alloc.ID, runner);
+    void runner.run().catch((err) => this.log.error('client: allocation runner failed', { alloc_id: alloc.ID, error: String(err) }));
+  }
+
+  private allocRootPath(): string {
+    return isAbsolute(this.config.dataDir) ? this.config.dataDir : join(process.cwd(), this.config.dataDir);
+  }
+
+  /** Keeps the directories of at most gcMaxAllocs finished allocations, removing the oldest. */
+  private garbageCollect(): void {
+    const max = this.config.gcMaxAllocs ?? CLIENT_DEFAULTS.gcMaxAllocs;
+    const finished = [...this.runners.values()].filter((r) => r.isFinished).sort((a, b) => (a.terminalAtMs ?? 0) - (b.terminalAtMs ?? 0));
+    for (const r of finished.slice(0, Math.max(0, finished.length - max))) {
+      this.runners.delete(r.id);
+      void r.allocDir.destroy().catch(() => undefined);
+    }
+  }
+
+  private interpolationNode(): InterpolationNode | null {
+    const n = this.nodeRecord;
+    return n ? { ID: n.ID, Name: n.Name, Datacenter: n.Datacenter, NodeClass: n.NodeClass, Attributes: n.Attributes, Meta: n.Meta } : null;
+  }
+
+  private endpointsImpl: ClientEndpointsImpl | null = null;
+
+  /** fs, logs, stats, restart and signal for this node's allocations. */
+  endpoints(): ClientEndpointsImpl {
+    this.endpointsImpl ??= new ClientEndpointsImpl(this, () => this.cpuMhzPerCore);
+    return this.endpointsImpl;
+  }
+
+  /** The client's part of /v1/agent/self stats. */
+  stats(): Record<string, string> {
+    const sinceMs = this.lastHeartbeatMs ? Date.now() - this.lastHeartbeatMs : 0;
+    return {
+      heartbeat_ttl: formatDurationNs(this.heartbeatTtlMs * NS_PER_MS),
+      known_servers: this.servers.join(','),
+      last_heartbeat: formatDurationNs(sinceMs * NS_PER_MS),
+      node_id: this.nodeId,
+      num_allocations: String(this.runners.size),
+    };
+  }
+
+  /** The current update of one allocation (what the next report to the servers will say). */
+  allocUpdate(id: string): AllocClientUpdate | null {
+    return this.runners.get(id)?.clientUpdate() ?? null;
+  }
+
+  async shutdown(opts: { stopTasks: boolean }): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.shutdownResolve();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (opts.stopTasks) {
+      await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)));
+      await this.batcher.flush();
+    }
+    this.batcher.stop();
+    await this.watchLoop?.catch(() => undefined);
+  }
+}

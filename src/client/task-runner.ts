@@ -1,0 +1,362 @@
+// Runs one task of an allocation through its life: setup, start, wait, restart per policy, kill.
+// Owns the task's TaskState (events, restarts, times); the alloc runner reads it to aggregate.
+import { randomBytes } from 'node:crypto';
+import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
+import type { Allocation, TaskEvent, TaskState } from '../structs/alloc.js';
+import type { Job, RestartPolicy, Task, TaskGroup } from '../structs/job.js';
+import { NS_PER_MS, rfc3339Nano, nowNs } from '../structs/time.js';
+import { DriverStartError, type ExitResult, type TaskDriver } from '../drivers/driver.js';
+import type { AllocDir, TaskDirPaths } from './alloc-dir.js';
+import { interpolateValue, type InterpolationNode } from './interpolate.js';
+import { LogRotator } from './log-rotator.js';
+import { decideRestart, initialRestartState, type RestartInput, type RestartTrackerState } from './restart-policy.js';
+import { events, MAX_TASK_EVENTS, TaskEventTypes } from './task-events.js';
+import { buildTaskEnv } from './task-env.js';
+
+const MIB = 1024 * 1024;
+const DEFAULT_KILL_TIMEOUT_MS = 5_000;
+const DEFAULT_RESTART_POLICY: RestartPolicy = { Attempts: 2, Interval: 30 * 60 * 1e9, Delay: 15 * 1e9, Mode: 'fail' };
+
+export interface TaskRunnerDeps {
+  alloc: Allocation;
+  job: Job;
+  group: TaskGroup;
+  task: Task;
+  driver: TaskDriver | undefined;
+  allocDir: AllocDir;
+  node: () => InterpolationNode | null;
+  region: string;
+  maxKillTimeoutMs: number;
+  hostEnv: Record<string, string | undefined>;
+  /** Called after every change of the task's state, for the alloc runner to aggregate and report. */
+  onStateChange: (taskName: string) => void;
+  random?: () => number;
+  logger?: { warn(msg: string, fields?: Record<string, unknown>): void };
+}
+
+interface KillRequest {
+  event: TaskEvent | null;
+  done: Promise<void>;
+}
+
+export class TaskRunner {
+  readonly name: string;
+  readonly state: TaskState;
+  private deps: TaskRunnerDeps;
+  private restartState: RestartTrackerState;
+  private currentId: string | null = null;
+  private killReq: KillRequest | null = null;
+  private wake: (() => void) | null = null;
+  private restartRequested: string | null = null;
+  private stdout: LogRotator | null = null;
+  private stderr: LogRotator | null = null;
+  private runPromise: Promise<void> | null = null;
+  private paths: TaskDirPaths | null = null;
+
+  constructor(deps: TaskRunnerDeps) {
+    this.deps = deps;
+    this.name = deps.task.Name;
+    this.restartState = initialRestartState(Date.now());
+    this.state = { State: 'pending', Failed: false, Restarts: 0, LastRestart: null, StartedAt: null, FinishedAt: null, Events: [], TaskHandle: null };
+    this.emit(events.received());
+  }
+
+  get isDead(): boolean {
+    return this.state.State === 'dead';
+  }
+
+  get lifecycle(): { hook: string; sidecar: boolean } | null {
+    const l = this.deps.task.Lifecycle;
+    return l && l.Hook ? { hook: l.Hook, sidecar: !!l.Sidecar } : null;
+  }
+
+  get isLeader(): boolean {
+    return !!this.deps.task.Leader;
+  }
+
+  /** Records an event and tells the alloc runner; keeps the newest MAX_TASK_EVENTS. */
+  emit(ev: TaskEvent): void {
+    const list = this.state.Events ?? [];
+    list.push(ev);
+    if (list.length > MAX_TASK_EVENTS) list.splice(0, list.length - MAX_TASK_EVENTS);
+    this.state.Events = list;
+    if (ev.FailsTask) this.state.Failed = true;
+    this.deps.onStateChange(this.name);
+  }
+
+  private setState(s: TaskState['State'], ev: TaskEvent | null): void {
+    const now = nowNs();
+    if (s === 'running' && this.state.State !== 'running') this.state.StartedAt = rfc3339Nano(now);
+    if (s === 'dead') this.state.FinishedAt = rfc3339Nano(now);
+    this.state.State = s;
+    if (ev) this.emit(ev);
+    else this.deps.onStateChange(this.name);
+  }
+
+  /** An in-place update: the new job version applies to future starts; the running task stays. */
+  updateAlloc(alloc: Allocation, job: Job, group: TaskGroup, task: Task): void {
+    this.deps = { ...this.deps, alloc, job, group, task };
+  }
+
+  /** Starts the run loop once; resolves when the task is dead for good. */
+  run(): Promise<void> {
+    if (!this.runPromise) this.runPromise = this.loop().finally(() => this.closeLogs());
+    return this.runPromise;
+  }
+
+  private killTimeoutMs(): number {
+    const ns = this.deps.task.KillTimeout;
+    const ms = ns > 0 ? ns / NS_PER_MS : DEFAULT_KILL_TIMEOUT_MS;
+    return Math.min(ms, this.deps.maxKillTimeoutMs);
+  }
+
+  private async loop(): Promise<void> {
+    const { driver, task } = this.deps;
+    if (!driver) {
+      this.setState('dead', events.setupFailure(`failed to start task: driver "${task.Driver}" is not available on this node`));
+      return;
+    }
+    const problems = driver.validateConfig(task.Config ?? {});
+    if (problems.length > 0) {
+      this.setState('dead', events.failedValidation(problems.join('; ')));
+      return;
+    }
+    if (this.killReq) return this.finishKilledBeforeStart();
+    this.emit(events.setup());
+    try {
+      this.paths = await this.deps.allocDir.buildTask(task.Name);
+    } catch (err) {
+      this.setState('dead', events.setupFailure(`failed to build task directory for "${task.Name}": ${(err as Error).message}`));
+      return;
+    }
+    for (;;) {
+      if (this.killReq) return this.finishKilledBeforeStart();
+      const outcome = await this.startAndWait(driver);
+      if (outcome === 'killed') return;
+      const input: RestartInput =
+        outcome.kind === 'startError'
+          ? { kind: 'startError', recoverable: outcome.recoverable }
+          : { kind: 'exit', exitCode: outcome.exit.ExitCode, signal: outcome.exit.Signal, err: outcome.exit.Err };
+      if (this.restartRequested !== null) {
+        const reason = this.restartRequested;
+        this.restartRequested = null;
+        this.markRestart(0, reason);
+        continue;
+      }
+      const policy = this.deps.task.RestartPolicy ?? this.deps.group.RestartPolicy ?? DEFAULT_RESTART_POLICY;
+      const restartOnSuccess = this.deps.job.Type === 'service' || this.deps.job.Type === 'system';
+      const d = decideRestart(policy, this.restartState, input, restartOnSuccess, Date.now(), this.deps.random ?? Math.random);
+      this.restartState = d.state;
+      if (d.action === 'terminate') {
+        this.setState('dead', null);
+        return;
+      }
+      if (d.action === 'fail') {
+        this.state.Failed = true;
+        this.setState('dead', events.notRestarting(d.reason));
+        return;
+      }
+      this.markRestart(d.delayMs, d.reason);
+      await this.sleepUnlessKilled(d.delayMs);
+    }
+  }
+
+  private markRestart(delayMs: number, reason: string): void {
+    this.state.Restarts++;
+    this.state.LastRestart = rfc3339Nano(nowNs());
+    this.setState('pending', events.restarting(delayMs, reason));
+  }
+
+  private finishKilledBeforeStart(): void {
+    // Nothing ran: the task is dead without having been started, and not failed.
+    this.emit(events.killed());
+    this.setState('dead', null);
+  }
+
+  private openLogs(): void {
+    if (this.stdout) return;
+    const cfg = this.deps.task.LogConfig;
+    const maxFiles = cfg?.MaxFiles && cfg.MaxFiles > 0 ? cfg.MaxFiles : 10;
+    const maxFileSizeBytes = (cfg?.MaxFileSizeMB && cfg.MaxFileSizeMB > 0 ? cfg.MaxFileSizeMB : 10) * MIB;
+    const dir = this.deps.allocDir.logsDir;
+    this.stdout = new LogRotator({ dir, baseName: `${this.name}.stdout`, maxFiles, maxFileSizeBytes });
+    this.stderr = new LogRotator({ dir, baseName: `${this.name}.stderr`, maxFiles, maxFileSizeBytes });
+  }
+
+  private closeLogs(): void {
+    this.stdout?.close();
+    this.stderr?.close();
+  }
+
+  private buildEnvAndConfig(): { env: Record<string, string>; config: Record<string, unknown> } {
+    const { alloc, job, group, task, driver } = this.deps;
+    const paths = this.paths!;
+    const node = this.deps.node();
+    const env = buildTaskEnv({
+      alloc,
+      job,
+      group,
+      task,
+      node,
+      region: this.deps.region,
+      allocDirShared: this.deps.allocDir.sharedDir,
+      taskLocalDir: paths.local,
+      taskSecretsDir: paths.secrets,
+      hostEnv: driver?.capabilities.fsIsolation === 'none' ? this.deps.hostEnv : null,
+    });
+    const config = interpolateValue(task.Config ?? {}, { node, region: this.deps.region, env }) as Record<string, unknown>;
+    return { env, config };
+  }
+
+  private async startAndWait(
+    driver: TaskDriver,
+  ): Promise<'killed' | { kind: 'startError'; recoverable: boolean } | { kind: 'exit'; exit: ExitResult }> {
+    this.openLogs();
+    const { env, config } = this.buildEnvAndConfig();
+    const { alloc, task, group, job } = this.deps;
+    const res = alloc.AllocatedResources?.Tasks?.[task.Name];
+    const id = `${alloc.ID}/${task.Name}/${randomBytes(4).toString('hex')}`;
+    try {
+      await driver.startTask({
+        id,
+        allocId: alloc.ID,
+        taskName: task.Name,
+        jobName: job.Name,
+        taskGroupName: group.Name,
+        config,
+        env,
+        user: task.User ?? '',
+        taskDir: this.paths!.dir,
+        allocDir: this.deps.allocDir.allocDir,
+        resources: {
+          cpuShares: res?.Cpu.CpuShares ?? task.Resources?.CPU ?? 0,
+          memoryMB: res?.Memory.MemoryMB ?? task.Resources?.MemoryMB ?? 0,
+          memoryMaxMB: res?.Memory.MemoryMaxMB ?? task.Resources?.MemoryMaxMB ?? 0,
+        },
+        stdout: this.stdout!,
+        stderr: this.stderr!,
+      });
+    } catch (err) {
+      const recoverable = err instanceof DriverStartError ? err.recoverable : false;
+      this.emit(events.driverFailure((err as Error).message));
+      if (this.killReq) {
+        this.finishKilledBeforeStart();
+        return 'killed';
+      }
+      return { kind: 'startError', recoverable };
+    }
+    this.currentId = id;
+    this.setState('running', events.started());
+    if (this.killReq) {
+      await this.performKill(driver, id, this.killReq.event);
+      return 'killed';
+    }
+    const waited = await Promise.race([
+      driver.waitTask(id).then((exit) => ({ exit })),
+      new Promise<{ exit: null }>((resolve) => (this.wake = () => resolve({ exit: null }))),
+    ]);
+    this.wake = null;
+    if (waited.exit === null) {
+      // Woken by kill or restart request while running.
+      const killReq = this.killReq as KillRequest | null;
+      if (killReq) {
+        await this.performKill(driver, id, killReq.event);
+        return 'killed';
+      }
+      const exit = await this.stopCurrent(driver, id, null);
+      return { kind: 'exit', exit };
+    }
+    this.currentId = null;
+    await driver.destroyTask(id, true).catch(() => undefined);
+    this.emit(events.terminated(waited.exit.ExitCode, waited.exit.Signal, waited.exit.OOMKilled, waited.exit.Err ?? ''));
+    return { kind: 'exit', exit: waited.exit };
+  }
+
+  private async stopCurrent(driver: TaskDriver, id: string, ev: TaskEvent | null): Promise<ExitResult> {
+    const timeoutMs = this.killTimeoutMs();
+    this.emit(ev ?? events.killing(timeoutMs));
+    const signal = this.deps.task.KillSignal || 'SIGINT';
+    await driver.stopTask(id, timeoutMs, signal).catch(() => undefined);
+    const exit = await driver.waitTask(id);
+    this.currentId = null;
+    await driver.destroyTask(id, true).catch(() => undefined);
+    this.emit(events.terminated(exit.ExitCode, exit.Signal, exit.OOMKilled, exit.Err ?? ''));
+    return exit;
+  }
+
+  private async performKill(driver: TaskDriver, id: string, ev: TaskEvent | null): Promise<void> {
+    await this.stopCurrent(driver, id, ev);
+    this.emit(events.killed());
+    this.setState('dead', null);
+  }
+
+  private sleepUnlessKilled(ms: number): Promise<void> {
+    if (ms <= 0 || this.killReq) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /**
+   * Stops the task for good (alloc stop, sibling failure, leader death). `event` replaces the
+   * default "Killing" event, e.g. "Sibling Task Failed". Resolves once the task is dead.
+   */
+  kill(event: TaskEvent | null = null): Promise<void> {
+    if (this.isDead && !this.runPromise) return Promise.resolve();
+    if (!this.killReq) {
+      this.killReq = { event, done: Promise.resolve() };
+      if (!this.runPromise) {
+        // Never started (e.g. a poststop task that never got its turn): dead without running.
+        this.state.State = 'dead';
+        this.state.FinishedAt = rfc3339Nano(nowNs());
+        this.deps.onStateChange(this.name);
+        return Promise.resolve();
+      }
+      this.wake?.();
+    }
+    return this.runPromise!.then(() => undefined);
+  }
+
+  /** alloc restart: stop the running task and start it again without counting against the policy. */
+  async restart(reason = 'User requested restart'): Promise<void> {
+    if (this.isDead || this.currentId === null) throw new Error(`Task not running: ${this.name}`);
+    this.emit(events.restartSignal(reason));
+    this.restartRequested = reason;
+    this.wake?.();
+  }
+
+  async signal(signal: string, reason = 'User requested signal'): Promise<void> {
+    const { driver } = this.deps;
+    if (!driver || this.currentId === null) throw new Error(`Task not running: ${this.name}`);
+    this.emit(events.signaling(signal, reason));
+    await driver.signalTask(this.currentId, signal);
+  }
+
+  async stats(): Promise<TaskResourceUsage | null> {
+    const { driver } = this.deps;
+    if (!driver || this.currentId === null) return null;
+    try {
+      return await driver.taskStats(this.currentId);
+    } catch {
+      return null; // the task ended between the check and the read
+    }
+  }
+
+  /** Nomad's alloc runner sends one more "Killing" to every task when the allocation winds down. */
+  emitFinalKilling(): void {
+    const last = this.state.Events?.[this.state.Events.length - 1];
+    if (last && (last.Type === TaskEventTypes.killed || last.Type === TaskEventTypes.killing)) return;
+    this.emit(events.killing(this.killTimeoutMs()));
+  }
+
+  snapshot(): TaskState {
+    return { ...this.state, Events: this.state.Events ? this.state.Events.slice() : null };
+  }
+}

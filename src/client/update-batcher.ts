@@ -1,0 +1,98 @@
+// Coalesces allocation status updates to the servers: many task events in a burst become one
+// update per allocation, sent at most every intervalMs, or at once when an allocation turns
+// terminal. Failed sends are retried with bounded backoff, always with the latest state.
+import type { AllocClientUpdate } from '../rpc/protocol.js';
+
+export interface UpdateBatcherOptions {
+  send: (updates: AllocClientUpdate[]) => Promise<void>;
+  /** The current state of an allocation, or null when it is gone. */
+  current: (allocId: string) => AllocClientUpdate | null;
+  intervalMs?: number;
+  /** At most this many allocations per RPC; the rest go in the next round. */
+  maxBatch?: number;
+  maxRetryDelayMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+export class UpdateBatcher {
+  private readonly pending = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+  private retryDelayMs = 0;
+  private lastSentAtMs = 0;
+  private stopped = false;
+  private readonly intervalMs: number;
+  private readonly maxBatch: number;
+  private readonly maxRetryDelayMs: number;
+  /** Updates successfully sent, for tests and stats. */
+  sentBatches = 0;
+
+  constructor(private readonly opts: UpdateBatcherOptions) {
+    this.intervalMs = opts.intervalMs ?? 200;
+    this.maxBatch = opts.maxBatch ?? 1000;
+    this.maxRetryDelayMs = opts.maxRetryDelayMs ?? 5_000;
+  }
+
+  mark(allocId: string, urgent: boolean): void {
+    if (this.stopped) return;
+    this.pending.add(allocId);
+    this.schedule(urgent && this.retryDelayMs === 0 ? 0 : this.nextDelay());
+  }
+
+  private nextDelay(): number {
+    if (this.retryDelayMs > 0) return this.retryDelayMs;
+    return Math.max(0, this.lastSentAtMs + this.intervalMs - Date.now());
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.inFlight) return; // the running flush re-schedules when it ends
+    if (this.timer) {
+      if (delayMs > 0) return;
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flushOnce();
+    }, delayMs);
+  }
+
+  private flushOnce(): Promise<void> {
+    if (this.inFlight) return this.inFlight;
+    if (this.pending.size === 0) return Promise.resolve();
+    const ids = [...this.pending].slice(0, this.maxBatch);
+    for (const id of ids) this.pending.delete(id);
+    const updates = ids.map((id) => this.opts.current(id)).filter((u): u is AllocClientUpdate => u !== null);
+    this.inFlight = (updates.length === 0 ? Promise.resolve() : this.opts.send(updates))
+      .then(() => {
+        this.retryDelayMs = 0;
+        this.sentBatches++;
+      })
+      .catch((err) => {
+        for (const id of ids) this.pending.add(id);
+        this.retryDelayMs = Math.min(this.maxRetryDelayMs, Math.max(this.intervalMs, this.retryDelayMs * 2));
+        this.opts.onError?.(err);
+      })
+      .finally(() => {
+        this.lastSentAtMs = Date.now();
+        this.inFlight = null;
+        if (this.pending.size > 0 && !this.stopped) this.schedule(this.nextDelay());
+      });
+    return this.inFlight;
+  }
+
+  /** Sends everything pending now (shutdown); bounded by `maxRounds` RPCs. */
+  async flush(maxRounds = 10): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (let i = 0; i < maxRounds && (this.pending.size > 0 || this.inFlight); i++) {
+      if (this.inFlight) await this.inFlight;
+      else await this.flushOnce();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

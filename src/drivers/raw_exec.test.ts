@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { DriverStartError } from './driver.js';
+import { RawExecDriver } from './raw_exec.js';
+import { devContext, MemorySink, taskConfig } from './test-helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'raw-exec-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('raw_exec driver', () => {
+  it('is enabled in dev mode, or by the client option, and fingerprints as Nomad', async () => {
+    assert.deepEqual(await new RawExecDriver(devContext()).fingerprint(), {
+      Detected: true,
+      Healthy: true,
+      HealthDescription: 'Healthy',
+      Attributes: { 'driver.raw_exec': 'true' },
+    });
+    const off = new RawExecDriver({ ...devContext(), devMode: false });
+    assert.equal((await off.fingerprint()).Detected, false);
+    const on = new RawExecDriver({ ...devContext(), devMode: false, options: { 'driver.raw_exec.enable': '1' } });
+    assert.equal((await on.fingerprint()).Healthy, true);
+  });
+
+  it('validates config with field paths', () => {
+    const d = new RawExecDriver(devContext());
+    assert.deepEqual(d.validateConfig({ command: '/bin/true', args: ['a'] }), []);
+    assert.deepEqual(d.validateConfig({ args: 'x', bogus: 1 }), [
+      'config.command: a non-empty string is required',
+      'config.args: must be a list of strings',
+      'config.bogus: unknown field for the raw_exec driver',
+    ]);
+  });
+
+  it('runs a command with args, env and cwd, capturing stdout and stderr', async () => {
+    const d = new RawExecDriver(devContext());
+    const out = new MemorySink();
+    const err = new MemorySink();
+    await d.startTask(taskConfig('t1', { command: '/bin/sh', args: ['-c', 'echo "$GREETING $(pwd)"; echo oops >&2; exit 3'] }, dir, out, err));
+    const res = await d.waitTask('t1');
+    assert.deepEqual(res, { ExitCode: 3, Signal: 0, OOMKilled: false, Err: null });
+    await out.waitFor(`hello ${dir}\n`);
+    await err.waitFor('oops\n');
+    assert.equal(d.inspectTask('t1').state, 'exited');
+    await d.destroyTask('t1', false);
+  });
+
+  it('reports a missing executable as an unrecoverable start error', async () => {
+    const d = new RawExecDriver(devContext());
+    await assert.rejects(d.startTask(taskConfig('t2', { command: 'no-such-binary-xyz' }, dir)), (e: unknown) => {
+      assert.ok(e instanceof DriverStartError);
+      assert.equal(e.recoverable, false);
+      assert.match(e.message, /executable file not found/);
+      return true;
+    });
+  });
+
+  it('stops with the kill signal: a shell loop ends with exit code 130, signal 2', async () => {
+    const d = new RawExecDriver(devContext());
+    const out = new MemorySink();
+    await d.startTask(taskConfig('t3', { command: '/bin/sh', args: ['-c', 'echo up; while true; do sleep 0.05; done'] }, dir, out));
+    await out.waitFor('up');
+    await d.stopTask('t3', 5_000, 'SIGINT');
+    assert.deepEqual(await d.waitTask('t3'), { ExitCode: 130, Signal: 2, OOMKilled: false, Err: null });
+    await d.destroyTask('t3', true);
+  });
+
+  it('force kills after the kill timeout when the task ignores the signal', async () => {
+    const d = new RawExecDriver(devContext());
+    const out = new MemorySink();
+    await d.startTask(taskConfig('t4', { command: '/bin/sh', args: ['-c', 'trap "" INT; echo ready; while true; do sleep 0.05; done'] }, dir, out));
+    await out.waitFor('ready');
+    const t0 = Date.now();
+    await d.stopTask('t4', 200, 'SIGINT');
+    const res = await d.waitTask('t4');
+    assert.equal(res.Signal, 9);
+    assert.equal(res.ExitCode, 137);
+    assert.ok(Date.now() - t0 >= 190, 'waited for the kill timeout before SIGKILL');
+    await d.destroyTask('t4', true);
+  });
+
+  it('reports stats summed over the process tree', async () => {
+    const d = new RawExecDriver(devContext());
+    const out = new MemorySink();
+    await d.startTask(taskConfig('t5', { command: '/bin/sh', args: ['-c', 'sleep 30 & echo started; wait'] }, dir, out));
+    await out.waitFor('started');
+    await d.taskStats('t5'); // first sample primes the CPU rate
+    const s = await d.taskStats('t5');
+    assert.ok(s.ResourceUsage.MemoryStats.RSS > 0, 'RSS of sh + sleep');
+    assert.deepEqual(s.ResourceUsage.MemoryStats.Measured, ['RSS', 'Swap']);
+    assert.ok(s.ResourceUsage.CpuStats.Percent >= 0);
+    assert.ok(s.Timestamp > 1e18);
+    await d.stopTask('t5', 1_000, 'SIGTERM');
+    const res = await d.waitTask('t5');
+    assert.equal(res.Signal, 15);
+    await d.destroyTask('t5', true);
+  });
+
+  it('delivers signals to a running task', async () => {
+    const d = new RawExecDriver(devContext());
+    const out = new MemorySink();
+    await d.startTask(taskConfig('t6', { command: '/bin/sh', args: ['-c', 'trap "echo got-usr1" USR1; echo ready; while true; do sleep 0.05; done'] }, dir, out));
+    await out.waitFor('ready');
+    await d.signalTask('t6', 'SIGUSR1');
+    await out.waitFor('got-usr1');
+    await assert.rejects(d.signalTask('t6', 'SIGNOPE'), /unknown signal/);
+    await d.stopTask('t6', 1_000, 'SIGKILL');
+    await d.destroyTask('t6', true);
+  });
+
+  it('reattaches to a live process from its handle and notices when it ends', async () => {
+    const d1 = new RawExecDriver(devContext());
+    const out = new MemorySink();
+    const handle = await d1.startTask(taskConfig('t7', { command: '/bin/sh', args: ['-c', 'echo ready; while true; do sleep 0.05; done'] }, dir, out));
+    await out.waitFor('ready');
+    const d2 = new RawExecDriver(devContext());
+    await d2.recoverTask(handle, new MemorySink(), new MemorySink());
+    assert.equal(d2.inspectTask('t7').state, 'running');
+    await d2.stopTask('t7', 1_000, 'SIGTERM');
+    const res = await d2.waitTask('t7');
+    assert.match(res.Err ?? '', /exit status unknown/);
+    await d1.destroyTask('t7', true);
+    await assert.rejects(d2.recoverTask({ ...handle, config: { ...handle.config, id: 'gone' }, driverState: { pid: 999_999_999 } }, new MemorySink(), new MemorySink()), /is gone/);
+  });
+});

@@ -1,0 +1,191 @@
+// One HTTP exchange: the parsed request (query, namespace, body) and the ways to answer it in
+// Nomad's form: JSON with the X-Nomad-* headers, plain-text errors, gzip when asked.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { NomadError, badRequest, type ErrorKind } from '../structs/errors.js';
+import { parseDurationNs } from '../structs/time.js';
+import type { Params } from './router.js';
+
+const gzipAsync = promisify(gzip);
+
+/** Bodies below this size go uncompressed, as Nomad's gzip handler does. */
+const GZIP_MIN_BYTES = 1400;
+/** Bound on a request body. */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+export const DEFAULT_BLOCKING_WAIT_MS = 5 * 60_000;
+export const MAX_BLOCKING_WAIT_MS = 10 * 60_000;
+
+export interface QueryMeta {
+  index: number;
+  knownLeader: boolean;
+  lastContactMs: number;
+}
+
+export class Exchange {
+  readonly url: URL;
+  readonly query: URLSearchParams;
+  readonly method: string;
+  private readonly abortController = new AbortController();
+  private bodyCache: Promise<unknown> | null = null;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly params: Params,
+  ) {
+    this.url = new URL(req.url ?? '/', 'http://localhost');
+    this.query = this.url.searchParams;
+    this.method = req.method ?? 'GET';
+    // A client that goes away ends its blocking query or stream early.
+    res.on('close', () => this.abortController.abort());
+  }
+
+  get signal(): AbortSignal {
+    return this.abortController.signal;
+  }
+
+  /** ?namespace=, default "default"; "*" means all namespaces. */
+  get namespace(): string {
+    return this.query.get('namespace') || (this.req.headers['x-nomad-namespace'] as string | undefined) || 'default';
+  }
+
+  flag(name: string): boolean {
+    const v = this.query.get(name);
+    if (v === null) return false;
+    if (v === '' || v === 'true' || v === '1') return true;
+    if (v === 'false' || v === '0') return false;
+    throw badRequest(`Failed to parse value of "${name}" (${v}) as bool`, `?${name}`);
+  }
+
+  intParam(name: string, fallback: number): number {
+    const v = this.query.get(name);
+    if (v === null || v === '') return fallback;
+    if (!/^-?\d+$/.test(v)) throw badRequest(`Failed to parse value of "${name}" (${v}) as integer`, `?${name}`);
+    return Number(v);
+  }
+
+  /** The blocking-query parameters: ?index= and ?wait= (default 5m, at most 10m, plus jitter). */
+  blocking(): { minIndex: number; waitMs: number } {
+    const rawIndex = this.query.get('index');
+    let minIndex = 0;
+    if (rawIndex !== null && rawIndex !== '') {
+      if (!/^\d+$/.test(rawIndex)) throw badRequest('Invalid index', '?index');
+      minIndex = Number(rawIndex);
+    }
+    let waitMs = DEFAULT_BLOCKING_WAIT_MS;
+    const rawWait = this.query.get('wait');
+    if (rawWait !== null && rawWait !== '') {
+      const ns = /^\d+$/.test(rawWait) ? Number(rawWait) * 1e6 : parseDurationNs(rawWait);
+      if (ns === null || ns < 0) throw badRequest('Invalid wait time', '?wait');
+      waitMs = Math.min(ns / 1e6, MAX_BLOCKING_WAIT_MS);
+    }
+    // Jitter spreads the wake-ups of many watchers that started together.
+    if (minIndex > 0) waitMs += Math.random() * (waitMs / 16);
+    return { minIndex, waitMs };
+  }
+
+  /** The parsed JSON body (bounded in size); 400 naming the problem when it is not JSON. */
+  body(): Promise<unknown> {
+    this.bodyCache ??= new Promise((resolve, reject) => {
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      this.req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY_BYTES) {
+          reject(badRequest(`request body exceeds ${MAX_BODY_BYTES} bytes`, 'body'));
+          this.req.destroy();
+          return;
+        }
+        chunks.push(c as unknown as Uint8Array);
+      });
+      this.req.on('error', reject);
+      this.req.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (text.trim() === '') return resolve(null);
+        try {
+          resolve(JSON.parse(text));
+        } catch (e) {
+          reject(badRequest(`Failed to parse JSON body: ${e instanceof Error ? e.message : String(e)}`, 'body'));
+        }
+      });
+    });
+    return this.bodyCache;
+  }
+
+  /** The body as an object (null/empty allowed when `optional`). */
+  async objectBody(optional = false): Promise<Record<string, unknown>> {
+    const b = await this.body();
+    if (b === null && optional) return {};
+    if (b === null || typeof b !== 'object' || Array.isArray(b)) throw badRequest('Request body must be a JSON object', 'body');
+    return b as Record<string, unknown>;
+  }
+
+  setMeta(meta: QueryMeta): void {
+    this.res.setHeader('X-Nomad-Index', String(Math.max(1, meta.index)));
+    this.res.setHeader('X-Nomad-Knownleader', String(meta.knownLeader));
+    this.res.setHeader('X-Nomad-Lastcontact', String(meta.lastContactMs));
+  }
+
+  async sendJson(status: number, value: unknown): Promise<void> {
+    const pretty = this.query.has('pretty') && this.query.get('pretty') !== 'false';
+    const text = pretty ? JSON.stringify(value, null, 4) + '\n' : JSON.stringify(value);
+    await this.sendBody(status, 'application/json', Buffer.from(text ?? 'null', 'utf8'));
+  }
+
+  async sendText(status: number, contentType: string, text: string | Buffer): Promise<void> {
+    await this.sendBody(status, contentType, typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
+  }
+
+  async sendError(err: unknown): Promise<void> {
+    const { status, message } = errorResponse(err);
+    if (this.res.headersSent) {
+      this.res.destroy();
+      return;
+    }
+    await this.sendBody(status, 'text/plain; charset=utf-8', Buffer.from(message, 'utf8'));
+  }
+
+  private async sendBody(status: number, contentType: string, body: Buffer): Promise<void> {
+    const res = this.res;
+    res.setHeader('Vary', 'Accept-Encoding');
+    res.setHeader('Content-Type', contentType);
+    let out = body;
+    const accept = String(this.req.headers['accept-encoding'] ?? '');
+    if (body.length >= GZIP_MIN_BYTES && /\bgzip\b/.test(accept)) {
+      out = await gzipAsync(new Uint8Array(body.buffer, body.byteOffset, body.length));
+      res.setHeader('Content-Encoding', 'gzip');
+    }
+    res.setHeader('Content-Length', String(out.length));
+    res.statusCode = status;
+    res.end(this.method === 'HEAD' ? undefined : out);
+  }
+}
+
+const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  bad_request: 400,
+  not_found: 404,
+  forbidden: 403,
+  // Nomad answers check-index and similar RPC refusals with a 500 and the error text.
+  conflict: 500,
+  no_leader: 500,
+  unavailable: 503,
+  internal: 500,
+};
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function errorResponse(err: unknown): { status: number; message: string } {
+  if (err instanceof HttpError) return { status: err.status, message: err.message };
+  if (err instanceof NomadError) return { status: STATUS_BY_KIND[err.kind] ?? 500, message: err.message };
+  if (err instanceof Error) return { status: 500, message: err.message };
+  return { status: 500, message: String(err) };
+}

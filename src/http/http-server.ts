@@ -1,0 +1,104 @@
+// The public HTTP API: a node:http server routing /v1/... to handlers that read the state
+// store (blocking queries) and call the server's endpoints for writes.
+import { createServer, type Server as NodeHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import type { ClientEndpoints } from '../rpc/client-endpoints.js';
+import type { StateStoreView } from '../state/reader.js';
+import type { Server } from '../server/server.js';
+import { fullLogger, type Logger } from '../server/logger.js';
+import type { AgentInfo } from './agent-info.js';
+import type { ApiContext, Handler } from './api-context.js';
+import { Exchange, HttpError } from './exchange.js';
+import { Router } from './router.js';
+import { addJobRoutes } from './routes-jobs.js';
+import { addClusterRoutes } from './routes-cluster.js';
+import { addAgentRoutes } from './routes-agent.js';
+import { addClientRoutes } from './routes-client.js';
+import { RequestCounters, metricsJson, prometheusRegistry } from './metrics.js';
+import type { Registry } from 'prom-client';
+
+export interface HttpServerOptions {
+  server: Server;
+  store: StateStoreView;
+  client: ClientEndpoints | null;
+  agent: AgentInfo | null;
+  logger?: Partial<Logger>;
+  /** Address to bind (default 127.0.0.1) and port (default 4646; 0 picks a free one). */
+  bind?: string;
+  port?: number;
+}
+
+export class HttpServer {
+  private readonly api: ApiContext;
+  private readonly router = new Router<Handler>();
+  private readonly http: NodeHttpServer;
+  private readonly counters = new RequestCounters();
+  private promRegistry: Registry | null = null;
+  private readonly bind: string;
+  private readonly port: number;
+
+  constructor(opts: HttpServerOptions) {
+    this.api = { server: opts.server, store: opts.store, client: opts.client, agent: opts.agent, logger: fullLogger(opts.logger) };
+    this.bind = opts.bind ?? '127.0.0.1';
+    this.port = opts.port ?? 4646;
+    addJobRoutes(this.router);
+    addClusterRoutes(this.router);
+    addAgentRoutes(this.router);
+    addClientRoutes(this.router);
+    this.router.add(['GET'], '/v1/metrics', (x, api) => this.metrics(x, api));
+    this.http = createServer((req, res) => void this.handle(req, res));
+    // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.
+    this.http.requestTimeout = 0;
+    this.http.headersTimeout = 60_000;
+    this.http.keepAliveTimeout = 30_000;
+  }
+
+  listen(): Promise<{ port: number }> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.port, this.bind, () => {
+        this.http.off('error', reject);
+        resolve({ port: (this.http.address() as AddressInfo).port });
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.http.close(() => resolve());
+      // Blocking queries and log streams would otherwise hold the close for minutes.
+      this.http.closeAllConnections();
+    });
+  }
+
+  private async handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+    const match = this.router.match(method, path);
+    const x = new Exchange(req, res, match?.params ?? {});
+    try {
+      if (!match) throw new HttpError(404, 'Invalid URL path');
+      if (!match.handler) {
+        res.setHeader('Allow', match.allowed.join(', '));
+        throw new HttpError(405, 'Invalid method');
+      }
+      this.counters.add(`nomad.http.${method}.${path.split('/')[2] ?? ''}`);
+      await match.handler(x, this.api);
+    } catch (e) {
+      if (!(e instanceof HttpError)) this.api.logger.debug('http request failed', { method, path, error: e instanceof Error ? e.message : String(e) });
+      await x.sendError(e).catch(() => res.destroy());
+    }
+  }
+
+  private async metrics(x: Exchange, api: ApiContext): Promise<void> {
+    const host = hostname();
+    if (x.query.get('format') === 'prometheus') {
+      this.promRegistry ??= prometheusRegistry(api.server, host);
+      const text = await this.promRegistry.metrics();
+      await x.sendText(200, this.promRegistry.contentType, text);
+      return;
+    }
+    await x.sendJson(200, metricsJson(api.server, host, this.counters));
+  }
+}

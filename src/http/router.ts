@@ -1,0 +1,89 @@
+// A small router: routes are paths of literal segments, ":param" segments and a trailing "*"
+// (the rest of the path). Lookup walks a tree of segments, so it costs the path's depth, not
+// the number of routes.
+
+export type Params = Record<string, string>;
+
+interface RouteNode<H> {
+  literal: Map<string, RouteNode<H>>;
+  param: { name: string; node: RouteNode<H> } | null;
+  rest: { name: string; handlers: Map<string, H> } | null;
+  handlers: Map<string, H>;
+}
+
+function newNode<H>(): RouteNode<H> {
+  return { literal: new Map(), param: null, rest: null, handlers: new Map() };
+}
+
+export interface RouteMatch<H> {
+  handler: H | null;
+  params: Params;
+  /** Methods the path accepts (for 405 answers). */
+  allowed: string[];
+}
+
+export class Router<H> {
+  private readonly root = newNode<H>();
+
+  add(methods: string[], path: string, handler: H): this {
+    let node = this.root;
+    const segs = path.split('/').filter(Boolean);
+    for (const [i, seg] of segs.entries()) {
+      if (seg.startsWith('*')) {
+        if (i !== segs.length - 1) throw new Error(`route ${path}: "*" must be last`);
+        node.rest ??= { name: seg.slice(1) || 'rest', handlers: new Map() };
+        for (const m of methods) node.rest.handlers.set(m, handler);
+        return this;
+      }
+      if (seg.startsWith(':')) {
+        node.param ??= { name: seg.slice(1), node: newNode() };
+        node = node.param.node;
+      } else {
+        let next = node.literal.get(seg);
+        if (!next) node.literal.set(seg, (next = newNode()));
+        node = next;
+      }
+    }
+    for (const m of methods) node.handlers.set(m, handler);
+    return this;
+  }
+
+  match(method: string, rawPath: string): RouteMatch<H> | null {
+    const segs = rawPath.split('/').filter(Boolean);
+    const params: Params = {};
+    const found = this.walk(this.root, segs, 0, params);
+    if (!found) return null;
+    const handlers = found;
+    return { handler: handlers.get(method) ?? null, params, allowed: [...handlers.keys()] };
+  }
+
+  private walk(node: RouteNode<H>, segs: string[], i: number, params: Params): Map<string, H> | null {
+    if (i === segs.length) return node.handlers.size > 0 ? node.handlers : node.rest ? (params[node.rest.name] = '', node.rest.handlers) : null;
+    const seg = segs[i]!;
+    const lit = node.literal.get(seg);
+    if (lit) {
+      const r = this.walk(lit, segs, i + 1, params);
+      if (r) return r;
+    }
+    if (node.param) {
+      const r = this.walk(node.param.node, segs, i + 1, params);
+      if (r) {
+        params[node.param.name] = safeDecode(seg);
+        return r;
+      }
+    }
+    if (node.rest) {
+      params[node.rest.name] = segs.slice(i).map(safeDecode).join('/');
+      return node.rest.handlers;
+    }
+    return null;
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

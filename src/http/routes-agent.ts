@@ -1,0 +1,148 @@
+// Agent, status, regions, namespaces, operator, system and search endpoints.
+import { badRequest, NomadError } from '../structs/errors.js';
+import type { SchedulerConfiguration } from '../state/reader.js';
+import type { Router } from './router.js';
+import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
+import { HttpError, type Exchange } from './exchange.js';
+import { optBool, optObject, optString } from './body-fields.js';
+import { allocStub } from './encode.js';
+
+function agentOr501(api: ApiContext) {
+  if (!api.agent) throw new HttpError(501, 'agent information is not available');
+  return api.agent;
+}
+
+function addresses(x: Exchange): string[] {
+  return x.query.getAll('address').filter(Boolean);
+}
+
+const DEFAULT_NAMESPACE = {
+  Name: 'default',
+  Description: 'Default shared namespace',
+  Quota: '',
+  Hash: 'C7UbjDwBK0dK8wQq7Izg7SJIzaV+lIo2X7wRtzY3pSw=',
+  CreateIndex: 1,
+  ModifyIndex: 1,
+};
+
+const SEARCH_CONTEXTS = ['jobs', 'evals', 'allocs', 'nodes', 'deployment'] as const;
+/** Nomad truncates each context of a prefix search at 20 matches. */
+const SEARCH_LIMIT = 20;
+
+export function addAgentRoutes(r: Router<Handler>): void {
+  const W = ['PUT', 'POST'];
+  r.add(['GET'], '/v1/agent/self', async (x, api) => x.sendJson(200, await agentOr501(api).self()));
+  r.add(['GET'], '/v1/agent/members', async (x, api) => x.sendJson(200, await agentOr501(api).members()));
+  r.add(['GET'], '/v1/agent/servers', async (x, api) => x.sendJson(200, agentOr501(api).servers()));
+  r.add(W, '/v1/agent/servers', async (x, api) => {
+    const addrs = addresses(x);
+    if (addrs.length === 0) throw badRequest('missing server address', '?address');
+    await agentOr501(api).setServers(addrs);
+    await x.sendJson(200, null);
+  });
+  r.add(W, '/v1/agent/join', async (x, api) => {
+    const addrs = addresses(x);
+    if (addrs.length === 0) throw badRequest('missing address to join', '?address');
+    await x.sendJson(200, await agentOr501(api).join(addrs));
+  });
+  r.add(W, '/v1/agent/force-leave', async (x, api) => {
+    const node = x.query.get('node');
+    if (!node) throw badRequest('missing node to force leave', '?node');
+    await agentOr501(api).forceLeave(node);
+    await x.sendJson(200, null);
+  });
+  r.add(['GET'], '/v1/agent/health', async (x, api) => {
+    const h = await agentOr501(api).health();
+    const ok = (h.client?.ok ?? true) && (h.server?.ok ?? true);
+    await x.sendJson(ok ? 200 : 500, h);
+  });
+
+  r.add(['GET'], '/v1/status/leader', async (x, api) => x.sendJson(200, api.server.leaderRpcAddr()));
+  r.add(['GET'], '/v1/status/peers', async (x, api) => x.sendJson(200, api.server.serverRpcAddrs()));
+  r.add(['GET'], '/v1/regions', async (x, api) => x.sendJson(200, [api.server.region]));
+  r.add(['GET'], '/v1/namespaces', async (x, api) => {
+    x.setMeta(queryMeta(api, 1));
+    await x.sendJson(200, [DEFAULT_NAMESPACE]);
+  });
+  r.add(['GET'], '/v1/namespace/:name', async (x, api) => {
+    x.setMeta(queryMeta(api, 1));
+    if (x.params.name !== 'default') throw new NomadError('not_found', 'namespace not found');
+    await x.sendJson(200, DEFAULT_NAMESPACE);
+  });
+
+  r.add(['GET'], '/v1/operator/raft/configuration', async (x, api) => {
+    const stats = api.server.consensus.stats();
+    const leaderAddr = api.server.leaderRpcAddr();
+    const servers = (stats.configuration.length ? stats.configuration : [{ ID: api.server.rpcAddr, Address: api.server.rpcAddr, Voter: true }]).map((c) => ({
+      ID: c.ID,
+      Node: c.Address === api.server.rpcAddr ? `${api.server.nodeName}.${api.server.region}` : c.ID,
+      Address: c.Address,
+      Leader: c.Address === leaderAddr,
+      Voter: c.Voter,
+      RaftProtocol: '3',
+    }));
+    await x.sendJson(200, { Servers: servers, Index: 0 });
+  });
+  r.add(['GET'], '/v1/operator/scheduler/configuration', (x, api) =>
+    blockingRead(x, api, ['scheduler_config'], (snap) => {
+      const cfg = snap.schedulerConfig();
+      const meta = queryMeta(api, cfg.ModifyIndex);
+      return { index: cfg.ModifyIndex, value: { SchedulerConfig: cfg, Index: cfg.ModifyIndex, LastContact: meta.lastContactMs, KnownLeader: meta.knownLeader } };
+    }),
+  );
+  r.add(W, '/v1/operator/scheduler/configuration', async (x, api) => {
+    const body = await x.objectBody();
+    const current = api.store.snapshot().schedulerConfig();
+    const algo = optString(body, 'SchedulerAlgorithm') || current.SchedulerAlgorithm;
+    if (algo !== 'binpack' && algo !== 'spread') throw badRequest(`invalid scheduler algorithm "${algo}": must be "binpack" or "spread"`, 'SchedulerAlgorithm');
+    const pre = optObject(body, 'PreemptionConfig');
+    const cfg: SchedulerConfiguration = {
+      ...current,
+      SchedulerAlgorithm: algo,
+      MemoryOversubscriptionEnabled: body.MemoryOversubscriptionEnabled === undefined ? current.MemoryOversubscriptionEnabled : optBool(body, 'MemoryOversubscriptionEnabled'),
+      RejectJobRegistration: body.RejectJobRegistration === undefined ? current.RejectJobRegistration : optBool(body, 'RejectJobRegistration'),
+      PreemptionConfig: pre
+        ? {
+            SystemSchedulerEnabled: optBool(pre, 'SystemSchedulerEnabled', 'PreemptionConfig.SystemSchedulerEnabled'),
+            BatchSchedulerEnabled: optBool(pre, 'BatchSchedulerEnabled', 'PreemptionConfig.BatchSchedulerEnabled'),
+            ServiceSchedulerEnabled: optBool(pre, 'ServiceSchedulerEnabled', 'PreemptionConfig.ServiceSchedulerEnabled'),
+          }
+        : current.PreemptionConfig,
+    };
+    const res = await api.server.apply({ Type: 'SchedulerConfig', Config: cfg });
+    if (res.result instanceof Error) throw res.result;
+    x.setMeta(queryMeta(api, res.index));
+    await x.sendJson(200, { Updated: true, Index: res.index });
+  });
+
+  r.add(W, '/v1/system/gc', async (x, api) => {
+    await api.server.forceGc();
+    await x.sendJson(200, null);
+  });
+  r.add(W, '/v1/system/reconcile/summaries', async (x) => x.sendJson(200, null));
+
+  r.add(W, '/v1/search', async (x, api) => {
+    const body = await x.objectBody();
+    const prefix = optString(body, 'Prefix');
+    const context = optString(body, 'Context') || 'all';
+    if (context !== 'all' && !(SEARCH_CONTEXTS as readonly string[]).includes(context)) throw badRequest(`invalid search context "${context}"`, 'Context');
+    const snap = api.store.snapshot();
+    const ns = x.namespace;
+    const matches: Record<string, string[]> = {};
+    const truncations: Record<string, boolean> = {};
+    const take = (ctx: string, ids: string[]): void => {
+      matches[ctx] = ids.slice(0, SEARCH_LIMIT);
+      truncations[ctx] = ids.length > SEARCH_LIMIT;
+    };
+    const want = (c: string): boolean => context === 'all' || context === c;
+    if (want('jobs')) take('jobs', (ns === '*' ? snap.jobs('*').filter((j) => j.ID.startsWith(prefix)) : snap.jobsByIDPrefix(ns, prefix)).map((j) => j.ID));
+    if (want('evals')) take('evals', snap.evalsByIDPrefix(ns, prefix).map((e) => e.ID));
+    if (want('allocs')) take('allocs', snap.allocsByIDPrefix(ns, prefix).map((a) => allocStub(a, snap).ID));
+    if (want('nodes')) take('nodes', snap.nodesByIDPrefix(prefix).map((n) => n.ID));
+    if (want('deployment')) take('deployment', snap.deploymentsByIDPrefix(ns, prefix).map((d) => d.ID));
+    const index = snap.latestIndex();
+    const meta = queryMeta(api, index);
+    x.setMeta(meta);
+    await x.sendJson(200, { Matches: matches, Truncations: truncations, Index: index, LastContact: meta.lastContactMs, KnownLeader: meta.knownLeader });
+  });
+}

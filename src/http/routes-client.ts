@@ -1,0 +1,143 @@
+// /v1/client/...: files, logs and stats of allocations on this agent's client. Logs and cat
+// stream; logs frame their data as Nomad does ({"File","Offset","Data"} with base64 Data, and
+// "{}" heartbeats while a followed file is idle), or send raw bytes with ?plain=true.
+import type { Readable } from 'node:stream';
+import type { ClientEndpoints, StreamFrame } from '../rpc/client-endpoints.js';
+import { badRequest } from '../structs/errors.js';
+import type { Router } from './router.js';
+import type { ApiContext, Handler } from './api-context.js';
+import { HttpError, type Exchange } from './exchange.js';
+import { optString } from './body-fields.js';
+
+/** How long a followed log may stay silent before a heartbeat frame is sent. */
+const HEARTBEAT_MS = 1_000;
+
+function clientOr400(api: ApiContext): ClientEndpoints {
+  if (!api.client) throw new HttpError(400, 'node is not running a Nomad Client');
+  return api.client;
+}
+
+/** The allocation must be known, and run on this client (remote clients come with the rpc work). */
+function checkAlloc(api: ApiContext, allocId: string): ClientEndpoints {
+  const client = clientOr400(api);
+  if (!allocId) throw badRequest('must provide a valid alloc id', 'alloc');
+  const alloc = api.store.snapshot().allocByID(allocId);
+  if (!alloc) throw new HttpError(404, `Unknown allocation "${allocId}"`);
+  if (alloc.NodeID !== client.nodeId()) throw new HttpError(400, `allocation "${allocId}" is not running on this client`);
+  return client;
+}
+
+async function pipeReadable(x: Exchange, stream: Readable, contentType: string): Promise<void> {
+  x.res.statusCode = 200;
+  x.res.setHeader('Content-Type', contentType);
+  x.res.setHeader('Vary', 'Accept-Encoding');
+  x.signal.addEventListener('abort', () => stream.destroy(), { once: true });
+  for await (const chunk of stream) {
+    if (!x.res.write(chunk)) await new Promise((r) => x.res.once('drain', r));
+  }
+  x.res.end();
+}
+
+const logs: Handler = async (x, api) => {
+  const allocId = x.params.alloc!;
+  const client = checkAlloc(api, allocId);
+  const task = x.query.get('task') ?? '';
+  if (!task) throw badRequest('must include task name', '?task');
+  const type = x.query.get('type') ?? 'stdout';
+  if (type !== 'stdout' && type !== 'stderr') throw badRequest(`invalid log type "${type}": must be one of stdout, stderr`, '?type');
+  const origin = x.query.get('origin') ?? 'start';
+  if (origin !== 'start' && origin !== 'end') throw badRequest(`invalid origin "${origin}": must be one of start, end`, '?origin');
+  const follow = x.flag('follow');
+  const plain = x.flag('plain');
+  const offset = x.intParam('offset', 0);
+  if (offset < 0) throw badRequest('offset must be non-negative', '?offset');
+  const frames = client.allocLogs({ allocId, task, type, follow, origin, offset, signal: x.signal });
+  const iterator = frames[Symbol.asyncIterator]();
+  // Ask for the first frame before answering, so that an unknown task is still a plain error.
+  let first = await iterator.next();
+  x.res.statusCode = 200;
+  x.res.setHeader('Content-Type', plain ? 'text/plain' : 'application/json');
+  x.res.setHeader('Vary', 'Accept-Encoding');
+  x.res.flushHeaders();
+  const write = (frame: StreamFrame): void => {
+    if (plain) {
+      if (frame.Data) x.res.write(Buffer.from(frame.Data, 'base64'));
+    } else {
+      x.res.write(JSON.stringify(frame));
+    }
+  };
+  let heartbeat: NodeJS.Timeout | null = null;
+  const armHeartbeat = (): void => {
+    if (!follow || plain) return;
+    if (heartbeat) clearTimeout(heartbeat);
+    heartbeat = setTimeout(function beat() {
+      if (x.signal.aborted) return;
+      x.res.write('{}');
+      heartbeat = setTimeout(beat, HEARTBEAT_MS);
+    }, HEARTBEAT_MS);
+  };
+  try {
+    armHeartbeat();
+    while (!first.done && !x.signal.aborted) {
+      write(first.value);
+      armHeartbeat();
+      first = await iterator.next();
+    }
+  } finally {
+    if (heartbeat) clearTimeout(heartbeat);
+    await iterator.return?.();
+  }
+  x.res.end();
+};
+
+function pathParam(x: Exchange): string {
+  return x.query.get('path') ?? '/';
+}
+
+const fsLs: Handler = async (x, api) => x.sendJson(200, await checkAlloc(api, x.params.alloc!).fsList(x.params.alloc!, pathParam(x)));
+const fsStat: Handler = async (x, api) => x.sendJson(200, await checkAlloc(api, x.params.alloc!).fsStat(x.params.alloc!, pathParam(x)));
+const fsCat: Handler = async (x, api) => pipeReadable(x, await checkAlloc(api, x.params.alloc!).fsCat(x.params.alloc!, pathParam(x)), 'text/plain');
+const fsReadAt: Handler = async (x, api) => {
+  const offset = x.intParam('offset', 0);
+  const limit = x.intParam('limit', 0);
+  if (offset < 0) throw badRequest('offset must be non-negative', '?offset');
+  if (limit <= 0) throw badRequest('limit must be greater than zero', '?limit');
+  await pipeReadable(x, await checkAlloc(api, x.params.alloc!).fsReadAt(x.params.alloc!, pathParam(x), offset, limit), 'text/plain');
+};
+
+const allocStats: Handler = async (x, api) => x.sendJson(200, await checkAlloc(api, x.params.id!).allocStats(x.params.id!));
+const hostStats: Handler = async (x, api) => x.sendJson(200, await clientOr400(api).hostStats());
+
+async function taskFromBody(x: Exchange): Promise<{ task: string | null; body: Record<string, unknown> }> {
+  const body = await x.objectBody(true);
+  const task = optString(body, 'TaskName') || x.query.get('task') || null;
+  return { task, body };
+}
+
+const allocRestart: Handler = async (x, api) => {
+  const client = checkAlloc(api, x.params.id!);
+  const { task } = await taskFromBody(x);
+  await client.allocRestart(x.params.id!, task);
+  await x.sendJson(200, {});
+};
+
+const allocSignal: Handler = async (x, api) => {
+  const client = checkAlloc(api, x.params.id!);
+  const { task, body } = await taskFromBody(x);
+  const signal = optString(body, 'Signal') || 'SIGKILL';
+  await client.allocSignal(x.params.id!, task, signal);
+  await x.sendJson(200, {});
+};
+
+export function addClientRoutes(r: Router<Handler>): void {
+  const W = ['PUT', 'POST'];
+  r.add(['GET'], '/v1/client/fs/logs/:alloc', logs);
+  r.add(['GET'], '/v1/client/fs/ls/:alloc', fsLs);
+  r.add(['GET'], '/v1/client/fs/stat/:alloc', fsStat);
+  r.add(['GET'], '/v1/client/fs/cat/:alloc', fsCat);
+  r.add(['GET'], '/v1/client/fs/readat/:alloc', fsReadAt);
+  r.add(['GET'], '/v1/client/allocation/:id/stats', allocStats);
+  r.add(W, '/v1/client/allocation/:id/restart', allocRestart);
+  r.add(W, '/v1/client/allocation/:id/signal', allocSignal);
+  r.add(['GET'], '/v1/client/stats', hostStats);
+}

@@ -1,0 +1,204 @@
+// Nodes, allocations, evaluations and deployments: lists (with ?prefix= and ?namespace=),
+// single objects, and the operator actions on them.
+import type { DrainStrategy } from '../structs/node.js';
+import { badRequest, notFound } from '../structs/errors.js';
+import { nowNs, rfc3339Nano } from '../structs/time.js';
+import type { StateReader } from '../state/reader.js';
+import type { Router } from './router.js';
+import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
+import type { Exchange } from './exchange.js';
+import { allocStub, encodeAlloc, encodeEval, nodeStub } from './encode.js';
+import { optBool, optInt, optObject, optString, optStringList } from './body-fields.js';
+
+async function writeMeta(x: Exchange, api: ApiContext, index: number, value: Record<string, unknown>): Promise<void> {
+  const meta = queryMeta(api, index);
+  x.setMeta(meta);
+  await x.sendJson(200, { ...value, LastContact: meta.lastContactMs, KnownLeader: meta.knownLeader });
+}
+
+function allNs(ns: string): string {
+  return ns;
+}
+
+function byPrefix<T extends { ID: string; Namespace?: string }>(all: T[], prefix: string): T[] {
+  return prefix ? all.filter((o) => o.ID.startsWith(prefix)) : all;
+}
+
+// ---- nodes
+
+const listNodes: Handler = (x, api) =>
+  blockingRead(x, api, ['nodes'], (snap) => {
+    const prefix = x.query.get('prefix') ?? '';
+    const nodes = prefix ? snap.nodesByIDPrefix(prefix) : snap.nodes();
+    const withResources = x.flag('resources');
+    return {
+      index: snap.tableIndex('nodes'),
+      value: nodes.map((n) => {
+        const s = nodeStub(n);
+        if (withResources) {
+          s.NodeResources = n.NodeResources;
+          s.ReservedResources = n.ReservedResources;
+        }
+        return s;
+      }),
+    };
+  });
+
+const getNode: Handler = (x, api) =>
+  blockingRead(x, api, ['nodes'], (snap) => {
+    const n = snap.nodeByID(x.params.id!);
+    if (!n) throw notFound('node not found');
+    return { index: n.ModifyIndex, value: n };
+  });
+
+const nodeAllocations: Handler = (x, api) =>
+  blockingRead(x, api, ['allocs'], (snap) => {
+    const allocs = snap.allocsByNode(x.params.id!);
+    const index = allocs.reduce((m, a) => Math.max(m, a.ModifyIndex), 0) || snap.tableIndex('allocs');
+    return { index, value: allocs.map((a) => encodeAlloc(a.Job ? a : { ...a, Job: snap.jobByID(a.Namespace, a.JobID) })) };
+  });
+
+const nodeEligibility: Handler = async (x, api) => {
+  const body = await x.objectBody();
+  const out = await api.server.nodes.updateEligibility(x.params.id!, optString(body, 'Eligibility'));
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
+const nodeDrain: Handler = async (x, api) => {
+  const body = await x.objectBody();
+  const spec = optObject(body, 'DrainSpec');
+  let strategy: DrainStrategy | null = null;
+  if (spec) {
+    const deadlineNs = optInt(spec, 'Deadline', 'DrainSpec.Deadline') ?? 0;
+    const now = nowNs();
+    strategy = {
+      Deadline: deadlineNs,
+      IgnoreSystemJobs: optBool(spec, 'IgnoreSystemJobs', 'DrainSpec.IgnoreSystemJobs'),
+      ForceDeadline: deadlineNs > 0 ? rfc3339Nano(now + deadlineNs) : '0001-01-01T00:00:00Z',
+      StartedAt: rfc3339Nano(now),
+    };
+  }
+  const out = await api.server.nodes.updateDrain(x.params.id!, strategy, optBool(body, 'MarkEligible'));
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
+// ---- allocations
+
+const listAllocs: Handler = (x, api) =>
+  blockingRead(x, api, ['allocs'], (snap) => {
+    const prefix = x.query.get('prefix') ?? '';
+    const ns = allNs(x.namespace);
+    const allocs = prefix ? (ns === '*' ? byPrefix(snap.allocs('*'), prefix) : snap.allocsByIDPrefix(ns, prefix)) : snap.allocs(ns);
+    return { index: snap.tableIndex('allocs'), value: allocs.map((a) => allocStub(a, snap)) };
+  });
+
+const getAlloc: Handler = (x, api) =>
+  blockingRead(x, api, ['allocs'], (snap) => {
+    const a = snap.allocByID(x.params.id!);
+    if (!a) throw notFound('alloc not found');
+    return { index: a.ModifyIndex, value: encodeAlloc(a.Job ? a : { ...a, Job: snap.jobByID(a.Namespace, a.JobID) }) };
+  });
+
+const stopAlloc: Handler = async (x, api) => {
+  const out = await api.server.deployments.stopAlloc(x.params.id!);
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
+// ---- evaluations
+
+const listEvals: Handler = (x, api) =>
+  blockingRead(x, api, ['evals'], (snap) => {
+    const prefix = x.query.get('prefix') ?? '';
+    const ns = x.namespace;
+    let evals = prefix ? (ns === '*' ? byPrefix(snap.evals('*'), prefix) : snap.evalsByIDPrefix(ns, prefix)) : snap.evals(ns);
+    const status = x.query.get('status');
+    if (status) evals = evals.filter((e) => e.Status === status);
+    const job = x.query.get('job');
+    if (job) evals = evals.filter((e) => e.JobID === job);
+    return { index: snap.tableIndex('evals'), value: evals.map(encodeEval) };
+  });
+
+const getEval: Handler = (x, api) =>
+  blockingRead(x, api, ['evals'], (snap) => {
+    const ev = snap.evalByID(x.params.id!);
+    if (!ev) throw notFound('eval not found');
+    return { index: ev.ModifyIndex, value: encodeEval(ev) };
+  });
+
+const evalAllocations: Handler = (x, api) =>
+  blockingRead(x, api, ['allocs'], (snap) => ({ index: snap.tableIndex('allocs'), value: snap.allocsByEval(x.params.id!).map((a) => allocStub(a, snap)) }));
+
+// ---- deployments
+
+const listDeployments: Handler = (x, api) =>
+  blockingRead(x, api, ['deployment'], (snap) => {
+    const prefix = x.query.get('prefix') ?? '';
+    const ns = x.namespace;
+    const deps = prefix ? (ns === '*' ? byPrefix(snap.deployments('*'), prefix) : snap.deploymentsByIDPrefix(ns, prefix)) : snap.deployments(ns);
+    return { index: snap.tableIndex('deployment'), value: deps };
+  });
+
+function deploymentOr404(snap: StateReader, id: string) {
+  const d = snap.deploymentByID(id);
+  if (!d) throw notFound('deployment not found');
+  return d;
+}
+
+const getDeployment: Handler = (x, api) =>
+  blockingRead(x, api, ['deployment'], (snap) => {
+    const d = deploymentOr404(snap, x.params.id!);
+    return { index: d.ModifyIndex, value: d };
+  });
+
+const deploymentAllocations: Handler = (x, api) =>
+  blockingRead(x, api, ['allocs', 'deployment'], (snap) => {
+    deploymentOr404(snap, x.params.id!);
+    return { index: snap.tableIndex('allocs'), value: snap.allocsByDeployment(x.params.id!).map((a) => allocStub(a, snap)) };
+  });
+
+const promoteDeployment: Handler = async (x, api) => {
+  const body = await x.objectBody(true);
+  const out = await api.server.deployments.promote(x.params.id!, optBool(body, 'All'), optStringList(body, 'Groups'));
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
+const failDeployment: Handler = async (x, api) => {
+  const out = await api.server.deployments.fail(x.params.id!);
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
+const pauseDeployment: Handler = async (x, api) => {
+  const body = await x.objectBody(true);
+  if (body.Pause !== undefined && typeof body.Pause !== 'boolean') throw badRequest('Pause: must be a boolean', 'Pause');
+  const out = await api.server.deployments.pause(x.params.id!, optBool(body, 'Pause'));
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
+export function addClusterRoutes(r: Router<Handler>): void {
+  const W = ['PUT', 'POST'];
+  r.add(['GET'], '/v1/nodes', listNodes);
+  r.add(['GET'], '/v1/node/:id', getNode);
+  r.add(['GET'], '/v1/node/:id/allocations', nodeAllocations);
+  r.add(W, '/v1/node/:id/eligibility', nodeEligibility);
+  r.add(W, '/v1/node/:id/drain', nodeDrain);
+
+  r.add(['GET'], '/v1/allocations', listAllocs);
+  r.add(['GET'], '/v1/allocation/:id', getAlloc);
+  r.add(W, '/v1/allocation/:id/stop', stopAlloc);
+
+  r.add(['GET'], '/v1/evaluations', listEvals);
+  r.add(['GET'], '/v1/evaluation/:id', getEval);
+  r.add(['GET'], '/v1/evaluation/:id/allocations', evalAllocations);
+
+  r.add(['GET'], '/v1/deployments', listDeployments);
+  r.add(['GET'], '/v1/deployment/:id', getDeployment);
+  // Nomad's own paths put the action before the ID; the ID-first forms are accepted as well.
+  r.add(['GET'], '/v1/deployment/allocations/:id', deploymentAllocations);
+  r.add(['GET'], '/v1/deployment/:id/allocations', deploymentAllocations);
+  r.add(W, '/v1/deployment/promote/:id', promoteDeployment);
+  r.add(W, '/v1/deployment/:id/promote', promoteDeployment);
+  r.add(W, '/v1/deployment/fail/:id', failDeployment);
+  r.add(W, '/v1/deployment/:id/fail', failDeployment);
+  r.add(W, '/v1/deployment/pause/:id', pauseDeployment);
+  r.add(W, '/v1/deployment/:id/pause', pauseDeployment);
+}

@@ -1,0 +1,234 @@
+// /v1/jobs, /v1/job/:id/..., /v1/validate/job, /v1/jobs/parse.
+import type { Job, JobInput } from '../structs/job.js';
+import { MultiError, NomadError, badRequest, notFound, formatMultiError } from '../structs/errors.js';
+import { diffJobs } from '../structs/diff.js';
+import { canonicalizeJob } from '../structs/canonicalize.js';
+import type { StateReader } from '../state/reader.js';
+import type { Router } from './router.js';
+import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
+import type { Exchange } from './exchange.js';
+import { HttpError } from './exchange.js';
+import { allocStub, encodeEval, jobStub } from './encode.js';
+import { optBool, optInt, optObject, optString } from './body-fields.js';
+
+const JOBSPEC_MODULE = '../jobspec/index.js';
+
+function jobOr404(snap: StateReader, ns: string, id: string): Job {
+  const job = snap.jobByID(ns, id);
+  if (!job) throw notFound('job not found');
+  return job;
+}
+
+async function writeMeta(x: Exchange, api: ApiContext, index: number, value: Record<string, unknown>): Promise<void> {
+  const meta = queryMeta(api, index);
+  x.setMeta(meta);
+  await x.sendJson(200, { ...value, LastContact: meta.lastContactMs, KnownLeader: meta.knownLeader });
+}
+
+async function register(x: Exchange, api: ApiContext, urlJobId: string | null): Promise<void> {
+  const body = await x.objectBody();
+  const job = optObject(body, 'Job');
+  if (!job) throw badRequest('Job must be specified', 'Job');
+  if (urlJobId !== null && job.ID !== urlJobId) throw badRequest('Job ID does not match name', 'Job.ID');
+  const out = await api.server.jobs.register(job as JobInput, {
+    enforceIndex: optBool(body, 'EnforceIndex'),
+    jobModifyIndex: optInt(body, 'JobModifyIndex') ?? 0,
+    policyOverride: optBool(body, 'PolicyOverride'),
+    preserveCounts: optBool(body, 'PreserveCounts'),
+    namespace: x.namespace,
+  });
+  await writeMeta(x, api, out.Index, { ...out });
+}
+
+const listJobs: Handler = (x, api) =>
+  blockingRead(x, api, ['jobs', 'job_summary'], (snap) => {
+    const prefix = x.query.get('prefix') ?? '';
+    const jobs = prefix ? snapJobsByPrefix(snap, x.namespace, prefix) : snap.jobs(x.namespace);
+    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: jobs.map((j) => jobStub(j, snap)) };
+  });
+
+function snapJobsByPrefix(snap: StateReader, ns: string, prefix: string): Job[] {
+  if (ns !== '*') return snap.jobsByIDPrefix(ns, prefix);
+  return snap.jobs('*').filter((j) => j.ID.startsWith(prefix));
+}
+
+const getJob: Handler = (x, api) =>
+  blockingRead(x, api, ['jobs'], (snap) => {
+    const job = jobOr404(snap, x.namespace, x.params.id!);
+    return { index: job.ModifyIndex, value: job };
+  });
+
+const deleteJob: Handler = async (x, api) => {
+  const out = await api.server.jobs.deregister(x.namespace, x.params.id!, x.flag('purge'));
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
+const planJob: Handler = async (x, api) => {
+  const body = await x.objectBody();
+  const job = optObject(body, 'Job');
+  if (!job) throw badRequest('Job must be specified', 'Job');
+  if (job.ID !== x.params.id) throw badRequest('Job ID does not match', 'Job.ID');
+  const out = await api.server.jobs.plan(job as JobInput, { diff: optBool(body, 'Diff'), contextual: optBool(body, 'Contextual'), namespace: x.namespace, policyOverride: optBool(body, 'PolicyOverride') });
+  await writeMeta(x, api, out.Index, {
+    ...out,
+    CreatedEvals: out.CreatedEvals ? out.CreatedEvals.map((e) => encodeEval(e)) : null,
+  });
+};
+
+const jobAllocations: Handler = (x, api) =>
+  blockingRead(x, api, ['allocs'], (snap) => {
+    jobOr404(snap, x.namespace, x.params.id!);
+    const allocs = snap.allocsByJob(x.namespace, x.params.id!, x.flag('all'));
+    return { index: snap.tableIndex('allocs'), value: allocs.map((a) => allocStub(a, snap)) };
+  });
+
+const jobEvaluations: Handler = (x, api) =>
+  blockingRead(x, api, ['evals'], (snap) => ({ index: snap.tableIndex('evals'), value: snap.evalsByJob(x.namespace, x.params.id!).map(encodeEval) }));
+
+const jobSummary: Handler = (x, api) =>
+  blockingRead(x, api, ['job_summary'], (snap) => {
+    const s = snap.jobSummary(x.namespace, x.params.id!);
+    if (!s) throw notFound('job not found');
+    return { index: s.ModifyIndex, value: s };
+  });
+
+const jobVersions: Handler = async (x, api) => {
+  const wantDiffs = x.flag('diffs');
+  const snap = api.store.snapshot();
+  const versions = snap.jobVersions(x.namespace, x.params.id!);
+  if (versions.length === 0) {
+    x.setMeta(queryMeta(api, snap.tableIndex('job_version')));
+    throw notFound('job versions not found');
+  }
+  // Versions come newest first; each diff goes from the next older version to this one.
+  const diffs = wantDiffs ? versions.slice(0, -1).map((v, i) => diffJobs(versions[i + 1]!, v, false)) : null;
+  const index = Math.max(...versions.map((v) => v.ModifyIndex));
+  await writeMeta(x, api, index, { Versions: versions, Diffs: diffs && diffs.length ? diffs : null, Index: index });
+};
+
+const jobDeployments: Handler = (x, api) =>
+  blockingRead(x, api, ['deployment'], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.deploymentsByJob(x.namespace, x.params.id!) }));
+
+const jobLatestDeployment: Handler = (x, api) =>
+  blockingRead(x, api, ['deployment'], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.latestDeploymentByJob(x.namespace, x.params.id!) }));
+
+const evaluateJob: Handler = async (x, api) => {
+  const body = await x.objectBody(true);
+  const opts = optObject(body, 'EvalOptions') ?? {};
+  const out = await api.server.jobs.evaluate(x.namespace, x.params.id!, optBool(opts, 'ForceReschedule', 'EvalOptions.ForceReschedule'));
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
+const scaleStatus: Handler = (x, api) =>
+  blockingRead(x, api, ['jobs', 'allocs', 'deployment'], (snap) => {
+    const job = jobOr404(snap, x.namespace, x.params.id!);
+    const allocs = snap.allocsByJob(job.Namespace, job.ID, false);
+    const groups: Record<string, unknown> = {};
+    for (const tg of job.TaskGroups) {
+      const mine = allocs.filter((a) => a.TaskGroup === tg.Name && a.DesiredStatus === 'run');
+      groups[tg.Name] = {
+        Desired: tg.Count,
+        Placed: mine.length,
+        Running: mine.filter((a) => a.ClientStatus === 'running').length,
+        Healthy: mine.filter((a) => a.DeploymentStatus?.Healthy === true).length,
+        Unhealthy: mine.filter((a) => a.DeploymentStatus?.Healthy === false).length,
+        Events: null,
+      };
+    }
+    return {
+      index: job.ModifyIndex,
+      value: { JobID: job.ID, Namespace: job.Namespace, JobCreateIndex: job.CreateIndex, JobModifyIndex: job.JobModifyIndex, JobStopped: job.Stop, TaskGroups: groups },
+    };
+  });
+
+const scaleJob: Handler = async (x, api) => {
+  const body = await x.objectBody();
+  const target = optObject(body, 'Target') ?? {};
+  const group = optString(target, 'Group', 'Target.Group');
+  const out = await api.server.jobs.scale(x.namespace, x.params.id!, group, optInt(body, 'Count'), optBool(body, 'PolicyOverride'));
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
+const stableJob: Handler = async (x, api) => {
+  const body = await x.objectBody();
+  const version = optInt(body, 'JobVersion');
+  if (version === null) throw badRequest('JobVersion must be specified', 'JobVersion');
+  const out = await api.server.jobs.setStability(x.namespace, x.params.id!, version, optBool(body, 'Stable'));
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
+const revertJob: Handler = async (x, api) => {
+  const body = await x.objectBody();
+  const version = optInt(body, 'JobVersion');
+  if (version === null) throw badRequest('JobVersion must be specified', 'JobVersion');
+  const out = await api.server.jobs.revert(x.namespace, x.params.id!, version, optInt(body, 'EnforcePriorVersion'));
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
+const validateJobRoute: Handler = async (x, api) => {
+  const body = await x.objectBody();
+  const job = optObject(body, 'Job');
+  if (!job) throw badRequest('Job must be specified', 'Job');
+  let errors: string[] = [];
+  try {
+    api.server.jobs.prepare(job as JobInput, x.namespace);
+  } catch (e) {
+    if (e instanceof MultiError) errors = e.errors;
+    else if (e instanceof NomadError) errors = [e.message];
+    else throw e;
+  }
+  await x.sendJson(200, {
+    DriverConfigValidated: true,
+    ValidationErrors: errors.length ? errors : null,
+    Error: errors.length ? formatMultiError(errors) : '',
+    Warnings: '',
+  });
+};
+
+type ParseJobFile = (src: string, opts: { filename?: string; variables?: Record<string, string> }) => Job | JobInput | Promise<Job | JobInput>;
+
+const parseJob: Handler = async (x) => {
+  const body = await x.objectBody();
+  const hcl = optString(body, 'JobHCL');
+  if (!hcl) throw badRequest('Job spec is empty', 'JobHCL');
+  let mod: { parseJobFile?: ParseJobFile };
+  try {
+    mod = (await import(JOBSPEC_MODULE)) as { parseJobFile?: ParseJobFile };
+  } catch {
+    throw new HttpError(501, 'job file parsing is not available in this build');
+  }
+  if (typeof mod.parseJobFile !== 'function') throw new HttpError(501, 'job file parsing is not available in this build');
+  const vars: Record<string, string> = {};
+  const rawVars = optObject(body, 'Variables');
+  for (const [k, v] of Object.entries(rawVars ?? {})) vars[k] = String(v);
+  let job: Job | JobInput;
+  try {
+    job = await mod.parseJobFile(hcl, { filename: 'input.hcl', variables: vars });
+  } catch (e) {
+    throw badRequest(e instanceof Error ? e.message : String(e), 'JobHCL');
+  }
+  await x.sendJson(200, optBool(body, 'Canonicalize') ? canonicalizeJob(job) : job);
+};
+
+export function addJobRoutes(r: Router<Handler>): void {
+  const W = ['PUT', 'POST'];
+  r.add(['GET'], '/v1/jobs', listJobs);
+  r.add(W, '/v1/jobs', (x, api) => register(x, api, null));
+  r.add(W, '/v1/jobs/parse', parseJob);
+  r.add(W, '/v1/validate/job', validateJobRoute);
+  r.add(['GET'], '/v1/job/:id', getJob);
+  r.add(W, '/v1/job/:id', (x, api) => register(x, api, x.params.id!));
+  r.add(['DELETE'], '/v1/job/:id', deleteJob);
+  r.add(W, '/v1/job/:id/plan', planJob);
+  r.add(['GET'], '/v1/job/:id/allocations', jobAllocations);
+  r.add(['GET'], '/v1/job/:id/evaluations', jobEvaluations);
+  r.add(['GET'], '/v1/job/:id/summary', jobSummary);
+  r.add(['GET'], '/v1/job/:id/versions', jobVersions);
+  r.add(['GET'], '/v1/job/:id/deployments', jobDeployments);
+  r.add(['GET'], '/v1/job/:id/deployment', jobLatestDeployment);
+  r.add(W, '/v1/job/:id/evaluate', evaluateJob);
+  r.add(['GET'], '/v1/job/:id/scale', scaleStatus);
+  r.add(W, '/v1/job/:id/scale', scaleJob);
+  r.add(W, '/v1/job/:id/stable', stableJob);
+  r.add(W, '/v1/job/:id/revert', revertJob);
+}

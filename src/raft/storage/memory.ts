@@ -1,0 +1,116 @@
+// In-memory stores for dev mode, tests and benchmarks of the protocol alone.
+import { concatBytes } from '../bytes.js';
+import { invariant } from '../invariant.js';
+import type { Entry, HardState, SnapshotMeta } from '../types.js';
+import type { LogStore, OpenedSnapshot, SnapshotSink, SnapshotStore, StableStore } from './types.js';
+
+export class MemLogStore implements LogStore {
+  private entries: Entry[] = [];
+  private first = 1;
+
+  firstIndex(): number {
+    return this.first;
+  }
+
+  lastIndex(): number {
+    return this.first + this.entries.length - 1;
+  }
+
+  async storeEntries(entries: readonly Entry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const from = (entries[0] as Entry).index;
+    if (this.entries.length === 0 && from !== this.first) {
+      this.first = from;
+    }
+    invariant(from >= this.first && from <= this.lastIndex() + 1, `store at ${from} outside [${this.first}, ${this.lastIndex() + 1}]`);
+    this.entries.length = from - this.first;
+    for (const e of entries) this.entries.push(e);
+  }
+
+  async readRange(lo: number, hi: number): Promise<Entry[]> {
+    invariant(lo >= this.first && hi <= this.lastIndex(), `read [${lo}, ${hi}] outside [${this.first}, ${this.lastIndex()}]`);
+    return this.entries.slice(lo - this.first, hi - this.first + 1);
+  }
+
+  async compactPrefix(index: number): Promise<void> {
+    const n = Math.min(index - this.first + 1, this.entries.length);
+    if (n <= 0) return;
+    this.entries.splice(0, n);
+    this.first += n;
+  }
+
+  async reset(index: number): Promise<void> {
+    this.entries = [];
+    this.first = index + 1;
+  }
+
+  async close(): Promise<void> {}
+}
+
+export class MemStableStore implements StableStore {
+  private state: HardState = { term: 0, vote: null };
+
+  async load(): Promise<HardState> {
+    return this.state;
+  }
+
+  async save(state: HardState): Promise<void> {
+    this.state = { term: state.term, vote: state.vote };
+  }
+
+  async close(): Promise<void> {}
+}
+
+interface MemSnapshot {
+  readonly meta: SnapshotMeta;
+  readonly data: Uint8Array;
+}
+
+export class MemSnapshotStore implements SnapshotStore {
+  private snapshots: MemSnapshot[] = [];
+
+  constructor(private readonly retain = 2) {
+    invariant(retain >= 1, 'retain at least one snapshot');
+  }
+
+  async create(meta: SnapshotMeta): Promise<SnapshotSink> {
+    const chunks: Uint8Array[] = [];
+    let done = false;
+    return {
+      write: async (chunk) => {
+        invariant(!done, 'write to a finished snapshot');
+        chunks.push(chunk.slice());
+      },
+      commit: async () => {
+        invariant(!done, 'snapshot committed twice');
+        done = true;
+        this.snapshots.push({ meta, data: concatBytes(chunks) });
+        this.snapshots.sort((a, b) => b.meta.index - a.meta.index || b.meta.term - a.meta.term);
+        this.snapshots.length = Math.min(this.snapshots.length, this.retain);
+        return meta;
+      },
+      cancel: async () => {
+        done = true;
+      },
+    };
+  }
+
+  async list(): Promise<SnapshotMeta[]> {
+    return this.snapshots.map((s) => s.meta);
+  }
+
+  async openLatest(): Promise<OpenedSnapshot | null> {
+    const s = this.snapshots[0];
+    if (!s) return null;
+    return {
+      meta: s.meta,
+      sizeBytes: s.data.length,
+      chunks: async function* () {
+        yield s.data;
+      },
+      readAll: async () => s.data,
+    };
+  }
+
+  async close(): Promise<void> {}
+}

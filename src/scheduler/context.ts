@@ -1,0 +1,194 @@
+// The state of one evaluation's planning: the plan being built and what it does to each node.
+// Node usage is computed lazily (first time a node is looked at) from the snapshot minus the
+// plan's stops plus the plan's placements, and then kept current as the plan grows, so a
+// placement costs O(1) bookkeeping instead of a pass over the node's allocations.
+import type { Allocation, AllocClientStatus } from '../structs/alloc.js';
+import { allocTerminal } from '../structs/alloc.js';
+import type { Job } from '../structs/job.js';
+import type { Node } from '../structs/node.js';
+import type { Plan } from '../structs/plan.js';
+import type { StateReader } from '../state/reader.js';
+import { resolveTarget } from './constraints.js';
+import { addUsage, allocUsage, emptyUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
+import type { Rng } from './rng.js';
+
+/** Counts of the job's live allocations by a node property (distinct_property, spread). */
+export class PropertyCounts {
+  readonly counts = new Map<string, number>();
+  constructor(
+    readonly target: string,
+    readonly group: string | null,
+  ) {}
+
+  applies(a: Allocation): boolean {
+    return this.group === null || a.TaskGroup === this.group;
+  }
+
+  change(node: Node | null, delta: number): void {
+    if (!node) return;
+    const r = resolveTarget(this.target, node);
+    if (!r.found) return;
+    const next = (this.counts.get(r.value) ?? 0) + delta;
+    if (next <= 0) this.counts.delete(r.value);
+    else this.counts.set(r.value, next);
+  }
+}
+
+export class EvalContext {
+  private readonly usage = new Map<string, NodeUsage>();
+  private readonly capacity = new Map<string, NodeCapacity>();
+  private readonly stopped = new Map<string, Allocation>();
+  /** Allocations the plan places or updates, by ID. */
+  private readonly planned = new Map<string, Allocation>();
+  /** The job's allocations that will be running once the plan applies, by ID. */
+  private readonly liveJobAllocs = new Map<string, Allocation>();
+  /** Per node: live allocations of this job by group. */
+  private readonly jobGroupsByNode = new Map<string, Map<string, number>>();
+  private readonly propertyCounts = new Map<string, PropertyCounts>();
+  private readonly nodeCache = new Map<string, Node | null>();
+
+  constructor(
+    public state: StateReader,
+    readonly plan: Plan,
+    readonly job: Job | null,
+    readonly rng: Rng,
+    readonly nowNs: number,
+    jobAllocs: Allocation[],
+  ) {
+    for (const a of jobAllocs) if (!allocTerminal(a)) this.trackJobAlloc(a, 1);
+  }
+
+  node(id: string): Node | null {
+    let n = this.nodeCache.get(id);
+    if (n === undefined) {
+      n = this.state.nodeByID(id);
+      this.nodeCache.set(id, n);
+    }
+    return n;
+  }
+
+  nodeCapacity(node: Node): NodeCapacity {
+    let c = this.capacity.get(node.ID);
+    if (!c) {
+      c = nodeCapacity(node);
+      this.capacity.set(node.ID, c);
+    }
+    return c;
+  }
+
+  /** What the node will be using once the plan applies. */
+  nodeUsage(nodeId: string): NodeUsage {
+    let u = this.usage.get(nodeId);
+    if (u) return u;
+    u = emptyUsage();
+    for (const a of this.state.allocsByNodeNonTerminal(nodeId)) {
+      if (allocTerminal(a) || this.stopped.has(a.ID) || this.planned.has(a.ID)) continue;
+      addUsage(u, allocUsage(a), 1);
+    }
+    for (const a of this.plan.NodeAllocation[nodeId] ?? []) {
+      if (!this.stopped.has(a.ID) && !allocTerminal(a)) addUsage(u, allocUsage(a), 1);
+    }
+    this.usage.set(nodeId, u);
+    return u;
+  }
+
+  /** How many live allocations of this job (of one group, or of any with null) sit on the node. */
+  jobAllocsOnNode(nodeId: string, group: string | null): number {
+    const m = this.jobGroupsByNode.get(nodeId);
+    if (!m) return 0;
+    if (group !== null) return m.get(group) ?? 0;
+    let n = 0;
+    for (const c of m.values()) n += c;
+    return n;
+  }
+
+  properties(target: string, group: string | null): PropertyCounts {
+    const key = `${group ?? '*'}\u0000${target}`;
+    let p = this.propertyCounts.get(key);
+    if (!p) {
+      p = new PropertyCounts(target, group);
+      for (const a of this.liveJobAllocs.values()) if (p.applies(a)) p.change(this.node(a.NodeID), 1);
+      this.propertyCounts.set(key, p);
+    }
+    return p;
+  }
+
+  private trackJobAlloc(a: Allocation, delta: 1 | -1): void {
+    if (!this.job || a.JobID !== this.job.ID || a.Namespace !== this.job.Namespace) return;
+    if (delta > 0) this.liveJobAllocs.set(a.ID, a);
+    else this.liveJobAllocs.delete(a.ID);
+    let m = this.jobGroupsByNode.get(a.NodeID);
+    if (!m) {
+      m = new Map();
+      this.jobGroupsByNode.set(a.NodeID, m);
+    }
+    m.set(a.TaskGroup, (m.get(a.TaskGroup) ?? 0) + delta);
+    for (const p of this.propertyCounts.values()) if (p.applies(a)) p.change(this.node(a.NodeID), delta);
+  }
+
+  /** The version of an allocation that counts now (the plan's, or the snapshot's when live). */
+  private current(a: Allocation): Allocation | null {
+    if (this.stopped.has(a.ID)) return null;
+    const p = this.planned.get(a.ID);
+    if (p) return p;
+    return allocTerminal(a) ? null : a;
+  }
+
+  isStopped(allocId: string): boolean {
+    return this.stopped.has(allocId);
+  }
+
+  appendStop(a: Allocation, description: string, clientStatus?: AllocClientStatus, followupEvalId?: string): void {
+    if (this.stopped.has(a.ID)) return;
+    const cur = this.current(a);
+    const stop: Allocation = {
+      ...a,
+      DesiredStatus: 'stop',
+      DesiredDescription: description,
+      ClientStatus: clientStatus ?? a.ClientStatus,
+      FollowupEvalID: followupEvalId ?? a.FollowupEvalID,
+    };
+    this.stopped.set(a.ID, stop);
+    (this.plan.NodeUpdate[a.NodeID] ??= []).push(stop);
+    if (cur) {
+      const u = this.usage.get(a.NodeID);
+      if (u) addUsage(u, allocUsage(cur), -1);
+      this.trackJobAlloc(cur, -1);
+    }
+  }
+
+  /** Takes back a stop (a replacement could not be placed, so the old allocation stays). */
+  popStop(a: Allocation): void {
+    const stop = this.stopped.get(a.ID);
+    if (!stop) return;
+    this.stopped.delete(a.ID);
+    const list = this.plan.NodeUpdate[a.NodeID];
+    if (list) {
+      const i = list.lastIndexOf(stop);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) delete this.plan.NodeUpdate[a.NodeID];
+    }
+    const cur = this.current(a);
+    if (cur) {
+      const u = this.usage.get(a.NodeID);
+      if (u) addUsage(u, allocUsage(cur), 1);
+      this.trackJobAlloc(cur, 1);
+    }
+  }
+
+  /** Adds a new allocation or an updated version of an existing one to the plan. */
+  appendAlloc(a: Allocation, previous: Allocation | null): void {
+    const prev = previous ? this.current(previous) : null;
+    const u = this.usage.get(a.NodeID);
+    if (prev) {
+      if (u && prev.NodeID === a.NodeID) addUsage(u, allocUsage(prev), -1);
+      this.trackJobAlloc(prev, -1);
+    }
+    if (!allocTerminal(a)) {
+      if (u) addUsage(u, allocUsage(a), 1);
+      this.trackJobAlloc(a, 1);
+    }
+    this.planned.set(a.ID, a);
+    (this.plan.NodeAllocation[a.NodeID] ??= []).push(a);
+  }
+}

@@ -1,0 +1,315 @@
+// The service and batch scheduler: reconcile, place, submit the plan, retry (bounded) when the
+// plan was only partly committed, then record the evaluation's outcome.
+import { performance } from 'node:perf_hooks';
+import type { AllocMetric, Allocation } from '../structs/alloc.js';
+import { allocTerminal } from '../structs/alloc.js';
+import type { Deployment } from '../structs/deployment.js';
+import type { Evaluation } from '../structs/evaluation.js';
+import type { Job, TaskGroup } from '../structs/job.js';
+import type { Plan } from '../structs/plan.js';
+import { emptyPlan, planIsNoOp } from '../structs/plan.js';
+import type { StateReader } from '../state/reader.js';
+import type { Planner, Scheduler, SchedulerOptions } from './planner.js';
+import { EvalContext } from './context.js';
+import { KNOWN_TRIGGERS, blockedEval, withStatus } from './evals.js';
+import { Feasibility } from './feasibility.js';
+import { groupInfo, type GroupInfo } from './group-info.js';
+import { newMetric } from './metrics.js';
+import { readyNodesInDCs, taintedNodes } from './nodes.js';
+import { ALLOC_LOST, Reconciler, type PlaceRequest, type UpdateDecision } from './reconcile.js';
+import { nextRescheduleTracker } from './reschedule.js';
+import { allocResources, allocUsage, existingOffer } from './resources.js';
+import { seededRng, shuffleInPlace } from './rng.js';
+import { Stack, type SelectOptions } from './stack.js';
+import { groupNeedsDestructiveUpdate } from './update-kind.js';
+import { defaultIdGenerator, nowNsFrom } from './options.js';
+
+const MAX_SERVICE_ATTEMPTS = 5;
+const MAX_BATCH_ATTEMPTS = 2;
+/** Attempts that make progress reset the count; this bounds the whole loop regardless. */
+const MAX_TOTAL_ATTEMPTS_FACTOR = 10;
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+interface AttemptOutcome {
+  done: boolean;
+  progress: boolean;
+}
+
+export class GenericScheduler implements Scheduler {
+  private state: StateReader;
+  private readonly generateId: () => string;
+  private failedTGAllocs: Record<string, AllocMetric> | null = null;
+  private queuedAllocs: Record<string, number> = {};
+  private blocked: Evaluation | null = null;
+  private deploymentId = '';
+  private feasibility: Feasibility | null = null;
+  /** The last plan built, for `job plan` style callers and tests. */
+  lastPlan: Plan | null = null;
+
+  constructor(
+    state: StateReader,
+    private readonly planner: Planner,
+    private readonly options: SchedulerOptions,
+    private readonly batch: boolean,
+  ) {
+    this.state = state;
+    this.generateId = options.generateId ?? defaultIdGenerator;
+  }
+
+  async process(ev: Evaluation): Promise<void> {
+    const nowNs = nowNsFrom(this.options);
+    if (!KNOWN_TRIGGERS.has(ev.TriggeredBy)) {
+      await this.setStatus(ev, 'failed', `scheduler cannot handle '${ev.TriggeredBy}' evaluation reason`, nowNs);
+      return;
+    }
+    const limit = this.options.maxPlanAttempts ?? (this.batch ? MAX_BATCH_ATTEMPTS : MAX_SERVICE_ATTEMPTS);
+    let attempts = 0;
+    let total = 0;
+    for (;;) {
+      const outcome = await this.attempt(ev, nowNs);
+      if (outcome.done) break;
+      total++;
+      attempts = outcome.progress ? 0 : attempts + 1;
+      if (attempts >= limit || total >= limit * MAX_TOTAL_ATTEMPTS_FACTOR) {
+        this.options.logger?.warn('scheduler: maximum plan attempts reached', { eval_id: ev.ID, attempts: total });
+        if (!this.blocked) {
+          this.blocked = blockedEval(ev, this.generateId(), nowNs, this.feasibility?.classEligibility() ?? null, this.feasibility?.escaped() ?? false, null, true);
+          await this.planner.createEval(this.blocked);
+        }
+        await this.setStatus(ev, 'failed', `maximum attempts reached (${limit})`, nowNs);
+        return;
+      }
+    }
+    if (ev.Status === 'blocked' && this.failedTGAllocs) {
+      await this.planner.reblockEval({
+        ...ev,
+        ClassEligibility: this.feasibility?.classEligibility() ?? null,
+        EscapedComputedClass: this.feasibility?.escaped() ?? false,
+        FailedTGAllocs: this.failedTGAllocs,
+        QueuedAllocations: this.queuedAllocs,
+        ModifyTime: nowNs,
+      });
+      return;
+    }
+    await this.setStatus(ev, 'complete', '', nowNs);
+  }
+
+  private async setStatus(ev: Evaluation, status: Evaluation['Status'], description: string, nowNs: number): Promise<void> {
+    await this.planner.updateEval(
+      withStatus(ev, {
+        status,
+        description,
+        nextEval: null,
+        blocked: this.blocked,
+        failedTGAllocs: this.failedTGAllocs,
+        queuedAllocs: this.queuedAllocs,
+        deploymentId: this.deploymentId,
+        snapshotIndex: this.state.latestIndex(),
+        nowNs,
+      }),
+    );
+  }
+
+  private async attempt(ev: Evaluation, nowNs: number): Promise<AttemptOutcome> {
+    const state = this.state;
+    const job = state.jobByID(ev.Namespace, ev.JobID);
+    const allocs = state.allocsByJob(ev.Namespace, ev.JobID, true);
+    const latestDeployment = this.batch ? null : state.latestDeploymentByJob(ev.Namespace, ev.JobID);
+    const plan = emptyPlan(ev.ID, ev.Priority, job);
+    plan.SnapshotIndex = state.latestIndex();
+    this.lastPlan = plan;
+    const rng = seededRng(ev.ID);
+    const ctx = new EvalContext(state, plan, job, rng, nowNs, allocs);
+    this.failedTGAllocs = null;
+    this.queuedAllocs = {};
+    for (const tg of job?.TaskGroups ?? []) this.queuedAllocs[tg.Name] = 0;
+    const feasibility = job ? new Feasibility(job) : null;
+    this.feasibility = feasibility;
+    const infos = new Map<string, GroupInfo>();
+    const infoOf = (tg: TaskGroup): GroupInfo => {
+      let i = infos.get(tg.Name);
+      if (!i) infos.set(tg.Name, (i = groupInfo(job!, tg)));
+      return i;
+    };
+
+    const tainted = taintedNodes((id) => ctx.node(id), allocs);
+    // Allocations told to stop whose node died before they could: they are lost.
+    for (const a of allocs) {
+      if (a.DesiredStatus === 'run' || (a.ClientStatus !== 'running' && a.ClientStatus !== 'pending')) continue;
+      const n = tainted.get(a.NodeID);
+      if (n === null || n?.Status === 'down') ctx.appendStop(a, ALLOC_LOST, 'lost');
+    }
+
+    const stack = job && feasibility ? new Stack(ctx, feasibility, this.batch, state.schedulerConfig().SchedulerAlgorithm) : null;
+    const updateFn = (existing: Allocation, newJob: Job, tg: TaskGroup): UpdateDecision => {
+      if (!existing.Job || groupNeedsDestructiveUpdate(existing.Job, newJob, tg.Name)) return { kind: 'destructive' };
+      if (allocTerminal(existing)) return { kind: 'ignore' };
+      const node = ctx.node(existing.NodeID);
+      if (!node || !newJob.Datacenters.includes(node.Datacenter) || !feasibility) return { kind: 'destructive' };
+      const info = infoOf(tg);
+      const metric = newMetric();
+      metric.NodesEvaluated = 1;
+      if (!feasibility.feasible(node, info, metric)) return { kind: 'destructive' };
+      const cap = ctx.nodeCapacity(node);
+      const used = ctx.nodeUsage(node.ID);
+      const old = ctx.isStopped(existing.ID) ? null : allocUsage(existing);
+      const cpu = used.cpu - (old?.cpu ?? 0) + info.ask.cpu;
+      const mem = used.memMB - (old?.memMB ?? 0) + info.ask.memMB;
+      const disk = used.diskMB - (old?.diskMB ?? 0) + info.ask.diskMB;
+      if (cpu > cap.cpu || mem > cap.memMB || disk > cap.diskMB) return { kind: 'destructive' };
+      const updated: Allocation = {
+        ...existing,
+        ...allocResources(tg, info.ask, existingOffer(existing)),
+        EvalID: ev.ID,
+        Job: newJob,
+        Metrics: metric,
+      };
+      return { kind: 'inplace', alloc: updated };
+    };
+
+    const results = new Reconciler({
+      job,
+      jobId: ev.JobID,
+      namespace: ev.Namespace,
+      batch: this.batch,
+      deployment: latestDeployment,
+      allocs,
+      taintedNodes: tainted,
+      evalId: ev.ID,
+      evalPriority: ev.Priority,
+      nowNs,
+      generateId: this.generateId,
+      updateFn,
+    }).compute();
+
+    if (this.options.annotatePlan || ev.AnnotatePlan) {
+      plan.Annotations = { DesiredTGUpdates: results.desiredTGUpdates, PreemptedAllocs: null };
+    }
+    plan.Deployment = results.deployment;
+    plan.DeploymentUpdates = results.deploymentUpdates.length > 0 ? results.deploymentUpdates : null;
+    const deployment: Deployment | null = results.deployment ?? latestDeployment;
+    this.deploymentId = deployment?.ID ?? '';
+    const active = results.activeDeployment;
+
+    for (const s of results.stop) ctx.appendStop(s.alloc, s.description, s.clientStatus);
+    const byId = new Map(allocs.map((a) => [a.ID, a]));
+    for (const u of results.inplace) {
+      const fresh = u.DeploymentID !== (active?.ID ?? '') ? { ...u, DeploymentID: active?.ID ?? '', DeploymentStatus: null } : u;
+      ctx.appendAlloc(fresh, byId.get(u.ID) ?? null);
+    }
+    for (const u of results.attributeUpdates) ctx.appendAlloc(u, byId.get(u.ID) ?? null);
+
+    const placedIds = new Map<string, string>();
+    if (job && stack && results.place.length + results.destructive.length > 0) {
+      for (const p of [...results.destructive, ...results.place]) this.queuedAllocs[p.tg.Name] = (this.queuedAllocs[p.tg.Name] ?? 0) + 1;
+      const ready = readyNodesInDCs(state, job.Datacenters);
+      stack.setNodes(shuffleInPlace(ready.nodes, rng));
+      for (const p of [...results.destructive, ...results.place]) {
+        const placed = this.place(ev, job, p, infoOf(p.tg), stack, ctx, ready.byDC, active, nowNs);
+        if (placed) placedIds.set(placed.ID, p.tg.Name);
+      }
+    }
+
+    if (this.failedTGAllocs && ev.Status !== 'blocked' && !this.blocked) {
+      this.blocked = blockedEval(ev, this.generateId(), nowNs, feasibility?.classEligibility() ?? null, feasibility?.escaped() ?? false, this.failedTGAllocs, false);
+      await this.planner.createEval(this.blocked);
+    }
+
+    if (planIsNoOp(plan) && !(this.options.annotatePlan || ev.AnnotatePlan)) return { done: true, progress: false };
+
+    for (const f of results.followupEvals) await this.planner.createEval(f);
+
+    const { result, newState } = await this.planner.submitPlan(plan);
+    for (const list of Object.values(result.NodeAllocation)) {
+      for (const a of list) {
+        const g = placedIds.get(a.ID);
+        if (g !== undefined) this.queuedAllocs[g] = Math.max(0, (this.queuedAllocs[g] ?? 0) - 1);
+      }
+    }
+    const progress =
+      Object.keys(result.NodeUpdate).length > 0 ||
+      Object.keys(result.NodeAllocation).length > 0 ||
+      result.Deployment !== null ||
+      (result.DeploymentUpdates?.length ?? 0) > 0;
+    if (newState) {
+      this.state = newState;
+      return { done: false, progress };
+    }
+    if (result.RejectedNodes.length > 0) return { done: false, progress };
+    return { done: true, progress };
+  }
+
+  private place(
+    ev: Evaluation,
+    job: Job,
+    p: PlaceRequest,
+    info: GroupInfo,
+    stack: Stack,
+    ctx: EvalContext,
+    byDC: Record<string, number>,
+    active: Deployment | null,
+    nowNs: number,
+  ): Allocation | null {
+    const tg = p.tg;
+    const failed = this.failedTGAllocs?.[tg.Name];
+    if (failed) {
+      failed.CoalescedFailures++;
+      return null;
+    }
+    const prev = p.previous;
+    if (p.stopPrevious && prev) ctx.appendStop(prev, p.stopPrevious);
+    const opts: SelectOptions = {};
+    if (prev) {
+      const penalty = new Set<string>();
+      if (prev.ClientStatus === 'failed') penalty.add(prev.NodeID);
+      for (const e of prev.RescheduleTracker?.Events ?? []) penalty.add(e.PrevNodeID);
+      if (penalty.size > 0) opts.penaltyNodeIds = penalty;
+      if (tg.EphemeralDisk?.Sticky) opts.preferredNodeId = prev.NodeID;
+    }
+    const startedMs = performance.now();
+    const metric = newMetric();
+    const option = stack.select(info, metric, opts);
+    metric.NodesAvailable = byDC;
+    metric.AllocationTime = Math.round((performance.now() - startedMs) * 1_000_000);
+    if (!option) {
+      (this.failedTGAllocs ??= {})[tg.Name] = metric;
+      if (p.stopPrevious && prev) ctx.popStop(prev);
+      return null;
+    }
+    const alloc: Allocation = {
+      ID: this.generateId(),
+      Namespace: job.Namespace,
+      EvalID: ev.ID,
+      Name: p.name,
+      NodeID: option.node.ID,
+      NodeName: option.node.Name,
+      JobID: job.ID,
+      Job: job,
+      TaskGroup: tg.Name,
+      ...allocResources(tg, info.ask, stack.offerFor(option, info)),
+      Metrics: metric,
+      DesiredStatus: 'run',
+      DesiredDescription: '',
+      DesiredTransition: { Migrate: null, Reschedule: null, ForceReschedule: null },
+      ClientStatus: 'pending',
+      ClientDescription: '',
+      TaskStates: null,
+      PreviousAllocation: prev?.ID ?? '',
+      NextAllocation: '',
+      DeploymentID: active?.ID ?? '',
+      DeploymentStatus: p.canary && active ? { Healthy: null, Timestamp: ZERO_TIME, Canary: true, ModifyIndex: 0 } : null,
+      RescheduleTracker: p.reschedule && prev ? nextRescheduleTracker(prev, nowNs) : null,
+      NetworkStatus: null,
+      FollowupEvalID: '',
+      PreemptedAllocations: null,
+      PreemptedByAllocation: '',
+      CreateIndex: 0,
+      ModifyIndex: 0,
+      AllocModifyIndex: 0,
+      CreateTime: nowNs,
+      ModifyTime: nowNs,
+    };
+    ctx.appendAlloc(alloc, null);
+    return alloc;
+  }
+}

@@ -1,0 +1,99 @@
+// Scores for a candidate node: bin-packing (or spreading) fit, anti-affinity with the job's own
+// allocations, the reschedule penalty, affinities and spread. The final score is the mean of
+// the scores that apply, as in Nomad.
+import type { Affinity, Spread } from '../structs/job.js';
+import type { Node } from '../structs/node.js';
+import { ConstraintMatcher, resolveTarget } from './constraints.js';
+import type { PropertyCounts } from './context.js';
+
+export const MAX_FIT_SCORE = 18;
+
+/** Nomad's ScoreFitBinPack (or ScoreFitSpread), normalized to [0, 1]. */
+export function fitScore(cpuUsed: number, cpuTotal: number, memUsed: number, memTotal: number, algorithm: 'binpack' | 'spread'): number {
+  const freeCpu = cpuTotal > 0 ? 1 - cpuUsed / cpuTotal : 0;
+  const freeMem = memTotal > 0 ? 1 - memUsed / memTotal : 0;
+  const total = Math.pow(10, freeCpu) + Math.pow(10, freeMem);
+  let score = algorithm === 'spread' ? total - 2 : 20 - total;
+  if (score > MAX_FIT_SCORE) score = MAX_FIT_SCORE;
+  else if (score < 0) score = 0;
+  return score / MAX_FIT_SCORE;
+}
+
+/** -(collisions + 1) / desired count, for allocations of the same job and group already on the node. */
+export function antiAffinityScore(collisions: number, desiredCount: number): number {
+  if (collisions <= 0) return 0;
+  return -(collisions + 1) / Math.max(desiredCount, 1);
+}
+
+/** Sum of matching affinity weights over the sum of absolute weights, in [-1, 1]. */
+export function affinityScore(affinities: Affinity[], node: Node, matcher: ConstraintMatcher): number {
+  let total = 0;
+  let sumWeight = 0;
+  for (const a of affinities) {
+    sumWeight += Math.abs(a.Weight);
+    if (matcher.matches(a, node)) total += a.Weight;
+  }
+  return sumWeight === 0 ? 0 : total / sumWeight;
+}
+
+const IMPLICIT_TARGET = '*';
+
+export interface SpreadPlan {
+  spread: Spread;
+  counts: PropertyCounts;
+  /** Desired allocations per value; empty for an even spread. */
+  desired: Map<string, number>;
+}
+
+export function spreadDesired(spread: Spread, groupCount: number): Map<string, number> {
+  const desired = new Map<string, number>();
+  let sumPercent = 0;
+  for (const t of spread.SpreadTarget ?? []) {
+    desired.set(t.Value, (t.Percent / 100) * groupCount);
+    sumPercent += t.Percent;
+  }
+  if (desired.size > 0 && sumPercent < 100) desired.set(IMPLICIT_TARGET, ((100 - sumPercent) / 100) * groupCount);
+  return desired;
+}
+
+function evenSpreadBoost(counts: Map<string, number>, value: string | null): number {
+  if (counts.size === 0) return 0;
+  if (value === null) return -1;
+  const current = counts.get(value) ?? 0;
+  let min = 0;
+  let max = 0;
+  for (const c of counts.values()) {
+    if (min === 0 || c < min) min = c;
+    if (max === 0 || c > max) max = c;
+  }
+  if (current !== min) return min === 0 ? -1 : (min - current) / min;
+  if (min === max) return -1;
+  return (max - min) / min;
+}
+
+/** The spread score for placing one more allocation on the node. */
+export function spreadScore(plans: SpreadPlan[], node: Node): number {
+  let sumWeight = 0;
+  for (const p of plans) sumWeight += p.spread.Weight;
+  let total = 0;
+  for (const p of plans) {
+    const r = resolveTarget(p.spread.Attribute, node);
+    if (p.desired.size === 0) {
+      total += evenSpreadBoost(p.counts.counts, r.found ? r.value : null);
+      continue;
+    }
+    if (!r.found) {
+      total -= 1;
+      continue;
+    }
+    const used = (p.counts.counts.get(r.value) ?? 0) + 1;
+    const desired = p.desired.get(r.value) ?? p.desired.get(IMPLICIT_TARGET);
+    if (desired === undefined || desired <= 0) {
+      total -= 1;
+      continue;
+    }
+    const weight = sumWeight > 0 ? p.spread.Weight / sumWeight : 0;
+    total += ((desired - used) / desired) * weight;
+  }
+  return total;
+}

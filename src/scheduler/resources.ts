@@ -1,0 +1,377 @@
+// What a task group asks for, what a node offers, what an allocation uses, and the resource
+// blocks a placed allocation carries (AllocatedResources plus the legacy Resources fields).
+import type { AllocatedPortMapping, AllocatedResources, AllocatedTaskResources, Allocation } from '../structs/alloc.js';
+import type { NetworkResource, Port, Resources, TaskGroup } from '../structs/job.js';
+import type { Node } from '../structs/node.js';
+
+export const DEFAULT_MIN_DYNAMIC_PORT = 20000;
+export const DEFAULT_MAX_DYNAMIC_PORT = 32000;
+const DEFAULT_EPHEMERAL_DISK_MB = 300;
+
+export interface GroupAsk {
+  cpu: number;
+  ports: PortAsk;
+  memMB: number;
+  diskMB: number;
+  groupNetworks: NetworkResource[];
+  taskNetworks: Array<{ task: string; networks: NetworkResource[] }>;
+  hasNetworks: boolean;
+}
+
+export function groupAsk(tg: TaskGroup): GroupAsk {
+  let cpu = 0;
+  let memMB = 0;
+  const taskNetworks: GroupAsk['taskNetworks'] = [];
+  for (const t of tg.Tasks) {
+    cpu += t.Resources?.CPU ?? 0;
+    memMB += t.Resources?.MemoryMB ?? 0;
+    const nets = t.Resources?.Networks ?? [];
+    if (nets.length > 0) taskNetworks.push({ task: t.Name, networks: nets });
+  }
+  const groupNetworks = tg.Networks ?? [];
+  const partial = { groupNetworks, taskNetworks, hasNetworks: groupNetworks.length > 0 || taskNetworks.length > 0 };
+  return {
+    cpu,
+    ports: portAsk(partial),
+    memMB,
+    diskMB: tg.EphemeralDisk?.SizeMB ?? DEFAULT_EPHEMERAL_DISK_MB,
+    groupNetworks,
+    taskNetworks,
+    hasNetworks: groupNetworks.length > 0 || taskNetworks.length > 0,
+  };
+}
+
+export interface NodeCapacity {
+  cpu: number;
+  memMB: number;
+  diskMB: number;
+  reservedPorts: Set<number>;
+  minPort: number;
+  maxPort: number;
+  hostIP: string;
+}
+
+/** Parses Nomad's reserved port list ("22,80,8000-8100"); malformed parts are skipped. */
+export function parsePortList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const p = part.trim();
+    if (!p) continue;
+    const m = /^(\d+)(?:-(\d+))?$/.exec(p);
+    if (!m) continue;
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    // A bound: a range beyond the port space is a typo, not a request for a million entries.
+    for (let x = lo; x <= Math.min(hi, 65535); x++) out.push(x);
+  }
+  return out;
+}
+
+export function nodeHostIP(node: Node): string {
+  for (const nn of node.NodeResources?.NodeNetworks ?? []) {
+    for (const a of nn.Addresses ?? []) if (a.Alias === 'default' && a.Family === 'ipv4') return a.Address;
+  }
+  const first = node.NodeResources?.Networks?.find((n) => n.IP);
+  if (first) return first.IP;
+  return node.Attributes['unique.network.ip-address'] ?? '';
+}
+
+export function nodeCapacity(node: Node): NodeCapacity {
+  const nr = node.NodeResources;
+  const rr = node.ReservedResources;
+  const cpu = (nr?.Cpu.CpuShares ?? node.Resources?.CPU ?? 0) - (rr?.Cpu.CpuShares ?? node.Reserved?.CPU ?? 0);
+  const memMB = (nr?.Memory.MemoryMB ?? node.Resources?.MemoryMB ?? 0) - (rr?.Memory.MemoryMB ?? node.Reserved?.MemoryMB ?? 0);
+  const diskMB = (nr?.Disk.DiskMB ?? node.Resources?.DiskMB ?? 0) - (rr?.Disk.DiskMB ?? node.Reserved?.DiskMB ?? 0);
+  const reservedPorts = new Set(parsePortList(rr?.Networks.ReservedHostPorts ?? ''));
+  for (const nn of node.NodeResources?.NodeNetworks ?? []) {
+    for (const a of nn.Addresses ?? []) for (const p of parsePortList(a.ReservedPorts ?? '')) reservedPorts.add(p);
+  }
+  return {
+    cpu,
+    memMB,
+    diskMB,
+    reservedPorts,
+    minPort: nr?.MinDynamicPort ?? DEFAULT_MIN_DYNAMIC_PORT,
+    maxPort: nr?.MaxDynamicPort ?? DEFAULT_MAX_DYNAMIC_PORT,
+    hostIP: nodeHostIP(node),
+  };
+}
+
+export interface AllocUsage {
+  cpu: number;
+  memMB: number;
+  diskMB: number;
+  ports: number[];
+}
+
+function networkPorts(nets: NetworkResource[] | null | undefined, out: number[]): void {
+  for (const n of nets ?? []) {
+    for (const p of n.ReservedPorts ?? []) if (p.Value > 0) out.push(p.Value);
+    for (const p of n.DynamicPorts ?? []) if (p.Value > 0) out.push(p.Value);
+  }
+}
+
+const usageCache = new WeakMap<Allocation, AllocUsage>();
+
+/** The resources an allocation holds on its node (allocations are immutable once stored). */
+export function allocUsage(a: Allocation): AllocUsage {
+  const cached = usageCache.get(a);
+  if (cached) return cached;
+  const u: AllocUsage = { cpu: 0, memMB: 0, diskMB: 0, ports: [] };
+  const ar = a.AllocatedResources;
+  if (ar) {
+    for (const name in ar.Tasks) {
+      const t = ar.Tasks[name]!;
+      u.cpu += t.Cpu.CpuShares;
+      u.memMB += t.Memory.MemoryMB;
+      networkPorts(t.Networks, u.ports);
+    }
+    u.diskMB = ar.Shared.DiskMB;
+    if (ar.Shared.Ports && ar.Shared.Ports.length > 0) for (const p of ar.Shared.Ports) u.ports.push(p.Value);
+    else networkPorts(ar.Shared.Networks, u.ports);
+  } else if (a.Resources) {
+    u.cpu = a.Resources.CPU;
+    u.memMB = a.Resources.MemoryMB;
+    u.diskMB = a.Resources.DiskMB;
+    networkPorts(a.Resources.Networks, u.ports);
+  }
+  usageCache.set(a, u);
+  return u;
+}
+
+export interface NodeUsage {
+  cpu: number;
+  memMB: number;
+  diskMB: number;
+  ports: Set<number>;
+}
+
+export function emptyUsage(): NodeUsage {
+  return { cpu: 0, memMB: 0, diskMB: 0, ports: new Set() };
+}
+
+export function addUsage(u: NodeUsage, a: AllocUsage, sign: 1 | -1): void {
+  u.cpu += sign * a.cpu;
+  u.memMB += sign * a.memMB;
+  u.diskMB += sign * a.diskMB;
+  for (const p of a.ports) {
+    if (sign > 0) u.ports.add(p);
+    else u.ports.delete(p);
+  }
+}
+
+export interface PortPicker {
+  nextInt(maxExclusive: number): number;
+}
+
+export interface NetworkOffer {
+  groupNetworks: NetworkResource[] | null;
+  ports: AllocatedPortMapping[] | null;
+  taskNetworks: Map<string, NetworkResource[]>;
+}
+
+/** The dynamic port values chosen on a node, in ask order (group networks, then task networks). */
+export type PortChoice = number[];
+
+
+const RANDOM_PORT_TRIES = 20;
+const NO_PORTS: PortChoice = [];
+
+function pickDynamicPort(cap: NodeCapacity, taken: (p: number) => boolean, rng: PortPicker): number {
+  const span = cap.maxPort - cap.minPort + 1;
+  if (span <= 0) return -1;
+  for (let i = 0; i < RANDOM_PORT_TRIES; i++) {
+    const p = cap.minPort + rng.nextInt(span);
+    if (!taken(p)) return p;
+  }
+  // The range is crowded: scan it once from a random start.
+  const start = rng.nextInt(span);
+  for (let i = 0; i < span; i++) {
+    const p = cap.minPort + ((start + i) % span);
+    if (!taken(p)) return p;
+  }
+  return -1;
+}
+
+function forEachNetwork(ask: Pick<GroupAsk, 'groupNetworks' | 'taskNetworks'>, fn: (n: NetworkResource) => string | null): string | null {
+  for (const n of ask.groupNetworks) {
+    const r = fn(n);
+    if (r) return r;
+  }
+  for (const tn of ask.taskNetworks) {
+    for (const n of tn.networks) {
+      const r = fn(n);
+      if (r) return r;
+    }
+  }
+  return null;
+}
+
+export interface PortAsk {
+  /** Every static port asked for, across group and task networks. */
+  staticPorts: number[];
+  dynamicCount: number;
+}
+
+export function portAsk(ask: Pick<GroupAsk, 'groupNetworks' | 'taskNetworks'>): PortAsk {
+  const staticPorts: number[] = [];
+  let dynamicCount = 0;
+  forEachNetwork(ask, (n) => {
+    for (const p of n.ReservedPorts ?? []) if (p.Value > 0) staticPorts.push(p.Value);
+    dynamicCount += n.DynamicPorts?.length ?? 0;
+    return null;
+  });
+  return { staticPorts, dynamicCount };
+}
+
+/**
+ * Checks that the node can give the ports: static ones free, enough room in the dynamic range.
+ * Runs for every candidate node, so it only counts; the winner's ports are picked by `pickPorts`.
+ */
+export function checkPorts(ports: PortAsk, cap: NodeCapacity, used: Set<number>): string | null {
+  const seen = ports.staticPorts.length > 1 ? new Set<number>() : null;
+  for (const p of ports.staticPorts) {
+    if (used.has(p) || cap.reservedPorts.has(p) || seen?.has(p)) return 'network: port collision';
+    seen?.add(p);
+  }
+  if (ports.dynamicCount === 0) return null;
+  const span = cap.maxPort - cap.minPort + 1;
+  // Cheap bound first; count exactly only when the range might be nearly full.
+  if (used.size + cap.reservedPorts.size + ports.staticPorts.length + ports.dynamicCount <= span) return null;
+  let free = 0;
+  for (let p = cap.minPort; p <= cap.maxPort && free < ports.dynamicCount; p++) {
+    if (!used.has(p) && !cap.reservedPorts.has(p) && !ports.staticPorts.includes(p)) free++;
+  }
+  return free >= ports.dynamicCount ? null : 'network: dynamic port selection failed';
+}
+
+/** Picks the dynamic ports on the chosen node (checkPorts said there is room). */
+export function pickPorts(ports: PortAsk, cap: NodeCapacity, used: Set<number>, rng: PortPicker): PortChoice {
+  if (ports.dynamicCount === 0) return NO_PORTS;
+  const picked: number[] = [];
+  const taken = (p: number): boolean => used.has(p) || cap.reservedPorts.has(p) || ports.staticPorts.includes(p) || picked.includes(p);
+  for (let i = 0; i < ports.dynamicCount; i++) {
+    const v = pickDynamicPort(cap, taken, rng);
+    if (v < 0) throw new Error(`no free dynamic port between ${cap.minPort} and ${cap.maxPort} although the check found room`);
+    picked.push(v);
+  }
+  return picked;
+}
+
+/** The network blocks an allocation gets on a node, from the ports chosen there. */
+export function buildOffer(ask: GroupAsk, cap: NodeCapacity, dynamic: PortChoice): NetworkOffer {
+  const taskNetworks = new Map<string, NetworkResource[]>();
+  if (!ask.hasNetworks) return { groupNetworks: null, ports: null, taskNetworks };
+  let next = 0;
+  const assign = (nets: NetworkResource[]): NetworkResource[] =>
+    nets.map((n) => {
+      const reserved: Port[] = (n.ReservedPorts ?? []).map((p) => ({ ...p, To: p.To === -1 ? p.Value : p.To }));
+      const dyn: Port[] = (n.DynamicPorts ?? []).map((p) => {
+        const v = dynamic[next++]!;
+        return { ...p, Value: v, To: p.To === -1 ? v : p.To };
+      });
+      return { ...n, IP: cap.hostIP, ReservedPorts: reserved.length > 0 ? reserved : null, DynamicPorts: dyn.length > 0 ? dyn : null };
+    });
+  const groupNetworks = assign(ask.groupNetworks);
+  const ports: AllocatedPortMapping[] = [];
+  for (const n of groupNetworks) {
+    for (const p of n.ReservedPorts ?? []) ports.push({ Label: p.Label, Value: p.Value, To: p.To, HostIP: cap.hostIP });
+    for (const p of n.DynamicPorts ?? []) ports.push({ Label: p.Label, Value: p.Value, To: p.To, HostIP: cap.hostIP });
+  }
+  for (const tn of ask.taskNetworks) taskNetworks.set(tn.task, assign(tn.networks));
+  return { groupNetworks: groupNetworks.length > 0 ? groupNetworks : null, ports: ports.length > 0 ? ports : null, taskNetworks };
+}
+
+interface TaskBlocks {
+  tasks: Record<string, AllocatedTaskResources>;
+  lifecycles: AllocatedResources['TaskLifecycles'];
+  legacyTasks: Record<string, Resources>;
+  memMaxMB: number;
+}
+
+/**
+ * Per-task blocks do not depend on the node unless tasks have their own networks; they are then
+ * built once per group and shared by its allocations (stored allocations are never mutated).
+ */
+const sharedTaskBlocks = new WeakMap<TaskGroup, TaskBlocks>();
+
+function taskBlocks(tg: TaskGroup, offer: NetworkOffer): TaskBlocks {
+  const shareable = offer.taskNetworks.size === 0;
+  if (shareable) {
+    const cached = sharedTaskBlocks.get(tg);
+    if (cached) return cached;
+  }
+  const tasks: Record<string, AllocatedTaskResources> = {};
+  const lifecycles: AllocatedResources['TaskLifecycles'] = {};
+  const legacyTasks: Record<string, Resources> = {};
+  let memMaxMB = 0;
+  for (const t of tg.Tasks) {
+    const r = t.Resources;
+    const nets = offer.taskNetworks.get(t.Name) ?? null;
+    tasks[t.Name] = {
+      Cpu: { CpuShares: r.CPU, ReservedCores: null },
+      Memory: { MemoryMB: r.MemoryMB, MemoryMaxMB: r.MemoryMaxMB },
+      Networks: nets,
+      Devices: null,
+    };
+    lifecycles[t.Name] = t.Lifecycle ? { Hook: t.Lifecycle.Hook, Sidecar: t.Lifecycle.Sidecar } : null;
+    legacyTasks[t.Name] = nets ? { ...r, Networks: nets } : r;
+    memMaxMB += r.MemoryMaxMB > 0 ? r.MemoryMaxMB : r.MemoryMB;
+  }
+  const blocks = { tasks, lifecycles, legacyTasks, memMaxMB };
+  if (shareable) sharedTaskBlocks.set(tg, blocks);
+  return blocks;
+}
+
+/** The resource blocks of a placed allocation, shaped as Nomad's allocation JSON. */
+export function allocResources(
+  tg: TaskGroup,
+  ask: GroupAsk,
+  offer: NetworkOffer,
+): Pick<Allocation, 'Resources' | 'SharedResources' | 'TaskResources' | 'AllocatedResources'> {
+  const blocks = taskBlocks(tg, offer);
+  let allNetworks: NetworkResource[] | null = offer.groupNetworks;
+  if (offer.taskNetworks.size > 0) {
+    allNetworks = [...(offer.groupNetworks ?? [])];
+    for (const nets of offer.taskNetworks.values()) allNetworks.push(...nets);
+  }
+  return {
+    Resources: {
+      CPU: ask.cpu,
+      Cores: 0,
+      MemoryMB: ask.memMB,
+      MemoryMaxMB: blocks.memMaxMB,
+      DiskMB: ask.diskMB,
+      IOPS: 0,
+      Networks: allNetworks,
+      Devices: null,
+    },
+    SharedResources: {
+      CPU: 0,
+      Cores: 0,
+      MemoryMB: 0,
+      MemoryMaxMB: 0,
+      DiskMB: ask.diskMB,
+      IOPS: 0,
+      Networks: offer.groupNetworks,
+      Devices: null,
+    },
+    TaskResources: blocks.legacyTasks,
+    AllocatedResources: {
+      Tasks: blocks.tasks,
+      TaskLifecycles: blocks.lifecycles,
+      Shared: { Networks: offer.groupNetworks, DiskMB: ask.diskMB, Ports: offer.ports },
+    },
+  };
+}
+
+/** The offer an allocation already holds, kept across an in-place update (ports never move in place). */
+export function existingOffer(a: Allocation): NetworkOffer {
+  const taskNetworks = new Map<string, NetworkResource[]>();
+  for (const [name, t] of Object.entries(a.AllocatedResources?.Tasks ?? {})) if (t.Networks) taskNetworks.set(name, t.Networks);
+  return {
+    groupNetworks: a.AllocatedResources?.Shared.Networks ?? null,
+    ports: a.AllocatedResources?.Shared.Ports ?? null,
+    taskNetworks,
+  };
+}

@@ -1,0 +1,247 @@
+// Picks a node for one placement. Nodes are visited in a shuffled order that carries on across
+// placements (so successive placements look at different nodes), checks stop after a bounded
+// number of nodes that fit (about log2 of the cluster for services, 2 for batch), and the best
+// scoring of those wins. Nodes that score at or below zero may be skipped a few times first.
+import type { AllocMetric, NodeScoreMeta } from '../structs/alloc.js';
+import type { Node } from '../structs/node.js';
+import { resolveTarget } from './constraints.js';
+import type { EvalContext } from './context.js';
+import type { Feasibility } from './feasibility.js';
+import type { GroupInfo } from './group-info.js';
+import { MAX_RETAINED_NODE_SCORES, exhaustNode, filterNode } from './metrics.js';
+import { affinityScore, antiAffinityScore, fitScore, spreadDesired, spreadScore, type SpreadPlan } from './rank.js';
+import { buildOffer, checkPorts, pickPorts, type NetworkOffer } from './resources.js';
+
+const SKIP_SCORE_THRESHOLD = 0;
+const MAX_SKIP = 3;
+const BATCH_NODE_LIMIT = 2;
+
+export interface SelectOptions {
+  /** Nodes a rescheduled allocation failed on: scored down. */
+  penaltyNodeIds?: Set<string>;
+  /** Tried first (sticky ephemeral disk). */
+  preferredNodeId?: string;
+}
+
+export interface RankedOption {
+  node: Node;
+  finalScore: number;
+  binpack: number;
+  antiAffinity: number;
+  reschedulePenalty: number;
+  affinity: number;
+  /** null when the group has no spread. */
+  spread: number | null;
+}
+
+export function scoreMeta(o: RankedOption): NodeScoreMeta {
+  const scores: Record<string, number> = {
+    binpack: o.binpack,
+    'job-anti-affinity': o.antiAffinity,
+    'node-reschedule-penalty': o.reschedulePenalty,
+    'node-affinity': o.affinity,
+  };
+  if (o.spread !== null) scores['allocation-spread'] = o.spread;
+  return { NodeID: o.node.ID, Scores: scores, NormScore: o.finalScore };
+}
+
+/** The best few scored nodes, best first, as AllocMetric.ScoreMetaData. */
+export function topScoreMeta(scored: RankedOption[]): NodeScoreMeta[] | null {
+  if (scored.length === 0) return null;
+  const top = scored.length <= MAX_RETAINED_NODE_SCORES ? [...scored] : [];
+  if (top.length === 0) {
+    // Partial selection: keep the best few without sorting everything.
+    for (const o of scored) {
+      if (top.length < MAX_RETAINED_NODE_SCORES) top.push(o);
+      else {
+        let worst = 0;
+        for (let i = 1; i < top.length; i++) if (top[i]!.finalScore < top[worst]!.finalScore) worst = i;
+        if (o.finalScore > top[worst]!.finalScore) top[worst] = o;
+      }
+    }
+  }
+  return top.sort((a, b) => b.finalScore - a.finalScore).map(scoreMeta);
+}
+
+export function nodeLimit(nodeCount: number, isBatch: boolean): number {
+  if (isBatch) return BATCH_NODE_LIMIT;
+  return Math.max(BATCH_NODE_LIMIT, Math.ceil(Math.log2(Math.max(nodeCount, 1))));
+}
+
+export class Stack {
+  private nodes: Node[] = [];
+  private cursor = 0;
+  private readonly spreadPlans = new Map<string, SpreadPlan[]>();
+
+  constructor(
+    private readonly ctx: EvalContext,
+    private readonly feasibility: Feasibility,
+    private readonly isBatch: boolean,
+    private readonly algorithm: 'binpack' | 'spread',
+  ) {}
+
+  /** The candidate nodes, already shuffled. */
+  setNodes(nodes: Node[]): void {
+    this.nodes = nodes;
+    this.cursor = 0;
+  }
+
+  nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  select(info: GroupInfo, metric: AllocMetric, opts: SelectOptions = {}): RankedOption | null {
+    const scored: RankedOption[] = [];
+    if (opts.preferredNodeId) {
+      const preferred = this.nodes.find((n) => n.ID === opts.preferredNodeId);
+      if (preferred) {
+        const opt = this.rankNode(preferred, info, metric, opts, scored);
+        if (opt) {
+          metric.ScoreMetaData = topScoreMeta(scored);
+          return opt;
+        }
+      }
+    }
+    const n = this.nodes.length;
+    const unbounded = info.affinities.length > 0 || info.spreads.length > 0;
+    const limit = unbounded ? n : nodeLimit(n, this.isBatch);
+    let seen = 0;
+    let best: RankedOption | null = null;
+    const skipped: RankedOption[] = [];
+    for (let visited = 0; visited < n && seen < limit; visited++) {
+      const node = this.nodes[this.cursor]!;
+      this.cursor = this.cursor + 1 === n ? 0 : this.cursor + 1;
+      const opt = this.rankNode(node, info, metric, opts, scored);
+      if (!opt) continue;
+      if (opt.finalScore <= SKIP_SCORE_THRESHOLD && skipped.length < MAX_SKIP && !unbounded) {
+        skipped.push(opt);
+        continue;
+      }
+      seen++;
+      if (!best || opt.finalScore > best.finalScore) best = opt;
+    }
+    // Too few good nodes: fall back on the skipped ones.
+    for (const opt of skipped) {
+      if (seen >= limit) break;
+      seen++;
+      if (!best || opt.finalScore > best.finalScore) best = opt;
+    }
+    metric.ScoreMetaData = topScoreMeta(scored);
+    return best;
+  }
+
+  /** Picks the ports on the chosen node and makes its network blocks. */
+  offerFor(option: RankedOption, info: GroupInfo): NetworkOffer {
+    const cap = this.ctx.nodeCapacity(option.node);
+    const dynamic = pickPorts(info.ask.ports, cap, this.ctx.nodeUsage(option.node.ID).ports, this.ctx.rng);
+    return buildOffer(info.ask, cap, dynamic);
+  }
+
+  /** Checks and scores one node; null (with the reason in the metric) when it cannot take the group. */
+  rankNode(node: Node, info: GroupInfo, metric: AllocMetric, opts: SelectOptions, scored: RankedOption[] | null): RankedOption | null {
+    metric.NodesEvaluated++;
+    if (!this.feasibility.feasible(node, info, metric)) return null;
+    if (!this.distinctOk(node, info, metric)) return null;
+
+    const cap = this.ctx.nodeCapacity(node);
+    const used = this.ctx.nodeUsage(node.ID);
+    const ask = info.ask;
+    const cpu = used.cpu + ask.cpu;
+    const mem = used.memMB + ask.memMB;
+    if (cpu > cap.cpu) {
+      exhaustNode(metric, node, 'cpu');
+      return null;
+    }
+    if (mem > cap.memMB) {
+      exhaustNode(metric, node, 'memory');
+      return null;
+    }
+    if (used.diskMB + ask.diskMB > cap.diskMB) {
+      exhaustNode(metric, node, 'disk');
+      return null;
+    }
+    if (ask.hasNetworks) {
+      const portProblem = checkPorts(ask.ports, cap, used.ports);
+      if (portProblem) {
+        exhaustNode(metric, node, portProblem);
+        return null;
+      }
+    }
+
+    // The final score is the mean of the scores that apply (zeros of absent factors do not dilute it).
+    const binpack = fitScore(cpu, cap.cpu, mem, cap.memMB, this.algorithm);
+    let sum = binpack;
+    let count = 1;
+    const collisions = this.ctx.jobAllocsOnNode(node.ID, info.tg.Name);
+    const antiAffinity = antiAffinityScore(collisions, info.tg.Count);
+    if (collisions > 0) {
+      sum += antiAffinity;
+      count++;
+    }
+    const penalized = opts.penaltyNodeIds?.has(node.ID) ?? false;
+    if (penalized) {
+      sum -= 1;
+      count++;
+    }
+    const affinity = info.affinities.length > 0 ? affinityScore(info.affinities, node, this.feasibility.matcher) : 0;
+    if (affinity !== 0) {
+      sum += affinity;
+      count++;
+    }
+    let spread: number | null = null;
+    if (info.spreads.length > 0) {
+      spread = spreadScore(this.spreadPlansFor(info), node);
+      if (spread !== 0) {
+        sum += spread;
+        count++;
+      }
+    }
+    const option: RankedOption = {
+      node,
+      finalScore: sum / count,
+      binpack,
+      antiAffinity,
+      reschedulePenalty: penalized ? -1 : 0,
+      affinity,
+      spread,
+    };
+    if (scored) scored.push(option);
+    return option;
+  }
+
+  private distinctOk(node: Node, info: GroupInfo, metric: AllocMetric): boolean {
+    if (info.distinctHosts) {
+      const scope = info.distinctHosts === 'job' ? null : info.tg.Name;
+      if (this.ctx.jobAllocsOnNode(node.ID, scope) > 0) {
+        filterNode(metric, node, 'distinct_hosts');
+        return false;
+      }
+    }
+    for (const dp of info.distinctProperties) {
+      const r = resolveTarget(dp.target, node);
+      if (!r.found) {
+        filterNode(metric, node, `distinct_property: missing property ${dp.target}`);
+        return false;
+      }
+      const used = this.ctx.properties(dp.target, dp.group).counts.get(r.value) ?? 0;
+      if (used >= dp.limit) {
+        filterNode(metric, node, `distinct_property: ${dp.target}=${r.value} used by ${used} allocs`);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private spreadPlansFor(info: GroupInfo): SpreadPlan[] {
+    let plans = this.spreadPlans.get(info.tg.Name);
+    if (!plans) {
+      plans = info.spreads.map((s) => ({
+        spread: s,
+        counts: this.ctx.properties(s.Attribute, info.tg.Name),
+        desired: spreadDesired(s, info.tg.Count),
+      }));
+      this.spreadPlans.set(info.tg.Name, plans);
+    }
+    return plans;
+  }
+}

@@ -1,0 +1,121 @@
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EvalBroker } from './eval-broker.js';
+import { newEval } from './eval-factory.js';
+import type { Evaluation } from '../structs/evaluation.js';
+
+function ev(jobId: string, priority = 50, type = 'service'): Evaluation {
+  return newEval({ Namespace: 'default', JobID: jobId, Type: type, Priority: priority, TriggeredBy: 'job-register' });
+}
+
+const made: EvalBroker[] = [];
+afterEach(() => {
+  for (const b of made.splice(0)) b.setEnabled(false);
+});
+
+function broker(extra: ConstructorParameters<typeof EvalBroker>[0] = {}): EvalBroker {
+  const b = new EvalBroker({ initialNackDelayMs: 0, subsequentNackDelayMs: 0, ...extra });
+  b.setEnabled(true);
+  made.push(b);
+  return b;
+}
+
+test('dequeues the highest priority first, then first-in first-out', async () => {
+  const b = broker();
+  const low = ev('a', 10);
+  const high1 = ev('b', 80);
+  const high2 = ev('c', 80);
+  const mid = ev('d', 50);
+  for (const e of [low, high1, high2, mid]) b.enqueue(e);
+  const order: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const got = await b.dequeue(['service'], 100);
+    assert.ok(got);
+    order.push(got.eval.ID);
+    b.ack(got.eval.ID, got.token);
+  }
+  assert.deepEqual(order, [high1.ID, high2.ID, mid.ID, low.ID]);
+});
+
+test('only asked-for scheduler types are handed out', async () => {
+  const b = broker();
+  b.enqueue(ev('sys', 50, 'system'));
+  assert.equal(await b.dequeue(['service'], 10), null);
+  const got = await b.dequeue(['system', 'service'], 10);
+  assert.equal(got?.eval.JobID, 'sys');
+});
+
+test('one eval per job in flight: the next waits for the ack', async () => {
+  const b = broker();
+  const first = ev('job', 50);
+  const second = ev('job', 90);
+  b.enqueue(first);
+  b.enqueue(second);
+  const got = await b.dequeue(['service'], 10);
+  assert.equal(got?.eval.ID, first.ID);
+  assert.equal(await b.dequeue(['service'], 10), null, 'the second eval of the job must wait');
+  assert.equal(b.stats().totalPending, 1);
+  b.ack(first.ID, got!.token);
+  const next = await b.dequeue(['service'], 10);
+  assert.equal(next?.eval.ID, second.ID);
+});
+
+test('a parked dequeue is woken by an enqueue', async () => {
+  const b = broker();
+  const waiting = b.dequeue(['service'], 5_000);
+  const e = ev('x');
+  b.enqueue(e);
+  assert.equal((await waiting)?.eval.ID, e.ID);
+});
+
+test('nacked evals are redelivered, and failed after the delivery limit', async () => {
+  const failed: string[] = [];
+  const b = broker({ deliveryLimit: 3, onFailed: (e) => failed.push(e.ID) });
+  const e = ev('job');
+  b.enqueue(e);
+  for (let i = 1; i <= 3; i++) {
+    const got = await b.dequeue(['service'], 100);
+    assert.equal(got?.eval.ID, e.ID, `delivery ${i}`);
+    b.nack(got!.eval.ID, got!.token);
+  }
+  assert.deepEqual(failed, [e.ID]);
+  assert.equal(await b.dequeue(['service'], 10), null);
+  // The job's slot is free again.
+  const later = ev('job');
+  b.enqueue(later);
+  assert.equal((await b.dequeue(['service'], 10))?.eval.ID, later.ID);
+});
+
+test('an eval not acked within the nack timeout is redelivered', async () => {
+  const b = broker({ nackTimeoutMs: 20 });
+  const e = ev('job');
+  b.enqueue(e);
+  const first = await b.dequeue(['service'], 100);
+  assert.ok(first);
+  const second = await b.dequeue(['service'], 2_000);
+  assert.equal(second?.eval.ID, e.ID);
+  assert.notEqual(second!.token, first.token);
+  assert.throws(() => b.ack(e.ID, first.token), /Token does not match/);
+  b.ack(e.ID, second!.token);
+});
+
+test('an eval with WaitUntil is held until then', async () => {
+  let now = 1_000_000;
+  const b = broker({ nowMs: () => now });
+  const e = { ...ev('job'), WaitUntil: new Date(now + 30).toISOString() };
+  b.enqueue(e);
+  assert.equal(await b.dequeue(['service'], 0), null);
+  assert.equal(b.stats().totalWaiting, 1);
+  now += 30;
+  const got = await b.dequeue(['service'], 2_000);
+  assert.equal(got?.eval.ID, e.ID);
+});
+
+test('disabling flushes everything and releases parked dequeues', async () => {
+  const b = broker();
+  const parked = b.dequeue(['batch'], 5_000);
+  b.enqueue(ev('a'));
+  b.setEnabled(false);
+  assert.equal(await parked, null);
+  assert.equal(b.stats().totalReady, 0);
+});

@@ -1,0 +1,270 @@
+// Job writes and the dry run: register (with check-index), deregister, plan, evaluate, scale,
+// stability and revert. Every change is one log entry; reads are served by the HTTP layer
+// straight from the state store.
+import type { Evaluation } from '../structs/evaluation.js';
+import type { Job, JobInput } from '../structs/job.js';
+import type { AllocMetric } from '../structs/alloc.js';
+import type { PlanAnnotations } from '../structs/plan.js';
+import type { DesiredTransition } from '../structs/alloc.js';
+import { MultiError, NomadError, badRequest, notFound } from '../structs/errors.js';
+import { canonicalizeJob } from '../structs/canonicalize.js';
+import { validateJob } from '../structs/validate.js';
+import { diffJobs, type JobDiff } from '../structs/diff.js';
+import { nowNs } from '../structs/time.js';
+import { writeChecked, type ServerContext } from './context.js';
+import { jobEval } from './eval-factory.js';
+import type { NewScheduler } from './lazy-modules.js';
+import { RecordingPlanner, withJob } from './plan-harness.js';
+
+export const ENFORCE_INDEX_PREFIX = 'Enforcing job modify index';
+
+export interface RegisterOptions {
+  enforceIndex?: boolean;
+  jobModifyIndex?: number;
+  policyOverride?: boolean;
+  preserveCounts?: boolean;
+  /** The namespace of the request (?namespace=), used when the job names none. */
+  namespace?: string;
+  /** Trigger of the eval to create (register, scaling, revert...). */
+  triggeredBy?: string;
+}
+
+export interface RegisterResponse {
+  EvalID: string;
+  EvalCreateIndex: number;
+  JobModifyIndex: number;
+  Warnings: string;
+  Index: number;
+}
+
+export interface DeregisterResponse {
+  EvalID: string;
+  EvalCreateIndex: number;
+  JobModifyIndex: number;
+  Index: number;
+}
+
+export interface PlanResponse {
+  Annotations: PlanAnnotations | null;
+  FailedTGAllocs: Record<string, AllocMetric> | null;
+  JobModifyIndex: number;
+  CreatedEvals: Evaluation[] | null;
+  Diff: JobDiff | null;
+  NextPeriodicLaunch: string;
+  Warnings: string;
+  Index: number;
+}
+
+/** Fields that change on every registration and say nothing about the job's specification. */
+const VOLATILE = new Set(['Status', 'StatusDescription', 'Stable', 'Version', 'SubmitTime', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex']);
+
+export function jobSpecChanged(a: Job, b: Job): boolean {
+  const strip = (j: Job): string => JSON.stringify(j, (k, v) => (VOLATILE.has(k) ? undefined : v));
+  return strip(a) !== strip(b);
+}
+
+/** Maps the scheduler's desired updates to the keys `job plan` prints ("1 create, 2 ignore"). */
+const UPDATE_KEYS: Array<[keyof PlanAnnotations['DesiredTGUpdates'][string], string]> = [
+  ['Ignore', 'ignore'],
+  ['Place', 'create'],
+  ['Migrate', 'migrate'],
+  ['Stop', 'destroy'],
+  ['InPlaceUpdate', 'in-place update'],
+  ['DestructiveUpdate', 'create/destroy update'],
+  ['Canary', 'canary'],
+  ['Preemptions', 'preemption'],
+];
+
+export class JobEndpoints {
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly newScheduler: () => Promise<NewScheduler>,
+  ) {}
+
+  /** Canonicalizes and validates a job as submitted; every problem at once (400). */
+  prepare(input: JobInput | Job, namespace = 'default'): Job {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw badRequest('Job must be specified', 'Job');
+    const withNs = { ...(input as JobInput) };
+    if (!withNs.Namespace) withNs.Namespace = namespace;
+    if (!withNs.Region) withNs.Region = this.ctx.region;
+    let job: Job;
+    try {
+      job = canonicalizeJob(withNs);
+    } catch (e) {
+      if (e instanceof NomadError) throw e;
+      throw badRequest(`invalid job: ${e instanceof Error ? e.message : String(e)}`, 'Job');
+    }
+    const errs = validateJob(job);
+    if (errs.length > 0) throw new MultiError(errs);
+    return job;
+  }
+
+  async register(input: JobInput | Job, opts: RegisterOptions = {}): Promise<RegisterResponse> {
+    const job = this.prepare(input, opts.namespace);
+    const snap = this.ctx.store.snapshot();
+    const existing = snap.jobByID(job.Namespace, job.ID);
+    checkIndex(job.ID, existing, opts);
+    if (existing && existing.Type !== job.Type) throw badRequest(`cannot update job from type "${existing.Type}" to "${job.Type}"`, 'Job.Type');
+    if (snap.schedulerConfig().RejectJobRegistration && !opts.policyOverride) {
+      throw new NomadError('forbidden', 'job registration, re-registration, and scaling are disabled by the scheduler configuration');
+    }
+    if (opts.preserveCounts && existing) {
+      for (const tg of job.TaskGroups) {
+        const old = existing.TaskGroups.find((g) => g.Name === tg.Name);
+        if (old) tg.Count = old.Count;
+      }
+    }
+    const submitNs = nowNs();
+    const needsEval = !isPeriodicOrParameterized(job);
+    const ev = needsEval ? jobEval(job, opts.triggeredBy ?? 'job-register', {}, submitNs) : null;
+    const index = await writeChecked(this.ctx, { Type: 'JobRegister', Job: job, Eval: ev, SubmitTimeNs: submitNs });
+    const stored = this.ctx.store.snapshot().jobByID(job.Namespace, job.ID);
+    return {
+      EvalID: ev?.ID ?? '',
+      EvalCreateIndex: ev ? index : 0,
+      JobModifyIndex: stored?.JobModifyIndex ?? index,
+      Warnings: '',
+      Index: index,
+    };
+  }
+
+  async deregister(namespace: string, jobId: string, purge: boolean): Promise<DeregisterResponse> {
+    if (!jobId) throw badRequest('missing job ID for deregistering', 'JobID');
+    const snap = this.ctx.store.snapshot();
+    const job = snap.jobByID(namespace, jobId);
+    if (!job) throw notFound('job not found');
+    const ev = isPeriodicOrParameterized(job) ? null : jobEval(job, 'job-deregister');
+    const index = await writeChecked(this.ctx, { Type: 'JobDeregister', Namespace: namespace, JobID: jobId, Purge: purge, Eval: ev, SubmitTimeNs: nowNs() });
+    return { EvalID: ev?.ID ?? '', EvalCreateIndex: ev ? index : 0, JobModifyIndex: index, Index: index };
+  }
+
+  /** The dry run of `job plan`: the scheduler against a snapshot that shows the new job, nothing committed. */
+  async plan(input: JobInput | Job, opts: { diff: boolean; contextual?: boolean; namespace?: string; policyOverride?: boolean }): Promise<PlanResponse> {
+    const job = this.prepare(input, opts.namespace);
+    const snap = this.ctx.store.snapshot();
+    const existing = snap.jobByID(job.Namespace, job.ID);
+    const index = snap.latestIndex();
+    const planned = planVersion(job, existing, index);
+    const ev = jobEval(planned, 'job-register', { AnnotatePlan: true, JobModifyIndex: planned.JobModifyIndex, ModifyIndex: index, SnapshotIndex: index });
+    const response: PlanResponse = {
+      Annotations: null,
+      FailedTGAllocs: null,
+      JobModifyIndex: existing?.JobModifyIndex ?? 0,
+      CreatedEvals: null,
+      Diff: opts.diff ? diffJobs(existing, planned, opts.contextual ?? false) : null,
+      NextPeriodicLaunch: '0001-01-01T00:00:00Z',
+      Warnings: '',
+      Index: index,
+    };
+    if (!isPeriodicOrParameterized(planned)) {
+      const state = withJob(snap, planned);
+      const planner = new RecordingPlanner(state);
+      const newScheduler = await this.newScheduler();
+      await newScheduler(planned.Type, state, planner, { annotatePlan: true, logger: this.ctx.logger }).process(ev);
+      const lastPlan = planner.plans[planner.plans.length - 1];
+      response.Annotations = lastPlan?.Annotations ?? null;
+      const lastEval = planner.evalUpdates[planner.evalUpdates.length - 1];
+      const failed = lastEval?.FailedTGAllocs;
+      response.FailedTGAllocs = failed && Object.keys(failed).length > 0 ? failed : null;
+      response.CreatedEvals = planner.createdEvals.length > 0 ? planner.createdEvals : null;
+    }
+    if (response.Diff && response.Annotations) attachUpdates(response.Diff, response.Annotations);
+    return response;
+  }
+
+  async evaluate(namespace: string, jobId: string, forceReschedule: boolean): Promise<{ EvalID: string; EvalCreateIndex: number; JobModifyIndex: number; Index: number }> {
+    const snap = this.ctx.store.snapshot();
+    const job = snap.jobByID(namespace, jobId);
+    if (!job) throw notFound('job not found');
+    if (job.Periodic?.Enabled) throw badRequest("can't evaluate periodic job", 'JobID');
+    if (job.ParameterizedJob) throw badRequest("can't evaluate parameterized job", 'JobID');
+    const ev = jobEval(job, 'job-register', { JobModifyIndex: job.JobModifyIndex });
+    let index: number;
+    if (forceReschedule) {
+      const transitions: Record<string, DesiredTransition> = {};
+      for (const a of snap.allocsByJob(namespace, jobId, false)) {
+        if (a.ClientStatus === 'failed' && a.DesiredStatus === 'run') transitions[a.ID] = { Migrate: null, Reschedule: null, ForceReschedule: true };
+      }
+      index = await writeChecked(this.ctx, { Type: 'AllocDesiredTransition', Transitions: transitions, Evals: [ev] });
+    } else {
+      index = await writeChecked(this.ctx, { Type: 'EvalUpsert', Evals: [ev] });
+    }
+    return { EvalID: ev.ID, EvalCreateIndex: index, JobModifyIndex: job.JobModifyIndex, Index: index };
+  }
+
+  /** Sets a group's count (nomad job scale): a registration of the changed job. */
+  async scale(namespace: string, jobId: string, group: string, count: number | null, policyOverride: boolean): Promise<RegisterResponse> {
+    const job = this.ctx.store.snapshot().jobByID(namespace, jobId);
+    if (!job) throw notFound('job not found');
+    if (!group) throw badRequest('missing task group name for scaling action', 'Target.Group');
+    const tg = job.TaskGroups.find((g) => g.Name === group);
+    if (!tg) throw badRequest(`job "${jobId}" does not contain task group "${group}"`, 'Target.Group');
+    if (count === null) return { EvalID: '', EvalCreateIndex: 0, JobModifyIndex: job.JobModifyIndex, Warnings: '', Index: this.ctx.store.snapshot().latestIndex() };
+    if (!Number.isInteger(count) || count < 0) throw badRequest(`scaling action count can't be negative or fractional: ${count}`, 'Count');
+    const scaled: Job = { ...job, TaskGroups: job.TaskGroups.map((g) => (g.Name === group ? { ...g, Count: count } : g)) };
+    return this.register(scaled, { namespace, policyOverride, triggeredBy: 'job-scaling' });
+  }
+
+  async setStability(namespace: string, jobId: string, version: number, stable: boolean): Promise<{ Index: number; JobModifyIndex: number }> {
+    const snap = this.ctx.store.snapshot();
+    if (!snap.jobByIDAndVersion(namespace, jobId, version)) throw notFound(`job "${jobId}" at version ${version} not found`);
+    const index = await writeChecked(this.ctx, { Type: 'JobStability', Namespace: namespace, JobID: jobId, JobVersion: version, Stable: stable });
+    return { Index: index, JobModifyIndex: index };
+  }
+
+  async revert(namespace: string, jobId: string, version: number, enforcePriorVersion: number | null): Promise<RegisterResponse> {
+    const snap = this.ctx.store.snapshot();
+    const current = snap.jobByID(namespace, jobId);
+    if (!current) throw notFound('job not found');
+    if (enforcePriorVersion !== null && current.Version !== enforcePriorVersion) {
+      throw badRequest(`current job has version ${current.Version}; enforcing version ${enforcePriorVersion}`, 'EnforcePriorVersion');
+    }
+    if (current.Version === version) throw badRequest(`can't revert to current version`, 'JobVersion');
+    const target = snap.jobByIDAndVersion(namespace, jobId, version);
+    if (!target) throw notFound(`job "${jobId}" in namespace "${namespace}" at version ${version} not found`);
+    return this.register({ ...target, Stop: current.Stop && target.Stop }, { namespace });
+  }
+}
+
+function isPeriodicOrParameterized(job: Job): boolean {
+  return Boolean(job.Periodic?.Enabled) || job.ParameterizedJob !== null;
+}
+
+function checkIndex(jobId: string, existing: Job | null, opts: RegisterOptions): void {
+  if (!opts.enforceIndex) return;
+  const jmi = opts.jobModifyIndex ?? 0;
+  if (existing) {
+    if (jmi === 0) throw new NomadError('conflict', `${ENFORCE_INDEX_PREFIX} 0: job "${jobId}" already exists`);
+    if (jmi !== existing.JobModifyIndex) {
+      throw new NomadError('conflict', `${ENFORCE_INDEX_PREFIX} ${jmi}: job exists with conflicting job modify index: ${existing.JobModifyIndex}`);
+    }
+  } else if (jmi !== 0) {
+    throw new NomadError('conflict', `${ENFORCE_INDEX_PREFIX} ${jmi}: job does not exist`);
+  }
+}
+
+/** The job as it would be stored if registered now (version bumped when the spec changed). */
+function planVersion(job: Job, existing: Job | null, index: number): Job {
+  const changed = !existing || jobSpecChanged(existing, job);
+  const next = index + 1;
+  return {
+    ...job,
+    Version: existing ? existing.Version + (changed ? 1 : 0) : 0,
+    Status: existing?.Status ?? 'pending',
+    Stable: false,
+    SubmitTime: nowNs(),
+    CreateIndex: existing?.CreateIndex ?? next,
+    ModifyIndex: next,
+    JobModifyIndex: changed ? next : existing!.JobModifyIndex,
+  };
+}
+
+function attachUpdates(diff: JobDiff, ann: PlanAnnotations): void {
+  for (const tg of diff.TaskGroups ?? []) {
+    const u = ann.DesiredTGUpdates[tg.Name];
+    if (!u) continue;
+    const out: Record<string, number> = {};
+    for (const [field, key] of UPDATE_KEYS) if (u[field] > 0) out[key] = u[field];
+    tg.Updates = Object.keys(out).length ? out : null;
+  }
+}

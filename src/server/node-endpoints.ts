@@ -1,0 +1,257 @@
+// What clients call on the servers (src/rpc/protocol.ts): register, heartbeat, pull their
+// allocations with a blocking query, and report allocation status. Status reports from many
+// allocations are batched (~50 ms) into one log entry: a busy client cluster then costs a few
+// entries per second instead of one per allocation.
+import type { Allocation } from '../structs/alloc.js';
+import type { Evaluation } from '../structs/evaluation.js';
+import type { DrainStrategy, Node, NodeEvent, NodeStatus } from '../structs/node.js';
+import type { ReschedulePolicy } from '../structs/job.js';
+import { NomadError, badRequest, notFound } from '../structs/errors.js';
+import { nowNs, rfc3339Nano } from '../structs/time.js';
+import type {
+  AllocClientUpdate,
+  ClientServerRpc,
+  NodeClientAllocsResponse,
+  NodeHeartbeatResponse,
+  NodeRegisterResponse,
+} from '../rpc/protocol.js';
+import type { StateReader } from '../state/reader.js';
+import { writeChecked, type ServerContext } from './context.js';
+import { jobKey, newEval } from './eval-factory.js';
+import { nodeEvals, SystemJobsCache } from './node-evals.js';
+
+const NODE_STATUSES = new Set<NodeStatus>(['initializing', 'ready', 'down', 'disconnected']);
+/** Clients may not block longer than this on one GetClientAllocs. */
+const MAX_BLOCKING_WAIT_MS = 10 * 60_000;
+
+export interface NodeEndpointsOptions {
+  /** How long alloc updates gather before they are written together. */
+  allocUpdateBatchMs?: number;
+  /** Bound on updates held in one batch; a full batch is written at once. */
+  maxAllocUpdateBatch?: number;
+}
+
+interface UpdateBatch {
+  updates: AllocClientUpdate[];
+  waiters: Array<{ resolve: (r: { Index: number }) => void; reject: (e: Error) => void }>;
+  timer: NodeJS.Timeout;
+}
+
+export class NodeEndpoints implements ClientServerRpc {
+  private readonly systemJobs = new SystemJobsCache();
+  private batch: UpdateBatch | null = null;
+  private readonly batchMs: number;
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    opts: NodeEndpointsOptions = {},
+  ) {
+    this.batchMs = opts.allocUpdateBatchMs ?? 50;
+    this.maxBatch = opts.maxAllocUpdateBatch ?? 1_000;
+  }
+
+  async nodeRegister(node: Node): Promise<NodeRegisterResponse> {
+    validateNode(node);
+    const snap = this.ctx.store.snapshot();
+    const existing = snap.nodeByID(node.ID);
+    if (existing && existing.SecretID && node.SecretID && existing.SecretID !== node.SecretID) {
+      throw badRequest('node secret ID does not match', 'Node.SecretID');
+    }
+    const status: NodeStatus = node.Status || 'initializing';
+    const index = await writeChecked(this.ctx, { Type: 'NodeRegister', Node: { ...node, Status: status }, TimestampNs: nowNs() });
+    // A node that is (again) ready may take system jobs and replace what was lost.
+    if (status === 'ready' && existing?.Status !== 'ready') await this.writeNodeEvals(node.ID);
+    const ttl = status === 'down' ? 0 : this.ctx.heartbeats.reset(node.ID);
+    if (status === 'down') this.ctx.heartbeats.clear(node.ID);
+    return { HeartbeatTTLMs: ttl, Index: index, LeaderRPCAddr: this.ctx.leaderRpcAddr(), Servers: this.ctx.serverRpcAddrs() };
+  }
+
+  async nodeUpdateStatus(nodeId: string, status: NodeStatus, event?: NodeEvent): Promise<NodeHeartbeatResponse> {
+    if (!nodeId) throw badRequest('missing node ID for client status update', 'NodeID');
+    if (!NODE_STATUSES.has(status)) throw badRequest(`invalid status "${status}" for node: must be one of initializing, ready, down, disconnected`, 'Status');
+    const snap = this.ctx.store.snapshot();
+    const node = snap.nodeByID(nodeId);
+    if (!node) throw notFound(`node not found: ${nodeId}`);
+    let index = snap.latestIndex();
+    if (node.Status !== status || event) {
+      const evals = node.Status !== status && (status === 'ready' || status === 'down') ? nodeEvals(snap, node, this.systemJobs.get(snap)) : [];
+      index = await writeChecked(this.ctx, { Type: 'NodeUpdateStatus', NodeID: nodeId, Status: status, Event: event ?? null, Evals: evals, TimestampNs: nowNs() });
+    }
+    let ttl = 0;
+    if (status === 'down') this.ctx.heartbeats.clear(nodeId);
+    else ttl = this.ctx.heartbeats.reset(nodeId);
+    return { HeartbeatTTLMs: ttl, Index: index, Servers: this.ctx.serverRpcAddrs() };
+  }
+
+  /** Called by the heartbeat timers when a node missed its TTL. */
+  async markDown(nodeId: string): Promise<void> {
+    const snap = this.ctx.store.snapshot();
+    const node = snap.nodeByID(nodeId);
+    if (!node || node.Status === 'down') return;
+    const event: NodeEvent = { Message: 'Node heartbeat missed', Subsystem: 'Cluster', Details: null, Timestamp: rfc3339Nano(nowNs()), CreateIndex: 0 };
+    const evals = nodeEvals(snap, node, this.systemJobs.get(snap));
+    await writeChecked(this.ctx, { Type: 'NodeUpdateStatus', NodeID: nodeId, Status: 'down', Event: event, Evals: evals, TimestampNs: nowNs() });
+    this.ctx.logger.info('node heartbeat missed: marked down', { node_id: nodeId, evals: evals.length });
+  }
+
+  async nodeUpdateFingerprint(node: Node): Promise<{ Index: number }> {
+    validateNode(node);
+    const existing = this.ctx.store.snapshot().nodeByID(node.ID);
+    if (!existing) throw notFound(`node not found: ${node.ID}`);
+    // The servers own status, eligibility and drain; the client only brings its fingerprint.
+    const merged: Node = {
+      ...node,
+      Status: existing.Status,
+      SchedulingEligibility: existing.SchedulingEligibility,
+      Drain: existing.Drain,
+      DrainStrategy: existing.DrainStrategy,
+    };
+    const index = await writeChecked(this.ctx, { Type: 'NodeRegister', Node: merged, TimestampNs: nowNs() });
+    return { Index: index };
+  }
+
+  /** nomad node eligibility: no new placements on an ineligible node; evals for its jobs. */
+  async updateEligibility(nodeId: string, eligibility: string): Promise<{ EvalIDs: string[]; EvalCreateIndex: number; NodeModifyIndex: number; Index: number }> {
+    if (eligibility !== 'eligible' && eligibility !== 'ineligible') throw badRequest(`invalid scheduling eligibility "${eligibility}": must be "eligible" or "ineligible"`, 'Eligibility');
+    const snap = this.ctx.store.snapshot();
+    const node = snap.nodeByID(nodeId);
+    if (!node) throw notFound('node not found');
+    if (node.DrainStrategy && eligibility === 'eligible') throw badRequest('can not set node\'s scheduling eligibility to eligible while it is draining', 'Eligibility');
+    const evals = eligibility === 'eligible' && node.SchedulingEligibility !== 'eligible' ? nodeEvals(snap, node, this.systemJobs.get(snap)) : [];
+    const event: NodeEvent = { Message: eligibility === 'eligible' ? 'Node marked as eligible for scheduling' : 'Node marked as ineligible for scheduling', Subsystem: 'Cluster', Details: null, Timestamp: rfc3339Nano(nowNs()), CreateIndex: 0 };
+    const index = await writeChecked(this.ctx, { Type: 'NodeUpdateEligibility', NodeID: nodeId, Eligibility: eligibility, Event: event, Evals: evals });
+    return { EvalIDs: evals.map((e) => e.ID), EvalCreateIndex: evals.length ? index : 0, NodeModifyIndex: index, Index: index };
+  }
+
+  /** nomad node drain: stores the drain strategy (null cancels it). */
+  async updateDrain(nodeId: string, strategy: DrainStrategy | null, markEligible: boolean): Promise<{ EvalIDs: string[]; EvalCreateIndex: number; NodeModifyIndex: number; Index: number }> {
+    const snap = this.ctx.store.snapshot();
+    const node = snap.nodeByID(nodeId);
+    if (!node) throw notFound('node not found');
+    const event: NodeEvent = { Message: strategy ? 'Node drain strategy set' : 'Node drain strategy cancelled', Subsystem: 'Drain', Details: null, Timestamp: rfc3339Nano(nowNs()), CreateIndex: 0 };
+    const index = await writeChecked(this.ctx, { Type: 'NodeUpdateDrain', NodeID: nodeId, DrainStrategy: strategy, MarkEligible: markEligible, Event: event });
+    return { EvalIDs: [], EvalCreateIndex: 0, NodeModifyIndex: index, Index: index };
+  }
+
+  async nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number): Promise<NodeClientAllocsResponse> {
+    if (!nodeId) throw badRequest('missing node ID', 'NodeID');
+    const deadline = Date.now() + Math.min(Math.max(0, maxWaitMs), MAX_BLOCKING_WAIT_MS);
+    for (;;) {
+      const snap = this.ctx.store.snapshot();
+      const { allocs, index } = clientAllocs(snap, nodeId);
+      const remaining = deadline - Date.now();
+      if (index > minIndex || remaining <= 0) return { Allocs: allocs, Index: Math.max(index, 1) };
+      // Wake on any change of the allocs table, then look again at this node's part of it.
+      await this.ctx.store.waitForChange(['allocs'], Math.max(minIndex, snap.tableIndex('allocs')), remaining);
+    }
+  }
+
+  async allocGetAllocs(ids: string[], minIndex: number): Promise<{ Allocs: Allocation[]; Index: number }> {
+    const snap = await this.ctx.store.snapshotMinIndex(minIndex, 10_000);
+    const out: Allocation[] = [];
+    for (const id of ids) {
+      const a = snap.allocByID(id);
+      if (!a) continue;
+      out.push(a.Job ? a : { ...a, Job: snap.jobByID(a.Namespace, a.JobID) });
+    }
+    return { Allocs: out, Index: Math.max(snap.tableIndex('allocs'), 1) };
+  }
+
+  nodeUpdateAllocs(updates: AllocClientUpdate[]): Promise<{ Index: number }> {
+    for (const [i, u] of updates.entries()) {
+      if (!u || typeof u.ID !== 'string' || !u.ID) return Promise.reject(badRequest(`missing allocation ID in update ${i}`, `Alloc[${i}].ID`));
+    }
+    if (updates.length === 0) return Promise.resolve({ Index: this.ctx.store.snapshot().latestIndex() });
+    return new Promise((resolve, reject) => {
+      if (!this.batch) {
+        const timer = setTimeout(() => this.flushBatch(), this.batchMs);
+        timer.unref();
+        this.batch = { updates: [], waiters: [], timer };
+      }
+      this.batch.updates.push(...updates);
+      this.batch.waiters.push({ resolve, reject });
+      if (this.batch.updates.length >= this.maxBatch) this.flushBatch();
+    });
+  }
+
+  /** Writes any batched alloc updates now (shutdown, tests). */
+  async flush(): Promise<void> {
+    if (this.batch) await this.flushBatch();
+  }
+
+  private async flushBatch(): Promise<void> {
+    const b = this.batch;
+    if (!b) return;
+    this.batch = null;
+    clearTimeout(b.timer);
+    try {
+      const snap = this.ctx.store.snapshot();
+      const evals = rescheduleEvals(snap, b.updates, Date.now());
+      const index = await writeChecked(this.ctx, { Type: 'AllocClientUpdate', Updates: b.updates, Evals: evals, TimestampNs: nowNs() });
+      for (const w of b.waiters) w.resolve({ Index: index });
+    } catch (e) {
+      const err = e instanceof Error ? e : new NomadError('internal', String(e));
+      for (const w of b.waiters) w.reject(err);
+    }
+  }
+
+  private async writeNodeEvals(nodeId: string): Promise<void> {
+    const snap = this.ctx.store.snapshot();
+    const node = snap.nodeByID(nodeId);
+    if (!node) return;
+    const evals = nodeEvals(snap, node, this.systemJobs.get(snap));
+    if (evals.length > 0) await writeChecked(this.ctx, { Type: 'EvalUpsert', Evals: evals });
+  }
+}
+
+function validateNode(node: Node): void {
+  const errs: string[] = [];
+  if (!node || typeof node !== 'object') throw badRequest('missing node for client registration', 'Node');
+  if (!node.ID) errs.push('missing node ID for client registration');
+  if (!node.Datacenter) errs.push('missing datacenter for client registration');
+  if (!node.Name) errs.push('missing node name for client registration');
+  if (!node.SecretID) errs.push('missing node secret ID for client registration');
+  if (node.Status && !NODE_STATUSES.has(node.Status)) errs.push(`invalid status "${node.Status}" for node`);
+  if (errs.length) throw badRequest(errs.join('; '), 'Node');
+}
+
+/** The node's allocations as ID -> AllocModifyIndex, and the highest ModifyIndex among them. */
+function clientAllocs(snap: StateReader, nodeId: string): { allocs: Record<string, number>; index: number } {
+  const allocs: Record<string, number> = {};
+  let index = 0;
+  for (const a of snap.allocsByNode(nodeId)) {
+    allocs[a.ID] = a.AllocModifyIndex;
+    if (a.ModifyIndex > index) index = a.ModifyIndex;
+  }
+  return { allocs, index };
+}
+
+/** One alloc-failure eval per job whose failed allocation its reschedule policy lets go again. */
+function rescheduleEvals(snap: StateReader, updates: AllocClientUpdate[], nowMs: number): Evaluation[] {
+  const out: Evaluation[] = [];
+  const seen = new Set<string>();
+  for (const u of updates) {
+    if (u.ClientStatus !== 'failed') continue;
+    const alloc = snap.allocByID(u.ID);
+    if (!alloc || alloc.FollowupEvalID || alloc.ClientStatus === 'failed') continue;
+    const job = snap.jobByID(alloc.Namespace, alloc.JobID) ?? alloc.Job;
+    if (!job || job.Stop) continue;
+    const key = jobKey(job.Namespace, job.ID);
+    if (seen.has(key)) continue;
+    const tg = job.TaskGroups.find((g) => g.Name === alloc.TaskGroup);
+    if (!tg || !rescheduleEligible(tg.ReschedulePolicy, alloc, nowMs)) continue;
+    seen.add(key);
+    out.push(newEval({ Namespace: job.Namespace, JobID: job.ID, Type: job.Type, Priority: job.Priority, TriggeredBy: 'alloc-failure', JobModifyIndex: job.JobModifyIndex }));
+  }
+  return out;
+}
+
+export function rescheduleEligible(policy: ReschedulePolicy | null, alloc: Pick<Allocation, 'RescheduleTracker'>, nowMs: number): boolean {
+  if (!policy) return false;
+  if (policy.Unlimited) return true;
+  if (policy.Attempts <= 0) return false;
+  const windowStartNs = nowMs * 1e6 - policy.Interval;
+  const recent = (alloc.RescheduleTracker?.Events ?? []).filter((e) => policy.Interval <= 0 || e.RescheduleTime >= windowStartNs).length;
+  return recent < policy.Attempts;
+}

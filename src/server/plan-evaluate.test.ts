@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluatePlan } from './plan-evaluate.js';
+import { allocsFit, parsePortSpec } from './plan-fit.js';
+import { emptyPlan } from '../structs/plan.js';
+import type { Allocation } from '../structs/alloc.js';
+import type { Node } from '../structs/node.js';
+import type { StateReader } from '../state/reader.js';
+import { mockAlloc } from '../state/test-fixtures.js';
+import { mockNode } from '../scheduler/testing/mock.js';
+
+/** A reader with just what the plan check asks: nodes and their live allocations. */
+function reader(nodes: Node[], allocs: Allocation[], index = 100): StateReader {
+  const r: Partial<StateReader> = {
+    latestIndex: () => index,
+    nodeByID: (id) => nodes.find((n) => n.ID === id) ?? null,
+    allocsByNodeNonTerminal: (id) => allocs.filter((a) => a.NodeID === id && a.DesiredStatus === 'run'),
+  };
+  return r as StateReader;
+}
+
+function alloc(id: string, nodeId: string, cpu: number, memMB: number, ports: number[] = []): Allocation {
+  return mockAlloc(id, nodeId, {
+    AllocatedResources: {
+      Tasks: { web: { Cpu: { CpuShares: cpu, ReservedCores: null }, Memory: { MemoryMB: memMB, MemoryMaxMB: 0 }, Networks: null, Devices: null } },
+      TaskLifecycles: {},
+      Shared: { Networks: null, DiskMB: 0, Ports: ports.map((p) => ({ Label: `p${p}`, Value: p, To: 0, HostIP: '' })) },
+    },
+  });
+}
+
+const N1 = mockNode({ id: '11111111-0000-0000-0000-000000000001', cpuShares: 1000, memoryMB: 1024 });
+const N2 = mockNode({ id: '22222222-0000-0000-0000-000000000002', cpuShares: 1000, memoryMB: 1024, reservedPorts: '22,8000-8002' });
+
+test('fit checks cpu, memory and port collisions', () => {
+  assert.equal(allocsFit(N1, [alloc('a', N1.ID, 600, 100), alloc('b', N1.ID, 400, 100)]).fit, true);
+  assert.deepEqual(allocsFit(N1, [alloc('a', N1.ID, 600, 100), alloc('b', N1.ID, 401, 100)]), { fit: false, reason: 'cpu' });
+  assert.deepEqual(allocsFit(N1, [alloc('a', N1.ID, 1, 1000), alloc('b', N1.ID, 1, 25)]), { fit: false, reason: 'memory' });
+  assert.equal(allocsFit(N2, [alloc('a', N2.ID, 1, 1, [8001])]).fit, false);
+  assert.equal(allocsFit(N1, [alloc('a', N1.ID, 1, 1, [9000]), alloc('b', N1.ID, 1, 1, [9000])]).fit, false);
+  assert.deepEqual([...parsePortSpec('22, 80-82,x')], [22, 80, 81, 82]);
+});
+
+test('commits the nodes that still fit and reports the rest with a refresh index', () => {
+  const existing = alloc('old', N1.ID, 800, 100);
+  const snap = reader([N1, N2], [existing], 42);
+  const plan = emptyPlan('eval-1', 50, null);
+  plan.NodeAllocation[N1.ID] = [alloc('new1', N1.ID, 300, 100)]; // 800+300 > 1000: refused
+  plan.NodeAllocation[N2.ID] = [alloc('new2', N2.ID, 300, 100)];
+  const out = evaluatePlan(snap, plan, 1);
+  assert.deepEqual(out.result.RejectedNodes, [N1.ID]);
+  assert.equal(out.result.RefreshIndex, 42);
+  assert.deepEqual(Object.keys(out.result.NodeAllocation), [N2.ID]);
+  assert.deepEqual(out.entry?.AllocsUpdated.map((a) => a.ID), ['new2']);
+  assert.match(out.rejections[N1.ID]!, /cpu/);
+});
+
+test('stopping an allocation in the same plan makes room for its replacement', () => {
+  const existing = alloc('old', N1.ID, 800, 100);
+  const plan = emptyPlan('eval-1', 50, null);
+  plan.NodeUpdate[N1.ID] = [{ ...existing, DesiredStatus: 'stop', DesiredDescription: 'alloc is being updated' }];
+  plan.NodeAllocation[N1.ID] = [alloc('new', N1.ID, 900, 100)];
+  const out = evaluatePlan(reader([N1], [existing]), plan, 1);
+  assert.deepEqual(out.result.RejectedNodes, []);
+  assert.equal(out.result.RefreshIndex, 0);
+  assert.deepEqual(out.entry?.AllocsStopped.map((s) => [s.ID, s.DesiredStatus]), [['old', 'stop']]);
+});
+
+test('refuses placements on missing, down or ineligible nodes, but allows stops there', () => {
+  const down = { ...N1, Status: 'down' as const };
+  const inel = { ...N2, SchedulingEligibility: 'ineligible' as const };
+  const gone = '33333333-0000-0000-0000-000000000003';
+  const plan = emptyPlan('eval-1', 50, null);
+  plan.NodeAllocation[down.ID] = [alloc('a', down.ID, 1, 1)];
+  plan.NodeAllocation[inel.ID] = [alloc('b', inel.ID, 1, 1)];
+  plan.NodeAllocation[gone] = [alloc('c', gone, 1, 1)];
+  const lost = alloc('lost', gone, 1, 1);
+  plan.NodeUpdate['44444444-0000-0000-0000-000000000004'] = [{ ...lost, DesiredStatus: 'stop', ClientStatus: 'lost' }];
+  const out = evaluatePlan(reader([down, inel], []), plan, 1);
+  assert.deepEqual(out.rejections, {
+    [down.ID]: 'node is not ready for placements',
+    [inel.ID]: 'node is not eligible',
+    [gone]: 'node does not exist',
+  });
+  assert.deepEqual(out.entry?.AllocsStopped, [{ ID: 'lost', DesiredStatus: 'stop', DesiredDescription: '', ClientStatus: 'lost' }]);
+});
+
+test('an all-at-once plan commits nothing when any node is refused', () => {
+  const plan = emptyPlan('eval-1', 50, null);
+  plan.AllAtOnce = true;
+  plan.NodeAllocation[N1.ID] = [alloc('a', N1.ID, 5000, 1)];
+  plan.NodeAllocation[N2.ID] = [alloc('b', N2.ID, 1, 1)];
+  const out = evaluatePlan(reader([N1, N2], []), plan, 1);
+  assert.equal(out.entry, null);
+  assert.deepEqual(out.result.RejectedNodes.sort(), [N1.ID, N2.ID].sort());
+});

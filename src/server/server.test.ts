@@ -1,0 +1,62 @@
+// The server on the single-node log: heartbeat expiry and client alloc updates.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StateStore } from '../state/store.js';
+import { FSM } from '../state/fsm.js';
+import { InMemoryConsensus } from './consensus-memory.js';
+import { Server } from './server.js';
+import { mockNode } from '../scheduler/testing/mock.js';
+import type { StateStoreView } from '../state/reader.js';
+
+async function startServer(heartbeat = {}) {
+  const store = new StateStore();
+  const consensus = new InMemoryConsensus(new FSM(store));
+  const server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 't', store, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1, heartbeat, allocUpdateBatchMs: 5 });
+  const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
+  server.start();
+  await leader;
+  await server.whenSettled();
+  return { store, consensus, server };
+}
+
+/** Waits (bounded) until pred holds on the latest state, waking on changes of the nodes table. */
+async function waitState(store: StateStoreView, pred: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    const remaining = deadline - Date.now();
+    assert.ok(remaining > 0, 'condition not reached in time');
+    await store.waitForChange(['nodes', 'evals'], store.snapshot().latestIndex(), remaining);
+  }
+}
+
+test('a node that misses its heartbeat goes down; a heartbeat in time keeps it up', async () => {
+  const { store, consensus, server } = await startServer({ minHeartbeatTtlMs: 40, heartbeatGraceMs: 10, random: () => 0 });
+  try {
+    const quiet = { ...mockNode({ id: '00000000-0000-0000-0000-00000000000a' }), SecretID: 's1' };
+    const reg = await server.nodes.nodeRegister(quiet);
+    assert.equal(reg.HeartbeatTTLMs, 40);
+    assert.equal(reg.LeaderRPCAddr, '127.0.0.1:4647');
+    await waitState(store, () => store.snapshot().nodeByID(quiet.ID)?.Status === 'down', 5_000);
+    const node = store.snapshot().nodeByID(quiet.ID)!;
+    assert.ok(node.Events?.some((e) => e.Message === 'Node heartbeat missed'));
+    await assert.rejects(server.nodes.nodeUpdateStatus('missing', 'ready'), /node not found/);
+  } finally {
+    await server.shutdown();
+    await consensus.shutdown();
+  }
+});
+
+test('registration validates the node and keeps secrets', async () => {
+  const { consensus, server } = await startServer({ minHeartbeatTtlMs: 60_000 });
+  try {
+    const node = { ...mockNode({ id: '00000000-0000-0000-0000-00000000000b' }), SecretID: 's1' };
+    await server.nodes.nodeRegister(node);
+    await assert.rejects(server.nodes.nodeRegister({ ...node, SecretID: 'other' }), /secret ID does not match/);
+    await assert.rejects(server.nodes.nodeRegister({ ...node, ID: '', Datacenter: '' }), /missing node ID.*missing datacenter/);
+    const none = await server.nodes.nodeGetClientAllocs(node.ID, 1_000_000, 20);
+    assert.deepEqual(none.Allocs, {});
+  } finally {
+    await server.shutdown();
+    await consensus.shutdown();
+  }
+});

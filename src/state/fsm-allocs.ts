@@ -1,0 +1,193 @@
+// Allocations in the FSM: plans placing and stopping them, updates from clients, desired
+// transitions; with the job summary counts and deployment counts that follow each change.
+import type { Allocation, AllocClientStatus, DesiredTransition } from '../structs/alloc.js';
+import { allocTerminal } from '../structs/alloc.js';
+import { badRequest } from '../structs/errors.js';
+import type { Job } from '../structs/job.js';
+import type { TaskGroupSummary } from '../structs/summary.js';
+import type { AllocClientUpdate } from '../rpc/protocol.js';
+import type { ApplyContext } from './fsm-context.js';
+import { updateDeploymentWithAlloc } from './fsm-deployments.js';
+import type { PlanApplyEntry } from './log-entries.js';
+
+type StatusBin = Exclude<keyof TaskGroupSummary, 'Queued'>;
+
+function binOf(status: AllocClientStatus): StatusBin | null {
+  switch (status) {
+    case 'pending':
+      return 'Starting';
+    case 'running':
+      return 'Running';
+    case 'complete':
+      return 'Complete';
+    case 'failed':
+      return 'Failed';
+    case 'lost':
+      return 'Lost';
+    default:
+      return null;
+  }
+}
+
+/**
+ * Counts an allocation's client status change into its job summary. Complete and Failed are
+ * running totals (never decremented), as Nomad keeps them.
+ */
+function updateSummaryWithAlloc(ctx: ApplyContext, alloc: Allocation, existing: Allocation | undefined): void {
+  if (alloc.Job === null) return;
+  const summary = ctx.txn.jobSummary(alloc.Namespace, alloc.JobID);
+  if (summary === undefined) return;
+  // The allocation belongs to an earlier incarnation of a job registered again under this ID.
+  if (summary.CreateIndex !== alloc.Job.CreateIndex) return;
+  const tg = summary.Summary[alloc.TaskGroup];
+  if (tg === undefined) {
+    ctx.logger.warn('allocation of a task group missing from the job summary', { allocId: alloc.ID, taskGroup: alloc.TaskGroup });
+    return;
+  }
+  const next = { ...tg };
+  if (existing === undefined) {
+    if (alloc.ClientStatus !== 'pending') {
+      ctx.logger.warn('new allocation inserted with a client status other than pending', { allocId: alloc.ID, status: alloc.ClientStatus });
+      return;
+    }
+    next.Starting++;
+    if (next.Queued > 0) next.Queued--;
+  } else if (existing.ClientStatus !== alloc.ClientStatus) {
+    const inc = binOf(alloc.ClientStatus);
+    if (inc !== null) next[inc]++;
+    const dec = binOf(existing.ClientStatus);
+    if ((dec === 'Running' || dec === 'Starting' || dec === 'Lost') && next[dec] > 0) next[dec]--;
+  } else {
+    return;
+  }
+  ctx.txn.putJobSummary({ ...summary, Summary: { ...summary.Summary, [alloc.TaskGroup]: next }, ModifyIndex: ctx.index });
+}
+
+/** Writes one allocation from a plan (new or changed by the scheduler). `alloc` is a fresh copy. */
+function upsertPlanAlloc(ctx: ApplyContext, alloc: Allocation, timestampNs: number, where: string): void {
+  const { txn, index } = ctx;
+  const existing = txn.alloc(alloc.ID);
+  if (existing === undefined) {
+    if (alloc.Job === null) throw badRequest(`${where}: attempting to upsert allocation "${alloc.ID}" without a job`, `${where}.Job`);
+    alloc.CreateIndex = index;
+    alloc.ModifyIndex = index;
+    alloc.AllocModifyIndex = index;
+    alloc.CreateTime = timestampNs;
+    alloc.ModifyTime = timestampNs;
+    if (alloc.DeploymentStatus !== null) alloc.DeploymentStatus = { ...alloc.DeploymentStatus, ModifyIndex: index };
+  } else {
+    alloc.CreateIndex = existing.CreateIndex;
+    alloc.ModifyIndex = index;
+    alloc.AllocModifyIndex = index;
+    alloc.CreateTime = existing.CreateTime;
+    alloc.ModifyTime = timestampNs;
+    // The client is the authority on its task states and, unless the server declares the
+    // allocation lost, on its client status.
+    alloc.TaskStates = existing.TaskStates;
+    if (alloc.ClientStatus !== 'lost') {
+      alloc.ClientStatus = existing.ClientStatus;
+      alloc.ClientDescription = existing.ClientDescription;
+    }
+    if (alloc.Job === null) alloc.Job = existing.Job;
+  }
+  updateDeploymentWithAlloc(ctx, alloc, existing);
+  updateSummaryWithAlloc(ctx, alloc, existing);
+  txn.putAlloc(alloc);
+  if (alloc.PreviousAllocation !== '') {
+    const prev = txn.alloc(alloc.PreviousAllocation);
+    if (prev !== undefined && prev.NextAllocation !== alloc.ID) {
+      txn.putAlloc({ ...prev, NextAllocation: alloc.ID, ModifyIndex: index });
+    }
+  }
+  ctx.markJob(alloc.Namespace, alloc.JobID, allocTerminal(alloc) ? '' : 'running');
+}
+
+function checkAlloc(alloc: Allocation, where: string): void {
+  if (alloc === null || typeof alloc !== 'object') throw badRequest(`${where}: expected an allocation`, where);
+  if (typeof alloc.ID !== 'string' || alloc.ID === '') throw badRequest(`${where}: allocation has no ID`, `${where}.ID`);
+  if (typeof alloc.NodeID !== 'string' || alloc.NodeID === '') {
+    throw badRequest(`${where}: allocation "${alloc.ID}" has no node`, `${where}.NodeID`);
+  }
+  if (typeof alloc.JobID !== 'string' || alloc.JobID === '') {
+    throw badRequest(`${where}: allocation "${alloc.ID}" has no job ID`, `${where}.JobID`);
+  }
+}
+
+/** The allocation part of a plan: stops first, then placements and in-place updates (Nomad's order). */
+export function applyPlanAllocs(ctx: ApplyContext, entry: PlanApplyEntry): void {
+  const { txn } = ctx;
+  entry.AllocsStopped.forEach((stop, i) => {
+    const where = `AllocsStopped[${i}]`;
+    const existing = txn.alloc(stop.ID);
+    if (existing === undefined) {
+      // Garbage collected since the plan was made: nothing left to stop.
+      ctx.logger.warn('plan stops an allocation that no longer exists', { allocId: stop.ID, evalId: entry.EvalID });
+      return;
+    }
+    const alloc: Allocation = {
+      ...existing,
+      DesiredStatus: stop.DesiredStatus,
+      DesiredDescription: stop.DesiredDescription,
+      ClientStatus: stop.ClientStatus ?? existing.ClientStatus,
+      FollowupEvalID: stop.FollowupEvalID ?? existing.FollowupEvalID,
+    };
+    upsertPlanAlloc(ctx, alloc, entry.TimestampNs, where);
+  });
+  entry.AllocsUpdated.forEach((input, i) => {
+    const where = `AllocsUpdated[${i}]`;
+    checkAlloc(input, where);
+    let job: Job | null = input.Job;
+    // Allocations travel without their job; the ones meant to run get the plan's job.
+    if (job === null && input.DesiredStatus === 'run') job = entry.Job;
+    upsertPlanAlloc(ctx, { ...input, Job: job }, entry.TimestampNs, where);
+  });
+  txn.touch('allocs');
+}
+
+/** Merges what clients report (they are the authority on these fields) into allocations. */
+export function applyClientUpdates(ctx: ApplyContext, updates: readonly AllocClientUpdate[], timestampNs: number): void {
+  const { txn, index } = ctx;
+  updates.forEach((u, i) => {
+    if (u === null || typeof u !== 'object' || typeof u.ID !== 'string') throw badRequest(`Updates[${i}]: allocation update has no ID`, `Updates[${i}].ID`);
+    const existing = txn.alloc(u.ID);
+    if (existing === undefined) {
+      ctx.logger.debug('client update for an allocation that no longer exists', { allocId: u.ID });
+      return;
+    }
+    const alloc: Allocation = {
+      ...existing,
+      ClientStatus: u.ClientStatus,
+      ClientDescription: u.ClientDescription,
+      TaskStates: u.TaskStates,
+      NetworkStatus: u.NetworkStatus !== undefined ? u.NetworkStatus : existing.NetworkStatus,
+      ModifyIndex: index,
+      ModifyTime: timestampNs,
+    };
+    if (u.DeploymentStatus !== null && u.DeploymentStatus !== undefined) {
+      // The client may only set the health and its time; canary-ness is the server's.
+      alloc.DeploymentStatus =
+        existing.DeploymentStatus !== null
+          ? { ...existing.DeploymentStatus, Healthy: u.DeploymentStatus.Healthy, Timestamp: u.DeploymentStatus.Timestamp, ModifyIndex: index }
+          : { ...u.DeploymentStatus, ModifyIndex: index };
+    }
+    updateDeploymentWithAlloc(ctx, alloc, existing);
+    updateSummaryWithAlloc(ctx, alloc, existing);
+    txn.putAlloc(alloc);
+    ctx.markJob(alloc.Namespace, alloc.JobID, allocTerminal(alloc) ? '' : 'running');
+  });
+  txn.touch('allocs');
+}
+
+export function applyDesiredTransitions(ctx: ApplyContext, transitions: Record<string, DesiredTransition>): void {
+  const { txn, index } = ctx;
+  for (const [id, t] of Object.entries(transitions)) {
+    const existing = txn.alloc(id);
+    if (existing === undefined) continue;
+    const merged: DesiredTransition = { ...existing.DesiredTransition };
+    if (t.Migrate !== null && t.Migrate !== undefined) merged.Migrate = t.Migrate;
+    if (t.Reschedule !== null && t.Reschedule !== undefined) merged.Reschedule = t.Reschedule;
+    if (t.ForceReschedule !== null && t.ForceReschedule !== undefined) merged.ForceReschedule = t.ForceReschedule;
+    txn.putAlloc({ ...existing, DesiredTransition: merged, ModifyIndex: index });
+  }
+  txn.touch('allocs');
+}

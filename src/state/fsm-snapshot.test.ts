@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NomadError } from '../structs/errors.js';
+import { decodeMsgpack, encodeMsgpack } from './codec.js';
+import { FSM } from './fsm.js';
+import type { LogEntry } from './log-entries.js';
+import { sampleEntries } from './sample-entries.js';
+import { StateStore } from './store.js';
+import { mockAlloc, mockDeployment, mockEval, mockJob, mockNode, T0_NS } from './test-fixtures.js';
+
+test('every log entry type survives a msgpack round trip unchanged', () => {
+  const entries = sampleEntries();
+  assert.equal(Object.keys(entries).length, 19);
+  for (const [type, entry] of Object.entries(entries)) {
+    const back = decodeMsgpack<LogEntry>(encodeMsgpack(entry));
+    assert.deepEqual(back, entry, type);
+    assert.equal(back.Type, type);
+  }
+});
+
+function populated(): { store: StateStore; fsm: FSM } {
+  const store = new StateStore({ freezeObjects: true });
+  const fsm = new FSM(store);
+  fsm.apply(1, { Type: 'NodeRegister', Node: mockNode('n1'), TimestampNs: T0_NS });
+  fsm.apply(2, { Type: 'JobRegister', Job: mockJob('example'), Eval: mockEval('e1', 'example'), SubmitTimeNs: T0_NS });
+  fsm.apply(3, { Type: 'JobRegister', Job: mockJob('example', { Meta: { v: '2' } }), Eval: mockEval('e2', 'example'), SubmitTimeNs: T0_NS + 1 });
+  const job = store.snapshot().jobByID('default', 'example')!;
+  fsm.apply(4, {
+    Type: 'PlanApply',
+    EvalID: 'e2',
+    Job: job,
+    AllocsUpdated: [mockAlloc('a1', 'n1', { DeploymentID: 'd1' }), mockAlloc('a2', 'n1', { DeploymentID: 'd1' })],
+    AllocsStopped: [],
+    Deployment: mockDeployment('d1', job),
+    DeploymentUpdates: [],
+    Evals: [],
+    TimestampNs: T0_NS + 2,
+  });
+  fsm.apply(6, { Type: 'SchedulerConfig', Config: { ...store.snapshot().schedulerConfig(), SchedulerAlgorithm: 'spread' } });
+  return { store, fsm };
+}
+
+test('an FSM snapshot restores the same state, indexes and secondary indexes, and sharing of jobs', () => {
+  const { store, fsm } = populated();
+  const bytes = fsm.snapshot();
+  const other = new StateStore({ freezeObjects: true });
+  const fsm2 = new FSM(other);
+  fsm2.restore(bytes);
+  const a = store.snapshot();
+  const b = other.snapshot();
+  assert.equal(b.latestIndex(), 6);
+  for (const t of ['jobs', 'job_version', 'job_summary', 'nodes', 'allocs', 'evals', 'deployment', 'scheduler_config', 'index'] as const) {
+    assert.equal(b.tableIndex(t), a.tableIndex(t), t);
+  }
+  assert.deepEqual(b.jobs(), a.jobs());
+  assert.deepEqual(b.jobVersions('default', 'example'), a.jobVersions('default', 'example'));
+  assert.deepEqual(b.jobSummary('default', 'example'), a.jobSummary('default', 'example'));
+  assert.deepEqual(b.nodes(), a.nodes());
+  assert.deepEqual(b.allocsByNode('n1'), a.allocsByNode('n1'));
+  assert.deepEqual(b.allocsByNodeNonTerminal('n1'), a.allocsByNodeNonTerminal('n1'));
+  assert.deepEqual(b.allocsByDeployment('d1'), a.allocsByDeployment('d1'));
+  assert.deepEqual(b.evalsByJob('default', 'example'), a.evalsByJob('default', 'example'));
+  assert.deepEqual(b.deployments(), a.deployments());
+  assert.deepEqual(b.schedulerConfig(), a.schedulerConfig());
+  assert.equal(b.allocByID('a1')!.Job, b.allocByID('a2')!.Job, 'allocations share one job object again');
+  // The restored state keeps working: job status counts were rebuilt.
+  fsm2.apply(7, {
+    Type: 'AllocClientUpdate',
+    Updates: ['a1', 'a2'].map((ID) => ({ ID, ClientStatus: 'complete' as const, ClientDescription: '', TaskStates: {}, DeploymentStatus: null })),
+    Evals: [],
+    TimestampNs: T0_NS + 3,
+  });
+  fsm2.apply(8, { Type: 'EvalUpsert', Evals: [mockEval('e1', 'example', { Status: 'complete' }), mockEval('e2', 'example', { Status: 'complete' })] });
+  assert.equal(other.snapshot().jobByID('default', 'example')!.Status, 'dead');
+});
+
+test('restore wakes blocking queries and replaces the state atomically', async () => {
+  const { fsm } = populated();
+  const bytes = fsm.snapshot();
+  const empty = new StateStore();
+  const fsm2 = new FSM(empty);
+  const before = empty.snapshot();
+  const waiting = empty.waitForChange(['allocs'], 0, 5000);
+  fsm2.restore(bytes);
+  assert.equal(await waiting, 6);
+  assert.equal(before.allocs().length, 0, 'an older snapshot is not affected');
+});
+
+test('a snapshot that is not ours is refused with a clear error', () => {
+  const fsm = new FSM(new StateStore());
+  assert.throws(() => fsm.restore(encodeMsgpack({ hello: 'world' })), (err: unknown) => err instanceof NomadError && /not a state snapshot/.test(err.message));
+  assert.throws(() => fsm.restore(new Uint8Array([0xc1])), (err: unknown) => err instanceof NomadError && err.kind === 'bad_request');
+});

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PMap } from './pmap.js';
+
+/** A small deterministic generator (xorshift) so failures replay. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 0x1_0000_0000;
+  };
+}
+
+function key(n: number): string {
+  return n.toString(16).padStart(6, '0');
+}
+
+test('persistent map matches a reference Map under random inserts and deletes; old versions never change', () => {
+  const rand = rng(42);
+  let m = PMap.empty<number>();
+  const ref = new Map<string, number>();
+  const history: Array<{ map: PMap<number>; entries: Array<[string, number]> }> = [];
+  for (let step = 0; step < 20_000; step++) {
+    const k = key(Math.floor(rand() * 3000));
+    if (rand() < 0.3) {
+      m = m.delete(k);
+      ref.delete(k);
+    } else {
+      m = m.set(k, step);
+      ref.set(k, step);
+    }
+    if (step % 2000 === 0) history.push({ map: m, entries: [...ref.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)) });
+  }
+  assert.equal(m.size, ref.size);
+  const sorted = [...ref.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  assert.deepEqual(m.values(), sorted.map((e) => e[1]));
+  for (const [k, v] of ref) assert.equal(m.get(k), v);
+  for (const h of history) {
+    assert.equal(h.map.size, h.entries.length);
+    assert.deepEqual(h.map.values(), h.entries.map((e) => e[1]));
+  }
+});
+
+test('a mutable map updates in place within a transaction and freezes into a new version', () => {
+  const base = PMap.fromSorted([
+    ['a', 1],
+    ['b', 2],
+  ]);
+  const m = base.mutable();
+  for (let i = 0; i < 1000; i++) m.set(key(i), i);
+  m.delete('a');
+  const next = m.freeze();
+  assert.equal(base.size, 2);
+  assert.equal(base.get('a'), 1);
+  assert.equal(next.size, 1001);
+  assert.equal(next.get('a'), undefined);
+  assert.equal(next.get(key(999)), 999);
+  // A later transaction does not disturb the frozen version.
+  const m2 = next.mutable();
+  for (let i = 0; i < 1000; i++) m2.delete(key(i));
+  const after = m2.freeze();
+  assert.equal(next.size, 1001);
+  assert.equal(next.get(key(500)), 500);
+  assert.deepEqual(after.values(), [2]);
+});
+
+test('prefix scans return exactly the keys with the prefix, in order', () => {
+  const m = PMap.empty<string>().mutable();
+  const keys: string[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const k = `node${i % 50}\0alloc${i}`;
+    keys.push(k);
+    m.set(k, k);
+  }
+  const map = m.freeze();
+  const want = keys.filter((k) => k.startsWith('node7\0')).sort();
+  assert.deepEqual(map.valuesWithPrefix('node7\0'), want);
+  assert.equal(want.length, 100);
+  assert.deepEqual(map.valuesWithPrefix('node7\0', 3), want.slice(0, 3));
+  assert.deepEqual(map.valuesWithPrefix('zzz'), []);
+  assert.deepEqual(map.keysWithPrefix('node49\0alloc4999'), ['node49\0alloc4999']);
+});
+
+test('deleting everything leaves an empty map that accepts new keys', () => {
+  let m = PMap.empty<number>();
+  for (let i = 0; i < 2000; i++) m = m.set(key(i), i);
+  for (let i = 0; i < 2000; i++) m = m.delete(key((i * 7) % 2000));
+  assert.equal(m.size, 0);
+  assert.deepEqual(m.values(), []);
+  m = m.set('x', 1);
+  assert.deepEqual(m.values(), [1]);
+});

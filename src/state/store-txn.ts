@@ -1,0 +1,278 @@
+// A write transaction: reads see the transaction's own writes; nothing is visible to readers
+// until commit, and an abandoned transaction leaves the store exactly as it was (the maps it
+// built are simply dropped).
+import { allocTerminal, type Allocation } from '../structs/alloc.js';
+import type { Deployment } from '../structs/deployment.js';
+import { evalTerminal, type Evaluation } from '../structs/evaluation.js';
+import type { Job } from '../structs/job.js';
+import type { Node } from '../structs/node.js';
+import type { JobSummary } from '../structs/summary.js';
+import { deepFreeze } from './freeze.js';
+import type { MutableMap, PMap } from './pmap.js';
+import type { SchedulerConfiguration, TableName } from './reader.js';
+import { childKey, nsKey, type JobCounts, type MapTableKey, type Tables } from './tables.js';
+
+type MapValue<K extends MapTableKey> = Tables[K] extends PMap<infer V> ? V : never;
+
+const NO_COUNTS: JobCounts = { allocs: 0, liveAllocs: 0, evals: 0, liveEvals: 0 };
+
+export class WriteTxn {
+  private readonly maps = new Map<MapTableKey, MutableMap<unknown>>();
+  private schedulerConfigValue: SchedulerConfiguration | null;
+  private schedulerConfigTouched = false;
+  /** Tables written by this transaction: their index becomes the transaction's index at commit. */
+  readonly touched = new Set<TableName>();
+
+  constructor(
+    private readonly base: Tables,
+    readonly index: number,
+    private readonly freeze: boolean,
+  ) {
+    this.schedulerConfigValue = base.schedulerConfig;
+  }
+
+  private map<K extends MapTableKey>(key: K): MutableMap<MapValue<K>> {
+    let m = this.maps.get(key);
+    if (m === undefined) {
+      m = (this.base[key] as unknown as PMap<unknown>).mutable();
+      this.maps.set(key, m);
+    }
+    return m as MutableMap<MapValue<K>>;
+  }
+
+  private read<K extends MapTableKey>(key: K): PMap<MapValue<K>> | MutableMap<MapValue<K>> {
+    const m = this.maps.get(key);
+    return (m ?? this.base[key]) as PMap<MapValue<K>> | MutableMap<MapValue<K>>;
+  }
+
+  private stored<T>(value: T): T {
+    return this.freeze ? deepFreeze(value) : value;
+  }
+
+  /** Marks a table as written without changing a row (e.g. Nomad bumps "allocs" on an empty batch). */
+  touch(table: TableName): void {
+    this.touched.add(table);
+  }
+
+  // ---- jobs ----
+
+  job(namespace: string, id: string): Job | undefined {
+    return this.read('jobs').get(nsKey(namespace, id));
+  }
+
+  putJob(job: Job): void {
+    this.map('jobs').set(nsKey(job.Namespace, job.ID), this.stored(job));
+    this.touched.add('jobs');
+  }
+
+  deleteJob(namespace: string, id: string): void {
+    if (this.map('jobs').delete(nsKey(namespace, id))) this.touched.add('jobs');
+  }
+
+  jobVersions(namespace: string, id: string): readonly Job[] {
+    return this.read('jobVersions').get(nsKey(namespace, id)) ?? [];
+  }
+
+  putJobVersions(namespace: string, id: string, versions: readonly Job[]): void {
+    this.map('jobVersions').set(nsKey(namespace, id), this.stored(versions));
+    this.touched.add('job_version');
+  }
+
+  deleteJobVersions(namespace: string, id: string): void {
+    if (this.map('jobVersions').delete(nsKey(namespace, id))) this.touched.add('job_version');
+  }
+
+  jobSummary(namespace: string, id: string): JobSummary | undefined {
+    return this.read('jobSummaries').get(nsKey(namespace, id));
+  }
+
+  putJobSummary(summary: JobSummary): void {
+    this.map('jobSummaries').set(nsKey(summary.Namespace, summary.JobID), this.stored(summary));
+    this.touched.add('job_summary');
+  }
+
+  deleteJobSummary(namespace: string, id: string): void {
+    if (this.map('jobSummaries').delete(nsKey(namespace, id))) this.touched.add('job_summary');
+  }
+
+  jobCounts(namespace: string, id: string): JobCounts {
+    return this.read('jobCounts').get(nsKey(namespace, id)) ?? NO_COUNTS;
+  }
+
+  private adjustCounts(namespace: string, jobId: string, delta: Partial<JobCounts>): void {
+    const key = nsKey(namespace, jobId);
+    const m = this.map('jobCounts');
+    const c = m.get(key) ?? NO_COUNTS;
+    const next: JobCounts = {
+      allocs: c.allocs + (delta.allocs ?? 0),
+      liveAllocs: c.liveAllocs + (delta.liveAllocs ?? 0),
+      evals: c.evals + (delta.evals ?? 0),
+      liveEvals: c.liveEvals + (delta.liveEvals ?? 0),
+    };
+    if (next.allocs === 0 && next.evals === 0) m.delete(key);
+    else m.set(key, next);
+  }
+
+  // ---- nodes ----
+
+  node(id: string): Node | undefined {
+    return this.read('nodes').get(id);
+  }
+
+  putNode(node: Node): void {
+    this.map('nodes').set(node.ID, this.stored(node));
+    this.touched.add('nodes');
+  }
+
+  deleteNode(id: string): boolean {
+    const deleted = this.map('nodes').delete(id);
+    if (deleted) this.touched.add('nodes');
+    return deleted;
+  }
+
+  // ---- allocations ----
+
+  alloc(id: string): Allocation | undefined {
+    return this.read('allocs').get(id);
+  }
+
+  /** Keys of the allocations of a job (all incarnations). */
+  allocIdsByJob(namespace: string, jobId: string): string[] {
+    const prefix = nsKey(namespace, jobId) + '\0';
+    const ids: string[] = [];
+    this.read('allocsByJob').forEachFrom(prefix, (k, id) => {
+      if (!k.startsWith(prefix)) return false;
+      ids.push(id);
+    });
+    return ids;
+  }
+
+  allocIdsByDeployment(deploymentId: string): string[] {
+    return this.read('allocsByDeployment').valuesWithPrefix(deploymentId + '\0');
+  }
+
+  putAlloc(alloc: Allocation): void {
+    const old = this.read('allocs').get(alloc.ID);
+    this.map('allocs').set(alloc.ID, this.stored(alloc));
+    this.touched.add('allocs');
+    this.reindex('allocsByNode', old?.NodeID, alloc.NodeID, alloc.ID);
+    this.reindex('allocsByEval', old?.EvalID, alloc.EvalID, alloc.ID);
+    this.reindex('allocsByDeployment', old?.DeploymentID, alloc.DeploymentID, alloc.ID);
+    const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
+    this.reindex('allocsByJob', oldJob, nsKey(alloc.Namespace, alloc.JobID), alloc.ID);
+    const wasLive = old !== undefined && !allocTerminal(old);
+    const isLive = !allocTerminal(alloc);
+    this.reindex('allocsByNodeLive', wasLive ? old.NodeID : undefined, isLive ? alloc.NodeID : undefined, alloc.ID);
+    if (old !== undefined) this.adjustCounts(old.Namespace, old.JobID, { allocs: -1, liveAllocs: wasLive ? -1 : 0 });
+    this.adjustCounts(alloc.Namespace, alloc.JobID, { allocs: 1, liveAllocs: isLive ? 1 : 0 });
+  }
+
+  deleteAlloc(id: string): boolean {
+    const old = this.read('allocs').get(id);
+    if (old === undefined) return false;
+    this.map('allocs').delete(id);
+    this.touched.add('allocs');
+    this.reindex('allocsByNode', old.NodeID, undefined, id);
+    this.reindex('allocsByEval', old.EvalID, undefined, id);
+    this.reindex('allocsByDeployment', old.DeploymentID, undefined, id);
+    this.reindex('allocsByJob', nsKey(old.Namespace, old.JobID), undefined, id);
+    const wasLive = !allocTerminal(old);
+    this.reindex('allocsByNodeLive', wasLive ? old.NodeID : undefined, undefined, id);
+    this.adjustCounts(old.Namespace, old.JobID, { allocs: -1, liveAllocs: wasLive ? -1 : 0 });
+    return true;
+  }
+
+  /** Moves an ID from one owner to another in a secondary index; an empty owner is not indexed. */
+  private reindex(
+    table: 'allocsByNode' | 'allocsByNodeLive' | 'allocsByJob' | 'allocsByEval' | 'allocsByDeployment' | 'evalsByJob' | 'deploymentsByJob',
+    oldOwner: string | undefined,
+    newOwner: string | undefined,
+    id: string,
+  ): void {
+    // A first insert passes oldOwner undefined, so an unchanged owner means the key is present.
+    if (oldOwner === newOwner) return;
+    const m = this.map(table);
+    if (oldOwner !== undefined && oldOwner !== '') m.delete(childKey(oldOwner, id));
+    if (newOwner !== undefined && newOwner !== '') m.set(childKey(newOwner, id), id);
+  }
+
+  // ---- evaluations ----
+
+  evaluation(id: string): Evaluation | undefined {
+    return this.read('evals').get(id);
+  }
+
+  evalIdsByJob(namespace: string, jobId: string): string[] {
+    return this.read('evalsByJob').valuesWithPrefix(nsKey(namespace, jobId) + '\0');
+  }
+
+  putEval(ev: Evaluation): void {
+    const old = this.read('evals').get(ev.ID);
+    this.map('evals').set(ev.ID, this.stored(ev));
+    this.touched.add('evals');
+    const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
+    this.reindex('evalsByJob', oldJob, nsKey(ev.Namespace, ev.JobID), ev.ID);
+    if (old !== undefined) this.adjustCounts(old.Namespace, old.JobID, { evals: -1, liveEvals: evalTerminal(old) ? 0 : -1 });
+    this.adjustCounts(ev.Namespace, ev.JobID, { evals: 1, liveEvals: evalTerminal(ev) ? 0 : 1 });
+  }
+
+  deleteEval(id: string): Evaluation | undefined {
+    const old = this.read('evals').get(id);
+    if (old === undefined) return undefined;
+    this.map('evals').delete(id);
+    this.touched.add('evals');
+    this.reindex('evalsByJob', nsKey(old.Namespace, old.JobID), undefined, id);
+    this.adjustCounts(old.Namespace, old.JobID, { evals: -1, liveEvals: evalTerminal(old) ? 0 : -1 });
+    return old;
+  }
+
+  // ---- deployments ----
+
+  deployment(id: string): Deployment | undefined {
+    return this.read('deployments').get(id);
+  }
+
+  putDeployment(d: Deployment): void {
+    const old = this.read('deployments').get(d.ID);
+    this.map('deployments').set(d.ID, this.stored(d));
+    this.touched.add('deployment');
+    const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
+    this.reindex('deploymentsByJob', oldJob, nsKey(d.Namespace, d.JobID), d.ID);
+  }
+
+  deleteDeployment(id: string): boolean {
+    const old = this.read('deployments').get(id);
+    if (old === undefined) return false;
+    this.map('deployments').delete(id);
+    this.touched.add('deployment');
+    this.reindex('deploymentsByJob', nsKey(old.Namespace, old.JobID), undefined, id);
+    return true;
+  }
+
+  // ---- scheduler configuration ----
+
+  schedulerConfig(): SchedulerConfiguration | null {
+    return this.schedulerConfigValue;
+  }
+
+  putSchedulerConfig(config: SchedulerConfiguration): void {
+    this.schedulerConfigValue = this.stored(config);
+    this.schedulerConfigTouched = true;
+    this.touched.add('scheduler_config');
+  }
+
+  /** The tables with this transaction's writes; with bumpIndexes the touched tables get the index. */
+  result(bumpIndexes: boolean): Tables {
+    const next: Tables = { ...this.base };
+    for (const [key, m] of this.maps) (next as unknown as Record<string, unknown>)[key] = m.freeze();
+    if (this.schedulerConfigTouched) next.schedulerConfig = this.schedulerConfigValue;
+    if (bumpIndexes && this.touched.size > 0) {
+      const indexes = { ...this.base.tableIndexes };
+      for (const t of this.touched) indexes[t] = Math.max(indexes[t], this.index);
+      indexes.index = Math.max(indexes.index, this.index);
+      next.tableIndexes = indexes;
+      next.latestIndex = Math.max(this.base.latestIndex, this.index);
+    }
+    return next;
+  }
+}

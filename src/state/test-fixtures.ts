@@ -1,0 +1,278 @@
+// Builders of complete, valid objects for the state tests and benchmarks.
+import type { Allocation } from '../structs/alloc.js';
+import type { Deployment, DeploymentState } from '../structs/deployment.js';
+import type { Evaluation } from '../structs/evaluation.js';
+import type { Job, Resources, Task, TaskGroup } from '../structs/job.js';
+import type { Node } from '../structs/node.js';
+
+export const T0_NS = 1_795_282_745_336_793_313;
+
+function resources(): Resources {
+  return { CPU: 100, Cores: 0, MemoryMB: 256, MemoryMaxMB: 0, DiskMB: 0, IOPS: 0, Networks: null, Devices: null };
+}
+
+function task(name: string): Task {
+  return {
+    Name: name,
+    Driver: 'docker',
+    User: '',
+    Config: { image: 'redis:3.2' },
+    Env: null,
+    Services: null,
+    Vault: null,
+    Templates: null,
+    Constraints: null,
+    Affinities: null,
+    Resources: resources(),
+    RestartPolicy: null,
+    DispatchPayload: null,
+    Lifecycle: null,
+    Meta: null,
+    KillTimeout: 5e9,
+    LogConfig: { MaxFiles: 10, MaxFileSizeMB: 10 },
+    Artifacts: null,
+    Leader: false,
+    ShutdownDelay: 0,
+    VolumeMounts: null,
+    ScalingPolicies: null,
+    KillSignal: '',
+    Kind: '',
+    CSIPluginConfig: null,
+  };
+}
+
+export function taskGroup(name = 'cache', count = 1): TaskGroup {
+  return {
+    Name: name,
+    Count: count,
+    Update: {
+      Stagger: 30e9,
+      MaxParallel: 1,
+      HealthCheck: 'checks',
+      MinHealthyTime: 10e9,
+      HealthyDeadline: 300e9,
+      ProgressDeadline: 600e9,
+      AutoRevert: false,
+      AutoPromote: false,
+      Canary: 0,
+    },
+    Migrate: null,
+    Constraints: null,
+    Scaling: null,
+    RestartPolicy: null,
+    Tasks: [task('redis')],
+    EphemeralDisk: { Sticky: false, SizeMB: 300, Migrate: false },
+    Meta: null,
+    ReschedulePolicy: null,
+    Affinities: null,
+    Spreads: null,
+    Networks: null,
+    Consul: null,
+    Services: null,
+    Volumes: null,
+    ShutdownDelay: null,
+    StopAfterClientDisconnect: null,
+  };
+}
+
+export function mockJob(id = 'example', overrides: Partial<Job> = {}): Job {
+  return {
+    Stop: false,
+    Region: 'global',
+    Namespace: 'default',
+    ID: id,
+    ParentID: '',
+    Name: id,
+    Type: 'service',
+    Priority: 50,
+    AllAtOnce: false,
+    Datacenters: ['dc1'],
+    Constraints: null,
+    Affinities: null,
+    Spreads: null,
+    TaskGroups: [taskGroup()],
+    Update: {
+      Stagger: 30e9,
+      MaxParallel: 1,
+      HealthCheck: '',
+      MinHealthyTime: 0,
+      HealthyDeadline: 0,
+      ProgressDeadline: 0,
+      AutoRevert: false,
+      AutoPromote: false,
+      Canary: 0,
+    },
+    Multiregion: null,
+    Periodic: null,
+    ParameterizedJob: null,
+    Dispatched: false,
+    Payload: null,
+    Meta: null,
+    ConsulToken: '',
+    ConsulNamespace: '',
+    VaultToken: '',
+    VaultNamespace: '',
+    NomadTokenID: '',
+    Status: '',
+    StatusDescription: '',
+    Stable: false,
+    Version: 0,
+    SubmitTime: 0,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    JobModifyIndex: 0,
+    ...overrides,
+  };
+}
+
+export function mockEval(id: string, jobId = 'example', overrides: Partial<Evaluation> = {}): Evaluation {
+  return {
+    ID: id,
+    Namespace: 'default',
+    Priority: 50,
+    Type: 'service',
+    TriggeredBy: 'job-register',
+    JobID: jobId,
+    JobModifyIndex: 0,
+    NodeID: '',
+    NodeModifyIndex: 0,
+    DeploymentID: '',
+    Status: 'pending',
+    StatusDescription: '',
+    Wait: 0,
+    WaitUntil: null,
+    NextEval: '',
+    PreviousEval: '',
+    BlockedEval: '',
+    FailedTGAllocs: null,
+    ClassEligibility: null,
+    EscapedComputedClass: false,
+    QuotaLimitReached: '',
+    AnnotatePlan: false,
+    QueuedAllocations: null,
+    LeaderACL: '',
+    SnapshotIndex: 0,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    CreateTime: T0_NS,
+    ModifyTime: T0_NS,
+    ...overrides,
+  };
+}
+
+export function mockNode(id: string, overrides: Partial<Node> = {}): Node {
+  return {
+    ID: id,
+    SecretID: 'secret-' + id,
+    Datacenter: 'dc1',
+    Name: 'node-' + id.slice(0, 8),
+    HTTPAddr: '127.0.0.1:4646',
+    TLSEnabled: false,
+    Attributes: { 'kernel.name': 'linux' },
+    NodeResources: null,
+    ReservedResources: null,
+    Resources: null,
+    Reserved: null,
+    Links: null,
+    Meta: null,
+    NodeClass: '',
+    ComputedClass: 'v1:123',
+    Drain: false,
+    DrainStrategy: null,
+    SchedulingEligibility: 'eligible',
+    Status: 'ready',
+    StatusDescription: '',
+    StatusUpdatedAt: 0,
+    Events: null,
+    Drivers: {},
+    CSIControllerPlugins: null,
+    CSINodePlugins: null,
+    HostVolumes: null,
+    LastDrain: null,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    ...overrides,
+  };
+}
+
+export function mockAlloc(id: string, nodeId: string, overrides: Partial<Allocation> = {}): Allocation {
+  return {
+    ID: id,
+    Namespace: 'default',
+    EvalID: 'eval-1',
+    Name: 'example.cache[0]',
+    NodeID: nodeId,
+    NodeName: 'node',
+    JobID: 'example',
+    Job: null,
+    TaskGroup: 'cache',
+    Resources: null,
+    SharedResources: null,
+    TaskResources: null,
+    AllocatedResources: null,
+    Metrics: null,
+    DesiredStatus: 'run',
+    DesiredDescription: '',
+    DesiredTransition: { Migrate: null, Reschedule: null, ForceReschedule: null },
+    ClientStatus: 'pending',
+    ClientDescription: '',
+    TaskStates: null,
+    PreviousAllocation: '',
+    NextAllocation: '',
+    DeploymentID: '',
+    DeploymentStatus: null,
+    RescheduleTracker: null,
+    NetworkStatus: null,
+    FollowupEvalID: '',
+    PreemptedAllocations: null,
+    PreemptedByAllocation: '',
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    AllocModifyIndex: 0,
+    CreateTime: 0,
+    ModifyTime: 0,
+    ...overrides,
+  };
+}
+
+export function mockDeployment(id: string, job: Job, groups: Record<string, Partial<DeploymentState>> = { cache: {} }): Deployment {
+  const taskGroups: Record<string, DeploymentState> = {};
+  for (const [name, state] of Object.entries(groups)) {
+    taskGroups[name] = {
+      AutoRevert: false,
+      AutoPromote: false,
+      ProgressDeadline: 600e9,
+      RequireProgressBy: '0001-01-01T00:00:00Z',
+      Promoted: false,
+      PlacedCanaries: null,
+      DesiredCanaries: 0,
+      DesiredTotal: 1,
+      PlacedAllocs: 0,
+      HealthyAllocs: 0,
+      UnhealthyAllocs: 0,
+      ...state,
+    };
+  }
+  return {
+    ID: id,
+    Namespace: job.Namespace,
+    JobID: job.ID,
+    JobVersion: job.Version,
+    JobModifyIndex: job.JobModifyIndex,
+    JobSpecModifyIndex: job.JobModifyIndex,
+    JobCreateIndex: job.CreateIndex,
+    IsMultiregion: false,
+    TaskGroups: taskGroups,
+    Status: 'running',
+    StatusDescription: 'Deployment is running',
+    CreateIndex: 0,
+    ModifyIndex: 0,
+  };
+}
+
+/** A deterministic UUID-shaped ID from a number (tests need stable, sortable IDs). */
+export function uuidFrom(n: number, salt = 0): string {
+  const h = (n * 2654435761 + salt * 40503) >>> 0;
+  const hex = h.toString(16).padStart(8, '0') + n.toString(16).padStart(24, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
