@@ -262,6 +262,8 @@ export class AllocRunner {
       this.startHealth();
       this.observeHealth();
     }
+    // Acknowledge the new version: the servers learn the client has taken it.
+    this.deps.onUpdate(this.alloc.ID, false);
   }
 
   /** DesiredStatus stop/evict: kill every task (poststop tasks still run afterwards). */

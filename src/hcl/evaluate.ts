@@ -102,7 +102,7 @@ class Evaluator {
       case 'parens':
         return this.eval(expr.inner, scope);
       case 'template':
-        return this.template(expr.parts, scope, expr.text);
+        return this.template(expr.parts, scope);
       case 'template-wrap': {
         const v = this.eval(expr.inner, scope);
         return v instanceof UnknownValue ? expr.interpText : v;
@@ -156,7 +156,7 @@ class Evaluator {
     }
   }
 
-  private template(parts: TemplatePart[], scope: Scope, wholeText: string): string {
+  private template(parts: TemplatePart[], scope: Scope): string {
     let out = '';
     for (const part of parts) {
       switch (part.kind) {
@@ -177,7 +177,7 @@ class Evaluator {
           const c = this.eval(part.cond, scope);
           if (c instanceof UnknownValue) throw new EvalError('Unknown condition in template', `The condition of this directive refers to "${c.text}", known only at runtime.`, part.cond.range);
           const cond = this.convert(part.cond.range, 'Invalid template directive condition', () => asBool(c, 'condition'));
-          out += this.template(cond ? part.then : part.else, scope, wholeText);
+          out += this.template(cond ? part.then : part.else, scope);
           break;
         }
         case 'for': {
@@ -185,7 +185,7 @@ class Evaluator {
           for (const [k, v] of this.iterate(coll, part.collection.range)) {
             const vars: Record<string, Value> = { [part.valueVar]: v };
             if (part.keyVar !== undefined) vars[part.keyVar] = k;
-            out += this.template(part.body, withVars(scope, vars), wholeText);
+            out += this.template(part.body, withVars(scope, vars));
           }
           break;
         }

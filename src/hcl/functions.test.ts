@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { evaluate } from './evaluate.js';
 import { standardFunctions } from './functions/index.js';
-import { attrExpr, evalError, evalText } from './test-helpers.js';
+import { attrExpr, evalError, evalText } from './test-support.js';
 
 describe('functions: strings', () => {
   it('formats with Go verbs', () => {

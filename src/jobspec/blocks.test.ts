@@ -265,7 +265,7 @@ job "web" {
         mount_dir = "/csi"
       }
     }
-    task "helper" {
+    task "worker" {
       driver = "exec"
       config {
         command = "sleep"

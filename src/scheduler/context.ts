@@ -34,16 +34,22 @@ export class PropertyCounts {
   }
 }
 
+/** What the eval knows about one node, gathered in one place so a candidate costs one lookup. */
+export interface NodeRecord {
+  capacity: NodeCapacity | null;
+  usage: NodeUsage | null;
+  /** Live allocations of this job on the node, by group. */
+  jobGroups: Map<string, number> | null;
+  jobTotal: number;
+}
+
 export class EvalContext {
-  private readonly usage = new Map<string, NodeUsage>();
-  private readonly capacity = new Map<string, NodeCapacity>();
+  private readonly records = new Map<string, NodeRecord>();
   private readonly stopped = new Map<string, Allocation>();
   /** Allocations the plan places or updates, by ID. */
   private readonly planned = new Map<string, Allocation>();
   /** The job's allocations that will be running once the plan applies, by ID. */
   private readonly liveJobAllocs = new Map<string, Allocation>();
-  /** Per node: live allocations of this job by group. */
-  private readonly jobGroupsByNode = new Map<string, Map<string, number>>();
   private readonly propertyCounts = new Map<string, PropertyCounts>();
   private readonly nodeCache = new Map<string, Node | null>();
 
@@ -67,20 +73,23 @@ export class EvalContext {
     return n;
   }
 
-  nodeCapacity(node: Node): NodeCapacity {
-    let c = this.capacity.get(node.ID);
-    if (!c) {
-      c = nodeCapacity(node);
-      this.capacity.set(node.ID, c);
+  record(nodeId: string): NodeRecord {
+    let r = this.records.get(nodeId);
+    if (!r) {
+      r = { capacity: null, usage: null, jobGroups: null, jobTotal: 0 };
+      this.records.set(nodeId, r);
     }
-    return c;
+    return r;
+  }
+
+  nodeCapacity(node: Node, rec: NodeRecord = this.record(node.ID)): NodeCapacity {
+    return (rec.capacity ??= nodeCapacity(node));
   }
 
   /** What the node will be using once the plan applies. */
-  nodeUsage(nodeId: string): NodeUsage {
-    let u = this.usage.get(nodeId);
-    if (u) return u;
-    u = emptyUsage();
+  nodeUsage(nodeId: string, rec: NodeRecord = this.record(nodeId)): NodeUsage {
+    if (rec.usage) return rec.usage;
+    const u = emptyUsage();
     for (const a of this.state.allocsByNodeNonTerminal(nodeId)) {
       if (allocTerminal(a) || this.stopped.has(a.ID) || this.planned.has(a.ID)) continue;
       addUsage(u, allocUsage(a), 1);
@@ -88,18 +97,14 @@ export class EvalContext {
     for (const a of this.plan.NodeAllocation[nodeId] ?? []) {
       if (!this.stopped.has(a.ID) && !allocTerminal(a)) addUsage(u, allocUsage(a), 1);
     }
-    this.usage.set(nodeId, u);
+    rec.usage = u;
     return u;
   }
 
   /** How many live allocations of this job (of one group, or of any with null) sit on the node. */
-  jobAllocsOnNode(nodeId: string, group: string | null): number {
-    const m = this.jobGroupsByNode.get(nodeId);
-    if (!m) return 0;
-    if (group !== null) return m.get(group) ?? 0;
-    let n = 0;
-    for (const c of m.values()) n += c;
-    return n;
+  jobAllocsOnNode(nodeId: string, group: string | null, rec: NodeRecord = this.record(nodeId)): number {
+    if (rec.jobTotal === 0) return 0;
+    return group === null ? rec.jobTotal : (rec.jobGroups?.get(group) ?? 0);
   }
 
   properties(target: string, group: string | null): PropertyCounts {
@@ -117,12 +122,10 @@ export class EvalContext {
     if (!this.job || a.JobID !== this.job.ID || a.Namespace !== this.job.Namespace) return;
     if (delta > 0) this.liveJobAllocs.set(a.ID, a);
     else this.liveJobAllocs.delete(a.ID);
-    let m = this.jobGroupsByNode.get(a.NodeID);
-    if (!m) {
-      m = new Map();
-      this.jobGroupsByNode.set(a.NodeID, m);
-    }
+    const rec = this.record(a.NodeID);
+    const m = (rec.jobGroups ??= new Map());
     m.set(a.TaskGroup, (m.get(a.TaskGroup) ?? 0) + delta);
+    rec.jobTotal += delta;
     for (const p of this.propertyCounts.values()) if (p.applies(a)) p.change(this.node(a.NodeID), delta);
   }
 
@@ -151,7 +154,7 @@ export class EvalContext {
     this.stopped.set(a.ID, stop);
     (this.plan.NodeUpdate[a.NodeID] ??= []).push(stop);
     if (cur) {
-      const u = this.usage.get(a.NodeID);
+      const u = this.records.get(a.NodeID)?.usage;
       if (u) addUsage(u, allocUsage(cur), -1);
       this.trackJobAlloc(cur, -1);
     }
@@ -170,7 +173,7 @@ export class EvalContext {
     }
     const cur = this.current(a);
     if (cur) {
-      const u = this.usage.get(a.NodeID);
+      const u = this.records.get(a.NodeID)?.usage;
       if (u) addUsage(u, allocUsage(cur), 1);
       this.trackJobAlloc(cur, 1);
     }
@@ -179,7 +182,7 @@ export class EvalContext {
   /** Adds a new allocation or an updated version of an existing one to the plan. */
   appendAlloc(a: Allocation, previous: Allocation | null): void {
     const prev = previous ? this.current(previous) : null;
-    const u = this.usage.get(a.NodeID);
+    const u = this.records.get(a.NodeID)?.usage;
     if (prev) {
       if (u && prev.NodeID === a.NodeID) addUsage(u, allocUsage(prev), -1);
       this.trackJobAlloc(prev, -1);

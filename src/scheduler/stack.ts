@@ -141,10 +141,11 @@ export class Stack {
   rankNode(node: Node, info: GroupInfo, metric: AllocMetric, opts: SelectOptions, scored: RankedOption[] | null): RankedOption | null {
     metric.NodesEvaluated++;
     if (!this.feasibility.feasible(node, info, metric)) return null;
-    if (!this.distinctOk(node, info, metric)) return null;
+    if ((info.distinctHosts || info.distinctProperties.length > 0) && !this.distinctOk(node, info, metric)) return null;
 
-    const cap = this.ctx.nodeCapacity(node);
-    const used = this.ctx.nodeUsage(node.ID);
+    const rec = this.ctx.record(node.ID);
+    const cap = this.ctx.nodeCapacity(node, rec);
+    const used = this.ctx.nodeUsage(node.ID, rec);
     const ask = info.ask;
     const cpu = used.cpu + ask.cpu;
     const mem = used.memMB + ask.memMB;
@@ -172,7 +173,7 @@ export class Stack {
     const binpack = fitScore(cpu, cap.cpu, mem, cap.memMB, this.algorithm);
     let sum = binpack;
     let count = 1;
-    const collisions = this.ctx.jobAllocsOnNode(node.ID, info.tg.Name);
+    const collisions = this.ctx.jobAllocsOnNode(node.ID, info.tg.Name, rec);
     const antiAffinity = antiAffinityScore(collisions, info.tg.Count);
     if (collisions > 0) {
       sum += antiAffinity;

@@ -7,8 +7,11 @@ import type { Io } from '../../src/cli/context.js';
 
 export const FIXTURES = new URL('../../../test/fixtures/nomad-1.1.2/', import.meta.url);
 
+/** Short stage names used by the CLI tests, mapped to the capture folders. */
+const STAGES: Record<string, string> = { '01': 'api/01_running_count1', '05': 'api/05_batch100' };
+
 export function fixture(stage: string, name: string): string {
-  return readFileSync(new URL(`${stage}/${name}.raw`, FIXTURES), 'utf8');
+  return readFileSync(new URL(`${STAGES[stage] ?? stage}/${name}.raw`, FIXTURES), 'utf8');
 }
 
 export function transcript(): string {

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { computeNodeClass } from './computed-class.js';
+import { cgroupMountpoint } from './fingerprint/cgroup.js';
+import { DEFAULT_CPU_MHZ, fingerprintCpu, parseCpuInfo } from './fingerprint/cpu.js';
+import { fingerprintHostFacts } from './fingerprint/index.js';
+import { parseMemTotalBytes } from './fingerprint/memory.js';
+import { parseOsRelease } from './fingerprint/host.js';
+import { deviceForPath } from './fingerprint/storage.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fp-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('fingerprint', () => {
+  it('gives sane values on this machine', async () => {
+    const t0 = performance.now();
+    const host = await fingerprintHostFacts({
+      nodeName: '', datacenter: 'dc1', region: 'global', nodeClass: '', meta: {}, options: {}, dataDir: dir, stateDir: dir, devMode: true,
+      networkInterface: 'lo', bindAddress: '127.0.0.1', httpAdvertise: '127.0.0.1:4646', maxKillTimeoutMs: 30_000, minDynamicPort: 20_000, maxDynamicPort: 32_000,
+      reserved: { cpuMhz: 0, memoryMB: 0, diskMB: 0, reservedPorts: '' },
+    });
+    console.log(`fingerprint: host facts in ${(performance.now() - t0).toFixed(1)} ms`);
+    const a = host.attributes;
+    assert.ok(['amd64', 'arm64'].includes(a['cpu.arch']!), a['cpu.arch']);
+    assert.ok(Number(a['cpu.numcores']) >= 1);
+    assert.equal(Number(a['cpu.totalcompute']), Number(a['cpu.frequency']) * Number(a['cpu.numcores']));
+    assert.ok(Number(a['memory.totalbytes']) > 64 * 1024 * 1024);
+    assert.ok(Number(a['unique.storage.bytestotal']) >= Number(a['unique.storage.bytesfree']));
+    assert.equal(a['kernel.name'], 'linux');
+    assert.ok(a['kernel.version']);
+    assert.ok(a['os.signals']!.includes('SIGINT'));
+    assert.equal(a['unique.network.ip-address'], '127.0.0.1');
+    assert.equal(a['nomad.version'], '1.1.2');
+    assert.equal(a['nomad.advertise.address'], '127.0.0.1:4646');
+    assert.ok(a['unique.hostname']);
+  });
+
+  it('parses /proc/cpuinfo and falls back when it lists no MHz', async () => {
+    assert.deepEqual(parseCpuInfo('processor\t: 0\nmodel name\t: X\ncpu MHz\t\t: 2599.998\nprocessor\t: 1\n'), { cores: 2, modelName: 'X', mhz: 2599.998 });
+    const noMhz = await fingerprintCpu({ dataDir: dir, networkInterface: '', bindAddress: '', httpAdvertise: '', networkSpeedMbits: 0, readText: async (p) => (p === '/proc/cpuinfo' ? 'processor : 0\nprocessor : 1\n' : p.includes('cpufreq') ? '1800000\n' : null) });
+    assert.equal(noMhz.attributes['cpu.frequency'], '1800');
+    assert.equal(noMhz.attributes['cpu.totalcompute'], '3600');
+    const none = await fingerprintCpu({ dataDir: dir, networkInterface: '', bindAddress: '', httpAdvertise: '', networkSpeedMbits: 0, readText: async () => 'processor : 0\n' });
+    assert.ok(Number(none.attributes['cpu.frequency']) > 0 || DEFAULT_CPU_MHZ > 0);
+  });
+
+  it('parses meminfo, os-release, mounts and cgroups', () => {
+    assert.equal(parseMemTotalBytes('MemTotal:       24684092 kB\n'), 24684092 * 1024);
+    assert.deepEqual(parseOsRelease('ID=debian\nVERSION_ID="12"\n'), { ID: 'debian', VERSION_ID: '12' });
+    assert.equal(deviceForPath('/dev/vda / ext4 rw 0 0\n/dev/vdb /data xfs rw 0 0\n', '/data/nomad'), '/dev/vdb');
+    assert.equal(cgroupMountpoint('cgroup /sys/fs/cgroup/cpu cgroup rw,cpu 0 0\n'), '/sys/fs/cgroup/cpu');
+    assert.equal(cgroupMountpoint('cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n'), '/sys/fs/cgroup');
+  });
+
+  it('computes a stable class that ignores unique attributes', () => {
+    const base = { Datacenter: 'dc1', NodeClass: '', Attributes: { 'kernel.name': 'linux', 'unique.hostname': 'a' }, Meta: { rack: '1' }, Drivers: {} };
+    const c1 = computeNodeClass(base);
+    assert.match(c1, /^v1:\d+$/);
+    assert.equal(computeNodeClass({ ...base, Attributes: { 'unique.hostname': 'b', 'kernel.name': 'linux' } }), c1);
+    assert.notEqual(computeNodeClass({ ...base, Datacenter: 'dc2' }), c1);
+  });
+});

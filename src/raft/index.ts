@@ -1,0 +1,26 @@
+// Public surface of the consensus library.
+export { Raft } from './raft.js';
+export type { ApplyResult, LeaderInfo, RaftEvent, RaftLogger, RaftObserver, RaftOptions, RaftState } from './raft.js';
+export type { Fsm, FsmEntry, FsmSnapshotData } from './fsm.js';
+export { LeadershipLostError, NotLeaderError, RaftError, RaftShutdownError, RaftTimeoutError } from './errors.js';
+export type { RaftErrorCode } from './errors.js';
+export { memoryStores, openFileStores } from './stores.js';
+export type { FileStoresOptions, RaftStores } from './stores.js';
+export { TcpTransport } from './transport/tcp-transport.js';
+export type { TcpTransportOptions } from './transport/tcp-transport.js';
+export { MemNetwork, MemTransport } from './transport/mem-transport.js';
+export type { Transport, TransportHandler } from './transport/types.js';
+export type { LogStore, OpenedSnapshot, SnapshotSink, SnapshotStore, StableStore } from './storage/types.js';
+export { FileLogStore } from './storage/file-log-store.js';
+export { FileStableStore } from './storage/file-stable-store.js';
+export { FileSnapshotStore } from './storage/file-snapshot-store.js';
+export { MemLogStore, MemSnapshotStore, MemStableStore } from './storage/memory.js';
+export { RaftCore, DEFAULT_CORE_OPTIONS } from './core.js';
+export type { CoreOptions, CoreRestore, ProposeResult } from './core.js';
+export type { Ready, ReadState, SoftState } from './ready.js';
+export { SeededRng } from './rng.js';
+export type { Rng } from './rng.js';
+export { bootstrapConfigurationIfReady } from './bootstrap.js';
+export type { Configuration, Entry, HardState, Message, ServerConfig, ServerId, SnapshotMeta, Suffrage } from './types.js';
+export { EntryKind } from './types.js';
+export type { RaftMetrics, SummaryStats } from './metrics.js';

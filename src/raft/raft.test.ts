@@ -1,0 +1,163 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NotLeaderError, RaftError } from './errors.js';
+import { Raft } from './raft.js';
+import type { RaftEvent } from './raft.js';
+import { memoryStores, openFileStores } from './stores.js';
+import type { RaftStores } from './stores.js';
+import { encodeKv, KvStateMachine } from './test-kv-fsm.js';
+import { MemNetwork } from './transport/mem-transport.js';
+import type { ServerConfig } from './types.js';
+
+const TICK_MS = 5;
+
+interface Node {
+  raft: Raft;
+  fsm: KvStateMachine;
+}
+
+async function startNode(net: MemNetwork, id: string, stores: RaftStores = memoryStores(), extra: Partial<Parameters<typeof Raft.create>[0]> = {}): Promise<Node> {
+  const fsm = new KvStateMachine();
+  const raft = await Raft.create({ id, fsm, transport: net.connect(id), ...stores, tickMs: TICK_MS, randomSeed: id.charCodeAt(1), defaultTimeoutMs: 5000, ...extra });
+  return { raft, fsm };
+}
+
+async function until(what: string, predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, TICK_MS));
+  }
+}
+
+function leaderOf(nodes: readonly Node[]): Node | undefined {
+  return nodes.find((n) => n.raft.isLeader());
+}
+
+async function cluster(n: number): Promise<{ net: MemNetwork; nodes: Node[]; servers: ServerConfig[] }> {
+  const net = new MemNetwork();
+  const servers: ServerConfig[] = [];
+  for (let i = 1; i <= n; i++) servers.push({ id: `n${i}`, address: `n${i}`, suffrage: 'voter' });
+  const nodes: Node[] = [];
+  for (const s of servers) nodes.push(await startNode(net, s.id));
+  for (const node of nodes) await node.raft.bootstrap(servers);
+  await until('a leader', () => leaderOf(nodes) !== undefined);
+  return { net, nodes, servers };
+}
+
+async function stopAll(nodes: readonly Node[]): Promise<void> {
+  for (const n of nodes) await n.raft.shutdown();
+}
+
+test('three servers elect a leader, replicate and apply in order', async () => {
+  const { nodes } = await cluster(3);
+  const leader = leaderOf(nodes) as Node;
+  const results = await Promise.all(Array.from({ length: 50 }, (_, i) => leader.raft.apply(encodeKv({ op: 'put', key: 'k', value: `v${i}` }))));
+  for (let i = 1; i < results.length; i++) assert.equal((results[i] as { index: number }).index, (results[i - 1] as { index: number }).index + 1);
+  await until('followers applied', () => nodes.every((n) => n.fsm.values.get('k') === 'v49'));
+  const follower = nodes.find((n) => n !== leader) as Node;
+  await assert.rejects(follower.raft.apply(encodeKv({ op: 'noop' })), (e: unknown) => e instanceof NotLeaderError && e.leaderId === leader.raft.id && e.leaderAddress === leader.raft.id);
+  const stats = leader.raft.stats();
+  assert.equal(stats.state, 'Leader');
+  assert.equal(stats.num_peers, '2');
+  assert.equal(stats.last_contact, '0');
+  assert.ok(Number(stats.applied_index) >= 51);
+  assert.ok(leader.raft.metrics().commitTimeMs.count >= 50);
+  await stopAll(nodes);
+});
+
+test('readIndex and barrier see acknowledged writes; bootstrap twice is refused', async () => {
+  const { nodes, servers } = await cluster(3);
+  const leader = leaderOf(nodes) as Node;
+  await leader.raft.apply(encodeKv({ op: 'put', key: 'x', value: '1' }));
+  const idx = await leader.raft.readIndex();
+  assert.ok(idx >= 2);
+  assert.equal(leader.fsm.values.get('x'), '1');
+  const b = await leader.raft.barrier();
+  assert.ok(b > idx - 1);
+  await assert.rejects(leader.raft.bootstrap(servers), (e: unknown) => e instanceof RaftError && e.code === 'RAFT_ALREADY_BOOTSTRAPPED');
+  await stopAll(nodes);
+});
+
+test('a leader cut off from the quorum steps down; the majority elects another', async () => {
+  const { net, nodes } = await cluster(3);
+  const old = leaderOf(nodes) as Node;
+  const events: RaftEvent[] = [];
+  old.raft.observe((e) => events.push(e));
+  net.isolate(old.raft.id);
+  await until('old leader steps down', () => !old.raft.isLeader());
+  const others = nodes.filter((n) => n !== old);
+  await until('new leader', () => leaderOf(others) !== undefined);
+  assert.ok(events.some((e) => e.type === 'state' && e.state !== 'Leader'));
+  const fresh = leaderOf(others) as Node;
+  await fresh.raft.apply(encodeKv({ op: 'put', key: 'after', value: 'split' }));
+  net.heal();
+  await until('old leader catches up', () => old.fsm.values.get('after') === 'split');
+  // PreVote + CheckQuorum: the rejoining node did not disturb the leader.
+  assert.ok(fresh.raft.isLeader());
+  await stopAll(nodes);
+});
+
+test('membership: add a non-voter, promote, transfer leadership, remove', async () => {
+  const { net, nodes } = await cluster(3);
+  let leader = leaderOf(nodes) as Node;
+  for (let i = 0; i < 20; i++) await leader.raft.apply(encodeKv({ op: 'put', key: `k${i}`, value: 'v' }));
+  const n4 = await startNode(net, 'n4');
+  await leader.raft.addNonVoter('n4', 'n4');
+  await until('n4 catches up', () => n4.fsm.values.get('k19') === 'v');
+  assert.equal(n4.raft.configuration().servers.find((s) => s.id === 'n4')?.suffrage, 'nonvoter');
+  await leader.raft.promote('n4');
+  assert.equal(leader.raft.configuration().servers.filter((s) => s.suffrage === 'voter').length, 4);
+  nodes.push(n4);
+  await leader.raft.transferLeadership('n4');
+  await until('n4 leads', () => n4.raft.isLeader());
+  leader = n4;
+  await leader.raft.removeServer('n1');
+  assert.equal(leader.raft.configuration().servers.some((s) => s.id === 'n1'), false);
+  await leader.raft.apply(encodeKv({ op: 'put', key: 'z', value: 'after-remove' }));
+  await stopAll(nodes);
+});
+
+test('a far-behind server catches up from a snapshot and restarts from disk', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'raft-driver-'));
+  try {
+    const net = new MemNetwork();
+    const servers: ServerConfig[] = ['n1', 'n2', 'n3'].map((id) => ({ id, address: id, suffrage: 'voter' as const }));
+    const options = { snapshotThresholdEntries: 20, trailingLogs: 5 };
+    const nodes: Node[] = [];
+    for (const s of servers) nodes.push(await startNode(net, s.id, await openFileStores(join(dir, s.id)), options));
+    for (const n of nodes) await n.raft.bootstrap(servers);
+    await until('leader', () => leaderOf(nodes) !== undefined);
+    const leader = leaderOf(nodes) as Node;
+    const lagging = nodes.find((n) => n !== leader) as Node;
+    await lagging.raft.shutdown();
+    for (let i = 0; i < 100; i++) await leader.raft.apply(encodeKv({ op: 'put', key: `k${i % 10}`, value: `v${i}` }));
+    await until('leader snapshot', () => Number(leader.raft.stats().last_snapshot_index) >= 80);
+    const back = await startNode(net, lagging.raft.id, await openFileStores(join(dir, lagging.raft.id)), options);
+    await until('restarted server catches up', () => back.fsm.values.get('k9') === 'v99');
+    assert.ok(back.raft.metrics().snapshotsInstalled >= 1, 'caught up through InstallSnapshot');
+    await back.raft.shutdown();
+    // Restart again: recovers from its own snapshot plus the log after it.
+    const again = await startNode(net, lagging.raft.id, await openFileStores(join(dir, lagging.raft.id)), options);
+    assert.ok(again.fsm.values.size > 0, 'state restored from the snapshot at start');
+    await until('caught up again', () => again.fsm.values.get('k9') === 'v99');
+    await stopAll([again, ...nodes.filter((n) => n !== lagging)]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a single server becomes leader at once (dev mode)', async () => {
+  const net = new MemNetwork();
+  const node = await startNode(net, 'solo');
+  const started = Date.now();
+  await node.raft.bootstrap([{ id: 'solo', address: 'solo', suffrage: 'voter' }]);
+  await until('leader', () => node.raft.isLeader());
+  assert.ok(Date.now() - started < 1000);
+  const r = await node.raft.apply(encodeKv({ op: 'put', key: 'a', value: 'b' }));
+  assert.equal(r.result, null);
+  await node.raft.shutdown();
+});

@@ -1,0 +1,830 @@
+// The driver: owns the core, the stores, the transport and the FSM, and turns
+// the core's Ready batches into I/O in the order Raft requires: a received
+// snapshot first, then term/vote and entries made durable, then messages sent,
+// then committed entries applied to the FSM, in order, exactly once.
+import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { describeConfiguration, findServer, validateConfiguration, voters } from './configuration.js';
+import type { MembershipChange } from './configuration.js';
+import { DEFAULT_CORE_OPTIONS, RaftCore } from './core.js';
+import type { ProposeResult } from './core.js';
+import { LeadershipLostError, NotLeaderError, RaftError, RaftShutdownError, RaftTimeoutError } from './errors.js';
+import type { Fsm } from './fsm.js';
+import { invariant } from './invariant.js';
+import { Summary } from './metrics.js';
+import type { RaftMetrics } from './metrics.js';
+import type { Ready } from './ready.js';
+import { SeededRng } from './rng.js';
+import type { LogStore, SnapshotSink, SnapshotStore, StableStore } from './storage/types.js';
+import type { Transport, TransportHandler } from './transport/types.js';
+import type { Configuration, Entry, Message, RoleName, ServerConfig, ServerId, SnapshotMeta, SnapshotRequest } from './types.js';
+import { EntryKind } from './types.js';
+
+export interface RaftLogger {
+  (level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+}
+
+export interface RaftOptions {
+  readonly id: ServerId;
+  readonly fsm: Fsm;
+  readonly transport: Transport;
+  readonly logStore: LogStore;
+  readonly stableStore: StableStore;
+  readonly snapshotStore: SnapshotStore;
+  /** One core tick. Defaults: 100 ms ticks, heartbeat every tick, election timeout 10 ticks (1 s, as hashicorp/raft). */
+  readonly tickMs?: number;
+  readonly heartbeatIntervalTicks?: number;
+  readonly electionTimeoutTicks?: number;
+  readonly preVote?: boolean;
+  readonly checkQuorum?: boolean;
+  /** Take a snapshot once this many entries were applied since the last one. */
+  readonly snapshotThresholdEntries?: number;
+  /** Entries kept in the log behind a snapshot, for followers slightly behind. At least 1. */
+  readonly trailingLogs?: number;
+  readonly maxEntriesPerAppend?: number;
+  readonly maxInflightAppends?: number;
+  /** apply()/barrier() calls waiting for commitment beyond this are refused (overloaded). */
+  readonly maxPendingApplies?: number;
+  /** Default bound for apply, barrier, readIndex, membership changes and transfers. */
+  readonly defaultTimeoutMs?: number;
+  /** Seed for election timeouts; random by default. */
+  readonly randomSeed?: number;
+  readonly logger?: RaftLogger;
+}
+
+export interface ApplyResult {
+  readonly index: number;
+  readonly result: unknown;
+}
+
+export interface LeaderInfo {
+  readonly id: ServerId | null;
+  readonly address: string | null;
+  readonly term: number;
+  readonly isSelf: boolean;
+}
+
+export type RaftState = 'Follower' | 'Candidate' | 'Leader' | 'Shutdown';
+
+export type RaftEvent =
+  | { readonly type: 'leader'; readonly leader: LeaderInfo }
+  | { readonly type: 'state'; readonly state: RaftState; readonly term: number }
+  | { readonly type: 'configuration'; readonly configuration: Configuration; readonly index: number }
+  | { readonly type: 'snapshot'; readonly meta: SnapshotMeta; readonly installed: boolean };
+
+export type RaftObserver = (event: RaftEvent) => void;
+
+interface PendingApply {
+  readonly term: number;
+  readonly proposedAtMs: number;
+  readonly deadlineMs: number;
+  readonly resolve: (r: ApplyResult) => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface Waiter {
+  readonly deadlineMs: number;
+  readonly resolve: () => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface IncomingSnapshot {
+  readonly meta: SnapshotMeta;
+  readonly sink: SnapshotSink;
+}
+
+const ROLE_STATE: Record<RoleName, RaftState> = { follower: 'Follower', candidate: 'Candidate', leader: 'Leader' };
+
+export class Raft implements TransportHandler {
+  private readonly core: RaftCore;
+  private readonly tickMs: number;
+  private readonly snapshotThreshold: number;
+  private readonly trailingLogs: number;
+  private readonly maxPendingApplies: number;
+  private readonly defaultTimeoutMs: number;
+  private readonly log: RaftLogger;
+
+  private appliedIndex: number;
+  private lastSnapshotIndex: number;
+  private lastSnapshotTerm: number;
+  private readonly pending = new Map<number, PendingApply>();
+  private readonly reads = new Map<number, Waiter & { index: number }>();
+  private readCtx = 0;
+  /** Waiters for the applied index to reach a value, sorted by index. */
+  private appliedWaiters: { index: number; waiter: Waiter }[] = [];
+  private transferWaiters: Waiter[] = [];
+  private readonly observers = new Set<RaftObserver>();
+  private readonly addressBook = new Map<ServerId, string>();
+  private readonly snapshotSends = new Set<ServerId>();
+  private incoming: IncomingSnapshot | null = null;
+  private snapshotting = false;
+
+  private loopScheduled = false;
+  private loopRunning: Promise<void> | null = null;
+  private closed = false;
+  private failure: Error | null = null;
+  private readonly ticker: NodeJS.Timeout;
+  private lastContactAtMs: number | null = null;
+  private role: RoleName = 'follower';
+  private leaderId: ServerId | null = null;
+
+  private readonly commitTime = new Summary();
+  private readonly applyTime = new Summary();
+  private readonly persistTime = new Summary();
+  private readonly persistBatch = new Summary();
+  private leaderChanges = 0;
+  private snapshotsTaken = 0;
+  private snapshotsInstalled = 0;
+
+  private constructor(
+    private readonly opts: RaftOptions,
+    core: RaftCore,
+    applied: number,
+    snapshot: SnapshotMeta | null,
+  ) {
+    this.core = core;
+    this.tickMs = opts.tickMs ?? 100;
+    this.snapshotThreshold = opts.snapshotThresholdEntries ?? 8192;
+    this.trailingLogs = Math.max(1, opts.trailingLogs ?? 10240);
+    this.maxPendingApplies = opts.maxPendingApplies ?? 65536;
+    this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 30_000;
+    this.log = opts.logger ?? (() => undefined);
+    this.appliedIndex = applied;
+    this.lastSnapshotIndex = snapshot?.index ?? 0;
+    this.lastSnapshotTerm = snapshot?.term ?? 0;
+    this.ticker = setInterval(() => this.onTick(), this.tickMs);
+    this.ticker.unref?.();
+  }
+
+  /** Recovers from the stores (latest valid snapshot, then the log after it) and starts. */
+  static async create(opts: RaftOptions): Promise<Raft> {
+    const hardState = await opts.stableStore.load();
+    const opened = await opts.snapshotStore.openLatest();
+    let snapshot: SnapshotMeta | null = null;
+    if (opened) {
+      await opts.fsm.restore(await opened.readAll());
+      snapshot = opened.meta;
+    }
+    const entries = await Raft.recoverLog(opts.logStore, snapshot, opts.logger);
+    const tickMs = opts.tickMs ?? 100;
+    const electionTimeoutTicks = opts.electionTimeoutTicks ?? 10;
+    const core = new RaftCore(
+      {
+        ...DEFAULT_CORE_OPTIONS,
+        id: opts.id,
+        electionTimeoutTicks,
+        heartbeatIntervalTicks: opts.heartbeatIntervalTicks ?? 1,
+        preVote: opts.preVote ?? true,
+        checkQuorum: opts.checkQuorum ?? true,
+        maxEntriesPerAppend: opts.maxEntriesPerAppend ?? DEFAULT_CORE_OPTIONS.maxEntriesPerAppend,
+        maxInflightAppends: opts.maxInflightAppends ?? DEFAULT_CORE_OPTIONS.maxInflightAppends,
+        // A snapshot stream gets about a minute before the leader tries again.
+        snapshotTimeoutTicks: Math.max(electionTimeoutTicks * 5, Math.ceil(60_000 / tickMs)),
+        rng: new SeededRng(opts.randomSeed ?? randomInt(2 ** 31)),
+      },
+      { hardState, snapshot, entries },
+    );
+    const raft = new Raft(opts, core, snapshot?.index ?? 0, snapshot);
+    opts.transport.setHandler(raft);
+    raft.kick();
+    return raft;
+  }
+
+  /** The durable entries that continue `snapshot` (the whole log without one). */
+  private static async recoverLog(store: LogStore, snapshot: SnapshotMeta | null, logger?: RaftLogger): Promise<Entry[]> {
+    const first = store.firstIndex();
+    const last = store.lastIndex();
+    if (!snapshot) {
+      if (last < first) return [];
+      invariant(first === 1, `the log starts at ${first} but there is no snapshot before it`);
+      return store.readRange(1, last);
+    }
+    if (first <= snapshot.index && snapshot.index <= last) {
+      const [atSnapshot] = await store.readRange(snapshot.index, snapshot.index);
+      if (atSnapshot && atSnapshot.term === snapshot.term) {
+        return snapshot.index < last ? store.readRange(snapshot.index + 1, last) : [];
+      }
+    } else if (last === snapshot.index && last < first) {
+      return [];
+    }
+    // The log does not continue this snapshot (a snapshot installed from the leader
+    // before the log was reset): the snapshot wins.
+    logger?.('warn', `log [${first}, ${last}] does not continue snapshot ${snapshot.index}/${snapshot.term}; discarding it`);
+    await store.reset(snapshot.index);
+    return [];
+  }
+
+  // ---- public API ---------------------------------------------------------
+
+  /** Replicates `data` and resolves once it is committed and applied here, with the FSM's result. */
+  apply(data: Uint8Array, timeoutMs = this.defaultTimeoutMs): Promise<ApplyResult> {
+    return this.propose(EntryKind.Command, data, timeoutMs);
+  }
+
+  /** Resolves once everything committed before the call is applied to the local FSM. */
+  async barrier(timeoutMs = this.defaultTimeoutMs): Promise<number> {
+    return (await this.propose(EntryKind.Barrier, null, timeoutMs)).index;
+  }
+
+  /**
+   * ReadIndex: confirms leadership with a quorum and resolves with an index such
+   * that, the local FSM having applied it (already true on resolution), a read
+   * sees every write acknowledged before the call.
+   */
+  readIndex(timeoutMs = this.defaultTimeoutMs): Promise<number> {
+    const early = this.refuseIfClosed();
+    if (early) return Promise.reject(early);
+    const ctx = ++this.readCtx;
+    const r = this.core.readIndex(ctx);
+    if (!r.ok) return Promise.reject(this.errorFor(r));
+    this.kick();
+    return new Promise<number>((resolve, reject) => {
+      this.reads.set(ctx, { index: 0, deadlineMs: performance.now() + timeoutMs, resolve: () => resolve(this.appliedIndex), reject });
+    });
+  }
+
+  /** Confirms this node is still the leader (a quorum answered). */
+  async verifyLeader(timeoutMs = this.defaultTimeoutMs): Promise<void> {
+    await this.readIndex(timeoutMs);
+  }
+
+  isLeader(): boolean {
+    return !this.closed && this.core.currentRole === 'leader';
+  }
+
+  leader(): LeaderInfo {
+    const id = this.core.leader;
+    return { id, address: id ? this.addressOf(id) : null, term: this.core.currentTerm, isSelf: id === this.opts.id };
+  }
+
+  state(): RaftState {
+    return this.closed ? 'Shutdown' : ROLE_STATE[this.core.currentRole];
+  }
+
+  get id(): ServerId {
+    return this.opts.id;
+  }
+
+  get address(): string {
+    return this.opts.transport.localAddress;
+  }
+
+  get appliedIndexNow(): number {
+    return this.appliedIndex;
+  }
+
+  configuration(): { servers: ServerConfig[]; index: number } {
+    const c = this.core.latestConfiguration();
+    return { servers: c.config.servers.map((s) => ({ ...s })), index: c.index };
+  }
+
+  /** True once this server has a term, a log or a snapshot (bootstrap would be refused). */
+  hasExistingState(): boolean {
+    return this.core.hasState();
+  }
+
+  /**
+   * Writes the first configuration of a new cluster. Every server named must be
+   * bootstrapped with the same list (as bootstrap_expect does once enough
+   * servers have met), or only one of them.
+   */
+  async bootstrap(servers: readonly ServerConfig[], timeoutMs = this.defaultTimeoutMs): Promise<void> {
+    const early = this.refuseIfClosed();
+    if (early) throw early;
+    if (this.core.hasState()) throw new RaftError('RAFT_ALREADY_BOOTSTRAPPED', 'bootstrap refused: this server already has state');
+    const config: Configuration = { servers: servers.map((s) => ({ id: s.id, address: s.address, suffrage: s.suffrage })) };
+    const problem = validateConfiguration(config) ?? (servers.length === 0 ? 'no servers' : null);
+    if (problem) throw new RaftError('RAFT_BAD_CONFIGURATION', `bootstrap: ${problem}`);
+    if (!findServer(config, this.opts.id)) throw new RaftError('RAFT_BAD_CONFIGURATION', `bootstrap: this server (${this.opts.id}) is not in the configuration`);
+    this.core.bootstrap(config);
+    this.kick();
+    await this.waitFor(() => this.core.log.stableIndex >= 1, timeoutMs, 'bootstrap');
+  }
+
+  addVoter(id: ServerId, address: string, timeoutMs = this.defaultTimeoutMs): Promise<{ index: number }> {
+    return this.changeMembership({ op: 'add', id, address, suffrage: 'voter' }, timeoutMs);
+  }
+
+  addNonVoter(id: ServerId, address: string, timeoutMs = this.defaultTimeoutMs): Promise<{ index: number }> {
+    return this.changeMembership({ op: 'add', id, address, suffrage: 'nonvoter' }, timeoutMs);
+  }
+
+  promote(id: ServerId, timeoutMs = this.defaultTimeoutMs): Promise<{ index: number }> {
+    return this.changeMembership({ op: 'promote', id }, timeoutMs);
+  }
+
+  removeServer(id: ServerId, timeoutMs = this.defaultTimeoutMs): Promise<{ index: number }> {
+    return this.changeMembership({ op: 'remove', id }, timeoutMs);
+  }
+
+  private async changeMembership(change: MembershipChange, timeoutMs: number): Promise<{ index: number }> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const early = this.refuseIfClosed();
+      if (early) throw early;
+      const r = this.core.changeMembership(change);
+      if (r.ok) {
+        this.kick();
+        const done = await this.awaitEntry(r.index, r.term, Math.max(1, deadline - performance.now()));
+        return { index: done.index };
+      }
+      if (r.reason !== 'not_ready' && r.reason !== 'config_change_pending') throw this.errorFor(r);
+      // One change at a time: wait for the previous one (or this term's first entry) to apply.
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) throw new RaftTimeoutError('membership change', timeoutMs);
+      await this.waitApplied(this.appliedIndex + 1, remaining);
+    }
+  }
+
+  /** Hands leadership to `target` (or the most up-to-date voter); resolves once this node has stepped down. */
+  transferLeadership(target: ServerId | null = null, timeoutMs = this.defaultTimeoutMs): Promise<void> {
+    const early = this.refuseIfClosed();
+    if (early) return Promise.reject(early);
+    const r = this.core.transferLeadership(target);
+    if (!r.ok) return Promise.reject(this.errorFor(r));
+    this.kick();
+    return new Promise<void>((resolve, reject) => {
+      this.transferWaiters.push({ deadlineMs: performance.now() + timeoutMs, resolve, reject });
+    });
+  }
+
+  /** Takes a snapshot now (if anything was applied since the last one). */
+  async snapshot(): Promise<SnapshotMeta | null> {
+    if (this.appliedIndex <= this.lastSnapshotIndex || this.snapshotting) return null;
+    return this.takeSnapshot();
+  }
+
+  observe(observer: RaftObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /** Resolves once some leader is known (or rejects after the timeout). */
+  async waitForLeader(timeoutMs = this.defaultTimeoutMs): Promise<LeaderInfo> {
+    await this.waitFor(() => this.core.leader !== null, timeoutMs, 'waiting for a leader');
+    return this.leader();
+  }
+
+  stats(): Record<string, string> {
+    const c = this.core;
+    const latest = c.latestConfiguration();
+    const vs = voters(latest.config);
+    const lastContact = c.currentRole === 'leader' ? '0' : this.lastContactAtMs === null ? 'never' : `${Math.round(performance.now() - this.lastContactAtMs)}ms`;
+    return {
+      state: this.state(),
+      term: String(c.currentTerm),
+      last_log_index: String(c.log.lastIndex()),
+      last_log_term: String(c.log.lastTerm()),
+      commit_index: String(c.commitIndex),
+      applied_index: String(this.appliedIndex),
+      fsm_pending: String(c.handedIndex - this.appliedIndex),
+      last_snapshot_index: String(this.lastSnapshotIndex),
+      last_snapshot_term: String(this.lastSnapshotTerm),
+      latest_configuration: describeConfiguration(latest.config),
+      latest_configuration_index: String(latest.index),
+      num_peers: String(vs.filter((v) => v !== this.opts.id).length),
+      last_contact: lastContact,
+      leader_id: c.leader ?? '',
+      protocol_version: '3',
+    };
+  }
+
+  metrics(): RaftMetrics {
+    return {
+      commitTimeMs: this.commitTime.stats(),
+      applyTimeMs: this.applyTime.stats(),
+      persistTimeMs: this.persistTime.stats(),
+      persistBatchEntries: this.persistBatch.stats(),
+      lastContactMs: this.core.currentRole === 'leader' ? 0 : this.lastContactAtMs === null ? null : performance.now() - this.lastContactAtMs,
+      leaderChanges: this.leaderChanges,
+      snapshotsTaken: this.snapshotsTaken,
+      snapshotsInstalled: this.snapshotsInstalled,
+    };
+  }
+
+  /** Stops ticking and I/O, fails what is pending, closes the transport and stores. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.ticker);
+    await this.loopRunning?.catch(() => undefined);
+    this.failAll(new RaftShutdownError());
+    await this.incoming?.sink.cancel().catch(() => undefined);
+    this.incoming = null;
+    await this.opts.transport.close();
+    await this.opts.logStore.close();
+    await this.opts.stableStore.close();
+    await this.opts.snapshotStore.close();
+    this.emit({ type: 'state', state: 'Shutdown', term: this.core.currentTerm });
+  }
+
+  // ---- proposals and waiting ----------------------------------------------
+
+  private propose(kind: EntryKind.Command | EntryKind.Barrier, data: Uint8Array | null, timeoutMs: number): Promise<ApplyResult> {
+    const early = this.refuseIfClosed();
+    if (early) return Promise.reject(early);
+    if (this.pending.size >= this.maxPendingApplies) return Promise.reject(new RaftError('RAFT_OVERLOADED', `${this.pending.size} applies already wait for commitment`));
+    const r = this.core.propose(kind, data);
+    if (!r.ok) return Promise.reject(this.errorFor(r));
+    this.kick();
+    return this.awaitEntry(r.index, r.term, timeoutMs);
+  }
+
+  private awaitEntry(index: number, term: number, timeoutMs: number): Promise<ApplyResult> {
+    return new Promise<ApplyResult>((resolve, reject) => {
+      const now = performance.now();
+      this.pending.set(index, { term, proposedAtMs: now, deadlineMs: now + timeoutMs, resolve, reject });
+    });
+  }
+
+  private waitApplied(index: number, timeoutMs: number): Promise<void> {
+    if (this.appliedIndex >= index) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const entry = { index, waiter: { deadlineMs: performance.now() + timeoutMs, resolve, reject } };
+      let i = this.appliedWaiters.length;
+      while (i > 0 && (this.appliedWaiters[i - 1] as { index: number }).index > index) i--;
+      this.appliedWaiters.splice(i, 0, entry);
+    });
+  }
+
+  private async waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (!predicate()) {
+      const early = this.refuseIfClosed();
+      if (early) throw early;
+      if (performance.now() >= deadline) throw new RaftTimeoutError(what, timeoutMs);
+      // Re-checked at each Ready processed or tick, whichever comes first.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(this.tickMs, Math.max(1, deadline - performance.now())));
+        this.progressWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  private progressWaiters: (() => void)[] = [];
+
+  private refuseIfClosed(): Error | null {
+    if (this.failure) return this.failure;
+    return this.closed ? new RaftShutdownError() : null;
+  }
+
+  private errorFor(r: ProposeResult & { ok: false }): Error {
+    switch (r.reason) {
+      case 'not_leader':
+        return new NotLeaderError(r.leaderId, r.leaderId ? this.addressOf(r.leaderId) : null);
+      case 'transfer_in_progress':
+        return new RaftError('RAFT_TRANSFER_IN_PROGRESS', 'leadership transfer in progress');
+      case 'overloaded':
+        return new RaftError('RAFT_OVERLOADED', 'too many entries wait for commitment');
+      case 'invalid':
+        return new RaftError('RAFT_BAD_CONFIGURATION', r.detail ?? 'invalid request');
+      case 'not_ready':
+      case 'config_change_pending':
+        return new RaftError('RAFT_BAD_CONFIGURATION', 'a configuration change is already in progress');
+    }
+  }
+
+  private addressOf(id: ServerId): string | null {
+    return findServer(this.core.latestConfiguration().config, id)?.address ?? this.addressBook.get(id) ?? null;
+  }
+
+  // ---- inputs from the transport and the clock ----------------------------
+
+  onMessage(message: Message, fromAddress: string): void {
+    if (this.closed || message.to !== this.opts.id) return;
+    this.addressBook.set(message.from, fromAddress);
+    if (message.type === 'append' || message.type === 'heartbeat') this.lastContactAtMs = performance.now();
+    this.stepSafely(message);
+  }
+
+  async onSnapshot(request: SnapshotRequest, data: AsyncIterable<Uint8Array>, fromAddress: string): Promise<void> {
+    if (this.closed || request.to !== this.opts.id) throw new RaftShutdownError();
+    this.addressBook.set(request.from, fromAddress);
+    this.lastContactAtMs = performance.now();
+    const sink = await this.opts.snapshotStore.create(request.meta);
+    try {
+      for await (const chunk of data) await sink.write(chunk);
+    } catch (e) {
+      await sink.cancel();
+      throw e;
+    }
+    if (this.closed) {
+      await sink.cancel();
+      return;
+    }
+    const previous = this.incoming;
+    this.incoming = { meta: request.meta, sink };
+    if (previous) await previous.sink.cancel();
+    this.stepSafely(request);
+    // The core decides at once whether it installs the snapshot (see handleReady).
+    this.kick();
+  }
+
+  private stepSafely(message: Message): void {
+    try {
+      this.core.step(message);
+    } catch (e) {
+      this.fail(e as Error);
+      return;
+    }
+    this.kick();
+  }
+
+  private onTick(): void {
+    if (this.closed) return;
+    try {
+      this.core.tick();
+    } catch (e) {
+      this.fail(e as Error);
+      return;
+    }
+    this.expireWaiters();
+    this.kick();
+    this.wakeProgress();
+  }
+
+  private expireWaiters(): void {
+    const now = performance.now();
+    for (const [index, p] of this.pending) {
+      if (p.deadlineMs > now) continue;
+      this.pending.delete(index);
+      p.reject(new RaftTimeoutError(`entry ${index}`, Math.round(now - p.proposedAtMs)));
+    }
+    for (const [ctx, r] of this.reads) {
+      if (r.deadlineMs > now) continue;
+      this.reads.delete(ctx);
+      r.reject(new RaftTimeoutError('read index', 0));
+    }
+    const keep: typeof this.appliedWaiters = [];
+    for (const w of this.appliedWaiters) {
+      if (w.waiter.deadlineMs <= now) w.waiter.reject(new RaftTimeoutError(`waiting for index ${w.index}`, 0));
+      else keep.push(w);
+    }
+    this.appliedWaiters = keep;
+    this.transferWaiters = this.transferWaiters.filter((w) => {
+      if (w.deadlineMs > now) return true;
+      w.reject(new RaftTimeoutError('leadership transfer', 0));
+      return false;
+    });
+  }
+
+  private wakeProgress(): void {
+    const ws = this.progressWaiters;
+    this.progressWaiters = [];
+    for (const w of ws) w();
+  }
+
+  /** An invariant broke or the disk failed: stop rather than risk safety. */
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    this.log('error', `raft stopped: ${e.message}`);
+    void this.shutdown();
+  }
+
+  // ---- the Ready loop -------------------------------------------------------
+
+  private kick(): void {
+    if (this.loopScheduled || this.loopRunning || this.closed) return;
+    this.loopScheduled = true;
+    // setImmediate lets every proposal made in this turn join the same batch.
+    setImmediate(() => {
+      this.loopScheduled = false;
+      if (this.loopRunning || this.closed) return;
+      this.loopRunning = this.runLoop().finally(() => {
+        this.loopRunning = null;
+        if (!this.closed && this.core.hasReady()) this.kick();
+      });
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    try {
+      while (!this.closed && this.core.hasReady()) {
+        const rd = this.core.ready();
+        await this.handleReady(rd);
+        this.core.advance(rd);
+        this.wakeProgress();
+      }
+    } catch (e) {
+      this.fail(e as Error);
+    }
+    if (!this.closed) this.maybeSnapshot();
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.softState) this.onSoftState(rd.softState.role, rd.softState.leaderId, rd.softState.term);
+    if (this.incoming && (!rd.snapshot || rd.snapshot.index !== this.incoming.meta.index || rd.snapshot.term !== this.incoming.meta.term)) {
+      // The core did not take it (stale or already covered by the log).
+      const dropped = this.incoming;
+      this.incoming = null;
+      await dropped.sink.cancel();
+    }
+    if (rd.snapshot) await this.installSnapshot(rd.snapshot);
+    const started = performance.now();
+    if (rd.hardState) await this.opts.stableStore.save(rd.hardState);
+    if (rd.entries.length > 0) await this.opts.logStore.storeEntries(rd.entries);
+    if (rd.hardState || rd.entries.length > 0) {
+      this.persistTime.observe(performance.now() - started);
+      this.persistBatch.observe(rd.entries.length);
+    }
+    for (const m of rd.messages) this.sendMessage(m);
+    for (const e of rd.committed) this.applyEntry(e);
+    for (const rs of rd.readStates) {
+      const r = this.reads.get(rs.ctx);
+      if (!r) continue;
+      this.reads.delete(rs.ctx);
+      this.waitApplied(rs.index, Math.max(1, r.deadlineMs - performance.now())).then(r.resolve, r.reject);
+    }
+    for (const ctx of rd.droppedReads) {
+      const r = this.reads.get(ctx);
+      if (!r) continue;
+      this.reads.delete(ctx);
+      r.reject(new NotLeaderError(this.core.leader, this.core.leader ? this.addressOf(this.core.leader) : null));
+    }
+    for (const ev of rd.events) {
+      if (ev.kind === 'transfer_aborted') {
+        for (const w of this.transferWaiters) w.reject(new RaftTimeoutError(`leadership transfer to ${ev.target}`, 0));
+        this.transferWaiters = [];
+      } else {
+        this.log('info', `stepped down as leader: ${ev.reason}`);
+      }
+    }
+    this.releaseAppliedWaiters();
+    if (rd.compactLogTo > 0) await this.opts.logStore.compactPrefix(rd.compactLogTo);
+  }
+
+  private onSoftState(role: RoleName, leaderId: ServerId | null, term: number): void {
+    const wasLeader = this.role === 'leader';
+    if (role !== this.role) {
+      this.role = role;
+      this.emit({ type: 'state', state: ROLE_STATE[role], term });
+    }
+    if (wasLeader && role !== 'leader') {
+      // As hashicorp/raft: callers learn at once; their entries may still commit.
+      for (const [index, p] of this.pending) {
+        this.pending.delete(index);
+        p.reject(new LeadershipLostError());
+      }
+      for (const w of this.transferWaiters) w.resolve();
+      this.transferWaiters = [];
+    }
+    if (leaderId !== this.leaderId) {
+      this.leaderId = leaderId;
+      if (leaderId !== null) this.leaderChanges++;
+      this.emit({ type: 'leader', leader: { id: leaderId, address: leaderId ? this.addressOf(leaderId) : null, term, isSelf: leaderId === this.opts.id } });
+    }
+  }
+
+  private async installSnapshot(meta: SnapshotMeta): Promise<void> {
+    const incoming = this.incoming;
+    invariant(incoming && incoming.meta.index === meta.index && incoming.meta.term === meta.term, 'installing a snapshot that was not received');
+    this.incoming = null;
+    await incoming.sink.commit();
+    const opened = await this.opts.snapshotStore.openLatest();
+    invariant(opened && opened.meta.index === meta.index, 'the received snapshot is not the latest after commit');
+    await this.opts.fsm.restore(await opened.readAll());
+    await this.opts.logStore.reset(meta.index);
+    for (const [index, p] of this.pending) {
+      if (index > meta.index) continue;
+      this.pending.delete(index);
+      p.reject(new LeadershipLostError('a snapshot replaced the log before the entry was applied here'));
+    }
+    this.appliedIndex = meta.index;
+    this.lastSnapshotIndex = meta.index;
+    this.lastSnapshotTerm = meta.term;
+    this.snapshotsInstalled++;
+    this.emit({ type: 'snapshot', meta, installed: true });
+    this.emit({ type: 'configuration', configuration: meta.configuration, index: meta.configurationIndex });
+  }
+
+  private sendMessage(m: Message): void {
+    const address = this.addressOf(m.to);
+    if (!address) return;
+    if (m.type === 'snapshot') {
+      void this.sendSnapshot(address, m);
+      return;
+    }
+    this.opts.transport.send(address, m);
+  }
+
+  private async sendSnapshot(address: string, m: SnapshotRequest): Promise<void> {
+    if (this.snapshotSends.has(m.to)) return;
+    this.snapshotSends.add(m.to);
+    try {
+      const opened = await this.opts.snapshotStore.openLatest();
+      if (!opened) throw new Error('no snapshot to send');
+      // Ship the newest snapshot with its own metadata (it may be newer than the core asked for).
+      await this.opts.transport.sendSnapshot(address, { ...m, meta: opened.meta }, opened.chunks());
+    } catch (e) {
+      this.log('warn', `snapshot to ${m.to} failed: ${(e as Error).message}`);
+      if (!this.closed) {
+        this.core.reportSnapshotFailure(m.to);
+        this.kick();
+      }
+    } finally {
+      this.snapshotSends.delete(m.to);
+    }
+  }
+
+  private applyEntry(e: Entry): void {
+    invariant(e.index === this.appliedIndex + 1, () => `apply ${e.index} after ${this.appliedIndex}`);
+    let result: unknown;
+    let error: Error | null = null;
+    if (e.kind === EntryKind.Command) {
+      const started = performance.now();
+      try {
+        result = this.opts.fsm.apply({ index: e.index, term: e.term, data: e.data ?? new Uint8Array(0) });
+      } catch (err) {
+        error = err instanceof Error ? err : new Error(String(err));
+      }
+      this.applyTime.observe(performance.now() - started);
+    } else if (e.kind === EntryKind.Configuration && e.config) {
+      this.emit({ type: 'configuration', configuration: e.config, index: e.index });
+    }
+    this.appliedIndex = e.index;
+    const p = this.pending.get(e.index);
+    if (!p) return;
+    this.pending.delete(e.index);
+    if (p.term !== e.term) {
+      p.reject(new LeadershipLostError('the entry was replaced by a newer leader'));
+      return;
+    }
+    this.commitTime.observe(performance.now() - p.proposedAtMs);
+    if (error) p.reject(error);
+    else p.resolve({ index: e.index, result });
+  }
+
+  private releaseAppliedWaiters(): void {
+    let n = 0;
+    while (n < this.appliedWaiters.length && (this.appliedWaiters[n] as { index: number }).index <= this.appliedIndex) {
+      (this.appliedWaiters[n] as { waiter: Waiter }).waiter.resolve();
+      n++;
+    }
+    if (n > 0) this.appliedWaiters.splice(0, n);
+  }
+
+  // ---- snapshots --------------------------------------------------------------
+
+  private maybeSnapshot(): void {
+    if (this.snapshotting || this.closed) return;
+    if (this.appliedIndex - this.lastSnapshotIndex < this.snapshotThreshold) return;
+    this.takeSnapshot().catch((e: Error) => this.log('warn', `snapshot failed: ${e.message}`));
+  }
+
+  private async takeSnapshot(): Promise<SnapshotMeta> {
+    this.snapshotting = true;
+    try {
+      const meta = this.core.snapshotMetaAt(this.appliedIndex);
+      const data = await this.opts.fsm.snapshot();
+      const sink = await this.opts.snapshotStore.create(meta);
+      try {
+        if (data instanceof Uint8Array) await sink.write(data);
+        else for await (const chunk of data) await sink.write(chunk);
+        await sink.commit();
+      } catch (e) {
+        await sink.cancel();
+        throw e;
+      }
+      if (!this.closed) {
+        this.core.snapshotDone(meta, this.trailingLogs);
+        if (meta.index > this.lastSnapshotIndex) {
+          this.lastSnapshotIndex = meta.index;
+          this.lastSnapshotTerm = meta.term;
+        }
+        this.snapshotsTaken++;
+        this.emit({ type: 'snapshot', meta, installed: false });
+        this.kick();
+      }
+      return meta;
+    } finally {
+      this.snapshotting = false;
+    }
+  }
+
+  private failAll(error: Error): void {
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+    for (const r of this.reads.values()) r.reject(error);
+    this.reads.clear();
+    for (const w of this.appliedWaiters) w.waiter.reject(error);
+    this.appliedWaiters = [];
+    for (const w of this.transferWaiters) w.reject(error);
+    this.transferWaiters = [];
+    this.wakeProgress();
+  }
+
+  private emit(event: RaftEvent): void {
+    for (const o of this.observers) {
+      try {
+        o(event);
+      } catch (e) {
+        this.log('warn', `observer failed: ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
