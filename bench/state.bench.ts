@@ -9,7 +9,7 @@ import { mockAlloc, mockEval, mockJob, mockNode, T0_NS, taskGroup, uuidFrom } fr
 import { InMemoryConsensus } from '../src/server/consensus-memory.js';
 
 const NODES = 5000;
-const TOTAL_ALLOCS = 1_000_000;
+const TOTAL_ALLOCS = Number(process.env['BENCH_STATE_ALLOCS'] ?? 1_000_000);
 const PLAN_SIZE = 10_000;
 
 function report(figure: string, value: number, unit: string): void {

@@ -25,7 +25,7 @@ import { UpdateBatcher } from './update-batcher.js';
 const ALLOC_WATCH_WAIT_MS = 5 * 60 * 1000;
 /** At most this many allocations are pulled per Alloc.GetAllocs call. */
 const MAX_ALLOCS_PER_PULL = 500;
-/** A blocking query that returns without a newer index is not re-issued faster than this. */
+/** A blocking query that returns without a newer index is not repeated faster than this. */
 const MIN_WATCH_INTERVAL_MS = 50;
 
 export interface ClientOptions {

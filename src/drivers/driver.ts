@@ -33,6 +33,8 @@ export interface TaskResourceLimits {
   cpuShares: number;
   memoryMB: number;
   memoryMaxMB: number;
+  /** Cores reserved for the task (`resources { cores = N }`); isolating drivers pin to them. */
+  reservedCores?: number[];
 }
 
 /** Everything a driver needs to start one task. Driver config is already interpolated. */
@@ -125,6 +127,15 @@ export interface DriverContext {
   pluginConfig: Record<string, Record<string, unknown>>;
   /** MHz of one core, for turning CPU percent into MHz ticks; filled by the CPU fingerprint. */
   cpuMhzPerCore: () => number;
+  /** The client's `chroot_env` (host path -> path in the chroot); empty or absent means Nomad's default. */
+  chrootEnv?: Record<string, string>;
+  /** Where drivers keep small files that must outlive a client restart (exit status files). */
+  stateDir?: string;
+  /**
+   * Called by a driver whose fingerprint changed on its own (a slow probe finished), so the
+   * client can fingerprint again without waiting for its next periodic round.
+   */
+  onFingerprintChange?: (driver: string) => void;
 }
 
 export function isTruthyOption(v: unknown): boolean {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DriverStartError } from './driver.js';
 import { MockDriver, parseMockConfig } from './mock.js';
-import { devContext, MemorySink, taskConfig } from './test-helpers.js';
+import { devContext, MemorySink, taskConfig } from './test-support.js';
 
 describe('mock driver', () => {
   it('parses its config and names bad fields', () => {

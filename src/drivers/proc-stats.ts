@@ -1,6 +1,6 @@
-// Resource usage of a process tree, read from /proc. Tasks run in their own session (setsid),
-// so the tree is every process whose session id is the task's leader pid; that also catches
-// grandchildren whose parents already exited, which a parent-pid walk would miss.
+// Resource usage of a process tree, read from /proc. Tasks lead their own process group
+// (setsid), so the tree is every process whose group id is the task's leader pid; that also
+// catches grandchildren whose parents already exited, which a parent-pid walk would miss.
 import { readdir, readFile } from 'node:fs/promises';
 import type { ResourceUsage, TaskResourceUsage } from '../rpc/client-endpoints.js';
 import { nowNs } from '../structs/time.js';
@@ -12,7 +12,7 @@ const MAX_PROC_ENTRIES = 65_536;
 
 export interface ProcSample {
   pid: number;
-  session: number;
+  processGroup: number;
   userTicks: number;
   systemTicks: number;
   rssBytes: number;
@@ -24,16 +24,16 @@ export function parseProcStat(text: string): ProcSample | null {
   if (close < 0) return null;
   const pid = parseInt(text, 10);
   const rest = text.slice(close + 2).split(' ');
-  // rest[0] is field 3 (state); session is field 6, utime 14, stime 15, rss 24.
-  const session = Number(rest[3]);
+  // rest[0] is field 3 (state); pgrp is field 5, utime 14, stime 15, rss 24.
+  const processGroup = Number(rest[2]);
   const userTicks = Number(rest[11]);
   const systemTicks = Number(rest[12]);
   const rssPages = Number(rest[21]);
-  if (!Number.isFinite(session) || !Number.isFinite(userTicks)) return null;
-  return { pid, session, userTicks, systemTicks, rssBytes: rssPages * PAGE_SIZE_BYTES };
+  if (!Number.isFinite(processGroup) || !Number.isFinite(userTicks)) return null;
+  return { pid, processGroup, userTicks, systemTicks, rssBytes: rssPages * PAGE_SIZE_BYTES };
 }
 
-export async function sampleSession(sessionId: number): Promise<ProcSample[]> {
+export async function sampleProcessGroup(groupId: number): Promise<ProcSample[]> {
   let entries: string[];
   try {
     entries = await readdir('/proc');
@@ -50,7 +50,7 @@ export async function sampleSession(sessionId: number): Promise<ProcSample[]> {
       }
     }),
   );
-  return samples.filter((s): s is ProcSample => s !== null && s.session === sessionId);
+  return samples.filter((s): s is ProcSample => s !== null && s.processGroup === groupId);
 }
 
 /** Keeps the previous sample per task so CPU percent is a rate over the last interval. */
@@ -78,9 +78,9 @@ export function emptyUsage(): ResourceUsage {
   };
 }
 
-/** Sums a session's processes into Nomad's TaskResourceUsage; TotalTicks is MHz consumed. */
-export async function sessionUsage(sessionId: number, tracker: CpuRateTracker, cpuMhzPerCore: number): Promise<TaskResourceUsage> {
-  const samples = await sampleSession(sessionId);
+/** Sums a process group's processes into Nomad's TaskResourceUsage; TotalTicks is MHz consumed. */
+export async function processGroupUsage(groupId: number, tracker: CpuRateTracker, cpuMhzPerCore: number): Promise<TaskResourceUsage> {
+  const samples = await sampleProcessGroup(groupId);
   let user = 0;
   let system = 0;
   let rss = 0;

@@ -1,5 +1,5 @@
 // raw_exec: runs a command as a plain host process, without isolation. The process leads its
-// own session so that signals reach the whole tree and stats can sum it.
+// own process group so that signals reach the whole tree and stats can sum it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
@@ -18,7 +18,7 @@ import {
   type TaskHandle,
   type TaskStatus,
 } from './driver.js';
-import { CpuRateTracker, parseProcStat, sessionUsage } from './proc-stats.js';
+import { CpuRateTracker, parseProcStat, processGroupUsage } from './proc-stats.js';
 import { normalizeSignal, signalNumber } from './signals.js';
 
 /** How often a recovered task (not our child: no exit event) is checked for liveness. */
@@ -81,7 +81,7 @@ export class RawExecDriver implements TaskDriver {
     const child = spawn(command, args, {
       cwd: cfg.taskDir,
       env: cfg.env,
-      detached: true, // setsid: own session and process group
+      detached: true, // setsid: the task leads its own process group
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Listen for exit before any await: a short-lived command can end within the same tick.
@@ -199,7 +199,7 @@ export class RawExecDriver implements TaskDriver {
 
   async taskStats(id: string): Promise<TaskResourceUsage> {
     const t = this.get(id);
-    return sessionUsage(t.pid, t.cpu, this.ctx.cpuMhzPerCore());
+    return processGroupUsage(t.pid, t.cpu, this.ctx.cpuMhzPerCore());
   }
 
   async signalTask(id: string, signal: string): Promise<void> {

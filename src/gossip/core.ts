@@ -425,6 +425,7 @@ export class GossipCore {
     if (!this.leaving && now >= this.nextProbeAtMs) {
       // A probe still running past the interval (health-scaled) finishes first, as a ticker would skip.
       if (this.probe === null) this.startProbe();
+      this.recheckSuspect();
       this.nextProbeAtMs = now + this.awareness.scaleMs(this.t.probeIntervalMs);
     }
 
@@ -472,6 +473,23 @@ export class GossipCore {
       parts.push(encodeMessage({ type: MsgType.Suspect, inc: target.incarnation, node: target.name, from: this.name }));
     }
     this.sendPacket(target, parts, true);
+  }
+
+  /**
+   * Round-robin may not come back to a suspect before its timer runs out, and a refutation that
+   * missed us (lossy link) would then turn into a false failure. So each period one suspect also
+   * gets a ping carrying the accusation: its answer piggybacks the refutation if there is one.
+   * No ack is awaited; this only shortens the way for news, it never accuses.
+   */
+  private recheckSuspect(): void {
+    if (this.suspicions.size === 0) return;
+    const names = [...this.suspicions.keys()];
+    const r = this.nodes.get(names[randomInt(this.rng, names.length)]!);
+    if (r === undefined || r.state !== 'suspect' || r === this.probe?.target) return;
+    this.sendPacket(r, [
+      encodeMessage({ type: MsgType.Ping, seq: this.nextSeq(), node: r.name, from: this.name }),
+      encodeMessage({ type: MsgType.Suspect, inc: r.incarnation, node: r.name, from: this.name }),
+    ], true);
   }
 
   /** Randomized round-robin: every member is probed once per pass, in a fresh order each pass. */

@@ -11,7 +11,7 @@ import { HttpError } from './exchange.js';
 import { allocStub, encodeEval, jobStub } from './encode.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
 
-const JOBSPEC_MODULE = '../jobspec/index.js';
+import { parseJobFile, formatJobspecError } from '../jobspec/index.js';
 
 function jobOr404(snap: StateReader, ns: string, id: string): Job {
   const job = snap.jobByID(ns, id);
@@ -185,28 +185,16 @@ const validateJobRoute: Handler = async (x, api) => {
   });
 };
 
-type ParseJobFile = (src: string, opts: { filename?: string; variables?: Record<string, string> }) => Job | JobInput | Promise<Job | JobInput>;
-
+/** POST /v1/jobs/parse: HCL to the API's JSON, with every problem and its position on failure. */
 const parseJob: Handler = async (x) => {
   const body = await x.objectBody();
   const hcl = optString(body, 'JobHCL');
   if (!hcl) throw badRequest('Job spec is empty', 'JobHCL');
-  let mod: { parseJobFile?: ParseJobFile };
-  try {
-    mod = (await import(JOBSPEC_MODULE)) as { parseJobFile?: ParseJobFile };
-  } catch {
-    throw new HttpError(501, 'job file parsing is not available in this build');
-  }
-  if (typeof mod.parseJobFile !== 'function') throw new HttpError(501, 'job file parsing is not available in this build');
   const vars: Record<string, string> = {};
   const rawVars = optObject(body, 'Variables');
   for (const [k, v] of Object.entries(rawVars ?? {})) vars[k] = String(v);
-  let job: Job | JobInput;
-  try {
-    job = await mod.parseJobFile(hcl, { filename: 'input.hcl', variables: vars });
-  } catch (e) {
-    throw badRequest(e instanceof Error ? e.message : String(e), 'JobHCL');
-  }
+  const { job, errors } = parseJobFile(hcl, 'input.hcl', { vars });
+  if (errors.length > 0 || !job) throw badRequest(errors.map(formatJobspecError).join('\n'), 'JobHCL');
   await x.sendJson(200, optBool(body, 'Canonicalize') ? canonicalizeJob(job) : job);
 };
 

@@ -31,7 +31,11 @@ export interface RaftOptions {
   readonly logStore: LogStore;
   readonly stableStore: StableStore;
   readonly snapshotStore: SnapshotStore;
-  /** One core tick. Defaults: 100 ms ticks, heartbeat every tick, election timeout 10 ticks (1 s, as hashicorp/raft). */
+  /**
+   * One core tick. Defaults: 50 ms ticks, a heartbeat every 2 ticks (100 ms, as
+   * hashicorp/raft) and an election timeout of 16 ticks (800 ms, drawn in
+   * [800, 1600) ms; hashicorp/raft uses 1 s).
+   */
   readonly tickMs?: number;
   readonly heartbeatIntervalTicks?: number;
   readonly electionTimeoutTicks?: number;
@@ -93,6 +97,14 @@ interface IncomingSnapshot {
   readonly sink: SnapshotSink;
 }
 
+export const DEFAULT_TICK_MS = 50;
+export const DEFAULT_HEARTBEAT_INTERVAL_TICKS = 2;
+export const DEFAULT_ELECTION_TIMEOUT_TICKS = 16;
+
+function isLeaderOutbound(m: Message): boolean {
+  return m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot' || m.type === 'timeout_now';
+}
+
 const ROLE_STATE: Record<RoleName, RaftState> = { follower: 'Follower', candidate: 'Candidate', leader: 'Leader' };
 
 export class Raft implements TransportHandler {
@@ -143,7 +155,7 @@ export class Raft implements TransportHandler {
     snapshot: SnapshotMeta | null,
   ) {
     this.core = core;
-    this.tickMs = opts.tickMs ?? 100;
+    this.tickMs = opts.tickMs ?? DEFAULT_TICK_MS;
     this.snapshotThreshold = opts.snapshotThresholdEntries ?? 8192;
     this.trailingLogs = Math.max(1, opts.trailingLogs ?? 10240);
     this.maxPendingApplies = opts.maxPendingApplies ?? 65536;
@@ -166,14 +178,14 @@ export class Raft implements TransportHandler {
       snapshot = opened.meta;
     }
     const entries = await Raft.recoverLog(opts.logStore, snapshot, opts.logger);
-    const tickMs = opts.tickMs ?? 100;
-    const electionTimeoutTicks = opts.electionTimeoutTicks ?? 10;
+    const tickMs = opts.tickMs ?? DEFAULT_TICK_MS;
+    const electionTimeoutTicks = opts.electionTimeoutTicks ?? DEFAULT_ELECTION_TIMEOUT_TICKS;
     const core = new RaftCore(
       {
         ...DEFAULT_CORE_OPTIONS,
         id: opts.id,
         electionTimeoutTicks,
-        heartbeatIntervalTicks: opts.heartbeatIntervalTicks ?? 1,
+        heartbeatIntervalTicks: opts.heartbeatIntervalTicks ?? DEFAULT_HEARTBEAT_INTERVAL_TICKS,
         preVote: opts.preVote ?? true,
         checkQuorum: opts.checkQuorum ?? true,
         maxEntriesPerAppend: opts.maxEntriesPerAppend ?? DEFAULT_CORE_OPTIONS.maxEntriesPerAppend,
@@ -204,8 +216,10 @@ export class Raft implements TransportHandler {
       if (atSnapshot && atSnapshot.term === snapshot.term) {
         return snapshot.index < last ? store.readRange(snapshot.index + 1, last) : [];
       }
-    } else if (last === snapshot.index && last < first) {
-      return [];
+    } else if (first === snapshot.index + 1) {
+      // The log was reset to this snapshot when it was installed (compaction always
+      // leaves the entry at a snapshot's index, so no other way leads here).
+      return last >= first ? store.readRange(first, last) : [];
     }
     // The log does not continue this snapshot (a snapshot installed from the leader
     // before the log was reset): the snapshot wins.
@@ -624,6 +638,12 @@ export class Raft implements TransportHandler {
       await dropped.sink.cancel();
     }
     if (rd.snapshot) await this.installSnapshot(rd.snapshot);
+    // A leader's replication does not depend on its own disk (Raft paper, section
+    // 10.2.1): it only counts itself once its write is durable (advance()). So
+    // with term and vote unchanged, its appends leave while it writes. Anything
+    // that acknowledges or grants (responses, votes) waits for the disk.
+    const early = rd.hardState === null && !rd.snapshot ? rd.messages.filter(isLeaderOutbound) : [];
+    for (const m of early) this.sendMessage(m);
     const started = performance.now();
     if (rd.hardState) await this.opts.stableStore.save(rd.hardState);
     if (rd.entries.length > 0) await this.opts.logStore.storeEntries(rd.entries);
@@ -631,7 +651,7 @@ export class Raft implements TransportHandler {
       this.persistTime.observe(performance.now() - started);
       this.persistBatch.observe(rd.entries.length);
     }
-    for (const m of rd.messages) this.sendMessage(m);
+    for (const m of rd.messages) if (early.length === 0 || !isLeaderOutbound(m)) this.sendMessage(m);
     for (const e of rd.committed) this.applyEntry(e);
     for (const rs of rd.readStates) {
       const r = this.reads.get(rs.ctx);

@@ -19,7 +19,7 @@ import { readyNodesInDCs, taintedNodes } from './nodes.js';
 import { ALLOC_LOST, Reconciler, type PlaceRequest, type UpdateDecision } from './reconcile.js';
 import { nextRescheduleTracker } from './reschedule.js';
 import { allocResources, allocUsage, existingOffer } from './resources.js';
-import { seededRng, shuffleInPlace } from './rng.js';
+import { seededRng } from './rng.js';
 import { Stack, type SelectOptions } from './stack.js';
 import { groupNeedsDestructiveUpdate } from './update-kind.js';
 import { defaultIdGenerator, nowNsFrom } from './options.js';
@@ -203,7 +203,7 @@ export class GenericScheduler implements Scheduler {
     if (job && stack && results.place.length + results.destructive.length > 0) {
       for (const p of [...results.destructive, ...results.place]) this.queuedAllocs[p.tg.Name] = (this.queuedAllocs[p.tg.Name] ?? 0) + 1;
       const ready = readyNodesInDCs(state, job.Datacenters);
-      stack.setNodes(shuffleInPlace(ready.nodes, rng));
+      stack.setNodes(ready.nodes, rng);
       for (const p of [...results.destructive, ...results.place]) {
         const placed = this.place(ev, job, p, infoOf(p.tg), stack, ctx, ready.byDC, active, nowNs);
         if (placed) placedIds.set(placed.ID, p.tg.Name);

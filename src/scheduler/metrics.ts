@@ -1,6 +1,6 @@
 // AllocMetric bookkeeping: why nodes were filtered or exhausted and how the best ones scored,
 // as `nomad alloc status -verbose` and failed-placement messages show them.
-import type { AllocMetric, NodeScoreMeta } from '../structs/alloc.js';
+import type { AllocMetric } from '../structs/alloc.js';
 import type { Node } from '../structs/node.js';
 
 /** Nomad keeps the five best nodes' scores. */
@@ -43,8 +43,3 @@ export function exhaustNode(m: AllocMetric, node: Node, dimension: string): void
   if (dimension) m.DimensionExhausted = bump(m.DimensionExhausted, dimension);
 }
 
-/** Keeps the top scored nodes in order, best first. */
-export function retainTopScores(all: NodeScoreMeta[]): NodeScoreMeta[] | null {
-  if (all.length === 0) return null;
-  return [...all].sort((a, b) => b.NormScore - a.NormScore).slice(0, MAX_RETAINED_NODE_SCORES);
-}

@@ -13,7 +13,7 @@ const NOW_MS = 1_795_282_745_000;
 const NOW_NS = NOW_MS * 1_000_000;
 const opts = { nowMs: () => NOW_MS, generateId: sequentialIds(9) };
 
-function failedAlloc(job: Job, policy: ReschedulePolicy, delays: number[], failedAtNs = NOW_NS): Allocation {
+function failedAlloc(job: Job, policy: ReschedulePolicy, delays: number[], failedAtNs = NOW_NS, eventGapNs = S): Allocation {
   const j = structuredClone(job);
   j.TaskGroups[0]!.ReschedulePolicy = policy;
   return {
@@ -23,7 +23,7 @@ function failedAlloc(job: Job, policy: ReschedulePolicy, delays: number[], faile
     ClientStatus: 'failed',
     ModifyTime: failedAtNs,
     TaskStates: null,
-    RescheduleTracker: delays.length ? { Events: delays.map((d, i) => ({ RescheduleTime: failedAtNs - (delays.length - i) * 1000 * S, PrevAllocID: 'x', PrevNodeID: 'n', Delay: d })) } : null,
+    RescheduleTracker: delays.length ? { Events: delays.map((d, i) => ({ RescheduleTime: failedAtNs - (delays.length - i) * eventGapNs, PrevAllocID: 'x', PrevNodeID: 'n', Delay: d })) } : null,
   } as unknown as Allocation;
 }
 
@@ -36,6 +36,8 @@ test('delay functions: constant, exponential, fibonacci, capped at MaxDelay', ()
   assert.equal(nextDelayNs(failedAlloc(job, exp, []), exp), 5 * S);
   assert.equal(nextDelayNs(failedAlloc(job, exp, [5 * S]), exp), 10 * S);
   assert.equal(nextDelayNs(failedAlloc(job, exp, [5 * S, 10 * S, 20 * S, 40 * S]), exp), 60 * S, 'capped');
+  // Ran longer than the cap since the last attempt: the series starts over.
+  assert.equal(nextDelayNs(failedAlloc(job, exp, [5 * S, 10 * S, 20 * S, 40 * S], NOW_NS, 1000 * S), exp), 5 * S);
   const fib = { ...base, DelayFunction: 'fibonacci' };
   assert.equal(nextDelayNs(failedAlloc(job, fib, [5 * S]), fib), 5 * S);
   assert.equal(nextDelayNs(failedAlloc(job, fib, [5 * S, 5 * S]), fib), 10 * S);

@@ -76,7 +76,19 @@ export function nodeHostIP(node: Node): string {
   return node.Attributes['unique.network.ip-address'] ?? '';
 }
 
+/** Stored nodes are replaced, never mutated: their capacity is computed once, not once per eval. */
+const capacityCache = new WeakMap<Node, NodeCapacity>();
+
 export function nodeCapacity(node: Node): NodeCapacity {
+  let c = capacityCache.get(node);
+  if (!c) {
+    c = computeCapacity(node);
+    capacityCache.set(node, c);
+  }
+  return c;
+}
+
+function computeCapacity(node: Node): NodeCapacity {
   const nr = node.NodeResources;
   const rr = node.ReservedResources;
   const cpu = (nr?.Cpu.CpuShares ?? node.Resources?.CPU ?? 0) - (rr?.Cpu.CpuShares ?? node.Reserved?.CPU ?? 0);

@@ -7,6 +7,7 @@ import type { Node } from '../structs/node.js';
 import { resolveTarget } from './constraints.js';
 import type { EvalContext } from './context.js';
 import type { Feasibility } from './feasibility.js';
+import type { Rng } from './rng.js';
 import type { GroupInfo } from './group-info.js';
 import { MAX_RETAINED_NODE_SCORES, exhaustNode, filterNode } from './metrics.js';
 import { affinityScore, antiAffinityScore, fitScore, spreadDesired, spreadScore, type SpreadPlan } from './rank.js';
@@ -71,6 +72,11 @@ export function nodeLimit(nodeCount: number, isBatch: boolean): number {
 export class Stack {
   private nodes: Node[] = [];
   private cursor = 0;
+  /** Positions below this are shuffled: the shuffle is done lazily, only as far as nodes are visited. */
+  private shuffledUpTo = 0;
+  private rng: Rng | null = null;
+  /** Built on first need (sticky placements), so that finding a preferred node is not a scan per placement. */
+  private byId: Map<string, Node> | null = null;
   private readonly spreadPlans = new Map<string, SpreadPlan[]>();
 
   constructor(
@@ -80,10 +86,29 @@ export class Stack {
     private readonly algorithm: 'binpack' | 'spread',
   ) {}
 
-  /** The candidate nodes, already shuffled. */
-  setNodes(nodes: Node[]): void {
+  /**
+   * The candidate nodes (the array is taken over). With an rng they are visited in a random order,
+   * shuffled as the visit goes (Fisher-Yates one step per node), so an eval that places a few
+   * allocations on a large cluster does not pay for shuffling all of it.
+   */
+  setNodes(nodes: Node[], rng: Rng | null = null): void {
     this.nodes = nodes;
     this.cursor = 0;
+    this.rng = rng;
+    this.byId = null;
+    this.shuffledUpTo = rng ? 0 : nodes.length;
+  }
+
+  private nodeAt(i: number): Node {
+    if (i >= this.shuffledUpTo) {
+      const n = this.nodes.length;
+      const j = i + this.rng!.nextInt(n - i);
+      const tmp = this.nodes[i]!;
+      this.nodes[i] = this.nodes[j]!;
+      this.nodes[j] = tmp;
+      this.shuffledUpTo = i + 1;
+    }
+    return this.nodes[i]!;
   }
 
   nodeCount(): number {
@@ -93,7 +118,8 @@ export class Stack {
   select(info: GroupInfo, metric: AllocMetric, opts: SelectOptions = {}): RankedOption | null {
     const scored: RankedOption[] = [];
     if (opts.preferredNodeId) {
-      const preferred = this.nodes.find((n) => n.ID === opts.preferredNodeId);
+      this.byId ??= new Map(this.nodes.map((n) => [n.ID, n]));
+      const preferred = this.byId.get(opts.preferredNodeId);
       if (preferred) {
         const opt = this.rankNode(preferred, info, metric, opts, scored);
         if (opt) {
@@ -109,7 +135,7 @@ export class Stack {
     let best: RankedOption | null = null;
     const skipped: RankedOption[] = [];
     for (let visited = 0; visited < n && seen < limit; visited++) {
-      const node = this.nodes[this.cursor]!;
+      const node = this.nodeAt(this.cursor);
       this.cursor = this.cursor + 1 === n ? 0 : this.cursor + 1;
       const opt = this.rankNode(node, info, metric, opts, scored);
       if (!opt) continue;

@@ -1,0 +1,431 @@
+// The machinery shared by exec and java: each task gets its own cgroups, a chroot of the task
+// dir with the host's system dirs bound read-only, and new mount/uts/pid/ipc namespaces, set
+// up by the launcher script. Subclasses only say what to run (command and args) and how to
+// fingerprint; starting, waiting, stopping, stats, recovery and cleanup live here, once.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TaskResourceUsage } from '../../rpc/client-endpoints.js';
+import {
+  DriverStartError,
+  unknownTask,
+  type DriverCapabilities,
+  type DriverContext,
+  type DriverFingerprint,
+  type ExitResult,
+  type LogSink,
+  type TaskConfig,
+  type TaskDriver,
+  type TaskHandle,
+  type TaskStatus,
+} from '../driver.js';
+import { CpuRateTracker } from '../proc-stats.js';
+import { normalizeSignal, signalNumber } from '../signals.js';
+import { cgroupUsage } from './cgroup-stats.js';
+import { cgroupV1Mounts, CONTROLLERS, limitsFor, TaskCgroup, type ControllerPaths } from './cgroups-v1.js';
+import { DEFAULT_CHROOT_ENV, prepareMountpoints, resolveChrootEnv } from './chroot-env.js';
+import { allocSharedDir, chrootEnv, toChrootPath } from './chroot-paths.js';
+import { findTools, type ToolPaths } from './host-tools.js';
+import { outerScript, SETUP_FAILED_EXIT, type LaunchSpec } from './launcher.js';
+import { childPids, processStartTicks } from './proc-tree.js';
+import { resolveInChroot } from './resolve-command.js';
+import { lookupUser } from './users.js';
+
+/** How often a recovered task (not our child: no exit event) is checked for liveness. */
+const RECOVERED_POLL_MS = 500;
+/** The launcher mounts a dozen file systems; far longer than this means something hangs. */
+const LAUNCH_TIMEOUT_MS = 10_000;
+const DEFAULT_USER = 'nobody';
+/** Nomad gives the secrets tmpfs 1 MiB. */
+const SECRETS_SIZE_KIB = 1024;
+/** Enough for a JVM's threads, small enough to stop a fork bomb. */
+export const DEFAULT_PIDS_LIMIT = 4096;
+
+/** What a subclass asks the machinery to run. */
+export interface IsolatedCommand {
+  command: string;
+  args: string[];
+  pidMode: 'private' | 'host';
+  ipcMode: 'private' | 'host';
+  pidsLimit: number | null;
+}
+
+interface IsolatedTask {
+  id: string;
+  name: string;
+  /** The `unshare` process: our child, parent of the namespace's pid 1. */
+  launcherPid: number;
+  launcherStartTicks: number;
+  /** The task itself (host pid), leader of its own session and process group. */
+  taskPid: number;
+  cgroup: TaskCgroup;
+  statusFile: string;
+  mountpoints: string[];
+  child: ChildProcess | null;
+  startedAtMs: number;
+  completedAtMs: number | null;
+  exit: ExitResult | null;
+  exited: Promise<ExitResult>;
+  cpu: CpuRateTracker;
+  pollTimer: NodeJS.Timeout | null;
+}
+
+export interface IsolationSupport {
+  ok: boolean;
+  reason: string;
+}
+
+/** Reads the isolation settings a client may give: chroot_env, cgroup parent, default modes. */
+export function isolationSettings(ctx: DriverContext, driver: string): { chrootEnv: Record<string, string>; cgroupParent: string; defaultPidMode: 'private' | 'host'; defaultIpcMode: 'private' | 'host' } {
+  const plugin = ctx.pluginConfig[driver] ?? {};
+  const env = ctx.chrootEnv && Object.keys(ctx.chrootEnv).length > 0 ? ctx.chrootEnv : DEFAULT_CHROOT_ENV;
+  const mode = (v: unknown): 'private' | 'host' => (v === 'host' ? 'host' : 'private');
+  return {
+    chrootEnv: env,
+    cgroupParent: typeof plugin['cgroup_parent'] === 'string' ? (plugin['cgroup_parent'] as string) : '/nomad',
+    defaultPidMode: mode(plugin['default_pid_mode']),
+    defaultIpcMode: mode(plugin['default_ipc_mode']),
+  };
+}
+
+/** Whether this host can isolate tasks: root, cgroup v1 controllers mounted, util-linux present. */
+export async function isolationSupport(): Promise<IsolationSupport> {
+  if (process.platform !== 'linux') return { ok: false, reason: 'exec driver requires Linux' };
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return { ok: false, reason: 'exec driver must run as root' };
+  const { missing } = await cgroupV1Mounts();
+  if (missing.length > 0) return { ok: false, reason: `cgroup v1 controllers not mounted: ${missing.join(', ')}` };
+  const tools = findTools();
+  if (!tools.tools) return { ok: false, reason: `missing host tools: ${tools.missing.join(', ')}` };
+  return { ok: true, reason: 'Healthy' };
+}
+
+function sanitize(id: string): string {
+  return id.replace(/[^A-Za-z0-9_.-]/g, '.');
+}
+
+function exitFromStatus(status: number): ExitResult {
+  // sh reports a signalled child as 128+signal; report the signal too, as raw_exec does.
+  const sig = status > 128 && status <= 128 + 64 ? status - 128 : 0;
+  return { ExitCode: status, Signal: sig, OOMKilled: false, Err: null };
+}
+
+export abstract class IsolatedDriver implements TaskDriver {
+  abstract readonly name: string;
+  readonly capabilities: DriverCapabilities = { sendSignals: true, exec: false, fsIsolation: 'chroot', networkIsolationModes: ['host'] };
+  protected readonly tasks = new Map<string, IsolatedTask>();
+  private supportCache: Promise<IsolationSupport> | null = null;
+
+  constructor(protected readonly ctx: DriverContext) {}
+
+  abstract fingerprint(): Promise<DriverFingerprint>;
+  abstract validateConfig(config: Record<string, unknown>): string[];
+  /** What to run for this task's config (already validated). */
+  protected abstract buildCommand(cfg: TaskConfig): IsolatedCommand;
+
+  /** Host facts do not change while the agent runs; check them once. */
+  protected support(): Promise<IsolationSupport> {
+    if (!this.supportCache) this.supportCache = isolationSupport();
+    return this.supportCache;
+  }
+
+  private stateDir(): string {
+    return join(this.ctx.stateDir ?? join(tmpdir(), 'nomad-driver-state'), this.name);
+  }
+
+  async startTask(cfg: TaskConfig): Promise<TaskHandle> {
+    if (this.tasks.has(cfg.id)) throw new DriverStartError(`task with ID "${cfg.id}" already started`, false);
+    const problems = this.validateConfig(cfg.config);
+    if (problems.length > 0) throw new DriverStartError(problems.join('; '), false);
+    const sup = await this.support();
+    if (!sup.ok) throw new DriverStartError(`${this.name} driver cannot isolate tasks on this host: ${sup.reason}`, false);
+    const { mounts } = await cgroupV1Mounts();
+    const tools = findTools().tools;
+    if (!mounts || !tools) throw new DriverStartError(`${this.name} driver: cgroups or host tools disappeared`, true);
+    const settings = isolationSettings(this.ctx, this.name);
+    const root = cfg.taskDir;
+    const allocShared = allocSharedDir(cfg.allocDir);
+    const pathMap = { taskDir: root, allocShared };
+    const built = this.buildCommand(cfg);
+    // Interpolation used host paths (${NOMAD_TASK_DIR}); inside the chroot they are /local and friends.
+    const cmd = { ...built, command: toChrootPath(built.command, pathMap), args: built.args.map((a) => toChrootPath(a, pathMap)) };
+    const userName = cfg.user || DEFAULT_USER;
+    const user = await lookupUser(userName);
+    if (!user) throw new DriverStartError(`failed to identify user "${userName}": user not found`, false);
+
+    let binds;
+    try {
+      binds = await resolveChrootEnv(settings.chrootEnv);
+    } catch (err) {
+      throw new DriverStartError((err as Error).message, false);
+    }
+    const env = chrootEnv(cfg.env, pathMap);
+    const command = await resolveInChroot(cmd.command, root, binds, env['PATH']!);
+    if (command === null) throw new DriverStartError(`failed to launch command with executor: exec: "${cmd.command}": executable file not found in $PATH`, false);
+    const mountpoints = await prepareMountpoints(root, binds);
+
+    const stateDir = this.stateDir();
+    await mkdir(stateDir, { recursive: true });
+    const statusFile = join(stateDir, `${sanitize(cfg.id)}.exit`);
+    await rm(statusFile, { force: true });
+    let cgroup: TaskCgroup;
+    try {
+      const limits = limitsFor(cfg.resources.memoryMB, cfg.resources.memoryMaxMB, cfg.resources.cpuShares, cfg.resources.reservedCores, cmd.pidsLimit);
+      cgroup = await TaskCgroup.create(mounts, settings.cgroupParent, sanitize(cfg.id), limits);
+    } catch (err) {
+      throw new DriverStartError(`failed to create cgroups for task: ${(err as Error).message}`, true);
+    }
+    const spec: LaunchSpec = {
+      root,
+      allocShared,
+      binds,
+      uid: user.uid,
+      gid: user.gid,
+      command,
+      args: cmd.args,
+      pidMode: cmd.pidMode,
+      ipcMode: cmd.ipcMode,
+      cgroupProcs: cgroup.procsFiles(),
+      statusFile,
+      secretsSizeKiB: SECRETS_SIZE_KIB,
+    };
+    try {
+      return await this.launch(cfg, spec, tools, cgroup, mountpoints);
+    } catch (err) {
+      await cgroup.remove().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async launch(cfg: TaskConfig, spec: LaunchSpec, tools: ToolPaths, cgroup: TaskCgroup, mountpoints: string[]): Promise<TaskHandle> {
+    const env = chrootEnv(cfg.env, { taskDir: spec.root, allocShared: spec.allocShared });
+    const child = spawn('/bin/sh', ['-c', outerScript(spec, tools)], {
+      env,
+      detached: true, // the launcher leads its own session; the task gets another one
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    // Listen for exit before any await: a failing launcher can end within the same tick.
+    let exitStatus: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+    const launcherExited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('exit', (code, signal) => {
+        exitStatus = { code, signal };
+        resolve(exitStatus);
+      });
+    });
+    child.stdout!.on('data', (b: Buffer) => cfg.stdout.write(b));
+    child.stderr!.on('data', (b: Buffer) => cfg.stderr.write(b));
+    const control = child.stdio[3] as NodeJS.ReadableStream;
+    let controlText = '';
+    const ready = await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('error: timed out setting up the task'), LAUNCH_TIMEOUT_MS);
+      const finish = (v: string): void => {
+        clearTimeout(timer);
+        resolve(v);
+      };
+      control.on('data', (b: Buffer) => {
+        controlText += b.toString('utf8');
+        const line = controlText.split('\n')[0]!;
+        if (controlText.includes('\n')) finish(line);
+      });
+      control.once('end', () => finish(controlText.split('\n')[0] || 'error: the launcher ended before starting the task'));
+      child.once('error', (err) => finish(`error: ${err.message}`));
+    });
+    if (ready !== 'ready') {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await launcherExited;
+      throw new DriverStartError(`failed to launch command with executor: ${ready.replace(/^error: /, '')}`, false);
+    }
+    const launcherPid = child.pid!;
+    const [pid1] = await childPids(launcherPid);
+    const [taskPid] = pid1 !== undefined ? await childPids(pid1) : [];
+    const task: IsolatedTask = {
+      id: cfg.id,
+      name: cfg.taskName,
+      launcherPid,
+      launcherStartTicks: (await processStartTicks(launcherPid)) ?? 0,
+      // The task may already have ended; 0 then, and signals go nowhere.
+      taskPid: taskPid ?? 0,
+      cgroup,
+      statusFile: spec.statusFile,
+      mountpoints,
+      child,
+      startedAtMs: Date.now(),
+      completedAtMs: null,
+      exit: null,
+      exited: launcherExited.then(async ({ code, signal }) => {
+        const base = signal ? { ExitCode: 128 + signalNumber(signal), Signal: signalNumber(signal), OOMKilled: false, Err: null } : exitFromStatus(code ?? 0);
+        return this.withOom(cgroup, base);
+      }),
+      cpu: new CpuRateTracker(),
+      pollTimer: null,
+    };
+    void task.exited.then((r) => this.markExited(cfg.id, r));
+    this.tasks.set(cfg.id, task);
+    return {
+      version: 1,
+      driver: this.name,
+      config: { id: cfg.id, allocId: cfg.allocId, taskName: cfg.taskName },
+      state: 'running',
+      driverState: {
+        launcherPid,
+        launcherStartTicks: task.launcherStartTicks,
+        taskPid: task.taskPid,
+        cgroups: cgroup.paths,
+        statusFile: spec.statusFile,
+        mountpoints,
+      },
+      startedAtMs: task.startedAtMs,
+    };
+  }
+
+  private async withOom(cgroup: TaskCgroup, base: ExitResult): Promise<ExitResult> {
+    if (!(await cgroup.oomKilled())) return base;
+    // As Nomad's drivers do: the exit message of an OOM kill says so.
+    return { ...base, OOMKilled: true, Err: 'OOM Killed' };
+  }
+
+  private markExited(id: string, result: ExitResult): void {
+    const t = this.tasks.get(id);
+    if (!t || t.exit) return;
+    t.exit = result;
+    t.completedAtMs = Date.now();
+    if (t.pollTimer) clearInterval(t.pollTimer);
+    t.pollTimer = null;
+  }
+
+  protected get(id: string): IsolatedTask {
+    const t = this.tasks.get(id);
+    if (!t) throw unknownTask(this.name, id);
+    return t;
+  }
+
+  waitTask(id: string): Promise<ExitResult> {
+    return this.get(id).exited;
+  }
+
+  private signalGroup(t: IsolatedTask, sig: NodeJS.Signals): void {
+    if (t.taskPid <= 0) return;
+    try {
+      process.kill(-t.taskPid, sig);
+    } catch {
+      try {
+        process.kill(t.taskPid, sig);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  async stopTask(id: string, timeoutMs: number, signal: string): Promise<void> {
+    const t = this.get(id);
+    if (t.exit) return;
+    this.signalGroup(t, normalizeSignal(signal || 'SIGINT') ?? 'SIGINT');
+    const timer = setTimeout(() => {
+      this.signalGroup(t, 'SIGKILL');
+      void t.cgroup.killAll();
+    }, Math.max(0, timeoutMs));
+    try {
+      await t.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async destroyTask(id: string, force: boolean): Promise<void> {
+    const t = this.tasks.get(id);
+    if (!t) return;
+    if (!t.exit) {
+      if (!force) throw new Error(`${this.name}: cannot destroy running task ${id}`);
+      await t.cgroup.killAll();
+      await t.exited;
+    }
+    if (t.pollTimer) clearInterval(t.pollTimer);
+    this.tasks.delete(id);
+    // Everything left in the cgroup (children that left the task's session) goes with it.
+    await t.cgroup.remove();
+    await rm(t.statusFile, { force: true });
+    // The mounts died with the namespace; the empty mountpoints in the task dir can go too.
+    for (const p of [...t.mountpoints].reverse()) await rmdir(p).catch(() => rm(p, { force: true }).catch(() => undefined));
+  }
+
+  inspectTask(id: string): TaskStatus {
+    const t = this.get(id);
+    return {
+      id: t.id,
+      name: t.name,
+      state: t.exit ? 'exited' : 'running',
+      startedAtMs: t.startedAtMs,
+      completedAtMs: t.completedAtMs,
+      exitResult: t.exit,
+      driverAttributes: { pid: String(t.taskPid) },
+    };
+  }
+
+  async taskStats(id: string): Promise<TaskResourceUsage> {
+    const t = this.get(id);
+    return cgroupUsage(t.cgroup, t.cpu, this.ctx.cpuMhzPerCore());
+  }
+
+  async signalTask(id: string, signal: string): Promise<void> {
+    const t = this.get(id);
+    const sig = normalizeSignal(signal);
+    if (sig === null) throw new Error(`${this.name}: unknown signal "${signal}"`);
+    if (t.exit) throw new Error(`${this.name}: task ${id} is not running`);
+    process.kill(t.taskPid, sig);
+  }
+
+  async recoverTask(handle: TaskHandle, _stdout: LogSink, _stderr: LogSink): Promise<void> {
+    const id = handle.config.id;
+    if (this.tasks.has(id)) return;
+    const s = handle.driverState;
+    const launcherPid = Number(s['launcherPid']);
+    const expectTicks = Number(s['launcherStartTicks'] ?? 0);
+    const ticks = Number.isInteger(launcherPid) && launcherPid > 0 ? await processStartTicks(launcherPid) : null;
+    const paths = s['cgroups'] as ControllerPaths | undefined;
+    if (ticks === null || (expectTicks !== 0 && ticks !== expectTicks) || !paths || CONTROLLERS.some((c) => typeof paths[c] !== 'string')) {
+      throw new Error(`${this.name}: failed to reattach to task ${id}: launcher process ${launcherPid} is gone`);
+    }
+    const cgroup = TaskCgroup.fromPaths(paths);
+    const statusFile = String(s['statusFile'] ?? '');
+    let resolveExit!: (r: ExitResult) => void;
+    // Its output pipes died with the previous client process: the task's output is not captured.
+    const task: IsolatedTask = {
+      id,
+      name: handle.config.taskName,
+      launcherPid,
+      launcherStartTicks: ticks,
+      taskPid: Number(s['taskPid'] ?? 0),
+      cgroup,
+      statusFile,
+      mountpoints: Array.isArray(s['mountpoints']) ? (s['mountpoints'] as unknown[]).map(String) : [],
+      child: null,
+      startedAtMs: handle.startedAtMs,
+      completedAtMs: null,
+      exit: null,
+      exited: new Promise<ExitResult>((r) => (resolveExit = r)),
+      cpu: new CpuRateTracker(),
+      pollTimer: null,
+    };
+    task.pollTimer = setInterval(() => {
+      void processStartTicks(launcherPid).then(async (now) => {
+        if (now === ticks || task.exit) return;
+        // pid 1 of the namespace wrote the task's exit status before it ended.
+        const text = await readFile(statusFile, 'utf8').catch(() => '');
+        const base: ExitResult = /^\d+/.test(text.trim())
+          ? exitFromStatus(Number(text.trim()))
+          : { ExitCode: 0, Signal: 0, OOMKilled: false, Err: 'process exited while detached; exit status unknown' };
+        const result = await this.withOom(cgroup, base);
+        this.markExited(id, result);
+        resolveExit(result);
+      });
+    }, RECOVERED_POLL_MS);
+    task.pollTimer.unref();
+    this.tasks.set(id, task);
+  }
+}
+
+export { SETUP_FAILED_EXIT };

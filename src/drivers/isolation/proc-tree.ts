@@ -1,0 +1,39 @@
+// Walking the process tree from the host side: the launcher's pid is known, the task's pid
+// (a grandchild inside the new pid namespace) is found from it.
+import { readdir, readFile } from 'node:fs/promises';
+import { parseProcStat } from '../proc-stats.js';
+
+/** Direct children of a process: /proc/<pid>/task/<pid>/children, or a /proc scan without it. */
+export async function childPids(pid: number): Promise<number[]> {
+  try {
+    const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    return text.trim() === '' ? [] : text.trim().split(/\s+/).map(Number);
+  } catch {
+    // kernels built without CONFIG_PROC_CHILDREN
+  }
+  const out: number[] = [];
+  for (const e of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const text = await readFile(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(e));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** Start time in clock ticks since boot, or null when the process is gone or a zombie. */
+export async function processStartTicks(pid: number): Promise<number | null> {
+  try {
+    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    if (parseProcStat(text) === null) return null;
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    if (rest[0] === 'Z') return null;
+    return Number(rest[19]);
+  } catch {
+    return null;
+  }
+}
