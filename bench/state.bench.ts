@@ -45,7 +45,17 @@ function n(x: number): number {
   return x * 1000;
 }
 
+/** A fixed CPU-bound loop: the figures above it scale with how loaded the machine is. */
+function calibrate(): void {
+  const t0 = performance.now();
+  let x = 0;
+  for (let i = 0; i < 10_000_000; i++) x += (i * i) % 7;
+  report('cpu_calibration_1e7_loop', performance.now() - t0, 'ms');
+  if (x < 0) throw new Error('unreachable');
+}
+
 async function main(): Promise<void> {
+  calibrate();
   const store = new StateStore();
   const fsm = new FSM(store);
   let index = 0;

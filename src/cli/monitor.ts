@@ -46,6 +46,8 @@ export class EvalMonitor {
     private readonly client: NomadClient,
     private readonly io: Io,
     private readonly idLength: number,
+    /** A stop cancels the job's deployment: that outcome is the success of the command. */
+    private readonly acceptCancelledDeployment = false,
   ) {}
 
   private now(): string {
@@ -120,7 +122,7 @@ export class EvalMonitor {
       // it stands once instead of waiting out its progress deadline.
       const status = await monitorDeployment(this.client, this.io, deploymentId, this.idLength, schedFailure ? 1 : MAX_DEPLOYMENT_POLLS);
       if (schedFailure) return 2;
-      if (status !== 'successful') return 1;
+      if (status !== 'successful' && !(this.acceptCancelledDeployment && status === 'cancelled')) return 1;
     }
     return schedFailure ? 2 : 0;
   }

@@ -7,7 +7,9 @@ import type { Job, RestartPolicy, Task, TaskGroup } from '../structs/job.js';
 import { NS_PER_MS, rfc3339Nano, nowNs } from '../structs/time.js';
 import { DriverStartError, type ExitResult, type TaskDriver } from '../drivers/driver.js';
 import type { AllocDir, TaskDirPaths } from './alloc-dir.js';
-import { interpolateValue, type InterpolationNode } from './interpolate.js';
+import { artifactEvents } from './artifact-events.js';
+import { fetchArtifacts } from './artifacts.js';
+import { interpolateString, interpolateValue, type InterpolationNode } from './interpolate.js';
 import { LogRotator } from './log-rotator.js';
 import { decideRestart, initialRestartState, type RestartInput, type RestartTrackerState } from './restart-policy.js';
 import { events, MAX_TASK_EVENTS, TaskEventTypes } from './task-events.js';
@@ -128,6 +130,16 @@ export class TaskRunner {
     } catch (err) {
       this.setState('dead', events.setupFailure(`failed to build task directory for "${task.Name}": ${(err as Error).message}`));
       return;
+    }
+    if (task.Artifacts && task.Artifacts.length > 0) {
+      this.emit(artifactEvents.downloading());
+      try {
+        const { env } = this.buildEnvAndConfig();
+        await fetchArtifacts(task.Artifacts, this.paths.dir, (s) => interpolateString(s, { node: this.deps.node(), region: this.deps.region, env }));
+      } catch (err) {
+        this.setState('dead', artifactEvents.failed((err as Error).message));
+        return;
+      }
     }
     for (;;) {
       if (this.killReq) return this.finishKilledBeforeStart();

@@ -85,7 +85,7 @@ describe('exec driver: isolation on this host', { skip }, () => {
   it('runs in its own pid namespace and chroot as nobody, sees /local, cannot write the host /usr', async () => {
     const d = new ExecDriver(context());
     const out = new MemorySink();
-    const cfg = isolatedTask('ns', { command: '/bin/sh', args: ['-c', 'echo "pid=$$ ppid=$PPID user=$(id -un) procs=$(ls /proc | grep -c "^[0-9]") self-visible=$(test -e /proc/${process.pid}/stat && echo yes || echo no)"; echo hi > /local/file && echo local-ok; touch /usr/nomad-exec-test 2>/dev/null || echo usr-ro; echo "$GREETING $NOMAD_TASK_DIR"; ls /alloc'] }, out);
+    const cfg = isolatedTask('ns', { command: '/bin/sh', args: ['-c', `echo "pid=$$ ppid=$PPID user=$(id -un) procs=$(ls /proc | grep -c "^[0-9]") self-visible=$(test -e /proc/${process.pid}/stat && echo yes || echo no)"; echo hi > /local/file && echo local-ok; touch /usr/nomad-exec-test 2>/dev/null || echo usr-ro; echo "$GREETING $NOMAD_TASK_DIR"; ls /alloc`] }, out);
     writeFileSync(join(cfg.taskDir, 'secrets', 'token'), 's3cret');
     await d.startTask(cfg);
     const res = await d.waitTask('ns');

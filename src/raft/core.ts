@@ -124,7 +124,6 @@ export class RaftCore {
     this.configs.onAppend(restore.entries);
     this.commit = snap ? snap.index : 0;
     this.handed = this.commit;
-    invariant(this.log.lastTerm() <= this.term || this.term === 0 || true, 'unreachable');
     // A log written before its term reached the stable store is still valid; never run behind it.
     if (this.log.lastTerm() > this.term) {
       this.term = this.log.lastTerm();
@@ -275,7 +274,11 @@ export class RaftCore {
       if (m.type === 'prevote' || m.type === 'vote') {
         const transfer = m.type === 'vote' && m.transfer;
         // Leader stickiness: while a leader is heard from, a rejoining node cannot disturb it.
-        const inLease = this.opts.checkQuorum && this.leaderId !== null && this.electionElapsedTicks < this.opts.electionTimeoutTicks;
+        // The window ends 2 ticks before the shortest election timeout, so that a
+        // follower that timed out is not refused by peers whose ticks run a little
+        // behind its own (that refusal would cost a whole extra timeout).
+        const leaseTicks = Math.max(1, this.opts.electionTimeoutTicks - 2);
+        const inLease = this.opts.checkQuorum && this.leaderId !== null && this.electionElapsedTicks < leaseTicks;
         if (inLease && !transfer) return;
       }
       if (m.type === 'prevote' || (m.type === 'prevote_resp' && m.granted)) {

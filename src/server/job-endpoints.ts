@@ -15,6 +15,7 @@ import { writeChecked, type ServerContext } from './context.js';
 import { jobEval } from './eval-factory.js';
 import type { NewScheduler } from './lazy-modules.js';
 import { RecordingPlanner, withJob } from './plan-harness.js';
+import { annotateDiff } from './plan-annotate.js';
 
 export const ENFORCE_INDEX_PREFIX = 'Enforcing job modify index';
 
@@ -62,18 +63,6 @@ export function jobSpecChanged(a: Job, b: Job): boolean {
   const strip = (j: Job): string => JSON.stringify(j, (k, v) => (VOLATILE.has(k) ? undefined : v));
   return strip(a) !== strip(b);
 }
-
-/** Maps the scheduler's desired updates to the keys `job plan` prints ("1 create, 2 ignore"). */
-const UPDATE_KEYS: Array<[keyof PlanAnnotations['DesiredTGUpdates'][string], string]> = [
-  ['Ignore', 'ignore'],
-  ['Place', 'create'],
-  ['Migrate', 'migrate'],
-  ['Stop', 'destroy'],
-  ['InPlaceUpdate', 'in-place update'],
-  ['DestructiveUpdate', 'create/destroy update'],
-  ['Canary', 'canary'],
-  ['Preemptions', 'preemption'],
-];
 
 export class JobEndpoints {
   constructor(
@@ -151,7 +140,8 @@ export class JobEndpoints {
       FailedTGAllocs: null,
       JobModifyIndex: existing?.JobModifyIndex ?? 0,
       CreatedEvals: null,
-      Diff: opts.diff ? diffJobs(existing, planned, opts.contextual ?? false) : null,
+      // Nomad's plan always diffs with context (its CLI never asks): changed blocks show their unchanged fields.
+      Diff: opts.diff ? diffJobs(existing, planned, true) : null,
       NextPeriodicLaunch: '0001-01-01T00:00:00Z',
       Warnings: '',
       Index: index,
@@ -168,7 +158,7 @@ export class JobEndpoints {
       response.FailedTGAllocs = failed && Object.keys(failed).length > 0 ? failed : null;
       response.CreatedEvals = planner.createdEvals.length > 0 ? planner.createdEvals : null;
     }
-    if (response.Diff && response.Annotations) attachUpdates(response.Diff, response.Annotations);
+    if (response.Diff) annotateDiff(response.Diff, response.Annotations, { old: existing, next: planned });
     return response;
   }
 
@@ -257,14 +247,4 @@ function planVersion(job: Job, existing: Job | null, index: number): Job {
     ModifyIndex: next,
     JobModifyIndex: changed ? next : existing!.JobModifyIndex,
   };
-}
-
-function attachUpdates(diff: JobDiff, ann: PlanAnnotations): void {
-  for (const tg of diff.TaskGroups ?? []) {
-    const u = ann.DesiredTGUpdates[tg.Name];
-    if (!u) continue;
-    const out: Record<string, number> = {};
-    for (const [field, key] of UPDATE_KEYS) if (u[field] > 0) out[key] = u[field];
-    tg.Updates = Object.keys(out).length ? out : null;
-  }
 }

@@ -1,190 +1,68 @@
 // Job diffs for `job plan` and `job history -p`, in the JSON shape of Nomad's JobDiff:
-// Job -> TaskGroups -> Tasks, each with Fields (primitive values as strings) and Objects
-// (nested structures, flattened to dotted field names). A basic version: it compares values,
-// not the per-field semantics (keyed sets) a full implementation has.
-import type { Job, Task, TaskGroup } from './job.js';
+// Job -> TaskGroups -> Tasks. At each level the struct's own primitive fields are listed only
+// when they changed; nested blocks are objects. A contextual diff also lists the unchanged
+// fields inside a changed block, which is how the plan output frames a change (`args[0]` shown
+// next to the edited `args[1]`). Server-managed fields are never compared.
+import type { Job } from './job.js';
+import type { JobDiff, ObjectDiff } from './diff-types.js';
+import { primitiveFlat } from './diff-flatten.js';
+import { fieldDiffs, hasChange, objectDiff, orNull, sortObjects, stringSetDiff } from './diff-fields.js';
+import { affinityDiffs, constraintDiffs, otherObjectDiffs, plainObjectDiff, spreadDiffs } from './diff-blocks.js';
+import { taskGroupDiff } from './diff-group.js';
 
-export type DiffType = 'Added' | 'Deleted' | 'Edited' | 'None';
+export type { DiffType, FieldDiff, JobDiff, ObjectDiff, TaskDiff, TaskGroupDiff } from './diff-types.js';
 
-export interface FieldDiff {
-  Type: DiffType;
-  Name: string;
-  Old: string;
-  New: string;
-  Annotations: string[] | null;
-}
-
-export interface ObjectDiff {
-  Type: DiffType;
-  Name: string;
-  Fields: FieldDiff[] | null;
-  Objects: ObjectDiff[] | null;
-}
-
-export interface TaskDiff {
-  Type: DiffType;
-  Name: string;
-  Fields: FieldDiff[] | null;
-  Objects: ObjectDiff[] | null;
-  Annotations: string[] | null;
-}
-
-export interface TaskGroupDiff {
-  Type: DiffType;
-  Name: string;
-  Fields: FieldDiff[] | null;
-  Objects: ObjectDiff[] | null;
-  Tasks: TaskDiff[] | null;
-  Updates: Record<string, number> | null;
-}
-
-export interface JobDiff {
-  Type: DiffType;
-  ID: string;
-  Fields: FieldDiff[] | null;
-  Objects: ObjectDiff[] | null;
-  TaskGroups: TaskGroupDiff[] | null;
-}
-
+// Set by the servers, secret, or copied into every group by canonicalization (Update,
+// Reschedule, Migrate), so a change there is shown once, where it takes effect.
 const JOB_SKIP = new Set([
-  'ID', 'TaskGroups', 'Status', 'StatusDescription', 'Version', 'Stable', 'CreateIndex', 'ModifyIndex',
-  'JobModifyIndex', 'SubmitTime', 'NomadTokenID', 'VaultToken', 'ConsulToken', 'Update', 'Payload',
+  'ID', 'Status', 'StatusDescription', 'Version', 'Stable', 'SubmitTime', 'CreateIndex', 'ModifyIndex',
+  'JobModifyIndex', 'NomadTokenID', 'VaultToken', 'ConsulToken', 'Payload', 'Update', 'Reschedule', 'Migrate',
 ]);
-const GROUP_SKIP = new Set(['Name', 'Tasks']);
-const TASK_SKIP = new Set(['Name']);
+const JOB_MAPS = ['Meta'];
+const JOB_HANDLED = new Set([...JOB_SKIP, 'TaskGroups', 'Meta', 'Datacenters', 'Constraints', 'Affinities', 'Spreads', 'Periodic', 'ParameterizedJob']);
 
-type Loose = Record<string, unknown>;
-
-function isPrimitive(v: unknown): v is string | number | boolean | null | undefined {
-  return v === null || v === undefined || typeof v !== 'object';
-}
-
-function fmt(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  return String(v);
-}
-
-/** Flattens an object's primitive leaves to dotted names ("Resources.CPU"); arrays of primitives to "Name[i]". */
-function flatten(v: unknown, prefix: string, out: Map<string, string>): void {
-  if (isPrimitive(v)) {
-    if (prefix) out.set(prefix, fmt(v));
-    return;
+function parameterizedDiff(o: Job['ParameterizedJob'] | undefined, n: Job['ParameterizedJob'] | undefined, contextual: boolean): ObjectDiff | null {
+  const children: ObjectDiff[] = [];
+  for (const name of ['MetaRequired', 'MetaOptional'] as const) {
+    const d = stringSetDiff(name, o?.[name], n?.[name], contextual);
+    if (d) children.push(d);
   }
-  if (Array.isArray(v)) {
-    v.forEach((x, i) => flatten(x, `${prefix}[${i}]`, out));
-    return;
-  }
-  for (const [k, x] of Object.entries(v as Loose)) flatten(x, prefix ? `${prefix}.${k}` : k, out);
+  return objectDiff('ParameterizedJob', primitiveFlat(o), primitiveFlat(n), contextual, children);
 }
 
-function fieldDiffs(oldMap: Map<string, string> | null, newMap: Map<string, string> | null, contextual: boolean): FieldDiff[] {
-  const names = new Set<string>([...(oldMap?.keys() ?? []), ...(newMap?.keys() ?? [])]);
-  const out: FieldDiff[] = [];
-  for (const name of [...names].sort()) {
-    const o = oldMap?.get(name);
-    const n = newMap?.get(name);
-    let type: DiffType;
-    if (o === undefined) type = 'Added';
-    else if (n === undefined) type = 'Deleted';
-    else if (o !== n) type = 'Edited';
-    else type = 'None';
-    // Empty values appearing or vanishing are not changes worth showing.
-    if (type === 'Added' && n === '' && oldMap) continue;
-    if (type === 'Deleted' && o === '' && newMap) continue;
-    if (type === 'None' && !contextual) continue;
-    out.push({ Type: type, Name: name, Old: o ?? '', New: n ?? '', Annotations: null });
-  }
-  return out;
-}
-
-function rollup(fields: FieldDiff[], objects: ObjectDiff[], whole: DiffType | null): DiffType {
-  if (whole) return whole;
-  return fields.some((f) => f.Type !== 'None') || objects.some((o) => o.Type !== 'None') ? 'Edited' : 'None';
-}
-
-/** Diffs the primitive fields and nested objects of two records (either may be null). */
-function diffRecord(
-  oldR: Loose | null,
-  newR: Loose | null,
-  skip: Set<string>,
-  contextual: boolean,
-): { fields: FieldDiff[]; objects: ObjectDiff[] } {
-  const keys = new Set<string>([...Object.keys(oldR ?? {}), ...Object.keys(newR ?? {})]);
-  const oldPrims = oldR ? new Map<string, string>() : null;
-  const newPrims = newR ? new Map<string, string>() : null;
-  const objects: ObjectDiff[] = [];
-  for (const k of [...keys].sort()) {
-    if (skip.has(k)) continue;
-    const o = oldR?.[k];
-    const n = newR?.[k];
-    if (isPrimitive(o) && isPrimitive(n)) {
-      if (oldR && o !== undefined) oldPrims!.set(k, fmt(o));
-      if (newR && n !== undefined) newPrims!.set(k, fmt(n));
-      continue;
-    }
-    const om = o === null || o === undefined ? null : new Map<string, string>();
-    const nm = n === null || n === undefined ? null : new Map<string, string>();
-    if (om) flatten(o, '', om);
-    if (nm) flatten(n, '', nm);
-    if (om && om.size === 0) continue;
-    const type: DiffType = !om && !nm ? 'None' : !om ? 'Added' : !nm ? 'Deleted' : 'None';
-    const fields = fieldDiffs(om, nm, contextual);
-    const t = type === 'None' ? rollup(fields, [], null) : type;
-    if (t === 'None' && !contextual) continue;
-    if (!om && nm && nm.size === 0) continue;
-    objects.push({ Type: t, Name: k, Fields: fields.length ? fields : null, Objects: null });
-  }
-  return { fields: fieldDiffs(oldPrims, newPrims, contextual), objects };
-}
-
-function taskDiff(o: Task | null, n: Task | null, contextual: boolean): TaskDiff {
-  const { fields, objects } = diffRecord(o as unknown as Loose | null, n as unknown as Loose | null, TASK_SKIP, contextual);
-  const type = rollup(fields, objects, !o ? 'Added' : !n ? 'Deleted' : null);
-  const annotations = type === 'Added' ? ['forces create'] : type === 'Deleted' ? ['forces destroy'] : type === 'Edited' ? [taskUpdateKind(o!, n!)] : null;
-  return { Type: type, Name: (n ?? o)!.Name, Fields: fields.length ? fields : null, Objects: objects.length ? objects : null, Annotations: annotations };
-}
-
-/** Which changes a task can take in place (services, meta of the scheduler's view) and which need a new allocation. */
-function taskUpdateKind(o: Task, n: Task): string {
-  const inPlaceOnly = (t: Task): string => JSON.stringify({ ...t, Services: null, Constraints: null, Affinities: null, KillTimeout: 0, LogConfig: null });
-  return inPlaceOnly(o) === inPlaceOnly(n) ? 'forces in-place update' : 'forces create/destroy update';
-}
-
-function groupDiff(o: TaskGroup | null, n: TaskGroup | null, contextual: boolean): TaskGroupDiff {
-  const { fields, objects } = diffRecord(o as unknown as Loose | null, n as unknown as Loose | null, GROUP_SKIP, contextual);
-  const names = new Set<string>([...(o?.Tasks ?? []).map((t) => t.Name), ...(n?.Tasks ?? []).map((t) => t.Name)]);
-  const tasks: TaskDiff[] = [];
-  for (const name of [...names].sort()) {
-    const td = taskDiff(o?.Tasks.find((t) => t.Name === name) ?? null, n?.Tasks.find((t) => t.Name === name) ?? null, contextual);
-    if (td.Type !== 'None' || contextual) tasks.push(td);
-  }
-  const type = !o ? 'Added' : !n ? 'Deleted' : fields.some((f) => f.Type !== 'None') || objects.some((x) => x.Type !== 'None') || tasks.some((t) => t.Type !== 'None') ? 'Edited' : 'None';
+/**
+ * The difference between two versions of a job. `old` null is a job not yet registered (all
+ * Added), `next` null one being removed (all Deleted). `contextual` adds the unchanged fields
+ * of each changed block.
+ */
+export function diffJobs(old: Job | null, next: Job | null, contextual: boolean): JobDiff {
+  const fields = fieldDiffs(primitiveFlat(old, { skip: JOB_SKIP, maps: JOB_MAPS }), primitiveFlat(next, { skip: JOB_SKIP, maps: JOB_MAPS }), false);
+  const single = [
+    stringSetDiff('Datacenters', old?.Datacenters, next?.Datacenters, contextual),
+    plainObjectDiff('Periodic', old?.Periodic, next?.Periodic, contextual),
+    parameterizedDiff(old?.ParameterizedJob, next?.ParameterizedJob, contextual),
+  ];
+  const objects: ObjectDiff[] = [
+    ...single.filter((d): d is ObjectDiff => d !== null),
+    ...constraintDiffs(old?.Constraints, next?.Constraints, contextual),
+    ...affinityDiffs(old?.Affinities, next?.Affinities, contextual),
+    ...spreadDiffs(old?.Spreads, next?.Spreads, contextual),
+    ...otherObjectDiffs(old, next, JOB_HANDLED, contextual),
+  ];
+  const oldGroups = new Map((old?.TaskGroups ?? []).map((g) => [g.Name, g]));
+  const newGroups = new Map((next?.TaskGroups ?? []).map((g) => [g.Name, g]));
+  const names = [...new Set([...oldGroups.keys(), ...newGroups.keys()])].sort();
+  // Unchanged groups stay in the list: the plan reports each group's updates on it.
+  const groups = names.map((name) => taskGroupDiff(oldGroups.get(name) ?? null, newGroups.get(name) ?? null, contextual));
+  let type: JobDiff['Type'] = 'None';
+  if (old === null && next !== null) type = 'Added';
+  else if (next === null && old !== null) type = 'Deleted';
+  else if (hasChange(fields, objects) || hasChange([], groups)) type = 'Edited';
   return {
     Type: type,
-    Name: (n ?? o)!.Name,
-    Fields: fields.length ? fields : null,
-    Objects: objects.length ? objects : null,
-    Tasks: tasks.length ? tasks : null,
-    Updates: null,
-  };
-}
-
-/** The difference between two versions of a job; `contextual` also lists unchanged fields. */
-export function diffJobs(oldJob: Job | null, newJob: Job | null, contextual: boolean): JobDiff {
-  const { fields, objects } = diffRecord(oldJob as unknown as Loose | null, newJob as unknown as Loose | null, JOB_SKIP, contextual);
-  const names = new Set<string>([...(oldJob?.TaskGroups ?? []).map((g) => g.Name), ...(newJob?.TaskGroups ?? []).map((g) => g.Name)]);
-  const groups: TaskGroupDiff[] = [];
-  for (const name of [...names].sort()) {
-    const gd = groupDiff(oldJob?.TaskGroups.find((g) => g.Name === name) ?? null, newJob?.TaskGroups.find((g) => g.Name === name) ?? null, contextual);
-    groups.push(gd); // groups are always listed: the plan attaches its per-group Updates to them
-  }
-  const changed = fields.some((f) => f.Type !== 'None') || objects.some((o) => o.Type !== 'None') || groups.some((g) => g.Type !== 'None');
-  const type: DiffType = !oldJob ? 'Added' : !newJob ? 'Deleted' : changed ? 'Edited' : 'None';
-  return {
-    Type: type,
-    ID: (newJob ?? oldJob)?.ID ?? '',
-    Fields: fields.length ? fields : null,
-    Objects: objects.length ? objects : null,
-    TaskGroups: groups.length ? groups : null,
+    ID: (next ?? old)?.ID ?? '',
+    Fields: orNull(fields),
+    Objects: orNull(sortObjects(objects)),
+    TaskGroups: orNull(groups),
   };
 }

@@ -262,6 +262,6 @@ Stop Options:
       io.out(resp.EvalID);
       return 0;
     }
-    return new EvalMonitor(api, io, flags.bool('verbose') ? FULL_ID_LENGTH : SHORT_ID_LENGTH).monitor(resp.EvalID);
+    return new EvalMonitor(api, io, flags.bool('verbose') ? FULL_ID_LENGTH : SHORT_ID_LENGTH, true).monitor(resp.EvalID);
   },
 });

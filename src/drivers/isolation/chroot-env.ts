@@ -1,6 +1,6 @@
 // What a task's chroot holds from the host: Nomad's default chroot_env (system directories,
 // bound read-only), or the client's own map of host path -> path inside the chroot.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 
 export const DEFAULT_CHROOT_ENV: Record<string, string> = {
@@ -56,5 +56,9 @@ export async function prepareMountpoints(root: string, binds: ChrootBind[]): Pro
     created.push(p);
   }
   for (const d of ['alloc', 'dev', 'proc', 'local', 'secrets', 'tmp']) await mkdir(join(root, d), { recursive: true });
+  // The task runs as an unprivileged user: its writable dirs must be open to it whatever the
+  // client's umask made of them (mkdir's mode is masked; chmod's is not).
+  await chmod(join(root, 'local'), 0o777);
+  await chmod(join(root, 'tmp'), 0o1777);
   return created;
 }

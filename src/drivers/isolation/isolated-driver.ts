@@ -3,7 +3,7 @@
 // up by the launcher script. Subclasses only say what to run (command and args) and how to
 // fingerprint; starting, waiting, stopping, stats, recovery and cleanup live here, once.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskResourceUsage } from '../../rpc/client-endpoints.js';
@@ -27,7 +27,7 @@ import { cgroupV1Mounts, CONTROLLERS, limitsFor, TaskCgroup, type ControllerPath
 import { DEFAULT_CHROOT_ENV, prepareMountpoints, resolveChrootEnv } from './chroot-env.js';
 import { allocSharedDir, chrootEnv, toChrootPath } from './chroot-paths.js';
 import { findTools, type ToolPaths } from './host-tools.js';
-import { outerScript, SETUP_FAILED_EXIT, type LaunchSpec } from './launcher.js';
+import { outerScript, type LaunchSpec } from './launcher.js';
 import { childPids, processStartTicks } from './proc-tree.js';
 import { resolveInChroot } from './resolve-command.js';
 import { lookupUser } from './users.js';
@@ -57,7 +57,7 @@ interface IsolatedTask {
   /** The `unshare` process: our child, parent of the namespace's pid 1. */
   launcherPid: number;
   launcherStartTicks: number;
-  /** The task itself (host pid), leader of its own session and process group. */
+  /** The task itself (host pid), leader of its own process group (setsid). */
   taskPid: number;
   cgroup: TaskCgroup;
   statusFile: string;
@@ -163,6 +163,7 @@ export abstract class IsolatedDriver implements TaskDriver {
     const command = await resolveInChroot(cmd.command, root, binds, env['PATH']!);
     if (command === null) throw new DriverStartError(`failed to launch command with executor: exec: "${cmd.command}": executable file not found in $PATH`, false);
     const mountpoints = await prepareMountpoints(root, binds);
+    for (const d of ['data', 'tmp']) await chmod(join(allocShared, d), d === 'tmp' ? 0o1777 : 0o777).catch(() => undefined);
 
     const stateDir = this.stateDir();
     await mkdir(stateDir, { recursive: true });
@@ -201,7 +202,7 @@ export abstract class IsolatedDriver implements TaskDriver {
     const env = chrootEnv(cfg.env, { taskDir: spec.root, allocShared: spec.allocShared });
     const child = spawn('/bin/sh', ['-c', outerScript(spec, tools)], {
       env,
-      detached: true, // the launcher leads its own session; the task gets another one
+      detached: true, // setsid: the launcher leads its own process group; the task gets another one
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
     // Listen for exit before any await: a failing launcher can end within the same tick.
@@ -345,7 +346,7 @@ export abstract class IsolatedDriver implements TaskDriver {
     }
     if (t.pollTimer) clearInterval(t.pollTimer);
     this.tasks.delete(id);
-    // Everything left in the cgroup (children that left the task's session) goes with it.
+    // Everything left in the cgroup (children that left the task's process group) goes with it.
     await t.cgroup.remove();
     await rm(t.statusFile, { force: true });
     // The mounts died with the namespace; the empty mountpoints in the task dir can go too.
@@ -428,4 +429,3 @@ export abstract class IsolatedDriver implements TaskDriver {
   }
 }
 
-export { SETUP_FAILED_EXIT };

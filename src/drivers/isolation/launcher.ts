@@ -3,7 +3,7 @@
 //          mount/uts (+ pid, ipc) namespaces with a forked child as pid 1;
 //   inner: pid 1 there. Builds the chroot with bind mounts (read-only system dirs, the alloc
 //          dir, a private /dev, a fresh /proc, a tmpfs secrets dir), starts the task as its
-//          child in a session of its own, reports "ready" on fd 3, waits, and records the
+//          child in a process group of its own (setsid), reports "ready" on fd 3, waits, records the
 //          exit status in a file so a restarted client can still learn it.
 // All mounts live in the task's private mount namespace: they vanish with its last process,
 // so nothing leaks onto the host even when the client dies.
