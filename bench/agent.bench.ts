@@ -20,6 +20,8 @@ async function once(): Promise<Record<string, number>> {
   const t0 = performance.now();
   const agent = await startDevAgent({ args: ['-log-level', 'INFO'] });
   try {
+    // The API answers once the banner says the agent started; readiness is then a blocking query.
+    await agent.waitForOutput(/Nomad agent started/);
     await waitForState<Array<{ Status: string }>>(agent.addr, '/v1/nodes', (n) => n.length === 1 && n[0]!.Status === 'ready', 30_000);
     const startToReadyMs = performance.now() - t0;
 

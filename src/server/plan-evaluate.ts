@@ -6,6 +6,7 @@ import type { Plan, PlanResult } from '../structs/plan.js';
 import type { StateReader } from '../state/reader.js';
 import type { PlanApplyEntry } from '../state/log-entries.js';
 import { allocsFit } from './plan-fit.js';
+import { deploymentActive } from '../structs/deployment.js';
 
 export interface PlanEvaluation {
   result: PlanResult;
@@ -102,7 +103,12 @@ export function evaluatePlan(snap: StateReader, plan: Plan, timestampNs: number)
   const keepDeployment = !(plan.AllAtOnce && rejected.length > 0) && (anyAllocChange || rejected.length === 0);
   if (keepDeployment) {
     result.Deployment = plan.Deployment;
-    result.DeploymentUpdates = plan.DeploymentUpdates;
+    // A deployment may have ended (the watcher marked it successful or failed) since the
+    // scheduler took its snapshot; an update of it is stale and is dropped, not applied.
+    result.DeploymentUpdates = plan.DeploymentUpdates?.filter((u) => {
+      const d = snap.deploymentByID(u.DeploymentID);
+      return d !== null && deploymentActive(d);
+    }) ?? null;
   }
   const hasDeploymentWork = result.Deployment !== null || (result.DeploymentUpdates?.length ?? 0) > 0;
   const entry: PlanApplyEntry | null =
