@@ -9,6 +9,7 @@ import type { AgentConfig } from './config.js';
 import type { ResolvedAddresses } from './addresses.js';
 import type { Logger } from './logger.js';
 import { GatedSink } from './gated-sink.js';
+import { driverPluginConfigs } from './plugin-config.js';
 import { memberName, raftStats, runtimeStats, selfConfig, selfMember } from './agent-self.js';
 import { StateStore } from '../state/store.js';
 import { FSM } from '../state/fsm.js';
@@ -90,7 +91,8 @@ export class Agent {
           nodeClass: c.client.nodeClass,
           meta: c.client.meta,
           options: c.client.options,
-          pluginConfig: c.plugins,
+          pluginConfig: driverPluginConfigs(c.plugins),
+          chrootEnv: c.client.chrootEnv,
           dataDir,
           stateDir,
           devMode: c.devMode,

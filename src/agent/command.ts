@@ -189,11 +189,18 @@ export async function runAgent(args: string[]): Promise<number> {
       }
       stopping = true;
       process.stdout.write(`==> Caught signal: ${name}\n`);
+      // Once shut down, the process ends even if a library left a handle open: the agent is
+      // the whole process, and its output is flushed first.
+      const exit = (code: number) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
       agent!.shutdown().then(
-        () => resolve(0),
+        () => {
+          resolve(0);
+          exit(0);
+        },
         (err: unknown) => {
           logger.error('agent: shutdown failed', { error: err });
           resolve(1);
+          exit(1);
         },
       );
     };

@@ -20,6 +20,13 @@ export interface ClientReserved {
   reservedPorts: string;
 }
 
+export interface ServerJoinConfig {
+  startJoin: string[];
+  retryJoin: string[];
+  retryIntervalMs: number | null;
+  retryMax: number | null;
+}
+
 export interface AgentConfig {
   name: string;
   region: string;
@@ -47,6 +54,11 @@ export interface AgentConfig {
     maxHeartbeatsPerSecond: number;
     startJoin: string[];
     retryJoin: string[];
+    /** Null when not set, so that a conflict with `server_join` can be told apart from a default. */
+    retryIntervalMs: number | null;
+    retryMax: number | null;
+    /** Nomad's `server { server_join { ... } }`, the newer spelling of the join settings. */
+    serverJoin: ServerJoinConfig;
     encrypt: string;
   };
   client: {
@@ -106,6 +118,9 @@ export function defaultConfig(): AgentConfig {
       maxHeartbeatsPerSecond: 50,
       startJoin: [],
       retryJoin: [],
+      retryIntervalMs: null,
+      retryMax: null,
+      serverJoin: { startJoin: [], retryJoin: [], retryIntervalMs: null, retryMax: null },
       encrypt: '',
     },
     client: {

@@ -54,6 +54,8 @@ export class Client {
   private shutdownResolve!: () => void;
   private readonly shutdownSignal = new Promise<void>((r) => (this.shutdownResolve = r));
   private watchLoop: Promise<void> | null = null;
+  private driverChangedDuringStart = false;
+  private fingerprintRound: Promise<unknown> = Promise.resolve();
   private registering: Promise<void> | null = null;
   /** Milliseconds from construction to the first successful register. */
   startupMs: number | null = null;
@@ -70,6 +72,9 @@ export class Client {
         options: opts.config.options,
         pluginConfig: opts.config.pluginConfig ?? {},
         cpuMhzPerCore: () => this.cpuMhzPerCore,
+        ...(opts.config.chrootEnv ? { chrootEnv: opts.config.chrootEnv } : {}),
+        stateDir: join(opts.config.stateDir, 'drivers'),
+        onFingerprintChange: (name) => this.driverFingerprintChanged(name),
       });
     this.batcher = new UpdateBatcher({
       send: async (updates) => {
@@ -114,6 +119,7 @@ export class Client {
     if (!this.running) return;
     this.startupMs = performance.now() - this.createdAt;
     this.log.info('client: node registration complete', { node_id: node.ID, startup_ms: this.startupMs.toFixed(1) });
+    if (this.driverChangedDuringStart) void this.refingerprintDrivers();
     this.scheduleHeartbeat();
     this.watchLoop = this.watchAllocs();
     this.scheduleDriverFingerprint();
@@ -213,8 +219,29 @@ export class Client {
     this.timers.add(t);
   }
 
-  /** Fingerprints drivers again; when health or attributes changed, tells the servers. */
-  async refingerprintDrivers(): Promise<boolean> {
+  /**
+   * A driver learned something new on its own (the java version probe finished). Waiting for the
+   * periodic round would leave its tasks unplaceable for up to that interval, so fingerprint now;
+   * before the first register the change is picked up right after it instead.
+   */
+  private driverFingerprintChanged(name: string): void {
+    this.log.debug('client: driver fingerprint changed', { driver: name });
+    if (!this.running) return;
+    if (this.startupMs === null) this.driverChangedDuringStart = true;
+    else void this.refingerprintDrivers();
+  }
+
+  /**
+   * Fingerprints drivers again; when health or attributes changed, tells the servers. Rounds run
+   * one at a time: a slow round that began before a change must not overwrite a newer answer.
+   */
+  refingerprintDrivers(): Promise<boolean> {
+    const round = this.fingerprintRound.then(() => this.refingerprintOnce());
+    this.fingerprintRound = round.catch(() => false);
+    return round;
+  }
+
+  private async refingerprintOnce(): Promise<boolean> {
     const node = this.nodeRecord;
     if (!node) return false;
     const infos = await fingerprintDrivers(this.drivers);

@@ -17,6 +17,8 @@ export interface ClientConfig {
   options: Record<string, string>;
   /** Plugin config blocks by driver name. */
   pluginConfig?: Record<string, Record<string, unknown>>;
+  /** `client { chroot_env { ... } }`: host path -> path in an isolated task's chroot. */
+  chrootEnv?: Record<string, string>;
   /** Root of the allocation dirs (<data_dir>/alloc); a temp dir in dev mode. */
   dataDir: string;
   /** Where the node ID and task handles are kept across restarts (<data_dir>/client). */

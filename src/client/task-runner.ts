@@ -244,6 +244,8 @@ export class TaskRunner {
           cpuShares: res?.Cpu.CpuShares ?? task.Resources?.CPU ?? 0,
           memoryMB: res?.Memory.MemoryMB ?? task.Resources?.MemoryMB ?? 0,
           memoryMaxMB: res?.Memory.MemoryMaxMB ?? task.Resources?.MemoryMaxMB ?? 0,
+          // The cores the scheduler set aside for this task alone; isolating drivers pin to them.
+          ...(res?.Cpu.ReservedCores?.length ? { reservedCores: res.Cpu.ReservedCores } : {}),
         },
         stdout: this.stdout!,
         stderr: this.stderr!,

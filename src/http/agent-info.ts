@@ -22,6 +22,15 @@ export interface AgentMembers {
   Members: AgentMember[];
 }
 
+export type KeyringOp = 'list' | 'install' | 'use' | 'remove';
+
+/** Nomad's KeyringResponse: how many members hold each key, and their error messages. */
+export interface KeyringResponse {
+  Messages: Record<string, string>;
+  Keys: Record<string, number>;
+  NumNodes: number;
+}
+
 export interface AgentHealthPart {
   ok: boolean;
   message: string;
@@ -43,8 +52,10 @@ export interface AgentInfo {
   setServers(addrs: string[]): void | Promise<void>;
   /** PUT /v1/agent/join?address=...: joins the gossip pool. */
   join(addrs: string[]): Promise<{ num_joined: number; error: string }>;
-  /** PUT /v1/agent/force-leave?node=...: marks a failed member as left. */
-  forceLeave(node: string): Promise<void>;
+  /** PUT /v1/agent/force-leave?node=...[&prune=true]: marks a failed member as left (prune: forgets it). */
+  forceLeave(node: string, prune: boolean): Promise<void>;
+  /** /v1/agent/keyring/{list,install,use,remove}: the gossip encryption keys (servers only). */
+  keyring?(op: KeyringOp, key: string): KeyringResponse;
   /** GET /v1/agent/health: 200 when every part is ok, else 500. */
   health(): AgentHealth | Promise<AgentHealth>;
 }

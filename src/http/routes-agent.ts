@@ -6,10 +6,26 @@ import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-co
 import { HttpError, type Exchange } from './exchange.js';
 import { optBool, optObject, optString } from './body-fields.js';
 import { allocStub } from './encode.js';
+import type { KeyringOp, KeyringResponse } from './agent-info.js';
 
 function agentOr501(api: ApiContext) {
   if (!api.agent) throw new HttpError(501, 'agent information is not available');
   return api.agent;
+}
+
+/** The agent's keyring operations; Nomad answers 501 on an agent that runs no server. */
+function keyringOf(api: ApiContext): (op: KeyringOp, key: string) => KeyringResponse {
+  const agent = agentOr501(api);
+  if (!agent.keyring) throw new HttpError(501, 'Invalid method');
+  const ring = agent.keyring.bind(agent);
+  return (op, key) => {
+    try {
+      return ring(op, key);
+    } catch (e) {
+      // Keyring refusals (unknown key, primary key, encryption off) are 500s in Nomad.
+      throw new HttpError(500, e instanceof Error ? e.message : String(e));
+    }
+  };
 }
 
 function addresses(x: Exchange): string[] {
@@ -48,9 +64,19 @@ export function addAgentRoutes(r: Router<Handler>): void {
   r.add(W, '/v1/agent/force-leave', async (x, api) => {
     const node = x.query.get('node');
     if (!node) throw badRequest('missing node to force leave', '?node');
-    await agentOr501(api).forceLeave(node);
+    await agentOr501(api).forceLeave(node, x.query.get('prune') === 'true' || x.query.get('prune') === '1');
     await x.sendJson(200, null);
   });
+  r.add(['GET'], '/v1/agent/keyring/list', async (x, api) => x.sendJson(200, keyringOf(api)('list', '')));
+  for (const op of ['install', 'use', 'remove'] as const) {
+    r.add(W, `/v1/agent/keyring/${op}`, async (x, api) => {
+      const ring = keyringOf(api);
+      const body = await x.objectBody();
+      const key = optString(body, 'Key');
+      if (!key) throw badRequest('missing key', 'Key');
+      await x.sendJson(200, ring(op, key));
+    });
+  }
   r.add(['GET'], '/v1/agent/health', async (x, api) => {
     const h = await agentOr501(api).health();
     const ok = (h.client?.ok ?? true) && (h.server?.ok ?? true);

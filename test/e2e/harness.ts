@@ -82,7 +82,16 @@ export async function startDevAgent(opts: AgentOptions = {}): Promise<AgentProce
   const [http, rpc, serf] = [await freePort(), await freePort(), await freePort()];
   const cfg = join(dir, 'agent.hcl');
   writeFileSync(cfg, `ports {\n  http = ${http}\n  rpc  = ${rpc}\n  serf = ${serf}\n}\n${opts.extraConfig ?? ''}\n`);
-  const child = spawn(process.execPath, [NOMAD_BIN, 'agent', '-dev', '-config', cfg, ...(opts.args ?? [])], {
+  return spawnAgent(dir, http, ['agent', '-dev', '-config', cfg, ...(opts.args ?? [])]);
+}
+
+/**
+ * Starts `nomad agent` with exactly the given arguments (no -dev), in `dir`, whose HTTP API is
+ * expected on `httpPort`. The caller writes whatever configuration files the arguments name.
+ */
+export function spawnAgent(dir: string, httpPort: number, args: string[]): AgentProcess {
+  const http = httpPort;
+  const child = spawn(process.execPath, [NOMAD_BIN, ...args], {
     cwd: dir,
     env: { ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],

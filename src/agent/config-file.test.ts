@@ -1,0 +1,189 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfigFile, loadConfigPath } from './config-file.js';
+import { applyDevMode, defaultConfig, mergeConfig, rawExecEnabled } from './config.js';
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'agent-config-'));
+}
+
+test('an HCL file sets the keys it names', () => {
+  const dir = tempDir();
+  const f = join(dir, 'agent.hcl');
+  writeFileSync(
+    f,
+    `name       = "node-a"
+region     = "europe"
+datacenter = "dc2"
+data_dir   = "/var/lib/nomad"
+bind_addr  = "0.0.0.0"
+log_level  = "WARN"
+disable_update_check = true
+advertise {
+  http = "10.0.0.5"
+  rpc  = "10.0.0.5:5647"
+}
+ports {
+  http = 5646
+  rpc  = 5647
+  serf = 5648
+}
+server {
+  enabled          = true
+  bootstrap_expect = 1
+}
+client {
+  enabled    = true
+  node_class = "edge"
+  options {
+    "driver.raw_exec.enable" = "1"
+  }
+  meta {
+    rack = "r1"
+  }
+  max_kill_timeout = "45s"
+}
+acl {
+  enabled = true
+}
+telemetry {
+  prometheus_metrics         = true
+  publish_allocation_metrics = true
+  collection_interval        = "5s"
+}
+`,
+  );
+  const r = loadConfigFile(f);
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.warnings, []);
+  const c = mergeConfig(defaultConfig(), r.config);
+  assert.equal(c.name, 'node-a');
+  assert.equal(c.region, 'europe');
+  assert.equal(c.datacenter, 'dc2');
+  assert.equal(c.dataDir, '/var/lib/nomad');
+  assert.equal(c.logLevel, 'WARN');
+  assert.equal(c.disableUpdateCheck, true);
+  assert.deepEqual(c.advertise, { http: '10.0.0.5', rpc: '10.0.0.5:5647', serf: '' });
+  assert.deepEqual(c.ports, { http: 5646, rpc: 5647, serf: 5648 });
+  assert.equal(c.server.enabled, true);
+  assert.equal(c.server.bootstrapExpect, 1);
+  assert.equal(c.client.enabled, true);
+  assert.equal(c.client.nodeClass, 'edge');
+  assert.deepEqual(c.client.meta, { rack: 'r1' });
+  assert.equal(c.client.maxKillTimeoutMs, 45_000);
+  assert.equal(c.acl.enabled, true);
+  assert.equal(c.telemetry.prometheusMetrics, true);
+  assert.equal(c.telemetry.collectionIntervalMs, 5000);
+  assert.equal(rawExecEnabled(c), true);
+  assert.deepEqual(c.files, [f]);
+  rmSync(dir, { recursive: true });
+});
+
+test('a JSON file, as the API test harness writes it, and a file with no extension', () => {
+  const dir = tempDir();
+  const json = { bind_addr: '127.0.0.1', data_dir: '/tmp/x', ports: { http: 6001, rpc: 6002, serf: 6003 }, server: { enabled: true, bootstrap_expect: 1 }, client: { enabled: false }, log_level: 'DEBUG' };
+  writeFileSync(join(dir, 'cfg.json'), JSON.stringify(json));
+  writeFileSync(join(dir, 'noext'), JSON.stringify({ region: 'r9' }));
+  writeFileSync(join(dir, 'noext-hcl'), 'datacenter = "east"\n');
+  const a = loadConfigFile(join(dir, 'cfg.json'));
+  assert.deepEqual(a.errors, []);
+  const c = mergeConfig(defaultConfig(), a.config);
+  assert.deepEqual(c.ports, { http: 6001, rpc: 6002, serf: 6003 });
+  assert.equal(c.server.bootstrapExpect, 1);
+  assert.equal(c.client.enabled, false);
+  assert.equal(mergeConfig(defaultConfig(), loadConfigFile(join(dir, 'noext')).config).region, 'r9');
+  assert.equal(mergeConfig(defaultConfig(), loadConfigFile(join(dir, 'noext-hcl')).config).datacenter, 'east');
+  rmSync(dir, { recursive: true });
+});
+
+test('unknown keys are errors that name the key and where it is', () => {
+  const dir = tempDir();
+  const f = join(dir, 'bad.hcl');
+  writeFileSync(f, 'region = "x"\nbogus_key = 1\nserver {\n  enabled = true\n  not_a_thing = 2\n}\n');
+  const r = loadConfigFile(f);
+  assert.equal(r.errors.length, 2, r.errors.join('\n'));
+  assert.match(r.errors[0]!, new RegExp(`^${f.replace(/[.]/g, '\\.')}:2:1: unknown configuration key "bogus_key"$`));
+  assert.match(r.errors[1]!, /bad\.hcl:5:3: unknown configuration key "server\.not_a_thing"$/);
+  const j = join(dir, 'bad.json');
+  writeFileSync(j, JSON.stringify({ client: { enabled: true, wat: 1 } }));
+  const rj = loadConfigFile(j);
+  assert.equal(rj.errors.length, 1);
+  assert.match(rj.errors[0]!, /unknown configuration key "client\.wat"/);
+  rmSync(dir, { recursive: true });
+});
+
+test('keys Nomad knows but this agent does not act on are warnings that name them', () => {
+  const dir = tempDir();
+  const f = join(dir, 'w.hcl');
+  writeFileSync(f, 'vault {\n  enabled = true\n}\nconsul {\n  address = "127.0.0.1:8500"\n}\ntls {\n  http = true\n}\nserver {\n  raft_protocol = 3\n}\n');
+  const r = loadConfigFile(f);
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.warnings.length, 4);
+  for (const key of ['vault', 'consul', 'tls', 'server.raft_protocol']) {
+    assert.ok(r.warnings.some((w) => w.includes(`"${key}"`)), `a warning names ${key}: ${r.warnings.join('\n')}`);
+  }
+  rmSync(dir, { recursive: true });
+});
+
+test('wrong types and syntax errors are reported with positions', () => {
+  const dir = tempDir();
+  const f = join(dir, 't.hcl');
+  writeFileSync(f, 'ports {\n  http = "abc"\n}\nserver {\n  enabled = "maybe"\n}\n');
+  const r = loadConfigFile(f);
+  assert.equal(r.errors.length, 2, r.errors.join('\n'));
+  assert.match(r.errors[0]!, /t\.hcl:2:3: "ports\.http": expected a whole number/);
+  assert.match(r.errors[1]!, /t\.hcl:5:3: "server\.enabled": expected true or false/);
+  const s = join(dir, 's.hcl');
+  writeFileSync(s, 'server {\n  enabled = true\n');
+  const rs = loadConfigFile(s);
+  assert.ok(rs.errors.length >= 1);
+  assert.match(rs.errors[0]!, /s\.hcl:\d+:\d+/);
+  rmSync(dir, { recursive: true });
+});
+
+test('a directory loads its .hcl and .json files in name order; later files win', () => {
+  const dir = tempDir();
+  const d = join(dir, 'conf.d');
+  mkdirSync(d);
+  writeFileSync(join(d, '10-base.hcl'), 'region = "one"\ndatacenter = "a"\nclient {\n  meta {\n    x = "1"\n  }\n}\n');
+  writeFileSync(join(d, '20-over.json'), JSON.stringify({ region: 'two', client: { meta: { y: '2' } } }));
+  writeFileSync(join(d, 'ignored.txt'), 'region = "three"');
+  const r = loadConfigPath(d);
+  assert.deepEqual(r.errors, []);
+  let c = defaultConfig();
+  for (const part of r.configs) c = mergeConfig(c, part);
+  assert.equal(c.region, 'two');
+  assert.equal(c.datacenter, 'a');
+  assert.deepEqual(c.client.meta, { x: '1', y: '2' });
+  assert.equal(c.files.length, 2);
+  assert.match(loadConfigPath(join(dir, 'missing.hcl')).errors[0]!, /no such file or directory/);
+  rmSync(dir, { recursive: true });
+});
+
+test('dev mode: server and client on loopback with raw_exec enabled', () => {
+  const c = applyDevMode(defaultConfig());
+  assert.equal(c.devMode, true);
+  assert.equal(c.bindAddr, '127.0.0.1');
+  assert.equal(c.server.enabled, true);
+  assert.equal(c.server.bootstrapExpect, 1);
+  assert.equal(c.client.enabled, true);
+  assert.equal(rawExecEnabled(c), true);
+  assert.equal(rawExecEnabled(defaultConfig()), false);
+  const withPlugin = mergeConfig(defaultConfig(), { plugins: { raw_exec: { config: { enabled: true } } } });
+  assert.equal(rawExecEnabled(withPlugin), true);
+});
+
+test('plugin blocks keep their configuration', () => {
+  const dir = tempDir();
+  const f = join(dir, 'p.hcl');
+  writeFileSync(f, 'plugin "raw_exec" {\n  config {\n    enabled = true\n  }\n}\nplugin "docker" {\n  config {\n    endpoint = "unix:///tmp/d.sock"\n  }\n}\n');
+  const r = loadConfigFile(f);
+  assert.deepEqual(r.errors, []);
+  const c = mergeConfig(defaultConfig(), r.config);
+  assert.deepEqual(c.plugins['raw_exec'], { config: { enabled: true } });
+  assert.deepEqual(c.plugins['docker'], { config: { endpoint: 'unix:///tmp/d.sock' } });
+  rmSync(dir, { recursive: true });
+});

@@ -1,0 +1,196 @@
+// The server's membership in the servers' gossip pool (Nomad's serf LAN pool): the gossip agent
+// on the serf address, Nomad's tags and member name, Serf-style log lines for membership events,
+// and the shapes /v1/agent/members, /v1/agent/self and the keyring endpoints answer with.
+import { GossipAgent, toNomadStatus, type Member, type MemberEvent } from '../gossip/index.js';
+import type { AgentMember, KeyringOp, KeyringResponse } from '../http/agent-info.js';
+import type { ResolvedAddresses } from './addresses.js';
+import type { AgentConfig } from './config.js';
+import type { Logger } from './logger.js';
+import { memberName, serverTags, splitHostPort } from './agent-self.js';
+
+export interface ServerGossipOptions {
+  config: AgentConfig;
+  addrs: ResolvedAddresses;
+  nodeName: string;
+  serverId: string;
+  /** The server's logger ("nomad"): lines read "nomad: serf: EventMemberJoin: ...". */
+  logger: Logger;
+}
+
+export interface JoinResult {
+  num_joined: number;
+  error: string;
+}
+
+export class ServerGossip {
+  /** Names removed from the view by `force-leave -prune`, until they come back alive. */
+  private readonly pruned = new Set<string>();
+  /** Serf's member clock moves on every membership change; here a count of events seen. */
+  private memberTime = 0;
+
+  private constructor(
+    private readonly gossip: GossipAgent,
+    private readonly log: Logger,
+  ) {}
+
+  /** Binds the gossip sockets; joining others is left to the caller (it may take long). */
+  static async start(opts: ServerGossipOptions): Promise<ServerGossip> {
+    const { config: c, addrs } = opts;
+    const [advIp, advPort] = splitHostPort(addrs.advertise.serf);
+    const gossip = new GossipAgent({
+      name: memberName(c, opts.nodeName),
+      bindAddr: addrs.bindIp.serf,
+      bindPort: c.ports.serf,
+      advertiseAddr: advIp,
+      advertisePort: Number(advPort),
+      tags: serverTags(c, addrs, opts.serverId),
+      ...(c.server.encrypt ? { encryptKey: c.server.encrypt } : {}),
+      logger: opts.logger,
+    });
+    const sg = new ServerGossip(gossip, opts.logger);
+    sg.watchEvents();
+    try {
+      await gossip.start();
+    } catch (e) {
+      await gossip.shutdown().catch(() => undefined);
+      throw new Error(`Failed to start gossip on ${addrs.bindIp.serf}:${c.ports.serf}: ${(e as Error).message}`);
+    }
+    return sg;
+  }
+
+  get name(): string {
+    return this.gossip.name;
+  }
+
+  members(): AgentMember[] {
+    return this.gossip.members().filter((m) => !this.pruned.has(m.name)).map(toAgentMember);
+  }
+
+  localMember(): AgentMember {
+    return toAgentMember(this.gossip.localMember());
+  }
+
+  /** As Nomad's /v1/agent/join: never throws for a failed join, the error travels in the answer. */
+  async join(addrs: string[]): Promise<JoinResult> {
+    try {
+      const n = await this.gossip.join(addrs);
+      return { num_joined: n, error: '' };
+    } catch (e) {
+      return { num_joined: 0, error: (e as Error).message };
+    }
+  }
+
+  /** Throws when no address answered: for start-up and retry joins. */
+  joinOrThrow(addrs: string[]): Promise<number> {
+    return this.gossip.join(addrs);
+  }
+
+  /**
+   * Serf's force-leave: a failed member becomes left; with prune, a failed, leaving or left member
+   * disappears from this agent's view. Unknown or alive members are left alone without an error,
+   * as Serf does (an alive member would refute the accusation anyway).
+   */
+  forceLeave(node: string, prune: boolean): void {
+    const m = this.gossip.members().find((x) => x.name === node);
+    if (m === undefined) {
+      this.log.debug(`serf: force-leave of unknown member ${node} ignored`);
+      return;
+    }
+    const status = toNomadStatus(m.status);
+    if (status === 'failed') this.gossip.forceLeave(node);
+    if (prune && status !== 'alive') {
+      this.pruned.add(node);
+      this.log.info(`serf: EventMemberReap (forced): ${node} ${m.addr}`);
+    }
+  }
+
+  /** The "serf" section of /v1/agent/self, with Serf's keys. */
+  stats(): Record<string, string> {
+    const s = this.gossip.stats();
+    const visible = this.gossip.members().filter((m) => !this.pruned.has(m.name));
+    const count = (st: string): number => visible.filter((m) => toNomadStatus(m.status) === st).length;
+    return {
+      coordinate_resets: '0',
+      encrypted: String(s.encrypted),
+      event_queue: '0',
+      event_time: '1',
+      failed: String(count('failed')),
+      health_score: String(s.healthScore),
+      intent_queue: '0',
+      left: String(count('left')),
+      member_time: String(Math.max(1, this.memberTime)),
+      members: String(visible.length),
+      query_queue: '0',
+      query_time: '1',
+    };
+  }
+
+  /** The local keyring. Nomad asks every member through Serf queries; this answers for itself. */
+  keyring(op: KeyringOp, key: string): KeyringResponse {
+    const ring = this.gossip.keyring;
+    if (op === 'install') ring.install(key);
+    else if (op === 'use') ring.use(key);
+    else if (op === 'remove') ring.remove(key);
+    const keys: Record<string, number> = {};
+    if (op === 'list') for (const k of ring.list().keys) keys[k] = 1;
+    return { Messages: {}, Keys: keys, NumNodes: 1 };
+  }
+
+  /** Graceful leave: the others see this server `left`. Bounded by the library. */
+  async leave(): Promise<void> {
+    this.log.info('serf: leaving the gossip pool');
+    await this.gossip.leave();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.gossip.shutdown();
+  }
+
+  private watchEvents(): void {
+    const g = this.gossip;
+    const line = (kind: string) => (m: Member, _e: MemberEvent) => {
+      this.memberTime++;
+      this.log.info(`serf: ${kind}: ${m.name} ${m.addr}`);
+    };
+    g.on('member-join', (m, e) => {
+      // A pruned name that comes back alive is a member again.
+      this.pruned.delete(m.name);
+      line('EventMemberJoin')(m, e);
+      if (m.tags['role'] === 'nomad') this.log.info(`adding server`, { server: serverLabel(m) });
+    });
+    g.on('member-failed', (m, e) => {
+      line('EventMemberFailed')(m, e);
+      if (m.tags['role'] === 'nomad') this.log.info(`removing server`, { server: serverLabel(m) });
+    });
+    g.on('member-leave', (m, e) => {
+      line('EventMemberLeave')(m, e);
+      if (m.tags['role'] === 'nomad') this.log.info(`removing server`, { server: serverLabel(m) });
+    });
+    g.on('member-update', line('EventMemberUpdate'));
+    g.on('member-reap', (m, e) => {
+      this.pruned.delete(m.name);
+      line('EventMemberReap')(m, e);
+    });
+  }
+}
+
+/** Nomad's way of naming a server in its logs: "name (Addr: ip:rpcport) (DC: dc)". */
+function serverLabel(m: Member): string {
+  return `${m.name} (Addr: ${m.tags['rpc_addr'] ?? m.addr}:${m.tags['port'] ?? ''}) (DC: ${m.tags['dc'] ?? ''})`;
+}
+
+export function toAgentMember(m: Member): AgentMember {
+  return {
+    Name: m.name,
+    Addr: m.addr,
+    Port: m.port,
+    Tags: { ...m.tags },
+    Status: toNomadStatus(m.status),
+    ProtocolMin: m.protocolMin,
+    ProtocolMax: m.protocolMax,
+    ProtocolCur: m.protocolCur,
+    DelegateMin: m.delegateMin,
+    DelegateMax: m.delegateMax,
+    DelegateCur: m.delegateCur,
+  };
+}
