@@ -3,7 +3,6 @@
 import { cpus } from 'node:os';
 import type { AgentConfig } from './config.js';
 import type { ResolvedAddresses } from './addresses.js';
-import type { AgentMember } from '../http/agent-info.js';
 import type { ConsensusStats } from '../server/consensus.js';
 import { NOMAD_VERSION, NOMAD_VERSION_PRERELEASE, REVISION } from '../version.js';
 
@@ -99,23 +98,6 @@ export function serverTags(c: AgentConfig, addrs: ResolvedAddresses, serverId: s
 
 export function memberName(c: AgentConfig, nodeName: string): string {
   return `${nodeName}.${c.region}`;
-}
-
-export function selfMember(c: AgentConfig, addrs: ResolvedAddresses, nodeName: string, serverId: string): AgentMember {
-  const [ip, port] = splitHostPort(addrs.advertise.serf);
-  return {
-    Name: memberName(c, nodeName),
-    Addr: ip,
-    Port: Number(port),
-    Tags: serverTags(c, addrs, serverId),
-    Status: 'alive',
-    ProtocolMin: 1,
-    ProtocolMax: 5,
-    ProtocolCur: 2,
-    DelegateMin: 2,
-    DelegateMax: 5,
-    DelegateCur: 4,
-  };
 }
 
 export function raftStats(s: ConsensusStats): Record<string, string> {

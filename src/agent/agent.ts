@@ -10,7 +10,9 @@ import type { ResolvedAddresses } from './addresses.js';
 import type { Logger } from './logger.js';
 import { GatedSink } from './gated-sink.js';
 import { driverPluginConfigs } from './plugin-config.js';
-import { memberName, raftStats, runtimeStats, selfConfig, selfMember } from './agent-self.js';
+import { raftStats, runtimeStats, selfConfig } from './agent-self.js';
+import { ServerGossip } from './server-gossip.js';
+import { joinPlan, RetryJoiner } from './join.js';
 import { StateStore } from '../state/store.js';
 import { FSM } from '../state/fsm.js';
 import { InMemoryConsensus } from '../server/consensus-memory.js';
@@ -29,6 +31,8 @@ export class Agent {
   private readonly serverId = generateId();
   readonly nodeName: string;
   private sink: GatedSink | null = null;
+  private gossip: ServerGossip | null = null;
+  private retryJoiner: RetryJoiner | null = null;
 
   private constructor(
     readonly config: AgentConfig,
@@ -74,7 +78,8 @@ export class Agent {
       heartbeat: { minHeartbeatTtlMs: c.server.minHeartbeatTtlMs, heartbeatGraceMs: c.server.heartbeatGraceMs, maxHeartbeatsPerSecond: c.server.maxHeartbeatsPerSecond },
       logger: log.named('nomad'),
     });
-    log.info(`serf: EventMemberJoin: ${memberName(c, this.nodeName)} ${this.addrs.advertise.serf.split(':')[0]}`);
+    // Binding the gossip sockets is quick; joining others happens after start-up (joinAtStart).
+    this.gossip = await ServerGossip.start({ config: c, addrs: this.addrs, nodeName: this.nodeName, serverId: this.serverId, logger: log.named('nomad') });
     this.server.start();
 
     if (c.client.enabled) {
@@ -153,8 +158,37 @@ export class Agent {
     return dir;
   }
 
-  async shutdown(): Promise<void> {
+  /**
+   * Nomad's start-up joins: `start_join` now (its failure is the caller's to report, and the agent
+   * then stops), `retry_join` in the background; `onRetryExhausted` runs if every retry failed.
+   */
+  async joinAtStart(onRetryExhausted: () => void): Promise<number | null> {
+    const gossip = this.gossip;
+    if (gossip === null) return null;
+    const plan = joinPlan(this.config);
+    if (plan.retryJoin.length > 0) {
+      this.retryJoiner = new RetryJoiner({
+        addrs: plan.retryJoin,
+        intervalMs: plan.retryIntervalMs,
+        maxRetries: plan.retryMax,
+        join: (addrs) => gossip.joinOrThrow(addrs),
+        logger: this.logger.named('agent.joiner'),
+        onExhausted: onRetryExhausted,
+      });
+      this.retryJoiner.start();
+    }
+    if (plan.startJoin.length === 0) return null;
+    return gossip.joinOrThrow(plan.startJoin);
+  }
+
+  /** Leaves the gossip pool gracefully (others see this server `left`), then stops every part. */
+  async shutdown(opts: { leave?: boolean } = {}): Promise<void> {
     const log = this.logger;
+    this.retryJoiner?.stop();
+    if (opts.leave && this.gossip) {
+      log.info('agent: gracefully leaving the cluster');
+      await this.gossip.leave().catch((e: unknown) => log.warn('agent: leave failed', { error: e }));
+    }
     log.info('agent: requesting shutdown');
     if (this.client) {
       log.info('client: shutting down');
@@ -167,13 +201,14 @@ export class Agent {
       await this.server.shutdown();
       await this.server.consensus.shutdown();
     }
+    if (this.gossip) await this.gossip.shutdown();
     for (const d of this.tempDirs) rmSync(d, { recursive: true, force: true });
     log.info('agent: shutdown complete');
   }
 
   private agentInfo(): AgentInfo {
     const c = this.config;
-    const member = () => selfMember(c, this.addrs, this.nodeName, this.serverId);
+    const gossip = (): ServerGossip | null => this.gossip;
     return {
       self: () => {
         const stats: Record<string, Record<string, string>> = { runtime: runtimeStats() };
@@ -187,19 +222,32 @@ export class Agent {
             server: 'true',
           };
           stats.raft = raftStats(this.server.consensus.stats());
-          stats.serf = { members: '1', failed: '0', left: '0', encrypted: 'false', health_score: '0' };
+          const g = gossip();
+          if (g) stats.serf = g.stats();
         }
         if (this.client) stats.client = this.client.stats();
-        return { config: selfConfig(c, this.addrs), member: this.server ? member() : null, stats };
+        return { config: selfConfig(c, this.addrs), member: gossip()?.localMember() ?? null, stats };
       },
-      members: (): AgentMembers => ({ ServerName: this.nodeName, ServerRegion: c.region, ServerDC: c.datacenter, Members: this.server ? [member()] : [] }),
+      members: (): AgentMembers => ({ ServerName: this.nodeName, ServerRegion: c.region, ServerDC: c.datacenter, Members: gossip()?.members() ?? [] }),
       servers: () => (this.server ? [this.addrs.advertise.rpc] : c.client.servers),
       setServers: () => {
         throw badRequest('this agent runs its own server; its client cannot be pointed elsewhere');
       },
-      join: async () => ({ num_joined: 0, error: 'joining other servers needs the gossip transport, which this agent does not run yet' }),
-      forceLeave: async (node: string) => {
-        throw badRequest(`no failed member named "${node}"`);
+      join: async (addrs: string[]) => {
+        const g = gossip();
+        // Nomad's client-only agents join nothing; servers join the servers' pool.
+        if (!g) return { num_joined: 0, error: 'this agent runs no server: there is no gossip pool to join' };
+        return g.join(addrs);
+      },
+      forceLeave: async (node: string, prune: boolean) => {
+        const g = gossip();
+        if (!g) throw badRequest('this agent runs no server: there is no gossip pool');
+        g.forceLeave(node, prune);
+      },
+      keyring: (op, key) => {
+        const g = gossip();
+        if (!g) throw badRequest('this agent runs no server: there is no gossip keyring');
+        return g.keyring(op, key);
       },
       health: (): AgentHealth => {
         const h: AgentHealth = {};

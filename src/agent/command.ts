@@ -7,6 +7,8 @@ import { resolveAddresses } from './addresses.js';
 import { configurationBlock } from './banner.js';
 import { AgentLogger, parseLogLevel } from './logger.js';
 import { GatedSink } from './gated-sink.js';
+import { checkJoinConfig } from './join.js';
+import { parseDurationNs } from '../structs/time.js';
 
 const HELP = `Usage: nomad agent [options]
 
@@ -33,6 +35,8 @@ Server Options:
   -bootstrap-expect=N  How many servers to wait for before electing a leader.
   -join=<addr>         Join a server's gossip pool at start; repeatable.
   -retry-join=<addr>   Keep trying to join; repeatable.
+  -retry-interval=<d>  Time between retry-join attempts (default 30s).
+  -retry-max=N         Retry-join attempts after the first; 0 means no limit.
   -encrypt=<key>       The gossip encryption key.
 
 Client Options:
@@ -65,6 +69,8 @@ export async function runAgent(args: string[]): Promise<number> {
     .int('bootstrap-expect')
     .list('join')
     .list('retry-join')
+    .string('retry-interval')
+    .int('retry-max')
     .string('encrypt')
     .bool('client')
     .string('servers')
@@ -125,6 +131,15 @@ export async function runAgent(args: string[]): Promise<number> {
   if (flags.isSet('bootstrap-expect')) server.bootstrapExpect = flags.int('bootstrap-expect');
   if (flags.isSet('join')) server.startJoin = flags.list('join');
   if (flags.isSet('retry-join')) server.retryJoin = flags.list('retry-join');
+  if (flags.isSet('retry-max')) server.retryMax = flags.int('retry-max');
+  if (flags.isSet('retry-interval')) {
+    const ns = parseDurationNs(flags.string('retry-interval'));
+    if (ns === null) {
+      process.stderr.write(`Error parsing -retry-interval "${flags.string('retry-interval')}": expected a duration such as "15s"\n`);
+      return 1;
+    }
+    server.retryIntervalMs = ns / 1e6;
+  }
   if (flags.isSet('encrypt')) server.encrypt = flags.string('encrypt');
   const client: NonNullable<PartialConfig['client']> = {};
   if (flags.isSet('client')) client.enabled = flags.bool('client');
@@ -181,6 +196,39 @@ export async function runAgent(args: string[]): Promise<number> {
 
   return new Promise<number>((resolve) => {
     let stopping = false;
+    // Once shut down, the process ends even if a library left a handle open: the agent is
+    // the whole process, and its output is flushed first.
+    const exit = (code: number) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+    const stopWith = (code: number, leave: boolean): void => {
+      agent!.shutdown({ leave }).then(
+        () => {
+          resolve(code);
+          exit(code);
+        },
+        (err: unknown) => {
+          logger.error('agent: shutdown failed', { error: err });
+          resolve(1);
+          exit(1);
+        },
+      );
+    };
+    // Retry join gave up, or start join failed: Nomad's agent exits 1 then.
+    const giveUp = (): void => {
+      if (stopping) return;
+      stopping = true;
+      stopWith(1, false);
+    };
+    const startJoin = config.server.enabled && config.server.startJoin.length + config.server.serverJoin.startJoin.length > 0;
+    if (startJoin) process.stdout.write('==> Joining cluster...\n');
+    agent.joinAtStart(giveUp).then(
+      (n) => {
+        if (n !== null) process.stdout.write(`==> Join completed. Synced with ${n} initial agents\n`);
+      },
+      (err: unknown) => {
+        process.stderr.write(`==> ${(err as Error).message}\n`);
+        giveUp();
+      },
+    );
     const onSignal = (sig: NodeJS.Signals) => {
       const name = sig === 'SIGINT' ? 'interrupt' : sig === 'SIGTERM' ? 'terminated' : sig;
       if (stopping) {
@@ -189,20 +237,10 @@ export async function runAgent(args: string[]): Promise<number> {
       }
       stopping = true;
       process.stdout.write(`==> Caught signal: ${name}\n`);
-      // Once shut down, the process ends even if a library left a handle open: the agent is
-      // the whole process, and its output is flushed first.
-      const exit = (code: number) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
-      agent!.shutdown().then(
-        () => {
-          resolve(0);
-          exit(0);
-        },
-        (err: unknown) => {
-          logger.error('agent: shutdown failed', { error: err });
-          resolve(1);
-          exit(1);
-        },
-      );
+      // Dev mode always leaves: nothing outlives a dev agent, and telling others costs nothing.
+      const leave = config.devMode || (sig === 'SIGINT' && config.leaveOnInterrupt) || (sig === 'SIGTERM' && config.leaveOnTerminate);
+      if (leave) process.stdout.write('==> Gracefully shutting down agent...\n');
+      stopWith(0, leave);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -214,6 +252,8 @@ function checkConfig(c: AgentConfig): string | null {
   if (!c.server.enabled && !c.client.enabled) return 'Must specify either server, client or dev mode for the agent.';
   if (!parseLogLevel(c.logLevel)) return `Invalid log level: "${c.logLevel}". Valid levels are TRACE, DEBUG, INFO, WARN, ERROR.`;
   if (!c.devMode && !c.dataDir) return 'Must specify "data_dir" in config file or "data-dir" on the command line when running in non-dev mode.';
+  const joinProblem = c.server.enabled ? checkJoinConfig(c) : null;
+  if (joinProblem) return joinProblem;
   if (c.server.enabled && c.server.bootstrapExpect > 1) {
     return `bootstrap_expect = ${c.server.bootstrapExpect}: a cluster of several servers needs the Raft transport, which this agent does not run yet; use bootstrap_expect = 1 for a single server.`;
   }

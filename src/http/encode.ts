@@ -29,6 +29,8 @@ export function encodeAlloc(a: Allocation): Record<string, unknown> {
     if (k === 'DesiredTransition' && isEmpty(Object.values(a.DesiredTransition ?? {}).filter((x) => x !== null))) continue;
     out[k] = v;
   }
+  // A client that reported no network status still shows the empty one, as Nomad's do.
+  out['NetworkStatus'] ??= { InterfaceName: '', Address: '', DNS: null };
   return out;
 }
 
@@ -45,7 +47,8 @@ export function allocStub(a: Allocation, snap: StateReader): AllocListStub {
     JobType: job?.Type ?? '',
     JobVersion: job?.Version ?? 0,
     TaskGroup: a.TaskGroup,
-    AllocatedResources: a.AllocatedResources ?? null,
+    // List rows leave the resources out (Nomad's list answers carry null here).
+    AllocatedResources: null,
     DesiredStatus: a.DesiredStatus,
     DesiredDescription: a.DesiredDescription,
     ClientStatus: a.ClientStatus,

@@ -40,6 +40,21 @@ export function updateDeploymentStatus(
   if (next.Status === 'successful') setJobStability(ctx, next.Namespace, next.JobID, next.JobVersion, true);
 }
 
+/**
+ * A plan's status updates: the scheduler decided on a snapshot, and the deployment watcher (or
+ * an operator) may have ended the deployment since. Such an update is stale, not an error: the
+ * plan's allocations must still be committed, so it is skipped rather than failing the entry.
+ */
+export function updateDeploymentStatusFromPlan(
+  ctx: ApplyContext,
+  update: { DeploymentID: string; Status: string; StatusDescription: string },
+  where: string,
+): void {
+  const d = ctx.txn.deployment(update.DeploymentID);
+  if (d !== undefined && !deploymentActive(d)) return;
+  updateDeploymentStatus(ctx, update, where);
+}
+
 function hasHealth(a: Allocation | undefined): boolean {
   return a !== undefined && a.DeploymentStatus !== null && a.DeploymentStatus.Healthy !== null && a.DeploymentStatus.Healthy !== undefined;
 }

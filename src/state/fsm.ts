@@ -2,9 +2,10 @@
 // write transaction at its index, deterministically: times and IDs come from the entry, never
 // from a clock or a random source. An entry that fails (a NomadError) leaves the store as it was.
 import { badRequest, NomadError } from '../structs/errors.js';
+import type { Evaluation } from '../structs/evaluation.js';
 import { ApplyContext, silentLogger, type FSMLogger } from './fsm-context.js';
 import { applyClientUpdates, applyDesiredTransitions, applyPlanAllocs } from './fsm-allocs.js';
-import { promoteDeployment, setAllocHealth, updateDeploymentStatus, upsertDeployment } from './fsm-deployments.js';
+import { promoteDeployment, setAllocHealth, updateDeploymentStatus, updateDeploymentStatusFromPlan, upsertDeployment } from './fsm-deployments.js';
 import { deleteEvalsAndAllocs, touchEval, upsertEval, upsertEvals } from './fsm-evals.js';
 import { assertJob, purgeJob, setJobStability, settleJobStatuses, stopJob, upsertJob } from './fsm-jobs.js';
 import { deregisterNodes, registerNode, updateNodeDrain, updateNodeEligibility, updateNodeStatus } from './fsm-nodes.js';
@@ -53,7 +54,8 @@ export class FSM {
       case 'JobRegister': {
         assertJob(entry.Job, 'Job');
         const job = upsertJob(ctx, entry.Job, { submitTimeNs: entry.SubmitTimeNs, resetStable: true });
-        if (entry.Eval !== null) upsertEval(ctx, entry.Eval, 'Eval');
+        // The job's modify index is known only now; the evaluation that goes with it records it.
+        if (entry.Eval !== null) upsertEval(ctx, withJobModifyIndex(entry.Eval, job.JobModifyIndex), 'Eval');
         return { JobModifyIndex: job.JobModifyIndex, Version: job.Version, EvalID: entry.Eval?.ID ?? '' } satisfies JobApplyResult;
       }
       case 'JobDeregister': {
@@ -65,7 +67,7 @@ export class FSM {
           const job = stopJob(ctx, entry.Namespace, entry.JobID);
           result = { JobModifyIndex: job.JobModifyIndex, Version: job.Version, EvalID: entry.Eval?.ID ?? '' };
         }
-        if (entry.Eval !== null) upsertEval(ctx, entry.Eval, 'Eval');
+        if (entry.Eval !== null) upsertEval(ctx, withJobModifyIndex(entry.Eval, result.JobModifyIndex), 'Eval');
         return result;
       }
       case 'JobStability':
@@ -86,7 +88,7 @@ export class FSM {
       case 'PlanApply':
         if (entry.Job !== null) assertJob(entry.Job, 'Job');
         if (entry.Deployment !== null) upsertDeployment(ctx, entry.Deployment, 'Deployment');
-        (entry.DeploymentUpdates ?? []).forEach((u, i) => updateDeploymentStatus(ctx, u, `DeploymentUpdates[${i}]`));
+        (entry.DeploymentUpdates ?? []).forEach((u, i) => updateDeploymentStatusFromPlan(ctx, u, `DeploymentUpdates[${i}]`));
         if (entry.EvalID !== '') touchEval(ctx, entry.EvalID);
         applyPlanAllocs(ctx, entry);
         upsertEvals(ctx, entry.Evals, 'Evals');
@@ -168,4 +170,8 @@ export class FSM {
   restore(data: Uint8Array): void {
     this.store.replace(decodeTables(data, this.store.freezing));
   }
+}
+
+function withJobModifyIndex(ev: Evaluation, jobModifyIndex: number): Evaluation {
+  return ev.JobModifyIndex > 0 ? ev : { ...ev, JobModifyIndex: jobModifyIndex };
 }

@@ -88,7 +88,10 @@ export function outerScript(s: LaunchSpec, t: ToolPaths): string {
   if (s.ipcMode === 'private') ns.push('--ipc');
   return [
     `${join || 'true'} || { echo "error: failed to join the task's cgroups" >&3; exit ${SETUP_FAILED_EXIT}; }`,
-    'echo -1000 > /proc/self/oom_score_adj',
+    // Some kernels (restricted VMs) refuse negative values with EIO; the memory cgroup's killer
+    // still picks the task, which is far bigger than this shell, so go on without a word in the
+    // task's stderr.
+    'echo -1000 > /proc/self/oom_score_adj 2>/dev/null || true',
     // --kill-child: should unshare die, pid 1 and with it the whole namespace die too.
     `exec ${t.unshare} ${ns.join(' ')} --fork --kill-child -- /bin/sh -c ${shq(innerScript(s, t))}`,
   ].join('\n');
