@@ -1,91 +1,108 @@
-// Time from startTask to the task running, per driver: raw_exec (a plain child), exec (cgroups,
-// namespaces, chroot), java (the same plus a JVM launch) and docker (a container on a private
-// engine). Prints `bench drivers.FIGURE VALUE ms`, the median of the runs, or a line saying why
-// a driver was skipped.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Start time per driver as a user meets it: from `nomad job run -detach` (a CLI process) to the
+// allocation reported running, through one real dev agent. raw_exec is a plain child; exec adds
+// cgroups, namespaces and a chroot; java adds fetching the jar artifact and launching a JVM;
+// docker creates and starts a container on a private engine handed to the agent by its plugin
+// config. Prints `bench drivers.FIGURE VALUE ms` (median of BENCH_RUNS), or why a driver skipped.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { importBusyboxImage, startTestEngine } from '../src/drivers/docker-test-engine.js';
-import { DockerDriver } from '../src/drivers/docker.js';
-import type { DriverContext, TaskConfig, TaskDriver } from '../src/drivers/driver.js';
-import { ExecDriver } from '../src/drivers/exec.js';
-import { findExecutable } from '../src/drivers/isolation/host-tools.js';
+import { importBusyboxImage, startTestEngine, type TestEngine } from '../src/drivers/docker-test-engine.js';
 import { isolationSupport } from '../src/drivers/isolation/isolated-driver.js';
-import { JavaDriver } from '../src/drivers/java.js';
-import { RawExecDriver } from '../src/drivers/raw_exec.js';
-import { MemorySink, taskConfig } from '../src/drivers/test-support.js';
+import { getJson, runNomad, startDevAgent, waitForState, type AgentProcess } from '../test/e2e/harness.js';
+import { buildAndServeHelloJar, jdkMissing, type ServedJar } from '../test/e2e/hello-jar.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const base = mkdtempSync(join(tmpdir(), 'drivers-bench-'));
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const IMAGE = 'nomad-bench/busybox:1';
+const SLEEP_ARGS = '["-c", "while true; do sleep 1; done"]';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
-function ctx(plugin: Record<string, Record<string, unknown>> = {}): DriverContext {
-  return { devMode: true, options: {}, pluginConfig: plugin, cpuMhzPerCore: () => 2000, stateDir: join(base, 'state') };
+function job(name: string, driver: string, config: string, extra = '', memoryMB = 64): string {
+  return `job "${name}" {
+  datacenters = ["dc1"]
+  group "g" {
+    task "t" {
+      driver = "${driver}"
+${extra}
+      config {
+${config}
+      }
+      resources {
+        cpu    = 100
+        memory = ${memoryMB}
+      }
+    }
+  }
+}
+`;
 }
 
-function task(name: string, i: number, config: Record<string, unknown>, memoryMB = 64): TaskConfig {
-  const allocDir = join(base, `${name}-${i}`);
-  for (const d of ['alloc/logs', 'alloc/data', 'alloc/tmp', 'web/local', 'web/secrets', 'web/tmp']) mkdirSync(join(allocDir, d), { recursive: true });
-  const cfg = taskConfig(`${name}-${i}`, config, join(allocDir, 'web'), new MemorySink(), new MemorySink());
-  return { ...cfg, allocId: `bench-${name}-${i}`, allocDir, resources: { cpuShares: 500, memoryMB, memoryMaxMB: 0 } };
-}
-
-async function measure(figure: string, driver: TaskDriver, make: (i: number) => TaskConfig): Promise<void> {
+/** Median of RUNS timings of `job run -detach` -> the allocation running; each job is stopped after. */
+async function measure(agent: AgentProcess, figure: string, text: (name: string) => string): Promise<void> {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const cfg = make(i);
+    const name = `${figure.replace(/_start_ms$/, '').replace(/_/g, '-')}-${i}`;
+    const file = join(agent.dir, `${name}.nomad`);
+    writeFileSync(file, text(name));
     const t0 = performance.now();
-    await driver.startTask(cfg);
+    const run = await runNomad(['job', 'run', '-detach', file], agent.addr);
+    if (run.code !== 0) throw new Error(`${figure}: job run failed: ${run.stdout}${run.stderr}`);
+    await waitForState<Array<{ ClientStatus: string }>>(agent.addr, `/v1/job/${name}/allocations`, (a) => a.length === 1 && a[0]!.ClientStatus === 'running');
     times.push(performance.now() - t0);
-    await driver.stopTask(cfg.id, 2_000, 'SIGKILL');
-    await driver.destroyTask(cfg.id, true);
+    const stop = await runNomad(['job', 'stop', name], agent.addr);
+    if (stop.code !== 0) throw new Error(`${figure}: job stop failed: ${stop.stdout}${stop.stderr}`);
   }
   console.log(`bench drivers.${figure} ${median(times).toFixed(1)} ms`);
 }
 
-const sleepCmd = { command: '/bin/sh', args: ['-c', 'while true; do sleep 1; done'] };
-try {
-  await measure('raw_exec_start_ms', new RawExecDriver(ctx()), (i) => task('raw', i, sleepCmd));
+async function driverHealthy(agent: AgentProcess, driver: string): Promise<void> {
+  const nodes = await getJson<Array<{ ID: string }>>(agent.addr, '/v1/nodes');
+  await waitForState<{ Drivers: Record<string, { Healthy: boolean }> }>(agent.addr, `/v1/node/${nodes.body[0]!.ID}`, (n) => n.Drivers[driver]?.Healthy === true, 15_000);
+}
 
-  const sup = await isolationSupport();
-  if (!sup.ok) {
-    console.log(`bench drivers.exec_start_ms skipped: ${sup.reason}`);
-    console.log(`bench drivers.java_start_ms skipped: ${sup.reason}`);
-  } else {
-    await measure('exec_start_ms', new ExecDriver(ctx({ exec: { cgroup_parent: '/nomad-bench' } })), (i) => task('exec', i, sleepCmd));
-    const javac = findExecutable('javac');
-    const jar = findExecutable('jar');
-    if (!javac || !jar) console.log('bench drivers.java_start_ms skipped: javac and jar are not installed');
-    else {
-      const build = join(base, 'jar');
-      mkdirSync(build, { recursive: true });
-      writeFileSync(join(build, 'Sleep.java'), 'public class Sleep { public static void main(String[] a) throws Exception { Thread.sleep(60000); } }\n');
-      execFileSync(javac, ['-d', build, join(build, 'Sleep.java')]);
-      execFileSync(jar, ['cfe', join(build, 'sleep.jar'), 'Sleep', '-C', build, 'Sleep.class']);
-      await measure('java_start_ms', new JavaDriver(ctx({ java: { cgroup_parent: '/nomad-bench' } })), (i) => {
-        const cfg = task('java', i, { jar_path: '/alloc/data/sleep.jar', jvm_options: ['-Xmx64m'] }, 256);
-        execFileSync('cp', [join(build, 'sleep.jar'), join(cfg.allocDir, 'alloc', 'data', 'sleep.jar')]);
-        return cfg;
-      });
-    }
+let engine: TestEngine | null = null;
+let jar: ServedJar | null = null;
+let agent: AgentProcess | null = null;
+try {
+  const started = await startTestEngine();
+  const engineSkip = 'skip' in started ? started.skip : null;
+  if (!('skip' in started)) {
+    engine = started;
+    await importBusyboxImage(engine, IMAGE);
+  }
+  const isolation = await isolationSupport();
+  const javaSkip = !isolation.ok ? isolation.reason : jdkMissing();
+  if (!javaSkip) jar = await buildAndServeHelloJar();
+
+  const docker = engine ? `plugin "docker" {\n  config {\n    endpoint = "unix://${engine.socketPath}"\n  }\n}\n` : '';
+  agent = await startDevAgent({ args: ['-log-level', 'INFO'], extraConfig: docker });
+  await agent.waitForOutput(/client: node registration complete/, 30_000);
+  const a = agent;
+
+  await measure(a, 'raw_exec_start_ms', (n) => job(n, 'raw_exec', `        command = "/bin/sh"\n        args    = ${SLEEP_ARGS}`));
+
+  if (!isolation.ok) console.log(`bench drivers.exec_start_ms skipped: ${isolation.reason}`);
+  else await measure(a, 'exec_start_ms', (n) => job(n, 'exec', `        command = "/bin/sh"\n        args    = ${SLEEP_ARGS}`));
+
+  if (javaSkip || !jar) console.log(`bench drivers.java_start_ms skipped: ${javaSkip}`);
+  else {
+    const url = jar.url;
+    await driverHealthy(a, 'java');
+    await measure(a, 'java_start_ms', (n) =>
+      job(n, 'java', `        jar_path    = "local/hello.jar"\n        jvm_options = ["-Xmx32m"]\n        args        = ["hi"]`, `      artifact {\n        source = "${url}"\n      }`, 256),
+    );
   }
 
-  const engine = await startTestEngine();
-  if ('skip' in engine) console.log(`bench drivers.docker_start_ms skipped: ${engine.skip}`);
+  if (!engine) console.log(`bench drivers.docker_start_ms skipped: ${engineSkip}`);
   else {
-    try {
-      await importBusyboxImage(engine, 'nomad-bench/busybox:1');
-      const d = new DockerDriver(ctx({ docker: { endpoint: `unix://${engine.socketPath}` } }));
-      await measure('docker_start_ms', d, (i) => task('docker', i, { image: 'nomad-bench/busybox:1', command: '/bin/sh', args: ['-c', 'while true; do sleep 1; done'] }));
-    } finally {
-      await engine.stop();
-    }
+    await driverHealthy(a, 'docker');
+    await measure(a, 'docker_start_ms', (n) => job(n, 'docker', `        image   = "${IMAGE}"\n        command = "/bin/sh"\n        args    = ${SLEEP_ARGS}`));
   }
 } finally {
-  rmSync(base, { recursive: true, force: true });
+  await agent?.stop();
+  agent?.cleanup();
+  jar?.close();
+  await engine?.stop();
 }

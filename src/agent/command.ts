@@ -8,6 +8,7 @@ import { configurationBlock } from './banner.js';
 import { AgentLogger, parseLogLevel } from './logger.js';
 import { GatedSink } from './gated-sink.js';
 import { checkJoinConfig } from './join.js';
+import { parseKey } from '../gossip/keyring.js';
 import { parseDurationNs } from '../structs/time.js';
 
 const HELP = `Usage: nomad agent [options]
@@ -254,6 +255,13 @@ function checkConfig(c: AgentConfig): string | null {
   if (!c.devMode && !c.dataDir) return 'Must specify "data_dir" in config file or "data-dir" on the command line when running in non-dev mode.';
   const joinProblem = c.server.enabled ? checkJoinConfig(c) : null;
   if (joinProblem) return joinProblem;
+  if (c.server.enabled && c.server.encrypt) {
+    try {
+      parseKey(c.server.encrypt);
+    } catch (e) {
+      return `Invalid encryption key: ${(e as Error).message}`;
+    }
+  }
   if (c.server.enabled && c.server.bootstrapExpect > 1) {
     return `bootstrap_expect = ${c.server.bootstrapExpect}: a cluster of several servers needs the Raft transport, which this agent does not run yet; use bootstrap_expect = 1 for a single server.`;
   }

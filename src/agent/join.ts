@@ -3,6 +3,7 @@
 // succeeds, the agent stops, or `retry_max` attempts have failed.
 import type { AgentConfig } from './config.js';
 import type { Logger } from './logger.js';
+import { formatDurationNs } from '../structs/time.js';
 
 /** Nomad's default pause between retry-join attempts. */
 export const DEFAULT_RETRY_INTERVAL_MS = 30_000;
@@ -113,7 +114,7 @@ export class RetryJoiner {
       this.opts.onExhausted();
       return;
     }
-    this.opts.logger.warn('join failed', { error: error instanceof Error ? error.message : String(error), retry: `${this.opts.intervalMs / 1000}s` });
+    this.opts.logger.warn('join failed', { error: error instanceof Error ? error.message : String(error), retry: formatDurationNs(this.opts.intervalMs * 1e6) });
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.attempt();

@@ -1,7 +1,7 @@
 // The server's membership in the servers' gossip pool (Nomad's serf LAN pool): the gossip agent
 // on the serf address, Nomad's tags and member name, Serf-style log lines for membership events,
 // and the shapes /v1/agent/members, /v1/agent/self and the keyring endpoints answer with.
-import { GossipAgent, toNomadStatus, type Member, type MemberEvent } from '../gossip/index.js';
+import { GossipAgent, toNomadStatus, type Member } from '../gossip/index.js';
 import type { AgentMember, KeyringOp, KeyringResponse } from '../http/agent-info.js';
 import type { ResolvedAddresses } from './addresses.js';
 import type { AgentConfig } from './config.js';
@@ -148,29 +148,25 @@ export class ServerGossip {
 
   private watchEvents(): void {
     const g = this.gossip;
-    const line = (kind: string) => (m: Member, _e: MemberEvent) => {
-      this.memberTime++;
-      this.log.info(`serf: ${kind}: ${m.name} ${m.addr}`);
-    };
-    g.on('member-join', (m, e) => {
+    g.on('member-join', (m) => {
       // A pruned name that comes back alive is a member again.
       this.pruned.delete(m.name);
-      line('EventMemberJoin')(m, e);
-      if (m.tags['role'] === 'nomad') this.log.info(`adding server`, { server: serverLabel(m) });
+      this.logEvent('EventMemberJoin', m, 'adding server');
     });
-    g.on('member-failed', (m, e) => {
-      line('EventMemberFailed')(m, e);
-      if (m.tags['role'] === 'nomad') this.log.info(`removing server`, { server: serverLabel(m) });
-    });
-    g.on('member-leave', (m, e) => {
-      line('EventMemberLeave')(m, e);
-      if (m.tags['role'] === 'nomad') this.log.info(`removing server`, { server: serverLabel(m) });
-    });
-    g.on('member-update', line('EventMemberUpdate'));
-    g.on('member-reap', (m, e) => {
+    g.on('member-failed', (m) => this.logEvent('EventMemberFailed', m, 'removing server'));
+    g.on('member-leave', (m) => this.logEvent('EventMemberLeave', m, 'removing server'));
+    g.on('member-update', (m) => this.logEvent('EventMemberUpdate', m, null));
+    g.on('member-reap', (m) => {
       this.pruned.delete(m.name);
-      line('EventMemberReap')(m, e);
+      this.logEvent('EventMemberReap', m, null);
     });
+  }
+
+  /** Serf's line for the event, then the server's own view of it, as Nomad logs both. */
+  private logEvent(kind: string, m: Member, serverLine: string | null): void {
+    this.memberTime++;
+    this.log.info(`serf: ${kind}: ${m.name} ${m.addr}`);
+    if (serverLine !== null && m.tags['role'] === 'nomad') this.log.info(serverLine, { server: serverLabel(m) });
   }
 }
 

@@ -44,8 +44,11 @@ export class Agent {
     const u = addresses.map((a) => `address=${encodeURIComponent(a)}`).join('&');
     return this.http.write('PUT', `/v1/agent/join?${u}`, undefined);
   }
-  forceLeave(node: string): Promise<{ body: unknown; meta: WriteMeta }> {
-    return this.http.write('PUT', '/v1/agent/force-leave', undefined, { params: { node } });
+  /** Marks a failed server left; with prune, the agent also forgets it (Nomad's ForceLeaveWithOptions). */
+  forceLeave(node: string, opts: { prune?: boolean } = {}): Promise<{ body: unknown; meta: WriteMeta }> {
+    const params: Record<string, string> = { node };
+    if (opts.prune) params['prune'] = 'true';
+    return this.http.write('PUT', '/v1/agent/force-leave', undefined, { params });
   }
 }
 

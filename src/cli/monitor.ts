@@ -46,8 +46,11 @@ export class EvalMonitor {
     private readonly client: NomadClient,
     private readonly io: Io,
     private readonly idLength: number,
-    /** A stop cancels the job's deployment: that outcome is the success of the command. */
-    private readonly acceptCancelledDeployment = false,
+    /**
+     * Deployment outcomes besides "successful" that mean the command did what it was asked: a
+     * stop cancels the job's deployment, `deployment fail` fails it.
+     */
+    private readonly alsoAccepted: readonly string[] = [],
   ) {}
 
   private now(): string {
@@ -122,7 +125,7 @@ export class EvalMonitor {
       // it stands once instead of waiting out its progress deadline.
       const status = await monitorDeployment(this.client, this.io, deploymentId, this.idLength, schedFailure ? 1 : MAX_DEPLOYMENT_POLLS);
       if (schedFailure) return 2;
-      if (status !== 'successful' && !(this.acceptCancelledDeployment && status === 'cancelled')) return 1;
+      if (status !== 'successful' && !this.alsoAccepted.includes(status)) return 1;
     }
     return schedFailure ? 2 : 0;
   }

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { Allocation } from '../structs/alloc.js';
 import { Client } from './client.js';
 import type { ClientConfig } from './config.js';
@@ -39,6 +40,35 @@ async function startClient(extra: Partial<ClientConfig> = {}): Promise<{ client:
   const client = new Client({ rpc, config: config(extra) });
   await client.start();
   return { client, rpc };
+}
+
+/** A server whose answers to alloc updates wait, while held, until released. */
+class HeldUpdatesRpc extends FakeServerRpc {
+  private gate: Promise<void> | null = null;
+  private open: () => void = () => undefined;
+
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.open = resolve));
+  }
+
+  release(): void {
+    this.gate = null;
+    this.open();
+  }
+
+  override async nodeUpdateAllocs(updates: AllocClientUpdate[]) {
+    if (this.gate) await this.gate;
+    return super.nodeUpdateAllocs(updates);
+  }
+}
+
+/** Resolves once `pred` holds, checked after each turn of the event loop; rejects after timeoutMs. */
+async function until(pred: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 function eventTypes(a: Allocation, task: string): string[] {
@@ -190,6 +220,35 @@ describe('client', () => {
     while (existsSync(dir) && Date.now() < deadline) await new Promise((r) => setImmediate(r));
     assert.equal(existsSync(dir), false);
     assert.equal(client.allocRunner(alloc.ID), undefined);
+    await client.shutdown({ stopTasks: true });
+  });
+
+  it('keeps finished runners past gcMaxAllocs until the servers acknowledged their final state', async () => {
+    const rpc = new HeldUpdatesRpc();
+    const client = new Client({ rpc, config: config({ gcMaxAllocs: 1 }) });
+    await client.start();
+    rpc.hold();
+    const batch = makeJob('batch', [makeTask('t', 'mock_driver', { run_for: '1ms' })]);
+    const done = [0, 1, 2].map(() => makeAlloc(batch, client.nodeId));
+    for (const a of done) rpc.upsertAlloc(a);
+    await until(() => done.every((a) => client.allocRunner(a.ID)?.isFinished === true), 'the batch allocations to finish');
+    // A new allocation makes the client pull its list, which runs its GC in the same turn as the
+    // new runner is created: three finished runners, none of them reported yet.
+    const service = makeJob('service', [makeTask('t', 'mock_driver', { run_for: '1h' })]);
+    const busy = makeAlloc(service, client.nodeId);
+    rpc.upsertAlloc(busy);
+    await until(() => client.allocRunner(busy.ID) !== undefined, 'the pull of the new allocation');
+    rpc.release();
+    for (const a of done) {
+      const final = await rpc.waitForAlloc(a.ID, (x) => x.ClientStatus === 'complete');
+      assert.deepEqual(eventTypes(final, 't'), ['Received', 'Task Setup', 'Started', 'Terminated', 'Killing']);
+    }
+    // Once acknowledged they are collected again, down to gcMaxAllocs, at the next pull.
+    await new Promise((r) => setImmediate(r));
+    const busy2 = makeAlloc(service, client.nodeId);
+    rpc.upsertAlloc(busy2);
+    await until(() => client.allocRunner(busy2.ID) !== undefined, 'the pull of the second new allocation');
+    assert.equal(done.filter((a) => client.allocRunner(a.ID) !== undefined).length, 1);
     await client.shutdown({ stopTasks: true });
   });
 

@@ -344,10 +344,17 @@ export class Client {
     return isAbsolute(this.config.dataDir) ? this.config.dataDir : join(process.cwd(), this.config.dataDir);
   }
 
-  /** Keeps the directories of at most gcMaxAllocs finished allocations, removing the oldest. */
+  /**
+   * Keeps the directories of at most gcMaxAllocs finished allocations, removing the oldest.
+   * A runner whose final state the servers have not acknowledged stays: the batcher reads each
+   * update from its runner when sending, so collecting it first would lose that update and leave
+   * the allocation pending on the servers for good.
+   */
   private garbageCollect(): void {
     const max = this.config.gcMaxAllocs ?? CLIENT_DEFAULTS.gcMaxAllocs;
-    const finished = [...this.runners.values()].filter((r) => r.isFinished).sort((a, b) => (a.terminalAtMs ?? 0) - (b.terminalAtMs ?? 0));
+    const finished = [...this.runners.values()]
+      .filter((r) => r.isFinished && !this.batcher.unacknowledged(r.id))
+      .sort((a, b) => (a.terminalAtMs ?? 0) - (b.terminalAtMs ?? 0));
     for (const r of finished.slice(0, Math.max(0, finished.length - max))) {
       this.runners.delete(r.id);
       void r.allocDir.destroy().catch(() => undefined);

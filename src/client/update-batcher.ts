@@ -18,6 +18,8 @@ export class UpdateBatcher {
   private readonly pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
+  /** The allocations of the batch in flight: not yet acknowledged by the servers. */
+  private inFlightIds: ReadonlySet<string> = new Set();
   private retryDelayMs = 0;
   private lastSentAtMs = 0;
   private stopped = false;
@@ -37,6 +39,14 @@ export class UpdateBatcher {
     if (this.stopped) return;
     this.pending.add(allocId);
     this.schedule(urgent && this.retryDelayMs === 0 ? 0 : this.nextDelay());
+  }
+
+  /**
+   * True while the allocation has a change the servers have not acknowledged (waiting or in
+   * flight). Its runner must stay reachable until then: the update is read from it at send time.
+   */
+  unacknowledged(allocId: string): boolean {
+    return this.pending.has(allocId) || this.inFlightIds.has(allocId);
   }
 
   private nextDelay(): number {
@@ -61,6 +71,7 @@ export class UpdateBatcher {
     if (this.pending.size === 0) return Promise.resolve();
     const ids = [...this.pending].slice(0, this.maxBatch);
     for (const id of ids) this.pending.delete(id);
+    this.inFlightIds = new Set(ids);
     const updates = ids.map((id) => this.opts.current(id)).filter((u): u is AllocClientUpdate => u !== null);
     this.inFlight = (updates.length === 0 ? Promise.resolve() : this.opts.send(updates))
       .then(() => {
@@ -75,6 +86,7 @@ export class UpdateBatcher {
       .finally(() => {
         this.lastSentAtMs = Date.now();
         this.inFlight = null;
+        this.inFlightIds = new Set();
         if (this.pending.size > 0 && !this.stopped) this.schedule(this.nextDelay());
       });
     return this.inFlight;

@@ -163,6 +163,14 @@ describe('docker driver against a real engine', () => {
     assert.match(fp.Attributes['driver.docker.bridge_ip'] ?? '', /^\d+\.\d+\.\d+\.\d+$/);
   });
 
+  it('allows privileged containers only by allow_privileged or the docker.privileged.enabled option', async (t) => {
+    if (!engine) return t.skip(skipReason);
+    const attr = async (ctx: DriverContext) => (await new DockerDriver(ctx).fingerprint()).Attributes['driver.docker.privileged.enabled'];
+    assert.equal(await attr(context()), undefined);
+    assert.equal(await attr(context({}, { allow_privileged: true })), '1');
+    assert.equal(await attr(context({ options: { 'docker.privileged.enabled': 'true' } })), '1');
+  });
+
   it('runs a container: command and args, env, /local bound, stdout and stderr apart, exit code', async (t) => {
     if (!engine) return t.skip(skipReason);
     const d = new DockerDriver(context());

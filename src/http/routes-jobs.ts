@@ -100,8 +100,9 @@ const jobVersions: Handler = async (x, api) => {
     x.setMeta(queryMeta(api, snap.tableIndex('job_version')));
     throw notFound('job versions not found');
   }
-  // Versions come newest first; each diff goes from the next older version to this one.
-  const diffs = wantDiffs ? versions.slice(0, -1).map((v, i) => diffJobs(versions[i + 1]!, v, false)) : null;
+  // Versions come newest first; each diff goes from the next older version to this one, with
+  // context (unchanged fields of changed blocks) as Nomad's `job history -p` shows them.
+  const diffs = wantDiffs ? versions.slice(0, -1).map((v, i) => diffJobs(versions[i + 1]!, v, true)) : null;
   const index = Math.max(...versions.map((v) => v.ModifyIndex));
   await writeMeta(x, api, index, { Versions: versions, Diffs: diffs && diffs.length ? diffs : null, Index: index });
 };

@@ -12,7 +12,7 @@ import type { Plan } from '../structs/plan.js';
 import type { StateReader } from '../state/reader.js';
 import { resolveTarget } from './constraints.js';
 import { nodeTableOf, type NodeTable } from './node-table.js';
-import { addUsage, allocUsage, emptyUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
+import { addUsage, allocUsage, computeAllocUsage, emptyUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
 import type { Rng } from './rng.js';
 
 /** Counts of the job's live allocations by a node property (distinct_property, spread). */
@@ -45,12 +45,15 @@ export interface NodeRecord {
   /** Live allocations of this job on the node, by group. */
   jobGroups: Map<string, number> | null;
   jobTotal: number;
-  /** The plan holds allocations for this node (usage computed later must count them). */
-  hasPlanned: boolean;
+  /**
+   * The plan stops, updates or places allocations on this node: usage computed later must walk
+   * the snapshot's list against the plan instead of taking the shared per-node sum.
+   */
+  planTouched: boolean;
 }
 
 function newRecord(pos: number): NodeRecord {
-  return { pos, usage: null, jobGroups: null, jobTotal: 0, hasPlanned: false };
+  return { pos, usage: null, jobGroups: null, jobTotal: 0, planTouched: false };
 }
 
 export class EvalContext {
@@ -130,6 +133,10 @@ export class EvalContext {
   /** What the node will be using once the plan applies. */
   nodeUsage(nodeId: string, rec: NodeRecord = this.record(nodeId)): NodeUsage {
     if (rec.usage) return rec.usage;
+    if (!rec.planTouched && rec.pos >= 0) {
+      rec.usage = this.nodeTable().usageAt(rec.pos, this.state.allocsByNodeNonTerminal(nodeId));
+      return rec.usage;
+    }
     const u = emptyUsage();
     const anyStopped = this.stopped.size > 0;
     const anyPlanned = this.planned.size > 0;
@@ -137,7 +144,7 @@ export class EvalContext {
       if (allocTerminal(a) || (anyStopped && this.stopped.has(a.ID)) || (anyPlanned && this.planned.has(a.ID))) continue;
       addUsage(u, allocUsage(a), 1);
     }
-    if (rec.hasPlanned) {
+    if (rec.planTouched) {
       for (const a of this.plan.NodeAllocation[nodeId] ?? []) {
         if (!this.stopped.has(a.ID) && !allocTerminal(a)) addUsage(u, allocUsage(a), 1);
       }
@@ -198,6 +205,7 @@ export class EvalContext {
     };
     this.stopped.set(a.ID, stop);
     (this.plan.NodeUpdate[a.NodeID] ??= []).push(stop);
+    this.record(a.NodeID).planTouched = true;
     if (cur) {
       const u = this.existingRecord(a.NodeID)?.usage;
       if (u) addUsage(u, allocUsage(cur), -1);
@@ -229,16 +237,17 @@ export class EvalContext {
     const prev = previous ? this.current(previous) : null;
     const rec = this.record(a.NodeID);
     const u = rec.usage;
+    if (previous) this.record(previous.NodeID).planTouched = true;
     if (prev) {
       if (u && prev.NodeID === a.NodeID) addUsage(u, allocUsage(prev), -1);
       this.trackJobAlloc(prev, -1);
     }
     if (!allocTerminal(a)) {
-      if (u) addUsage(u, allocUsage(a), 1);
+      if (u) addUsage(u, computeAllocUsage(a), 1);
       this.trackJobAlloc(a, 1);
     }
     this.planned.set(a.ID, a);
-    rec.hasPlanned = true;
+    rec.planTouched = true;
     (this.plan.NodeAllocation[a.NodeID] ??= []).push(a);
   }
 }

@@ -26,15 +26,63 @@ export class Feasibility {
   private readonly jobByClass = new Map<string, string | null>();
   private readonly groupByClass = new Map<string, Map<string, string | null>>();
   private escapedSeen = false;
+  /**
+   * Per group, per computed class: the first failing reason (job level, then group), or null. One
+   * lookup per candidate instead of three; filled from the two maps above, which stay the record
+   * of what was checked (class eligibility of a blocked eval reads them).
+   */
+  private readonly verdicts = new Map<GroupInfo, Map<string, string | null>>();
 
   constructor(job: Job) {
     this.jobConstraints = jobStaticConstraints(job);
     this.jobEscapes = this.jobConstraints.some(constraintEscapesClass);
   }
 
-  /** Checks the node for the group; records the first failing reason in the metric. */
-  feasible(node: Node, info: GroupInfo, metric: AllocMetric): boolean {
-    const cls = node.ComputedClass;
+  /**
+   * Checks the node for the group; records the first failing reason in the metric. `cls` is the
+   * node's computed class, passed by callers that have it at hand (the node table).
+   */
+  feasible(node: Node, info: GroupInfo, metric: AllocMetric, cls: string = node.ComputedClass): boolean {
+    if (cls && !this.jobEscapes && !info.escapes) {
+      let byClass = this.verdicts.get(info);
+      if (!byClass) {
+        byClass = new Map();
+        this.verdicts.set(info, byClass);
+      }
+      let verdict = byClass.get(cls);
+      if (verdict === undefined) {
+        verdict = this.classVerdict(node, info, cls);
+        byClass.set(cls, verdict);
+      }
+      if (verdict === null) return true;
+      filterNode(metric, node, verdict);
+      return false;
+    }
+    return this.check(node, info, metric, cls);
+  }
+
+  /** The verdict for a class, through the per-class maps (checking the node when they lack it). */
+  private classVerdict(node: Node, info: GroupInfo, cls: string): string | null {
+    let jobReason = this.jobByClass.get(cls);
+    if (jobReason === undefined) {
+      jobReason = this.checkJob(node);
+      this.jobByClass.set(cls, jobReason);
+    }
+    if (jobReason !== null) return jobReason;
+    let byClass = this.groupByClass.get(info.tg.Name);
+    if (!byClass) {
+      byClass = new Map();
+      this.groupByClass.set(info.tg.Name, byClass);
+    }
+    let reason = byClass.get(cls);
+    if (reason === undefined) {
+      reason = this.checkGroup(node, info);
+      byClass.set(cls, reason);
+    }
+    return reason;
+  }
+
+  private check(node: Node, info: GroupInfo, metric: AllocMetric, cls: string): boolean {
     // Job-level constraints.
     if (this.jobEscapes || !cls) {
       this.escapedSeen ||= this.jobEscapes;

@@ -15,7 +15,7 @@ import { KNOWN_TRIGGERS, blockedEval, withStatus } from './evals.js';
 import { Feasibility } from './feasibility.js';
 import { groupInfo, type GroupInfo } from './group-info.js';
 import { newMetric } from './metrics.js';
-import { readyNodesInDCs, taintedNodes } from './nodes.js';
+import { taintedNodes } from './nodes.js';
 import { ALLOC_LOST, Reconciler, type PlaceRequest, type UpdateDecision } from './reconcile.js';
 import { nextRescheduleTracker } from './reschedule.js';
 import { allocResources, allocUsage, existingOffer } from './resources.js';
@@ -202,10 +202,12 @@ export class GenericScheduler implements Scheduler {
     const placedIds = new Map<string, string>();
     if (job && stack && results.place.length + results.destructive.length > 0) {
       for (const p of [...results.destructive, ...results.place]) this.queuedAllocs[p.tg.Name] = (this.queuedAllocs[p.tg.Name] ?? 0) + 1;
-      const ready = readyNodesInDCs(state, job.Datacenters);
-      stack.setNodes(ready.nodes, rng);
+      const ready = ctx.nodeTable().ready(job.Datacenters);
+      stack.setReady(ready, rng);
+      // One object per eval, shared by its placements' metrics (the table's copy stays untouched).
+      const byDC = { ...ready.byDC };
       for (const p of [...results.destructive, ...results.place]) {
-        const placed = this.place(ev, job, p, infoOf(p.tg), stack, ctx, ready.byDC, active, nowNs);
+        const placed = this.place(ev, job, p, infoOf(p.tg), stack, ctx, byDC, active, nowNs);
         if (placed) placedIds.set(placed.ID, p.tg.Name);
       }
     }

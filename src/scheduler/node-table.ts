@@ -2,10 +2,12 @@
 // the ready nodes of a set of datacenters), built once per version of the node table and shared
 // by every evaluation that sees that version. Nodes change far less often than evaluations run:
 // with 5,000 nodes and a hundred small jobs, redoing this per eval costs more than the placing.
+import type { Allocation } from '../structs/alloc.js';
+import { allocTerminal } from '../structs/alloc.js';
 import type { Node } from '../structs/node.js';
 import type { StateReader } from '../state/reader.js';
 import { nodeReady } from './nodes.js';
-import { nodeCapacity, type NodeCapacity } from './resources.js';
+import { computeAllocUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
 
 export interface ReadyPositions {
   /** Positions (in NodeTable.nodes) of the ready nodes, in table order. Shared: copy before changing. */
@@ -13,15 +15,43 @@ export interface ReadyPositions {
   byDC: Readonly<Record<string, number>>;
 }
 
+/** What a node's live allocations in some snapshot use, with the list it was summed from. */
+interface BaseUsage {
+  allocs: readonly Allocation[];
+  cpu: number;
+  memMB: number;
+  diskMB: number;
+  ports: Set<number> | null;
+}
+
+function sameAllocs(a: readonly Allocation[], b: readonly Allocation[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class NodeTable {
   private readonly positions = new Map<string, number>();
   private readonly capacities: Array<NodeCapacity | undefined>;
+  /**
+   * Per position, the usage last summed for the node. Allocations are immutable once stored, so
+   * the same allocation objects in the same order mean the same usage: an eval that finds the
+   * node's list unchanged since another eval looked (most nodes, when many small jobs are placed
+   * one after another) compares pointers instead of summing resources again.
+   */
+  private readonly baseUsages: Array<BaseUsage | undefined>;
   /** Computed class per position ('' when the node reports none). */
   readonly classes: string[];
   private readonly readyByDCs = new Map<string, ReadyPositions>();
 
-  constructor(readonly nodes: readonly Node[]) {
+  constructor(
+    readonly nodes: readonly Node[],
+    /** The reader's own list the table was built from (nodes is a copy of it). */
+    readonly source: readonly Node[] = nodes,
+  ) {
     this.capacities = new Array<NodeCapacity | undefined>(nodes.length);
+    this.baseUsages = new Array<BaseUsage | undefined>(nodes.length);
     this.classes = new Array<string>(nodes.length);
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
@@ -46,6 +76,31 @@ export class NodeTable {
       this.capacities[pos] = c;
     }
     return c;
+  }
+
+  /**
+   * A fresh usage (the caller's to change) of the node's live allocations, as listed by the
+   * snapshot. Allocations the plan stops or replaces are the caller's to leave out: it asks here
+   * only for nodes the plan has not touched.
+   */
+  usageAt(pos: number, allocs: readonly Allocation[]): NodeUsage {
+    let base = this.baseUsages[pos];
+    if (base === undefined || !sameAllocs(base.allocs, allocs)) {
+      base = { allocs: Object.isFrozen(allocs) ? allocs : allocs.slice(), cpu: 0, memMB: 0, diskMB: 0, ports: null };
+      for (const a of allocs) {
+        if (allocTerminal(a)) continue;
+        const u = computeAllocUsage(a);
+        base.cpu += u.cpu;
+        base.memMB += u.memMB;
+        base.diskMB += u.diskMB;
+        if (u.ports.length > 0) {
+          const ports = (base.ports ??= new Set());
+          for (const p of u.ports) ports.add(p);
+        }
+      }
+      this.baseUsages[pos] = base;
+    }
+    return { cpu: base.cpu, memMB: base.memMB, diskMB: base.diskMB, ports: base.ports, portsShared: base.ports !== null };
   }
 
   /** Ready, eligible, not draining nodes in the datacenters, with counts per datacenter. */
@@ -94,7 +149,9 @@ export function nodeTableOf(state: StateReader): NodeTable {
   const nodes = state.nodes();
   for (let i = cached.length - 1; i >= 0; i--) {
     const t = cached[i]!;
-    if (sameNodes(t.nodes, nodes)) {
+    // The same list object is the same table: readers hand out node lists they never change
+    // afterwards (a snapshot is immutable; the test harness replaces its list on a write).
+    if (t.source === nodes || sameNodes(t.nodes, nodes)) {
       if (i !== cached.length - 1) {
         cached.splice(i, 1);
         cached.push(t);
@@ -103,7 +160,7 @@ export function nodeTableOf(state: StateReader): NodeTable {
     }
   }
   // A copy: the reader may hand out an array it later reuses or changes.
-  const t = new NodeTable(nodes.slice());
+  const t = new NodeTable(nodes.slice(), nodes);
   if (cached.length >= MAX_CACHED_TABLES) cached.shift();
   cached.push(t);
   return t;

@@ -153,7 +153,31 @@ export class Reconciler {
       });
     }
     this.result.activeDeployment = this.deployment && deploymentActive(this.deployment) ? this.deployment : null;
+    this.describeNewDeployment();
+    this.dropUpdatesOfReplaced();
     return this.result;
+  }
+
+  /** A new deployment with canaries says from the start that it waits for a promotion. */
+  private describeNewDeployment(): void {
+    const d = this.result.deployment;
+    if (!d || d.Status !== 'running') return;
+    const waiting = Object.values(d.TaskGroups).filter((s) => s.DesiredCanaries > 0 && !s.Promoted);
+    if (waiting.length === 0) return;
+    d.StatusDescription = waiting.every((s) => s.AutoPromote) ? DeploymentDescriptions.runningAutoPromotion : DeploymentDescriptions.runningNeedsPromotion;
+  }
+
+  /**
+   * A failed allocation waiting for a delayed reschedule gets a follow-up eval ID; when the same
+   * pass stops or replaces it, that attribute update would be applied after the stop and bring
+   * back its desired status "run", so it is dropped.
+   */
+  private dropUpdatesOfReplaced(): void {
+    if (this.result.attributeUpdates.length === 0) return;
+    const gone = new Set(this.stoppedIds);
+    for (const p of this.result.destructive) if (p.previous) gone.add(p.previous.ID);
+    for (const p of this.result.place) if (p.previous && p.stopPrevious) gone.add(p.previous.ID);
+    this.result.attributeUpdates = this.result.attributeUpdates.filter((a) => !gone.has(a.ID));
   }
 
   private desired(group: string): DesiredUpdates {

@@ -127,8 +127,19 @@ const usageCache = new WeakMap<Allocation, AllocUsage>();
 
 /** The resources an allocation holds on its node (allocations are immutable once stored). */
 export function allocUsage(a: Allocation): AllocUsage {
-  const cached = usageCache.get(a);
-  if (cached) return cached;
+  let u = usageCache.get(a);
+  if (!u) {
+    u = computeAllocUsage(a);
+    usageCache.set(a, u);
+  }
+  return u;
+}
+
+/**
+ * allocUsage without the cache, for callers that sum an allocation once: a WeakMap entry per
+ * placed allocation costs more (insert, then ephemeron work in every GC) than this small sum.
+ */
+export function computeAllocUsage(a: Allocation): AllocUsage {
   const u: AllocUsage = { cpu: 0, memMB: 0, diskMB: 0, ports: [] };
   const ar = a.AllocatedResources;
   if (ar) {
@@ -147,7 +158,6 @@ export function allocUsage(a: Allocation): AllocUsage {
     u.diskMB = a.Resources.DiskMB;
     networkPorts(a.Resources.Networks, u.ports);
   }
-  usageCache.set(a, u);
   return u;
 }
 
@@ -155,20 +165,30 @@ export interface NodeUsage {
   cpu: number;
   memMB: number;
   diskMB: number;
-  ports: Set<number>;
+  /** Ports in use; null until one is (most visited nodes hold none, and a Set each is garbage). */
+  ports: Set<number> | null;
+  /** `ports` belongs to a cache shared between evals: copied before the first change. */
+  portsShared: boolean;
 }
 
 export function emptyUsage(): NodeUsage {
-  return { cpu: 0, memMB: 0, diskMB: 0, ports: new Set() };
+  return { cpu: 0, memMB: 0, diskMB: 0, ports: null, portsShared: false };
 }
 
 export function addUsage(u: NodeUsage, a: AllocUsage, sign: 1 | -1): void {
   u.cpu += sign * a.cpu;
   u.memMB += sign * a.memMB;
   u.diskMB += sign * a.diskMB;
-  for (const p of a.ports) {
-    if (sign > 0) u.ports.add(p);
-    else u.ports.delete(p);
+  if (a.ports.length === 0) return;
+  if (u.portsShared) {
+    if (u.ports) u.ports = new Set(u.ports);
+    u.portsShared = false;
+  }
+  if (sign > 0) {
+    const ports = (u.ports ??= new Set());
+    for (const p of a.ports) ports.add(p);
+  } else if (u.ports) {
+    for (const p of a.ports) u.ports.delete(p);
   }
 }
 
@@ -240,28 +260,28 @@ export function portAsk(ask: Pick<GroupAsk, 'groupNetworks' | 'taskNetworks'>): 
  * Checks that the node can give the ports: static ones free, enough room in the dynamic range.
  * Runs for every candidate node, so it only counts; the winner's ports are picked by `pickPorts`.
  */
-export function checkPorts(ports: PortAsk, cap: NodeCapacity, used: Set<number>): string | null {
+export function checkPorts(ports: PortAsk, cap: NodeCapacity, used: ReadonlySet<number> | null): string | null {
   const seen = ports.staticPorts.length > 1 ? new Set<number>() : null;
   for (const p of ports.staticPorts) {
-    if (used.has(p) || cap.reservedPorts.has(p) || seen?.has(p)) return 'network: port collision';
+    if (used?.has(p) || cap.reservedPorts.has(p) || seen?.has(p)) return 'network: port collision';
     seen?.add(p);
   }
   if (ports.dynamicCount === 0) return null;
   const span = cap.maxPort - cap.minPort + 1;
   // Cheap bound first; count exactly only when the range might be nearly full.
-  if (used.size + cap.reservedPorts.size + ports.staticPorts.length + ports.dynamicCount <= span) return null;
+  if ((used?.size ?? 0) + cap.reservedPorts.size + ports.staticPorts.length + ports.dynamicCount <= span) return null;
   let free = 0;
   for (let p = cap.minPort; p <= cap.maxPort && free < ports.dynamicCount; p++) {
-    if (!used.has(p) && !cap.reservedPorts.has(p) && !ports.staticPorts.includes(p)) free++;
+    if (!used?.has(p) && !cap.reservedPorts.has(p) && !ports.staticPorts.includes(p)) free++;
   }
   return free >= ports.dynamicCount ? null : 'network: dynamic port selection failed';
 }
 
 /** Picks the dynamic ports on the chosen node (checkPorts said there is room). */
-export function pickPorts(ports: PortAsk, cap: NodeCapacity, used: Set<number>, rng: PortPicker): PortChoice {
+export function pickPorts(ports: PortAsk, cap: NodeCapacity, used: ReadonlySet<number> | null, rng: PortPicker): PortChoice {
   if (ports.dynamicCount === 0) return NO_PORTS;
   const picked: number[] = [];
-  const taken = (p: number): boolean => used.has(p) || cap.reservedPorts.has(p) || ports.staticPorts.includes(p) || picked.includes(p);
+  const taken = (p: number): boolean => (used !== null && used.has(p)) || cap.reservedPorts.has(p) || ports.staticPorts.includes(p) || picked.includes(p);
   for (let i = 0; i < ports.dynamicCount; i++) {
     const v = pickDynamicPort(cap, taken, rng);
     if (v < 0) throw new Error(`no free dynamic port between ${cap.minPort} and ${cap.maxPort} although the check found room`);

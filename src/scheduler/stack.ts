@@ -5,13 +5,14 @@
 import type { AllocMetric, NodeScoreMeta } from '../structs/alloc.js';
 import type { Node } from '../structs/node.js';
 import { resolveTarget } from './constraints.js';
-import type { EvalContext } from './context.js';
+import type { EvalContext, NodeRecord } from './context.js';
 import type { Feasibility } from './feasibility.js';
+import type { NodeTable, ReadyPositions } from './node-table.js';
 import type { Rng } from './rng.js';
 import type { GroupInfo } from './group-info.js';
 import { MAX_RETAINED_NODE_SCORES, exhaustNode, filterNode } from './metrics.js';
 import { affinityScore, antiAffinityScore, fitScore, spreadDesired, spreadScore, type SpreadPlan } from './rank.js';
-import { buildOffer, checkPorts, pickPorts, type NetworkOffer } from './resources.js';
+import { buildOffer, checkPorts, pickPorts, type NetworkOffer, type NodeCapacity } from './resources.js';
 
 const SKIP_SCORE_THRESHOLD = 0;
 const MAX_SKIP = 3;
@@ -70,13 +71,18 @@ export function nodeLimit(nodeCount: number, isBatch: boolean): number {
 }
 
 export class Stack {
-  private nodes: Node[] = [];
+  /**
+   * Candidates as positions in the context's node table: ranking then reads capacity, class and
+   * the per-eval record by index, without touching the (large, scattered) node objects.
+   */
+  private positions: Int32Array = new Int32Array(0);
+  private table: NodeTable | null = null;
   private cursor = 0;
   /** Positions below this are shuffled: the shuffle is done lazily, only as far as nodes are visited. */
   private shuffledUpTo = 0;
   private rng: Rng | null = null;
   /** Built on first need (sticky placements), so that finding a preferred node is not a scan per placement. */
-  private byId: Map<string, Node> | null = null;
+  private candidateSet: Set<number> | null = null;
   private readonly spreadPlans = new Map<string, SpreadPlan[]>();
 
   constructor(
@@ -87,67 +93,85 @@ export class Stack {
   ) {}
 
   /**
-   * The candidate nodes (the array is taken over). With an rng they are visited in a random order,
-   * shuffled as the visit goes (Fisher-Yates one step per node), so an eval that places a few
-   * allocations on a large cluster does not pay for shuffling all of it.
+   * The candidate nodes. With an rng they are visited in a random order, shuffled as the visit
+   * goes (Fisher-Yates one step per node), so an eval that places a few allocations on a large
+   * cluster does not pay for shuffling all of it.
    */
-  setNodes(nodes: Node[], rng: Rng | null = null): void {
-    this.nodes = nodes;
-    this.cursor = 0;
-    this.rng = rng;
-    this.byId = null;
-    this.shuffledUpTo = rng ? 0 : nodes.length;
+  setNodes(nodes: readonly Node[], rng: Rng | null = null): void {
+    const table = this.ctx.nodeTable();
+    const positions: number[] = [];
+    for (const n of nodes) {
+      const pos = table.positionOf(n.ID);
+      if (pos >= 0 && table.nodes[pos] === n) positions.push(pos);
+    }
+    this.setPositions(table, Int32Array.from(positions), rng);
   }
 
-  private nodeAt(i: number): Node {
+  /** The ready nodes of the job's datacenters, from the (shared) node table; they are copied. */
+  setReady(ready: ReadyPositions, rng: Rng | null = null): void {
+    this.setPositions(this.ctx.nodeTable(), ready.positions.slice(), rng);
+  }
+
+  private setPositions(table: NodeTable, positions: Int32Array, rng: Rng | null): void {
+    this.table = table;
+    this.positions = positions;
+    this.cursor = 0;
+    this.rng = rng;
+    this.candidateSet = null;
+    this.shuffledUpTo = rng ? 0 : positions.length;
+  }
+
+  private positionAt(i: number): number {
+    const positions = this.positions;
     if (i >= this.shuffledUpTo) {
-      const n = this.nodes.length;
-      const j = i + this.rng!.nextInt(n - i);
-      const tmp = this.nodes[i]!;
-      this.nodes[i] = this.nodes[j]!;
-      this.nodes[j] = tmp;
+      const j = i + this.rng!.nextInt(positions.length - i);
+      const tmp = positions[i]!;
+      positions[i] = positions[j]!;
+      positions[j] = tmp;
       this.shuffledUpTo = i + 1;
     }
-    return this.nodes[i]!;
+    return positions[i]!;
   }
 
   nodeCount(): number {
-    return this.nodes.length;
+    return this.positions.length;
   }
 
   select(info: GroupInfo, metric: AllocMetric, opts: SelectOptions = {}): RankedOption | null {
     const scored: RankedOption[] = [];
+    const table = this.table;
+    if (!table) return null;
     if (opts.preferredNodeId) {
-      this.byId ??= new Map(this.nodes.map((n) => [n.ID, n]));
-      const preferred = this.byId.get(opts.preferredNodeId);
-      if (preferred) {
-        const opt = this.rankNode(preferred, info, metric, opts, scored);
+      this.candidateSet ??= new Set(this.positions);
+      const pos = table.positionOf(opts.preferredNodeId);
+      if (pos >= 0 && this.candidateSet.has(pos)) {
+        const opt = this.rankAt(table, pos, info, metric, opts, scored);
         if (opt) {
           metric.ScoreMetaData = topScoreMeta(scored);
           return opt;
         }
       }
     }
-    const n = this.nodes.length;
+    const n = this.positions.length;
     const unbounded = info.affinities.length > 0 || info.spreads.length > 0;
     const limit = unbounded ? n : nodeLimit(n, this.isBatch);
     let seen = 0;
     let best: RankedOption | null = null;
-    const skipped: RankedOption[] = [];
+    let skipped: RankedOption[] | null = null;
     for (let visited = 0; visited < n && seen < limit; visited++) {
-      const node = this.nodeAt(this.cursor);
+      const pos = this.positionAt(this.cursor);
       this.cursor = this.cursor + 1 === n ? 0 : this.cursor + 1;
-      const opt = this.rankNode(node, info, metric, opts, scored);
+      const opt = this.rankAt(table, pos, info, metric, opts, scored);
       if (!opt) continue;
-      if (opt.finalScore <= SKIP_SCORE_THRESHOLD && skipped.length < MAX_SKIP && !unbounded) {
-        skipped.push(opt);
+      if (opt.finalScore <= SKIP_SCORE_THRESHOLD && (skipped?.length ?? 0) < MAX_SKIP && !unbounded) {
+        (skipped ??= []).push(opt);
         continue;
       }
       seen++;
       if (!best || opt.finalScore > best.finalScore) best = opt;
     }
     // Too few good nodes: fall back on the skipped ones.
-    for (const opt of skipped) {
+    for (const opt of skipped ?? []) {
       if (seen >= limit) break;
       seen++;
       if (!best || opt.finalScore > best.finalScore) best = opt;
@@ -165,12 +189,30 @@ export class Stack {
 
   /** Checks and scores one node; null (with the reason in the metric) when it cannot take the group. */
   rankNode(node: Node, info: GroupInfo, metric: AllocMetric, opts: SelectOptions, scored: RankedOption[] | null): RankedOption | null {
+    const table = this.ctx.nodeTable();
+    const pos = table.positionOf(node.ID);
+    if (pos >= 0 && table.nodes[pos] === node) return this.rankAt(table, pos, info, metric, opts, scored);
+    return this.rank(node, node.ComputedClass, this.ctx.nodeCapacity(node), this.ctx.record(node.ID), info, metric, opts, scored);
+  }
+
+  private rankAt(table: NodeTable, pos: number, info: GroupInfo, metric: AllocMetric, opts: SelectOptions, scored: RankedOption[] | null): RankedOption | null {
+    return this.rank(table.nodes[pos]!, table.classes[pos]!, table.capacityAt(pos), this.ctx.recordAt(pos), info, metric, opts, scored);
+  }
+
+  private rank(
+    node: Node,
+    cls: string,
+    cap: NodeCapacity,
+    rec: NodeRecord,
+    info: GroupInfo,
+    metric: AllocMetric,
+    opts: SelectOptions,
+    scored: RankedOption[] | null,
+  ): RankedOption | null {
     metric.NodesEvaluated++;
-    if (!this.feasibility.feasible(node, info, metric)) return null;
+    if (!this.feasibility.feasible(node, info, metric, cls)) return null;
     if ((info.distinctHosts || info.distinctProperties.length > 0) && !this.distinctOk(node, info, metric)) return null;
 
-    const rec = this.ctx.record(node.ID);
-    const cap = this.ctx.nodeCapacity(node, rec);
     const used = this.ctx.nodeUsage(node.ID, rec);
     const ask = info.ask;
     const cpu = used.cpu + ask.cpu;

@@ -3,7 +3,7 @@
 // batch once allocations turn healthy, promotes canaries when auto_promote says so, marks the
 // deployment successful when every group is healthy, and fails it on unhealthy allocations or a
 // missed progress deadline (rolling back to the latest stable version when auto_revert is set).
-import type { Allocation } from '../structs/alloc.js';
+import type { Allocation, DesiredTransition } from '../structs/alloc.js';
 import type { Deployment, DeploymentStatusName } from '../structs/deployment.js';
 import { DeploymentDescriptions, deploymentActive } from '../structs/deployment.js';
 import type { Job } from '../structs/job.js';
@@ -101,6 +101,14 @@ export class DeploymentWatcher {
         return;
       }
     }
+    // With a progress deadline the group may still make it: its unhealthy allocations are
+    // handed to the reschedule policy, and only the deadline fails the deployment.
+    const replace = allowReplacements(d, allocs);
+    if (replace.length > 0) {
+      const transitions: Record<string, DesiredTransition> = {};
+      for (const a of replace) transitions[a.ID] = { Migrate: null, Reschedule: true, ForceReschedule: null };
+      await this.write({ Type: 'AllocDesiredTransition', Transitions: transitions, Evals: [jobEval(job, 'deployment-watcher', { DeploymentID: d.ID })] });
+    }
     // A group that has not finished by its RequireProgressBy time fails the deployment.
     for (const [name, g] of Object.entries(d.TaskGroups)) {
       if (g.ProgressDeadline <= 0 || !g.RequireProgressBy || groupDone(g, health[name])) continue;
@@ -188,6 +196,20 @@ function groupHealth(d: Deployment, allocs: Allocation[]): Record<string, GroupH
     }
   }
   return out;
+}
+
+/** Unhealthy allocations of progress-based groups not yet marked for rescheduling. */
+export function allowReplacements(d: Deployment, allocs: Allocation[]): Allocation[] {
+  return allocs.filter((a) => {
+    const g = d.TaskGroups[a.TaskGroup];
+    return (
+      g !== undefined &&
+      g.ProgressDeadline !== 0 &&
+      a.DesiredStatus === 'run' &&
+      a.DeploymentStatus?.Healthy === false &&
+      a.DesiredTransition?.Reschedule !== true
+    );
+  });
 }
 
 function groupDone(g: Deployment['TaskGroups'][string], h: GroupHealth | undefined): boolean {

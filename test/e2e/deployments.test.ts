@@ -233,13 +233,13 @@ test('plan, check-index, in-place and rolling destructive updates, history', asy
 });
 
 test('a failing version fails its deployment and auto_revert brings back the stable one', async () => {
-  const good = file('web.nomad', serviceJob('web', 3, loop('hello'), { autoRevert: true, healthyDeadline: '5s', progressDeadline: '10s' }));
+  const good = file('web.nomad', serviceJob('web', 3, loop('hello'), { autoRevert: true, healthyDeadline: '5s', progressDeadline: '0s' }));
   // Turning auto_revert on is itself a version (an in-place update of every allocation).
   const on = await runNomad(['job', 'run', good], agent.addr);
   assert.equal(on.code, 0, on.stdout + on.stderr);
   const stableVersion = (await getJson<{ Version: number }>(agent.addr, '/v1/job/web')).body.Version;
 
-  const bad = file('web-bad.nomad', serviceJob('web', 3, 'echo broken; exit 1', { autoRevert: true, healthyDeadline: '5s', progressDeadline: '10s' }));
+  const bad = file('web-bad.nomad', serviceJob('web', 3, 'echo broken; exit 1', { autoRevert: true, healthyDeadline: '5s', progressDeadline: '0s' }));
   const run = await runNomad(['job', 'run', bad], agent.addr);
   assert.notEqual(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /Status\s+= failed/);
@@ -262,7 +262,7 @@ test('a failing version fails its deployment and auto_revert brings back the sta
 test('job revert goes back to an older version', async () => {
   const bad = await runNomad(['job', 'revert', 'web', '999'], agent.addr);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /^Error retrieving job version 999 for job web: /);
+  assert.match(bad.stderr, /^Error retrieving job versions: .*job "web" in namespace "default" at version 999 not found/);
   const revert = await runNomad(['job', 'revert', 'web', '0'], agent.addr);
   assert.equal(revert.code, 0, revert.stdout + revert.stderr);
   assert.match(revert.stdout, /Monitoring evaluation/);
@@ -308,6 +308,47 @@ test('a canary deployment waits for promotion, then completes', async () => {
   assert.equal(after.length, 2);
   assert.ok(after.every((a) => a.JobVersion === 1));
   const stop = await runNomad(['job', 'stop', '-purge', 'canary'], agent.addr);
+  assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+});
+
+test('blue/green: a deployment is paused, resumed and failed by hand', async () => {
+  const opts: UpdateOpts = { canary: 2, maxParallel: 2 };
+  const run0 = await runNomad(['job', 'run', file('bg.nomad', serviceJob('bg', 2, loop('blue'), opts))], agent.addr);
+  assert.equal(run0.code, 0, run0.stdout + run0.stderr);
+  const run1 = await runNomad(['job', 'run', '-detach', file('bg.nomad', serviceJob('bg', 2, loop('green'), opts))], agent.addr);
+  assert.equal(run1.code, 0, run1.stdout + run1.stderr);
+  const d = await waitForState<Deployment>(agent.addr, '/v1/job/bg/deployment', (x) => x.JobVersion === 1 && x.TaskGroups.web?.HealthyAllocs === 2);
+  assert.equal(live(await allocs('bg')).length, 4, 'green runs beside blue until promoted');
+  const short = d.ID.slice(0, 8);
+
+  const pause = await runNomad(['deployment', 'pause', short], agent.addr);
+  assert.equal(pause.code, 0, pause.stdout + pause.stderr);
+  assert.equal(pause.stdout, `Deployment "${d.ID}" paused\n`);
+  const paused = await runNomad(['deployment', 'status', short], agent.addr);
+  assert.equal(paused.code, 0, paused.stderr);
+  assert.match(paused.stdout, /^Status\s+= paused\nDescription\s+= Deployment is paused$/m);
+  assert.match(paused.stdout, /^web\s+false\s+2\s+2\s+2\s+2\s+0\s+\S+$/m);
+
+  const resume = await runNomad(['deployment', 'resume', '-detach', short], agent.addr);
+  assert.equal(resume.code, 0, resume.stdout + resume.stderr);
+  assert.equal(resume.stdout, `Deployment "${d.ID}" resumed\n`);
+  await waitForState<Deployment>(agent.addr, `/v1/deployment/${d.ID}`, (x) => x.Status === 'running');
+
+  const fail = await runNomad(['deployment', 'fail', short], agent.addr);
+  assert.equal(fail.code, 0, fail.stdout + fail.stderr);
+  assert.match(fail.stdout, new RegExp(`^Deployment "${d.ID}" failed\n`));
+  assert.match(fail.stdout, /Description\s+= Deployment marked as failed$/m);
+  // The canaries go; blue stays.
+  const left = await waitForState<Alloc[]>(agent.addr, '/v1/job/bg/allocations', (as) => as.filter((a) => a.DesiredStatus === 'run').length === 2);
+  assert.ok(live(left).every((a) => a.JobVersion === 0));
+
+  const late = await runNomad(['deployment', 'promote', short], agent.addr);
+  assert.equal(late.code, 1);
+  assert.match(late.stderr, /^Error promoting deployment: /);
+  const unknown = await runNomad(['deployment', 'status', '00000000'], agent.addr);
+  assert.equal(unknown.code, 1);
+  assert.equal(unknown.stderr, 'No deployment(s) with prefix or id "00000000" found\n');
+  const stop = await runNomad(['job', 'stop', '-purge', 'bg'], agent.addr);
   assert.equal(stop.code, 0, stop.stdout + stop.stderr);
 });
 

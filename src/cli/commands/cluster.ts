@@ -1,6 +1,5 @@
-// `nomad version | agent-info | server members | operator raft list-peers | system gc | status | agent`.
+// `nomad version | agent-info | operator raft list-peers | system gc | status | agent`.
 import { readFileSync } from 'node:fs';
-import type { AgentMember } from '../../api/index.js';
 import type { Command, Io } from '../context.js';
 import { argsError, defineCommand, errText } from '../base.js';
 import { formatList } from '../format.js';
@@ -70,69 +69,6 @@ export const agentInfoCommand = defineCommand({
     return 0;
   },
 });
-
-export const serverMembersCommand = defineCommand({
-  name: 'server members',
-  synopsis: 'Display a list of the known servers and their status',
-  help: `Usage: nomad server members [options]
-
-  Lists the servers this agent knows through gossip, with their status and
-  which one leads each region.
-
-Server Members Options:
-
-  -detailed
-    Show every tag of each member.
-`,
-  api: true,
-  flags: (fs) => fs.bool('detailed').bool('verbose').bool('json'),
-  async run({ flags, args, io, client }) {
-    if (args.length !== 0) return argsError(io, 'server members', 'This command takes no arguments');
-    const api = client();
-    let members: AgentMember[];
-    try {
-      members = (await api.agent.members()).body.Members ?? [];
-    } catch (err) {
-      io.err(`Error querying servers: ${errText(err)}`);
-      return 1;
-    }
-    members = [...members].sort((a, b) => cmp(a.Tags['region'] ?? '', b.Tags['region'] ?? '') || cmp(a.Name, b.Name));
-    if (flags.bool('json')) {
-      io.out(JSON.stringify(members, null, 4));
-      return 0;
-    }
-    if (flags.bool('detailed') || flags.bool('verbose')) {
-      const rows = ['Name|Address|Port|Tags'];
-      for (const m of members) {
-        const tags = Object.keys(m.Tags).sort().map((k) => `${k}=${m.Tags[k]}`).join(',');
-        rows.push(`${m.Name}|${m.Addr}|${m.Port}|${tags}`);
-      }
-      io.out(formatList(rows));
-      return 0;
-    }
-    // The leader of each region, as "address:rpc-port".
-    const leaders = new Map<string, string>();
-    for (const region of new Set(members.map((m) => m.Tags['region'] ?? ''))) {
-      try {
-        leaders.set(region, (await api.http.query<string>('/v1/status/leader', { region })).body);
-      } catch {
-        // A region without a reachable leader shows no leader.
-      }
-    }
-    const rows = ['Name|Address|Port|Status|Leader|Protocol|Build|Datacenter|Region'];
-    for (const m of members) {
-      const region = m.Tags['region'] ?? '';
-      const leader = leaders.get(region) === `${m.Addr}:${m.Tags['port'] ?? ''}`;
-      rows.push(`${m.Name}|${m.Addr}|${m.Port}|${m.Status}|${leader}|${m.ProtocolCur}|${m.Tags['build'] ?? ''}|${m.Tags['dc'] ?? ''}|${region}`);
-    }
-    io.out(formatList(rows));
-    return 0;
-  },
-});
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 export const raftListPeersCommand = defineCommand({
   name: 'operator raft list-peers',

@@ -150,20 +150,25 @@ ${action === 'promote' ? '\n  -group <name>\n    Promote only this task group. M
       const d = await resolveDeployment(api, io, args[0]!, idLength);
       if (!d) return 1;
       let evalId = '';
+      let reverted: number | null = null;
       try {
         if (action === 'promote') evalId = (await api.deployments.promote(d.ID, flags.list('group'))).body.EvalID;
-        else if (action === 'fail') evalId = (await api.deployments.fail(d.ID)).body.EvalID;
-        else evalId = (await api.deployments.pause(d.ID, action === 'pause')).body.EvalID;
+        else if (action === 'fail') {
+          const body = (await api.deployments.fail(d.ID)).body;
+          evalId = body.EvalID;
+          reverted = body.RevertedJobVersion ?? null;
+        } else evalId = (await api.deployments.pause(d.ID, action === 'pause')).body.EvalID;
       } catch (err) {
         io.err(`Error ${action === 'fail' ? 'failing' : action === 'pause' ? 'pausing' : action === 'resume' ? 'resuming' : 'promoting'} deployment: ${errText(err)}`);
         return 1;
       }
-      if (action === 'fail') io.out(`Deployment "${d.ID}" failed`);
+      if (action === 'fail') io.out(reverted === null ? `Deployment "${d.ID}" failed` : `Deployment "${d.ID}" failed. Auto-reverted to job version ${reverted}.\n`);
       if (action === 'pause') io.out(`Deployment "${d.ID}" paused`);
       if (action === 'resume') io.out(`Deployment "${d.ID}" resumed`);
       if (!evalId || flags.bool('detach')) return 0;
       if (action !== 'promote') io.out('');
-      return new EvalMonitor(api, io, idLength).monitor(evalId);
+      // The eval of a failed deployment stays within it: that end is what was asked for.
+      return new EvalMonitor(api, io, idLength, action === 'fail' ? ['failed'] : []).monitor(evalId);
     },
   });
 }

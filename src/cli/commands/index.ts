@@ -2,7 +2,8 @@
 import type { Command } from '../context.js';
 import { allocLogsCommand, allocRestartCommand, allocSignalCommand, allocStopCommand } from './alloc-actions.js';
 import { allocStatusCommand } from './alloc-status.js';
-import { agentCommand, agentInfoCommand, raftListPeersCommand, serverMembersCommand, statusCommand, systemGcCommand, versionCommand } from './cluster.js';
+import { agentCommand, agentInfoCommand, raftListPeersCommand, statusCommand, systemGcCommand, versionCommand } from './cluster.js';
+import { serverForceLeaveCommand, serverJoinCommand, serverMembersCommand } from './server.js';
 import {
   deploymentFailCommand,
   deploymentListCommand,
@@ -14,6 +15,7 @@ import {
 import { evalListCommand, evalStatusCommand } from './eval.js';
 import { jobHistoryCommand, jobInitCommand, jobInspectCommand, jobStopCommand, jobValidateCommand } from './job-misc.js';
 import { jobPlanCommand } from './job-plan.js';
+import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
@@ -38,12 +40,15 @@ export const COMMANDS: Command[] = [
   jobInitCommand,
   jobInspectCommand,
   jobPlanCommand,
+  jobRevertCommand,
   jobRunCommand,
   jobStatusCommand,
   jobStopCommand,
   jobValidateCommand,
   nodeStatusCommand,
   raftListPeersCommand,
+  serverForceLeaveCommand,
+  serverJoinCommand,
   serverMembersCommand,
   statusCommand,
   systemGcCommand,
@@ -63,4 +68,6 @@ export const ALIASES: Record<string, string> = {
   'eval-status': 'eval status',
   logs: 'alloc logs',
   'server-members': 'server members',
+  'server-join': 'server join',
+  'server-force-leave': 'server force-leave',
 };

@@ -221,6 +221,9 @@ History Options:
   },
 });
 
+/** A stop succeeded whatever way the job's latest deployment ended (a stop cancels a running one). */
+const STOP_ACCEPTS = ['cancelled', 'failed'];
+
 export const jobStopCommand = defineCommand({
   name: 'job stop',
   synopsis: 'Stop a running job',
@@ -262,6 +265,6 @@ Stop Options:
       io.out(resp.EvalID);
       return 0;
     }
-    return new EvalMonitor(api, io, flags.bool('verbose') ? FULL_ID_LENGTH : SHORT_ID_LENGTH, true).monitor(resp.EvalID);
+    return new EvalMonitor(api, io, flags.bool('verbose') ? FULL_ID_LENGTH : SHORT_ID_LENGTH, STOP_ACCEPTS).monitor(resp.EvalID);
   },
 });

@@ -33,6 +33,10 @@ export class Harness implements StateReader, Planner {
   private readonly allocsById = new Map<string, Allocation>();
   private readonly allocsByJobKey = new Map<string, Set<string>>();
   private readonly allocsByNodeId = new Map<string, Set<string>>();
+  /** Live (DesiredStatus run) allocations per node, as the store's index: ranking asks per candidate. */
+  private readonly liveByNodeId = new Map<string, Map<string, Allocation>>();
+  /** The lists handed out, frozen and kept until the node's allocations change. */
+  private readonly liveLists = new Map<string, readonly Allocation[]>();
   private readonly allocsByEvalId = new Map<string, Set<string>>();
   private readonly allocsByDeploymentId = new Map<string, Set<string>>();
   private readonly evalsById = new Map<string, Evaluation>();
@@ -148,6 +152,14 @@ export class Harness implements StateReader, Planner {
     this.allocsById.set(a.ID, a);
     addTo(this.allocsByJobKey, key(a.Namespace, a.JobID), a.ID);
     addTo(this.allocsByNodeId, a.NodeID, a.ID);
+    this.liveLists.delete(a.NodeID);
+    let live = this.liveByNodeId.get(a.NodeID);
+    if (a.DesiredStatus === 'run') {
+      if (!live) this.liveByNodeId.set(a.NodeID, (live = new Map()));
+      live.set(a.ID, a);
+    } else if (live?.delete(a.ID) && live.size === 0) {
+      this.liveByNodeId.delete(a.NodeID);
+    }
     addTo(this.allocsByEvalId, a.EvalID, a.ID);
     if (a.DeploymentID) addTo(this.allocsByDeploymentId, a.DeploymentID, a.ID);
   }
@@ -373,7 +385,14 @@ export class Harness implements StateReader, Planner {
   }
 
   allocsByNodeNonTerminal(nodeId: string): Allocation[] {
-    return this.allocsByNode(nodeId).filter((a) => a.DesiredStatus === 'run');
+    let list = this.liveLists.get(nodeId);
+    if (!list) {
+      const live = this.liveByNodeId.get(nodeId);
+      list = Object.freeze(live ? [...live.values()] : []);
+      this.liveLists.set(nodeId, list);
+    }
+    // Frozen: a caller that tried to change the shared list would throw rather than corrupt it.
+    return list as Allocation[];
   }
 
   allocsByEval(evalId: string): Allocation[] {
