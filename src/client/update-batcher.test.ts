@@ -11,8 +11,13 @@ describe('UpdateBatcher', () => {
   it('counts an allocation unacknowledged while its update waits or is in flight, and after a failed send', async () => {
     const sends: Array<{ ids: string[]; settle: (err?: Error) => void }> = [];
     const sent = (n: number): Promise<void> =>
-      new Promise((resolve) => {
-        const check = (): void => (sends.length >= n ? resolve() : void setImmediate(check));
+      new Promise((resolve, reject) => {
+        const deadline = Date.now() + 5_000;
+        const check = (): void => {
+          if (sends.length >= n) resolve();
+          else if (Date.now() > deadline) reject(new Error(`timed out waiting for send ${n}`));
+          else setImmediate(check);
+        };
         check();
       });
     const batcher = new UpdateBatcher({

@@ -99,9 +99,11 @@ function deployment(w: World) {
 }
 
 test('a group past its progress deadline fails the deployment', async () => {
-  const w = world();
-  rollout(w, 2, { ProgressDeadline: 10e9, RequireProgressBy: new Date(NOW_MS - 1).toISOString() });
+  // One allocation turned healthy (which moved the deadline on by 10 s); a minute later the other still is not.
+  const w = world(NOW_MS + 60_000);
+  rollout(w, 2, { ProgressDeadline: 10e9, RequireProgressBy: new Date(NOW_MS).toISOString() });
   health(w, ['alloc-0']);
+  assert.equal(Date.parse(deployment(w).TaskGroups['cache']!.RequireProgressBy), NOW_MS + 11_000);
   await w.pass();
   const d = deployment(w);
   assert.equal(d.Status, 'failed');

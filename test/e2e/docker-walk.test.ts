@@ -105,7 +105,13 @@ test('docker: an agent finds the engine through DOCKER_HOST too', { timeout: 20_
   // The agent process inherits this environment at spawn; nothing else in this file reads it.
   const saved = process.env['DOCKER_HOST'];
   process.env['DOCKER_HOST'] = `unix://${engine!.socketPath}`;
-  const viaEnv = await startDevAgent().finally(() => (saved === undefined ? delete process.env['DOCKER_HOST'] : (process.env['DOCKER_HOST'] = saved)));
+  let viaEnv: AgentProcess;
+  try {
+    viaEnv = await startDevAgent();
+  } finally {
+    if (saved === undefined) delete process.env['DOCKER_HOST'];
+    else process.env['DOCKER_HOST'] = saved;
+  }
   try {
     await viaEnv.waitForOutput(/client: node registration complete/);
     const nodes = await getJson<Array<{ ID: string }>>(viaEnv.addr, '/v1/nodes');

@@ -1,5 +1,5 @@
 // `nomad version | agent-info | operator raft list-peers | system gc | status | agent`.
-import { readFileSync } from 'node:fs';
+import { NOMAD_VERSION, NOMAD_VERSION_PRERELEASE, REVISION } from '../../version.js';
 import type { Command, Io } from '../context.js';
 import { argsError, defineCommand, errText } from '../base.js';
 import { formatList } from '../format.js';
@@ -9,17 +9,9 @@ import { nodeStatusCommand } from './node-status.js';
 import { evalStatusCommand } from './eval.js';
 import { deploymentStatusCommand } from './deployment.js';
 
-/** The version in package.json, read once (dist/src/cli/commands -> repository root). */
+/** "Nomad v1.1.2 (nomad-ts-0.1.0)": the Nomad release whose API we speak, then our own build. */
 export function productVersion(): string {
-  for (const rel of ['../../../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.version && pkg.name === 'nomad-ts') return pkg.version;
-    } catch {
-      // try the next location
-    }
-  }
-  return '0.0.0';
+  return `${NOMAD_VERSION}${NOMAD_VERSION_PRERELEASE ? '-' + NOMAD_VERSION_PRERELEASE : ''} (${REVISION})`;
 }
 
 export const versionCommand = defineCommand({
