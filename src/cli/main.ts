@@ -16,6 +16,9 @@ export async function main(argv: string[]): Promise<void> {
   };
   const isAgent = argv[0] === 'agent';
   if (!isAgent) process.on('SIGINT', onInt);
+  // A reader that went away (`nomad job plan x | head`) ends the command quietly, as SIGPIPE
+  // ends Nomad's, instead of an unhandled stream error.
+  if (!isAgent) process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit() : undefined));
   try {
     process.exitCode = await runCli(argv, io);
   } catch (err) {

@@ -174,6 +174,12 @@ const pauseDeployment: Handler = async (x, api) => {
   await writeMeta(x, api, out.Index, { ...out });
 };
 
+const deploymentAllocHealth: Handler = async (x, api) => {
+  const body = await x.objectBody();
+  const out = await api.server.deployments.setAllocHealth(x.params.id!, optStringList(body, 'HealthyAllocationIDs'), optStringList(body, 'UnhealthyAllocationIDs'));
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
 export function addClusterRoutes(r: Router<Handler>): void {
   const W = ['PUT', 'POST'];
   r.add(['GET'], '/v1/nodes', listNodes);
@@ -200,5 +206,6 @@ export function addClusterRoutes(r: Router<Handler>): void {
   r.add(W, '/v1/deployment/fail/:id', failDeployment);
   r.add(W, '/v1/deployment/:id/fail', failDeployment);
   r.add(W, '/v1/deployment/pause/:id', pauseDeployment);
+  r.add(W, '/v1/deployment/allocation-health/:id', deploymentAllocHealth);
   r.add(W, '/v1/deployment/:id/pause', pauseDeployment);
 }

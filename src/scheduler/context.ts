@@ -12,7 +12,7 @@ import type { Plan } from '../structs/plan.js';
 import type { StateReader } from '../state/reader.js';
 import { resolveTarget } from './constraints.js';
 import { nodeTableOf, type NodeTable } from './node-table.js';
-import { addUsage, allocUsage, computeAllocUsage, emptyUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
+import { addUsage, allocUsage, computeAllocUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
 import type { Rng } from './rng.js';
 
 /** Counts of the job's live allocations by a node property (distinct_property, spread). */
@@ -38,10 +38,11 @@ export class PropertyCounts {
 }
 
 /** What the eval knows about one node, gathered in one place so a candidate costs one lookup. */
-export interface NodeRecord {
+export interface NodeRecord extends NodeUsage {
   /** Position in the node table; -1 for a node the snapshot does not have. */
   pos: number;
-  usage: NodeUsage | null;
+  /** The usage fields hold what the node will use once the plan applies (computed on first need). */
+  usageReady: boolean;
   /** Live allocations of this job on the node, by group. */
   jobGroups: Map<string, number> | null;
   jobTotal: number;
@@ -53,7 +54,8 @@ export interface NodeRecord {
 }
 
 function newRecord(pos: number): NodeRecord {
-  return { pos, usage: null, jobGroups: null, jobTotal: 0, planTouched: false };
+  // The record is the usage too: one object per visited node instead of two.
+  return { pos, cpu: 0, memMB: 0, diskMB: 0, ports: null, portsShared: false, usageReady: false, jobGroups: null, jobTotal: 0, planTouched: false };
 }
 
 export class EvalContext {
@@ -132,25 +134,24 @@ export class EvalContext {
 
   /** What the node will be using once the plan applies. */
   nodeUsage(nodeId: string, rec: NodeRecord = this.record(nodeId)): NodeUsage {
-    if (rec.usage) return rec.usage;
+    if (rec.usageReady) return rec;
+    rec.usageReady = true;
     if (!rec.planTouched && rec.pos >= 0) {
-      rec.usage = this.nodeTable().usageAt(rec.pos, this.state.allocsByNodeNonTerminal(nodeId));
-      return rec.usage;
+      this.nodeTable().usageAt(rec.pos, this.state.allocsByNodeNonTerminal(nodeId), rec);
+      return rec;
     }
-    const u = emptyUsage();
     const anyStopped = this.stopped.size > 0;
     const anyPlanned = this.planned.size > 0;
     for (const a of this.state.allocsByNodeNonTerminal(nodeId)) {
       if (allocTerminal(a) || (anyStopped && this.stopped.has(a.ID)) || (anyPlanned && this.planned.has(a.ID))) continue;
-      addUsage(u, allocUsage(a), 1);
+      addUsage(rec, allocUsage(a), 1);
     }
     if (rec.planTouched) {
       for (const a of this.plan.NodeAllocation[nodeId] ?? []) {
-        if (!this.stopped.has(a.ID) && !allocTerminal(a)) addUsage(u, allocUsage(a), 1);
+        if (!this.stopped.has(a.ID) && !allocTerminal(a)) addUsage(rec, allocUsage(a), 1);
       }
     }
-    rec.usage = u;
-    return u;
+    return rec;
   }
 
   /** How many live allocations of this job (of one group, or of any with null) sit on the node. */
@@ -207,8 +208,8 @@ export class EvalContext {
     (this.plan.NodeUpdate[a.NodeID] ??= []).push(stop);
     this.record(a.NodeID).planTouched = true;
     if (cur) {
-      const u = this.existingRecord(a.NodeID)?.usage;
-      if (u) addUsage(u, allocUsage(cur), -1);
+      const r = this.existingRecord(a.NodeID);
+      if (r?.usageReady) addUsage(r, allocUsage(cur), -1);
       this.trackJobAlloc(cur, -1);
     }
   }
@@ -226,8 +227,8 @@ export class EvalContext {
     }
     const cur = this.current(a);
     if (cur) {
-      const u = this.existingRecord(a.NodeID)?.usage;
-      if (u) addUsage(u, allocUsage(cur), 1);
+      const r = this.existingRecord(a.NodeID);
+      if (r?.usageReady) addUsage(r, allocUsage(cur), 1);
       this.trackJobAlloc(cur, 1);
     }
   }
@@ -236,7 +237,7 @@ export class EvalContext {
   appendAlloc(a: Allocation, previous: Allocation | null): void {
     const prev = previous ? this.current(previous) : null;
     const rec = this.record(a.NodeID);
-    const u = rec.usage;
+    const u = rec.usageReady ? rec : null;
     if (previous) this.record(previous.NodeID).planTouched = true;
     if (prev) {
       if (u && prev.NodeID === a.NodeID) addUsage(u, allocUsage(prev), -1);

@@ -126,3 +126,42 @@ test('a first registration with no update block (max_parallel 0) creates no depl
   assert.equal(h.lastPlan().Deployment, null);
   for (const a of planAllocs(h.lastPlan())) assert.equal(a.DeploymentID, '');
 });
+
+test('a new deployment with canaries says that it waits for a promotion', async () => {
+  const manual = await setup(2, { MaxParallel: 1, Canary: 1 });
+  await manual.process(mockEval(changed(manual, (j) => (j.TaskGroups[0]!.Tasks[0]!.Env = { V: '2' }))), opts);
+  assert.equal(manual.lastPlan().Deployment!.StatusDescription, 'Deployment is running but requires manual promotion');
+
+  const auto = await setup(2, { MaxParallel: 1, Canary: 2, AutoPromote: true });
+  await auto.process(mockEval(changed(auto, (j) => (j.TaskGroups[0]!.Tasks[0]!.Env = { V: '2' }))), opts);
+  assert.equal(auto.lastPlan().Deployment!.StatusDescription, 'Deployment is running pending automatic promotion');
+
+  const none = await setup(2, { MaxParallel: 1 });
+  await none.process(mockEval(changed(none, (j) => (j.TaskGroups[0]!.Tasks[0]!.Env = { V: '2' }))), opts);
+  assert.equal(none.lastPlan().Deployment!.StatusDescription, 'Deployment is running');
+});
+
+test('a failed alloc waiting for a delayed reschedule stays stopped when a new version replaces it', async () => {
+  const h = await setup(2, { MaxParallel: 2 });
+  const [failed] = h.allocs();
+  h.updateAlloc(failed!.ID, { ClientStatus: 'failed' });
+  await h.process(mockEval(changed(h, (j) => (j.TaskGroups[0]!.Tasks[0]!.Env = { V: '2' }))), opts);
+  const plan = h.lastPlan();
+  assert.ok(planStops(plan).some((a) => a.ID === failed!.ID), 'the failed alloc is replaced');
+  assert.ok(!planAllocs(plan).some((a) => a.ID === failed!.ID), 'and not written back with desired status "run"');
+  assert.equal(h.allocByID(failed!.ID)!.DesiredStatus, 'stop');
+});
+
+test('max_parallel bounds the replacements in flight; a healthy one frees exactly one slot', async () => {
+  const h = await setup(5, { MaxParallel: 2 });
+  const job2 = changed(h, (j) => (j.TaskGroups[0]!.Tasks[0]!.Env = { V: '2' }));
+  await h.process(mockEval(job2), opts);
+  const first = planAllocs(h.lastPlan());
+  assert.equal(first.length, 2);
+  const d = h.lastPlan().Deployment!;
+  // One of the two is healthy: one more replacement, not two.
+  h.updateAlloc(first[0]!.ID, { ClientStatus: 'running', DeploymentStatus: { Healthy: true, Timestamp: '', Canary: false, ModifyIndex: 0 } });
+  await h.process(mockEval(job2, 'deployment-watcher', { DeploymentID: d.ID }), opts);
+  assert.equal(planAllocs(h.lastPlan()).length, 1);
+  assert.equal(planStops(h.lastPlan()).length, 1);
+});

@@ -79,11 +79,11 @@ export class NodeTable {
   }
 
   /**
-   * A fresh usage (the caller's to change) of the node's live allocations, as listed by the
-   * snapshot. Allocations the plan stops or replaces are the caller's to leave out: it asks here
-   * only for nodes the plan has not touched.
+   * Writes into `out` the usage of the node's live allocations, as listed by the snapshot.
+   * Allocations the plan stops or replaces are the caller's to leave out: it asks here only for
+   * nodes the plan has not touched.
    */
-  usageAt(pos: number, allocs: readonly Allocation[]): NodeUsage {
+  usageAt(pos: number, allocs: readonly Allocation[], out: NodeUsage): void {
     let base = this.baseUsages[pos];
     if (base === undefined || !sameAllocs(base.allocs, allocs)) {
       base = { allocs: Object.isFrozen(allocs) ? allocs : allocs.slice(), cpu: 0, memMB: 0, diskMB: 0, ports: null };
@@ -100,7 +100,11 @@ export class NodeTable {
       }
       this.baseUsages[pos] = base;
     }
-    return { cpu: base.cpu, memMB: base.memMB, diskMB: base.diskMB, ports: base.ports, portsShared: base.ports !== null };
+    out.cpu = base.cpu;
+    out.memMB = base.memMB;
+    out.diskMB = base.diskMB;
+    out.ports = base.ports;
+    out.portsShared = base.ports !== null;
   }
 
   /** Ready, eligible, not draining nodes in the datacenters, with counts per datacenter. */

@@ -45,11 +45,8 @@ export class DeploymentEndpoints {
     let description: string = DeploymentDescriptions.failedByUser;
     let rollback: Job | null = null;
     if (Object.values(d.TaskGroups).some((g) => g.AutoRevert)) {
-      const stable = snap.jobVersions(d.Namespace, d.JobID).find((v) => v.Stable && v.Version < d.JobVersion) ?? null;
-      if (stable) {
-        rollback = { ...stable, Stop: false };
-        description = `${description} - rolling back to job version ${stable.Version}`;
-      }
+      rollback = latestStableBefore(snap, d);
+      if (rollback) description = `${description} - rolling back to job version ${rollback.Version}`;
     }
     const ev = jobEval(rollback ?? job, 'deployment-watcher', { DeploymentID: d.ID });
     const index = await writeChecked(this.ctx, { Type: 'DeploymentStatus', DeploymentID: d.ID, Status: 'failed', StatusDescription: description, Job: rollback, Eval: ev, TimestampNs: nowNs() });
@@ -72,6 +69,39 @@ export class DeploymentEndpoints {
     return { EvalID: ev?.ID ?? '', EvalCreateIndex: ev ? index : 0, DeploymentModifyIndex: index, RevertedJobVersion: null, Index: index };
   }
 
+  /**
+   * Health set by the operator (health_check = "manual"): any unhealthy allocation fails the
+   * deployment, rolling back when a group has auto_revert and a stable version exists.
+   */
+  async setAllocHealth(id: string, healthy: string[], unhealthy: string[]): Promise<DeploymentUpdateResponse> {
+    const snap = this.ctx.store.snapshot();
+    const { d, job } = this.active(snap, id);
+    if (healthy.length + unhealthy.length === 0) throw badRequest('must specify at least one healthy/unhealthy allocation ID', 'HealthyAllocationIDs');
+    let status: { Status: 'failed'; StatusDescription: string } | null = null;
+    let rollback: Job | null = null;
+    if (unhealthy.length > 0) {
+      let description: string = DeploymentDescriptions.failedAllocations;
+      const groups = new Set(unhealthy.map((a) => snap.allocByID(a)?.TaskGroup));
+      if (Object.entries(d.TaskGroups).some(([name, g]) => g.AutoRevert && groups.has(name))) {
+        rollback = latestStableBefore(snap, d);
+        if (rollback) description = `${description} - rolling back to job version ${rollback.Version}`;
+      }
+      status = { Status: 'failed', StatusDescription: description };
+    }
+    const ev = jobEval(rollback ?? job, 'deployment-watcher', { DeploymentID: d.ID });
+    const index = await writeChecked(this.ctx, {
+      Type: 'DeploymentAllocHealth',
+      DeploymentID: d.ID,
+      HealthyAllocIDs: healthy,
+      UnhealthyAllocIDs: unhealthy,
+      Status: status,
+      Job: rollback,
+      Eval: ev,
+      TimestampNs: nowNs(),
+    });
+    return { EvalID: ev.ID, EvalCreateIndex: index, DeploymentModifyIndex: index, RevertedJobVersion: rollback ? rollback.Version : null, Index: index };
+  }
+
   /** nomad alloc stop: marks the allocation to migrate, and evaluates its job so it is replaced. */
   async stopAlloc(allocId: string): Promise<{ EvalID: string; Index: number }> {
     const snap = this.ctx.store.snapshot();
@@ -87,4 +117,10 @@ export class DeploymentEndpoints {
     });
     return { EvalID: ev.ID, Index: index };
   }
+}
+
+/** The version an auto-revert goes back to: the newest stable one older than the deployment's. */
+function latestStableBefore(snap: StateReader, d: Deployment): Job | null {
+  const stable = snap.jobVersions(d.Namespace, d.JobID).find((v) => v.Stable && v.Version < d.JobVersion);
+  return stable ? { ...stable, Stop: false } : null;
 }

@@ -186,16 +186,14 @@ test('a plan whose new allocation has no job fails whole, leaving the store unch
   assert.equal(store.snapshot().allocByID('ok'), null);
 });
 
-test('a plan updating a terminal deployment fails whole', () => {
+test('a plan updating a deployment that already ended keeps the end and commits its allocations', () => {
   const { store, fsm, job } = setup();
   placeWithDeployment(store, fsm, job);
   fsm.apply(13, { Type: 'DeploymentStatus', DeploymentID: 'dep-1', Status: 'failed', StatusDescription: 'Deployment marked as failed', Job: null, Eval: null, TimestampNs: 1 });
-  assert.throws(
-    () => fsm.apply(14, plan(job, { DeploymentUpdates: [{ DeploymentID: 'dep-1', Status: 'successful', StatusDescription: '' }], AllocsUpdated: [mockAlloc('x', 'n1')] })),
-    /terminal status "failed"/,
-  );
-  assert.equal(store.snapshot().allocByID('x'), null);
-  assert.equal(store.latestIndex(), 13);
+  fsm.apply(14, plan(job, { DeploymentUpdates: [{ DeploymentID: 'dep-1', Status: 'successful', StatusDescription: '' }], AllocsUpdated: [mockAlloc('x', 'n1')] }));
+  assert.equal(store.snapshot().deploymentByID('dep-1')!.Status, 'failed');
+  assert.ok(store.snapshot().allocByID('x'));
+  assert.equal(store.latestIndex(), 14);
 });
 
 test('a successful deployment makes its job version stable', () => {

@@ -17,6 +17,7 @@ interface UpdateOpts {
   autoRevert?: boolean;
   canary?: number;
   maxParallel?: number;
+  healthCheck?: string;
 }
 
 /** A service job whose task runs `script` in a shell; restarts are off so a failure is final. */
@@ -26,6 +27,7 @@ function serviceJob(name: string, count: number, script: string, u: UpdateOpts =
   type        = "service"
   update {
     max_parallel      = ${u.maxParallel ?? 1}
+    health_check      = "${u.healthCheck ?? 'checks'}"
     min_healthy_time  = "1s"
     healthy_deadline  = "${u.healthyDeadline ?? '10s'}"
     progress_deadline = "${u.progressDeadline ?? '20s'}"
@@ -150,6 +152,11 @@ test('plan, check-index, in-place and rolling destructive updates, history', asy
   assert.equal(same.code, 0, same.stdout + same.stderr);
   assert.match(same.stdout, /^Job: "web"$/m);
   assert.match(same.stdout, /^Task Group: "web" \(1 ignore\)$/m);
+  const output = await runNomad(['job', 'run', '-output', v0], agent.addr);
+  assert.equal(output.code, 0, output.stderr);
+  const asJson = await runNomad(['job', 'plan', '-json', file('web.json', output.stdout)], agent.addr);
+  assert.equal(asJson.code, 0, asJson.stdout + asJson.stderr);
+  assert.match(asJson.stdout, /^Task Group: "web" \(1 ignore\)$/m);
   const missing = await runNomad(['job', 'plan', join(agent.dir, 'nope.nomad')], agent.addr);
   assert.equal(missing.code, 255);
   assert.match(missing.stderr, /^Error getting job struct: /);
@@ -263,6 +270,11 @@ test('job revert goes back to an older version', async () => {
   const bad = await runNomad(['job', 'revert', 'web', '999'], agent.addr);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^Error retrieving job versions: .*job "web" in namespace "default" at version 999 not found/);
+  // Stability can also be set by hand (PUT /v1/job/:id/stable).
+  const unstable = await fetch(`${agent.addr}/v1/job/web/stable`, { method: 'PUT', body: JSON.stringify({ JobID: 'web', JobVersion: 0, Stable: false }) });
+  assert.equal(unstable.status, 200, await unstable.text());
+  const v0 = (await getJson<{ Versions: JobVersion[] }>(agent.addr, '/v1/job/web/versions')).body.Versions.find((v) => v.Version === 0)!;
+  assert.equal(v0.Stable, false);
   const revert = await runNomad(['job', 'revert', 'web', '0'], agent.addr);
   assert.equal(revert.code, 0, revert.stdout + revert.stderr);
   assert.match(revert.stdout, /Monitoring evaluation/);
@@ -307,6 +319,16 @@ test('a canary deployment waits for promotion, then completes', async () => {
   const after = live(await allocs('canary'));
   assert.equal(after.length, 2);
   assert.ok(after.every((a) => a.JobVersion === 1));
+
+  // Stopping one allocation migrates it: the reconciler's migrate path places a replacement.
+  const moved = after[0]!;
+  const allocStop = await runNomad(['alloc', 'stop', moved.ID.slice(0, 8)], agent.addr);
+  assert.equal(allocStop.code, 0, allocStop.stdout + allocStop.stderr);
+  const migrated = await waitForState<Alloc[]>(agent.addr, '/v1/job/canary/allocations', (as) => live(as).length === 2 && !live(as).some((a) => a.ID === moved.ID));
+  const replacement = await fullAlloc(live(migrated).find((a) => a.ID !== after[1]!.ID)!.ID);
+  assert.equal(replacement.PreviousAllocation, moved.ID);
+  const movedFull = await fullAlloc(moved.ID);
+  assert.equal((movedFull as Alloc & { DesiredDescription: string }).DesiredDescription, 'alloc is being migrated');
   const stop = await runNomad(['job', 'stop', '-purge', 'canary'], agent.addr);
   assert.equal(stop.code, 0, stop.stdout + stop.stderr);
 });
@@ -352,11 +374,27 @@ test('blue/green: a deployment is paused, resumed and failed by hand', async () 
   assert.equal(stop.code, 0, stop.stdout + stop.stderr);
 });
 
-test('outside a deployment a failed allocation is rescheduled by the reschedule policy', async () => {
-  const path = file(
-    'resched.nomad',
-    `job "resched" {
+test('with health_check = "manual" the operator sets allocation health through the API', async () => {
+  const run = await runNomad(['job', 'run', '-detach', file('manual.nomad', serviceJob('manual', 1, loop('hi'), { healthCheck: 'manual' }))], agent.addr);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const [a] = await waitForState<Alloc[]>(agent.addr, '/v1/job/manual/allocations', (as) => live(as).length === 1);
+  const d = await waitForState<Deployment>(agent.addr, '/v1/job/manual/deployment', (x) => x.Status === 'running');
+  assert.equal((await fullAlloc(a!.ID)).DeploymentStatus?.Healthy ?? null, null, 'the client leaves health to the operator');
+  const res = await fetch(`${agent.addr}/v1/deployment/allocation-health/${d.ID}`, {
+    method: 'PUT',
+    body: JSON.stringify({ DeploymentID: d.ID, HealthyAllocationIDs: [a!.ID], UnhealthyAllocationIDs: [] }),
+  });
+  assert.equal(res.status, 200, await res.text());
+  await waitForState<Deployment>(agent.addr, `/v1/deployment/${d.ID}`, (x) => x.Status === 'successful');
+  const stop = await runNomad(['job', 'stop', '-purge', 'manual'], agent.addr);
+  assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+});
+
+/** A job whose only task exits 3 at once; restarts off, one reschedule after `delay`. */
+function failingJob(name: string, type: string, delay: string): string {
+  return `job "${name}" {
   datacenters = ["dc1"]
+  type        = "${type}"
   group "g" {
     restart {
       attempts = 0
@@ -365,7 +403,7 @@ test('outside a deployment a failed allocation is rescheduled by the reschedule 
     reschedule {
       attempts       = 1
       interval       = "1h"
-      delay          = "1s"
+      delay          = "${delay}"
       delay_function = "constant"
       unlimited      = false
     }
@@ -382,19 +420,39 @@ test('outside a deployment a failed allocation is rescheduled by the reschedule 
     }
   }
 }
-`,
-  );
-  const run = await runNomad(['job', 'run', '-detach', path], agent.addr);
-  assert.equal(run.code, 0, run.stdout + run.stderr);
-  const two = await waitForState<Alloc[]>(agent.addr, '/v1/job/resched/allocations', (as) => as.length === 2 && as.every((a) => a.ClientStatus === 'failed'), 20_000);
-  const [firstStub, secondStub] = [...two].sort((a, b) => a.CreateIndex - b.CreateIndex);
-  const second = await fullAlloc(secondStub!.ID);
-  assert.equal(second.PreviousAllocation, firstStub!.ID);
-  const st1 = await runNomad(['alloc', 'status', firstStub!.ID.slice(0, 8)], agent.addr);
-  assert.match(st1.stdout, new RegExp(`^Replacement Alloc ID\\s+= ${second.ID.slice(0, 8)}$`, 'm'));
-  const st2 = await runNomad(['alloc', 'status', second.ID.slice(0, 8)], agent.addr);
-  assert.match(st2.stdout, /^Reschedule Attempts\s+= 1\/1$/m);
-  assert.doesNotMatch(st2.stdout, /Reschedule Eligibility/);
-  const stop = await runNomad(['job', 'stop', '-purge', 'resched'], agent.addr);
-  assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+`;
+}
+
+/** Waits for the job's two failed allocations (the first and its one rescheduled replacement). */
+async function bothFailed(job: string): Promise<[Alloc, Alloc]> {
+  const two = await waitForState<Alloc[]>(agent.addr, `/v1/job/${job}/allocations`, (as) => as.length === 2 && as.every((a) => a.ClientStatus === 'failed'), 20_000);
+  const [a, b] = [...two].sort((x, y) => x.CreateIndex - y.CreateIndex);
+  return [await fullAlloc(a!.ID), await fullAlloc(b!.ID)];
+}
+
+test('failed allocations are rescheduled by the reschedule policy, in a deployment and outside one', async () => {
+  // A service job gets the default update block, so its failure happens within a deployment with
+  // a progress deadline: the watcher hands the allocation to the reschedule policy. A batch job
+  // has no deployment at all.
+  const service = await runNomad(['job', 'run', '-detach', file('resched.nomad', failingJob('resched', 'service', '1s'))], agent.addr);
+  assert.equal(service.code, 0, service.stdout + service.stderr);
+  const batch = await runNomad(['job', 'run', '-detach', file('resched-batch.nomad', failingJob('resched-batch', 'batch', '3s'))], agent.addr);
+  assert.equal(batch.code, 0, batch.stdout + batch.stderr);
+
+  // While the batch allocation waits out its delay, alloc status says when it will be replaced.
+  const waiting = await waitForState<Alloc[]>(agent.addr, '/v1/job/resched-batch/allocations', (as) => as.length === 1 && as[0]!.ClientStatus === 'failed' && Boolean((as[0] as Alloc & { FollowupEvalID?: string }).FollowupEvalID));
+  const eligible = await runNomad(['alloc', 'status', waiting[0]!.ID.slice(0, 8)], agent.addr);
+  assert.match(eligible.stdout, /^Reschedule Eligibility\s+= \ds from now$/m);
+
+  for (const job of ['resched', 'resched-batch']) {
+    const [first, second] = await bothFailed(job);
+    assert.equal(second.PreviousAllocation, first.ID, job);
+    const st1 = await runNomad(['alloc', 'status', first.ID.slice(0, 8)], agent.addr);
+    assert.match(st1.stdout, new RegExp(`^Replacement Alloc ID\\s+= ${second.ID.slice(0, 8)}$`, 'm'), job);
+    const st2 = await runNomad(['alloc', 'status', second.ID.slice(0, 8)], agent.addr);
+    assert.match(st2.stdout, /^Reschedule Attempts\s+= 1\/1$/m, job);
+    assert.doesNotMatch(st2.stdout, /Reschedule Eligibility/, 'attempts used up: no further reschedule');
+    const stop = await runNomad(['job', 'stop', '-purge', job], agent.addr);
+    assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+  }
 });

@@ -27,8 +27,21 @@ export interface WalkSpec {
 
 const LOG_WAIT_MS = 20_000;
 
+/** Well inside the test's own bound, so that a stuck command fails with its output. */
+const CLI_TIMEOUT_MS = 30_000;
+
 function cli(spec: WalkSpec, args: string[]) {
-  return runNomad(args, spec.agent.addr);
+  return runNomad(args, spec.agent.addr, { timeoutMs: CLI_TIMEOUT_MS });
+}
+
+/** Runs one step; a failure names the step and carries the end of the agent's log. */
+async function step<T>(spec: WalkSpec, name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const tail = spec.agent.output().split('\n').slice(-40).join('\n');
+    throw new Error(`${spec.job}: step "${name}" failed: ${(err as Error).message}\n--- agent log (tail) ---\n${tail}`, { cause: err });
+  }
 }
 
 export function allocsOf(spec: WalkSpec, ok: (a: AllocStub[]) => boolean, timeoutMs = 30_000): Promise<AllocStub[]> {
@@ -43,59 +56,71 @@ export async function driverWalk(spec: WalkSpec): Promise<void> {
   const short = (id: string) => id.slice(0, 8);
 
   // Run: the monitor shows the placement and the deployment succeeding.
-  writeFileSync(file, spec.jobText(1, 'one'));
-  const run = await cli(spec, ['job', 'run', file]);
-  assert.equal(run.code, 0, run.stdout + run.stderr);
-  assert.match(run.stdout, new RegExp(`Allocation "[0-9a-f]{8}" created: node "[0-9a-f]{8}", group "${spec.group}"`));
-  const first = running(await allocsOf(spec, (a) => running(a).length === 1))[0]!;
+  const first = await step(spec, 'run', async () => {
+    writeFileSync(file, spec.jobText(1, 'one'));
+    const run = await cli(spec, ['job', 'run', file]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, new RegExp(`Allocation "[0-9a-f]{8}" created: node "[0-9a-f]{8}", group "${spec.group}"`));
+    return running(await allocsOf(spec, (a) => running(a).length === 1))[0]!;
+  });
 
-  const status = await cli(spec, ['status', spec.job]);
-  assert.equal(status.code, 0, status.stderr);
-  assert.match(status.stdout, /^Status\s+= running$/m);
-  assert.match(status.stdout, new RegExp(`^${short(first.ID)}\\s+[0-9a-f]{8}\\s+${spec.group}\\s+0\\s+run\\s+running`, 'm'));
-
-  const as = await cli(spec, ['alloc', 'status', short(first.ID)]);
-  assert.equal(as.code, 0, as.stderr);
-  assert.match(as.stdout, new RegExp(`Task "${spec.task}" is "running"`));
-  assert.match(as.stdout, /Started\s+Task started by client/);
+  await step(spec, 'status', async () => {
+    const status = await cli(spec, ['status', spec.job]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^Status\s+= running$/m);
+    assert.match(status.stdout, new RegExp(`^${short(first.ID)}\\s+[0-9a-f]{8}\\s+${spec.group}\\s+0\\s+run\\s+running`, 'm'));
+    const as = await cli(spec, ['alloc', 'status', short(first.ID)]);
+    assert.equal(as.code, 0, as.stderr);
+    assert.match(as.stdout, new RegExp(`Task "${spec.task}" is "running"`));
+    assert.match(as.stdout, /Started\s+Task started by client/);
+  });
 
   // Logs: what the task printed reaches `nomad alloc logs` through the client's log files.
-  await waitForLog(spec, first.ID, /^one$/m);
-  const logs = await cli(spec, ['alloc', 'logs', short(first.ID), spec.task]);
-  assert.equal(logs.code, 0, logs.stderr);
-  assert.match(logs.stdout, /^one$/m);
+  await step(spec, 'logs', async () => {
+    await waitForLog(spec, first.ID, /^one$/m);
+    const logs = await cli(spec, ['alloc', 'logs', short(first.ID), spec.task]);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /^one$/m);
+  });
 
   // Stats: real memory usage, read from the task's cgroup or the engine, never zero for a live task.
-  const stats = await statsWithMemory(spec, first.ID);
-  assert.ok(stats > 0);
-  const withStats = await cli(spec, ['alloc', 'status', '-stats', short(first.ID)]);
-  assert.equal(withStats.code, 0, withStats.stderr);
-  assert.match(withStats.stdout, /Memory Stats/);
-  const used = /^\s*\d+\/\d+ MHz\s+(\d+(?:\.\d+)?) ([KMG]iB)\/\d+ MiB/m.exec(withStats.stdout);
-  assert.ok(used && Number(used[1]) > 0, `no memory usage in:\n${withStats.stdout}`);
+  await step(spec, 'stats', async () => {
+    assert.ok((await statsWithMemory(spec, first.ID)) > 0);
+    const withStats = await cli(spec, ['alloc', 'status', '-stats', short(first.ID)]);
+    assert.equal(withStats.code, 0, withStats.stderr);
+    assert.match(withStats.stdout, /Memory Stats/);
+    const used = /^\s*\d+\/\d+ MHz\s+(\d+(?:\.\d+)?) ([KMG]iB)\/\d+ MiB/m.exec(withStats.stdout);
+    assert.ok(used && Number(used[1]) > 0, `no memory usage in:\n${withStats.stdout}`);
+  });
 
-  await spec.checkRunning?.(first.ID);
+  if (spec.checkRunning) await step(spec, 'driver checks', () => spec.checkRunning!(first.ID));
 
   // Scale 1 -> 2: the first allocation stays, one more starts.
-  writeFileSync(file, spec.jobText(2, 'one'));
-  const scale = await cli(spec, ['job', 'run', file]);
-  assert.equal(scale.code, 0, scale.stdout + scale.stderr);
-  const two = running(await allocsOf(spec, (a) => running(a).length === 2));
-  assert.ok(two.some((a) => a.ID === first.ID), 'scaling up keeps the running allocation');
+  await step(spec, 'scale', async () => {
+    writeFileSync(file, spec.jobText(2, 'one'));
+    const scale = await cli(spec, ['job', 'run', file]);
+    assert.equal(scale.code, 0, scale.stdout + scale.stderr);
+    const two = running(await allocsOf(spec, (a) => running(a).length === 2));
+    assert.ok(two.some((a) => a.ID === first.ID), 'scaling up keeps the running allocation');
+  });
 
   // A destructive update (new args): both allocations are replaced by ones of the new version.
-  writeFileSync(file, spec.jobText(2, 'two'));
-  const update = await cli(spec, ['job', 'run', file]);
-  assert.equal(update.code, 0, update.stdout + update.stderr);
-  const updated = running(await allocsOf(spec, (a) => running(a).length === 2 && running(a).every((x) => x.JobVersion === 2)));
-  assert.ok(updated.every((a) => a.ID !== first.ID), 'a destructive update replaces the allocation');
-  await waitForLog(spec, updated[0]!.ID, /^two$/m);
+  await step(spec, 'update', async () => {
+    writeFileSync(file, spec.jobText(2, 'two'));
+    const update = await cli(spec, ['job', 'run', file]);
+    assert.equal(update.code, 0, update.stdout + update.stderr);
+    const updated = running(await allocsOf(spec, (a) => running(a).length === 2 && running(a).every((x) => x.JobVersion === 2)));
+    assert.ok(updated.every((a) => a.ID !== first.ID), 'a destructive update replaces the allocation');
+    await waitForLog(spec, updated[0]!.ID, /^two$/m);
+  });
 
-  const stop = await cli(spec, ['job', 'stop', spec.job]);
-  assert.equal(stop.code, 0, stop.stdout + stop.stderr);
-  await allocsOf(spec, (a) => a.every((x) => x.DesiredStatus === 'stop' && x.ClientStatus !== 'running' && x.ClientStatus !== 'pending'));
-  const list = await cli(spec, ['status']);
-  assert.match(list.stdout, new RegExp(`^${spec.job}\\s+service\\s+50\\s+dead \\(stopped\\)`, 'm'));
+  await step(spec, 'stop', async () => {
+    const stop = await cli(spec, ['job', 'stop', spec.job]);
+    assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+    await allocsOf(spec, (a) => a.every((x) => x.DesiredStatus === 'stop' && x.ClientStatus !== 'running' && x.ClientStatus !== 'pending'));
+    const list = await cli(spec, ['status']);
+    assert.match(list.stdout, new RegExp(`^${spec.job}\\s+service\\s+50\\s+dead \\(stopped\\)`, 'm'));
+  });
 }
 
 /** Waits (bounded) on a following log stream until `re` matches the task's stdout. */

@@ -79,10 +79,10 @@ function batchJob(name: string, script: string, memoryMB: number): string {
 async function runBatch(name: string, script: string, memoryMB: number): Promise<AllocStub> {
   const file = join(agent.dir, `${name}.nomad`);
   writeFileSync(file, batchJob(name, script, memoryMB));
-  const run = await runNomad(['job', 'run', file], agent.addr);
+  const run = await runNomad(['job', 'run', file], agent.addr, { timeoutMs: 20_000 });
   assert.equal(run.code, 0, run.stdout + run.stderr);
-  const spec = { agent, job: name };
-  const [alloc] = await allocsOf({ ...spec, group: 'g', task: 't', jobText: () => '' }, (a) => a.length === 1 && ['complete', 'failed'].includes(a[0]!.ClientStatus));
+  const spec = { agent, job: name, group: 'g', task: 't', jobText: () => '' };
+  const [alloc] = await allocsOf(spec, (a) => a.length === 1 && ['complete', 'failed'].includes(a[0]!.ClientStatus), 20_000);
   return alloc!;
 }
 

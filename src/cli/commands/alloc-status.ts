@@ -97,7 +97,7 @@ Alloc Status Options:
       io.out(JSON.stringify(alloc, null, 4));
       return 0;
     }
-    io.out(formatAllocBasicInfo(alloc, verbose, idLength, io.nowMs()));
+    io.out(formatAllocBasicInfo(alloc, verbose, idLength, io.nowMs(), await rescheduleAtMs(api, alloc)));
     if (flags.bool('short')) return 0;
 
     const addresses = formatAllocAddresses(alloc);
@@ -121,7 +121,22 @@ Alloc Status Options:
   },
 });
 
-export function formatAllocBasicInfo(alloc: Allocation, verbose: boolean, idLength: number, nowMs: number): string {
+/**
+ * When the follow-up eval of a failed allocation waiting for its reschedule delay runs. Not
+ * worth failing the command over: null on errors, as Nomad leaves the line out then.
+ */
+async function rescheduleAtMs(api: NomadClient, alloc: Allocation): Promise<number | null> {
+  if (!alloc.FollowupEvalID) return null;
+  try {
+    const ev = (await api.evaluations.info(alloc.FollowupEvalID)).body;
+    const at = ev.WaitUntil ? parseRfc3339Ms(ev.WaitUntil) : NaN;
+    return Number.isFinite(at) && at > 0 ? at : null;
+  } catch {
+    return null;
+  }
+}
+
+export function formatAllocBasicInfo(alloc: Allocation, verbose: boolean, idLength: number, nowMs: number, rescheduleAt: number | null = null): string {
   const when = (ns: number): string => (verbose ? formatUnixNanoTime(ns) : prettyTimeDiff(ns / 1e6, nowMs));
   const rows = [
     `ID|${alloc.ID}`,
@@ -151,6 +166,8 @@ export function formatAllocBasicInfo(alloc: Allocation, verbose: boolean, idLeng
     rows.push(`Reschedule Attempts|${events.length}/${policy.Attempts}`);
   }
   if (alloc.NextAllocation) rows.push(`Replacement Alloc ID|${limit(alloc.NextAllocation, idLength)}`);
+  // Only a time still ahead is shown: once passed, the follow-up eval is due or done.
+  if (rescheduleAt !== null && rescheduleAt > nowMs) rows.push(`Reschedule Eligibility|${prettyTimeDiff(rescheduleAt, nowMs)}`);
   if (verbose && alloc.Metrics) {
     const m = alloc.Metrics;
     rows.push(
