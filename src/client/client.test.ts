@@ -71,6 +71,35 @@ async function until(pred: () => boolean, what: string, timeoutMs = 5_000): Prom
   }
 }
 
+/**
+ * Three batch allocations finish while the servers hold every update unanswered, and a pull
+ * of the allocation list runs the client's GC (gcMaxAllocs 1) before any of them was reported.
+ */
+async function reportsFinishedAllocsBeforeCollecting(client: Client, rpc: HeldUpdatesRpc): Promise<void> {
+  rpc.hold();
+  const batch = makeJob('batch', [makeTask('t', 'mock_driver', { run_for: '1ms' })]);
+  const done = [0, 1, 2].map(() => makeAlloc(batch, client.nodeId));
+  for (const a of done) rpc.upsertAlloc(a);
+  await until(() => done.every((a) => client.allocRunner(a.ID)?.isFinished === true), 'the batch allocations to finish');
+  // A new allocation makes the client pull its list, which runs its GC in the same turn as the
+  // new runner is created: three finished runners, none of them reported yet.
+  const service = makeJob('service', [makeTask('t', 'mock_driver', { run_for: '1h' })]);
+  const busy = makeAlloc(service, client.nodeId);
+  rpc.upsertAlloc(busy);
+  await until(() => client.allocRunner(busy.ID) !== undefined, 'the pull of the new allocation');
+  rpc.release();
+  for (const a of done) {
+    const final = await rpc.waitForAlloc(a.ID, (x) => x.ClientStatus === 'complete');
+    assert.deepEqual(eventTypes(final, 't'), ['Received', 'Task Setup', 'Started', 'Terminated', 'Killing']);
+  }
+  // Once acknowledged they are collected again, down to gcMaxAllocs, at the next pull.
+  await new Promise((r) => setImmediate(r));
+  const busy2 = makeAlloc(service, client.nodeId);
+  rpc.upsertAlloc(busy2);
+  await until(() => client.allocRunner(busy2.ID) !== undefined, 'the pull of the second new allocation');
+  assert.equal(done.filter((a) => client.allocRunner(a.ID) !== undefined).length, 1);
+}
+
 function eventTypes(a: Allocation, task: string): string[] {
   return (a.TaskStates?.[task]?.Events ?? []).map((e) => e.Type);
 }
@@ -227,29 +256,12 @@ describe('client', () => {
     const rpc = new HeldUpdatesRpc();
     const client = new Client({ rpc, config: config({ gcMaxAllocs: 1 }) });
     await client.start();
-    rpc.hold();
-    const batch = makeJob('batch', [makeTask('t', 'mock_driver', { run_for: '1ms' })]);
-    const done = [0, 1, 2].map(() => makeAlloc(batch, client.nodeId));
-    for (const a of done) rpc.upsertAlloc(a);
-    await until(() => done.every((a) => client.allocRunner(a.ID)?.isFinished === true), 'the batch allocations to finish');
-    // A new allocation makes the client pull its list, which runs its GC in the same turn as the
-    // new runner is created: three finished runners, none of them reported yet.
-    const service = makeJob('service', [makeTask('t', 'mock_driver', { run_for: '1h' })]);
-    const busy = makeAlloc(service, client.nodeId);
-    rpc.upsertAlloc(busy);
-    await until(() => client.allocRunner(busy.ID) !== undefined, 'the pull of the new allocation');
-    rpc.release();
-    for (const a of done) {
-      const final = await rpc.waitForAlloc(a.ID, (x) => x.ClientStatus === 'complete');
-      assert.deepEqual(eventTypes(final, 't'), ['Received', 'Task Setup', 'Started', 'Terminated', 'Killing']);
+    try {
+      await reportsFinishedAllocsBeforeCollecting(client, rpc);
+    } finally {
+      rpc.release();
+      await client.shutdown({ stopTasks: true });
     }
-    // Once acknowledged they are collected again, down to gcMaxAllocs, at the next pull.
-    await new Promise((r) => setImmediate(r));
-    const busy2 = makeAlloc(service, client.nodeId);
-    rpc.upsertAlloc(busy2);
-    await until(() => client.allocRunner(busy2.ID) !== undefined, 'the pull of the second new allocation');
-    assert.equal(done.filter((a) => client.allocRunner(a.ID) !== undefined).length, 1);
-    await client.shutdown({ stopTasks: true });
   });
 
   it('registers again when a heartbeat finds the node unknown', async () => {
