@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness } from './testing/harness.js';
-import { mockEval, mockJob, mockNode, planAllocs, planStops, sequentialIds } from './testing/mock.js';
+import { mockBatchJob, mockEval, mockJob, mockNode, planAllocs, planStops, sequentialIds } from './testing/mock.js';
 import { newScheduler } from './index.js';
 import { NomadError } from '../structs/errors.js';
 import type { Job } from '../structs/job.js';
@@ -403,4 +403,31 @@ test('service jobs spread over nodes: job anti-affinity and a bounded look at lo
   const nodes = new Set(allocs.map((a) => a.NodeID));
   assert.ok(nodes.size >= 8, `spread on ${nodes.size} nodes`);
   for (const a of allocs) assert.ok(a.Metrics!.ScoreMetaData!.length <= 5);
+});
+
+test('a batch job purged and registered again runs in full: the old completed allocations are history', async () => {
+  const h = new Harness();
+  h.upsertNode(referenceNode());
+  const { job } = await register(h, mockBatchJob('b', 3));
+  const first = h.allocsByJob('default', 'b', true);
+  assert.equal(first.length, 3);
+  for (const a of first) h.updateAlloc(a.ID, { ClientStatus: 'complete' });
+
+  // Re-running the same version places nothing: completed batch work is never redone.
+  await h.process(mockEval(job), opts);
+  assert.equal(h.allocsByJob('default', 'b', true).length, 3);
+
+  // Purged and registered again: a new incarnation (new CreateIndex) runs all of its count.
+  h.deleteJob('default', 'b');
+  const again = await register(h, mockBatchJob('b', 3));
+  assert.ok(again.job.CreateIndex > job.CreateIndex);
+  const all = h.allocsByJob('default', 'b', true);
+  assert.equal(all.length, 6);
+  assert.equal(all.filter((a) => a.Job?.CreateIndex === again.job.CreateIndex && a.DesiredStatus === 'run').length, 3);
+
+  // A new version of the job (changed spec) also runs in full.
+  for (const a of all) h.updateAlloc(a.ID, { ClientStatus: 'complete' });
+  const v2 = await register(h, mockBatchJob('b', 3, { Meta: { run: '2' } }));
+  assert.equal(v2.job.Version, 1);
+  assert.equal(h.allocsByJob('default', 'b', true).filter((a) => a.Job?.Version === 1).length, 3);
 });

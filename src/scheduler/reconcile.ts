@@ -121,7 +121,7 @@ export class Reconciler {
   compute(): ReconcileResult {
     const { job } = this.input;
     const byGroup = new Map<string, Allocation[]>();
-    for (const a of this.input.allocs) {
+    for (const a of this.relevantAllocs()) {
       let list = byGroup.get(a.TaskGroup);
       if (!list) byGroup.set(a.TaskGroup, (list = []));
       list.push(a);
@@ -249,6 +249,20 @@ export class Reconciler {
       else out.untainted.push(a);
     }
     return out;
+  }
+
+  /**
+   * A batch job's terminal allocations from an older version or an earlier incarnation of the
+   * job (purged and registered again under the same ID) are history: they neither count as
+   * done nor take a slot, so the new version runs in full.
+   */
+  private relevantAllocs(): Allocation[] {
+    const { job, batch, allocs } = this.input;
+    if (!batch || !job || job.Stop) return allocs;
+    return allocs.filter((a) => {
+      const older = a.Job !== null && (a.Job.Version < job.Version || a.Job.CreateIndex < job.CreateIndex);
+      return !(older && allocTerminal(a));
+    });
   }
 
   /**
