@@ -1,5 +1,5 @@
-// The dev agent as a user meets it: start to node ready, `job run -detach` to the allocation
-// running, a batch of 100 `/bin/true` allocations to all complete, and idle RSS.
+// The dev agent as a user meets it: start to node ready, `job run -detach` (a CLI process) and a
+// job registered over the API to the allocation running, a batch of 100 `/bin/true` allocations to all complete, and idle RSS.
 // Prints `bench agent.FIGURE VALUE UNIT` lines; each figure is the median of the runs.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,24 @@ interface AllocStub {
   ClientStatus: string;
 }
 
+function rssMb(pid: number): number {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return kb / 1024;
+}
+
+function apiJob(): Record<string, unknown> {
+  return {
+    ID: 'api-svc',
+    Datacenters: ['dc1'],
+    TaskGroups: [
+      {
+        Name: 'g',
+        Tasks: [{ Name: 't', Driver: 'raw_exec', Config: { command: '/bin/sleep', args: ['1000'] }, Resources: { CPU: 50, MemoryMB: 16 } }],
+      },
+    ],
+  };
+}
+
 async function once(): Promise<Record<string, number>> {
   const t0 = performance.now();
   const agent = await startDevAgent({ args: ['-log-level', 'INFO'] });
@@ -24,6 +42,17 @@ async function once(): Promise<Record<string, number>> {
     await agent.waitForOutput(/Nomad agent started/);
     await waitForState<Array<{ Status: string }>>(agent.addr, '/v1/nodes', (n) => n.length === 1 && n[0]!.Status === 'ready', 30_000);
     const startToReadyMs = performance.now() - t0;
+    // Idle: a fresh agent with its node registered and nothing to run.
+    await getJson(agent.addr, '/v1/agent/self');
+    const idleRssMb = rssMb(agent.child.pid!);
+
+    // The server-side path alone: the job registered over the API (no CLI process) to the
+    // allocation reported running by the client.
+    const tApi = performance.now();
+    const reg = await fetch(`${agent.addr}/v1/jobs`, { method: 'PUT', body: JSON.stringify({ Job: apiJob() }) });
+    if (reg.status !== 200) throw new Error(`register failed: ${reg.status} ${await reg.text()}`);
+    await waitForState<AllocStub[]>(agent.addr, '/v1/job/api-svc/allocations', (a) => a.length === 1 && a[0]!.ClientStatus === 'running');
+    const registerToRunningMs = performance.now() - tApi;
 
     const svc = join(agent.dir, 'svc.nomad');
     writeFileSync(
@@ -87,11 +116,11 @@ async function once(): Promise<Record<string, number>> {
 
     // Idle: stop the service, let the agent settle on a blocking query, read its RSS.
     await runNomad(['job', 'stop', '-purge', '-detach', 'svc'], agent.addr);
+    await runNomad(['job', 'stop', '-purge', '-detach', 'api-svc'], agent.addr);
     await waitForState<AllocStub[]>(agent.addr, '/v1/allocations?prefix=', (a) => a.every((x) => x.ClientStatus !== 'running'), 30_000);
     const self = await getJson(agent.addr, '/v1/agent/self');
     if (self.status !== 200) throw new Error('agent self failed');
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${agent.child.pid}/status`, 'utf8'))?.[1] ?? 0);
-    return { startToReadyMs, runToRunningMs, batchCompleteMs, idleRssMb: rssKb / 1024 };
+    return { startToReadyMs, runToRunningMs, registerToRunningMs, batchCompleteMs, idleRssMb, afterBatchRssMb: rssMb(agent.child.pid!) };
   } finally {
     await agent.stop('SIGINT');
     agent.cleanup();
@@ -104,4 +133,6 @@ const fig = (k: string) => median(results.map((r) => r[k]!));
 console.log(`bench agent.start_to_node_ready_ms ${fig('startToReadyMs').toFixed(0)} ms`);
 console.log(`bench agent.job_run_to_running_ms ${fig('runToRunningMs').toFixed(0)} ms`);
 console.log(`bench agent.batch100_complete_ms ${fig('batchCompleteMs').toFixed(0)} ms`);
+console.log(`bench agent.job_register_to_running_ms ${fig('registerToRunningMs').toFixed(0)} ms`);
 console.log(`bench agent.idle_rss_mb ${fig('idleRssMb').toFixed(1)} MB`);
+console.log(`bench agent.rss_after_batch100_mb ${fig('afterBatchRssMb').toFixed(1)} MB`);

@@ -100,6 +100,8 @@ export class AllocRunner {
     return this.finished;
   }
 
+  private lastReportedStatus = '';
+
   private onTaskChange(): void {
     this.observeHealth();
     for (const w of [...this.waiters]) w();
@@ -107,7 +109,11 @@ export class AllocRunner {
     const terminal = clientTerminal(status) && [...this.tasks.values()].every((t) => t.isDead);
     if (terminal && this.terminalAtMs === null) this.terminalAtMs = Date.now();
     this.reactToFailures();
-    this.deps.onUpdate(this.alloc.ID, terminal);
+    // A change of the allocation's client status (pending -> running, or terminal) is what
+    // users and deployments wait for: it is sent at once; task events in between are batched.
+    const statusChanged = status !== this.lastReportedStatus;
+    this.lastReportedStatus = status;
+    this.deps.onUpdate(this.alloc.ID, terminal || statusChanged);
   }
 
   private *taskStates() {

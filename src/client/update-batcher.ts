@@ -22,6 +22,8 @@ export class UpdateBatcher {
   private inFlightIds: ReadonlySet<string> = new Set();
   private retryDelayMs = 0;
   private lastSentAtMs = 0;
+  /** An urgent mark arrived while a send was in flight: send again as soon as it ends. */
+  private urgentPending = false;
   private stopped = false;
   private readonly intervalMs: number;
   private readonly maxBatch: number;
@@ -38,6 +40,7 @@ export class UpdateBatcher {
   mark(allocId: string, urgent: boolean): void {
     if (this.stopped) return;
     this.pending.add(allocId);
+    if (urgent) this.urgentPending = true;
     this.schedule(urgent && this.retryDelayMs === 0 ? 0 : this.nextDelay());
   }
 
@@ -69,6 +72,7 @@ export class UpdateBatcher {
   private flushOnce(): Promise<void> {
     if (this.inFlight) return this.inFlight;
     if (this.pending.size === 0) return Promise.resolve();
+    this.urgentPending = false;
     const ids = [...this.pending].slice(0, this.maxBatch);
     for (const id of ids) this.pending.delete(id);
     this.inFlightIds = new Set(ids);
@@ -87,7 +91,7 @@ export class UpdateBatcher {
         this.lastSentAtMs = Date.now();
         this.inFlight = null;
         this.inFlightIds = new Set();
-        if (this.pending.size > 0 && !this.stopped) this.schedule(this.nextDelay());
+        if (this.pending.size > 0 && !this.stopped) this.schedule(this.urgentPending && this.retryDelayMs === 0 ? 0 : this.nextDelay());
       });
     return this.inFlight;
   }

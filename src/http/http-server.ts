@@ -15,7 +15,7 @@ import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
 import { addClientRoutes } from './routes-client.js';
-import { RequestCounters, metricsJson, prometheusRegistry } from './metrics.js';
+import { RequestCounters, metricsJson } from './metrics.js';
 import type { Registry } from 'prom-client';
 
 export interface HttpServerOptions {
@@ -94,7 +94,7 @@ export class HttpServer {
   private async metrics(x: Exchange, api: ApiContext): Promise<void> {
     const host = hostname();
     if (x.query.get('format') === 'prometheus') {
-      this.promRegistry ??= prometheusRegistry(api.server, host);
+      this.promRegistry ??= (await import('./metrics-prometheus.js')).prometheusRegistry(api.server, host);
       const text = await this.promRegistry.metrics();
       await x.sendText(200, this.promRegistry.contentType, text);
       return;

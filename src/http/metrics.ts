@@ -1,6 +1,5 @@
 // /v1/metrics: the server's gauges (broker, blocked evals, plan queue, heartbeats) and process
 // figures, in Nomad's JSON form or, with ?format=prometheus, in Prometheus text via prom-client.
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Server } from '../server/server.js';
 
 export interface MetricGauge {
@@ -60,24 +59,4 @@ export function metricsJson(server: Server, host: string, counters: RequestCount
     Counters,
     Samples: [],
   };
-}
-
-/** A Prometheus registry whose gauges read the server's figures at scrape time. */
-export function prometheusRegistry(server: Server, host: string): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const names = serverGauges(server, host).map((g) => g.Name);
-  for (const name of names) {
-    new Gauge({
-      name: name.replace(/[^a-zA-Z0-9_]/g, '_'),
-      help: name,
-      labelNames: ['host'],
-      registers: [registry],
-      collect() {
-        const cur = serverGauges(server, host).find((x) => x.Name === name);
-        this.set({ host }, cur?.Value ?? 0);
-      },
-    });
-  }
-  return registry;
 }

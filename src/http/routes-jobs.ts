@@ -11,7 +11,6 @@ import { HttpError } from './exchange.js';
 import { allocStub, encodeEval, jobStub } from './encode.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
 
-import { parseJobFile, formatJobspecError } from '../jobspec/index.js';
 
 function jobOr404(snap: StateReader, ns: string, id: string): Job {
   const job = snap.jobByID(ns, id);
@@ -194,6 +193,8 @@ const parseJob: Handler = async (x) => {
   const vars: Record<string, string> = {};
   const rawVars = optObject(body, 'Variables');
   for (const [k, v] of Object.entries(rawVars ?? {})) vars[k] = String(v);
+  // The job file parser is loaded on first use: most agents never parse HCL themselves.
+  const { parseJobFile, formatJobspecError } = await import('../jobspec/index.js');
   const { job, errors } = parseJobFile(hcl, 'input.hcl', { vars });
   if (errors.length > 0 || !job) throw badRequest(errors.map(formatJobspecError).join('\n'), 'JobHCL');
   await x.sendJson(200, optBool(body, 'Canonicalize') ? canonicalizeJob(job) : job);
