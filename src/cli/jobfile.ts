@@ -19,20 +19,9 @@ export interface JobspecModule {
   ): { job: JobInput | null; errors: JobspecDiagnostic[] };
 }
 
-/** Where the jobspec parser may live; the first that loads wins. */
-const JOBSPEC_MODULES = ['../jobspec/index.js', '../jobspec/parse.js', '../jobspec/jobspec.js'];
-
+/** The job file parser, loaded on first use: commands that never read a job file skip it. */
 async function loadJobspec(): Promise<JobspecModule> {
-  let last: unknown;
-  for (const spec of JOBSPEC_MODULES) {
-    try {
-      const mod = (await import(spec)) as Partial<JobspecModule>;
-      if (typeof mod.parseJobFile === 'function') return mod as JobspecModule;
-    } catch (err) {
-      last = err;
-    }
-  }
-  throw new Error(`job file parser unavailable: ${(last as Error | undefined)?.message ?? 'parseJobFile not exported'}`);
+  return (await import('../jobspec/index.js')) as JobspecModule;
 }
 
 export interface LoadOptions {

@@ -180,10 +180,10 @@ export const agentCommand: Command = {
   development). Configuration comes from -config files and flags.
 `,
   async run(args: string[], io: Io): Promise<number> {
-    const spec = '../../agent/command.js';
     let mod: AgentModule;
     try {
-      mod = (await import(spec)) as AgentModule;
+      // Loaded only for this command: the others start faster without the agent's modules.
+      mod = await import('../../agent/command.js');
     } catch (err) {
       io.err(`Error starting agent: ${errText(err)}`);
       return 1;
