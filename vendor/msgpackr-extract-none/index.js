@@ -1,3 +1,3 @@
-// msgpackr loads this optionally and falls back to its JavaScript decoder when it exports
-// nothing, which is what we want.
-module.exports = {};
+// msgpackr loads this optionally, inside a try: failing to load is how it learns to use its
+// JavaScript decoder, which is what we want.
+throw new Error('msgpackr-extract is not installed: msgpackr runs in JavaScript');
