@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevAgent, runNomad, waitForState, getJson } from '../test/e2e/harness.js';
+import { batchTrueJob, sleepJob } from '../test/e2e/job-files.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -55,26 +56,7 @@ async function once(): Promise<Record<string, number>> {
     const registerToRunningMs = performance.now() - tApi;
 
     const svc = join(agent.dir, 'svc.nomad');
-    writeFileSync(
-      svc,
-      `job "svc" {
-  datacenters = ["dc1"]
-  group "g" {
-    task "t" {
-      driver = "raw_exec"
-      config {
-        command = "/bin/sleep"
-        args    = ["1000"]
-      }
-      resources {
-        cpu    = 50
-        memory = 16
-      }
-    }
-  }
-}
-`,
-    );
+    writeFileSync(svc, sleepJob('svc', 50, 16));
     // Timed from the moment the CLI starts (it parses the file and registers over HTTP).
     const t1 = performance.now();
     const run = await runNomad(['job', 'run', '-detach', svc], agent.addr);
@@ -83,31 +65,7 @@ async function once(): Promise<Record<string, number>> {
     const runToRunningMs = performance.now() - t1;
 
     const batch = join(agent.dir, 'batch.nomad');
-    writeFileSync(
-      batch,
-      `job "batch100" {
-  datacenters = ["dc1"]
-  type        = "batch"
-  group "g" {
-    count = 100
-    restart {
-      attempts = 0
-      mode     = "fail"
-    }
-    task "t" {
-      driver = "raw_exec"
-      config {
-        command = "/bin/true"
-      }
-      resources {
-        cpu    = 20
-        memory = 10
-      }
-    }
-  }
-}
-`,
-    );
+    writeFileSync(batch, batchTrueJob('batch100', 100));
     const t2 = performance.now();
     const brun = await runNomad(['job', 'run', '-detach', batch], agent.addr);
     if (brun.code !== 0) throw new Error(`batch run failed: ${brun.stdout}${brun.stderr}`);

@@ -2,25 +2,14 @@
 // a graceful leave, force-leave with prune, the serf stats and the keyring.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { defaultConfig, mergeConfig, type AgentConfig } from './config.js';
 import { resolveAddresses, type ResolvedAddresses } from './addresses.js';
 import { silentLogger } from './logger.js';
 import { ServerGossip } from './server-gossip.js';
-import type { AgentMember } from '../http/agent-info.js';
+import type { AgentMember } from '../structs/agent-member.js';
+import { freePort } from '../../test/e2e/harness.js';
 
 const KEY = 'T9jncgl9mbLus+baTTa7q7nPSUrXwbDi2dhbtqir37s=';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function serverConfig(name: string, extra: Partial<AgentConfig['server']> = {}): Promise<{ c: AgentConfig; addrs: ResolvedAddresses }> {
   const c = mergeConfig(defaultConfig(), {

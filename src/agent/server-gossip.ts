@@ -2,7 +2,8 @@
 // on the serf address, Nomad's tags and member name, Serf-style log lines for membership events,
 // and the shapes /v1/agent/members, /v1/agent/self and the keyring endpoints answer with.
 import { GossipAgent, toNomadStatus, type Member } from '../gossip/index.js';
-import type { AgentMember, KeyringOp, KeyringResponse } from '../http/agent-info.js';
+import type { AgentMember } from '../structs/agent-member.js';
+import type { KeyringOp, KeyringResponse } from '../http/agent-info.js';
 import type { ResolvedAddresses } from './addresses.js';
 import type { AgentConfig } from './config.js';
 import type { Logger } from './logger.js';

@@ -2,6 +2,13 @@
 // The data model itself lives in src/structs.
 import type { AllocMetric, Evaluation, Job, JobInput } from '../structs/index.js';
 import type { Deployment } from '../structs/deployment.js';
+import type { JobDiff } from '../structs/diff-types.js';
+import type { AgentMember, AgentMembers } from '../structs/agent-member.js';
+
+// The diff and agent shapes are the data model's own; the client re-exports them so that its
+// users find every answer type in one place.
+export type { DiffType, FieldDiff, JobDiff, ObjectDiff, TaskDiff, TaskGroupDiff } from '../structs/diff-types.js';
+export type { AgentHealth, AgentHealthPart, AgentMember } from '../structs/agent-member.js';
 
 export interface JobRegisterRequest {
   Job: JobInput;
@@ -24,48 +31,6 @@ export interface JobDeregisterResponse {
   EvalCreateIndex: number;
   JobModifyIndex: number;
   Index?: number;
-}
-
-export type DiffType = 'None' | 'Added' | 'Deleted' | 'Edited';
-
-export interface FieldDiff {
-  Type: DiffType;
-  Name: string;
-  Old: string;
-  New: string;
-  Annotations: string[] | null;
-}
-
-export interface ObjectDiff {
-  Type: DiffType;
-  Name: string;
-  Fields: FieldDiff[] | null;
-  Objects: ObjectDiff[] | null;
-}
-
-export interface TaskDiff {
-  Type: DiffType;
-  Name: string;
-  Fields: FieldDiff[] | null;
-  Objects: ObjectDiff[] | null;
-  Annotations: string[] | null;
-}
-
-export interface TaskGroupDiff {
-  Type: DiffType;
-  Name: string;
-  Fields: FieldDiff[] | null;
-  Objects: ObjectDiff[] | null;
-  Tasks: TaskDiff[] | null;
-  Updates: Record<string, number> | null;
-}
-
-export interface JobDiff {
-  Type: DiffType;
-  ID: string;
-  Fields: FieldDiff[] | null;
-  Objects: ObjectDiff[] | null;
-  TaskGroups: TaskGroupDiff[] | null;
 }
 
 export interface JobPlanResponse {
@@ -95,24 +60,8 @@ export interface JobStabilityResponse {
   Index: number;
 }
 
-export interface AgentMember {
-  Name: string;
-  Addr: string;
-  Port: number;
-  Tags: Record<string, string>;
-  Status: string;
-  ProtocolMin: number;
-  ProtocolMax: number;
-  ProtocolCur: number;
-  DelegateMin: number;
-  DelegateMax: number;
-  DelegateCur: number;
-}
-
-export interface ServerMembers {
-  ServerName: string;
-  ServerRegion: string;
-  ServerDC: string;
+/** /v1/agent/members as the client reads it: Nomad may send the member list as null. */
+export interface ServerMembers extends Omit<AgentMembers, 'Members'> {
   Members: AgentMember[] | null;
 }
 
@@ -120,11 +69,6 @@ export interface AgentSelf {
   config: Record<string, unknown> & { Version?: { Version: string; Revision: string; VersionPrerelease?: string; VersionMetadata?: string }; Region?: string; Datacenter?: string };
   member: AgentMember;
   stats: Record<string, Record<string, string>>;
-}
-
-export interface AgentHealth {
-  client?: { ok: boolean; message: string };
-  server?: { ok: boolean; message: string };
 }
 
 export interface JoinResponse {

@@ -3,6 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { JobInput } from '../structs/index.js';
+import type { Io } from './context.js';
+import type { FlagSet, Flags } from './flags.js';
 
 export interface JobspecDiagnostic {
   message: string;
@@ -95,4 +97,34 @@ function parseJsonJob(source: string, path: string): LoadResult {
   const wrapped = (doc as { Job?: unknown }).Job;
   const job = (wrapped && typeof wrapped === 'object' ? wrapped : doc) as JobInput;
   return { ok: true, job, source };
+}
+
+/** The flags of every command that reads a job file (run, plan, validate). */
+export function withJobFileFlags(fs: FlagSet): FlagSet {
+  return fs.bool('json').bool('hcl1').bool('hcl2-strict', true).list('var').list('var-file');
+}
+
+/** Help for -json, as those commands list it among their options. */
+export const JSON_FLAG_HELP = `  -json
+    The file holds a job in JSON form.`;
+
+/** Help for -var and -var-file, as those commands list them among their options. */
+export const VAR_FLAGS_HELP = `  -var 'key=value'
+    Set a variable of the job file. May be repeated.
+
+  -var-file=path
+    Read variables from a file. May be repeated.`;
+
+/**
+ * Reads the job file a command was given, with the job-file flags; prints Nomad's
+ * "Error getting job struct" and returns null when it cannot be read or parsed, so that each
+ * command picks its own exit code.
+ */
+export async function loadJobArg(path: string, flags: Flags, io: Io): Promise<JobInput | null> {
+  const loaded = await loadJobFile(path, { json: flags.bool('json'), vars: flags.list('var'), varFiles: flags.list('var-file'), env: io.env, cwd: io.cwd });
+  if (!loaded.ok) {
+    io.err(`Error getting job struct: ${loaded.message}`);
+    return null;
+  }
+  return loaded.job;
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JobDiff, JobPlanResponse } from '../api/index.js';
+import type { JobPlanResponse } from '../api/index.js';
+import type { JobDiff } from '../structs/diff-types.js';
 import { formatDryRun, formatJobDiff, planExitCode } from './plan-diff.js';
 import { transcriptBlock } from '../../test/unit/cli-harness.js';
 

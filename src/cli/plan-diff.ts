@@ -1,7 +1,8 @@
 // The `job plan` printer: a job diff (as the agent computes it) drawn with +, -, +/- markers,
 // names aligned within each block, annotations in parentheses; then the dry-run summary.
 import type { AllocMetric, Evaluation } from '../structs/index.js';
-import type { FieldDiff, JobDiff, JobPlanResponse, ObjectDiff, TaskDiff, TaskGroupDiff } from '../api/index.js';
+import type { JobPlanResponse } from '../api/index.js';
+import type { FieldDiff, JobDiff, ObjectDiff, TaskDiff, TaskGroupDiff } from '../structs/diff-types.js';
 import { formatDurationNs } from '../structs/time.js';
 import { failedNoun, formatAllocMetrics } from './views.js';
 

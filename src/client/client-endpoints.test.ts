@@ -8,31 +8,11 @@ import { NomadError } from '../structs/errors.js';
 import { Client } from './client.js';
 import { streamLogs } from './logs-stream.js';
 import { LogRotator } from './log-rotator.js';
-import { FakeServerRpc, makeAlloc, makeJob, makeTask } from './test-fixtures.js';
+import { devClientConfig, FakeServerRpc, makeAlloc, makeJob, makeTask } from './test-fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'endpoints-test-'));
 const rpc = new FakeServerRpc();
-const client = new Client({
-  rpc,
-  config: {
-    nodeName: 'vm',
-    datacenter: 'dc1',
-    region: 'global',
-    nodeClass: '',
-    meta: {},
-    options: {},
-    dataDir: join(root, 'alloc'),
-    stateDir: join(root, 'client'),
-    devMode: true,
-    networkInterface: 'lo',
-    bindAddress: '127.0.0.1',
-    httpAdvertise: '127.0.0.1:4646',
-    maxKillTimeoutMs: 2_000,
-    minDynamicPort: 20_000,
-    maxDynamicPort: 32_000,
-    reserved: { cpuMhz: 0, memoryMB: 0, diskMB: 0, reservedPorts: '' },
-  },
-});
+const client = new Client({ rpc, config: devClientConfig(root, { maxKillTimeoutMs: 2_000 }) });
 const job = makeJob('service', [makeTask('redis', 'raw_exec', { command: '/bin/sh', args: ['-c', 'echo "start $NOMAD_TASK_NAME"; trap "echo usr1" USR1; while true; do echo hi; sleep 0.05; done'] })]);
 const alloc = makeAlloc(job);
 

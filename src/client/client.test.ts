@@ -7,32 +7,13 @@ import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { Allocation } from '../structs/alloc.js';
 import { Client } from './client.js';
 import type { ClientConfig } from './config.js';
-import { FakeServerRpc, makeAlloc, makeJob, makeTask } from './test-fixtures.js';
+import { devClientConfig, FakeServerRpc, makeAlloc, makeJob, makeTask } from './test-fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'client-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function config(extra: Partial<ClientConfig> = {}): ClientConfig {
-  const dir = mkdtempSync(join(root, 'c-'));
-  return {
-    nodeName: 'vm',
-    datacenter: 'dc1',
-    region: 'global',
-    nodeClass: '',
-    meta: {},
-    options: {},
-    dataDir: join(dir, 'alloc'),
-    stateDir: join(dir, 'client'),
-    devMode: true,
-    networkInterface: 'lo',
-    bindAddress: '127.0.0.1',
-    httpAdvertise: '127.0.0.1:4646',
-    maxKillTimeoutMs: 30_000,
-    minDynamicPort: 20_000,
-    maxDynamicPort: 32_000,
-    reserved: { cpuMhz: 0, memoryMB: 0, diskMB: 0, reservedPorts: '' },
-    ...extra,
-  };
+  return devClientConfig(mkdtempSync(join(root, 'c-')), extra);
 }
 
 async function startClient(extra: Partial<ClientConfig> = {}): Promise<{ client: Client; rpc: FakeServerRpc }> {

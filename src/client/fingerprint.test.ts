@@ -10,6 +10,7 @@ import { fingerprintHostFacts } from './fingerprint/index.js';
 import { parseMemTotalBytes } from './fingerprint/memory.js';
 import { parseOsRelease } from './fingerprint/host.js';
 import { deviceForPath } from './fingerprint/storage.js';
+import { devClientConfig } from './test-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fp-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,11 +18,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('fingerprint', () => {
   it('gives sane values on this machine', async () => {
     const t0 = performance.now();
-    const host = await fingerprintHostFacts({
-      nodeName: '', datacenter: 'dc1', region: 'global', nodeClass: '', meta: {}, options: {}, dataDir: dir, stateDir: dir, devMode: true,
-      networkInterface: 'lo', bindAddress: '127.0.0.1', httpAdvertise: '127.0.0.1:4646', maxKillTimeoutMs: 30_000, minDynamicPort: 20_000, maxDynamicPort: 32_000,
-      reserved: { cpuMhz: 0, memoryMB: 0, diskMB: 0, reservedPorts: '' },
-    });
+    const host = await fingerprintHostFacts(devClientConfig(dir, { nodeName: '', dataDir: dir, stateDir: dir }));
     console.log(`fingerprint: host facts in ${(performance.now() - t0).toFixed(1)} ms`);
     const a = host.attributes;
     assert.ok(['amd64', 'arm64'].includes(a['cpu.arch']!), a['cpu.arch']);

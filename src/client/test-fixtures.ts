@@ -1,11 +1,36 @@
-// Builders for jobs and allocations in tests, and an in-process ClientServerRpc double that
+// Builders for client configs, jobs and allocations in tests, and an in-process ClientServerRpc double that
 // records what the client sends and serves allocations with blocking-query semantics.
+import { join } from 'node:path';
 import type { AllocClientUpdate, ClientServerRpc, NodeClientAllocsResponse } from '../rpc/protocol.js';
 import type { Allocation } from '../structs/alloc.js';
 import { NomadError } from '../structs/errors.js';
 import { generateId } from '../structs/ids.js';
 import type { Job, Task, TaskGroup } from '../structs/job.js';
 import type { Node, NodeStatus } from '../structs/node.js';
+import type { ClientConfig } from './config.js';
+
+/** A dev-mode client on loopback, its alloc and state dirs under `dir`; tests override what they exercise. */
+export function devClientConfig(dir: string, extra: Partial<ClientConfig> = {}): ClientConfig {
+  return {
+    nodeName: 'vm',
+    datacenter: 'dc1',
+    region: 'global',
+    nodeClass: '',
+    meta: {},
+    options: {},
+    dataDir: join(dir, 'alloc'),
+    stateDir: join(dir, 'client'),
+    devMode: true,
+    networkInterface: 'lo',
+    bindAddress: '127.0.0.1',
+    httpAdvertise: '127.0.0.1:4646',
+    maxKillTimeoutMs: 30_000,
+    minDynamicPort: 20_000,
+    maxDynamicPort: 32_000,
+    reserved: { cpuMhz: 0, memoryMB: 0, diskMB: 0, reservedPorts: '' },
+    ...extra,
+  };
+}
 
 export function makeTask(name: string, driver: string, config: Record<string, unknown>, extra: Partial<Task> = {}): Task {
   return {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +12,7 @@ import { DockerDriver, usageFromStats } from './docker.js';
 import { DriverStartError, type DriverContext, type TaskConfig } from './driver.js';
 import { CpuRateTracker } from './proc-stats.js';
 import { MemorySink, taskConfig } from './test-support.js';
+import { freePort } from '../../test/e2e/harness.js';
 
 const base = mkdtempSync(join(tmpdir(), 'docker-test-'));
 const IMAGE = 'nomad-test/busybox:1';
@@ -41,17 +41,6 @@ function dockerTask(id: string, config: Record<string, unknown>, out = new Memor
   for (const d of ['alloc/logs', 'alloc/data', 'web/local', 'web/secrets', 'web/tmp']) mkdirSync(join(allocDir, d), { recursive: true });
   const cfg = taskConfig(id, { image: IMAGE, ...config }, join(allocDir, 'web'), out, err);
   return { ...cfg, allocId: `alloc-${id}`, allocDir, env: { GREETING: 'hello', NOMAD_TASK_DIR: join(allocDir, 'web', 'local') } };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Engine-side conditions (an image removed) change without an event to wait on: poll, bounded. */

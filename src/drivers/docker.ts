@@ -9,22 +9,10 @@ import { DockerApiError, DockerClient, dockerSocketPath, drainProgress } from '.
 import { planDockerTask, parseImageRef, validateDockerConfig, type DockerSettings, type DockerTaskPlan } from './docker-config.js';
 import { ImageGc } from './docker-image-gc.js';
 import { StdStreamDemuxer } from './docker-logs.js';
-import {
-  DriverStartError,
-  isTruthyOption,
-  unknownTask,
-  type DriverCapabilities,
-  type DriverContext,
-  type DriverFingerprint,
-  type ExitResult,
-  type LogSink,
-  type TaskConfig,
-  type TaskDriver,
-  type TaskHandle,
-  type TaskStatus,
-} from './driver.js';
+import { DriverStartError, isTruthyOption } from './driver.js';
+import type { DriverCapabilities, DriverContext, DriverFingerprint, ExitResult, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus } from './driver.js';
 import { CpuRateTracker, emptyUsage } from './proc-stats.js';
-import { normalizeSignal } from './signals.js';
+import { newTaskHandle, recordExit, stopWithTimeout, TaskTable, type TrackedTask } from './task-table.js';
 
 /** The fingerprint runs on the client's startup path: an absent engine must be noticed fast. */
 const FINGERPRINT_TIMEOUT_MS = 200;
@@ -34,15 +22,9 @@ const LOG_DRAIN_TIMEOUT_MS = 2_000;
 const DEFAULT_IMAGE_GC_DELAY_MS = 3 * 60_000;
 const NS_PER_TICK = 1e7; // proc-stats counts CPU in 1/100 s ticks
 
-interface DockerTask {
-  id: string;
-  name: string;
+interface DockerTask extends TrackedTask {
   containerId: string;
   imageId: string;
-  startedAtMs: number;
-  completedAtMs: number | null;
-  exit: ExitResult | null;
-  exited: Promise<ExitResult>;
   logsAbort: AbortController;
   cpu: CpuRateTracker;
 }
@@ -64,7 +46,7 @@ export class DockerDriver implements TaskDriver {
   readonly capabilities: DriverCapabilities = { sendSignals: true, exec: false, fsIsolation: 'image', networkIsolationModes: ['host', 'group', 'task'] };
   readonly client: DockerClient;
   readonly imageGc: ImageGc;
-  private readonly tasks = new Map<string, DockerTask>();
+  private readonly tasks = new TaskTable<DockerTask>(() => this.name);
 
   constructor(private readonly ctx: DriverContext) {
     const plugin = ctx.pluginConfig['docker'] ?? {};
@@ -122,7 +104,7 @@ export class DockerDriver implements TaskDriver {
   }
 
   async startTask(cfg: TaskConfig): Promise<TaskHandle> {
-    if (this.tasks.has(cfg.id)) throw new DriverStartError(`task with ID "${cfg.id}" already started`, false);
+    this.tasks.assertNew(cfg.id);
     const { plan, errors } = planDockerTask(cfg, this.settings());
     if (!plan) throw new DriverStartError(errors.join('; '), false);
     const imageId = await this.ensureImage(plan);
@@ -135,14 +117,7 @@ export class DockerDriver implements TaskDriver {
     }
     this.imageGc.acquire(imageId);
     const task = this.track(cfg.id, cfg.taskName, containerId, imageId, Date.now(), cfg.stdout, cfg.stderr, null);
-    return {
-      version: 1,
-      driver: this.name,
-      config: { id: cfg.id, allocId: cfg.allocId, taskName: cfg.taskName },
-      state: 'running',
-      driverState: { containerId, imageId },
-      startedAtMs: task.startedAtMs,
-    };
+    return newTaskHandle(this.name, cfg, { containerId, imageId }, task.startedAtMs);
   }
 
   /** Loads or pulls the image as the config asks; returns its id. */
@@ -217,11 +192,8 @@ export class DockerDriver implements TaskDriver {
       logsAbort,
       cpu: new CpuRateTracker(),
     };
-    void task.exited.then((r) => {
-      task.exit = r;
-      task.completedAtMs = Date.now();
-    });
-    this.tasks.set(id, task);
+    void task.exited.then((r) => recordExit(task, r));
+    this.tasks.add(task);
     return task;
   }
 
@@ -248,14 +220,8 @@ export class DockerDriver implements TaskDriver {
     }
   }
 
-  private get(id: string): DockerTask {
-    const t = this.tasks.get(id);
-    if (!t) throw unknownTask(this.name, id);
-    return t;
-  }
-
   waitTask(id: string): Promise<ExitResult> {
-    return this.get(id).exited;
+    return this.tasks.get(id).exited;
   }
 
   private async kill(t: DockerTask, signal: string): Promise<void> {
@@ -268,26 +234,20 @@ export class DockerDriver implements TaskDriver {
   }
 
   async stopTask(id: string, timeoutMs: number, signal: string): Promise<void> {
-    const t = this.get(id);
-    if (t.exit) return;
-    await this.kill(t, normalizeSignal(signal || 'SIGINT') ?? 'SIGINT').catch(() => undefined);
-    const timer = setTimeout(() => void this.kill(t, 'SIGKILL').catch(() => undefined), Math.max(0, timeoutMs));
-    try {
-      await t.exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    const t = this.tasks.get(id);
+    await stopWithTimeout(
+      t,
+      signal,
+      timeoutMs,
+      (sig) => this.kill(t, sig).catch(() => undefined),
+      () => void this.kill(t, 'SIGKILL').catch(() => undefined),
+    );
   }
 
   async destroyTask(id: string, force: boolean): Promise<void> {
-    const t = this.tasks.get(id);
+    const t = await this.tasks.endForDestroy(id, force, (running) => this.kill(running, 'SIGKILL').catch(() => undefined));
     if (!t) return;
-    if (!t.exit) {
-      if (!force) throw new Error(`${this.name}: cannot destroy running task ${id}`);
-      await this.kill(t, 'SIGKILL').catch(() => undefined);
-      await t.exited;
-    }
-    this.tasks.delete(id);
+    this.tasks.remove(id);
     t.logsAbort.abort();
     try {
       await this.client.call('DELETE', `/containers/${t.containerId}`, { query: { force: true, v: true }, timeoutMs: API_TIMEOUT_MS });
@@ -298,30 +258,18 @@ export class DockerDriver implements TaskDriver {
   }
 
   inspectTask(id: string): TaskStatus {
-    const t = this.get(id);
-    return {
-      id: t.id,
-      name: t.name,
-      state: t.exit ? 'exited' : 'running',
-      startedAtMs: t.startedAtMs,
-      completedAtMs: t.completedAtMs,
-      exitResult: t.exit,
-      driverAttributes: { container_id: t.containerId, image_id: t.imageId },
-    };
+    return this.tasks.status(id, (t) => ({ container_id: t.containerId, image_id: t.imageId }));
   }
 
   async taskStats(id: string): Promise<TaskResourceUsage> {
-    const t = this.get(id);
+    const t = this.tasks.get(id);
     const s = await this.client.json<DockerStats>('GET', `/containers/${t.containerId}/stats`, { query: { stream: false, 'one-shot': true }, timeoutMs: API_TIMEOUT_MS });
     return usageFromStats(s, t.cpu, this.ctx.cpuMhzPerCore());
   }
 
   async signalTask(id: string, signal: string): Promise<void> {
-    const t = this.get(id);
-    const sig = normalizeSignal(signal);
-    if (sig === null) throw new Error(`${this.name}: unknown signal "${signal}"`);
-    if (t.exit) throw new Error(`${this.name}: task ${id} is not running`);
-    await this.kill(t, sig);
+    const { task, sig } = this.tasks.signalTarget(id, signal);
+    await this.kill(task, sig);
   }
 
   async recoverTask(handle: TaskHandle, stdout: LogSink, stderr: LogSink): Promise<void> {

@@ -3,21 +3,10 @@
 // the cost or nondeterminism of real processes.
 import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
 import { nowNs, parseDurationNs, NS_PER_MS } from '../structs/time.js';
-import {
-  DriverStartError,
-  isTruthyOption,
-  unknownTask,
-  type DriverCapabilities,
-  type DriverContext,
-  type DriverFingerprint,
-  type ExitResult,
-  type LogSink,
-  type TaskConfig,
-  type TaskDriver,
-  type TaskHandle,
-  type TaskStatus,
-} from './driver.js';
+import { DriverStartError, isTruthyOption } from './driver.js';
+import type { DriverCapabilities, DriverContext, DriverFingerprint, ExitResult, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus } from './driver.js';
 import { emptyUsage } from './proc-stats.js';
+import { newTaskHandle, recordExit, TaskTable, type TrackedTask } from './task-table.js';
 
 /** Bound on stdout_repeat so a typo cannot make a task print forever. */
 const MAX_STDOUT_REPEAT = 100_000;
@@ -91,14 +80,8 @@ export function parseMockConfig(config: Record<string, unknown>): { cfg: MockTas
   return { cfg, errors };
 }
 
-interface MockTask {
-  id: string;
-  name: string;
+interface MockTask extends TrackedTask {
   cfg: MockTaskConfig;
-  startedAtMs: number;
-  completedAtMs: number | null;
-  exit: ExitResult | null;
-  exited: Promise<ExitResult>;
   finish: (r: ExitResult) => void;
   timers: NodeJS.Timeout[];
 }
@@ -106,7 +89,7 @@ interface MockTask {
 export class MockDriver implements TaskDriver {
   readonly name = 'mock_driver';
   readonly capabilities: DriverCapabilities = { sendSignals: true, exec: false, fsIsolation: 'none', networkIsolationModes: ['host', 'group'] };
-  private readonly tasks = new Map<string, MockTask>();
+  private readonly tasks = new TaskTable<MockTask>(() => this.name);
 
   constructor(private readonly ctx: DriverContext) {}
 
@@ -141,13 +124,11 @@ export class MockDriver implements TaskDriver {
       timers: [],
     };
     task.finish = (r) => {
-      if (task.exit) return;
-      task.exit = r;
-      task.completedAtMs = Date.now();
+      if (!recordExit(task, r)) return;
       for (const t of task.timers) clearTimeout(t);
       finish(r);
     };
-    this.tasks.set(tc.id, task);
+    this.tasks.add(task);
     this.writeOutput(task, tc.stdout);
     task.timers.push(
       setTimeout(
@@ -155,14 +136,7 @@ export class MockDriver implements TaskDriver {
         cfg.runForMs,
       ),
     );
-    return {
-      version: 1,
-      driver: this.name,
-      config: { id: tc.id, allocId: tc.allocId, taskName: tc.taskName },
-      state: 'running',
-      driverState: { runForMs: cfg.runForMs },
-      startedAtMs: task.startedAtMs,
-    };
+    return newTaskHandle(this.name, tc, { runForMs: cfg.runForMs }, task.startedAtMs);
   }
 
   private writeOutput(task: MockTask, out: LogSink): void {
@@ -180,18 +154,12 @@ export class MockDriver implements TaskDriver {
     task.timers.push(setTimeout(tick, stdoutRepeatMs));
   }
 
-  private get(id: string): MockTask {
-    const t = this.tasks.get(id);
-    if (!t) throw unknownTask(this.name, id);
-    return t;
-  }
-
   waitTask(id: string): Promise<ExitResult> {
-    return this.get(id).exited;
+    return this.tasks.get(id).exited;
   }
 
   async stopTask(id: string, timeoutMs: number, _signal: string): Promise<void> {
-    const t = this.get(id);
+    const t = this.tasks.get(id);
     if (t.exit) return;
     // kill_after: the task ignores the signal that long; a shorter timeout means a force kill.
     const afterMs = t.cfg.killAfterMs;
@@ -204,35 +172,26 @@ export class MockDriver implements TaskDriver {
   }
 
   async destroyTask(id: string, force: boolean): Promise<void> {
-    const t = this.tasks.get(id);
+    const t = this.tasks.find(id);
     if (!t) return;
     if (!t.exit) {
       if (!force) throw new Error(`${this.name}: cannot destroy running task ${id}`);
       t.finish({ ExitCode: 137, Signal: 9, OOMKilled: false, Err: null });
     }
-    this.tasks.delete(id);
+    this.tasks.remove(id);
   }
 
   inspectTask(id: string): TaskStatus {
-    const t = this.get(id);
-    return {
-      id: t.id,
-      name: t.name,
-      state: t.exit ? 'exited' : 'running',
-      startedAtMs: t.startedAtMs,
-      completedAtMs: t.completedAtMs,
-      exitResult: t.exit,
-      driverAttributes: {},
-    };
+    return this.tasks.status(id, () => ({}));
   }
 
   async taskStats(id: string): Promise<TaskResourceUsage> {
-    this.get(id);
+    this.tasks.get(id);
     return { ResourceUsage: emptyUsage(), Timestamp: nowNs(), Pids: null };
   }
 
   async signalTask(id: string, _signal: string): Promise<void> {
-    const t = this.get(id);
+    const t = this.tasks.get(id);
     if (t.cfg.signalError) throw new Error(t.cfg.signalError);
   }
 

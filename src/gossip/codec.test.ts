@@ -7,6 +7,7 @@ import { seededRng } from './rng.js';
 test('every message round-trips, alone and in a compound', () => {
   const msgs: Message[] = [
     { type: MsgType.Ping, seq: 7, node: 'a', from: 'b' },
+    { type: MsgType.Ping, seq: 9, node: 'a', from: 'b', live: 12 },
     { type: MsgType.IndirectPing, seq: 8, node: 'c', addr: '10.0.0.1', port: 4648, nack: true },
     { type: MsgType.Ack, seq: 9 },
     { type: MsgType.Nack, seq: 10 },

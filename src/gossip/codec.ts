@@ -13,7 +13,14 @@ import type { NodeState, Tags, VersionVector } from './types.js';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
 
-export interface PingMsg { readonly type: MsgType.Ping; readonly seq: number; readonly node: string; readonly from: string }
+export interface PingMsg {
+  readonly type: MsgType.Ping;
+  readonly seq: number;
+  readonly node: string;
+  readonly from: string;
+  /** How many members the sender counts as alive or suspect; absent from older senders. */
+  readonly live?: number;
+}
 export interface IndirectPingMsg {
   readonly type: MsgType.IndirectPing;
   readonly seq: number;
@@ -75,7 +82,7 @@ function frame(type: MsgType, body: unknown): Uint8Array {
 
 function fieldsOf(msg: Message): unknown[] {
   switch (msg.type) {
-    case MsgType.Ping: return [msg.seq, msg.node, msg.from];
+    case MsgType.Ping: return msg.live === undefined ? [msg.seq, msg.node, msg.from] : [msg.seq, msg.node, msg.from, msg.live];
     case MsgType.IndirectPing: return [msg.seq, msg.node, msg.addr, msg.port, msg.nack];
     case MsgType.Ack: return [msg.seq];
     case MsgType.Nack: return [msg.seq];
@@ -174,8 +181,9 @@ function arr(v: unknown, len: number, what: string): unknown[] {
 function decodeBody(type: number, body: unknown): Message {
   switch (type) {
     case MsgType.Ping: {
-      const f = arr(body, 3, 'ping');
-      return { type, seq: uint(f[0], 'seq'), node: str(f[1], 'node', MAX_NAME_CHARS), from: str(f[2], 'from', MAX_NAME_CHARS) };
+      const f = Array.isArray(body) && body.length === 4 ? body : arr(body, 3, 'ping');
+      const ping = { type, seq: uint(f[0], 'seq'), node: str(f[1], 'node', MAX_NAME_CHARS), from: str(f[2], 'from', MAX_NAME_CHARS) };
+      return f.length === 4 ? { ...ping, live: uint(f[3], 'live') } : ping;
     }
     case MsgType.IndirectPing: {
       const f = arr(body, 5, 'indirect-ping');

@@ -121,6 +121,14 @@ export class GossipCore {
   private nextReconnectAtMs: number;
   private nextReapAtMs: number;
 
+  /**
+   * A peer's ping said it counts more live members than we do. Gossip has a long tail: a rumor
+   * sent its full retransmit budget can still miss a member, and the periodic push-pull comes
+   * only every 30-60 s. If we are still behind a while later, we pull that peer's state.
+   */
+  private behind: { sinceMs: number; peer: Address; live: number } | null = null;
+  private nextRepairAtMs: number;
+
   private leaving = false;
   private leavePropagated = false;
   private stopped = false;
@@ -165,6 +173,7 @@ export class GossipCore {
     this.nextPushPullAtMs = start + this.t.pushPullIntervalMs + randomInt(this.rng, Math.max(1, this.t.pushPullIntervalMs));
     this.nextReconnectAtMs = start + this.t.reconnectIntervalMs;
     this.nextReapAtMs = start + this.t.reapIntervalMs;
+    this.nextRepairAtMs = start;
   }
 
   // --- outputs ------------------------------------------------------------------------------
@@ -186,6 +195,7 @@ export class GossipCore {
     if (this.stopped) return Infinity;
     let d = Math.min(this.nextGossipAtMs, this.nextReapAtMs);
     if (!this.leaving) d = Math.min(d, this.nextProbeAtMs, this.nextPushPullAtMs, this.nextReconnectAtMs);
+    if (!this.leaving && this.behind !== null) d = Math.min(d, Math.max(this.behind.sinceMs + this.repairDelayMs(), this.nextRepairAtMs));
     const p = this.probe;
     if (p !== null) d = Math.min(d, p.phase === 'direct' ? p.directDeadlineMs : p.endDeadlineMs);
     for (const r of this.relays.values()) d = Math.min(d, r.deadlineMs);
@@ -439,6 +449,8 @@ export class GossipCore {
       this.nextPushPullAtMs = now + this.pushPullIntervalMs();
     }
 
+    if (!this.leaving) this.repairIfBehind();
+
     if (!this.leaving && now >= this.nextReconnectAtMs) {
       this.reconnect();
       this.nextReconnectAtMs = now + this.t.reconnectIntervalMs;
@@ -467,7 +479,7 @@ export class GossipCore {
       expectedNacks: 0,
       nacks: 0,
     };
-    const parts = [encodeMessage({ type: MsgType.Ping, seq, node: target.name, from: this.name })];
+    const parts = [encodeMessage({ type: MsgType.Ping, seq, node: target.name, from: this.name, live: this.liveCount() })];
     // A suspect target hears the accusation with the ping, so it can refute at once.
     if (target.state === 'suspect') {
       parts.push(encodeMessage({ type: MsgType.Suspect, inc: target.incarnation, node: target.name, from: this.name }));
@@ -487,7 +499,7 @@ export class GossipCore {
     const r = this.nodes.get(names[randomInt(this.rng, names.length)]!);
     if (r === undefined || r.state !== 'suspect' || r === this.probe?.target) return;
     this.sendPacket(r, [
-      encodeMessage({ type: MsgType.Ping, seq: this.nextSeq(), node: r.name, from: this.name }),
+      encodeMessage({ type: MsgType.Ping, seq: this.nextSeq(), node: r.name, from: this.name, live: this.liveCount() }),
       encodeMessage({ type: MsgType.Suspect, inc: r.incarnation, node: r.name, from: this.name }),
     ], true);
   }
@@ -551,6 +563,7 @@ export class GossipCore {
           return;
         }
         this.sendTo(from, [encodeMessage({ type: MsgType.Ack, seq: m.seq })], true);
+        if (m.live !== undefined) this.notePeerLive(from, m.live);
         return;
       case MsgType.IndirectPing:
         this.relayPing(m, from);
@@ -587,7 +600,7 @@ export class GossipCore {
     }
     const seq = this.nextSeq();
     this.relays.set(seq, { originSeq: m.seq, origin: from, nack: m.nack, deadlineMs: this.nowMs + this.t.probeTimeoutMs });
-    this.sendTo({ addr: m.addr, port: m.port }, [encodeMessage({ type: MsgType.Ping, seq, node: m.node, from: this.name })], true);
+    this.sendTo({ addr: m.addr, port: m.port }, [encodeMessage({ type: MsgType.Ping, seq, node: m.node, from: this.name, live: this.liveCount() })], true);
   }
 
   private onAck(seq: number): void {
@@ -730,6 +743,40 @@ export class GossipCore {
           break;
       }
     }
+  }
+
+  private liveCount(): number {
+    return this.countByState.alive + this.countByState.suspect;
+  }
+
+  /** Two probe periods: news that reaches members normally spreads well within that. */
+  private repairDelayMs(): number {
+    return 2 * this.t.probeIntervalMs;
+  }
+
+  private notePeerLive(from: Address, live: number): void {
+    if (live <= this.liveCount()) return;
+    if (this.behind === null) this.behind = { sinceMs: this.nowMs, peer: from, live };
+    else if (live >= this.behind.live) this.behind = { sinceMs: this.behind.sinceMs, peer: from, live };
+  }
+
+  /**
+   * Pulls the state of a peer that knows more live members than we do, once the gap has lasted
+   * longer than gossip needs to close it. At most one such exchange per repair delay.
+   */
+  private repairIfBehind(): void {
+    const b = this.behind;
+    if (b === null) return;
+    if (this.liveCount() >= b.live) {
+      this.behind = null;
+      return;
+    }
+    const now = this.nowMs;
+    if (now < b.sinceMs + this.repairDelayMs() || now < this.nextRepairAtMs) return;
+    this.behind = null;
+    this.nextRepairAtMs = now + this.repairDelayMs();
+    this.counters.behindRepairs++;
+    this.pushOutput({ kind: 'push-pull', to: b.peer, bytes: this.localState(false) });
   }
 
   private refute(accusedInc: number): void {

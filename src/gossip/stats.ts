@@ -18,6 +18,8 @@ export interface CoreCounters {
   /** Accusations of an incarnation we had already refuted, answered by repeating our alive. */
   staleAccusationsAnswered: number;
   pushPulls: number;
+  /** Push-pulls started because a peer counted more live members than we did for too long. */
+  behindRepairs: number;
   membersRejectedFull: number;
   relaysRejectedFull: number;
   eventsDropped: number;
@@ -39,6 +41,7 @@ export function newCounters(): CoreCounters {
     refutations: 0,
     staleAccusationsAnswered: 0,
     pushPulls: 0,
+    behindRepairs: 0,
     membersRejectedFull: 0,
     relaysRejectedFull: 0,
     eventsDropped: 0,

@@ -1,26 +1,6 @@
 // What the HTTP API needs from the agent that hosts it (the agent implements this): its own
 // description, gossip membership, the servers a client talks to, join / force-leave, health.
-
-export interface AgentMember {
-  Name: string;
-  Addr: string;
-  Port: number;
-  Tags: Record<string, string>;
-  Status: string;
-  ProtocolMin: number;
-  ProtocolMax: number;
-  ProtocolCur: number;
-  DelegateMin: number;
-  DelegateMax: number;
-  DelegateCur: number;
-}
-
-export interface AgentMembers {
-  ServerName: string;
-  ServerRegion: string;
-  ServerDC: string;
-  Members: AgentMember[];
-}
+import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
 
 export type KeyringOp = 'list' | 'install' | 'use' | 'remove';
 
@@ -29,16 +9,6 @@ export interface KeyringResponse {
   Messages: Record<string, string>;
   Keys: Record<string, number>;
   NumNodes: number;
-}
-
-export interface AgentHealthPart {
-  ok: boolean;
-  message: string;
-}
-
-export interface AgentHealth {
-  client?: AgentHealthPart;
-  server?: AgentHealthPart;
 }
 
 export interface AgentInfo {

@@ -1,45 +1,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { batchTrueJob, exampleJob } from '../../test/e2e/job-files.js';
 import { parseJobFile } from './index.js';
 
 // The job of the reference transcript (`nomad job init`, adapted to raw_exec), as the CLI ran it.
-const EXAMPLE = `job "example" {
-  datacenters = ["dc1"]
-  type        = "service"
-  update {
-    max_parallel      = 1
-    min_healthy_time  = "10s"
-    healthy_deadline  = "3m"
-    progress_deadline = "10m"
-    auto_revert       = false
-    canary            = 0
-  }
-  group "cache" {
-    count = 1
-    network {
-      port "db" {}
-    }
-    restart {
-      attempts = 2
-      interval = "30m"
-      delay    = "15s"
-      mode     = "fail"
-    }
-    task "redis" {
-      driver = "raw_exec"
-      config {
-        command = "/bin/sh"
-        args    = ["-c", "while true; do echo hi; sleep 1; done"]
-      }
-      resources {
-        cpu    = 100
-        memory = 64
-      }
-    }
-  }
-}
-`;
+const EXAMPLE = exampleJob({
+  count: 1,
+  minHealthyTime: '10s',
+  healthyDeadline: '3m',
+  progressDeadline: '10m',
+  script: 'while true; do echo hi; sleep 1; done',
+});
 
 const REFERENCE = '/work/shared/reference/nomad-1.1.2/api/01_running_count1/job_example.raw';
 
@@ -127,31 +99,7 @@ describe('the reference example job', () => {
   });
 
   it('parses the batch job of the transcript', () => {
-    const r = parseJobFile(
-      `job "batch100" {
-  datacenters = ["dc1"]
-  type        = "batch"
-  group "g" {
-    count = 100
-    restart {
-      attempts = 0
-      mode     = "fail"
-    }
-    task "t" {
-      driver = "raw_exec"
-      config {
-        command = "/bin/true"
-      }
-      resources {
-        cpu    = 20
-        memory = 10
-      }
-    }
-  }
-}
-`,
-      'batch100.nomad',
-    );
+    const r = parseJobFile(batchTrueJob('batch100', 100), 'batch100.nomad');
     assert.deepEqual(r.errors, []);
     assert.equal(r.job?.Type, 'batch');
     assert.equal(r.job?.TaskGroups?.[0]?.Count, 100);

@@ -12,7 +12,7 @@ import type { Plan } from '../structs/plan.js';
 import type { StateReader } from '../state/reader.js';
 import { resolveTarget } from './constraints.js';
 import { nodeTableOf, type NodeTable } from './node-table.js';
-import { addUsage, allocUsage, computeAllocUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
+import { addAllocUsage, addUsage, allocUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
 import type { Rng } from './rng.js';
 
 /** Counts of the job's live allocations by a node property (distinct_property, spread). */
@@ -244,7 +244,7 @@ export class EvalContext {
       this.trackJobAlloc(prev, -1);
     }
     if (!allocTerminal(a)) {
-      if (u) addUsage(u, computeAllocUsage(a), 1);
+      if (u) addAllocUsage(u, a);
       this.trackJobAlloc(a, 1);
     }
     this.planned.set(a.ID, a);

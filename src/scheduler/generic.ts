@@ -29,6 +29,8 @@ const MAX_BATCH_ATTEMPTS = 2;
 /** Attempts that make progress reset the count; this bounds the whole loop regardless. */
 const MAX_TOTAL_ATTEMPTS_FACTOR = 10;
 const ZERO_TIME = '0001-01-01T00:00:00Z';
+/** A new allocation has no desired transition; one frozen object serves them all (changes replace it). */
+const NO_TRANSITION: Allocation['DesiredTransition'] = Object.freeze({ Migrate: null, Reschedule: null, ForceReschedule: null });
 
 interface AttemptOutcome {
   done: boolean;
@@ -292,7 +294,7 @@ export class GenericScheduler implements Scheduler {
       Metrics: metric,
       DesiredStatus: 'run',
       DesiredDescription: '',
-      DesiredTransition: { Migrate: null, Reschedule: null, ForceReschedule: null },
+      DesiredTransition: NO_TRANSITION,
       ClientStatus: 'pending',
       ClientDescription: '',
       TaskStates: null,

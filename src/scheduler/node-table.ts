@@ -7,7 +7,7 @@ import { allocTerminal } from '../structs/alloc.js';
 import type { Node } from '../structs/node.js';
 import type { StateReader } from '../state/reader.js';
 import { nodeReady } from './nodes.js';
-import { computeAllocUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
+import { addAllocUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
 
 export interface ReadyPositions {
   /** Positions (in NodeTable.nodes) of the ready nodes, in table order. Shared: copy before changing. */
@@ -16,12 +16,8 @@ export interface ReadyPositions {
 }
 
 /** What a node's live allocations in some snapshot use, with the list it was summed from. */
-interface BaseUsage {
+interface BaseUsage extends NodeUsage {
   allocs: readonly Allocation[];
-  cpu: number;
-  memMB: number;
-  diskMB: number;
-  ports: Set<number> | null;
 }
 
 function sameAllocs(a: readonly Allocation[], b: readonly Allocation[]): boolean {
@@ -53,10 +49,17 @@ export class NodeTable {
     this.capacities = new Array<NodeCapacity | undefined>(nodes.length);
     this.baseUsages = new Array<BaseUsage | undefined>(nodes.length);
     this.classes = new Array<string>(nodes.length);
+    // One string object per distinct class: each node reports its own copy, and feasibility looks
+    // its class up in a map for every candidate. With a shared object the lookup compares
+    // pointers and reads one cached hash instead of a scattered string per node.
+    const canonical = new Map<string, string>();
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
       this.positions.set(n.ID, i);
-      this.classes[i] = n.ComputedClass ?? '';
+      const cls = n.ComputedClass ?? '';
+      let shared = canonical.get(cls);
+      if (shared === undefined) canonical.set(cls, (shared = cls));
+      this.classes[i] = shared;
     }
   }
 
@@ -86,18 +89,8 @@ export class NodeTable {
   usageAt(pos: number, allocs: readonly Allocation[], out: NodeUsage): void {
     let base = this.baseUsages[pos];
     if (base === undefined || !sameAllocs(base.allocs, allocs)) {
-      base = { allocs: Object.isFrozen(allocs) ? allocs : allocs.slice(), cpu: 0, memMB: 0, diskMB: 0, ports: null };
-      for (const a of allocs) {
-        if (allocTerminal(a)) continue;
-        const u = computeAllocUsage(a);
-        base.cpu += u.cpu;
-        base.memMB += u.memMB;
-        base.diskMB += u.diskMB;
-        if (u.ports.length > 0) {
-          const ports = (base.ports ??= new Set());
-          for (const p of u.ports) ports.add(p);
-        }
-      }
+      base = { allocs: Object.isFrozen(allocs) ? allocs : allocs.slice(), cpu: 0, memMB: 0, diskMB: 0, ports: null, portsShared: false };
+      for (const a of allocs) if (!allocTerminal(a)) addAllocUsage(base, a);
       this.baseUsages[pos] = base;
     }
     out.cpu = base.cpu;

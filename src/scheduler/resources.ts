@@ -136,8 +136,9 @@ export function allocUsage(a: Allocation): AllocUsage {
 }
 
 /**
- * allocUsage without the cache, for callers that sum an allocation once: a WeakMap entry per
- * placed allocation costs more (insert, then ephemeron work in every GC) than this small sum.
+ * allocUsage without the cache. Callers that sum an allocation into a node's usage once use
+ * addAllocUsage instead: a WeakMap entry per placed allocation costs more (insert, then
+ * ephemeron work in every GC) than the small sum, and so does an AllocUsage per sum.
  */
 export function computeAllocUsage(a: Allocation): AllocUsage {
   const u: AllocUsage = { cpu: 0, memMB: 0, diskMB: 0, ports: [] };
@@ -192,6 +193,51 @@ export function addUsage(u: NodeUsage, a: AllocUsage, sign: 1 | -1): void {
   }
 }
 
+function addPort(u: NodeUsage, p: number): void {
+  if (u.portsShared) {
+    if (u.ports) u.ports = new Set(u.ports);
+    u.portsShared = false;
+  }
+  (u.ports ??= new Set()).add(p);
+}
+
+function addNetworkPorts(u: NodeUsage, nets: NetworkResource[] | null | undefined): void {
+  if (!nets) return;
+  for (const n of nets) {
+    const reserved = n.ReservedPorts;
+    if (reserved) for (const p of reserved) if (p.Value > 0) addPort(u, p.Value);
+    const dynamic = n.DynamicPorts;
+    if (dynamic) for (const p of dynamic) if (p.Value > 0) addPort(u, p.Value);
+  }
+}
+
+/**
+ * addUsage(u, computeAllocUsage(a), 1) without the intermediate AllocUsage: runs for every
+ * placement and for every node whose allocations are summed again, and those small objects
+ * and arrays were a good part of what an eval left to the garbage collector.
+ */
+export function addAllocUsage(u: NodeUsage, a: Allocation): void {
+  const ar = a.AllocatedResources;
+  if (ar) {
+    const tasks = ar.Tasks;
+    for (const name in tasks) {
+      const t = tasks[name]!;
+      u.cpu += t.Cpu.CpuShares;
+      u.memMB += t.Memory.MemoryMB;
+      addNetworkPorts(u, t.Networks);
+    }
+    u.diskMB += ar.Shared.DiskMB;
+    const shared = ar.Shared.Ports;
+    if (shared && shared.length > 0) for (const p of shared) addPort(u, p.Value);
+    else addNetworkPorts(u, ar.Shared.Networks);
+  } else if (a.Resources) {
+    u.cpu += a.Resources.CPU;
+    u.memMB += a.Resources.MemoryMB;
+    u.diskMB += a.Resources.DiskMB;
+    addNetworkPorts(u, a.Resources.Networks);
+  }
+}
+
 export interface PortPicker {
   nextInt(maxExclusive: number): number;
 }
@@ -199,7 +245,7 @@ export interface PortPicker {
 export interface NetworkOffer {
   groupNetworks: NetworkResource[] | null;
   ports: AllocatedPortMapping[] | null;
-  taskNetworks: Map<string, NetworkResource[]>;
+  taskNetworks: ReadonlyMap<string, NetworkResource[]>;
 }
 
 /** The dynamic port values chosen on a node, in ask order (group networks, then task networks). */
@@ -290,19 +336,25 @@ export function pickPorts(ports: PortAsk, cap: NodeCapacity, used: ReadonlySet<n
   return picked;
 }
 
+/** No task has its own networks: shared by every offer (never changed once built). */
+const NO_TASK_NETWORKS: ReadonlyMap<string, NetworkResource[]> = new Map();
+const NO_NETWORKS: NetworkOffer = Object.freeze({ groupNetworks: null, ports: null, taskNetworks: NO_TASK_NETWORKS });
+
 /** The network blocks an allocation gets on a node, from the ports chosen there. */
 export function buildOffer(ask: GroupAsk, cap: NodeCapacity, dynamic: PortChoice): NetworkOffer {
-  const taskNetworks = new Map<string, NetworkResource[]>();
-  if (!ask.hasNetworks) return { groupNetworks: null, ports: null, taskNetworks };
+  if (!ask.hasNetworks) return NO_NETWORKS;
   let next = 0;
   const assign = (nets: NetworkResource[]): NetworkResource[] =>
     nets.map((n) => {
-      const reserved: Port[] = (n.ReservedPorts ?? []).map((p) => ({ ...p, To: p.To === -1 ? p.Value : p.To }));
-      const dyn: Port[] = (n.DynamicPorts ?? []).map((p) => {
-        const v = dynamic[next++]!;
-        return { ...p, Value: v, To: p.To === -1 ? v : p.To };
-      });
-      return { ...n, IP: cap.hostIP, ReservedPorts: reserved.length > 0 ? reserved : null, DynamicPorts: dyn.length > 0 ? dyn : null };
+      const reserved: Port[] | null = n.ReservedPorts && n.ReservedPorts.length > 0 ? n.ReservedPorts.map((p) => ({ ...p, To: p.To === -1 ? p.Value : p.To })) : null;
+      const dyn: Port[] | null =
+        n.DynamicPorts && n.DynamicPorts.length > 0
+          ? n.DynamicPorts.map((p) => {
+              const v = dynamic[next++]!;
+              return { ...p, Value: v, To: p.To === -1 ? v : p.To };
+            })
+          : null;
+      return { ...n, IP: cap.hostIP, ReservedPorts: reserved, DynamicPorts: dyn };
     });
   const groupNetworks = assign(ask.groupNetworks);
   const ports: AllocatedPortMapping[] = [];
@@ -310,20 +362,30 @@ export function buildOffer(ask: GroupAsk, cap: NodeCapacity, dynamic: PortChoice
     for (const p of n.ReservedPorts ?? []) ports.push({ Label: p.Label, Value: p.Value, To: p.To, HostIP: cap.hostIP });
     for (const p of n.DynamicPorts ?? []) ports.push({ Label: p.Label, Value: p.Value, To: p.To, HostIP: cap.hostIP });
   }
-  for (const tn of ask.taskNetworks) taskNetworks.set(tn.task, assign(tn.networks));
+  let taskNetworks = NO_TASK_NETWORKS;
+  if (ask.taskNetworks.length > 0) {
+    const byTask = new Map<string, NetworkResource[]>();
+    for (const tn of ask.taskNetworks) byTask.set(tn.task, assign(tn.networks));
+    taskNetworks = byTask;
+  }
   return { groupNetworks: groupNetworks.length > 0 ? groupNetworks : null, ports: ports.length > 0 ? ports : null, taskNetworks };
 }
+
+type ResourceBlocks = Pick<Allocation, 'Resources' | 'SharedResources' | 'TaskResources' | 'AllocatedResources'>;
 
 interface TaskBlocks {
   tasks: Record<string, AllocatedTaskResources>;
   lifecycles: AllocatedResources['TaskLifecycles'];
   legacyTasks: Record<string, Resources>;
   memMaxMB: number;
+  /** The whole set of blocks of a group without networks: the same for every allocation. */
+  withoutNetworks: ResourceBlocks | null;
 }
 
 /**
  * Per-task blocks do not depend on the node unless tasks have their own networks; they are then
- * built once per group and shared by its allocations (stored allocations are never mutated).
+ * built once per group and shared by its allocations (stored allocations are never mutated, and
+ * the shared blocks are frozen so that a change would fail loudly instead of touching them all).
  */
 const sharedTaskBlocks = new WeakMap<TaskGroup, TaskBlocks>();
 
@@ -350,24 +412,35 @@ function taskBlocks(tg: TaskGroup, offer: NetworkOffer): TaskBlocks {
     legacyTasks[t.Name] = nets ? { ...r, Networks: nets } : r;
     memMaxMB += r.MemoryMaxMB > 0 ? r.MemoryMaxMB : r.MemoryMB;
   }
-  const blocks = { tasks, lifecycles, legacyTasks, memMaxMB };
-  if (shareable) sharedTaskBlocks.set(tg, blocks);
+  const blocks: TaskBlocks = { tasks, lifecycles, legacyTasks, memMaxMB, withoutNetworks: null };
+  if (shareable) {
+    for (const t of Object.values(tasks)) deepFreezeBlock(t);
+    Object.freeze(tasks);
+    Object.freeze(lifecycles);
+    for (const l of Object.values(lifecycles)) if (l) Object.freeze(l);
+    Object.freeze(legacyTasks);
+    sharedTaskBlocks.set(tg, blocks);
+  }
   return blocks;
 }
 
+function deepFreezeBlock(t: AllocatedTaskResources): void {
+  Object.freeze(t.Cpu);
+  Object.freeze(t.Memory);
+  Object.freeze(t);
+}
+
 /** The resource blocks of a placed allocation, shaped as Nomad's allocation JSON. */
-export function allocResources(
-  tg: TaskGroup,
-  ask: GroupAsk,
-  offer: NetworkOffer,
-): Pick<Allocation, 'Resources' | 'SharedResources' | 'TaskResources' | 'AllocatedResources'> {
+export function allocResources(tg: TaskGroup, ask: GroupAsk, offer: NetworkOffer): ResourceBlocks {
   const blocks = taskBlocks(tg, offer);
+  const bare = offer.groupNetworks === null && offer.ports === null && offer.taskNetworks.size === 0;
+  if (bare && blocks.withoutNetworks) return blocks.withoutNetworks;
   let allNetworks: NetworkResource[] | null = offer.groupNetworks;
   if (offer.taskNetworks.size > 0) {
     allNetworks = [...(offer.groupNetworks ?? [])];
     for (const nets of offer.taskNetworks.values()) allNetworks.push(...nets);
   }
-  return {
+  const out: ResourceBlocks = {
     Resources: {
       CPU: ask.cpu,
       Cores: 0,
@@ -395,6 +468,16 @@ export function allocResources(
       Shared: { Networks: offer.groupNetworks, DiskMB: ask.diskMB, Ports: offer.ports },
     },
   };
+  if (bare && sharedTaskBlocks.get(tg) === blocks) {
+    // A group without networks: every allocation of it carries the very same blocks.
+    Object.freeze(out.Resources);
+    Object.freeze(out.SharedResources);
+    Object.freeze(out.AllocatedResources!.Shared);
+    Object.freeze(out.AllocatedResources);
+    Object.freeze(out);
+    blocks.withoutNetworks = out;
+  }
+  return out;
 }
 
 /** The offer an allocation already holds, kept across an in-place update (ports never move in place). */

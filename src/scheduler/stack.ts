@@ -37,32 +37,94 @@ export interface RankedOption {
 }
 
 export function scoreMeta(o: RankedOption): NodeScoreMeta {
-  const scores: Record<string, number> = {
-    binpack: o.binpack,
-    'job-anti-affinity': o.antiAffinity,
-    'node-reschedule-penalty': o.reschedulePenalty,
-    'node-affinity': o.affinity,
-  };
-  if (o.spread !== null) scores['allocation-spread'] = o.spread;
+  const scores: Record<string, number> =
+    o.spread === null
+      ? { binpack: o.binpack, 'job-anti-affinity': o.antiAffinity, 'node-reschedule-penalty': o.reschedulePenalty, 'node-affinity': o.affinity }
+      : {
+          binpack: o.binpack,
+          'job-anti-affinity': o.antiAffinity,
+          'node-reschedule-penalty': o.reschedulePenalty,
+          'node-affinity': o.affinity,
+          'allocation-spread': o.spread,
+        };
   return { NodeID: o.node.ID, Scores: scores, NormScore: o.finalScore };
 }
 
 /** The best few scored nodes, best first, as AllocMetric.ScoreMetaData. */
 export function topScoreMeta(scored: RankedOption[]): NodeScoreMeta[] | null {
   if (scored.length === 0) return null;
-  const top = scored.length <= MAX_RETAINED_NODE_SCORES ? [...scored] : [];
-  if (top.length === 0) {
-    // Partial selection: keep the best few without sorting everything.
-    for (const o of scored) {
-      if (top.length < MAX_RETAINED_NODE_SCORES) top.push(o);
-      else {
-        let worst = 0;
-        for (let i = 1; i < top.length; i++) if (top[i]!.finalScore < top[worst]!.finalScore) worst = i;
-        if (o.finalScore > top[worst]!.finalScore) top[worst] = o;
-      }
-    }
+  const top = new TopScores();
+  for (const o of scored) top.offer(o);
+  return top.meta();
+}
+
+/** A mutable RankedOption: the stack's scratch slots, reused for every candidate of an eval. */
+function emptyOption(): RankedOption {
+  return { node: null as unknown as Node, finalScore: 0, binpack: 0, antiAffinity: 0, reschedulePenalty: 0, affinity: 0, spread: null };
+}
+
+function freshCopy(o: RankedOption): RankedOption {
+  const out = emptyOption();
+  copyOption(o, out);
+  return out;
+}
+
+function copyOption(from: RankedOption, to: RankedOption): void {
+  to.node = from.node;
+  to.finalScore = from.finalScore;
+  to.binpack = from.binpack;
+  to.antiAffinity = from.antiAffinity;
+  to.reschedulePenalty = from.reschedulePenalty;
+  to.affinity = from.affinity;
+  to.spread = from.spread;
+}
+
+/**
+ * The best MAX_RETAINED_NODE_SCORES candidates of a placement, kept in fixed slots. Ranking
+ * visits a dozen nodes (all of them with affinities or spreads) per placement; an object per
+ * candidate and a list of them were most of what a placement allocated. Replacement and order
+ * are those of a list filled in visit order: the first five, then a later one replaces the
+ * (first) worst when strictly better, and ties keep slot order when sorted.
+ */
+class TopScores {
+  private readonly slots: RankedOption[] = [];
+  private count = 0;
+  private readonly order: number[] = new Array<number>(MAX_RETAINED_NODE_SCORES).fill(0);
+
+  reset(): void {
+    this.count = 0;
   }
-  return top.sort((a, b) => b.finalScore - a.finalScore).map(scoreMeta);
+
+  offer(o: RankedOption): void {
+    if (this.count < MAX_RETAINED_NODE_SCORES) {
+      if (this.slots.length === this.count) this.slots.push(emptyOption());
+      copyOption(o, this.slots[this.count++]!);
+      return;
+    }
+    const slots = this.slots;
+    let worst = 0;
+    for (let i = 1; i < this.count; i++) if (slots[i]!.finalScore < slots[worst]!.finalScore) worst = i;
+    if (o.finalScore > slots[worst]!.finalScore) copyOption(o, slots[worst]!);
+  }
+
+  meta(): NodeScoreMeta[] | null {
+    if (this.count === 0) return null;
+    const order = this.order;
+    const slots = this.slots;
+    // Insertion sort of at most five: stable (equal scores keep slot order, as a stable sort of
+    // the list would) and without the work arrays Array.prototype.sort allocates per call.
+    for (let i = 0; i < this.count; i++) {
+      let j = i;
+      while (j > 0 && slots[order[j - 1]!]!.finalScore < slots[i]!.finalScore) {
+        order[j] = order[j - 1]!;
+        j--;
+      }
+      order[j] = i;
+    }
+    const out: NodeScoreMeta[] = new Array<NodeScoreMeta>(this.count);
+    for (let k = 0; k < this.count; k++) out[k] = scoreMeta(slots[order[k]!]!);
+    return out;
+  }
 }
 
 export function nodeLimit(nodeCount: number, isBatch: boolean): number {
@@ -84,6 +146,11 @@ export class Stack {
   /** Built on first need (sticky placements), so that finding a preferred node is not a scan per placement. */
   private candidateSet: Set<number> | null = null;
   private readonly spreadPlans = new Map<string, SpreadPlan[]>();
+  /** Scratch for the candidate being ranked, and slots for the best and the skipped ones. */
+  private readonly current = emptyOption();
+  private readonly best = emptyOption();
+  private readonly skippedSlots: RankedOption[] = Array.from({ length: MAX_SKIP }, emptyOption);
+  private readonly top = new TopScores();
 
   constructor(
     private readonly ctx: EvalContext,
@@ -138,46 +205,55 @@ export class Stack {
   }
 
   select(info: GroupInfo, metric: AllocMetric, opts: SelectOptions = {}): RankedOption | null {
-    const scored: RankedOption[] = [];
     const table = this.table;
     if (!table) return null;
+    const top = this.top;
+    top.reset();
+    const cur = this.current;
     if (opts.preferredNodeId) {
       this.candidateSet ??= new Set(this.positions);
       const pos = table.positionOf(opts.preferredNodeId);
-      if (pos >= 0 && this.candidateSet.has(pos)) {
-        const opt = this.rankAt(table, pos, info, metric, opts, scored);
-        if (opt) {
-          metric.ScoreMetaData = topScoreMeta(scored);
-          return opt;
-        }
+      if (pos >= 0 && this.candidateSet.has(pos) && this.rankAt(table, pos, info, metric, opts, cur)) {
+        top.offer(cur);
+        metric.ScoreMetaData = top.meta();
+        return freshCopy(cur);
       }
     }
     const n = this.positions.length;
     const unbounded = info.affinities.length > 0 || info.spreads.length > 0;
     const limit = unbounded ? n : nodeLimit(n, this.isBatch);
+    const best = this.best;
+    let haveBest = false;
     let seen = 0;
-    let best: RankedOption | null = null;
-    let skipped: RankedOption[] | null = null;
+    let skipped = 0;
+    // Bounded by the limit of fitting nodes (and by the candidate count when few fit): each
+    // visit costs O(1) apart from the fixed-size top-scores bookkeeping.
     for (let visited = 0; visited < n && seen < limit; visited++) {
       const pos = this.positionAt(this.cursor);
       this.cursor = this.cursor + 1 === n ? 0 : this.cursor + 1;
-      const opt = this.rankAt(table, pos, info, metric, opts, scored);
-      if (!opt) continue;
-      if (opt.finalScore <= SKIP_SCORE_THRESHOLD && (skipped?.length ?? 0) < MAX_SKIP && !unbounded) {
-        (skipped ??= []).push(opt);
+      if (!this.rankAt(table, pos, info, metric, opts, cur)) continue;
+      top.offer(cur);
+      if (cur.finalScore <= SKIP_SCORE_THRESHOLD && skipped < MAX_SKIP && !unbounded) {
+        copyOption(cur, this.skippedSlots[skipped++]!);
         continue;
       }
       seen++;
-      if (!best || opt.finalScore > best.finalScore) best = opt;
+      if (!haveBest || cur.finalScore > best.finalScore) {
+        copyOption(cur, best);
+        haveBest = true;
+      }
     }
     // Too few good nodes: fall back on the skipped ones.
-    for (const opt of skipped ?? []) {
-      if (seen >= limit) break;
+    for (let i = 0; i < skipped && seen < limit; i++) {
+      const o = this.skippedSlots[i]!;
       seen++;
-      if (!best || opt.finalScore > best.finalScore) best = opt;
+      if (!haveBest || o.finalScore > best.finalScore) {
+        copyOption(o, best);
+        haveBest = true;
+      }
     }
-    metric.ScoreMetaData = topScoreMeta(scored);
-    return best;
+    metric.ScoreMetaData = top.meta();
+    return haveBest ? freshCopy(best) : null;
   }
 
   /** Picks the ports on the chosen node and makes its network blocks. */
@@ -191,14 +267,21 @@ export class Stack {
   rankNode(node: Node, info: GroupInfo, metric: AllocMetric, opts: SelectOptions, scored: RankedOption[] | null): RankedOption | null {
     const table = this.ctx.nodeTable();
     const pos = table.positionOf(node.ID);
-    if (pos >= 0 && table.nodes[pos] === node) return this.rankAt(table, pos, info, metric, opts, scored);
-    return this.rank(node, node.ComputedClass, this.ctx.nodeCapacity(node), this.ctx.record(node.ID), info, metric, opts, scored);
+    const out = emptyOption();
+    const ok =
+      pos >= 0 && table.nodes[pos] === node
+        ? this.rankAt(table, pos, info, metric, opts, out)
+        : this.rank(node, node.ComputedClass, this.ctx.nodeCapacity(node), this.ctx.record(node.ID), info, metric, opts, out);
+    if (!ok) return null;
+    scored?.push(out);
+    return out;
   }
 
-  private rankAt(table: NodeTable, pos: number, info: GroupInfo, metric: AllocMetric, opts: SelectOptions, scored: RankedOption[] | null): RankedOption | null {
-    return this.rank(table.nodes[pos]!, table.classes[pos]!, table.capacityAt(pos), this.ctx.recordAt(pos), info, metric, opts, scored);
+  private rankAt(table: NodeTable, pos: number, info: GroupInfo, metric: AllocMetric, opts: SelectOptions, out: RankedOption): boolean {
+    return this.rank(table.nodes[pos]!, table.classes[pos]!, table.capacityAt(pos), this.ctx.recordAt(pos), info, metric, opts, out);
   }
 
+  /** Checks and scores one node into `out`; false (with the reason in the metric) when it cannot take the group. */
   private rank(
     node: Node,
     cls: string,
@@ -207,11 +290,11 @@ export class Stack {
     info: GroupInfo,
     metric: AllocMetric,
     opts: SelectOptions,
-    scored: RankedOption[] | null,
-  ): RankedOption | null {
+    out: RankedOption,
+  ): boolean {
     metric.NodesEvaluated++;
-    if (!this.feasibility.feasible(node, info, metric, cls)) return null;
-    if ((info.distinctHosts || info.distinctProperties.length > 0) && !this.distinctOk(node, info, metric)) return null;
+    if (!this.feasibility.feasible(node, info, metric, cls)) return false;
+    if ((info.distinctHosts || info.distinctProperties.length > 0) && !this.distinctOk(node, info, metric)) return false;
 
     const used = this.ctx.nodeUsage(node.ID, rec);
     const ask = info.ask;
@@ -219,21 +302,21 @@ export class Stack {
     const mem = used.memMB + ask.memMB;
     if (cpu > cap.cpu) {
       exhaustNode(metric, node, 'cpu');
-      return null;
+      return false;
     }
     if (mem > cap.memMB) {
       exhaustNode(metric, node, 'memory');
-      return null;
+      return false;
     }
     if (used.diskMB + ask.diskMB > cap.diskMB) {
       exhaustNode(metric, node, 'disk');
-      return null;
+      return false;
     }
     if (ask.hasNetworks) {
       const portProblem = checkPorts(ask.ports, cap, used.ports);
       if (portProblem) {
         exhaustNode(metric, node, portProblem);
-        return null;
+        return false;
       }
     }
 
@@ -265,17 +348,14 @@ export class Stack {
         count++;
       }
     }
-    const option: RankedOption = {
-      node,
-      finalScore: sum / count,
-      binpack,
-      antiAffinity,
-      reschedulePenalty: penalized ? -1 : 0,
-      affinity,
-      spread,
-    };
-    if (scored) scored.push(option);
-    return option;
+    out.node = node;
+    out.finalScore = sum / count;
+    out.binpack = binpack;
+    out.antiAffinity = antiAffinity;
+    out.reschedulePenalty = penalized ? -1 : 0;
+    out.affinity = affinity;
+    out.spread = spread;
+    return true;
   }
 
   private distinctOk(node: Node, info: GroupInfo, metric: AllocMetric): boolean {

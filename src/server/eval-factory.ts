@@ -1,40 +1,15 @@
 // Building evaluations the way every server path needs them: all fields present, IDs and
 // times fixed before the entry enters the log (the FSM never reads a clock).
-import type { Evaluation } from '../structs/evaluation.js';
+import { newEvaluation, type Evaluation, type EvaluationFields } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import { generateId } from '../structs/ids.js';
 import { nowNs } from '../structs/time.js';
 
-export type EvalFields = Partial<Evaluation> & Pick<Evaluation, 'Namespace' | 'JobID' | 'Type' | 'TriggeredBy' | 'Priority'>;
+export type EvalFields = Omit<EvaluationFields, 'ID'> & Partial<Pick<Evaluation, 'ID'>>;
 
+/** A new evaluation with a fresh ID, created now unless `timeNs` says when. */
 export function newEval(fields: EvalFields, timeNs: number = nowNs()): Evaluation {
-  return {
-    ID: generateId(),
-    NodeID: '',
-    NodeModifyIndex: 0,
-    DeploymentID: '',
-    Status: 'pending',
-    StatusDescription: '',
-    Wait: 0,
-    WaitUntil: null,
-    NextEval: '',
-    PreviousEval: '',
-    BlockedEval: '',
-    FailedTGAllocs: null,
-    ClassEligibility: null,
-    EscapedComputedClass: false,
-    QuotaLimitReached: '',
-    AnnotatePlan: false,
-    QueuedAllocations: null,
-    LeaderACL: '',
-    SnapshotIndex: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-    JobModifyIndex: 0,
-    CreateTime: timeNs,
-    ModifyTime: timeNs,
-    ...fields,
-  };
+  return newEvaluation({ ID: generateId(), CreateTime: timeNs, ModifyTime: timeNs, ...fields });
 }
 
 /** An evaluation for a job, as job register/deregister/evaluate create them. */

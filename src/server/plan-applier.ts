@@ -2,6 +2,7 @@
 // the latest state and commits what fits through the log. While one plan's commit is in flight
 // the next plan is already checked; if the two touch a common node, the check is redone once the
 // commit has been applied, so no plan is ever judged against state that misses an earlier plan.
+import { BackgroundLoop } from './background-loop.js';
 import type { ApplyResult } from './consensus.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateStoreView } from '../state/reader.js';
@@ -26,26 +27,14 @@ export interface PlanApplierStats {
   rejectedStale: number;
 }
 
-export class PlanApplier {
-  private running = false;
-  private loop: Promise<void> | null = null;
+export class PlanApplier extends BackgroundLoop {
   readonly stats: PlanApplierStats = { applied: 0, partial: 0, rejectedStale: 0 };
 
-  constructor(private readonly deps: PlanApplierDeps) {}
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+  constructor(private readonly deps: PlanApplierDeps) {
+    super();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-    this.loop = null;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     let prev: Promise<Set<string>> | null = null;
     while (this.running) {
       const pending = await this.deps.queue.dequeue(250);

@@ -6,6 +6,7 @@ import type { Plan, PlanResult } from '../structs/plan.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateReader, StateStoreView } from '../state/reader.js';
 import type { Planner } from '../scheduler/planner.js';
+import { BackgroundLoop } from './background-loop.js';
 import type { ApplyResult } from './consensus.js';
 import type { EvalBroker } from './eval-broker.js';
 import type { PlanQueue } from './plan-queue.js';
@@ -67,29 +68,17 @@ export class WorkerPlanner implements Planner {
   }
 }
 
-export class Worker {
-  private running = false;
-  private loop: Promise<void> | null = null;
+export class Worker extends BackgroundLoop {
   processed = 0;
 
   constructor(
     readonly id: number,
     private readonly deps: WorkerDeps,
-  ) {}
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+  ) {
+    super();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-    this.loop = null;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const { broker, logger } = this.deps;
     while (this.running) {
       let got: { eval: Evaluation; token: string } | null;

@@ -44,7 +44,9 @@ function updateSummaryWithAlloc(ctx: ApplyContext, alloc: Allocation, existing: 
     ctx.logger.warn('allocation of a task group missing from the job summary', { allocId: alloc.ID, taskGroup: alloc.TaskGroup });
     return;
   }
-  const next = { ...tg };
+  // A summary this entry already wrote is its own: count into it in place.
+  const inPlace = ctx.owns(summary) && ctx.owns(summary.Summary);
+  const next = inPlace && ctx.owns(tg) ? tg : { ...tg };
   if (existing === undefined) {
     if (alloc.ClientStatus !== 'pending') {
       ctx.logger.warn('new allocation inserted with a client status other than pending', { allocId: alloc.ID, status: alloc.ClientStatus });
@@ -60,7 +62,14 @@ function updateSummaryWithAlloc(ctx: ApplyContext, alloc: Allocation, existing: 
   } else {
     return;
   }
-  ctx.txn.putJobSummary({ ...summary, Summary: { ...summary.Summary, [alloc.TaskGroup]: next }, ModifyIndex: ctx.index });
+  if (inPlace) {
+    summary.Summary[alloc.TaskGroup] = next === tg ? tg : ctx.own(next);
+    summary.ModifyIndex = ctx.index;
+    return;
+  }
+  const groups = ctx.own({ ...summary.Summary });
+  groups[alloc.TaskGroup] = ctx.own(next);
+  ctx.txn.putJobSummary(ctx.own({ ...summary, Summary: groups, ModifyIndex: ctx.index }));
 }
 
 /** Writes one allocation from a plan (new or changed by the scheduler). `alloc` is a fresh copy. */
@@ -113,6 +122,48 @@ function checkAlloc(alloc: Allocation, where: string): void {
   }
 }
 
+/** Shared by every allocation without a desired transition: frozen, since it belongs to all of them. */
+const NO_TRANSITION: DesiredTransition = Object.freeze({ Migrate: null, Reschedule: null, ForceReschedule: null });
+
+/**
+ * The stored version of a job, when the plan carries a copy of one: every allocation of a job
+ * version then points at one object, however many plans (and log entries, each decoded on its
+ * own) placed them.
+ */
+function storedJobVersion(ctx: ApplyContext, job: Job, seen: Map<Job, Job>): Job {
+  let stored = seen.get(job);
+  if (stored === undefined) {
+    stored =
+      ctx.txn
+        .jobVersions(job.Namespace, job.ID)
+        .find((v) => v.Version === job.Version && v.CreateIndex === job.CreateIndex && v.JobModifyIndex === job.JobModifyIndex) ?? job;
+    seen.set(job, stored);
+  }
+  return stored;
+}
+
+/** Points an allocation's strings at one copy each (see ApplyContext.intern); `alloc` is a fresh copy. */
+function internStrings(ctx: ApplyContext, alloc: Allocation): void {
+  alloc.Namespace = ctx.intern(alloc.Namespace);
+  alloc.JobID = ctx.intern(alloc.JobID);
+  alloc.EvalID = ctx.intern(alloc.EvalID);
+  alloc.TaskGroup = ctx.intern(alloc.TaskGroup);
+  alloc.NodeName = ctx.intern(alloc.NodeName);
+  alloc.DeploymentID = ctx.intern(alloc.DeploymentID);
+  alloc.DesiredStatus = ctx.intern(alloc.DesiredStatus) as Allocation['DesiredStatus'];
+  alloc.DesiredDescription = ctx.intern(alloc.DesiredDescription);
+  alloc.ClientStatus = ctx.intern(alloc.ClientStatus) as Allocation['ClientStatus'];
+  alloc.ClientDescription = ctx.intern(alloc.ClientDescription);
+  // The node's own ID string is shared across entries, not only within this one.
+  const known = ctx.intern(alloc.NodeID);
+  if (known === alloc.NodeID) alloc.NodeID = ctx.txn.node(known)?.ID ?? known;
+  else alloc.NodeID = known;
+  const t = alloc.DesiredTransition;
+  if (t !== null && t !== NO_TRANSITION && t.Migrate === null && t.Reschedule === null && t.ForceReschedule === null) {
+    alloc.DesiredTransition = NO_TRANSITION;
+  }
+}
+
 /** The allocation part of a plan: stops first, then placements and in-place updates (Nomad's order). */
 export function applyPlanAllocs(ctx: ApplyContext, entry: PlanApplyEntry): void {
   const { txn } = ctx;
@@ -133,13 +184,16 @@ export function applyPlanAllocs(ctx: ApplyContext, entry: PlanApplyEntry): void 
     };
     upsertPlanAlloc(ctx, alloc, entry.TimestampNs, where);
   });
+  const jobs = new Map<Job, Job>();
   entry.AllocsUpdated.forEach((input, i) => {
     const where = `AllocsUpdated[${i}]`;
     checkAlloc(input, where);
     let job: Job | null = input.Job;
     // Allocations travel without their job; the ones meant to run get the plan's job.
     if (job === null && input.DesiredStatus === 'run') job = entry.Job;
-    upsertPlanAlloc(ctx, { ...input, Job: job }, entry.TimestampNs, where);
+    const alloc: Allocation = { ...input, Job: job === null ? null : storedJobVersion(ctx, job, jobs) };
+    internStrings(ctx, alloc);
+    upsertPlanAlloc(ctx, alloc, entry.TimestampNs, where);
   });
   txn.touch('allocs');
 }

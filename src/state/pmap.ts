@@ -81,30 +81,63 @@ function insert<V>(node: TreeNode<V>, key: string, val: V, edit: Edit | null): I
       n.vals[i] = val;
       return { node: n, right: null, added: false };
     }
-    const n = editable(node, edit) as Leaf<V>;
-    n.keys.splice(i, 0, key);
-    n.vals.splice(i, 0, val);
-    if (n.keys.length <= MAX_WIDTH) return { node: n, right: null, added: true };
-    const half = n.keys.length >>> 1;
-    const right: Leaf<V> = { leaf: true, edit, keys: n.keys.splice(half), vals: n.vals.splice(half) };
-    return { node: n, right, added: true };
+    // New arrays of the exact length, even for a node this writer owns: a splice in place would
+    // grow the backing store by half again, and that slack stays in every stored node.
+    const keys = insertAt(node.keys, i, key);
+    const vals = insertAt(node.vals, i, val);
+    if (keys.length <= MAX_WIDTH) return { node: withEntries(node, edit, keys, vals), right: null, added: true };
+    const half = keys.length >>> 1;
+    const right: Leaf<V> = { leaf: true, edit, keys: keys.slice(half), vals: vals.slice(half) };
+    return { node: withEntries(node, edit, keys.slice(0, half), vals.slice(0, half)), right, added: true };
   }
   const ci = childIndex(node.keys, key);
   const res = insert(node.children[ci]!, key, val, edit);
   if (res.node === node.children[ci] && res.right === null) {
     if (!res.added || node.keys[ci]! <= key) return { node, right: null, added: res.added };
   }
-  const n = editable(node, edit) as Branch<V>;
-  n.children[ci] = res.node;
-  n.keys[ci] = res.node.keys[0]!;
-  if (res.right !== null) {
-    n.children.splice(ci + 1, 0, res.right);
-    n.keys.splice(ci + 1, 0, res.right.keys[0]!);
+  if (res.right === null) {
+    const n = editable(node, edit) as Branch<V>;
+    n.children[ci] = res.node;
+    n.keys[ci] = res.node.keys[0]!;
+    return { node: n, right: null, added: res.added };
   }
-  if (n.children.length <= MAX_WIDTH) return { node: n, right: null, added: res.added };
-  const half = n.children.length >>> 1;
-  const right: Branch<V> = { leaf: false, edit, keys: n.keys.splice(half), children: n.children.splice(half) };
-  return { node: n, right, added: res.added };
+  const keys = insertAt(node.keys, ci + 1, res.right.keys[0]!);
+  const children = insertAt(node.children, ci + 1, res.right);
+  keys[ci] = res.node.keys[0]!;
+  children[ci] = res.node;
+  if (children.length <= MAX_WIDTH) return { node: withChildren(node, edit, keys, children), right: null, added: res.added };
+  const half = children.length >>> 1;
+  const right: Branch<V> = { leaf: false, edit, keys: keys.slice(half), children: children.slice(half) };
+  return { node: withChildren(node, edit, keys.slice(0, half), children.slice(0, half)), right, added: res.added };
+}
+
+/** A copy of a with v inserted at i, allocated at its exact length. */
+function insertAt<T>(a: readonly T[], i: number, v: T): T[] {
+  const n = a.length;
+  const out = new Array<T>(n + 1);
+  for (let j = 0; j < i; j++) out[j] = a[j]!;
+  out[i] = v;
+  for (let j = i; j < n; j++) out[j + 1] = a[j]!;
+  return out;
+}
+
+/** The leaf with new entries: updated in place when this writer owns it, else a new node. */
+function withEntries<V>(node: Leaf<V>, edit: Edit | null, keys: string[], vals: V[]): Leaf<V> {
+  if (edit !== null && node.edit === edit) {
+    node.keys = keys;
+    node.vals = vals;
+    return node;
+  }
+  return { leaf: true, edit, keys, vals };
+}
+
+function withChildren<V>(node: Branch<V>, edit: Edit | null, keys: string[], children: Array<TreeNode<V>>): Branch<V> {
+  if (edit !== null && node.edit === edit) {
+    node.keys = keys;
+    node.children = children;
+    return node;
+  }
+  return { leaf: false, edit, keys, children };
 }
 
 /** Deletes key below node; returns the node (maybe the same, maybe under-full) or null when absent. */
@@ -233,11 +266,32 @@ abstract class SortedMapBase<V> {
 
   values(): V[] {
     const out: V[] = [];
-    walkFrom(this.rootNode(), '', (_k, v) => {
-      out.push(v);
-    });
+    collectValues(this.rootNode(), out);
     return out;
   }
+
+  keys(): string[] {
+    const out: string[] = [];
+    collectKeys(this.rootNode(), out);
+    return out;
+  }
+}
+
+/** Appends every value in key order; a plain walk without the per-entry callback of walkFrom. */
+function collectValues<V>(node: TreeNode<V>, out: V[]): void {
+  if (node.leaf) {
+    for (const v of node.vals) out.push(v);
+    return;
+  }
+  for (const c of node.children) collectValues(c, out);
+}
+
+function collectKeys<V>(node: TreeNode<V>, out: string[]): void {
+  if (node.leaf) {
+    for (const k of node.keys) out.push(k);
+    return;
+  }
+  for (const c of node.children) collectKeys(c, out);
 }
 
 /** An immutable sorted map; updates return a new map sharing structure with this one. */

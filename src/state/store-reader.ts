@@ -6,9 +6,8 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
-import type { PMap } from './pmap.js';
 import type { SchedulerConfiguration, StateReader, TableName } from './reader.js';
-import { defaultSchedulerConfig, nsKey, type Tables } from './tables.js';
+import { defaultSchedulerConfig, nsKey, type PIndex, type Tables } from './tables.js';
 
 const ANY_NAMESPACE = '*';
 
@@ -16,15 +15,10 @@ function inNamespace(namespace: string | undefined, objNamespace: string): boole
   return namespace === undefined || namespace === ANY_NAMESPACE || namespace === objNamespace;
 }
 
-/** Follows a secondary index (owner prefix -> IDs) to the objects: O(result · log N). */
-function follow<T>(index: PMap<string>, prefix: string, table: PMap<T>): T[] {
-  const out: T[] = [];
-  index.forEachFrom(prefix, (k, id) => {
-    if (!k.startsWith(prefix)) return false;
-    const v = table.get(id);
-    if (v !== undefined) out.push(v);
-  });
-  return out;
+/** An owner's objects in a secondary index, ordered by ID: O(log owners + result). */
+function owned<T>(index: PIndex<T>, owner: string): T[] {
+  const inner = index.get(owner);
+  return inner === undefined ? [] : inner.values();
 }
 
 export class StoreSnapshot implements StateReader {
@@ -93,7 +87,7 @@ export class StoreSnapshot implements StateReader {
 
   allocsByJob(namespace: string, jobId: string, allVersions: boolean): Allocation[] {
     const key = nsKey(namespace, jobId);
-    const allocs = follow(this.tables.allocsByJob, key + '\0', this.tables.allocs);
+    const allocs = owned(this.tables.allocsByJob, key);
     if (allVersions) return allocs;
     const job = this.tables.jobs.get(key);
     if (job === undefined) return allocs;
@@ -103,19 +97,19 @@ export class StoreSnapshot implements StateReader {
   }
 
   allocsByNode(nodeId: string): Allocation[] {
-    return follow(this.tables.allocsByNode, nodeId + '\0', this.tables.allocs);
+    return owned(this.tables.allocsByNode, nodeId);
   }
 
   allocsByNodeNonTerminal(nodeId: string): Allocation[] {
-    return follow(this.tables.allocsByNodeLive, nodeId + '\0', this.tables.allocs);
+    return owned(this.tables.allocsByNodeLive, nodeId);
   }
 
   allocsByEval(evalId: string): Allocation[] {
-    return follow(this.tables.allocsByEval, evalId + '\0', this.tables.allocs);
+    return owned(this.tables.allocsByEval, evalId);
   }
 
   allocsByDeployment(deploymentId: string): Allocation[] {
-    return follow(this.tables.allocsByDeployment, deploymentId + '\0', this.tables.allocs);
+    return owned(this.tables.allocsByDeployment, deploymentId);
   }
 
   evalByID(id: string): Evaluation | null {
@@ -132,7 +126,7 @@ export class StoreSnapshot implements StateReader {
   }
 
   evalsByJob(namespace: string, jobId: string): Evaluation[] {
-    return follow(this.tables.evalsByJob, nsKey(namespace, jobId) + '\0', this.tables.evals);
+    return owned(this.tables.evalsByJob, nsKey(namespace, jobId));
   }
 
   deploymentByID(id: string): Deployment | null {
@@ -149,7 +143,7 @@ export class StoreSnapshot implements StateReader {
   }
 
   deploymentsByJob(namespace: string, jobId: string): Deployment[] {
-    return follow(this.tables.deploymentsByJob, nsKey(namespace, jobId) + '\0', this.tables.deployments);
+    return owned(this.tables.deploymentsByJob, nsKey(namespace, jobId));
   }
 
   latestDeploymentByJob(namespace: string, jobId: string): Deployment | null {

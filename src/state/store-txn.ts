@@ -8,16 +8,22 @@ import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
 import { deepFreeze } from './freeze.js';
+import { IndexTxn } from './index-txn.js';
 import type { MutableMap, PMap } from './pmap.js';
 import type { SchedulerConfiguration, TableName } from './reader.js';
-import { childKey, nsKey, type JobCounts, type MapTableKey, type Tables } from './tables.js';
+import { nsKey, type IndexTableKey, type JobCounts, type MapTableKey, type PIndex, type Tables } from './tables.js';
 
-type MapValue<K extends MapTableKey> = Tables[K] extends PMap<infer V> ? V : never;
+type PlainTableKey = Exclude<MapTableKey, IndexTableKey>;
+type MapValue<K extends PlainTableKey> = Tables[K] extends PMap<infer V> ? V : never;
+type IndexValue<K extends IndexTableKey> = Tables[K] extends PIndex<infer V> ? V : never;
 
 const NO_COUNTS: JobCounts = { allocs: 0, liveAllocs: 0, evals: 0, liveEvals: 0 };
 
 export class WriteTxn {
-  private readonly maps = new Map<MapTableKey, MutableMap<unknown>>();
+  private readonly maps = new Map<PlainTableKey, MutableMap<unknown>>();
+  private readonly indexes = new Map<IndexTableKey, IndexTxn<unknown>>();
+  /** Job counts created by this transaction: updated in place instead of copied per change. */
+  private readonly ownedCounts = new Set<JobCounts>();
   private schedulerConfigValue: SchedulerConfiguration | null;
   private schedulerConfigTouched = false;
   /** Tables written by this transaction: their index becomes the transaction's index at commit. */
@@ -31,7 +37,7 @@ export class WriteTxn {
     this.schedulerConfigValue = base.schedulerConfig;
   }
 
-  private map<K extends MapTableKey>(key: K): MutableMap<MapValue<K>> {
+  private map<K extends PlainTableKey>(key: K): MutableMap<MapValue<K>> {
     let m = this.maps.get(key);
     if (m === undefined) {
       m = (this.base[key] as unknown as PMap<unknown>).mutable();
@@ -40,9 +46,30 @@ export class WriteTxn {
     return m as MutableMap<MapValue<K>>;
   }
 
-  private read<K extends MapTableKey>(key: K): PMap<MapValue<K>> | MutableMap<MapValue<K>> {
+  private read<K extends PlainTableKey>(key: K): PMap<MapValue<K>> | MutableMap<MapValue<K>> {
     const m = this.maps.get(key);
     return (m ?? this.base[key]) as PMap<MapValue<K>> | MutableMap<MapValue<K>>;
+  }
+
+  private indexTable<K extends IndexTableKey>(key: K): IndexTxn<IndexValue<K>> {
+    let ix = this.indexes.get(key);
+    if (ix === undefined) {
+      ix = new IndexTxn<unknown>(this.base[key] as PIndex<unknown>);
+      this.indexes.set(key, ix);
+    }
+    return ix as IndexTxn<IndexValue<K>>;
+  }
+
+  /** The IDs an owner has in an index, as this transaction sees them. */
+  private idsOf(key: IndexTableKey, owner: string): string[] {
+    const ix = this.indexes.get(key);
+    const inner = ix !== undefined ? ix.inner(owner) : this.base[key].get(owner);
+    return inner === undefined ? [] : inner.keys();
+  }
+
+  /** True when stored objects are deep-frozen (so none may be updated in place). */
+  get freezing(): boolean {
+    return this.freeze;
   }
 
   private stored<T>(value: T): T {
@@ -103,14 +130,28 @@ export class WriteTxn {
     const key = nsKey(namespace, jobId);
     const m = this.map('jobCounts');
     const c = m.get(key) ?? NO_COUNTS;
+    if (this.ownedCounts.has(c)) {
+      // Created by this transaction, so no snapshot holds it yet: a plan of 10k allocations
+      // makes one counts object per job, not one per allocation.
+      c.allocs += delta.allocs ?? 0;
+      c.liveAllocs += delta.liveAllocs ?? 0;
+      c.evals += delta.evals ?? 0;
+      c.liveEvals += delta.liveEvals ?? 0;
+      if (c.allocs === 0 && c.evals === 0) m.delete(key);
+      return;
+    }
     const next: JobCounts = {
       allocs: c.allocs + (delta.allocs ?? 0),
       liveAllocs: c.liveAllocs + (delta.liveAllocs ?? 0),
       evals: c.evals + (delta.evals ?? 0),
       liveEvals: c.liveEvals + (delta.liveEvals ?? 0),
     };
-    if (next.allocs === 0 && next.evals === 0) m.delete(key);
-    else m.set(key, next);
+    if (next.allocs === 0 && next.evals === 0) {
+      m.delete(key);
+      return;
+    }
+    this.ownedCounts.add(next);
+    m.set(key, next);
   }
 
   // ---- nodes ----
@@ -138,31 +179,27 @@ export class WriteTxn {
 
   /** Keys of the allocations of a job (all incarnations). */
   allocIdsByJob(namespace: string, jobId: string): string[] {
-    const prefix = nsKey(namespace, jobId) + '\0';
-    const ids: string[] = [];
-    this.read('allocsByJob').forEachFrom(prefix, (k, id) => {
-      if (!k.startsWith(prefix)) return false;
-      ids.push(id);
-    });
-    return ids;
+    return this.idsOf('allocsByJob', nsKey(namespace, jobId));
   }
 
   allocIdsByDeployment(deploymentId: string): string[] {
-    return this.read('allocsByDeployment').valuesWithPrefix(deploymentId + '\0');
+    return this.idsOf('allocsByDeployment', deploymentId);
   }
 
   putAlloc(alloc: Allocation): void {
     const old = this.read('allocs').get(alloc.ID);
-    this.map('allocs').set(alloc.ID, this.stored(alloc));
+    const stored = this.stored(alloc);
+    this.map('allocs').set(alloc.ID, stored);
     this.touched.add('allocs');
-    this.reindex('allocsByNode', old?.NodeID, alloc.NodeID, alloc.ID);
-    this.reindex('allocsByEval', old?.EvalID, alloc.EvalID, alloc.ID);
-    this.reindex('allocsByDeployment', old?.DeploymentID, alloc.DeploymentID, alloc.ID);
+    // The indexes hold the object itself, so every index the allocation is in is written again.
+    this.reindex('allocsByNode', old?.NodeID, alloc.NodeID, alloc.ID, stored);
+    this.reindex('allocsByEval', old?.EvalID, alloc.EvalID, alloc.ID, stored);
+    this.reindex('allocsByDeployment', old?.DeploymentID, alloc.DeploymentID, alloc.ID, stored);
     const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
-    this.reindex('allocsByJob', oldJob, nsKey(alloc.Namespace, alloc.JobID), alloc.ID);
+    this.reindex('allocsByJob', oldJob, nsKey(alloc.Namespace, alloc.JobID), alloc.ID, stored);
     const wasLive = old !== undefined && !allocTerminal(old);
     const isLive = !allocTerminal(alloc);
-    this.reindex('allocsByNodeLive', wasLive ? old.NodeID : undefined, isLive ? alloc.NodeID : undefined, alloc.ID);
+    this.reindex('allocsByNodeLive', wasLive ? old.NodeID : undefined, isLive ? alloc.NodeID : undefined, alloc.ID, stored);
     if (old !== undefined) this.adjustCounts(old.Namespace, old.JobID, { allocs: -1, liveAllocs: wasLive ? -1 : 0 });
     this.adjustCounts(alloc.Namespace, alloc.JobID, { allocs: 1, liveAllocs: isLive ? 1 : 0 });
   }
@@ -172,28 +209,33 @@ export class WriteTxn {
     if (old === undefined) return false;
     this.map('allocs').delete(id);
     this.touched.add('allocs');
-    this.reindex('allocsByNode', old.NodeID, undefined, id);
-    this.reindex('allocsByEval', old.EvalID, undefined, id);
-    this.reindex('allocsByDeployment', old.DeploymentID, undefined, id);
-    this.reindex('allocsByJob', nsKey(old.Namespace, old.JobID), undefined, id);
+    this.reindex('allocsByNode', old.NodeID, undefined, id, undefined);
+    this.reindex('allocsByEval', old.EvalID, undefined, id, undefined);
+    this.reindex('allocsByDeployment', old.DeploymentID, undefined, id, undefined);
+    this.reindex('allocsByJob', nsKey(old.Namespace, old.JobID), undefined, id, undefined);
     const wasLive = !allocTerminal(old);
-    this.reindex('allocsByNodeLive', wasLive ? old.NodeID : undefined, undefined, id);
+    this.reindex('allocsByNodeLive', wasLive ? old.NodeID : undefined, undefined, id, undefined);
     this.adjustCounts(old.Namespace, old.JobID, { allocs: -1, liveAllocs: wasLive ? -1 : 0 });
     return true;
   }
 
-  /** Moves an ID from one owner to another in a secondary index; an empty owner is not indexed. */
-  private reindex(
-    table: 'allocsByNode' | 'allocsByNodeLive' | 'allocsByJob' | 'allocsByEval' | 'allocsByDeployment' | 'evalsByJob' | 'deploymentsByJob',
+  /**
+   * Moves an object from one owner to another in a secondary index, or stores its new version
+   * under the same owner; an empty or undefined owner is not indexed.
+   */
+  private reindex<K extends IndexTableKey>(
+    table: K,
     oldOwner: string | undefined,
     newOwner: string | undefined,
     id: string,
+    value: IndexValue<K> | undefined,
   ): void {
-    // A first insert passes oldOwner undefined, so an unchanged owner means the key is present.
-    if (oldOwner === newOwner) return;
-    const m = this.map(table);
-    if (oldOwner !== undefined && oldOwner !== '') m.delete(childKey(oldOwner, id));
-    if (newOwner !== undefined && newOwner !== '') m.set(childKey(newOwner, id), id);
+    const hasOld = oldOwner !== undefined && oldOwner !== '';
+    const hasNew = newOwner !== undefined && newOwner !== '' && value !== undefined;
+    if (!hasOld && !hasNew) return;
+    const ix = this.indexTable(table);
+    if (hasOld && oldOwner !== newOwner) ix.delete(oldOwner, id);
+    if (hasNew) ix.set(newOwner, id, value);
   }
 
   // ---- evaluations ----
@@ -203,15 +245,16 @@ export class WriteTxn {
   }
 
   evalIdsByJob(namespace: string, jobId: string): string[] {
-    return this.read('evalsByJob').valuesWithPrefix(nsKey(namespace, jobId) + '\0');
+    return this.idsOf('evalsByJob', nsKey(namespace, jobId));
   }
 
   putEval(ev: Evaluation): void {
     const old = this.read('evals').get(ev.ID);
-    this.map('evals').set(ev.ID, this.stored(ev));
+    const stored = this.stored(ev);
+    this.map('evals').set(ev.ID, stored);
     this.touched.add('evals');
     const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
-    this.reindex('evalsByJob', oldJob, nsKey(ev.Namespace, ev.JobID), ev.ID);
+    this.reindex('evalsByJob', oldJob, nsKey(ev.Namespace, ev.JobID), ev.ID, stored);
     if (old !== undefined) this.adjustCounts(old.Namespace, old.JobID, { evals: -1, liveEvals: evalTerminal(old) ? 0 : -1 });
     this.adjustCounts(ev.Namespace, ev.JobID, { evals: 1, liveEvals: evalTerminal(ev) ? 0 : 1 });
   }
@@ -221,7 +264,7 @@ export class WriteTxn {
     if (old === undefined) return undefined;
     this.map('evals').delete(id);
     this.touched.add('evals');
-    this.reindex('evalsByJob', nsKey(old.Namespace, old.JobID), undefined, id);
+    this.reindex('evalsByJob', nsKey(old.Namespace, old.JobID), undefined, id, undefined);
     this.adjustCounts(old.Namespace, old.JobID, { evals: -1, liveEvals: evalTerminal(old) ? 0 : -1 });
     return old;
   }
@@ -234,10 +277,11 @@ export class WriteTxn {
 
   putDeployment(d: Deployment): void {
     const old = this.read('deployments').get(d.ID);
-    this.map('deployments').set(d.ID, this.stored(d));
+    const stored = this.stored(d);
+    this.map('deployments').set(d.ID, stored);
     this.touched.add('deployment');
     const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
-    this.reindex('deploymentsByJob', oldJob, nsKey(d.Namespace, d.JobID), d.ID);
+    this.reindex('deploymentsByJob', oldJob, nsKey(d.Namespace, d.JobID), d.ID, stored);
   }
 
   deleteDeployment(id: string): boolean {
@@ -245,7 +289,7 @@ export class WriteTxn {
     if (old === undefined) return false;
     this.map('deployments').delete(id);
     this.touched.add('deployment');
-    this.reindex('deploymentsByJob', nsKey(old.Namespace, old.JobID), undefined, id);
+    this.reindex('deploymentsByJob', nsKey(old.Namespace, old.JobID), undefined, id, undefined);
     return true;
   }
 
@@ -265,6 +309,7 @@ export class WriteTxn {
   result(bumpIndexes: boolean): Tables {
     const next: Tables = { ...this.base };
     for (const [key, m] of this.maps) (next as unknown as Record<string, unknown>)[key] = m.freeze();
+    for (const [key, ix] of this.indexes) (next as unknown as Record<string, unknown>)[key] = ix.freeze();
     if (this.schedulerConfigTouched) next.schedulerConfig = this.schedulerConfigValue;
     if (bumpIndexes && this.touched.size > 0) {
       const indexes = { ...this.base.tableIndexes };

@@ -30,20 +30,31 @@ export interface Tables {
   jobCounts: PMap<JobCounts>;
   nodes: PMap<Node>;
   allocs: PMap<Allocation>;
-  /** Secondary indexes: "owner\0allocID" -> allocID. */
-  allocsByNode: PMap<string>;
-  allocsByNodeLive: PMap<string>;
-  allocsByJob: PMap<string>;
-  allocsByEval: PMap<string>;
-  allocsByDeployment: PMap<string>;
+  /**
+   * Secondary indexes: owner -> (ID -> the object itself). A lookup by owner is one seek and a
+   * walk of the inner map, with no second lookup per hit, and the inner keys are the objects' own
+   * ID strings, so an index entry costs no key string of its own.
+   */
+  allocsByNode: PIndex<Allocation>;
+  allocsByNodeLive: PIndex<Allocation>;
+  /** Keyed by nsKey(namespace, jobID). */
+  allocsByJob: PIndex<Allocation>;
+  allocsByEval: PIndex<Allocation>;
+  allocsByDeployment: PIndex<Allocation>;
   evals: PMap<Evaluation>;
-  evalsByJob: PMap<string>;
+  evalsByJob: PIndex<Evaluation>;
   deployments: PMap<Deployment>;
-  deploymentsByJob: PMap<string>;
+  deploymentsByJob: PIndex<Deployment>;
   schedulerConfig: SchedulerConfiguration | null;
   tableIndexes: Readonly<Record<TableName, number>>;
   latestIndex: number;
 }
+
+/** A secondary index: owner key -> a persistent map of the owned objects by ID. */
+export type PIndex<V> = PMap<PMap<V>>;
+
+/** The secondary-index tables. */
+export type IndexTableKey = 'allocsByNode' | 'allocsByNodeLive' | 'allocsByJob' | 'allocsByEval' | 'allocsByDeployment' | 'evalsByJob' | 'deploymentsByJob';
 
 /** Nomad keeps this many versions of a job (JobTrackedVersions). */
 export const JOB_TRACKED_VERSIONS = 6;
@@ -93,10 +104,6 @@ export function emptyTables(): Tables {
 /** The key of a namespaced object. IDs never contain NUL, so keys sort by namespace, then ID. */
 export function nsKey(namespace: string, id: string): string {
   return namespace + '\0' + id;
-}
-
-export function childKey(owner: string, id: string): string {
-  return owner + '\0' + id;
 }
 
 /** Nomad's default scheduler configuration, served until an operator writes one. */

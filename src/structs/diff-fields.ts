@@ -1,7 +1,7 @@
 // The building blocks of a job diff: field comparisons, objects built from them, and the three
 // ways a list of blocks is matched between versions (as a set, by a key, or as one string set).
 import type { DiffType, FieldDiff, ObjectDiff } from './diff-types.js';
-import { stableKey, type Flat } from './diff-flatten.js';
+import { primitiveFlat, stableKey, type Flat, type PrimitiveOptions } from './diff-flatten.js';
 
 const TYPE_RANK: Record<DiffType, number> = { Edited: 0, Added: 1, Deleted: 2, None: 3 };
 
@@ -59,6 +59,30 @@ export function orNull<T>(list: T[]): T[] | null {
 
 export function hasChange(fields: readonly FieldDiff[], objects: readonly { Type: DiffType }[]): boolean {
   return fields.some((f) => f.Type !== 'None') || objects.some((o) => o.Type !== 'None');
+}
+
+/**
+ * The own primitive fields of a job, group or task. They never carry context: only a block
+ * that changed is framed by its neighbours, so only the fields that changed are listed.
+ */
+export function ownFieldDiffs(old: unknown, next: unknown, opts: PrimitiveOptions): FieldDiff[] {
+  return fieldDiffs(primitiveFlat(old, opts), primitiveFlat(next, opts), false);
+}
+
+/**
+ * The members of two lists matched by Name (a job's groups, a group's tasks), in name order.
+ * Unchanged members are kept: the plan lists every group and task.
+ */
+export function pairByName<T extends { Name: string }>(old: readonly T[] | null | undefined, next: readonly T[] | null | undefined): Array<[T | null, T | null]> {
+  const o = new Map((old ?? []).map((t) => [t.Name, t]));
+  const n = new Map((next ?? []).map((t) => [t.Name, t]));
+  const names = [...new Set([...o.keys(), ...n.keys()])].sort();
+  return names.map((name) => [o.get(name) ?? null, n.get(name) ?? null]);
+}
+
+/** A group's or task's own type: by which side exists, else Edited when anything inside changed. */
+export function memberType(hasOld: boolean, hasNext: boolean, changed: boolean): DiffType {
+  return !hasOld || !hasNext || changed ? presenceType(hasOld, hasNext) : 'None';
 }
 
 /** Added or Deleted by which side exists, Edited when both do. */

@@ -2,8 +2,8 @@
 // every task, unchanged ones included, because the plan output lists each task of a group.
 import type { TaskGroup, VolumeRequest } from './job.js';
 import type { ObjectDiff, TaskGroupDiff } from './diff-types.js';
-import { primitiveFlat, valueFlat } from './diff-flatten.js';
-import { fieldDiffs, hasChange, keyedDiffs, objectDiff, orNull, sortObjects } from './diff-fields.js';
+import { valueFlat } from './diff-flatten.js';
+import { hasChange, keyedDiffs, memberType, objectDiff, orNull, ownFieldDiffs, pairByName, sortObjects } from './diff-fields.js';
 import {
   affinityDiffs,
   constraintDiffs,
@@ -28,8 +28,7 @@ function volumeDiffs(old: Record<string, VolumeRequest> | null | undefined, next
 }
 
 export function taskGroupDiff(o: TaskGroup | null, n: TaskGroup | null, contextual: boolean): TaskGroupDiff {
-  // As for tasks and the job, the group's own fields list only what changed.
-  const fields = fieldDiffs(primitiveFlat(o, { skip: GROUP_SKIP, maps: GROUP_MAPS }), primitiveFlat(n, { skip: GROUP_SKIP, maps: GROUP_MAPS }), false);
+  const fields = ownFieldDiffs(o, n, { skip: GROUP_SKIP, maps: GROUP_MAPS });
   const objects: ObjectDiff[] = [];
   for (const name of PLAIN_BLOCKS) {
     const d = plainObjectDiff(name, o?.[name], n?.[name], contextual);
@@ -45,13 +44,9 @@ export function taskGroupDiff(o: TaskGroup | null, n: TaskGroup | null, contextu
     ...otherObjectDiffs(o, n, GROUP_HANDLED, contextual),
   );
   const restart = { old: o?.RestartPolicy ?? null, next: n?.RestartPolicy ?? null };
-  const oldTasks = new Map((o?.Tasks ?? []).map((t) => [t.Name, t]));
-  const newTasks = new Map((n?.Tasks ?? []).map((t) => [t.Name, t]));
-  const names = [...new Set([...oldTasks.keys(), ...newTasks.keys()])].sort();
-  const tasks = names.map((name) => taskDiff(oldTasks.get(name) ?? null, newTasks.get(name) ?? null, restart, contextual));
-  const type = !o ? 'Added' : !n ? 'Deleted' : hasChange(fields, objects) || hasChange([], tasks) ? 'Edited' : 'None';
+  const tasks = pairByName(o?.Tasks, n?.Tasks).map(([ot, nt]) => taskDiff(ot, nt, restart, contextual));
   return {
-    Type: type,
+    Type: memberType(o !== null, n !== null, hasChange(fields, objects) || hasChange([], tasks)),
     Name: (n ?? o)?.Name ?? '',
     Fields: orNull(fields),
     Objects: orNull(sortObjects(objects)),

@@ -4,7 +4,7 @@
 import type { Resources, RestartPolicy, Task, TaskArtifact, Template, Vault, VolumeMount } from './job.js';
 import type { ObjectDiff, TaskDiff } from './diff-types.js';
 import { primitiveFlat, stableKey, valueFlat } from './diff-flatten.js';
-import { fieldDiffs, hasChange, objectDiff, orNull, setDiffs, sortObjects, stringSetDiff } from './diff-fields.js';
+import { hasChange, memberType, objectDiff, orNull, ownFieldDiffs, setDiffs, sortObjects, stringSetDiff } from './diff-fields.js';
 import {
   affinityDiffs,
   constraintDiffs,
@@ -69,8 +69,7 @@ function restartOverrideDiff(o: Task | null, n: Task | null, group: GroupRestart
 }
 
 export function taskDiff(o: Task | null, n: Task | null, group: GroupRestart, contextual: boolean): TaskDiff {
-  // A task's own fields never carry context: only a block that changed is framed by its neighbours.
-  const fields = fieldDiffs(primitiveFlat(o, { skip: TASK_SKIP, maps: TASK_MAPS }), primitiveFlat(n, { skip: TASK_SKIP, maps: TASK_MAPS }), false);
+  const fields = ownFieldDiffs(o, n, { skip: TASK_SKIP, maps: TASK_MAPS });
   const single = [
     configDiff(o?.Config, n?.Config, contextual),
     resourcesDiff(o?.Resources, n?.Resources, contextual),
@@ -90,9 +89,8 @@ export function taskDiff(o: Task | null, n: Task | null, group: GroupRestart, co
     ...serviceDiffs(o?.Services, n?.Services, contextual),
     ...otherObjectDiffs(o, n, TASK_HANDLED, contextual),
   ];
-  const type = !o ? 'Added' : !n ? 'Deleted' : hasChange(fields, objects) ? 'Edited' : 'None';
   return {
-    Type: type,
+    Type: memberType(o !== null, n !== null, hasChange(fields, objects)),
     Name: (n ?? o)?.Name ?? '',
     Fields: orNull(fields),
     Objects: orNull(sortObjects(objects)),

@@ -6,7 +6,7 @@
 import type { Job } from './job.js';
 import type { JobDiff, ObjectDiff } from './diff-types.js';
 import { primitiveFlat } from './diff-flatten.js';
-import { fieldDiffs, hasChange, objectDiff, orNull, sortObjects, stringSetDiff } from './diff-fields.js';
+import { hasChange, objectDiff, orNull, ownFieldDiffs, pairByName, sortObjects, stringSetDiff } from './diff-fields.js';
 import { affinityDiffs, constraintDiffs, otherObjectDiffs, plainObjectDiff, spreadDiffs } from './diff-blocks.js';
 import { taskGroupDiff } from './diff-group.js';
 
@@ -36,7 +36,7 @@ function parameterizedDiff(o: Job['ParameterizedJob'] | undefined, n: Job['Param
  * of each changed block.
  */
 export function diffJobs(old: Job | null, next: Job | null, contextual: boolean): JobDiff {
-  const fields = fieldDiffs(primitiveFlat(old, { skip: JOB_SKIP, maps: JOB_MAPS }), primitiveFlat(next, { skip: JOB_SKIP, maps: JOB_MAPS }), false);
+  const fields = ownFieldDiffs(old, next, { skip: JOB_SKIP, maps: JOB_MAPS });
   const single = [
     stringSetDiff('Datacenters', old?.Datacenters, next?.Datacenters, contextual),
     plainObjectDiff('Periodic', old?.Periodic, next?.Periodic, contextual),
@@ -49,11 +49,8 @@ export function diffJobs(old: Job | null, next: Job | null, contextual: boolean)
     ...spreadDiffs(old?.Spreads, next?.Spreads, contextual),
     ...otherObjectDiffs(old, next, JOB_HANDLED, contextual),
   ];
-  const oldGroups = new Map((old?.TaskGroups ?? []).map((g) => [g.Name, g]));
-  const newGroups = new Map((next?.TaskGroups ?? []).map((g) => [g.Name, g]));
-  const names = [...new Set([...oldGroups.keys(), ...newGroups.keys()])].sort();
   // Unchanged groups stay in the list: the plan reports each group's updates on it.
-  const groups = names.map((name) => taskGroupDiff(oldGroups.get(name) ?? null, newGroups.get(name) ?? null, contextual));
+  const groups = pairByName(old?.TaskGroups, next?.TaskGroups).map(([og, ng]) => taskGroupDiff(og, ng, contextual));
   let type: JobDiff['Type'] = 'None';
   if (old === null && next !== null) type = 'Added';
   else if (next === null && old !== null) type = 'Deleted';

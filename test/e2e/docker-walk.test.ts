@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importBusyboxImage, startTestEngine, type TestEngine } from '../../src/drivers/docker-test-engine.js';
 import { getJson, runNomad, startDevAgent, waitForState, type AgentProcess } from './harness.js';
-import { allocsOf, driverWalk, type AllocStub } from './driver-walk.js';
+import { allocsOf, driverWalk, walkJob, type AllocStub } from './driver-walk.js';
 
 const IMAGE = 'nomad-walk/busybox:1';
 
@@ -37,22 +37,13 @@ after(async () => {
 
 function dockerJob(count: number, word: string): string {
   const script = `mkdir -p /tmp/www && echo page-${word} > /tmp/www/index.html && echo ${word} && exec httpd -f -v -p 8080 -h /tmp/www`;
-  return `job "docker-walk" {
-  datacenters = ["dc1"]
-  update {
-    max_parallel     = 2
-    min_healthy_time = "1s"
-    healthy_deadline = "30s"
-  }
-  group "g" {
-    count = ${count}
-    network {
+  const network = `    network {
       port "http" {
         to = 8080
       }
     }
-    task "t" {
-      driver = "docker"
+`;
+  const task = `      driver = "docker"
       config {
         image   = "${IMAGE}"
         ports   = ["http"]
@@ -63,10 +54,8 @@ function dockerJob(count: number, word: string): string {
         cpu    = 100
         memory = 64
       }
-    }
-  }
-}
 `;
+  return walkJob('docker-walk', count, task, network);
 }
 
 interface AllocPorts {

@@ -6,6 +6,28 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getJson, runNomad, waitForState, type AgentProcess } from './harness.js';
 
+/**
+ * The job each walk runs: `count` allocations of group "g", task "t", updated two at a time.
+ * `taskBody` is what the task block holds (driver, config, resources) and `groupBody` any
+ * group-level block before the task (a network), each line indented as it stands in the file.
+ */
+export function walkJob(name: string, count: number, taskBody: string, groupBody = ''): string {
+  return `job "${name}" {
+  datacenters = ["dc1"]
+  update {
+    max_parallel     = 2
+    min_healthy_time = "1s"
+    healthy_deadline = "30s"
+  }
+  group "g" {
+    count = ${count}
+${groupBody}    task "t" {
+${taskBody}    }
+  }
+}
+`;
+}
+
 export interface AllocStub {
   ID: string;
   ClientStatus: string;

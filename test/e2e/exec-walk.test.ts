@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isolationSupport } from '../../src/drivers/isolation/isolated-driver.js';
 import { runNomad, startDevAgent, type AgentProcess } from './harness.js';
-import { allocsOf, driverWalk, waitForLog, type AllocStub } from './driver-walk.js';
+import { allocsOf, driverWalk, waitForLog, walkJob, type AllocStub } from './driver-walk.js';
 
 const support = await isolationSupport();
 const skip = support.ok ? false : `exec isolation is not available here: ${support.reason}`;
@@ -26,17 +26,7 @@ after(async () => {
 });
 
 function serviceJob(count: number, word: string): string {
-  return `job "exec-walk" {
-  datacenters = ["dc1"]
-  update {
-    max_parallel     = 2
-    min_healthy_time = "1s"
-    healthy_deadline = "30s"
-  }
-  group "g" {
-    count = ${count}
-    task "t" {
-      driver = "exec"
+  const task = `      driver = "exec"
       config {
         command = "/bin/sh"
         args    = ["-c", "echo ${word}; while true; do sleep 1; done"]
@@ -45,10 +35,8 @@ function serviceJob(count: number, word: string): string {
         cpu    = 100
         memory = 64
       }
-    }
-  }
-}
 `;
+  return walkJob('exec-walk', count, task);
 }
 
 function batchJob(name: string, script: string, memoryMB: number): string {

@@ -5,46 +5,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevAgent, runNomad, waitForState, getJson, type AgentProcess } from './harness.js';
+import { batchTrueJob, exampleJob, rawExecJob, sleepJob } from './job-files.js';
 
 let agent: AgentProcess;
 
-function exampleJob(count: number, word: string): string {
-  return `job "example" {
-  datacenters = ["dc1"]
-  type        = "service"
-  update {
-    max_parallel      = 1
-    min_healthy_time  = "1s"
-    healthy_deadline  = "1m"
-    progress_deadline = "2m"
-    auto_revert       = false
-    canary            = 0
-  }
-  group "cache" {
-    count = ${count}
-    network {
-      port "db" {}
-    }
-    restart {
-      attempts = 2
-      interval = "30m"
-      delay    = "15s"
-      mode     = "fail"
-    }
-    task "redis" {
-      driver = "raw_exec"
-      config {
-        command = "/bin/sh"
-        args    = ["-c", "echo port=$NOMAD_PORT_db; while true; do echo ${word}; sleep 0.2; done"]
-      }
-      resources {
-        cpu    = 100
-        memory = 64
-      }
-    }
-  }
-}
-`;
+/** The example job with `count` allocations; its task prints `word` five times a second. */
+function example(count: number, word: string): string {
+  const script = `echo port=$NOMAD_PORT_db; while true; do echo ${word}; sleep 0.2; done`;
+  return exampleJob({ count, minHealthyTime: '1s', healthyDeadline: '1m', progressDeadline: '2m', script });
 }
 
 interface AllocStub {
@@ -113,7 +81,7 @@ test('job init writes an example that validates', async () => {
 
 test('run a service job, see it running, read its logs, scale it, stop and purge it', async () => {
   const file = join(agent.dir, 'example.nomad');
-  writeFileSync(file, exampleJob(1, 'hi'));
+  writeFileSync(file, example(1, 'hi'));
 
   const run = await runNomad(['job', 'run', file], agent.addr);
   assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -154,7 +122,7 @@ test('run a service job, see it running, read its logs, scale it, stop and purge
   assert.equal(stderrLogs.stdout, '');
 
   // Scale to 3: the first allocation is kept (updated in place), two are created.
-  writeFileSync(file, exampleJob(3, 'hi'));
+  writeFileSync(file, example(3, 'hi'));
   const plan = await runNomad(['job', 'plan', file], agent.addr);
   assert.equal(plan.code, 1, plan.stdout + plan.stderr);
   assert.match(plan.stdout, /\+\/- Task Group: "cache" \(2 create, 1 in-place update\)/);
@@ -240,31 +208,7 @@ function frameEnd(s: string): number {
 
 test('a batch job runs every allocation to completion', async () => {
   const file = join(agent.dir, 'batch.nomad');
-  writeFileSync(
-    file,
-    `job "batch20" {
-  datacenters = ["dc1"]
-  type        = "batch"
-  group "g" {
-    count = 20
-    restart {
-      attempts = 0
-      mode     = "fail"
-    }
-    task "t" {
-      driver = "raw_exec"
-      config {
-        command = "/bin/true"
-      }
-      resources {
-        cpu    = 20
-        memory = 10
-      }
-    }
-  }
-}
-`,
-  );
+  writeFileSync(file, batchTrueJob('batch20', 20));
   const run = await runNomad(['job', 'run', '-detach', file], agent.addr);
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /^Job registration successful\nEvaluation ID: [0-9a-f-]{36}\n$/);
@@ -277,26 +221,7 @@ test('a batch job runs every allocation to completion', async () => {
 
 test('a job that cannot be placed says why', async () => {
   const file = join(agent.dir, 'huge.nomad');
-  writeFileSync(
-    file,
-    `job "huge" {
-  datacenters = ["dc1"]
-  group "g" {
-    task "t" {
-      driver = "raw_exec"
-      config {
-        command = "/bin/sleep"
-        args    = ["1000"]
-      }
-      resources {
-        cpu    = 100
-        memory = 100000000
-      }
-    }
-  }
-}
-`,
-  );
+  writeFileSync(file, sleepJob('huge', 100, 100000000));
   const run = await runNomad(['job', 'run', file], agent.addr);
   assert.equal(run.code, 2, run.stdout + run.stderr);
   assert.match(run.stdout, /failed to place all allocations/);
@@ -345,26 +270,8 @@ test('a job file with errors is refused with positions, and nothing is written',
 test('SIGINT shuts the agent down cleanly and stops its tasks', async () => {
   const file = join(agent.dir, 'sleeper.nomad');
   const pidFile = join(agent.dir, 'sleeper.pid');
-  writeFileSync(
-    file,
-    `job "sleeper" {
-  datacenters = ["dc1"]
-  group "g" {
-    task "t" {
-      driver = "raw_exec"
-      config {
-        command = "/bin/sh"
-        args    = ["-c", "echo $$ > ${pidFile}; exec sleep 1000"]
-      }
-      resources {
-        cpu    = 20
-        memory = 10
-      }
-    }
-  }
-}
-`,
-  );
+  const script = `echo $$ > ${pidFile}; exec sleep 1000`;
+  writeFileSync(file, rawExecJob({ name: 'sleeper', command: '/bin/sh', args: ['-c', script], cpu: 20, memoryMB: 10 }));
   const run = await runNomad(['job', 'run', '-detach', file], agent.addr);
   assert.equal(run.code, 0, run.stdout + run.stderr);
   await waitForState<AllocStub[]>(agent.addr, '/v1/job/sleeper/allocations', (a) => a.length === 1 && a[0]!.ClientStatus === 'running');

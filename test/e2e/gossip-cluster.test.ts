@@ -4,11 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { Member } from '../../src/gossip/types.js';
+import { freePort } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ENTRY = join(here, '..', '..', 'src', 'gossip', 'standalone.js');
@@ -77,17 +77,6 @@ async function waitFor(what: string, procs: MemberProcess[], check: (members: Me
 
 function statusOf(members: Member[], name: string): string | undefined {
   return members.find((m) => m.name === name)?.status;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 test('three member processes: join, crash, force-leave, return, leave', { timeout: 120_000 }, async () => {

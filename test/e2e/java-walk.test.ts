@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { isolationSupport } from '../../src/drivers/isolation/isolated-driver.js';
 import { getJson, startDevAgent, waitForState, type AgentProcess } from './harness.js';
 import { buildAndServeHelloJar, jdkMissing, type ServedJar } from './hello-jar.js';
-import { driverWalk } from './driver-walk.js';
+import { driverWalk, walkJob } from './driver-walk.js';
 
 const support = await isolationSupport();
 const skip = !support.ok ? `java runs isolated like exec, which is not available here: ${support.reason}` : (jdkMissing() ?? false);
@@ -28,17 +28,7 @@ after(async () => {
 });
 
 function javaJob(count: number, word: string): string {
-  return `job "java-walk" {
-  datacenters = ["dc1"]
-  update {
-    max_parallel     = 2
-    min_healthy_time = "1s"
-    healthy_deadline = "30s"
-  }
-  group "g" {
-    count = ${count}
-    task "t" {
-      driver = "java"
+  const task = `      driver = "java"
       artifact {
         source = "${jar!.url}"
       }
@@ -51,10 +41,8 @@ function javaJob(count: number, word: string): string {
         cpu    = 200
         memory = 256
       }
-    }
-  }
-}
 `;
+  return walkJob('java-walk', count, task);
 }
 
 interface NodeDrivers {

@@ -7,7 +7,7 @@ import type { Io } from '../context.js';
 import { argsError, defineCommand, errText } from '../base.js';
 import { EXAMPLE_JOB_FULL, EXAMPLE_JOB_SHORT } from '../example-job.js';
 import { FULL_ID_LENGTH, SHORT_ID_LENGTH, formatKV, formatUnixNanoTime } from '../format.js';
-import { loadJobFile } from '../jobfile.js';
+import { JSON_FLAG_HELP, VAR_FLAGS_HELP, loadJobArg, withJobFileFlags } from '../jobfile.js';
 import { EvalMonitor } from '../monitor.js';
 import { formatJobDiff } from '../plan-diff.js';
 import { formatJobList } from './job-status.js';
@@ -56,27 +56,19 @@ export const jobValidateCommand = defineCommand({
 
 Validate Options:
 
-  -json
-    The file holds a job in JSON form.
+${JSON_FLAG_HELP}
 
-  -var 'key=value'
-    Set a variable of the job file. May be repeated.
-
-  -var-file=path
-    Read variables from a file. May be repeated.
+${VAR_FLAGS_HELP}
 `,
   api: true,
-  flags: (fs) => fs.bool('json').bool('hcl1').bool('hcl2-strict', true).list('var').list('var-file'),
+  flags: (fs) => withJobFileFlags(fs),
   async run({ flags, args, io, client }) {
     if (args.length !== 1) return argsError(io, 'job validate', 'This command takes one argument: <path>');
-    const loaded = await loadJobFile(args[0]!, { json: flags.bool('json'), vars: flags.list('var'), varFiles: flags.list('var-file'), env: io.env, cwd: io.cwd });
-    if (!loaded.ok) {
-      io.err(`Error getting job struct: ${loaded.message}`);
-      return 1;
-    }
+    const job = await loadJobArg(args[0]!, flags, io);
+    if (!job) return 1;
     let resp;
     try {
-      resp = (await client().jobs.validate(loaded.job)).body;
+      resp = (await client().jobs.validate(job)).body;
     } catch (err) {
       io.err(`Error validating job: ${errText(err)}`);
       return 1;

@@ -1,7 +1,7 @@
 // `nomad job plan`: a dry run on the servers; prints the diff, what the scheduler would do, and
 // the modify index to pass to `job run -check-index`.
 import { defineCommand, argsError, errText } from '../base.js';
-import { loadJobFile } from '../jobfile.js';
+import { JSON_FLAG_HELP, VAR_FLAGS_HELP, loadJobArg, withJobFileFlags } from '../jobfile.js';
 import { formatDryRun, formatJobDiff, formatJobModifyIndex, planExitCode } from '../plan-diff.js';
 
 /** Nomad's plan exits 255 on errors, since 1 already means "changes". */
@@ -23,32 +23,23 @@ Plan Options:
   -diff
     Show the difference to the running job (default true; -diff=false hides it).
 
-  -json
-    The file holds a job in JSON form.
+${JSON_FLAG_HELP}
 
-  -var 'key=value'
-    Set a variable of the job file. May be repeated.
-
-  -var-file=path
-    Read variables from a file. May be repeated.
+${VAR_FLAGS_HELP}
 
   -verbose
     Show every field of the diff, changed or not.
 `,
   api: true,
-  flags: (fs) => fs.bool('diff', true).bool('verbose').bool('json').bool('hcl1').bool('hcl2-strict', true).bool('policy-override').list('var').list('var-file'),
+  flags: (fs) => withJobFileFlags(fs.bool('diff', true).bool('verbose').bool('policy-override')),
   async run({ flags, args, io, client }) {
     if (args.length !== 1) {
       argsError(io, 'job plan', 'This command takes one argument: <path>');
       return PLAN_ERROR_EXIT;
     }
     const path = args[0]!;
-    const loaded = await loadJobFile(path, { json: flags.bool('json'), vars: flags.list('var'), varFiles: flags.list('var-file'), env: io.env, cwd: io.cwd });
-    if (!loaded.ok) {
-      io.err(`Error getting job struct: ${loaded.message}`);
-      return PLAN_ERROR_EXIT;
-    }
-    const job = loaded.job;
+    const job = await loadJobArg(path, flags, io);
+    if (!job) return PLAN_ERROR_EXIT;
     if (flags.string('region') && !job.Region) job.Region = flags.string('region');
     if (flags.string('namespace') && !job.Namespace) job.Namespace = flags.string('namespace');
     let resp;

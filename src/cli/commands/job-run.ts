@@ -1,10 +1,9 @@
 // `nomad job run`: parse the file locally, register it, then follow the evaluation and
 // deployment until they end.
 import { ApiError } from '../../api/index.js';
-import type { JobInput } from '../../structs/index.js';
 import { argsError, defineCommand, errText } from '../base.js';
 import { FULL_ID_LENGTH, SHORT_ID_LENGTH } from '../format.js';
-import { loadJobFile } from '../jobfile.js';
+import { JSON_FLAG_HELP, VAR_FLAGS_HELP, loadJobArg, withJobFileFlags } from '../jobfile.js';
 import { EvalMonitor } from '../monitor.js';
 
 const ENFORCE_INDEX_RE = /\((Enforcing job modify index[^)]*)\)/;
@@ -28,48 +27,34 @@ Run Options:
   -detach
     Print the evaluation ID and return at once instead of following it.
 
-  -json
-    The file holds a job in JSON form.
+${JSON_FLAG_HELP}
 
   -output
     Print the job as the JSON the API receives, without submitting it.
 
-  -var 'key=value'
-    Set a variable of the job file. May be repeated.
-
-  -var-file=path
-    Read variables from a file. May be repeated.
+${VAR_FLAGS_HELP}
 
   -verbose
     Show full IDs.
 `,
   api: true,
   flags: (fs) =>
-    fs
+    withJobFileFlags(fs)
       .int('check-index')
       .bool('detach')
       .bool('verbose')
-      .bool('json')
       .bool('output')
-      .bool('hcl1')
-      .bool('hcl2-strict', true)
       .bool('policy-override')
       .bool('preserve-counts')
       .string('consul-token')
       .string('consul-namespace')
       .string('vault-token')
-      .string('vault-namespace')
-      .list('var')
-      .list('var-file'),
+      .string('vault-namespace'),
   async run({ flags, args, io, client }) {
     if (args.length !== 1) return argsError(io, 'job run', 'This command takes one argument: <path>');
     const path = args[0]!;
-    const loaded = await loadJobFile(path, { json: flags.bool('json'), vars: flags.list('var'), varFiles: flags.list('var-file'), env: io.env, cwd: io.cwd });
-    if (!loaded.ok) {
-      io.err(`Error getting job struct: ${loaded.message}`);
-      return 1;
-    }
-    const job: JobInput = loaded.job;
+    const job = await loadJobArg(path, flags, io);
+    if (!job) return 1;
     if (flags.string('consul-token')) job.ConsulToken = flags.string('consul-token');
     if (flags.string('vault-token')) job.VaultToken = flags.string('vault-token');
     if (flags.string('region') && !job.Region) job.Region = flags.string('region');

@@ -7,33 +7,22 @@ import { chmod, mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskResourceUsage } from '../../rpc/client-endpoints.js';
-import {
-  DriverStartError,
-  unknownTask,
-  type DriverCapabilities,
-  type DriverContext,
-  type DriverFingerprint,
-  type ExitResult,
-  type LogSink,
-  type TaskConfig,
-  type TaskDriver,
-  type TaskHandle,
-  type TaskStatus,
-} from '../driver.js';
+import { DriverStartError } from '../driver.js';
+import type { DriverCapabilities, DriverContext, DriverFingerprint, ExitResult, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus } from '../driver.js';
+import { killGroup, processStartTicks, reattachableTicks, watchDetached } from '../host-process.js';
 import { CpuRateTracker } from '../proc-stats.js';
-import { normalizeSignal, signalNumber } from '../signals.js';
+import { signalNumber } from '../signals.js';
+import { detachedExitUnknown, newTaskHandle, stopWithTimeout, TaskTable, type TrackedTask } from '../task-table.js';
 import { cgroupUsage } from './cgroup-stats.js';
 import { cgroupV1Mounts, CONTROLLERS, limitsFor, TaskCgroup, type ControllerPaths } from './cgroups-v1.js';
 import { DEFAULT_CHROOT_ENV, prepareMountpoints, resolveChrootEnv } from './chroot-env.js';
 import { allocSharedDir, chrootEnv, toChrootPath } from './chroot-paths.js';
 import { findTools, type ToolPaths } from './host-tools.js';
 import { outerScript, type LaunchSpec } from './launcher.js';
-import { childPids, processStartTicks } from './proc-tree.js';
+import { childPids } from './proc-tree.js';
 import { resolveInChroot } from './resolve-command.js';
 import { lookupUser } from './users.js';
 
-/** How often a recovered task (not our child: no exit event) is checked for liveness. */
-const RECOVERED_POLL_MS = 500;
 /** The launcher mounts a dozen file systems; far longer than this means something hangs. */
 const LAUNCH_TIMEOUT_MS = 10_000;
 const DEFAULT_USER = 'nobody';
@@ -51,9 +40,7 @@ export interface IsolatedCommand {
   pidsLimit: number | null;
 }
 
-interface IsolatedTask {
-  id: string;
-  name: string;
+interface IsolatedTask extends TrackedTask {
   /** The `unshare` process: our child, parent of the namespace's pid 1. */
   launcherPid: number;
   launcherStartTicks: number;
@@ -63,12 +50,7 @@ interface IsolatedTask {
   statusFile: string;
   mountpoints: string[];
   child: ChildProcess | null;
-  startedAtMs: number;
-  completedAtMs: number | null;
-  exit: ExitResult | null;
-  exited: Promise<ExitResult>;
   cpu: CpuRateTracker;
-  pollTimer: NodeJS.Timeout | null;
 }
 
 export interface IsolationSupport {
@@ -113,7 +95,7 @@ function exitFromStatus(status: number): ExitResult {
 export abstract class IsolatedDriver implements TaskDriver {
   abstract readonly name: string;
   readonly capabilities: DriverCapabilities = { sendSignals: true, exec: false, fsIsolation: 'chroot', networkIsolationModes: ['host'] };
-  protected readonly tasks = new Map<string, IsolatedTask>();
+  protected readonly tasks = new TaskTable<IsolatedTask>(() => this.name);
   private supportCache: Promise<IsolationSupport> | null = null;
 
   constructor(protected readonly ctx: DriverContext) {}
@@ -134,7 +116,7 @@ export abstract class IsolatedDriver implements TaskDriver {
   }
 
   async startTask(cfg: TaskConfig): Promise<TaskHandle> {
-    if (this.tasks.has(cfg.id)) throw new DriverStartError(`task with ID "${cfg.id}" already started`, false);
+    this.tasks.assertNew(cfg.id);
     const problems = this.validateConfig(cfg.config);
     if (problems.length > 0) throw new DriverStartError(problems.join('; '), false);
     const sup = await this.support();
@@ -264,23 +246,17 @@ export abstract class IsolatedDriver implements TaskDriver {
       cpu: new CpuRateTracker(),
       pollTimer: null,
     };
-    void task.exited.then((r) => this.markExited(cfg.id, r));
-    this.tasks.set(cfg.id, task);
-    return {
-      version: 1,
-      driver: this.name,
-      config: { id: cfg.id, allocId: cfg.allocId, taskName: cfg.taskName },
-      state: 'running',
-      driverState: {
-        launcherPid,
-        launcherStartTicks: task.launcherStartTicks,
-        taskPid: task.taskPid,
-        cgroups: cgroup.paths,
-        statusFile: spec.statusFile,
-        mountpoints,
-      },
-      startedAtMs: task.startedAtMs,
+    void task.exited.then((r) => this.tasks.markExited(cfg.id, r));
+    this.tasks.add(task);
+    const driverState = {
+      launcherPid,
+      launcherStartTicks: task.launcherStartTicks,
+      taskPid: task.taskPid,
+      cgroups: cgroup.paths,
+      statusFile: spec.statusFile,
+      mountpoints,
     };
+    return newTaskHandle(this.name, cfg, driverState, task.startedAtMs);
   }
 
   private async withOom(cgroup: TaskCgroup, base: ExitResult): Promise<ExitResult> {
@@ -289,63 +265,29 @@ export abstract class IsolatedDriver implements TaskDriver {
     return { ...base, OOMKilled: true, Err: 'OOM Killed' };
   }
 
-  private markExited(id: string, result: ExitResult): void {
-    const t = this.tasks.get(id);
-    if (!t || t.exit) return;
-    t.exit = result;
-    t.completedAtMs = Date.now();
-    if (t.pollTimer) clearInterval(t.pollTimer);
-    t.pollTimer = null;
-  }
-
-  protected get(id: string): IsolatedTask {
-    const t = this.tasks.get(id);
-    if (!t) throw unknownTask(this.name, id);
-    return t;
-  }
-
   waitTask(id: string): Promise<ExitResult> {
-    return this.get(id).exited;
-  }
-
-  private signalGroup(t: IsolatedTask, sig: NodeJS.Signals): void {
-    if (t.taskPid <= 0) return;
-    try {
-      process.kill(-t.taskPid, sig);
-    } catch {
-      try {
-        process.kill(t.taskPid, sig);
-      } catch {
-        // already gone
-      }
-    }
+    return this.tasks.get(id).exited;
   }
 
   async stopTask(id: string, timeoutMs: number, signal: string): Promise<void> {
-    const t = this.get(id);
-    if (t.exit) return;
-    this.signalGroup(t, normalizeSignal(signal || 'SIGINT') ?? 'SIGINT');
-    const timer = setTimeout(() => {
-      this.signalGroup(t, 'SIGKILL');
-      void t.cgroup.killAll();
-    }, Math.max(0, timeoutMs));
-    try {
-      await t.exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    const t = this.tasks.get(id);
+    await stopWithTimeout(
+      t,
+      signal,
+      timeoutMs,
+      (sig) => killGroup(t.taskPid, sig),
+      () => {
+        killGroup(t.taskPid, 'SIGKILL');
+        // Children that left the task's process group are still in its cgroup.
+        void t.cgroup.killAll();
+      },
+    );
   }
 
   async destroyTask(id: string, force: boolean): Promise<void> {
-    const t = this.tasks.get(id);
+    const t = await this.tasks.endForDestroy(id, force, (running) => running.cgroup.killAll());
     if (!t) return;
-    if (!t.exit) {
-      if (!force) throw new Error(`${this.name}: cannot destroy running task ${id}`);
-      await t.cgroup.killAll();
-      await t.exited;
-    }
-    if (t.pollTimer) clearInterval(t.pollTimer);
-    this.tasks.delete(id);
+    this.tasks.remove(id);
     // Everything left in the cgroup (children that left the task's process group) goes with it.
     await t.cgroup.remove();
     await rm(t.statusFile, { force: true });
@@ -354,29 +296,17 @@ export abstract class IsolatedDriver implements TaskDriver {
   }
 
   inspectTask(id: string): TaskStatus {
-    const t = this.get(id);
-    return {
-      id: t.id,
-      name: t.name,
-      state: t.exit ? 'exited' : 'running',
-      startedAtMs: t.startedAtMs,
-      completedAtMs: t.completedAtMs,
-      exitResult: t.exit,
-      driverAttributes: { pid: String(t.taskPid) },
-    };
+    return this.tasks.status(id, (t) => ({ pid: String(t.taskPid) }));
   }
 
   async taskStats(id: string): Promise<TaskResourceUsage> {
-    const t = this.get(id);
+    const t = this.tasks.get(id);
     return cgroupUsage(t.cgroup, t.cpu, this.ctx.cpuMhzPerCore());
   }
 
   async signalTask(id: string, signal: string): Promise<void> {
-    const t = this.get(id);
-    const sig = normalizeSignal(signal);
-    if (sig === null) throw new Error(`${this.name}: unknown signal "${signal}"`);
-    if (t.exit) throw new Error(`${this.name}: task ${id} is not running`);
-    process.kill(t.taskPid, sig);
+    const { task, sig } = this.tasks.signalTarget(id, signal);
+    process.kill(task.taskPid, sig);
   }
 
   async recoverTask(handle: TaskHandle, _stdout: LogSink, _stderr: LogSink): Promise<void> {
@@ -384,19 +314,17 @@ export abstract class IsolatedDriver implements TaskDriver {
     if (this.tasks.has(id)) return;
     const s = handle.driverState;
     const launcherPid = Number(s['launcherPid']);
-    const expectTicks = Number(s['launcherStartTicks'] ?? 0);
-    const ticks = Number.isInteger(launcherPid) && launcherPid > 0 ? await processStartTicks(launcherPid) : null;
+    const ticks = await reattachableTicks(launcherPid, Number(s['launcherStartTicks'] ?? 0));
     const paths = s['cgroups'] as ControllerPaths | undefined;
-    if (ticks === null || (expectTicks !== 0 && ticks !== expectTicks) || !paths || CONTROLLERS.some((c) => typeof paths[c] !== 'string')) {
+    if (ticks === null || !paths || CONTROLLERS.some((c) => typeof paths[c] !== 'string')) {
       throw new Error(`${this.name}: failed to reattach to task ${id}: launcher process ${launcherPid} is gone`);
     }
     const cgroup = TaskCgroup.fromPaths(paths);
     const statusFile = String(s['statusFile'] ?? '');
-    let resolveExit!: (r: ExitResult) => void;
     // Its output pipes died with the previous client process: the task's output is not captured.
+    const { base, end } = this.tasks.reattached(handle);
     const task: IsolatedTask = {
-      id,
-      name: handle.config.taskName,
+      ...base,
       launcherPid,
       launcherStartTicks: ticks,
       taskPid: Number(s['taskPid'] ?? 0),
@@ -404,28 +332,16 @@ export abstract class IsolatedDriver implements TaskDriver {
       statusFile,
       mountpoints: Array.isArray(s['mountpoints']) ? (s['mountpoints'] as unknown[]).map(String) : [],
       child: null,
-      startedAtMs: handle.startedAtMs,
-      completedAtMs: null,
-      exit: null,
-      exited: new Promise<ExitResult>((r) => (resolveExit = r)),
       cpu: new CpuRateTracker(),
-      pollTimer: null,
     };
-    task.pollTimer = setInterval(() => {
-      void processStartTicks(launcherPid).then(async (now) => {
-        if (now === ticks || task.exit) return;
-        // pid 1 of the namespace wrote the task's exit status before it ended.
-        const text = await readFile(statusFile, 'utf8').catch(() => '');
-        const base: ExitResult = /^\d+/.test(text.trim())
-          ? exitFromStatus(Number(text.trim()))
-          : { ExitCode: 0, Signal: 0, OOMKilled: false, Err: 'process exited while detached; exit status unknown' };
-        const result = await this.withOom(cgroup, base);
-        this.markExited(id, result);
-        resolveExit(result);
-      });
-    }, RECOVERED_POLL_MS);
-    task.pollTimer.unref();
-    this.tasks.set(id, task);
+    task.pollTimer = watchDetached(launcherPid, ticks, async () => {
+      if (task.exit) return;
+      // pid 1 of the namespace wrote the task's exit status before it ended.
+      const text = await readFile(statusFile, 'utf8').catch(() => '');
+      const status = text.trim();
+      end(await this.withOom(cgroup, /^\d+/.test(status) ? exitFromStatus(Number(status)) : detachedExitUnknown()));
+    });
+    this.tasks.add(task);
   }
 }
 

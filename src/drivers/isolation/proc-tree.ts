@@ -1,7 +1,7 @@
 // Walking the process tree from the host side: the launcher's pid is known, the task's pid
-// (a grandchild inside the new pid namespace) is found from it.
+// (a grandchild inside the new pid namespace) is found from it. A process's start time, which
+// tells it from a later one with the same pid, is in ../host-process.ts.
 import { readdir, readFile } from 'node:fs/promises';
-import { parseProcStat } from '../proc-stats.js';
 
 /** Direct children of a process: /proc/<pid>/task/<pid>/children, or a /proc scan without it. */
 export async function childPids(pid: number): Promise<number[]> {
@@ -23,17 +23,4 @@ export async function childPids(pid: number): Promise<number[]> {
     }
   }
   return out;
-}
-
-/** Start time in clock ticks since boot, or null when the process is gone or a zombie. */
-export async function processStartTicks(pid: number): Promise<number | null> {
-  try {
-    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
-    if (parseProcStat(text) === null) return null;
-    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    if (rest[0] === 'Z') return null;
-    return Number(rest[19]);
-  } catch {
-    return null;
-  }
 }

@@ -8,7 +8,7 @@ import { MsgType, DELEGATE_CUR, DELEGATE_MAX, DELEGATE_MIN, PROTOCOL_CUR, PROTOC
 import { seededRng, type Rng } from '../../../src/gossip/rng.js';
 import { resolveTimings, type GossipTimings } from '../../../src/gossip/timings.js';
 import type { Address, MemberEvent } from '../../../src/gossip/types.js';
-import { EventQueue } from './event-queue.js';
+import { EventQueue } from '../event-queue.js';
 
 export interface SimOptions {
   readonly seed: number;

@@ -32,6 +32,13 @@ for (const scenario of ['join', 'kill', 'leave', 'partition']) {
   });
 }
 
+// Seeds where one member missed every copy of the joiner's alive rumor; without the repair pull
+// it learned of the join only from a periodic push-pull, 30-60 periods later.
+test('gossip sim: join when one member misses the rumor (5 and 50 members)', () => {
+  runSeeds('join', 5, [96, 148, 195]);
+  runSeeds('join', 50, [27, 93, 142]);
+});
+
 test('gossip sim: 30% loss on one member causes no false failures (5 and 50 members)', () => {
   const results = [...runSeeds('loss', 5, range(1, 10)), ...runSeeds('loss', 50, range(1, 3))];
   assert.equal(results.reduce((n, r) => n + (r.figures['falseFailures'] ?? 0), 0), 0);

@@ -6,7 +6,7 @@ import { isVoter, voters } from '../../../src/raft/configuration.js';
 import type { MembershipChange } from '../../../src/raft/configuration.js';
 import { SeededRng } from '../../../src/raft/rng.js';
 import type { Configuration, ServerId } from '../../../src/raft/types.js';
-import { EventQueue } from './event-queue.js';
+import { ClockedEventQueue } from '../event-queue.js';
 import { checkOperations, kvModel } from './linearizability.js';
 import { SafetyChecker } from './safety-checker.js';
 import { RELIABLE, SimNetwork } from './sim-network.js';
@@ -40,7 +40,7 @@ export type TraceSink = (line: string) => void;
 
 export function runSeed(seed: number, trace?: TraceSink): SeedResult {
   const rng = new SeededRng(seed);
-  const queue = new EventQueue();
+  const queue = new ClockedEventQueue();
   const network = new SimNetwork(queue, rng.fork());
   const checker = new SafetyChecker();
   const serverCount = rng.chance(0.5) ? 3 : 5;

@@ -2,7 +2,7 @@
 // or duplicated according to the current fault settings; partitions block
 // directed links between servers.
 import type { SeededRng } from '../../../src/raft/rng.js';
-import type { EventQueue } from './event-queue.js';
+import type { ClockedEventQueue } from '../event-queue.js';
 
 export interface NetworkFaults {
   dropRate: number;
@@ -21,7 +21,7 @@ export class SimNetwork {
   delivered = 0;
   dropped = 0;
 
-  constructor(private readonly queue: EventQueue, private readonly rng: SeededRng) {}
+  constructor(private readonly queue: ClockedEventQueue, private readonly rng: SeededRng) {}
 
   block(from: string, to: string): void {
     this.blocked.add(`${from}>${to}`);

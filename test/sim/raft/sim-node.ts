@@ -9,7 +9,7 @@ import type { Ready } from '../../../src/raft/ready.js';
 import { SeededRng } from '../../../src/raft/rng.js';
 import type { Configuration, Entry, Message, ServerId } from '../../../src/raft/types.js';
 import { EntryKind } from '../../../src/raft/types.js';
-import type { EventQueue } from './event-queue.js';
+import type { ClockedEventQueue } from '../event-queue.js';
 import { KvFsm, decodeKvCommand, encodeKvCommand } from './kv-fsm.js';
 import type { SafetyChecker } from './safety-checker.js';
 import { SimDisk } from './sim-disk.js';
@@ -29,7 +29,7 @@ export interface SimNodeParams {
 }
 
 export interface SimContext {
-  readonly queue: EventQueue;
+  readonly queue: ClockedEventQueue;
   readonly network: SimNetwork;
   readonly checker: SafetyChecker;
   readonly rng: SeededRng;

@@ -2,7 +2,7 @@
 // server they believe leads, recording a history for the linearizability check.
 import type { SeededRng } from '../../../src/raft/rng.js';
 import type { ServerId } from '../../../src/raft/types.js';
-import type { EventQueue } from './event-queue.js';
+import type { ClockedEventQueue } from '../event-queue.js';
 import type { KvInput, KvOutput, Operation } from './linearizability.js';
 import type { SimNetwork } from './sim-network.js';
 import type { PutOutcome, SimNode } from './sim-node.js';
@@ -40,7 +40,7 @@ export class SimClient {
     private readonly id: number,
     private readonly servers: readonly ServerId[],
     private readonly node: (id: ServerId) => SimNode | undefined,
-    private readonly queue: EventQueue,
+    private readonly queue: ClockedEventQueue,
     private readonly network: SimNetwork,
     private readonly rng: SeededRng,
     private readonly params: WorkloadParams,
