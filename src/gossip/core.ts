@@ -68,6 +68,10 @@ export type CoreOutput =
 interface Probe {
   readonly seq: number;
   readonly target: NodeRecord;
+  /** The target's incarnation and address when the probe started: a failed probe accuses only these. */
+  readonly incarnation: number;
+  readonly addr: string;
+  readonly port: number;
   phase: 'direct' | 'indirect';
   readonly directDeadlineMs: number;
   readonly endDeadlineMs: number;
@@ -473,6 +477,9 @@ export class GossipCore {
     this.probe = {
       seq,
       target,
+      incarnation: target.incarnation,
+      addr: target.addr,
+      port: target.port,
       phase: 'direct',
       directDeadlineMs: now + this.t.probeTimeoutMs,
       endDeadlineMs: now + this.awareness.scaleMs(this.t.probeIntervalMs),
@@ -549,7 +556,16 @@ export class GossipCore {
     this.awareness.applyDelta(p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1);
     const target = p.target;
     if (this.nodes.get(target.name) !== target || (target.state !== 'alive' && target.state !== 'suspect')) return;
-    this.onSuspect({ type: MsgType.Suspect, inc: target.incarnation, node: target.name, from: this.name });
+    // A probe can outlive what it probed: stretched by a poor health score it lasts up to several
+    // periods, in which the target may have been declared dead, left and come back (a restarted
+    // process, a new incarnation, maybe a new address). The silence we measured belongs to the
+    // incarnation we pinged, never to its successor (memberlist accuses the probed copy's
+    // incarnation, and a suspicion older than the record is ignored).
+    if (target.incarnation !== p.incarnation || target.addr !== p.addr || target.port !== p.port) {
+      this.counters.staleProbesDropped++;
+      return;
+    }
+    this.onSuspect({ type: MsgType.Suspect, inc: p.incarnation, node: target.name, from: this.name });
   }
 
   // --- message handling ---------------------------------------------------------------------

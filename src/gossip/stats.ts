@@ -11,6 +11,8 @@ export interface CoreCounters {
   ignoredMessages: number;
   probes: number;
   probeFailures: number;
+  /** Failed probes that accused no one: the target had since changed incarnation or address. */
+  staleProbesDropped: number;
   indirectProbes: number;
   tcpFallbackSuccesses: number;
   suspicionsStarted: number;
@@ -35,6 +37,7 @@ export function newCounters(): CoreCounters {
     ignoredMessages: 0,
     probes: 0,
     probeFailures: 0,
+    staleProbesDropped: 0,
     indirectProbes: 0,
     tcpFallbackSuccesses: 0,
     suspicionsStarted: 0,

@@ -39,6 +39,14 @@ test('gossip sim: join when one member misses the rumor (5 and 50 members)', () 
   runSeeds('join', 50, [27, 93, 142]);
 });
 
+// Seeds where a probe of the crashed member, stretched by a poor health score, outlived the
+// crash, the force-leave and the restart: its failure accused the new incarnation, so members
+// still held the restarted member suspect when all had seen it join.
+test('gossip sim: restart is not accused by a probe of the previous process (5 and 50 members)', () => {
+  runSeeds('restart', 5, [99, 103, 116, 172]);
+  runSeeds('restart', 50, [8, 22, 31]);
+});
+
 test('gossip sim: 30% loss on one member causes no false failures (5 and 50 members)', () => {
   const results = [...runSeeds('loss', 5, range(1, 10)), ...runSeeds('loss', 50, range(1, 3))];
   assert.equal(results.reduce((n, r) => n + (r.figures['falseFailures'] ?? 0), 0), 0);
