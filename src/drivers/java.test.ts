@@ -73,9 +73,8 @@ describe('java driver', () => {
 
   it('fingerprints without waiting for the JVM, then reports its version', { skip }, async () => {
     const d = new JavaDriver(context());
-    const t0 = performance.now();
+    // The first answer comes before the JVM's probe has finished: it says the probe runs.
     const first = await d.fingerprint();
-    assert.ok(performance.now() - t0 < 100, 'the first fingerprint does not wait for java -version');
     assert.equal(first.Detected, false);
     assert.equal(first.HealthDescription, 'Java version probe in progress');
     await d.probeDone();
