@@ -43,7 +43,13 @@ export interface NodeRecord extends NodeUsage {
   pos: number;
   /** The usage fields hold what the node will use once the plan applies (computed on first need). */
   usageReady: boolean;
-  /** Live allocations of this job on the node, by group. */
+  /**
+   * Live allocations of this job on the node, by group: the first group the node saw in
+   * jobGroup/jobGroupCount (most jobs have one group, and a Map per node was most of what
+   * recording a placement allocated), any other in jobGroups.
+   */
+  jobGroup: string | null;
+  jobGroupCount: number;
   jobGroups: Map<string, number> | null;
   jobTotal: number;
   /**
@@ -51,11 +57,13 @@ export interface NodeRecord extends NodeUsage {
    * the snapshot's list against the plan instead of taking the shared per-node sum.
    */
   planTouched: boolean;
+  /** The plan's list of allocations placed on this node (plan.NodeAllocation's entry), once there is one. */
+  planAllocs: Allocation[] | null;
 }
 
 function newRecord(pos: number): NodeRecord {
   // The record is the usage too: one object per visited node instead of two.
-  return { pos, cpu: 0, memMB: 0, diskMB: 0, ports: null, portsShared: false, usageReady: false, jobGroups: null, jobTotal: 0, planTouched: false };
+  return { pos, cpu: 0, memMB: 0, diskMB: 0, ports: null, portsShared: false, portCount: 0, usageReady: false, jobGroup: null, jobGroupCount: 0, jobGroups: null, jobTotal: 0, planTouched: false, planAllocs: null };
 }
 
 export class EvalContext {
@@ -66,8 +74,13 @@ export class EvalContext {
   private readonly stopped = new Map<string, Allocation>();
   /** Allocations the plan places or updates, by ID. */
   private readonly planned = new Map<string, Allocation>();
-  /** The job's allocations that will be running once the plan applies, by ID. */
-  private readonly liveJobAllocs = new Map<string, Allocation>();
+  /**
+   * The job's allocations that will be running once the plan applies, by ID. Only spread and
+   * distinct_property need them, so they are gathered (from the snapshot's list and the plan)
+   * when first asked for and kept current from then on, instead of a map insert per placement.
+   */
+  private liveJobAllocs: Map<string, Allocation> | null = null;
+  private readonly jobAllocs: Allocation[];
   private readonly propertyCounts = new Map<string, PropertyCounts>();
   private readonly nodeCache = new Map<string, Node | null>();
 
@@ -79,7 +92,25 @@ export class EvalContext {
     readonly nowNs: number,
     jobAllocs: Allocation[],
   ) {
+    this.jobAllocs = jobAllocs;
     for (const a of jobAllocs) if (!allocTerminal(a)) this.trackJobAlloc(a, 1);
+  }
+
+  private isJobAlloc(a: Allocation): boolean {
+    return this.job !== null && a.JobID === this.job.ID && a.Namespace === this.job.Namespace;
+  }
+
+  private liveJobAllocsMap(): Map<string, Allocation> {
+    if (this.liveJobAllocs === null) {
+      const live = new Map<string, Allocation>();
+      for (const a of this.jobAllocs) {
+        const cur = this.current(a);
+        if (cur && !allocTerminal(cur) && this.isJobAlloc(cur)) live.set(cur.ID, cur);
+      }
+      for (const a of this.planned.values()) if (!this.stopped.has(a.ID) && !allocTerminal(a) && this.isJobAlloc(a)) live.set(a.ID, a);
+      this.liveJobAllocs = live;
+    }
+    return this.liveJobAllocs;
   }
 
   node(id: string): Node | null {
@@ -157,7 +188,9 @@ export class EvalContext {
   /** How many live allocations of this job (of one group, or of any with null) sit on the node. */
   jobAllocsOnNode(nodeId: string, group: string | null, rec: NodeRecord = this.record(nodeId)): number {
     if (rec.jobTotal === 0) return 0;
-    return group === null ? rec.jobTotal : (rec.jobGroups?.get(group) ?? 0);
+    if (group === null) return rec.jobTotal;
+    if (group === rec.jobGroup) return rec.jobGroupCount;
+    return rec.jobGroups?.get(group) ?? 0;
   }
 
   properties(target: string, group: string | null): PropertyCounts {
@@ -165,19 +198,24 @@ export class EvalContext {
     let p = this.propertyCounts.get(key);
     if (!p) {
       p = new PropertyCounts(target, group);
-      for (const a of this.liveJobAllocs.values()) if (p.applies(a)) p.change(this.node(a.NodeID), 1);
+      for (const a of this.liveJobAllocsMap().values()) if (p.applies(a)) p.change(this.node(a.NodeID), 1);
       this.propertyCounts.set(key, p);
     }
     return p;
   }
 
-  private trackJobAlloc(a: Allocation, delta: 1 | -1): void {
-    if (!this.job || a.JobID !== this.job.ID || a.Namespace !== this.job.Namespace) return;
-    if (delta > 0) this.liveJobAllocs.set(a.ID, a);
-    else this.liveJobAllocs.delete(a.ID);
-    const rec = this.record(a.NodeID);
-    const m = (rec.jobGroups ??= new Map());
-    m.set(a.TaskGroup, (m.get(a.TaskGroup) ?? 0) + delta);
+  private trackJobAlloc(a: Allocation, delta: 1 | -1, rec: NodeRecord = this.record(a.NodeID)): void {
+    if (!this.isJobAlloc(a)) return;
+    if (this.liveJobAllocs !== null) {
+      if (delta > 0) this.liveJobAllocs.set(a.ID, a);
+      else this.liveJobAllocs.delete(a.ID);
+    }
+    if (rec.jobGroup === null) rec.jobGroup = a.TaskGroup;
+    if (a.TaskGroup === rec.jobGroup) rec.jobGroupCount += delta;
+    else {
+      const m = (rec.jobGroups ??= new Map());
+      m.set(a.TaskGroup, (m.get(a.TaskGroup) ?? 0) + delta);
+    }
     rec.jobTotal += delta;
     for (const p of this.propertyCounts.values()) if (p.applies(a)) p.change(this.node(a.NodeID), delta);
   }
@@ -233,10 +271,14 @@ export class EvalContext {
     }
   }
 
-  /** Adds a new allocation or an updated version of an existing one to the plan. */
-  appendAlloc(a: Allocation, previous: Allocation | null): void {
+  /**
+   * Adds a new allocation or an updated version of an existing one to the plan. `pos` is the
+   * node's table position when the caller has it (the ranked option), saving a lookup by ID.
+   */
+  appendAlloc(a: Allocation, previous: Allocation | null, pos = -1): void {
     const prev = previous ? this.current(previous) : null;
-    const rec = this.record(a.NodeID);
+    const table = this.nodeTable();
+    const rec = pos >= 0 && table.nodes[pos]?.ID === a.NodeID ? this.recordAt(pos) : this.record(a.NodeID);
     const u = rec.usageReady ? rec : null;
     if (previous) this.record(previous.NodeID).planTouched = true;
     if (prev) {
@@ -245,10 +287,12 @@ export class EvalContext {
     }
     if (!allocTerminal(a)) {
       if (u) addAllocUsage(u, a);
-      this.trackJobAlloc(a, 1);
+      this.trackJobAlloc(a, 1, rec);
     }
     this.planned.set(a.ID, a);
     rec.planTouched = true;
-    (this.plan.NodeAllocation[a.NodeID] ??= []).push(a);
+    // The plan's per-node lists sit in an object keyed by node ID (thousands of keys, so a
+    // dictionary): the record keeps its node's list at hand for the next placement there.
+    (rec.planAllocs ??= this.plan.NodeAllocation[a.NodeID] ??= []).push(a);
   }
 }

@@ -29,6 +29,8 @@ const MAX_BATCH_ATTEMPTS = 2;
 /** Attempts that make progress reset the count; this bounds the whole loop regardless. */
 const MAX_TOTAL_ATTEMPTS_FACTOR = 10;
 const ZERO_TIME = '0001-01-01T00:00:00Z';
+/** Select options of a placement that replaces nothing (most of them). */
+const NO_OPTIONS: SelectOptions = Object.freeze({});
 /** A new allocation has no desired transition; one frozen object serves them all (changes replace it). */
 const NO_TRANSITION: Allocation['DesiredTransition'] = Object.freeze({ Migrate: null, Reschedule: null, ForceReschedule: null });
 
@@ -201,16 +203,20 @@ export class GenericScheduler implements Scheduler {
     }
     for (const u of results.attributeUpdates) ctx.appendAlloc(u, byId.get(u.ID) ?? null);
 
-    const placedIds = new Map<string, string>();
+    // Which committed allocations are this attempt's placements. When the job had no allocations
+    // the plan holds nothing else (updates need an existing allocation), so the group name on
+    // each allocation says it all, without a map entry per placement.
+    const placedIds = byId.size > 0 ? new Map<string, string>() : null;
     if (job && stack && results.place.length + results.destructive.length > 0) {
-      for (const p of [...results.destructive, ...results.place]) this.queuedAllocs[p.tg.Name] = (this.queuedAllocs[p.tg.Name] ?? 0) + 1;
+      const requests = [...results.destructive, ...results.place];
+      for (const p of requests) this.queuedAllocs[p.tg.Name] = (this.queuedAllocs[p.tg.Name] ?? 0) + 1;
       const ready = ctx.nodeTable().ready(job.Datacenters);
       stack.setReady(ready, rng);
       // One object per eval, shared by its placements' metrics (the table's copy stays untouched).
       const byDC = { ...ready.byDC };
-      for (const p of [...results.destructive, ...results.place]) {
+      for (const p of requests) {
         const placed = this.place(ev, job, p, infoOf(p.tg), stack, ctx, byDC, active, nowNs);
-        if (placed) placedIds.set(placed.ID, p.tg.Name);
+        if (placed && placedIds) placedIds.set(placed.ID, p.tg.Name);
       }
     }
 
@@ -226,7 +232,7 @@ export class GenericScheduler implements Scheduler {
     const { result, newState } = await this.planner.submitPlan(plan);
     for (const list of Object.values(result.NodeAllocation)) {
       for (const a of list) {
-        const g = placedIds.get(a.ID);
+        const g = placedIds ? placedIds.get(a.ID) : a.TaskGroup;
         if (g !== undefined) this.queuedAllocs[g] = Math.max(0, (this.queuedAllocs[g] ?? 0) - 1);
       }
     }
@@ -262,8 +268,9 @@ export class GenericScheduler implements Scheduler {
     }
     const prev = p.previous;
     if (p.stopPrevious && prev) ctx.appendStop(prev, p.stopPrevious);
-    const opts: SelectOptions = {};
+    let opts: SelectOptions = NO_OPTIONS;
     if (prev) {
+      opts = {};
       const penalty = new Set<string>();
       if (prev.ClientStatus === 'failed') penalty.add(prev.NodeID);
       for (const e of prev.RescheduleTracker?.Events ?? []) penalty.add(e.PrevNodeID);
@@ -313,7 +320,7 @@ export class GenericScheduler implements Scheduler {
       CreateTime: nowNs,
       ModifyTime: nowNs,
     };
-    ctx.appendAlloc(alloc, null);
+    ctx.appendAlloc(alloc, null, option.pos);
     return alloc;
   }
 }

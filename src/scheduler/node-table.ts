@@ -27,6 +27,41 @@ function sameAllocs(a: readonly Allocation[], b: readonly Allocation[]): boolean
   return true;
 }
 
+function keptList(allocs: readonly Allocation[]): readonly Allocation[] {
+  return Object.isFrozen(allocs) ? allocs : allocs.slice();
+}
+
+function summedUsage(allocs: readonly Allocation[]): BaseUsage {
+  const base: BaseUsage = { allocs: keptList(allocs), cpu: 0, memMB: 0, diskMB: 0, ports: null, portsShared: false, portCount: 0 };
+  for (const a of allocs) if (!allocTerminal(a)) addAllocUsage(base, a);
+  return base;
+}
+
+/**
+ * The usage of `allocs` from the usage of an earlier list of the node, when the new list is the
+ * old one with allocations added (in any places, as a store ordered by ID inserts them): only
+ * the added ones are summed. Placements add to a node far more often than anything leaves it,
+ * and summing walks every allocation's resource blocks, scattered in memory. Null when some
+ * allocation of the old list is gone or was replaced (then the list is summed again).
+ */
+function extendedUsage(old: BaseUsage, allocs: readonly Allocation[]): BaseUsage | null {
+  const before = old.allocs;
+  if (allocs.length <= before.length) return null;
+  // The old Set is shared with records of evals that took this usage: copied on the first port added.
+  const base: BaseUsage = { allocs: keptList(allocs), cpu: old.cpu, memMB: old.memMB, diskMB: old.diskMB, ports: old.ports, portsShared: old.ports !== null, portCount: old.portCount };
+  let i = 0;
+  for (let j = 0; j < allocs.length; j++) {
+    const a = allocs[j]!;
+    if (i < before.length && a === before[i]) {
+      i++;
+      continue;
+    }
+    if (allocs.length - j <= before.length - i) return null; // not enough left to hold the rest of the old list
+    if (!allocTerminal(a)) addAllocUsage(base, a);
+  }
+  return i < before.length ? null : base;
+}
+
 export class NodeTable {
   private readonly positions = new Map<string, number>();
   private readonly capacities: Array<NodeCapacity | undefined>;
@@ -89,8 +124,7 @@ export class NodeTable {
   usageAt(pos: number, allocs: readonly Allocation[], out: NodeUsage): void {
     let base = this.baseUsages[pos];
     if (base === undefined || !sameAllocs(base.allocs, allocs)) {
-      base = { allocs: Object.isFrozen(allocs) ? allocs : allocs.slice(), cpu: 0, memMB: 0, diskMB: 0, ports: null, portsShared: false };
-      for (const a of allocs) if (!allocTerminal(a)) addAllocUsage(base, a);
+      base = (base !== undefined ? extendedUsage(base, allocs) : null) ?? summedUsage(allocs);
       this.baseUsages[pos] = base;
     }
     out.cpu = base.cpu;
@@ -98,6 +132,7 @@ export class NodeTable {
     out.diskMB = base.diskMB;
     out.ports = base.ports;
     out.portsShared = base.ports !== null;
+    out.portCount = base.portCount;
   }
 
   /** Ready, eligible, not draining nodes in the datacenters, with counts per datacenter. */

@@ -48,6 +48,11 @@ export interface NodeCapacity {
   reservedPorts: Set<number>;
   minPort: number;
   maxPort: number;
+  /**
+   * The size of the dynamic range less the reserved ports: the bound checkPorts compares with
+   * for every candidate, kept as a number so that the check does not read the reserved Set.
+   */
+  portRoom: number;
   hostIP: string;
 }
 
@@ -98,13 +103,16 @@ function computeCapacity(node: Node): NodeCapacity {
   for (const nn of node.NodeResources?.NodeNetworks ?? []) {
     for (const a of nn.Addresses ?? []) for (const p of parsePortList(a.ReservedPorts ?? '')) reservedPorts.add(p);
   }
+  const minPort = nr?.MinDynamicPort ?? DEFAULT_MIN_DYNAMIC_PORT;
+  const maxPort = nr?.MaxDynamicPort ?? DEFAULT_MAX_DYNAMIC_PORT;
   return {
     cpu,
     memMB,
     diskMB,
     reservedPorts,
-    minPort: nr?.MinDynamicPort ?? DEFAULT_MIN_DYNAMIC_PORT,
-    maxPort: nr?.MaxDynamicPort ?? DEFAULT_MAX_DYNAMIC_PORT,
+    minPort,
+    maxPort,
+    portRoom: maxPort - minPort + 1 - reservedPorts.size,
     hostIP: nodeHostIP(node),
   };
 }
@@ -170,10 +178,12 @@ export interface NodeUsage {
   ports: Set<number> | null;
   /** `ports` belongs to a cache shared between evals: copied before the first change. */
   portsShared: boolean;
+  /** ports.size, kept beside the numbers: ranking checks it for every candidate, the Set only for the winner. */
+  portCount: number;
 }
 
 export function emptyUsage(): NodeUsage {
-  return { cpu: 0, memMB: 0, diskMB: 0, ports: null, portsShared: false };
+  return { cpu: 0, memMB: 0, diskMB: 0, ports: null, portsShared: false, portCount: 0 };
 }
 
 export function addUsage(u: NodeUsage, a: AllocUsage, sign: 1 | -1): void {
@@ -182,7 +192,7 @@ export function addUsage(u: NodeUsage, a: AllocUsage, sign: 1 | -1): void {
   u.diskMB += sign * a.diskMB;
   if (a.ports.length === 0) return;
   if (u.portsShared) {
-    if (u.ports) u.ports = new Set(u.ports);
+    if (u.ports) u.ports = copyPorts(u.ports);
     u.portsShared = false;
   }
   if (sign > 0) {
@@ -191,14 +201,27 @@ export function addUsage(u: NodeUsage, a: AllocUsage, sign: 1 | -1): void {
   } else if (u.ports) {
     for (const p of a.ports) u.ports.delete(p);
   }
+  u.portCount = u.ports === null ? 0 : u.ports.size;
+}
+
+/**
+ * A private copy of a shared port set. `new Set(set)` goes through the iterator protocol and left
+ * an iterator result per port to the garbage collector; this loop is optimized into plain reads.
+ */
+function copyPorts(ports: Set<number>): Set<number> {
+  const copy = new Set<number>();
+  for (const p of ports) copy.add(p);
+  return copy;
 }
 
 function addPort(u: NodeUsage, p: number): void {
   if (u.portsShared) {
-    if (u.ports) u.ports = new Set(u.ports);
+    if (u.ports) u.ports = copyPorts(u.ports);
     u.portsShared = false;
   }
-  (u.ports ??= new Set()).add(p);
+  const ports = (u.ports ??= new Set());
+  ports.add(p);
+  u.portCount = ports.size;
 }
 
 function addNetworkPorts(u: NodeUsage, nets: NetworkResource[] | null | undefined): void {
@@ -307,6 +330,8 @@ export function portAsk(ask: Pick<GroupAsk, 'groupNetworks' | 'taskNetworks'>): 
  * Runs for every candidate node, so it only counts; the winner's ports are picked by `pickPorts`.
  */
 export function checkPorts(ports: PortAsk, cap: NodeCapacity, used: ReadonlySet<number> | null): string | null {
+  // The common ask (dynamic ports only, room to spare): the cheap bound below, without the Sets.
+  if (ports.staticPorts.length === 0 && (used === null ? 0 : used.size) + ports.dynamicCount <= cap.portRoom) return null;
   const seen = ports.staticPorts.length > 1 ? new Set<number>() : null;
   for (const p of ports.staticPorts) {
     if (used?.has(p) || cap.reservedPorts.has(p) || seen?.has(p)) return 'network: port collision';

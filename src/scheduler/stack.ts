@@ -11,7 +11,7 @@ import type { NodeTable, ReadyPositions } from './node-table.js';
 import type { Rng } from './rng.js';
 import type { GroupInfo } from './group-info.js';
 import { MAX_RETAINED_NODE_SCORES, exhaustNode, filterNode } from './metrics.js';
-import { affinityScore, antiAffinityScore, fitScore, spreadDesired, spreadScore, type SpreadPlan } from './rank.js';
+import { FitCache, affinityScore, antiAffinityScore, spreadDesired, spreadScore, type SpreadPlan } from './rank.js';
 import { buildOffer, checkPorts, pickPorts, type NetworkOffer, type NodeCapacity } from './resources.js';
 
 const SKIP_SCORE_THRESHOLD = 0;
@@ -27,6 +27,8 @@ export interface SelectOptions {
 
 export interface RankedOption {
   node: Node;
+  /** The node's position in the eval's node table; -1 for a node outside it. */
+  pos: number;
   finalScore: number;
   binpack: number;
   antiAffinity: number;
@@ -36,18 +38,53 @@ export interface RankedOption {
   spread: number | null;
 }
 
-export function scoreMeta(o: RankedOption): NodeScoreMeta {
-  const scores: Record<string, number> =
-    o.spread === null
-      ? { binpack: o.binpack, 'job-anti-affinity': o.antiAffinity, 'node-reschedule-penalty': o.reschedulePenalty, 'node-affinity': o.affinity }
-      : {
-          binpack: o.binpack,
-          'job-anti-affinity': o.antiAffinity,
-          'node-reschedule-penalty': o.reschedulePenalty,
-          'node-affinity': o.affinity,
-          'allocation-spread': o.spread,
-        };
-  return { NodeID: o.node.ID, Scores: scores, NormScore: o.finalScore };
+export function scoreMeta(o: RankedOption, cache: ScoresCache | null = null): NodeScoreMeta {
+  return { NodeID: o.node.ID, Scores: cache ? cache.scoresOf(o) : scoresOf(o), NormScore: o.finalScore };
+}
+
+function scoresOf(o: RankedOption): Record<string, number> {
+  return o.spread === null
+    ? { binpack: o.binpack, 'job-anti-affinity': o.antiAffinity, 'node-reschedule-penalty': o.reschedulePenalty, 'node-affinity': o.affinity }
+    : {
+        binpack: o.binpack,
+        'job-anti-affinity': o.antiAffinity,
+        'node-reschedule-penalty': o.reschedulePenalty,
+        'node-affinity': o.affinity,
+        'allocation-spread': o.spread,
+      };
+}
+
+const MAX_CACHED_SCORES = 4096;
+
+/**
+ * Score records shared by equal scores. Every placement keeps the scores of its five best nodes
+ * with its allocation, and many nodes score alike (same usage, no affinity, no penalty): one
+ * frozen record per distinct (binpack, anti-affinity) pair instead of one per node per placement
+ * leaves far fewer objects for the garbage collector to copy while the allocations live.
+ */
+export class ScoresCache {
+  private readonly byBinpack = new Map<number, Map<number, Record<string, number>>>();
+  private size = 0;
+
+  scoresOf(o: RankedOption): Record<string, number> {
+    if (o.spread !== null || o.reschedulePenalty !== 0 || o.affinity !== 0) return scoresOf(o);
+    let byAnti = this.byBinpack.get(o.binpack);
+    if (byAnti === undefined) {
+      if (this.size >= MAX_CACHED_SCORES) {
+        this.byBinpack.clear();
+        this.size = 0;
+      }
+      byAnti = new Map();
+      this.byBinpack.set(o.binpack, byAnti);
+    }
+    let scores = byAnti.get(o.antiAffinity);
+    if (scores === undefined) {
+      scores = Object.freeze(scoresOf(o));
+      byAnti.set(o.antiAffinity, scores);
+      this.size++;
+    }
+    return scores;
+  }
 }
 
 /** The best few scored nodes, best first, as AllocMetric.ScoreMetaData. */
@@ -58,9 +95,21 @@ export function topScoreMeta(scored: RankedOption[]): NodeScoreMeta[] | null {
   return top.meta();
 }
 
+/** Shared by every eval: the records are frozen, and the cache is bounded. */
+const sharedScores = new ScoresCache();
+/** Shared by every eval (a memo of a pure function): typed arrays per eval cost more than they saved on small evals. */
+const fitCaches = { binpack: new FitCache('binpack'), spread: new FitCache('spread') } as const;
+
 /** A mutable RankedOption: the stack's scratch slots, reused for every candidate of an eval. */
 function emptyOption(): RankedOption {
-  return { node: null as unknown as Node, finalScore: 0, binpack: 0, antiAffinity: 0, reschedulePenalty: 0, affinity: 0, spread: null };
+  return { node: null as unknown as Node, pos: -1, finalScore: 0, binpack: 0, antiAffinity: 0, reschedulePenalty: 0, affinity: 0, spread: null };
+}
+
+/** A plain loop: Array.from with a length object takes a slow generic path, once per eval. */
+function optionSlots(n: number): RankedOption[] {
+  const slots: RankedOption[] = [];
+  for (let i = 0; i < n; i++) slots.push(emptyOption());
+  return slots;
 }
 
 function freshCopy(o: RankedOption): RankedOption {
@@ -71,6 +120,7 @@ function freshCopy(o: RankedOption): RankedOption {
 
 function copyOption(from: RankedOption, to: RankedOption): void {
   to.node = from.node;
+  to.pos = from.pos;
   to.finalScore = from.finalScore;
   to.binpack = from.binpack;
   to.antiAffinity = from.antiAffinity;
@@ -89,7 +139,7 @@ function copyOption(from: RankedOption, to: RankedOption): void {
 class TopScores {
   private readonly slots: RankedOption[] = [];
   private count = 0;
-  private readonly order: number[] = new Array<number>(MAX_RETAINED_NODE_SCORES).fill(0);
+  private readonly order: number[] = [];
 
   reset(): void {
     this.count = 0;
@@ -122,10 +172,13 @@ class TopScores {
       order[j] = i;
     }
     const out: NodeScoreMeta[] = new Array<NodeScoreMeta>(this.count);
-    for (let k = 0; k < this.count; k++) out[k] = scoreMeta(slots[order[k]!]!);
+    for (let k = 0; k < this.count; k++) out[k] = scoreMeta(slots[order[k]!]!, sharedScores);
     return out;
   }
 }
+
+/** Before setNodes/setReady: a typed array per Stack would be an ArrayBuffer per eval for nothing. */
+const NO_POSITIONS = new Int32Array(0);
 
 export function nodeLimit(nodeCount: number, isBatch: boolean): number {
   if (isBatch) return BATCH_NODE_LIMIT;
@@ -137,7 +190,7 @@ export class Stack {
    * Candidates as positions in the context's node table: ranking then reads capacity, class and
    * the per-eval record by index, without touching the (large, scattered) node objects.
    */
-  private positions: Int32Array = new Int32Array(0);
+  private positions: Int32Array = NO_POSITIONS;
   private table: NodeTable | null = null;
   private cursor = 0;
   /** Positions below this are shuffled: the shuffle is done lazily, only as far as nodes are visited. */
@@ -149,15 +202,18 @@ export class Stack {
   /** Scratch for the candidate being ranked, and slots for the best and the skipped ones. */
   private readonly current = emptyOption();
   private readonly best = emptyOption();
-  private readonly skippedSlots: RankedOption[] = Array.from({ length: MAX_SKIP }, emptyOption);
+  private readonly skippedSlots: RankedOption[] = optionSlots(MAX_SKIP);
   private readonly top = new TopScores();
+  private readonly fit: FitCache;
 
   constructor(
     private readonly ctx: EvalContext,
     private readonly feasibility: Feasibility,
     private readonly isBatch: boolean,
-    private readonly algorithm: 'binpack' | 'spread',
-  ) {}
+    algorithm: 'binpack' | 'spread',
+  ) {
+    this.fit = fitCaches[algorithm];
+  }
 
   /**
    * The candidate nodes. With an rng they are visited in a random order, shuffled as the visit
@@ -296,7 +352,8 @@ export class Stack {
     if (!this.feasibility.feasible(node, info, metric, cls)) return false;
     if ((info.distinctHosts || info.distinctProperties.length > 0) && !this.distinctOk(node, info, metric)) return false;
 
-    const used = this.ctx.nodeUsage(node.ID, rec);
+    // The node object (large, scattered in memory) is read only when the record lacks what is needed.
+    const used = rec.usageReady ? rec : this.ctx.nodeUsage(node.ID, rec);
     const ask = info.ask;
     const cpu = used.cpu + ask.cpu;
     const mem = used.memMB + ask.memMB;
@@ -312,7 +369,9 @@ export class Stack {
       exhaustNode(metric, node, 'disk');
       return false;
     }
-    if (ask.hasNetworks) {
+    // Dynamic ports only, with room to spare (the common ask): checkPorts' first bound, from the
+    // counts alone, so that the port Set (another object per node) is not read for every candidate.
+    if (ask.hasNetworks && !(ask.ports.staticPorts.length === 0 && used.portCount + ask.ports.dynamicCount <= cap.portRoom)) {
       const portProblem = checkPorts(ask.ports, cap, used.ports);
       if (portProblem) {
         exhaustNode(metric, node, portProblem);
@@ -321,16 +380,16 @@ export class Stack {
     }
 
     // The final score is the mean of the scores that apply (zeros of absent factors do not dilute it).
-    const binpack = fitScore(cpu, cap.cpu, mem, cap.memMB, this.algorithm);
+    const binpack = this.fit.score(cpu, cap.cpu, mem, cap.memMB);
     let sum = binpack;
     let count = 1;
-    const collisions = this.ctx.jobAllocsOnNode(node.ID, info.tg.Name, rec);
+    const collisions = rec.jobTotal === 0 ? 0 : this.ctx.jobAllocsOnNode(node.ID, info.tg.Name, rec);
     const antiAffinity = antiAffinityScore(collisions, info.tg.Count);
     if (collisions > 0) {
       sum += antiAffinity;
       count++;
     }
-    const penalized = opts.penaltyNodeIds?.has(node.ID) ?? false;
+    const penalized = opts.penaltyNodeIds !== undefined && opts.penaltyNodeIds.has(node.ID);
     if (penalized) {
       sum -= 1;
       count++;
@@ -349,6 +408,7 @@ export class Stack {
       }
     }
     out.node = node;
+    out.pos = rec.pos;
     out.finalScore = sum / count;
     out.binpack = binpack;
     out.antiAffinity = antiAffinity;

@@ -41,6 +41,8 @@ export class Harness implements StateReader, Planner {
   private readonly allocsByDeploymentId = new Map<string, Set<string>>();
   private readonly evalsById = new Map<string, Evaluation>();
   private readonly deploymentsById = new Map<string, Deployment>();
+  /** Deployment IDs by job, as the store indexes them: the scheduler asks for a job's latest deployment every eval. */
+  private readonly deploymentIdsByJobKey = new Map<string, Set<string>>();
   config: SchedulerConfiguration = {
     SchedulerAlgorithm: 'binpack',
     MemoryOversubscriptionEnabled: false,
@@ -134,7 +136,7 @@ export class Harness implements StateReader, Planner {
     const idx = this.nextIndex();
     const prev = this.deploymentsById.get(d.ID);
     const stored = { ...d, CreateIndex: prev?.CreateIndex ?? idx, ModifyIndex: idx };
-    this.deploymentsById.set(d.ID, stored);
+    this.putDeployment(stored);
     this.touch('deployment', idx);
     return stored;
   }
@@ -148,9 +150,23 @@ export class Harness implements StateReader, Planner {
     return stored;
   }
 
+  /** The last job key built: a plan stores many allocations of one job, each would build the same string. */
+  private lastJobKey = { ns: '', id: '', key: key('', '') };
+
+  private jobKeyOf(a: Allocation): string {
+    const last = this.lastJobKey;
+    if (last.ns !== a.Namespace || last.id !== a.JobID) this.lastJobKey = { ns: a.Namespace, id: a.JobID, key: key(a.Namespace, a.JobID) };
+    return this.lastJobKey.key;
+  }
+
+  private putDeployment(d: Deployment): void {
+    this.deploymentsById.set(d.ID, d);
+    addTo(this.deploymentIdsByJobKey, key(d.Namespace, d.JobID), d.ID);
+  }
+
   private storeAlloc(a: Allocation): void {
     this.allocsById.set(a.ID, a);
-    addTo(this.allocsByJobKey, key(a.Namespace, a.JobID), a.ID);
+    addTo(this.allocsByJobKey, this.jobKeyOf(a), a.ID);
     addTo(this.allocsByNodeId, a.NodeID, a.ID);
     this.liveLists.delete(a.NodeID);
     let live = this.liveByNodeId.get(a.NodeID);
@@ -191,12 +207,12 @@ export class Harness implements StateReader, Planner {
     const nowNs = Date.now() * 1_000_000;
     if (plan.Deployment) {
       const prev = this.deploymentsById.get(plan.Deployment.ID);
-      this.deploymentsById.set(plan.Deployment.ID, { ...plan.Deployment, CreateIndex: prev?.CreateIndex ?? idx, ModifyIndex: idx });
+      this.putDeployment({ ...plan.Deployment, CreateIndex: prev?.CreateIndex ?? idx, ModifyIndex: idx });
       this.touch('deployment', idx);
     }
     for (const u of plan.DeploymentUpdates ?? []) {
       const d = this.deploymentsById.get(u.DeploymentID);
-      if (d) this.deploymentsById.set(d.ID, { ...d, Status: u.Status as Deployment['Status'], StatusDescription: u.StatusDescription, ModifyIndex: idx });
+      if (d) this.putDeployment({ ...d, Status: u.Status as Deployment['Status'], StatusDescription: u.StatusDescription, ModifyIndex: idx });
     }
     for (const [nodeId, stops] of Object.entries(plan.NodeUpdate)) {
       if (reject?.has(nodeId)) continue;
@@ -262,7 +278,7 @@ export class Harness implements StateReader, Planner {
       if (isNew) s.PlacedAllocs++;
       if (a.DeploymentStatus?.Canary && !(s.PlacedCanaries ?? []).includes(a.ID)) s.PlacedCanaries = [...(s.PlacedCanaries ?? []), a.ID];
     }
-    for (const d of changed.values()) this.deploymentsById.set(d.ID, d);
+    for (const d of changed.values()) this.putDeployment(d);
   }
 
   async updateEval(ev: Evaluation): Promise<void> {
@@ -432,7 +448,13 @@ export class Harness implements StateReader, Planner {
   }
 
   deploymentsByJob(namespace: string, jobId: string): Deployment[] {
-    return this.deployments(namespace).filter((d) => d.JobID === jobId);
+    if (!namespace || namespace === '*') return this.deployments(namespace).filter((d) => d.JobID === jobId);
+    const out: Deployment[] = [];
+    for (const id of this.deploymentIdsByJobKey.get(key(namespace, jobId)) ?? []) {
+      const d = this.deploymentsById.get(id);
+      if (d) out.push(d);
+    }
+    return out;
   }
 
   latestDeploymentByJob(namespace: string, jobId: string): Deployment | null {
