@@ -281,3 +281,13 @@ test('desired transitions merge only the fields set; deployments can be deleted'
   assert.deepEqual(s.deploymentsByJob('default', 'example'), []);
   assert.equal(s.tableIndex('deployment'), 15);
 });
+
+test('allocations of one job version placed by different plans share one job object', () => {
+  const { store, fsm, job } = setup();
+  // Each log entry is decoded on its own, so each plan carries its own copy of the job.
+  fsm.apply(20, plan(structuredClone(job), { AllocsUpdated: [mockAlloc('s1', 'n1')] }));
+  fsm.apply(21, plan(structuredClone(job), { AllocsUpdated: [mockAlloc('s2', 'n1')] }));
+  const s = store.snapshot();
+  assert.equal(s.allocByID('s1')!.Job, s.allocByID('s2')!.Job);
+  assert.deepEqual(s.allocByID('s1')!.Job, job);
+});

@@ -101,7 +101,7 @@ function upsertPlanAlloc(ctx: ApplyContext, alloc: Allocation, timestampNs: numb
   }
   updateDeploymentWithAlloc(ctx, alloc, existing);
   updateSummaryWithAlloc(ctx, alloc, existing);
-  txn.putAlloc(alloc);
+  txn.putAlloc(alloc, existing ?? null);
   if (alloc.PreviousAllocation !== '') {
     const prev = txn.alloc(alloc.PreviousAllocation);
     if (prev !== undefined && prev.NextAllocation !== alloc.ID) {
@@ -226,7 +226,7 @@ export function applyClientUpdates(ctx: ApplyContext, updates: readonly AllocCli
     }
     updateDeploymentWithAlloc(ctx, alloc, existing);
     updateSummaryWithAlloc(ctx, alloc, existing);
-    txn.putAlloc(alloc);
+    txn.putAlloc(alloc, existing);
     ctx.markJob(alloc.Namespace, alloc.JobID, allocTerminal(alloc) ? '' : 'running');
   });
   txn.touch('allocs');

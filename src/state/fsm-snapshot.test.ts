@@ -91,3 +91,41 @@ test('a snapshot that is not ours is refused with a clear error', () => {
   assert.throws(() => fsm.restore(encodeMsgpack({ hello: 'world' })), (err: unknown) => err instanceof NomadError && /not a state snapshot/.test(err.message));
   assert.throws(() => fsm.restore(new Uint8Array([0xc1])), (err: unknown) => err instanceof NomadError && err.kind === 'bad_request');
 });
+
+test('a snapshot cut short is refused rather than restored in part', () => {
+  const { fsm } = populated();
+  const bytes = fsm.snapshot();
+  const other = new FSM(new StateStore());
+  assert.throws(() => other.restore(bytes.subarray(0, bytes.byteLength - 3)), (err: unknown) => err instanceof NomadError && err.kind === 'bad_request');
+  assert.equal(other.store.latestIndex(), 0);
+});
+
+test('a format 1 snapshot (one message with every table) still restores', () => {
+  const { store } = populated();
+  const a = store.snapshot();
+  const job = a.jobByID('default', 'example')!;
+  const allocs = a.allocs();
+  const v1 = encodeMsgpack({
+    Format: 'nomad-ts-state',
+    FormatVersion: 1,
+    LatestIndex: a.latestIndex(),
+    TableIndexes: { allocs: a.tableIndex('allocs') },
+    SchedulerConfig: null,
+    JobPool: [job],
+    Jobs: [0],
+    JobVersions: [[0]],
+    JobSummaries: [a.jobSummary('default', 'example')],
+    Nodes: a.nodes(),
+    Allocs: allocs.map((x) => ({ ...x, Job: null })),
+    AllocJobs: allocs.map(() => 0),
+    Evals: a.evals(),
+    Deployments: a.deployments(),
+  });
+  const other = new StateStore();
+  new FSM(other).restore(v1);
+  const b = other.snapshot();
+  assert.equal(b.latestIndex(), a.latestIndex());
+  assert.deepEqual(b.allocsByNode('n1').map((x) => x.ID), ['a1', 'a2']);
+  assert.equal(b.allocByID('a1')!.Job, b.allocByID('a2')!.Job);
+  assert.deepEqual(b.evalsByJob('default', 'example'), a.evalsByJob('default', 'example'));
+});

@@ -218,7 +218,7 @@ class Loader {
             const v = a[f];
             if (typeof v === 'string') (a as unknown as Record<string, string>)[f] = this.intern(v);
           }
-          txn.putAlloc(a);
+          txn.putAlloc(a, null);
         }
         return;
       case 'Evals':

@@ -12,13 +12,42 @@ const MAX_WIDTH = 32;
 /** A node this small after a delete is merged with (or refilled from) a neighbour. */
 const MIN_WIDTH = 8;
 
-type Edit = object;
+/**
+ * The ownership token of one writer. It also remembers the nodes whose arrays grew in place: a
+ * splice grows a backing store by half again, and that slack would stay in every stored node, so
+ * those arrays are cut to their exact length once, when the writer is done.
+ */
+class Edit {
+  /** Created on the first growth: most writers (one small update) never need it. */
+  grown: Set<TreeNode<unknown>> | null = null;
+  /** Set once the writer is done: its nodes are immutable from then on. */
+  done = false;
+
+  grew(node: TreeNode<unknown>): void {
+    if (this.done) return;
+    (this.grown ??= new Set()).add(node);
+  }
+
+  /** Cuts grown arrays to their exact length; the writer is done. */
+  trim(): void {
+    this.done = true;
+    if (this.grown === null) return;
+    for (const n of this.grown) {
+      n.keys = n.keys.slice();
+      if (n.leaf) n.vals = n.vals.slice();
+      else n.children = n.children.slice();
+    }
+    this.grown = null;
+  }
+}
 
 interface Leaf<V> {
   leaf: true;
   edit: Edit | null;
   keys: string[];
   vals: V[];
+  /** Key prefixes as numbers (see prefixOf), computed on the first read of an immutable node. */
+  pre: number[] | null;
 }
 
 interface Branch<V> {
@@ -27,6 +56,7 @@ interface Branch<V> {
   /** keys[i] is the smallest key under children[i]. */
   keys: string[];
   children: Array<TreeNode<V>>;
+  pre: number[] | null;
 }
 
 type TreeNode<V> = Leaf<V> | Branch<V>;
@@ -57,58 +87,90 @@ function childIndex(keys: string[], key: string): number {
 
 function editable<V>(node: TreeNode<V>, edit: Edit | null): TreeNode<V> {
   if (edit !== null && node.edit === edit) return node;
-  if (node.leaf) return { leaf: true, edit, keys: node.keys.slice(), vals: node.vals.slice() };
-  return { leaf: false, edit, keys: node.keys.slice(), children: node.children.slice() };
+  if (node.leaf) return { leaf: true, edit, keys: node.keys.slice(), vals: node.vals.slice(), pre: null };
+  return { leaf: false, edit, keys: node.keys.slice(), children: node.children.slice(), pre: null };
 }
 
 function width<V>(node: TreeNode<V>): number {
   return node.keys.length;
 }
 
-/** The result of inserting below a node: the node (maybe the same) and, when it split, its new right half. */
-interface InsertResult<V> {
-  node: TreeNode<V>;
-  right: TreeNode<V> | null;
-  added: boolean;
-}
+// What insert() reports besides the node it returns: the new right half when the node split, and
+// whether the key was new. Module state instead of a result object: an insert into a deep tree
+// would otherwise allocate one per level, which is most of the garbage of a large batch.
+let splitRight: TreeNode<unknown> | null = null;
+let keyAdded = false;
 
-function insert<V>(node: TreeNode<V>, key: string, val: V, edit: Edit | null): InsertResult<V> {
+/** Inserts below node; returns the node (maybe the same) and sets splitRight and keyAdded. */
+function insert<V>(node: TreeNode<V>, key: string, val: V, edit: Edit | null, kp: number): TreeNode<V> {
   if (node.leaf) {
-    const i = lowerBound(node.keys, key);
+    // A writer uses prefixes a reader already computed, but computes none: the node it passes
+    // through is about to be copied, and the copy would not keep them.
+    const i = lowerBoundRead(node, key, kp, false);
+    splitRight = null;
     if (i < node.keys.length && node.keys[i] === key) {
-      if (node.vals[i] === val) return { node, right: null, added: false };
+      keyAdded = false;
+      if (node.vals[i] === val) return node;
       const n = editable(node, edit) as Leaf<V>;
       n.vals[i] = val;
-      return { node: n, right: null, added: false };
+      return n;
     }
-    // New arrays of the exact length, even for a node this writer owns: a splice in place would
-    // grow the backing store by half again, and that slack stays in every stored node.
-    const keys = insertAt(node.keys, i, key);
-    const vals = insertAt(node.vals, i, val);
-    if (keys.length <= MAX_WIDTH) return { node: withEntries(node, edit, keys, vals), right: null, added: true };
-    const half = keys.length >>> 1;
-    const right: Leaf<V> = { leaf: true, edit, keys: keys.slice(half), vals: vals.slice(half) };
-    return { node: withEntries(node, edit, keys.slice(0, half), vals.slice(0, half)), right, added: true };
+    keyAdded = true;
+    let keys: string[];
+    let vals: V[];
+    if (edit !== null && node.edit === edit) {
+      // This writer's own node: in place.
+      keys = node.keys;
+      vals = node.vals;
+      keys.splice(i, 0, key);
+      vals.splice(i, 0, val);
+      edit.grew(node as TreeNode<unknown>);
+    } else {
+      // Copy and insert in one pass, at the exact length (a copy then a splice would grow the
+      // new backing store by half again, and that slack would stay in the stored node).
+      keys = insertAt(node.keys, i, key);
+      vals = insertAt(node.vals, i, val);
+    }
+    if (keys.length <= MAX_WIDTH) return withEntries(node, edit, keys, vals);
+    // Both halves as exact-length copies, which also drops slack the splices above left. Keys
+    // arriving in order (a restore, IDs that grow) leave a full node behind instead of two half
+    // empty ones.
+    const half = i === keys.length - 1 ? MAX_WIDTH : keys.length >>> 1;
+    splitRight = { leaf: true, edit, keys: keys.slice(half), vals: vals.slice(half), pre: null } as TreeNode<unknown>;
+    return withEntries(node, edit, keys.slice(0, half), vals.slice(0, half));
   }
-  const ci = childIndex(node.keys, key);
-  const res = insert(node.children[ci]!, key, val, edit);
-  if (res.node === node.children[ci] && res.right === null) {
-    if (!res.added || node.keys[ci]! <= key) return { node, right: null, added: res.added };
+  const ci = childIndexRead(node, key, kp, false);
+  const child = insert(node.children[ci]!, key, val, edit, kp);
+  const right = splitRight as TreeNode<V> | null;
+  if (child === node.children[ci] && right === null) {
+    // Unchanged below, or changed in place; only a new smallest key must reach this level.
+    if (!keyAdded || node.keys[ci]! <= key) return node;
   }
-  if (res.right === null) {
+  if (right === null) {
     const n = editable(node, edit) as Branch<V>;
-    n.children[ci] = res.node;
-    n.keys[ci] = res.node.keys[0]!;
-    return { node: n, right: null, added: res.added };
+    n.children[ci] = child;
+    n.keys[ci] = child.keys[0]!;
+    return n;
   }
-  const keys = insertAt(node.keys, ci + 1, res.right.keys[0]!);
-  const children = insertAt(node.children, ci + 1, res.right);
-  keys[ci] = res.node.keys[0]!;
-  children[ci] = res.node;
-  if (children.length <= MAX_WIDTH) return { node: withChildren(node, edit, keys, children), right: null, added: res.added };
-  const half = children.length >>> 1;
-  const right: Branch<V> = { leaf: false, edit, keys: keys.slice(half), children: children.slice(half) };
-  return { node: withChildren(node, edit, keys.slice(0, half), children.slice(0, half)), right, added: res.added };
+  let keys: string[];
+  let children: Array<TreeNode<V>>;
+  if (edit !== null && node.edit === edit) {
+    keys = node.keys;
+    children = node.children;
+    keys.splice(ci + 1, 0, right.keys[0]!);
+    children.splice(ci + 1, 0, right);
+    edit.grew(node as TreeNode<unknown>);
+  } else {
+    keys = insertAt(node.keys, ci + 1, right.keys[0]!);
+    children = insertAt(node.children, ci + 1, right);
+  }
+  keys[ci] = child.keys[0]!;
+  children[ci] = child;
+  splitRight = null;
+  if (children.length <= MAX_WIDTH) return withChildren(node, edit, keys, children);
+  const half = ci + 1 === children.length - 1 ? MAX_WIDTH : children.length >>> 1;
+  splitRight = { leaf: false, edit, keys: keys.slice(half), children: children.slice(half), pre: null } as TreeNode<unknown>;
+  return withChildren(node, edit, keys.slice(0, half), children.slice(0, half));
 }
 
 /** A copy of a with v inserted at i, allocated at its exact length. */
@@ -128,7 +190,7 @@ function withEntries<V>(node: Leaf<V>, edit: Edit | null, keys: string[], vals: 
     node.vals = vals;
     return node;
   }
-  return { leaf: true, edit, keys, vals };
+  return { leaf: true, edit, keys, vals, pre: null };
 }
 
 function withChildren<V>(node: Branch<V>, edit: Edit | null, keys: string[], children: Array<TreeNode<V>>): Branch<V> {
@@ -137,7 +199,7 @@ function withChildren<V>(node: Branch<V>, edit: Edit | null, keys: string[], chi
     node.children = children;
     return node;
   }
-  return { leaf: false, edit, keys, children };
+  return { leaf: false, edit, keys, children, pre: null };
 }
 
 /** Deletes key below node; returns the node (maybe the same, maybe under-full) or null when absent. */
@@ -199,10 +261,69 @@ function rebalance<V>(parent: Branch<V>, ci: number, edit: Edit | null): void {
   parent.keys[li + 1] = right.keys[0]!;
 }
 
+/**
+ * The first six characters of a key as one number, in the same order as the strings (NaN when
+ * one is beyond Latin-1). Reads compare these first: a number in the node's own array instead of
+ * a string object elsewhere in memory, which in a table of a million rows is a cache miss per
+ * comparison. Equal prefixes (or NaN) fall back to comparing the strings.
+ */
+function prefixOf(key: string): number {
+  let p = 0;
+  for (let i = 0; i < 6; i++) {
+    const c = i < key.length ? key.charCodeAt(i) : 0;
+    if (c > 255) return Number.NaN;
+    p = p * 256 + c;
+  }
+  return p;
+}
+
+/** The node's prefixes, or null while a writer may still change it (they would go stale). */
+function prefixes<V>(node: TreeNode<V>): number[] | null {
+  if (node.pre !== null) return node.pre;
+  if (node.edit !== null && !node.edit.done) return null;
+  const pre = new Array<number>(node.keys.length);
+  for (let i = 0; i < node.keys.length; i++) pre[i] = prefixOf(node.keys[i]!);
+  node.pre = pre;
+  return pre;
+}
+
+/** lowerBound by prefixes first, strings on a tie (plain strings on a node a writer owns). */
+function lowerBoundRead<V>(node: TreeNode<V>, key: string, kp: number, compute = true): number {
+  const pre = compute ? prefixes(node) : node.pre;
+  const keys = node.keys;
+  if (pre === null || kp !== kp) return lowerBound(keys, key);
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const p = pre[mid]!;
+    if (p !== kp && p === p ? p < kp : keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** childIndex by prefixes first, strings on a tie (plain strings on a node a writer owns). */
+function childIndexRead<V>(node: Branch<V>, key: string, kp: number, compute = true): number {
+  const pre = compute ? prefixes(node) : node.pre;
+  const keys = node.keys;
+  if (pre === null || kp !== kp) return childIndex(keys, key);
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const p = pre[mid]!;
+    if (p !== kp && p === p ? p < kp : keys[mid]! <= key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? 0 : lo - 1;
+}
+
 function lookup<V>(node: TreeNode<V>, key: string): V | undefined {
+  const kp = prefixOf(key);
   let n: TreeNode<V> = node;
-  while (!n.leaf) n = n.children[childIndex(n.keys, key)]!;
-  const i = lowerBound(n.keys, key);
+  while (!n.leaf) n = n.children[childIndexRead(n, key, kp)]!;
+  const i = lowerBoundRead(n, key, kp);
   return i < n.keys.length && n.keys[i] === key ? n.vals[i] : undefined;
 }
 
@@ -221,7 +342,7 @@ function walkFrom<V>(node: TreeNode<V>, from: string, fn: (key: string, val: V) 
 }
 
 function emptyLeaf<V>(): Leaf<V> {
-  return { leaf: true, edit: null, keys: [], vals: [] };
+  return { leaf: true, edit: null, keys: [], vals: [], pre: null };
 }
 
 /** Shared behaviour of the persistent and the transaction-local map. */
@@ -278,20 +399,26 @@ abstract class SortedMapBase<V> {
 }
 
 /** Appends every value in key order; a plain walk without the per-entry callback of walkFrom. */
+// Indexed loops: node arrays built by insertAt are holey, and for-of on those goes through the
+// generic iterator.
 function collectValues<V>(node: TreeNode<V>, out: V[]): void {
   if (node.leaf) {
-    for (const v of node.vals) out.push(v);
+    const vals = node.vals;
+    for (let i = 0; i < vals.length; i++) out.push(vals[i]!);
     return;
   }
-  for (const c of node.children) collectValues(c, out);
+  const children = node.children;
+  for (let i = 0; i < children.length; i++) collectValues(children[i]!, out);
 }
 
 function collectKeys<V>(node: TreeNode<V>, out: string[]): void {
   if (node.leaf) {
-    for (const k of node.keys) out.push(k);
+    const keys = node.keys;
+    for (let i = 0; i < keys.length; i++) out.push(keys[i]!);
     return;
   }
-  for (const c of node.children) collectKeys(c, out);
+  const children = node.children;
+  for (let i = 0; i < children.length; i++) collectKeys(children[i]!, out);
 }
 
 /** An immutable sorted map; updates return a new map sharing structure with this one. */
@@ -325,20 +452,20 @@ export class PMap<V> extends SortedMapBase<V> {
   }
 
   set(key: string, val: V): PMap<V> {
-    const m = this.mutable(null);
+    const m = new MutableMap<V>(this.root, this.count, null, this);
     m.set(key, val);
     return m.freeze();
   }
 
   delete(key: string): PMap<V> {
-    const m = this.mutable(null);
+    const m = new MutableMap<V>(this.root, this.count, null, this);
     m.delete(key);
     return m.freeze();
   }
 
   /** A map for one writer: updates happen in place on nodes it created itself. */
-  mutable(edit: Edit | null = {}): MutableMap<V> {
-    return new MutableMap<V>(this.root, this.count, edit, this);
+  mutable(): MutableMap<V> {
+    return new MutableMap<V>(this.root, this.count, new Edit(), this);
   }
 
   /** @internal */
@@ -369,13 +496,15 @@ export class MutableMap<V> extends SortedMapBase<V> {
   }
 
   set(key: string, val: V): this {
-    const res = insert(this.root, key, val, this.edit);
-    if (res.right !== null) {
-      this.root = { leaf: false, edit: this.edit, keys: [res.node.keys[0]!, res.right.keys[0]!], children: [res.node, res.right] };
+    const node = insert(this.root, key, val, this.edit, prefixOf(key));
+    const right = splitRight as TreeNode<V> | null;
+    splitRight = null;
+    if (right !== null) {
+      this.root = { leaf: false, edit: this.edit, keys: [node.keys[0]!, right.keys[0]!], children: [node, right], pre: null };
     } else {
-      this.root = res.node;
+      this.root = node;
     }
-    if (res.added) this.count++;
+    if (keyAdded) this.count++;
     this.changed = true;
     return this;
   }
@@ -394,6 +523,7 @@ export class MutableMap<V> extends SortedMapBase<V> {
 
   /** The persistent map with every change made so far. */
   freeze(): PMap<V> {
+    this.edit?.trim();
     if (!this.changed) return this.origin;
     return PMap.wrap(this.root, this.count);
   }

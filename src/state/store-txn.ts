@@ -126,25 +126,26 @@ export class WriteTxn {
     return this.read('jobCounts').get(nsKey(namespace, id)) ?? NO_COUNTS;
   }
 
-  private adjustCounts(namespace: string, jobId: string, delta: Partial<JobCounts>): void {
-    const key = nsKey(namespace, jobId);
+  /** Adds to a job's counts; `key` is nsKey(namespace, jobID). Positional: this runs per allocation. */
+  private adjustCounts(key: string, allocs: number, liveAllocs: number, evals: number, liveEvals: number): void {
+    if (allocs === 0 && liveAllocs === 0 && evals === 0 && liveEvals === 0) return;
     const m = this.map('jobCounts');
     const c = m.get(key) ?? NO_COUNTS;
     if (this.ownedCounts.has(c)) {
       // Created by this transaction, so no snapshot holds it yet: a plan of 10k allocations
       // makes one counts object per job, not one per allocation.
-      c.allocs += delta.allocs ?? 0;
-      c.liveAllocs += delta.liveAllocs ?? 0;
-      c.evals += delta.evals ?? 0;
-      c.liveEvals += delta.liveEvals ?? 0;
+      c.allocs += allocs;
+      c.liveAllocs += liveAllocs;
+      c.evals += evals;
+      c.liveEvals += liveEvals;
       if (c.allocs === 0 && c.evals === 0) m.delete(key);
       return;
     }
     const next: JobCounts = {
-      allocs: c.allocs + (delta.allocs ?? 0),
-      liveAllocs: c.liveAllocs + (delta.liveAllocs ?? 0),
-      evals: c.evals + (delta.evals ?? 0),
-      liveEvals: c.liveEvals + (delta.liveEvals ?? 0),
+      allocs: c.allocs + allocs,
+      liveAllocs: c.liveAllocs + liveAllocs,
+      evals: c.evals + evals,
+      liveEvals: c.liveEvals + liveEvals,
     };
     if (next.allocs === 0 && next.evals === 0) {
       m.delete(key);
@@ -186,22 +187,31 @@ export class WriteTxn {
     return this.idsOf('allocsByDeployment', deploymentId);
   }
 
-  putAlloc(alloc: Allocation): void {
-    const old = this.read('allocs').get(alloc.ID);
+  /**
+   * Stores an allocation. `old` is what the caller already read for this ID (null: known absent),
+   * which spares a second lookup in a table of a million rows; undefined looks it up.
+   */
+  putAlloc(alloc: Allocation, old?: Allocation | null): void {
+    const prev = old === undefined ? this.read('allocs').get(alloc.ID) : (old ?? undefined);
     const stored = this.stored(alloc);
     this.map('allocs').set(alloc.ID, stored);
     this.touched.add('allocs');
+    const jobKey = nsKey(alloc.Namespace, alloc.JobID);
+    const oldJobKey = prev === undefined ? undefined : prev.Namespace === alloc.Namespace && prev.JobID === alloc.JobID ? jobKey : nsKey(prev.Namespace, prev.JobID);
     // The indexes hold the object itself, so every index the allocation is in is written again.
-    this.reindex('allocsByNode', old?.NodeID, alloc.NodeID, alloc.ID, stored);
-    this.reindex('allocsByEval', old?.EvalID, alloc.EvalID, alloc.ID, stored);
-    this.reindex('allocsByDeployment', old?.DeploymentID, alloc.DeploymentID, alloc.ID, stored);
-    const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
-    this.reindex('allocsByJob', oldJob, nsKey(alloc.Namespace, alloc.JobID), alloc.ID, stored);
-    const wasLive = old !== undefined && !allocTerminal(old);
+    this.reindex('allocsByNode', prev?.NodeID, alloc.NodeID, alloc.ID, stored);
+    this.reindex('allocsByEval', prev?.EvalID, alloc.EvalID, alloc.ID, stored);
+    this.reindex('allocsByDeployment', prev?.DeploymentID, alloc.DeploymentID, alloc.ID, stored);
+    this.reindex('allocsByJob', oldJobKey, jobKey, alloc.ID, stored);
+    const wasLive = prev !== undefined && !allocTerminal(prev);
     const isLive = !allocTerminal(alloc);
-    this.reindex('allocsByNodeLive', wasLive ? old.NodeID : undefined, isLive ? alloc.NodeID : undefined, alloc.ID, stored);
-    if (old !== undefined) this.adjustCounts(old.Namespace, old.JobID, { allocs: -1, liveAllocs: wasLive ? -1 : 0 });
-    this.adjustCounts(alloc.Namespace, alloc.JobID, { allocs: 1, liveAllocs: isLive ? 1 : 0 });
+    this.reindex('allocsByNodeLive', wasLive ? prev.NodeID : undefined, isLive ? alloc.NodeID : undefined, alloc.ID, stored);
+    if (oldJobKey === jobKey) {
+      this.adjustCounts(jobKey, 0, (isLive ? 1 : 0) - (wasLive ? 1 : 0), 0, 0);
+    } else {
+      if (oldJobKey !== undefined) this.adjustCounts(oldJobKey, -1, wasLive ? -1 : 0, 0, 0);
+      this.adjustCounts(jobKey, 1, isLive ? 1 : 0, 0, 0);
+    }
   }
 
   deleteAlloc(id: string): boolean {
@@ -215,7 +225,7 @@ export class WriteTxn {
     this.reindex('allocsByJob', nsKey(old.Namespace, old.JobID), undefined, id, undefined);
     const wasLive = !allocTerminal(old);
     this.reindex('allocsByNodeLive', wasLive ? old.NodeID : undefined, undefined, id, undefined);
-    this.adjustCounts(old.Namespace, old.JobID, { allocs: -1, liveAllocs: wasLive ? -1 : 0 });
+    this.adjustCounts(nsKey(old.Namespace, old.JobID), -1, wasLive ? -1 : 0, 0, 0);
     return true;
   }
 
@@ -255,8 +265,8 @@ export class WriteTxn {
     this.touched.add('evals');
     const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
     this.reindex('evalsByJob', oldJob, nsKey(ev.Namespace, ev.JobID), ev.ID, stored);
-    if (old !== undefined) this.adjustCounts(old.Namespace, old.JobID, { evals: -1, liveEvals: evalTerminal(old) ? 0 : -1 });
-    this.adjustCounts(ev.Namespace, ev.JobID, { evals: 1, liveEvals: evalTerminal(ev) ? 0 : 1 });
+    if (old !== undefined) this.adjustCounts(nsKey(old.Namespace, old.JobID), 0, 0, -1, evalTerminal(old) ? 0 : -1);
+    this.adjustCounts(nsKey(ev.Namespace, ev.JobID), 0, 0, 1, evalTerminal(ev) ? 0 : 1);
   }
 
   deleteEval(id: string): Evaluation | undefined {
@@ -265,7 +275,7 @@ export class WriteTxn {
     this.map('evals').delete(id);
     this.touched.add('evals');
     this.reindex('evalsByJob', nsKey(old.Namespace, old.JobID), undefined, id, undefined);
-    this.adjustCounts(old.Namespace, old.JobID, { evals: -1, liveEvals: evalTerminal(old) ? 0 : -1 });
+    this.adjustCounts(nsKey(old.Namespace, old.JobID), 0, 0, -1, evalTerminal(old) ? 0 : -1);
     return old;
   }
 
