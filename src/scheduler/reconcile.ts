@@ -8,7 +8,7 @@ import type { Allocation, AllocClientStatus } from '../structs/alloc.js';
 import { allocTerminal } from '../structs/alloc.js';
 import type { Deployment, DeploymentState } from '../structs/deployment.js';
 import { DeploymentDescriptions, deploymentActive } from '../structs/deployment.js';
-import type { Evaluation } from '../structs/evaluation.js';
+import { newEvaluation, type Evaluation } from '../structs/evaluation.js';
 import type { Job, TaskGroup } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { DeploymentStatusUpdate, DesiredUpdates } from '../structs/plan.js';
@@ -630,7 +630,7 @@ export function newDeployment(job: Job, id: string): Deployment {
 }
 
 function followupEval(job: Job, input: ReconcileInput, waitUntilNs: number): Evaluation {
-  return {
+  return newEvaluation({
     ID: input.generateId(),
     Namespace: job.Namespace,
     Priority: input.evalPriority,
@@ -638,27 +638,10 @@ function followupEval(job: Job, input: ReconcileInput, waitUntilNs: number): Eva
     TriggeredBy: 'alloc-failure',
     JobID: job.ID,
     JobModifyIndex: job.ModifyIndex,
-    NodeID: '',
-    NodeModifyIndex: 0,
-    DeploymentID: '',
-    Status: 'pending',
     StatusDescription: FOLLOWUP_EVAL_DESC,
-    Wait: 0,
     WaitUntil: rfc3339Nano(waitUntilNs),
-    NextEval: '',
     PreviousEval: input.evalId,
-    BlockedEval: '',
-    FailedTGAllocs: null,
-    ClassEligibility: null,
-    EscapedComputedClass: false,
-    QuotaLimitReached: '',
-    AnnotatePlan: false,
-    QueuedAllocations: null,
-    LeaderACL: '',
-    SnapshotIndex: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
     CreateTime: input.nowNs,
     ModifyTime: input.nowNs,
-  };
+  });
 }

@@ -1,7 +1,7 @@
 // Builders of complete, valid objects for the state tests and benchmarks.
 import type { Allocation } from '../structs/alloc.js';
 import type { Deployment, DeploymentState } from '../structs/deployment.js';
-import type { Evaluation } from '../structs/evaluation.js';
+import { newEvaluation, type Evaluation } from '../structs/evaluation.js';
 import type { Job, Resources, Task, TaskGroup } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 
@@ -126,38 +126,17 @@ export function mockJob(id = 'example', overrides: Partial<Job> = {}): Job {
 }
 
 export function mockEval(id: string, jobId = 'example', overrides: Partial<Evaluation> = {}): Evaluation {
-  return {
+  return newEvaluation({
     ID: id,
     Namespace: 'default',
     Priority: 50,
     Type: 'service',
     TriggeredBy: 'job-register',
     JobID: jobId,
-    JobModifyIndex: 0,
-    NodeID: '',
-    NodeModifyIndex: 0,
-    DeploymentID: '',
-    Status: 'pending',
-    StatusDescription: '',
-    Wait: 0,
-    WaitUntil: null,
-    NextEval: '',
-    PreviousEval: '',
-    BlockedEval: '',
-    FailedTGAllocs: null,
-    ClassEligibility: null,
-    EscapedComputedClass: false,
-    QuotaLimitReached: '',
-    AnnotatePlan: false,
-    QueuedAllocations: null,
-    LeaderACL: '',
-    SnapshotIndex: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
     CreateTime: T0_NS,
     ModifyTime: T0_NS,
     ...overrides,
-  };
+  });
 }
 
 export function mockNode(id: string, overrides: Partial<Node> = {}): Node {

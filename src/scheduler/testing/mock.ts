@@ -2,7 +2,7 @@
 // (the getting-started node and job of the reference walk).
 import type { Allocation } from '../../structs/alloc.js';
 import { canonicalizeJob } from '../../structs/canonicalize.js';
-import type { Evaluation } from '../../structs/evaluation.js';
+import { newEvaluation, type Evaluation } from '../../structs/evaluation.js';
 import type { Job, JobInput } from '../../structs/job.js';
 import type { Node } from '../../structs/node.js';
 import { hashText } from '../rng.js';
@@ -187,7 +187,7 @@ export function mockSystemJob(id = 'sys', type: 'system' | 'sysbatch' = 'system'
 }
 
 export function mockEval(job: Job, trigger = 'job-register', overrides: Partial<Evaluation> = {}): Evaluation {
-  return {
+  return newEvaluation({
     ID: testId(0xe0),
     Namespace: job.Namespace,
     Priority: job.Priority,
@@ -195,30 +195,8 @@ export function mockEval(job: Job, trigger = 'job-register', overrides: Partial<
     TriggeredBy: trigger,
     JobID: job.ID,
     JobModifyIndex: job.JobModifyIndex,
-    NodeID: '',
-    NodeModifyIndex: 0,
-    DeploymentID: '',
-    Status: 'pending',
-    StatusDescription: '',
-    Wait: 0,
-    WaitUntil: null,
-    NextEval: '',
-    PreviousEval: '',
-    BlockedEval: '',
-    FailedTGAllocs: null,
-    ClassEligibility: null,
-    EscapedComputedClass: false,
-    QuotaLimitReached: '',
-    AnnotatePlan: false,
-    QueuedAllocations: null,
-    LeaderACL: '',
-    SnapshotIndex: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-    CreateTime: 0,
-    ModifyTime: 0,
     ...overrides,
-  };
+  });
 }
 
 /** Every allocation in a plan's NodeAllocation, flattened. */
