@@ -2,7 +2,7 @@
 // records what the client sends and serves allocations with blocking-query semantics.
 import { join } from 'node:path';
 import type { AllocClientUpdate, ClientServerRpc, NodeClientAllocsResponse } from '../rpc/protocol.js';
-import type { Allocation } from '../structs/alloc.js';
+import { newAllocation, type Allocation } from '../structs/alloc.js';
 import { NomadError } from '../structs/errors.js';
 import { generateId } from '../structs/ids.js';
 import type { Job, Task, TaskGroup } from '../structs/job.js';
@@ -128,7 +128,7 @@ export function makeAlloc(job: Job, nodeId = 'node-1', extra: Partial<Allocation
   const group = job.TaskGroups[0]!;
   const tasks: NonNullable<Allocation['AllocatedResources']>['Tasks'] = {};
   for (const t of group.Tasks) tasks[t.Name] = { Cpu: { CpuShares: t.Resources.CPU, ReservedCores: null }, Memory: { MemoryMB: t.Resources.MemoryMB, MemoryMaxMB: 0 }, Networks: null, Devices: null };
-  return {
+  return newAllocation({
     ID: generateId(),
     Namespace: 'default',
     EvalID: generateId(),
@@ -138,33 +138,12 @@ export function makeAlloc(job: Job, nodeId = 'node-1', extra: Partial<Allocation
     JobID: job.ID,
     Job: job,
     TaskGroup: group.Name,
-    Resources: null,
-    SharedResources: null,
-    TaskResources: null,
     AllocatedResources: { Tasks: tasks, TaskLifecycles: {}, Shared: { Networks: null, DiskMB: 300, Ports: null } },
-    Metrics: null,
-    DesiredStatus: 'run',
-    DesiredDescription: '',
-    DesiredTransition: { Migrate: null, Reschedule: null, ForceReschedule: null },
-    ClientStatus: 'pending',
-    ClientDescription: '',
-    TaskStates: null,
-    PreviousAllocation: '',
-    NextAllocation: '',
-    DeploymentID: '',
-    DeploymentStatus: null,
-    RescheduleTracker: null,
-    NetworkStatus: null,
-    FollowupEvalID: '',
-    PreemptedAllocations: null,
-    PreemptedByAllocation: '',
     CreateIndex: 10,
     ModifyIndex: 10,
     AllocModifyIndex: 10,
-    CreateTime: 0,
-    ModifyTime: 0,
     ...extra,
-  };
+  });
 }
 
 /** A server in miniature: allocations by node, an index that moves on every write, waiters. */

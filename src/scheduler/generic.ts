@@ -2,7 +2,7 @@
 // plan was only partly committed, then record the evaluation's outcome.
 import { performance } from 'node:perf_hooks';
 import type { AllocMetric, Allocation } from '../structs/alloc.js';
-import { allocTerminal } from '../structs/alloc.js';
+import { allocTerminal, newAllocation } from '../structs/alloc.js';
 import type { Deployment } from '../structs/deployment.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import type { Job, TaskGroup } from '../structs/job.js';
@@ -32,7 +32,6 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 /** Select options of a placement that replaces nothing (most of them). */
 const NO_OPTIONS: SelectOptions = Object.freeze({});
 /** A new allocation has no desired transition; one frozen object serves them all (changes replace it). */
-const NO_TRANSITION: Allocation['DesiredTransition'] = Object.freeze({ Migrate: null, Reschedule: null, ForceReschedule: null });
 
 interface AttemptOutcome {
   done: boolean;
@@ -287,7 +286,7 @@ export class GenericScheduler implements Scheduler {
       if (p.stopPrevious && prev) ctx.popStop(prev);
       return null;
     }
-    const alloc: Allocation = {
+    const alloc = newAllocation({
       ID: this.generateId(),
       Namespace: job.Namespace,
       EvalID: ev.ID,
@@ -299,27 +298,13 @@ export class GenericScheduler implements Scheduler {
       TaskGroup: tg.Name,
       ...allocResources(tg, info.ask, stack.offerFor(option, info)),
       Metrics: metric,
-      DesiredStatus: 'run',
-      DesiredDescription: '',
-      DesiredTransition: NO_TRANSITION,
-      ClientStatus: 'pending',
-      ClientDescription: '',
-      TaskStates: null,
       PreviousAllocation: prev?.ID ?? '',
-      NextAllocation: '',
       DeploymentID: active?.ID ?? '',
       DeploymentStatus: p.canary && active ? { Healthy: null, Timestamp: ZERO_TIME, Canary: true, ModifyIndex: 0 } : null,
       RescheduleTracker: p.reschedule && prev ? nextRescheduleTracker(prev, nowNs) : null,
-      NetworkStatus: null,
-      FollowupEvalID: '',
-      PreemptedAllocations: null,
-      PreemptedByAllocation: '',
-      CreateIndex: 0,
-      ModifyIndex: 0,
-      AllocModifyIndex: 0,
       CreateTime: nowNs,
       ModifyTime: nowNs,
-    };
+    });
     ctx.appendAlloc(alloc, null, option.pos);
     return alloc;
   }

@@ -5,7 +5,7 @@
 // an allocation that ran to completion on a node is not run again for the same job version.
 import { performance } from 'node:perf_hooks';
 import type { AllocMetric, Allocation } from '../structs/alloc.js';
-import { allocTerminal, clientTerminal } from '../structs/alloc.js';
+import { allocTerminal, clientTerminal, newAllocation } from '../structs/alloc.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import type { Job, TaskGroup } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
@@ -262,7 +262,7 @@ export class SystemScheduler implements Scheduler {
       }
       metric.NodesAvailable = ready.byDC;
       metric.ScoreMetaData = [scoreMeta(option)];
-      const alloc: Allocation = {
+      const alloc = newAllocation({
         ID: this.generateId(),
         Namespace: job.Namespace,
         EvalID: ev.ID,
@@ -274,27 +274,10 @@ export class SystemScheduler implements Scheduler {
         TaskGroup: p.tg.Name,
         ...allocResources(p.tg, info.ask, stack.offerFor(option, info)),
         Metrics: metric,
-        DesiredStatus: 'run',
-        DesiredDescription: '',
-        DesiredTransition: { Migrate: null, Reschedule: null, ForceReschedule: null },
-        ClientStatus: 'pending',
-        ClientDescription: '',
-        TaskStates: null,
         PreviousAllocation: p.previous?.ID ?? '',
-        NextAllocation: '',
-        DeploymentID: '',
-        DeploymentStatus: null,
-        RescheduleTracker: null,
-        NetworkStatus: null,
-        FollowupEvalID: '',
-        PreemptedAllocations: null,
-        PreemptedByAllocation: '',
-        CreateIndex: 0,
-        ModifyIndex: 0,
-        AllocModifyIndex: 0,
         CreateTime: nowNs,
         ModifyTime: nowNs,
-      };
+      });
       ctx.appendAlloc(alloc, null);
       placedIds.set(alloc.ID, p.tg.Name);
     }

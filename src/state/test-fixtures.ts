@@ -1,5 +1,5 @@
 // Builders of complete, valid objects for the state tests and benchmarks.
-import type { Allocation } from '../structs/alloc.js';
+import { newAllocation, type Allocation } from '../structs/alloc.js';
 import type { Deployment, DeploymentState } from '../structs/deployment.js';
 import { newEvaluation, type Evaluation } from '../structs/evaluation.js';
 import type { Job, Resources, Task, TaskGroup } from '../structs/job.js';
@@ -175,7 +175,7 @@ export function mockNode(id: string, overrides: Partial<Node> = {}): Node {
 }
 
 export function mockAlloc(id: string, nodeId: string, overrides: Partial<Allocation> = {}): Allocation {
-  return {
+  return newAllocation({
     ID: id,
     Namespace: 'default',
     EvalID: 'eval-1',
@@ -185,33 +185,8 @@ export function mockAlloc(id: string, nodeId: string, overrides: Partial<Allocat
     JobID: 'example',
     Job: null,
     TaskGroup: 'cache',
-    Resources: null,
-    SharedResources: null,
-    TaskResources: null,
-    AllocatedResources: null,
-    Metrics: null,
-    DesiredStatus: 'run',
-    DesiredDescription: '',
-    DesiredTransition: { Migrate: null, Reschedule: null, ForceReschedule: null },
-    ClientStatus: 'pending',
-    ClientDescription: '',
-    TaskStates: null,
-    PreviousAllocation: '',
-    NextAllocation: '',
-    DeploymentID: '',
-    DeploymentStatus: null,
-    RescheduleTracker: null,
-    NetworkStatus: null,
-    FollowupEvalID: '',
-    PreemptedAllocations: null,
-    PreemptedByAllocation: '',
-    CreateIndex: 0,
-    ModifyIndex: 0,
-    AllocModifyIndex: 0,
-    CreateTime: 0,
-    ModifyTime: 0,
     ...overrides,
-  };
+  });
 }
 
 export function mockDeployment(id: string, job: Job, groups: Record<string, Partial<DeploymentState>> = { cache: {} }): Deployment {

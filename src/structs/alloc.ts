@@ -179,6 +179,59 @@ export interface AllocListStub {
   ModifyTime: number;
 }
 
+/** No transition asked for; shared and frozen, as most allocations carry it. */
+export const NO_DESIRED_TRANSITION: DesiredTransition = Object.freeze({ Migrate: null, Reschedule: null, ForceReschedule: null });
+
+export type AllocationFields = Partial<Allocation> &
+  Pick<Allocation, 'ID' | 'Namespace' | 'EvalID' | 'Name' | 'NodeID' | 'NodeName' | 'JobID' | 'Job' | 'TaskGroup'>;
+
+/** Every field of an allocation, blank, in Nomad's field order. */
+const BLANK_ALLOCATION: Readonly<Allocation> = Object.freeze({
+  ID: '',
+  Namespace: '',
+  EvalID: '',
+  Name: '',
+  NodeID: '',
+  NodeName: '',
+  JobID: '',
+  Job: null,
+  TaskGroup: '',
+  Resources: null,
+  SharedResources: null,
+  TaskResources: null,
+  AllocatedResources: null,
+  Metrics: null,
+  DesiredStatus: 'run',
+  DesiredDescription: '',
+  DesiredTransition: NO_DESIRED_TRANSITION,
+  ClientStatus: 'pending',
+  ClientDescription: '',
+  TaskStates: null,
+  PreviousAllocation: '',
+  NextAllocation: '',
+  DeploymentID: '',
+  DeploymentStatus: null,
+  RescheduleTracker: null,
+  NetworkStatus: null,
+  FollowupEvalID: '',
+  PreemptedAllocations: null,
+  PreemptedByAllocation: '',
+  CreateIndex: 0,
+  ModifyIndex: 0,
+  AllocModifyIndex: 0,
+  CreateTime: 0,
+  ModifyTime: 0,
+});
+
+/**
+ * A new allocation, desired to run and pending on its client, with every field present. The
+ * blanks are written in Nomad's field order and the given fields overwrite them in place, so
+ * the JSON reads in the same order however it was built. No ID or clock is read here.
+ */
+export function newAllocation(fields: AllocationFields): Allocation {
+  return { ...BLANK_ALLOCATION, ...fields };
+}
+
 export function allocTerminal(a: Pick<Allocation, 'DesiredStatus' | 'ClientStatus'>): boolean {
   return a.DesiredStatus !== 'run' || clientTerminal(a.ClientStatus);
 }
