@@ -3,7 +3,7 @@
 // that `nomad` loads one module instead of a few hundred: the agent reaches "node ready" and a
 // CLI command answers noticeably sooner. bin/nomad falls back to the unbundled output when a
 // bundle is missing, so a failed bundle never breaks the program.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 
 let esbuild;
 try {
@@ -13,6 +13,8 @@ try {
   process.exit(0);
 }
 
+// Chunk names change with their content: a fresh directory keeps old chunks from piling up.
+rmSync('dist/bundle', { recursive: true, force: true });
 mkdirSync('dist/bundle', { recursive: true });
 // ES modules bundled from CommonJS dependencies need a `require` of their own.
 const banner = "import { createRequire as __nomadCreateRequire } from 'node:module'; const require = __nomadCreateRequire(import.meta.url);";

@@ -2,11 +2,21 @@
 // failures turned into ApiError / TransportError. Idle keep-alive sockets are unref'd by node,
 // so a finished CLI command exits without closing the client.
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { ApiConfig } from './config.js';
 import { ApiError, TransportError, describeSocketError } from './errors.js';
 import type { Answer, QueryMeta, QueryOptions, WriteMeta, WriteOptions } from './query.js';
+
+/**
+ * node:https (and with it tls and crypto) is loaded only for an https address: it is a tenth of
+ * what a CLI command costs to start, and most talk plain HTTP to a local agent.
+ */
+let httpsModule: typeof https | null = null;
+function httpsLib(): typeof https {
+  return (httpsModule ??= createRequire(import.meta.url)('node:https') as typeof https);
+}
 
 /** Largest body we buffer in memory; anything bigger must be streamed. */
 export const MAX_BODY_BYTES = 256 * 1024 * 1024;
@@ -28,7 +38,7 @@ export class HttpTransport {
     this.config = config;
     this.base = new URL(config.address);
     const opts = { keepAlive: true, maxSockets: 16 };
-    this.agent = this.base.protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts);
+    this.agent = this.base.protocol === 'https:' ? new (httpsLib().Agent)(opts) : new http.Agent(opts);
   }
 
   close(): void {
@@ -115,7 +125,7 @@ export class HttpTransport {
   }
 
   private lib(): typeof http | typeof https {
-    return this.base.protocol === 'https:' ? https : http;
+    return this.base.protocol === 'https:' ? httpsLib() : http;
   }
 
   private transportError(method: string, u: URL, err: NodeJS.ErrnoException): Error {

@@ -72,7 +72,6 @@ before(async () => {
     rpcAddr: '127.0.0.1:4647',
     numSchedulers: 1,
     heartbeat: { minHeartbeatTtlMs: 60_000, heartbeatGraceMs: 10_000, random: () => 0 },
-    allocUpdateBatchMs: 5,
   });
   const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
   server.start();

@@ -1,7 +1,9 @@
 // What clients call on the servers (src/rpc/protocol.ts): register, heartbeat, pull their
-// allocations with a blocking query, and report allocation status. Status reports from many
-// allocations are batched (~50 ms) into one log entry: a busy client cluster then costs a few
-// entries per second instead of one per allocation.
+// allocations with a blocking query, and report allocation status. Status reports are group
+// committed: one arriving while none is being written goes to the log at once (a task turning
+// running is seen without a timer's delay), and those arriving while a write is in flight wait
+// for it and then go together in one entry, so a busy client cluster costs one entry per log
+// write instead of one per allocation.
 import type { Allocation } from '../structs/alloc.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import type { DrainStrategy, Node, NodeEvent, NodeStatus } from '../structs/node.js';
@@ -25,29 +27,29 @@ const NODE_STATUSES = new Set<NodeStatus>(['initializing', 'ready', 'down', 'dis
 const MAX_BLOCKING_WAIT_MS = 10 * 60_000;
 
 export interface NodeEndpointsOptions {
-  /** How long alloc updates gather before they are written together. */
-  allocUpdateBatchMs?: number;
-  /** Bound on updates held in one batch; a full batch is written at once. */
+  /** Bound on updates written in one log entry; the rest go in the next. */
   maxAllocUpdateBatch?: number;
 }
 
 interface UpdateBatch {
   updates: AllocClientUpdate[];
   waiters: Array<{ resolve: (r: { Index: number }) => void; reject: (e: Error) => void }>;
-  timer: NodeJS.Timeout;
 }
 
 export class NodeEndpoints implements ClientServerRpc {
   private readonly systemJobs = new SystemJobsCache();
+  /** Updates waiting for the next write. */
   private batch: UpdateBatch | null = null;
-  private readonly batchMs: number;
+  /** The write in flight, if any: updates arriving meanwhile join the next batch. */
+  private writing: Promise<void> | null = null;
+  /** A write is due on the next turn of the event loop (updates of one turn go together). */
+  private writeScheduled = false;
   private readonly maxBatch: number;
 
   constructor(
     private readonly ctx: ServerContext,
     opts: NodeEndpointsOptions = {},
   ) {
-    this.batchMs = opts.allocUpdateBatchMs ?? 50;
     this.maxBatch = opts.maxAllocUpdateBatch ?? 1_000;
   }
 
@@ -164,27 +166,52 @@ export class NodeEndpoints implements ClientServerRpc {
     }
     if (updates.length === 0) return Promise.resolve({ Index: this.ctx.store.snapshot().latestIndex() });
     return new Promise((resolve, reject) => {
-      if (!this.batch) {
-        const timer = setTimeout(() => this.flushBatch(), this.batchMs);
-        timer.unref();
-        this.batch = { updates: [], waiters: [], timer };
-      }
-      this.batch.updates.push(...updates);
-      this.batch.waiters.push({ resolve, reject });
-      if (this.batch.updates.length >= this.maxBatch) this.flushBatch();
+      const b = (this.batch ??= { updates: [], waiters: [] });
+      for (const u of updates) b.updates.push(u);
+      b.waiters.push({ resolve, reject });
+      this.scheduleWrite();
     });
   }
 
-  /** Writes any batched alloc updates now (shutdown, tests). */
-  async flush(): Promise<void> {
-    if (this.batch) await this.flushBatch();
+  private scheduleWrite(): void {
+    if (this.writing !== null || this.writeScheduled) return;
+    this.writeScheduled = true;
+    setImmediate(() => {
+      this.writeScheduled = false;
+      void this.writeNext();
+    });
   }
 
-  private async flushBatch(): Promise<void> {
-    const b = this.batch;
-    if (!b) return;
-    this.batch = null;
-    clearTimeout(b.timer);
+  /** Writes what is waiting, then whatever gathered meanwhile, until nothing is left. */
+  private async writeNext(): Promise<void> {
+    if (this.writing !== null) return;
+    while (this.batch !== null) {
+      const b = this.takeBatch();
+      this.writing = this.writeBatch(b);
+      await this.writing;
+      this.writing = null;
+    }
+  }
+
+  /** The waiting batch, or its first maxBatch updates (the rest stay for the next write). */
+  private takeBatch(): UpdateBatch {
+    const b = this.batch!;
+    if (b.updates.length <= this.maxBatch) {
+      this.batch = null;
+      return b;
+    }
+    // The waiters are answered with the last part of their updates: they stay with the rest.
+    this.batch = { updates: b.updates.slice(this.maxBatch), waiters: b.waiters };
+    return { updates: b.updates.slice(0, this.maxBatch), waiters: [] };
+  }
+
+  /** Writes any waiting alloc updates now (shutdown, tests). */
+  async flush(): Promise<void> {
+    if (this.writing !== null) await this.writing;
+    await this.writeNext();
+  }
+
+  private async writeBatch(b: UpdateBatch): Promise<void> {
     try {
       const snap = this.ctx.store.snapshot();
       const evals = rescheduleEvals(snap, b.updates, Date.now());

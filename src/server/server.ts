@@ -47,8 +47,6 @@ export interface ServerOptions {
   failedEvalFollowupMs?: number;
   /** Poll bound of the deployment watcher (checks deadlines at least this often). */
   deploymentPollMs?: number;
-  /** Batching window of client alloc updates. */
-  allocUpdateBatchMs?: number;
 }
 
 export interface ServerStats {
@@ -117,7 +115,7 @@ export class Server {
       serverRpcAddrs: () => self.serverRpcAddrs(),
     };
     const schedulerLoader = (): Promise<NewScheduler> => (opts.newScheduler ? Promise.resolve(opts.newScheduler) : loadNewScheduler());
-    this.nodes = new NodeEndpoints(this.ctx, { allocUpdateBatchMs: opts.allocUpdateBatchMs });
+    this.nodes = new NodeEndpoints(this.ctx);
     this.jobs = new JobEndpoints(this.ctx, schedulerLoader);
     this.deployments = new DeploymentEndpoints(this.ctx);
     this.planApplier = new PlanApplier({

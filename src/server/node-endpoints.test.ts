@@ -1,0 +1,93 @@
+// Client alloc updates are group committed: a lone update is written at once, updates that
+// arrive while a write is in flight go together in the next entry, and a batch is bounded.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StateStore } from '../state/store.js';
+import type { LogEntry } from '../state/log-entries.js';
+import type { AllocClientUpdate } from '../rpc/protocol.js';
+import type { ApplyResult } from './consensus.js';
+import type { ServerContext } from './context.js';
+import { NodeEndpoints } from './node-endpoints.js';
+
+interface PendingWrite {
+  entry: LogEntry;
+  finish: (index: number) => void;
+}
+
+/** A context whose writes wait until the test finishes them, so that "in flight" is under control. */
+function controlledContext(): { ctx: ServerContext; writes: PendingWrite[]; nextWrite: () => Promise<PendingWrite> } {
+  const writes: PendingWrite[] = [];
+  let notify: (() => void) | null = null;
+  const ctx = {
+    store: new StateStore(),
+    write(entry: LogEntry): Promise<ApplyResult> {
+      return new Promise<ApplyResult>((resolve) => {
+        writes.push({ entry, finish: (index) => resolve({ index, result: null }) });
+        notify?.();
+      });
+    },
+  } as unknown as ServerContext;
+  let taken = 0;
+  const nextWrite = async (): Promise<PendingWrite> => {
+    while (writes.length <= taken) await new Promise<void>((r) => (notify = r));
+    return writes[taken++]!;
+  };
+  return { ctx, writes, nextWrite };
+}
+
+function update(id: string): AllocClientUpdate {
+  return { ID: id, ClientStatus: 'running', ClientDescription: '', TaskStates: {}, DeploymentStatus: null };
+}
+
+function updateIds(w: PendingWrite): string[] {
+  assert.equal(w.entry.Type, 'AllocClientUpdate');
+  return (w.entry as Extract<LogEntry, { Type: 'AllocClientUpdate' }>).Updates.map((u) => u.ID);
+}
+
+test('a lone update is written at once; updates arriving during a write share the next entry', async () => {
+  const { ctx, writes, nextWrite } = controlledContext();
+  const endpoints = new NodeEndpoints(ctx);
+  const first = endpoints.nodeUpdateAllocs([update('a')]);
+  const w1 = await nextWrite();
+  assert.deepEqual(updateIds(w1), ['a']);
+
+  const second = endpoints.nodeUpdateAllocs([update('b')]);
+  const third = endpoints.nodeUpdateAllocs([update('c'), update('d')]);
+  // Give the endpoint every chance to write early: nothing may go while the first write is in flight.
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(writes.length, 1, 'no second write while the first is in flight');
+
+  w1.finish(10);
+  assert.deepEqual(await first, { Index: 10 });
+  const w2 = await nextWrite();
+  assert.deepEqual(updateIds(w2), ['b', 'c', 'd']);
+  w2.finish(11);
+  assert.deepEqual(await Promise.all([second, third]), [{ Index: 11 }, { Index: 11 }]);
+  assert.equal(writes.length, 2);
+});
+
+test('a batch larger than the bound is split, and its callers hear back once all of it is written', async () => {
+  const { ctx, nextWrite } = controlledContext();
+  const endpoints = new NodeEndpoints(ctx, { maxAllocUpdateBatch: 2 });
+  let answered = false;
+  const call = endpoints.nodeUpdateAllocs([update('a'), update('b'), update('c')]).then((r) => {
+    answered = true;
+    return r;
+  });
+  const w1 = await nextWrite();
+  assert.deepEqual(updateIds(w1), ['a', 'b']);
+  w1.finish(5);
+  const w2 = await nextWrite();
+  assert.equal(answered, false, 'the caller waits for the rest of its updates');
+  assert.deepEqual(updateIds(w2), ['c']);
+  w2.finish(6);
+  assert.deepEqual(await call, { Index: 6 });
+});
+
+test('an update without an allocation ID is refused with its position', async () => {
+  const { ctx, writes } = controlledContext();
+  const endpoints = new NodeEndpoints(ctx);
+  await assert.rejects(endpoints.nodeUpdateAllocs([update('a'), update('')]), /missing allocation ID in update 1/);
+  assert.equal(writes.length, 0);
+});
