@@ -9,10 +9,10 @@ import { allocTerminal } from '../structs/alloc.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { Plan } from '../structs/plan.js';
-import type { StateReader } from '../state/reader.js';
+import type { LiveAllocChanges, StateReader } from '../state/reader.js';
 import { resolveTarget } from './constraints.js';
 import { nodeTableOf, type NodeTable } from './node-table.js';
-import { addAllocUsage, addUsage, allocUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
+import { addAllocUsage, addUsage, allocUsage, copyUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
 import type { Rng } from './rng.js';
 
 /** Counts of the job's live allocations by a node property (distinct_property, spread). */
@@ -63,7 +63,7 @@ export interface NodeRecord extends NodeUsage {
 
 function newRecord(pos: number): NodeRecord {
   // The record is the usage too: one object per visited node instead of two.
-  return { pos, cpu: 0, memMB: 0, diskMB: 0, ports: null, portsShared: false, portCount: 0, usageReady: false, jobGroup: null, jobGroupCount: 0, jobGroups: null, jobTotal: 0, planTouched: false, planAllocs: null };
+  return { pos, cpu: 0, memMB: 0, diskMB: 0, ports: null, portCount: 0, usageReady: false, jobGroup: null, jobGroupCount: 0, jobGroups: null, jobTotal: 0, planTouched: false, planAllocs: null };
 }
 
 export class EvalContext {
@@ -127,9 +127,35 @@ export class EvalContext {
     if (!this.table) {
       this.table = nodeTableOf(this.state);
       this.byPos = new Array<NodeRecord | undefined>(this.table.size);
+      this.snapshotUsages = new Array<NodeUsage | undefined>(this.table.size);
+      const changes = this.state.liveAllocChanges();
+      this.liveChanges = this.table.syncTo(changes) ? changes : null;
     }
     return this.table;
   }
+
+  /** The snapshot's live-allocation change entry, when the node table is synced to it. */
+  private liveChanges: LiveAllocChanges | null = null;
+
+  /**
+   * What the node at a table position uses according to the snapshot, before this plan: the
+   * table's shared sum, taken without a lookup when the node is unchanged since the table was
+   * synced to this snapshot. The answer is shared: read it, never change it.
+   */
+  private snapshotUsageAt(pos: number, nodeId: string): NodeUsage {
+    const table = this.nodeTable();
+    // Asked before in this eval: a big eval visits each node many times.
+    let usage = this.snapshotUsages[pos];
+    if (usage !== undefined) return usage;
+    const changes = this.liveChanges;
+    if (changes !== null) usage = table.freshUsageAt(pos, changes);
+    usage ??= table.syncedUsageAt(pos, this.state.allocsByNodeNonTerminal(nodeId), changes);
+    this.snapshotUsages[pos] = usage;
+    return usage;
+  }
+
+  /** Per table position, the snapshot usage this eval already looked up (see snapshotUsageAt). */
+  private snapshotUsages: Array<NodeUsage | undefined> = [];
 
   recordAt(pos: number): NodeRecord {
     let r = this.byPos[pos];
@@ -138,6 +164,19 @@ export class EvalContext {
       this.byPos[pos] = r;
     }
     return r;
+  }
+
+  /** The record of the node at a table position, when the eval has made one (it touched or looked closely at the node). */
+  existingRecordAt(pos: number): NodeRecord | undefined {
+    return this.byPos[pos];
+  }
+
+  /**
+   * What a node without a record uses: the node table's shared sum over the snapshot's list.
+   * Only for nodes the plan has not touched (those all have records).
+   */
+  baseUsageAt(pos: number, nodeId: string): NodeUsage {
+    return this.snapshotUsageAt(pos, nodeId);
   }
 
   record(nodeId: string): NodeRecord {
@@ -168,7 +207,7 @@ export class EvalContext {
     if (rec.usageReady) return rec;
     rec.usageReady = true;
     if (!rec.planTouched && rec.pos >= 0) {
-      this.nodeTable().usageAt(rec.pos, this.state.allocsByNodeNonTerminal(nodeId), rec);
+      copyUsage(this.snapshotUsageAt(rec.pos, nodeId), rec);
       return rec;
     }
     const anyStopped = this.stopped.size > 0;

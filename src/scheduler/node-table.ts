@@ -5,7 +5,7 @@
 import type { Allocation } from '../structs/alloc.js';
 import { allocTerminal } from '../structs/alloc.js';
 import type { Node } from '../structs/node.js';
-import type { StateReader } from '../state/reader.js';
+import type { LiveAllocChanges, StateReader } from '../state/reader.js';
 import { nodeReady } from './nodes.js';
 import { addAllocUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
 
@@ -32,7 +32,7 @@ function keptList(allocs: readonly Allocation[]): readonly Allocation[] {
 }
 
 function summedUsage(allocs: readonly Allocation[]): BaseUsage {
-  const base: BaseUsage = { allocs: keptList(allocs), cpu: 0, memMB: 0, diskMB: 0, ports: null, portsShared: false, portCount: 0 };
+  const base: BaseUsage = { allocs: keptList(allocs), cpu: 0, memMB: 0, diskMB: 0, ports: null, portCount: 0 };
   for (const a of allocs) if (!allocTerminal(a)) addAllocUsage(base, a);
   return base;
 }
@@ -47,8 +47,8 @@ function summedUsage(allocs: readonly Allocation[]): BaseUsage {
 function extendedUsage(old: BaseUsage, allocs: readonly Allocation[]): BaseUsage | null {
   const before = old.allocs;
   if (allocs.length <= before.length) return null;
-  // The old Set is shared with records of evals that took this usage: copied on the first port added.
-  const base: BaseUsage = { allocs: keptList(allocs), cpu: old.cpu, memMB: old.memMB, diskMB: old.diskMB, ports: old.ports, portsShared: old.ports !== null, portCount: old.portCount };
+  // The port set is immutable: the new usage starts from the old one and replaces it as ports are added.
+  const base: BaseUsage = { allocs: keptList(allocs), cpu: old.cpu, memMB: old.memMB, diskMB: old.diskMB, ports: old.ports, portCount: old.portCount };
   let i = 0;
   for (let j = 0; j < allocs.length; j++) {
     const a = allocs[j]!;
@@ -72,6 +72,15 @@ export class NodeTable {
    * one after another) compares pointers instead of summing resources again.
    */
   private readonly baseUsages: Array<BaseUsage | undefined>;
+  /**
+   * Per position, 1 when baseUsages holds the usage of the node's list as of `syncedChanges`:
+   * an eval whose snapshot is at that point of the change chain takes it without asking the
+   * snapshot for the list. Looking a node up in the store's index was most of what visiting an
+   * unchanged node cost.
+   */
+  private readonly fresh: Uint8Array;
+  /** The change chain entry the fresh marks hold for (null: none do). */
+  private syncedChanges: LiveAllocChanges | null = null;
   /** Computed class per position ('' when the node reports none). */
   readonly classes: string[];
   private readonly readyByDCs = new Map<string, ReadyPositions>();
@@ -83,6 +92,7 @@ export class NodeTable {
   ) {
     this.capacities = new Array<NodeCapacity | undefined>(nodes.length);
     this.baseUsages = new Array<BaseUsage | undefined>(nodes.length);
+    this.fresh = new Uint8Array(nodes.length);
     this.classes = new Array<string>(nodes.length);
     // One string object per distinct class: each node reports its own copy, and feasibility looks
     // its class up in a map for every candidate. With a shared object the lookup compares
@@ -117,22 +127,57 @@ export class NodeTable {
   }
 
   /**
-   * Writes into `out` the usage of the node's live allocations, as listed by the snapshot.
-   * Allocations the plan stops or replaces are the caller's to leave out: it asks here only for
-   * nodes the plan has not touched.
+   * The usage of the node's live allocations as listed by the snapshot, shared: callers read it
+   * and never change it. Ranking a node the plan has not touched needs nothing else, so the
+   * thousands of nodes an eval visits cost no object each.
    */
-  usageAt(pos: number, allocs: readonly Allocation[], out: NodeUsage): void {
+  baseUsageAt(pos: number, allocs: readonly Allocation[]): NodeUsage {
     let base = this.baseUsages[pos];
     if (base === undefined || !sameAllocs(base.allocs, allocs)) {
       base = (base !== undefined ? extendedUsage(base, allocs) : null) ?? summedUsage(allocs);
       this.baseUsages[pos] = base;
+      // Summed for whichever snapshot asked: not known to match the synced point any more.
+      this.fresh[pos] = 0;
     }
-    out.cpu = base.cpu;
-    out.memMB = base.memMB;
-    out.diskMB = base.diskMB;
-    out.ports = base.ports;
-    out.portsShared = base.ports !== null;
-    out.portCount = base.portCount;
+    return base;
+  }
+
+  /**
+   * Moves the fresh marks to `changes` (a snapshot's newest change entry): the nodes changed
+   * between the synced entry and this one lose their mark. When the synced entry is not on this
+   * chain (an older snapshot, another store, a cut chain) every mark goes. Returns whether the
+   * marks hold for `changes`.
+   */
+  syncTo(changes: LiveAllocChanges | null): boolean {
+    if (changes === null) return false;
+    if (changes === this.syncedChanges) return true;
+    const target = this.syncedChanges;
+    let e: LiveAllocChanges | null = changes;
+    while (e !== null && e !== target) e = e.prev;
+    if (e === null || target === null) {
+      this.fresh.fill(0);
+    } else {
+      for (let c: LiveAllocChanges = changes; c !== target; c = c.prev!) {
+        for (const id of c.nodeIds) {
+          const pos = this.positions.get(id);
+          if (pos !== undefined) this.fresh[pos] = 0;
+        }
+      }
+    }
+    this.syncedChanges = changes;
+    return true;
+  }
+
+  /** The synced usage of the node at pos when `changes` is the synced point and the node is unchanged since; else undefined. */
+  freshUsageAt(pos: number, changes: LiveAllocChanges): NodeUsage | undefined {
+    return changes === this.syncedChanges && this.fresh[pos] === 1 ? this.baseUsages[pos] : undefined;
+  }
+
+  /** baseUsageAt, then marks the node fresh when `changes` is still the synced point. */
+  syncedUsageAt(pos: number, allocs: readonly Allocation[], changes: LiveAllocChanges | null): NodeUsage {
+    const base = this.baseUsageAt(pos, allocs);
+    if (changes !== null && changes === this.syncedChanges) this.fresh[pos] = 1;
+    return base;
   }
 
   /** Ready, eligible, not draining nodes in the datacenters, with counts per datacenter. */

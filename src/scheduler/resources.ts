@@ -3,6 +3,7 @@
 import type { AllocatedPortMapping, AllocatedResources, AllocatedTaskResources, Allocation } from '../structs/alloc.js';
 import type { NetworkResource, Port, Resources, TaskGroup } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
+import { portSetHas, portSetSize, portSetWithAll, portSetWithoutAll, type PortSet } from './port-set.js';
 
 export const DEFAULT_MIN_DYNAMIC_PORT = 20000;
 export const DEFAULT_MAX_DYNAMIC_PORT = 32000;
@@ -125,9 +126,12 @@ export interface AllocUsage {
 }
 
 function networkPorts(nets: NetworkResource[] | null | undefined, out: number[]): void {
-  for (const n of nets ?? []) {
-    for (const p of n.ReservedPorts ?? []) if (p.Value > 0) out.push(p.Value);
-    for (const p of n.DynamicPorts ?? []) if (p.Value > 0) out.push(p.Value);
+  if (!nets) return;
+  for (const n of nets) {
+    const reserved = n.ReservedPorts;
+    if (reserved) for (const p of reserved) if (p.Value > 0) out.push(p.Value);
+    const dynamic = n.DynamicPorts;
+    if (dynamic) for (const p of dynamic) if (p.Value > 0) out.push(p.Value);
   }
 }
 
@@ -174,16 +178,23 @@ export interface NodeUsage {
   cpu: number;
   memMB: number;
   diskMB: number;
-  /** Ports in use; null until one is (most visited nodes hold none, and a Set each is garbage). */
-  ports: Set<number> | null;
-  /** `ports` belongs to a cache shared between evals: copied before the first change. */
-  portsShared: boolean;
-  /** ports.size, kept beside the numbers: ranking checks it for every candidate, the Set only for the winner. */
+  /** Ports in use (immutable: shared freely, replaced on change); null while none is. */
+  ports: PortSet | null;
+  /** The size of `ports`, beside the numbers: ranking checks it for every candidate. */
   portCount: number;
 }
 
+/** Copies a (shared) usage into a record of its own; the immutable port set is shared. */
+export function copyUsage(from: NodeUsage, to: NodeUsage): void {
+  to.cpu = from.cpu;
+  to.memMB = from.memMB;
+  to.diskMB = from.diskMB;
+  to.ports = from.ports;
+  to.portCount = from.portCount;
+}
+
 export function emptyUsage(): NodeUsage {
-  return { cpu: 0, memMB: 0, diskMB: 0, ports: null, portsShared: false, portCount: 0 };
+  return { cpu: 0, memMB: 0, diskMB: 0, ports: null, portCount: 0 };
 }
 
 export function addUsage(u: NodeUsage, a: AllocUsage, sign: 1 | -1): void {
@@ -191,48 +202,12 @@ export function addUsage(u: NodeUsage, a: AllocUsage, sign: 1 | -1): void {
   u.memMB += sign * a.memMB;
   u.diskMB += sign * a.diskMB;
   if (a.ports.length === 0) return;
-  if (u.portsShared) {
-    if (u.ports) u.ports = copyPorts(u.ports);
-    u.portsShared = false;
-  }
-  if (sign > 0) {
-    const ports = (u.ports ??= new Set());
-    for (const p of a.ports) ports.add(p);
-  } else if (u.ports) {
-    for (const p of a.ports) u.ports.delete(p);
-  }
-  u.portCount = u.ports === null ? 0 : u.ports.size;
+  u.ports = sign > 0 ? portSetWithAll(u.ports, a.ports) : portSetWithoutAll(u.ports, a.ports);
+  u.portCount = portSetSize(u.ports);
 }
 
-/**
- * A private copy of a shared port set. `new Set(set)` goes through the iterator protocol and left
- * an iterator result per port to the garbage collector; this loop is optimized into plain reads.
- */
-function copyPorts(ports: Set<number>): Set<number> {
-  const copy = new Set<number>();
-  for (const p of ports) copy.add(p);
-  return copy;
-}
-
-function addPort(u: NodeUsage, p: number): void {
-  if (u.portsShared) {
-    if (u.ports) u.ports = copyPorts(u.ports);
-    u.portsShared = false;
-  }
-  const ports = (u.ports ??= new Set());
-  ports.add(p);
-  u.portCount = ports.size;
-}
-
-function addNetworkPorts(u: NodeUsage, nets: NetworkResource[] | null | undefined): void {
-  if (!nets) return;
-  for (const n of nets) {
-    const reserved = n.ReservedPorts;
-    if (reserved) for (const p of reserved) if (p.Value > 0) addPort(u, p.Value);
-    const dynamic = n.DynamicPorts;
-    if (dynamic) for (const p of dynamic) if (p.Value > 0) addPort(u, p.Value);
-  }
-}
+/** Scratch for the ports of one allocation being summed (reset by each caller before use). */
+const scratchPorts: number[] = [];
 
 /**
  * addUsage(u, computeAllocUsage(a), 1) without the intermediate AllocUsage: runs for every
@@ -240,6 +215,8 @@ function addNetworkPorts(u: NodeUsage, nets: NetworkResource[] | null | undefine
  * and arrays were a good part of what an eval left to the garbage collector.
  */
 export function addAllocUsage(u: NodeUsage, a: Allocation): void {
+  const ports = scratchPorts;
+  ports.length = 0;
   const ar = a.AllocatedResources;
   if (ar) {
     const tasks = ar.Tasks;
@@ -247,17 +224,21 @@ export function addAllocUsage(u: NodeUsage, a: Allocation): void {
       const t = tasks[name]!;
       u.cpu += t.Cpu.CpuShares;
       u.memMB += t.Memory.MemoryMB;
-      addNetworkPorts(u, t.Networks);
+      networkPorts(t.Networks, ports);
     }
     u.diskMB += ar.Shared.DiskMB;
     const shared = ar.Shared.Ports;
-    if (shared && shared.length > 0) for (const p of shared) addPort(u, p.Value);
-    else addNetworkPorts(u, ar.Shared.Networks);
+    if (shared && shared.length > 0) for (const p of shared) ports.push(p.Value);
+    else networkPorts(ar.Shared.Networks, ports);
   } else if (a.Resources) {
     u.cpu += a.Resources.CPU;
     u.memMB += a.Resources.MemoryMB;
     u.diskMB += a.Resources.DiskMB;
-    addNetworkPorts(u, a.Resources.Networks);
+    networkPorts(a.Resources.Networks, ports);
+  }
+  if (ports.length > 0) {
+    u.ports = portSetWithAll(u.ports, ports);
+    u.portCount = portSetSize(u.ports);
   }
 }
 
@@ -329,30 +310,30 @@ export function portAsk(ask: Pick<GroupAsk, 'groupNetworks' | 'taskNetworks'>): 
  * Checks that the node can give the ports: static ones free, enough room in the dynamic range.
  * Runs for every candidate node, so it only counts; the winner's ports are picked by `pickPorts`.
  */
-export function checkPorts(ports: PortAsk, cap: NodeCapacity, used: ReadonlySet<number> | null): string | null {
+export function checkPorts(ports: PortAsk, cap: NodeCapacity, used: PortSet | null): string | null {
   // The common ask (dynamic ports only, room to spare): the cheap bound below, without the Sets.
-  if (ports.staticPorts.length === 0 && (used === null ? 0 : used.size) + ports.dynamicCount <= cap.portRoom) return null;
+  if (ports.staticPorts.length === 0 && portSetSize(used) + ports.dynamicCount <= cap.portRoom) return null;
   const seen = ports.staticPorts.length > 1 ? new Set<number>() : null;
   for (const p of ports.staticPorts) {
-    if (used?.has(p) || cap.reservedPorts.has(p) || seen?.has(p)) return 'network: port collision';
+    if (portSetHas(used, p) || cap.reservedPorts.has(p) || seen?.has(p)) return 'network: port collision';
     seen?.add(p);
   }
   if (ports.dynamicCount === 0) return null;
   const span = cap.maxPort - cap.minPort + 1;
   // Cheap bound first; count exactly only when the range might be nearly full.
-  if ((used?.size ?? 0) + cap.reservedPorts.size + ports.staticPorts.length + ports.dynamicCount <= span) return null;
+  if (portSetSize(used) + cap.reservedPorts.size + ports.staticPorts.length + ports.dynamicCount <= span) return null;
   let free = 0;
   for (let p = cap.minPort; p <= cap.maxPort && free < ports.dynamicCount; p++) {
-    if (!used?.has(p) && !cap.reservedPorts.has(p) && !ports.staticPorts.includes(p)) free++;
+    if (!portSetHas(used, p) && !cap.reservedPorts.has(p) && !ports.staticPorts.includes(p)) free++;
   }
   return free >= ports.dynamicCount ? null : 'network: dynamic port selection failed';
 }
 
 /** Picks the dynamic ports on the chosen node (checkPorts said there is room). */
-export function pickPorts(ports: PortAsk, cap: NodeCapacity, used: ReadonlySet<number> | null, rng: PortPicker): PortChoice {
+export function pickPorts(ports: PortAsk, cap: NodeCapacity, used: PortSet | null, rng: PortPicker): PortChoice {
   if (ports.dynamicCount === 0) return NO_PORTS;
   const picked: number[] = [];
-  const taken = (p: number): boolean => (used !== null && used.has(p)) || cap.reservedPorts.has(p) || ports.staticPorts.includes(p) || picked.includes(p);
+  const taken = (p: number): boolean => portSetHas(used, p) || cap.reservedPorts.has(p) || ports.staticPorts.includes(p) || picked.includes(p);
   for (let i = 0; i < ports.dynamicCount; i++) {
     const v = pickDynamicPort(cap, taken, rng);
     if (v < 0) throw new Error(`no free dynamic port between ${cap.minPort} and ${cap.maxPort} although the check found room`);

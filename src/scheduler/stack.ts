@@ -327,22 +327,27 @@ export class Stack {
     const ok =
       pos >= 0 && table.nodes[pos] === node
         ? this.rankAt(table, pos, info, metric, opts, out)
-        : this.rank(node, node.ComputedClass, this.ctx.nodeCapacity(node), this.ctx.record(node.ID), info, metric, opts, out);
+        : this.rank(node, node.ComputedClass, this.ctx.nodeCapacity(node), -1, this.ctx.record(node.ID), info, metric, opts, out);
     if (!ok) return null;
     scored?.push(out);
     return out;
   }
 
   private rankAt(table: NodeTable, pos: number, info: GroupInfo, metric: AllocMetric, opts: SelectOptions, out: RankedOption): boolean {
-    return this.rank(table.nodes[pos]!, table.classes[pos]!, table.capacityAt(pos), this.ctx.recordAt(pos), info, metric, opts, out);
+    return this.rank(table.nodes[pos]!, table.classes[pos]!, table.capacityAt(pos), pos, this.ctx.existingRecordAt(pos), info, metric, opts, out);
   }
 
-  /** Checks and scores one node into `out`; false (with the reason in the metric) when it cannot take the group. */
+  /**
+   * Checks and scores one node into `out`; false (with the reason in the metric) when it cannot
+   * take the group. `rec` is undefined for a node in the table that the eval has no record of:
+   * the plan has not touched it and none of the job's allocations are on it.
+   */
   private rank(
     node: Node,
     cls: string,
     cap: NodeCapacity,
-    rec: NodeRecord,
+    pos: number,
+    rec: NodeRecord | undefined,
     info: GroupInfo,
     metric: AllocMetric,
     opts: SelectOptions,
@@ -353,7 +358,7 @@ export class Stack {
     if ((info.distinctHosts || info.distinctProperties.length > 0) && !this.distinctOk(node, info, metric)) return false;
 
     // The node object (large, scattered in memory) is read only when the record lacks what is needed.
-    const used = rec.usageReady ? rec : this.ctx.nodeUsage(node.ID, rec);
+    const used = rec === undefined ? this.ctx.baseUsageAt(pos, node.ID) : rec.usageReady ? rec : this.ctx.nodeUsage(node.ID, rec);
     const ask = info.ask;
     const cpu = used.cpu + ask.cpu;
     const mem = used.memMB + ask.memMB;
@@ -383,7 +388,7 @@ export class Stack {
     const binpack = this.fit.score(cpu, cap.cpu, mem, cap.memMB);
     let sum = binpack;
     let count = 1;
-    const collisions = rec.jobTotal === 0 ? 0 : this.ctx.jobAllocsOnNode(node.ID, info.tg.Name, rec);
+    const collisions = rec === undefined || rec.jobTotal === 0 ? 0 : this.ctx.jobAllocsOnNode(node.ID, info.tg.Name, rec);
     const antiAffinity = antiAffinityScore(collisions, info.tg.Count);
     if (collisions > 0) {
       sum += antiAffinity;
@@ -408,7 +413,7 @@ export class Stack {
       }
     }
     out.node = node;
-    out.pos = rec.pos;
+    out.pos = rec === undefined ? pos : rec.pos;
     out.finalScore = sum / count;
     out.binpack = binpack;
     out.antiAffinity = antiAffinity;

@@ -424,6 +424,8 @@ function collectKeys<V>(node: TreeNode<V>, out: string[]): void {
 /** An immutable sorted map; updates return a new map sharing structure with this one. */
 export class PMap<V> extends SortedMapBase<V> {
   private static readonly EMPTY = new PMap<never>(emptyLeaf<never>(), 0);
+  /** values() of this (immutable) map, made once when first asked for. */
+  private frozen: readonly V[] | null = null;
 
   private constructor(
     private readonly root: TreeNode<V>,
@@ -449,6 +451,15 @@ export class PMap<V> extends SortedMapBase<V> {
 
   get size(): number {
     return this.count;
+  }
+
+  /**
+   * Every value in key order, as one frozen array shared by all callers: the map never changes,
+   * so neither does the answer, and a reader asking again (or comparing with an earlier answer)
+   * pays nothing.
+   */
+  frozenValues(): readonly V[] {
+    return (this.frozen ??= Object.freeze(this.values()));
   }
 
   set(key: string, val: V): PMap<V> {

@@ -32,6 +32,28 @@ export interface SchedulerConfiguration {
   ModifyIndex: number;
 }
 
+/**
+ * The nodes whose live allocations one write changed, linked to the write before. A reader hands
+ * out the newest entry; a consumer that kept an earlier entry learns which nodes changed since by
+ * walking back to it. Entries are compared by identity, so another store's chain never matches,
+ * and the chain is cut now and then (prev null): changes before a cut are unknown.
+ */
+export interface LiveAllocChanges {
+  readonly nodeIds: readonly string[];
+  readonly prev: LiveAllocChanges | null;
+  /** Entries in the chain from this one back to its cut. */
+  readonly depth: number;
+}
+
+/** How long a change chain grows before it is cut. */
+export const LIVE_ALLOC_CHANGES_KEPT = 256;
+
+/** The next entry of a change chain. */
+export function nextLiveAllocChanges(prev: LiveAllocChanges | null, nodeIds: readonly string[]): LiveAllocChanges {
+  const keep = prev !== null && prev.depth < LIVE_ALLOC_CHANGES_KEPT;
+  return { nodeIds, prev: keep ? prev : null, depth: keep ? prev.depth + 1 : 1 };
+}
+
 export interface StateReader {
   /** The highest index applied in this snapshot. */
   latestIndex(): number;
@@ -48,8 +70,11 @@ export interface StateReader {
   jobSummary(namespace: string, id: string): JobSummary | null;
 
   nodeByID(id: string): Node | null;
-  /** All nodes ordered by ID. */
-  nodes(): Node[];
+  /**
+   * All nodes ordered by ID. The same (frozen) array for the same version of the table, so that
+   * derived data (the scheduler's node table) is reused by comparing one pointer.
+   */
+  nodes(): readonly Node[];
   nodesByIDPrefix(prefix: string): Node[];
 
   allocByID(id: string): Allocation | null;
@@ -58,8 +83,13 @@ export interface StateReader {
   /** Allocations of a job; with allVersions=false only those of the job's current incarnation (same CreateIndex). */
   allocsByJob(namespace: string, jobId: string, allVersions: boolean): Allocation[];
   allocsByNode(nodeId: string): Allocation[];
-  /** Allocations on a node that are not terminal on the server side (DesiredStatus run). Cheap: indexed. */
-  allocsByNodeNonTerminal(nodeId: string): Allocation[];
+  /**
+   * Allocations on a node that are not terminal on the server side (DesiredStatus run). Cheap:
+   * indexed, and the same (frozen) array as long as the node's list is unchanged.
+   */
+  allocsByNodeNonTerminal(nodeId: string): readonly Allocation[];
+  /** The newest entry of the chain of live-allocation changes; null when this reader keeps none. */
+  liveAllocChanges(): LiveAllocChanges | null;
   allocsByEval(evalId: string): Allocation[];
   allocsByDeployment(deploymentId: string): Allocation[];
 

@@ -6,10 +6,11 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
-import type { SchedulerConfiguration, StateReader, TableName } from './reader.js';
+import type { LiveAllocChanges, SchedulerConfiguration, StateReader, TableName } from './reader.js';
 import { defaultSchedulerConfig, nsKey, type PIndex, type Tables } from './tables.js';
 
 const ANY_NAMESPACE = '*';
+const NO_ALLOCS: readonly Allocation[] = Object.freeze([]);
 
 function inNamespace(namespace: string | undefined, objNamespace: string): boolean {
   return namespace === undefined || namespace === ANY_NAMESPACE || namespace === objNamespace;
@@ -64,8 +65,8 @@ export class StoreSnapshot implements StateReader {
     return this.tables.nodes.get(id) ?? null;
   }
 
-  nodes(): Node[] {
-    return this.tables.nodes.values();
+  nodes(): readonly Node[] {
+    return this.tables.nodes.frozenValues();
   }
 
   nodesByIDPrefix(prefix: string): Node[] {
@@ -100,8 +101,12 @@ export class StoreSnapshot implements StateReader {
     return owned(this.tables.allocsByNode, nodeId);
   }
 
-  allocsByNodeNonTerminal(nodeId: string): Allocation[] {
-    return owned(this.tables.allocsByNodeLive, nodeId);
+  allocsByNodeNonTerminal(nodeId: string): readonly Allocation[] {
+    return this.tables.allocsByNodeLive.get(nodeId)?.frozenValues() ?? NO_ALLOCS;
+  }
+
+  liveAllocChanges(): LiveAllocChanges | null {
+    return this.tables.liveAllocChanges;
   }
 
   allocsByEval(evalId: string): Allocation[] {

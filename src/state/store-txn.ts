@@ -10,7 +10,7 @@ import type { JobSummary } from '../structs/summary.js';
 import { deepFreeze } from './freeze.js';
 import { IndexTxn } from './index-txn.js';
 import type { MutableMap, PMap } from './pmap.js';
-import type { SchedulerConfiguration, TableName } from './reader.js';
+import { nextLiveAllocChanges, type SchedulerConfiguration, type TableName } from './reader.js';
 import { nsKey, type IndexTableKey, type JobCounts, type MapTableKey, type PIndex, type Tables } from './tables.js';
 
 type PlainTableKey = Exclude<MapTableKey, IndexTableKey>;
@@ -28,6 +28,8 @@ export class WriteTxn {
   private schedulerConfigTouched = false;
   /** Tables written by this transaction: their index becomes the transaction's index at commit. */
   readonly touched = new Set<TableName>();
+  /** Nodes whose live allocations this transaction changed. */
+  private readonly liveNodes = new Set<string>();
 
   constructor(
     private readonly base: Tables,
@@ -206,6 +208,8 @@ export class WriteTxn {
     const wasLive = prev !== undefined && !allocTerminal(prev);
     const isLive = !allocTerminal(alloc);
     this.reindex('allocsByNodeLive', wasLive ? prev.NodeID : undefined, isLive ? alloc.NodeID : undefined, alloc.ID, stored);
+    if (wasLive) this.liveNodes.add(prev.NodeID);
+    if (isLive) this.liveNodes.add(alloc.NodeID);
     if (oldJobKey === jobKey) {
       this.adjustCounts(jobKey, 0, (isLive ? 1 : 0) - (wasLive ? 1 : 0), 0, 0);
     } else {
@@ -225,6 +229,7 @@ export class WriteTxn {
     this.reindex('allocsByJob', nsKey(old.Namespace, old.JobID), undefined, id, undefined);
     const wasLive = !allocTerminal(old);
     this.reindex('allocsByNodeLive', wasLive ? old.NodeID : undefined, undefined, id, undefined);
+    if (wasLive) this.liveNodes.add(old.NodeID);
     this.adjustCounts(nsKey(old.Namespace, old.JobID), -1, wasLive ? -1 : 0, 0, 0);
     return true;
   }
@@ -321,6 +326,7 @@ export class WriteTxn {
     for (const [key, m] of this.maps) (next as unknown as Record<string, unknown>)[key] = m.freeze();
     for (const [key, ix] of this.indexes) (next as unknown as Record<string, unknown>)[key] = ix.freeze();
     if (this.schedulerConfigTouched) next.schedulerConfig = this.schedulerConfigValue;
+    if (this.liveNodes.size > 0) next.liveAllocChanges = nextLiveAllocChanges(this.base.liveAllocChanges, [...this.liveNodes]);
     if (bumpIndexes && this.touched.size > 0) {
       const indexes = { ...this.base.tableIndexes };
       for (const t of this.touched) indexes[t] = Math.max(indexes[t], this.index);

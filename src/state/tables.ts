@@ -6,7 +6,7 @@ import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
 import { PMap } from './pmap.js';
-import type { SchedulerConfiguration, TableName } from './reader.js';
+import type { LiveAllocChanges, SchedulerConfiguration, TableName } from './reader.js';
 
 /**
  * Per-job counts kept beside the tables so that a job's status is computed in O(1) instead of
@@ -46,6 +46,8 @@ export interface Tables {
   deployments: PMap<Deployment>;
   deploymentsByJob: PIndex<Deployment>;
   schedulerConfig: SchedulerConfiguration | null;
+  /** Which nodes' live allocations each write changed (see LiveAllocChanges). */
+  liveAllocChanges: LiveAllocChanges | null;
   tableIndexes: Readonly<Record<TableName, number>>;
   latestIndex: number;
 }
@@ -60,7 +62,7 @@ export type IndexTableKey = 'allocsByNode' | 'allocsByNodeLive' | 'allocsByJob' 
 export const JOB_TRACKED_VERSIONS = 6;
 
 /** The tables whose contents are stored in maps (everything but the scheduler config and indexes). */
-export type MapTableKey = Exclude<keyof Tables, 'schedulerConfig' | 'tableIndexes' | 'latestIndex'>;
+export type MapTableKey = Exclude<keyof Tables, 'schedulerConfig' | 'liveAllocChanges' | 'tableIndexes' | 'latestIndex'>;
 
 export const TABLE_NAMES: readonly TableName[] = [
   'jobs',
@@ -96,6 +98,7 @@ export function emptyTables(): Tables {
     deployments: PMap.empty(),
     deploymentsByJob: PMap.empty(),
     schedulerConfig: null,
+    liveAllocChanges: null,
     tableIndexes: emptyTableIndexes(),
     latestIndex: 0,
   };

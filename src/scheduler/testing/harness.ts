@@ -9,7 +9,7 @@ import type { Job } from '../../structs/job.js';
 import type { Node } from '../../structs/node.js';
 import type { Plan, PlanResult } from '../../structs/plan.js';
 import type { JobSummary } from '../../structs/summary.js';
-import type { SchedulerConfiguration, StateReader, TableName } from '../../state/reader.js';
+import { nextLiveAllocChanges, type LiveAllocChanges, type SchedulerConfiguration, type StateReader, type TableName } from '../../state/reader.js';
 import { newScheduler } from '../index.js';
 import type { Planner, Scheduler, SchedulerOptions } from '../planner.js';
 
@@ -37,6 +37,9 @@ export class Harness implements StateReader, Planner {
   private readonly liveByNodeId = new Map<string, Map<string, Allocation>>();
   /** The lists handed out, frozen and kept until the node's allocations change. */
   private readonly liveLists = new Map<string, readonly Allocation[]>();
+  /** The change chain as last handed out, and the nodes changed since (one entry per read that follows writes). */
+  private liveChanges: LiveAllocChanges | null = null;
+  private readonly liveChangedSince = new Set<string>();
   private readonly allocsByEvalId = new Map<string, Set<string>>();
   private readonly allocsByDeploymentId = new Map<string, Set<string>>();
   private readonly evalsById = new Map<string, Evaluation>();
@@ -169,6 +172,7 @@ export class Harness implements StateReader, Planner {
     addTo(this.allocsByJobKey, this.jobKeyOf(a), a.ID);
     addTo(this.allocsByNodeId, a.NodeID, a.ID);
     this.liveLists.delete(a.NodeID);
+    this.liveChangedSince.add(a.NodeID);
     let live = this.liveByNodeId.get(a.NodeID);
     if (a.DesiredStatus === 'run') {
       if (!live) this.liveByNodeId.set(a.NodeID, (live = new Map()));
@@ -409,6 +413,14 @@ export class Harness implements StateReader, Planner {
     }
     // Frozen: a caller that tried to change the shared list would throw rather than corrupt it.
     return list as Allocation[];
+  }
+
+  liveAllocChanges(): LiveAllocChanges | null {
+    if (this.liveChangedSince.size > 0) {
+      this.liveChanges = nextLiveAllocChanges(this.liveChanges, [...this.liveChangedSince]);
+      this.liveChangedSince.clear();
+    }
+    return this.liveChanges;
   }
 
   allocsByEval(evalId: string): Allocation[] {
