@@ -9,11 +9,13 @@ import type { StateReader } from '../state/reader.js';
 import { mockAlloc } from '../state/test-fixtures.js';
 import { mockNode } from '../scheduler/testing/mock.js';
 
-/** A reader with just what the plan check asks: nodes and their live allocations. */
+/** A reader with just what the plan check asks: nodes, allocations by ID and each node's live ones. */
 function reader(nodes: Node[], allocs: Allocation[], index = 100): StateReader {
   const r: Partial<StateReader> = {
     latestIndex: () => index,
     nodeByID: (id) => nodes.find((n) => n.ID === id) ?? null,
+    nodes: () => [...nodes].sort((a, b) => (a.ID < b.ID ? -1 : 1)),
+    allocByID: (id) => allocs.find((a) => a.ID === id) ?? null,
     allocsByNodeNonTerminal: (id) => allocs.filter((a) => a.NodeID === id && a.DesiredStatus === 'run'),
   };
   return r as StateReader;
@@ -64,6 +66,32 @@ test('stopping an allocation in the same plan makes room for its replacement', (
   assert.deepEqual(out.result.RejectedNodes, []);
   assert.equal(out.result.RefreshIndex, 0);
   assert.deepEqual(out.entry?.AllocsStopped.map((s) => [s.ID, s.DesiredStatus]), [['old', 'stop']]);
+});
+
+test('a placement taking a port in use on the node is refused unless the plan frees it', () => {
+  const holder = alloc('holder', N1.ID, 100, 100, [9100]);
+  const other = alloc('other', N1.ID, 100, 100, [9200]);
+  const snap = reader([N1, N2], [holder, other]);
+  const clash = emptyPlan('eval-1', 50, null);
+  clash.NodeAllocation[N1.ID] = [alloc('new', N1.ID, 100, 100, [9100])];
+  clash.NodeAllocation[N2.ID] = [alloc('new2', N2.ID, 100, 100, [8001])]; // reserved on N2
+  const refused = evaluatePlan(snap, clash, 1);
+  assert.deepEqual([...refused.result.RejectedNodes].sort(), [N1.ID, N2.ID].sort());
+  assert.match(refused.rejections[N1.ID]!, /port collision/);
+  assert.match(refused.rejections[N2.ID]!, /port collision/);
+
+  // Two placements of one plan asking for the same port collide with each other.
+  const twice = emptyPlan('eval-2', 50, null);
+  twice.NodeAllocation[N1.ID] = [alloc('n1', N1.ID, 10, 10, [9300]), alloc('n2', N1.ID, 10, 10, [9300])];
+  assert.deepEqual(evaluatePlan(snap, twice, 1).result.RejectedNodes, [N1.ID]);
+
+  // The holder is stopped by the same plan: its port is free for the replacement.
+  const freed = emptyPlan('eval-3', 50, null);
+  freed.NodeUpdate[N1.ID] = [{ ...holder, DesiredStatus: 'stop', DesiredDescription: 'alloc is being updated' }];
+  freed.NodeAllocation[N1.ID] = [alloc('new', N1.ID, 100, 100, [9100])];
+  const ok = evaluatePlan(snap, freed, 1);
+  assert.deepEqual(ok.result.RejectedNodes, []);
+  assert.deepEqual(ok.entry?.AllocsUpdated.map((a) => a.ID), ['new']);
 });
 
 test('refuses placements on missing, down or ineligible nodes, but allows stops there', () => {

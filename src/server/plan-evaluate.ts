@@ -5,6 +5,10 @@ import type { Allocation } from '../structs/alloc.js';
 import type { Plan, PlanResult } from '../structs/plan.js';
 import type { StateReader } from '../state/reader.js';
 import type { PlanApplyEntry } from '../state/log-entries.js';
+import { allocTerminal } from '../structs/alloc.js';
+import { nodeTableOf, type NodeTable } from '../scheduler/node-table.js';
+import { portSetHas } from '../scheduler/port-set.js';
+import { allocUsage, computeAllocUsage } from '../scheduler/resources.js';
 import { allocsFit } from './plan-fit.js';
 import { deploymentActive } from '../structs/deployment.js';
 
@@ -38,6 +42,9 @@ function evaluateNode(snap: StateReader, plan: Plan, nodeId: string): string {
   for (const a of plan.NodeUpdate[nodeId] ?? []) removed.add(a.ID);
   for (const a of plan.NodePreemptions[nodeId] ?? []) removed.add(a.ID);
   for (const a of plan.NodeAllocation[nodeId] ?? []) removed.add(a.ID); // updated in place: counted once, below
+  const table = nodeTableOf(snap);
+  const pos = table.positionOf(nodeId);
+  if (pos >= 0 && table.nodes[pos] === node) return fitsWithUsage(snap, table, pos, nodeId, removed, placing);
   const proposed: Allocation[] = [];
   for (const a of snap.allocsByNodeNonTerminal(nodeId)) {
     if (removed.has(a.ID)) continue;
@@ -47,6 +54,46 @@ function evaluateNode(snap: StateReader, plan: Plan, nodeId: string): string {
   for (const a of placing) proposed.push(a);
   const fit = allocsFit(node, proposed);
   return fit.fit ? '' : `resources exhausted: ${fit.reason}`;
+}
+
+/**
+ * The fit check from the node's current usage as the scheduler's node table keeps it (summed
+ * once per version of the node's allocation list, extended as placements add to it), less what
+ * the plan removes, plus what it places: the cost follows the plan, not the node's allocation
+ * count, which matters with hundreds of allocations per node.
+ */
+function fitsWithUsage(snap: StateReader, table: NodeTable, pos: number, nodeId: string, removed: Set<string>, placing: Allocation[]): string {
+  const base = table.baseUsageAt(pos, snap.allocsByNodeNonTerminal(nodeId));
+  const cap = table.capacityAt(pos);
+  let cpu = base.cpu;
+  let mem = base.memMB;
+  let disk = base.diskMB;
+  const freedPorts: number[] = [];
+  for (const id of removed) {
+    const a = snap.allocByID(id);
+    if (a === null || a.NodeID !== nodeId || allocTerminal(a)) continue;
+    const u = allocUsage(a);
+    cpu -= u.cpu;
+    mem -= u.memMB;
+    disk -= u.diskMB;
+    for (const p of u.ports) freedPorts.push(p);
+  }
+  const newPorts = new Set<number>();
+  for (const a of placing) {
+    const u = computeAllocUsage(a);
+    cpu += u.cpu;
+    mem += u.memMB;
+    disk += u.diskMB;
+    for (const p of u.ports) {
+      const inUse = portSetHas(base.ports, p) && !freedPorts.includes(p);
+      if (inUse || newPorts.has(p) || cap.reservedPorts.has(p)) return 'resources exhausted: reserved port collision';
+      newPorts.add(p);
+    }
+  }
+  if (cpu > cap.cpu) return 'resources exhausted: cpu';
+  if (mem > cap.memMB) return 'resources exhausted: memory';
+  if (disk > cap.diskMB) return 'resources exhausted: disk';
+  return '';
 }
 
 export function evaluatePlan(snap: StateReader, plan: Plan, timestampNs: number): PlanEvaluation {
