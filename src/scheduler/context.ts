@@ -142,14 +142,15 @@ export class EvalContext {
    * table's shared sum, taken without a lookup when the node is unchanged since the table was
    * synced to this snapshot. The answer is shared: read it, never change it.
    */
-  private snapshotUsageAt(pos: number, nodeId: string): NodeUsage {
+  private snapshotUsageAt(pos: number): NodeUsage {
     const table = this.nodeTable();
     // Asked before in this eval: a big eval visits each node many times.
     let usage = this.snapshotUsages[pos];
     if (usage !== undefined) return usage;
     const changes = this.liveChanges;
     if (changes !== null) usage = table.freshUsageAt(pos, changes);
-    usage ??= table.syncedUsageAt(pos, this.state.allocsByNodeNonTerminal(nodeId), changes);
+    // The node object is read only here, when its list must be looked up.
+    usage ??= table.syncedUsageAt(pos, this.state.allocsByNodeNonTerminal(table.nodes[pos]!.ID), changes);
     this.snapshotUsages[pos] = usage;
     return usage;
   }
@@ -175,8 +176,8 @@ export class EvalContext {
    * What a node without a record uses: the node table's shared sum over the snapshot's list.
    * Only for nodes the plan has not touched (those all have records).
    */
-  baseUsageAt(pos: number, nodeId: string): NodeUsage {
-    return this.snapshotUsageAt(pos, nodeId);
+  baseUsageAt(pos: number): NodeUsage {
+    return this.snapshotUsageAt(pos);
   }
 
   record(nodeId: string): NodeRecord {
@@ -207,7 +208,7 @@ export class EvalContext {
     if (rec.usageReady) return rec;
     rec.usageReady = true;
     if (!rec.planTouched && rec.pos >= 0) {
-      copyUsage(this.snapshotUsageAt(rec.pos, nodeId), rec);
+      copyUsage(this.snapshotUsageAt(rec.pos), rec);
       return rec;
     }
     const anyStopped = this.stopped.size > 0;

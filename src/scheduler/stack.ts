@@ -357,8 +357,8 @@ export class Stack {
     if (!this.feasibility.feasible(node, info, metric, cls)) return false;
     if ((info.distinctHosts || info.distinctProperties.length > 0) && !this.distinctOk(node, info, metric)) return false;
 
-    // The node object (large, scattered in memory) is read only when the record lacks what is needed.
-    const used = rec === undefined ? this.ctx.baseUsageAt(pos, node.ID) : rec.usageReady ? rec : this.ctx.nodeUsage(node.ID, rec);
+    // The node object (large, scattered in memory) is not read here: the table has what is needed.
+    const used = rec === undefined ? this.ctx.baseUsageAt(pos) : rec.usageReady ? rec : this.ctx.nodeUsage(node.ID, rec);
     const ask = info.ask;
     const cpu = used.cpu + ask.cpu;
     const mem = used.memMB + ask.memMB;

@@ -32,7 +32,9 @@ function nodeRefusal(snap: StateReader, nodeId: string): string {
 }
 
 function evaluateNode(snap: StateReader, plan: Plan, nodeId: string): string {
-  const placing = (plan.NodeAllocation[nodeId] ?? []).filter((a) => a.DesiredStatus === 'run');
+  // Allocations the plan writes that will hold resources: an update of one that is over on its
+  // client (failed, say, and written again with its follow-up eval) holds nothing, as in Nomad.
+  const placing = (plan.NodeAllocation[nodeId] ?? []).filter((a) => !allocTerminal(a));
   // A node that only loses allocations always "fits".
   if (placing.length === 0) return '';
   const refusal = nodeRefusal(snap, nodeId);
