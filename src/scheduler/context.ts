@@ -128,6 +128,7 @@ export class EvalContext {
       this.table = nodeTableOf(this.state);
       this.byPos = new Array<NodeRecord | undefined>(this.table.size);
       this.snapshotUsages = new Array<NodeUsage | undefined>(this.table.size);
+      this.checkedStamps = new Int32Array(this.table.size);
       const changes = this.state.liveAllocChanges();
       this.liveChanges = this.table.syncTo(changes) ? changes : null;
     }
@@ -152,7 +153,25 @@ export class EvalContext {
     // The node object is read only here, when its list must be looked up.
     usage ??= table.syncedUsageAt(pos, this.state.allocsByNodeNonTerminal(table.nodes[pos]!.ID), changes);
     this.snapshotUsages[pos] = usage;
+    if (table.baseUsagesAt(pos) === usage) this.checkedStamps[pos] = table.usageStamps[pos]!;
     return usage;
+  }
+
+  /** Per table position, the usage stamp this eval checked against its snapshot (0: none). */
+  private checkedStamps: Int32Array = new Int32Array(0);
+
+  /**
+   * Makes the table's packed usage at pos this snapshot's, for a node the eval has no record
+   * of, so that ranking reads the packed numbers. Costs a stamp comparison when it already is.
+   */
+  ensurePackedUsage(pos: number): void {
+    const table = this.nodeTable();
+    const checked = this.checkedStamps[pos]!;
+    if (checked !== 0 && checked === table.usageStamps[pos]) return;
+    // Not checked yet, or replaced since by an eval on another snapshot: look again (the
+    // lookup leaves its answer as the table's base usage at pos, with a stamp to remember).
+    this.snapshotUsages[pos] = undefined;
+    this.snapshotUsageAt(pos);
   }
 
   /** Per table position, the snapshot usage this eval already looked up (see snapshotUsageAt). */

@@ -81,6 +81,21 @@ export class NodeTable {
   private readonly fresh: Uint8Array;
   /** The change chain entry the fresh marks hold for (null: none do). */
   private syncedChanges: LiveAllocChanges | null = null;
+  /**
+   * The numbers ranking reads for every candidate, packed four per position so that a visit
+   * reads one cache line instead of two objects scattered in memory: capacity (cpu, memory,
+   * disk, dynamic port room; NaN until computed) and the base usage of baseUsages (cpu, memory,
+   * disk, port count).
+   */
+  readonly packedCapacity: Float64Array;
+  readonly packedUsage: Float64Array;
+  /**
+   * Per position, a stamp that changes whenever baseUsages[pos] is replaced (0: never set). An
+   * eval remembers the stamp it checked against its snapshot; a different stamp means another
+   * eval (another snapshot) replaced the numbers since, and they must be checked again.
+   */
+  readonly usageStamps: Int32Array;
+  private nextStamp = 1;
   /** Computed class per position ('' when the node reports none). */
   readonly classes: string[];
   private readonly readyByDCs = new Map<string, ReadyPositions>();
@@ -93,6 +108,9 @@ export class NodeTable {
     this.capacities = new Array<NodeCapacity | undefined>(nodes.length);
     this.baseUsages = new Array<BaseUsage | undefined>(nodes.length);
     this.fresh = new Uint8Array(nodes.length);
+    this.packedCapacity = new Float64Array(nodes.length * 4).fill(Number.NaN);
+    this.packedUsage = new Float64Array(nodes.length * 4);
+    this.usageStamps = new Int32Array(nodes.length);
     this.classes = new Array<string>(nodes.length);
     // One string object per distinct class: each node reports its own copy, and feasibility looks
     // its class up in a map for every candidate. With a shared object the lookup compares
@@ -122,6 +140,11 @@ export class NodeTable {
     if (c === undefined) {
       c = nodeCapacity(this.nodes[pos]!);
       this.capacities[pos] = c;
+      const at = pos * 4;
+      this.packedCapacity[at] = c.cpu;
+      this.packedCapacity[at + 1] = c.memMB;
+      this.packedCapacity[at + 2] = c.diskMB;
+      this.packedCapacity[at + 3] = c.portRoom;
     }
     return c;
   }
@@ -136,10 +159,21 @@ export class NodeTable {
     if (base === undefined || !sameAllocs(base.allocs, allocs)) {
       base = (base !== undefined ? extendedUsage(base, allocs) : null) ?? summedUsage(allocs);
       this.baseUsages[pos] = base;
+      const at = pos * 4;
+      this.packedUsage[at] = base.cpu;
+      this.packedUsage[at + 1] = base.memMB;
+      this.packedUsage[at + 2] = base.diskMB;
+      this.packedUsage[at + 3] = base.portCount;
+      this.usageStamps[pos] = this.nextStamp++;
       // Summed for whichever snapshot asked: not known to match the synced point any more.
       this.fresh[pos] = 0;
     }
     return base;
+  }
+
+  /** The base usage last stored at pos (undefined before any). */
+  baseUsagesAt(pos: number): NodeUsage | undefined {
+    return this.baseUsages[pos];
   }
 
   /**

@@ -180,6 +180,11 @@ class TopScores {
 /** Before setNodes/setReady: a typed array per Stack would be an ArrayBuffer per eval for nothing. */
 const NO_POSITIONS = new Int32Array(0);
 
+/** A group whose candidates are scored by binpack alone when none of its job's allocations is on them. */
+function plainGroup(info: GroupInfo): boolean {
+  return !info.distinctHosts && info.distinctProperties.length === 0 && info.affinities.length === 0 && info.spreads.length === 0;
+}
+
 export function nodeLimit(nodeCount: number, isBatch: boolean): number {
   if (isBatch) return BATCH_NODE_LIMIT;
   return Math.max(BATCH_NODE_LIMIT, Math.ceil(Math.log2(Math.max(nodeCount, 1))));
@@ -334,7 +339,58 @@ export class Stack {
   }
 
   private rankAt(table: NodeTable, pos: number, info: GroupInfo, metric: AllocMetric, opts: SelectOptions, out: RankedOption): boolean {
-    return this.rank(table.nodes[pos]!, table.classes[pos]!, table.capacityAt(pos), pos, this.ctx.existingRecordAt(pos), info, metric, opts, out);
+    const rec = this.ctx.existingRecordAt(pos);
+    if (rec === undefined && opts.penaltyNodeIds === undefined && plainGroup(info)) return this.rankPlain(table, pos, info, metric, out);
+    return this.rank(table.nodes[pos]!, table.classes[pos]!, table.capacityAt(pos), pos, rec, info, metric, opts, out);
+  }
+
+  /**
+   * rank() for the common candidate: a node the plan has not touched and that holds none of the
+   * job's allocations, for a group without affinities, spreads or distinct constraints, and no
+   * reschedule penalty. The score is the binpack fit alone; capacity and usage come from the
+   * node table's packed arrays.
+   */
+  private rankPlain(table: NodeTable, pos: number, info: GroupInfo, metric: AllocMetric, out: RankedOption): boolean {
+    const node = table.nodes[pos]!;
+    metric.NodesEvaluated++;
+    if (!this.feasibility.feasible(node, info, metric, table.classes[pos]!)) return false;
+    const caps = table.packedCapacity;
+    const at = pos * 4;
+    if (caps[at] !== caps[at]) table.capacityAt(pos); // NaN: not computed yet
+    this.ctx.ensurePackedUsage(pos);
+    const used = table.packedUsage;
+    const ask = info.ask;
+    const cpu = used[at]! + ask.cpu;
+    const mem = used[at + 1]! + ask.memMB;
+    if (cpu > caps[at]!) {
+      exhaustNode(metric, node, 'cpu');
+      return false;
+    }
+    if (mem > caps[at + 1]!) {
+      exhaustNode(metric, node, 'memory');
+      return false;
+    }
+    if (used[at + 2]! + ask.diskMB > caps[at + 2]!) {
+      exhaustNode(metric, node, 'disk');
+      return false;
+    }
+    if (ask.hasNetworks && !(ask.ports.staticPorts.length === 0 && used[at + 3]! + ask.ports.dynamicCount <= caps[at + 3]!)) {
+      const portProblem = checkPorts(ask.ports, table.capacityAt(pos), this.ctx.baseUsageAt(pos).ports);
+      if (portProblem) {
+        exhaustNode(metric, node, portProblem);
+        return false;
+      }
+    }
+    const binpack = this.fit.score(cpu, caps[at]!, mem, caps[at + 1]!);
+    out.node = node;
+    out.pos = pos;
+    out.finalScore = binpack;
+    out.binpack = binpack;
+    out.antiAffinity = 0;
+    out.reschedulePenalty = 0;
+    out.affinity = 0;
+    out.spread = null;
+    return true;
   }
 
   /**
