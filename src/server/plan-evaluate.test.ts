@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluatePlan } from './plan-evaluate.js';
-import { allocsFit, parsePortSpec } from './plan-fit.js';
 import { emptyPlan } from '../structs/plan.js';
 import type { Allocation } from '../structs/alloc.js';
 import type { Node } from '../structs/node.js';
@@ -34,13 +33,23 @@ function alloc(id: string, nodeId: string, cpu: number, memMB: number, ports: nu
 const N1 = mockNode({ id: '11111111-0000-0000-0000-000000000001', cpuShares: 1000, memoryMB: 1024 });
 const N2 = mockNode({ id: '22222222-0000-0000-0000-000000000002', cpuShares: 1000, memoryMB: 1024, reservedPorts: '22,8000-8002' });
 
-test('fit checks cpu, memory and port collisions', () => {
-  assert.equal(allocsFit(N1, [alloc('a', N1.ID, 600, 100), alloc('b', N1.ID, 400, 100)]).fit, true);
-  assert.deepEqual(allocsFit(N1, [alloc('a', N1.ID, 600, 100), alloc('b', N1.ID, 401, 100)]), { fit: false, reason: 'cpu' });
-  assert.deepEqual(allocsFit(N1, [alloc('a', N1.ID, 1, 1000), alloc('b', N1.ID, 1, 25)]), { fit: false, reason: 'memory' });
-  assert.equal(allocsFit(N2, [alloc('a', N2.ID, 1, 1, [8001])]).fit, false);
-  assert.equal(allocsFit(N1, [alloc('a', N1.ID, 1, 1, [9000]), alloc('b', N1.ID, 1, 1, [9000])]).fit, false);
-  assert.deepEqual([...parsePortSpec('22, 80-82,x')], [22, 80, 81, 82]);
+/** The rejection reason of N1 or N2 for a plan placing `allocs` on it (empty when it fits). */
+function verdict(node: Node, allocs: Allocation[], existing: Allocation[] = []): string {
+  const plan = emptyPlan('eval-fit', 50, null);
+  plan.NodeAllocation[node.ID] = allocs;
+  return evaluatePlan(reader([N1, N2], existing), plan, 1).rejections[node.ID] ?? '';
+}
+
+test('fit checks cpu, memory, disk and port collisions', () => {
+  assert.equal(verdict(N1, [alloc('a', N1.ID, 600, 100), alloc('b', N1.ID, 400, 100)]), '');
+  assert.equal(verdict(N1, [alloc('a', N1.ID, 600, 100), alloc('b', N1.ID, 401, 100)]), 'resources exhausted: cpu');
+  assert.equal(verdict(N1, [alloc('a', N1.ID, 1, 1000), alloc('b', N1.ID, 1, 25)]), 'resources exhausted: memory');
+  assert.equal(verdict(N1, [alloc('b', N1.ID, 1, 10)], [alloc('a', N1.ID, 999, 1020)]), 'resources exhausted: memory');
+  assert.equal(verdict(N2, [alloc('a', N2.ID, 1, 1, [8001])]), 'resources exhausted: reserved port collision');
+  assert.equal(verdict(N1, [alloc('a', N1.ID, 1, 1, [9000]), alloc('b', N1.ID, 1, 1, [9000])]), 'resources exhausted: reserved port collision');
+  const big = alloc('d', N1.ID, 1, 1);
+  big.AllocatedResources!.Shared.DiskMB = 1_000_000_000;
+  assert.equal(verdict(N1, [big]), 'resources exhausted: disk');
 });
 
 test('commits the nodes that still fit and reports the rest with a refresh index', () => {

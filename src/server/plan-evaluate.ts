@@ -2,6 +2,7 @@
 // snapshot that may be stale, so every node of the plan is checked again here. The part that
 // still fits is committed; for the rest the scheduler gets a RefreshIndex and tries again.
 import type { Allocation } from '../structs/alloc.js';
+import type { Node } from '../structs/node.js';
 import type { Plan, PlanResult } from '../structs/plan.js';
 import type { StateReader } from '../state/reader.js';
 import type { PlanApplyEntry } from '../state/log-entries.js';
@@ -9,7 +10,6 @@ import { allocTerminal } from '../structs/alloc.js';
 import { nodeTableOf, type NodeTable } from '../scheduler/node-table.js';
 import { portSetHas } from '../scheduler/port-set.js';
 import { allocUsage, computeAllocUsage } from '../scheduler/resources.js';
-import { allocsFit } from './plan-fit.js';
 import { deploymentActive } from '../structs/deployment.js';
 
 export interface PlanEvaluation {
@@ -23,8 +23,7 @@ export interface PlanEvaluation {
 }
 
 /** Why a node refuses new placements, or '' when it accepts them. */
-function nodeRefusal(snap: StateReader, nodeId: string): string {
-  const node = snap.nodeByID(nodeId);
+function nodeRefusal(node: Node | null): string {
   if (!node) return 'node does not exist';
   if (node.Status !== 'ready') return 'node is not ready for placements';
   if (node.SchedulingEligibility === 'ineligible') return 'node is not eligible';
@@ -37,25 +36,23 @@ function evaluateNode(snap: StateReader, plan: Plan, nodeId: string): string {
   const placing = (plan.NodeAllocation[nodeId] ?? []).filter((a) => !allocTerminal(a));
   // A node that only loses allocations always "fits".
   if (placing.length === 0) return '';
-  const refusal = nodeRefusal(snap, nodeId);
+  // The node table is built from this snapshot's very node list: its position lookup (a hash)
+  // finds the node, and a node missing from it is missing from the snapshot.
+  const table = nodeTableOf(snap);
+  const pos = table.positionOf(nodeId);
+  const found = pos >= 0 ? table.nodes[pos]! : null;
+  const refusal = nodeRefusal(found);
   if (refusal) return refusal;
-  const node = snap.nodeByID(nodeId)!;
   const removed = new Set<string>();
   for (const a of plan.NodeUpdate[nodeId] ?? []) removed.add(a.ID);
   for (const a of plan.NodePreemptions[nodeId] ?? []) removed.add(a.ID);
   for (const a of plan.NodeAllocation[nodeId] ?? []) removed.add(a.ID); // updated in place: counted once, below
-  const table = nodeTableOf(snap);
-  const pos = table.positionOf(nodeId);
-  if (pos >= 0 && table.nodes[pos] === node) return fitsWithUsage(snap, table, pos, nodeId, removed, placing);
-  const proposed: Allocation[] = [];
-  for (const a of snap.allocsByNodeNonTerminal(nodeId)) {
-    if (removed.has(a.ID)) continue;
-    if (a.ClientStatus === 'complete' || a.ClientStatus === 'failed' || a.ClientStatus === 'lost') continue;
-    proposed.push(a);
-  }
-  for (const a of placing) proposed.push(a);
-  const fit = allocsFit(node, proposed);
-  return fit.fit ? '' : `resources exhausted: ${fit.reason}`;
+  // Never stored (CreateIndex 0) and not stopped by this plan: nothing of theirs is on the node yet.
+  const newIds = new Set<string>();
+  for (const a of plan.NodeAllocation[nodeId] ?? []) if (a.CreateIndex === 0) newIds.add(a.ID);
+  for (const a of plan.NodeUpdate[nodeId] ?? []) newIds.delete(a.ID);
+  for (const a of plan.NodePreemptions[nodeId] ?? []) newIds.delete(a.ID);
+  return fitsWithUsage(snap, table, pos, nodeId, removed, placing, newIds);
 }
 
 /**
@@ -64,7 +61,7 @@ function evaluateNode(snap: StateReader, plan: Plan, nodeId: string): string {
  * the plan removes, plus what it places: the cost follows the plan, not the node's allocation
  * count, which matters with hundreds of allocations per node.
  */
-function fitsWithUsage(snap: StateReader, table: NodeTable, pos: number, nodeId: string, removed: Set<string>, placing: Allocation[]): string {
+function fitsWithUsage(snap: StateReader, table: NodeTable, pos: number, nodeId: string, removed: Set<string>, placing: Allocation[], newIds: Set<string>): string {
   const base = table.baseUsageAt(pos, snap.allocsByNodeNonTerminal(nodeId));
   const cap = table.capacityAt(pos);
   let cpu = base.cpu;
@@ -72,6 +69,9 @@ function fitsWithUsage(snap: StateReader, table: NodeTable, pos: number, nodeId:
   let disk = base.diskMB;
   const freedPorts: number[] = [];
   for (const id of removed) {
+    // A placement the scheduler made in this plan is in `removed` too (in case it replaces a
+    // stored version), but a new one has no stored version to look up.
+    if (newIds.has(id)) continue;
     const a = snap.allocByID(id);
     if (a === null || a.NodeID !== nodeId || allocTerminal(a)) continue;
     const u = allocUsage(a);

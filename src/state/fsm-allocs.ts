@@ -155,9 +155,7 @@ function internStrings(ctx: ApplyContext, alloc: Allocation): void {
   alloc.ClientStatus = ctx.intern(alloc.ClientStatus) as Allocation['ClientStatus'];
   alloc.ClientDescription = ctx.intern(alloc.ClientDescription);
   // The node's own ID string is shared across entries, not only within this one.
-  const known = ctx.intern(alloc.NodeID);
-  if (known === alloc.NodeID) alloc.NodeID = ctx.txn.node(known)?.ID ?? known;
-  else alloc.NodeID = known;
+  alloc.NodeID = ctx.txn.nodeIdString(alloc.NodeID) ?? ctx.intern(alloc.NodeID);
   const t = alloc.DesiredTransition;
   if (t !== null && t !== NO_TRANSITION && t.Migrate === null && t.Reschedule === null && t.ForceReschedule === null) {
     alloc.DesiredTransition = NO_TRANSITION;

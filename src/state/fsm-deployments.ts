@@ -92,12 +92,13 @@ export function updateDeploymentWithAlloc(ctx: ApplyContext, alloc: Allocation, 
   if (alloc.DeploymentStatus !== null && healthy + unhealthy !== 0) {
     alloc.DeploymentStatus = { ...alloc.DeploymentStatus, ModifyIndex: ctx.index };
   }
-  const next: DeploymentState = {
-    ...state,
-    PlacedAllocs: state.PlacedAllocs + placed,
-    HealthyAllocs: state.HealthyAllocs + healthy,
-    UnhealthyAllocs: state.UnhealthyAllocs + unhealthy,
-  };
+  // The deployment (and its group state) this entry already wrote is changed in place: a plan
+  // of a thousand placements would otherwise copy and store it a thousand times.
+  const inPlace = ctx.owns(d) && ctx.owns(d.TaskGroups) && ctx.owns(state);
+  const next: DeploymentState = inPlace ? state : { ...state };
+  next.PlacedAllocs = state.PlacedAllocs + placed;
+  next.HealthyAllocs = state.HealthyAllocs + healthy;
+  next.UnhealthyAllocs = state.UnhealthyAllocs + unhealthy;
   if (alloc.DeploymentStatus !== null && alloc.DeploymentStatus.Canary) {
     const canaries = next.PlacedCanaries ?? [];
     if (!canaries.includes(alloc.ID)) next.PlacedCanaries = [...canaries, alloc.ID];
@@ -117,7 +118,12 @@ export function updateDeploymentWithAlloc(ctx: ApplyContext, alloc: Allocation, 
       }
     }
   }
-  ctx.txn.putDeployment({ ...d, TaskGroups: { ...d.TaskGroups, [alloc.TaskGroup]: next }, ModifyIndex: ctx.index });
+  if (inPlace) {
+    d.ModifyIndex = ctx.index;
+    return;
+  }
+  const groups = ctx.own({ ...d.TaskGroups, [alloc.TaskGroup]: ctx.own(next) });
+  ctx.txn.putDeployment(ctx.own({ ...d, TaskGroups: groups, ModifyIndex: ctx.index }));
 }
 
 /** Promotes the canaries of the given groups (all when empty); every canary must be healthy. */

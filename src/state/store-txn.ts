@@ -17,6 +17,9 @@ type PlainTableKey = Exclude<MapTableKey, IndexTableKey>;
 type MapValue<K extends PlainTableKey> = Tables[K] extends PMap<infer V> ? V : never;
 type IndexValue<K extends IndexTableKey> = Tables[K] extends PIndex<infer V> ? V : never;
 
+/** Per version of the nodes table (immutable), its node ID strings by value; built on first need. */
+const nodeIdStrings = new WeakMap<PMap<Node>, Map<string, string>>();
+
 const NO_COUNTS: JobCounts = { allocs: 0, liveAllocs: 0, evals: 0, liveEvals: 0 };
 
 export class WriteTxn {
@@ -161,6 +164,22 @@ export class WriteTxn {
 
   node(id: string): Node | undefined {
     return this.read('nodes').get(id);
+  }
+
+  /**
+   * The ID string object of a stored node (as of the transaction's start), found by a hash
+   * lookup: allocations decoded from the log carry their own copies of it, and pointing them at
+   * the node's own saves memory per allocation without a tree lookup per allocation.
+   */
+  nodeIdString(id: string): string | undefined {
+    const nodes = this.base.nodes;
+    let ids = nodeIdStrings.get(nodes);
+    if (ids === undefined) {
+      ids = new Map();
+      for (const n of nodes.frozenValues()) ids.set(n.ID, n.ID);
+      nodeIdStrings.set(nodes, ids);
+    }
+    return ids.get(id);
   }
 
   putNode(node: Node): void {

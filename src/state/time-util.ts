@@ -6,9 +6,19 @@ export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
 
+/** The last text parsed and its value: a plan's placements ask about one deadline over and over. */
+let lastParsed: { text: string; ns: bigint | null } = { text: '', ns: null };
+
 /** Nanoseconds since the epoch, or null for the zero time, an empty string or a malformed value. */
 export function parseRfc3339Ns(text: string | null | undefined): bigint | null {
   if (text === null || text === undefined || text === '' || text.startsWith('0001-01-01T00:00:00')) return null;
+  if (text === lastParsed.text) return lastParsed.ns;
+  const ns = parseUncached(text);
+  lastParsed = { text, ns };
+  return ns;
+}
+
+function parseUncached(text: string): bigint | null {
   const m = RFC3339.exec(text);
   if (m === null) return null;
   const ms = Date.parse(m[1]! + m[3]!);
