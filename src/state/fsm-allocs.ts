@@ -75,7 +75,9 @@ function updateSummaryWithAlloc(ctx: ApplyContext, alloc: Allocation, existing: 
 /** Writes one allocation from a plan (new or changed by the scheduler). `alloc` is a fresh copy. */
 function upsertPlanAlloc(ctx: ApplyContext, alloc: Allocation, timestampNs: number, where: string): void {
   const { txn, index } = ctx;
-  const existing = txn.alloc(alloc.ID);
+  // Most allocations of a plan are new: their ID is claimed in the same step that finds it free.
+  const existing = txn.claimAllocId(alloc);
+  const claimed = existing === undefined && !txn.freezing;
   if (existing === undefined) {
     if (alloc.Job === null) throw badRequest(`${where}: attempting to upsert allocation "${alloc.ID}" without a job`, `${where}.Job`);
     alloc.CreateIndex = index;
@@ -101,7 +103,7 @@ function upsertPlanAlloc(ctx: ApplyContext, alloc: Allocation, timestampNs: numb
   }
   updateDeploymentWithAlloc(ctx, alloc, existing);
   updateSummaryWithAlloc(ctx, alloc, existing);
-  txn.putAlloc(alloc, existing ?? null);
+  txn.putAlloc(alloc, existing ?? null, claimed);
   if (alloc.PreviousAllocation !== '') {
     const prev = txn.alloc(alloc.PreviousAllocation);
     if (prev !== undefined && prev.NextAllocation !== alloc.ID) {

@@ -94,3 +94,35 @@ test('deleting everything leaves an empty map that accepts new keys', () => {
   m = m.set('x', 1);
   assert.deepEqual(m.values(), [1]);
 });
+
+test('setIfAbsent inserts a free key, leaves a taken one alone and reports its value', () => {
+  let base = PMap.empty<number>();
+  for (let i = 0; i < 3000; i += 2) base = base.set(key(i), i);
+  const m = base.mutable();
+  for (let i = 0; i < 3000; i++) {
+    const found = m.setIfAbsent(key(i), -i);
+    if (i % 2 === 0) assert.equal(found, i, `taken key ${i} reports its value`);
+    else assert.equal(found, undefined, `free key ${i} is claimed`);
+  }
+  const next = m.freeze();
+  assert.equal(next.size, 3000);
+  for (let i = 0; i < 3000; i++) assert.equal(next.get(key(i)), i % 2 === 0 ? i : -i);
+  // The map the writer started from is untouched.
+  assert.equal(base.size, 1500);
+  assert.equal(base.get(key(1)), undefined);
+  // Nothing claimed: the writer hands back the very map it started from.
+  const none = next.mutable();
+  assert.equal(none.setIfAbsent(key(4), 99), 4);
+  assert.equal(none.freeze(), next);
+});
+
+test('frozenValues is one frozen array per map version', () => {
+  const a = PMap.empty<number>().set('a', 1).set('b', 2);
+  const v = a.frozenValues();
+  assert.ok(Object.isFrozen(v));
+  assert.equal(a.frozenValues(), v);
+  assert.deepEqual(v, [1, 2]);
+  const b = a.set('c', 3);
+  assert.notEqual(b.frozenValues(), v);
+  assert.deepEqual(b.frozenValues(), [1, 2, 3]);
+});

@@ -100,6 +100,9 @@ function width<V>(node: TreeNode<V>): number {
 // would otherwise allocate one per level, which is most of the garbage of a large batch.
 let splitRight: TreeNode<unknown> | null = null;
 let keyAdded = false;
+/** While set, insert() leaves an existing key's value alone and reports it in foundValue. */
+let onlyIfAbsent = false;
+let foundValue: unknown = undefined;
 
 /** Inserts below node; returns the node (maybe the same) and sets splitRight and keyAdded. */
 function insert<V>(node: TreeNode<V>, key: string, val: V, edit: Edit | null, kp: number): TreeNode<V> {
@@ -110,6 +113,10 @@ function insert<V>(node: TreeNode<V>, key: string, val: V, edit: Edit | null, kp
     splitRight = null;
     if (i < node.keys.length && node.keys[i] === key) {
       keyAdded = false;
+      if (onlyIfAbsent) {
+        foundValue = node.vals[i];
+        return node;
+      }
       if (node.vals[i] === val) return node;
       const n = editable(node, edit) as Leaf<V>;
       n.vals[i] = val;
@@ -518,6 +525,26 @@ export class MutableMap<V> extends SortedMapBase<V> {
     if (keyAdded) this.count++;
     this.changed = true;
     return this;
+  }
+
+  /**
+   * Stores val under key when the key is absent and returns undefined; when present, changes
+   * nothing and returns the stored value. One descent where a get and then a set take two.
+   */
+  setIfAbsent(key: string, val: V): V | undefined {
+    const wasChanged = this.changed;
+    onlyIfAbsent = true;
+    foundValue = undefined;
+    try {
+      this.set(key, val);
+    } finally {
+      onlyIfAbsent = false;
+    }
+    if (keyAdded) return undefined;
+    this.changed = wasChanged;
+    const found = foundValue as V;
+    foundValue = undefined;
+    return found;
   }
 
   delete(key: string): boolean {
