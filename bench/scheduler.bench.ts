@@ -19,6 +19,7 @@ import type { StateReader } from '../src/state/reader.js';
 import { StateStore } from '../src/state/store.js';
 import { FSM } from '../src/state/fsm.js';
 import { evaluatePlan } from '../src/server/plan-evaluate.js';
+import { cpuCalibrationMs } from './calibrate.js';
 
 const NODE_COUNT = 5000;
 const NOW_MS = 1_795_282_745_000;
@@ -165,9 +166,11 @@ async function measure(name: string, run: () => Promise<Run>): Promise<{ perS: n
   };
 }
 
+const calibrationMs = cpuCalibrationMs();
 const big = await measure('one job of 10000', oneBigJob);
 const many = await measure('100 jobs of 100', hundredJobs);
 const manyStore = await measure('100 jobs of 100 on the store', hundredJobsStore);
+console.log(`bench scheduler.cpu_calibration_1e7_loop ${calibrationMs.toFixed(1)} ms`);
 console.log(`bench scheduler.placements_per_s ${Math.round(big.perS)} per_s`);
 console.log(`bench scheduler.placements_per_s_100x100 ${Math.round(many.perS)} per_s`);
 console.log(`bench scheduler.placements_per_s_100x100_store ${Math.round(manyStore.perS)} per_s`);

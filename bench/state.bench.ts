@@ -9,6 +9,7 @@ import type { PlanApplyEntry } from '../src/state/log-entries.js';
 import { StateStore } from '../src/state/store.js';
 import { flat, mockAlloc, mockEval, mockJob, mockNode, T0_NS, taskGroup, uuidFrom } from '../src/state/test-fixtures.js';
 import { InMemoryConsensus } from '../src/server/consensus-memory.js';
+import { cpuCalibrationMs } from './calibrate.js';
 
 const NODES = 5000;
 const TOTAL_ALLOCS = Number(process.env['BENCH_STATE_ALLOCS'] ?? 1_000_000);
@@ -51,17 +52,8 @@ function n(x: number): number {
   return x * 1000;
 }
 
-/** A fixed CPU-bound loop: the figures above it scale with how loaded the machine is. */
-function calibrate(): void {
-  const t0 = performance.now();
-  let x = 0;
-  for (let i = 0; i < 10_000_000; i++) x += (i * i) % 7;
-  report('cpu_calibration_1e7_loop', performance.now() - t0, 'ms');
-  if (x < 0) throw new Error('unreachable');
-}
-
 async function main(): Promise<void> {
-  calibrate();
+  report('cpu_calibration_1e7_loop', cpuCalibrationMs(), 'ms');
   const store = new StateStore();
   const fsm = new FSM(store);
   let index = 0;
