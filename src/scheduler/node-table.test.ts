@@ -358,3 +358,32 @@ test('randomized list changes: the shared usage always equals a fresh sum (seede
     for (const { u, v } of kept) assert.deepEqual(view(u), v, `seed ${seed}: an earlier usage was changed`);
   }
 });
+
+test('the packed arrays mirror the base usage and capacity, and the stamp changes with each new base', () => {
+  const t = table();
+  const pos = t.positionOf('node-b');
+  assert.ok(Number.isNaN(t.packedCapacity[pos * 4]!), 'capacity is computed on first need');
+  const cap = t.capacityAt(pos);
+  assert.deepEqual([...t.packedCapacity.subarray(pos * 4, pos * 4 + 4)], [cap.cpu, cap.memMB, cap.diskMB, cap.portRoom]);
+  assert.equal(t.usageStamps[pos], 0, 'no base yet');
+
+  const first = [alloc('x1', 'node-b', { cpu: 300, mem: 128, disk: 20, ports: [21000, 21001] })];
+  const u1 = t.baseUsageAt(pos, first);
+  assert.deepEqual([...t.packedUsage.subarray(pos * 4, pos * 4 + 4)], [u1.cpu, u1.memMB, u1.diskMB, u1.portCount]);
+  assert.deepEqual([u1.cpu, u1.memMB, u1.diskMB, u1.portCount], [300, 128, 20, 2]);
+  const stamp1 = t.usageStamps[pos]!;
+  assert.notEqual(stamp1, 0);
+
+  // The same list again: same base, same stamp.
+  assert.equal(t.baseUsageAt(pos, [...first]), u1);
+  assert.equal(t.usageStamps[pos], stamp1);
+
+  // A longer list: a new base, new packed numbers, a new stamp; other positions untouched.
+  const second = [...first, alloc('x2', 'node-b', { cpu: 200, mem: 64, disk: 5 })];
+  const u2 = t.baseUsageAt(pos, second);
+  assert.notEqual(u2, u1);
+  assert.deepEqual([...t.packedUsage.subarray(pos * 4, pos * 4 + 4)], [500, 192, 25, 2]);
+  assert.notEqual(t.usageStamps[pos], stamp1);
+  assert.equal(t.usageStamps[t.positionOf('node-a')], 0);
+  assert.deepEqual([...t.packedUsage.subarray(0, 4)], [0, 0, 0, 0]);
+});
