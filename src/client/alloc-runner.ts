@@ -109,11 +109,13 @@ export class AllocRunner {
     const terminal = clientTerminal(status) && [...this.tasks.values()].every((t) => t.isDead);
     if (terminal && this.terminalAtMs === null) this.terminalAtMs = Date.now();
     this.reactToFailures();
-    // A change of the allocation's client status (pending -> running, or terminal) is what
-    // users and deployments wait for: it is sent at once; task events in between are batched.
+    // A change of the allocation's client status (to running, or terminal) is what users and
+    // deployments wait for: it is sent at once; task events in between are batched. "pending"
+    // is what the servers already hold for a new allocation: sent at once, it would occupy the
+    // one update in flight just as the task starts, and "running" would wait for its answer.
     const statusChanged = status !== this.lastReportedStatus;
     this.lastReportedStatus = status;
-    this.deps.onUpdate(this.alloc.ID, terminal || statusChanged);
+    this.deps.onUpdate(this.alloc.ID, terminal || (statusChanged && status !== 'pending'));
   }
 
   private *taskStates() {

@@ -16,7 +16,7 @@ export interface UpdateBatcherOptions {
 
 export class UpdateBatcher {
   private readonly pending = new Set<string>();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: { immediate: true; handle: NodeJS.Immediate } | { immediate: false; handle: NodeJS.Timeout } | null = null;
   private inFlight: Promise<void> | null = null;
   /** The allocations of the batch in flight: not yet acknowledged by the servers. */
   private inFlightIds: ReadonlySet<string> = new Set();
@@ -60,13 +60,24 @@ export class UpdateBatcher {
   private schedule(delayMs: number): void {
     if (this.inFlight) return; // the running flush re-schedules when it ends
     if (this.timer) {
-      if (delayMs > 0) return;
-      clearTimeout(this.timer);
+      if (delayMs > 0 || this.timer.immediate) return;
+      this.cancelTimer();
     }
-    this.timer = setTimeout(() => {
+    const fire = (): void => {
       this.timer = null;
       void this.flushOnce();
-    }, delayMs);
+    };
+    // An urgent send goes on the next turn of the event loop (marks made in this turn join it),
+    // not after a timer's minimum millisecond.
+    this.timer = delayMs <= 0 ? { immediate: true, handle: setImmediate(fire) } : { immediate: false, handle: setTimeout(fire, delayMs) };
+  }
+
+  private cancelTimer(): void {
+    const t = this.timer;
+    if (t === null) return;
+    if (t.immediate) clearImmediate(t.handle);
+    else clearTimeout(t.handle);
+    this.timer = null;
   }
 
   private flushOnce(): Promise<void> {
@@ -98,8 +109,7 @@ export class UpdateBatcher {
 
   /** Sends everything pending now (shutdown); bounded by `maxRounds` RPCs. */
   async flush(maxRounds = 10): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancelTimer();
     for (let i = 0; i < maxRounds && (this.pending.size > 0 || this.inFlight); i++) {
       if (this.inFlight) await this.inFlight;
       else await this.flushOnce();
@@ -108,7 +118,6 @@ export class UpdateBatcher {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancelTimer();
   }
 }

@@ -1,7 +1,7 @@
 // Host processes as raw_exec and the isolating drivers see them: signalling a task's process
 // group, telling a process from a later one that reused its pid, and watching a process that
 // is not our child (a task reattached after a client restart), which sends no exit event.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { parseProcStat } from './proc-stats.js';
 
 /** How often a reattached task is checked for liveness. */
@@ -10,7 +10,9 @@ const DETACHED_POLL_MS = 500;
 /** Start time in clock ticks since boot, or null when the process is gone or a zombie. */
 export async function processStartTicks(pid: number): Promise<number | null> {
   try {
-    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // procfs is in memory: a synchronous read costs microseconds, a thread-pool round trip more,
+    // and this sits between a task's spawn and its "running".
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     if (parseProcStat(text) === null) return null;
     const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
     if (rest[0] === 'Z') return null; // a zombie has exited
