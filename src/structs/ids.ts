@@ -1,8 +1,9 @@
 // Identifiers in Nomad's form: 36-character UUIDs, shown by the CLI as their first 8 characters.
-import { randomUUID } from 'node:crypto';
-
+// The global Web Crypto object: node:crypto itself (several milliseconds to load) stays out of
+// the CLI's start.
+// (Read when called: the global is itself loaded on first access.)
 export function generateId(): string {
-  return randomUUID();
+  return (globalThis as unknown as { crypto: { randomUUID(): string } }).crypto.randomUUID();
 }
 
 export function shortId(id: string, length = 8): string {

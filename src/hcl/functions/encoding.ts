@@ -1,6 +1,5 @@
 // Encoding functions: JSON, CSV, base64, URL.
 
-import { TextDecoder } from 'node:util';
 import { fn, FunctionError, type HclFunction } from '../function.js';
 import { isObjectValue, UnknownValue, type Value } from '../value.js';
 import { str } from './args.js';

@@ -3,13 +3,17 @@
 // parsed from.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { TextDecoder } from 'node:util';
 import { fn, FunctionError, type HclFunction } from '../function.js';
 import { str } from './args.js';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** node:os is loaded only when a path starts with "~": most job files never ask. */
+function homedir(): string {
+  return (createRequire(import.meta.url)('node:os') as typeof import('node:os')).homedir();
+}
 
 export function fileFunctions(baseDir: string): Record<string, HclFunction> {
   const resolve = (p: string): string => path.resolve(baseDir, expandHome(p));
