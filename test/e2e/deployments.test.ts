@@ -192,9 +192,14 @@ test('plan, check-index, in-place and rolling destructive updates, history', asy
   const run2 = await runNomad(['job', 'run', '-check-index', planIndex(plan2.stdout), v2], agent.addr);
   assert.equal(run2.code, 0, run2.stdout + run2.stderr);
   assert.match(run2.stdout, /Status\s+= successful/);
-  // The monitor saw the rollout in steps: one placed, then two, then three.
-  assert.match(run2.stdout, /^web\s+3\s+1\s+0\s+0\s+/m);
-  assert.match(run2.stdout, /^web\s+3\s+2\s+1\s+0\s+/m);
+  // The monitor followed the rollout: it printed the group while it was partly placed, and the
+  // placed count only grew, up to three. (Which intermediate counts it catches depends on timing;
+  // the one-at-a-time placement itself is checked on the allocations below.)
+  const placed = [...run2.stdout.matchAll(/^web\s+3\s+(\d+)\s+(\d+)\s+0\s+/gm)].map((m) => Number(m[1]));
+  assert.ok(placed.length >= 2, run2.stdout);
+  assert.ok(placed[0]! < 3, `first table shows a partial rollout: ${placed.join(',')}`);
+  assert.equal(placed[placed.length - 1], 3);
+  for (let i = 1; i < placed.length; i++) assert.ok(placed[i]! >= placed[i - 1]!, `placed counts never go down: ${placed.join(',')}`);
 
   const after2 = await allocs('web');
   const fresh = await Promise.all(after2.filter((a) => a.JobVersion === 2).map((a) => fullAlloc(a.ID)));
