@@ -166,6 +166,9 @@ export class EvalContext {
    */
   ensurePackedUsage(pos: number): void {
     const table = this.nodeTable();
+    // The common case: the table is synced to this snapshot and the node unchanged since.
+    const changes = this.liveChanges;
+    if (changes !== null && table.isFresh(pos, changes)) return;
     const checked = this.checkedStamps[pos]!;
     if (checked !== 0 && checked === table.usageStamps[pos]) return;
     // Not checked yet, or replaced since by an eval on another snapshot: look again (the

@@ -202,6 +202,11 @@ export class NodeTable {
     return true;
   }
 
+  /** True when the node's base usage (and packed numbers) hold for `changes`, the synced point. */
+  isFresh(pos: number, changes: LiveAllocChanges): boolean {
+    return this.fresh[pos] === 1 && changes === this.syncedChanges;
+  }
+
   /** The synced usage of the node at pos when `changes` is the synced point and the node is unchanged since; else undefined. */
   freshUsageAt(pos: number, changes: LiveAllocChanges): NodeUsage | undefined {
     return changes === this.syncedChanges && this.fresh[pos] === 1 ? this.baseUsages[pos] : undefined;
