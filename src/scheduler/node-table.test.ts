@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newAllocation, type Allocation } from '../structs/alloc.js';
 import { LIVE_ALLOC_CHANGES_KEPT, nextLiveAllocChanges, type LiveAllocChanges } from '../state/reader.js';
-import { NodeTable } from './node-table.js';
+import { NodeTable, PACKED_STRIDE } from './node-table.js';
 import type { NodeUsage } from './resources.js';
 import { mockNode } from './testing/mock.js';
 
@@ -362,14 +362,14 @@ test('randomized list changes: the shared usage always equals a fresh sum (seede
 test('the packed arrays mirror the base usage and capacity, and the stamp changes with each new base', () => {
   const t = table();
   const pos = t.positionOf('node-b');
-  assert.ok(Number.isNaN(t.packedCapacity[pos * 4]!), 'capacity is computed on first need');
+  assert.ok(Number.isNaN(t.packed[pos * PACKED_STRIDE]!), 'capacity is computed on first need');
   const cap = t.capacityAt(pos);
-  assert.deepEqual([...t.packedCapacity.subarray(pos * 4, pos * 4 + 4)], [cap.cpu, cap.memMB, cap.diskMB, cap.portRoom]);
+  assert.deepEqual([...t.packed.subarray(pos * PACKED_STRIDE, pos * PACKED_STRIDE + 4)], [cap.cpu, cap.memMB, cap.diskMB, cap.portRoom]);
   assert.equal(t.usageStamps[pos], 0, 'no base yet');
 
   const first = [alloc('x1', 'node-b', { cpu: 300, mem: 128, disk: 20, ports: [21000, 21001] })];
   const u1 = t.baseUsageAt(pos, first);
-  assert.deepEqual([...t.packedUsage.subarray(pos * 4, pos * 4 + 4)], [u1.cpu, u1.memMB, u1.diskMB, u1.portCount]);
+  assert.deepEqual([...t.packed.subarray(pos * PACKED_STRIDE + 4, pos * PACKED_STRIDE + 8)], [u1.cpu, u1.memMB, u1.diskMB, u1.portCount]);
   assert.deepEqual([u1.cpu, u1.memMB, u1.diskMB, u1.portCount], [300, 128, 20, 2]);
   const stamp1 = t.usageStamps[pos]!;
   assert.notEqual(stamp1, 0);
@@ -382,8 +382,8 @@ test('the packed arrays mirror the base usage and capacity, and the stamp change
   const second = [...first, alloc('x2', 'node-b', { cpu: 200, mem: 64, disk: 5 })];
   const u2 = t.baseUsageAt(pos, second);
   assert.notEqual(u2, u1);
-  assert.deepEqual([...t.packedUsage.subarray(pos * 4, pos * 4 + 4)], [500, 192, 25, 2]);
+  assert.deepEqual([...t.packed.subarray(pos * PACKED_STRIDE + 4, pos * PACKED_STRIDE + 8)], [500, 192, 25, 2]);
   assert.notEqual(t.usageStamps[pos], stamp1);
   assert.equal(t.usageStamps[t.positionOf('node-a')], 0);
-  assert.deepEqual([...t.packedUsage.subarray(0, 4)], [0, 0, 0, 0]);
+  assert.deepEqual([...t.packed.subarray(4, 8)], [0, 0, 0, 0]);
 });

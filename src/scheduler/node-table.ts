@@ -62,6 +62,17 @@ function extendedUsage(old: BaseUsage, allocs: readonly Allocation[]): BaseUsage
   return i < before.length ? null : base;
 }
 
+/** Layout of NodeTable.packed: eight numbers per node position. */
+export const PACKED_STRIDE = 8;
+export const PACKED_CAP_CPU = 0;
+export const PACKED_CAP_MEM = 1;
+export const PACKED_CAP_DISK = 2;
+export const PACKED_PORT_ROOM = 3;
+export const PACKED_USED_CPU = 4;
+export const PACKED_USED_MEM = 5;
+export const PACKED_USED_DISK = 6;
+export const PACKED_PORT_COUNT = 7;
+
 export class NodeTable {
   private readonly positions = new Map<string, number>();
   private readonly capacities: Array<NodeCapacity | undefined>;
@@ -82,13 +93,12 @@ export class NodeTable {
   /** The change chain entry the fresh marks hold for (null: none do). */
   private syncedChanges: LiveAllocChanges | null = null;
   /**
-   * The numbers ranking reads for every candidate, packed four per position so that a visit
-   * reads one cache line instead of two objects scattered in memory: capacity (cpu, memory,
-   * disk, dynamic port room; NaN until computed) and the base usage of baseUsages (cpu, memory,
-   * disk, port count).
+   * The numbers ranking reads for every candidate, eight per position (64 bytes, one cache line)
+   * so that a visit reads one line instead of two objects scattered in memory: capacity (cpu,
+   * memory, disk, dynamic port room; NaN until computed) and the base usage of baseUsages (cpu,
+   * memory, disk, port count). Offsets: PACKED_* below.
    */
-  readonly packedCapacity: Float64Array;
-  readonly packedUsage: Float64Array;
+  readonly packed: Float64Array;
   /**
    * Per position, a stamp that changes whenever baseUsages[pos] is replaced (0: never set). An
    * eval remembers the stamp it checked against its snapshot; a different stamp means another
@@ -108,8 +118,8 @@ export class NodeTable {
     this.capacities = new Array<NodeCapacity | undefined>(nodes.length);
     this.baseUsages = new Array<BaseUsage | undefined>(nodes.length);
     this.fresh = new Uint8Array(nodes.length);
-    this.packedCapacity = new Float64Array(nodes.length * 4).fill(Number.NaN);
-    this.packedUsage = new Float64Array(nodes.length * 4);
+    this.packed = new Float64Array(nodes.length * PACKED_STRIDE);
+    for (let i = 0; i < nodes.length; i++) this.packed[i * PACKED_STRIDE + PACKED_CAP_CPU] = Number.NaN;
     this.usageStamps = new Int32Array(nodes.length);
     this.classes = new Array<string>(nodes.length);
     // One string object per distinct class: each node reports its own copy, and feasibility looks
@@ -140,11 +150,11 @@ export class NodeTable {
     if (c === undefined) {
       c = nodeCapacity(this.nodes[pos]!);
       this.capacities[pos] = c;
-      const at = pos * 4;
-      this.packedCapacity[at] = c.cpu;
-      this.packedCapacity[at + 1] = c.memMB;
-      this.packedCapacity[at + 2] = c.diskMB;
-      this.packedCapacity[at + 3] = c.portRoom;
+      const at = pos * PACKED_STRIDE;
+      this.packed[at + PACKED_CAP_CPU] = c.cpu;
+      this.packed[at + PACKED_CAP_MEM] = c.memMB;
+      this.packed[at + PACKED_CAP_DISK] = c.diskMB;
+      this.packed[at + PACKED_PORT_ROOM] = c.portRoom;
     }
     return c;
   }
@@ -159,11 +169,11 @@ export class NodeTable {
     if (base === undefined || !sameAllocs(base.allocs, allocs)) {
       base = (base !== undefined ? extendedUsage(base, allocs) : null) ?? summedUsage(allocs);
       this.baseUsages[pos] = base;
-      const at = pos * 4;
-      this.packedUsage[at] = base.cpu;
-      this.packedUsage[at + 1] = base.memMB;
-      this.packedUsage[at + 2] = base.diskMB;
-      this.packedUsage[at + 3] = base.portCount;
+      const at = pos * PACKED_STRIDE;
+      this.packed[at + PACKED_USED_CPU] = base.cpu;
+      this.packed[at + PACKED_USED_MEM] = base.memMB;
+      this.packed[at + PACKED_USED_DISK] = base.diskMB;
+      this.packed[at + PACKED_PORT_COUNT] = base.portCount;
       this.usageStamps[pos] = this.nextStamp++;
       // Summed for whichever snapshot asked: not known to match the synced point any more.
       this.fresh[pos] = 0;

@@ -7,7 +7,19 @@ import type { Node } from '../structs/node.js';
 import { resolveTarget } from './constraints.js';
 import type { EvalContext, NodeRecord } from './context.js';
 import type { Feasibility } from './feasibility.js';
-import type { NodeTable, ReadyPositions } from './node-table.js';
+import {
+  PACKED_CAP_CPU,
+  PACKED_CAP_DISK,
+  PACKED_CAP_MEM,
+  PACKED_PORT_COUNT,
+  PACKED_PORT_ROOM,
+  PACKED_STRIDE,
+  PACKED_USED_CPU,
+  PACKED_USED_DISK,
+  PACKED_USED_MEM,
+  type NodeTable,
+  type ReadyPositions,
+} from './node-table.js';
 import type { Rng } from './rng.js';
 import type { GroupInfo } from './group-info.js';
 import { MAX_RETAINED_NODE_SCORES, exhaustNode, filterNode } from './metrics.js';
@@ -354,34 +366,35 @@ export class Stack {
     const node = table.nodes[pos]!;
     metric.NodesEvaluated++;
     if (!this.feasibility.feasible(node, info, metric, table.classes[pos]!)) return false;
-    const caps = table.packedCapacity;
-    const at = pos * 4;
-    if (caps[at] !== caps[at]) table.capacityAt(pos); // NaN: not computed yet
+    const p = table.packed;
+    const at = pos * PACKED_STRIDE;
+    if (p[at + PACKED_CAP_CPU] !== p[at + PACKED_CAP_CPU]) table.capacityAt(pos); // NaN: not computed yet
     this.ctx.ensurePackedUsage(pos);
-    const used = table.packedUsage;
     const ask = info.ask;
-    const cpu = used[at]! + ask.cpu;
-    const mem = used[at + 1]! + ask.memMB;
-    if (cpu > caps[at]!) {
+    const capCpu = p[at + PACKED_CAP_CPU]!;
+    const capMem = p[at + PACKED_CAP_MEM]!;
+    const cpu = p[at + PACKED_USED_CPU]! + ask.cpu;
+    const mem = p[at + PACKED_USED_MEM]! + ask.memMB;
+    if (cpu > capCpu) {
       exhaustNode(metric, node, 'cpu');
       return false;
     }
-    if (mem > caps[at + 1]!) {
+    if (mem > capMem) {
       exhaustNode(metric, node, 'memory');
       return false;
     }
-    if (used[at + 2]! + ask.diskMB > caps[at + 2]!) {
+    if (p[at + PACKED_USED_DISK]! + ask.diskMB > p[at + PACKED_CAP_DISK]!) {
       exhaustNode(metric, node, 'disk');
       return false;
     }
-    if (ask.hasNetworks && !(ask.ports.staticPorts.length === 0 && used[at + 3]! + ask.ports.dynamicCount <= caps[at + 3]!)) {
+    if (ask.hasNetworks && !(ask.ports.staticPorts.length === 0 && p[at + PACKED_PORT_COUNT]! + ask.ports.dynamicCount <= p[at + PACKED_PORT_ROOM]!)) {
       const portProblem = checkPorts(ask.ports, table.capacityAt(pos), this.ctx.baseUsageAt(pos).ports);
       if (portProblem) {
         exhaustNode(metric, node, portProblem);
         return false;
       }
     }
-    const binpack = this.fit.score(cpu, caps[at]!, mem, caps[at + 1]!);
+    const binpack = this.fit.score(cpu, capCpu, mem, capMem);
     out.node = node;
     out.pos = pos;
     out.finalScore = binpack;
