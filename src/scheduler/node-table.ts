@@ -7,7 +7,7 @@ import { allocTerminal } from '../structs/alloc.js';
 import type { Node } from '../structs/node.js';
 import type { LiveAllocChanges, StateReader } from '../state/reader.js';
 import { nodeReady } from './nodes.js';
-import { addAllocUsage, nodeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
+import { addAllocUsage, computeCapacity, type NodeCapacity, type NodeUsage } from './resources.js';
 
 export interface ReadyPositions {
   /** Positions (in NodeTable.nodes) of the ready nodes, in table order. Shared: copy before changing. */
@@ -148,7 +148,8 @@ export class NodeTable {
   capacityAt(pos: number): NodeCapacity {
     let c = this.capacities[pos];
     if (c === undefined) {
-      c = nodeCapacity(this.nodes[pos]!);
+      // The table is the cache: the shared WeakMap by node costs more than the sum it saves.
+      c = computeCapacity(this.nodes[pos]!);
       this.capacities[pos] = c;
       const at = pos * PACKED_STRIDE;
       this.packed[at + PACKED_CAP_CPU] = c.cpu;

@@ -60,6 +60,7 @@ export interface NodeCapacity {
 /** Parses Nomad's reserved port list ("22,80,8000-8100"); malformed parts are skipped. */
 export function parsePortList(text: string): number[] {
   const out: number[] = [];
+  if (text === '') return out; // most nodes reserve no ports
   for (const part of text.split(',')) {
     const p = part.trim();
     if (!p) continue;
@@ -94,7 +95,8 @@ export function nodeCapacity(node: Node): NodeCapacity {
   return c;
 }
 
-function computeCapacity(node: Node): NodeCapacity {
+/** nodeCapacity without the cache, for callers that keep their own (the node table). */
+export function computeCapacity(node: Node): NodeCapacity {
   const nr = node.NodeResources;
   const rr = node.ReservedResources;
   const cpu = (nr?.Cpu.CpuShares ?? node.Resources?.CPU ?? 0) - (rr?.Cpu.CpuShares ?? node.Reserved?.CPU ?? 0);
