@@ -127,6 +127,7 @@ export class EvalContext {
     if (!this.table) {
       this.table = nodeTableOf(this.state);
       this.byPos = new Array<NodeRecord | undefined>(this.table.size);
+      this.recordMarks = new Uint8Array(this.table.size);
       this.snapshotUsages = new Array<NodeUsage | undefined>(this.table.size);
       this.checkedStamps = new Int32Array(this.table.size);
       const changes = this.state.liveAllocChanges();
@@ -185,9 +186,18 @@ export class EvalContext {
     if (r === undefined) {
       r = newRecord(pos);
       this.byPos[pos] = r;
+      this.recordMarks[pos] = 1;
     }
     return r;
   }
+
+  /** True when the eval has a record of the node at pos (a byte read; the records are scattered objects). */
+  hasRecordAt(pos: number): boolean {
+    return this.recordMarks[pos] === 1;
+  }
+
+  /** A byte per table position: 1 when byPos holds a record. */
+  private recordMarks: Uint8Array = new Uint8Array(0);
 
   /** The record of the node at a table position, when the eval has made one (it touched or looked closely at the node). */
   existingRecordAt(pos: number): NodeRecord | undefined {

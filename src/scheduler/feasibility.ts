@@ -39,6 +39,15 @@ export class Feasibility {
   }
 
   /**
+   * True when a node's feasibility for the group follows from its computed class alone (no
+   * constraint names a value unique to a node): a class found feasible once is feasible for every
+   * node of it, for this job.
+   */
+  classDecides(info: GroupInfo): boolean {
+    return !this.jobEscapes && !info.escapes;
+  }
+
+  /**
    * Checks the node for the group; records the first failing reason in the metric. `cls` is the
    * node's computed class, passed by callers that have it at hand (the node table).
    */

@@ -108,6 +108,12 @@ export class NodeTable {
   private nextStamp = 1;
   /** Computed class per position ('' when the node reports none). */
   readonly classes: string[];
+  /**
+   * The same as indexes into classNames: ranking keeps a byte per class ("feasible") instead of
+   * looking a class string up in maps for every candidate.
+   */
+  readonly classIds: Int32Array;
+  readonly classNames: string[] = [];
   private readonly readyByDCs = new Map<string, ReadyPositions>();
 
   constructor(
@@ -125,14 +131,20 @@ export class NodeTable {
     // One string object per distinct class: each node reports its own copy, and feasibility looks
     // its class up in a map for every candidate. With a shared object the lookup compares
     // pointers and reads one cached hash instead of a scattered string per node.
-    const canonical = new Map<string, string>();
+    const canonical = new Map<string, number>();
+    this.classIds = new Int32Array(nodes.length);
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
       this.positions.set(n.ID, i);
       const cls = n.ComputedClass ?? '';
-      let shared = canonical.get(cls);
-      if (shared === undefined) canonical.set(cls, (shared = cls));
-      this.classes[i] = shared;
+      let id = canonical.get(cls);
+      if (id === undefined) {
+        id = this.classNames.length;
+        this.classNames.push(cls);
+        canonical.set(cls, id);
+      }
+      this.classIds[i] = id;
+      this.classes[i] = this.classNames[id]!;
     }
   }
 

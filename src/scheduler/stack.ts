@@ -283,6 +283,7 @@ export class Stack {
     const top = this.top;
     top.reset();
     const cur = this.current;
+    this.plainFeasibleClasses = this.feasibleClassesOf(info, table);
     if (opts.preferredNodeId) {
       this.candidateSet ??= new Set(this.positions);
       const pos = table.positionOf(opts.preferredNodeId);
@@ -341,6 +342,7 @@ export class Stack {
     const table = this.ctx.nodeTable();
     const pos = table.positionOf(node.ID);
     const out = emptyOption();
+    this.plainFeasibleClasses = this.feasibleClassesOf(info, table);
     const ok =
       pos >= 0 && table.nodes[pos] === node
         ? this.rankAt(table, pos, info, metric, opts, out)
@@ -351,9 +353,27 @@ export class Stack {
   }
 
   private rankAt(table: NodeTable, pos: number, info: GroupInfo, metric: AllocMetric, opts: SelectOptions, out: RankedOption): boolean {
-    const rec = this.ctx.existingRecordAt(pos);
-    if (rec === undefined && opts.penaltyNodeIds === undefined && plainGroup(info)) return this.rankPlain(table, pos, info, metric, out);
-    return this.rank(table.nodes[pos]!, table.classes[pos]!, table.capacityAt(pos), pos, rec, info, metric, opts, out);
+    if (!this.ctx.hasRecordAt(pos) && opts.penaltyNodeIds === undefined && plainGroup(info)) return this.rankPlain(table, pos, info, metric, out);
+    return this.rank(table.nodes[pos]!, table.classes[pos]!, table.capacityAt(pos), pos, this.ctx.existingRecordAt(pos), info, metric, opts, out);
+  }
+
+  /**
+   * Per group, a byte per computed class of the node table: 1 once a node of that class was found
+   * feasible (for groups whose feasibility the class decides). Ranking then skips the lookups of
+   * the class string in the feasibility maps for every candidate.
+   */
+  private readonly feasibleClasses = new Map<GroupInfo, Uint8Array>();
+  /** feasibleClassesOf the group being placed by select() (null: the class does not decide). */
+  private plainFeasibleClasses: Uint8Array | null = null;
+
+  private feasibleClassesOf(info: GroupInfo, table: NodeTable): Uint8Array | null {
+    if (!this.feasibility.classDecides(info)) return null;
+    let marks = this.feasibleClasses.get(info);
+    if (marks === undefined || marks.length !== table.classNames.length) {
+      marks = new Uint8Array(table.classNames.length);
+      this.feasibleClasses.set(info, marks);
+    }
+    return marks;
   }
 
   /**
@@ -365,7 +385,14 @@ export class Stack {
   private rankPlain(table: NodeTable, pos: number, info: GroupInfo, metric: AllocMetric, out: RankedOption): boolean {
     const node = table.nodes[pos]!;
     metric.NodesEvaluated++;
-    if (!this.feasibility.feasible(node, info, metric, table.classes[pos]!)) return false;
+    const classes = this.plainFeasibleClasses;
+    const classId = table.classIds[pos]!;
+    if (classes === null || classes[classId] !== 1) {
+      const cls = table.classes[pos]!;
+      if (!this.feasibility.feasible(node, info, metric, cls)) return false;
+      // '' is no class at all: each such node is checked on its own.
+      if (classes !== null && cls !== '') classes[classId] = 1;
+    }
     const p = table.packed;
     const at = pos * PACKED_STRIDE;
     if (p[at + PACKED_CAP_CPU] !== p[at + PACKED_CAP_CPU]) table.capacityAt(pos); // NaN: not computed yet
