@@ -72,8 +72,13 @@ export class EvalContext {
   /** Records of nodes outside the table (allocations on nodes that are gone). */
   private readonly others = new Map<string, NodeRecord>();
   private readonly stopped = new Map<string, Allocation>();
-  /** Allocations the plan places or updates, by ID. */
+  /** Allocations the plan updates (new versions of ones in the snapshot), by ID. */
   private readonly planned = new Map<string, Allocation>();
+  /**
+   * Allocations the plan places anew: no snapshot list holds them, so nothing looks them up by
+   * ID, and a list spares a hash of each fresh ID per placement.
+   */
+  private readonly placedNew: Allocation[] = [];
   /**
    * The job's allocations that will be running once the plan applies, by ID. Only spread and
    * distinct_property need them, so they are gathered (from the snapshot's list and the plan)
@@ -108,6 +113,7 @@ export class EvalContext {
         if (cur && !allocTerminal(cur) && this.isJobAlloc(cur)) live.set(cur.ID, cur);
       }
       for (const a of this.planned.values()) if (!this.stopped.has(a.ID) && !allocTerminal(a) && this.isJobAlloc(a)) live.set(a.ID, a);
+      for (const a of this.placedNew) if (!this.stopped.has(a.ID) && !allocTerminal(a) && this.isJobAlloc(a)) live.set(a.ID, a);
       this.liveJobAllocs = live;
     }
     return this.liveJobAllocs;
@@ -361,7 +367,8 @@ export class EvalContext {
       if (u) addAllocUsage(u, a);
       this.trackJobAlloc(a, 1, rec);
     }
-    this.planned.set(a.ID, a);
+    if (previous !== null) this.planned.set(a.ID, a);
+    else this.placedNew.push(a);
     rec.planTouched = true;
     // The plan's per-node lists sit in an object keyed by node ID (thousands of keys, so a
     // dictionary): the record keeps its node's list at hand for the next placement there.

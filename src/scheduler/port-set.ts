@@ -36,6 +36,7 @@ export function portSetFrom(ports: readonly number[]): PortSet | null {
 /** The set with `ports` added (the same set when none is new); `set` is never changed. */
 export function portSetWithAll(set: PortSet | null, ports: readonly number[]): PortSet | null {
   if (ports.length === 0) return set;
+  if (ports.length === 1) return portSetWith(set, ports[0]!);
   // The new ports, sorted and without duplicates or ports already in the set: an allocation
   // brings one or two, so an insertion sort into a small array is the cheap way.
   const fresh: number[] = [];
@@ -60,6 +61,18 @@ export function portSetWithAll(set: PortSet | null, ports: readonly number[]): P
 }
 
 const EMPTY: PortSet = new Int32Array(0);
+
+/** The set with one port added (the same set when it is in it already). */
+function portSetWith(set: PortSet | null, p: number): PortSet {
+  if (set === null) return Int32Array.of(p);
+  const i = lowerBound(set, p);
+  if (i < set.length && set[i] === p) return set;
+  const out = new Int32Array(set.length + 1);
+  out.set(set.subarray(0, i));
+  out[i] = p;
+  out.set(set.subarray(i), i + 1);
+  return out;
+}
 
 /** The set with `ports` removed (the same set when none was in it); null when it ends empty. */
 export function portSetWithoutAll(set: PortSet | null, ports: readonly number[]): PortSet | null {

@@ -78,8 +78,22 @@ export class ScoresCache {
   private readonly byBinpack = new Map<number, Map<number, Record<string, number>>>();
   private size = 0;
 
+  /** The last record handed out and its key: a placement's top nodes often score alike. */
+  private lastBinpack = Number.NaN;
+  private lastAnti = Number.NaN;
+  private lastScores: Record<string, number> | null = null;
+
   scoresOf(o: RankedOption): Record<string, number> {
     if (o.spread !== null || o.reschedulePenalty !== 0 || o.affinity !== 0) return scoresOf(o);
+    if (o.binpack === this.lastBinpack && o.antiAffinity === this.lastAnti && this.lastScores !== null) return this.lastScores;
+    const scores = this.lookup(o);
+    this.lastBinpack = o.binpack;
+    this.lastAnti = o.antiAffinity;
+    this.lastScores = scores;
+    return scores;
+  }
+
+  private lookup(o: RankedOption): Record<string, number> {
     let byAnti = this.byBinpack.get(o.binpack);
     if (byAnti === undefined) {
       if (this.size >= MAX_CACHED_SCORES) {
