@@ -134,7 +134,6 @@ export class EvalContext {
       this.table = nodeTableOf(this.state);
       this.byPos = new Array<NodeRecord | undefined>(this.table.size);
       this.recordMarks = new Uint8Array(this.table.size);
-      this.snapshotUsages = new Array<NodeUsage | undefined>(this.table.size);
       this.checkedStamps = new Int32Array(this.table.size);
       const changes = this.state.liveAllocChanges();
       this.liveChanges = this.table.syncTo(changes) ? changes : null;
@@ -148,19 +147,19 @@ export class EvalContext {
   /**
    * What the node at a table position uses according to the snapshot, before this plan: the
    * table's shared sum, taken without a lookup when the node is unchanged since the table was
-   * synced to this snapshot. The answer is shared: read it, never change it.
+   * synced to this snapshot, or when this eval already checked it (and no eval on another
+   * snapshot replaced it since: the stamps tell). The answer is shared: read it, never change it.
    */
   private snapshotUsageAt(pos: number): NodeUsage {
     const table = this.nodeTable();
-    // Asked before in this eval: a big eval visits each node many times.
-    let usage = this.snapshotUsages[pos];
-    if (usage !== undefined) return usage;
     const changes = this.liveChanges;
-    if (changes !== null) usage = table.freshUsageAt(pos, changes);
-    // The node object is read only here, when its list must be looked up.
-    usage ??= table.syncedUsageAt(pos, this.state.allocsByNodeNonTerminal(table.nodes[pos]!.ID), changes);
-    this.snapshotUsages[pos] = usage;
-    if (table.baseUsagesAt(pos) === usage) this.checkedStamps[pos] = table.usageStamps[pos]!;
+    if (changes !== null && table.isFresh(pos, changes)) return table.baseUsagesAt(pos)!;
+    const checked = this.checkedStamps[pos]!;
+    if (checked !== 0 && checked === table.usageStamps[pos]) return table.baseUsagesAt(pos)!;
+    // The node object is read only here, when its list must be looked up. The lookup leaves its
+    // answer as the table's base usage at pos, under a stamp this eval remembers.
+    const usage = table.syncedUsageAt(pos, this.state.allocsByNodeNonTerminal(table.nodes[pos]!.ID), changes);
+    this.checkedStamps[pos] = table.usageStamps[pos]!;
     return usage;
   }
 
@@ -169,23 +168,11 @@ export class EvalContext {
 
   /**
    * Makes the table's packed usage at pos this snapshot's, for a node the eval has no record
-   * of, so that ranking reads the packed numbers. Costs a stamp comparison when it already is.
+   * of, so that ranking reads the packed numbers. A flag or stamp comparison when it already is.
    */
   ensurePackedUsage(pos: number): void {
-    const table = this.nodeTable();
-    // The common case: the table is synced to this snapshot and the node unchanged since.
-    const changes = this.liveChanges;
-    if (changes !== null && table.isFresh(pos, changes)) return;
-    const checked = this.checkedStamps[pos]!;
-    if (checked !== 0 && checked === table.usageStamps[pos]) return;
-    // Not checked yet, or replaced since by an eval on another snapshot: look again (the
-    // lookup leaves its answer as the table's base usage at pos, with a stamp to remember).
-    this.snapshotUsages[pos] = undefined;
     this.snapshotUsageAt(pos);
   }
-
-  /** Per table position, the snapshot usage this eval already looked up (see snapshotUsageAt). */
-  private snapshotUsages: Array<NodeUsage | undefined> = [];
 
   recordAt(pos: number): NodeRecord {
     let r = this.byPos[pos];

@@ -232,7 +232,7 @@ export class NodeTable {
 
   /** The synced usage of the node at pos when `changes` is the synced point and the node is unchanged since; else undefined. */
   freshUsageAt(pos: number, changes: LiveAllocChanges): NodeUsage | undefined {
-    return changes === this.syncedChanges && this.fresh[pos] === 1 ? this.baseUsages[pos] : undefined;
+    return this.isFresh(pos, changes) ? this.baseUsages[pos] : undefined;
   }
 
   /** baseUsageAt, then marks the node fresh when `changes` is still the synced point. */

@@ -67,10 +67,12 @@ function portSetWith(set: PortSet | null, p: number): PortSet {
   if (set === null) return Int32Array.of(p);
   const i = lowerBound(set, p);
   if (i < set.length && set[i] === p) return set;
-  const out = new Int32Array(set.length + 1);
-  out.set(set.subarray(0, i));
+  // Plain loops: subarray views would be two more objects per port added.
+  const n = set.length;
+  const out = new Int32Array(n + 1);
+  for (let k = 0; k < i; k++) out[k] = set[k]!;
   out[i] = p;
-  out.set(set.subarray(i), i + 1);
+  for (let k = i; k < n; k++) out[k + 1] = set[k]!;
   return out;
 }
 
