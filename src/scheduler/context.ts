@@ -68,7 +68,11 @@ function newRecord(pos: number): NodeRecord {
 
 export class EvalContext {
   private table: NodeTable | null = null;
-  private byPos: Array<NodeRecord | undefined> = [];
+  /**
+   * Records by table position. A map, not an array as long as the table: an eval keeps records
+   * of the hundred or so nodes it touches, and a 5,000-slot array per eval was garbage.
+   */
+  private readonly byPos = new Map<number, NodeRecord>();
   /** Records of nodes outside the table (allocations on nodes that are gone). */
   private readonly others = new Map<string, NodeRecord>();
   private readonly stopped = new Map<string, Allocation>();
@@ -132,7 +136,6 @@ export class EvalContext {
   nodeTable(): NodeTable {
     if (!this.table) {
       this.table = nodeTableOf(this.state);
-      this.byPos = new Array<NodeRecord | undefined>(this.table.size);
       this.recordMarks = new Uint8Array(this.table.size);
       this.checkedStamps = new Int32Array(this.table.size);
       const changes = this.state.liveAllocChanges();
@@ -175,10 +178,10 @@ export class EvalContext {
   }
 
   recordAt(pos: number): NodeRecord {
-    let r = this.byPos[pos];
+    let r = this.byPos.get(pos);
     if (r === undefined) {
       r = newRecord(pos);
-      this.byPos[pos] = r;
+      this.byPos.set(pos, r);
       this.recordMarks[pos] = 1;
     }
     return r;
@@ -194,7 +197,7 @@ export class EvalContext {
 
   /** The record of the node at a table position, when the eval has made one (it touched or looked closely at the node). */
   existingRecordAt(pos: number): NodeRecord | undefined {
-    return this.byPos[pos];
+    return this.byPos.get(pos);
   }
 
   /**
@@ -219,7 +222,7 @@ export class EvalContext {
   /** The record when one exists; stops and updates only adjust usage that was already computed. */
   private existingRecord(nodeId: string): NodeRecord | undefined {
     const pos = this.nodeTable().positionOf(nodeId);
-    return pos >= 0 ? this.byPos[pos] : this.others.get(nodeId);
+    return pos >= 0 ? this.byPos.get(pos) : this.others.get(nodeId);
   }
 
   nodeCapacity(node: Node, rec?: NodeRecord): NodeCapacity {
