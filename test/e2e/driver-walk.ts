@@ -110,7 +110,14 @@ export async function driverWalk(spec: WalkSpec): Promise<void> {
     assert.ok((await statsWithMemory(spec, first.ID)) > 0);
     const withStats = await cli(spec, ['alloc', 'status', '-stats', short(first.ID)]);
     assert.equal(withStats.code, 0, withStats.stderr);
-    assert.match(withStats.stdout, /Memory Stats/);
+    // As Nomad prints them: a row of the measured names, sorted, over a row of their values.
+    for (const title of ['Memory Stats', 'CPU Stats']) {
+      const table = new RegExp(`^${title}\\n(.+)\\n(.+)$`, 'm').exec(withStats.stdout);
+      assert.ok(table, `no ${title} table in:\n${withStats.stdout}`);
+      const names = table[1]!.trim().split(/\s{2,}/);
+      assert.deepEqual(names, [...names].sort(), `${title} columns sorted: ${table[1]}`);
+      assert.equal(table[2]!.trim().split(/\s{2,}/).length, names.length, `${title}: a value per column`);
+    }
     const used = /^\s*\d+\/\d+ MHz\s+(\d+(?:\.\d+)?) ([KMG]iB)\/\d+ MiB/m.exec(withStats.stdout);
     assert.ok(used && Number(used[1]) > 0, `no memory usage in:\n${withStats.stdout}`);
   });

@@ -195,19 +195,38 @@ function formatTaskDetails(alloc: Allocation, task: string, stats: AllocResource
   const parts = [`Task "${task}" is "${state.State}"`, `Task Resources\n${formatTaskResources(alloc, task, stats)}`];
   const usage = stats?.Tasks?.[task]?.ResourceUsage;
   if (detailed && usage) {
+    // As Nomad: one table per kind with a column for each figure the driver measures, names sorted.
+    const sections: string[] = [];
     const m = usage.MemoryStats;
+    const memory = measuredTable(m.Measured, {
+      RSS: humanizeBytes(m.RSS),
+      Cache: humanizeBytes(m.Cache),
+      Swap: humanizeBytes(m.Swap),
+      Usage: humanizeBytes(m.Usage),
+      'Max Usage': humanizeBytes(m.MaxUsage),
+      'Kernel Usage': humanizeBytes(m.KernelUsage),
+      'Kernel Max Usage': humanizeBytes(m.KernelMaxUsage),
+    });
+    if (memory) sections.push(`Memory Stats\n${memory}`);
     const c = usage.CpuStats;
-    const mem = formatKV([`RSS|${humanizeBytes(m.RSS)}`, `Cache|${humanizeBytes(m.Cache)}`, `Swap|${humanizeBytes(m.Swap)}`, `Usage|${humanizeBytes(m.Usage)}`, `Max Usage|${humanizeBytes(m.MaxUsage)}`]);
-    const cpu = formatKV([
-      `Percent|${c.Percent.toFixed(2)}%`,
-      `Throttled Periods|${c.ThrottledPeriods}`,
-      `Throttled Time|${c.ThrottledTime}`,
-      `User Mode|${c.UserMode.toFixed(2)}%`,
-      `System Mode|${c.SystemMode.toFixed(2)}%`,
-    ]);
-    parts.push(`\nMemory Stats\n${mem}\n\nCPU Stats\n${cpu}`);
+    const cpu = measuredTable(c.Measured, {
+      Percent: `${c.Percent.toFixed(2)}%`,
+      'Throttled Periods': String(c.ThrottledPeriods),
+      'Throttled Time': String(c.ThrottledTime),
+      'User Mode': `${c.UserMode.toFixed(2)}%`,
+      'System Mode': `${c.SystemMode.toFixed(2)}%`,
+    });
+    if (cpu) sections.push(`CPU Stats\n${cpu}`);
+    if (sections.length > 0) parts.push(`\n${sections.join('\n\n')}`);
   }
   return `${parts.join('\n')}\n\n${formatTaskEvents(state)}`;
+}
+
+/** A header row of the measured names (sorted) over a row of their values; '' when none is measured. */
+function measuredTable(measured: string[] | null | undefined, values: Record<string, string>): string {
+  const names = [...(measured ?? [])].sort().filter((n) => n in values);
+  if (names.length === 0) return '';
+  return formatList([names.join('|'), names.map((n) => values[n]!).join('|')]);
 }
 
 function formatTaskResources(alloc: Allocation, task: string, stats: AllocResourceUsage | null): string {
