@@ -7,7 +7,7 @@ import type { Allocation } from '../src/structs/alloc.js';
 import { FSM } from '../src/state/fsm.js';
 import type { PlanApplyEntry } from '../src/state/log-entries.js';
 import { StateStore } from '../src/state/store.js';
-import { flat, mockAlloc, mockEval, mockJob, mockNode, T0_NS, taskGroup, uuidFrom } from '../src/state/test-fixtures.js';
+import { flat, mockAlloc, mockEval, mockJob, mockPlanApply, mockNode, T0_NS, taskGroup, uuidFrom } from '../src/state/test-fixtures.js';
 import { InMemoryConsensus } from '../src/server/consensus-memory.js';
 import { cpuCalibrationMs } from './calibrate.js';
 
@@ -35,17 +35,7 @@ function planOf(jobIndex: number, job: ReturnType<typeof mockJob>, start: number
     // Flat strings, as a decoded log entry has (template literals would build concatenation trees).
     allocs.push(mockAlloc(uuidFrom(n, 1), nodeIds[n % NODES]!, { JobID: job.ID, EvalID: flat(`eval-${jobIndex}`), Name: flat(`${job.ID}.cache[${i}]`) }));
   }
-  return {
-    Type: 'PlanApply',
-    EvalID: `eval-${jobIndex}`,
-    Job: job,
-    AllocsUpdated: allocs,
-    AllocsStopped: [],
-    Deployment: null,
-    DeploymentUpdates: [],
-    Evals: [],
-    TimestampNs: T0_NS + n(jobIndex),
-  };
+  return mockPlanApply(job, { EvalID: `eval-${jobIndex}`, AllocsUpdated: allocs, TimestampNs: T0_NS + n(jobIndex) });
 }
 
 function n(x: number): number {

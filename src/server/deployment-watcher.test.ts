@@ -10,7 +10,7 @@ import type { Job } from '../structs/job.js';
 import { FSM } from '../state/fsm.js';
 import type { LogEntry } from '../state/log-entries.js';
 import { StateStore } from '../state/store.js';
-import { mockAlloc, mockDeployment, mockJob, taskGroup, T0_NS } from '../state/test-fixtures.js';
+import { mockAlloc, mockDeployment, mockJob, mockPlanApply, taskGroup, T0_NS } from '../state/test-fixtures.js';
 import { DeploymentWatcher } from './deployment-watcher.js';
 import { silentLogger } from './logger.js';
 
@@ -76,17 +76,7 @@ function rollout(w: World, count: number, group: Partial<DeploymentState>, canar
       DeploymentStatus: canary ? { Healthy: null, Timestamp: '0001-01-01T00:00:00Z', Canary: true, ModifyIndex: 0 } : null,
     }),
   );
-  w.apply({
-    Type: 'PlanApply',
-    EvalID: '',
-    Job: job,
-    AllocsUpdated: allocs,
-    AllocsStopped: [],
-    Deployment: mockDeployment(DEP, job, { cache: { DesiredTotal: count, ...group } }),
-    DeploymentUpdates: [],
-    Evals: [],
-    TimestampNs: T0_NS,
-  });
+  w.apply(mockPlanApply(job, { AllocsUpdated: allocs, Deployment: mockDeployment(DEP, job, { cache: { DesiredTotal: count, ...group } }) }));
   return job;
 }
 

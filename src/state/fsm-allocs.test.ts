@@ -6,7 +6,7 @@ import type { Job } from '../structs/job.js';
 import { FSM } from './fsm.js';
 import type { PlanApplyEntry } from './log-entries.js';
 import { StateStore } from './store.js';
-import { mockAlloc, mockDeployment, mockEval, mockJob, T0_NS, taskGroup } from './test-fixtures.js';
+import { mockAlloc, mockDeployment, mockEval, mockJob, mockPlanApply, T0_NS, taskGroup } from './test-fixtures.js';
 
 const PLACED_NS = 1_795_282_745_348_822_327;
 
@@ -24,18 +24,7 @@ function setup(count = 3): { store: StateStore; fsm: FSM; job: Job } {
 }
 
 function plan(job: Job | null, over: Partial<PlanApplyEntry> = {}): PlanApplyEntry {
-  return {
-    Type: 'PlanApply',
-    EvalID: 'eval-10',
-    Job: job,
-    AllocsUpdated: [],
-    AllocsStopped: [],
-    Deployment: null,
-    DeploymentUpdates: [],
-    Evals: [],
-    TimestampNs: PLACED_NS,
-    ...over,
-  };
+  return mockPlanApply(job, { EvalID: 'eval-10', TimestampNs: PLACED_NS, ...over });
 }
 
 function placeWithDeployment(store: StateStore, fsm: FSM, job: Job, index = 12): void {

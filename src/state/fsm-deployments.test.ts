@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FSM } from './fsm.js';
 import { StateStore } from './store.js';
-import { mockAlloc, mockDeployment, mockJob, T0_NS } from './test-fixtures.js';
+import { mockAlloc, mockDeployment, mockJob, mockPlanApply, T0_NS } from './test-fixtures.js';
 
 test("a plan's status update of a deployment that ended meanwhile is skipped; its allocations are still committed", () => {
   const store = new StateStore({ freezeObjects: true });
@@ -10,21 +10,17 @@ test("a plan's status update of a deployment that ended meanwhile is skipped; it
   fsm.apply(1, { Type: 'JobRegister', Job: mockJob(), Eval: null, SubmitTimeNs: T0_NS });
   const job = store.snapshot().jobByID('default', 'example')!;
   const d = mockDeployment('dep-1', job);
-  fsm.apply(2, { Type: 'PlanApply', EvalID: '', Job: job, AllocsUpdated: [], AllocsStopped: [], Deployment: d, DeploymentUpdates: [], Evals: [], TimestampNs: T0_NS });
+  fsm.apply(2, mockPlanApply(job, { Deployment: d }));
   // The deployment watcher marks it successful...
   fsm.apply(3, { Type: 'DeploymentStatus', DeploymentID: 'dep-1', Status: 'successful', StatusDescription: 'Deployment completed successfully', Job: null, Eval: null, TimestampNs: T0_NS });
   // ...while a scheduler, working on an older snapshot, decided the same and placed an allocation.
-  fsm.apply(4, {
-    Type: 'PlanApply',
-    EvalID: '',
-    Job: job,
-    AllocsUpdated: [mockAlloc('alloc-1', 'node-1', { Job: job })],
-    AllocsStopped: [],
-    Deployment: null,
-    DeploymentUpdates: [{ DeploymentID: 'dep-1', Status: 'cancelled', StatusDescription: 'Cancelled due to newer version of job' }],
-    Evals: [],
-    TimestampNs: T0_NS,
-  });
+  fsm.apply(
+    4,
+    mockPlanApply(job, {
+      AllocsUpdated: [mockAlloc('alloc-1', 'node-1', { Job: job })],
+      DeploymentUpdates: [{ DeploymentID: 'dep-1', Status: 'cancelled', StatusDescription: 'Cancelled due to newer version of job' }],
+    }),
+  );
   const s = store.snapshot();
   assert.equal(s.deploymentByID('dep-1')!.Status, 'successful');
   assert.ok(s.allocByID('alloc-1'));

@@ -4,7 +4,7 @@ import { NomadError } from '../structs/errors.js';
 import { FSM } from './fsm.js';
 import type { LogEntry } from './log-entries.js';
 import { StateStore } from './store.js';
-import { mockAlloc, mockEval, mockJob, mockNode, T0_NS, taskGroup } from './test-fixtures.js';
+import { mockAlloc, mockEval, mockJob, mockPlanApply, mockNode, T0_NS, taskGroup } from './test-fixtures.js';
 
 function setup(): { store: StateStore; fsm: FSM } {
   const store = new StateStore({ freezeObjects: true });
@@ -114,17 +114,7 @@ test('stopping a job records a stopped version, keeps stability and submit time,
   fsm.apply(7, { Type: 'NodeRegister', Node: mockNode('n1'), TimestampNs: T0_NS });
   register(fsm, 10);
   const job = store.snapshot().jobByID('default', 'example')!;
-  fsm.apply(11, {
-    Type: 'PlanApply',
-    EvalID: 'eval-10',
-    Job: job,
-    AllocsUpdated: [mockAlloc('a1', 'n1', { EvalID: 'eval-10' })],
-    AllocsStopped: [],
-    Deployment: null,
-    DeploymentUpdates: [],
-    Evals: [],
-    TimestampNs: T0_NS + 1000,
-  });
+  fsm.apply(11, mockPlanApply(job, { EvalID: 'eval-10', AllocsUpdated: [mockAlloc('a1', 'n1', { EvalID: 'eval-10' })], TimestampNs: T0_NS + 1000 }));
   fsm.apply(12, { Type: 'EvalUpsert', Evals: [mockEval('eval-10', 'example', { Status: 'complete' })] });
   fsm.apply(13, {
     Type: 'AllocClientUpdate',
@@ -194,17 +184,7 @@ test('deregistering a job that does not exist fails and changes nothing', () => 
 test('purging deletes the job, its versions and summary; allocations and evaluations stay', () => {
   const { store, fsm } = setup();
   register(fsm, 10);
-  fsm.apply(11, {
-    Type: 'PlanApply',
-    EvalID: 'eval-10',
-    Job: store.snapshot().jobByID('default', 'example'),
-    AllocsUpdated: [mockAlloc('a1', 'n1')],
-    AllocsStopped: [],
-    Deployment: null,
-    DeploymentUpdates: [],
-    Evals: [],
-    TimestampNs: T0_NS,
-  });
+  fsm.apply(11, mockPlanApply(store.snapshot().jobByID('default', 'example'), { EvalID: 'eval-10', AllocsUpdated: [mockAlloc('a1', 'n1')] }));
   fsm.apply(12, { Type: 'JobDeregister', Namespace: 'default', JobID: 'example', Purge: true, Eval: mockEval('eval-12', 'example'), SubmitTimeNs: 1 });
   const s = store.snapshot();
   assert.equal(s.jobByID('default', 'example'), null);
@@ -227,17 +207,7 @@ test('GC of a job removes it with its evaluations and allocations', () => {
   const { store, fsm } = setup();
   register(fsm, 10);
   register(fsm, 11, mockJob('other'));
-  fsm.apply(12, {
-    Type: 'PlanApply',
-    EvalID: 'eval-10',
-    Job: store.snapshot().jobByID('default', 'example'),
-    AllocsUpdated: [mockAlloc('a1', 'n1'), mockAlloc('a2', 'n1')],
-    AllocsStopped: [],
-    Deployment: null,
-    DeploymentUpdates: [],
-    Evals: [],
-    TimestampNs: T0_NS,
-  });
+  fsm.apply(12, mockPlanApply(store.snapshot().jobByID('default', 'example'), { EvalID: 'eval-10', AllocsUpdated: [mockAlloc('a1', 'n1'), mockAlloc('a2', 'n1')] }));
   fsm.apply(13, { Type: 'JobBatchDelete', Jobs: [{ Namespace: 'default', JobID: 'example' }, { Namespace: 'default', JobID: 'missing' }] });
   const s = store.snapshot();
   assert.equal(s.jobByID('default', 'example'), null);

@@ -6,7 +6,7 @@ import { FSM } from './fsm.js';
 import type { LogEntry } from './log-entries.js';
 import { sampleEntries } from './sample-entries.js';
 import { StateStore } from './store.js';
-import { mockAlloc, mockDeployment, mockEval, mockJob, mockNode, T0_NS } from './test-fixtures.js';
+import { mockAlloc, mockDeployment, mockEval, mockJob, mockPlanApply, mockNode, T0_NS } from './test-fixtures.js';
 
 test('every log entry type survives a msgpack round trip unchanged', () => {
   const entries = sampleEntries();
@@ -25,17 +25,15 @@ function populated(): { store: StateStore; fsm: FSM } {
   fsm.apply(2, { Type: 'JobRegister', Job: mockJob('example'), Eval: mockEval('e1', 'example'), SubmitTimeNs: T0_NS });
   fsm.apply(3, { Type: 'JobRegister', Job: mockJob('example', { Meta: { v: '2' } }), Eval: mockEval('e2', 'example'), SubmitTimeNs: T0_NS + 1 });
   const job = store.snapshot().jobByID('default', 'example')!;
-  fsm.apply(4, {
-    Type: 'PlanApply',
-    EvalID: 'e2',
-    Job: job,
-    AllocsUpdated: [mockAlloc('a1', 'n1', { DeploymentID: 'd1' }), mockAlloc('a2', 'n1', { DeploymentID: 'd1' })],
-    AllocsStopped: [],
-    Deployment: mockDeployment('d1', job),
-    DeploymentUpdates: [],
-    Evals: [],
-    TimestampNs: T0_NS + 2,
-  });
+  fsm.apply(
+    4,
+    mockPlanApply(job, {
+      EvalID: 'e2',
+      AllocsUpdated: [mockAlloc('a1', 'n1', { DeploymentID: 'd1' }), mockAlloc('a2', 'n1', { DeploymentID: 'd1' })],
+      Deployment: mockDeployment('d1', job),
+      TimestampNs: T0_NS + 2,
+    }),
+  );
   fsm.apply(6, { Type: 'SchedulerConfig', Config: { ...store.snapshot().schedulerConfig(), SchedulerAlgorithm: 'spread' } });
   return { store, fsm };
 }

@@ -6,7 +6,7 @@ import { FSM } from './fsm.js';
 import type { PlanApplyEntry } from './log-entries.js';
 import { LIVE_ALLOC_CHANGES_KEPT, type LiveAllocChanges } from './reader.js';
 import { StateStore } from './store.js';
-import { mockAlloc, mockEval, mockJob, mockNode, T0_NS, taskGroup } from './test-fixtures.js';
+import { mockAlloc, mockEval, mockJob, mockPlanApply, mockNode, T0_NS, taskGroup } from './test-fixtures.js';
 
 const PLACED_NS = T0_NS + 1_000_000_000;
 
@@ -34,18 +34,7 @@ function setup(): Cluster {
 }
 
 function plan(c: Cluster, over: Partial<PlanApplyEntry>): PlanApplyEntry {
-  return {
-    Type: 'PlanApply',
-    EvalID: 'eval-1',
-    Job: c.job,
-    AllocsUpdated: [],
-    AllocsStopped: [],
-    Deployment: null,
-    DeploymentUpdates: [],
-    Evals: [],
-    TimestampNs: PLACED_NS,
-    ...over,
-  };
+  return mockPlanApply(c.job, { EvalID: 'eval-1', TimestampNs: PLACED_NS, ...over });
 }
 
 function place(c: Cluster, allocs: Allocation[]): void {

@@ -4,6 +4,7 @@ import type { Deployment, DeploymentState } from '../structs/deployment.js';
 import { newEvaluation, type Evaluation } from '../structs/evaluation.js';
 import type { Job, Resources, Task, TaskGroup } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
+import type { PlanApplyEntry } from './log-entries.js';
 
 export const T0_NS = 1_795_282_745_336_793_313;
 
@@ -187,6 +188,22 @@ export function mockAlloc(id: string, nodeId: string, overrides: Partial<Allocat
     TaskGroup: 'cache',
     ...overrides,
   });
+}
+
+/** A plan's log entry for the job that changes nothing until `overrides` say what it does. */
+export function mockPlanApply(job: Job | null, overrides: Partial<PlanApplyEntry> = {}): PlanApplyEntry {
+  return {
+    Type: 'PlanApply',
+    EvalID: '',
+    Job: job,
+    AllocsUpdated: [],
+    AllocsStopped: [],
+    Deployment: null,
+    DeploymentUpdates: [],
+    Evals: [],
+    TimestampNs: T0_NS,
+    ...overrides,
+  };
 }
 
 export function mockDeployment(id: string, job: Job, groups: Record<string, Partial<DeploymentState>> = { cache: {} }): Deployment {
