@@ -147,35 +147,8 @@ export class EvalContext {
   /** The snapshot's live-allocation change entry, when the node table is synced to it. */
   private liveChanges: LiveAllocChanges | null = null;
 
-  /**
-   * What the node at a table position uses according to the snapshot, before this plan: the
-   * table's shared sum, taken without a lookup when the node is unchanged since the table was
-   * synced to this snapshot, or when this eval already checked it (and no eval on another
-   * snapshot replaced it since: the stamps tell). The answer is shared: read it, never change it.
-   */
-  private snapshotUsageAt(pos: number): NodeUsage {
-    const table = this.nodeTable();
-    const changes = this.liveChanges;
-    if (changes !== null && table.isFresh(pos, changes)) return table.baseUsagesAt(pos)!;
-    const checked = this.checkedStamps[pos]!;
-    if (checked !== 0 && checked === table.usageStamps[pos]) return table.baseUsagesAt(pos)!;
-    // The node object is read only here, when its list must be looked up. The lookup leaves its
-    // answer as the table's base usage at pos, under a stamp this eval remembers.
-    const usage = table.syncedUsageAt(pos, this.state.allocsByNodeNonTerminal(table.nodes[pos]!.ID), changes);
-    this.checkedStamps[pos] = table.usageStamps[pos]!;
-    return usage;
-  }
-
   /** Per table position, the usage stamp this eval checked against its snapshot (0: none). */
   private checkedStamps: Int32Array = new Int32Array(0);
-
-  /**
-   * Makes the table's packed usage at pos this snapshot's, for a node the eval has no record
-   * of, so that ranking reads the packed numbers. A flag or stamp comparison when it already is.
-   */
-  ensurePackedUsage(pos: number): void {
-    this.snapshotUsageAt(pos);
-  }
 
   recordAt(pos: number): NodeRecord {
     let r = this.byPos.get(pos);
@@ -201,11 +174,25 @@ export class EvalContext {
   }
 
   /**
-   * What a node without a record uses: the node table's shared sum over the snapshot's list.
-   * Only for nodes the plan has not touched (those all have records).
+   * What the node at a table position uses according to the snapshot, before this plan: the
+   * table's shared sum, which is also left in the table's packed numbers for that position. It
+   * is taken without a lookup when the node is unchanged since the table was synced to this
+   * snapshot, or when this eval already checked it (and no eval on another snapshot replaced it
+   * since: the stamps tell). The answer is shared: read it, never change it. Only for nodes the
+   * plan has not touched (those have records).
    */
   baseUsageAt(pos: number): NodeUsage {
-    return this.snapshotUsageAt(pos);
+    const table = this.nodeTable();
+    const changes = this.liveChanges;
+    const fresh = changes !== null ? table.freshUsageAt(pos, changes) : undefined;
+    if (fresh !== undefined) return fresh;
+    const checked = this.checkedStamps[pos]!;
+    if (checked !== 0 && checked === table.usageStamps[pos]) return table.storedUsageAt(pos)!;
+    // The node object is read only here, when its list must be looked up. The lookup leaves its
+    // answer as the table's base usage at pos, under a stamp this eval remembers.
+    const usage = table.syncedUsageAt(pos, this.state.allocsByNodeNonTerminal(table.nodes[pos]!.ID), changes);
+    this.checkedStamps[pos] = table.usageStamps[pos]!;
+    return usage;
   }
 
   record(nodeId: string): NodeRecord {
@@ -236,7 +223,7 @@ export class EvalContext {
     if (rec.usageReady) return rec;
     rec.usageReady = true;
     if (!rec.planTouched && rec.pos >= 0) {
-      copyUsage(this.snapshotUsageAt(rec.pos), rec);
+      copyUsage(this.baseUsageAt(rec.pos), rec);
       return rec;
     }
     const anyStopped = this.stopped.size > 0;

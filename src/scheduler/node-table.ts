@@ -106,11 +106,10 @@ export class NodeTable {
    */
   readonly usageStamps: Int32Array;
   private nextStamp = 1;
-  /** Computed class per position ('' when the node reports none). */
-  readonly classes: string[];
   /**
-   * The same as indexes into classNames: ranking keeps a byte per class ("feasible") instead of
-   * looking a class string up in maps for every candidate.
+   * Computed class per position, as an index into classNames ('' when the node reports none):
+   * ranking keeps a byte per class ("feasible") instead of looking a class string up in maps for
+   * every candidate.
    */
   readonly classIds: Int32Array;
   readonly classNames: string[] = [];
@@ -127,10 +126,9 @@ export class NodeTable {
     this.packed = new Float64Array(nodes.length * PACKED_STRIDE);
     for (let i = 0; i < nodes.length; i++) this.packed[i * PACKED_STRIDE + PACKED_CAP_CPU] = Number.NaN;
     this.usageStamps = new Int32Array(nodes.length);
-    this.classes = new Array<string>(nodes.length);
     // One string object per distinct class: each node reports its own copy, and feasibility looks
-    // its class up in a map for every candidate. With a shared object the lookup compares
-    // pointers and reads one cached hash instead of a scattered string per node.
+    // its class up in a map. With a shared object the lookup compares pointers and reads one
+    // cached hash instead of a scattered string per node.
     const canonical = new Map<string, number>();
     this.classIds = new Int32Array(nodes.length);
     for (let i = 0; i < nodes.length; i++) {
@@ -144,12 +142,16 @@ export class NodeTable {
         canonical.set(cls, id);
       }
       this.classIds[i] = id;
-      this.classes[i] = this.classNames[id]!;
     }
   }
 
   get size(): number {
     return this.nodes.length;
+  }
+
+  /** The node's computed class (one shared string per class). */
+  classAt(pos: number): string {
+    return this.classNames[this.classIds[pos]!]!;
   }
 
   /** The node's position, or -1 when it is not in the table (gone). */
@@ -194,8 +196,8 @@ export class NodeTable {
     return base;
   }
 
-  /** The base usage last stored at pos (undefined before any). */
-  baseUsagesAt(pos: number): NodeUsage | undefined {
+  /** The base usage last stored at pos, whichever snapshot it was summed for (undefined before any). */
+  storedUsageAt(pos: number): NodeUsage | undefined {
     return this.baseUsages[pos];
   }
 
@@ -225,14 +227,12 @@ export class NodeTable {
     return true;
   }
 
-  /** True when the node's base usage (and packed numbers) hold for `changes`, the synced point. */
-  isFresh(pos: number, changes: LiveAllocChanges): boolean {
-    return this.fresh[pos] === 1 && changes === this.syncedChanges;
-  }
-
-  /** The synced usage of the node at pos when `changes` is the synced point and the node is unchanged since; else undefined. */
+  /**
+   * The node's base usage when `changes` is the synced point and the node is unchanged since
+   * (its packed numbers hold for `changes` too); else undefined.
+   */
   freshUsageAt(pos: number, changes: LiveAllocChanges): NodeUsage | undefined {
-    return this.isFresh(pos, changes) ? this.baseUsages[pos] : undefined;
+    return this.fresh[pos] === 1 && changes === this.syncedChanges ? this.baseUsages[pos] : undefined;
   }
 
   /** baseUsageAt, then marks the node fresh when `changes` is still the synced point. */

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { portSetFrom, portSetHas, portSetSize, portSetWithAll, portSetWithoutAll, type PortSet } from './port-set.js';
+import { portSetHas, portSetSize, portSetWithAll, portSetWithoutAll, type PortSet } from './port-set.js';
+
+/** A set built from nothing: what summing a node's allocations starts with. */
+const portSetFrom = (ports: readonly number[]): PortSet | null => portSetWithAll(null, ports);
 
 function strictlySorted(set: PortSet): boolean {
   for (let i = 1; i < set.length; i++) if (set[i - 1]! >= set[i]!) return false;

@@ -28,12 +28,10 @@ export function portSetSize(set: PortSet | null): number {
   return set === null ? 0 : set.length;
 }
 
-/** A set of the given ports (any order, duplicates allowed); null when there are none. */
-export function portSetFrom(ports: readonly number[]): PortSet | null {
-  return portSetWithAll(null, ports);
-}
-
-/** The set with `ports` added (the same set when none is new); `set` is never changed. */
+/**
+ * The set with `ports` (any order, duplicates allowed) added: the same set when none is new,
+ * null from null and no ports. `set` is never changed.
+ */
 export function portSetWithAll(set: PortSet | null, ports: readonly number[]): PortSet | null {
   if (ports.length === 0) return set;
   if (ports.length === 1) return portSetWith(set, ports[0]!);

@@ -368,7 +368,7 @@ export class Stack {
 
   private rankAt(table: NodeTable, pos: number, info: GroupInfo, metric: AllocMetric, opts: SelectOptions, out: RankedOption): boolean {
     if (!this.ctx.hasRecordAt(pos) && opts.penaltyNodeIds === undefined && plainGroup(info)) return this.rankPlain(table, pos, info, metric, out);
-    return this.rank(table.nodes[pos]!, table.classes[pos]!, table.capacityAt(pos), pos, this.ctx.existingRecordAt(pos), info, metric, opts, out);
+    return this.rank(table.nodes[pos]!, table.classAt(pos), table.capacityAt(pos), pos, this.ctx.existingRecordAt(pos), info, metric, opts, out);
   }
 
   /**
@@ -402,7 +402,7 @@ export class Stack {
     const classes = this.plainFeasibleClasses;
     const classId = table.classIds[pos]!;
     if (classes === null || classes[classId] !== 1) {
-      const cls = table.classes[pos]!;
+      const cls = table.classAt(pos);
       if (!this.feasibility.feasible(node, info, metric, cls)) return false;
       // '' is no class at all: each such node is checked on its own.
       if (classes !== null && cls !== '') classes[classId] = 1;
@@ -410,7 +410,7 @@ export class Stack {
     const p = table.packed;
     const at = pos * PACKED_STRIDE;
     if (p[at + PACKED_CAP_CPU] !== p[at + PACKED_CAP_CPU]) table.capacityAt(pos); // NaN: not computed yet
-    this.ctx.ensurePackedUsage(pos);
+    this.ctx.baseUsageAt(pos); // leaves this snapshot's usage in the packed numbers
     const ask = info.ask;
     const capCpu = p[at + PACKED_CAP_CPU]!;
     const capMem = p[at + PACKED_CAP_MEM]!;

@@ -30,7 +30,7 @@ function nodeRefusal(node: Node | null): string {
   return '';
 }
 
-function evaluateNode(snap: StateReader, plan: Plan, nodeId: string): string {
+function evaluateNode(snap: StateReader, table: NodeTable, plan: Plan, nodeId: string): string {
   // Allocations the plan writes that will hold resources: an update of one that is over on its
   // client (failed, say, and written again with its follow-up eval) holds nothing, as in Nomad.
   const placing = (plan.NodeAllocation[nodeId] ?? []).filter((a) => !allocTerminal(a));
@@ -38,40 +38,32 @@ function evaluateNode(snap: StateReader, plan: Plan, nodeId: string): string {
   if (placing.length === 0) return '';
   // The node table is built from this snapshot's very node list: its position lookup (a hash)
   // finds the node, and a node missing from it is missing from the snapshot.
-  const table = nodeTableOf(snap);
   const pos = table.positionOf(nodeId);
-  const found = pos >= 0 ? table.nodes[pos]! : null;
-  const refusal = nodeRefusal(found);
+  const refusal = nodeRefusal(pos >= 0 ? table.nodes[pos]! : null);
   if (refusal) return refusal;
-  const removed = new Set<string>();
-  for (const a of plan.NodeUpdate[nodeId] ?? []) removed.add(a.ID);
-  for (const a of plan.NodePreemptions[nodeId] ?? []) removed.add(a.ID);
-  for (const a of plan.NodeAllocation[nodeId] ?? []) removed.add(a.ID); // updated in place: counted once, below
-  // Never stored (CreateIndex 0) and not stopped by this plan: nothing of theirs is on the node yet.
-  const newIds = new Set<string>();
-  for (const a of plan.NodeAllocation[nodeId] ?? []) if (a.CreateIndex === 0) newIds.add(a.ID);
-  for (const a of plan.NodeUpdate[nodeId] ?? []) newIds.delete(a.ID);
-  for (const a of plan.NodePreemptions[nodeId] ?? []) newIds.delete(a.ID);
-  return fitsWithUsage(snap, table, pos, nodeId, removed, placing, newIds);
+  // Stored allocations whose usage the plan takes off the node: those it stops or preempts, and
+  // those it writes a new version of. A placement never stored (CreateIndex 0) has none.
+  const replaced = new Set<string>();
+  for (const a of plan.NodeUpdate[nodeId] ?? []) replaced.add(a.ID);
+  for (const a of plan.NodePreemptions[nodeId] ?? []) replaced.add(a.ID);
+  for (const a of plan.NodeAllocation[nodeId] ?? []) if (a.CreateIndex !== 0) replaced.add(a.ID);
+  return fitsWithUsage(snap, table, pos, nodeId, replaced, placing);
 }
 
 /**
  * The fit check from the node's current usage as the scheduler's node table keeps it (summed
  * once per version of the node's allocation list, extended as placements add to it), less what
- * the plan removes, plus what it places: the cost follows the plan, not the node's allocation
+ * the plan replaces, plus what it places: the cost follows the plan, not the node's allocation
  * count, which matters with hundreds of allocations per node.
  */
-function fitsWithUsage(snap: StateReader, table: NodeTable, pos: number, nodeId: string, removed: Set<string>, placing: Allocation[], newIds: Set<string>): string {
+function fitsWithUsage(snap: StateReader, table: NodeTable, pos: number, nodeId: string, replaced: Set<string>, placing: Allocation[]): string {
   const base = table.baseUsageAt(pos, snap.allocsByNodeNonTerminal(nodeId));
   const cap = table.capacityAt(pos);
   let cpu = base.cpu;
   let mem = base.memMB;
   let disk = base.diskMB;
   const freedPorts: number[] = [];
-  for (const id of removed) {
-    // A placement the scheduler made in this plan is in `removed` too (in case it replaces a
-    // stored version), but a new one has no stored version to look up.
-    if (newIds.has(id)) continue;
+  for (const id of replaced) {
     const a = snap.allocByID(id);
     if (a === null || a.NodeID !== nodeId || allocTerminal(a)) continue;
     const u = allocUsage(a);
@@ -102,8 +94,9 @@ export function evaluatePlan(snap: StateReader, plan: Plan, timestampNs: number)
   const nodeIds = new Set<string>([...Object.keys(plan.NodeUpdate), ...Object.keys(plan.NodeAllocation), ...Object.keys(plan.NodePreemptions)]);
   const rejections: Record<string, string> = {};
   const accepted: string[] = [];
+  const table = nodeTableOf(snap);
   for (const nodeId of nodeIds) {
-    const why = evaluateNode(snap, plan, nodeId);
+    const why = evaluateNode(snap, table, plan, nodeId);
     if (why) rejections[nodeId] = why;
     else accepted.push(nodeId);
   }
