@@ -7,6 +7,7 @@ import { NomadError } from '../structs/errors.js';
 import { generateId } from '../structs/ids.js';
 import type { Job, Task, TaskGroup } from '../structs/job.js';
 import type { Node, NodeStatus } from '../structs/node.js';
+import { mockTask } from '../state/test-fixtures.js';
 import type { ClientConfig } from './config.js';
 
 /** A dev-mode client on loopback, its alloc and state dirs under `dir`; tests override what they exercise. */
@@ -33,34 +34,12 @@ export function devClientConfig(dir: string, extra: Partial<ClientConfig> = {}):
 }
 
 export function makeTask(name: string, driver: string, config: Record<string, unknown>, extra: Partial<Task> = {}): Task {
-  return {
-    Name: name,
+  return mockTask(name, {
     Driver: driver,
-    User: '',
     Config: config,
-    Env: null,
-    Services: null,
-    Vault: null,
-    Templates: null,
-    Constraints: null,
-    Affinities: null,
     Resources: { CPU: 100, Cores: 0, MemoryMB: 64, MemoryMaxMB: 0, DiskMB: 0, IOPS: 0, Networks: null, Devices: null },
-    RestartPolicy: null,
-    DispatchPayload: null,
-    Lifecycle: null,
-    Meta: null,
-    KillTimeout: 5e9,
-    LogConfig: { MaxFiles: 10, MaxFileSizeMB: 10 },
-    Artifacts: null,
-    Leader: false,
-    ShutdownDelay: 0,
-    VolumeMounts: null,
-    ScalingPolicies: null,
-    KillSignal: '',
-    Kind: '',
-    CSIPluginConfig: null,
     ...extra,
-  };
+  });
 }
 
 export function makeJob(type: string, tasks: Task[], groupExtra: Partial<TaskGroup> = {}): Job {

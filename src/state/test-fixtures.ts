@@ -3,7 +3,7 @@ import { newAllocation, type Allocation } from '../structs/alloc.js';
 import type { Deployment, DeploymentState } from '../structs/deployment.js';
 import { newEvaluation, type Evaluation } from '../structs/evaluation.js';
 import type { Job, Resources, Task, TaskGroup } from '../structs/job.js';
-import type { Node } from '../structs/node.js';
+import { newNode, type Node } from '../structs/node.js';
 import type { PlanApplyEntry } from './log-entries.js';
 
 export const T0_NS = 1_795_282_745_336_793_313;
@@ -12,7 +12,8 @@ function resources(): Resources {
   return { CPU: 100, Cores: 0, MemoryMB: 256, MemoryMaxMB: 0, DiskMB: 0, IOPS: 0, Networks: null, Devices: null };
 }
 
-function task(name: string): Task {
+/** A docker task with every field present; `overrides` replace any of them. */
+export function mockTask(name: string, overrides: Partial<Task> = {}): Task {
   return {
     Name: name,
     Driver: 'docker',
@@ -39,6 +40,7 @@ function task(name: string): Task {
     KillSignal: '',
     Kind: '',
     CSIPluginConfig: null,
+    ...overrides,
   };
 }
 
@@ -61,7 +63,7 @@ export function taskGroup(name = 'cache', count = 1): TaskGroup {
     Constraints: null,
     Scaling: null,
     RestartPolicy: null,
-    Tasks: [task('redis')],
+    Tasks: [mockTask('redis')],
     EphemeralDisk: { Sticky: false, SizeMB: 300, Migrate: false },
     Meta: null,
     ReschedulePolicy: null,
@@ -141,38 +143,17 @@ export function mockEval(id: string, jobId = 'example', overrides: Partial<Evalu
 }
 
 export function mockNode(id: string, overrides: Partial<Node> = {}): Node {
-  return {
+  return newNode({
     ID: id,
     SecretID: 'secret-' + id,
     Datacenter: 'dc1',
     Name: 'node-' + id.slice(0, 8),
     HTTPAddr: '127.0.0.1:4646',
-    TLSEnabled: false,
     Attributes: { 'kernel.name': 'linux' },
-    NodeResources: null,
-    ReservedResources: null,
-    Resources: null,
-    Reserved: null,
-    Links: null,
-    Meta: null,
-    NodeClass: '',
     ComputedClass: 'v1:123',
-    Drain: false,
-    DrainStrategy: null,
-    SchedulingEligibility: 'eligible',
     Status: 'ready',
-    StatusDescription: '',
-    StatusUpdatedAt: 0,
-    Events: null,
-    Drivers: {},
-    CSIControllerPlugins: null,
-    CSINodePlugins: null,
-    HostVolumes: null,
-    LastDrain: null,
-    CreateIndex: 0,
-    ModifyIndex: 0,
     ...overrides,
-  };
+  });
 }
 
 export function mockAlloc(id: string, nodeId: string, overrides: Partial<Allocation> = {}): Allocation {

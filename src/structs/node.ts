@@ -94,6 +94,47 @@ export interface Node {
   ModifyIndex: number;
 }
 
+export type NodeFields = Partial<Node> & Pick<Node, 'ID' | 'Datacenter' | 'Name'>;
+
+/**
+ * A node with every field present in Nomad's field order (so the JSON reads the same however it
+ * was built); absent fields are blank, and a new node is initializing and eligible. The client's
+ * fingerprint and the test fixtures all build nodes this way.
+ */
+export function newNode(f: NodeFields): Node {
+  return {
+    ID: f.ID,
+    SecretID: f.SecretID ?? '',
+    Datacenter: f.Datacenter,
+    Name: f.Name,
+    HTTPAddr: f.HTTPAddr ?? '',
+    TLSEnabled: f.TLSEnabled ?? false,
+    Attributes: f.Attributes ?? {},
+    NodeResources: f.NodeResources ?? null,
+    ReservedResources: f.ReservedResources ?? null,
+    Resources: f.Resources ?? null,
+    Reserved: f.Reserved ?? null,
+    Links: f.Links ?? null,
+    Meta: f.Meta ?? null,
+    NodeClass: f.NodeClass ?? '',
+    ComputedClass: f.ComputedClass ?? '',
+    Drain: f.Drain ?? false,
+    DrainStrategy: f.DrainStrategy ?? null,
+    SchedulingEligibility: f.SchedulingEligibility ?? 'eligible',
+    Status: f.Status ?? 'initializing',
+    StatusDescription: f.StatusDescription ?? '',
+    StatusUpdatedAt: f.StatusUpdatedAt ?? 0,
+    Events: f.Events ?? null,
+    Drivers: f.Drivers ?? {},
+    CSIControllerPlugins: f.CSIControllerPlugins ?? null,
+    CSINodePlugins: f.CSINodePlugins ?? null,
+    HostVolumes: f.HostVolumes ?? null,
+    LastDrain: f.LastDrain ?? null,
+    CreateIndex: f.CreateIndex ?? 0,
+    ModifyIndex: f.ModifyIndex ?? 0,
+  };
+}
+
 /** The row of GET /v1/nodes. */
 export interface NodeListStub {
   Address: string;

@@ -2,7 +2,7 @@
 // files in parallel and none spawns a process: the agent must reach "node ready" quickly.
 import { readFile } from 'node:fs/promises';
 import type { TaskDriver } from '../../drivers/driver.js';
-import type { Node } from '../../structs/node.js';
+import { newNode, type Node } from '../../structs/node.js';
 import type { ClientConfig } from '../config.js';
 import { DEFAULT_NODE_META } from '../config.js';
 import { computeNodeClass } from '../computed-class.js';
@@ -73,7 +73,7 @@ export async function buildNode(config: ClientConfig, identity: NodeIdentity, dr
   const networks = net?.networks ?? [];
   const meta = { ...DEFAULT_NODE_META, ...config.meta };
   const r = config.reserved;
-  const node: Node = {
+  const node = newNode({
     ID: identity.id,
     SecretID: identity.secretId,
     Datacenter: config.datacenter,
@@ -99,25 +99,11 @@ export async function buildNode(config: ClientConfig, identity: NodeIdentity, dr
     },
     Resources: { CPU: host.cpu.totalMhz, Cores: 0, MemoryMB: memoryMB, MemoryMaxMB: 0, DiskMB: diskMB, IOPS: 0, Networks: networks, Devices: null },
     Reserved: { CPU: r.cpuMhz, Cores: 0, MemoryMB: r.memoryMB, MemoryMaxMB: 0, DiskMB: r.diskMB, IOPS: 0, Networks: null, Devices: null },
-    Links: null,
     Meta: meta,
     NodeClass: config.nodeClass,
-    ComputedClass: '',
-    Drain: false,
-    DrainStrategy: null,
-    SchedulingEligibility: 'eligible',
-    Status: 'initializing',
-    StatusDescription: '',
     StatusUpdatedAt: Math.floor(Date.now() / 1000),
-    Events: null,
     Drivers: driverInfos,
-    CSIControllerPlugins: null,
-    CSINodePlugins: null,
-    HostVolumes: null,
-    LastDrain: null,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-  };
+  });
   node.ComputedClass = computeNodeClass(node);
   return node;
 }

@@ -4,7 +4,7 @@ import type { Allocation } from '../../structs/alloc.js';
 import { canonicalizeJob } from '../../structs/canonicalize.js';
 import { newEvaluation, type Evaluation } from '../../structs/evaluation.js';
 import type { Job, JobInput } from '../../structs/job.js';
-import type { Node } from '../../structs/node.js';
+import { newNode, type Node } from '../../structs/node.js';
 import { hashText } from '../rng.js';
 
 let counter = 0;
@@ -77,7 +77,7 @@ export function mockNode(o: MockNodeOptions = {}): Node {
     ...Object.fromEntries(drivers.map((d) => [`driver.${d}`, '1'])),
     ...(o.attributes ?? {}),
   };
-  const node: Node = {
+  const node = newNode({
     ID: id,
     SecretID: '',
     Datacenter: o.datacenter ?? 'dc1',
@@ -107,29 +107,13 @@ export function mockNode(o: MockNodeOptions = {}): Node {
       Disk: { DiskMB: 0 },
       Networks: { ReservedHostPorts: o.reservedPorts ?? '' },
     },
-    Resources: null,
-    Reserved: null,
-    Links: null,
     Meta: o.meta ?? {},
     NodeClass: o.nodeClass ?? '',
-    ComputedClass: '',
-    Drain: false,
-    DrainStrategy: null,
-    SchedulingEligibility: 'eligible',
     Status: 'ready',
-    StatusDescription: '',
-    StatusUpdatedAt: 0,
-    Events: null,
     Drivers: Object.fromEntries(
       drivers.map((d) => [d, { Attributes: { [`driver.${d}`]: 'true' }, Detected: true, Healthy: true, HealthDescription: 'Healthy', UpdateTime: '2026-01-01T00:00:00Z' }]),
     ),
-    CSIControllerPlugins: null,
-    CSINodePlugins: null,
-    HostVolumes: null,
-    LastDrain: null,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-  };
+  });
   node.ComputedClass = computeClass(node);
   return node;
 }
