@@ -1,17 +1,16 @@
 // The service and batch scheduler: reconcile, place, submit the plan, retry (bounded) when the
 // plan was only partly committed, then record the evaluation's outcome.
 import { performance } from 'node:perf_hooks';
-import type { AllocMetric, Allocation } from '../structs/alloc.js';
+import type { Allocation } from '../structs/alloc.js';
 import { allocTerminal, newAllocation } from '../structs/alloc.js';
 import type { Deployment } from '../structs/deployment.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import type { Job, TaskGroup } from '../structs/job.js';
-import type { Plan } from '../structs/plan.js';
 import { emptyPlan, planIsNoOp } from '../structs/plan.js';
 import type { StateReader } from '../state/reader.js';
-import type { Planner, Scheduler, SchedulerOptions } from './planner.js';
+import type { Planner, SchedulerOptions } from './planner.js';
 import { EvalContext } from './context.js';
-import { KNOWN_TRIGGERS, blockedEval, withStatus } from './evals.js';
+import { blockedEval } from './evals.js';
 import { Feasibility } from './feasibility.js';
 import { groupInfo, type GroupInfo } from './group-info.js';
 import { newMetric } from './metrics.js';
@@ -22,98 +21,30 @@ import { allocResources, allocUsage, existingOffer } from './resources.js';
 import { seededRng } from './rng.js';
 import { Stack, type SelectOptions } from './stack.js';
 import { groupNeedsDestructiveUpdate } from './update-kind.js';
-import { defaultIdGenerator, nowNsFrom } from './options.js';
+import { PlanningScheduler, type AttemptOutcome } from './planning-scheduler.js';
 
 const MAX_SERVICE_ATTEMPTS = 5;
 const MAX_BATCH_ATTEMPTS = 2;
-/** Attempts that make progress reset the count; this bounds the whole loop regardless. */
-const MAX_TOTAL_ATTEMPTS_FACTOR = 10;
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 /** Select options of a placement that replaces nothing (most of them). */
 const NO_OPTIONS: SelectOptions = Object.freeze({});
 /** A new allocation has no desired transition; one frozen object serves them all (changes replace it). */
 
-interface AttemptOutcome {
-  done: boolean;
-  progress: boolean;
-}
-
-export class GenericScheduler implements Scheduler {
-  private state: StateReader;
-  private readonly generateId: () => string;
-  private failedTGAllocs: Record<string, AllocMetric> | null = null;
-  private queuedAllocs: Record<string, number> = {};
-  private blocked: Evaluation | null = null;
-  private deploymentId = '';
-  private feasibility: Feasibility | null = null;
-  /** The last plan built, for `job plan` style callers and tests. */
-  lastPlan: Plan | null = null;
-
+export class GenericScheduler extends PlanningScheduler {
   constructor(
     state: StateReader,
-    private readonly planner: Planner,
-    private readonly options: SchedulerOptions,
+    planner: Planner,
+    options: SchedulerOptions,
     private readonly batch: boolean,
   ) {
-    this.state = state;
-    this.generateId = options.generateId ?? defaultIdGenerator;
+    super(state, planner, options);
   }
 
-  async process(ev: Evaluation): Promise<void> {
-    const nowNs = nowNsFrom(this.options);
-    if (!KNOWN_TRIGGERS.has(ev.TriggeredBy)) {
-      await this.setStatus(ev, 'failed', `scheduler cannot handle '${ev.TriggeredBy}' evaluation reason`, nowNs);
-      return;
-    }
-    const limit = this.options.maxPlanAttempts ?? (this.batch ? MAX_BATCH_ATTEMPTS : MAX_SERVICE_ATTEMPTS);
-    let attempts = 0;
-    let total = 0;
-    for (;;) {
-      const outcome = await this.attempt(ev, nowNs);
-      if (outcome.done) break;
-      total++;
-      attempts = outcome.progress ? 0 : attempts + 1;
-      if (attempts >= limit || total >= limit * MAX_TOTAL_ATTEMPTS_FACTOR) {
-        this.options.logger?.warn('scheduler: maximum plan attempts reached', { eval_id: ev.ID, attempts: total });
-        if (!this.blocked) {
-          this.blocked = blockedEval(ev, this.generateId(), nowNs, this.feasibility?.classEligibility() ?? null, this.feasibility?.escaped() ?? false, null, true);
-          await this.planner.createEval(this.blocked);
-        }
-        await this.setStatus(ev, 'failed', `maximum attempts reached (${limit})`, nowNs);
-        return;
-      }
-    }
-    if (ev.Status === 'blocked' && this.failedTGAllocs) {
-      await this.planner.reblockEval({
-        ...ev,
-        ClassEligibility: this.feasibility?.classEligibility() ?? null,
-        EscapedComputedClass: this.feasibility?.escaped() ?? false,
-        FailedTGAllocs: this.failedTGAllocs,
-        QueuedAllocations: this.queuedAllocs,
-        ModifyTime: nowNs,
-      });
-      return;
-    }
-    await this.setStatus(ev, 'complete', '', nowNs);
+  protected defaultMaxAttempts(): number {
+    return this.batch ? MAX_BATCH_ATTEMPTS : MAX_SERVICE_ATTEMPTS;
   }
 
-  private async setStatus(ev: Evaluation, status: Evaluation['Status'], description: string, nowNs: number): Promise<void> {
-    await this.planner.updateEval(
-      withStatus(ev, {
-        status,
-        description,
-        nextEval: null,
-        blocked: this.blocked,
-        failedTGAllocs: this.failedTGAllocs,
-        queuedAllocs: this.queuedAllocs,
-        deploymentId: this.deploymentId,
-        snapshotIndex: this.state.latestIndex(),
-        nowNs,
-      }),
-    );
-  }
-
-  private async attempt(ev: Evaluation, nowNs: number): Promise<AttemptOutcome> {
+  protected async attempt(ev: Evaluation, nowNs: number): Promise<AttemptOutcome> {
     const state = this.state;
     const job = state.jobByID(ev.Namespace, ev.JobID);
     const allocs = state.allocsByJob(ev.Namespace, ev.JobID, true);

@@ -4,7 +4,7 @@
 // at most job.Update.MaxParallel at a time (the rest in a rolling follow-up eval). For sysbatch,
 // an allocation that ran to completion on a node is not run again for the same job version.
 import { performance } from 'node:perf_hooks';
-import type { AllocMetric, Allocation } from '../structs/alloc.js';
+import type { Allocation } from '../structs/alloc.js';
 import { allocTerminal, clientTerminal, newAllocation } from '../structs/alloc.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import type { Job, TaskGroup } from '../structs/job.js';
@@ -12,15 +12,15 @@ import type { Node } from '../structs/node.js';
 import type { DesiredUpdates, Plan } from '../structs/plan.js';
 import { emptyPlan, planIsNoOp } from '../structs/plan.js';
 import type { StateReader } from '../state/reader.js';
-import type { Planner, Scheduler, SchedulerOptions } from './planner.js';
+import type { Planner, SchedulerOptions } from './planner.js';
 import { EvalContext } from './context.js';
-import { KNOWN_TRIGGERS, blockedEval, withStatus } from './evals.js';
+import { blockedEval } from './evals.js';
 import { Feasibility } from './feasibility.js';
 import { groupInfo, type GroupInfo } from './group-info.js';
 import { newMetric } from './metrics.js';
 import { allocName } from './names.js';
 import { readyNodesInDCs, taintedNodes } from './nodes.js';
-import { defaultIdGenerator, nowNsFrom } from './options.js';
+import { PlanningScheduler, type AttemptOutcome } from './planning-scheduler.js';
 import { ALLOC_LOST, ALLOC_MIGRATING, ALLOC_NODE_TAINTED, ALLOC_NOT_NEEDED, ALLOC_UPDATING, emptyDesiredUpdates } from './reconcile.js';
 import { allocResources, allocUsage, existingOffer } from './resources.js';
 import { seededRng } from './rng.js';
@@ -28,7 +28,6 @@ import { Stack, scoreMeta } from './stack.js';
 import { groupNeedsDestructiveUpdate } from './update-kind.js';
 
 const MAX_SYSTEM_ATTEMPTS = 5;
-const MAX_TOTAL_ATTEMPTS_FACTOR = 10;
 
 interface Placement {
   node: Node;
@@ -36,80 +35,21 @@ interface Placement {
   previous: Allocation | null;
 }
 
-export class SystemScheduler implements Scheduler {
-  private state: StateReader;
-  private readonly generateId: () => string;
-  private failedTGAllocs: Record<string, AllocMetric> | null = null;
-  private queuedAllocs: Record<string, number> = {};
-  private blocked: Evaluation | null = null;
-  private nextEval: Evaluation | null = null;
-  private feasibility: Feasibility | null = null;
-  lastPlan: Plan | null = null;
-
+export class SystemScheduler extends PlanningScheduler {
   constructor(
     state: StateReader,
-    private readonly planner: Planner,
-    private readonly options: SchedulerOptions,
+    planner: Planner,
+    options: SchedulerOptions,
     private readonly sysbatch: boolean,
   ) {
-    this.state = state;
-    this.generateId = options.generateId ?? defaultIdGenerator;
+    super(state, planner, options);
   }
 
-  async process(ev: Evaluation): Promise<void> {
-    const nowNs = nowNsFrom(this.options);
-    if (!KNOWN_TRIGGERS.has(ev.TriggeredBy)) {
-      await this.setStatus(ev, 'failed', `scheduler cannot handle '${ev.TriggeredBy}' evaluation reason`, nowNs);
-      return;
-    }
-    const limit = this.options.maxPlanAttempts ?? MAX_SYSTEM_ATTEMPTS;
-    let attempts = 0;
-    let total = 0;
-    for (;;) {
-      const { done, progress } = await this.attempt(ev, nowNs);
-      if (done) break;
-      total++;
-      attempts = progress ? 0 : attempts + 1;
-      if (attempts >= limit || total >= limit * MAX_TOTAL_ATTEMPTS_FACTOR) {
-        if (!this.blocked) {
-          this.blocked = blockedEval(ev, this.generateId(), nowNs, this.feasibility?.classEligibility() ?? null, this.feasibility?.escaped() ?? false, null, true);
-          await this.planner.createEval(this.blocked);
-        }
-        await this.setStatus(ev, 'failed', `maximum attempts reached (${limit})`, nowNs);
-        return;
-      }
-    }
-    if (ev.Status === 'blocked' && this.failedTGAllocs) {
-      await this.planner.reblockEval({
-        ...ev,
-        ClassEligibility: this.feasibility?.classEligibility() ?? null,
-        EscapedComputedClass: this.feasibility?.escaped() ?? false,
-        FailedTGAllocs: this.failedTGAllocs,
-        QueuedAllocations: this.queuedAllocs,
-        ModifyTime: nowNs,
-      });
-      return;
-    }
-    await this.setStatus(ev, 'complete', '', nowNs);
+  protected defaultMaxAttempts(): number {
+    return MAX_SYSTEM_ATTEMPTS;
   }
 
-  private async setStatus(ev: Evaluation, status: Evaluation['Status'], description: string, nowNs: number): Promise<void> {
-    await this.planner.updateEval(
-      withStatus(ev, {
-        status,
-        description,
-        nextEval: this.nextEval,
-        blocked: this.blocked,
-        failedTGAllocs: this.failedTGAllocs,
-        queuedAllocs: this.queuedAllocs,
-        deploymentId: '',
-        snapshotIndex: this.state.latestIndex(),
-        nowNs,
-      }),
-    );
-  }
-
-  private async attempt(ev: Evaluation, nowNs: number): Promise<{ done: boolean; progress: boolean }> {
+  protected async attempt(ev: Evaluation, nowNs: number): Promise<AttemptOutcome> {
     const state = this.state;
     const job = state.jobByID(ev.Namespace, ev.JobID);
     const allocs = state.allocsByJob(ev.Namespace, ev.JobID, true);
@@ -305,7 +245,7 @@ export class SystemScheduler implements Scheduler {
     return true;
   }
 
-  private async submit(ev: Evaluation, plan: Plan, placedIds: Map<string, string>, annotate: boolean): Promise<{ done: boolean; progress: boolean }> {
+  private async submit(ev: Evaluation, plan: Plan, placedIds: Map<string, string>, annotate: boolean): Promise<AttemptOutcome> {
     void ev;
     if (planIsNoOp(plan) && !annotate) return { done: true, progress: false };
     const { result, newState } = await this.planner.submitPlan(plan);
