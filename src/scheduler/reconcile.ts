@@ -7,7 +7,7 @@
 import type { Allocation, AllocClientStatus } from '../structs/alloc.js';
 import { allocTerminal } from '../structs/alloc.js';
 import type { Deployment, DeploymentState } from '../structs/deployment.js';
-import { DeploymentDescriptions, deploymentActive } from '../structs/deployment.js';
+import { DeploymentDescriptions, deploymentActive, newDeployment } from '../structs/deployment.js';
 import { newEvaluation, type Evaluation } from '../structs/evaluation.js';
 import type { Job, TaskGroup } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
@@ -611,23 +611,6 @@ export function newDeploymentState(tg: TaskGroup, nowNs: number): DeploymentStat
   };
 }
 
-export function newDeployment(job: Job, id: string): Deployment {
-  return {
-    ID: id,
-    Namespace: job.Namespace,
-    JobID: job.ID,
-    JobVersion: job.Version,
-    JobModifyIndex: job.JobModifyIndex,
-    JobSpecModifyIndex: job.JobModifyIndex,
-    JobCreateIndex: job.CreateIndex,
-    IsMultiregion: false,
-    TaskGroups: {},
-    Status: 'running',
-    StatusDescription: DeploymentDescriptions.running,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-  };
-}
 
 function followupEval(job: Job, input: ReconcileInput, waitUntilNs: number): Evaluation {
   return newEvaluation({

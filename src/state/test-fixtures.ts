@@ -1,6 +1,6 @@
 // Builders of complete, valid objects for the state tests and benchmarks.
 import { newAllocation, type Allocation } from '../structs/alloc.js';
-import type { Deployment, DeploymentState } from '../structs/deployment.js';
+import { newDeployment, type Deployment, type DeploymentState } from '../structs/deployment.js';
 import { newEvaluation, type Evaluation } from '../structs/evaluation.js';
 import type { Job, Resources, Task, TaskGroup } from '../structs/job.js';
 import { newNode, type Node } from '../structs/node.js';
@@ -205,21 +205,7 @@ export function mockDeployment(id: string, job: Job, groups: Record<string, Part
       ...state,
     };
   }
-  return {
-    ID: id,
-    Namespace: job.Namespace,
-    JobID: job.ID,
-    JobVersion: job.Version,
-    JobModifyIndex: job.JobModifyIndex,
-    JobSpecModifyIndex: job.JobModifyIndex,
-    JobCreateIndex: job.CreateIndex,
-    IsMultiregion: false,
-    TaskGroups: taskGroups,
-    Status: 'running',
-    StatusDescription: 'Deployment is running',
-    CreateIndex: 0,
-    ModifyIndex: 0,
-  };
+  return { ...newDeployment(job, id), TaskGroups: taskGroups };
 }
 
 /** A deterministic UUID-shaped ID from a number (tests need stable, sortable IDs). */

@@ -1,4 +1,5 @@
 // A deployment: the rollout of one job version, moved forward by the deployment watcher.
+import type { Job } from './job.js';
 
 export type DeploymentStatusName = 'running' | 'paused' | 'failed' | 'successful' | 'cancelled' | 'pending' | 'blocked' | 'unblocking';
 
@@ -44,6 +45,25 @@ export const DeploymentDescriptions = {
   progressDeadline: 'Failed due to progress deadline',
   failedByUser: 'Deployment marked as failed',
 } as const;
+
+/** A running deployment of the job's current version, with no groups yet. */
+export function newDeployment(job: Job, id: string): Deployment {
+  return {
+    ID: id,
+    Namespace: job.Namespace,
+    JobID: job.ID,
+    JobVersion: job.Version,
+    JobModifyIndex: job.JobModifyIndex,
+    JobSpecModifyIndex: job.JobModifyIndex,
+    JobCreateIndex: job.CreateIndex,
+    IsMultiregion: false,
+    TaskGroups: {},
+    Status: 'running',
+    StatusDescription: DeploymentDescriptions.running,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+  };
+}
 
 export function deploymentActive(d: Pick<Deployment, 'Status'>): boolean {
   return d.Status === 'running' || d.Status === 'paused' || d.Status === 'pending' || d.Status === 'blocked' || d.Status === 'unblocking';
