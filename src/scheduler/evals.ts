@@ -24,6 +24,35 @@ export const KNOWN_TRIGGERS = new Set([
   'job-scaling',
 ]);
 
+/**
+ * A new evaluation that follows `ev`: the same job and priority, its own bookkeeping blank,
+ * linked back to `ev`; `fields` say why it exists.
+ */
+export function followingEval(ev: Evaluation, id: string, nowNs: number, fields: Partial<Evaluation>): Evaluation {
+  return {
+    ...ev,
+    ID: id,
+    Status: 'pending',
+    StatusDescription: '',
+    PreviousEval: ev.ID,
+    NextEval: '',
+    BlockedEval: '',
+    Wait: 0,
+    WaitUntil: null,
+    ClassEligibility: null,
+    EscapedComputedClass: false,
+    FailedTGAllocs: null,
+    QueuedAllocations: null,
+    AnnotatePlan: false,
+    SnapshotIndex: 0,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    CreateTime: nowNs,
+    ModifyTime: nowNs,
+    ...fields,
+  };
+}
+
 export function blockedEval(
   ev: Evaluation,
   id: string,
@@ -33,29 +62,15 @@ export function blockedEval(
   failed: Record<string, AllocMetric> | null,
   planFailure: boolean,
 ): Evaluation {
-  return {
-    ...ev,
-    ID: id,
+  return followingEval(ev, id, nowNs, {
     TriggeredBy: planFailure ? 'max-plan-attempts' : 'queued-allocs',
     Status: 'blocked',
     StatusDescription: planFailure ? BLOCKED_EVAL_MAX_PLAN : BLOCKED_EVAL_FAILED_PLACEMENTS,
-    PreviousEval: ev.ID,
-    NextEval: '',
-    BlockedEval: '',
-    Wait: 0,
-    WaitUntil: null,
     DeploymentID: '',
     ClassEligibility: classEligibility,
     EscapedComputedClass: escaped,
     FailedTGAllocs: failed,
-    QueuedAllocations: null,
-    AnnotatePlan: false,
-    SnapshotIndex: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-    CreateTime: nowNs,
-    ModifyTime: nowNs,
-  };
+  });
 }
 
 export interface StatusFields {

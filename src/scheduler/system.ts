@@ -14,7 +14,7 @@ import { emptyPlan, planIsNoOp } from '../structs/plan.js';
 import type { StateReader } from '../state/reader.js';
 import type { Planner, SchedulerOptions } from './planner.js';
 import { EvalContext } from './context.js';
-import { blockedEval } from './evals.js';
+import { blockedEval, followingEval } from './evals.js';
 import { Feasibility } from './feasibility.js';
 import { groupInfo, type GroupInfo } from './group-info.js';
 import { newMetric } from './metrics.js';
@@ -265,26 +265,5 @@ export class SystemScheduler extends PlanningScheduler {
 }
 
 function rollingEval(ev: Evaluation, id: string, staggerNs: number, nowNs: number): Evaluation {
-  return {
-    ...ev,
-    ID: id,
-    TriggeredBy: 'rolling-update',
-    Status: 'pending',
-    StatusDescription: '',
-    Wait: staggerNs,
-    WaitUntil: null,
-    PreviousEval: ev.ID,
-    NextEval: '',
-    BlockedEval: '',
-    FailedTGAllocs: null,
-    ClassEligibility: null,
-    EscapedComputedClass: false,
-    QueuedAllocations: null,
-    AnnotatePlan: false,
-    SnapshotIndex: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-    CreateTime: nowNs,
-    ModifyTime: nowNs,
-  };
+  return followingEval(ev, id, nowNs, { TriggeredBy: 'rolling-update', Wait: staggerNs });
 }
