@@ -339,18 +339,23 @@ export class GossipCore {
     for (const m of msgs) this.handleMessage(m, from);
   }
 
-  /** Serves one TCP request (push-pull or fallback ping). Returns the answer, or null to close. */
-  handleStream(nowMs: number, bytes: Uint8Array): Uint8Array | null {
-    if (this.stopped) return null;
-    this.advance(nowMs);
-    let msg: Message;
+  /** The message a stream carried, or null (counted as a bad packet) when it does not decode. */
+  private decodeStream(bytes: Uint8Array): Message | null {
     try {
-      msg = decodeMessage(bytes);
+      return decodeMessage(bytes);
     } catch (err) {
       if (!(err instanceof CodecError)) throw err;
       this.counters.badPackets++;
       return null;
     }
+  }
+
+  /** Serves one TCP request (push-pull or fallback ping). Returns the answer, or null to close. */
+  handleStream(nowMs: number, bytes: Uint8Array): Uint8Array | null {
+    if (this.stopped) return null;
+    this.advance(nowMs);
+    const msg = this.decodeStream(bytes);
+    if (msg === null) return null;
     if (msg.type === MsgType.Ping) {
       if (msg.node !== '' && msg.node !== this.name) {
         this.counters.ignoredMessages++;
@@ -372,14 +377,8 @@ export class GossipCore {
   mergePushPull(nowMs: number, bytes: Uint8Array): boolean {
     if (this.stopped) return false;
     this.advance(nowMs);
-    let msg: Message;
-    try {
-      msg = decodeMessage(bytes);
-    } catch (err) {
-      if (!(err instanceof CodecError)) throw err;
-      this.counters.badPackets++;
-      return false;
-    }
+    const msg = this.decodeStream(bytes);
+    if (msg === null) return false;
     if (msg.type !== MsgType.PushPull) {
       this.counters.badPackets++;
       return false;
