@@ -7,7 +7,7 @@ import { NomadError } from '../structs/errors.js';
 import { generateId } from '../structs/ids.js';
 import type { Job, Task, TaskGroup } from '../structs/job.js';
 import type { Node, NodeStatus } from '../structs/node.js';
-import { mockTask } from '../state/test-fixtures.js';
+import { mockJob, mockTask, taskGroup } from '../state/test-fixtures.js';
 import type { ClientConfig } from './config.js';
 
 /** A dev-mode client on loopback, its alloc and state dirs under `dir`; tests override what they exercise. */
@@ -44,63 +44,21 @@ export function makeTask(name: string, driver: string, config: Record<string, un
 
 export function makeJob(type: string, tasks: Task[], groupExtra: Partial<TaskGroup> = {}): Job {
   const group: TaskGroup = {
-    Name: 'cache',
-    Count: 1,
+    ...taskGroup('cache', 1),
     Update: null,
-    Migrate: null,
-    Constraints: null,
-    Scaling: null,
     RestartPolicy: { Attempts: 2, Interval: 1800e9, Delay: 15e9, Mode: 'fail' },
     Tasks: tasks,
-    EphemeralDisk: { Sticky: false, SizeMB: 300, Migrate: false },
-    Meta: null,
-    ReschedulePolicy: null,
-    Affinities: null,
-    Spreads: null,
-    Networks: null,
-    Consul: null,
-    Services: null,
-    Volumes: null,
-    ShutdownDelay: null,
-    StopAfterClientDisconnect: null,
     ...groupExtra,
   };
-  return {
-    Stop: false,
-    Region: 'global',
-    Namespace: 'default',
-    ID: 'example',
-    ParentID: '',
-    Name: 'example',
+  return mockJob('example', {
     Type: type,
-    Priority: 50,
-    AllAtOnce: false,
-    Datacenters: ['dc1'],
-    Constraints: null,
-    Affinities: null,
-    Spreads: null,
     TaskGroups: [group],
     Update: { Stagger: 0, MaxParallel: 0, HealthCheck: '', MinHealthyTime: 0, HealthyDeadline: 0, ProgressDeadline: 0, AutoRevert: false, AutoPromote: false, Canary: 0 },
-    Multiregion: null,
-    Periodic: null,
-    ParameterizedJob: null,
-    Dispatched: false,
-    Payload: null,
-    Meta: null,
-    ConsulToken: '',
-    ConsulNamespace: '',
-    VaultToken: '',
-    VaultNamespace: '',
-    NomadTokenID: '',
     Status: 'pending',
-    StatusDescription: '',
-    Stable: false,
-    Version: 0,
-    SubmitTime: 0,
     CreateIndex: 1,
     ModifyIndex: 1,
     JobModifyIndex: 1,
-  };
+  });
 }
 
 export function makeAlloc(job: Job, nodeId = 'node-1', extra: Partial<Allocation> = {}): Allocation {
