@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { AllocClientUpdate, ClientServerRpc, NodeClientAllocsResponse } from '../rpc/protocol.js';
 import { newAllocation, type Allocation } from '../structs/alloc.js';
+import { emptyJobUpdate } from '../structs/defaults.js';
 import { NomadError } from '../structs/errors.js';
 import { generateId } from '../structs/ids.js';
 import type { Job, Task, TaskGroup } from '../structs/job.js';
@@ -53,7 +54,7 @@ export function makeJob(type: string, tasks: Task[], groupExtra: Partial<TaskGro
   return mockJob('example', {
     Type: type,
     TaskGroups: [group],
-    Update: { Stagger: 0, MaxParallel: 0, HealthCheck: '', MinHealthyTime: 0, HealthyDeadline: 0, ProgressDeadline: 0, AutoRevert: false, AutoPromote: false, Canary: 0 },
+    Update: emptyJobUpdate(),
     Status: 'pending',
     CreateIndex: 1,
     ModifyIndex: 1,
