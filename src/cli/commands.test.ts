@@ -314,3 +314,27 @@ test('alloc logs decodes streamed frames for the only task', async () => {
   assert.equal(r.out.join(''), 'hi\nhi\n');
   assert.equal(r.code, 0);
 });
+
+test('job run: file() in a job file reads relative to the job file, not the working directory', async () => {
+  const jobDir = mkdtempSync(join(tmpdir(), 'nomad-cli-job-'));
+  writeFileSync(join(jobDir, 'motd.txt'), 'hello from beside the job');
+  writeFileSync(
+    join(jobDir, 'fs.nomad'),
+    'job "fs" {\n  datacenters = ["dc1"]\n  meta {\n    motd = file("motd.txt")\n  }\n  group "g" {\n    task "t" {\n      driver = "raw_exec"\n      config { command = "/bin/true" }\n    }\n  }\n}\n',
+  );
+  let registered: any = null;
+  const r = await run(
+    (method, url, body) => {
+      if (method === 'PUT' && url.pathname === '/v1/jobs') {
+        registered = JSON.parse(body);
+        return { body: { EvalID: '', EvalCreateIndex: 0, JobModifyIndex: 10, Warnings: '', Index: 10 } };
+      }
+      return undefined;
+    },
+    ['job', 'run', '-detach', join(jobDir, 'fs.nomad')],
+    '2026-11-21T17:39:00Z',
+    mkdtempSync(join(tmpdir(), 'nomad-cli-cwd-')),
+  );
+  assert.equal(r.code, 0, r.err.join('\n'));
+  assert.equal(registered?.Job?.Meta?.motd, 'hello from beside the job');
+});

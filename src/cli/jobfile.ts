@@ -1,7 +1,7 @@
 // Reading a job file for run/plan/validate: HCL through the jobspec parser (loaded lazily so
 // commands that never read a job start fast), or JSON with -json.
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { JobInput } from '../structs/index.js';
 import type { Io } from './context.js';
 import type { FlagSet, Flags } from './flags.js';
@@ -17,7 +17,12 @@ export interface JobspecModule {
   parseJobFile(
     source: string,
     filename: string,
-    opts: { vars?: Record<string, string>; varFiles?: { source: string; filename: string }[]; envVars?: Record<string, string> },
+    opts: {
+      vars?: Record<string, string>;
+      varFiles?: { source: string; filename: string }[];
+      envVars?: Record<string, string>;
+      fileAccess?: { baseDir: string };
+    },
   ): { job: JobInput | null; errors: JobspecDiagnostic[] };
 }
 
@@ -76,7 +81,8 @@ export async function loadJobFile(path: string, opts: LoadOptions): Promise<Load
   } catch (err) {
     return { ok: false, stage: 'parse', message: (err as Error).message };
   }
-  const res = jobspec.parseJobFile(source, path, { vars, varFiles, envVars });
+  // The CLI runs as the user, on the user's machine: file() may read, relative to the job file.
+  const res = jobspec.parseJobFile(source, path, { vars, varFiles, envVars, fileAccess: { baseDir: dirname(full) } });
   if (res.errors.length > 0 || !res.job) {
     const lines = res.errors.map((d) => `${d.file}:${d.line},${d.column}: ${d.message}`);
     return { ok: false, stage: 'parse', message: `Error parsing job file from ${path}:\n${lines.join('\n') || 'no job found'}` };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { evaluate } from './evaluate.js';
-import { standardFunctions } from './functions/index.js';
+import { FileReadLog, standardFunctions } from './functions/index.js';
 import { attrExpr, evalError, evalText } from './test-support.js';
 
 describe('functions: strings', () => {
@@ -120,7 +120,7 @@ describe('functions: encoding, crypto, conversion, time, files', () => {
   it('reads files and paths', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hclfn-'));
     writeFileSync(path.join(dir, 'a.txt'), 'content\n');
-    const functions = standardFunctions({ baseDir: dir });
+    const functions = standardFunctions({ fileAccess: { baseDir: dir } });
     const run = (text: string): unknown => evaluate(attrExpr(text), { variables: {}, functions }).value;
     assert.equal(run('file("a.txt")'), 'content\n');
     assert.equal(run('fileexists("a.txt")'), true);
@@ -131,5 +131,31 @@ describe('functions: encoding, crypto, conversion, time, files', () => {
     assert.notEqual(run('pathexpand("~/x")'), '~/x');
     const missing = evaluate(attrExpr('file("nope.txt")'), { variables: {}, functions });
     assert.equal(missing.diagnostics[0]?.summary, 'Invalid function argument');
+  });
+
+  it('refuses every filesystem function when no file access is given, before touching the path', () => {
+    const functions = standardFunctions();
+    for (const call of ['file("/etc/passwd")', 'fileexists("/etc/passwd")', 'abspath("x")', 'pathexpand("~/x")', 'length(file("/etc/passwd"))']) {
+      const res = evaluate(attrExpr(call), { variables: {}, functions });
+      assert.equal(res.diagnostics.length, 1, call);
+      assert.match(res.diagnostics[0]?.detail ?? '', /filesystem function disabled/, call);
+      assert.doesNotMatch(res.diagnostics[0]?.detail ?? '', /root:/, call);
+    }
+    assert.equal(evaluate(attrExpr('basename("/x/y.txt")'), { variables: {}, functions }).value, 'y.txt');
+  });
+
+  it('never quotes what a file held in an error', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hclfn-'));
+    writeFileSync(path.join(dir, 'secret.txt'), 'hunter2-secret');
+    const readLog = new FileReadLog();
+    const functions = standardFunctions({ fileAccess: { baseDir: dir }, readLog });
+    const res = evaluate(attrExpr('tonumber(file("secret.txt"))'), { variables: {}, functions });
+    assert.equal(res.diagnostics.length, 1);
+    const raw = res.diagnostics[0]?.detail ?? '';
+    assert.match(raw, /hunter2/, 'the evaluator quotes the value; the read log is what keeps it out');
+    const shown = readLog.redact(raw);
+    assert.doesNotMatch(shown, /hunter2/);
+    assert.match(shown, /a value read from a file/);
+    assert.equal(readLog.redact('the string "other" is not a number'), 'the string "other" is not a number');
   });
 });

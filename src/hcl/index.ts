@@ -28,7 +28,7 @@ export {
   type TypeSpec,
 } from './convert.js';
 export { fn, FunctionError, type EagerFunction, type HclFunction, type LazyFunction } from './function.js';
-export { standardFunctions, type StandardFunctionOptions } from './functions/index.js';
+export { type FileAccess, FileReadLog, standardFunctions, type StandardFunctionOptions } from './functions/index.js';
 export { parseGoDuration } from './functions/duration.js';
 export { jsonEncode } from './functions/encoding.js';
 export { bodyToPlain, type PlainOptions, type PlainPath, type PlainResult, type SourceLocation } from './plain.js';

@@ -3,6 +3,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StateStore } from '../state/store.js';
 import { FSM } from '../state/fsm.js';
 import { InMemoryConsensus } from '../server/consensus-memory.js';
@@ -222,4 +225,20 @@ test('gzip when asked, pretty when asked, and status/operator endpoints', async 
   assert.match(prom.text, /nomad_nomad_broker_total_ready/);
   assert.equal((await call('GET', '/v1/client/stats')).status, 400);
   assert.equal((await call('PUT', '/v1/system/gc')).status, 200);
+});
+
+test('/v1/jobs/parse never lets a job file read the agent\'s files', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parse-fs-'));
+  const secret = join(dir, 'secret.txt');
+  writeFileSync(secret, 'root:$6$secret-hash:19000:0:99999:7:::\n');
+  const job = (meta: string): string => `job "x" {\n  meta {\n    a = ${meta}\n  }\n  group "g" {\n    task "t" {\n      driver = "raw_exec"\n      config { command = "/bin/true" }\n    }\n  }\n}\n`;
+  for (const expr of [`file("${secret}")`, `fileexists("${secret}")`, 'abspath("x")', 'pathexpand("~/x")', `length(file("${secret}"))`, `tonumber(file("${secret}"))`]) {
+    const r = await call('POST', '/v1/jobs/parse', { JobHCL: job(expr) });
+    assert.equal(r.status, 400, expr);
+    assert.match(r.text, /filesystem function disabled/, expr);
+    assert.doesNotMatch(r.text, /secret-hash|root:/, expr);
+  }
+  const ok = await call('POST', '/v1/jobs/parse', { JobHCL: job('basename("/a/b.txt")') });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.json().Meta.a, 'b.txt');
 });

@@ -23,8 +23,12 @@ export interface ParseJobOptions {
   envVars?: Record<string, string>;
   /** Values given for variables the file does not declare are errors (default true). */
   strict?: boolean;
-  /** Directory that file() and other path functions resolve against. Default: the working directory. */
-  baseDir?: string;
+  /**
+   * Lets file(), fileexists(), abspath() and pathexpand() read the filesystem, with relative
+   * paths taken from `baseDir` (the CLI gives the job file's directory). Absent, as in an
+   * agent, they fail with "filesystem function disabled".
+   */
+  fileAccess?: { baseDir: string };
 }
 
 export interface ParseJobResult {

@@ -5,7 +5,7 @@
 import type { Block } from '../hcl/ast.js';
 import type { Diagnostic } from '../hcl/diagnostic.js';
 import type { EvalContext } from '../hcl/evaluate.js';
-import { standardFunctions } from '../hcl/functions/index.js';
+import { type FileAccess, FileReadLog, standardFunctions } from '../hcl/functions/index.js';
 import { parseHcl } from '../hcl/parser.js';
 import type { JobInput } from '../structs/job.js';
 import { BlockReader } from './block-reader.js';
@@ -14,8 +14,11 @@ import type { Poisoned } from './references.js';
 import { declareVariables, resolveLocals, resolveVariables, type VariableSources } from './variables.js';
 
 export interface HclJobOptions extends VariableSources {
-  /** Directory that file() and other path functions resolve against. Default: the working directory. */
-  baseDir?: string;
+  /**
+   * Whether file() and the other filesystem functions may read, and from which directory
+   * relative paths are taken. Default: they may not (an agent parsing for an API caller).
+   */
+  fileAccess?: FileAccess;
 }
 
 /** Roots that belong to the file itself; every other root is left for the runtime. */
@@ -24,13 +27,24 @@ const FILE_ROOTS = new Set(['var', 'local']);
 export function parseHclJob(source: string, filename: string, opts: HclJobOptions): { job: JobInput | null; diagnostics: Diagnostic[] } {
   const parsed = parseHcl(source, filename);
   if (parsed.diagnostics.length > 0) return { job: null, diagnostics: parsed.diagnostics };
+  const readLog = new FileReadLog();
+  const functions = standardFunctions({ fileAccess: opts.fileAccess ?? null, readLog });
+  const { job, diagnostics } = decodeFile(parsed.body.items, filename, opts, functions);
+  return { job, diagnostics: diagnostics.map((d) => ({ ...d, summary: readLog.redact(d.summary), detail: readLog.redact(d.detail) })) };
+}
+
+function decodeFile(
+  items: ReturnType<typeof parseHcl>['body']['items'],
+  filename: string,
+  opts: HclJobOptions,
+  functions: EvalContext['functions'],
+): { job: JobInput | null; diagnostics: Diagnostic[] } {
   const diags: Diagnostic[] = [];
-  const functions = standardFunctions(opts.baseDir ? { baseDir: opts.baseDir } : {});
 
   const variableBlocks: Block[] = [];
   const localsBlocks: Block[] = [];
   const jobBlocks: Block[] = [];
-  for (const item of parsed.body.items) {
+  for (const item of items) {
     if (item.kind === 'attribute') {
       diags.push({ severity: 'error', summary: 'Unsupported argument', detail: `An argument named "${item.name}" is not expected at the top level of a job file: only job, variable and locals blocks are.`, range: item.nameRange });
     } else if (item.type === 'variable') variableBlocks.push(item);

@@ -5,14 +5,21 @@ import { collectionFunctions } from './collections.js';
 import { conversionFunctions } from './conversion.js';
 import { cryptoFunctions } from './crypto.js';
 import { encodingFunctions } from './encoding.js';
-import { fileFunctions } from './files.js';
+import { type FileAccess, fileFunctions, FileReadLog } from './files.js';
 import { numberFunctions } from './numbers.js';
 import { stringFunctions } from './strings.js';
 import { timeFunctions } from './time.js';
 
+export { type FileAccess, FileReadLog } from './files.js';
+
 export interface StandardFunctionOptions {
-  /** Directory that relative paths in file(), abspath(), ... are taken from. Default: process.cwd(). */
-  baseDir?: string;
+  /**
+   * Whether file(), fileexists(), abspath() and pathexpand() may touch the filesystem, and the
+   * directory relative paths are taken from. Default: they may not (an agent's parse).
+   */
+  fileAccess?: FileAccess;
+  /** Where file() records what it read, so that errors can be kept from quoting it. */
+  readLog?: FileReadLog;
 }
 
 export function standardFunctions(opts: StandardFunctionOptions = {}): Record<string, HclFunction> {
@@ -24,6 +31,6 @@ export function standardFunctions(opts: StandardFunctionOptions = {}): Record<st
     ...cryptoFunctions,
     ...timeFunctions,
     ...conversionFunctions,
-    ...fileFunctions(opts.baseDir ?? process.cwd()),
+    ...fileFunctions(opts.fileAccess ?? null, opts.readLog ?? new FileReadLog()),
   };
 }
