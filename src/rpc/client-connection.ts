@@ -11,7 +11,7 @@ import { InboundQueue } from './inbound-queue.js';
 import { ReceiveWindow } from './receive-window.js';
 import { SendCredit } from './send-credit.js';
 import type { RpcLogger } from './types.js';
-import { decodeU32, encodeU32, FRAME_PAYLOAD_MAX_BYTES, FrameType, frameTypeName } from './wire.js';
+import { creditCost, decodeU32, encodeU32, FRAME_PAYLOAD_MAX_BYTES, FrameType, frameTypeName } from './wire.js';
 
 export interface ClientConnectionLimits extends ChannelLimits {
   readonly maxInflight: number;
@@ -246,9 +246,11 @@ export class ClientConnection {
       for await (const chunk of data) {
         for (let pos = 0; pos < chunk.length; pos += FRAME_PAYLOAD_MAX_BYTES) {
           const piece = chunk.subarray(pos, Math.min(chunk.length, pos + FRAME_PAYLOAD_MAX_BYTES));
-          await credit.take(piece.length);
+          await credit.take(creditCost(piece.length));
           if (p.done) return;
           this.channel.writer.sendFrame(p.id, FrameType.Data, 0, p.id, piece);
+          await this.channel.writer.whenLaneShort(p.id);
+          if (p.done) return;
         }
         if (p.done) return;
       }
@@ -286,8 +288,8 @@ export class ClientConnection {
       }
       case FrameType.Item:
         if (!p.items || !p.itemWindow) return this.channel.violation(`a stream item for request ${id}, which is not a stream`);
-        if (!p.itemWindow.received(bytes.length, this.limits.maxMessageBytes)) return this.channel.violation(`stream ${id} sent past its flow-control window`);
-        p.items.push(value, bytes.length);
+        if (!p.itemWindow.received(creditCost(bytes.length), this.limits.maxMessageBytes)) return this.channel.violation(`stream ${id} sent past its flow-control window`);
+        p.items.push(value, creditCost(bytes.length));
         return;
       default:
         this.channel.violation(`a server sent a ${frameTypeName(type)} message`);

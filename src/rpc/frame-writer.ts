@@ -4,13 +4,22 @@
 // own buffer is kept near its high-water mark: what is not written yet stays in the lanes, where
 // it can still be dropped (cancel) and measured (notify's bound).
 import type { Socket } from 'node:net';
-import { encodeHeader, FLAG_MORE, FRAME_PAYLOAD_MAX_BYTES, FrameType } from './wire.js';
+import { asBytes } from '../raft/bytes.js';
+import { encodeHeader, FLAG_MORE, FRAME_FIXED_BYTES, FRAME_HEADER_BYTES, FRAME_PAYLOAD_MAX_BYTES, FrameType } from './wire.js';
 
 interface QueuedFrame {
-  readonly header: Uint8Array;
+  readonly type: FrameType;
+  readonly flags: number;
+  readonly id: number;
   readonly payload: Uint8Array | null;
+  /** Header and payload. */
   readonly bytes: number;
 }
+
+/** Frames are copied into buffers of this size, so many small frames leave in one write. */
+const BATCH_BYTES = 64 * 1024;
+/** Payloads above this are written as they are rather than copied into a batch. */
+const COPY_MAX_BYTES = 4 * 1024;
 
 interface Lane {
   readonly key: number;
@@ -18,6 +27,9 @@ interface Lane {
   bytes: number;
   queued: boolean;
 }
+
+/** A producer waiting in whenLaneShort() is released once its lane holds no more than this. */
+const LANE_SHORT_BYTES = 16 * 1024;
 
 export class FrameWriter {
   private readonly control: QueuedFrame[] = [];
@@ -27,6 +39,7 @@ export class FrameWriter {
   private scheduled = false;
   private waitingDrain = false;
   private closed = false;
+  private readonly laneWaiters = new Map<number, (() => void)[]>();
   /** Payload and header bytes written to the socket so far. */
   bytesWritten = 0;
 
@@ -65,21 +78,42 @@ export class FrameWriter {
     return this.lanes.get(laneKey)?.bytes ?? 0;
   }
 
+  /**
+   * Resolves once the lane is short (at most 16 KiB queued), or the writer closed: a
+   * producer that awaits this between writes lets the event loop run and the socket drain,
+   * however fast it produces.
+   */
+  whenLaneShort(laneKey: number): Promise<void> {
+    if (this.closed || this.laneBytes(laneKey) <= LANE_SHORT_BYTES) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const list = this.laneWaiters.get(laneKey);
+      if (list) list.push(resolve);
+      else this.laneWaiters.set(laneKey, [resolve]);
+    });
+  }
+
   /** Forgets what a lane still holds; returns how many frames were dropped. */
   dropLane(laneKey: number): number {
     const lane = this.lanes.get(laneKey);
     if (!lane) return 0;
     this.lanes.delete(laneKey);
     if (lane.queued) this.turn = this.turn.filter((l) => l !== lane);
+    this.releaseWaiters(laneKey);
     return lane.frames.length;
+  }
+
+  private releaseWaiters(laneKey: number): void {
+    const list = this.laneWaiters.get(laneKey);
+    if (!list) return;
+    this.laneWaiters.delete(laneKey);
+    for (const w of list) w();
   }
 
   /** Writes a frame now, ahead of everything queued (the last words before closing). */
   writeNow(type: FrameType, id: number, payload: Uint8Array | null): void {
     if (this.closed || this.socket.destroyed) return;
-    const f = frame(type, 0, id, payload);
-    this.socket.write(f.header);
-    if (f.payload && f.payload.length > 0) this.socket.write(f.payload);
+    this.socket.write(encodeHeader(type, 0, id, payload ? payload.length : 0));
+    if (payload && payload.length > 0) this.socket.write(payload);
   }
 
   close(): void {
@@ -87,6 +121,7 @@ export class FrameWriter {
     this.control.length = 0;
     this.lanes.clear();
     this.turn = [];
+    for (const key of [...this.laneWaiters.keys()]) this.releaseWaiters(key);
   }
 
   private enqueue(laneKey: number, f: QueuedFrame): void {
@@ -116,37 +151,67 @@ export class FrameWriter {
       lane.queued = false;
       this.lanes.delete(lane.key);
     }
+    if (lane.bytes <= LANE_SHORT_BYTES && this.laneWaiters.has(lane.key)) this.releaseWaiters(lane.key);
     return f;
   }
 
   private schedule(): void {
     if (this.scheduled || this.waitingDrain) return;
     this.scheduled = true;
-    // Frames queued in the same turn of the event loop leave in one write.
-    process.nextTick(() => this.pump());
+    // Frames queued in the same turn of the event loop leave in one write. setImmediate, not
+    // nextTick: a fast producer and a socket that drains at once would otherwise keep the
+    // process in ticks and microtasks, never reading its sockets (a CANCEL, a WINDOW, another
+    // connection's heartbeat) until its credit ran out.
+    setImmediate(() => this.pump());
   }
 
   private pump(): void {
     this.scheduled = false;
     if (this.closed || this.waitingDrain || this.socket.destroyed) return;
     const s = this.socket;
+    let buf = Buffer.allocUnsafe(BATCH_BYTES);
+    let start = 0;
+    let pos = 0;
+    const flush = (): void => {
+      if (pos > start) s.write(asBytes(buf.subarray(start, pos)));
+      start = pos;
+    };
     s.cork();
     try {
       for (;;) {
         const f = this.next();
         if (!f) break;
-        s.write(f.header);
-        if (f.payload && f.payload.length > 0) s.write(f.payload);
+        const n = f.payload ? f.payload.length : 0;
+        const copy = n <= COPY_MAX_BYTES;
+        if (buf.length - pos < FRAME_HEADER_BYTES + (copy ? n : 0)) {
+          flush();
+          buf = Buffer.allocUnsafe(BATCH_BYTES);
+          start = pos = 0;
+        }
+        buf.writeUInt32BE(FRAME_FIXED_BYTES + n, pos);
+        buf[pos + 4] = f.type;
+        buf[pos + 5] = f.flags;
+        buf.writeUInt32BE(f.id, pos + 6);
+        pos += FRAME_HEADER_BYTES;
+        if (n > 0 && copy) {
+          buf.set(f.payload as Uint8Array, pos);
+          pos += n;
+        } else if (n > 0) {
+          flush();
+          s.write(f.payload as Uint8Array);
+        }
         this.bytesWritten += f.bytes;
-        if (s.writableNeedDrain) {
+        if (s.writableLength + (pos - start) >= s.writableHighWaterMark) {
+          flush();
           this.waitingDrain = true;
           s.once('drain', () => {
             this.waitingDrain = false;
-            this.pump();
+            this.schedule();
           });
           break;
         }
       }
+      flush();
     } finally {
       s.uncork();
     }
@@ -154,6 +219,5 @@ export class FrameWriter {
 }
 
 function frame(type: FrameType, flags: number, id: number, payload: Uint8Array | null): QueuedFrame {
-  const n = payload ? payload.length : 0;
-  return { header: encodeHeader(type, flags, id, n), payload, bytes: 10 + n };
+  return { type, flags, id, payload, bytes: FRAME_HEADER_BYTES + (payload ? payload.length : 0) };
 }

@@ -11,7 +11,7 @@ import { ReceiveWindow } from './receive-window.js';
 import { SendCredit } from './send-credit.js';
 import type { Socket } from 'node:net';
 import type { RpcLogger, RpcRequestContext, RpcStreamWriter } from './types.js';
-import { decodeU32, encodeU32, FrameType, frameTypeName } from './wire.js';
+import { creditCost, decodeU32, encodeU32, FrameType, frameTypeName } from './wire.js';
 
 export interface ServerConnectionLimits extends ChannelLimits {
   readonly maxInflight: number;
@@ -208,9 +208,13 @@ export class ServerConnection {
         if (bytes.length > this.limits.maxMessageBytes) {
           throw new RpcError('protocol', `a stream item of ${bytes.length} bytes is over the ${this.limits.maxMessageBytes}-byte limit`);
         }
-        await credit.take(bytes.length);
+        await credit.take(creditCost(bytes.length));
         if (signal.aborted) throw signal.reason;
         this.channel.writer.sendMessage(inbound.id, FrameType.Item, inbound.id, bytes);
+        // Credit alone would let a writer of small items queue a whole window without ever
+        // yielding to the event loop (and so without hearing a CANCEL): wait for the socket too.
+        await this.channel.writer.whenLaneShort(inbound.id);
+        if (signal.aborted) throw signal.reason;
       },
     };
   }
@@ -220,8 +224,9 @@ export class ServerConnection {
     // Data for a request that was answered, refused or cancelled is still on its way: drop it.
     if (!req || req.abort.signal.aborted) return;
     if (!req.upload || !req.uploadWindow) return this.channel.violation(`upload data for request ${id}, which is not an upload`);
-    if (!req.uploadWindow.received(payload.length, 0)) return this.channel.violation(`upload ${id} sent past its flow-control window`);
-    req.upload.push(payload, payload.length);
+    const cost = creditCost(payload.length);
+    if (!req.uploadWindow.received(cost, 0)) return this.channel.violation(`upload ${id} sent past its flow-control window`);
+    req.upload.push(payload, cost);
   }
 
   private notify(bytes: Uint8Array): void {

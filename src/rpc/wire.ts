@@ -1,5 +1,6 @@
 // The bytes on the wire (docs/rpc-protocol.md is the full description): a first byte that picks
 // the protocol, then frames of [u32 length][u8 type][u8 flags][u32 id][payload].
+import { asBytes } from '../raft/bytes.js';
 
 /** First byte of a connection: the framed RPC protocol, version 1, follows. */
 export const PROTOCOL_BYTE_RPC_V1 = 0x01;
@@ -17,6 +18,14 @@ export const FRAME_FIXED_BYTES = 6;
 export const FRAME_PAYLOAD_MAX_BYTES = 64 * 1024;
 /** Credit each stream and upload starts with, in payload bytes; the receiver grants more with WINDOW. */
 export const INITIAL_WINDOW_BYTES = 512 * 1024;
+
+/**
+ * What a stream item or an upload chunk costs of the credit: its payload plus one header, so
+ * that a window also bounds how many tiny items can be in flight, not only their bytes.
+ */
+export function creditCost(payloadBytes: number): number {
+  return payloadBytes + FRAME_HEADER_BYTES;
+}
 
 export enum FrameType {
   // caller -> server: messages (msgpack, may span frames with FLAG_MORE)
@@ -63,13 +72,12 @@ export function frameTypeName(type: number): string {
 }
 
 export function encodeHeader(type: FrameType, flags: number, id: number, payloadBytes: number): Uint8Array {
-  const h = new Uint8Array(FRAME_HEADER_BYTES);
-  const v = new DataView(h.buffer);
-  v.setUint32(0, FRAME_FIXED_BYTES + payloadBytes);
+  const h = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  h.writeUInt32BE(FRAME_FIXED_BYTES + payloadBytes, 0);
   h[4] = type;
   h[5] = flags;
-  v.setUint32(6, id);
-  return h;
+  h.writeUInt32BE(id, 6);
+  return asBytes(h);
 }
 
 export function encodeU32(n: number): Uint8Array {
