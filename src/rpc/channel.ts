@@ -100,7 +100,9 @@ export class Channel {
     this.writer.writeNow(FrameType.GoAway, 0, encodePayload([code, message]));
     this.writer.close();
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+    // Kept referenced: whoever awaits the close needs it to end, even if the peer never reads.
+    const cut = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+    this.socket.once('close', () => clearTimeout(cut));
   }
 
   /** Closes at once, for a reason of our own (the peer is not told). */

@@ -76,7 +76,8 @@ export class ClientConnection {
           onClose(this, error);
           closed();
         },
-        wants: (id) => this.pending.has(id),
+        // Id 0 is the connection itself (GOAWAY).
+        wants: (id) => id === 0 || this.pending.has(id),
       },
       logger,
       'server',
