@@ -25,10 +25,10 @@ export class FrameDecoder {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    while (this.buffered >= FRAME_HEADER_BYTES) {
-      const head = this.contiguous(FRAME_HEADER_BYTES);
-      const view = new DataView(head.buffer, head.byteOffset, FRAME_HEADER_BYTES);
-      const length = view.getUint32(0);
+    // The length is checked as soon as its 4 bytes are in, before waiting for anything else.
+    while (this.buffered >= 4) {
+      const head = this.contiguous(4);
+      const length = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
       if (length < FRAME_FIXED_BYTES) throw new ProtocolViolation(`frame length ${length} is below the ${FRAME_FIXED_BYTES}-byte minimum`);
       const payloadBytes = length - FRAME_FIXED_BYTES;
       if (payloadBytes > this.maxPayloadBytes) {
@@ -37,16 +37,15 @@ export class FrameDecoder {
       const total = FRAME_HEADER_BYTES + payloadBytes;
       if (this.buffered < total) return;
       const frame = this.take(total);
-      this.onFrame(frame[4] as number, frame[5] as number, view.getUint32(6), frame.subarray(FRAME_HEADER_BYTES));
+      const id = new DataView(frame.buffer, frame.byteOffset + 6, 4).getUint32(0);
+      this.onFrame(frame[4] as number, frame[5] as number, id, frame.subarray(FRAME_HEADER_BYTES));
     }
   }
 
   /** The first n buffered bytes as one array (joining chunks only when a header straddles them). */
   private contiguous(n: number): Uint8Array {
     const first = this.chunks[0] as Uint8Array;
-    if (first.length >= n) return first;
-    const joined = this.join(n);
-    return joined;
+    return first.length >= n ? first : this.join(n);
   }
 
   private take(n: number): Uint8Array {

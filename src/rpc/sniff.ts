@@ -1,7 +1,7 @@
 // Names what a peer sent when its first bytes are not ours, for the one log line that says why
 // its connection was closed.
 
-const HTTP_REQUEST_LINE = /^(GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE) \S+/;
+const HTTP_REQUEST_LINE = /^(GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE) \S+( HTTP\/[\d.]+)?/;
 
 export function describeForeignBytes(first: Uint8Array): string {
   const b0 = first[0] as number;
