@@ -14,6 +14,8 @@ export interface DialOptions {
   readonly connectTimeoutMs: number;
   readonly tls: { readonly options: RpcTlsClientOptions; readonly context: tls.SecureContext } | null;
   readonly logger: RpcLogger;
+  /** Abandons the dial (the pool is closing). */
+  readonly signal?: AbortSignal;
 }
 
 export function dial(addr: string, o: DialOptions): Promise<net.Socket> {
@@ -49,6 +51,7 @@ export function dial(addr: string, o: DialOptions): Promise<net.Socket> {
     };
     // Kept after the dial: errors later are the channel's to report (it listens too).
     raw.on('error', (e: NodeJS.ErrnoException) => fail(new RpcError('connect', `cannot connect to ${addr}: ${e.code ?? e.message}`)));
+    o.signal?.addEventListener('abort', () => fail(new RpcError('closed', `the dial to ${addr} was abandoned: the pool is closing`)), { once: true });
     raw.once('connect', () => {
       if (!o.tls) return done(raw);
       raw.write(new Uint8Array([PROTOCOL_BYTE_TLS]));
@@ -57,23 +60,27 @@ export function dial(addr: string, o: DialOptions): Promise<net.Socket> {
         socket: raw,
         secureContext: context,
         ...(options.serverName && net.isIP(options.serverName) === 0 ? { servername: options.serverName } : {}),
-        // The CA check is node's; the name check is Nomad's verify_server_hostname when a name is set.
-        checkServerIdentity: (_host, cert) => (options.serverName ? tls.checkServerIdentity(options.serverName, cert) : undefined),
+        // Both checked below, once the handshake is done, so that a refusal can name the certificate.
+        rejectUnauthorized: false,
+        checkServerIdentity: () => undefined,
       });
       current = secure;
+      const refuse = (why: string): void => {
+        o.logger.warn(`rpc: refused server ${addr} (subject ${describeSubject(secure.getPeerCertificate())}): ${why}`);
+        fail(new RpcError('tls', `refused the certificate of ${addr}: ${why}`));
+      };
       secure.on('error', (e: Error) => {
         if (settled) return;
-        const reason = e.message.split('\n')[0] ?? e.message;
-        o.logger.warn(`rpc: refused server ${addr} (subject ${describeSubject(secure.getPeerCertificate?.())}): ${reason}`);
-        fail(new RpcError('tls', `TLS handshake with ${addr} failed: ${reason}`));
+        fail(new RpcError('tls', `TLS handshake with ${addr} failed: ${e.message.split('\n')[0] ?? e.message}`));
       });
       secure.once('secureConnect', () => {
-        const why = options.verifyPeer ? options.verifyPeer(secure.getPeerCertificate(), addr) : null;
-        if (why) {
-          o.logger.warn(`rpc: refused server ${addr} (subject ${describeSubject(secure.getPeerCertificate())}): ${why}`);
-          fail(new RpcError('tls', `refused the certificate of ${addr}: ${why}`));
-          return;
-        }
+        const cert = secure.getPeerCertificate();
+        if (!secure.authorized) return refuse(`certificate not trusted (${String(secure.authorizationError ?? 'unverified')})`);
+        // Nomad's verify_server_hostname: the certificate must name the server's role.
+        const nameProblem = options.serverName ? tls.checkServerIdentity(options.serverName, cert) : undefined;
+        if (nameProblem) return refuse(nameProblem.message);
+        const why = options.verifyPeer ? options.verifyPeer(cert, addr) : null;
+        if (why) return refuse(why);
         done(secure);
       });
     });

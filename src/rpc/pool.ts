@@ -62,6 +62,7 @@ export class RpcPool {
   private readonly random: () => number;
   private readonly logger: RpcLogger;
   private closed = false;
+  private readonly closing = new AbortController();
   /** One-way messages dropped (peer down, queue full) since start. */
   droppedNotifies = 0;
 
@@ -128,6 +129,7 @@ export class RpcPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     const dials = [...this.peers.values()].map((p) => p.dialing).filter((d): d is Promise<ClientConnection> => d !== null);
     await Promise.allSettled(dials);
     await Promise.all([...this.peers.values()].map((p) => p.conn?.close('the RPC pool is closing')));
@@ -207,7 +209,7 @@ export class RpcPool {
   private async dialPeer(peer: Peer): Promise<ClientConnection> {
     let socket: net.Socket;
     try {
-      socket = await dial(peer.addr, { connectTimeoutMs: this.connectTimeoutMs, tls: this.tlsSetup, logger: this.logger });
+      socket = await dial(peer.addr, { connectTimeoutMs: this.connectTimeoutMs, tls: this.tlsSetup, logger: this.logger, signal: this.closing.signal });
     } catch (e) {
       const err = e instanceof RpcError ? e : new RpcError('connect', `cannot connect to ${peer.addr}: ${(e as Error).message}`);
       peer.failures++;
@@ -218,7 +220,8 @@ export class RpcPool {
       peer.backlog = [];
       peer.backlogBytes = 0;
       const line = `rpc: ${err.message}; next attempt in ${delayMs} ms`;
-      if (peer.failures === 1) this.logger.warn(line);
+      // A refused certificate was logged by the dial already; a peer going down is worth one warning.
+      if (peer.failures === 1 && err.code === 'connect') this.logger.warn(line);
       else this.logger.debug(line);
       throw err;
     }
