@@ -6,7 +6,7 @@ import { asBytes } from '../raft/bytes.js';
 import { encodePayload } from './codec.js';
 import { RpcError } from './errors.js';
 import type { RpcErrorCode } from './errors.js';
-import { FrameDecoder, ProtocolViolation } from './frame-decoder.js';
+import { FrameDecoder, joinParts, ProtocolViolation } from './frame-decoder.js';
 import { FrameWriter } from './frame-writer.js';
 import type { RpcLogger } from './types.js';
 import { FLAG_MORE, FrameType, frameTypeName, isMessageType } from './wire.js';
@@ -23,8 +23,10 @@ export interface ChannelLimits {
 export interface ChannelHandlers {
   /** A whole message (its frames joined). */
   onMessage(type: FrameType, id: number, bytes: Uint8Array): void;
-  /** A frame that is not part of a message (data, control). */
+  /** A control frame (not part of a message, not data). */
   onFrame(type: FrameType, id: number, payload: Uint8Array): void;
+  /** An upload's DATA frame: its payload in the pieces it arrived in (never copied). */
+  onData?(id: number, parts: Uint8Array[], payloadBytes: number): void;
   /** Once, when the socket is gone; `error` says why, for whoever still waits on it. */
   onClose(error: RpcError): void;
   /**
@@ -67,7 +69,7 @@ export class Channel {
   ) {
     this.remoteAddr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.writer = new FrameWriter(socket);
-    this.decoder = new FrameDecoder((type, flags, id, payload) => this.frame(type, flags, id, payload));
+    this.decoder = new FrameDecoder((type, flags, id, parts, bytes) => this.frame(type, flags, id, parts, bytes));
     this.lastReceivedAtMs = nowMs();
     socket.on('data', (chunk: Buffer) => this.data(asBytes(chunk)));
     socket.on('error', (e: Error) => {
@@ -151,13 +153,15 @@ export class Channel {
     }
   }
 
-  private frame(type: number, flags: number, id: number, payload: Uint8Array): void {
+  private frame(type: number, flags: number, id: number, parts: Uint8Array[], bytes: number): void {
     if (this.isClosed) return;
     if (!isMessageType(type)) {
       if (flags & FLAG_MORE) throw new ProtocolViolation(`a ${frameTypeName(type)} frame cannot be continued`);
-      this.handlers.onFrame(type as FrameType, id, payload);
+      if (type === FrameType.Data && this.handlers.onData) this.handlers.onData(id, parts, bytes);
+      else this.handlers.onFrame(type as FrameType, id, joinParts(parts, bytes));
       return;
     }
+    const payload = joinParts(parts, bytes);
     if (this.handlers.wants && !this.handlers.wants(id)) {
       this.discardPartial(id);
       return;

@@ -30,7 +30,7 @@ test('frames come out whole however the stream is cut', () => {
   for (let cut1 = 0; cut1 <= stream.length; cut1 += 7) {
     for (let cut2 = cut1; cut2 <= stream.length; cut2 += 13) {
       const seen: Seen[] = [];
-      const d = new FrameDecoder((type, flags, id, payload) => seen.push({ type, flags, id, payload: [...payload] }));
+      const d = new FrameDecoder((type, flags, id, parts) => seen.push({ type, flags, id, payload: parts.flatMap((p) => [...p]) }));
       d.push(stream.subarray(0, cut1));
       d.push(stream.subarray(cut1, cut2));
       d.push(stream.subarray(cut2));
@@ -40,7 +40,7 @@ test('frames come out whole however the stream is cut', () => {
   }
   // Byte by byte.
   const seen: Seen[] = [];
-  const d = new FrameDecoder((type, flags, id, payload) => seen.push({ type, flags, id, payload: [...payload] }));
+  const d = new FrameDecoder((type, flags, id, parts) => seen.push({ type, flags, id, payload: parts.flatMap((p) => [...p]) }));
   const ends = new Set<number>();
   let end = 0;
   for (const [, , , p] of frames) ends.add((end += 10 + p.length));

@@ -7,7 +7,23 @@ export class ProtocolViolation extends Error {
   override name = 'ProtocolViolation';
 }
 
-export type FrameHandler = (type: number, flags: number, id: number, payload: Uint8Array) => void;
+/**
+ * One frame. Its payload comes as the pieces of the socket's chunks it spans (most often one),
+ * so that large frames are never copied here; whoever needs it whole joins them (joinParts).
+ */
+export type FrameHandler = (type: number, flags: number, id: number, parts: Uint8Array[], payloadBytes: number) => void;
+
+/** The parts as one array (the part itself when there is one). */
+export function joinParts(parts: readonly Uint8Array[], bytes: number): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const out = new Uint8Array(bytes);
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
 
 export class FrameDecoder {
   private chunks: Uint8Array[] = [];
@@ -20,7 +36,7 @@ export class FrameDecoder {
     return this.buffered > 0;
   }
 
-  /** Payloads handed to onFrame are views of `chunk` or fresh copies: never overwritten later. */
+  /** Payload parts handed to onFrame are views of the pushed chunks: those must not be reused. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
@@ -34,33 +50,20 @@ export class FrameDecoder {
       if (payloadBytes > this.maxPayloadBytes) {
         throw new ProtocolViolation(`frame of ${payloadBytes} payload bytes is over the ${this.maxPayloadBytes}-byte limit`);
       }
-      const total = FRAME_HEADER_BYTES + payloadBytes;
-      if (this.buffered < total) return;
-      const frame = this.take(total);
-      const id = new DataView(frame.buffer, frame.byteOffset + 6, 4).getUint32(0);
-      this.onFrame(frame[4] as number, frame[5] as number, id, frame.subarray(FRAME_HEADER_BYTES));
+      if (this.buffered < FRAME_HEADER_BYTES + payloadBytes) return;
+      const header = this.contiguous(FRAME_HEADER_BYTES);
+      const type = header[4] as number;
+      const flags = header[5] as number;
+      const id = new DataView(header.buffer, header.byteOffset + 6, 4).getUint32(0);
+      this.take(FRAME_HEADER_BYTES);
+      this.onFrame(type, flags, id, this.take(payloadBytes), payloadBytes);
     }
   }
 
-  /** The first n buffered bytes as one array (joining chunks only when a header straddles them). */
+  /** The first n buffered bytes as one array (copying only when they straddle chunks). */
   private contiguous(n: number): Uint8Array {
     const first = this.chunks[0] as Uint8Array;
-    return first.length >= n ? first : this.join(n);
-  }
-
-  private take(n: number): Uint8Array {
-    const first = this.chunks[0] as Uint8Array;
-    if (first.length >= n) {
-      this.consume(n);
-      return first.subarray(0, n);
-    }
-    const out = this.join(n);
-    this.consume(n);
-    return out;
-  }
-
-  /** Copies the first n bytes into a fresh array without consuming them. */
-  private join(n: number): Uint8Array {
+    if (first.length >= n) return first;
     const out = new Uint8Array(n);
     let pos = 0;
     for (const c of this.chunks) {
@@ -72,17 +75,22 @@ export class FrameDecoder {
     return out;
   }
 
-  private consume(n: number): void {
+  /** Removes the first n buffered bytes and returns them as views of the chunks they were in. */
+  private take(n: number): Uint8Array[] {
+    const parts: Uint8Array[] = [];
     this.buffered -= n;
     while (n > 0) {
       const c = this.chunks[0] as Uint8Array;
       if (c.length <= n) {
+        parts.push(c);
         this.chunks.shift();
         n -= c.length;
       } else {
+        parts.push(c.subarray(0, n));
         this.chunks[0] = c.subarray(n);
         n = 0;
       }
     }
+    return parts;
   }
 }

@@ -55,6 +55,7 @@ export class ServerConnection {
       {
         onMessage: (type, id, bytes) => this.message(type, id, bytes),
         onFrame: (type, id, payload) => this.frame(type, id, payload),
+        onData: (id, parts, bytes) => this.uploadData(id, parts, bytes),
         onClose: (error) => {
           this.connectionAbort.abort(error);
           for (const req of this.inflight.values()) this.abortRequest(req, error);
@@ -90,9 +91,6 @@ export class ServerConnection {
 
   private frame(type: FrameType, id: number, payload: Uint8Array): void {
     switch (type) {
-      case FrameType.Data:
-        this.uploadData(id, payload);
-        return;
       case FrameType.DataEnd:
         this.inflight.get(id)?.upload?.end();
         return;
@@ -219,14 +217,15 @@ export class ServerConnection {
     };
   }
 
-  private uploadData(id: number, payload: Uint8Array): void {
+  private uploadData(id: number, parts: Uint8Array[], payloadBytes: number): void {
     const req = this.inflight.get(id);
     // Data for a request that was answered, refused or cancelled is still on its way: drop it.
     if (!req || req.abort.signal.aborted) return;
     if (!req.upload || !req.uploadWindow) return this.channel.violation(`upload data for request ${id}, which is not an upload`);
-    const cost = creditCost(payload.length);
+    const cost = creditCost(payloadBytes);
     if (!req.uploadWindow.received(cost, 0)) return this.channel.violation(`upload ${id} sent past its flow-control window`);
-    req.upload.push(payload, cost);
+    // The frame's header is charged to its first piece, so the credit returned adds up.
+    parts.forEach((part, i) => req.upload?.push(part, part.length + (i === 0 ? cost - payloadBytes : 0)));
   }
 
   private notify(bytes: Uint8Array): void {
