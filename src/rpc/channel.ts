@@ -185,13 +185,7 @@ export class Channel {
     if (flags & FLAG_MORE) return;
     this.partials.delete(id);
     this.partialBytes -= p.bytes;
-    const whole = new Uint8Array(p.bytes);
-    let pos = 0;
-    for (const part of p.parts) {
-      whole.set(part, pos);
-      pos += part.length;
-    }
-    this.handlers.onMessage(p.type, id, whole);
+    this.handlers.onMessage(p.type, id, joinParts(p.parts, p.bytes));
   }
 
   private checkMessageSize(bytes: number): void {

@@ -1,5 +1,6 @@
 // Splits a byte stream into frames, refusing any frame whose length is outside the protocol's
 // bounds before buffering it: a peer can make us hold at most one frame's worth of bytes.
+import { concatBytes } from '../raft/bytes.js';
 import { FRAME_FIXED_BYTES, FRAME_HEADER_BYTES, FRAME_PAYLOAD_MAX_BYTES } from './wire.js';
 
 /** The peer broke the protocol; the connection is closed with this message as the reason. */
@@ -15,14 +16,7 @@ export type FrameHandler = (type: number, flags: number, id: number, parts: Uint
 
 /** The parts as one array (the part itself when there is one). */
 export function joinParts(parts: readonly Uint8Array[], bytes: number): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(bytes);
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
+  return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts, bytes);
 }
 
 export class FrameDecoder {
