@@ -2,6 +2,7 @@
 // holds it ("TaskGroups[0].Tasks[1].Driver: ..."), so that an API caller and a job file author
 // can both find it. Returns [] for a valid job.
 import type { Constraint, Job, NetworkResource, Task, TaskGroup } from './job.js';
+import { RE2JS } from 're2js';
 import { MAX_JOB_PRIORITY, MIN_JOB_PRIORITY } from './defaults.js';
 
 const JOB_TYPES = new Set(['service', 'batch', 'system', 'sysbatch']);
@@ -158,9 +159,9 @@ function validateConstraints(cs: Constraint[] | null, path: string, add: (p: str
     }
     if (c.Operand === 'regexp') {
       try {
-        new RegExp(c.RTarget);
+        RE2JS.compile(c.RTarget);
       } catch (e) {
-        add(`${p}.RTarget`, `invalid regular expression "${c.RTarget}": ${(e as Error).message}`);
+        add(`${p}.RTarget`, `Regular expression failed to compile: ${(e as Error).message}`);
       }
     }
     if (c.Operand === 'distinct_property' && c.RTarget !== '' && !/^[1-9]\d*$/.test(c.RTarget)) {
