@@ -14,6 +14,14 @@ const GZIP_MIN_BYTES = 1400;
 /** Bound on a request body. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** A query value quoted in an error, cut short when it is long. */
+function clip(v: string): string {
+  return v.length > 64 ? `${v.slice(0, 64)}...` : v;
+}
+
 export const DEFAULT_BLOCKING_WAIT_MS = 5 * 60_000;
 export const MAX_BLOCKING_WAIT_MS = 10 * 60_000;
 
@@ -59,11 +67,16 @@ export class Exchange {
     throw badRequest(`Failed to parse value of "${name}" (${v}) as bool`, `?${name}`);
   }
 
+  /**
+   * ?name= as a whole number in Go's int64 range (as Nomad's strconv.ParseInt reads it); values
+   * past 2^53 come back rounded, which no offset or count here can tell apart.
+   */
   intParam(name: string, fallback: number): number {
     const v = this.query.get(name);
     if (v === null || v === '') return fallback;
-    if (!/^-?\d+$/.test(v)) throw badRequest(`Failed to parse value of "${name}" (${v}) as integer`, `?${name}`);
-    return Number(v);
+    const n = /^[+-]?\d+$/.test(v) ? BigInt(v) : null;
+    if (n === null || n > INT64_MAX || n < -INT64_MAX - 1n) throw badRequest(`Failed to parse value of "${name}" (${clip(v)}) as integer`, `?${name}`);
+    return Number(n);
   }
 
   /** The blocking-query parameters: ?index= and ?wait= (default 5m, at most 10m, plus jitter). */
@@ -71,7 +84,8 @@ export class Exchange {
     const rawIndex = this.query.get('index');
     let minIndex = 0;
     if (rawIndex !== null && rawIndex !== '') {
-      if (!/^\d+$/.test(rawIndex)) throw badRequest('Invalid index', '?index');
+      // Go's strconv.ParseUint: digits only, at most 2^64-1 (an index past that is no index).
+      if (!/^\d+$/.test(rawIndex) || BigInt(rawIndex) > UINT64_MAX) throw badRequest('Invalid index', '?index');
       minIndex = Number(rawIndex);
     }
     let waitMs = DEFAULT_BLOCKING_WAIT_MS;
@@ -173,6 +187,14 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unavailable: 503,
   internal: 500,
 };
+
+/**
+ * A request for another region than this agent's is forwarded by Nomad; this cluster has one
+ * region, so there is no path to any other (Nomad's answer: 500 "No path to region").
+ */
+export function checkRegion(requested: string | null | undefined, local: string): void {
+  if (requested && requested !== local) throw new NomadError('internal', 'No path to region');
+}
 
 export class HttpError extends Error {
   constructor(

@@ -119,7 +119,10 @@ test('bad bodies and invalid jobs are 400s that name the problem', async () => {
   assert.equal(noJob.text, 'Job must be specified');
   const badField = await call('PUT', '/v1/jobs', { Job: jobInput(), EnforceIndex: 'yes' });
   assert.equal(badField.status, 400);
-  assert.match(badField.text, /^EnforceIndex: must be a boolean/);
+  assert.equal(badField.text, 'json: cannot unmarshal string into Go struct field JobRegisterRequest.EnforceIndex of type bool');
+  const badType = await call('PUT', '/v1/jobs', { Job: { ...jobInput(), Priority: '90' } });
+  assert.equal(badType.status, 400);
+  assert.equal(badType.text, 'json: cannot unmarshal string into Go struct field Job.Job.Priority of type int');
   const invalid = await call('PUT', '/v1/jobs', { Job: { ID: 'bad', TaskGroups: [] } });
   assert.equal(invalid.status, 400);
   assert.match(invalid.text, /^\d+ errors? occurred:\n\t\* /);

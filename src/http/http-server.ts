@@ -9,7 +9,7 @@ import type { Server } from '../server/server.js';
 import { fullLogger, type Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
 import type { ApiContext, Handler } from './api-context.js';
-import { Exchange, HttpError } from './exchange.js';
+import { Exchange, HttpError, checkRegion } from './exchange.js';
 import { Router } from './router.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
@@ -17,6 +17,9 @@ import { addAgentRoutes } from './routes-agent.js';
 import { addClientRoutes } from './routes-client.js';
 import { RequestCounters, metricsJson } from './metrics.js';
 import type { Registry } from 'prom-client';
+
+/** Routes answered by this agent itself, whatever ?region= says (Nomad forwards the others). */
+const LOCAL_SECTIONS = new Set(['agent', 'client', 'regions', 'metrics']);
 
 export interface HttpServerOptions {
   server: Server;
@@ -83,7 +86,9 @@ export class HttpServer {
         res.setHeader('Allow', match.allowed.join(', '));
         throw new HttpError(405, 'Invalid method');
       }
-      this.counters.add(`nomad.http.${method}.${path.split('/')[2] ?? ''}`);
+      const section = path.split('/')[2] ?? '';
+      this.counters.add(`nomad.http.${method}.${section}`);
+      if (!LOCAL_SECTIONS.has(section)) checkRegion(x.query.get('region'), this.api.server.region);
       await match.handler(x, this.api);
     } catch (e) {
       if (!(e instanceof HttpError)) this.api.logger.debug('http request failed', { method, path, error: e instanceof Error ? e.message : String(e) });

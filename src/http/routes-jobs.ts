@@ -10,6 +10,8 @@ import type { Exchange } from './exchange.js';
 import { HttpError } from './exchange.js';
 import { allocStub, encodeEval, jobStub } from './encode.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
+import { JOB_PLAN_REQUEST, JOB_REGISTER_REQUEST, JOB_VALIDATE_REQUEST, type StructType } from '../structs/job-shape.js';
+import { decodeApiBody } from '../structs/api-decode.js';
 
 
 function jobOr404(snap: StateReader, ns: string, id: string): Job {
@@ -24,8 +26,13 @@ async function writeMeta(x: Exchange, api: ApiContext, index: number, value: Rec
   await x.sendJson(200, { ...value, LastContact: meta.lastContactMs, KnownLeader: meta.knownLeader });
 }
 
+/** A job write's body, its fields checked against the API's structs as Nomad's decoder does. */
+async function jobRequest(x: Exchange, shape: StructType): Promise<Record<string, unknown>> {
+  return decodeApiBody(await x.body(), shape);
+}
+
 async function register(x: Exchange, api: ApiContext, urlJobId: string | null): Promise<void> {
-  const body = await x.objectBody();
+  const body = await jobRequest(x, JOB_REGISTER_REQUEST);
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   if (urlJobId !== null && job.ID !== urlJobId) throw badRequest('Job ID does not match name', 'Job.ID');
@@ -63,7 +70,7 @@ const deleteJob: Handler = async (x, api) => {
 };
 
 const planJob: Handler = async (x, api) => {
-  const body = await x.objectBody();
+  const body = await jobRequest(x, JOB_PLAN_REQUEST);
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   if (job.ID !== x.params.id) throw badRequest('Job ID does not match', 'Job.ID');
@@ -166,7 +173,7 @@ const revertJob: Handler = async (x, api) => {
 };
 
 const validateJobRoute: Handler = async (x, api) => {
-  const body = await x.objectBody();
+  const body = await jobRequest(x, JOB_VALIDATE_REQUEST);
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   let errors: string[] = [];
