@@ -87,3 +87,17 @@ describe('query parameters', () => {
     assert.equal((await api.call('GET', '/v1/regions?region=nowhere')).status, 200);
   });
 });
+
+describe('jobs for places that do not exist', () => {
+  it('are refused and not stored: another region as Nomad answers it, an unknown namespace with a 400', async () => {
+    const region = await api.call('PUT', '/v1/jobs', { Job: { ...jobInput('far'), Region: 'nowhere' } });
+    assert.equal(region.status, 500);
+    assert.equal(region.text, 'No path to region');
+    const ns = await api.call('PUT', '/v1/jobs', { Job: { ...jobInput('lost'), Namespace: 'nope' } });
+    assert.equal(ns.status, 400);
+    assert.equal(ns.text, 'job "lost" is in nonexistent namespace "nope"');
+    for (const path of ['/v1/job/far', '/v1/job/lost?namespace=nope', '/v1/job/lost']) assert.equal((await api.call('GET', path)).status, 404, path);
+    // "global" is this agent's region.
+    assert.equal((await api.call('PUT', '/v1/jobs', { Job: { ...jobInput('here'), Region: 'global' } })).status, 200);
+  });
+});

@@ -7,7 +7,7 @@ import type { StateReader } from '../state/reader.js';
 import type { Router } from './router.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
-import { HttpError } from './exchange.js';
+import { HttpError, checkRegion } from './exchange.js';
 import { allocStub, encodeEval, jobStub } from './encode.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
 import { JOB_PLAN_REQUEST, JOB_REGISTER_REQUEST, JOB_VALIDATE_REQUEST, type StructType } from '../structs/job-shape.js';
@@ -31,11 +31,18 @@ async function jobRequest(x: Exchange, shape: StructType): Promise<Record<string
   return decodeApiBody(await x.body(), shape);
 }
 
+/** A job for another region goes there in Nomad; "global" (or none) means this agent's region. */
+function checkJobRegion(job: Record<string, unknown>, api: ApiContext): void {
+  const region = typeof job.Region === 'string' && job.Region !== 'global' ? job.Region : '';
+  checkRegion(region, api.server.region);
+}
+
 async function register(x: Exchange, api: ApiContext, urlJobId: string | null): Promise<void> {
   const body = await jobRequest(x, JOB_REGISTER_REQUEST);
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   if (urlJobId !== null && job.ID !== urlJobId) throw badRequest('Job ID does not match name', 'Job.ID');
+  checkJobRegion(job, api);
   const out = await api.server.jobs.register(job as JobInput, {
     enforceIndex: optBool(body, 'EnforceIndex'),
     jobModifyIndex: optInt(body, 'JobModifyIndex') ?? 0,
@@ -74,6 +81,7 @@ const planJob: Handler = async (x, api) => {
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   if (job.ID !== x.params.id) throw badRequest('Job ID does not match', 'Job.ID');
+  checkJobRegion(job, api);
   const out = await api.server.jobs.plan(job as JobInput, { diff: optBool(body, 'Diff'), contextual: optBool(body, 'Contextual'), namespace: x.namespace, policyOverride: optBool(body, 'PolicyOverride') });
   await writeMeta(x, api, out.Index, {
     ...out,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConstraintMatcher, constraintEscapesClass, constraintString, resolveTarget } from './constraints.js';
-import { parseConstraintTerms, versionMatches } from './versions.js';
+import { parseConstraintTerms, versionMatches } from '../structs/versions.js';
 import { mockNode } from './testing/mock.js';
 
 const node = mockNode({

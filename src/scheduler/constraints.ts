@@ -3,7 +3,7 @@
 import type { Constraint } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import { RE2JS } from 're2js';
-import { parseConstraintTerms, versionMatches } from './versions.js';
+import { parseConstraintTerms, versionMatches } from '../structs/versions.js';
 
 export const DISTINCT_HOSTS = 'distinct_hosts';
 export const DISTINCT_PROPERTY = 'distinct_property';
