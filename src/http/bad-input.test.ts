@@ -3,6 +3,7 @@
 // and nothing is stored.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { jobInput, startInProcessApi, type InProcessApi } from '../../test/unit/http-harness.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_JSON_VALUES } from './json-body.js';
 
@@ -99,5 +100,68 @@ describe('jobs for places that do not exist', () => {
     for (const path of ['/v1/job/far', '/v1/job/lost?namespace=nope', '/v1/job/lost']) assert.equal((await api.call('GET', path)).status, 404, path);
     // "global" is this agent's region.
     assert.equal((await api.call('PUT', '/v1/jobs', { Job: { ...jobInput('here'), Region: 'global' } })).status, 200);
+  });
+});
+
+/** Sends raw bytes and reads until the server closes or the answer is complete (bounded). */
+function rawExchange(port: number, request: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let data = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no complete answer within 10 s; got ${JSON.stringify(data.slice(0, 300))}`));
+    }, 10_000);
+    const finish = (): void => {
+      const m = /^HTTP\/1\.1 (\d{3})[^\r]*\r\n([\s\S]*?)\r\n\r\n([\s\S]*)$/.exec(data);
+      const length = m ? /content-length: (\d+)/i.exec(m[2]!) : null;
+      if (m && length && Buffer.byteLength(m[3]!) >= Number(length[1])) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ status: Number(m[1]), body: m[3]! });
+      }
+    };
+    socket.on('data', (d) => {
+      data += d.toString('utf8');
+      finish();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const m = /^HTTP\/1\.1 (\d{3})[^\r]*\r\n[\s\S]*?\r\n\r\n([\s\S]*)$/.exec(data);
+      if (m) resolve({ status: Number(m[1]), body: m[2]! });
+      else reject(new Error(`connection closed without an answer: ${JSON.stringify(data.slice(0, 300))}`));
+    });
+    socket.write(request);
+  });
+}
+
+describe('malformed and oversized HTTP', () => {
+  it('takes a long URL and a long token header, as Go does up to 1 MB', async () => {
+    const longId = 'j'.repeat(64 * 1024);
+    const r = await rawExchange(api.port, `GET /v1/job/${longId} HTTP/1.1\r\nHost: x\r\nX-Nomad-Token: ${'t'.repeat(100_000)}\r\nConnection: close\r\n\r\n`);
+    assert.equal(r.status, 404);
+    assert.equal(r.body, 'job not found');
+  });
+
+  it('answers headers past the bound with 431 and a body, not a reset', async () => {
+    const r = await rawExchange(api.port, `GET /v1/jobs HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(2 * 1024 * 1024)}\r\n\r\n`);
+    assert.equal(r.status, 431);
+    assert.equal(r.body, '431 Request Header Fields Too Large');
+  });
+
+  it('says why a malformed request is a 400', async () => {
+    const r = await rawExchange(api.port, 'GET /v1/jobs HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n');
+    assert.equal(r.status, 400);
+    assert.match(r.body, /^400 Bad Request: \S/);
+  });
+
+  it('refuses a body in a transfer coding other than chunked with 501, storing nothing', async () => {
+    const body = JSON.stringify({ Job: jobInput('te-job') });
+    const chunked = `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    const r = await rawExchange(api.port, `PUT /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n${chunked}`);
+    assert.equal(r.status, 501);
+    assert.equal(r.body, 'Unsupported transfer encoding');
+    assert.equal((await api.call('GET', '/v1/job/te-job')).status, 404);
   });
 });
