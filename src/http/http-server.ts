@@ -11,6 +11,7 @@ import type { AgentInfo } from './agent-info.js';
 import type { ApiContext, Handler } from './api-context.js';
 import { Exchange, HttpError } from './exchange.js';
 import { Router } from './router.js';
+import { allowsStale, readsReplicatedState } from './read-consistency.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
@@ -84,6 +85,7 @@ export class HttpServer {
         throw new HttpError(405, 'Invalid method');
       }
       this.counters.add(`nomad.http.${method}.${path.split('/')[2] ?? ''}`);
+      if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
       await match.handler(x, this.api);
     } catch (e) {
       if (!(e instanceof HttpError)) this.api.logger.debug('http request failed', { method, path, error: e instanceof Error ? e.message : String(e) });

@@ -21,6 +21,14 @@ export interface ConsensusStats {
   numPeers: number;
   /** Each server of the configuration: ID, address, voter or not. */
   configuration: Array<{ ID: string; Address: string; Voter: boolean }>;
+  lastSnapshotIndex?: number;
+  lastSnapshotTerm?: number;
+  /** Committed entries handed to the FSM but not yet applied. */
+  fsmPending?: number;
+  /** Index of the entry that set the configuration. */
+  configurationIndex?: number;
+  /** False on a follower that has never heard from a leader. */
+  lastContactKnown?: boolean;
 }
 
 export interface Consensus {
@@ -29,6 +37,13 @@ export interface Consensus {
   isLeader(): boolean;
   /** The leader's RPC address, or '' when none is known. */
   leaderAddr(): string;
+  /** The leader's server ID, or '' when none is known. */
+  leaderId(): string;
+  /**
+   * On the leader: confirms leadership with a quorum and resolves with an index such that a read
+   * of the state once it is applied sees every write acknowledged before the call.
+   */
+  readIndex(timeoutMs?: number): Promise<number>;
   /** Called with true when this server becomes leader, false when it stops being leader. */
   onLeadershipChange(listener: (isLeader: boolean) => void): void;
   /** Resolves once every entry committed before the call has been applied here (a read barrier). */

@@ -1,7 +1,8 @@
 // The server role: endpoints for clients and the HTTP API, and, while this server leads, the
 // leader's duties: eval broker, blocked evals, scheduling workers, plan queue and applier,
 // heartbeat timers, deployment watcher and garbage collection. Every write goes through the
-// replicated log; a server that does not lead forwards (seam below) or answers no_leader.
+// replicated log, and every endpoint call that writes runs on the leader: a server that does not
+// lead forwards it (forwarding.ts), waiting a bounded time for a leader when none is known.
 import { cpus } from 'node:os';
 import type { Evaluation } from '../structs/evaluation.js';
 import { NomadError } from '../structs/errors.js';
@@ -24,6 +25,8 @@ import { NodeEndpoints } from './node-endpoints.js';
 import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
 import { afterApply, routeEval } from './leader-hooks.js';
+import { DEFAULT_HOLD_TIMEOUT_MS, LeaderForwarder, type PeerRpc } from './forwarding.js';
+import { OperatorEndpoints } from './operator-endpoints.js';
 import { loadNewScheduler, type NewScheduler } from './lazy-modules.js';
 import { fullLogger, type Logger } from './logger.js';
 
@@ -47,8 +50,10 @@ export interface ServerOptions {
   logger?: Partial<Logger>;
   /** Replaces the scheduler module (tests, simulations). */
   newScheduler?: NewScheduler;
-  /** Sends an entry to the remote leader when this server is a follower (cluster work fills it in). */
-  forward?: (entry: LogEntry) => Promise<ApplyResult>;
+  /** Calls to other servers (forwarding to the leader); absent in dev mode, which has no peers. */
+  peers?: PeerRpc;
+  /** How long a call waits for a leader to be elected before "No cluster leader". */
+  holdTimeoutMs?: number;
   /** Delay before an eval that hit the delivery limit is tried again by a follow-up eval. */
   failedEvalFollowupMs?: number;
   /** Poll bound of the deployment watcher (checks deadlines at least this often). */
@@ -82,6 +87,8 @@ export class Server {
   readonly nodes: NodeEndpoints;
   readonly jobs: JobEndpoints;
   readonly deployments: DeploymentEndpoints;
+  readonly operator: OperatorEndpoints;
+  readonly forwarder: LeaderForwarder;
   readonly gc: CoreGc;
 
   private readonly opts: ServerOptions;
@@ -128,9 +135,11 @@ export class Server {
       serverRpcAddrs: () => self.serverRpcAddrs(),
     };
     const schedulerLoader = (): Promise<NewScheduler> => (opts.newScheduler ? Promise.resolve(opts.newScheduler) : loadNewScheduler());
-    this.nodes = new NodeEndpoints(this.ctx);
-    this.jobs = new JobEndpoints(this.ctx, schedulerLoader);
-    this.deployments = new DeploymentEndpoints(this.ctx);
+    this.forwarder = new LeaderForwarder({ consensus: opts.consensus, clock: this.clock, logger: this.logger, ...(opts.peers ? { peers: opts.peers } : {}), ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}) });
+    const fw = this.forwarder;
+    this.nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
+    this.jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert']);
+    this.deployments = fw.proxy('Deployment', new DeploymentEndpoints(this.ctx), ['promote', 'fail', 'pause', 'setAllocHealth', 'stopAlloc']);
     this.planApplier = new PlanApplier({
       queue: this.planQueue,
       store: this.store,
@@ -141,6 +150,8 @@ export class Server {
     });
     this.watcher = new DeploymentWatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env, pollMs: opts.deploymentPollMs });
     this.gc = new CoreGc({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, thresholds: opts.gc, intervalMs: opts.gc?.intervalMs, clock: this.clock });
+    this.operator = fw.proxy('Operator', new OperatorEndpoints(this.ctx, this.gc), ['setSchedulerConfig', 'forceGc']);
+    fw.register('Status', { readIndex: async () => this.store.snapshot().latestIndex() }, ['readIndex']);
     this.schedulerLoader = schedulerLoader;
   }
 
@@ -189,15 +200,24 @@ export class Server {
   }
 
   /**
-   * The one way to write: through the log on the leader, then the leader's bookkeeping
-   * (broker, blocked evals). Not leader: forward when a leader is known, else no_leader.
+   * Proposes an entry; only the leader can (endpoint calls reach it through the forwarder).
+   * The leader's bookkeeping follows from the applied entry (followApplied), not from here.
    */
   async apply(entry: LogEntry): Promise<ApplyResult> {
-    if (!this.consensus.isLeader()) {
-      if (this.opts.forward && this.consensus.leaderAddr()) return this.opts.forward(entry);
-      throw new NomadError('no_leader', 'No cluster leader');
-    }
+    if (!this.consensus.isLeader()) throw new NomadError('no_leader', 'No cluster leader');
     return this.consensus.apply(entry);
+  }
+
+  /**
+   * Before a read that is not ?stale: on a follower, wait until the local state has every write
+   * the leader had applied when asked (one round trip); the leader reads its own state, as Nomad's
+   * does. Without a leader the read waits, bounded, then fails with "No cluster leader".
+   */
+  async readBarrier(stale: boolean, signal?: AbortSignal): Promise<void> {
+    if (stale || this.consensus.isLeader()) return;
+    const index = (await this.forwarder.onLeader('Status', 'readIndex', [])) as number;
+    if (this.store.snapshot().latestIndex() >= index || signal?.aborted) return;
+    await this.store.snapshotMinIndex(index, this.opts.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS);
   }
 
   /** Every applied entry, whoever proposed it: GC's clock of indexes, and the leader's queues. */
@@ -206,10 +226,9 @@ export class Server {
     if (this.leader) afterApply(entry, index, this.store.snapshot(), this.broker, this.blocked);
   }
 
-  /** nomad system gc: a collection pass that ignores age thresholds. */
+  /** nomad system gc: a collection pass that ignores age thresholds, on the leader. */
   forceGc(): Promise<GcResult> {
-    if (!this.consensus.isLeader()) return Promise.reject(new NomadError('no_leader', 'No cluster leader'));
-    return this.gc.run(true);
+    return this.operator.forceGc();
   }
 
   stats(): ServerStats {
