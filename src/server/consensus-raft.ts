@@ -22,7 +22,7 @@ import {
   type ServerConfig,
   type Transport,
 } from '../raft/index.js';
-import type { ApplyResult, Consensus, ConsensusStats } from './consensus.js';
+import type { ApplyResult, ClusterConsensus, ConsensusStats, PeerState } from './consensus.js';
 import type { Logger } from './logger.js';
 
 /** Nomad's raft timings at raft_multiplier 1, in our driver's ticks. */
@@ -89,7 +89,7 @@ export function toNomadError(e: unknown): unknown {
   return e;
 }
 
-export class RaftConsensus implements Consensus {
+export class RaftConsensus implements ClusterConsensus {
   private readonly listeners: Array<(isLeader: boolean) => void> = [];
   private leading = false;
   private readonly stopObserving: () => void;
@@ -255,8 +255,49 @@ export class RaftConsensus implements Consensus {
     return this.raft.hasExistingState();
   }
 
-  bootstrap(servers: ServerConfig[]): Promise<void> {
-    return this.raft.bootstrap(servers);
+  get serverId(): string {
+    return this.raft.id;
+  }
+
+  async bootstrap(servers: Array<{ id: string; address: string }>): Promise<void> {
+    const config: ServerConfig[] = servers.map((s) => ({ id: s.id, address: s.address, suffrage: 'voter' }));
+    try {
+      await this.raft.bootstrap(config);
+    } catch (e) {
+      throw toNomadError(e);
+    }
+  }
+
+  peers(): PeerState[] {
+    return this.raft.peers().map((p) => ({ id: p.id, address: p.address, voter: p.suffrage === 'voter', matchIndex: p.matchIndex, lastContactMs: p.lastContactMs }));
+  }
+
+  lastLog(): { index: number; term: number } {
+    return this.raft.lastLog();
+  }
+
+  async addNonVoter(id: string, address: string): Promise<void> {
+    await this.membership(() => this.raft.addNonVoter(id, address));
+  }
+
+  async promote(id: string): Promise<void> {
+    await this.membership(() => this.raft.promote(id));
+  }
+
+  async removeServer(id: string): Promise<void> {
+    await this.membership(() => this.raft.removeServer(id));
+  }
+
+  async transferLeadership(): Promise<void> {
+    await this.membership(() => this.raft.transferLeadership());
+  }
+
+  private async membership(change: () => Promise<unknown>): Promise<void> {
+    try {
+      await change();
+    } catch (e) {
+      throw toNomadError(e);
+    }
   }
 
   async shutdown(): Promise<void> {

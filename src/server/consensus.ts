@@ -51,3 +51,36 @@ export interface Consensus {
   stats(): ConsensusStats;
   shutdown(): Promise<void>;
 }
+
+/** The leader's view of another server of the configuration (autopilot's health inputs). */
+export interface PeerState {
+  id: string;
+  address: string;
+  voter: boolean;
+  /** Highest log index known to be on that server. */
+  matchIndex: number;
+  /** Milliseconds since it last answered the leader; null when it never has. */
+  lastContactMs: number | null;
+}
+
+/** A log replicated among several servers: membership changes and the leader's view of its peers. */
+export interface ClusterConsensus extends Consensus {
+  /** True once this server has a term, a log or a snapshot: it must never bootstrap again. */
+  hasExistingState(): boolean;
+  /** Writes the first configuration of a new cluster (every server named bootstraps the same list). */
+  bootstrap(servers: Array<{ id: string; address: string }>): Promise<void>;
+  /** This server's ID in the configuration. */
+  readonly serverId: string;
+  /** On the leader: every other server of the latest configuration. */
+  peers(): PeerState[];
+  lastLog(): { index: number; term: number };
+  addNonVoter(id: string, address: string): Promise<void>;
+  promote(id: string): Promise<void>;
+  removeServer(id: string): Promise<void>;
+  /** Hands leadership to another voter (before this server leaves). */
+  transferLeadership(): Promise<void>;
+}
+
+export function isClusterConsensus(c: Consensus): c is ClusterConsensus {
+  return typeof (c as Partial<ClusterConsensus>).bootstrap === 'function';
+}

@@ -18,14 +18,18 @@ import { newEval } from './eval-factory.js';
 import { HeartbeatTimers, type HeartbeatOptions } from './heartbeat.js';
 import { PlanQueue } from './plan-queue.js';
 import { PlanApplier } from './plan-applier.js';
-import { Worker } from './worker.js';
+import { SCHEDULER_TYPES, Worker } from './worker.js';
 import { DeploymentWatcher } from './deployment-watcher.js';
 import { CoreGc, type GcResult, type GcThresholds } from './core-gc.js';
 import { NodeEndpoints } from './node-endpoints.js';
 import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
 import { afterApply, routeEval } from './leader-hooks.js';
-import { DEFAULT_HOLD_TIMEOUT_MS, LeaderForwarder, type PeerRpc } from './forwarding.js';
+import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
+import { Autopilot, type OperatorHealthReply } from './autopilot.js';
+import { ExpectBootstrap, STATUS_PEERS_METHOD, type StatusPeersReply } from './expect-bootstrap.js';
+import type { ServerMembership } from './server-members.js';
+import { isClusterConsensus } from './consensus.js';
 import { OperatorEndpoints } from './operator-endpoints.js';
 import { loadNewScheduler, type NewScheduler } from './lazy-modules.js';
 import { fullLogger, type Logger } from './logger.js';
@@ -54,6 +58,8 @@ export interface ServerOptions {
   peers?: PeerRpc;
   /** How long a call waits for a leader to be elected before "No cluster leader". */
   holdTimeoutMs?: number;
+  /** A server of a Raft cluster: the gossip pool's servers, and bootstrap_expect (0: none). */
+  cluster?: { membership: ServerMembership; bootstrapExpect: number; autopilotIntervalMs?: number };
   /** Delay before an eval that hit the delivery limit is tried again by a follow-up eval. */
   failedEvalFollowupMs?: number;
   /** Poll bound of the deployment watcher (checks deadlines at least this often). */
@@ -157,10 +163,13 @@ export class Server {
 
   private readonly schedulerLoader: () => Promise<NewScheduler>;
   private stopFollowing: (() => void) | null = null;
+  private autopilot: Autopilot | null = null;
+  private bootstrapper: ExpectBootstrap | null = null;
 
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.startCluster();
     this.stopFollowing = this.opts.applied.onApplied({
       applied: (index, entry) => this.followApplied(index, entry),
       // A restored state replaces everything the leader tracked: rebuild from it.
@@ -174,6 +183,7 @@ export class Server {
 
   async shutdown(): Promise<void> {
     this.started = false;
+    this.bootstrapper?.stop();
     this.stopFollowing?.();
     this.stopFollowing = null;
     await this.nodes.flush().catch(() => {});
@@ -253,7 +263,15 @@ export class Server {
   private async establishLeadership(): Promise<void> {
     this.logger.info('cluster leadership acquired');
     // Everything committed before leadership must be applied before the state is trusted.
-    await this.consensus.barrier().catch(() => 0);
+    for (;;) {
+      try {
+        await this.consensus.barrier();
+        break;
+      } catch (e) {
+        if (!this.consensus.isLeader() || !this.started) return;
+        this.logger.warn('barrier after gaining leadership failed; trying again', { error: String(e) });
+      }
+    }
     this.leader = true;
     this.broker.setEnabled(true);
     this.blocked.setEnabled(true);
@@ -273,10 +291,12 @@ export class Server {
       logger: this.logger,
       env: { clock: this.clock, random: this.random },
     };
+    this.logger.info(`starting ${n} scheduling worker(s) for [${SCHEDULER_TYPES.join(' ')} _core]`);
     this.workers = Array.from({ length: n }, (_, i) => new Worker(i, deps));
     for (const w of this.workers) w.start();
     this.watcher.start();
     this.gc.start();
+    this.autopilot?.start();
   }
 
   private async revokeLeadership(): Promise<void> {
@@ -287,8 +307,39 @@ export class Server {
     this.blocked.setEnabled(false);
     this.planQueue.setEnabled(false);
     this.heartbeats.setEnabled(false);
-    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop()]);
+    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.autopilot?.stop()]);
     this.workers = [];
+  }
+
+  /** A server of a Raft cluster bootstraps once enough servers met, and its leader runs autopilot. */
+  private startCluster(): void {
+    const cl = this.opts.cluster;
+    const consensus = this.consensus;
+    if (!cl || !isClusterConsensus(consensus)) return;
+    const base = { region: this.region, selfId: consensus.serverId, membership: cl.membership, consensus, clock: this.clock, logger: this.logger };
+    this.autopilot = new Autopilot({ ...base, store: this.store, ...(cl.autopilotIntervalMs !== undefined ? { intervalMs: cl.autopilotIntervalMs } : {}) });
+    if (cl.bootstrapExpect > 0 && !consensus.hasExistingState()) {
+      if (!this.opts.peers) throw new Error('bootstrap_expect needs RPC to the other servers');
+      this.bootstrapper = new ExpectBootstrap({ ...base, expect: cl.bootstrapExpect, peers: this.opts.peers });
+      void this.bootstrapper.check();
+    }
+  }
+
+  /** Autopilot's view of the servers' health (leader only). */
+  serverHealth(): OperatorHealthReply {
+    if (!this.autopilot || !this.leader) throw new NomadError('no_leader', 'No cluster leader');
+    return this.autopilot.health();
+  }
+
+  /** What other servers may call on this one (the agent registers them on its RPC listener). */
+  rpcHandlers(): Record<string, (args: unknown) => Promise<unknown>> {
+    return {
+      [FORWARD_METHOD]: (args) => this.forwarder.serve(args),
+      [STATUS_PEERS_METHOD]: async (): Promise<StatusPeersReply> => {
+        const c = this.consensus;
+        return { Peers: c.stats().configuration.map((s) => s.Address), HasState: isClusterConsensus(c) ? c.hasExistingState() : true };
+      },
+    };
   }
 
   /** On gaining leadership: every non-terminal eval goes back to the broker or the blocked set. */

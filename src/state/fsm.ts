@@ -183,6 +183,13 @@ export class FSM implements AppliedFeed {
         ctx.txn.putSchedulerConfig({ ...entry.Config, CreateIndex: existing?.CreateIndex ?? ctx.index, ModifyIndex: ctx.index });
         return null;
       }
+      case 'AutopilotConfig': {
+        const existing = ctx.txn.autopilotConfig();
+        // A compare-and-set that lost the race changes nothing and says so.
+        if (entry.CAS && (existing?.ModifyIndex ?? 0) !== entry.CASIndex) return false;
+        ctx.txn.putAutopilotConfig({ ...entry.Config, CreateIndex: existing?.CreateIndex ?? ctx.index, ModifyIndex: ctx.index });
+        return true;
+      }
       default: {
         const unknown: { Type?: unknown } = entry;
         throw new NomadError('bad_request', `unknown log entry type "${String(unknown.Type)}"`, 'Type');
