@@ -59,6 +59,7 @@ export class Autopilot {
   private stopWatching: (() => void) | null = null;
   private reconciling: Promise<void> | null = null;
   private again = false;
+  private readonly warned = new Set<string>();
   /** When each server last turned healthy (cleared when it turns unhealthy). */
   private readonly healthySinceMs = new Map<string, number>();
 
@@ -101,6 +102,12 @@ export class Autopilot {
       });
   }
 
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.opts.logger.error(message);
+  }
+
   private config(): AutopilotConfiguration {
     return this.opts.store.snapshot().autopilotConfig();
   }
@@ -132,6 +139,12 @@ export class Autopilot {
     }
     for (const m of members.values()) {
       if (m.status !== 'alive' || m.id === this.opts.selfId || inConfig.has(m.id)) continue;
+      // bootstrap_expect = 1 makes a server bootstrap a cluster of its own: two of them are two
+      // clusters, and joining one to the other would mix two logs.
+      if (m.bootstrapExpect === 1 && [...members.values()].some((o) => o.id !== m.id && o.bootstrapExpect === 1)) {
+        this.warnOnce(`bootstrap:${m.id}`, `not adding ${m.name} to the Raft peers: it and another server run with bootstrap_expect = 1, so each bootstrapped a cluster of its own; give every server the same bootstrap_expect`);
+        continue;
+      }
       logger.info('adding server', { server: `${m.name} (Addr: ${m.rpcAddr}) (DC: ${m.datacenter})`, as: 'non-voter' });
       await consensus.addNonVoter(m.id, m.rpcAddr);
       return;
