@@ -12,6 +12,7 @@ import type { AgentInfo } from './agent-info.js';
 import type { ApiContext, Handler } from './api-context.js';
 import { Exchange, HttpError, checkRegion } from './exchange.js';
 import { Router } from './router.js';
+import { allowsStale, readsReplicatedState } from './read-consistency.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
@@ -123,6 +124,7 @@ export class HttpServer {
       const section = path.split('/')[2] ?? '';
       this.counters.add(`nomad.http.${method}.${section}`);
       if (!LOCAL_SECTIONS.has(section)) checkRegion(x.query.get('region'), this.api.server.region);
+      if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
       await match.handler(x, this.api);
     } catch (e) {
       if (!(e instanceof HttpError)) this.api.logger.debug('http request failed', { method, path, error: e instanceof Error ? e.message : String(e) });

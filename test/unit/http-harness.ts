@@ -33,6 +33,7 @@ export async function startInProcessApi(): Promise<InProcessApi> {
     datacenter: 'dc1',
     nodeName: 'test',
     store,
+    applied: fsm,
     consensus,
     rpcAddr: '127.0.0.1:4647',
     numSchedulers: 1,
