@@ -1,18 +1,10 @@
 // Seeded generators of bad (and sometimes good) input for the agent fuzz test: job JSON with
 // mutated fields, HCL job files with hostile numbers, nesting, patterns and functions, query
 // parameters and raw HTTP requests with odd headers. Case `i` of seed `s` is always the same input.
+import { seededRng } from '../../src/gossip/rng.js';
 
-/** mulberry32: small, fast, and the same on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded generator the simulations use: case `i` of a seed is the same everywhere. */
+export const rng = seededRng;
 
 export class Picker {
   constructor(readonly next: () => number) {}
