@@ -8,9 +8,9 @@ import type { PlanAnnotations } from '../structs/plan.js';
 import type { DesiredTransition } from '../structs/alloc.js';
 import { MultiError, NomadError, badRequest, notFound } from '../structs/errors.js';
 import { canonicalizeJob } from '../structs/canonicalize.js';
+import { namespaceExists } from '../structs/defaults.js';
 import { validateJob } from '../structs/validate.js';
 import { diffJobs, type JobDiff } from '../structs/diff.js';
-import { nowNs } from '../structs/time.js';
 import { writeChecked, type ServerContext } from './context.js';
 import { jobEval } from './eval-factory.js';
 import type { NewScheduler } from './lazy-modules.js';
@@ -59,6 +59,10 @@ export interface PlanResponse {
 /** Fields that change on every registration and say nothing about the job's specification. */
 const VOLATILE = new Set(['Status', 'StatusDescription', 'Stable', 'Version', 'SubmitTime', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex']);
 
+function checkNamespace(job: Job): void {
+  if (!namespaceExists(job.Namespace)) throw badRequest(`job "${job.ID}" is in nonexistent namespace "${job.Namespace}"`, 'Job.Namespace');
+}
+
 export function jobSpecChanged(a: Job, b: Job): boolean {
   const strip = (j: Job): string => JSON.stringify(j, (k, v) => (VOLATILE.has(k) ? undefined : v));
   return strip(a) !== strip(b);
@@ -90,6 +94,7 @@ export class JobEndpoints {
 
   async register(input: JobInput | Job, opts: RegisterOptions = {}): Promise<RegisterResponse> {
     const job = this.prepare(input, opts.namespace);
+    checkNamespace(job);
     const snap = this.ctx.store.snapshot();
     const existing = snap.jobByID(job.Namespace, job.ID);
     checkIndex(job.ID, existing, opts);
@@ -103,9 +108,9 @@ export class JobEndpoints {
         if (old) tg.Count = old.Count;
       }
     }
-    const submitNs = nowNs();
+    const submitNs = this.ctx.clock.nowNs();
     const needsEval = !isPeriodicOrParameterized(job);
-    const ev = needsEval ? jobEval(job, opts.triggeredBy ?? 'job-register', {}, submitNs) : null;
+    const ev = needsEval ? jobEval(this.ctx, job, opts.triggeredBy ?? 'job-register', {}, submitNs) : null;
     const index = await writeChecked(this.ctx, { Type: 'JobRegister', Job: job, Eval: ev, SubmitTimeNs: submitNs });
     const stored = this.ctx.store.snapshot().jobByID(job.Namespace, job.ID);
     return {
@@ -122,19 +127,20 @@ export class JobEndpoints {
     const snap = this.ctx.store.snapshot();
     const job = snap.jobByID(namespace, jobId);
     if (!job) throw notFound('job not found');
-    const ev = isPeriodicOrParameterized(job) ? null : jobEval(job, 'job-deregister');
-    const index = await writeChecked(this.ctx, { Type: 'JobDeregister', Namespace: namespace, JobID: jobId, Purge: purge, Eval: ev, SubmitTimeNs: nowNs() });
+    const ev = isPeriodicOrParameterized(job) ? null : jobEval(this.ctx, job, 'job-deregister');
+    const index = await writeChecked(this.ctx, { Type: 'JobDeregister', Namespace: namespace, JobID: jobId, Purge: purge, Eval: ev, SubmitTimeNs: this.ctx.clock.nowNs() });
     return { EvalID: ev?.ID ?? '', EvalCreateIndex: ev ? index : 0, JobModifyIndex: index, Index: index };
   }
 
   /** The dry run of `job plan`: the scheduler against a snapshot that shows the new job, nothing committed. */
   async plan(input: JobInput | Job, opts: { diff: boolean; contextual?: boolean; namespace?: string; policyOverride?: boolean }): Promise<PlanResponse> {
     const job = this.prepare(input, opts.namespace);
+    checkNamespace(job);
     const snap = this.ctx.store.snapshot();
     const existing = snap.jobByID(job.Namespace, job.ID);
     const index = snap.latestIndex();
-    const planned = planVersion(job, existing, index);
-    const ev = jobEval(planned, 'job-register', { AnnotatePlan: true, JobModifyIndex: planned.JobModifyIndex, ModifyIndex: index, SnapshotIndex: index });
+    const planned = planVersion(job, existing, index, this.ctx.clock.nowNs());
+    const ev = jobEval(this.ctx, planned, 'job-register', { AnnotatePlan: true, JobModifyIndex: planned.JobModifyIndex, ModifyIndex: index, SnapshotIndex: index });
     const response: PlanResponse = {
       Annotations: null,
       FailedTGAllocs: null,
@@ -150,7 +156,7 @@ export class JobEndpoints {
       const state = withJob(snap, planned);
       const planner = new RecordingPlanner(state);
       const newScheduler = await this.newScheduler();
-      await newScheduler(planned.Type, state, planner, { annotatePlan: true, logger: this.ctx.logger }).process(ev);
+      await newScheduler(planned.Type, state, planner, { annotatePlan: true, logger: this.ctx.logger, nowMs: () => this.ctx.clock.nowMs(), generateId: () => this.ctx.random.uuid() }).process(ev);
       const lastPlan = planner.plans[planner.plans.length - 1];
       response.Annotations = lastPlan?.Annotations ?? null;
       const lastEval = planner.evalUpdates[planner.evalUpdates.length - 1];
@@ -168,7 +174,7 @@ export class JobEndpoints {
     if (!job) throw notFound('job not found');
     if (job.Periodic?.Enabled) throw badRequest("can't evaluate periodic job", 'JobID');
     if (job.ParameterizedJob) throw badRequest("can't evaluate parameterized job", 'JobID');
-    const ev = jobEval(job, 'job-register', { JobModifyIndex: job.JobModifyIndex });
+    const ev = jobEval(this.ctx, job, 'job-register', { JobModifyIndex: job.JobModifyIndex });
     let index: number;
     if (forceReschedule) {
       const transitions: Record<string, DesiredTransition> = {};
@@ -234,7 +240,7 @@ function checkIndex(jobId: string, existing: Job | null, opts: RegisterOptions):
 }
 
 /** The job as it would be stored if registered now (version bumped when the spec changed). */
-function planVersion(job: Job, existing: Job | null, index: number): Job {
+function planVersion(job: Job, existing: Job | null, index: number, nowNs: number): Job {
   const changed = !existing || jobSpecChanged(existing, job);
   const next = index + 1;
   return {
@@ -242,7 +248,7 @@ function planVersion(job: Job, existing: Job | null, index: number): Job {
     Version: existing ? existing.Version + (changed ? 1 : 0) : 0,
     Status: existing?.Status ?? 'pending',
     Stable: false,
-    SubmitTime: nowNs(),
+    SubmitTime: nowNs,
     CreateIndex: existing?.CreateIndex ?? next,
     ModifyIndex: next,
     JobModifyIndex: changed ? next : existing!.JobModifyIndex,

@@ -21,7 +21,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
-import type { SchedulerConfiguration, TableName } from './reader.js';
+import type { AutopilotConfiguration, SchedulerConfiguration, TableName } from './reader.js';
 import { WriteTxn } from './store-txn.js';
 import { emptyTableIndexes, emptyTables, type Tables } from './tables.js';
 
@@ -41,6 +41,8 @@ interface Header {
   LatestIndex: number;
   TableIndexes: Record<string, number>;
   SchedulerConfig: SchedulerConfiguration | null;
+  /** Absent in snapshots written before it existed. */
+  AutopilotConfig?: AutopilotConfiguration | null;
 }
 
 interface Trailer {
@@ -123,6 +125,7 @@ export function encodeTables(t: Tables): Uint8Array {
     LatestIndex: t.latestIndex,
     TableIndexes: { ...t.tableIndexes },
     SchedulerConfig: t.schedulerConfig,
+    AutopilotConfig: t.autopilotConfig,
   } satisfies Header);
 
   const positions = new Map<Job, number>();
@@ -232,6 +235,7 @@ class Loader {
 
   finish(header: Header): Tables {
     if (header.SchedulerConfig !== null) this.txn.putSchedulerConfig(header.SchedulerConfig);
+    if (header.AutopilotConfig) this.txn.putAutopilotConfig(header.AutopilotConfig);
     const tables = this.txn.result(false);
     const indexes = emptyTableIndexes();
     for (const k of Object.keys(indexes) as TableName[]) {

@@ -8,7 +8,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node, NodeEvent, NodeStatus, SchedulingEligibility, DrainStrategy } from '../structs/node.js';
 import type { AllocClientUpdate } from '../rpc/protocol.js';
-import type { SchedulerConfiguration } from './reader.js';
+import type { AutopilotConfiguration, SchedulerConfiguration } from './reader.js';
 
 export interface JobRegisterEntry {
   Type: 'JobRegister';
@@ -169,6 +169,14 @@ export interface SchedulerConfigEntry {
   Config: SchedulerConfiguration;
 }
 
+/** Autopilot's settings; with CAS, written only if the stored ModifyIndex is still `CASIndex`. */
+export interface AutopilotConfigEntry {
+  Type: 'AutopilotConfig';
+  Config: AutopilotConfiguration;
+  CAS: boolean;
+  CASIndex: number;
+}
+
 export type LogEntry =
   | JobRegisterEntry
   | JobDeregisterEntry
@@ -188,7 +196,8 @@ export type LogEntry =
   | DeploymentPromoteEntry
   | DeploymentAllocHealthEntry
   | DeploymentDeleteEntry
-  | SchedulerConfigEntry;
+  | SchedulerConfigEntry
+  | AutopilotConfigEntry;
 
 export type LogEntryType = LogEntry['Type'];
 

@@ -6,8 +6,8 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
-import type { LiveAllocChanges, SchedulerConfiguration, StateReader, TableName } from './reader.js';
-import { defaultSchedulerConfig, nsKey, type PIndex, type Tables } from './tables.js';
+import type { AutopilotConfiguration, LiveAllocChanges, SchedulerConfiguration, StateReader, TableName } from './reader.js';
+import { defaultAutopilotConfig, defaultSchedulerConfig, nsKey, type PIndex, type Tables } from './tables.js';
 
 const ANY_NAMESPACE = '*';
 const NO_ALLOCS: readonly Allocation[] = Object.freeze([]);
@@ -161,5 +161,9 @@ export class StoreSnapshot implements StateReader {
 
   schedulerConfig(): SchedulerConfiguration {
     return this.tables.schedulerConfig ?? defaultSchedulerConfig();
+  }
+
+  autopilotConfig(): AutopilotConfiguration {
+    return this.tables.autopilotConfig ?? defaultAutopilotConfig();
   }
 }

@@ -10,7 +10,7 @@ import type { JobSummary } from '../structs/summary.js';
 import { deepFreeze } from './freeze.js';
 import { IndexTxn } from './index-txn.js';
 import type { MutableMap, PMap } from './pmap.js';
-import { nextLiveAllocChanges, type SchedulerConfiguration, type TableName } from './reader.js';
+import { type AutopilotConfiguration, nextLiveAllocChanges, type SchedulerConfiguration, type TableName } from './reader.js';
 import { nsKey, type IndexTableKey, type JobCounts, type MapTableKey, type PIndex, type Tables } from './tables.js';
 
 type PlainTableKey = Exclude<MapTableKey, IndexTableKey>;
@@ -29,6 +29,8 @@ export class WriteTxn {
   private readonly ownedCounts = new Set<JobCounts>();
   private schedulerConfigValue: SchedulerConfiguration | null;
   private schedulerConfigTouched = false;
+  private autopilotConfigValue: AutopilotConfiguration | null;
+  private autopilotConfigTouched = false;
   /** Tables written by this transaction: their index becomes the transaction's index at commit. */
   readonly touched = new Set<TableName>();
   /** Nodes whose live allocations this transaction changed. */
@@ -40,6 +42,7 @@ export class WriteTxn {
     private readonly freeze: boolean,
   ) {
     this.schedulerConfigValue = base.schedulerConfig;
+    this.autopilotConfigValue = base.autopilotConfig;
   }
 
   private map<K extends PlainTableKey>(key: K): MutableMap<MapValue<K>> {
@@ -354,12 +357,23 @@ export class WriteTxn {
     this.touched.add('scheduler_config');
   }
 
+  autopilotConfig(): AutopilotConfiguration | null {
+    return this.autopilotConfigValue;
+  }
+
+  putAutopilotConfig(config: AutopilotConfiguration): void {
+    this.autopilotConfigValue = this.stored(config);
+    this.autopilotConfigTouched = true;
+    this.touched.add('autopilot_config');
+  }
+
   /** The tables with this transaction's writes; with bumpIndexes the touched tables get the index. */
   result(bumpIndexes: boolean): Tables {
     const next: Tables = { ...this.base };
     for (const [key, m] of this.maps) (next as unknown as Record<string, unknown>)[key] = m.freeze();
     for (const [key, ix] of this.indexes) (next as unknown as Record<string, unknown>)[key] = ix.freeze();
     if (this.schedulerConfigTouched) next.schedulerConfig = this.schedulerConfigValue;
+    if (this.autopilotConfigTouched) next.autopilotConfig = this.autopilotConfigValue;
     if (this.liveNodes.size > 0) next.liveAllocChanges = nextLiveAllocChanges(this.base.liveAllocChanges, [...this.liveNodes]);
     if (bumpIndexes && this.touched.size > 0) {
       const indexes = { ...this.base.tableIndexes };
