@@ -4,6 +4,8 @@
 import type * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type * as tls from 'node:tls';
+import { systemRandom } from '../structs/clock.js';
+import type { Random } from '../structs/clock.js';
 import { backoffDelayMs, resolveBackoff } from './backoff.js';
 import type { ReconnectBackoff } from './backoff.js';
 import { ClientConnection } from './client-connection.js';
@@ -35,8 +37,8 @@ export interface RpcPoolOptions {
   maxMessageBytes?: number;
   /** A frame begun and not finished for this long closes the connection. Default 30 s. */
   stalledFrameTimeoutMs?: number;
-  /** For the backoff's jitter; Math.random by default. */
-  random?: () => number;
+  /** For the backoff's jitter (the server context's randomness); the system's by default. */
+  random?: Random;
 }
 
 interface Peer {
@@ -59,7 +61,7 @@ export class RpcPool {
   private readonly tlsSetup: { options: RpcTlsClientOptions; context: tls.SecureContext } | null;
   private readonly connectTimeoutMs: number;
   private readonly defaultCallTimeoutMs: number;
-  private readonly random: () => number;
+  private readonly random: Random;
   private readonly logger: RpcLogger;
   private closed = false;
   private readonly closing = new AbortController();
@@ -82,7 +84,7 @@ export class RpcPool {
     this.tlsSetup = opts.tls ? { options: opts.tls, context: clientSecureContext(opts.tls) } : null;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
     this.defaultCallTimeoutMs = opts.defaultCallTimeoutMs ?? 60_000;
-    this.random = opts.random ?? Math.random;
+    this.random = opts.random ?? systemRandom;
   }
 
   async call<T = unknown>(addr: string, method: string, args: unknown, opts: RpcCallOptions = {}): Promise<T> {
@@ -213,7 +215,7 @@ export class RpcPool {
     } catch (e) {
       const err = e instanceof RpcError ? e : new RpcError('connect', `cannot connect to ${peer.addr}: ${(e as Error).message}`);
       peer.failures++;
-      const delayMs = backoffDelayMs(peer.failures, this.backoff, this.random);
+      const delayMs = backoffDelayMs(peer.failures, this.backoff, () => this.random.float());
       peer.retryAtMs = this.now() + delayMs;
       peer.lastError = err.message;
       this.droppedNotifies += peer.backlog.length;
