@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { newPool, startServer } from '../../test/unit/rpc/fixture.js';
+import { newPool, startServer, until } from '../../test/unit/rpc/fixture.js';
 import type { TestServer } from '../../test/unit/rpc/fixture.js';
 import { encodePayload } from './codec.js';
 import { encodeHeader, FLAG_MORE, FrameType, PROTOCOL_BYTE_RPC_V1 } from './wire.js';
@@ -139,5 +139,24 @@ test('connections past the limits are closed as they come, with a reason', async
   await new Promise<void>((r) => fourth.once('close', () => r()));
   await t.logger.waitFor(/3 connections already open \(limit 3\)/);
   for (const s of held) s.destroy();
+  await t.server.close();
+});
+
+test('hundreds of bad connections at once leave nothing behind', async () => {
+  const t = await startServer({ handshakeTimeoutMs: 300, stalledFrameTimeoutMs: 300 });
+  const healthy = await healthyCaller(t);
+  const kinds = [cases[0], cases[1], cases[2], cases[4], cases[5], cases[8]].map((c) => c?.bytes ?? null);
+  const locals = await Promise.all(Array.from({ length: 300 }, (_, i) => sendAndAwaitClose(t.port, kinds[i % kinds.length] ?? null)));
+  assert.equal(new Set(locals).size, 300);
+  assert.equal(t.server.refusedConnections, 300);
+  for (const local of locals) {
+    const named = t.logger.lines.filter((l) => l.level === 'warn' && l.msg.includes(`${local}:`));
+    assert.equal(named.length, 1, `one line names ${local}: ${named.map((l) => l.msg).join(' | ')}`);
+  }
+  // Only the healthy caller's connection is left (the server's side of the others closes a
+  // moment after the peer saw it close), and it still works.
+  await until('the server let go of the bad connections', () => t.server.connectionCount === 1);
+  await healthy.check();
+  await healthy.close();
   await t.server.close();
 });

@@ -34,6 +34,8 @@ export interface ChannelHandlers {
    * answer to a request the caller gave up on) are dropped as they come, never joined.
    */
   wants?(id: number): boolean;
+  /** The peer broke the protocol (already logged; the connection is closing). */
+  onViolation?(reason: string): void;
 }
 
 interface Partial {
@@ -118,6 +120,7 @@ export class Channel {
   violation(reason: string): void {
     if (this.isClosed) return;
     this.logger.warn(`rpc: closing connection with ${this.peerLabel} ${this.remoteAddr}: ${reason}`);
+    this.handlers.onViolation?.(reason);
     this.goAway('protocol', reason);
   }
 

@@ -48,6 +48,7 @@ export class ServerConnection {
     private readonly tlsInfo: RpcRequestContext['tls'],
     nowMs: () => number,
     onClose: (conn: ServerConnection) => void,
+    onViolation: () => void,
   ) {
     this.channel = new Channel(
       socket,
@@ -56,6 +57,7 @@ export class ServerConnection {
         onMessage: (type, id, bytes) => this.message(type, id, bytes),
         onFrame: (type, id, payload) => this.frame(type, id, payload),
         onData: (id, parts, bytes) => this.uploadData(id, parts, bytes),
+        onViolation,
         onClose: (error) => {
           this.connectionAbort.abort(error);
           for (const req of this.inflight.values()) this.abortRequest(req, error);

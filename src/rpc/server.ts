@@ -71,7 +71,7 @@ export class RpcServer {
   private readonly opts: Required<Omit<RpcServerOptions, 'tls' | 'maxReassemblyBytes'>> & { maxReassemblyBytes: number };
   private closing = false;
   private bound: { host: string; port: number } | null = null;
-  /** Connections closed for bad input since start (for tests and metrics). */
+  /** Connections closed for bad input (foreign bytes, limits, TLS refusals, protocol violations) since start. */
   refusedConnections = 0;
 
   constructor(private readonly options: RpcServerOptions) {
@@ -269,6 +269,7 @@ export class RpcServer {
       tlsInfo,
       () => performance.now(),
       (c) => this.connections.delete(c),
+      () => this.refusedConnections++,
     );
     this.connections.add(conn);
     socket.setTimeout(this.opts.idleTimeoutMs, () => {
