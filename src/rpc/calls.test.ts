@@ -59,7 +59,7 @@ test('many calls in flight on one connection are answered out of order', async (
 });
 
 test('a NomadError reaches the caller with its kind, message and where; other errors become internal', async () => {
-  const { server, addr } = await startServer();
+  const { server, addr, logger } = await startServer();
   server.handle('Job.Register', async () => {
     throw new NomadError('bad_request', 'Task group "web" count must be >= 0', 'Job.TaskGroups[0].Count');
   });
@@ -93,6 +93,12 @@ test('a NomadError reaches the caller with its kind, message and where; other er
   await assert.rejects(pool.call(addr, 'Job.Sync', {}), (e: unknown) => e instanceof NomadError && e.kind === 'not_found');
   // A transport error inside a handler is the server's failure, not the caller's connection's.
   await assert.rejects(pool.call(addr, 'Job.Forward', {}), (e: unknown) => e instanceof NomadError && !(e instanceof RpcError) && e.kind === 'internal');
+  // Errors that are not answers are logged on the server; NomadErrors are not.
+  await logger.waitFor(/handler of Job\.Crash failed for 127\.0\.0\.1:\d+: TypeError: cannot read properties of undefined/);
+  assert.deepEqual(
+    logger.lines.filter((l) => l.level === 'warn').map((l) => /handler of (\S+) failed/.exec(l.msg)?.[1]),
+    ['Job.Crash', 'Job.Forward'],
+  );
   await pool.close();
   await server.close();
 });

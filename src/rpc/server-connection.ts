@@ -1,5 +1,6 @@
 // The server's side of one connection: runs the handler of each request with its deadline and
 // cancellation, answers in any order, feeds uploads and paces streams by the caller's credit.
+import { NomadError } from '../structs/errors.js';
 import { Channel } from './channel.js';
 import type { ChannelLimits } from './channel.js';
 import { decodePayload, encodePayload } from './codec.js';
@@ -192,7 +193,13 @@ export class ServerConnection {
       .then(run)
       .then(
         (value) => this.answer(inbound, FrameType.Result, value),
-        (e: unknown) => this.answer(inbound, FrameType.Error, errorToWire(e)),
+        (e: unknown) => {
+          // A NomadError is an answer; anything else is a handler's bug, worth a line.
+          if (!(e instanceof NomadError) && !inbound.abort.signal.aborted) {
+            this.logger.warn(`rpc: handler of ${req.method} failed for ${this.channel.remoteAddr}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+          }
+          this.answer(inbound, FrameType.Error, errorToWire(e));
+        },
       )
       .finally(() => this.settle(inbound));
   }
