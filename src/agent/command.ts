@@ -252,8 +252,6 @@ export async function runAgent(args: string[]): Promise<number> {
 function checkConfig(c: AgentConfig): string | null {
   if (!c.server.enabled && !c.client.enabled) return 'Must specify either server, client or dev mode for the agent.';
   if (!parseLogLevel(c.logLevel)) return `Invalid log level: "${c.logLevel}". Valid levels are TRACE, DEBUG, INFO, WARN, ERROR.`;
-  // Accepting this while enforcing nothing would leave an operator believing the cluster closed.
-  if (c.acl.enabled) return 'acl.enabled = true: ACL enforcement is not available in this agent yet; refusing to start with ACLs that would not be enforced.';
   if (!c.devMode && !c.dataDir) return 'Must specify "data_dir" in config file or "data-dir" on the command line when running in non-dev mode.';
   const joinProblem = c.server.enabled ? checkJoinConfig(c) : null;
   if (joinProblem) return joinProblem;

@@ -10,7 +10,11 @@ import { fullLogger, type Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
 import type { ApiContext, Handler } from './api-context.js';
 import { Exchange, HttpError } from './exchange.js';
-import { Router } from './router.js';
+import { RouteTable } from './route-table.js';
+import { authorizeRequest } from './authorize.js';
+import { addAclRoutes } from './routes-acl.js';
+import { OPEN } from '../acl/need.js';
+import type { TokenResolver } from '../acl/resolver.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
@@ -27,11 +31,13 @@ export interface HttpServerOptions {
   /** Address to bind (default 127.0.0.1) and port (default 4646; 0 picks a free one). */
   bind?: string;
   port?: number;
+  /** Token resolution when ACLs are on; null or absent when they are off. */
+  acl?: TokenResolver | null;
 }
 
 export class HttpServer {
   private readonly api: ApiContext;
-  private readonly router = new Router<Handler>();
+  private readonly routes = new RouteTable();
   private readonly http: NodeHttpServer;
   private readonly counters = new RequestCounters();
   private promRegistry: Registry | null = null;
@@ -39,14 +45,15 @@ export class HttpServer {
   private readonly port: number;
 
   constructor(opts: HttpServerOptions) {
-    this.api = { server: opts.server, store: opts.store, client: opts.client, agent: opts.agent, logger: fullLogger(opts.logger) };
+    this.api = { server: opts.server, store: opts.store, client: opts.client, agent: opts.agent, logger: fullLogger(opts.logger), acl: opts.acl ?? null };
     this.bind = opts.bind ?? '127.0.0.1';
     this.port = opts.port ?? 4646;
-    addJobRoutes(this.router);
-    addClusterRoutes(this.router);
-    addAgentRoutes(this.router);
-    addClientRoutes(this.router);
-    this.router.add(['GET'], '/v1/metrics', (x, api) => this.metrics(x, api));
+    addJobRoutes(this.routes);
+    addClusterRoutes(this.routes);
+    addAgentRoutes(this.routes);
+    addClientRoutes(this.routes);
+    addAclRoutes(this.routes);
+    this.routes.add(['GET'], '/v1/metrics', OPEN, (x, api) => this.metrics(x, api));
     this.http = createServer((req, res) => void this.handle(req, res));
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.
     this.http.requestTimeout = 0;
@@ -75,7 +82,7 @@ export class HttpServer {
   private async handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-    const match = this.router.match(method, path);
+    const match = this.routes.match(method, path);
     const x = new Exchange(req, res, match?.params ?? {});
     try {
       if (!match) throw new HttpError(404, 'Invalid URL path');
@@ -84,11 +91,17 @@ export class HttpServer {
         throw new HttpError(405, 'Invalid method');
       }
       this.counters.add(`nomad.http.${method}.${path.split('/')[2] ?? ''}`);
-      await match.handler(x, this.api);
+      x.acl = await authorizeRequest(x, this.api, match.handler);
+      await match.handler.handle(x, this.api);
     } catch (e) {
       if (!(e instanceof HttpError)) this.api.logger.debug('http request failed', { method, path, error: e instanceof Error ? e.message : String(e) });
       await x.sendError(e).catch(() => res.destroy());
     }
+  }
+
+  /** The routes with their declared needs (tests walk them). */
+  routeTable(): RouteTable {
+    return this.routes;
   }
 
   private async metrics(x: Exchange, api: ApiContext): Promise<void> {

@@ -22,6 +22,7 @@ import { CoreGc, type GcResult, type GcThresholds } from './core-gc.js';
 import { NodeEndpoints } from './node-endpoints.js';
 import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
+import { AclEndpoints } from './acl-endpoints.js';
 import { afterApply, routeEval } from './leader-hooks.js';
 import { loadNewScheduler, type NewScheduler } from './lazy-modules.js';
 import { fullLogger, type Logger } from './logger.js';
@@ -47,6 +48,8 @@ export interface ServerOptions {
   failedEvalFollowupMs?: number;
   /** Poll bound of the deployment watcher (checks deadlines at least this often). */
   deploymentPollMs?: number;
+  /** The ACL bootstrap reset file (in the server's data dir); none in dev mode. */
+  aclBootstrapResetPath?: string | null;
 }
 
 export interface ServerStats {
@@ -74,6 +77,7 @@ export class Server {
   readonly nodes: NodeEndpoints;
   readonly jobs: JobEndpoints;
   readonly deployments: DeploymentEndpoints;
+  readonly acl: AclEndpoints;
   readonly gc: CoreGc;
 
   private readonly opts: ServerOptions;
@@ -118,6 +122,7 @@ export class Server {
     this.nodes = new NodeEndpoints(this.ctx);
     this.jobs = new JobEndpoints(this.ctx, schedulerLoader);
     this.deployments = new DeploymentEndpoints(this.ctx);
+    this.acl = new AclEndpoints(this.ctx, { bootstrapResetPath: opts.aclBootstrapResetPath ?? null });
     this.planApplier = new PlanApplier({
       queue: this.planQueue,
       store: this.store,
