@@ -2,6 +2,16 @@
 import type { Command } from '../context.js';
 import { allocLogsCommand, allocRestartCommand, allocSignalCommand, allocStopCommand } from './alloc-actions.js';
 import { allocStatusCommand } from './alloc-status.js';
+import { aclPolicyApplyCommand, aclPolicyDeleteCommand, aclPolicyInfoCommand, aclPolicyListCommand } from './acl-policy.js';
+import {
+  aclBootstrapCommand,
+  aclTokenCreateCommand,
+  aclTokenDeleteCommand,
+  aclTokenInfoCommand,
+  aclTokenListCommand,
+  aclTokenSelfCommand,
+  aclTokenUpdateCommand,
+} from './acl-token.js';
 import { agentCommand, agentInfoCommand, raftListPeersCommand, statusCommand, systemGcCommand, versionCommand } from './cluster.js';
 import { serverForceLeaveCommand, serverJoinCommand, serverMembersCommand } from './server.js';
 import {
@@ -21,6 +31,17 @@ import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
 
 export const COMMANDS: Command[] = [
+  aclBootstrapCommand,
+  aclPolicyApplyCommand,
+  aclPolicyDeleteCommand,
+  aclPolicyInfoCommand,
+  aclPolicyListCommand,
+  aclTokenCreateCommand,
+  aclTokenDeleteCommand,
+  aclTokenInfoCommand,
+  aclTokenListCommand,
+  aclTokenSelfCommand,
+  aclTokenUpdateCommand,
   agentCommand,
   agentInfoCommand,
   allocLogsCommand,
