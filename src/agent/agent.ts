@@ -19,6 +19,7 @@ import { InMemoryConsensus } from '../server/consensus-memory.js';
 import { Server } from '../server/server.js';
 import { ACL_BOOTSTRAP_RESET_FILE } from '../server/acl-endpoints.js';
 import { TokenResolver } from '../acl/resolver.js';
+import { loadHttpTls } from './tls-config.js';
 import { HttpServer } from '../http/http-server.js';
 import type { AgentInfo } from '../http/agent-info.js';
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
@@ -129,6 +130,7 @@ export class Agent {
       agent: this.agentInfo(),
       logger: log.named('http'),
       acl: c.acl.enabled ? this.tokenResolver(store) : null,
+      tls: c.tls.http ? loadHttpTls(c) : null,
       bind: this.addrs.bindIp.http,
       port: c.ports.http,
     });
@@ -142,6 +144,12 @@ export class Agent {
         (e: unknown) => log.error('client: failed to start', { error: e }),
       );
     }
+  }
+
+  /** Reads the HTTPS certificate files again; new connections use them. Throws (keeping the old ones) when they cannot be used. */
+  reloadTls(): void {
+    if (!this.http) throw new Error('the HTTP API is not running');
+    this.http.reloadTls(loadHttpTls(this.config));
   }
 
   private tokenResolver(store: StateStore): TokenResolver {

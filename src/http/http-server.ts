@@ -1,6 +1,7 @@
 // The public HTTP API: a node:http server routing /v1/... to handlers that read the state
 // store (blocking queries) and call the server's endpoints for writes.
 import { createServer, type Server as NodeHttpServer } from 'node:http';
+import { TlsFront, type TlsMaterial } from './tls-listener.js';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { ClientEndpoints } from '../rpc/client-endpoints.js';
@@ -33,12 +34,15 @@ export interface HttpServerOptions {
   port?: number;
   /** Token resolution when ACLs are on; null or absent when they are off. */
   acl?: TokenResolver | null;
+  /** Serve HTTPS with these certificates (plain HTTP when absent). */
+  tls?: TlsMaterial | null;
 }
 
 export class HttpServer {
   private readonly api: ApiContext;
   private readonly routes = new RouteTable();
   private readonly http: NodeHttpServer;
+  private readonly tlsFront: TlsFront | null;
   private readonly counters = new RequestCounters();
   private promRegistry: Registry | null = null;
   private readonly bind: string;
@@ -54,7 +58,9 @@ export class HttpServer {
     addClientRoutes(this.routes);
     addAclRoutes(this.routes);
     this.routes.add(['GET'], '/v1/metrics', OPEN, (x, api) => this.metrics(x, api));
-    this.http = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => void this.handle(req, res);
+    this.tlsFront = opts.tls ? new TlsFront(opts.tls, handler, this.api.logger) : null;
+    this.http = this.tlsFront ? this.tlsFront.https : createServer(handler);
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 60_000;
@@ -62,6 +68,7 @@ export class HttpServer {
   }
 
   listen(): Promise<{ port: number }> {
+    if (this.tlsFront) return this.tlsFront.listen(this.port, this.bind).then((a) => ({ port: a.port }));
     return new Promise((resolve, reject) => {
       this.http.once('error', reject);
       this.http.listen(this.port, this.bind, () => {
@@ -71,7 +78,14 @@ export class HttpServer {
     });
   }
 
+  /** Replaces the HTTPS certificates for new connections (SIGHUP). */
+  reloadTls(material: TlsMaterial): void {
+    if (!this.tlsFront) throw new Error('the HTTP API does not serve TLS');
+    this.tlsFront.reload(material);
+  }
+
   close(): Promise<void> {
+    if (this.tlsFront) return this.tlsFront.close();
     return new Promise((resolve) => {
       this.http.close(() => resolve());
       // Blocking queries and log streams would otherwise hold the close for minutes.

@@ -29,6 +29,7 @@ import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
+import { tlsCaCreateCommand, tlsCertCreateCommand } from './tls.js';
 
 export const COMMANDS: Command[] = [
   aclBootstrapCommand,
@@ -73,6 +74,8 @@ export const COMMANDS: Command[] = [
   serverMembersCommand,
   statusCommand,
   systemGcCommand,
+  tlsCaCreateCommand,
+  tlsCertCreateCommand,
   versionCommand,
 ];
 
