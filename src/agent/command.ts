@@ -292,12 +292,15 @@ function checkConfig(c: AgentConfig): string | null {
       return `Invalid encryption key: ${(e as Error).message}`;
     }
   }
-  if (c.server.enabled && c.server.bootstrapExpect > 1) {
-    return `bootstrap_expect = ${c.server.bootstrapExpect}: a cluster of several servers needs the Raft transport, which this agent does not run yet; use bootstrap_expect = 1 for a single server.`;
+  if (c.server.enabled && c.server.bootstrapExpect < 0) return `Invalid bootstrap_expect ${c.server.bootstrapExpect}: must be 0 or more.`;
+  if (c.server.enabled && (!Number.isInteger(c.server.raftMultiplier) || c.server.raftMultiplier < 1 || c.server.raftMultiplier > 10)) {
+    return `Invalid raft_multiplier ${c.server.raftMultiplier}: must be between 1 and 10.`;
   }
-  if (c.server.enabled && !c.devMode && c.server.bootstrapExpect < 1) {
-    return 'A server needs bootstrap_expect = 1 here: joining an existing cluster is not available yet.';
+  if (c.server.enabled && c.server.raftProtocol !== 3) {
+    return `raft_protocol = ${c.server.raftProtocol} is not supported: servers speak Raft protocol 3 (server IDs are UUIDs).`;
   }
+  if (c.server.enabled && c.server.raftSnapshotThreshold < 1) return `Invalid raft_snapshot_threshold ${c.server.raftSnapshotThreshold}: must be at least 1.`;
+  if (c.server.enabled && c.server.raftTrailingLogs < 1) return `Invalid raft_trailing_logs ${c.server.raftTrailingLogs}: must be at least 1.`;
   if (c.client.enabled && !c.server.enabled) {
     return 'A client-only agent needs the RPC transport to reach remote servers, which this agent does not run yet; run the client together with a server (-server -client) or use -dev.';
   }

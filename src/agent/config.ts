@@ -60,6 +60,25 @@ export interface AgentConfig {
     /** Nomad's `server { server_join { ... } }`, the newer spelling of the join settings. */
     serverJoin: ServerJoinConfig;
     encrypt: string;
+    /** Scales every Raft timing (1 to 10), as Nomad's raft_multiplier. */
+    raftMultiplier: number;
+    raftProtocol: number;
+    raftSnapshotThreshold: number;
+    raftSnapshotIntervalMs: number;
+    raftTrailingLogs: number;
+    jobGcIntervalMs: number;
+    jobGcThresholdMs: number;
+    evalGcThresholdMs: number;
+    deploymentGcThresholdMs: number;
+    nodeGcThresholdMs: number;
+  };
+  /** The autopilot block: the configuration a new cluster's leader writes when there is none yet. */
+  autopilot: {
+    cleanupDeadServers: boolean;
+    lastContactThresholdMs: number;
+    maxTrailingLogs: number;
+    minQuorum: number;
+    serverStabilizationTimeMs: number;
   };
   client: {
     enabled: boolean;
@@ -141,7 +160,18 @@ export function defaultConfig(): AgentConfig {
       retryMax: null,
       serverJoin: { startJoin: [], retryJoin: [], retryIntervalMs: null, retryMax: null },
       encrypt: '',
+      raftMultiplier: 1,
+      raftProtocol: 3,
+      raftSnapshotThreshold: 8192,
+      raftSnapshotIntervalMs: 120_000,
+      raftTrailingLogs: 10_240,
+      jobGcIntervalMs: 5 * 60_000,
+      jobGcThresholdMs: 4 * 3600_000,
+      evalGcThresholdMs: 3600_000,
+      deploymentGcThresholdMs: 3600_000,
+      nodeGcThresholdMs: 24 * 3600_000,
     },
+    autopilot: { cleanupDeadServers: true, lastContactThresholdMs: 200, maxTrailingLogs: 250, minQuorum: 0, serverStabilizationTimeMs: 10_000 },
     client: {
       enabled: false,
       nodeClass: '',

@@ -3,54 +3,23 @@
 // never answers 500 and keeps serving.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
-import { StateStore } from '../state/store.js';
-import { FSM } from '../state/fsm.js';
-import { InMemoryConsensus } from '../server/consensus-memory.js';
-import { Server } from '../server/server.js';
-import { TokenResolver } from '../acl/resolver.js';
-import { HttpServer } from './http-server.js';
 import { mutatedPolicy, randomToken, seededRandom } from '../../test/unit/seeded-random.js';
+import { startAclApiServer, type AclApiServer } from '../../test/unit/acl-api-server.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 41);
-let port = 0;
-let server: Server;
-let http: HttpServer;
-let consensus: InMemoryConsensus;
+let api: AclApiServer;
 let root = '';
 
-function call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: token ? { 'X-Nomad-Token': token } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    if (body !== undefined) req.write(JSON.stringify(body));
-    req.end();
-  });
+function call(method: string, path: string, token: string, body?: unknown) {
+  return api.call(method, path, token, body);
 }
 
 before(async () => {
-  const store = new StateStore();
-  consensus = new InMemoryConsensus(new FSM(store), { rpcAddr: '127.0.0.1:4647' });
-  server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 'fuzz', store, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1 });
-  const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
-  server.start();
-  await leader;
-  await server.whenSettled();
-  http = new HttpServer({ server, store, client: null, agent: null, port: 0, acl: new TokenResolver({ state: () => store.snapshot(), nowMs: () => Date.now() }) });
-  port = (await http.listen()).port;
+  api = await startAclApiServer();
   root = (JSON.parse((await call('PUT', '/v1/acl/bootstrap', '')).text) as { SecretID: string }).SecretID;
 });
 
-after(async () => {
-  await http.close();
-  await server.shutdown();
-  await consensus.shutdown();
-});
+after(() => api.close());
 
 test(`random tokens are refused with 403 (seed ${SEED})`, async () => {
   const rand = seededRandom(SEED);

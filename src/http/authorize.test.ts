@@ -3,42 +3,20 @@
 // with a management token on a real server with ACLs on. No write gets through without rights.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
-import { StateStore } from '../state/store.js';
-import { FSM } from '../state/fsm.js';
-import { InMemoryConsensus } from '../server/consensus-memory.js';
-import { Server } from '../server/server.js';
-import { TokenResolver } from '../acl/resolver.js';
 import { describeNeed } from '../acl/need.js';
-import { HttpServer } from './http-server.js';
+import type { StateStore } from '../state/store.js';
+import type { HttpServer } from './http-server.js';
 import type { RouteEntry } from './route-table.js';
+import { startAclApiServer, type AclApiServer } from '../../test/unit/acl-api-server.js';
 
-interface Reply {
-  status: number;
-  text: string;
-}
-
-let port = 0;
+let api: AclApiServer;
 let store: StateStore;
-let server: Server;
 let http: HttpServer;
-let consensus: InMemoryConsensus;
 let rootSecret = '';
 let readSecret = '';
 
-function call(method: string, path: string, token = '', body?: unknown): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = token ? { 'X-Nomad-Token': token } : {};
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    if (body !== undefined) req.write(JSON.stringify(body));
-    req.end();
-  });
+function call(method: string, path: string, token = '', body?: unknown) {
+  return api.call(method, path, token, body);
 }
 
 const JOB = {
@@ -72,17 +50,9 @@ function routeCalls(): Array<{ method: string; entry: RouteEntry; path: string }
 }
 
 before(async () => {
-  store = new StateStore();
-  consensus = new InMemoryConsensus(new FSM(store), { rpcAddr: '127.0.0.1:4647' });
-  server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 'test', store, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1 });
-  const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
-  server.start();
-  await leader;
-  await server.whenSettled();
-  const acl = new TokenResolver({ state: () => store.snapshot(), nowMs: () => Date.now() });
-  http = new HttpServer({ server, store, client: null, agent: null, port: 0, acl });
-  port = (await http.listen()).port;
-
+  api = await startAclApiServer();
+  store = api.store;
+  http = api.http;
   const boot = await call('PUT', '/v1/acl/bootstrap');
   assert.equal(boot.status, 200, boot.text);
   rootSecret = (JSON.parse(boot.text) as { SecretID: string }).SecretID;
@@ -100,11 +70,7 @@ before(async () => {
   }
 });
 
-after(async () => {
-  await http.close();
-  await server.shutdown();
-  await consensus.shutdown();
-});
+after(() => api.close());
 
 test('every route declares its need; only the routes Nomad leaves open are open', () => {
   const entries = http.routeTable().entries();

@@ -16,6 +16,7 @@ import { authorizeRequest } from './authorize.js';
 import { addAclRoutes } from './routes-acl.js';
 import { OPEN } from '../acl/need.js';
 import type { TokenResolver } from '../acl/resolver.js';
+import { allowsStale, readsReplicatedState } from './read-consistency.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
@@ -105,6 +106,8 @@ export class HttpServer {
         throw new HttpError(405, 'Invalid method');
       }
       this.counters.add(`nomad.http.${method}.${path.split('/')[2] ?? ''}`);
+      // The barrier first: a token created on the leader a moment ago is known here too.
+      if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
       x.acl = await authorizeRequest(x, this.api, match.handler);
       await match.handler.handle(x, this.api);
     } catch (e) {

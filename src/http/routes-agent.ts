@@ -141,10 +141,9 @@ export function addAgentRoutes(r: RouteTable): void {
           }
         : current.PreemptionConfig,
     };
-    const res = await api.server.apply({ Type: 'SchedulerConfig', Config: cfg });
-    if (res.result instanceof Error) throw res.result;
-    x.setMeta(queryMeta(api, res.index));
-    await x.sendJson(200, { Updated: true, Index: res.index });
+    const res = await api.server.operator.setSchedulerConfig(cfg);
+    x.setMeta(queryMeta(api, res.Index));
+    await x.sendJson(200, res);
   });
 
   r.add(W, '/v1/system/gc', MANAGEMENT, async (x, api) => {

@@ -12,8 +12,8 @@ import {
   type AclTokenType,
 } from '../structs/acl.js';
 import { badRequest, MultiError, NomadError, notFound } from '../structs/errors.js';
-import { generateId, isUuidLike } from '../structs/ids.js';
-import { nowNs, rfc3339Nano } from '../structs/time.js';
+import { isUuidLike } from '../structs/ids.js';
+import { rfc3339Nano } from '../structs/time.js';
 import { writeChecked, type ServerContext } from './context.js';
 
 /** The file an operator writes the reset index into to bootstrap again (in the server's data dir). */
@@ -26,8 +26,6 @@ export const MAX_TOKEN_TTL_NS = 24 * 3600 * 1e9;
 export interface AclEndpointsOptions {
   /** Where the reset index file is read from; null when the server keeps no data dir (dev mode). */
   bootstrapResetPath: string | null;
-  /** The clock for creation and expiry times (nanoseconds since the epoch). */
-  nowNs?: () => number;
 }
 
 export interface PolicyInput {
@@ -47,14 +45,10 @@ export interface TokenInput {
 }
 
 export class AclEndpoints {
-  private readonly nowNs: () => number;
-
   constructor(
     private readonly ctx: ServerContext,
     private readonly opts: AclEndpointsOptions,
-  ) {
-    this.nowNs = opts.nowNs ?? nowNs;
-  }
+  ) {}
 
   /** The first management token; again only when the reset file names the current bootstrap's index. */
   async bootstrap(secret: string): Promise<AclToken> {
@@ -66,7 +60,7 @@ export class AclEndpoints {
       if (resetIndex === 0) throw badRequest(`ACL bootstrap already done (reset index: ${done})`);
       if (resetIndex !== done) throw badRequest(`Invalid bootstrap reset index (specified ${resetIndex}, reset index: ${done})`);
     }
-    const token = this.newToken({ AccessorID: '', Name: 'Bootstrap Token', Type: 'management', Policies: [], Global: true, ExpirationTTLNs: 0 }, secret || generateId());
+    const token = this.newToken({ AccessorID: '', Name: 'Bootstrap Token', Type: 'management', Policies: [], Global: true, ExpirationTTLNs: 0 }, secret || this.ctx.random.uuid());
     const res = await this.ctx.write({ Type: 'AclBootstrap', Token: token, ResetIndex: resetIndex });
     if (res.result instanceof Error) throw res.result;
     const stored = res.result as AclToken;
@@ -95,7 +89,7 @@ export class AclEndpoints {
   async upsertToken(input: TokenInput): Promise<AclToken> {
     let token: AclToken;
     if (input.AccessorID === '') {
-      token = this.newToken(input, generateId());
+      token = this.newToken(input, this.ctx.random.uuid());
     } else {
       const existing = this.ctx.store.snapshot().aclTokenByAccessor(input.AccessorID);
       if (existing === null) throw badRequest(`cannot find token ${input.AccessorID}`, 'AccessorID');
@@ -118,12 +112,12 @@ export class AclEndpoints {
 
   private newToken(input: TokenInput, secret: string): AclToken {
     const type = checkType(input.Type);
-    const now = this.nowNs();
+    const now = this.ctx.clock.nowNs();
     const ttl = input.ExpirationTTLNs;
     if (ttl !== 0 && ttl < MIN_TOKEN_TTL_NS) throw badRequest('expiration time cannot be less than 1m0s in the future', 'ExpirationTTL');
     if (ttl > MAX_TOKEN_TTL_NS) throw badRequest('expiration time cannot be more than 24h0m0s in the future', 'ExpirationTTL');
     const token: AclToken = {
-      AccessorID: generateId(),
+      AccessorID: this.ctx.random.uuid(),
       SecretID: secret,
       Name: input.Name,
       Type: type,

@@ -22,7 +22,7 @@ import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
-import type { SchedulerConfiguration, TableName } from './reader.js';
+import type { AutopilotConfiguration, SchedulerConfiguration, TableName } from './reader.js';
 import { WriteTxn } from './store-txn.js';
 import { emptyTableIndexes, emptyTables, type Tables } from './tables.js';
 
@@ -44,6 +44,8 @@ interface Header {
   SchedulerConfig: SchedulerConfiguration | null;
   /** Absent in snapshots written before ACLs were kept (read as 0). */
   AclBootstrapIndex?: number;
+  /** Absent in snapshots written before it existed. */
+  AutopilotConfig?: AutopilotConfiguration | null;
 }
 
 interface Trailer {
@@ -127,6 +129,7 @@ export function encodeTables(t: Tables): Uint8Array {
     TableIndexes: { ...t.tableIndexes },
     SchedulerConfig: t.schedulerConfig,
     AclBootstrapIndex: t.aclBootstrapIndex,
+    AutopilotConfig: t.autopilotConfig,
   } satisfies Header);
 
   const positions = new Map<Job, number>();
@@ -245,6 +248,7 @@ class Loader {
   finish(header: Header): Tables {
     if (header.SchedulerConfig !== null) this.txn.putSchedulerConfig(header.SchedulerConfig);
     if (typeof header.AclBootstrapIndex === 'number' && header.AclBootstrapIndex > 0) this.txn.setAclBootstrapIndex(header.AclBootstrapIndex);
+    if (header.AutopilotConfig) this.txn.putAutopilotConfig(header.AutopilotConfig);
     const tables = this.txn.result(false);
     const indexes = emptyTableIndexes();
     for (const k of Object.keys(indexes) as TableName[]) {

@@ -8,8 +8,8 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node, NodeEvent, NodeStatus, SchedulingEligibility, DrainStrategy } from '../structs/node.js';
 import type { AllocClientUpdate } from '../rpc/protocol.js';
-import type { SchedulerConfiguration } from './reader.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
+import type { AutopilotConfiguration, SchedulerConfiguration } from './reader.js';
 
 export interface JobRegisterEntry {
   Type: 'JobRegister';
@@ -201,6 +201,14 @@ export interface AclTokenDeleteEntry {
   AccessorIDs: string[];
 }
 
+/** Autopilot's settings; with CAS, written only if the stored ModifyIndex is still `CASIndex`. */
+export interface AutopilotConfigEntry {
+  Type: 'AutopilotConfig';
+  Config: AutopilotConfiguration;
+  CAS: boolean;
+  CASIndex: number;
+}
+
 export type LogEntry =
   | JobRegisterEntry
   | JobDeregisterEntry
@@ -225,7 +233,8 @@ export type LogEntry =
   | AclPolicyUpsertEntry
   | AclPolicyDeleteEntry
   | AclTokenUpsertEntry
-  | AclTokenDeleteEntry;
+  | AclTokenDeleteEntry
+  | AutopilotConfigEntry;
 
 export type LogEntryType = LogEntry['Type'];
 

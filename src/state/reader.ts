@@ -20,6 +20,7 @@ export type TableName =
   | 'scheduler_config'
   | 'acl_policy'
   | 'acl_token'
+  | 'autopilot_config'
   | 'index';
 
 export interface SchedulerConfiguration {
@@ -31,6 +32,20 @@ export interface SchedulerConfiguration {
     BatchSchedulerEnabled: boolean;
     ServiceSchedulerEnabled: boolean;
   };
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** Autopilot's settings (nomad operator autopilot get-config / set-config), durations in ns. */
+export interface AutopilotConfiguration {
+  CleanupDeadServers: boolean;
+  LastContactThreshold: number;
+  MaxTrailingLogs: number;
+  MinQuorum: number;
+  ServerStabilizationTime: number;
+  EnableRedundancyZones: boolean;
+  DisableUpgradeMigration: boolean;
+  EnableCustomUpgrades: boolean;
   CreateIndex: number;
   ModifyIndex: number;
 }
@@ -108,6 +123,7 @@ export interface StateReader {
   latestDeploymentByJob(namespace: string, jobId: string): Deployment | null;
 
   schedulerConfig(): SchedulerConfiguration;
+  autopilotConfig(): AutopilotConfiguration;
 }
 
 /** The live store: a reader of the latest state plus snapshots and blocking waits. */

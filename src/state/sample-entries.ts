@@ -97,6 +97,23 @@ export function sampleEntries(): Record<LogEntryType, LogEntry> {
       TimestampNs: T0_NS + 8,
     },
     DeploymentDelete: { Type: 'DeploymentDelete', DeploymentIDs: ['dep-1'] },
+    AutopilotConfig: {
+      Type: 'AutopilotConfig',
+      Config: {
+        CleanupDeadServers: false,
+        LastContactThreshold: 500_000_000,
+        MaxTrailingLogs: 100,
+        MinQuorum: 3,
+        ServerStabilizationTime: 5_000_000_000,
+        EnableRedundancyZones: false,
+        DisableUpgradeMigration: false,
+        EnableCustomUpgrades: false,
+        CreateIndex: 0,
+        ModifyIndex: 0,
+      },
+      CAS: false,
+      CASIndex: 0,
+    },
     SchedulerConfig: {
       Type: 'SchedulerConfig',
       Config: {

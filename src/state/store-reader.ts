@@ -8,8 +8,8 @@ import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
 import type { AclStateView } from './acl-reader.js';
-import type { LiveAllocChanges, SchedulerConfiguration, StateReader, TableName } from './reader.js';
-import { defaultSchedulerConfig, nsKey, type PIndex, type Tables } from './tables.js';
+import type { AutopilotConfiguration, LiveAllocChanges, SchedulerConfiguration, StateReader, TableName } from './reader.js';
+import { defaultAutopilotConfig, defaultSchedulerConfig, nsKey, type PIndex, type Tables } from './tables.js';
 
 const ANY_NAMESPACE = '*';
 const NO_ALLOCS: readonly Allocation[] = Object.freeze([]);
@@ -187,5 +187,9 @@ export class StoreSnapshot implements StateReader, AclStateView {
 
   aclBootstrapIndex(): number {
     return this.tables.aclBootstrapIndex;
+  }
+
+  autopilotConfig(): AutopilotConfiguration {
+    return this.tables.autopilotConfig ?? defaultAutopilotConfig();
   }
 }

@@ -11,7 +11,7 @@ import type { AclPolicy, AclToken } from '../structs/acl.js';
 import { deepFreeze } from './freeze.js';
 import { IndexTxn } from './index-txn.js';
 import type { MutableMap, PMap } from './pmap.js';
-import { nextLiveAllocChanges, type SchedulerConfiguration, type TableName } from './reader.js';
+import { type AutopilotConfiguration, nextLiveAllocChanges, type SchedulerConfiguration, type TableName } from './reader.js';
 import { nsKey, type IndexTableKey, type JobCounts, type MapTableKey, type PIndex, type Tables } from './tables.js';
 
 type PlainTableKey = Exclude<MapTableKey, IndexTableKey>;
@@ -32,6 +32,8 @@ export class WriteTxn {
   private schedulerConfigTouched = false;
   private aclBootstrapIndexValue: number;
   private aclBootstrapTouched = false;
+  private autopilotConfigValue: AutopilotConfiguration | null;
+  private autopilotConfigTouched = false;
   /** Tables written by this transaction: their index becomes the transaction's index at commit. */
   readonly touched = new Set<TableName>();
   /** Nodes whose live allocations this transaction changed. */
@@ -44,6 +46,7 @@ export class WriteTxn {
   ) {
     this.schedulerConfigValue = base.schedulerConfig;
     this.aclBootstrapIndexValue = base.aclBootstrapIndex;
+    this.autopilotConfigValue = base.autopilotConfig;
   }
 
   private map<K extends PlainTableKey>(key: K): MutableMap<MapValue<K>> {
@@ -412,6 +415,18 @@ export class WriteTxn {
     this.touched.add('acl_token');
   }
 
+  // ---- autopilot configuration ----
+
+  autopilotConfig(): AutopilotConfiguration | null {
+    return this.autopilotConfigValue;
+  }
+
+  putAutopilotConfig(config: AutopilotConfiguration): void {
+    this.autopilotConfigValue = this.stored(config);
+    this.autopilotConfigTouched = true;
+    this.touched.add('autopilot_config');
+  }
+
   /** The tables with this transaction's writes; with bumpIndexes the touched tables get the index. */
   result(bumpIndexes: boolean): Tables {
     const next: Tables = { ...this.base };
@@ -419,6 +434,7 @@ export class WriteTxn {
     for (const [key, ix] of this.indexes) (next as unknown as Record<string, unknown>)[key] = ix.freeze();
     if (this.schedulerConfigTouched) next.schedulerConfig = this.schedulerConfigValue;
     if (this.aclBootstrapTouched) next.aclBootstrapIndex = this.aclBootstrapIndexValue;
+    if (this.autopilotConfigTouched) next.autopilotConfig = this.autopilotConfigValue;
     if (this.liveNodes.size > 0) next.liveAllocChanges = nextLiveAllocChanges(this.base.liveAllocChanges, [...this.liveNodes]);
     if (bumpIndexes && this.touched.size > 0) {
       const indexes = { ...this.base.tableIndexes };

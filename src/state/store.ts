@@ -1,6 +1,7 @@
 // The state store: the cluster state in persistent (structurally shared) sorted maps. A snapshot
 // is O(1) and stays consistent while writes go on; writes happen in transactions that either
 // commit whole or leave the store untouched; blocking queries wait on per-table watchers.
+import { type Clock, systemClock } from '../structs/clock.js';
 import { NomadError } from '../structs/errors.js';
 import type { StateReader, StateStoreView, TableName } from './reader.js';
 import { StoreSnapshot } from './store-reader.js';
@@ -11,6 +12,8 @@ import { MAX_WAIT_MS, Watchers } from './watch.js';
 export interface StateStoreOptions {
   /** Deep-freeze every stored object (tests, debug): a reader that mutates one then throws. */
   freezeObjects?: boolean;
+  /** Times the bounds of blocking waits (a simulation passes its own). */
+  clock?: Clock;
 }
 
 function clampWaitMs(timeoutMs: number): number {
@@ -23,9 +26,11 @@ export class StateStore implements StateStoreView {
   private readonly watchers = new Watchers();
   private readonly freezeObjects: boolean;
   private writing = false;
+  private readonly clock: Clock;
 
   constructor(options: StateStoreOptions = {}) {
     this.freezeObjects = options.freezeObjects ?? false;
+    this.clock = options.clock ?? systemClock;
   }
 
   snapshot(): StoreSnapshot {
@@ -94,7 +99,7 @@ export class StateStore implements StateStoreView {
       const finish = (): void => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         unregister();
         signal?.removeEventListener('abort', finish);
         resolve(this.tables.latestIndex);
@@ -104,7 +109,7 @@ export class StateStore implements StateStoreView {
       const unregister = this.watchers.addTableWaiter(tables, () => {
         if (changed()) finish();
       });
-      const timer = setTimeout(finish, clampWaitMs(timeoutMs));
+      const timer = this.clock.setTimeout(finish, clampWaitMs(timeoutMs));
       signal?.addEventListener('abort', finish, { once: true });
     });
   }
@@ -114,11 +119,11 @@ export class StateStore implements StateStoreView {
     const boundMs = clampWaitMs(timeoutMs);
     return new Promise<StateReader>((resolve, reject) => {
       const unregister = this.watchers.addIndexWaiter(index, () => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         unregister();
         resolve(this.snapshot());
       });
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         unregister();
         reject(
           new NomadError(
