@@ -2,6 +2,7 @@
 // job registered over the API to the allocation running, a batch of 100 `/bin/true` allocations to all complete, and idle RSS.
 // Prints `bench agent.FIGURE VALUE UNIT` lines; each figure is the median of the runs.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Agent as HttpAgent, request } from 'node:http';
 import { join } from 'node:path';
 import { startDevAgent, runNomad, waitForState, getJson } from '../test/e2e/harness.js';
 import { batchTrueJob, sleepJob } from '../test/e2e/job-files.js';
@@ -85,6 +86,50 @@ async function once(): Promise<Record<string, number>> {
   }
 }
 
+/** One keep-alive GET, answered 200; resolves with its time in microseconds. */
+function timedGet(agent: HttpAgent, port: number, path: string, token: string): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, headers: token ? { 'X-Nomad-Token': token } : {} }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve((performance.now() - t0) * 1000) : reject(new Error(`GET ${path}: ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * What ACLs cost a request: the same read against an agent with ACLs off and one with ACLs on
+ * (a client token with a read policy), in alternating batches so that both see the same machine.
+ */
+async function aclOverhead(): Promise<{ offUs: number; onUs: number }> {
+  const off = await startDevAgent({ args: ['-log-level', 'WARN'] });
+  const on = await startDevAgent({ args: ['-log-level', 'WARN', '-acl-enabled'] });
+  const keepAlive = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  try {
+    await Promise.all([off.waitForOutput(/Nomad agent started/), on.waitForOutput(/Nomad agent started/)]);
+    const boot = await fetch(`${on.addr}/v1/acl/bootstrap`, { method: 'PUT' }).then((r) => r.json() as Promise<{ SecretID: string }>);
+    const mgmt = { 'X-Nomad-Token': boot.SecretID };
+    await fetch(`${on.addr}/v1/acl/policy/reader`, { method: 'PUT', headers: mgmt, body: JSON.stringify({ Name: 'reader', Rules: 'namespace "default" { policy = "read" }' }) });
+    const token = await fetch(`${on.addr}/v1/acl/token`, { method: 'PUT', headers: mgmt, body: JSON.stringify({ Name: 'bench', Type: 'client', Policies: ['reader'] }) }).then((r) => r.json() as Promise<{ SecretID: string }>);
+    const path = '/v1/jobs';
+    const offTimes: number[] = [];
+    const onTimes: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 100; i++) offTimes.push(await timedGet(keepAlive, off.httpPort, path, ''));
+      for (let i = 0; i < 100; i++) onTimes.push(await timedGet(keepAlive, on.httpPort, path, token.SecretID));
+    }
+    // The first rounds warm both agents up.
+    return { offUs: median(offTimes.slice(400)), onUs: median(onTimes.slice(400)) };
+  } finally {
+    keepAlive.destroy();
+    await Promise.all([off.stop('SIGINT'), on.stop('SIGINT')]);
+    off.cleanup();
+    on.cleanup();
+  }
+}
+
 const results: Array<Record<string, number>> = [];
 for (let i = 0; i < RUNS; i++) results.push(await once());
 const fig = (k: string) => median(results.map((r) => r[k]!));
@@ -94,3 +139,7 @@ console.log(`bench agent.batch100_complete_ms ${fig('batchCompleteMs').toFixed(0
 console.log(`bench agent.job_register_to_running_ms ${fig('registerToRunningMs').toFixed(0)} ms`);
 console.log(`bench agent.idle_rss_mb ${fig('idleRssMb').toFixed(1)} MB`);
 console.log(`bench agent.rss_after_batch100_mb ${fig('afterBatchRssMb').toFixed(1)} MB`);
+const acl = await aclOverhead();
+console.log(`bench agent.http_get_acl_off_us ${acl.offUs.toFixed(0)} us`);
+console.log(`bench agent.http_get_acl_on_us ${acl.onUs.toFixed(0)} us`);
+console.log(`bench agent.acl_overhead_pct ${(((acl.onUs - acl.offUs) / acl.offUs) * 100).toFixed(1)} %`);
