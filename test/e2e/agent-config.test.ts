@@ -106,10 +106,6 @@ test('the agent refuses bad configuration with a clear error and exit code 1', (
     const r5 = agentRun(['-dev', '-nope']);
     assert.equal(r5.code, 1, r5.out);
     assert.match(r5.out, /flag provided but not defined: -nope/);
-
-    const r6 = agentRun(['-dev', '-acl-enabled']);
-    assert.equal(r6.code, 1, r6.out);
-    assert.match(r6.out, /ACL enforcement is not available/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

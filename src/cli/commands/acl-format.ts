@@ -1,6 +1,8 @@
 // How the acl commands print tokens and policies, as today's Nomad prints them.
 import type { AclPolicy, AclPolicyListStub, AclToken, AclTokenListStub } from '../../api/index.js';
 import { formatKV, formatList } from '../format.js';
+import type { Io } from '../context.js';
+import { errText } from '../base.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -54,4 +56,17 @@ export function toJson(value: unknown): string {
 /** A file's text, or standard input's for "-". */
 export function readInput(path: string, cwd: string): string {
   return path === '-' ? readFileSync(0, 'utf8') : readFileSync(resolve(cwd, path), 'utf8');
+}
+
+/** Runs one API call; prints its answer, or Nomad's "<failure>: <error>" and exits 1. */
+export async function callAndPrint<T>(io: Io, failure: string, call: () => Promise<T>, print: (value: T) => string): Promise<number> {
+  let value: T;
+  try {
+    value = await call();
+  } catch (err) {
+    io.err(`${failure}: ${errText(err)}`);
+    return 1;
+  }
+  io.out(print(value));
+  return 0;
 }

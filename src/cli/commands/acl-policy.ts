@@ -1,6 +1,6 @@
 // `nomad acl policy apply | delete | info | list`.
 import { argsError, defineCommand, errText } from '../base.js';
-import { formatPolicies, formatPolicy, readInput, toJson } from './acl-format.js';
+import { callAndPrint, formatPolicies, formatPolicy, readInput, toJson } from './acl-format.js';
 
 export const aclPolicyApplyCommand = defineCommand({
   name: 'acl policy apply',
@@ -27,14 +27,8 @@ Apply Options:
       io.err(file === '-' ? `Failed to read stdin: ${errText(err)}` : `Failed to read file: ${errText(err)}`);
       return 1;
     }
-    try {
-      await client().aclPolicies.upsert({ Name: name, Description: flags.string('description'), Rules: rules });
-    } catch (err) {
-      io.err(`Error writing ACL policy: ${errText(err)}`);
-      return 1;
-    }
-    io.out(`Successfully wrote "${name}" ACL policy!`);
-    return 0;
+    const policy = { Name: name, Description: flags.string('description'), Rules: rules };
+    return callAndPrint(io, 'Error writing ACL policy', () => client().aclPolicies.upsert(policy), () => `Successfully wrote "${name}" ACL policy!`);
   },
 });
 
@@ -48,14 +42,7 @@ export const aclPolicyDeleteCommand = defineCommand({
   api: true,
   async run({ args, io, client }) {
     if (args.length !== 1) return argsError(io, 'acl policy delete', 'This command takes one argument: <name>');
-    try {
-      await client().aclPolicies.delete(args[0]!);
-    } catch (err) {
-      io.err(`Error deleting ACL policy: ${errText(err)}`);
-      return 1;
-    }
-    io.out(`Successfully deleted ${args[0]} policy!`);
-    return 0;
+    return callAndPrint(io, 'Error deleting ACL policy', () => client().aclPolicies.delete(args[0]!), () => `Successfully deleted ${args[0]} policy!`);
   },
 });
 
@@ -76,15 +63,7 @@ Info Options:
   flags: (fs) => fs.bool('json'),
   async run({ flags, args, io, client }) {
     if (args.length !== 1) return argsError(io, 'acl policy info', 'This command takes one argument: <name>');
-    let policy;
-    try {
-      policy = (await client().aclPolicies.info(args[0]!)).body;
-    } catch (err) {
-      io.err(`Error fetching info on ACL policy: ${errText(err)}`);
-      return 1;
-    }
-    io.out(flags.bool('json') ? toJson(policy) : formatPolicy(policy));
-    return 0;
+    return callAndPrint(io, 'Error fetching info on ACL policy', async () => (await client().aclPolicies.info(args[0]!)).body, (p) => (flags.bool('json') ? toJson(p) : formatPolicy(p)));
   },
 });
 
@@ -105,14 +84,6 @@ List Options:
   flags: (fs) => fs.bool('json'),
   async run({ flags, args, io, client }) {
     if (args.length !== 0) return argsError(io, 'acl policy list', 'This command takes no arguments');
-    let policies;
-    try {
-      policies = (await client().aclPolicies.list()).body ?? [];
-    } catch (err) {
-      io.err(`Error listing ACL policies: ${errText(err)}`);
-      return 1;
-    }
-    io.out(flags.bool('json') ? toJson(policies) : formatPolicies(policies));
-    return 0;
+    return callAndPrint(io, 'Error listing ACL policies', async () => (await client().aclPolicies.list()).body ?? [], (ps) => (flags.bool('json') ? toJson(ps) : formatPolicies(ps)));
   },
 });

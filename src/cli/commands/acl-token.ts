@@ -1,7 +1,12 @@
 // `nomad acl bootstrap` and `nomad acl token create | update | delete | info | list | self`.
 import { parseDurationNs } from '../../structs/time.js';
 import { argsError, defineCommand, errText } from '../base.js';
-import { formatToken, formatTokens, readInput, toJson } from './acl-format.js';
+import { callAndPrint, formatToken, formatTokens, readInput, toJson } from './acl-format.js';
+import type { AclToken } from '../../api/index.js';
+
+function tokenOutput(json: boolean): (t: AclToken) => string {
+  return (t) => (json ? toJson(t) : formatToken(t));
+}
 
 export const aclBootstrapCommand = defineCommand({
   name: 'acl bootstrap',
@@ -32,15 +37,7 @@ Bootstrap Options:
         return 1;
       }
     }
-    let token;
-    try {
-      token = (await client().aclTokens.bootstrap(secret)).body;
-    } catch (err) {
-      io.err(`Error bootstrapping: ${errText(err)}`);
-      return 1;
-    }
-    io.out(flags.bool('json') ? toJson(token) : formatToken(token));
-    return 0;
+    return callAndPrint(io, 'Error bootstrapping', async () => (await client().aclTokens.bootstrap(secret)).body, tokenOutput(flags.bool('json')));
   },
 });
 
@@ -86,23 +83,14 @@ Create Options:
       }
       ttlNs = parsed;
     }
-    let token;
-    try {
-      token = (
-        await client().aclTokens.create({
-          Name: flags.string('name'),
-          Type: flags.string('type'),
-          Policies: flags.list('policy'),
-          Global: flags.bool('global'),
-          ...(ttlNs > 0 ? { ExpirationTTL: ttlNs } : {}),
-        })
-      ).body;
-    } catch (err) {
-      io.err(`Error creating token: ${errText(err)}`);
-      return 1;
-    }
-    io.out(flags.bool('json') ? toJson(token) : formatToken(token));
-    return 0;
+    const request = {
+      Name: flags.string('name'),
+      Type: flags.string('type'),
+      Policies: flags.list('policy'),
+      Global: flags.bool('global'),
+      ...(ttlNs > 0 ? { ExpirationTTL: ttlNs } : {}),
+    };
+    return callAndPrint(io, 'Error creating token', async () => (await client().aclTokens.create(request)).body, tokenOutput(flags.bool('json')));
   },
 });
 
@@ -142,25 +130,16 @@ Update Options:
     }
     const type = flags.string('type') || token.Type;
     const policies = flags.list('policy');
-    let updated;
-    try {
-      updated = (
-        await api.aclTokens.update({
-          AccessorID: token.AccessorID,
-          Name: flags.string('name') || token.Name,
-          Type: type,
-          // As Nomad's: a management token drops its (absent) policies; given ones replace the old.
-          Policies: policies.length > 0 ? policies : type === 'management' ? [] : (token.Policies ?? []),
-          // Nomad's -global defaults to false, so an update without it asks for a local token.
-          Global: flags.bool('global'),
-        })
-      ).body;
-    } catch (err) {
-      io.err(`Error updating token: ${errText(err)}`);
-      return 1;
-    }
-    io.out(formatToken(updated));
-    return 0;
+    const request = {
+      AccessorID: token.AccessorID,
+      Name: flags.string('name') || token.Name,
+      Type: type,
+      // As Nomad's: a management token drops its (absent) policies; given ones replace the old.
+      Policies: policies.length > 0 ? policies : type === 'management' ? [] : (token.Policies ?? []),
+      // Nomad's -global defaults to false, so an update without it asks for a local token.
+      Global: flags.bool('global'),
+    };
+    return callAndPrint(io, 'Error updating token', async () => (await api.aclTokens.update(request)).body, tokenOutput(false));
   },
 });
 
@@ -174,14 +153,7 @@ export const aclTokenDeleteCommand = defineCommand({
   api: true,
   async run({ args, io, client }) {
     if (args.length !== 1) return argsError(io, 'acl token delete', 'This command takes one argument: <token_accessor_id>');
-    try {
-      await client().aclTokens.delete(args[0]!);
-    } catch (err) {
-      io.err(`Error deleting token: ${errText(err)}`);
-      return 1;
-    }
-    io.out(`Token ${args[0]} successfully deleted`);
-    return 0;
+    return callAndPrint(io, 'Error deleting token', () => client().aclTokens.delete(args[0]!), () => `Token ${args[0]} successfully deleted`);
   },
 });
 
@@ -202,15 +174,7 @@ Info Options:
   flags: (fs) => fs.bool('json'),
   async run({ flags, args, io, client }) {
     if (args.length !== 1) return argsError(io, 'acl token info', 'This command takes one argument: <token_accessor_id>');
-    let token;
-    try {
-      token = (await client().aclTokens.info(args[0]!)).body;
-    } catch (err) {
-      io.err(`Error fetching token: ${errText(err)}`);
-      return 1;
-    }
-    io.out(flags.bool('json') ? toJson(token) : formatToken(token));
-    return 0;
+    return callAndPrint(io, 'Error fetching token', async () => (await client().aclTokens.info(args[0]!)).body, tokenOutput(flags.bool('json')));
   },
 });
 
@@ -230,15 +194,7 @@ List Options:
   flags: (fs) => fs.bool('json'),
   async run({ flags, args, io, client }) {
     if (args.length !== 0) return argsError(io, 'acl token list', 'This command takes no arguments');
-    let tokens;
-    try {
-      tokens = (await client().aclTokens.list()).body ?? [];
-    } catch (err) {
-      io.err(`Error listing ACL tokens: ${errText(err)}`);
-      return 1;
-    }
-    io.out(flags.bool('json') ? toJson(tokens) : formatTokens(tokens, io.nowMs()));
-    return 0;
+    return callAndPrint(io, 'Error listing ACL tokens', async () => (await client().aclTokens.list()).body ?? [], (ts) => (flags.bool('json') ? toJson(ts) : formatTokens(ts, io.nowMs())));
   },
 });
 
@@ -258,14 +214,6 @@ Self Options:
   flags: (fs) => fs.bool('json'),
   async run({ flags, args, io, client }) {
     if (args.length !== 0) return argsError(io, 'acl token self', 'This command takes no arguments');
-    let token;
-    try {
-      token = (await client().aclTokens.self()).body;
-    } catch (err) {
-      io.err(`Error fetching self token: ${errText(err)}`);
-      return 1;
-    }
-    io.out(flags.bool('json') ? toJson(token) : formatToken(token));
-    return 0;
+    return callAndPrint(io, 'Error fetching self token', async () => (await client().aclTokens.self()).body, tokenOutput(flags.bool('json')));
   },
 });
