@@ -20,23 +20,26 @@ export function requestToken(x: Exchange): string {
 /**
  * Checks the route's need; throws 403 ("Permission denied", "ACL token not found") when it is
  * not met. Returns the caller's ACL for routes that show only what the caller may see, or null
- * when ACLs are off or the route is open to all.
+ * when ACLs are off or the route is open to all. Synchronous unless the namespace is in the body:
+ * this runs on every request.
  */
-export async function authorizeRequest(x: Exchange, api: ApiContext, route: Route): Promise<Acl | null> {
+export function authorizeRequest(x: Exchange, api: ApiContext, route: Route): Acl | null | Promise<Acl | null> {
   const resolver = api.acl;
   if (resolver === null || route.need.kind === 'none') return null;
-  const namespace = await requestNamespace(x, api, route.namespaceFrom);
-  return resolver.authorize(requestToken(x), route.need, namespace).acl;
+  const from = route.namespaceFrom;
+  if (from === 'job-body') return jobBodyNamespace(x).then((ns) => resolver.authorize(requestToken(x), route.need, ns).acl);
+  return resolver.authorize(requestToken(x), route.need, requestNamespace(x, api, from)).acl;
 }
 
-async function requestNamespace(x: Exchange, api: ApiContext, from: NamespaceFrom): Promise<string> {
+async function jobBodyNamespace(x: Exchange): Promise<string> {
+  const body = await x.body();
+  const job = body !== null && typeof body === 'object' ? (body as { Job?: unknown }).Job : undefined;
+  const ns = job !== null && typeof job === 'object' ? (job as { Namespace?: unknown }).Namespace : undefined;
+  return typeof ns === 'string' && ns !== '' ? ns : x.namespace;
+}
+
+function requestNamespace(x: Exchange, api: ApiContext, from: Exclude<NamespaceFrom, 'job-body'>): string {
   if (from === 'request') return x.namespace;
-  if (from === 'job-body') {
-    const body = await x.body();
-    const job = body !== null && typeof body === 'object' ? (body as { Job?: unknown }).Job : undefined;
-    const ns = job !== null && typeof job === 'object' ? (job as { Namespace?: unknown }).Namespace : undefined;
-    return typeof ns === 'string' && ns !== '' ? ns : x.namespace;
-  }
   const value = x.params[from.param] ?? '';
   if (!('object' in from)) return value;
   return objectNamespace(api.store.snapshot(), from.object, value) ?? x.namespace;

@@ -108,7 +108,8 @@ export class HttpServer {
       this.counters.add(`nomad.http.${method}.${path.split('/')[2] ?? ''}`);
       // The barrier first: a token created on the leader a moment ago is known here too.
       if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
-      x.acl = await authorizeRequest(x, this.api, match.handler);
+      const acl = authorizeRequest(x, this.api, match.handler);
+      x.acl = acl instanceof Promise ? await acl : acl;
       await match.handler.handle(x, this.api);
     } catch (e) {
       if (!(e instanceof HttpError)) this.api.logger.debug('http request failed', { method, path, error: e instanceof Error ? e.message : String(e) });

@@ -15,6 +15,8 @@ export interface Reply {
 
 export interface AclApiServer {
   port: number;
+  /** A second listener on the same server with ACLs off (to compare what ACLs cost). */
+  plainPort: number;
   store: StateStore;
   http: HttpServer;
   call(method: string, path: string, token?: string, body?: unknown): Promise<Reply>;
@@ -22,6 +24,7 @@ export interface AclApiServer {
 }
 
 export async function startAclApiServer(): Promise<AclApiServer> {
+  // (The plain listener shares the server, so a comparison measures the ACL check alone.)
   const store = new StateStore();
   const fsm = new FSM(store);
   const consensus = new InMemoryConsensus(fsm, { rpcAddr: '127.0.0.1:4647' });
@@ -32,6 +35,8 @@ export async function startAclApiServer(): Promise<AclApiServer> {
   await server.whenSettled();
   const http = new HttpServer({ server, store, client: null, agent: null, port: 0, acl: new TokenResolver({ state: () => store.snapshot(), nowMs: () => Date.now() }) });
   const port = (await http.listen()).port;
+  const plain = new HttpServer({ server, store, client: null, agent: null, port: 0 });
+  const plainPort = (await plain.listen()).port;
   const call = (method: string, path: string, token = '', body?: unknown): Promise<Reply> =>
     new Promise((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port, method, path, headers: token ? { 'X-Nomad-Token': token } : {} }, (res) => {
@@ -46,10 +51,12 @@ export async function startAclApiServer(): Promise<AclApiServer> {
     });
   return {
     port,
+    plainPort,
     store,
     http,
     call,
     async close() {
+      await plain.close();
       await http.close();
       await server.shutdown();
       await consensus.shutdown();
