@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePolicy } from './parse-policy.js';
 import { Acl } from './acl.js';
-import { mutatedPolicy, seededRandom } from '../../test/unit/seeded-random.js';
+import { mutatedPolicy, seededRandom } from '../../test/unit/acl-fuzz-inputs.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 const ROUNDS = 4000;

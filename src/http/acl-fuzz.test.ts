@@ -3,7 +3,7 @@
 // never answers 500 and keeps serving.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mutatedPolicy, randomToken, seededRandom } from '../../test/unit/seeded-random.js';
+import { mutatedPolicy, randomToken, seededRandom } from '../../test/unit/acl-fuzz-inputs.js';
 import { startAclApiServer, type AclApiServer } from '../../test/unit/acl-api-server.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 41);

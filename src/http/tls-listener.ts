@@ -42,10 +42,11 @@ export class TlsFront {
     material: TlsMaterial,
     handler: (req: IncomingMessage, res: ServerResponse) => void,
     private readonly logger: Logger,
+    maxHeaderSize: number,
   ) {
     // Client certificates are checked here rather than by OpenSSL's handshake, so that the log
     // can name what was refused; a refused connection is closed before a request is read.
-    this.https = createHttpsServer({ ...secureContextOptions(material), requestCert: material.verifyClient, rejectUnauthorized: false }, handler);
+    this.https = createHttpsServer({ ...secureContextOptions(material), requestCert: material.verifyClient, rejectUnauthorized: false, maxHeaderSize }, handler);
     if (material.verifyClient) this.https.on('secureConnection', (socket: TLSSocket) => this.checkClient(socket));
     this.https.on('tlsClientError', (err: Error, socket: TLSSocket) => {
       this.logger.warn('http: TLS handshake failed', { remote: `${socket.remoteAddress}:${socket.remotePort}`, error: err.message });

@@ -1,14 +1,8 @@
-// A seeded random source for fuzz tests: a failing seed replays exactly (mulberry32).
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded inputs for the ACL fuzz tests, from the generator the simulations use: a failing seed
+// replays exactly.
+import { seededRng } from '../../src/gossip/rng.js';
+
+export const seededRandom = seededRng;
 
 export const VALID_POLICIES = [
   'namespace "default" {\n  policy = "read"\n}\nnode {\n  policy = "write"\n}\n',
