@@ -156,13 +156,15 @@ export class Server {
     });
     this.watcher = new DeploymentWatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env, pollMs: opts.deploymentPollMs });
     this.gc = new CoreGc({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, thresholds: opts.gc, intervalMs: opts.gc?.intervalMs, clock: this.clock });
-    this.operator = fw.proxy('Operator', new OperatorEndpoints(this.ctx, this.gc), ['setSchedulerConfig', 'forceGc']);
+    const operator = new OperatorEndpoints({ ctx: this.ctx, gc: this.gc, consensus: opts.consensus, health: () => this.serverHealth() });
+    this.operator = fw.proxy('Operator', operator, ['setSchedulerConfig', 'setAutopilotConfig', 'forceGc', 'removeRaftPeer', 'autopilotHealth']);
     fw.register('Status', { readIndex: async () => this.store.snapshot().latestIndex() }, ['readIndex']);
     this.schedulerLoader = schedulerLoader;
   }
 
   private readonly schedulerLoader: () => Promise<NewScheduler>;
   private stopFollowing: (() => void) | null = null;
+  private readonly leadershipListeners: Array<() => void> = [];
   private autopilot: Autopilot | null = null;
   private bootstrapper: ExpectBootstrap | null = null;
 
@@ -297,6 +299,13 @@ export class Server {
     this.watcher.start();
     this.gc.start();
     this.autopilot?.start();
+    for (const l of this.leadershipListeners) {
+      try {
+        l();
+      } catch (e) {
+        this.logger.error('a leadership listener failed', { error: String(e) });
+      }
+    }
   }
 
   private async revokeLeadership(): Promise<void> {
@@ -323,6 +332,11 @@ export class Server {
       this.bootstrapper = new ExpectBootstrap({ ...base, expect: cl.bootstrapExpect, peers: this.opts.peers });
       void this.bootstrapper.check();
     }
+  }
+
+  /** Called each time this server has taken up the leader's duties. */
+  onLeadershipEstablished(listener: () => void): void {
+    this.leadershipListeners.push(listener);
   }
 
   /** Autopilot's view of the servers' health (leader only). */
