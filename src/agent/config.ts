@@ -71,6 +71,10 @@ export interface AgentConfig {
     evalGcThresholdMs: number;
     deploymentGcThresholdMs: number;
     nodeGcThresholdMs: number;
+    /** The region whose servers hold global ACL tokens and policies; '' means this region. */
+    authoritativeRegion: string;
+    /** Join the servers known before a restart even after a graceful leave (Nomad's rejoin_after_leave). */
+    rejoinAfterLeave: boolean;
   };
   /** The autopilot block: the configuration a new cluster's leader writes when there is none yet. */
   autopilot: {
@@ -97,7 +101,8 @@ export interface AgentConfig {
     reserved: ClientReserved;
     chrootEnv: Record<string, string>;
   };
-  acl: { enabled: boolean; tokenTtlMs: number; policyTtlMs: number };
+  /** replicationToken: the management token a non-authoritative region's leader copies global ACLs with. */
+  acl: { enabled: boolean; tokenTtlMs: number; policyTtlMs: number; replicationToken: string };
   tls: TlsConfig;
   telemetry: {
     collectionIntervalMs: number;
@@ -170,6 +175,8 @@ export function defaultConfig(): AgentConfig {
       evalGcThresholdMs: 3600_000,
       deploymentGcThresholdMs: 3600_000,
       nodeGcThresholdMs: 24 * 3600_000,
+      authoritativeRegion: '',
+      rejoinAfterLeave: false,
     },
     autopilot: { cleanupDeadServers: true, lastContactThresholdMs: 200, maxTrailingLogs: 250, minQuorum: 0, serverStabilizationTimeMs: 10_000 },
     client: {
@@ -189,7 +196,7 @@ export function defaultConfig(): AgentConfig {
       reserved: { cpuMHz: 0, memoryMB: 0, diskMB: 0, reservedPorts: '' },
       chrootEnv: {},
     },
-    acl: { enabled: false, tokenTtlMs: 30_000, policyTtlMs: 30_000 },
+    acl: { enabled: false, tokenTtlMs: 30_000, policyTtlMs: 30_000, replicationToken: '' },
     tls: {
       http: false,
       rpc: false,

@@ -56,6 +56,7 @@ function serverOptions(c: AgentConfig, nodeName: string, logger: Logger) {
     ...(c.server.numSchedulers !== null ? { numSchedulers: c.server.numSchedulers } : {}),
     heartbeat: { minHeartbeatTtlMs: c.server.minHeartbeatTtlMs, heartbeatGraceMs: c.server.heartbeatGraceMs, maxHeartbeatsPerSecond: c.server.maxHeartbeatsPerSecond },
     aclBootstrapResetPath: c.dataDir ? join(c.dataDir, 'server', ACL_BOOTSTRAP_RESET_FILE) : null,
+    acl: { enabled: c.acl.enabled, authoritativeRegion: c.server.authoritativeRegion, replicationToken: c.acl.replicationToken },
     gc: {
       intervalMs: c.server.jobGcIntervalMs,
       jobGcThresholdMs: c.server.jobGcThresholdMs,
@@ -126,7 +127,7 @@ async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> 
       trailingLogs: c.server.raftTrailingLogs,
     });
     started.push(() => consensus.shutdown());
-    const gossip = await ServerGossip.start({ config: c, addrs, nodeName, serverId: data.serverId, logger: log });
+    const gossip = await ServerGossip.start({ config: c, addrs, nodeName, serverId: data.serverId, logger: log, snapshotPath: join(data.dir, 'serf', 'snapshot') });
     started.push(() => gossip.shutdown());
     const server = new Server({
       ...serverOptions(c, nodeName, opts.logger),
@@ -137,7 +138,7 @@ async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> 
       peers: pool,
       cluster: { membership: gossip.serverMembership(), bootstrapExpect: c.server.bootstrapExpect },
     });
-    for (const [method, handler] of Object.entries(server.rpcHandlers())) rpcServer.handle(method, (args: unknown) => handler(args));
+    for (const [method, handler] of Object.entries(server.rpcHandlers())) rpcServer.handle(method, (args, ctx) => handler(args, ctx));
     seedAutopilotConfig(server, c, log);
     server.start();
     return {

@@ -16,7 +16,10 @@ import { authorizeRequest } from './authorize.js';
 import { addAclRoutes } from './routes-acl.js';
 import { OPEN } from '../acl/need.js';
 import type { TokenResolver } from '../acl/resolver.js';
-import { Exchange, HttpError, checkRegion } from './exchange.js';
+import { Exchange, HttpError } from './exchange.js';
+import { requestRegion } from './request-region.js';
+import { TunnelEndpoint, forwardToRegion } from './region-tunnel.js';
+import type { RpcStreamHandler } from '../rpc/types.js';
 import { allowsStale, readsReplicatedState } from './read-consistency.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
@@ -24,9 +27,6 @@ import { addAgentRoutes } from './routes-agent.js';
 import { addClientRoutes } from './routes-client.js';
 import { RequestCounters, metricsJson } from './metrics.js';
 import type { Registry } from 'prom-client';
-
-/** Routes answered by this agent itself, whatever ?region= says (Nomad forwards the others). */
-const LOCAL_SECTIONS = new Set(['agent', 'client', 'regions', 'metrics']);
 
 const MAX_HEADER_BYTES = 1024 * 1024;
 
@@ -71,6 +71,8 @@ export class HttpServer {
   private readonly routes = new RouteTable();
   private readonly http: NodeHttpServer;
   private readonly tlsFront: TlsFront | null;
+  /** Requests other regions send here: served by these routes over in-memory connections. */
+  private readonly tunnel: TunnelEndpoint;
   private readonly counters = new RequestCounters();
   private promRegistry: Registry | null = null;
   private readonly bind: string;
@@ -92,6 +94,9 @@ export class HttpServer {
     this.tlsFront = opts.tls ? new TlsFront(opts.tls, handler, this.api.logger, MAX_HEADER_BYTES) : null;
     this.http = this.tlsFront ? this.tlsFront.https : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     this.http.on('clientError', answerMalformedRequest);
+    const tunnelHttp = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
+    tunnelHttp.requestTimeout = 0;
+    this.tunnel = new TunnelEndpoint({ http: tunnelHttp, region: opts.server.region, regions: opts.server.regions, logger: this.api.logger });
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 60_000;
@@ -115,7 +120,13 @@ export class HttpServer {
     this.tlsFront.reload(material);
   }
 
+  /** The RPC stream handler that serves requests from other regions ("Region.Http"). */
+  regionRequestHandler(): RpcStreamHandler {
+    return (args, ctx, out) => this.tunnel.serve(args, ctx, out);
+  }
+
   close(): Promise<void> {
+    this.tunnel.closeAll();
     if (this.tlsFront) return this.tlsFront.close();
     return new Promise((resolve) => {
       this.http.close(() => resolve());
@@ -144,7 +155,14 @@ export class HttpServer {
       }
       const section = path.split('/')[2] ?? '';
       this.counters.add(`nomad.http.${method}.${section}`);
-      if (!LOCAL_SECTIONS.has(section)) checkRegion(x.query.get('region'), this.api.server.region);
+      // A request for another region is served there; one that came from another region is ours.
+      if (!this.tunnel.carries(req)) {
+        const region = await requestRegion(x, this.api, match.handler.regionFrom);
+        if (region !== this.api.server.region) {
+          await forwardToRegion(x, this.api.server.regions, region);
+          return;
+        }
+      }
       // The barrier first: a token created on the leader a moment ago is known here too.
       if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
       const acl = authorizeRequest(x, this.api, match.handler);

@@ -91,7 +91,7 @@ export function addAgentRoutes(r: RouteTable): void {
 
   r.add(['GET'], '/v1/status/leader', OPEN, async (x, api) => x.sendJson(200, api.server.leaderRpcAddr()));
   r.add(['GET'], '/v1/status/peers', OPEN, async (x, api) => x.sendJson(200, api.server.serverRpcAddrs()));
-  r.add(['GET'], '/v1/regions', OPEN, async (x, api) => x.sendJson(200, [api.server.region]));
+  r.add(['GET'], '/v1/regions', OPEN, async (x, api) => x.sendJson(200, api.server.regions.regions()));
   r.add(['GET'], '/v1/namespaces', ANY_TOKEN, async (x, api) => {
     x.setMeta(queryMeta(api, 1));
     await x.sendJson(200, [DEFAULT_NAMESPACE].filter((ns) => x.acl === null || x.acl.allowNamespace(ns.Name)));

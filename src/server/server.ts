@@ -32,6 +32,15 @@ import { ExpectBootstrap, STATUS_PEERS_METHOD, type StatusPeersReply } from './e
 import type { ServerMembership } from './server-members.js';
 import { isClusterConsensus } from './consensus.js';
 import { OperatorEndpoints } from './operator-endpoints.js';
+import { RegionForwarder, type RegionRpc } from './region-forwarder.js';
+import { AclReplicator, type AclReplicatorOptions } from './acl-replicator.js';
+import {
+  ACL_GET_POLICIES_METHOD,
+  ACL_GET_TOKENS_METHOD,
+  ACL_LIST_POLICIES_METHOD,
+  ACL_LIST_TOKENS_METHOD,
+  AclReplicationSource,
+} from './acl-replication-endpoints.js';
 import { loadNewScheduler, type NewScheduler } from './lazy-modules.js';
 import { fullLogger, type Logger } from './logger.js';
 
@@ -55,8 +64,11 @@ export interface ServerOptions {
   logger?: Partial<Logger>;
   /** Replaces the scheduler module (tests, simulations). */
   newScheduler?: NewScheduler;
-  /** Calls to other servers (forwarding to the leader); absent in dev mode, which has no peers. */
-  peers?: PeerRpc;
+  /**
+   * Calls to other servers (forwarding to the leader; with streams, requests for other regions);
+   * absent in dev mode, which has no peers.
+   */
+  peers?: PeerRpc | RegionRpc;
   /** How long a call waits for a leader to be elected before "No cluster leader". */
   holdTimeoutMs?: number;
   /** A server of a Raft cluster: the gossip pool's servers, and bootstrap_expect (0: none). */
@@ -67,6 +79,19 @@ export interface ServerOptions {
   deploymentPollMs?: number;
   /** The ACL bootstrap reset file (in the server's data dir); none in dev mode. */
   aclBootstrapResetPath?: string | null;
+  /**
+   * ACLs across regions: whether they are on, the region where global tokens and policies are
+   * written (Nomad's authoritative_region; this region when empty), and the token this region's
+   * leader copies them with when it is another region.
+   */
+  acl?: { enabled: boolean; authoritativeRegion: string; replicationToken: string; replication?: Pick<AclReplicatorOptions, 'backoff' | 'maxQueryTimeMs'> };
+}
+
+/** What a server-to-server call carries besides its arguments (the RPC listener's request context). */
+export interface PeerCallContext {
+  signal?: AbortSignal;
+  /** The caller's remaining time when the call arrived; null or absent when it set none. */
+  deadlineMs?: number | null;
 }
 
 export interface ServerStats {
@@ -99,12 +124,19 @@ export class Server {
   readonly acl: AclEndpoints;
   readonly operator: OperatorEndpoints;
   readonly forwarder: LeaderForwarder;
+  /** Requests for other regions: which regions exist, and a live server of each. */
+  readonly regions: RegionForwarder;
+  /** Where global ACL tokens and policies are written (this region unless configured). */
+  readonly authoritativeRegion: string;
   readonly gc: CoreGc;
 
   private readonly opts: ServerOptions;
   private readonly ctx: ServerContext;
   private readonly planApplier: PlanApplier;
   private readonly watcher: DeploymentWatcher;
+  private readonly aclSource: AclReplicationSource;
+  /** Copies global ACLs from the authoritative region while this server leads another region. */
+  private readonly aclReplicator: AclReplicator | null;
   private workers: Worker[] = [];
   private leader = false;
   /** Calls waiting for this server's leader duties to be up (see leaderReady). */
@@ -167,6 +199,24 @@ export class Server {
     this.operator = fw.proxy('Operator', operator, ['setSchedulerConfig', 'setAutopilotConfig', 'forceGc', 'removeRaftPeer', 'autopilotHealth']);
     fw.register('Status', { readIndex: async () => this.store.snapshot().latestIndex() }, ['readIndex']);
     this.schedulerLoader = schedulerLoader;
+    const peers = opts.peers && 'stream' in opts.peers ? opts.peers : null;
+    this.regions = new RegionForwarder({ region: opts.region, membership: opts.cluster?.membership ?? null, rpc: peers, ...env, logger: this.logger });
+    const acl = opts.acl ?? { enabled: false, authoritativeRegion: '', replicationToken: '' };
+    this.authoritativeRegion = acl.authoritativeRegion || opts.region;
+    this.aclSource = new AclReplicationSource({ store: this.store, clock: this.clock, aclEnabled: acl.enabled });
+    this.aclReplicator =
+      acl.enabled && this.authoritativeRegion !== opts.region
+        ? new AclReplicator({
+            ...acl.replication,
+            authoritativeRegion: this.authoritativeRegion,
+            replicationToken: acl.replicationToken,
+            regions: this.regions,
+            store: this.store,
+            apply: (e) => this.apply(e),
+            ...env,
+            logger: this.logger,
+          })
+        : null;
   }
 
   private readonly schedulerLoader: () => Promise<NewScheduler>;
@@ -311,6 +361,7 @@ export class Server {
     this.watcher.start();
     this.gc.start();
     this.autopilot?.start();
+    this.aclReplicator?.start();
     for (const l of this.leadershipListeners) {
       try {
         l();
@@ -329,7 +380,7 @@ export class Server {
     this.blocked.setEnabled(false);
     this.planQueue.setEnabled(false);
     this.heartbeats.setEnabled(false);
-    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.autopilot?.stop()]);
+    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.autopilot?.stop(), this.aclReplicator?.stop()]);
     this.workers = [];
   }
 
@@ -388,14 +439,38 @@ export class Server {
   }
 
   /** What other servers may call on this one (the agent registers them on its RPC listener). */
-  rpcHandlers(): Record<string, (args: unknown) => Promise<unknown>> {
+  rpcHandlers(): Record<string, (args: unknown, ctx?: PeerCallContext) => Promise<unknown>> {
+    const src = this.aclSource;
     return {
       [FORWARD_METHOD]: (args) => this.forwarder.serve(args),
       [STATUS_PEERS_METHOD]: async (): Promise<StatusPeersReply> => {
         const c = this.consensus;
         return { Peers: c.stats().configuration.map((s) => s.Address), HasState: isClusterConsensus(c) ? c.hasExistingState() : true };
       },
+      [ACL_LIST_POLICIES_METHOD]: this.regionRouted(ACL_LIST_POLICIES_METHOD, (args, signal) => src.listPolicies(args, signal)),
+      [ACL_GET_POLICIES_METHOD]: this.regionRouted(ACL_GET_POLICIES_METHOD, (args) => src.getPolicies(args)),
+      [ACL_LIST_TOKENS_METHOD]: this.regionRouted(ACL_LIST_TOKENS_METHOD, (args, signal) => src.listTokens(args, signal)),
+      [ACL_GET_TOKENS_METHOD]: this.regionRouted(ACL_GET_TOKENS_METHOD, (args) => src.getTokens(args)),
     };
+  }
+
+  /** A call that names another region (`Region` in its arguments) is served by a server of that region. */
+  private regionRouted(method: string, handler: (args: unknown, signal?: AbortSignal) => Promise<unknown>): (args: unknown, ctx?: PeerCallContext) => Promise<unknown> {
+    return (args, ctx) => {
+      const region = args !== null && typeof args === 'object' ? (args as { Region?: unknown }).Region : undefined;
+      if (typeof region === 'string' && region !== '' && region !== this.region) {
+        return this.regions.call(region, method, args, {
+          ...(ctx?.signal ? { signal: ctx.signal } : {}),
+          ...(typeof ctx?.deadlineMs === 'number' ? { timeoutMs: ctx.deadlineMs } : {}),
+        });
+      }
+      return handler(args, ctx?.signal);
+    };
+  }
+
+  /** True while this server, leading, copies global ACLs from the authoritative region. */
+  aclReplicating(): boolean {
+    return this.aclReplicator?.running ?? false;
   }
 
   /** On gaining leadership: every non-terminal eval goes back to the broker or the blocked set. */
