@@ -125,6 +125,11 @@ export class HttpServer {
     return (args, ctx, out) => this.tunnel.serve(args, ctx, out);
   }
 
+  /** Requests from other regions being served now. */
+  regionRequestsInFlight(): number {
+    return this.tunnel.inFlight;
+  }
+
   close(): Promise<void> {
     this.tunnel.closeAll();
     if (this.tlsFront) return this.tlsFront.close();

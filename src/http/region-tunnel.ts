@@ -124,6 +124,11 @@ export class TunnelEndpoint {
 
   constructor(private readonly opts: TunnelEndpointOptions) {}
 
+  /** Requests from other regions being served now. */
+  get inFlight(): number {
+    return this.sockets.size;
+  }
+
   /** True for a request that came from another region: it is served here, never sent on again. */
   carries(req: IncomingMessage): boolean {
     return this.sockets.has(req.socket);
