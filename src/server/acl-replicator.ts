@@ -39,7 +39,7 @@ export interface AclReplicatorOptions {
   maxQueryTimeMs?: number;
 }
 
-export const DEFAULT_REPLICATION_BACKOFF = { baseMs: 1_000, maxMs: 30_000 };
+export const DEFAULT_REPLICATION_BACKOFF = { baseMs: 1_000, maxMs: 10_000 };
 /** Time a list call may take beyond its wait (the network, a busy server). */
 const CALL_SLACK_MS = 30_000;
 

@@ -5,7 +5,7 @@
 // region whose servers are all gone fails in seconds with an error that says so.
 import { NomadError } from '../structs/errors.js';
 import type { Clock, Random } from '../structs/clock.js';
-import type { PeerRpc } from './forwarding.js';
+import { provedNotProcessed, type PeerRpc } from './forwarding.js';
 import type { Logger } from './logger.js';
 import type { ServerMember, ServerMembership } from './server-members.js';
 
@@ -37,12 +37,6 @@ export interface RegionForwarderOptions {
 export interface RegionCallOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
-}
-
-/** True when the error proves the request never reached a handler (any server may be asked). */
-export function provedNotProcessed(e: unknown): boolean {
-  const t = e as { code?: unknown; notProcessed?: unknown } | null;
-  return typeof t?.code === 'string' && t.notProcessed === true;
 }
 
 export class RegionForwarder {

@@ -1,0 +1,89 @@
+// Regions as separate server clusters on loopback addresses, federated the way an operator does
+// it (`nomad server join` to one server of the other region), and the waits the region
+// scenarios share. Every wait is on an observable condition with a bound.
+import { Cluster, http, waitFor, type ClusterOptions, type ServerSpec } from './cluster-harness.js';
+import { runNomad } from './harness.js';
+
+export interface RegionSpec {
+  region: string;
+  servers: number;
+  /** First loopback host number of the region's servers. */
+  base: number;
+  options?: Omit<ClusterOptions, 'base' | 'region' | 'bootstrapExpect'>;
+}
+
+export class Federation {
+  private constructor(readonly clusters: Map<string, Cluster>) {}
+
+  static async create(specs: RegionSpec[]): Promise<Federation> {
+    const clusters = new Map<string, Cluster>();
+    for (const s of specs) clusters.set(s.region, await Cluster.create(s.servers, { ...s.options, base: s.base, region: s.region, bootstrapExpect: s.servers }));
+    return new Federation(clusters);
+  }
+
+  cluster(region: string): Cluster {
+    const c = this.clusters.get(region);
+    if (!c) throw new Error(`no region ${region}`);
+    return c;
+  }
+
+  /** The region's first server (or the one named). */
+  server(region: string, name?: string): ServerSpec {
+    const c = this.cluster(region);
+    return name ? c.spec(name) : c.specs[0]!;
+  }
+
+  allServers(): ServerSpec[] {
+    return [...this.clusters.values()].flatMap((c) => c.specs);
+  }
+
+  async startAll(): Promise<void> {
+    await Promise.all([...this.clusters.values()].map((c) => c.startAll()));
+  }
+
+  /**
+   * `nomad server join` from one server to another (of another region), then waits until every
+   * running server sees every running server alive; resolves with the milliseconds that took.
+   */
+  async join(from: ServerSpec, to: ServerSpec, opts: { token?: string; boundMs?: number } = {}): Promise<number> {
+    const started = Date.now();
+    const r = await runNomad(['server', 'join', `${to.ip}:${to.serf}`], from.addr, opts.token ? { env: { NOMAD_TOKEN: opts.token } } : {});
+    if (r.code !== 0) throw new Error(`server join failed (${r.code}): ${r.stderr}`);
+    await this.waitConverged(opts.boundMs ?? 15_000, opts.token);
+    return Date.now() - started;
+  }
+
+  /** Waits until every running server sees exactly the running servers, all alive. */
+  async waitConverged(boundMs = 15_000, token = ''): Promise<void> {
+    const running = [...this.clusters.values()].flatMap((c) => c.running());
+    const want = running.map((s) => `${s.name}.${regionOf(this, s)}`).sort();
+    await waitFor(
+      'every server sees every server alive',
+      async () => {
+        const views = await Promise.all(running.map((s) => http<{ Members: Array<{ Name: string; Status: string }> }>(s.addr, 'GET', '/v1/agent/members', undefined, 2_000, token)));
+        const ok = views.every((v) => {
+          const alive = v.body.Members.filter((m) => m.Status === 'alive').map((m) => m.Name).sort();
+          return JSON.stringify(alive) === JSON.stringify(want);
+        });
+        return ok ? true : undefined;
+      },
+      boundMs,
+    );
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.clusters.values()].map((c) => c.shutdown()));
+  }
+}
+
+function regionOf(f: Federation, s: ServerSpec): string {
+  for (const [region, c] of f.clusters) if (c.specs.includes(s)) return region;
+  throw new Error(`server ${s.name} is in no region`);
+}
+
+/** The region's leader as `addr` sees it through /v1/status/leader?region=. */
+export async function leaderOf(addr: string, region: string): Promise<string> {
+  const r = await http<string>(addr, 'GET', `/v1/status/leader?region=${region}`, undefined, 5_000);
+  if (r.status !== 200) throw new Error(`leader of ${region} through ${addr}: ${r.status} ${r.text}`);
+  return r.body;
+}
