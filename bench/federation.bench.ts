@@ -43,15 +43,13 @@ function timedGet(addr: string, path: string): Promise<number> {
   });
 }
 
-const fed = await Federation.create([
+const fed = await Federation.start([
   { region: 'east', servers: 1, base: 81, options: { withClient: true } },
   { region: 'west', servers: 1, base: 82, options: { withClient: true } },
 ]);
 try {
-  await fed.startAll();
   const east = fed.server('east');
   const west = fed.server('west');
-  await waitFor('each server leads its region', async () => ((await leaderOf(east.addr, 'east')) && (await leaderOf(west.addr, 'west')) ? true : undefined), 30_000);
 
   const joinStarted = Date.now();
   const joined = await http<{ num_joined: number }>(east.addr, 'PUT', `/v1/agent/join?address=${west.ip}:${west.serf}`);

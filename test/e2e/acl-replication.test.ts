@@ -9,13 +9,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { http, waitFor } from './cluster-harness.js';
-import { Federation, leaderOf } from './federation-harness.js';
+import { Federation } from './federation-harness.js';
 import { runNomad } from './harness.js';
 
 const MANAGEMENT_SECRET = '3f0e8a52-8d8e-4c51-a1a4-7c2d5b9e6f01';
 
 test('ACL replication between regions: global writes go to the authoritative region, local tokens stay', { timeout: 240_000 }, async () => {
-  const fed = await Federation.create([
+  const fed = await Federation.start([
     { region: 'east', servers: 1, base: 71, options: { extraConfig: 'acl {\n  enabled = true\n}\n' } },
     {
       region: 'west',
@@ -26,10 +26,8 @@ test('ACL replication between regions: global writes go to the authoritative reg
   ]);
   const dir = mkdtempSync(join(tmpdir(), 'nomad-acl-replication-'));
   try {
-    await fed.startAll();
     const east = fed.server('east');
     const west = fed.server('west');
-    await waitFor('each server leads its region', async () => ((await leaderOf(east.addr, 'east')) && (await leaderOf(west.addr, 'west')) ? true : undefined), 30_000);
     // Joining needs agent:write, so east is bootstrapped first.
     const boot = await http<{ SecretID: string; Global: boolean }>(east.addr, 'PUT', '/v1/acl/bootstrap', { BootstrapSecret: MANAGEMENT_SECRET });
     assert.equal(boot.status, 200, boot.text);

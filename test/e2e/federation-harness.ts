@@ -41,6 +41,22 @@ export class Federation {
     await Promise.all([...this.clusters.values()].map((c) => c.startAll()));
   }
 
+  /** Creates the regions, starts every server, and waits until each region has a leader. */
+  static async start(specs: RegionSpec[], boundMs = 30_000): Promise<Federation> {
+    const fed = await Federation.create(specs);
+    try {
+      await fed.startAll();
+      for (const s of specs) {
+        const first = fed.server(s.region);
+        await waitFor(`a leader in ${s.region}`, async () => ((await leaderOf(first.addr, s.region)) ? true : undefined), boundMs);
+      }
+    } catch (e) {
+      await fed.shutdown();
+      throw e;
+    }
+    return fed;
+  }
+
   /**
    * `nomad server join` from one server to another (of another region), then waits until every
    * running server sees every running server alive; resolves with the milliseconds that took.

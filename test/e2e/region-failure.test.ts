@@ -16,16 +16,14 @@ import { rawExecJob } from './job-files.js';
 const batch = (name: string, region: string): string => rawExecJob({ name, type: 'batch', region, noRestart: true, command: '/bin/sh', args: ['-c', 'echo done'], cpu: 20, memoryMB: 16 });
 
 test('a region lost and restored: clear errors meanwhile, the others go on, it comes back with its jobs', { timeout: 240_000 }, async () => {
-  const fed = await Federation.create([
+  const fed = await Federation.start([
     { region: 'east', servers: 1, base: 51, options: { withClient: true } },
     { region: 'west', servers: 1, base: 52, options: { withClient: true } },
   ]);
   const dir = mkdtempSync(join(tmpdir(), 'nomad-region-failure-'));
   try {
-    await fed.startAll();
     const east = fed.server('east');
     const west = fed.server('west');
-    await waitFor('each server leads its region', async () => ((await leaderOf(east.addr, 'east')) && (await leaderOf(west.addr, 'west')) ? true : undefined), 30_000);
     await fed.join(east, west);
 
     const westJob = join(dir, 'west.nomad');

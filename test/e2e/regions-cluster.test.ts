@@ -15,13 +15,12 @@ import { runNomad } from './harness.js';
 import { rawExecJob } from './job-files.js';
 
 test('a region of three servers and a region of one: members, leaders, writes, reads and blocking queries', { timeout: 240_000 }, async () => {
-  const fed = await Federation.create([
+  const fed = await Federation.start([
     { region: 'north', servers: 3, base: 61 },
     { region: 'south', servers: 1, base: 64 },
   ]);
   const dir = mkdtempSync(join(tmpdir(), 'nomad-regions-cluster-'));
   try {
-    await fed.startAll();
     const north = fed.cluster('north').specs;
     const south = fed.server('south');
     const northLeader = await agreedLeader(north, 30_000);

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { http, waitFor } from './cluster-harness.js';
-import { Federation, leaderOf } from './federation-harness.js';
+import { Federation } from './federation-harness.js';
 import { NOMAD_BIN, REPO_ROOT, runNomad, waitForState } from './harness.js';
 import { rawExecJob } from './job-files.js';
 
@@ -22,17 +22,14 @@ interface AllocStub {
 }
 
 test('two federated regions: members, leaders, and every command across regions', { timeout: 240_000 }, async () => {
-  const fed = await Federation.create([
+  const fed = await Federation.start([
     { region: 'east', servers: 1, base: 41, options: { withClient: true } },
     { region: 'west', servers: 1, base: 42, options: { withClient: true } },
   ]);
   const dir = mkdtempSync(join(tmpdir(), 'nomad-regions-'));
   try {
-    await fed.startAll();
     const east = fed.server('east');
     const west = fed.server('west');
-    await waitFor('each server leads its region', async () => ((await leaderOf(east.addr, 'east')) && (await leaderOf(west.addr, 'west')) ? true : undefined), 30_000);
-
     const convergeMs = await fed.join(east, west);
     console.log(`# members converged ${convergeMs} ms after server join`);
 
