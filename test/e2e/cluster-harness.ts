@@ -34,7 +34,9 @@ export interface ClusterOptions {
   bootstrapExpect?: number;
   /** Extra HCL for every server's configuration. */
   extraConfig?: string;
-  /** The servers' region (names become "<region>-s1", ...); Nomad's default "global" when absent. */
+  /** Servers are named <prefix>1, <prefix>2, ... (default "s", or "<region>-s" with a region); names must differ across clusters that meet. */
+  namePrefix?: string;
+  /** The servers' region; Nomad's default "global" when absent. */
   region?: string;
   /** Every server also runs a client with raw_exec, so that jobs run in the cluster. */
   withClient?: boolean;
@@ -57,7 +59,7 @@ export class Cluster {
     for (let i = 0; i < n; i++) {
       const ip = `127.0.0.${base + i}`;
       const [http, rpc, serf] = ports.slice(i * 3, i * 3 + 3) as [number, number, number];
-      const name = opts.region ? `${opts.region}-s${i + 1}` : `s${i + 1}`;
+      const name = `${opts.namePrefix ?? (opts.region ? `${opts.region}-s` : 's')}${i + 1}`;
       specs.push({ name, ip, http, rpc, serf, dataDir: join(root, `${name}-data`), config: join(root, `${name}.hcl`), addr: `http://${ip}:${http}` });
     }
     const joinList = specs.map((s) => `"${s.ip}:${s.serf}"`).join(', ');
