@@ -19,6 +19,7 @@ import type { AgentConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { openServerDataDir } from './server-data-dir.js';
 import { ServerGossip } from './server-gossip.js';
+import type { ServerMembership } from '../server/server-members.js';
 import { loadRpcTls } from './tls-config.js';
 
 export interface ServerRole {
@@ -102,7 +103,11 @@ async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> 
   const fsm = new FSM(store);
   const stores = await openFileStores(data.raftDir, { onRepair: (m) => log.warn(`raft: ${m}`) });
   const rpcLog = opts.logger.named('nomad.rpc');
-  const tls = loadRpcTls(c, rpcLog);
+  // The region of the server at an RPC address, from the gossip pool once it runs: a server of
+  // another region is checked for that region's role name.
+  let gossipMembers: ServerMembership | null = null;
+  const regionOf = (addr: string): string => gossipMembers?.members().find((m) => m.rpcAddr === addr)?.region ?? c.region;
+  const tls = loadRpcTls(c, rpcLog, regionOf);
   const rpcServer = new RpcServer({ bindHost: addrs.bindIp.rpc, port: c.ports.rpc, logger: rpcLog, ...(tls ? { tls: tls.server } : {}) });
   const pool = new RpcPool({ logger: rpcLog, ...(tls ? { tls: tls.pool } : {}) });
   const started: Array<() => Promise<unknown>> = [() => pool.close(), () => rpcServer.close()];
@@ -131,6 +136,7 @@ async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> 
     started.push(() => consensus.shutdown());
     const gossip = await ServerGossip.start({ config: c, addrs, nodeName, serverId: data.serverId, logger: log, snapshotPath: join(data.dir, 'serf', 'snapshot') });
     started.push(() => gossip.shutdown());
+    gossipMembers = gossip.serverMembership();
     const server = new Server({
       ...serverOptions(c, nodeName, opts.logger),
       store,

@@ -1,8 +1,11 @@
 // Regions as separate server clusters on loopback addresses, federated the way an operator does
 // it (`nomad server join` to one server of the other region), and the waits the region
 // scenarios share. Every wait is on an observable condition with a bound.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Cluster, http, waitFor, type ClusterOptions, type ServerSpec } from './cluster-harness.js';
-import { runNomad } from './harness.js';
+import { NOMAD_BIN, runNomad } from './harness.js';
 
 export interface RegionSpec {
   region: string;
@@ -102,4 +105,26 @@ export async function leaderOf(addr: string, region: string): Promise<string> {
   const r = await http<string>(addr, 'GET', `/v1/status/leader?region=${region}`, undefined, 5_000);
   if (r.status !== 200) throw new Error(`leader of ${region} through ${addr}: ${r.status} ${r.text}`);
   return r.body;
+}
+
+/**
+ * The tls block of a server of `region` speaking mutual TLS on RPC with verify_server_hostname:
+ * one CA in `dir` (made by `nomad tls ca create` the first time), and a certificate for the
+ * region's servers ("server.<region>.nomad") made by `nomad tls cert create -server -region`.
+ */
+export function rpcTlsConfig(dir: string, region: string): string {
+  const nomadTls = (args: string[]): void => {
+    const r = spawnSync(process.execPath, [NOMAD_BIN, 'tls', ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    if (r.status !== 0) throw new Error(`nomad tls ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  };
+  if (!existsSync(join(dir, 'nomad-agent-ca.pem'))) nomadTls(['ca', 'create']);
+  nomadTls(['cert', 'create', '-server', '-region', region]);
+  return `tls {
+  rpc                    = true
+  ca_file                = "${join(dir, 'nomad-agent-ca.pem')}"
+  cert_file              = "${join(dir, `${region}-server-nomad.pem`)}"
+  key_file               = "${join(dir, `${region}-server-nomad-key.pem`)}"
+  verify_server_hostname = true
+}
+`;
 }

@@ -1,25 +1,26 @@
-// A region of three servers (one Raft cluster) and a region of one, as separate processes,
-// federated by one `nomad server join`: every server sees all four, `server members` marks
-// exactly each region's leader, and requests cross in both directions: writes land in the other
-// region's replicated state whichever of its servers took them, reads and blocking queries are
-// answered from there, and when the bigger region's leader is killed, requests for it go on
-// through its other servers.
+// A region of three servers (one Raft cluster) and a region of one, as separate processes
+// speaking mutual TLS on RPC (each region's servers carry their own region's role name, checked
+// by verify_server_hostname), federated by one `nomad server join`: every server sees all four,
+// `server members` marks exactly each region's leader, and requests cross in both directions:
+// writes land in the other region's replicated state whichever of its servers took them, reads
+// and blocking queries are answered from there, and when the bigger region's leader is killed,
+// requests for it go on through its other servers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agreedLeader, http, jobBody, waitFor } from './cluster-harness.js';
-import { Federation, leaderOf } from './federation-harness.js';
+import { Federation, leaderOf, rpcTlsConfig } from './federation-harness.js';
 import { runNomad } from './harness.js';
 import { rawExecJob } from './job-files.js';
 
 test('a region of three servers and a region of one: members, leaders, writes, reads and blocking queries', { timeout: 240_000 }, async () => {
-  const fed = await Federation.start([
-    { region: 'north', servers: 3, base: 61 },
-    { region: 'south', servers: 1, base: 64 },
-  ]);
   const dir = mkdtempSync(join(tmpdir(), 'nomad-regions-cluster-'));
+  const fed = await Federation.start([
+    { region: 'north', servers: 3, base: 61, options: { extraConfig: rpcTlsConfig(dir, 'north') } },
+    { region: 'south', servers: 1, base: 64, options: { extraConfig: rpcTlsConfig(dir, 'south') } },
+  ]);
   try {
     const north = fed.cluster('north').specs;
     const south = fed.server('south');
