@@ -277,6 +277,7 @@ function checkConfig(c: AgentConfig): string | null {
   for (const [name, port] of Object.entries(c.ports)) {
     if (!Number.isInteger(port) || port < 0 || port > 65535) return `Invalid ${name} port ${port}: must be between 0 and 65535.`;
   }
+  if (c.telemetry.inMemoryCollectionIntervalMs > c.telemetry.inMemoryRetentionPeriodMs) return 'telemetry in-memory collection interval cannot be greater than retention period';
   if (c.client.minDynamicPort > c.client.maxDynamicPort) return `client.min_dynamic_port (${c.client.minDynamicPort}) must not exceed max_dynamic_port (${c.client.maxDynamicPort}).`;
   return null;
 }

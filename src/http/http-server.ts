@@ -2,7 +2,6 @@
 // store (blocking queries) and call the server's endpoints for writes.
 import { createServer, type Server as NodeHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
 import type { ClientEndpoints } from '../rpc/client-endpoints.js';
 import type { StateStoreView } from '../state/reader.js';
 import type { Server } from '../server/server.js';
@@ -16,8 +15,8 @@ import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
 import { addClientRoutes } from './routes-client.js';
-import { RequestCounters, metricsJson } from './metrics.js';
-import type { Registry } from 'prom-client';
+import { meterRoute, serveMetrics, type MetricsSource } from './metrics.js';
+import { noMetrics, type Metrics } from '../structs/metrics.js';
 
 export interface HttpServerOptions {
   server: Server;
@@ -25,6 +24,9 @@ export interface HttpServerOptions {
   client: ClientEndpoints | null;
   agent: AgentInfo | null;
   logger?: Partial<Logger>;
+  /** Where the API's own measurements go, and what /v1/metrics shows (the agent's telemetry). */
+  metrics?: Metrics;
+  metricsSource?: MetricsSource | null;
   /** Address to bind (default 127.0.0.1) and port (default 4646; 0 picks a free one). */
   bind?: string;
   port?: number;
@@ -34,20 +36,22 @@ export class HttpServer {
   private readonly api: ApiContext;
   private readonly router = new Router<Handler>();
   private readonly http: NodeHttpServer;
-  private readonly counters = new RequestCounters();
-  private promRegistry: Registry | null = null;
+  private readonly metrics: Metrics;
+  private readonly metricsSource: MetricsSource | null;
   private readonly bind: string;
   private readonly port: number;
 
   constructor(opts: HttpServerOptions) {
     this.api = { server: opts.server, store: opts.store, client: opts.client, agent: opts.agent, logger: fullLogger(opts.logger) };
+    this.metrics = opts.metrics ?? noMetrics;
+    this.metricsSource = opts.metricsSource ?? null;
     this.bind = opts.bind ?? '127.0.0.1';
     this.port = opts.port ?? 4646;
     addJobRoutes(this.router);
     addClusterRoutes(this.router);
     addAgentRoutes(this.router);
     addClientRoutes(this.router);
-    this.router.add(['GET'], '/v1/metrics', (x, api) => this.metrics(x, api));
+    this.router.add(['GET'], '/v1/metrics', (x) => serveMetrics(x, this.metricsSource));
     this.http = createServer((req, res) => void this.handle(req, res));
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.
     this.http.requestTimeout = 0;
@@ -84,23 +88,16 @@ export class HttpServer {
         res.setHeader('Allow', match.allowed.join(', '));
         throw new HttpError(405, 'Invalid method');
       }
-      this.counters.add(`nomad.http.${method}.${path.split('/')[2] ?? ''}`);
-      if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
-      await match.handler(x, this.api);
+      const done = meterRoute(this.metrics, method, match.pattern);
+      try {
+        if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
+        await match.handler(x, this.api);
+      } finally {
+        done?.();
+      }
     } catch (e) {
       if (!(e instanceof HttpError)) this.api.logger.debug('http request failed', { method, path, error: e instanceof Error ? e.message : String(e) });
       await x.sendError(e).catch(() => res.destroy());
     }
-  }
-
-  private async metrics(x: Exchange, api: ApiContext): Promise<void> {
-    const host = hostname();
-    if (x.query.get('format') === 'prometheus') {
-      this.promRegistry ??= (await import('./metrics-prometheus.js')).prometheusRegistry(api.server, host);
-      const text = await this.promRegistry.metrics();
-      await x.sendText(200, this.promRegistry.contentType, text);
-      return;
-    }
-    await x.sendJson(200, metricsJson(api.server, host, this.counters));
   }
 }

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo } from 'node:net';
-import { checkSinkAddress, parseHostPort, StatsdSink } from './statsd-sink.js';
+import { checkSinkAddress, parseHostPort } from './sink-address.js';
+import { StatsdSink } from './statsd-sink.js';
 
 /** A UDP receiver that resolves once `count` lines arrived (bounded). */
 async function udpReceiver(): Promise<{ port: number; lines: (count: number) => Promise<string[]>; close: () => void }> {

@@ -5,6 +5,7 @@
 import StatsDClient, { type StatsD } from 'hot-shots';
 import type { MetricLabels } from '../structs/metrics.js';
 import type { MetricSink } from './sink.js';
+import { parseHostPort } from './sink-address.js';
 
 export type StatsdFlavor = 'statsd' | 'statsite' | 'datadog';
 
@@ -21,21 +22,6 @@ export interface StatsdSinkOptions {
 /** go-metrics' packet bound for StatsD over UDP: fits a common MTU. */
 const MAX_PACKET_BYTES = 1432;
 const FLUSH_INTERVAL_MS = 100;
-
-/** Splits "host:port"; null when the address has no usable port. */
-export function parseHostPort(address: string): { host: string; port: number } | null {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(address.trim());
-  if (!m) return null;
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return null;
-  return { host: (m[1] ?? m[2])!, port };
-}
-
-/** The config file's check of one sink address. */
-export function checkSinkAddress(value: unknown): string | null {
-  if (typeof value !== 'string' || value === '') return null;
-  return parseHostPort(value) ? null : `want "host:port", got ${JSON.stringify(value)}`;
-}
 
 /** StatsD's reserved characters in a name become "_", as go-metrics flattens keys. */
 function flatName(name: string): string {

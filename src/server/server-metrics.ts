@@ -1,0 +1,76 @@
+// The server's gauges, published every collection interval as Nomad's leader and servers do: the
+// eval broker, blocked evals, plan queue and heartbeat timers on every server (a follower's are
+// all zero, its queues being off), and, on the leader only, the job summaries and job statuses.
+// Reads the queues' counters and one state snapshot: nothing here waits or writes.
+import type { Metrics } from '../structs/metrics.js';
+import type { StateReader } from '../state/reader.js';
+import type { ServerStats } from './server.js';
+
+export interface ServerMetricsOptions {
+  /** disable_dispatched_job_summary_metrics: no summary gauges for jobs dispatched from a parameterized job. */
+  disableDispatchedJobSummaryMetrics: boolean;
+}
+
+const SUMMARY_FIELDS = [
+  ['queued', 'Queued'],
+  ['complete', 'Complete'],
+  ['failed', 'Failed'],
+  ['running', 'Running'],
+  ['starting', 'Starting'],
+  ['lost', 'Lost'],
+] as const;
+
+export function emitServerGauges(m: Metrics, stats: ServerStats, snap: StateReader, opts: ServerMetricsOptions): void {
+  const b = stats.broker;
+  m.setGauge('nomad.broker.total_ready', b.totalReady);
+  m.setGauge('nomad.broker.total_unacked', b.totalUnacked);
+  // Nomad 1.1 calls the evals held behind another eval of their job "blocked"; later versions "pending".
+  m.setGauge('nomad.broker.total_blocked', b.totalPending);
+  m.setGauge('nomad.broker.total_pending', b.totalPending);
+  m.setGauge('nomad.broker.total_waiting', b.totalWaiting);
+  for (const [type, s] of Object.entries(b.byScheduler)) {
+    m.setGauge(`nomad.broker.${type}.ready`, s.ready);
+    m.setGauge(`nomad.broker.${type}.unacked`, s.unacked);
+  }
+  m.setGauge('nomad.blocked_evals.total_blocked', stats.blocked.totalBlocked);
+  m.setGauge('nomad.blocked_evals.total_escaped', stats.blocked.totalEscaped);
+  // Quotas are an Enterprise feature: no eval is ever blocked on one.
+  m.setGauge('nomad.blocked_evals.total_quota_limit', 0);
+  m.setGauge('nomad.plan.queue_depth', stats.planQueueDepth);
+  m.setGauge('nomad.heartbeat.active', stats.heartbeatTimers);
+  // This agent has no Vault integration: it tracks no tokens, so none are being revoked.
+  m.setGauge('nomad.vault.distributed_tokens_revoking', 0);
+  m.setGauge('nomad.vault.token_ttl', 0);
+  m.setGauge('state.snapshotIndex', snap.latestIndex());
+  if (stats.leader) emitJobGauges(m, snap, opts);
+}
+
+/** The leader's job_summary gauges per task group and job_status counts. */
+function emitJobGauges(m: Metrics, snap: StateReader, opts: ServerMetricsOptions): void {
+  const status = { pending: 0, running: 0, dead: 0 };
+  for (const job of snap.jobs('*')) {
+    if (job.Status === 'pending' || job.Status === 'running' || job.Status === 'dead') status[job.Status]++;
+    if (opts.disableDispatchedJobSummaryMetrics && job.Dispatched) continue;
+    const summary = snap.jobSummary(job.Namespace, job.ID);
+    if (!summary) continue;
+    for (const [group, tg] of Object.entries(summary.Summary)) {
+      const labels = jobSummaryLabels(job.ID, group, job.Namespace);
+      for (const [name, field] of SUMMARY_FIELDS) m.setGauge(`nomad.job_summary.${name}`, tg[field], labels);
+    }
+  }
+  m.setGauge('nomad.job_status.pending', status.pending);
+  m.setGauge('nomad.job_status.running', status.running);
+  m.setGauge('nomad.job_status.dead', status.dead);
+}
+
+/** A dispatched or periodic child also carries its parent's ID and its own suffix, as Nomad labels it. */
+export function jobSummaryLabels(jobId: string, group: string, namespace: string): Record<string, string> {
+  const labels: Record<string, string> = { job: jobId, task_group: group, namespace };
+  for (const kind of ['dispatch', 'periodic'] as const) {
+    const at = jobId.indexOf(`/${kind}-`);
+    if (at < 0) continue;
+    labels['parent_id'] = jobId.slice(0, at);
+    labels[`${kind}_id`] = jobId.slice(at + kind.length + 2);
+  }
+  return labels;
+}
