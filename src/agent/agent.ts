@@ -23,6 +23,7 @@ import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
 import { Client } from '../client/client.js';
 import { generateId } from '../structs/ids.js';
 import { badRequest } from '../structs/errors.js';
+import { Telemetry } from '../telemetry/telemetry.js';
 
 export class Agent {
   private server: Server | null = null;
@@ -34,6 +35,7 @@ export class Agent {
   private sink: GatedSink | null = null;
   private gossip: ServerGossip | null = null;
   private retryJoiner: RetryJoiner | null = null;
+  private telemetry: Telemetry | null = null;
 
   private constructor(
     readonly config: AgentConfig,
@@ -65,9 +67,17 @@ export class Agent {
     const log = this.logger;
     if (!c.server.enabled) throw new Error('a server is required in this agent');
 
+    const telemetry = (this.telemetry = new Telemetry({
+      config: c.telemetry,
+      hostname: hostname(),
+      nodeName: this.nodeName,
+      onSinkError: (message) => log.warn(`telemetry: ${message}`),
+      onCollectorError: (name, e) => log.warn(`telemetry: collecting the ${name} metrics failed`, { error: e instanceof Error ? e.message : String(e) }),
+    }));
+    const metrics = telemetry.metrics;
     const store = new StateStore();
-    const fsm = new FSM(store);
-    const consensus = new InMemoryConsensus(fsm, { serverId: this.addrs.advertise.rpc, rpcAddr: this.addrs.advertise.rpc });
+    const fsm = new FSM(store, { metrics });
+    const consensus = new InMemoryConsensus(fsm, { serverId: this.addrs.advertise.rpc, rpcAddr: this.addrs.advertise.rpc, metrics });
     this.server = new Server({
       region: c.region,
       datacenter: c.datacenter,
@@ -79,9 +89,15 @@ export class Agent {
       ...(c.server.numSchedulers !== null ? { numSchedulers: c.server.numSchedulers } : {}),
       heartbeat: { minHeartbeatTtlMs: c.server.minHeartbeatTtlMs, heartbeatGraceMs: c.server.heartbeatGraceMs, maxHeartbeatsPerSecond: c.server.maxHeartbeatsPerSecond },
       logger: log.named('nomad'),
+      metrics,
+      disableDispatchedJobSummaryMetrics: c.telemetry.disableDispatchedJobSummaryMetrics,
     });
+    const server = this.server;
+    telemetry.addCollector('server', () => server.emitMetrics());
     // Binding the gossip sockets is quick; joining others happens after start-up (joinAtStart).
-    this.gossip = await ServerGossip.start({ config: c, addrs: this.addrs, nodeName: this.nodeName, serverId: this.serverId, logger: log.named('nomad') });
+    this.gossip = await ServerGossip.start({ config: c, addrs: this.addrs, nodeName: this.nodeName, serverId: this.serverId, logger: log.named('nomad'), metrics });
+    const gossip = this.gossip;
+    telemetry.addCollector('gossip', () => gossip.emitMetrics());
     this.server.start();
 
     if (c.client.enabled) {
@@ -117,7 +133,11 @@ export class Agent {
           },
         },
         logger: log,
+        metrics,
+        telemetry: { publishNodeMetrics: c.telemetry.publishNodeMetrics, publishAllocationMetrics: c.telemetry.publishAllocationMetrics },
       });
+      const client = this.client;
+      telemetry.addCollector('client', () => client.emitMetrics());
     }
 
     this.http = new HttpServer({
@@ -128,8 +148,11 @@ export class Agent {
       logger: log.named('http'),
       bind: this.addrs.bindIp.http,
       port: c.ports.http,
+      metrics,
+      metricsSource: telemetry,
     });
     await this.http.listen();
+    telemetry.start();
 
     // The client registers in the background: the agent is up once its API answers.
     if (this.client) {
@@ -204,6 +227,7 @@ export class Agent {
       await this.server.consensus.shutdown();
     }
     if (this.gossip) await this.gossip.shutdown();
+    await this.telemetry?.close();
     for (const d of this.tempDirs) rmSync(d, { recursive: true, force: true });
     log.info('agent: shutdown complete');
   }

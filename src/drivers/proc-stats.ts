@@ -33,12 +33,26 @@ export function parseProcStat(text: string): ProcSample | null {
   return { pid, processGroup, userTicks, systemTicks, rssBytes: rssPages * PAGE_SIZE_BYTES };
 }
 
-export async function sampleProcessGroup(groupId: number): Promise<ProcSample[]> {
+/** The process table by process group; one scan of /proc serves every caller that asks meanwhile. */
+let scanInFlight: Promise<Map<number, ProcSample[]>> | null = null;
+
+/**
+ * Every process of the host grouped by process group. Callers that arrive while a scan runs share
+ * it: the client's collection asks for every task at once, and one pass over /proc answers them
+ * all instead of one pass per task.
+ */
+export function scanProcessGroups(): Promise<Map<number, ProcSample[]>> {
+  scanInFlight ??= readProcessTable().finally(() => (scanInFlight = null));
+  return scanInFlight;
+}
+
+async function readProcessTable(): Promise<Map<number, ProcSample[]>> {
+  const groups = new Map<number, ProcSample[]>();
   let entries: string[];
   try {
     entries = await readdir('/proc');
   } catch {
-    return [];
+    return groups;
   }
   const pids = entries.filter((e) => e.charCodeAt(0) >= 48 && e.charCodeAt(0) <= 57).slice(0, MAX_PROC_ENTRIES);
   const samples = await Promise.all(
@@ -50,7 +64,17 @@ export async function sampleProcessGroup(groupId: number): Promise<ProcSample[]>
       }
     }),
   );
-  return samples.filter((s): s is ProcSample => s !== null && s.processGroup === groupId);
+  for (const s of samples) {
+    if (s === null) continue;
+    const list = groups.get(s.processGroup);
+    if (list) list.push(s);
+    else groups.set(s.processGroup, [s]);
+  }
+  return groups;
+}
+
+export async function sampleProcessGroup(groupId: number): Promise<ProcSample[]> {
+  return (await scanProcessGroups()).get(groupId) ?? [];
 }
 
 /** Keeps the previous sample per task so CPU percent is a rate over the last interval. */

@@ -2,9 +2,10 @@
 // eval broker, blocked evals, plan queue and heartbeat timers on every server (a follower's are
 // all zero, its queues being off), and, on the leader only, the job summaries and job statuses.
 // Reads the queues' counters and one state snapshot: nothing here waits or writes.
-import type { Metrics } from '../structs/metrics.js';
+import { childJobLabels, type Metrics } from '../structs/metrics.js';
 import type { StateReader } from '../state/reader.js';
 import type { ServerStats } from './server.js';
+import { isClusterConsensus, type Consensus } from './consensus.js';
 
 export interface ServerMetricsOptions {
   /** disable_dispatched_job_summary_metrics: no summary gauges for jobs dispatched from a parameterized job. */
@@ -45,6 +46,18 @@ export function emitServerGauges(m: Metrics, stats: ServerStats, snap: StateRead
   if (stats.leader) emitJobGauges(m, snap, opts);
 }
 
+/**
+ * Raft's index gauges, and on a cluster's leader the time since each follower last answered
+ * (raft.leader.lastContact, one sample per follower per collection, as the leader's lease check).
+ */
+export function emitConsensusMetrics(m: Metrics, consensus: Consensus): void {
+  const s = consensus.stats();
+  m.setGauge('raft.appliedIndex', s.appliedIndex);
+  m.setGauge('raft.lastIndex', s.lastLogIndex);
+  if (!isClusterConsensus(consensus) || s.state !== 'Leader') return;
+  for (const p of consensus.peers()) if (p.lastContactMs !== null) m.addSample('raft.leader.lastContact', p.lastContactMs);
+}
+
 /** The leader's job_summary gauges per task group and job_status counts. */
 function emitJobGauges(m: Metrics, snap: StateReader, opts: ServerMetricsOptions): void {
   const status = { pending: 0, running: 0, dead: 0 };
@@ -63,14 +76,7 @@ function emitJobGauges(m: Metrics, snap: StateReader, opts: ServerMetricsOptions
   m.setGauge('nomad.job_status.dead', status.dead);
 }
 
-/** A dispatched or periodic child also carries its parent's ID and its own suffix, as Nomad labels it. */
+/** Labels of one task group's summary; a dispatched or periodic child also names its parent. */
 export function jobSummaryLabels(jobId: string, group: string, namespace: string): Record<string, string> {
-  const labels: Record<string, string> = { job: jobId, task_group: group, namespace };
-  for (const kind of ['dispatch', 'periodic'] as const) {
-    const at = jobId.indexOf(`/${kind}-`);
-    if (at < 0) continue;
-    labels['parent_id'] = jobId.slice(0, at);
-    labels[`${kind}_id`] = jobId.slice(at + kind.length + 2);
-  }
-  return labels;
+  return { job: jobId, task_group: group, namespace, ...childJobLabels(jobId) };
 }

@@ -35,7 +35,7 @@ import { OperatorEndpoints } from './operator-endpoints.js';
 import { loadNewScheduler, type NewScheduler } from './lazy-modules.js';
 import { fullLogger, type Logger } from './logger.js';
 import { DEPLOYMENT_ENDPOINT_METRICS, JOB_ENDPOINT_METRICS, meterEndpoint, NODE_ENDPOINT_METRICS, OPERATOR_ENDPOINT_METRICS } from './rpc-metrics.js';
-import { emitServerGauges } from './server-metrics.js';
+import { emitConsensusMetrics, emitServerGauges } from './server-metrics.js';
 
 export interface ServerOptions {
   region: string;
@@ -274,6 +274,7 @@ export class Server {
   /** Publishes the server's gauges (called every telemetry collection interval). */
   emitMetrics(): void {
     emitServerGauges(this.metrics, this.stats(), this.store.snapshot(), { disableDispatchedJobSummaryMetrics: this.opts.disableDispatchedJobSummaryMetrics ?? false });
+    emitConsensusMetrics(this.metrics, this.consensus);
   }
 
   private onLeadership(isLeader: boolean): void {

@@ -29,3 +29,15 @@ export const noMetrics: Metrics = {
   now: () => 0,
   measureSince: () => undefined,
 };
+
+/**
+ * The labels Nomad adds for a child job: "web/dispatch-1700000000-abcd" is the dispatch
+ * "1700000000-abcd" of parent "web" (periodic children likewise, with periodic_id).
+ */
+export function childJobLabels(jobId: string): Record<string, string> {
+  for (const kind of ['dispatch', 'periodic'] as const) {
+    const at = jobId.indexOf(`/${kind}-`);
+    if (at >= 0) return { parent_id: jobId.slice(0, at), [`${kind}_id`]: jobId.slice(at + kind.length + 2) };
+  }
+  return {};
+}
