@@ -58,6 +58,11 @@ export class Agent {
     return agent;
   }
 
+  /** The agent's telemetry (its registry, sinks and collection), null before start. */
+  get telemetryHandle(): Telemetry | null {
+    return this.telemetry;
+  }
+
   announceStarted(): void {
     this.sink?.open();
   }

@@ -305,6 +305,11 @@ export class AllocRunner {
     await this.allocDir.destroy();
   }
 
+  /** The client status the next update will report, without copying the task states. */
+  clientStatus(): AllocClientUpdate['ClientStatus'] {
+    return aggregateClientStatus(this.taskStates()).status;
+  }
+
   clientUpdate(): AllocClientUpdate {
     const { status, description } = aggregateClientStatus(this.taskStates());
     const taskStates: AllocClientUpdate['TaskStates'] = {};

@@ -39,6 +39,12 @@ const MEMORY_MEASURED: Array<[string, keyof TaskResourceUsage['ResourceUsage']['
 
 export class ClientMetrics {
   private readonly host: HostStatsCollector;
+  /**
+   * One labels object per task, reused every round: the registry and sinks key series by the
+   * labels object, so a task's figures cost no label work after its first round.
+   */
+  private taskLabels = new Map<string, Record<string, string>>();
+  private nodeLabelsCache: { key: string; labels: Record<string, string> } | null = null;
 
   constructor(
     private readonly source: ClientMetricsSource,
@@ -52,15 +58,27 @@ export class ClientMetrics {
     const node = this.source.node();
     if (!node) return; // not fingerprinted yet: there is no node to label the figures with
     const runners = this.source.allocRunners();
-    const labels = nodeLabels(node);
+    const labels = this.labelsOfNode(node);
     this.emitAllocationCounts(runners, labels);
     const work: Array<Promise<void>> = [];
     if (this.opts.publishNodeMetrics) {
       this.emitAllocatedResources(node, runners, labels);
       work.push(this.emitHostStats(labels));
     }
-    if (this.opts.publishAllocationMetrics) work.push(...runners.map((r) => this.emitTaskStats(r)));
+    if (this.opts.publishAllocationMetrics) {
+      const live = new Map<string, Record<string, string>>();
+      work.push(...runners.map((r) => this.emitTaskStats(r, live)));
+      await Promise.all(work);
+      this.taskLabels = live; // tasks gone since the last round are forgotten
+      return;
+    }
     await Promise.all(work);
+  }
+
+  private labelsOfNode(node: Node): Record<string, string> {
+    const key = `${node.ID}/${node.Status}/${node.SchedulingEligibility}/${node.NodeClass}/${node.Datacenter}`;
+    if (this.nodeLabelsCache?.key !== key) this.nodeLabelsCache = { key, labels: nodeLabels(node) };
+    return this.nodeLabelsCache.labels;
   }
 
   private emitAllocationCounts(runners: AllocRunner[], labels: Record<string, string>): void {
@@ -68,7 +86,7 @@ export class ClientMetrics {
     let running = 0;
     let terminal = 0;
     for (const r of runners) {
-      const status = r.clientUpdate().ClientStatus;
+      const status = r.clientStatus();
       if (status === 'pending') pending++;
       else if (status === 'running') running++;
       else if (status === 'complete' || status === 'failed' || status === 'lost') terminal++;
@@ -140,7 +158,7 @@ export class ClientMetrics {
     m.setGauge('client.uptime', h.Uptime, labels);
   }
 
-  private async emitTaskStats(runner: AllocRunner): Promise<void> {
+  private async emitTaskStats(runner: AllocRunner, live: Map<string, Record<string, string>>): Promise<void> {
     const alloc = runner.alloc;
     if (runner.isFinished) return;
     const m = this.metrics;
@@ -149,7 +167,9 @@ export class ClientMetrics {
         if (t.state.State !== 'running') return;
         const usage = await t.stats();
         if (!usage) return;
-        const labels = allocTaskLabels(alloc, t.name);
+        const id = `${alloc.ID}/${t.name}`;
+        const labels = this.taskLabels.get(id) ?? allocTaskLabels(alloc, t.name);
+        live.set(id, labels);
         const mem = usage.ResourceUsage.MemoryStats;
         for (const [measured, field, name] of MEMORY_MEASURED) {
           if (mem.Measured?.includes(measured)) m.setGauge(`client.allocs.memory.${name}`, mem[field] as number, labels);

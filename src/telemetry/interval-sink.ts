@@ -3,7 +3,7 @@
 // /v1/metrics shows the last finished interval, so its figures are whole.
 import type { MetricLabels } from '../structs/metrics.js';
 import { Aggregate } from './aggregate.js';
-import { seriesKey, type MetricSink } from './sink.js';
+import { SeriesTable, type MetricSink } from './sink.js';
 
 export interface GaugeValue {
   readonly name: string;
@@ -18,9 +18,9 @@ export interface AggregateValue {
 }
 
 export class IntervalMetrics {
-  readonly gauges = new Map<string, GaugeValue>();
-  readonly counters = new Map<string, AggregateValue>();
-  readonly samples = new Map<string, AggregateValue>();
+  readonly gauges = new SeriesTable<GaugeValue>();
+  readonly counters = new SeriesTable<AggregateValue>();
+  readonly samples = new SeriesTable<AggregateValue>();
 
   constructor(
     readonly startMs: number,
@@ -42,19 +42,15 @@ export class IntervalSink implements MetricSink {
   }
 
   setGauge(name: string, value: number, labels: MetricLabels | undefined): void {
-    const gauges = this.current().gauges;
-    const key = seriesKey(name, labels);
-    const g = gauges.get(key);
-    if (g) g.value = value;
-    else gauges.set(key, { name, value, labels });
+    this.current().gauges.get(name, labels, () => ({ name, value, labels })).value = value;
   }
 
   incrCounter(name: string, value: number, labels: MetricLabels | undefined): void {
-    ingest(this.current().counters, name, value, labels);
+    this.current().counters.get(name, labels, () => ({ name, labels, agg: new Aggregate() })).agg.ingest(value);
   }
 
   addSample(name: string, value: number, labels: MetricLabels | undefined): void {
-    ingest(this.current().samples, name, value, labels);
+    this.current().samples.get(name, labels, () => ({ name, labels, agg: new Aggregate() })).agg.ingest(value);
   }
 
   /** The interval /v1/metrics shows: the last finished one, or the current one while it is the only one. */
@@ -81,14 +77,4 @@ export class IntervalSink implements MetricSink {
     if (this.intervals.length > this.maxIntervals) this.intervals.splice(0, this.intervals.length - this.maxIntervals);
     return fresh;
   }
-}
-
-function ingest(into: Map<string, AggregateValue>, name: string, value: number, labels: MetricLabels | undefined): void {
-  const key = seriesKey(name, labels);
-  let v = into.get(key);
-  if (v === undefined) {
-    v = { name, labels, agg: new Aggregate() };
-    into.set(key, v);
-  }
-  v.agg.ingest(value);
 }

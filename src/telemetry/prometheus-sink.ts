@@ -4,7 +4,7 @@
 // purged job's summary do not linger in Prometheus forever.
 import type { MetricLabels } from '../structs/metrics.js';
 import { QuantileWindow } from './quantile-window.js';
-import { seriesKey, type MetricSink } from './sink.js';
+import { labelsKey, type MetricSink } from './sink.js';
 
 export const SUMMARY_QUANTILES = [0.5, 0.9, 0.99] as const;
 export const DEFAULT_EXPIRATION_MS = 60_000;
@@ -16,14 +16,24 @@ interface Series {
   value: number;
   count: number;
   window: QuantileWindow | null;
+  /** Filled at collection for summaries. */
+  quantiles: number[] | null;
   updatedMs: number;
+}
+
+/** One series as the text format prints it (quantiles only for summaries). */
+export interface PromSeries {
+  readonly labels: MetricLabels | undefined;
+  readonly value: number;
+  readonly count: number;
+  readonly quantiles: number[] | null;
 }
 
 /** One family as the text format prints it. */
 export interface PromFamily {
   name: string;
   type: FamilyType;
-  series: Array<{ labels: MetricLabels | undefined; value: number; count: number; quantiles: number[] | null }>;
+  series: PromSeries[];
 }
 
 /** go-metrics' flattening: dots and any other character Prometheus forbids become "_". */
@@ -63,13 +73,14 @@ export class PrometheusSink implements MetricSink {
     const now = this.nowMs();
     const out: PromFamily[] = [];
     for (const [name, fam] of this.families) {
-      const series: PromFamily['series'] = [];
+      const series: Series[] = [];
       for (const [key, s] of fam.series) {
         if (now - s.updatedMs > this.expirationMs) {
           fam.series.delete(key);
           continue;
         }
-        series.push({ labels: s.labels, value: s.value, count: s.count, quantiles: s.window ? s.window.quantiles(SUMMARY_QUANTILES, now) : null });
+        if (s.window) s.quantiles = s.window.quantiles(SUMMARY_QUANTILES, now);
+        series.push(s);
       }
       if (series.length === 0) this.families.delete(name);
       else out.push({ name, type: fam.type, series });
@@ -92,11 +103,11 @@ export class PrometheusSink implements MetricSink {
       // One name, two types would make the whole exposition unreadable to Prometheus.
       return null;
     }
-    const key = seriesKey(promName, labels);
+    const key = labelsKey(labels);
     const now = this.nowMs();
     let s = fam.series.get(key);
     if (s === undefined) {
-      s = { labels, value: 0, count: 0, window: null, updatedMs: now };
+      s = { labels, value: 0, count: 0, window: null, quantiles: null, updatedMs: now };
       fam.series.set(key, s);
     }
     s.updatedMs = now;

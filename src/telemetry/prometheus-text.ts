@@ -22,12 +22,26 @@ export function prometheusText(families: readonly PromFamily[]): string {
   return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }
 
+/** The label pairs of a labels object, sorted by name and escaped; computed once per object. */
+const pairsCache = new WeakMap<MetricLabels, string>();
+
+function labelPairs(labels: MetricLabels): string {
+  let pairs = pairsCache.get(labels);
+  if (pairs === undefined) {
+    pairs = Object.keys(labels)
+      .sort()
+      .map((k) => `${k}="${escapeValue(labels[k]!)}"`)
+      .join(',');
+    pairsCache.set(labels, pairs);
+  }
+  return pairs;
+}
+
 /** Labels sorted by name, values escaped (backslash, quote, newline); quantile last, as Go prints it. */
 function labelText(labels: MetricLabels | undefined, quantile?: string): string {
-  const parts: string[] = [];
-  if (labels) for (const k of Object.keys(labels).sort()) parts.push(`${k}="${escapeValue(labels[k]!)}"`);
-  if (quantile !== undefined) parts.push(`quantile="${quantile}"`);
-  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+  const pairs = labels === undefined ? '' : labelPairs(labels);
+  if (quantile === undefined) return pairs === '' ? '' : `{${pairs}}`;
+  return pairs === '' ? `{quantile="${quantile}"}` : `{${pairs},quantile="${quantile}"}`;
 }
 
 function escapeValue(v: string): string {

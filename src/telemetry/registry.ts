@@ -32,6 +32,7 @@ export class MetricsRegistry implements Metrics {
   private readonly names = new Map<string, string | null>();
   private readonly gaugeNames = new Map<string, string | null>();
   private readonly hostOnly: MetricLabels | undefined;
+  private readonly withHost = new WeakMap<MetricLabels, MetricLabels>();
   readonly now: () => number;
 
   constructor(private readonly opts: RegistryOptions) {
@@ -76,8 +77,15 @@ export class MetricsRegistry implements Metrics {
     return out;
   }
 
+  /** The caller's labels with the host label; the same object back for the same labels object. */
   private labels(labels: MetricLabels | undefined): MetricLabels | undefined {
     if (this.hostOnly === undefined) return labels;
-    return labels === undefined ? this.hostOnly : { ...labels, host: this.hostOnly['host']! };
+    if (labels === undefined) return this.hostOnly;
+    let withHost = this.withHost.get(labels);
+    if (withHost === undefined) {
+      withHost = Object.freeze({ ...labels, host: this.hostOnly['host']! });
+      this.withHost.set(labels, withHost);
+    }
+    return withHost;
   }
 }
