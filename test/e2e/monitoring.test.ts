@@ -23,6 +23,7 @@ import {
 } from './monitoring-stack.js';
 
 const RULES_FILE = join(REPO_ROOT, 'examples', 'monitoring', 'nomad-alerts.yml');
+const DASHBOARD_FILE = join(REPO_ROOT, 'examples', 'monitoring', 'nomad-dashboard.json');
 const TELEMETRY = `telemetry {
   collection_interval        = "1s"
   prometheus_metrics         = true
@@ -117,8 +118,11 @@ test('Prometheus scrapes the agent, a rule fires when a task is stopped, Alertma
     const scrape = await fetch(`${agent.addr}/v1/metrics?format=prometheus`);
     assert.equal(scrape.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
     const text = await scrape.text();
-    const check = await promtoolParse(text);
+    const check = await promtool(['check', 'metrics'], text);
     assert.doesNotMatch(check, /parsing error|error while linting/, check);
+    // The shipped alert rules are valid rules.
+    const rules = await promtool(['check', 'rules', RULES_FILE], '');
+    assert.match(rules, /SUCCESS: \d+ rules found/, rules);
 
     const [amPort, promPort] = [await freePort(), await freePort()];
     const am = await startReadyProcess(ALERTMANAGER_BIN, alertmanagerArgs(writeAlertmanagerConfig(agent.dir, hook.url), amPort), `http://127.0.0.1:${amPort}/-/ready`);
@@ -135,6 +139,15 @@ test('Prometheus scrapes the agent, a rule fires when a task is stopped, Alertma
       await waitForQuery(promAddr, q, (r) => r.length >= 1, STEP_TIMEOUT_MS);
     }
     await stopTaskAndExpectAlert(agent, promAddr, hook);
+
+    // Every query of the shipped dashboard is valid PromQL and finds the agent's series.
+    const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    for (const panel of dashboard.panels) {
+      for (const t of panel.targets) {
+        const expr = t.expr.replace(/\$job/g, '.*');
+        await waitForQuery(promAddr, expr, (r) => r.length > 0, STEP_TIMEOUT_MS).catch((e: Error) => assert.fail(`dashboard panel "${panel.title}": ${e.message}`));
+      }
+    }
   } finally {
     for (const stop of stops.reverse()) await stop();
     await agent.stop();
@@ -176,10 +189,11 @@ test('the same with Prometheus and Alertmanager run as Nomad jobs', { skip: skip
   }
 });
 
-async function promtoolParse(text: string): Promise<string> {
+/** promtool's whole output (its exit code says only that it found lint or errors). */
+async function promtool(args: string[], input: string): Promise<string> {
   return new Promise((resolve) => {
-    const child = execFile(PROMTOOL_BIN, ['check', 'metrics'], { encoding: 'utf8' }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`));
-    child.stdin!.end(text);
+    const child = execFile(PROMTOOL_BIN, args, { encoding: 'utf8' }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`));
+    child.stdin!.end(input);
   });
 }
 
