@@ -136,24 +136,10 @@ export class ClientMetrics {
   private async emitHostStats(labels: Record<string, string>): Promise<void> {
     const h = await this.host.collect();
     const m = this.metrics;
-    for (const c of h.CPU) {
-      const l = { ...labels, cpu: c.CPU };
-      m.setGauge('client.host.cpu.total', c.Total, l);
-      m.setGauge('client.host.cpu.user', c.User, l);
-      m.setGauge('client.host.cpu.system', c.System, l);
-      m.setGauge('client.host.cpu.idle', c.Idle, l);
-    }
-    m.setGauge('client.host.memory.total', h.Memory.Total, labels);
-    m.setGauge('client.host.memory.available', h.Memory.Available, labels);
-    m.setGauge('client.host.memory.used', h.Memory.Used, labels);
-    m.setGauge('client.host.memory.free', h.Memory.Free, labels);
+    for (const c of h.CPU) setGauges(m, 'client.host.cpu', { total: c.Total, user: c.User, system: c.System, idle: c.Idle }, { ...labels, cpu: c.CPU });
+    setGauges(m, 'client.host.memory', { total: h.Memory.Total, available: h.Memory.Available, used: h.Memory.Used, free: h.Memory.Free }, labels);
     for (const d of h.DiskStats) {
-      const l = { ...labels, disk: d.Device };
-      m.setGauge('client.host.disk.size', d.Size, l);
-      m.setGauge('client.host.disk.used', d.Used, l);
-      m.setGauge('client.host.disk.available', d.Available, l);
-      m.setGauge('client.host.disk.used_percent', d.UsedPercent, l);
-      m.setGauge('client.host.disk.inodes_percent', d.InodesUsedPercent, l);
+      setGauges(m, 'client.host.disk', { size: d.Size, used: d.Used, available: d.Available, used_percent: d.UsedPercent, inodes_percent: d.InodesUsedPercent }, { ...labels, disk: d.Device });
     }
     m.setGauge('client.uptime', h.Uptime, labels);
   }
@@ -180,15 +166,16 @@ export class ClientMetrics {
           m.setGauge('client.allocs.cpu.allocated', task.Cpu.CpuShares, labels);
         }
         const cpu = usage.ResourceUsage.CpuStats;
-        m.setGauge('client.allocs.cpu.total_percent', cpu.Percent, labels);
-        m.setGauge('client.allocs.cpu.system', cpu.SystemMode, labels);
-        m.setGauge('client.allocs.cpu.user', cpu.UserMode, labels);
-        m.setGauge('client.allocs.cpu.throttled_time', cpu.ThrottledTime, labels);
-        m.setGauge('client.allocs.cpu.throttled_periods', cpu.ThrottledPeriods, labels);
-        m.setGauge('client.allocs.cpu.total_ticks', cpu.TotalTicks, labels);
+        const cpuFigures = { total_percent: cpu.Percent, system: cpu.SystemMode, user: cpu.UserMode, throttled_time: cpu.ThrottledTime, throttled_periods: cpu.ThrottledPeriods, total_ticks: cpu.TotalTicks };
+        setGauges(m, 'client.allocs.cpu', cpuFigures, labels);
       }),
     );
   }
+}
+
+/** One gauge per figure, named prefix.figure, all with the same labels. */
+function setGauges(m: Metrics, prefix: string, figures: Record<string, number>, labels: Record<string, string>): void {
+  for (const name in figures) m.setGauge(`${prefix}.${name}`, figures[name]!, labels);
 }
 
 /** Labels of every node figure; an empty node class reads "none", as Nomad prints it. */
