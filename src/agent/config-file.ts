@@ -113,7 +113,11 @@ function decodeBlock(items: SourceItem[], schema: BlockField, prefix: string, ou
         else {
           const problem = field.check?.(conv) ?? null;
           if (problem !== null) errors.push(`${item.where}: "${name}": ${problem}`);
-          else setPath(out, field.to, conv);
+          else {
+            setPath(out, field.to, conv);
+            // Kept so that checks made after merging (a missing file, a refused setting) can say where.
+            ((out.sources ??= {}) as Record<string, string>)[field.to] = item.where;
+          }
         }
       }
     }

@@ -43,6 +43,14 @@ export const DEPLOYMENT_ENDPOINT_METRICS: EndpointMetrics = {
   stopAlloc: { name: 'nomad.alloc.stop' },
 };
 
+export const ACL_ENDPOINT_METRICS: EndpointMetrics = {
+  bootstrap: { name: 'nomad.acl.bootstrap' },
+  upsertPolicy: { name: 'nomad.acl.upsert_policies' },
+  deletePolicy: { name: 'nomad.acl.delete_policies' },
+  upsertToken: { name: 'nomad.acl.upsert_tokens' },
+  deleteToken: { name: 'nomad.acl.delete_tokens' },
+};
+
 export const OPERATOR_ENDPOINT_METRICS: EndpointMetrics = {
   setSchedulerConfig: { name: 'nomad.operator.scheduler_set_configuration' },
   setAutopilotConfig: { name: 'nomad.operator.autopilot_set_configuration' },

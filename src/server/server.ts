@@ -25,6 +25,7 @@ import { CoreGc, type GcResult, type GcThresholds } from './core-gc.js';
 import { NodeEndpoints } from './node-endpoints.js';
 import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
+import { AclEndpoints } from './acl-endpoints.js';
 import { afterApply, routeEval } from './leader-hooks.js';
 import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
 import { Autopilot, type OperatorHealthReply } from './autopilot.js';
@@ -34,7 +35,7 @@ import { isClusterConsensus } from './consensus.js';
 import { OperatorEndpoints } from './operator-endpoints.js';
 import { loadNewScheduler, type NewScheduler } from './lazy-modules.js';
 import { fullLogger, type Logger } from './logger.js';
-import { DEPLOYMENT_ENDPOINT_METRICS, JOB_ENDPOINT_METRICS, meterEndpoint, NODE_ENDPOINT_METRICS, OPERATOR_ENDPOINT_METRICS } from './rpc-metrics.js';
+import { ACL_ENDPOINT_METRICS, DEPLOYMENT_ENDPOINT_METRICS, JOB_ENDPOINT_METRICS, meterEndpoint, NODE_ENDPOINT_METRICS, OPERATOR_ENDPOINT_METRICS } from './rpc-metrics.js';
 import { emitConsensusMetrics, emitServerGauges } from './server-metrics.js';
 
 export interface ServerOptions {
@@ -67,6 +68,8 @@ export interface ServerOptions {
   failedEvalFollowupMs?: number;
   /** Poll bound of the deployment watcher (checks deadlines at least this often). */
   deploymentPollMs?: number;
+  /** The ACL bootstrap reset file (in the server's data dir); none in dev mode. */
+  aclBootstrapResetPath?: string | null;
   /** Where endpoint, worker, plan and leader timings go; the gauges are published by emitMetrics(). */
   metrics?: Metrics;
   /** telemetry.disable_dispatched_job_summary_metrics. */
@@ -101,6 +104,7 @@ export class Server {
   readonly nodes: NodeEndpoints;
   readonly jobs: JobEndpoints;
   readonly deployments: DeploymentEndpoints;
+  readonly acl: AclEndpoints;
   readonly operator: OperatorEndpoints;
   readonly forwarder: LeaderForwarder;
   readonly gc: CoreGc;
@@ -162,6 +166,8 @@ export class Server {
     this.jobs = meterEndpoint(jobs, JOB_ENDPOINT_METRICS, metrics);
     const deployments = fw.proxy('Deployment', new DeploymentEndpoints(this.ctx), ['promote', 'fail', 'pause', 'setAllocHealth', 'stopAlloc']);
     this.deployments = meterEndpoint(deployments, DEPLOYMENT_ENDPOINT_METRICS, metrics);
+    const acl = fw.proxy('Acl', new AclEndpoints(this.ctx, { bootstrapResetPath: opts.aclBootstrapResetPath ?? null }), ['bootstrap', 'upsertPolicy', 'deletePolicy', 'upsertToken', 'deleteToken']);
+    this.acl = meterEndpoint(acl, ACL_ENDPOINT_METRICS, metrics);
     this.planApplier = new PlanApplier({
       queue: this.planQueue,
       store: this.store,
