@@ -6,6 +6,8 @@ import { StateStore } from '../state/store.js';
 import { mockEval, mockJob } from '../state/test-fixtures.js';
 import { emitServerGauges, jobSummaryLabels } from './server-metrics.js';
 import type { ServerStats } from './server.js';
+import type { AllocMetric } from '../structs/alloc.js';
+import type { Resources } from '../structs/job.js';
 
 function stateWithJobs(): StateStore {
   const store = new StateStore();
@@ -63,4 +65,35 @@ test('disable_dispatched_job_summary_metrics leaves dispatched children out; fol
 
 test('periodic children carry their parent and launch', () => {
   assert.deepEqual(jobSummaryLabels('nightly/periodic-1700000000', 'g', 'ops'), { job: 'nightly/periodic-1700000000', task_group: 'g', namespace: 'ops', parent_id: 'nightly', periodic_id: '1700000000' });
+});
+
+test('blocked evals publish the resources they wait for, by job and by datacenter and node class', () => {
+  const failed = (cpu: number, memoryMB: number, classes: Record<string, number>): AllocMetric =>
+    ({
+      NodesEvaluated: 1,
+      NodesFiltered: 0,
+      NodesAvailable: { dc1: 1 },
+      ClassFiltered: null,
+      ConstraintFiltered: null,
+      NodesExhausted: 1,
+      ClassExhausted: classes,
+      DimensionExhausted: { cpu: 1 },
+      QuotaExhausted: null,
+      ResourcesExhausted: { t: { CPU: cpu, MemoryMB: memoryMB } as Resources },
+      Scores: null,
+      ScoreMetaData: null,
+      AllocationTime: 0,
+      CoalescedFailures: 0,
+    }) satisfies AllocMetric;
+  const blocked = [
+    mockEval('b1', 'big', { Status: 'blocked', FailedTGAllocs: { cache: failed(500, 256, { large: 1 }) } }),
+    mockEval('b2', 'other', { Status: 'blocked', FailedTGAllocs: { cache: failed(100, 64, {}) } }),
+  ];
+  const m = new RecordingMetrics();
+  emitServerGauges(m, stats(true), stateWithJobs().snapshot(), { disableDispatchedJobSummaryMetrics: false }, blocked);
+  assert.equal(m.gauge('nomad.blocked_evals.job.cpu', { job: 'big', namespace: 'default' }), 500);
+  assert.equal(m.gauge('nomad.blocked_evals.job.memory', { job: 'other' }), 64);
+  assert.equal(m.gauge('nomad.blocked_evals.cpu', { datacenter: 'dc1', node_class: 'large' }), 500);
+  // A placement that exhausted no class is counted under "unknown", as Nomad does.
+  assert.equal(m.gauge('nomad.blocked_evals.memory', { datacenter: 'dc1', node_class: 'unknown' }), 64);
 });

@@ -3,6 +3,7 @@
 // all zero, its queues being off), and, on the leader only, the job summaries and job statuses.
 // Reads the queues' counters and one state snapshot: nothing here waits or writes.
 import { childJobLabels, type Metrics } from '../structs/metrics.js';
+import type { Evaluation } from '../structs/evaluation.js';
 import type { StateReader } from '../state/reader.js';
 import type { ServerStats } from './server.js';
 import { isClusterConsensus, type Consensus } from './consensus.js';
@@ -21,7 +22,7 @@ const SUMMARY_FIELDS = [
   ['lost', 'Lost'],
 ] as const;
 
-export function emitServerGauges(m: Metrics, stats: ServerStats, snap: StateReader, opts: ServerMetricsOptions): void {
+export function emitServerGauges(m: Metrics, stats: ServerStats, snap: StateReader, opts: ServerMetricsOptions, blocked: readonly Evaluation[] = []): void {
   const b = stats.broker;
   m.setGauge('nomad.broker.total_ready', b.totalReady);
   m.setGauge('nomad.broker.total_unacked', b.totalUnacked);
@@ -37,6 +38,7 @@ export function emitServerGauges(m: Metrics, stats: ServerStats, snap: StateRead
   m.setGauge('nomad.blocked_evals.total_escaped', stats.blocked.totalEscaped);
   // Quotas are an Enterprise feature: no eval is ever blocked on one.
   m.setGauge('nomad.blocked_evals.total_quota_limit', 0);
+  emitBlockedResources(m, blocked);
   m.setGauge('nomad.plan.queue_depth', stats.planQueueDepth);
   m.setGauge('nomad.heartbeat.active', stats.heartbeatTimers);
   // This agent has no Vault integration: it tracks no tokens, so none are being revoked.
@@ -44,6 +46,55 @@ export function emitServerGauges(m: Metrics, stats: ServerStats, snap: StateRead
   m.setGauge('nomad.vault.token_ttl', 0);
   m.setGauge('state.snapshotIndex', snap.latestIndex());
   if (stats.leader) emitJobGauges(m, snap, opts);
+}
+
+/**
+ * What blocked evals wait for, as Nomad sums it from each eval's failed placements: the CPU and
+ * memory the exhausted nodes lacked, by job and by datacenter and node class.
+ */
+function emitBlockedResources(m: Metrics, blocked: readonly Evaluation[]): void {
+  const byJob = new Map<string, { job: string; namespace: string; cpu: number; memory: number }>();
+  const byNodes = new Map<string, { datacenter: string; node_class: string; cpu: number; memory: number }>();
+  for (const ev of blocked) {
+    let cpu = 0;
+    let memory = 0;
+    const dcs = new Set<string>();
+    const classes = new Set<string>();
+    for (const metric of Object.values(ev.FailedTGAllocs ?? {})) {
+      for (const dc of Object.keys(metric.NodesAvailable ?? {})) dcs.add(dc);
+      const exhausted = Object.keys(metric.ClassExhausted ?? {});
+      if (exhausted.length === 0) classes.add('unknown');
+      for (const c of exhausted) classes.add(c);
+      for (const r of Object.values(metric.ResourcesExhausted ?? {})) {
+        cpu += r.CPU;
+        memory += r.MemoryMB;
+      }
+    }
+    const jk = `${ev.Namespace}\u0000${ev.JobID}`;
+    const j = byJob.get(jk) ?? { job: ev.JobID, namespace: ev.Namespace, cpu: 0, memory: 0 };
+    j.cpu += cpu;
+    j.memory += memory;
+    byJob.set(jk, j);
+    for (const dc of dcs) {
+      for (const cls of classes) {
+        const nk = `${dc}\u0000${cls}`;
+        const n = byNodes.get(nk) ?? { datacenter: dc, node_class: cls, cpu: 0, memory: 0 };
+        n.cpu += cpu;
+        n.memory += memory;
+        byNodes.set(nk, n);
+      }
+    }
+  }
+  for (const j of byJob.values()) {
+    const labels = { job: j.job, namespace: j.namespace };
+    m.setGauge('nomad.blocked_evals.job.cpu', j.cpu, labels);
+    m.setGauge('nomad.blocked_evals.job.memory', j.memory, labels);
+  }
+  for (const n of byNodes.values()) {
+    const labels = { datacenter: n.datacenter, node_class: n.node_class };
+    m.setGauge('nomad.blocked_evals.cpu', n.cpu, labels);
+    m.setGauge('nomad.blocked_evals.memory', n.memory, labels);
+  }
 }
 
 /**

@@ -279,7 +279,8 @@ export class Server {
 
   /** Publishes the server's gauges (called every telemetry collection interval). */
   emitMetrics(): void {
-    emitServerGauges(this.metrics, this.stats(), this.store.snapshot(), { disableDispatchedJobSummaryMetrics: this.opts.disableDispatchedJobSummaryMetrics ?? false });
+    const opts = { disableDispatchedJobSummaryMetrics: this.opts.disableDispatchedJobSummaryMetrics ?? false };
+    emitServerGauges(this.metrics, this.stats(), this.store.snapshot(), opts, this.blocked.evals());
     emitConsensusMetrics(this.metrics, this.consensus);
   }
 

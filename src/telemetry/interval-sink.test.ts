@@ -46,3 +46,26 @@ test('go timestamps read as Go prints a UTC time', () => {
 test('an interval longer than the retention is refused', () => {
   assert.throws(() => new IntervalSink(10_000, 5_000), /interval/);
 });
+
+test('the SIGUSR1 dump prints every finished interval as go-metrics does', async () => {
+  const { dumpIntervals } = await import('./metrics-dump.js');
+  let now = 1_000_000_000_000;
+  const sink = new IntervalSink(10_000, 60_000, () => now);
+  sink.setGauge('nomad.nomad.plan.queue_depth', 2, { host: 'vm' });
+  sink.incrCounter('nomad.raft.apply', 1, undefined);
+  sink.addSample('nomad.raft.commitTime', 1, undefined);
+  sink.addSample('nomad.raft.commitTime', 3, undefined);
+  now += 10_000;
+  sink.incrCounter('nomad.raft.apply', 5, undefined);
+  const text = dumpIntervals(sink.data().slice(0, -1));
+  const at = goTimestamp(1_000_000_000_000);
+  assert.equal(
+    text,
+    [
+      `[${at}][G] 'nomad.nomad.plan.queue_depth;host=vm': 2.000`,
+      `[${at}][C] 'nomad.raft.apply': Count: 1 Sum: 1.000`,
+      `[${at}][S] 'nomad.raft.commitTime': Count: 2 Min: 1.000 Mean: 2.000 Max: 3.000 Stddev: 1.414 Sum: 4.000`,
+      '',
+    ].join('\n'),
+  );
+});

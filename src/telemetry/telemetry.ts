@@ -6,6 +6,7 @@
 import type { Metrics } from '../structs/metrics.js';
 import { IntervalSink } from './interval-sink.js';
 import { metricsSummary, type MetricsSummaryJson } from './metrics-json.js';
+import { dumpIntervals } from './metrics-dump.js';
 import { parsePrefixRules, PrefixFilter } from './prefix-filter.js';
 import { PrometheusSink } from './prometheus-sink.js';
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from './prometheus-text.js';
@@ -123,6 +124,11 @@ export class Telemetry {
   /** GET /v1/metrics. */
   json(): MetricsSummaryJson {
     return metricsSummary(this.inmem.displayed());
+  }
+
+  /** SIGUSR1's dump: every finished in-memory interval (the one still filling is left out). */
+  dump(): string {
+    return dumpIntervals(this.inmem.data().slice(0, -1));
   }
 
   /** GET /v1/metrics?format=prometheus; null when prometheus_metrics is off. */

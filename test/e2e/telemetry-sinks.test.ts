@@ -12,7 +12,7 @@ interface MetricsJson {
   Samples: Array<{ Name: string; Labels: Record<string, string>; Count: number }>;
 }
 
-test('statsd_address, prefix_filter and disable_hostname reach every sink', { timeout: 90_000 }, async () => {
+test('statsd_address, prefix_filter and disable_hostname reach every sink; SIGUSR1 dumps the intervals', { timeout: 90_000 }, async () => {
   const sock = createSocket('udp4');
   const lines: string[] = [];
   let wake: (() => void) | null = null;
@@ -67,6 +67,10 @@ test('statsd_address, prefix_filter and disable_hostname reach every sink', { ti
     const prom = await fetch(`${agent.addr}/v1/metrics?format=prometheus`);
     assert.equal(prom.status, 200);
     assert.match(await prom.text(), /^# prometheus_metrics is not enabled/);
+    // SIGUSR1 dumps the finished in-memory intervals to stderr, as Nomad's agent does.
+    agent.child.kill('SIGUSR1');
+    await agent.waitForOutput(/\]\[G\] 'nomad\.nomad\.broker\.total_ready': \d+\.000\n/, 10_000);
+    assert.match(agent.output(), /\]\[S\] 'nomad\.nomad\.client\.register': Count: 1 Sum: [\d.]+\n/);
   } finally {
     await agent.stop();
     agent.cleanup();
