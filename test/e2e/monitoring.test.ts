@@ -124,6 +124,14 @@ test('Prometheus scrapes the agent, a rule fires when a task is stopped, Alertma
     const rules = await promtool(['check', 'rules', RULES_FILE], '');
     assert.match(rules, /SUCCESS: \d+ rules found/, rules);
 
+    // The CLI shows the same figures.
+    const cliProm = await runNomad(['operator', 'metrics', '-format', 'prometheus'], agent.addr);
+    assert.equal(cliProm.code, 0, cliProm.stderr);
+    assert.match(cliProm.stdout, /^# TYPE nomad_nomad_broker_total_ready gauge$/m);
+    const cliJson = await runNomad(['operator', 'metrics', '-json'], agent.addr);
+    assert.equal(cliJson.code, 0, cliJson.stderr);
+    assert.ok((JSON.parse(cliJson.stdout) as { Gauges: Array<{ Name: string }> }).Gauges.some((g) => g.Name === 'nomad.runtime.alloc_bytes'));
+
     const [amPort, promPort] = [await freePort(), await freePort()];
     const am = await startReadyProcess(ALERTMANAGER_BIN, alertmanagerArgs(writeAlertmanagerConfig(agent.dir, hook.url), amPort), `http://127.0.0.1:${amPort}/-/ready`);
     stops.push(() => am.stop());
