@@ -65,6 +65,9 @@ test('with node and allocation metrics published: host, node resources, each run
     // raw_exec does not measure cache or usage: no figure rather than a made-up zero.
     assert.equal(m.named('client.allocs.memory.cache').length, 0);
     assert.deepEqual(m.named('client.allocs.running', 'counter').map((r) => r.labels), [taskLabels]);
+    // Every call to the servers (register, watching and pulling allocations, updates) is counted.
+    assert.ok(m.named('client.rpc', 'counter').length >= 3);
+    assert.equal(m.named('client.rpc.failed', 'counter').length, 0);
   } finally {
     await client.shutdown({ stopTasks: true });
   }

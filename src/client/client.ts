@@ -22,6 +22,7 @@ import type { InterpolationNode } from './interpolate.js';
 import { loadNodeIdentity } from './node-id.js';
 import { UpdateBatcher } from './update-batcher.js';
 import { ClientMetrics, type ClientMetricsOptions } from './client-metrics.js';
+import { countedRpc } from './rpc-metrics.js';
 
 /** How long one blocking query for the node's allocations may wait on the server. */
 const ALLOC_WATCH_WAIT_MS = 5 * 60 * 1000;
@@ -70,7 +71,7 @@ export class Client {
   private readonly publishAllocationMetrics: boolean;
 
   constructor(opts: ClientOptions) {
-    this.rpc = opts.rpc;
+    this.rpc = opts.metrics ? countedRpc(opts.rpc, opts.metrics) : opts.rpc;
     this.config = opts.config;
     this.log = opts.logger ?? silentLogger;
     this.metrics = opts.metrics ?? noMetrics;

@@ -51,4 +51,7 @@ test('a Raft cluster: the leader publishes replication, contact and job figures;
   assert.ok(lm.named('nomad.job_summary.queued', 'gauge').some((r) => r.labels?.['job'] === 'web'));
   assert.equal(fm.named('nomad.job_summary.queued', 'gauge').length, 0, 'only the leader publishes job summaries');
   for (const m of metrics.values()) assert.equal(m.gauge('raft.appliedIndex'), leader.consensus.stats().appliedIndex);
+  // The leader's autopilot passes (serf members against Raft peers) are timed as Nomad's reconcile.
+  await eventually('a reconcile pass timed on the leader', () => (lm.named('nomad.leader.reconcile', 'sample').length > 0 ? true : undefined));
+  assert.equal(fm.named('nomad.leader.reconcile', 'sample').length, 0);
 });

@@ -362,7 +362,7 @@ export class Server {
     const consensus = this.consensus;
     if (!cl || !isClusterConsensus(consensus)) return;
     const base = { region: this.region, selfId: consensus.serverId, membership: cl.membership, consensus, clock: this.clock, logger: this.logger };
-    this.autopilot = new Autopilot({ ...base, store: this.store, ...(cl.autopilotIntervalMs !== undefined ? { intervalMs: cl.autopilotIntervalMs } : {}) });
+    this.autopilot = new Autopilot({ ...base, store: this.store, metrics: this.metrics, ...(cl.autopilotIntervalMs !== undefined ? { intervalMs: cl.autopilotIntervalMs } : {}) });
     if (cl.bootstrapExpect > 0 && !consensus.hasExistingState()) {
       if (!this.opts.peers) throw new Error('bootstrap_expect needs RPC to the other servers');
       this.bootstrapper = new ExpectBootstrap({ ...base, expect: cl.bootstrapExpect, peers: this.opts.peers });
