@@ -35,6 +35,8 @@ test('every server publishes its queues; the leader also every task group summar
   assert.equal(m.gauge('nomad.broker.total_pending'), 3);
   assert.equal(m.gauge('nomad.broker.service.ready'), 2);
   assert.equal(m.gauge('nomad.broker._core.unacked'), 0);
+  // Schedulers with nothing queued still publish their zeros.
+  assert.equal(m.gauge('nomad.broker.sysbatch.ready'), 0);
   assert.equal(m.gauge('nomad.blocked_evals.total_blocked'), 5);
   assert.equal(m.gauge('nomad.plan.queue_depth'), 6);
   assert.equal(m.gauge('nomad.heartbeat.active'), 7);

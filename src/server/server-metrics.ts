@@ -7,11 +7,14 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { StateReader } from '../state/reader.js';
 import type { ServerStats } from './server.js';
 import { isClusterConsensus, type Consensus } from './consensus.js';
+import { SCHEDULER_TYPES } from './worker.js';
 
 export interface ServerMetricsOptions {
   /** disable_dispatched_job_summary_metrics: no summary gauges for jobs dispatched from a parameterized job. */
   disableDispatchedJobSummaryMetrics: boolean;
 }
+
+const BROKER_SCHEDULERS = [...SCHEDULER_TYPES, '_core'];
 
 const SUMMARY_FIELDS = [
   ['queued', 'Queued'],
@@ -30,9 +33,11 @@ export function emitServerGauges(m: Metrics, stats: ServerStats, snap: StateRead
   m.setGauge('nomad.broker.total_blocked', b.totalPending);
   m.setGauge('nomad.broker.total_pending', b.totalPending);
   m.setGauge('nomad.broker.total_waiting', b.totalWaiting);
-  for (const [type, s] of Object.entries(b.byScheduler)) {
-    m.setGauge(`nomad.broker.${type}.ready`, s.ready);
-    m.setGauge(`nomad.broker.${type}.unacked`, s.unacked);
+  // Every scheduler the workers run, idle ones at zero, so their series do not come and go.
+  for (const type of new Set([...BROKER_SCHEDULERS, ...Object.keys(b.byScheduler)])) {
+    const s = b.byScheduler[type];
+    m.setGauge(`nomad.broker.${type}.ready`, s?.ready ?? 0);
+    m.setGauge(`nomad.broker.${type}.unacked`, s?.unacked ?? 0);
   }
   m.setGauge('nomad.blocked_evals.total_blocked', stats.blocked.totalBlocked);
   m.setGauge('nomad.blocked_evals.total_escaped', stats.blocked.totalEscaped);
