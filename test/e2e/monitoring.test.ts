@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, getJson, REPO_ROOT, runNomad, startDevAgent, waitForState, type AgentProcess } from './harness.js';
+import { agreedLeader, Cluster } from './cluster-harness.js';
 import {
   ALERTMANAGER_BIN,
   alertmanagerArgs,
@@ -66,6 +67,22 @@ function webJob(sleepSeconds: number): string {
 `;
 }
 
+/** A sleep length no other test uses, so the web job's processes can be told apart. */
+function uniqueSleepSeconds(): number {
+  return 100_000 + Math.floor(Math.random() * 800_000);
+}
+
+/** Kills what is left of the web job's tasks (agents killed with -9 leave their tasks running). */
+function killLeftovers(sleepSeconds: number): void {
+  for (const pid of pidsOf(['/bin/sleep', String(sleepSeconds)])) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // ended meanwhile
+    }
+  }
+}
+
 /** The pids of processes whose command line is exactly argv. */
 function pidsOf(argv: string[]): number[] {
   const want = argv.join('\0') + '\0';
@@ -82,8 +99,7 @@ function pidsOf(argv: string[]): number[] {
 }
 
 /** Runs the web job, waits for Prometheus to see both running, kills one task, waits for the alert. */
-async function stopTaskAndExpectAlert(agent: AgentProcess, promAddr: string, hook: Awaited<ReturnType<typeof startWebhookReceiver>>): Promise<void> {
-  const sleepSeconds = 100_000 + Math.floor(Math.random() * 800_000);
+async function stopTaskAndExpectAlert(agent: Pick<AgentProcess, 'addr' | 'dir'>, promAddr: string, hook: Awaited<ReturnType<typeof startWebhookReceiver>>, sleepSeconds: number): Promise<void> {
   const jobFile = join(agent.dir, 'web.nomad');
   writeFileSync(jobFile, webJob(sleepSeconds));
   const run = await runNomad(['job', 'run', '-detach', jobFile], agent.addr);
@@ -112,6 +128,7 @@ test('Prometheus scrapes the agent, a rule fires when a task is stopped, Alertma
   const hook = await startWebhookReceiver();
   const agent = await startDevAgent({ extraConfig: TELEMETRY });
   const stops: Array<() => Promise<void>> = [];
+  const sleepSeconds = uniqueSleepSeconds();
   try {
     await agent.waitForOutput(/Nomad agent started/);
     // The exposition itself must parse as Prometheus' text format (promtool only lints names beyond that).
@@ -146,7 +163,7 @@ test('Prometheus scrapes the agent, a rule fires when a task is stopped, Alertma
     for (const q of ['nomad_nomad_broker_total_ready', 'nomad_raft_appliedIndex', 'nomad_runtime_alloc_bytes', 'nomad_client_host_memory_total', 'nomad_nomad_fsm_register_node_count']) {
       await waitForQuery(promAddr, q, (r) => r.length >= 1, STEP_TIMEOUT_MS);
     }
-    await stopTaskAndExpectAlert(agent, promAddr, hook);
+    await stopTaskAndExpectAlert(agent, promAddr, hook, sleepSeconds);
 
     // Every query of the shipped dashboard is valid PromQL and finds the agent's series.
     const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
@@ -160,6 +177,7 @@ test('Prometheus scrapes the agent, a rule fires when a task is stopped, Alertma
     for (const stop of stops.reverse()) await stop();
     await agent.stop();
     agent.cleanup();
+    killLeftovers(sleepSeconds);
     await hook.close();
   }
 });
@@ -167,6 +185,7 @@ test('Prometheus scrapes the agent, a rule fires when a task is stopped, Alertma
 test('the same with Prometheus and Alertmanager run as Nomad jobs', { skip: skipReason, timeout: 5 * STEP_TIMEOUT_MS }, async () => {
   const hook = await startWebhookReceiver();
   const agent = await startDevAgent({ extraConfig: TELEMETRY });
+  const sleepSeconds = uniqueSleepSeconds();
   try {
     await agent.waitForOutput(/Nomad agent started/);
     const [amPort, promPort] = [await freePort(), await freePort()];
@@ -186,13 +205,14 @@ test('the same with Prometheus and Alertmanager run as Nomad jobs', { skip: skip
     await waitForQuery(promAddr, 'up{job="nomad"}', (r) => r.length === 1 && r[0]!.value === 1, STEP_TIMEOUT_MS);
     // The agent measures the monitoring jobs' own tasks too.
     await waitForQuery(promAddr, 'nomad_client_allocs_cpu_total_ticks{job="prometheus",task="prometheus"}', (r) => r.length === 1, STEP_TIMEOUT_MS);
-    await stopTaskAndExpectAlert(agent, promAddr, hook);
+    await stopTaskAndExpectAlert(agent, promAddr, hook, sleepSeconds);
     const jobs = await getJson<Array<{ ID: string; Status: string }>>(agent.addr, '/v1/jobs');
     assert.deepEqual(jobs.body.map((j) => j.ID).sort(), ['alertmanager', 'prometheus', 'web']);
   } finally {
     // Stopping the agent in dev mode stops its tasks, Prometheus and Alertmanager with them.
     await agent.stop();
     agent.cleanup();
+    killLeftovers(sleepSeconds);
     await hook.close();
   }
 });
@@ -213,3 +233,57 @@ async function waitUntil(cond: () => Promise<boolean>, timeoutMs: number, what: 
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+test('Prometheus scrapes a three-server cluster whose servers run clients; the alert fires from the leader\'s figures', { skip: skipReason, timeout: 8 * STEP_TIMEOUT_MS }, async () => {
+  const hook = await startWebhookReceiver();
+  const cluster = await Cluster.create(3, {
+    base: 41,
+    extraConfig: `${TELEMETRY}client {
+  enabled = true
+}
+plugin "raw_exec" {
+  config {
+    enabled = true
+  }
+}
+`,
+  });
+  const stops: Array<() => Promise<void>> = [];
+  const sleepSeconds = uniqueSleepSeconds();
+  try {
+    await cluster.startAll();
+    const leader = await agreedLeader(cluster.specs);
+    for (const s of cluster.specs) {
+      await waitForState<Array<{ Status: string }>>(s.addr, '/v1/nodes', (n) => n.length === 3 && n.every((x) => x.Status === 'ready'), STEP_TIMEOUT_MS);
+    }
+    const [amPort, promPort] = [await freePort(), await freePort()];
+    const am = await startReadyProcess(ALERTMANAGER_BIN, alertmanagerArgs(writeAlertmanagerConfig(cluster.root, hook.url), amPort), `http://127.0.0.1:${amPort}/-/ready`);
+    stops.push(() => am.stop());
+    const targets = cluster.specs.map((s) => `${s.ip}:${s.http}`);
+    const promFiles = writePrometheusConfig(cluster.root, { targets, rulesFile: RULES_FILE, alertmanager: `127.0.0.1:${amPort}` });
+    const prom = await startReadyProcess(PROMETHEUS_BIN, prometheusArgs(promFiles, promPort), `http://127.0.0.1:${promPort}/-/ready`);
+    stops.push(() => prom.stop());
+    const promAddr = `http://127.0.0.1:${promPort}`;
+
+    const up = await waitForQuery(promAddr, 'up{job="nomad"} == 1', (r) => r.length === 3, STEP_TIMEOUT_MS);
+    assert.deepEqual(up.map((r) => r.metric['instance']).sort(), [...targets].sort());
+    // Raft from every server: the leader replicates to two followers and hears from them.
+    const replication = await waitForQuery(promAddr, `count by (peer_id) (nomad_raft_replication_appendEntries_rpc_count{instance="${leader.ip}:${leader.http}"})`, (r) => r.length === 2, STEP_TIMEOUT_MS);
+    assert.equal(replication.length, 2);
+    await waitForQuery(promAddr, `nomad_raft_leader_lastContact_count{instance="${leader.ip}:${leader.http}"}`, (r) => r.length === 1 && r[0]!.value > 0, STEP_TIMEOUT_MS);
+    await waitForQuery(promAddr, 'nomad_raft_appliedIndex', (r) => r.length === 3, STEP_TIMEOUT_MS);
+    // Every client publishes its host, each under its own node.
+    const hosts = await waitForQuery(promAddr, 'count by (node_id) (nomad_client_host_memory_total)', (r) => r.length === 3, STEP_TIMEOUT_MS);
+    assert.equal(new Set(hosts.map((h) => h.metric['node_id'])).size, 3);
+    // Job figures come from the leader alone.
+    const scratch = { addr: leader.addr, dir: cluster.root };
+    await stopTaskAndExpectAlert(scratch, promAddr, hook, sleepSeconds);
+    const summaries = await waitForQuery(promAddr, 'nomad_nomad_job_summary_running{job="web"}', (r) => r.length >= 1, STEP_TIMEOUT_MS);
+    assert.deepEqual([...new Set(summaries.map((r) => r.metric['instance']))], [`${leader.ip}:${leader.http}`]);
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+    await cluster.shutdown();
+    killLeftovers(sleepSeconds);
+    await hook.close();
+  }
+});
