@@ -17,6 +17,7 @@ import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
 import { addClientRoutes } from './routes-client.js';
+import { addNamespaceRoutes } from './routes-namespaces.js';
 import { RequestCounters, metricsJson } from './metrics.js';
 import type { Registry } from 'prom-client';
 
@@ -74,6 +75,7 @@ export class HttpServer {
     addClusterRoutes(this.router);
     addAgentRoutes(this.router);
     addClientRoutes(this.router);
+    addNamespaceRoutes(this.router);
     this.router.add(['GET'], '/v1/metrics', (x, api) => this.metrics(x, api));
     // Go's default bound on the request line and headers together, which Nomad keeps: a long
     // token or job ID in the URL must fit.

@@ -1,5 +1,5 @@
 // Agent, status, regions, namespaces, operator, system and search endpoints.
-import { badRequest, NomadError } from '../structs/errors.js';
+import { badRequest } from '../structs/errors.js';
 import type { SchedulerConfiguration } from '../state/reader.js';
 import type { Router } from './router.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
@@ -31,15 +31,6 @@ function keyringOf(api: ApiContext): (op: KeyringOp, key: string) => KeyringResp
 function addresses(x: Exchange): string[] {
   return x.query.getAll('address').filter(Boolean);
 }
-
-const DEFAULT_NAMESPACE = {
-  Name: 'default',
-  Description: 'Default shared namespace',
-  Quota: '',
-  Hash: 'C7UbjDwBK0dK8wQq7Izg7SJIzaV+lIo2X7wRtzY3pSw=',
-  CreateIndex: 1,
-  ModifyIndex: 1,
-};
 
 const SEARCH_CONTEXTS = ['jobs', 'evals', 'allocs', 'nodes', 'deployment'] as const;
 /** Nomad truncates each context of a prefix search at 20 matches. */
@@ -86,15 +77,6 @@ export function addAgentRoutes(r: Router<Handler>): void {
   r.add(['GET'], '/v1/status/leader', async (x, api) => x.sendJson(200, api.server.leaderRpcAddr()));
   r.add(['GET'], '/v1/status/peers', async (x, api) => x.sendJson(200, api.server.serverRpcAddrs()));
   r.add(['GET'], '/v1/regions', async (x, api) => x.sendJson(200, [api.server.region]));
-  r.add(['GET'], '/v1/namespaces', async (x, api) => {
-    x.setMeta(queryMeta(api, 1));
-    await x.sendJson(200, [DEFAULT_NAMESPACE]);
-  });
-  r.add(['GET'], '/v1/namespace/:name', async (x, api) => {
-    x.setMeta(queryMeta(api, 1));
-    if (x.params.name !== 'default') throw new NomadError('not_found', 'namespace not found');
-    await x.sendJson(200, DEFAULT_NAMESPACE);
-  });
 
   r.add(['GET'], '/v1/operator/raft/configuration', async (x, api) => {
     const stats = api.server.consensus.stats();

@@ -8,12 +8,12 @@ import type { PlanAnnotations } from '../structs/plan.js';
 import type { DesiredTransition } from '../structs/alloc.js';
 import { MultiError, NomadError, badRequest, notFound } from '../structs/errors.js';
 import { canonicalizeJob } from '../structs/canonicalize.js';
-import { namespaceExists } from '../structs/defaults.js';
 import { validateJob } from '../structs/validate.js';
 import { diffJobs, type JobDiff } from '../structs/diff.js';
 import { writeChecked, type ServerContext } from './context.js';
 import { jobEval } from './eval-factory.js';
 import type { NewScheduler } from './lazy-modules.js';
+import type { StateReader } from '../state/reader.js';
 import { RecordingPlanner, withJob } from './plan-harness.js';
 import { annotateDiff } from './plan-annotate.js';
 
@@ -59,8 +59,15 @@ export interface PlanResponse {
 /** Fields that change on every registration and say nothing about the job's specification. */
 const VOLATILE = new Set(['Status', 'StatusDescription', 'Stable', 'Version', 'SubmitTime', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex']);
 
-function checkNamespace(job: Job): void {
-  if (!namespaceExists(job.Namespace)) throw badRequest(`job "${job.ID}" is in nonexistent namespace "${job.Namespace}"`, 'Job.Namespace');
+/** The job's namespace must exist and allow every task driver the job uses. */
+function checkNamespace(snap: StateReader, job: Job): void {
+  const ns = snap.namespaceByName(job.Namespace);
+  if (!ns) throw badRequest(`job "${job.ID}" is in nonexistent namespace "${job.Namespace}"`, 'Job.Namespace');
+  const enabled = ns.Capabilities?.EnabledTaskDrivers ?? [];
+  const disabled = ns.Capabilities?.DisabledTaskDrivers ?? [];
+  const refused = job.TaskGroups.flatMap((tg) => tg.Tasks.map((t) => t.Driver)).filter((d) => (enabled.length > 0 && !enabled.includes(d)) || disabled.includes(d));
+  if (refused.length === 1) throw badRequest(`used task driver "${refused[0]}" is not allowed in namespace "${ns.Name}"`, 'Job.TaskGroups');
+  if (refused.length > 1) throw badRequest(`used task drivers [${refused.map((d) => JSON.stringify(d)).join(' ')}] are not allowed in namespace "${ns.Name}"`, 'Job.TaskGroups');
 }
 
 export function jobSpecChanged(a: Job, b: Job): boolean {
@@ -94,8 +101,8 @@ export class JobEndpoints {
 
   async register(input: JobInput | Job, opts: RegisterOptions = {}): Promise<RegisterResponse> {
     const job = this.prepare(input, opts.namespace);
-    checkNamespace(job);
     const snap = this.ctx.store.snapshot();
+    checkNamespace(snap, job);
     const existing = snap.jobByID(job.Namespace, job.ID);
     checkIndex(job.ID, existing, opts);
     if (existing && existing.Type !== job.Type) throw badRequest(`cannot update job from type "${existing.Type}" to "${job.Type}"`, 'Job.Type');
@@ -135,8 +142,8 @@ export class JobEndpoints {
   /** The dry run of `job plan`: the scheduler against a snapshot that shows the new job, nothing committed. */
   async plan(input: JobInput | Job, opts: { diff: boolean; contextual?: boolean; namespace?: string; policyOverride?: boolean }): Promise<PlanResponse> {
     const job = this.prepare(input, opts.namespace);
-    checkNamespace(job);
     const snap = this.ctx.store.snapshot();
+    checkNamespace(snap, job);
     const existing = snap.jobByID(job.Namespace, job.ID);
     const index = snap.latestIndex();
     const planned = planVersion(job, existing, index, this.ctx.clock.nowNs());

@@ -24,6 +24,7 @@ import { CoreGc, type GcResult, type GcThresholds } from './core-gc.js';
 import { NodeEndpoints } from './node-endpoints.js';
 import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
+import { NamespaceEndpoints } from './namespace-endpoints.js';
 import { afterApply, routeEval } from './leader-hooks.js';
 import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
 import { Autopilot, type OperatorHealthReply } from './autopilot.js';
@@ -93,6 +94,7 @@ export class Server {
   readonly nodes: NodeEndpoints;
   readonly jobs: JobEndpoints;
   readonly deployments: DeploymentEndpoints;
+  readonly namespaces: NamespaceEndpoints;
   readonly operator: OperatorEndpoints;
   readonly forwarder: LeaderForwarder;
   readonly gc: CoreGc;
@@ -146,6 +148,7 @@ export class Server {
     this.nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
     this.jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert']);
     this.deployments = fw.proxy('Deployment', new DeploymentEndpoints(this.ctx), ['promote', 'fail', 'pause', 'setAllocHealth', 'stopAlloc']);
+    this.namespaces = fw.proxy('Namespace', new NamespaceEndpoints(this.ctx), ['upsert', 'delete']);
     this.planApplier = new PlanApplier({
       queue: this.planQueue,
       store: this.store,

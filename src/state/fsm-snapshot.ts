@@ -21,6 +21,8 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { Namespace } from '../structs/namespace.js';
+import type { PeriodicLaunch } from '../structs/periodic.js';
 import type { AutopilotConfiguration, SchedulerConfiguration, TableName } from './reader.js';
 import { WriteTxn } from './store-txn.js';
 import { emptyTableIndexes, emptyTables, type Tables } from './tables.js';
@@ -32,8 +34,8 @@ const CHUNK_ROWS = 8192;
 
 const packOptions = { useRecords: true, mapsAsObjects: true, moreTypes: false } as const;
 
-type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments';
-const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments'];
+type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments' | 'Namespaces' | 'PeriodicLaunches';
+const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments', 'Namespaces', 'PeriodicLaunches'];
 
 interface Header {
   Format: string;
@@ -153,6 +155,8 @@ export function encodeTables(t: Tables): Uint8Array {
   w.table<EncodedAlloc>('Allocs', (fn) => t.allocs.forEachFrom('', (_k, a) => fn({ ...a, Job: ref(a.Job) })), flushPool);
   w.table<Evaluation>('Evals', (fn) => t.evals.forEachFrom('', (_k, e) => fn(e)));
   w.table<Deployment>('Deployments', (fn) => t.deployments.forEachFrom('', (_k, d) => fn(d)));
+  w.table<Namespace>('Namespaces', (fn) => t.namespaces.forEachFrom('', (_k, n) => fn(n)));
+  w.table<PeriodicLaunch>('PeriodicLaunches', (fn) => t.periodicLaunches.forEachFrom('', (_k, l) => fn(l)));
   w.message({ End: true, Rows: w.rows } satisfies Trailer);
   return w.finish();
 }
@@ -229,6 +233,12 @@ class Loader {
         return;
       case 'Deployments':
         for (const d of rows) txn.putDeployment(d as Deployment);
+        return;
+      case 'Namespaces':
+        for (const n of rows) txn.putNamespace(n as Namespace);
+        return;
+      case 'PeriodicLaunches':
+        for (const l of rows) txn.putPeriodicLaunch(l as PeriodicLaunch);
         return;
     }
   }

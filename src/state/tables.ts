@@ -5,6 +5,8 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { Namespace } from '../structs/namespace.js';
+import type { PeriodicLaunch } from '../structs/periodic.js';
 import { PMap } from './pmap.js';
 import type { AutopilotConfiguration, LiveAllocChanges, SchedulerConfiguration, TableName } from './reader.js';
 
@@ -46,6 +48,10 @@ export interface Tables {
   deployments: PMap<Deployment>;
   deploymentsByJob: PIndex<Deployment>;
   schedulerConfig: SchedulerConfiguration | null;
+  /** Namespaces by name (the default one is served even before it is ever written). */
+  namespaces: PMap<Namespace>;
+  /** "namespace\0jobID" -> the last launch of a periodic job. */
+  periodicLaunches: PMap<PeriodicLaunch>;
   autopilotConfig: AutopilotConfiguration | null;
   /** Which nodes' live allocations each write changed (see LiveAllocChanges). */
   liveAllocChanges: LiveAllocChanges | null;
@@ -75,11 +81,13 @@ export const TABLE_NAMES: readonly TableName[] = [
   'deployment',
   'scheduler_config',
   'autopilot_config',
+  'namespaces',
+  'periodic_launch',
   'index',
 ];
 
 export function emptyTableIndexes(): Record<TableName, number> {
-  return { jobs: 0, job_version: 0, job_summary: 0, nodes: 0, allocs: 0, evals: 0, deployment: 0, scheduler_config: 0, autopilot_config: 0, index: 0 };
+  return { jobs: 0, job_version: 0, job_summary: 0, nodes: 0, allocs: 0, evals: 0, deployment: 0, scheduler_config: 0, autopilot_config: 0, namespaces: 0, periodic_launch: 0, index: 0 };
 }
 
 export function emptyTables(): Tables {
@@ -100,6 +108,8 @@ export function emptyTables(): Tables {
     deployments: PMap.empty(),
     deploymentsByJob: PMap.empty(),
     schedulerConfig: null,
+    namespaces: PMap.empty(),
+    periodicLaunches: PMap.empty(),
     autopilotConfig: null,
     liveAllocChanges: null,
     tableIndexes: emptyTableIndexes(),

@@ -19,6 +19,7 @@ import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
+import { namespaceApplyCommand, namespaceDeleteCommand, namespaceInspectCommand, namespaceListCommand, namespaceStatusCommand } from './namespace.js';
 
 export const COMMANDS: Command[] = [
   agentCommand,
@@ -45,6 +46,11 @@ export const COMMANDS: Command[] = [
   jobStatusCommand,
   jobStopCommand,
   jobValidateCommand,
+  namespaceApplyCommand,
+  namespaceDeleteCommand,
+  namespaceInspectCommand,
+  namespaceListCommand,
+  namespaceStatusCommand,
   nodeStatusCommand,
   raftListPeersCommand,
   serverForceLeaveCommand,
