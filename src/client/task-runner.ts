@@ -9,6 +9,7 @@ import { DriverStartError, type ExitResult, type TaskDriver } from '../drivers/d
 import type { AllocDir, TaskDirPaths } from './alloc-dir.js';
 import { artifactEvents } from './artifact-events.js';
 import { fetchArtifacts } from './artifacts.js';
+import { writeDispatchPayload } from './dispatch-payload.js';
 import { interpolateString, interpolateValue, type InterpolationNode } from './interpolate.js';
 import { LogRotator } from './log-rotator.js';
 import { decideRestart, initialRestartState, type RestartInput, type RestartTrackerState } from './restart-policy.js';
@@ -140,6 +141,12 @@ export class TaskRunner {
         this.setState('dead', artifactEvents.failed((err as Error).message));
         return;
       }
+    }
+    try {
+      await writeDispatchPayload(this.deps.job, task, this.paths.dir, this.paths.local);
+    } catch (err) {
+      this.setState('dead', events.setupFailure(`failed to write the dispatch payload: ${(err as Error).message}`));
+      return;
     }
     for (;;) {
       if (this.killReq) return this.finishKilledBeforeStart();

@@ -20,6 +20,7 @@ import { PlanQueue } from './plan-queue.js';
 import { PlanApplier } from './plan-applier.js';
 import { SCHEDULER_TYPES, Worker } from './worker.js';
 import { DeploymentWatcher } from './deployment-watcher.js';
+import { PeriodicDispatcher } from './periodic-dispatcher.js';
 import { CoreGc, type GcResult, type GcThresholds } from './core-gc.js';
 import { NodeEndpoints } from './node-endpoints.js';
 import { JobEndpoints } from './job-endpoints.js';
@@ -98,6 +99,7 @@ export class Server {
   readonly operator: OperatorEndpoints;
   readonly forwarder: LeaderForwarder;
   readonly gc: CoreGc;
+  readonly periodic: PeriodicDispatcher;
 
   private readonly opts: ServerOptions;
   private readonly ctx: ServerContext;
@@ -145,8 +147,9 @@ export class Server {
     const schedulerLoader = (): Promise<NewScheduler> => (opts.newScheduler ? Promise.resolve(opts.newScheduler) : loadNewScheduler());
     this.forwarder = new LeaderForwarder({ consensus: opts.consensus, clock: this.clock, logger: this.logger, ...(opts.peers ? { peers: opts.peers } : {}), ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}) });
     const fw = this.forwarder;
+    this.periodic = new PeriodicDispatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env });
     this.nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
-    this.jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert']);
+    this.jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader, this.periodic), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert', 'periodicForce', 'dispatch']);
     this.deployments = fw.proxy('Deployment', new DeploymentEndpoints(this.ctx), ['promote', 'fail', 'pause', 'setAllocHealth', 'stopAlloc']);
     this.namespaces = fw.proxy('Namespace', new NamespaceEndpoints(this.ctx), ['upsert', 'delete']);
     this.planApplier = new PlanApplier({
@@ -179,7 +182,9 @@ export class Server {
       applied: (index, entry) => this.followApplied(index, entry),
       // A restored state replaces everything the leader tracked: rebuild from it.
       restored: () => {
-        if (this.leader) this.restoreEvals();
+        if (!this.leader) return;
+        this.restoreEvals();
+        this.periodic.rebuild();
       },
     });
     this.consensus.onLeadershipChange((isLeader) => this.onLeadership(isLeader));
@@ -238,7 +243,9 @@ export class Server {
   /** Every applied entry, whoever proposed it: GC's clock of indexes, and the leader's queues. */
   private followApplied(index: number, entry: LogEntry): void {
     this.gc.timeTable.witness(index, this.clock.nowMs());
-    if (this.leader) afterApply(entry, index, this.store.snapshot(), this.broker, this.blocked);
+    if (!this.leader) return;
+    afterApply(entry, index, this.store.snapshot(), this.broker, this.blocked);
+    this.periodic.followApplied(entry);
   }
 
   /** nomad system gc: a collection pass that ignores age thresholds, on the leader. */
@@ -300,6 +307,7 @@ export class Server {
     this.workers = Array.from({ length: n }, (_, i) => new Worker(i, deps));
     for (const w of this.workers) w.start();
     this.watcher.start();
+    this.periodic.start();
     this.gc.start();
     this.autopilot?.start();
     for (const l of this.leadershipListeners) {
@@ -315,6 +323,7 @@ export class Server {
     this.logger.info('cluster leadership lost');
     this.leader = false;
     this.gc.stop();
+    this.periodic.stop();
     this.broker.setEnabled(false);
     this.blocked.setEnabled(false);
     this.planQueue.setEnabled(false);
