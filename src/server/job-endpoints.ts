@@ -307,10 +307,10 @@ function isPeriodicOrParameterized(job: Job): boolean {
 function checkJobUpdate(old: Job, next: Job): void {
   if (old.Type !== next.Type) throw badRequest(`cannot update job from type "${old.Type}" to "${next.Type}"`, 'Job.Type');
   const periodic = (j: Job): boolean => Boolean(j.Periodic?.Enabled);
-  if (periodic(old) && !periodic(next)) throw badRequest('cannot update non-periodic job to being periodic', 'Job.Periodic');
-  if (periodic(next) && !periodic(old)) throw badRequest('cannot update periodic job to being non-periodic', 'Job.Periodic');
-  if (old.ParameterizedJob && !next.ParameterizedJob) throw badRequest('cannot update non-parameterized job to being parameterized', 'Job.ParameterizedJob');
-  if (next.ParameterizedJob && !old.ParameterizedJob) throw badRequest('cannot update parameterized job to being non-parameterized', 'Job.ParameterizedJob');
+  if (periodic(old) && !periodic(next)) throw badRequest('cannot update periodic job to being non-periodic', 'Job.Periodic');
+  if (periodic(next) && !periodic(old)) throw badRequest('cannot update non-periodic job to being periodic', 'Job.Periodic');
+  if (old.ParameterizedJob && !next.ParameterizedJob) throw badRequest('cannot update parameterized job to being non-parameterized', 'Job.ParameterizedJob');
+  if (next.ParameterizedJob && !old.ParameterizedJob) throw badRequest('cannot update non-parameterized job to being parameterized', 'Job.ParameterizedJob');
 }
 
 /** The payload and meta a dispatch carries must be what the parameterized job asks for. */

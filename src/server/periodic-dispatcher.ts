@@ -161,17 +161,18 @@ export class PeriodicDispatcher {
     const job = snap.jobByID(t.job.Namespace, t.job.ID);
     if (!job || !isPeriodicActive(job)) return this.untrack(key);
     t.job = job;
+    // The next launch is armed before this one is written, counting from the planned time: a
+    // slow write or a late timer never shifts the schedule.
+    this.arm(key, t, launchMs);
     if (job.Periodic!.ProhibitOverlap && hasRunningChild(snap, job)) {
       this.deps.logger.debug('skipping launch of periodic job because job prohibits overlap', { job: job.ID, ns: job.Namespace });
-    } else {
-      try {
-        await this.launch(job, launchMs);
-      } catch (e) {
-        this.deps.logger.error('failed to launch periodic job', { job: job.ID, ns: job.Namespace, error: String(e) });
-      }
+      return;
     }
-    // The next launch counts from the planned time, so a late timer never shifts the schedule.
-    if (this.enabled && this.tracked.get(key) === t) this.arm(key, t, launchMs);
+    try {
+      await this.launch(job, launchMs);
+    } catch (e) {
+      this.deps.logger.error('failed to launch periodic job', { job: job.ID, ns: job.Namespace, error: String(e) });
+    }
   }
 
   private launchNow(job: Job): Promise<ForceLaunchResult> {

@@ -15,6 +15,7 @@ import {
 import { evalListCommand, evalStatusCommand } from './eval.js';
 import { jobHistoryCommand, jobInitCommand, jobInspectCommand, jobStopCommand, jobValidateCommand } from './job-misc.js';
 import { jobPlanCommand } from './job-plan.js';
+import { jobDispatchCommand, jobPeriodicForceCommand } from './job-children.js';
 import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
@@ -37,9 +38,11 @@ export const COMMANDS: Command[] = [
   deploymentStatusCommand,
   evalListCommand,
   evalStatusCommand,
+  jobDispatchCommand,
   jobHistoryCommand,
   jobInitCommand,
   jobInspectCommand,
+  jobPeriodicForceCommand,
   jobPlanCommand,
   jobRevertCommand,
   jobRunCommand,
