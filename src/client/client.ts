@@ -330,6 +330,7 @@ export class Client {
         region: this.config.region,
         maxKillTimeoutMs: this.config.maxKillTimeoutMs,
         hostEnv: process.env,
+        hostVolumes: this.config.hostVolumes ?? null,
         onUpdate: (id, terminal) => this.batcher.mark(id, terminal),
       });
     } catch (err) {

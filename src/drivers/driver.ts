@@ -37,6 +37,16 @@ export interface TaskResourceLimits {
   reservedCores?: number[];
 }
 
+/** A host volume mounted into a task (`volume_mount`), resolved by the client. */
+export interface VolumeMountSpec {
+  /** The group's volume name. */
+  volume: string;
+  hostPath: string;
+  /** Where the task sees it: in the container, or below the chroot's root. */
+  destination: string;
+  readOnly: boolean;
+}
+
 /** Everything a driver needs to start one task. Driver config is already interpolated. */
 export interface TaskConfig {
   /** Unique per start: `<allocID>/<task>/<random>`, so restarts get new ids. */
@@ -53,6 +63,8 @@ export interface TaskConfig {
   taskDir: string;
   allocDir: string;
   resources: TaskResourceLimits;
+  /** Host volumes to mount (none when absent). */
+  mounts?: VolumeMountSpec[];
   stdout: LogSink;
   stderr: LogSink;
 }

@@ -19,6 +19,7 @@ import { addAgentRoutes } from './routes-agent.js';
 import { addClientRoutes } from './routes-client.js';
 import { addNamespaceRoutes } from './routes-namespaces.js';
 import { addPeriodicRoutes } from './routes-periodic.js';
+import { addVolumeRoutes } from './routes-volumes.js';
 import { RequestCounters, metricsJson } from './metrics.js';
 import type { Registry } from 'prom-client';
 
@@ -78,6 +79,7 @@ export class HttpServer {
     addClientRoutes(this.router);
     addNamespaceRoutes(this.router);
     addPeriodicRoutes(this.router);
+    addVolumeRoutes(this.router);
     this.router.add(['GET'], '/v1/metrics', (x, api) => this.metrics(x, api));
     // Go's default bound on the request line and headers together, which Nomad keeps: a long
     // token or job ID in the URL must fit.

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import type { TaskResourceUsage } from '../../rpc/client-endpoints.js';
 import { DriverStartError } from '../driver.js';
 import type { DriverCapabilities, DriverContext, DriverFingerprint, ExitResult, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus } from '../driver.js';
@@ -171,6 +171,8 @@ export abstract class IsolatedDriver implements TaskDriver {
       cgroupProcs: cgroup.procsFiles(),
       statusFile,
       secretsSizeKiB: SECRETS_SIZE_KIB,
+      // normalize keeps a target with .. inside the root.
+      volumes: (cfg.mounts ?? []).map((m) => ({ hostPath: m.hostPath, target: posix.normalize('/' + m.destination), readOnly: m.readOnly })),
     };
     try {
       return await this.launch(cfg, spec, tools, cgroup, mountpoints);
