@@ -6,6 +6,7 @@ import { resolveConfig } from './config.js';
 import { HttpTransport } from './http.js';
 import { Jobs } from './jobs.js';
 import { Allocations } from './allocations.js';
+import { AclPolicies, AclTokens } from './acl.js';
 import { Namespaces } from './namespaces.js';
 import { Agent, Deployments, Evaluations, Nodes, Operator, Regions, Status, SystemApi } from './cluster.js';
 
@@ -21,6 +22,8 @@ export class NomadClient {
   readonly regions: Regions;
   readonly operator: Operator;
   readonly system: SystemApi;
+  readonly aclPolicies: AclPolicies;
+  readonly aclTokens: AclTokens;
   readonly namespaces: Namespaces;
 
   constructor(config: ApiConfig) {
@@ -35,6 +38,8 @@ export class NomadClient {
     this.regions = new Regions(this.http);
     this.operator = new Operator(this.http);
     this.system = new SystemApi(this.http);
+    this.aclPolicies = new AclPolicies(this.http);
+    this.aclTokens = new AclTokens(this.http);
     this.namespaces = new Namespaces(this.http);
   }
 

@@ -3,14 +3,17 @@ import { NomadError, badRequest } from '../structs/errors.js';
 import { NAMESPACE_TYPE } from '../structs/request-shapes.js';
 import { decodeApiBody } from '../structs/api-decode.js';
 import type { NamespaceInput } from '../server/namespace-endpoints.js';
-import type { Router } from './router.js';
+import type { RouteTable } from './route-table.js';
+import { ANY_TOKEN, MANAGEMENT, NAMESPACE_VISIBLE } from '../acl/need.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
 
 const listNamespaces: Handler = (x, api) =>
   blockingRead(x, api, ['namespaces'], (snap) => {
     const prefix = x.query.get('prefix') ?? '';
-    return { index: snap.tableIndex('namespaces'), value: snap.namespaces().filter((n) => n.Name.startsWith(prefix)) };
+    // With ACLs on, a caller sees only the namespaces it has some capability in.
+    const visible = snap.namespaces().filter((n) => n.Name.startsWith(prefix) && (x.acl === null || x.acl.allowNamespace(n.Name)));
+    return { index: snap.tableIndex('namespaces'), value: visible };
   });
 
 const getNamespace: Handler = (x, api) =>
@@ -40,11 +43,11 @@ const deleteNamespace: Handler = async (x, api) => {
   await written(x, api, out.Index);
 };
 
-export function addNamespaceRoutes(r: Router<Handler>): void {
+export function addNamespaceRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
-  r.add(['GET'], '/v1/namespaces', listNamespaces);
-  r.add(W, '/v1/namespace', (x, api) => applyNamespace(x, api, null));
-  r.add(['GET'], '/v1/namespace/:name', getNamespace);
-  r.add(W, '/v1/namespace/:name', (x, api) => applyNamespace(x, api, x.params.name!));
-  r.add(['DELETE'], '/v1/namespace/:name', deleteNamespace);
+  r.add(['GET'], '/v1/namespaces', ANY_TOKEN, listNamespaces);
+  r.add(W, '/v1/namespace', MANAGEMENT, (x, api) => applyNamespace(x, api, null));
+  r.add(['GET'], '/v1/namespace/:name', NAMESPACE_VISIBLE, getNamespace, { param: 'name' });
+  r.add(W, '/v1/namespace/:name', MANAGEMENT, (x, api) => applyNamespace(x, api, x.params.name!));
+  r.add(['DELETE'], '/v1/namespace/:name', MANAGEMENT, deleteNamespace);
 }

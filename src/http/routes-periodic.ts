@@ -2,7 +2,8 @@
 import { JOB_DISPATCH_REQUEST } from '../structs/request-shapes.js';
 import { decodeApiBody } from '../structs/api-decode.js';
 import { badRequest } from '../structs/errors.js';
-import type { Router } from './router.js';
+import type { RouteTable } from './route-table.js';
+import { namespaceNeed } from '../acl/need.js';
 import type { Handler } from './api-context.js';
 import { writeMeta } from './routes-jobs.js';
 
@@ -23,8 +24,8 @@ const dispatch: Handler = async (x, api) => {
   await writeMeta(x, api, out.Index, { ...out });
 };
 
-export function addPeriodicRoutes(r: Router<Handler>): void {
+export function addPeriodicRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
-  r.add(W, '/v1/job/:id/periodic/force', periodicForce);
-  r.add(W, '/v1/job/:id/dispatch', dispatch);
+  r.add(W, '/v1/job/:id/periodic/force', namespaceNeed('submit-job'), periodicForce);
+  r.add(W, '/v1/job/:id/dispatch', namespaceNeed('dispatch-job'), dispatch);
 }

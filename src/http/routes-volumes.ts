@@ -1,7 +1,8 @@
 // Volume and plugin routes. Host volumes are configured on clients (host_volume blocks) and
 // requested by groups (volume blocks of type "host"); CSI volumes and plugins, and host volumes
 // created through the API, do not exist here: their routes answer 501 and say so.
-import type { Router } from './router.js';
+import type { RouteTable } from './route-table.js';
+import { namespaceNeed, type Need } from '../acl/need.js';
 import type { Handler } from './api-context.js';
 import { HttpError } from './exchange.js';
 
@@ -13,7 +14,20 @@ const unsupported: Handler = async (x) => {
   throw new HttpError(501, type === 'host' || x.url.pathname.startsWith('/v1/volume/host') ? HOST_MESSAGE : CSI_MESSAGE);
 };
 
-export function addVolumeRoutes(r: Router<Handler>): void {
-  const ALL = ['GET', 'PUT', 'POST', 'DELETE'];
-  for (const path of ['/v1/volumes', '/v1/volumes/*rest', '/v1/volume/*rest', '/v1/plugins', '/v1/plugin/*rest']) r.add(ALL, path, unsupported);
+/** The needs Nomad declares for these routes, so that ACLs answer first as they would there. */
+const LIST_VOLUMES = namespaceNeed('csi-list-volume');
+const READ_VOLUME = namespaceNeed('csi-read-volume');
+const WRITE_VOLUME = namespaceNeed('csi-write-volume');
+const LIST_PLUGINS: Need = { kind: 'plugin', level: 'list' };
+const READ_PLUGIN: Need = { kind: 'plugin', level: 'read' };
+
+export function addVolumeRoutes(r: RouteTable): void {
+  const W = ['PUT', 'POST', 'DELETE'];
+  r.add(['GET'], '/v1/volumes', LIST_VOLUMES, unsupported);
+  r.add(['GET'], '/v1/volumes/*rest', LIST_VOLUMES, unsupported);
+  r.add(W, '/v1/volumes/*rest', WRITE_VOLUME, unsupported);
+  r.add(['GET'], '/v1/volume/*rest', READ_VOLUME, unsupported);
+  r.add(W, '/v1/volume/*rest', WRITE_VOLUME, unsupported);
+  r.add(['GET'], '/v1/plugins', LIST_PLUGINS, unsupported);
+  r.add(['GET'], '/v1/plugin/*rest', READ_PLUGIN, unsupported);
 }

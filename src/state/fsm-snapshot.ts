@@ -21,6 +21,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { AclPolicy, AclToken } from '../structs/acl.js';
 import type { Namespace } from '../structs/namespace.js';
 import type { PeriodicLaunch } from '../structs/periodic.js';
 import type { AutopilotConfiguration, SchedulerConfiguration, TableName } from './reader.js';
@@ -34,8 +35,8 @@ const CHUNK_ROWS = 8192;
 
 const packOptions = { useRecords: true, mapsAsObjects: true, moreTypes: false } as const;
 
-type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments' | 'Namespaces' | 'PeriodicLaunches';
-const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments', 'Namespaces', 'PeriodicLaunches'];
+type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments' | 'AclPolicies' | 'AclTokens' | 'Namespaces' | 'PeriodicLaunches';
+const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments', 'AclPolicies', 'AclTokens', 'Namespaces', 'PeriodicLaunches'];
 
 interface Header {
   Format: string;
@@ -43,6 +44,8 @@ interface Header {
   LatestIndex: number;
   TableIndexes: Record<string, number>;
   SchedulerConfig: SchedulerConfiguration | null;
+  /** Absent in snapshots written before ACLs were kept (read as 0). */
+  AclBootstrapIndex?: number;
   /** Absent in snapshots written before it existed. */
   AutopilotConfig?: AutopilotConfiguration | null;
 }
@@ -127,6 +130,7 @@ export function encodeTables(t: Tables): Uint8Array {
     LatestIndex: t.latestIndex,
     TableIndexes: { ...t.tableIndexes },
     SchedulerConfig: t.schedulerConfig,
+    AclBootstrapIndex: t.aclBootstrapIndex,
     AutopilotConfig: t.autopilotConfig,
   } satisfies Header);
 
@@ -155,6 +159,8 @@ export function encodeTables(t: Tables): Uint8Array {
   w.table<EncodedAlloc>('Allocs', (fn) => t.allocs.forEachFrom('', (_k, a) => fn({ ...a, Job: ref(a.Job) })), flushPool);
   w.table<Evaluation>('Evals', (fn) => t.evals.forEachFrom('', (_k, e) => fn(e)));
   w.table<Deployment>('Deployments', (fn) => t.deployments.forEachFrom('', (_k, d) => fn(d)));
+  w.table<AclPolicy>('AclPolicies', (fn) => t.aclPolicies.forEachFrom('', (_k, p) => fn(p)));
+  w.table<AclToken>('AclTokens', (fn) => t.aclTokens.forEachFrom('', (_k, tok) => fn(tok)));
   w.table<Namespace>('Namespaces', (fn) => t.namespaces.forEachFrom('', (_k, n) => fn(n)));
   w.table<PeriodicLaunch>('PeriodicLaunches', (fn) => t.periodicLaunches.forEachFrom('', (_k, l) => fn(l)));
   w.message({ End: true, Rows: w.rows } satisfies Trailer);
@@ -234,6 +240,12 @@ class Loader {
       case 'Deployments':
         for (const d of rows) txn.putDeployment(d as Deployment);
         return;
+      case 'AclPolicies':
+        for (const p of rows) txn.putAclPolicy(p as AclPolicy);
+        return;
+      case 'AclTokens':
+        for (const tok of rows) txn.putAclToken(tok as AclToken);
+        return;
       case 'Namespaces':
         for (const n of rows) txn.putNamespace(n as Namespace);
         return;
@@ -245,6 +257,7 @@ class Loader {
 
   finish(header: Header): Tables {
     if (header.SchedulerConfig !== null) this.txn.putSchedulerConfig(header.SchedulerConfig);
+    if (typeof header.AclBootstrapIndex === 'number' && header.AclBootstrapIndex > 0) this.txn.setAclBootstrapIndex(header.AclBootstrapIndex);
     if (header.AutopilotConfig) this.txn.putAutopilotConfig(header.AutopilotConfig);
     const tables = this.txn.result(false);
     const indexes = emptyTableIndexes();

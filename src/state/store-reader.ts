@@ -6,6 +6,8 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { AclPolicy, AclToken } from '../structs/acl.js';
+import type { AclStateView } from './acl-reader.js';
 import { defaultNamespace, type Namespace } from '../structs/namespace.js';
 import type { PeriodicLaunch } from '../structs/periodic.js';
 import { DEFAULT_NAMESPACE } from '../structs/defaults.js';
@@ -25,7 +27,7 @@ function owned<T>(index: PIndex<T>, owner: string): T[] {
   return inner === undefined ? [] : inner.values();
 }
 
-export class StoreSnapshot implements StateReader {
+export class StoreSnapshot implements StateReader, AclStateView {
   constructor(readonly tables: Tables) {}
 
   latestIndex(): number {
@@ -164,6 +166,30 @@ export class StoreSnapshot implements StateReader {
 
   schedulerConfig(): SchedulerConfiguration {
     return this.tables.schedulerConfig ?? defaultSchedulerConfig();
+  }
+
+  aclPolicyByName(name: string): AclPolicy | null {
+    return this.tables.aclPolicies.get(name) ?? null;
+  }
+
+  aclPolicies(prefix = ''): AclPolicy[] {
+    return prefix ? this.tables.aclPolicies.valuesWithPrefix(prefix) : this.tables.aclPolicies.values();
+  }
+
+  aclTokenByAccessor(accessorId: string): AclToken | null {
+    return this.tables.aclTokens.get(accessorId) ?? null;
+  }
+
+  aclTokenBySecret(secretId: string): AclToken | null {
+    return this.tables.aclTokensBySecret.get(secretId) ?? null;
+  }
+
+  aclTokens(prefix = ''): AclToken[] {
+    return prefix ? this.tables.aclTokens.valuesWithPrefix(prefix) : this.tables.aclTokens.values();
+  }
+
+  aclBootstrapIndex(): number {
+    return this.tables.aclBootstrapIndex;
   }
 
   autopilotConfig(): AutopilotConfiguration {
