@@ -375,6 +375,11 @@ export class Client {
     return this.endpointsImpl;
   }
 
+  /** `client { disable_remote_exec = true }`: nothing may exec into this client's tasks. */
+  get remoteExecDisabled(): boolean {
+    return this.config.disableRemoteExec === true;
+  }
+
   /** The client's part of /v1/agent/self stats. */
   stats(): Record<string, string> {
     const sinceMs = this.lastHeartbeatMs ? Date.now() - this.lastHeartbeatMs : 0;

@@ -1,5 +1,7 @@
 // Runs one task of an allocation through its life: setup, start, wait, restart per policy, kill.
 // Owns the task's TaskState (events, restarts, times); the alloc runner reads it to aggregate.
+import type { ExecOptions, ExecSession } from '../drivers/exec-session.js';
+import { badRequest } from '../structs/errors.js';
 import type { Node } from '../structs/node.js';
 import { randomBytes } from 'node:crypto';
 import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
@@ -366,6 +368,15 @@ export class TaskRunner {
     this.emit(events.restartSignal(reason));
     this.restartRequested = reason;
     this.wake?.();
+  }
+
+  /** Runs a command inside the running task, through its driver. */
+  async exec(opts: ExecOptions, authorize: (fsIsolation: 'none' | 'chroot' | 'image') => void): Promise<ExecSession> {
+    const driver = this.deps.driver;
+    if (!driver || this.currentId === null || this.isDead) throw badRequest(`task "${this.name}" is not running`, 'task');
+    if (!driver.capabilities.exec || !driver.execTask) throw badRequest(`task driver "${driver.name}" does not support exec`, 'task');
+    authorize(driver.capabilities.fsIsolation);
+    return driver.execTask(this.currentId, opts);
   }
 
   async signal(signal: string, reason = 'User requested signal'): Promise<void> {

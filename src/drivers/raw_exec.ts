@@ -8,6 +8,7 @@ import { DriverStartError, isTruthyOption } from './driver.js';
 import type { DriverCapabilities, DriverContext, DriverFingerprint, ExitResult, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus, VolumeMountSpec } from './driver.js';
 import { killGroup, processStartTicks, reattachableTicks, watchDetached } from './host-process.js';
 import { CpuRateTracker, processGroupUsage } from './proc-stats.js';
+import { processContext, startHostExec, withTerminal, type ExecOptions, type ExecSession } from './exec-session.js';
 import { signalNumber } from './signals.js';
 import { detachedExitUnknown, newTaskHandle, stopWithTimeout, TaskTable, type TrackedTask } from './task-table.js';
 
@@ -21,7 +22,7 @@ interface RawTask extends TrackedTask {
 
 export class RawExecDriver implements TaskDriver {
   readonly name = 'raw_exec';
-  readonly capabilities: DriverCapabilities = { sendSignals: true, exec: false, fsIsolation: 'none', networkIsolationModes: ['host'] };
+  readonly capabilities: DriverCapabilities = { sendSignals: true, exec: true, fsIsolation: 'none', networkIsolationModes: ['host'] };
   private readonly tasks = new TaskTable<RawTask>(() => this.name);
 
   constructor(private readonly ctx: DriverContext) {}
@@ -50,6 +51,14 @@ export class RawExecDriver implements TaskDriver {
       if (key !== 'command' && key !== 'args') errors.push(`config.${key}: unknown field for the raw_exec driver`);
     }
     return errors;
+  }
+
+  /** A command beside the task: its environment and directory, as the task has them now. */
+  async execTask(id: string, opts: ExecOptions): Promise<ExecSession> {
+    const t = this.tasks.get(id);
+    if (t.exit) throw new Error(`task ${t.name} is not running`);
+    const { env, cwd } = await processContext(t.pid);
+    return startHostExec({ shellCommand: withTerminal(opts.command, opts), env, cwd }, opts);
   }
 
   async startTask(cfg: TaskConfig): Promise<TaskHandle> {

@@ -25,6 +25,7 @@ import { addClientRoutes } from './routes-client.js';
 import { addNamespaceRoutes } from './routes-namespaces.js';
 import { addPeriodicRoutes } from './routes-periodic.js';
 import { addVolumeRoutes } from './routes-volumes.js';
+import { upgradeResponse } from './exec-websocket.js';
 import { RequestCounters, metricsJson } from './metrics.js';
 import type { Registry } from 'prom-client';
 
@@ -74,6 +75,7 @@ export class HttpServer {
   private readonly routes = new RouteTable();
   private readonly http: NodeHttpServer;
   private readonly tlsFront: TlsFront | null;
+  private readonly upgraded = new Set<Duplex>();
   private readonly counters = new RequestCounters();
   private promRegistry: Registry | null = null;
   private readonly bind: string;
@@ -98,6 +100,14 @@ export class HttpServer {
     this.tlsFront = opts.tls ? new TlsFront(opts.tls, handler, this.api.logger, MAX_HEADER_BYTES) : null;
     this.http = this.tlsFront ? this.tlsFront.https : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     this.http.on('clientError', answerMalformedRequest);
+    // WebSocket upgrades (alloc exec) go through the same routing and authorization; a route
+    // that does not take over the socket answers on it as on any request.
+    this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+      // Upgraded sockets leave the server's bookkeeping: close() ends them itself.
+      this.upgraded.add(socket);
+      socket.once('close', () => this.upgraded.delete(socket));
+      void this.handle(req, upgradeResponse(req, socket, head));
+    });
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 60_000;
@@ -122,6 +132,7 @@ export class HttpServer {
   }
 
   close(): Promise<void> {
+    for (const s of this.upgraded) s.destroy();
     if (this.tlsFront) return this.tlsFront.close();
     return new Promise((resolve) => {
       this.http.close(() => resolve());

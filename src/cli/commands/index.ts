@@ -2,6 +2,8 @@
 import type { Command } from '../context.js';
 import { allocLogsCommand, allocRestartCommand, allocSignalCommand, allocStopCommand } from './alloc-actions.js';
 import { allocStatusCommand } from './alloc-status.js';
+import { allocExecCommand } from './alloc-exec.js';
+import { allocFsCommand } from './alloc-fs.js';
 import { aclPolicyApplyCommand, aclPolicyDeleteCommand, aclPolicyInfoCommand, aclPolicyListCommand } from './acl-policy.js';
 import {
   aclBootstrapCommand,
@@ -47,6 +49,8 @@ export const COMMANDS: Command[] = [
   aclTokenUpdateCommand,
   agentCommand,
   agentInfoCommand,
+  allocExecCommand,
+  allocFsCommand,
   allocLogsCommand,
   allocRestartCommand,
   allocSignalCommand,
