@@ -25,7 +25,7 @@ class DockerExecSession implements ExecSession {
     private readonly client: DockerClient,
     private readonly execId: string,
     private readonly socket: Duplex,
-    tty: boolean,
+    private readonly tty: boolean,
   ) {
     const emit = (stream: 'stdout' | 'stderr', data: Buffer): void => {
       for (const l of this.listeners) l(stream, data);
@@ -47,9 +47,12 @@ class DockerExecSession implements ExecSession {
     if (this.socket.writable) this.socket.write(data as unknown as Uint8Array);
   }
 
-  /** Half-closes the connection: the engine closes the command's stdin. */
+  /**
+   * Half-closes the connection: the engine closes the command's stdin. A terminal has no end of
+   * input (the engine would hang it up, losing the output): with one, this does nothing.
+   */
   closeStdin(): void {
-    this.socket.end();
+    if (!this.tty) this.socket.end();
   }
 
   resize(size: TtySize): void {

