@@ -1,10 +1,9 @@
 // Follows one file of an allocation (GET /v1/client/fs/stream: `nomad alloc fs -f`) as Nomad's
 // frames, from an offset counted from the start or the end, as it grows; a truncated file is
 // announced and read again from its start.
-import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { StreamFrame } from '../rpc/client-endpoints.js';
-import { DirWaiter, FRAME_SIZE_BYTES, framesOf } from './logs-stream.js';
+import { DirWaiter, FRAME_SIZE_BYTES, framesOf, sizeOf } from './logs-stream.js';
 
 export interface FileStreamOptions {
   /** The file's host path (already confined to the allocation directory). */
@@ -14,14 +13,6 @@ export interface FileStreamOptions {
   origin: 'start' | 'end';
   offset: number;
   signal?: AbortSignal;
-}
-
-async function sizeOf(path: string): Promise<number | null> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return null;
-  }
 }
 
 export async function* streamFile(opts: FileStreamOptions): AsyncGenerator<StreamFrame> {

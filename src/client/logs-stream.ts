@@ -22,7 +22,8 @@ export interface LogStreamOptions {
   signal?: AbortSignal;
 }
 
-async function sizeOf(path: string): Promise<number | null> {
+/** A file's size, or null when it is gone. */
+export async function sizeOf(path: string): Promise<number | null> {
   try {
     return (await stat(path)).size;
   } catch {

@@ -13,7 +13,7 @@ import { RawExecDriver } from './raw_exec.js';
 import { DockerDriver } from './docker.js';
 import { importBusyboxImage, startTestEngine, type TestEngine } from './docker-test-engine.js';
 import { isolationSupport } from './isolation/isolated-driver.js';
-import { devContext, MemorySink, taskConfig } from './test-support.js';
+import { devContext, taskConfig } from './test-support.js';
 
 const base = mkdtempSync(join(tmpdir(), 'exec-session-test-'));
 const IMAGE = 'nomad-test/busybox:exec';

@@ -5,9 +5,7 @@ import type { Io } from '../context.js';
 import { argsError, defineCommand, errText } from '../base.js';
 import { FULL_ID_LENGTH, SHORT_ID_LENGTH } from '../format.js';
 import { EvalMonitor } from '../monitor.js';
-import { formatAllocList } from '../views.js';
-import { resolveAlloc } from './alloc-status.js';
-import { randomJobAllocId } from './alloc-pick.js';
+import { allocFromArg } from './alloc-pick.js';
 
 /** Default number of lines for -tail without -n or -c. */
 const DEFAULT_TAIL_LINES = 10;
@@ -15,17 +13,6 @@ const DEFAULT_TAIL_LINES = 10;
 const BYTES_PER_LINE_GUESS = 512;
 /** Bound on what a line-tail buffers before cutting. */
 const MAX_TAIL_BUFFER_BYTES = 16 * 1024 * 1024;
-
-export async function oneAlloc(io: Io, name: string, given: string, api: Parameters<typeof resolveAlloc>[0]): Promise<Allocation | number> {
-  const found = await resolveAlloc(api, io, given);
-  if ('code' in found) return found.code;
-  if ('multiple' in found) {
-    io.err(`Prefix matched multiple allocations\n\n${formatAllocList(found.multiple, false, SHORT_ID_LENGTH, io.nowMs())}`);
-    return 1;
-  }
-  void name;
-  return found.alloc;
-}
 
 /** The task named on the command line, or the group's only task. */
 export function pickTask(io: Io, alloc: Allocation, wanted: string): string | null {
@@ -78,16 +65,7 @@ Logs Options:
   async run({ flags, args, io, client }) {
     if (args.length < 1 || args.length > 2) return argsError(io, 'alloc logs', 'This command takes one of the following argument conditions:\n * A single <allocation>\n * Two arguments: <allocation> <task>');
     const api = client();
-    let given = args[0]!;
-    if (flags.bool('job')) {
-      const picked = await randomJobAllocId(api, given);
-      if ('error' in picked) {
-        io.err(`Error fetching allocations: ${picked.error}`);
-        return 1;
-      }
-      given = picked.id;
-    }
-    const alloc = await oneAlloc(io, 'alloc logs', given, api);
+    const alloc = await allocFromArg(api, io, args[0]!, flags.bool('job'));
     if (typeof alloc === 'number') return alloc;
     const task = pickTask(io, alloc, args[1] ?? flags.string('task'));
     if (!task) return 1;
@@ -175,7 +153,7 @@ Stop Options:
   async run({ flags, args, io, client }) {
     if (args.length !== 1) return argsError(io, 'alloc stop', 'This command takes one argument: <alloc-id>');
     const api = client();
-    const alloc = await oneAlloc(io, 'alloc stop', args[0]!, api);
+    const alloc = await allocFromArg(api, io, args[0]!, false);
     if (typeof alloc === 'number') return alloc;
     let evalId: string;
     try {
@@ -204,7 +182,7 @@ export const allocRestartCommand = defineCommand({
   async run({ flags, args, io, client }) {
     if (args.length < 1 || args.length > 2) return argsError(io, 'alloc restart', 'This command takes one or two arguments: <alloc-id> [<task>]');
     const api = client();
-    const alloc = await oneAlloc(io, 'alloc restart', args[0]!, api);
+    const alloc = await allocFromArg(api, io, args[0]!, false);
     if (typeof alloc === 'number') return alloc;
     const task = args[1] ?? flags.string('task');
     if (task && !pickTask(io, alloc, task)) return 1;
@@ -235,7 +213,7 @@ Signal Options:
   async run({ flags, args, io, client }) {
     if (args.length < 1 || args.length > 2) return argsError(io, 'alloc signal', 'This command takes up to two arguments: <alloc-id> <task>');
     const api = client();
-    const alloc = await oneAlloc(io, 'alloc signal', args[0]!, api);
+    const alloc = await allocFromArg(api, io, args[0]!, false);
     if (typeof alloc === 'number') return alloc;
     const task = args[1] ?? '';
     if (task && !pickTask(io, alloc, task)) return 1;

@@ -4,8 +4,8 @@ import { isTty } from '../tty.js';
 import { ExecClosedError } from '../../api/exec.js';
 import { defineCommand, errText } from '../base.js';
 import { EscapeFilter } from '../escape-filter.js';
-import { oneAlloc, pickTask } from './alloc-actions.js';
-import { randomJobAllocId } from './alloc-pick.js';
+import { pickTask } from './alloc-actions.js';
+import { allocFromArg } from './alloc-pick.js';
 
 export const allocExecCommand = defineCommand({
   name: 'alloc exec',
@@ -59,16 +59,7 @@ Exec Specific Options:
       return 1;
     }
     const api = client();
-    let given = args[0]!;
-    if (job) {
-      const picked = await randomJobAllocId(api, given);
-      if ('error' in picked) {
-        io.err(`Error fetching allocations: ${picked.error}`);
-        return 1;
-      }
-      given = picked.id;
-    }
-    const alloc = await oneAlloc(io, 'alloc exec', given, api);
+    const alloc = await allocFromArg(api, io, args[0]!, job);
     if (typeof alloc === 'number') return alloc;
     if (alloc.ClientStatus !== 'running' && alloc.ClientStatus !== 'pending') {
       io.err(`Alloc "${alloc.ID}" is not running`);

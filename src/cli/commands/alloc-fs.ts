@@ -4,8 +4,8 @@ import type { AllocFileInfo } from '../../rpc/client-endpoints.js';
 import { frameData } from '../../api/index.js';
 import { defineCommand, errText } from '../base.js';
 import { formatList, formatTime, humanizeBytes, parseRfc3339Ms } from '../format.js';
-import { lastLines, oneAlloc } from './alloc-actions.js';
-import { randomJobAllocId } from './alloc-pick.js';
+import { lastLines } from './alloc-actions.js';
+import { allocFromArg } from './alloc-pick.js';
 
 /** As Nomad: -tail without -n or -c prints the last 10 lines, fetching 120 bytes per line. */
 const DEFAULT_TAIL_LINES = 10;
@@ -69,16 +69,7 @@ FS Specific Options:
     }
     const path = args[1] ?? '/';
     const api = client();
-    let given = args[0]!;
-    if (flags.bool('job')) {
-      const picked = await randomJobAllocId(api, given);
-      if ('error' in picked) {
-        io.err(`Error fetching allocations: ${picked.error}`);
-        return 1;
-      }
-      given = picked.id;
-    }
-    const alloc = await oneAlloc(io, 'alloc fs', given, api);
+    const alloc = await allocFromArg(api, io, args[0]!, flags.bool('job'));
     if (typeof alloc === 'number') return alloc;
     const machine = flags.bool('H');
     let file: AllocFileInfo;
