@@ -6,6 +6,7 @@ import type { AllocDeploymentStatus, Allocation, DesiredTransition } from '../st
 import type { Deployment, DeploymentStatusName } from '../structs/deployment.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
+import type { Namespace } from '../structs/namespace.js';
 import type { Node, NodeEvent, NodeStatus, SchedulingEligibility, DrainStrategy } from '../structs/node.js';
 import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
@@ -209,6 +210,18 @@ export interface AutopilotConfigEntry {
   CASIndex: number;
 }
 
+/** Namespaces created or changed (the FSM keeps CreateIndex and sets ModifyIndex). */
+export interface NamespaceUpsertEntry {
+  Type: 'NamespaceUpsert';
+  Namespaces: Namespace[];
+}
+
+/** Namespaces deleted; refused (nothing changes) while one holds a job that is not dead. */
+export interface NamespaceDeleteEntry {
+  Type: 'NamespaceDelete';
+  Names: string[];
+}
+
 export type LogEntry =
   | JobRegisterEntry
   | JobDeregisterEntry
@@ -234,7 +247,9 @@ export type LogEntry =
   | AclPolicyDeleteEntry
   | AclTokenUpsertEntry
   | AclTokenDeleteEntry
-  | AutopilotConfigEntry;
+  | AutopilotConfigEntry
+  | NamespaceUpsertEntry
+  | NamespaceDeleteEntry;
 
 export type LogEntryType = LogEntry['Type'];
 
