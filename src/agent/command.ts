@@ -254,7 +254,7 @@ export async function runAgent(args: string[]): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    // As Nomad: SIGUSR1 dumps the finished in-memory metric intervals to stderr.
+    // As Nomad: SIGUSR1 dumps the retained in-memory metric intervals to stderr.
     process.on('SIGUSR1', () => process.stderr.write(agent!.telemetryHandle?.dump() ?? ''));
     // Nomad reloads on SIGHUP; here that is the HTTPS certificates (read again from their files).
     process.on('SIGHUP', () => {
