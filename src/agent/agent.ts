@@ -17,6 +17,7 @@ import { StateStore } from '../state/store.js';
 import { FSM } from '../state/fsm.js';
 import { InMemoryConsensus } from '../server/consensus-memory.js';
 import { Server } from '../server/server.js';
+import { DEFAULT_EVENT_BUFFER_SIZE } from '../server/event-broker.js';
 import { HttpServer } from '../http/http-server.js';
 import type { AgentInfo } from '../http/agent-info.js';
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
@@ -74,6 +75,7 @@ export class Agent {
       nodeName: this.nodeName,
       store,
       applied: fsm,
+      ...(c.server.enableEventBroker ? { events: { feed: fsm, bufferSize: c.server.eventBufferSize || DEFAULT_EVENT_BUFFER_SIZE } } : {}),
       consensus,
       rpcAddr: this.addrs.advertise.rpc,
       ...(c.server.numSchedulers !== null ? { numSchedulers: c.server.numSchedulers } : {}),

@@ -16,6 +16,7 @@ import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
 import { addClientRoutes } from './routes-client.js';
+import { addEventRoutes } from './routes-events.js';
 import { RequestCounters, metricsJson } from './metrics.js';
 import type { Registry } from 'prom-client';
 
@@ -28,6 +29,8 @@ export interface HttpServerOptions {
   /** Address to bind (default 127.0.0.1) and port (default 4646; 0 picks a free one). */
   bind?: string;
   port?: number;
+  /** Time between the event stream's heartbeat frames (Nomad's 10 s unless a test shortens it). */
+  eventHeartbeatMs?: number;
 }
 
 export class HttpServer {
@@ -47,6 +50,7 @@ export class HttpServer {
     addClusterRoutes(this.router);
     addAgentRoutes(this.router);
     addClientRoutes(this.router);
+    addEventRoutes(this.router, { heartbeatMs: opts.eventHeartbeatMs });
     this.router.add(['GET'], '/v1/metrics', (x, api) => this.metrics(x, api));
     this.http = createServer((req, res) => void this.handle(req, res));
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.

@@ -12,6 +12,7 @@ import { IndexTxn } from './index-txn.js';
 import type { MutableMap, PMap } from './pmap.js';
 import { type AutopilotConfiguration, nextLiveAllocChanges, type SchedulerConfiguration, type TableName } from './reader.js';
 import { nsKey, type IndexTableKey, type JobCounts, type MapTableKey, type PIndex, type Tables } from './tables.js';
+import { TxnChanges } from './txn-changes.js';
 
 type PlainTableKey = Exclude<MapTableKey, IndexTableKey>;
 type MapValue<K extends PlainTableKey> = Tables[K] extends PMap<infer V> ? V : never;
@@ -35,6 +36,8 @@ export class WriteTxn {
   readonly touched = new Set<TableName>();
   /** Nodes whose live allocations this transaction changed. */
   private readonly liveNodes = new Set<string>();
+  /** The objects written, once recordChanges() asked for them. */
+  private changes: TxnChanges | null = null;
 
   constructor(
     private readonly base: Tables,
@@ -84,6 +87,12 @@ export class WriteTxn {
     return this.freeze ? deepFreeze(value) : value;
   }
 
+  /** From now on, keeps every stored or removed job, node, allocation, evaluation and deployment. */
+  recordChanges(): TxnChanges {
+    this.changes ??= new TxnChanges();
+    return this.changes;
+  }
+
   /** Marks a table as written without changing a row (e.g. Nomad bumps "allocs" on an empty batch). */
   touch(table: TableName): void {
     this.touched.add(table);
@@ -96,8 +105,11 @@ export class WriteTxn {
   }
 
   putJob(job: Job): void {
-    this.map('jobs').set(nsKey(job.Namespace, job.ID), this.stored(job));
+    const key = nsKey(job.Namespace, job.ID);
+    const stored = this.stored(job);
+    this.map('jobs').set(key, stored);
     this.touched.add('jobs');
+    this.changes?.stored(key, { table: 'jobs', value: stored });
   }
 
   deleteJob(namespace: string, id: string): void {
@@ -186,13 +198,17 @@ export class WriteTxn {
   }
 
   putNode(node: Node): void {
-    this.map('nodes').set(node.ID, this.stored(node));
+    const stored = this.stored(node);
+    this.map('nodes').set(node.ID, stored);
     this.touched.add('nodes');
+    this.changes?.stored(node.ID, { table: 'nodes', value: stored });
   }
 
   deleteNode(id: string): boolean {
+    const old = this.changes !== null ? this.read('nodes').get(id) : undefined;
     const deleted = this.map('nodes').delete(id);
     if (deleted) this.touched.add('nodes');
+    if (old !== undefined) this.changes?.removed(id, { table: 'nodes', value: old });
     return deleted;
   }
 
@@ -235,6 +251,7 @@ export class WriteTxn {
     const stored = this.stored(alloc);
     if (!claimed || stored !== alloc) this.map('allocs').set(alloc.ID, stored);
     this.touched.add('allocs');
+    this.changes?.stored(alloc.ID, { table: 'allocs', value: stored });
     const jobKey = nsKey(alloc.Namespace, alloc.JobID);
     const oldJobKey = prev === undefined ? undefined : prev.Namespace === alloc.Namespace && prev.JobID === alloc.JobID ? jobKey : nsKey(prev.Namespace, prev.JobID);
     // The indexes hold the object itself, so every index the allocation is in is written again.
@@ -305,6 +322,7 @@ export class WriteTxn {
     const stored = this.stored(ev);
     this.map('evals').set(ev.ID, stored);
     this.touched.add('evals');
+    this.changes?.stored(ev.ID, { table: 'evals', value: stored });
     const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
     this.reindex('evalsByJob', oldJob, nsKey(ev.Namespace, ev.JobID), ev.ID, stored);
     if (old !== undefined) this.adjustCounts(nsKey(old.Namespace, old.JobID), 0, 0, -1, evalTerminal(old) ? 0 : -1);
@@ -332,6 +350,7 @@ export class WriteTxn {
     const stored = this.stored(d);
     this.map('deployments').set(d.ID, stored);
     this.touched.add('deployment');
+    this.changes?.stored(d.ID, { table: 'deployment', value: stored });
     const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
     this.reindex('deploymentsByJob', oldJob, nsKey(d.Namespace, d.JobID), d.ID, stored);
   }
