@@ -6,6 +6,7 @@ import { resolveConfig } from './config.js';
 import { HttpTransport } from './http.js';
 import { Jobs } from './jobs.js';
 import { Allocations } from './allocations.js';
+import { Events } from './events.js';
 import { Agent, Deployments, Evaluations, Nodes, Operator, Regions, Status, SystemApi } from './cluster.js';
 
 export class NomadClient {
@@ -20,6 +21,7 @@ export class NomadClient {
   readonly regions: Regions;
   readonly operator: Operator;
   readonly system: SystemApi;
+  readonly events: Events;
 
   constructor(config: ApiConfig) {
     this.http = new HttpTransport(config);
@@ -33,6 +35,7 @@ export class NomadClient {
     this.regions = new Regions(this.http);
     this.operator = new Operator(this.http);
     this.system = new SystemApi(this.http);
+    this.events = new Events(this.http);
   }
 
   get address(): string {

@@ -7,3 +7,4 @@ export type { Answer, QueryMeta, QueryOptions, WriteMeta, WriteOptions } from '.
 export type * from './types.js';
 export type { LogsOptions } from './allocations.js';
 export type { RegisterOptions } from './jobs.js';
+export type { EventFrame, EventStreamOptions, StreamedEvent } from './events.js';
