@@ -7,6 +7,7 @@ import { HttpTransport } from './http.js';
 import { Jobs } from './jobs.js';
 import { Allocations } from './allocations.js';
 import { Events } from './events.js';
+import { Scaling } from './scaling.js';
 import { Agent, Deployments, Evaluations, Nodes, Operator, Regions, Status, SystemApi } from './cluster.js';
 
 export class NomadClient {
@@ -22,6 +23,7 @@ export class NomadClient {
   readonly operator: Operator;
   readonly system: SystemApi;
   readonly events: Events;
+  readonly scaling: Scaling;
 
   constructor(config: ApiConfig) {
     this.http = new HttpTransport(config);
@@ -36,6 +38,7 @@ export class NomadClient {
     this.operator = new Operator(this.http);
     this.system = new SystemApi(this.http);
     this.events = new Events(this.http);
+    this.scaling = new Scaling(this.http);
   }
 
   get address(): string {

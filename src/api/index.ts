@@ -8,3 +8,4 @@ export type * from './types.js';
 export type { LogsOptions } from './allocations.js';
 export type { RegisterOptions } from './jobs.js';
 export type { EventFrame, EventStreamOptions, StreamedEvent } from './events.js';
+export type { JobScaleStatus, ScaleAction, TaskGroupScaleStatus } from './scaling.js';

@@ -17,6 +17,7 @@ import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
 import { addClientRoutes } from './routes-client.js';
 import { addEventRoutes } from './routes-events.js';
+import { addScalingRoutes } from './routes-scaling.js';
 import { RequestCounters, metricsJson } from './metrics.js';
 import type { Registry } from 'prom-client';
 
@@ -51,6 +52,7 @@ export class HttpServer {
     addAgentRoutes(this.router);
     addClientRoutes(this.router);
     addEventRoutes(this.router, { heartbeatMs: opts.eventHeartbeatMs });
+    addScalingRoutes(this.router);
     this.router.add(['GET'], '/v1/metrics', (x, api) => this.metrics(x, api));
     this.http = createServer((req, res) => void this.handle(req, res));
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.

@@ -21,6 +21,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { JobScalingEvents, ScalingPolicy } from '../structs/scaling.js';
 import type { AutopilotConfiguration, SchedulerConfiguration, TableName } from './reader.js';
 import { WriteTxn } from './store-txn.js';
 import { emptyTableIndexes, emptyTables, type Tables } from './tables.js';
@@ -32,8 +33,8 @@ const CHUNK_ROWS = 8192;
 
 const packOptions = { useRecords: true, mapsAsObjects: true, moreTypes: false } as const;
 
-type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments';
-const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments'];
+type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments' | 'ScalingPolicies' | 'ScalingEvents';
+const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments', 'ScalingPolicies', 'ScalingEvents'];
 
 interface Header {
   Format: string;
@@ -153,6 +154,8 @@ export function encodeTables(t: Tables): Uint8Array {
   w.table<EncodedAlloc>('Allocs', (fn) => t.allocs.forEachFrom('', (_k, a) => fn({ ...a, Job: ref(a.Job) })), flushPool);
   w.table<Evaluation>('Evals', (fn) => t.evals.forEachFrom('', (_k, e) => fn(e)));
   w.table<Deployment>('Deployments', (fn) => t.deployments.forEachFrom('', (_k, d) => fn(d)));
+  w.table<ScalingPolicy>('ScalingPolicies', (fn) => t.scalingPolicies.forEachFrom('', (_k, p) => fn(p)));
+  w.table<JobScalingEvents>('ScalingEvents', (fn) => t.scalingEvents.forEachFrom('', (_k, e) => fn(e)));
   w.message({ End: true, Rows: w.rows } satisfies Trailer);
   return w.finish();
 }
@@ -229,6 +232,12 @@ class Loader {
         return;
       case 'Deployments':
         for (const d of rows) txn.putDeployment(d as Deployment);
+        return;
+      case 'ScalingPolicies':
+        for (const p of rows) txn.putScalingPolicy(p as ScalingPolicy);
+        return;
+      case 'ScalingEvents':
+        for (const e of rows) txn.putScalingEvents(e as JobScalingEvents);
         return;
     }
   }

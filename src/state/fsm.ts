@@ -10,6 +10,7 @@ import { deleteEvalsAndAllocs, touchEval, upsertEval, upsertEvals } from './fsm-
 import { assertJob, purgeJob, setJobStability, settleJobStatuses, stopJob, upsertJob } from './fsm-jobs.js';
 import { deregisterNodes, registerNode, updateNodeDrain, updateNodeEligibility, updateNodeStatus } from './fsm-nodes.js';
 import { decodeTables, encodeTables } from './fsm-snapshot.js';
+import { registerScalingEvent } from './fsm-scaling.js';
 import type { LogEntry } from './log-entries.js';
 import type { StateStore } from './store.js';
 import { eventsOf, publishesEvents, type EventBatch } from './stream-events.js';
@@ -222,6 +223,9 @@ export class FSM implements AppliedFeed, EventFeed {
         ctx.txn.putAutopilotConfig({ ...entry.Config, CreateIndex: existing?.CreateIndex ?? ctx.index, ModifyIndex: ctx.index });
         return true;
       }
+      case 'ScalingEventRegister':
+        registerScalingEvent(ctx, entry.Namespace, entry.JobID, entry.TaskGroup, entry.ScalingEvent);
+        return null;
       default: {
         const unknown: { Type?: unknown } = entry;
         throw new NomadError('bad_request', `unknown log entry type "${String(unknown.Type)}"`, 'Type');

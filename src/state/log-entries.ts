@@ -9,6 +9,7 @@ import type { Job } from '../structs/job.js';
 import type { Node, NodeEvent, NodeStatus, SchedulingEligibility, DrainStrategy } from '../structs/node.js';
 import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { AutopilotConfiguration, SchedulerConfiguration } from './reader.js';
+import type { ScalingEvent } from '../structs/scaling.js';
 
 export interface JobRegisterEntry {
   Type: 'JobRegister';
@@ -177,6 +178,16 @@ export interface AutopilotConfigEntry {
   CASIndex: number;
 }
 
+/** A scaling event of a job's group (`nomad job scale`, an autoscaler's report). */
+export interface ScalingEventRegisterEntry {
+  Type: 'ScalingEventRegister';
+  Namespace: string;
+  JobID: string;
+  TaskGroup: string;
+  /** The FSM sets CreateIndex. */
+  ScalingEvent: ScalingEvent;
+}
+
 export type LogEntry =
   | JobRegisterEntry
   | JobDeregisterEntry
@@ -197,7 +208,8 @@ export type LogEntry =
   | DeploymentAllocHealthEntry
   | DeploymentDeleteEntry
   | SchedulerConfigEntry
-  | AutopilotConfigEntry;
+  | AutopilotConfigEntry
+  | ScalingEventRegisterEntry;
 
 export type LogEntryType = LogEntry['Type'];
 

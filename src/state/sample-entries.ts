@@ -101,6 +101,13 @@ export function sampleEntries(): Record<LogEntryType, LogEntry> {
       CAS: false,
       CASIndex: 0,
     },
+    ScalingEventRegister: {
+      Type: 'ScalingEventRegister',
+      Namespace: 'default',
+      JobID: job.ID,
+      TaskGroup: 'cache',
+      ScalingEvent: { Time: T0_NS + 9, Count: 3, PreviousCount: 1, Message: 'submitted using the Nomad CLI', Error: false, Meta: { source: 'test' }, EvalID: ev.ID, CreateIndex: 0 },
+    },
     SchedulerConfig: {
       Type: 'SchedulerConfig',
       Config: {

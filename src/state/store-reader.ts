@@ -6,6 +6,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { JobScalingEvents, ScalingPolicy } from '../structs/scaling.js';
 import type { AutopilotConfiguration, LiveAllocChanges, SchedulerConfiguration, StateReader, TableName } from './reader.js';
 import { defaultAutopilotConfig, defaultSchedulerConfig, nsKey, type PIndex, type Tables } from './tables.js';
 
@@ -157,6 +158,30 @@ export class StoreSnapshot implements StateReader {
       if (latest === null || d.CreateIndex > latest.CreateIndex) latest = d;
     }
     return latest;
+  }
+
+  scalingPolicies(namespace?: string): ScalingPolicy[] {
+    const all = this.tables.scalingPolicies.values();
+    return namespace === undefined || namespace === ANY_NAMESPACE ? all : all.filter((p) => p.Namespace === namespace);
+  }
+
+  scalingPolicyByID(id: string): ScalingPolicy | null {
+    return this.tables.scalingPolicies.get(id) ?? null;
+  }
+
+  scalingPoliciesByJob(namespace: string, jobId: string): ScalingPolicy[] {
+    const job = this.tables.jobs.get(nsKey(namespace, jobId));
+    if (job === undefined) return [];
+    const out: ScalingPolicy[] = [];
+    for (const tg of job.TaskGroups) {
+      const p = tg.Scaling ? this.tables.scalingPolicies.get(tg.Scaling.ID) : undefined;
+      if (p !== undefined) out.push(p);
+    }
+    return out;
+  }
+
+  scalingEventsByJob(namespace: string, jobId: string): JobScalingEvents | null {
+    return this.tables.scalingEvents.get(nsKey(namespace, jobId)) ?? null;
   }
 
   schedulerConfig(): SchedulerConfiguration {

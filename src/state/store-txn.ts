@@ -7,6 +7,7 @@ import { evalTerminal, type Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { JobScalingEvents, ScalingPolicy } from '../structs/scaling.js';
 import { deepFreeze } from './freeze.js';
 import { IndexTxn } from './index-txn.js';
 import type { MutableMap, PMap } from './pmap.js';
@@ -362,6 +363,34 @@ export class WriteTxn {
     this.touched.add('deployment');
     this.reindex('deploymentsByJob', nsKey(old.Namespace, old.JobID), undefined, id, undefined);
     return true;
+  }
+
+  // ---- scaling ----
+
+  scalingPolicy(id: string): ScalingPolicy | undefined {
+    return this.read('scalingPolicies').get(id);
+  }
+
+  putScalingPolicy(policy: ScalingPolicy): void {
+    this.map('scalingPolicies').set(policy.ID, this.stored(policy));
+    this.touched.add('scaling_policy');
+  }
+
+  deleteScalingPolicy(id: string): void {
+    if (this.map('scalingPolicies').delete(id)) this.touched.add('scaling_policy');
+  }
+
+  scalingEvents(namespace: string, jobId: string): JobScalingEvents | undefined {
+    return this.read('scalingEvents').get(nsKey(namespace, jobId));
+  }
+
+  putScalingEvents(events: JobScalingEvents): void {
+    this.map('scalingEvents').set(nsKey(events.Namespace, events.JobID), this.stored(events));
+    this.touched.add('scaling_event');
+  }
+
+  deleteScalingEvents(namespace: string, jobId: string): void {
+    if (this.map('scalingEvents').delete(nsKey(namespace, jobId))) this.touched.add('scaling_event');
   }
 
   // ---- scheduler configuration ----

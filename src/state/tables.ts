@@ -5,6 +5,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { JobScalingEvents, ScalingPolicy } from '../structs/scaling.js';
 import { PMap } from './pmap.js';
 import type { AutopilotConfiguration, LiveAllocChanges, SchedulerConfiguration, TableName } from './reader.js';
 
@@ -45,6 +46,10 @@ export interface Tables {
   evalsByJob: PIndex<Evaluation>;
   deployments: PMap<Deployment>;
   deploymentsByJob: PIndex<Deployment>;
+  /** Scaling policy ID -> policy (one per scaled task group; the job's groups name theirs). */
+  scalingPolicies: PMap<ScalingPolicy>;
+  /** "namespace\0jobID" -> the job's scaling events by group. */
+  scalingEvents: PMap<JobScalingEvents>;
   schedulerConfig: SchedulerConfiguration | null;
   autopilotConfig: AutopilotConfiguration | null;
   /** Which nodes' live allocations each write changed (see LiveAllocChanges). */
@@ -75,11 +80,13 @@ export const TABLE_NAMES: readonly TableName[] = [
   'deployment',
   'scheduler_config',
   'autopilot_config',
+  'scaling_policy',
+  'scaling_event',
   'index',
 ];
 
 export function emptyTableIndexes(): Record<TableName, number> {
-  return { jobs: 0, job_version: 0, job_summary: 0, nodes: 0, allocs: 0, evals: 0, deployment: 0, scheduler_config: 0, autopilot_config: 0, index: 0 };
+  return { jobs: 0, job_version: 0, job_summary: 0, nodes: 0, allocs: 0, evals: 0, deployment: 0, scheduler_config: 0, autopilot_config: 0, scaling_policy: 0, scaling_event: 0, index: 0 };
 }
 
 export function emptyTables(): Tables {
@@ -99,6 +106,8 @@ export function emptyTables(): Tables {
     evalsByJob: PMap.empty(),
     deployments: PMap.empty(),
     deploymentsByJob: PMap.empty(),
+    scalingPolicies: PMap.empty(),
+    scalingEvents: PMap.empty(),
     schedulerConfig: null,
     autopilotConfig: null,
     liveAllocChanges: null,

@@ -3,6 +3,7 @@
 // can both find it. Returns [] for a valid job.
 import type { Constraint, Job, NetworkResource, Task, TaskGroup } from './job.js';
 import { MAX_JOB_PRIORITY, MIN_JOB_PRIORITY } from './defaults.js';
+import { scalingPolicyProblems } from './scaling.js';
 
 const JOB_TYPES = new Set(['service', 'batch', 'system', 'sysbatch']);
 const CONSTRAINT_OPERANDS = new Set([
@@ -62,6 +63,9 @@ function validateGroup(job: Job, tg: TaskGroup, path: string, add: (p: string, m
   }
   if (tg.Tasks.length === 0) add(`${path}.Tasks`, `missing tasks for task group${label}`);
   validateConstraints(tg.Constraints, `${path}.Constraints`, add);
+  if (tg.Scaling) {
+    for (const p of scalingPolicyProblems(tg.Scaling, tg.Count)) add(`${path}.Scaling.${p.field}`, `Scaling policy invalid: ${p.message}${label}`);
+  }
 
   const rp = tg.RestartPolicy;
   if (rp) {

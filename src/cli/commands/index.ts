@@ -19,6 +19,7 @@ import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
+import { jobScaleCommand, jobScalingEventsCommand, scalingPolicyInfoCommand, scalingPolicyListCommand } from './scaling.js';
 
 export const COMMANDS: Command[] = [
   agentCommand,
@@ -42,11 +43,15 @@ export const COMMANDS: Command[] = [
   jobPlanCommand,
   jobRevertCommand,
   jobRunCommand,
+  jobScaleCommand,
+  jobScalingEventsCommand,
   jobStatusCommand,
   jobStopCommand,
   jobValidateCommand,
   nodeStatusCommand,
   raftListPeersCommand,
+  scalingPolicyInfoCommand,
+  scalingPolicyListCommand,
   serverForceLeaveCommand,
   serverJoinCommand,
   serverMembersCommand,
