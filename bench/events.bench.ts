@@ -3,7 +3,7 @@
 // sustains through the HTTP stream (encoding, socket and parsing included) without being dropped.
 // Prints `bench events.FIGURE VALUE UNIT` lines.
 import { startDevAgent, waitForState } from '../test/e2e/harness.js';
-import { startLiveServer } from '../test/unit/live-server.js';
+import { startInProcessApi } from '../test/unit/http-harness.js';
 import { createClient } from '../src/api/index.js';
 import { mockJob } from '../src/state/test-fixtures.js';
 import type { EventBatch } from '../src/state/stream-events.js';
@@ -58,7 +58,7 @@ async function deliveryMs(): Promise<number> {
 /** Publishes as fast as one subscriber takes events, never letting it fall behind the buffer. */
 async function eventsPerSecond(): Promise<number> {
   const bufferSize = 100;
-  const live = await startLiveServer({ eventBufferSize: bufferSize });
+  const live = await startInProcessApi({ eventBufferSize: bufferSize });
   const broker = live.server.events!;
   const client = createClient({ address: `http://127.0.0.1:${live.port}` });
   const ac = new AbortController();

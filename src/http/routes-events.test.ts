@@ -1,16 +1,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineReader, startLiveServer, type LiveServer } from '../../test/unit/live-server.js';
+import { startInProcessApi, type InProcessApi } from '../../test/unit/http-harness.js';
+import { LineReader } from '../../test/unit/line-reader.js';
 import { mockJob } from '../state/test-fixtures.js';
 import type { StreamEvent } from '../state/stream-events.js';
 
-let live: LiveServer;
+let live: InProcessApi;
 const warnings: string[] = [];
 let onWarning: () => void = () => {};
 
 before(async () => {
   const logger = { warn: (msg: string) => (warnings.push(msg), onWarning()) };
-  live = await startLiveServer({ http: { eventHeartbeatMs: 50, logger }, eventBufferSize: 8 });
+  live = await startInProcessApi({ http: { eventHeartbeatMs: 50, logger }, eventBufferSize: 8 });
 });
 
 after(async () => {

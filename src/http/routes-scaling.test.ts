@@ -1,12 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLiveServer, type LiveServer } from '../../test/unit/live-server.js';
+import { startInProcessApi, type InProcessApi } from '../../test/unit/http-harness.js';
 import { mockNode } from '../scheduler/testing/mock.js';
 
-let live: LiveServer;
+let live: InProcessApi;
 
 before(async () => {
-  live = await startLiveServer();
+  live = await startInProcessApi();
 });
 
 after(async () => {

@@ -114,7 +114,18 @@ export class Autopilot {
 
   private regionMembers(): Map<string, ServerMember> {
     const out = new Map<string, ServerMember>();
-    for (const m of this.opts.membership.members()) if (m.region === this.opts.region && m.id) out.set(m.id, m);
+    const duplicated = new Set<string>();
+    for (const m of this.opts.membership.members()) {
+      if (m.region !== this.opts.region || !m.id) continue;
+      const other = out.get(m.id);
+      // Two servers with one ID (a data_dir copied to another machine) cannot both be a peer.
+      if (other && other.name !== m.name && other.status !== 'left' && m.status !== 'left') {
+        duplicated.add(m.id);
+        this.warnOnce(`dup:${m.id}:${m.name}`, `servers ${other.name} and ${m.name} share the server ID ${m.id} (a copied data_dir?): neither is added to the Raft peers until one of them gets its own data_dir`);
+      }
+      if (!other || other.status === 'left') out.set(m.id, m);
+    }
+    for (const id of duplicated) if (id !== this.opts.selfId) out.delete(id);
     return out;
   }
 

@@ -157,11 +157,12 @@ function resources(v: unknown): Resources {
   };
 }
 
-function service(v: unknown): Service {
+/** A service without a name is named after its job, group (and task), as Nomad names it. */
+function service(v: unknown, defaultName: string): Service {
   const o = asObj(v) ?? {};
   return {
     ...o,
-    Name: str(o.Name),
+    Name: str(o.Name) || defaultName,
     TaskName: str(o.TaskName),
     PortLabel: str(o.PortLabel),
     AddressMode: str(o.AddressMode, 'auto') || 'auto',
@@ -219,7 +220,7 @@ function restartPolicy(base: RestartPolicy, input: unknown): RestartPolicy {
   return overlay(base, input);
 }
 
-function task(v: unknown, groupRestart: RestartPolicy): Task {
+function task(v: unknown, groupRestart: RestartPolicy, servicePrefix: string): Task {
   const o = asObj(v) ?? {};
   const lifecycle = asObj(o.Lifecycle);
   const vault = asObj(o.Vault);
@@ -229,7 +230,7 @@ function task(v: unknown, groupRestart: RestartPolicy): Task {
     User: str(o.User),
     Config: asObj(o.Config) ?? null,
     Env: strMap(o.Env),
-    Services: list(o.Services, service),
+    Services: list(o.Services, (sv) => service(sv, `${servicePrefix}-${str(o.Name)}`)),
     Vault: vault
       ? {
           Policies: strList(vault.Policies),
@@ -292,8 +293,9 @@ function groupReschedule(jobType: string, jobResched: Loose | null, input: Loose
   return overlay(base, merged);
 }
 
-function taskGroup(v: unknown, job: { ID: string; Namespace: string; Type: string; Update: Loose | null; Migrate: Loose | null; Reschedule: Loose | null }): TaskGroup {
+function taskGroup(v: unknown, job: { ID: string; Name: string; Namespace: string; Type: string; Update: Loose | null; Migrate: Loose | null; Reschedule: Loose | null }): TaskGroup {
   const o = asObj(v) ?? {};
+  const servicePrefix = `${job.Name}-${str(o.Name)}`;
   const restart = restartPolicy(defaultRestartPolicy(job.Type), o.RestartPolicy);
   const volumes = asObj(o.Volumes);
   const scaling = asObj(o.Scaling);
@@ -308,7 +310,7 @@ function taskGroup(v: unknown, job: { ID: string; Namespace: string; Type: strin
     Constraints: list(o.Constraints, constraint),
     Scaling: scaling ? canonicalScalingPolicy(scaling, count, { namespace: job.Namespace, job: job.ID, group: str(o.Name) }) : null,
     RestartPolicy: restart,
-    Tasks: (Array.isArray(o.Tasks) ? o.Tasks : []).map((t) => task(t, restart)),
+    Tasks: (Array.isArray(o.Tasks) ? o.Tasks : []).map((t) => task(t, restart, servicePrefix)),
     EphemeralDisk: overlay<EphemeralDisk>(defaultEphemeralDisk(), o.EphemeralDisk),
     Meta: strMap(o.Meta),
     ReschedulePolicy: groupReschedule(job.Type, job.Reschedule, asObj(o.ReschedulePolicy)),
@@ -316,7 +318,7 @@ function taskGroup(v: unknown, job: { ID: string; Namespace: string; Type: strin
     Spreads: list(o.Spreads, spread),
     Networks: list(o.Networks, network),
     Consul: { Namespace: str(asObj(o.Consul)?.Namespace) },
-    Services: list(o.Services, service),
+    Services: list(o.Services, (sv) => service(sv, servicePrefix)),
     Volumes: volumes && Object.keys(volumes).length > 0 ? (volumes as TaskGroup['Volumes']) : null,
     ShutdownDelay: typeof o.ShutdownDelay === 'number' ? o.ShutdownDelay : null,
     StopAfterClientDisconnect: typeof o.StopAfterClientDisconnect === 'number' ? o.StopAfterClientDisconnect : null,
@@ -343,7 +345,7 @@ export function canonicalizeJob(input: JobInput | Input<Job>): Job {
   const id = str(o.ID);
   const update = asObj(o.Update);
   const namespace = str(o.Namespace, DEFAULT_NAMESPACE) || DEFAULT_NAMESPACE;
-  const ctx = { ID: id, Namespace: namespace, Type: type, Update: update, Migrate: asObj(o.Migrate), Reschedule: asObj(o.Reschedule) };
+  const ctx = { ID: id, Name: str(o.Name) || id, Namespace: namespace, Type: type, Update: update, Migrate: asObj(o.Migrate), Reschedule: asObj(o.Reschedule) };
   const periodic = asObj(o.Periodic);
   const param = asObj(o.ParameterizedJob);
   return {
