@@ -130,6 +130,7 @@ export class Agent {
       logger: log.named('http'),
       bind: this.addrs.bindIp.http,
       port: c.ports.http,
+      search: c.server.search,
     });
     await this.http.listen();
 

@@ -158,7 +158,9 @@ export class Exchange {
   }
 
   setMeta(meta: QueryMeta): void {
-    this.res.setHeader('X-Nomad-Index', String(Math.max(1, meta.index)));
+    // The index of the last write to what was read: 0 for a table never written, as Nomad
+    // answers (clients then see that nothing has happened yet rather than a made-up 1).
+    this.res.setHeader('X-Nomad-Index', String(meta.index));
     this.res.setHeader('X-Nomad-Knownleader', String(meta.knownLeader));
     this.res.setHeader('X-Nomad-Lastcontact', String(meta.lastContactMs));
   }

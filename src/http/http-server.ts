@@ -19,6 +19,7 @@ import { addAgentRoutes } from './routes-agent.js';
 import { addClientRoutes } from './routes-client.js';
 import { addEventRoutes } from './routes-events.js';
 import { addScalingRoutes } from './routes-scaling.js';
+import { addSearchRoutes, type SearchLimits } from './routes-search.js';
 import { RequestCounters, metricsJson } from './metrics.js';
 import type { Registry } from 'prom-client';
 
@@ -59,6 +60,8 @@ export interface HttpServerOptions {
   port?: number;
   /** Time between the event stream's heartbeat frames (Nomad's 10 s unless a test shortens it). */
   eventHeartbeatMs?: number;
+  /** The server's `search` block (Nomad's defaults when absent). */
+  search?: SearchLimits;
 }
 
 export class HttpServer {
@@ -80,6 +83,7 @@ export class HttpServer {
     addClientRoutes(this.router);
     addEventRoutes(this.router, { heartbeatMs: opts.eventHeartbeatMs });
     addScalingRoutes(this.router);
+    addSearchRoutes(this.router, opts.search);
     this.router.add(['GET'], '/v1/metrics', (x, api) => this.metrics(x, api));
     // Go's default bound on the request line and headers together, which Nomad keeps: a long
     // token or job ID in the URL must fit.

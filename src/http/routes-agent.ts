@@ -1,11 +1,10 @@
-// Agent, status, regions, namespaces, operator, system and search endpoints.
+// Agent, status, regions, namespaces, operator and system endpoints.
 import { badRequest, NomadError } from '../structs/errors.js';
 import type { SchedulerConfiguration } from '../state/reader.js';
 import type { Router } from './router.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import { HttpError, type Exchange } from './exchange.js';
 import { optBool, optObject, optString } from './body-fields.js';
-import { allocStub } from './encode.js';
 import type { KeyringOp, KeyringResponse } from './agent-info.js';
 
 function agentOr501(api: ApiContext) {
@@ -41,9 +40,6 @@ const DEFAULT_NAMESPACE = {
   ModifyIndex: 1,
 };
 
-const SEARCH_CONTEXTS = ['jobs', 'evals', 'allocs', 'nodes', 'deployment'] as const;
-/** Nomad truncates each context of a prefix search at 20 matches. */
-const SEARCH_LIMIT = 20;
 
 export function addAgentRoutes(r: Router<Handler>): void {
   const W = ['PUT', 'POST'];
@@ -146,28 +142,4 @@ export function addAgentRoutes(r: Router<Handler>): void {
   });
   r.add(W, '/v1/system/reconcile/summaries', async (x) => x.sendJson(200, null));
 
-  r.add(W, '/v1/search', async (x, api) => {
-    const body = await x.objectBody();
-    const prefix = optString(body, 'Prefix');
-    const context = optString(body, 'Context') || 'all';
-    if (context !== 'all' && !(SEARCH_CONTEXTS as readonly string[]).includes(context)) throw badRequest(`invalid search context "${context}"`, 'Context');
-    const snap = api.store.snapshot();
-    const ns = x.namespace;
-    const matches: Record<string, string[]> = {};
-    const truncations: Record<string, boolean> = {};
-    const take = (ctx: string, ids: string[]): void => {
-      matches[ctx] = ids.slice(0, SEARCH_LIMIT);
-      truncations[ctx] = ids.length > SEARCH_LIMIT;
-    };
-    const want = (c: string): boolean => context === 'all' || context === c;
-    if (want('jobs')) take('jobs', (ns === '*' ? snap.jobs('*').filter((j) => j.ID.startsWith(prefix)) : snap.jobsByIDPrefix(ns, prefix)).map((j) => j.ID));
-    if (want('evals')) take('evals', snap.evalsByIDPrefix(ns, prefix).map((e) => e.ID));
-    if (want('allocs')) take('allocs', snap.allocsByIDPrefix(ns, prefix).map((a) => allocStub(a, snap).ID));
-    if (want('nodes')) take('nodes', snap.nodesByIDPrefix(prefix).map((n) => n.ID));
-    if (want('deployment')) take('deployment', snap.deploymentsByIDPrefix(ns, prefix).map((d) => d.ID));
-    const index = snap.latestIndex();
-    const meta = queryMeta(api, index);
-    x.setMeta(meta);
-    await x.sendJson(200, { Matches: matches, Truncations: truncations, Index: index, LastContact: meta.lastContactMs, KnownLeader: meta.knownLeader });
-  });
 }
