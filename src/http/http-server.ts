@@ -12,6 +12,7 @@ import type { AgentInfo } from './agent-info.js';
 import type { ApiContext, Handler } from './api-context.js';
 import { Exchange, HttpError, checkRegion } from './exchange.js';
 import { Router } from './router.js';
+import { formatDurationNs } from '../structs/time.js';
 import { allowsStale, readsReplicatedState } from './read-consistency.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
@@ -20,6 +21,7 @@ import { addClientRoutes } from './routes-client.js';
 import { addEventRoutes } from './routes-events.js';
 import { addScalingRoutes } from './routes-scaling.js';
 import { addSearchRoutes, type SearchLimits } from './routes-search.js';
+import { addMonitorRoutes } from './routes-monitor.js';
 import { RequestCounters, metricsJson } from './metrics.js';
 import type { Registry } from 'prom-client';
 
@@ -84,6 +86,7 @@ export class HttpServer {
     addEventRoutes(this.router, { heartbeatMs: opts.eventHeartbeatMs });
     addScalingRoutes(this.router);
     addSearchRoutes(this.router, opts.search);
+    addMonitorRoutes(this.router);
     this.router.add(['GET'], '/v1/metrics', (x, api) => this.metrics(x, api));
     // Go's default bound on the request line and headers together, which Nomad keeps: a long
     // token or job ID in the URL must fit.
@@ -124,6 +127,7 @@ export class HttpServer {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const match = this.router.match(method, path);
+    const startedMs = performance.now();
     const x = new Exchange(req, res, match?.params ?? {});
     try {
       if (!match) throw new HttpError(404, 'Invalid URL path');
@@ -140,6 +144,8 @@ export class HttpServer {
       if (!(e instanceof HttpError)) this.api.logger.debug('http request failed', { method, path, error: e instanceof Error ? e.message : String(e) });
       await x.sendError(e).catch(() => res.destroy());
     }
+    // As Nomad's agent logs every request at debug level (what `nomad monitor` shows).
+    this.api.logger.debug('request complete', { method, path: req.url ?? path, duration: formatDurationNs(Math.round((performance.now() - startedMs) * 1e6)) });
   }
 
   private async metrics(x: Exchange, api: ApiContext): Promise<void> {

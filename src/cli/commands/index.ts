@@ -19,6 +19,8 @@ import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
+import { monitorCommand } from './monitor.js';
+import { operatorDebugCommand } from './operator-debug.js';
 import { jobScaleCommand, jobScalingEventsCommand, scalingPolicyInfoCommand, scalingPolicyListCommand } from './scaling.js';
 
 export const COMMANDS: Command[] = [
@@ -48,7 +50,9 @@ export const COMMANDS: Command[] = [
   jobStatusCommand,
   jobStopCommand,
   jobValidateCommand,
+  monitorCommand,
   nodeStatusCommand,
+  operatorDebugCommand,
   raftListPeersCommand,
   scalingPolicyInfoCommand,
   scalingPolicyListCommand,
