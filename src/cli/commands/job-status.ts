@@ -6,7 +6,7 @@ import { isNotFound } from '../../api/index.js';
 import type { Io } from '../context.js';
 import { argsError, defineCommand, errText } from '../base.js';
 import { FULL_ID_LENGTH, SHORT_ID_LENGTH, formatKV, formatList, formatUnixNanoTime, limit } from '../format.js';
-import { formatAllocList, formatAllocMetrics, formatDeployment, sortAllocsNewestFirst } from '../views.js';
+import { formatAllocList, formatAllocMetrics, formatDeployment, groupDrivers, sortAllocsNewestFirst } from '../views.js';
 
 export function jobStatusString(status: string, stop: boolean): string {
   return stop ? `${status} (stopped)` : status;
@@ -176,7 +176,7 @@ export async function showJob(client: NomadClient, io: Io, job: Job, opts: JobSt
     if (failedEval) {
       const groups = Object.keys(failedEval.FailedTGAllocs ?? {}).sort();
       const parts = groups.map((g) => {
-        const text = formatAllocMetrics(failedEval.FailedTGAllocs![g]!, '  ');
+        const text = formatAllocMetrics(failedEval.FailedTGAllocs![g]!, '  ', groupDrivers(job)[g]);
         return `Task Group "${g}":${text ? '\n' + text : ''}`;
       });
       out.push(`\nPlacement Failure\n${parts.join('\n\n')}`);
