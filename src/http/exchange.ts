@@ -90,9 +90,11 @@ export class Exchange {
     let waitMs = DEFAULT_BLOCKING_WAIT_MS;
     const rawWait = this.query.get('wait');
     if (rawWait !== null && rawWait !== '') {
-      const ns = /^\d+$/.test(rawWait) ? Number(rawWait) * 1e6 : parseDurationNs(rawWait);
-      if (ns === null || ns < 0) throw badRequest('Invalid wait time', '?wait');
-      waitMs = Math.min(ns / 1e6, MAX_BLOCKING_WAIT_MS);
+      // Go's time.ParseDuration: a unit is required ("10" is no duration, "0" is); a wait of zero
+      // or less means the default, and no wait exceeds ten minutes (before jitter).
+      const ns = parseDurationNs(rawWait);
+      if (ns === null || rawWait !== rawWait.trim()) throw badRequest('Invalid wait time', '?wait');
+      waitMs = ns <= 0 ? DEFAULT_BLOCKING_WAIT_MS : Math.min(ns / 1e6, MAX_BLOCKING_WAIT_MS);
     }
     // Jitter spreads the wake-ups of many watchers that started together.
     if (minIndex > 0) waitMs += Math.random() * (waitMs / 16);
