@@ -19,7 +19,8 @@ export function validateJob(job: Job): string[] {
   const add = (path: string, msg: string) => errs.push(`${path}: ${msg}`);
 
   if (!job.ID) add('ID', 'missing job ID');
-  else if (/\s/.test(job.ID)) add('ID', `job ID "${job.ID}" contains white space`);
+  // Nomad refuses a space, not other white space: a tab is a valid (if odd) character of an ID.
+  else if (job.ID.includes(' ')) add('ID', `job ID "${job.ID}" contains a space`);
   else if (job.ID.includes('\0')) add('ID', 'job ID contains a null character');
   if (!job.Name) add('Name', 'missing job name');
   if (!job.Namespace) add('Namespace', 'job must be in a namespace');

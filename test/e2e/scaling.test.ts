@@ -94,3 +94,22 @@ test('scaling policies, job scale and scaling events through the CLI', async () 
   const verbose = await runNomad(['job', 'scaling-events', '-verbose', 'scaled'], agent.addr);
   assert.match(verbose.stdout, /^Task Group\s+Count\s+PrevCount\s+Error\s+Message\s+Eval ID\s+Date\nweb\s+3\s+1\s+false\s+submitted using the Nomad CLI\s+[0-9a-f-]{36}\s+\d{4}-/);
 });
+
+test('job IDs with a slash and unicode work through the CLI: run, status, scale, scaling events, stop', async () => {
+  const id = 'team/api-ü';
+  const file = join(agent.dir, 'team.nomad');
+  writeFileSync(file, JOB.replace('job "scaled"', `job ${JSON.stringify(id)}`));
+  const run = await runNomad(['job', 'run', '-detach', file], agent.addr);
+  assert.equal(run.code, 0, run.stderr);
+  const status = await runNomad(['job', 'status', id], agent.addr);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, new RegExp(`^ID\\s+= ${id}$`, 'm'));
+  const scale = await runNomad(['job', 'scale', '-detach', id, '2'], agent.addr);
+  assert.equal(scale.code, 0, scale.stderr);
+  const events = await runNomad(['job', 'scaling-events', id], agent.addr);
+  assert.match(events.stdout, /^web\s+2\s+1\s+/m);
+  const stop = await runNomad(['job', 'stop', '-purge', '-detach', id], agent.addr);
+  assert.equal(stop.code, 0, stop.stderr);
+  const gone = await runNomad(['job', 'status', id], agent.addr);
+  assert.equal(gone.code, 1);
+});
