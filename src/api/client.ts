@@ -8,6 +8,7 @@ import { Jobs } from './jobs.js';
 import { Allocations } from './allocations.js';
 import { Events } from './events.js';
 import { Scaling } from './scaling.js';
+import { AclPolicies, AclTokens } from './acl.js';
 import { Agent, Deployments, Evaluations, Nodes, Operator, Regions, Status, SystemApi } from './cluster.js';
 
 export class NomadClient {
@@ -24,6 +25,8 @@ export class NomadClient {
   readonly system: SystemApi;
   readonly events: Events;
   readonly scaling: Scaling;
+  readonly aclPolicies: AclPolicies;
+  readonly aclTokens: AclTokens;
 
   constructor(config: ApiConfig) {
     this.http = new HttpTransport(config);
@@ -39,6 +42,8 @@ export class NomadClient {
     this.system = new SystemApi(this.http);
     this.events = new Events(this.http);
     this.scaling = new Scaling(this.http);
+    this.aclPolicies = new AclPolicies(this.http);
+    this.aclTokens = new AclTokens(this.http);
   }
 
   get address(): string {

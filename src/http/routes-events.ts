@@ -7,7 +7,9 @@
 import { badRequest, NomadError } from '../structs/errors.js';
 import { EVENT_TOPICS, type EventFilter, type EventTopic, type StreamEvent } from '../state/stream-events.js';
 import type { CloseReason, EventSubscription } from '../server/event-broker.js';
-import type { Router } from './router.js';
+import type { RouteTable } from './route-table.js';
+import { ANY_TOKEN } from '../acl/need.js';
+import { permissionDenied } from '../acl/errors.js';
 import type { ApiContext, Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
 import { encodeAlloc, encodeEval } from './encode.js';
@@ -68,6 +70,13 @@ export function encodeEvent(e: StreamEvent): Record<string, unknown> {
       break;
     case 'nodes':
       payload = { Node: { ...o.value, SecretID: '' } };
+      break;
+    case 'acl_policy':
+      payload = { ACLPolicy: o.value };
+      break;
+    case 'acl_token':
+      // The secret never leaves in an event.
+      payload = { ACLToken: { ...o.value, SecretID: '' } };
       break;
   }
   return { Topic: e.Topic, Type: e.Type, Key: e.Key, Namespace: e.Namespace, FilterKeys: e.FilterKeys, Index: e.Index, Payload: payload };
@@ -136,11 +145,41 @@ async function pump(x: Exchange, sub: EventSubscription, heartbeatMs: number): P
   }
 }
 
-export function addEventRoutes(r: Router<Handler>, opts: EventRouteOptions = {}): void {
+/**
+ * With ACLs, each topic asks for its own right, as Nomad's do: every topic ("*") and the ACL
+ * topics need a management token, nodes node:read, the others read-job in the namespace.
+ */
+function checkTopicAccess(x: Exchange, topics: Map<EventTopic, string[]>): void {
+  const acl = x.acl;
+  if (acl === null) return;
+  const ns = x.namespace;
+  for (const topic of topics.keys()) {
+    const ok =
+      topic === '*' || topic === 'ACLToken' || topic === 'ACLPolicy'
+        ? acl.management
+        : topic === 'Node' || topic === 'NodeDrain'
+          ? acl.allow('node', 'read')
+          : ns === '*'
+            ? acl.allowInSomeNamespace(['read-job'])
+            : acl.allowNamespaceAny(ns, ['read-job']);
+    if (!ok) throw permissionDenied();
+  }
+}
+
+export function addEventRoutes(r: RouteTable, opts: EventRouteOptions = {}): void {
   const heartbeatMs = opts.heartbeatMs ?? EVENT_HEARTBEAT_MS;
-  r.add(['GET'], '/v1/event/stream', async (x: Exchange, api: ApiContext) => {
+  // Any token: the topics asked for decide (checkTopicAccess).
+  r.add(['GET'], '/v1/event/stream', ANY_TOKEN, async (x: Exchange, api: ApiContext) => {
     const index = parseStartIndex(x.query.get('index'));
-    const filter: EventFilter = { topics: parseTopics(x.query.getAll('topic')), namespace: x.namespace };
+    const topics = parseTopics(x.query.getAll('topic'));
+    checkTopicAccess(x, topics);
+    const acl = x.acl;
+    // Across namespaces, a token sees the events of the namespaces it may read jobs in.
+    const filter: EventFilter = {
+      topics,
+      namespace: x.namespace,
+      ...(acl !== null && x.namespace === '*' && !acl.management ? { namespaceAllowed: (ns: string) => acl.allowNamespaceAny(ns, ['read-job']) } : {}),
+    };
     const broker = api.server.events;
     if (broker === null) throw new NomadError('bad_request', 'Agent event broker disabled');
     const sub = broker.subscribe(filter, index);

@@ -4,7 +4,8 @@
 // (?node_id=), which is asked over its own HTTP API.
 import { request as httpRequest } from 'node:http';
 import { badRequest, NomadError } from '../structs/errors.js';
-import type { Router } from './router.js';
+import type { RouteTable } from './route-table.js';
+import { coarseNeed } from '../acl/need.js';
 import type { ApiContext, Handler } from './api-context.js';
 import { HttpError, type Exchange } from './exchange.js';
 import type { AgentInfo, MonitorLevel, ProfileKind } from './agent-info.js';
@@ -130,8 +131,9 @@ const pprof: Handler = async (x, api) => {
   const name = x.params.profile ?? '';
   if (name === '') throw new HttpError(404, 'Invalid method');
   const agent = agentOf(api);
-  // Without ACLs, profiles are handed out only when the operator turned enable_debug on.
-  if (!agent.debugEnabled) throw new HttpError(403, 'Permission denied');
+  // Without ACLs, profiles are handed out only when the operator turned enable_debug on (with
+  // ACLs, the route's agent:write decides).
+  if (x.acl === null && !agent.debugEnabled) throw new HttpError(403, 'Permission denied');
   const target = targetOf(x, api);
   if (target.kind === 'remote') return proxy(x, target.httpAddr);
   const spec = PROFILES[name];
@@ -158,8 +160,8 @@ const pprof: Handler = async (x, api) => {
   await x.sendText(200, 'application/octet-stream', body);
 };
 
-export function addMonitorRoutes(r: Router<Handler>): void {
-  r.add(['GET'], '/v1/agent/monitor', monitor);
-  r.add(['GET'], '/v1/agent/pprof/:profile', pprof);
-  r.add(['GET'], '/v1/agent/pprof', pprof);
+export function addMonitorRoutes(r: RouteTable): void {
+  r.add(['GET'], '/v1/agent/monitor', coarseNeed('agent', 'read'), monitor);
+  r.add(['GET'], '/v1/agent/pprof/:profile', coarseNeed('agent', 'write'), pprof);
+  r.add(['GET'], '/v1/agent/pprof', coarseNeed('agent', 'write'), pprof);
 }

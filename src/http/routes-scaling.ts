@@ -4,7 +4,10 @@ import { allocTerminal } from '../structs/alloc.js';
 import { badRequest, notFound } from '../structs/errors.js';
 import { scalingPolicyStub, type ScalingEvent } from '../structs/scaling.js';
 import type { StateReader } from '../state/reader.js';
-import type { Router } from './router.js';
+import type { RouteTable } from './route-table.js';
+import { namespaceNeed } from '../acl/need.js';
+import { permissionDenied } from '../acl/errors.js';
+import { canSee, visibleOnly } from './visible.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
@@ -78,8 +81,7 @@ const listPolicies: Handler = (x: Exchange, api: ApiContext) =>
     const job = x.query.get('job') ?? '';
     const type = x.query.get('type') ?? '';
     const prefix = x.query.get('prefix') ?? '';
-    const policies = snap
-      .scalingPolicies(x.namespace)
+    const policies = visibleOnly(x, snap.scalingPolicies(x.namespace), POLICY_READ)
       .filter((p) => (!job || p.Target.Job === job) && (!type || p.Type === type) && (!prefix || p.ID.startsWith(prefix)));
     return { index: snap.tableIndex('scaling_policy'), value: policies.map(scalingPolicyStub) };
   });
@@ -88,12 +90,17 @@ const getPolicy: Handler = (x, api) =>
   blockingRead(x, api, ['scaling_policy'], (snap) => {
     const p = snap.scalingPolicyByID(x.params.id!);
     if (!p) throw notFound('policy not found');
+    // Checked against the policy's own namespace, which the request does not name.
+    if (!canSee(x, p.Namespace, POLICY_READ)) throw permissionDenied();
     return { index: p.ModifyIndex, value: p };
   });
 
-export function addScalingRoutes(r: Router<Handler>): void {
-  r.add(['GET'], '/v1/job/:id/scale', scaleStatus);
-  r.add(['PUT', 'POST'], '/v1/job/:id/scale', scaleAction);
-  r.add(['GET'], '/v1/scaling/policies', listPolicies);
-  r.add(['GET'], '/v1/scaling/policy/:id', getPolicy);
+/** Who may read scaling policies: an autoscaler's capabilities, or reading jobs. */
+const POLICY_READ = ['list-scaling-policies', 'read-scaling-policy', 'read-job'] as const;
+
+export function addScalingRoutes(r: RouteTable): void {
+  r.add(['GET'], '/v1/job/:id/scale', namespaceNeed('read-job-scaling', 'read-job'), scaleStatus);
+  r.add(['PUT', 'POST'], '/v1/job/:id/scale', namespaceNeed('scale-job', 'submit-job'), scaleAction);
+  r.add(['GET'], '/v1/scaling/policies', namespaceNeed(...POLICY_READ), listPolicies);
+  r.add(['GET'], '/v1/scaling/policy/:id', namespaceNeed(...POLICY_READ), getPolicy);
 }

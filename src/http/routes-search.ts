@@ -4,10 +4,13 @@
 import { badRequest } from '../structs/errors.js';
 import type { Job } from '../structs/job.js';
 import type { StateReader, TableName } from '../state/reader.js';
-import type { Router } from './router.js';
+import type { RouteTable } from './route-table.js';
 import { queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
 import { optString } from './body-fields.js';
+import { ANY_TOKEN } from '../acl/need.js';
+import { permissionDenied } from '../acl/errors.js';
+import { visibleOnly } from './visible.js';
 
 /** The server's `search` block. */
 export interface SearchLimits {
@@ -43,21 +46,42 @@ function contextsOf(context: string): SearchContext[] {
   throw badRequest(`context must be one of [${CONTEXTS.join(' ')}] or 'all' for all contexts; got ${JSON.stringify(context)}`, 'Context');
 }
 
+/**
+ * With ACLs, the contexts the caller may read (nodes need node:read, the others a job capability
+ * in the namespace); asking only for contexts it may not read is refused.
+ */
+function readableContexts(x: Exchange, contexts: SearchContext[]): SearchContext[] {
+  const acl = x.acl;
+  if (acl === null) return contexts;
+  const ns = x.namespace;
+  const readable = contexts.filter((c) => {
+    if (c === 'nodes') return acl.allow('node', 'read');
+    if (c === 'plugins' || c === 'volumes') return acl.allowPlugin('read');
+    const caps = c === 'jobs' ? (['list-jobs', 'read-job'] as const) : (['read-job'] as const);
+    return ns === '*' ? acl.allowInSomeNamespace(caps) : acl.allowNamespaceAny(ns, caps);
+  });
+  if (readable.length === 0) throw permissionDenied();
+  return readable;
+}
+
+/** Keeps the objects of namespaces the caller may see (all of them without ACLs). */
+type Visible = <T extends { Namespace: string }>(items: T[], jobs?: boolean) => T[];
+
 /** The IDs of a context, in ID order, that start with `prefix` (namespaced objects in `ns`). */
-function idsWithPrefix(snap: StateReader, ctx: SearchContext, ns: string, prefix: string): string[] {
+function idsWithPrefix(snap: StateReader, ctx: SearchContext, ns: string, prefix: string, visible: Visible): string[] {
   switch (ctx) {
     case 'jobs':
-      return (ns === '*' ? snap.jobs('*').filter((j) => j.ID.startsWith(prefix)) : snap.jobsByIDPrefix(ns, prefix)).map((j) => j.ID);
+      return visible(ns === '*' ? snap.jobs('*').filter((j) => j.ID.startsWith(prefix)) : snap.jobsByIDPrefix(ns, prefix), true).map((j) => j.ID);
     case 'evals':
-      return snap.evalsByIDPrefix(ns, prefix).map((e) => e.ID);
+      return visible(snap.evalsByIDPrefix(ns, prefix)).map((e) => e.ID);
     case 'allocs':
-      return snap.allocsByIDPrefix(ns, prefix).map((a) => a.ID);
+      return visible(snap.allocsByIDPrefix(ns, prefix)).map((a) => a.ID);
     case 'nodes':
       return snap.nodesByIDPrefix(prefix).map((n) => n.ID);
     case 'deployment':
-      return snap.deploymentsByIDPrefix(ns, prefix).map((d) => d.ID);
+      return visible(snap.deploymentsByIDPrefix(ns, prefix)).map((d) => d.ID);
     case 'scaling_policy':
-      return snap.scalingPolicies(ns).filter((p) => p.ID.startsWith(prefix)).map((p) => p.ID);
+      return visible(snap.scalingPolicies(ns).filter((p) => p.ID.startsWith(prefix))).map((p) => p.ID);
     case 'namespaces':
       return ['default'].filter((n) => n.startsWith(prefix));
     case 'plugins':
@@ -66,8 +90,8 @@ function idsWithPrefix(snap: StateReader, ctx: SearchContext, ns: string, prefix
   }
 }
 
-function prefixMatches(snap: StateReader, ctx: SearchContext, ns: string, prefix: string): { ids: string[]; truncated: boolean } {
-  const ids = idsWithPrefix(snap, ctx, ns, prefix);
+function prefixMatches(snap: StateReader, ctx: SearchContext, ns: string, prefix: string, visible: Visible): { ids: string[]; truncated: boolean } {
+  const ids = idsWithPrefix(snap, ctx, ns, prefix, visible);
   return { ids: ids.slice(0, PREFIX_LIMIT), truncated: ids.length > PREFIX_LIMIT };
 }
 
@@ -87,15 +111,19 @@ async function answer(x: Exchange, api: ApiContext, index: number, body: Record<
   await x.sendJson(200, { ...body, Index: index, LastContact: meta.lastContactMs, KnownLeader: meta.knownLeader });
 }
 
+function visibleTo(x: Exchange): Visible {
+  return (items, jobs = false) => visibleOnly(x, items, jobs ? ['list-jobs', 'read-job'] : ['read-job']);
+}
+
 const prefixSearch: Handler = async (x, api) => {
   const body = await x.objectBody();
   const prefix = optString(body, 'Prefix');
-  const contexts = contextsOf(optString(body, 'Context') || 'all');
+  const contexts = readableContexts(x, contextsOf(optString(body, 'Context') || 'all'));
   const snap = api.store.snapshot();
   const matches: Record<string, string[]> = {};
   const truncations: Record<string, boolean> = {};
   for (const c of contexts) {
-    const m = prefixMatches(snap, c, x.namespace, prefix);
+    const m = prefixMatches(snap, c, x.namespace, prefix, visibleTo(x));
     matches[c] = m.ids;
     truncations[c] = m.truncated;
   }
@@ -140,18 +168,18 @@ function jobMatches(j: Job, text: string): Array<[string, Scored]> {
 }
 
 /** The objects a fuzzy context looks through, in ID order, each with its matches. */
-function fuzzyCandidates(snap: StateReader, ctx: SearchContext, ns: string, text: string): Array<() => Array<[string, Scored]>> {
+function fuzzyCandidates(snap: StateReader, ctx: SearchContext, ns: string, text: string, visible: Visible): Array<() => Array<[string, Scored]>> {
   const single = (c: string, name: string, id: string, scope: string[]) => (): Array<[string, Scored]> => {
     const at = name.indexOf(text);
     return at >= 0 ? [[c, { id: name === '' ? id : name, scope, at }]] : [];
   };
   switch (ctx) {
     case 'jobs':
-      return snap.jobs(ns).map((j) => () => jobMatches(j, text));
+      return visible(snap.jobs(ns), true).map((j) => () => jobMatches(j, text));
     case 'nodes':
       return snap.nodes().map((n) => single('nodes', n.Name, n.ID, [n.ID]));
     case 'allocs':
-      return snap.allocs(ns).map((a) => single('allocs', a.Name, a.ID, [a.Namespace, a.ID]));
+      return visible(snap.allocs(ns)).map((a) => single('allocs', a.Name, a.ID, [a.Namespace, a.ID]));
     case 'namespaces':
       return [() => ('default'.includes(text) ? [['namespaces', { id: 'default', scope: [], at: 'default'.indexOf(text) }]] : [])];
     default:
@@ -166,21 +194,20 @@ function bySearchRank(a: Scored, b: Scored): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-export function fuzzySearch(snap: StateReader, limits: SearchLimits, contextName: string, ns: string, text: string): { index: number; Matches: Record<string, FuzzyMatch[]>; Truncations: Record<string, boolean> } {
-  const contexts = contextsOf(contextName);
+export function fuzzySearch(snap: StateReader, limits: SearchLimits, contexts: SearchContext[], ns: string, text: string, visible: Visible): { index: number; Matches: Record<string, FuzzyMatch[]>; Truncations: Record<string, boolean> } {
   const matches: Record<string, Scored[]> = {};
   const truncations: Record<string, boolean> = {};
   const out: Record<string, FuzzyMatch[]> = {};
   for (const c of contexts) {
     if (!FUZZY_CONTEXTS.includes(c)) {
       // IDs (UUIDs) are searched by prefix.
-      const m = prefixMatches(snap, c, ns, text);
+      const m = prefixMatches(snap, c, ns, text, visible);
       out[c] = m.ids.map((ID) => ({ ID }));
       truncations[c] = m.truncated;
       continue;
     }
     truncations[c] = false;
-    const candidates = fuzzyCandidates(snap, c, ns, text);
+    const candidates = fuzzyCandidates(snap, c, ns, text, visible);
     const looked = Math.min(candidates.length, limits.limitQuery);
     for (let i = 0; i < looked; i++) {
       const stoppedShort = i === looked - 1 && candidates.length > looked;
@@ -199,16 +226,18 @@ export function fuzzySearch(snap: StateReader, limits: SearchLimits, contextName
   return { index: searchIndex(snap, contexts.filter((c) => FUZZY_CONTEXTS.includes(c))), Matches: out, Truncations: truncations };
 }
 
-export function addSearchRoutes(r: Router<Handler>, limits: SearchLimits = DEFAULT_SEARCH_LIMITS): void {
+export function addSearchRoutes(r: RouteTable, limits: SearchLimits = DEFAULT_SEARCH_LIMITS): void {
   const W = ['PUT', 'POST'];
-  r.add(W, '/v1/search', prefixSearch);
-  r.add(W, '/v1/search/fuzzy', async (x, api) => {
+  // Any token: each context shows only what the caller may read.
+  r.add(W, '/v1/search', ANY_TOKEN, prefixSearch);
+  r.add(W, '/v1/search/fuzzy', ANY_TOKEN, async (x, api) => {
     const body = await x.objectBody();
     const text = optString(body, 'Text');
-    const context = optString(body, 'Context') || 'all';
+    // As Nomad: the caller's rights first, then whether fuzzy search is on, then the term.
+    const contexts = readableContexts(x, contextsOf(optString(body, 'Context') || 'all'));
     if (!limits.fuzzyEnabled) throw badRequest('fuzzy search is not enabled', 'Text');
     if ([...text].length < limits.minTermLength) throw badRequest(`fuzzy search query must be at least ${limits.minTermLength} characters, got ${[...text].length}`, 'Text');
-    const result = fuzzySearch(api.store.snapshot(), limits, context, x.namespace, text);
+    const result = fuzzySearch(api.store.snapshot(), limits, contexts, x.namespace, text, visibleTo(x));
     await answer(x, api, result.index, { Matches: result.Matches, Truncations: result.Truncations });
   });
 }

@@ -22,6 +22,7 @@ import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
 import type { JobScalingEvents, ScalingPolicy } from '../structs/scaling.js';
+import type { AclPolicy, AclToken } from '../structs/acl.js';
 import type { AutopilotConfiguration, SchedulerConfiguration, TableName } from './reader.js';
 import { WriteTxn } from './store-txn.js';
 import { emptyTableIndexes, emptyTables, type Tables } from './tables.js';
@@ -33,8 +34,8 @@ const CHUNK_ROWS = 8192;
 
 const packOptions = { useRecords: true, mapsAsObjects: true, moreTypes: false } as const;
 
-type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments' | 'ScalingPolicies' | 'ScalingEvents';
-const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments', 'ScalingPolicies', 'ScalingEvents'];
+type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments' | 'ScalingPolicies' | 'ScalingEvents' | 'AclPolicies' | 'AclTokens';
+const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments', 'ScalingPolicies', 'ScalingEvents', 'AclPolicies', 'AclTokens'];
 
 interface Header {
   Format: string;
@@ -42,6 +43,8 @@ interface Header {
   LatestIndex: number;
   TableIndexes: Record<string, number>;
   SchedulerConfig: SchedulerConfiguration | null;
+  /** Absent in snapshots written before ACLs were kept (read as 0). */
+  AclBootstrapIndex?: number;
   /** Absent in snapshots written before it existed. */
   AutopilotConfig?: AutopilotConfiguration | null;
 }
@@ -126,6 +129,7 @@ export function encodeTables(t: Tables): Uint8Array {
     LatestIndex: t.latestIndex,
     TableIndexes: { ...t.tableIndexes },
     SchedulerConfig: t.schedulerConfig,
+    AclBootstrapIndex: t.aclBootstrapIndex,
     AutopilotConfig: t.autopilotConfig,
   } satisfies Header);
 
@@ -156,6 +160,8 @@ export function encodeTables(t: Tables): Uint8Array {
   w.table<Deployment>('Deployments', (fn) => t.deployments.forEachFrom('', (_k, d) => fn(d)));
   w.table<ScalingPolicy>('ScalingPolicies', (fn) => t.scalingPolicies.forEachFrom('', (_k, p) => fn(p)));
   w.table<JobScalingEvents>('ScalingEvents', (fn) => t.scalingEvents.forEachFrom('', (_k, e) => fn(e)));
+  w.table<AclPolicy>('AclPolicies', (fn) => t.aclPolicies.forEachFrom('', (_k, p) => fn(p)));
+  w.table<AclToken>('AclTokens', (fn) => t.aclTokens.forEachFrom('', (_k, tok) => fn(tok)));
   w.message({ End: true, Rows: w.rows } satisfies Trailer);
   return w.finish();
 }
@@ -239,11 +245,18 @@ class Loader {
       case 'ScalingEvents':
         for (const e of rows) txn.putScalingEvents(e as JobScalingEvents);
         return;
+      case 'AclPolicies':
+        for (const p of rows) txn.putAclPolicy(p as AclPolicy);
+        return;
+      case 'AclTokens':
+        for (const tok of rows) txn.putAclToken(tok as AclToken);
+        return;
     }
   }
 
   finish(header: Header): Tables {
     if (header.SchedulerConfig !== null) this.txn.putSchedulerConfig(header.SchedulerConfig);
+    if (typeof header.AclBootstrapIndex === 'number' && header.AclBootstrapIndex > 0) this.txn.setAclBootstrapIndex(header.AclBootstrapIndex);
     if (header.AutopilotConfig) this.txn.putAutopilotConfig(header.AutopilotConfig);
     const tables = this.txn.result(false);
     const indexes = emptyTableIndexes();

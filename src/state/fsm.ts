@@ -11,6 +11,7 @@ import { assertJob, purgeJob, setJobStability, settleJobStatuses, stopJob, upser
 import { deregisterNodes, registerNode, updateNodeDrain, updateNodeEligibility, updateNodeStatus } from './fsm-nodes.js';
 import { decodeTables, encodeTables } from './fsm-snapshot.js';
 import { registerScalingEvent } from './fsm-scaling.js';
+import { bootstrapAcl, deleteAclPolicies, deleteAclTokens, upsertAclPolicies, upsertAclTokens } from './fsm-acl.js';
 import type { LogEntry } from './log-entries.js';
 import type { StateStore } from './store.js';
 import { eventsOf, publishesEvents, type EventBatch } from './stream-events.js';
@@ -216,6 +217,18 @@ export class FSM implements AppliedFeed, EventFeed {
         ctx.txn.putSchedulerConfig({ ...entry.Config, CreateIndex: existing?.CreateIndex ?? ctx.index, ModifyIndex: ctx.index });
         return null;
       }
+      case 'AclBootstrap':
+        return bootstrapAcl(ctx, entry);
+      case 'AclPolicyUpsert':
+        return upsertAclPolicies(ctx, entry.Policies);
+      case 'AclPolicyDelete':
+        deleteAclPolicies(ctx, entry.Names);
+        return null;
+      case 'AclTokenUpsert':
+        return upsertAclTokens(ctx, entry.Tokens);
+      case 'AclTokenDelete':
+        deleteAclTokens(ctx, entry.AccessorIDs);
+        return null;
       case 'AutopilotConfig': {
         const existing = ctx.txn.autopilotConfig();
         // A compare-and-set that lost the race changes nothing and says so.

@@ -1,8 +1,9 @@
 // The events of the event stream (/v1/event/stream), derived where the FSM applies an entry:
 // each entry type that Nomad publishes has an event type, and every job, allocation,
 // evaluation, deployment or node the entry stored becomes one event of that type (a removed
-// node too). Payload objects are the stored ones, shared and never copied here: shaping them
-// for the wire (an allocation without its job, a node without its secret) is the encoder's job.
+// node, ACL policy or token too). Payload objects are the stored ones, shared and never copied
+// here: shaping them for the wire (an allocation without its job, a node or token without its
+// secret) is the encoder's job.
 import type { ChangedObject, TxnChange } from './txn-changes.js';
 import type { LogEntryType } from './log-entries.js';
 
@@ -45,6 +46,10 @@ const EVENT_TYPE: Partial<Record<LogEntryType, string>> = {
   DeploymentStatus: 'DeploymentStatusUpdate',
   DeploymentPromote: 'DeploymentPromotion',
   DeploymentAllocHealth: 'DeploymentAllocHealth',
+  AclPolicyUpsert: 'ACLPolicyUpserted',
+  AclPolicyDelete: 'ACLPolicyDeleted',
+  AclTokenUpsert: 'ACLTokenUpserted',
+  AclTokenDelete: 'ACLTokenDeleted',
 };
 
 /** Whether an entry of this type publishes events at all (the FSM records changes only then). */
@@ -65,8 +70,8 @@ export function eventsOf(type: LogEntryType, index: number, changes: readonly Tx
 
 function eventOf(change: TxnChange, type: string, index: number): StreamEvent | null {
   const o = change.object;
-  // Of removed objects only nodes are told about, as Nomad does.
-  if (change.deleted && o.table !== 'nodes') return null;
+  // Of removed objects only nodes and ACL objects are told about, as Nomad does.
+  if (change.deleted && o.table !== 'nodes' && o.table !== 'acl_policy' && o.table !== 'acl_token') return null;
   switch (o.table) {
     case 'jobs':
       return { Topic: 'Job', Type: type, Key: o.value.ID, Namespace: o.value.Namespace, FilterKeys: null, Index: index, object: o };
@@ -78,6 +83,10 @@ function eventOf(change: TxnChange, type: string, index: number): StreamEvent | 
       return { Topic: 'Deployment', Type: type, Key: o.value.ID, Namespace: o.value.Namespace, FilterKeys: [o.value.JobID], Index: index, object: o };
     case 'nodes':
       return { Topic: 'Node', Type: type, Key: o.value.ID, Namespace: '', FilterKeys: null, Index: index, object: o };
+    case 'acl_policy':
+      return { Topic: 'ACLPolicy', Type: type, Key: o.value.Name, Namespace: '', FilterKeys: null, Index: index, object: o };
+    case 'acl_token':
+      return { Topic: 'ACLToken', Type: type, Key: o.value.AccessorID, Namespace: '', FilterKeys: null, Index: index, object: o };
   }
 }
 
@@ -85,6 +94,8 @@ function eventOf(change: TxnChange, type: string, index: number): StreamEvent | 
 export interface EventFilter {
   topics: Map<EventTopic, string[]>;
   namespace: string;
+  /** Further narrows namespaced events (a token's view across namespaces). */
+  namespaceAllowed?: (namespace: string) => boolean;
 }
 
 /** Drain and eligibility changes are Node events; the NodeDrain topic selects just those. */
@@ -98,6 +109,7 @@ function topicKeys(filter: EventFilter, e: StreamEvent): string[] | undefined {
 
 export function eventMatches(filter: EventFilter, e: StreamEvent): boolean {
   if (e.Namespace !== '' && filter.namespace !== '*' && e.Namespace !== filter.namespace) return false;
+  if (e.Namespace !== '' && filter.namespaceAllowed !== undefined && !filter.namespaceAllowed(e.Namespace)) return false;
   const keys = topicKeys(filter, e);
   if (keys === undefined) return false;
   for (const k of keys) {

@@ -7,6 +7,7 @@ import type { Deployment } from '../structs/deployment.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
+import type { AclPolicy, AclToken } from '../structs/acl.js';
 
 /** A stored object as the change set sees it, tagged with its table. */
 export type ChangedObject =
@@ -14,7 +15,9 @@ export type ChangedObject =
   | { table: 'allocs'; value: Allocation }
   | { table: 'evals'; value: Evaluation }
   | { table: 'deployment'; value: Deployment }
-  | { table: 'nodes'; value: Node };
+  | { table: 'nodes'; value: Node }
+  | { table: 'acl_policy'; value: AclPolicy }
+  | { table: 'acl_token'; value: AclToken };
 
 export type ChangeTable = ChangedObject['table'];
 

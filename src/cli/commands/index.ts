@@ -2,6 +2,16 @@
 import type { Command } from '../context.js';
 import { allocLogsCommand, allocRestartCommand, allocSignalCommand, allocStopCommand } from './alloc-actions.js';
 import { allocStatusCommand } from './alloc-status.js';
+import { aclPolicyApplyCommand, aclPolicyDeleteCommand, aclPolicyInfoCommand, aclPolicyListCommand } from './acl-policy.js';
+import {
+  aclBootstrapCommand,
+  aclTokenCreateCommand,
+  aclTokenDeleteCommand,
+  aclTokenInfoCommand,
+  aclTokenListCommand,
+  aclTokenSelfCommand,
+  aclTokenUpdateCommand,
+} from './acl-token.js';
 import { agentCommand, agentInfoCommand, raftListPeersCommand, statusCommand, systemGcCommand, versionCommand } from './cluster.js';
 import { serverForceLeaveCommand, serverJoinCommand, serverMembersCommand } from './server.js';
 import {
@@ -22,8 +32,20 @@ import { nodeStatusCommand } from './node-status.js';
 import { monitorCommand } from './monitor.js';
 import { operatorDebugCommand } from './operator-debug.js';
 import { jobScaleCommand, jobScalingEventsCommand, scalingPolicyInfoCommand, scalingPolicyListCommand } from './scaling.js';
+import { tlsCaCreateCommand, tlsCertCreateCommand } from './tls.js';
 
 export const COMMANDS: Command[] = [
+  aclBootstrapCommand,
+  aclPolicyApplyCommand,
+  aclPolicyDeleteCommand,
+  aclPolicyInfoCommand,
+  aclPolicyListCommand,
+  aclTokenCreateCommand,
+  aclTokenDeleteCommand,
+  aclTokenInfoCommand,
+  aclTokenListCommand,
+  aclTokenSelfCommand,
+  aclTokenUpdateCommand,
   agentCommand,
   agentInfoCommand,
   allocLogsCommand,
@@ -61,6 +83,8 @@ export const COMMANDS: Command[] = [
   serverMembersCommand,
   statusCommand,
   systemGcCommand,
+  tlsCaCreateCommand,
+  tlsCertCreateCommand,
   versionCommand,
 ];
 
