@@ -68,6 +68,7 @@ test('monitor parameters are checked before anything streams', async () => {
     ['/v1/agent/monitor?log_level=loud', 400, 'Unknown log level: loud'],
     ['/v1/agent/monitor?log_json=maybe', 400, 'Unknown option for log json: strconv.ParseBool: parsing "maybe": invalid syntax'],
     ['/v1/agent/monitor?node_id=a&server_id=b', 400, 'Cannot target node and server simultaneously'],
+    ['/v1/agent/monitor?log_include_location=true', 400, 'log_include_location is not supported by this agent: its log lines carry no source locations'],
   ];
   for (const [path, status, text] of cases) {
     const r = await api.call('GET', path);

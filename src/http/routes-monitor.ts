@@ -86,6 +86,10 @@ const monitor: Handler = async (x, api) => {
   if (!(LEVELS as readonly string[]).includes(level)) throw badRequest(`Unknown log level: ${rawLevel}`, '?log_level');
   const json = parseBool('log_json', x.query.get('log_json'), 'log json');
   const plain = parseBool('plain', x.query.get('plain'), 'plain');
+  // Source locations are Go's: this agent has none to add, and says so rather than ignore the ask.
+  if (parseBool('log_include_location', x.query.get('log_include_location'), 'log_include_location')) {
+    throw badRequest('log_include_location is not supported by this agent: its log lines carry no source locations', '?log_include_location');
+  }
   const target = targetOf(x, api);
   if (target.kind === 'remote') return proxy(x, target.httpAddr);
   const agent = agentOf(api);

@@ -61,7 +61,8 @@ test('nomad operator debug writes an archive with the cluster, each agent\'s log
   assert.ok(readdirSync(agent.dir).some((f) => f.endsWith('.tar.gz')));
   const sizes = new Map<string, number>();
   await tar.t({ file: archive, onReadEntry: (e) => sizes.set(e.path.split('/').slice(1).join('/'), e.size ?? 0) });
-  for (const f of ['index.json', 'cluster/agent-self.json', 'cluster/members.json', 'nomad/0000/jobs.json', 'nomad/0000/nodes.json', 'nomad/0000/metrics.json', 'nomad/0001/allocations.json']) {
+  // How many intervals fit in the duration depends on how fast the agent answers; the first always is.
+  for (const f of ['index.json', 'cluster/agent-self.json', 'cluster/members.json', 'nomad/0000/jobs.json', 'nomad/0000/nodes.json', 'nomad/0000/metrics.json', 'nomad/0000/allocations.json']) {
     assert.ok(sizes.has(f), `${f} in ${[...sizes.keys()].join(', ')}`);
   }
   const clientDir = [...sizes.keys()].find((k) => k.startsWith('client/') && k.endsWith('/monitor.log'))!.replace(/\/monitor\.log$/, '');

@@ -11,6 +11,8 @@ import { argsError, defineCommand, errText } from '../base.js';
 import type { Io } from '../context.js';
 
 interface DebugPlan {
+  /** -stale: any server answers the state queries from its own state. */
+  stale: boolean;
   durationMs: number;
   intervalMs: number;
   pprofSeconds: number;
@@ -72,10 +74,10 @@ class Bundle {
   }
 }
 
-async function getText(api: NomadClient, path: string): Promise<string> {
+async function getText(api: NomadClient, path: string, stale: boolean): Promise<string> {
   const [p, q] = path.split('?') as [string, string?];
   const params = Object.fromEntries(new URLSearchParams(q ?? ''));
-  const text = (await api.http.queryText(p, { params })).body;
+  const text = (await api.http.queryText(p, { params, stale })).body;
   // Indented as `nomad operator debug` writes its JSON files.
   try {
     return JSON.stringify(JSON.parse(text), null, 2);
@@ -106,7 +108,7 @@ async function captureAgent(api: NomadClient, bundle: Bundle, dir: string, targe
 }
 
 async function runCapture(api: NomadClient, io: Io, bundle: Bundle, plan: DebugPlan, interrupt: AbortSignal): Promise<void> {
-  for (const [file, path] of CLUSTER_FILES) await bundle.capture(`cluster/${file}`, () => getText(api, path));
+  for (const [file, path] of CLUSTER_FILES) await bundle.capture(`cluster/${file}`, () => getText(api, path, plan.stale));
   const end = new AbortController();
   const stopAll = (): void => end.abort();
   interrupt.addEventListener('abort', stopAll, { once: true });
@@ -119,7 +121,7 @@ async function runCapture(api: NomadClient, io: Io, bundle: Bundle, plan: DebugP
     for (let i = 0; ; i++) {
       const dir = `nomad/${String(i).padStart(4, '0')}`;
       io.out(`    Capture interval ${String(i).padStart(4, '0')}`);
-      for (const [file, path] of STATE_FILES) await bundle.capture(`${dir}/${file}`, () => getText(api, path));
+      for (const [file, path] of STATE_FILES) await bundle.capture(`${dir}/${file}`, () => getText(api, path, plan.stale));
       if (end.signal.aborted) break;
       await new Promise<void>((r) => {
         const t = setTimeout(r, plan.intervalMs);
@@ -174,6 +176,10 @@ Debug Options:
   -output=<path>
     Path to the parent directory of the output directory. If specified, no
     archive is built. Defaults to the current directory.
+
+  -stale
+    Allow any server to answer the state queries from its own state, as when
+    the cluster has no leader.
 `,
   api: true,
   flags: (fs) =>
@@ -186,8 +192,7 @@ Debug Options:
       .string('server-id')
       .string('pprof-duration', '1s')
       .string('output')
-      .bool('stale')
-      .bool('verbose'),
+      .bool('stale'),
   async run({ flags, args, io, client }) {
     if (args.length > 0) return argsError(io, 'operator debug', 'This command takes no arguments');
     const durationMs = durationFlag(flags.string('duration'), 'duration');
@@ -220,7 +225,7 @@ Debug Options:
     const ownServer = (self.member as { Name?: string } | null)?.Name || (self.stats?.['nomad'] ? `${self.config?.['NodeName'] ?? ''}` : '');
     const wantedServers = flags.string('server-id').split(',').map((s) => s.trim()).filter(Boolean);
     const servers = wantedServers.length === 0 || wantedServers.includes('all') ? (ownServer ? [ownServer] : []) : wantedServers;
-    const plan: DebugPlan = { durationMs: durationMs as number, intervalMs: intervalMs as number, pprofSeconds: Math.max(1, Math.round((pprofMs as number) / 1000)), logLevel: flags.string('log-level'), servers, clients };
+    const plan: DebugPlan = { stale: flags.bool('stale'), durationMs: durationMs as number, intervalMs: intervalMs as number, pprofSeconds: Math.max(1, Math.round((pprofMs as number) / 1000)), logLevel: flags.string('log-level'), servers, clients };
 
     const name = `nomad-debug-${stamp(io.nowMs())}`;
     const output = flags.string('output');
