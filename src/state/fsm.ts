@@ -2,6 +2,7 @@
 // write transaction at its index, deterministically: times and IDs come from the entry, never
 // from a clock or a random source. An entry that fails (a NomadError) leaves the store as it was.
 import { badRequest, NomadError } from '../structs/errors.js';
+import { noMetrics, type Metrics } from '../structs/metrics.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import { ApplyContext, silentLogger, type FSMLogger } from './fsm-context.js';
 import { applyClientUpdates, applyDesiredTransitions, applyPlanAllocs } from './fsm-allocs.js';
@@ -16,11 +17,14 @@ import type { LogEntry } from './log-entries.js';
 import type { StateStore } from './store.js';
 import { eventsOf, publishesEvents, type EventBatch } from './stream-events.js';
 import type { TxnChanges } from './txn-changes.js';
+import { fsmMetricName } from './fsm-metrics.js';
 
 export type { FSMLogger } from './fsm-context.js';
 
 export interface FSMOptions {
   logger?: FSMLogger;
+  /** Each applied entry is timed under Nomad's name for its type (nomad.fsm.register_job...). */
+  metrics?: Metrics;
 }
 
 /**
@@ -61,6 +65,7 @@ export interface JobApplyResult {
 
 export class FSM implements AppliedFeed, EventFeed {
   private readonly logger: FSMLogger;
+  private readonly metrics: Metrics;
   private listeners: AppliedListener[] = [];
   private eventSinks: EventSink[] = [];
 
@@ -69,6 +74,7 @@ export class FSM implements AppliedFeed, EventFeed {
     options: FSMOptions = {},
   ) {
     this.logger = options.logger ?? silentLogger;
+    this.metrics = options.metrics ?? noMetrics;
   }
 
   /** Applies one committed entry at its index; throws a NomadError (store unchanged) when it cannot. */
@@ -77,6 +83,7 @@ export class FSM implements AppliedFeed, EventFeed {
       throw badRequest(`log entry at index ${index} has no Type`);
     }
     let changes = null as TxnChanges | null;
+    const start = this.metrics.now();
     const result = this.store.write(index, (txn) => {
       if (this.eventSinks.length > 0 && publishesEvents(entry.Type)) changes = txn.recordChanges();
       const ctx = new ApplyContext(txn, index, this.logger);
@@ -84,6 +91,7 @@ export class FSM implements AppliedFeed, EventFeed {
       settleJobStatuses(ctx);
       return result;
     });
+    this.metrics.measureSince(fsmMetricName(entry.Type), start);
     for (const l of this.listeners) this.notify(() => l.applied(index, entry));
     if (changes !== null) this.publish(entry, index, changes);
     return result;

@@ -7,6 +7,7 @@ import { FSM } from '../../src/state/fsm.js';
 import { InMemoryConsensus } from '../../src/server/consensus-memory.js';
 import { Server, type ServerOptions } from '../../src/server/server.js';
 import { HttpServer, type HttpServerOptions } from '../../src/http/http-server.js';
+import { Telemetry } from '../../src/telemetry/telemetry.js';
 
 export interface Reply {
   status: number;
@@ -22,6 +23,8 @@ export interface InProcessApi {
   consensus: InMemoryConsensus;
   store: StateStore;
   fsm: FSM;
+  /** The API's metrics, Prometheus on; collectOnce() publishes the server's gauges. */
+  telemetry: Telemetry;
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
   /** Opens a streaming GET and resolves with the response once its headers arrived. */
   open(path: string): Promise<IncomingMessage>;
@@ -36,9 +39,34 @@ export interface InProcessApiOptions {
 }
 
 export async function startInProcessApi(opts: InProcessApiOptions = {}): Promise<InProcessApi> {
+  const telemetry = new Telemetry({
+    config: {
+      collectionIntervalMs: 1_000,
+      inMemoryCollectionIntervalMs: 10_000,
+      inMemoryRetentionPeriodMs: 60_000,
+      prometheusMetrics: true,
+      disableHostname: false,
+      useNodeName: false,
+      filterDefault: true,
+      prefixFilter: [],
+      statsdAddress: '',
+      statsiteAddress: '',
+      datadogAddress: '',
+      datadogTags: [],
+    },
+    hostname: 'test-host',
+    nodeName: 'test',
+    onSinkError: (m) => {
+      throw new Error(m);
+    },
+    onCollectorError: (name, e) => {
+      throw new Error(`collector ${name}: ${String(e)}`);
+    },
+  });
+  const metrics = telemetry.metrics;
   const store = new StateStore();
-  const fsm = new FSM(store);
-  const consensus = new InMemoryConsensus(fsm, { rpcAddr: '127.0.0.1:4647' });
+  const fsm = new FSM(store, { metrics });
+  const consensus = new InMemoryConsensus(fsm, { rpcAddr: '127.0.0.1:4647', metrics });
   const server = new Server({
     region: 'global',
     datacenter: 'dc1',
@@ -50,13 +78,15 @@ export async function startInProcessApi(opts: InProcessApiOptions = {}): Promise
     rpcAddr: '127.0.0.1:4647',
     numSchedulers: 1,
     heartbeat: { minHeartbeatTtlMs: 60_000, heartbeatGraceMs: 10_000, random: () => 0 },
+    metrics,
     ...opts.server,
   });
+  telemetry.addCollector('server', () => server.emitMetrics());
   const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
   server.start();
   await leader;
   await server.whenSettled();
-  const http = new HttpServer({ server, store, client: null, agent: null, port: 0, ...opts.http });
+  const http = new HttpServer({ server, store, client: null, agent: null, port: 0, metrics, metricsSource: telemetry, ...opts.http });
   const port = (await http.listen()).port;
   return {
     port,
@@ -65,6 +95,7 @@ export async function startInProcessApi(opts: InProcessApiOptions = {}): Promise
     consensus,
     store,
     fsm,
+    telemetry,
     call: (method, path, body, headers = {}) => call(port, method, path, body, headers),
     open: (path) =>
       new Promise((resolve, reject) => {
@@ -76,6 +107,7 @@ export async function startInProcessApi(opts: InProcessApiOptions = {}): Promise
       await http.close();
       await server.shutdown();
       await consensus.shutdown();
+      await telemetry.close();
     },
   };
 }

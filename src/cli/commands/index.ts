@@ -32,6 +32,7 @@ import { nodeStatusCommand } from './node-status.js';
 import { monitorCommand } from './monitor.js';
 import { operatorDebugCommand } from './operator-debug.js';
 import { jobScaleCommand, jobScalingEventsCommand, scalingPolicyInfoCommand, scalingPolicyListCommand } from './scaling.js';
+import { operatorMetricsCommand } from './operator-metrics.js';
 import { tlsCaCreateCommand, tlsCertCreateCommand } from './tls.js';
 
 export const COMMANDS: Command[] = [
@@ -75,6 +76,7 @@ export const COMMANDS: Command[] = [
   monitorCommand,
   nodeStatusCommand,
   operatorDebugCommand,
+  operatorMetricsCommand,
   raftListPeersCommand,
   scalingPolicyInfoCommand,
   scalingPolicyListCommand,
