@@ -10,7 +10,8 @@ import { type Clock, type Random, systemClock, systemRandom } from '../structs/c
 import { noMetrics, type Metrics } from '../structs/metrics.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateStoreView } from '../state/reader.js';
-import type { AppliedFeed } from '../state/fsm.js';
+import type { AppliedFeed, EventFeed } from '../state/fsm.js';
+import { EventBroker } from './event-broker.js';
 import type { ApplyResult, Consensus } from './consensus.js';
 import type { ServerContext } from './context.js';
 import { BlockedEvals } from './blocked-evals.js';
@@ -47,6 +48,8 @@ export interface ServerOptions {
   store: StateStoreView;
   /** Every entry the FSM applies, on this server: the leader's bookkeeping follows it. */
   applied: AppliedFeed;
+  /** The events of applied entries, and how many batches of them to keep (the event stream); absent: no event stream. */
+  events?: { feed: EventFeed; bufferSize: number };
   consensus: Consensus;
   rpcAddr: string;
   /** Time and randomness; the system's unless a simulation passes its own. */
@@ -112,6 +115,8 @@ export class Server {
   readonly forwarder: LeaderForwarder;
   readonly gc: CoreGc;
   readonly periodic: PeriodicDispatcher;
+  /** The event stream's buffer (null when the event broker is disabled). */
+  readonly events: EventBroker | null;
 
   private readonly opts: ServerOptions;
   private readonly ctx: ServerContext;
@@ -137,6 +142,7 @@ export class Server {
     const metrics = (this.metrics = opts.metrics ?? noMetrics);
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
+    this.events = opts.events ? new EventBroker(opts.events.bufferSize) : null;
     const env = { clock: this.clock, random: this.random };
     this.planQueue = new PlanQueue(10_000, this.clock);
     this.broker = new EvalBroker({ ...opts.broker, ...env, onFailed: (ev) => void this.failEval(ev) });
@@ -196,6 +202,7 @@ export class Server {
 
   private readonly schedulerLoader: () => Promise<NewScheduler>;
   private stopFollowing: (() => void) | null = null;
+  private stopEvents: (() => void) | null = null;
   private readonly leadershipListeners: Array<() => void> = [];
   private autopilot: Autopilot | null = null;
   private bootstrapper: ExpectBootstrap | null = null;
@@ -213,6 +220,7 @@ export class Server {
         this.periodic.rebuild();
       },
     });
+    if (this.events && this.opts.events) this.stopEvents = this.opts.events.feed.onEvents(this.events);
     this.consensus.onLeadershipChange((isLeader) => this.onLeadership(isLeader));
     if (this.consensus.isLeader()) this.onLeadership(true);
   }
@@ -222,6 +230,9 @@ export class Server {
     this.bootstrapper?.stop();
     this.stopFollowing?.();
     this.stopFollowing = null;
+    this.stopEvents?.();
+    this.stopEvents = null;
+    this.events?.shutdown();
     this.settleReadyWaiters(false);
     await this.nodes.flush().catch(() => {});
     this.onLeadership(false);

@@ -32,6 +32,9 @@ import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
+import { monitorCommand } from './monitor.js';
+import { operatorDebugCommand } from './operator-debug.js';
+import { jobScaleCommand, jobScalingEventsCommand, scalingPolicyInfoCommand, scalingPolicyListCommand } from './scaling.js';
 import { operatorMetricsCommand } from './operator-metrics.js';
 import { tlsCaCreateCommand, tlsCertCreateCommand } from './tls.js';
 import { namespaceApplyCommand, namespaceDeleteCommand, namespaceInspectCommand, namespaceListCommand, namespaceStatusCommand } from './namespace.js';
@@ -73,6 +76,8 @@ export const COMMANDS: Command[] = [
   jobPlanCommand,
   jobRevertCommand,
   jobRunCommand,
+  jobScaleCommand,
+  jobScalingEventsCommand,
   jobStatusCommand,
   jobStopCommand,
   jobValidateCommand,
@@ -81,9 +86,13 @@ export const COMMANDS: Command[] = [
   namespaceInspectCommand,
   namespaceListCommand,
   namespaceStatusCommand,
+  monitorCommand,
   nodeStatusCommand,
+  operatorDebugCommand,
   operatorMetricsCommand,
   raftListPeersCommand,
+  scalingPolicyInfoCommand,
+  scalingPolicyListCommand,
   serverForceLeaveCommand,
   serverJoinCommand,
   serverMembersCommand,
