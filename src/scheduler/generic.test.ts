@@ -431,3 +431,16 @@ test('a batch job purged and registered again runs in full: the old completed al
   assert.equal(v2.job.Version, 1);
   assert.equal(h.allocsByJob('default', 'b', true).filter((a) => a.Job?.Version === 1).length, 3);
 });
+
+test('placement time is measured on the injected monotonic clock, so a replayed run records the same metrics', async () => {
+  const h = new Harness();
+  h.upsertNode(referenceNode());
+  let ticks = 0;
+  // Each reading advances 0.25 ms: one placement reads the clock twice.
+  const monotonicMs = (): number => ++ticks * 0.25;
+  const stored = h.registerJob(mockJob());
+  await h.process(mockEval(stored), { ...opts, monotonicMs });
+  const a = planAllocs(h.lastPlan())[0]!;
+  assert.equal(a.Metrics!.AllocationTime, 250_000);
+  assert.equal(ticks, 2);
+});

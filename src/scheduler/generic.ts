@@ -1,6 +1,5 @@
 // The service and batch scheduler: reconcile, place, submit the plan, retry (bounded) when the
 // plan was only partly committed, then record the evaluation's outcome.
-import { performance } from 'node:perf_hooks';
 import type { Allocation } from '../structs/alloc.js';
 import { allocTerminal, newAllocation } from '../structs/alloc.js';
 import type { Deployment } from '../structs/deployment.js';
@@ -207,11 +206,11 @@ export class GenericScheduler extends PlanningScheduler {
       if (penalty.size > 0) opts.penaltyNodeIds = penalty;
       if (tg.EphemeralDisk?.Sticky) opts.preferredNodeId = prev.NodeID;
     }
-    const startedMs = performance.now();
+    const startedMs = this.monotonicMs();
     const metric = newMetric();
     const option = stack.select(info, metric, opts);
     metric.NodesAvailable = byDC;
-    metric.AllocationTime = Math.round((performance.now() - startedMs) * 1_000_000);
+    metric.AllocationTime = Math.round((this.monotonicMs() - startedMs) * 1_000_000);
     if (!option) {
       (this.failedTGAllocs ??= {})[tg.Name] = metric;
       if (p.stopPrevious && prev) ctx.popStop(prev);

@@ -110,7 +110,7 @@ export class Worker extends BackgroundLoop {
     const snap = await this.deps.store.snapshotMinIndex(ev.ModifyIndex, this.deps.stateWaitMs ?? 5_000);
     const newScheduler = await this.deps.newScheduler();
     const planner = new WorkerPlanner(this.deps, token);
-    const scheduler = newScheduler(ev.Type, snap, planner, { logger: this.deps.logger, nowMs: () => this.deps.env.clock.nowMs(), generateId: () => this.deps.env.random.uuid() });
+    const scheduler = newScheduler(ev.Type, snap, planner, { logger: this.deps.logger, nowMs: () => this.deps.env.clock.nowMs(), monotonicMs: () => this.deps.env.clock.monotonicMs(), generateId: () => this.deps.env.random.uuid() });
     await scheduler.process(ev);
   }
 }
