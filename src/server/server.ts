@@ -127,7 +127,7 @@ export class Server {
     });
     this.heartbeats = new HeartbeatTimers((nodeId) => {
       this.nodes.markDown(nodeId).catch((e) => this.logger.warn('marking node down failed', { node_id: nodeId, error: String(e) }));
-    }, { ...opts.heartbeat, clock: this.clock });
+    }, { random: () => this.random.float(), ...opts.heartbeat, clock: this.clock });
     const self = this;
     this.ctx = {
       ...env,
