@@ -35,6 +35,12 @@ export class WorkerPlanner implements Planner {
   constructor(
     private readonly deps: WorkerDeps,
     private readonly token: string,
+    /**
+     * Index of the state the scheduler decides on (raised when a plan makes it refresh). Evals it
+     * creates or blocks again carry it: the blocked set releases a blocked eval at once only when
+     * capacity appeared after that state, instead of whenever any capacity ever appeared.
+     */
+    private snapshotIndex: number,
   ) {}
 
   async submitPlan(plan: Plan): Promise<{ result: PlanResult; newState: StateReader | null }> {
@@ -47,7 +53,10 @@ export class WorkerPlanner implements Planner {
       // the eval was nacked by timeout meanwhile; the ack at the end will say so
     }
     let newState: StateReader | null = null;
-    if (result.RefreshIndex > 0) newState = await this.deps.store.snapshotMinIndex(result.RefreshIndex, this.deps.stateWaitMs ?? 5_000);
+    if (result.RefreshIndex > 0) {
+      newState = await this.deps.store.snapshotMinIndex(result.RefreshIndex, this.deps.stateWaitMs ?? 5_000);
+      this.snapshotIndex = Math.max(this.snapshotIndex, newState.latestIndex());
+    }
     return { result, newState };
   }
 
@@ -56,11 +65,11 @@ export class WorkerPlanner implements Planner {
   }
 
   async createEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [ev] });
+    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, SnapshotIndex: this.snapshotIndex }] });
   }
 
   async reblockEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, Status: 'blocked', ModifyTime: this.deps.env.clock.nowNs() }] });
+    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, Status: 'blocked', SnapshotIndex: this.snapshotIndex, ModifyTime: this.deps.env.clock.nowNs() }] });
   }
 
   private async write(entry: LogEntry): Promise<void> {
@@ -109,7 +118,7 @@ export class Worker extends BackgroundLoop {
   private async process(ev: Evaluation, token: string): Promise<void> {
     const snap = await this.deps.store.snapshotMinIndex(ev.ModifyIndex, this.deps.stateWaitMs ?? 5_000);
     const newScheduler = await this.deps.newScheduler();
-    const planner = new WorkerPlanner(this.deps, token);
+    const planner = new WorkerPlanner(this.deps, token, snap.latestIndex());
     const scheduler = newScheduler(ev.Type, snap, planner, { logger: this.deps.logger, nowMs: () => this.deps.env.clock.nowMs(), monotonicMs: () => this.deps.env.clock.monotonicMs(), generateId: () => this.deps.env.random.uuid() });
     await scheduler.process(ev);
   }
