@@ -1,0 +1,32 @@
+// `npm run sim -- --only cluster --seeds N [--from S] [--verbose] [--trace]`: the whole server
+// side in the simulation, over many seeds.
+import { replayCommand, runSeeds, summaryLine } from './run-seeds.js';
+
+function argValue(args: readonly string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(args[i + 1]);
+  if (!Number.isInteger(v) || v < 0) {
+    console.error(`${name} wants a non-negative integer, got "${args[i + 1] ?? ''}"`);
+    process.exit(2);
+  }
+  return v;
+}
+
+const args = process.argv.slice(2);
+const seeds = argValue(args, '--seeds', 200);
+const from = argValue(args, '--from', 1);
+const verbose = args.includes('--verbose');
+const trace = args.includes('--trace') ? (line: string) => console.log(line) : undefined;
+
+const summary = await runSeeds(from, seeds, { ...(trace ? { trace } : {}) }, (r) => {
+  if (verbose || !r.ok) {
+    console.log(
+      `seed ${r.seed}: ${r.ok ? 'ok' : 'FAIL'} servers=${r.servers} clients=${r.clients} events=${r.events} sim=${(r.simulatedMs / 1000).toFixed(1)}s ` +
+        `faults=${JSON.stringify(r.faults)} terms=${r.leaderTerms} writes=${JSON.stringify(r.writes)} index=${r.finalIndex}` +
+        (r.error ? `\n  ${r.error}\n  replay: ${replayCommand(r.seed)}\n  last log lines:\n    ${(r.logTail ?? []).join('\n    ')}` : ''),
+    );
+  }
+});
+console.log(summaryLine(from, summary));
+process.exit(summary.failures.length > 0 ? 1 : 0);
