@@ -12,7 +12,7 @@ import { ClusterChecker, InvariantViolation, type CheckCounts } from './checkers
 import { RealTimeGuard } from './real-time-guard.js';
 import { SimClient } from './sim-client.js';
 import { SimLoop, SimRandom } from './sim-loop.js';
-import { SimGossipPool } from './sim-membership.js';
+import { SimGossipPool, type PoolMember } from './sim-membership.js';
 import { RELIABLE_NET, SimNetwork } from './sim-net.js';
 import { SimServer, type SimServerParams, type SimWorld } from './sim-server.js';
 import { JobWorkload, OPS_HOST } from './workload.js';
@@ -28,11 +28,14 @@ export interface SeedOptions {
   quietBoundMs?: number;
   /** Digest the state at every Nth state index (1: every one). */
   digestEvery?: number;
+  /** Servers on disks that report writes synced before they are (the checkers must catch it). */
+  lyingDisks?: boolean;
 }
 
 export interface FaultCounts {
   serverCrashes: number;
   leaderKills: number;
+  leaves: number;
   partitions: number;
   lossProfiles: number;
   clientCrashes: number;
@@ -58,7 +61,11 @@ export interface SeedResult {
 }
 
 const FAULT_START_MS = 3_000;
+const DEFAULT_FAULT_WINDOW_MS = 12_000;
 const LOG_TAIL_LINES = 60;
+const QUIET_CHECK_MS = 50;
+/** A healthy cluster of 5 runs about a thousand events per simulated second: far more is a storm. */
+const MAX_EVENTS_PER_SIMULATED_S = 20_000;
 
 export async function runSeed(seed: number, opts: SeedOptions = {}): Promise<SeedResult> {
   const guard = new RealTimeGuard();
@@ -101,14 +108,17 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
     trailingLogs: 2 + rng.nextInt(30),
     snapshotIntervalMs: 5_000,
     numSchedulers: 1 + rng.nextInt(2),
-    disk: { minFsyncMs: 0, maxFsyncMs: 1 + rng.nextInt(8) },
+    disk: opts.lyingDisks ? { minFsyncMs: 200, maxFsyncMs: 3_000, liesAboutSync: true } : { minFsyncMs: 0, maxFsyncMs: 1 + rng.nextInt(8) },
   };
   const ids = new SimRandom(rng.fork());
   const servers: SimServer[] = [];
+  const members = new Map<SimServer, PoolMember>();
   for (let i = 1; i <= serverCount; i++) {
     const s = new SimServer(world, `10.0.0.${i}:4647`, `server-${i}`, ids.uuid(), params, rng.next32());
     servers.push(s);
-    pool.add({ address: s.address, name: `${s.name}.global`, id: s.id, bootstrapExpect: serverCount, isUp: () => s.up, left: false });
+    const m: PoolMember = { address: s.address, name: `${s.name}.global`, id: s.id, bootstrapExpect: serverCount, isUp: () => s.up, left: false };
+    members.set(s, m);
+    pool.add(m);
   }
   const addresses = servers.map((s) => s.address);
   const clientCount = 2 + rng.nextInt(3);
@@ -119,9 +129,9 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
   }
   const workload = new JobWorkload(loop, net, addresses, rng.fork(), { maxJobs: 3 + rng.nextInt(5), meanGapMs: 300 + rng.nextInt(700) });
   const checker = new ClusterChecker(opts.digestEvery ?? 1);
-  const faultEndMs = FAULT_START_MS + (opts.faultWindowMs ?? 20_000);
+  const faultEndMs = FAULT_START_MS + (opts.faultWindowMs ?? DEFAULT_FAULT_WINDOW_MS);
   const quietBoundMs = opts.quietBoundMs ?? 60_000;
-  const faults: FaultCounts = { serverCrashes: 0, leaderKills: 0, partitions: 0, lossProfiles: 0, clientCrashes: 0 };
+  const faults: FaultCounts = { serverCrashes: 0, leaderKills: 0, leaves: 0, partitions: 0, lossProfiles: 0, clientCrashes: 0 };
 
   // A violation found inside a callback of the code under test (which may catch what it calls)
   // is kept here and raised by the main loop.
@@ -138,6 +148,8 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
   const startServer = (s: SimServer): void => {
     if (s.up) return;
     note(`start ${s.name}`);
+    // A server that left rejoins the pool when it starts again (its retry_join).
+    members.get(s)!.left = false;
     s.start().then(
       () => {
         const c = s.current;
@@ -172,7 +184,7 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
   loop.after(1_500, () => workload.start());
 
   const injectFault = (): void => {
-    const kind = rng.nextInt(11);
+    const kind = rng.nextInt(12);
     const all = [...addresses, ...clients.map((c) => c.host), OPS_HOST];
     switch (kind) {
       case 0:
@@ -249,6 +261,18 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
         loop.after(1_000 + rng.nextInt(15_000), () => victim.start());
         break;
       }
+      case 11: {
+        // Graceful leave (leave_on_terminate): the pool hears "left", then the process exits.
+        const up = servers.filter((s) => s.up && !members.get(s)!.left);
+        if (up.length <= 1) break;
+        const victim = rng.pick(up);
+        members.get(victim)!.left = true;
+        note(`${victim.name} leaves`);
+        faults.leaves++;
+        loop.after(500, () => crashServer(victim, 'exit after leaving'));
+        loop.after(2_000 + rng.nextInt(6_000), () => startServer(victim));
+        break;
+      }
       case 10: {
         const c = rng.pick(clients);
         for (const a of addresses) if (rng.chance(0.7)) net.partition([[c.host], [a]]);
@@ -270,6 +294,7 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
   });
 
   let quietAtMs = -1;
+  let nextQuietCheckMs = faultEndMs;
   let lastWhy = '';
   const endMs = faultEndMs + quietBoundMs;
   const lastApplied = new Map<SimServer, number>();
@@ -277,8 +302,17 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
   let finalIndex = 0;
   let finalDigest = '';
   try {
+    let secondEndsMs = 1_000;
+    let eventsAtSecondStart = 0;
     while (await loop.step(endMs)) {
       if (violation) throw violation;
+      if (loop.events - eventsAtSecondStart > MAX_EVENTS_PER_SIMULATED_S) {
+        throw new InvariantViolation(`event storm: over ${MAX_EVENTS_PER_SIMULATED_S} events within the simulated second before ${secondEndsMs} ms (a retry or message loop that never backs off)`);
+      }
+      if (loop.nowMs >= secondEndsMs) {
+        secondEndsMs = Math.floor(loop.nowMs / 1_000) * 1_000 + 1_000;
+        eventsAtSecondStart = loop.events;
+      }
       if (guard.violations.length > 0) throw new InvariantViolation(`real time or randomness read during the run: ${guard.violations[0]!.source}\n${guard.violations[0]!.stack}`);
       for (const s of servers) {
         const c = s.current;
@@ -291,7 +325,9 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
           checker.acknowledged(s.name, c.store.snapshot(), applied, workload.writes, workload.issuedGens);
         }
       }
-      if (loop.nowMs < faultEndMs) continue;
+      // Quiescence is looked at every QUIET_CHECK_MS of simulated time (it reads every server's stats).
+      if (loop.nowMs < nextQuietCheckMs) continue;
+      nextQuietCheckMs = loop.nowMs + QUIET_CHECK_MS;
       const why = notQuiet(servers, workload);
       if (why !== lastWhy) {
         lastWhy = why;

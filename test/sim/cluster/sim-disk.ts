@@ -30,6 +30,11 @@ interface DiskImage {
 export interface DiskLatency {
   minFsyncMs: number;
   maxFsyncMs: number;
+  /**
+   * A broken disk (for checking the checkers): a write reports itself synced at once though it
+   * becomes durable only after the delay, so a crash loses writes the server was told were safe.
+   */
+  liesAboutSync?: boolean;
 }
 
 const SNAPSHOTS_RETAINED = 2;
@@ -85,6 +90,10 @@ export class SimDisk {
     this.syncedWrites++;
   }
 
+  get liesAboutSync(): boolean {
+    return this.latency.liesAboutSync === true;
+  }
+
   fsyncDelayMs(): number {
     const { minFsyncMs, maxFsyncMs } = this.latency;
     return minFsyncMs + this.rng.nextInt(Math.max(1, maxFsyncMs - minFsyncMs + 1));
@@ -119,6 +128,7 @@ class DiskMount {
     return new Promise<void>((resolve) => {
       const entry = { w, resolve };
       this.pending.push(entry);
+      if (this.disk.liesAboutSync) resolve();
       this.life.after(this.disk.fsyncDelayMs(), () => {
         // Writes sync in the order they were made: an fsync flushes everything before it.
         const at = this.pending.indexOf(entry);

@@ -96,7 +96,8 @@ export class HostLife implements Clock, RaftClock {
 
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
     const t: SimTimer = { kind: 'timer', cancelled: false };
-    this.loop.after(Math.max(0, Number.isFinite(delayMs) ? delayMs : 0), () => {
+    // As Node's timers: a delay below 1 ms (or not a number) is 1 ms, so a timer loop lets time pass.
+    this.loop.after(Number.isFinite(delayMs) && delayMs >= 1 ? delayMs : 1, () => {
       if (!t.cancelled && this.alive) fn();
     });
     return t;
