@@ -33,9 +33,11 @@ export type EndpointTable = Record<string, { target: object; methods: ReadonlySe
 /** Errors that prove the call never ran: safe to try again. */
 function retryable(e: unknown): boolean {
   if (e instanceof NomadError) return e.kind === 'no_leader' && e.message === 'No cluster leader';
-  // Transport failures (the RPC layer's own error class): the leader was not reached.
+  // Transport failures (the RPC layer's own error class): only a failed connect proves nothing
+  // was sent. A connection that closed (or timed out) with the call in flight may have carried it
+  // to the leader, which may have committed it: sending it again could apply a write twice.
   const code = (e as { code?: unknown } | null)?.code;
-  return code === 'connect' || code === 'closed';
+  return code === 'connect';
 }
 
 export interface ForwarderOptions {
