@@ -7,7 +7,7 @@
 // - no node is ever given more than its capacity (non-terminal allocations in the state);
 // - after quiescence, every evaluation is terminal or blocked and tracked by the leader.
 import { allocTerminal, type Allocation } from '../../../src/structs/alloc.js';
-import { evalTerminal } from '../../../src/structs/evaluation.js';
+import { evalTerminal, type Evaluation } from '../../../src/structs/evaluation.js';
 import type { Node } from '../../../src/structs/node.js';
 import type { StateReader } from '../../../src/state/reader.js';
 import type { StateStore } from '../../../src/state/store.js';
@@ -109,17 +109,53 @@ export class ClusterChecker {
     }
   }
 
-  /** After quiescence: every eval is done, or blocked and waiting in the leader's blocked set. */
+  /**
+   * After quiescence: every eval is done, or blocked and waiting in the leader's blocked set, and
+   * legitimately so: no ready node has room for one more allocation of its job (room that
+   * appeared would have released it).
+   */
   evaluationsSettled(leader: Server): void {
     const snap = leader.store.snapshot();
     const stuck: string[] = [];
     for (const ev of snap.evals('*')) {
       if (evalTerminal(ev)) continue;
-      if (ev.Status === 'blocked' && leader.blocked.has(ev.ID)) continue;
-      stuck.push(`${ev.ID.slice(0, 8)} ${ev.JobID} ${ev.Status} (${ev.TriggeredBy}, modify index ${ev.ModifyIndex})`);
+      const what = `${ev.ID.slice(0, 8)} ${ev.JobID} ${ev.Status} (${ev.TriggeredBy}, modify index ${ev.ModifyIndex})`;
+      if (ev.Status !== 'blocked' || !leader.blocked.has(ev.ID)) {
+        stuck.push(what);
+        continue;
+      }
+      const room = nodeWithRoom(snap, ev);
+      if (room) stuck.push(`${what} although ${room}`);
     }
     if (stuck.length > 0) throw new InvariantViolation(`evaluations not processed after quiescence: ${stuck.join('; ')}`);
   }
+}
+
+/** A ready, eligible node with room for one allocation of a group the eval could not place, if any. */
+function nodeWithRoom(snap: StateReader, ev: Evaluation): string | null {
+  const job = snap.jobByID(ev.Namespace, ev.JobID);
+  if (!job || job.Stop) return null;
+  const failed = Object.keys(ev.FailedTGAllocs ?? {});
+  const asks = job.TaskGroups.filter((tg) => failed.length === 0 || failed.includes(tg.Name)).map((tg) => ({
+    group: tg.Name,
+    cpu: tg.Tasks.reduce((n, t) => n + (t.Resources?.CPU ?? 0), 0),
+    memMB: tg.Tasks.reduce((n, t) => n + (t.Resources?.MemoryMB ?? 0), 0),
+  }));
+  for (const node of snap.nodes()) {
+    if (node.Status !== 'ready' || node.SchedulingEligibility !== 'eligible') continue;
+    const cap = nodeCapacity(node);
+    let freeCpu = cap.cpu;
+    let freeMemMB = cap.memMB;
+    for (const a of snap.allocsByNode(node.ID)) {
+      if (allocTerminal(a)) continue;
+      const r = allocResources(a);
+      freeCpu -= r.cpu;
+      freeMemMB -= r.memMB;
+    }
+    const fits = asks.find((a) => a.cpu <= freeCpu && a.memMB <= freeMemMB);
+    if (fits) return `${node.Name} has room for group ${fits.group} (${freeCpu} MHz, ${freeMemMB} MB free for ${fits.cpu} MHz, ${fits.memMB} MB)`;
+  }
+  return null;
 }
 
 function allocResources(a: Allocation): { cpu: number; memMB: number } {

@@ -1,5 +1,5 @@
-// `npm run sim -- --only cluster --seeds N [--from S] [--verbose] [--trace]`: the whole server
-// side in the simulation, over many seeds.
+// `npm run sim -- --only cluster --seeds N [--from S] [--verbose] [--trace] [--servers 3|5]
+// [--fault-window-ms MS]`: the whole server side in the simulation, over many seeds.
 import { replayCommand, runSeeds, summaryLine } from './run-seeds.js';
 
 function argValue(args: readonly string[], name: string, fallback: number): number {
@@ -18,13 +18,20 @@ const seeds = argValue(args, '--seeds', 200);
 const from = argValue(args, '--from', 1);
 const verbose = args.includes('--verbose');
 const trace = args.includes('--trace') ? (line: string) => console.log(line) : undefined;
+const servers = argValue(args, '--servers', 0);
+if (servers !== 0 && servers !== 3 && servers !== 5) {
+  console.error(`--servers wants 3 or 5, got ${servers}`);
+  process.exit(2);
+}
+const faultWindowMs = argValue(args, '--fault-window-ms', 0);
+const options = { ...(trace ? { trace } : {}), ...(servers ? { servers } : {}), ...(faultWindowMs ? { faultWindowMs } : {}) };
 
-const summary = await runSeeds(from, seeds, { ...(trace ? { trace } : {}) }, (r) => {
+const summary = await runSeeds(from, seeds, options, (r) => {
   if (verbose || !r.ok) {
     console.log(
       `seed ${r.seed}: ${r.ok ? 'ok' : 'FAIL'} servers=${r.servers} clients=${r.clients} events=${r.events} sim=${(r.simulatedMs / 1000).toFixed(1)}s ` +
         `faults=${JSON.stringify(r.faults)} terms=${r.leaderTerms} writes=${JSON.stringify(r.writes)} index=${r.finalIndex}` +
-        (r.error ? `\n  ${r.error}\n  replay: ${replayCommand(r.seed)}\n  last log lines:\n    ${(r.logTail ?? []).join('\n    ')}` : ''),
+        (r.error ? `\n  ${r.error}\n  replay: ${replayCommand(r.seed, options)}\n  last log lines:\n    ${(r.logTail ?? []).join('\n    ')}` : ''),
     );
   }
 });

@@ -30,8 +30,10 @@ export async function runSeeds(from: number, count: number, opts: SeedOptions = 
   return { seeds: count, failures, elapsedMs: Math.round(performance.now() - started), events, faults, checks, ackedWrites };
 }
 
-export function replayCommand(seed: number): string {
-  return `npm run sim -- --only cluster --seeds 1 --from ${seed} --trace`;
+/** The command that replays one seed with the same options (and prints what happens). */
+export function replayCommand(seed: number, opts: SeedOptions = {}): string {
+  const extra = `${opts.servers ? ` --servers ${opts.servers}` : ''}${opts.faultWindowMs ? ` --fault-window-ms ${opts.faultWindowMs}` : ''}`;
+  return `npm run sim -- --only cluster --seeds 1 --from ${seed}${extra} --trace`;
 }
 
 export function summaryLine(from: number, s: SeedsSummary): string {

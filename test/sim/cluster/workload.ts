@@ -95,7 +95,8 @@ export class JobWorkload {
     let gens = this.issuedGens.get(jobId);
     if (!gens) this.issuedGens.set(jobId, (gens = new Set()));
     gens.add(gen);
-    const count = jobType === 'batch' ? 1 + this.rng.nextInt(2) : 1 + this.rng.nextInt(3);
+    // Asks sized so that a few jobs fill the nodes: placements compete for room and some block.
+    const count = jobType === 'batch' ? 1 + this.rng.nextInt(3) : 1 + this.rng.nextInt(4);
     const job = {
       ID: jobId,
       Name: jobId,
@@ -107,7 +108,7 @@ export class JobWorkload {
           Name: 'g',
           Count: count,
           ReschedulePolicy: { Attempts: 2, Interval: 120 * NS_PER_S, Delay: 2 * NS_PER_S, DelayFunction: 'constant', MaxDelay: 10 * NS_PER_S, Unlimited: false },
-          Tasks: [{ Name: 't', Driver: 'mock_driver', Config: {}, Resources: { CPU: 100 + 50 * this.rng.nextInt(10), MemoryMB: 64 * (1 + this.rng.nextInt(6)) } }],
+          Tasks: [{ Name: 't', Driver: 'mock_driver', Config: {}, Resources: { CPU: 200 + 50 * this.rng.nextInt(12), MemoryMB: 128 * (1 + this.rng.nextInt(6)) } }],
         },
       ],
     };
