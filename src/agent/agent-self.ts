@@ -84,7 +84,7 @@ export function serverTags(c: AgentConfig, addrs: ResolvedAddresses, serverId: s
     build: NOMAD_VERSION,
     vsn: '1',
     mvn: '1',
-    raft_vsn: '2',
+    raft_vsn: '3',
     id: serverId,
     rpc_addr: rpcIp,
     port: rpcPort,

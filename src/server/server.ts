@@ -24,6 +24,7 @@ import { CoreGc, type GcResult, type GcThresholds } from './core-gc.js';
 import { NodeEndpoints } from './node-endpoints.js';
 import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
+import { AclEndpoints } from './acl-endpoints.js';
 import { afterApply, routeEval } from './leader-hooks.js';
 import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
 import { Autopilot, type OperatorHealthReply } from './autopilot.js';
@@ -64,6 +65,8 @@ export interface ServerOptions {
   failedEvalFollowupMs?: number;
   /** Poll bound of the deployment watcher (checks deadlines at least this often). */
   deploymentPollMs?: number;
+  /** The ACL bootstrap reset file (in the server's data dir); none in dev mode. */
+  aclBootstrapResetPath?: string | null;
 }
 
 export interface ServerStats {
@@ -93,6 +96,7 @@ export class Server {
   readonly nodes: NodeEndpoints;
   readonly jobs: JobEndpoints;
   readonly deployments: DeploymentEndpoints;
+  readonly acl: AclEndpoints;
   readonly operator: OperatorEndpoints;
   readonly forwarder: LeaderForwarder;
   readonly gc: CoreGc;
@@ -146,6 +150,7 @@ export class Server {
     this.nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
     this.jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert']);
     this.deployments = fw.proxy('Deployment', new DeploymentEndpoints(this.ctx), ['promote', 'fail', 'pause', 'setAllocHealth', 'stopAlloc']);
+    this.acl = fw.proxy('Acl', new AclEndpoints(this.ctx, { bootstrapResetPath: opts.aclBootstrapResetPath ?? null }), ['bootstrap', 'upsertPolicy', 'deletePolicy', 'upsertToken', 'deleteToken']);
     this.planApplier = new PlanApplier({
       queue: this.planQueue,
       store: this.store,
@@ -156,13 +161,15 @@ export class Server {
     });
     this.watcher = new DeploymentWatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env, pollMs: opts.deploymentPollMs });
     this.gc = new CoreGc({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, thresholds: opts.gc, intervalMs: opts.gc?.intervalMs, clock: this.clock });
-    this.operator = fw.proxy('Operator', new OperatorEndpoints(this.ctx, this.gc), ['setSchedulerConfig', 'forceGc']);
+    const operator = new OperatorEndpoints({ ctx: this.ctx, gc: this.gc, consensus: opts.consensus, health: () => this.serverHealth() });
+    this.operator = fw.proxy('Operator', operator, ['setSchedulerConfig', 'setAutopilotConfig', 'forceGc', 'removeRaftPeer', 'autopilotHealth']);
     fw.register('Status', { readIndex: async () => this.store.snapshot().latestIndex() }, ['readIndex']);
     this.schedulerLoader = schedulerLoader;
   }
 
   private readonly schedulerLoader: () => Promise<NewScheduler>;
   private stopFollowing: (() => void) | null = null;
+  private readonly leadershipListeners: Array<() => void> = [];
   private autopilot: Autopilot | null = null;
   private bootstrapper: ExpectBootstrap | null = null;
 
@@ -297,6 +304,13 @@ export class Server {
     this.watcher.start();
     this.gc.start();
     this.autopilot?.start();
+    for (const l of this.leadershipListeners) {
+      try {
+        l();
+      } catch (e) {
+        this.logger.error('a leadership listener failed', { error: String(e) });
+      }
+    }
   }
 
   private async revokeLeadership(): Promise<void> {
@@ -323,6 +337,11 @@ export class Server {
       this.bootstrapper = new ExpectBootstrap({ ...base, expect: cl.bootstrapExpect, peers: this.opts.peers });
       void this.bootstrapper.check();
     }
+  }
+
+  /** Called each time this server has taken up the leader's duties. */
+  onLeadershipEstablished(listener: () => void): void {
+    this.leadershipListeners.push(listener);
   }
 
   /** Autopilot's view of the servers' health (leader only). */
