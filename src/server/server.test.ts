@@ -1,24 +1,13 @@
 // The server on the single-node log: heartbeat expiry and client alloc updates.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StateStore } from '../state/store.js';
-import { FSM } from '../state/fsm.js';
-import { InMemoryConsensus } from './consensus-memory.js';
-import { Server } from './server.js';
 import { mockNode } from '../scheduler/testing/mock.js';
 import type { StateStoreView } from '../state/reader.js';
 import { systemRandom, type Random } from '../structs/clock.js';
+import { startSingleNodeServer } from '../../test/unit/single-node-server.js';
 
-async function startServer(heartbeat = {}, random?: Random) {
-  const store = new StateStore();
-  const fsm = new FSM(store);
-  const consensus = new InMemoryConsensus(fsm);
-  const server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 't', store, applied: fsm, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1, heartbeat, ...(random ? { random } : {}) });
-  const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
-  server.start();
-  await leader;
-  await server.whenSettled();
-  return { store, consensus, server };
+function startServer(heartbeat = {}, random?: Random) {
+  return startSingleNodeServer({ heartbeat, ...(random ? { random } : {}) });
 }
 
 /** Waits (bounded) until pred holds on the latest state, waking on changes of the nodes table. */

@@ -1,24 +1,10 @@
 // Scheduling workers on the single-node log: what they write for evaluations they cannot finish.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StateStore } from '../state/store.js';
-import { FSM } from '../state/fsm.js';
-import { InMemoryConsensus } from './consensus-memory.js';
-import { Server } from './server.js';
+import type { StateStore } from '../state/store.js';
 import { mockJob, mockNode } from '../scheduler/testing/mock.js';
 import type { Evaluation } from '../structs/evaluation.js';
-
-async function startServer(): Promise<{ store: StateStore; server: Server; consensus: InMemoryConsensus }> {
-  const store = new StateStore();
-  const fsm = new FSM(store);
-  const consensus = new InMemoryConsensus(fsm);
-  const server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 't', store, applied: fsm, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1, heartbeat: { minHeartbeatTtlMs: 60_000 } });
-  const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
-  server.start();
-  await leader;
-  await server.whenSettled();
-  return { store, server, consensus };
-}
+import { startSingleNodeServer } from '../../test/unit/single-node-server.js';
 
 /** Waits, bounded, until `done` holds, looking again at every change of the evals table. */
 async function waitEvals(store: StateStore, done: () => boolean, timeoutMs: number): Promise<void> {
@@ -32,7 +18,7 @@ async function waitEvals(store: StateStore, done: () => boolean, timeoutMs: numb
 }
 
 test('an eval that cannot be placed in full leaves a blocked eval that the leader tracks, stamped with the state it was decided on', async () => {
-  const { store, server, consensus } = await startServer();
+  const { store, server, consensus } = await startSingleNodeServer({ heartbeat: { minHeartbeatTtlMs: 60_000 } });
   try {
     // Capacity appears (an unblock for the node's class) before the job that will not fit.
     await server.nodes.nodeRegister({ ...mockNode({ id: '00000000-0000-0000-0000-0000000000b1', cpuShares: 250, memoryMB: 1024 }), SecretID: 's', Status: 'ready' });

@@ -1,30 +1,20 @@
 // `npm run sim -- --only cluster --seeds N [--from S] [--verbose] [--trace] [--servers 3|5]
-// [--fault-window-ms MS]`: the whole server side in the simulation, over many seeds.
+// [--fault-window-ms MS] [--debug]`: the whole server side in the simulation, over many seeds.
 import { replayCommand, runSeeds, summaryLine } from './run-seeds.js';
-
-function argValue(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v < 0) {
-    console.error(`${name} wants a non-negative integer, got "${args[i + 1] ?? ''}"`);
-    process.exit(2);
-  }
-  return v;
-}
+import { intArg } from '../cli-args.js';
 
 const args = process.argv.slice(2);
-const seeds = argValue(args, '--seeds', 200);
-const from = argValue(args, '--from', 1);
+const seeds = intArg(args, '--seeds', 200);
+const from = intArg(args, '--from', 1);
 const verbose = args.includes('--verbose');
 const trace = args.includes('--trace') ? (line: string) => console.log(line) : undefined;
-const servers = argValue(args, '--servers', 0);
+const servers = intArg(args, '--servers', 0);
 if (servers !== 0 && servers !== 3 && servers !== 5) {
   console.error(`--servers wants 3 or 5, got ${servers}`);
   process.exit(2);
 }
-const faultWindowMs = argValue(args, '--fault-window-ms', 0);
-const options = { ...(trace ? { trace } : {}), ...(servers ? { servers } : {}), ...(faultWindowMs ? { faultWindowMs } : {}) };
+const faultWindowMs = intArg(args, '--fault-window-ms', 0);
+const options = { ...(trace ? { trace } : {}), ...(args.includes('--debug') ? { debugLogs: true } : {}), ...(servers ? { servers } : {}), ...(faultWindowMs ? { faultWindowMs } : {}) };
 
 const summary = await runSeeds(from, seeds, options, (r) => {
   if (verbose || !r.ok) {

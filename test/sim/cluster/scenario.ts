@@ -13,13 +13,16 @@ import { RealTimeGuard } from './real-time-guard.js';
 import { SimClient } from './sim-client.js';
 import { SimLoop, SimRandom } from './sim-loop.js';
 import { SimGossipPool, type PoolMember } from './sim-membership.js';
-import { RELIABLE_NET, SimNetwork } from './sim-net.js';
+import { drawFaults, RELIABLE } from '../raft/sim-network.js';
+import { SimNetwork } from './sim-net.js';
 import { SimServer, type SimServerParams, type SimWorld } from './sim-server.js';
 import { JobWorkload, OPS_HOST } from './workload.js';
 
 export interface SeedOptions {
   /** Prints what happens (faults, leadership, server logs). */
   trace?: (line: string) => void;
+  /** Keeps the servers' debug lines too. */
+  debugLogs?: boolean;
   /** Forces the cluster size (3 or 5); drawn from the seed otherwise. */
   servers?: number;
   /** Simulated time during which faults are injected. */
@@ -96,7 +99,7 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
     pool,
     newScheduler,
     log: (host, level, msg, fields) => {
-      if (level === 'debug') return;
+      if (level === 'debug' && !opts.debugLogs) return;
       note(`${host} ${level} ${msg}${fields ? ' ' + JSON.stringify(fields) : ''}`);
     },
   };
@@ -183,41 +186,37 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
   for (const c of clients) loop.after(500 + rng.nextInt(1_000), () => c.start());
   loop.after(1_500, () => workload.start());
 
+  const anyUp = (): SimServer | undefined => {
+    const up = servers.filter((s) => s.up);
+    return up.length > 0 ? rng.pick(up) : undefined;
+  };
+  const crashThenRestart = (victim: SimServer | undefined, why: string, restartAfterMs: number): void => {
+    if (!victim) return;
+    crashServer(victim, why);
+    faults.serverCrashes++;
+    loop.after(restartAfterMs, () => startServer(victim));
+  };
+
   const injectFault = (): void => {
     const kind = rng.nextInt(12);
     const all = [...addresses, ...clients.map((c) => c.host), OPS_HOST];
     switch (kind) {
       case 0:
-      case 1: {
-        const up = servers.filter((s) => s.up);
-        if (up.length === 0) break;
-        const victim = rng.pick(up);
-        crashServer(victim, 'crash');
-        faults.serverCrashes++;
-        loop.after(300 + rng.nextInt(8_000), () => startServer(victim));
+      case 1:
+        crashThenRestart(anyUp(), 'crash', 300 + rng.nextInt(8_000));
         break;
-      }
       case 2: {
         const l = leader();
-        if (!l) break;
-        crashServer(l, 'leader kill');
-        faults.serverCrashes++;
-        faults.leaderKills++;
-        loop.after(500 + rng.nextInt(6_000), () => startServer(l));
+        if (l) faults.leaderKills++;
+        crashThenRestart(l, 'leader kill', 500 + rng.nextInt(6_000));
         break;
       }
-      case 3: {
-        const up = servers.filter((s) => s.up);
-        if (up.length === 0) break;
-        const victim = rng.pick(up);
-        crashServer(victim, 'crash and restart');
-        faults.serverCrashes++;
-        loop.after(1 + rng.nextInt(50), () => startServer(victim));
+      case 3:
+        crashThenRestart(anyUp(), 'crash and restart', 1 + rng.nextInt(50));
         break;
-      }
       case 4: {
         net.heal();
-        const shuffled = all.slice().sort(() => rng.nextInt(3) - 1);
+        const shuffled = shuffle(all, rng);
         const cut = 1 + rng.nextInt(shuffled.length - 1);
         net.partition([shuffled.slice(0, cut), shuffled.slice(cut)]);
         note(`partition ${shuffled.slice(0, cut).join(',')} | ${shuffled.slice(cut).join(',')}`);
@@ -237,18 +236,12 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
         note('heal');
         break;
       case 7:
-        net.faults = {
-          dropRate: rng.nextInt(20) / 100,
-          duplicateRate: rng.nextInt(10) / 100,
-          minDelayMs: 1,
-          maxDelayMs: 2 + rng.nextInt(30),
-          spikeRate: rng.nextInt(10) / 100,
-        };
+        net.faults = drawFaults(rng, 20, 30);
         note(`network ${JSON.stringify(net.faults)}`);
         faults.lossProfiles++;
         break;
       case 8:
-        net.faults = { ...RELIABLE_NET };
+        net.faults = { ...RELIABLE };
         note('network reliable');
         break;
       case 9: {
@@ -287,7 +280,7 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
   loop.after(faultEndMs, () => {
     note('faults end: heal, restart everything');
     net.heal();
-    net.faults = { ...RELIABLE_NET };
+    net.faults = { ...RELIABLE };
     workload.stop();
     for (const s of servers) startServer(s);
     for (const c of clients) c.start();
@@ -395,4 +388,14 @@ function notQuiet(servers: readonly SimServer[], workload: JobWorkload): string 
   const pending = l.store.snapshot().evals('*').filter((e) => e.Status === 'pending');
   if (pending.length > 0) return `${pending.length} evaluations pending`;
   return '';
+}
+
+/** The items in a random order (Fisher-Yates). */
+function shuffle<T>(items: readonly T[], rng: SeededRng): T[] {
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.nextInt(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }

@@ -6,6 +6,7 @@
 import { invariant } from '../../../src/raft/invariant.js';
 import type { SeededRng } from '../../../src/raft/rng.js';
 import type { RaftStores } from '../../../src/raft/stores.js';
+import { bufferingSink, openedSnapshot } from '../../../src/raft/storage/memory.js';
 import type { LogStore, OpenedSnapshot, SnapshotSink, SnapshotStore, StableStore } from '../../../src/raft/storage/types.js';
 import type { Entry, HardState, SnapshotMeta } from '../../../src/raft/types.js';
 import type { HostLife } from './sim-loop.js';
@@ -240,31 +241,14 @@ class SimSnapshotStore implements SnapshotStore {
   ) {}
 
   async create(meta: SnapshotMeta): Promise<SnapshotSink> {
-    const chunks: Uint8Array[] = [];
-    let done = false;
-    return {
-      write: async (chunk) => {
-        invariant(!done, 'write to a finished snapshot');
-        chunks.push(chunk.slice());
-      },
-      commit: async () => {
-        invariant(!done, 'snapshot committed twice');
-        done = true;
-        const data = concat(chunks);
-        // Written to a temporary name and renamed once synced: a snapshot appears whole or not at all.
-        await this.mount.write({
-          apply: (img) => {
-            img.snapshots = [{ meta, data }, ...img.snapshots]
-              .sort((a, b) => b.meta.index - a.meta.index || b.meta.term - a.meta.term)
-              .slice(0, SNAPSHOTS_RETAINED);
-          },
-        });
-        return meta;
-      },
-      cancel: async () => {
-        done = true;
-      },
-    };
+    // Written to a temporary name and renamed once synced: a snapshot appears whole or not at all.
+    return bufferingSink(meta, (data) =>
+      this.mount.write({
+        apply: (img) => {
+          img.snapshots = [{ meta, data }, ...img.snapshots].sort((a, b) => b.meta.index - a.meta.index || b.meta.term - a.meta.term).slice(0, SNAPSHOTS_RETAINED);
+        },
+      }),
+    );
   }
 
   async list(): Promise<SnapshotMeta[]> {
@@ -273,28 +257,9 @@ class SimSnapshotStore implements SnapshotStore {
 
   async openLatest(): Promise<OpenedSnapshot | null> {
     const s = this.image.snapshots[0];
-    if (!s) return null;
-    return {
-      meta: s.meta,
-      sizeBytes: s.data.length,
-      chunks: async function* () {
-        yield s.data;
-      },
-      readAll: async () => s.data,
-    };
+    return s ? openedSnapshot(s.meta, s.data) : null;
   }
 
   async close(): Promise<void> {}
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}

@@ -12,17 +12,7 @@ import type { Message, SnapshotRequest } from '../../../src/raft/types.js';
 import type { Transport, TransportHandler } from '../../../src/raft/transport/types.js';
 import { decodeMsgpack, encodeMsgpack } from '../../../src/state/codec.js';
 import type { HostLife, SimLoop } from './sim-loop.js';
-
-export interface NetFaults {
-  dropRate: number;
-  duplicateRate: number;
-  minDelayMs: number;
-  maxDelayMs: number;
-  /** Probability of a long delay (up to 10x maxDelayMs), which reorders messages. */
-  spikeRate: number;
-}
-
-export const RELIABLE_NET: NetFaults = { dropRate: 0, duplicateRate: 0, minDelayMs: 1, maxDelayMs: 3, spikeRate: 0 };
+import { RELIABLE, type NetworkFaults } from '../raft/sim-network.js';
 
 /** How long a connection attempt to an unreachable host takes to fail. */
 const CONNECT_TIMEOUT_MS = 1_000;
@@ -70,7 +60,7 @@ function errorOverWire(e: unknown): Error {
 }
 
 export class SimNetwork {
-  faults: NetFaults = { ...RELIABLE_NET };
+  faults: NetworkFaults = { ...RELIABLE };
   readonly stats: NetStats = { raftSent: 0, raftDropped: 0, rpcCalls: 0, rpcFailed: 0 };
   private readonly blocked = new Set<string>();
   private readonly listeners = new Map<string, Listener>();
