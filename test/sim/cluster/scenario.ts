@@ -321,7 +321,7 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
       // Quiescence is looked at every QUIET_CHECK_MS of simulated time (it reads every server's stats).
       if (loop.nowMs < nextQuietCheckMs) continue;
       nextQuietCheckMs = loop.nowMs + QUIET_CHECK_MS;
-      const why = notQuiet(servers, workload);
+      const why = notQuiet(servers, clients, workload);
       if (why !== lastWhy) {
         lastWhy = why;
         if (why) note(`waiting: ${why}`);
@@ -368,7 +368,7 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
 }
 
 /** Why the healed cluster is not quiet yet ('' once it is). */
-function notQuiet(servers: readonly SimServer[], workload: JobWorkload): string {
+function notQuiet(servers: readonly SimServer[], clients: readonly SimClient[], workload: JobWorkload): string {
   const down = servers.filter((s) => !s.current);
   if (down.length > 0) return `${down.map((s) => s.name).join(',')} not serving`;
   const leaders = servers.filter((s) => s.current!.consensus.isLeader());
@@ -382,10 +382,16 @@ function notQuiet(servers: readonly SimServer[], workload: JobWorkload): string 
     if (applied !== commitIndex) return `${s.name} applied ${applied} of ${commitIndex}`;
   }
   if (workload.inFlight > 0) return `${workload.inFlight} job writes in flight`;
+  const snap = l.store.snapshot();
+  for (const c of clients) {
+    if (!c.settled) return `${c.host} has reports not yet acknowledged`;
+    const status = snap.nodeByID(c.node.ID)?.Status;
+    if (status !== 'ready') return `${c.host} is ${status ?? 'not registered'}`;
+  }
   const b = l.server.broker.stats();
   if (b.totalReady + b.totalUnacked + b.totalPending + b.totalWaiting > 0) return `broker busy ${JSON.stringify(b)}`;
   if (l.server.planQueue.size > 0) return 'plans queued';
-  const pending = l.store.snapshot().evals('*').filter((e) => e.Status === 'pending');
+  const pending = snap.evals('*').filter((e) => e.Status === 'pending');
   if (pending.length > 0) return `${pending.length} evaluations pending`;
   return '';
 }

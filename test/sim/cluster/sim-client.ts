@@ -81,6 +81,11 @@ export class SimClient {
     this.life = null;
   }
 
+  /** Up, and every status report acknowledged by the servers. */
+  get settled(): boolean {
+    return this.up && this.pending.size === 0 && !this.sending;
+  }
+
   /** Runs that the client holds as not finished. */
   liveRuns(): string[] {
     return [...this.runs].filter(([, r]) => !clientTerminal(r.status)).map(([id]) => id);
