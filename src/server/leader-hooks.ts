@@ -71,6 +71,8 @@ export function afterApply(entry: LogEntry, index: number, snap: StateReader, br
         const a = snap.allocByID(s.ID);
         if (a) classOf(a.NodeID);
       }
+      // A stored allocation written again (updated in place) may ask for less than before.
+      for (const a of entry.AllocsUpdated) if (a.CreateIndex !== 0) classOf(a.NodeID);
       break;
     case 'JobDeregister':
       blocked.untrack(entry.Namespace, entry.JobID);
