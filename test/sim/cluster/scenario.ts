@@ -39,6 +39,7 @@ export interface FaultCounts {
   serverCrashes: number;
   leaderKills: number;
   leaves: number;
+  powerLosses: number;
   partitions: number;
   lossProfiles: number;
   clientCrashes: number;
@@ -134,7 +135,7 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
   const checker = new ClusterChecker(opts.digestEvery ?? 1);
   const faultEndMs = FAULT_START_MS + (opts.faultWindowMs ?? DEFAULT_FAULT_WINDOW_MS);
   const quietBoundMs = opts.quietBoundMs ?? 60_000;
-  const faults: FaultCounts = { serverCrashes: 0, leaderKills: 0, leaves: 0, partitions: 0, lossProfiles: 0, clientCrashes: 0 };
+  const faults: FaultCounts = { serverCrashes: 0, leaderKills: 0, leaves: 0, powerLosses: 0, partitions: 0, lossProfiles: 0, clientCrashes: 0 };
 
   // A violation found inside a callback of the code under test (which may catch what it calls)
   // is kept here and raised by the main loop.
@@ -198,7 +199,7 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
   };
 
   const injectFault = (): void => {
-    const kind = rng.nextInt(12);
+    const kind = rng.nextInt(13);
     const all = [...addresses, ...clients.map((c) => c.host), OPS_HOST];
     switch (kind) {
       case 0:
@@ -266,6 +267,12 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
         loop.after(2_000 + rng.nextInt(6_000), () => startServer(victim));
         break;
       }
+      case 12:
+        // Power loss: every server dies at once and comes back from what its disk kept.
+        note('all servers crash');
+        faults.powerLosses++;
+        for (const s of servers) crashThenRestart(s.up ? s : undefined, 'power loss', 100 + rng.nextInt(3_000));
+        break;
       case 10: {
         const c = rng.pick(clients);
         for (const a of addresses) if (rng.chance(0.7)) net.partition([[c.host], [a]]);
