@@ -5,7 +5,8 @@
 // for it; an RPC is never duplicated, as TCP would not), directed partitions, and hosts that are
 // down. An RPC fails as the real transport's calls do: 'connect' when nothing was sent (host down
 // or unreachable), 'closed' when the host died with the call in flight, 'timeout' when the
-// request or its answer was lost; the last two leave the outcome unknown.
+// request or its answer went into a partition; the last two leave the outcome unknown. Loss on a
+// link that works delays an RPC (TCP sends it again) rather than losing it.
 import { NomadError, type ErrorKind } from '../../../src/structs/errors.js';
 import type { SeededRng } from '../../../src/raft/rng.js';
 import type { Message, SnapshotRequest } from '../../../src/raft/types.js';
@@ -16,6 +17,9 @@ import { RELIABLE, type NetworkFaults } from '../raft/sim-network.js';
 
 /** How long a connection attempt to an unreachable host takes to fail. */
 const CONNECT_TIMEOUT_MS = 1_000;
+/** Linux's minimum TCP retransmission timeout, doubled at each retry of a lost segment. */
+const TCP_RTO_MS = 200;
+const MAX_RETRANSMISSIONS = 5;
 
 export type RpcHandlers = Record<string, (args: unknown) => Promise<unknown>>;
 
@@ -98,6 +102,16 @@ export class SimNetwork {
     const f = this.faults;
     const base = f.minDelayMs + this.rng.nextInt(Math.max(1, f.maxDelayMs - f.minDelayMs + 1));
     return this.rng.chance(f.spikeRate) ? base + this.rng.nextInt(f.maxDelayMs * 10 + 1) : base;
+  }
+
+  /**
+   * The delay of a message on a TCP stream: a lost segment is sent again after the retransmission
+   * timeout, so loss on a connection shows as delay, not as a message that never arrives.
+   */
+  private streamDelayMs(): number {
+    let delayMs = this.delayMs();
+    for (let tries = 0; tries < MAX_RETRANSMISSIONS && this.rng.chance(this.faults.dropRate); tries++) delayMs += TCP_RTO_MS << tries;
+    return delayMs;
   }
 
   // ---- hosts ----
@@ -216,8 +230,7 @@ export class SimNetwork {
         return;
       }
       const request = encodeMsgpack(args).slice();
-      if (this.rng.chance(this.faults.dropRate)) return; // lost: the caller times out
-      this.loop.after(this.delayMs(), () => {
+      this.loop.after(this.streamDelayMs(), () => {
         if (!listener.life.isAlive || this.listeners.get(to) !== listener) {
           life.after(this.delayMs(), () => fail(new SimRpcError('closed', `${method} to ${to}: connection reset`)));
           return;
@@ -234,12 +247,12 @@ export class SimNetwork {
         listener.serving.add(broken);
         const answer = (ok: boolean, value: unknown): void => {
           if (!listener.serving.delete(broken) || !listener.life.isAlive) return;
-          if (this.isBlocked(to, from) || this.rng.chance(this.faults.dropRate)) return; // answer lost
+          if (this.isBlocked(to, from)) return; // answer lost: the caller times out
           let bytes: Uint8Array | null = null;
           let err: Error | null = null;
           if (ok) bytes = encodeMsgpack(value ?? null).slice();
           else err = errorOverWire(value);
-          this.loop.after(this.delayMs(), () => {
+          this.loop.after(this.streamDelayMs(), () => {
             if (err) fail(err);
             else settle(() => resolve(decodeMsgpack(bytes!)));
           });
