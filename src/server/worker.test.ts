@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StateStore } from '../state/store.js';
-import { mockJob, mockNode } from '../scheduler/testing/mock.js';
+import { mockEval, mockJob, mockNode } from '../scheduler/testing/mock.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import { startSingleNodeServer } from '../../test/unit/single-node-server.js';
 
@@ -33,6 +33,28 @@ test('an eval that cannot be placed in full leaves a blocked eval that the leade
     assert.ok(ev.SnapshotIndex > 0, `the blocked eval records its snapshot index (got ${ev.SnapshotIndex})`);
     // Left untracked, it would never be released when capacity appears, and the job never placed.
     assert.ok(server.blocked.has(ev.ID), 'the leader tracks the blocked eval');
+  } finally {
+    await server.shutdown();
+    await consensus.shutdown();
+  }
+});
+
+test('a blocked eval found on gaining leadership is evaluated again: capacity may have appeared while no leader tracked it', async () => {
+  const job = mockJob({ ID: 'waiting', TaskGroups: [{ ...mockJob().TaskGroups[0]!, Networks: null, Count: 1 }] });
+  const node = { ...mockNode({ id: '00000000-0000-0000-0000-0000000000b2' }), SecretID: 's' };
+  let blockedId = '';
+  const { store, server, consensus } = await startSingleNodeServer({ heartbeat: { minHeartbeatTtlMs: 60_000 } }, (fsm) => {
+    fsm.apply(1, { Type: 'JobRegister', Job: job, Eval: null, SubmitTimeNs: 0 });
+    const ev = { ...mockEval(job, 'queued-allocs'), Status: 'blocked' as const, SnapshotIndex: 1, ClassEligibility: { [node.ComputedClass]: true } };
+    blockedId = ev.ID;
+    fsm.apply(2, { Type: 'EvalUpsert', Evals: [ev] });
+    // The room appears after the eval blocked, while no leader followed the log.
+    fsm.apply(3, { Type: 'NodeRegister', Node: node, TimestampNs: 0 });
+  });
+  try {
+    await waitEvals(store, () => store.snapshot().evalByID(blockedId)?.Status === 'complete', 5_000);
+    assert.equal(store.snapshot().allocsByJob('default', 'waiting', false).length, 1, 'the job was placed');
+    assert.equal(server.blocked.has(blockedId), false);
   } finally {
     await server.shutdown();
     await consensus.shutdown();

@@ -11,9 +11,11 @@ export interface SingleNodeServer {
   server: Server;
 }
 
-export async function startSingleNodeServer(options: Partial<ServerOptions> = {}): Promise<SingleNodeServer> {
+/** `before` writes into the state before the server starts (as a restart from disk would find it). */
+export async function startSingleNodeServer(options: Partial<ServerOptions> = {}, before?: (fsm: FSM) => void): Promise<SingleNodeServer> {
   const store = new StateStore();
   const fsm = new FSM(store);
+  before?.(fsm);
   const consensus = new InMemoryConsensus(fsm);
   const server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 't', store, applied: fsm, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1, ...options });
   const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
