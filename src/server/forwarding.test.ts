@@ -9,8 +9,9 @@ import { silentLogger } from './logger.js';
 /** A follower that knows its leader: every endpoint call is forwarded there. */
 const follower = { isLeader: () => false, leaderAddr: () => '10.0.0.9:4647' } as unknown as Consensus;
 
+/** A transport failure as the RPC layer reports it: only a failed connect proves nothing was processed. */
 function transportError(code: string): Error {
-  return Object.assign(new Error(`rpc ${code}`), { code });
+  return Object.assign(new Error(`rpc ${code}`), { code, notProcessed: code === 'connect' });
 }
 
 function forwarderWith(failures: string[]): { fw: LeaderForwarder; calls: () => number } {
@@ -32,10 +33,16 @@ test('a call that could not reach the leader is sent again', async () => {
   assert.equal(calls(), 2);
 });
 
-test('a call whose connection broke in flight is not sent again: the leader may have committed it', async () => {
+test('a write whose connection broke in flight is not sent again: the leader may have committed it', async () => {
   for (const code of ['closed', 'timeout']) {
     const { fw, calls } = forwarderWith([code]);
     await assert.rejects(fw.onLeader('Job', 'register', []), new RegExp(`rpc ${code}`));
     assert.equal(calls(), 1, `${code}: sent once`);
   }
+});
+
+test('a read whose connection broke in flight is sent again', async () => {
+  const { fw, calls } = forwarderWith(['closed']);
+  assert.equal(await fw.onLeader('Status', 'readIndex', [], true), 'done');
+  assert.equal(calls(), 2);
 });

@@ -30,14 +30,16 @@ type AnyMethod = (...args: never[]) => Promise<unknown>;
 /** Methods of an endpoint object that may run on the leader on behalf of another server. */
 export type EndpointTable = Record<string, { target: object; methods: ReadonlySet<string> }>;
 
-/** Errors that prove the call never ran: safe to try again. */
-function retryable(e: unknown): boolean {
+/**
+ * Errors after which the call may be tried again: those that prove it never ran (refused before
+ * proposing, or a transport failure that says nothing was processed), and for a call without
+ * side effects any transport failure.
+ */
+function retryable(e: unknown, idempotent: boolean): boolean {
   if (e instanceof NomadError) return e.kind === 'no_leader' && e.message === 'No cluster leader';
-  // Transport failures (the RPC layer's own error class): only a failed connect proves nothing
-  // was sent. A connection that closed (or timed out) with the call in flight may have carried it
-  // to the leader, which may have committed it: sending it again could apply a write twice.
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === 'connect';
+  const transport = e as { code?: unknown; notProcessed?: unknown } | null;
+  if (typeof transport?.code !== 'string') return false;
+  return idempotent || transport.notProcessed === true;
 }
 
 export interface ForwarderOptions {
@@ -47,6 +49,12 @@ export interface ForwarderOptions {
   /** Absent on a server that has no peers (dev mode): it leads or nothing does. */
   peers?: PeerRpc;
   holdTimeoutMs?: number;
+  /**
+   * Resolves true once this server, leading, has applied everything committed before it was
+   * elected (its duties are up), false when it stopped leading or `deadlineMs` passed first.
+   * Calls run on the leader only after that: a fresh leader's state may still be behind.
+   */
+  leaderReady?: (deadlineMs: number) => Promise<boolean>;
 }
 
 export class LeaderForwarder {
@@ -75,21 +83,27 @@ export class LeaderForwarder {
     });
   }
 
-  /** Runs endpoint.method(args) on the leader, waiting (bounded) for one when none is known. */
-  async onLeader(endpoint: string, method: string, args: unknown[]): Promise<unknown> {
+  /**
+   * Runs endpoint.method(args) on the leader, waiting (bounded) for one when none is known.
+   * `idempotent` calls (reads) are retried after any transport failure.
+   */
+  async onLeader(endpoint: string, method: string, args: unknown[], idempotent = false): Promise<unknown> {
     const { consensus, clock } = this.opts;
     const deadline = clock.nowMs() + (this.opts.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS);
     let lastError: unknown = null;
     for (;;) {
       try {
-        if (consensus.isLeader()) return await this.runLocal(endpoint, method, args);
+        if (consensus.isLeader()) {
+          if (!this.opts.leaderReady || (await this.opts.leaderReady(deadline))) return await this.runLocal(endpoint, method, args);
+          continue;
+        }
         const addr = consensus.leaderAddr();
         if (addr && this.opts.peers) {
           const remaining = Math.max(1, deadline - clock.nowMs());
           return await this.opts.peers.call(addr, FORWARD_METHOD, { Endpoint: endpoint, Method: method, Args: args } satisfies ForwardRequest, { timeoutMs: Math.max(remaining, 30_000) });
         }
       } catch (e) {
-        if (!retryable(e)) throw e;
+        if (!retryable(e, idempotent)) throw e;
         lastError = e;
       }
       if (clock.nowMs() >= deadline) {
@@ -108,6 +122,8 @@ export class LeaderForwarder {
     }
     // One hop only: a server that lost leadership meanwhile refuses, and the sender retries.
     if (!this.opts.consensus.isLeader()) throw new NomadError('no_leader', 'No cluster leader');
+    const ready = this.opts.leaderReady ? await this.opts.leaderReady(this.opts.clock.nowMs() + (this.opts.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS)) : true;
+    if (!ready) throw new NomadError('no_leader', 'No cluster leader');
     return this.runLocal(r.Endpoint, r.Method, r.Args);
   }
 

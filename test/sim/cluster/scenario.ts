@@ -54,6 +54,8 @@ const FAULT_START_MS = 3_000;
 const DEFAULT_FAULT_WINDOW_MS = 10_000;
 const LOG_TAIL_LINES = 60;
 const QUIET_CHECK_MS = 50;
+/** How long the healed cluster must stay quiet, its state unchanged, before the end checks. */
+const QUIET_HOLD_MS = 500;
 /** A healthy cluster of 5 runs about a thousand events per simulated second: far more is a storm. */
 const MAX_EVENTS_PER_SIMULATED_S = 20_000;
 
@@ -105,6 +107,8 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
   let quietAtMs = -1;
   let nextQuietCheckMs = faultEndMs;
   let lastWhy = '';
+  let quietIndex = -1;
+  let quietSinceMs = 0;
   const endMs = faultEndMs + quietBoundMs;
   const lastApplied = new Map<SimServer, number>();
   let error: string | undefined;
@@ -142,7 +146,13 @@ async function simulate(seed: number, opts: SeedOptions, guard: RealTimeGuard): 
         lastWhy = why;
         if (why) note(`waiting: ${why}`);
       }
-      if (!why) {
+      // Quiet means nothing left to do and nothing written for a while: a leader duty's last write
+      // (a duplicate blocked eval cancelled, say) may still be on its way through the log.
+      const index = why ? -1 : cluster.leader()!.current!.store.latestIndex();
+      if (index !== quietIndex) {
+        quietIndex = index;
+        quietSinceMs = loop.nowMs;
+      } else if (index >= 0 && loop.nowMs - quietSinceMs >= QUIET_HOLD_MS) {
         quietAtMs = loop.nowMs;
         break;
       }

@@ -31,6 +31,11 @@ export class SimRpcError extends Error {
     super(message);
     this.name = 'RpcError';
   }
+
+  /** As the real transport's: true when the server certainly did not act on the request. */
+  get notProcessed(): boolean {
+    return this.code === 'connect' || this.code === 'unknown_method';
+  }
 }
 
 interface Listener {
