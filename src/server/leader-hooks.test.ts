@@ -39,3 +39,26 @@ test('an allocation updated in place (which may have shrunk) releases the blocke
   afterApply(entry, 4, store.snapshot(), broker, blocked);
   assert.deepEqual(released, [waiting.ID]);
 });
+
+test('a stopped job keeps its blocked eval tracked until an evaluation of the job succeeds (the state still holds it blocked)', () => {
+  const store = new StateStore();
+  const fsm = new FSM(store);
+  const job = mockJob('web');
+  fsm.apply(1, { Type: 'JobRegister', Job: job, Eval: null, SubmitTimeNs: 0 });
+  const blocked = new BlockedEvals({ enqueue: () => {}, onDuplicate: () => {} });
+  blocked.setEnabled(true);
+  const broker = new EvalBroker({ clock: systemClock, random: systemRandom });
+  broker.setEnabled(true);
+  const waiting = mockEval('00000000-0000-4000-8000-0000000000e2', 'web', { Status: 'blocked', ClassEligibility: { 'v1:123': true }, SnapshotIndex: 1 });
+  fsm.apply(2, { Type: 'EvalUpsert', Evals: [waiting] });
+  afterApply({ Type: 'EvalUpsert', Evals: [waiting] }, 2, store.snapshot(), broker, blocked);
+  assert.ok(blocked.has(waiting.ID));
+  // The job is stopped and registered again before the stop's evaluation runs: that evaluation may
+  // then fail to place, cancelling nothing, and an untracked blocked eval would be left for good.
+  const stop = { Type: 'JobDeregister' as const, Namespace: 'default', JobID: 'web', Purge: false, Eval: mockEval('00000000-0000-4000-8000-0000000000e3', 'web'), SubmitTimeNs: 0 };
+  fsm.apply(3, stop);
+  afterApply(stop, 3, store.snapshot(), broker, blocked);
+  assert.equal(store.snapshot().evalByID(waiting.ID)?.Status, 'blocked');
+  assert.ok(blocked.has(waiting.ID), 'still tracked while the state holds it blocked');
+  broker.setEnabled(false);
+});
