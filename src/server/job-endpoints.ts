@@ -230,7 +230,7 @@ export class JobEndpoints {
       const state = withJob(snap, planned);
       const planner = new RecordingPlanner(state);
       const newScheduler = await this.newScheduler();
-      await newScheduler(planned.Type, state, planner, { annotatePlan: true, logger: this.ctx.logger, nowMs: () => this.ctx.clock.nowMs(), generateId: () => this.ctx.random.uuid() }).process(ev);
+      await newScheduler(planned.Type, state, planner, { annotatePlan: true, logger: this.ctx.logger, nowMs: () => this.ctx.clock.nowMs(), monotonicMs: () => this.ctx.clock.monotonicMs(), generateId: () => this.ctx.random.uuid() }).process(ev);
       const lastPlan = planner.plans[planner.plans.length - 1];
       response.Annotations = lastPlan?.Annotations ?? null;
       const lastEval = planner.evalUpdates[planner.evalUpdates.length - 1];

@@ -29,7 +29,7 @@ import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
 import { AclEndpoints } from './acl-endpoints.js';
 import { NamespaceEndpoints } from './namespace-endpoints.js';
-import { afterApply, routeEval } from './leader-hooks.js';
+import { afterApply } from './leader-hooks.js';
 import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
 import { Autopilot, type OperatorHealthReply } from './autopilot.js';
 import { ExpectBootstrap, STATUS_PEERS_METHOD, type StatusPeersReply } from './expect-bootstrap.js';
@@ -156,7 +156,7 @@ export class Server {
         .markDown(nodeId)
         .then(() => metrics.measureSince('nomad.heartbeat.invalidate', start))
         .catch((e) => this.logger.warn('marking node down failed', { node_id: nodeId, error: String(e) }));
-    }, { ...opts.heartbeat, clock: this.clock });
+    }, { random: () => this.random.float(), ...opts.heartbeat, clock: this.clock });
     const self = this;
     this.ctx = {
       ...env,
@@ -456,7 +456,10 @@ export class Server {
   /** On gaining leadership: every non-terminal eval goes back to the broker or the blocked set. */
   private restoreEvals(): void {
     const snap = this.store.snapshot();
-    for (const ev of snap.evals('*')) if (ev.Status === 'pending' || ev.Status === 'blocked') routeEval(ev, this.broker, this.blocked);
+    // Blocked evals go to the broker too, not to the blocked set: capacity may have appeared while
+    // no leader followed the log (an election, entries applied before this leader's barrier), and
+    // the blocked set would wait for a change it already missed. Those still unplaceable block again.
+    for (const ev of snap.evals('*')) if (ev.Status === 'pending' || ev.Status === 'blocked') this.broker.enqueue(ev);
   }
 
   private async failEval(ev: Evaluation): Promise<void> {
