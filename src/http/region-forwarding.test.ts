@@ -149,6 +149,25 @@ test('an unknown region is "No path to region"; a region whose server is gone fa
   assert.equal((await east.call('GET', '/v1/jobs')).status, 200);
 });
 
+test('alloc exec into another region is refused with the region to ask, before any upgrade', async () => {
+  const path = `/v1/client/allocation/any/exec?region=west&task=t&command=${encodeURIComponent('["true"]')}`;
+  const headers = { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+  const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: east.httpPort, path, headers });
+    req.on('upgrade', () => reject(new Error('the socket was upgraded')));
+    req.on('response', (r) => {
+      let text = '';
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => (text += c));
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.deepEqual(res, { status: 501, text: 'alloc exec cannot cross regions: run it against an agent of region "west"' });
+  assert.equal(west.http.regionRequestsInFlight(), 0, 'nothing was sent to the other region');
+});
+
 async function waitFor(cond: () => boolean, boundMs = 5_000): Promise<void> {
   const deadline = Date.now() + boundMs;
   while (!cond()) {

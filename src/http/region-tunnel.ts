@@ -14,7 +14,7 @@ import { NomadError, badRequest } from '../structs/errors.js';
 import type { RpcRequestContext, RpcStreamWriter } from '../rpc/types.js';
 import type { RegionForwarder } from '../server/region-forwarder.js';
 import type { Logger } from '../server/logger.js';
-import type { Exchange } from './exchange.js';
+import { HttpError, type Exchange } from './exchange.js';
 import { memorySocketPair } from './memory-socket.js';
 
 export const REGION_HTTP_METHOD = 'Region.Http';
@@ -47,6 +47,10 @@ const HOP_ANSWER_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encodi
 
 /** Sends the exchange's request to `region` and answers with what a server there answered. */
 export async function forwardToRegion(x: Exchange, regions: Pick<RegionForwarder, 'stream'>, region: string): Promise<void> {
+  // The RPC stream runs one way (answer to caller): a WebSocket session (alloc exec) needs both.
+  if (x.req.headers.upgrade !== undefined) {
+    throw new HttpError(501, `alloc exec cannot cross regions: run it against an agent of region "${region}"`);
+  }
   const body = await x.rawBody(MAX_FORWARDED_BODY_BYTES);
   const tunnelled: TunnelRequest = { Region: region, Method: x.req.method ?? 'GET', Path: pathFor(x.req.url ?? '/', region), Headers: requestHeaders(x.req.headers), Body: new Uint8Array(body.buffer, body.byteOffset, body.length) };
   const items = regions.stream(region, REGION_HTTP_METHOD, tunnelled, { signal: x.signal })[Symbol.asyncIterator]();
