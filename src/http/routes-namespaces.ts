@@ -46,8 +46,9 @@ const deleteNamespace: Handler = async (x, api) => {
 export function addNamespaceRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
   r.add(['GET'], '/v1/namespaces', ANY_TOKEN, listNamespaces);
-  r.add(W, '/v1/namespace', MANAGEMENT, (x, api) => applyNamespace(x, api, null));
+  // Namespaces belong to the authoritative region: written there, copied to the others.
+  r.add(W, '/v1/namespace', MANAGEMENT, (x, api) => applyNamespace(x, api, null), 'request', 'authoritative');
   r.add(['GET'], '/v1/namespace/:name', NAMESPACE_VISIBLE, getNamespace, { param: 'name' });
-  r.add(W, '/v1/namespace/:name', MANAGEMENT, (x, api) => applyNamespace(x, api, x.params.name!));
-  r.add(['DELETE'], '/v1/namespace/:name', MANAGEMENT, deleteNamespace);
+  r.add(W, '/v1/namespace/:name', MANAGEMENT, (x, api) => applyNamespace(x, api, x.params.name!), 'request', 'authoritative');
+  r.add(['DELETE'], '/v1/namespace/:name', MANAGEMENT, deleteNamespace, 'request', 'authoritative');
 }

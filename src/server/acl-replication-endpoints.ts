@@ -91,26 +91,13 @@ export class AclReplicationSource {
     return { Index: Math.max(1, snap.tableIndex('acl_token')), Tokens: tokens };
   }
 
-  /**
-   * The table's index once it is past MinQueryIndex, or when the wait ends; never below 1, so
-   * that a caller asking again from what it got waits instead of spinning on an empty table.
-   */
-  private async waitPast(table: TableName, req: AclListRequest, signal?: AbortSignal): Promise<number> {
-    const store = this.opts.store;
-    if (req.MinQueryIndex > 0 && store.snapshot().tableIndex(table) <= req.MinQueryIndex) {
-      const waitMs = Math.min(req.MaxQueryTimeMs ?? DEFAULT_MAX_QUERY_TIME_MS, MAX_QUERY_TIME_LIMIT_MS);
-      await store.waitForChange([table], req.MinQueryIndex, waitMs, signal);
-    }
-    return Math.max(1, store.snapshot().tableIndex(table));
+  private waitPast(table: TableName, req: AclListRequest, signal?: AbortSignal): Promise<number> {
+    return waitPastIndex(this.opts.store, table, req, signal);
   }
 
   private listRequest(args: unknown): AclListRequest {
     const r = this.authorized(args);
-    const min = r.MinQueryIndex ?? 0;
-    if (typeof min !== 'number' || !Number.isInteger(min) || min < 0) throw badRequest('MinQueryIndex must be a whole number', 'MinQueryIndex');
-    const max = r.MaxQueryTimeMs;
-    if (max !== undefined && (typeof max !== 'number' || !(max >= 0))) throw badRequest('MaxQueryTimeMs must be a number of milliseconds', 'MaxQueryTimeMs');
-    return { Region: String(r.Region ?? ''), AuthToken: String(r.AuthToken), MinQueryIndex: min, ...(max !== undefined ? { MaxQueryTimeMs: max } : {}), GlobalOnly: r.GlobalOnly === true };
+    return { Region: String(r.Region ?? ''), AuthToken: String(r.AuthToken), ...listBounds(r), GlobalOnly: r.GlobalOnly === true };
   }
 
   private getRequest(args: unknown, listField: 'Names' | 'AccessorIDs'): AclGetRequest {
@@ -123,13 +110,43 @@ export class AclReplicationSource {
   /** The request as an object whose AuthToken is a live management token. */
   private authorized(args: unknown): Record<string, unknown> {
     if (!this.opts.aclEnabled) throw aclDisabled();
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw badRequest('malformed ACL replication request: want an object', 'body');
-    const r = args as Record<string, unknown>;
-    const secret = typeof r.AuthToken === 'string' ? r.AuthToken : '';
-    const token = secret === '' ? null : this.opts.store.snapshot().aclTokenBySecret(secret);
-    if (token === null) throw secret === '' ? permissionDenied() : tokenNotFound();
-    if (token.ExpirationTime !== null && Date.parse(token.ExpirationTime) <= this.opts.clock.nowMs()) throw tokenExpired();
-    if (token.Type !== 'management') throw permissionDenied();
-    return r;
+    return replicationRequest(args, this.opts);
   }
+}
+
+/**
+ * The table's index once it is past MinQueryIndex, or when the wait ends; never below 1, so
+ * that a caller asking again from what it got waits instead of spinning on an empty table.
+ */
+export async function waitPastIndex(store: StateStoreView, table: TableName, req: Pick<AclListRequest, 'MinQueryIndex' | 'MaxQueryTimeMs'>, signal?: AbortSignal): Promise<number> {
+  if (req.MinQueryIndex > 0 && store.snapshot().tableIndex(table) <= req.MinQueryIndex) {
+    const waitMs = Math.min(req.MaxQueryTimeMs ?? DEFAULT_MAX_QUERY_TIME_MS, MAX_QUERY_TIME_LIMIT_MS);
+    await store.waitForChange([table], req.MinQueryIndex, waitMs, signal);
+  }
+  return Math.max(1, store.snapshot().tableIndex(table));
+}
+
+/**
+ * A replication request as an object; with ACLs on, its AuthToken must be a live management
+ * token (the replication token). With ACLs off anyone may copy what is not secret (namespaces).
+ */
+export function replicationRequest(args: unknown, opts: AclReplicationSourceOptions): Record<string, unknown> {
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw badRequest('malformed replication request: want an object', 'body');
+  const r = args as Record<string, unknown>;
+  if (!opts.aclEnabled) return r;
+  const secret = typeof r.AuthToken === 'string' ? r.AuthToken : '';
+  const token = secret === '' ? null : opts.store.snapshot().aclTokenBySecret(secret);
+  if (token === null) throw secret === '' ? permissionDenied() : tokenNotFound();
+  if (token.ExpirationTime !== null && Date.parse(token.ExpirationTime) <= opts.clock.nowMs()) throw tokenExpired();
+  if (token.Type !== 'management') throw permissionDenied();
+  return r;
+}
+
+/** MinQueryIndex and MaxQueryTimeMs of a list request, checked. */
+export function listBounds(r: Record<string, unknown>): Pick<AclListRequest, 'MinQueryIndex' | 'MaxQueryTimeMs'> {
+  const min = r.MinQueryIndex ?? 0;
+  if (typeof min !== 'number' || !Number.isInteger(min) || min < 0) throw badRequest('MinQueryIndex must be a whole number', 'MinQueryIndex');
+  const max = r.MaxQueryTimeMs;
+  if (max !== undefined && (typeof max !== 'number' || !(max >= 0))) throw badRequest('MaxQueryTimeMs must be a number of milliseconds', 'MaxQueryTimeMs');
+  return { MinQueryIndex: min, ...(max !== undefined ? { MaxQueryTimeMs: max } : {}) };
 }

@@ -46,8 +46,8 @@ const westPolicy = (name: string): AclPolicy | null => west.store.snapshot().acl
 const westToken = (accessor: string): AclToken | null => west.store.snapshot().aclTokenByAccessor(accessor);
 
 test('only the leader of the non-authoritative region replicates', () => {
-  assert.equal(west.server.aclReplicating(), true);
-  assert.equal(east.server.aclReplicating(), false);
+  assert.equal(west.server.replicating(), true);
+  assert.equal(east.server.replicating(), false);
 });
 
 test('policies and global tokens written in the authoritative region appear in the other; local ones do not', async () => {

@@ -37,7 +37,8 @@ import type { ServerMembership } from './server-members.js';
 import { isClusterConsensus } from './consensus.js';
 import { OperatorEndpoints } from './operator-endpoints.js';
 import { RegionForwarder, type RegionRpc } from './region-forwarder.js';
-import { AclReplicator, type AclReplicatorOptions } from './acl-replicator.js';
+import { RegionReplicator, type RegionReplicatorOptions } from './region-replicator.js';
+import { NAMESPACE_GET_METHOD, NAMESPACE_LIST_METHOD, NamespaceReplicationSource } from './namespace-replication-endpoints.js';
 import {
   ACL_GET_POLICIES_METHOD,
   ACL_GET_TOKENS_METHOD,
@@ -92,7 +93,7 @@ export interface ServerOptions {
    * written (Nomad's authoritative_region; this region when empty), and the token this region's
    * leader copies them with when it is another region.
    */
-  acl?: { enabled: boolean; authoritativeRegion: string; replicationToken: string; replication?: Pick<AclReplicatorOptions, 'backoff' | 'maxQueryTimeMs'> };
+  acl?: { enabled: boolean; authoritativeRegion: string; replicationToken: string; replication?: Pick<RegionReplicatorOptions, 'backoff' | 'maxQueryTimeMs'> };
   /** Where endpoint, worker, plan and leader timings go; the gauges are published by emitMetrics(). */
   metrics?: Metrics;
   /** telemetry.disable_dispatched_job_summary_metrics. */
@@ -153,7 +154,9 @@ export class Server {
   private readonly watcher: DeploymentWatcher;
   private readonly aclSource: AclReplicationSource;
   /** Copies global ACLs from the authoritative region while this server leads another region. */
-  private readonly aclReplicator: AclReplicator | null;
+  /** Copies namespaces (and with ACLs, policies and global tokens) from the authoritative region. */
+  private readonly replicator: RegionReplicator | null;
+  private readonly namespaceSource: NamespaceReplicationSource;
   private workers: Worker[] = [];
   private leader = false;
   /** Calls waiting for this server's leader duties to be up (see leaderReady). */
@@ -235,11 +238,13 @@ export class Server {
     const acl = opts.acl ?? { enabled: false, authoritativeRegion: '', replicationToken: '' };
     this.authoritativeRegion = acl.authoritativeRegion || opts.region;
     this.aclSource = new AclReplicationSource({ store: this.store, clock: this.clock, aclEnabled: acl.enabled });
-    this.aclReplicator =
-      acl.enabled && this.authoritativeRegion !== opts.region
-        ? new AclReplicator({
+    this.namespaceSource = new NamespaceReplicationSource({ store: this.store, clock: this.clock, aclEnabled: acl.enabled });
+    this.replicator =
+      this.authoritativeRegion !== opts.region
+        ? new RegionReplicator({
             ...acl.replication,
             authoritativeRegion: this.authoritativeRegion,
+            aclEnabled: acl.enabled,
             replicationToken: acl.replicationToken,
             regions: this.regions,
             store: this.store,
@@ -414,7 +419,7 @@ export class Server {
     this.periodic.start();
     this.gc.start();
     this.autopilot?.start();
-    this.aclReplicator?.start();
+    this.replicator?.start();
     metrics.measureSince('nomad.leader.establish_leadership', establishStart);
     for (const l of this.leadershipListeners) {
       try {
@@ -435,7 +440,7 @@ export class Server {
     this.blocked.setEnabled(false);
     this.planQueue.setEnabled(false);
     this.heartbeats.setEnabled(false);
-    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.autopilot?.stop(), this.aclReplicator?.stop()]);
+    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.autopilot?.stop(), this.replicator?.stop()]);
     this.workers = [];
   }
 
@@ -506,6 +511,8 @@ export class Server {
       [ACL_GET_POLICIES_METHOD]: this.regionRouted(ACL_GET_POLICIES_METHOD, (args) => src.getPolicies(args)),
       [ACL_LIST_TOKENS_METHOD]: this.regionRouted(ACL_LIST_TOKENS_METHOD, (args, signal) => src.listTokens(args, signal)),
       [ACL_GET_TOKENS_METHOD]: this.regionRouted(ACL_GET_TOKENS_METHOD, (args) => src.getTokens(args)),
+      [NAMESPACE_LIST_METHOD]: this.regionRouted(NAMESPACE_LIST_METHOD, (args, signal) => this.namespaceSource.list(args, signal)),
+      [NAMESPACE_GET_METHOD]: this.regionRouted(NAMESPACE_GET_METHOD, (args) => this.namespaceSource.get(args)),
     };
   }
 
@@ -523,9 +530,9 @@ export class Server {
     };
   }
 
-  /** True while this server, leading, copies global ACLs from the authoritative region. */
-  aclReplicating(): boolean {
-    return this.aclReplicator?.running ?? false;
+  /** True while this server, leading, copies namespaces and global ACLs from the authoritative region. */
+  replicating(): boolean {
+    return this.replicator?.running ?? false;
   }
 
   /** On gaining leadership: every non-terminal eval goes back to the broker or the blocked set. */

@@ -10,7 +10,7 @@ import { TokenResolver } from '../../src/acl/resolver.js';
 import { HttpServer } from '../../src/http/http-server.js';
 import { REGION_HTTP_METHOD } from '../../src/http/region-tunnel.js';
 import { RpcPool, RpcServer, silentRpcLogger } from '../../src/rpc/index.js';
-import type { AclReplicatorOptions } from '../../src/server/acl-replicator.js';
+import type { RegionReplicatorOptions } from '../../src/server/region-replicator.js';
 import { ScriptedMembership } from './in-process-cluster.js';
 
 export interface Reply {
@@ -19,8 +19,14 @@ export interface Reply {
   headers: Record<string, string | string[] | undefined>;
 }
 
+type ReplicationTiming = Pick<RegionReplicatorOptions, 'backoff' | 'maxQueryTimeMs'>;
+
 export interface RegionOptions {
-  acl?: { authoritativeRegion?: string; replicationToken?: string; replication?: Pick<AclReplicatorOptions, 'backoff' | 'maxQueryTimeMs'> };
+  /** ACLs off: where namespaces are written (this region when absent). */
+  authoritativeRegion?: string;
+  replication?: ReplicationTiming;
+  /** ACLs on, with where global ACLs and namespaces are written. */
+  acl?: { authoritativeRegion?: string; replicationToken?: string; replication?: ReplicationTiming };
 }
 
 export interface TestRegion {
@@ -62,9 +68,12 @@ export class InProcessFederation {
       numSchedulers: 1,
       peers: pool,
       cluster: { membership: this.membership, bootstrapExpect: 0 },
-      ...(opts.acl
-        ? { acl: { enabled: true, authoritativeRegion: opts.acl.authoritativeRegion ?? '', replicationToken: opts.acl.replicationToken ?? '', ...(opts.acl.replication ? { replication: opts.acl.replication } : {}) } }
-        : {}),
+      acl: {
+        enabled: opts.acl !== undefined,
+        authoritativeRegion: opts.acl?.authoritativeRegion ?? opts.authoritativeRegion ?? '',
+        replicationToken: opts.acl?.replicationToken ?? '',
+        ...((opts.acl?.replication ?? opts.replication) ? { replication: opts.acl?.replication ?? opts.replication } : {}),
+      },
     });
     const register = (on: RpcServer): void => {
       for (const [method, handler] of Object.entries(server.rpcHandlers())) on.handle(method, (args, ctx) => handler(args, ctx));

@@ -1,11 +1,12 @@
-// ACL replication, a leader duty of every region but the authoritative one: global tokens and
-// all policies are written in the authoritative region and copied here through this region's
-// log. Each kind runs its own loop: a list from the authoritative region that waits for a change
+// Replication, a leader duty of every region but the authoritative one: namespaces, and with
+// ACLs on all policies and the global tokens, are written in the authoritative region and copied
+// here through this region's log. Each kind runs its own loop: a list from the authoritative region that waits for a change
 // past the last index seen, a diff by hash against the local state, the changed objects fetched
 // in full, and one log entry for the upserts and one for the deletes. Local tokens are never
 // touched. When the authoritative region cannot be reached the loop backs off and tries again;
 // meanwhile this region goes on serving with what it has.
 import type { AclPolicy, AclToken } from '../structs/acl.js';
+import type { Namespace } from '../structs/namespace.js';
 import { sleep, type Clock, type Random } from '../structs/clock.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateStoreView } from '../state/reader.js';
@@ -20,12 +21,15 @@ import {
   type AclTokenListReply,
   type AclTokensReply,
 } from './acl-replication-endpoints.js';
+import { NAMESPACE_GET_METHOD, NAMESPACE_LIST_METHOD, namespaceHash, type NamespaceListReply, type NamespacesReply } from './namespace-replication-endpoints.js';
 import type { ApplyResult } from './consensus.js';
 import type { Logger } from './logger.js';
 import type { RegionForwarder } from './region-forwarder.js';
 
-export interface AclReplicatorOptions {
+export interface RegionReplicatorOptions {
   authoritativeRegion: string;
+  /** Whether ACLs are on: policies and global tokens are copied only then. */
+  aclEnabled: boolean;
   replicationToken: string;
   regions: Pick<RegionForwarder, 'call'>;
   store: StateStoreView;
@@ -45,7 +49,7 @@ const CALL_SLACK_MS = 30_000;
 
 /** The replicated objects of one kind as the loop sees them. */
 interface Kind<T> {
-  name: 'policies' | 'tokens';
+  name: 'policies' | 'tokens' | 'namespaces';
   /** Remote stubs (key and hash) changed past minIndex, and the remote index. */
   list(minIndex: number, signal: AbortSignal): Promise<{ index: number; stubs: Array<{ key: string; hash: string }> }>;
   /** The local objects this loop owns, by key. */
@@ -55,13 +59,13 @@ interface Kind<T> {
   remove(keys: string[]): LogEntry;
 }
 
-export class AclReplicator {
+export class RegionReplicator {
   private abort: AbortController | null = null;
   private loops: Promise<void>[] = [];
-  /** Rounds applied (both kinds), for tests and metrics. */
+  /** Rounds applied (all kinds), for tests and metrics. */
   rounds = 0;
 
-  constructor(private readonly opts: AclReplicatorOptions) {}
+  constructor(private readonly opts: RegionReplicatorOptions) {}
 
   get running(): boolean {
     return this.abort !== null;
@@ -71,8 +75,10 @@ export class AclReplicator {
     if (this.abort) return;
     const abort = new AbortController();
     this.abort = abort;
-    this.opts.logger.info('acl: starting replication from the authoritative region', { authoritative_region: this.opts.authoritativeRegion });
-    this.loops = [this.run(this.policyKind(), abort.signal), this.run(this.tokenKind(), abort.signal)];
+    this.opts.logger.info('replication: starting from the authoritative region', { authoritative_region: this.opts.authoritativeRegion, acl: this.opts.aclEnabled });
+    const kinds: Array<Kind<unknown>> = [this.namespaceKind() as Kind<unknown>];
+    if (this.opts.aclEnabled) kinds.push(this.policyKind() as Kind<unknown>, this.tokenKind() as Kind<unknown>);
+    this.loops = kinds.map((k) => this.run(k, abort.signal));
   }
 
   async stop(): Promise<void> {
@@ -99,7 +105,7 @@ export class AclReplicator {
         if (signal.aborted) break;
         failures++;
         const delayMs = this.backoffMs(failures);
-        this.opts.logger.warn(`acl: replicating ${kind.name} failed; trying again`, { authoritative_region: this.opts.authoritativeRegion, error: (e as Error).message, retry_in_ms: Math.round(delayMs) });
+        this.opts.logger.warn(`replication: copying ${kind.name} failed; trying again`, { authoritative_region: this.opts.authoritativeRegion, error: (e as Error).message, retry_in_ms: Math.round(delayMs) });
         await sleep(this.opts.clock, delayMs, signal);
       }
     }
@@ -118,7 +124,7 @@ export class AclReplicator {
     }
     if (removed.length > 0 || changed.length > 0) {
       this.rounds++;
-      this.opts.logger.debug(`acl: replicated ${kind.name}`, { upserted: changed.length, deleted: removed.length });
+      this.opts.logger.debug(`replication: copied ${kind.name}`, { upserted: changed.length, deleted: removed.length });
     }
   }
 
@@ -171,6 +177,22 @@ export class AclReplicator {
       fetch: async (ids, signal) => (await this.callAuthoritative<AclTokensReply>(ACL_GET_TOKENS_METHOD, { AccessorIDs: ids }, signal, CALL_SLACK_MS)).Tokens,
       upsert: (tokens) => ({ Type: 'AclTokenUpsert', Tokens: tokens.map((t) => ({ ...t, Global: true })) }),
       remove: (ids) => ({ Type: 'AclTokenDelete', AccessorIDs: ids }),
+    };
+  }
+
+  private namespaceKind(): Kind<Namespace> {
+    return {
+      name: 'namespaces',
+      list: async (minIndex, signal) => {
+        const { args, timeoutMs } = this.listArgs(minIndex);
+        const r = await this.callAuthoritative<NamespaceListReply>(NAMESPACE_LIST_METHOD, args, signal, timeoutMs);
+        return { index: r.Index, stubs: r.Namespaces.map((n) => ({ key: n.Name, hash: n.Hash })) };
+      },
+      local: () => new Map(this.opts.store.snapshot().namespaces().map((n) => [n.Name, namespaceHash(n)])),
+      fetch: async (names, signal) => (await this.callAuthoritative<NamespacesReply>(NAMESPACE_GET_METHOD, { Names: names }, signal, CALL_SLACK_MS)).Namespaces,
+      // The indexes are this region's: the FSM sets them.
+      upsert: (namespaces) => ({ Type: 'NamespaceUpsert', Namespaces: namespaces.map((n) => ({ ...n, CreateIndex: 0, ModifyIndex: 0 })) }),
+      remove: (names) => ({ Type: 'NamespaceDelete', Names: names }),
     };
   }
 }
