@@ -13,7 +13,9 @@ const listNamespaces: Handler = (x, api) =>
     const prefix = x.query.get('prefix') ?? '';
     // With ACLs on, a caller sees only the namespaces it has some capability in.
     const visible = snap.namespaces().filter((n) => n.Name.startsWith(prefix) && (x.acl === null || x.acl.allowNamespace(n.Name)));
-    return { index: snap.tableIndex('namespaces'), value: visible };
+    // Floored at 1, as Nomad's list does: the default namespace exists before any write, and a
+    // blocking query from index 0 would not wait.
+    return { index: Math.max(1, snap.tableIndex('namespaces')), value: visible };
   });
 
 const getNamespace: Handler = (x, api) =>
