@@ -72,6 +72,12 @@ test('ACL replication between regions: global writes go to the authoritative reg
     assert.equal(localInEast.code, 1);
     assert.match(localInEast.stderr, /ACL token not found/);
 
+    // Namespaces are the authoritative region's too: applied through west, made in east, copied back.
+    const nsApplied = await runNomad(['namespace', 'apply', '-description', 'team a', 'team-a'], west.addr, asManager);
+    assert.equal(nsApplied.code, 0, nsApplied.stderr);
+    assert.equal((await http(east.addr, 'GET', '/v1/namespace/team-a', undefined, 5_000, MANAGEMENT_SECRET)).status, 200, 'the namespace was made in east');
+    await waitFor('west has the namespace', async () => ((await http(west.addr, 'GET', '/v1/namespace/team-a?stale', undefined, 5_000, MANAGEMENT_SECRET)).status === 200 ? true : undefined), 60_000);
+
     // The authoritative region is lost: west serves with what it has, and says why global writes fail.
     await fed.cluster('east').kill('east-s1');
     for (const token of [global.SecretID, local.SecretID, MANAGEMENT_SECRET]) {
@@ -81,6 +87,11 @@ test('ACL replication between regions: global writes go to the authoritative reg
     const refused = await runNomad(['acl', 'policy', 'apply', 'later', rules], west.addr, asManager);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /(Failed to reach region "east"|No path to region)/);
+    const nsRefused = await runNomad(['namespace', 'apply', 'team-b'], west.addr, asManager);
+    assert.equal(nsRefused.code, 1);
+    assert.match(nsRefused.stderr, /(Failed to reach region "east"|No path to region)/);
+    const nsKept = await runNomad(['namespace', 'status', 'team-a'], west.addr, asManager);
+    assert.equal(nsKept.code, 0, 'west still serves its copy of the namespace: ' + nsKept.stderr);
     const stillLocal = await runNomad(['acl', 'token', 'create', '-name', 'during-outage', '-policy', 'readonly'], west.addr, asManager);
     assert.equal(stillLocal.code, 0, 'local tokens are still made in west: ' + stillLocal.stderr);
   } finally {
