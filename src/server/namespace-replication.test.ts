@@ -90,6 +90,23 @@ test('while the authoritative region is down the other keeps its namespaces, and
   await inWest('caught up after the outage', () => westNs('during')?.Description === 'made during the outage');
 });
 
+test('a deletion the other region refuses (a live job there) holds back nothing else, and lands once the job is gone', async () => {
+  assert.equal((await east.call('PUT', '/v1/namespace/busy', { body: { Name: 'busy' } })).status, 200);
+  await inWest('busy copied', () => westNs('busy') !== null);
+  const job = { ID: 'worker', Name: 'worker', Namespace: 'busy', Type: 'batch', Datacenters: ['dc1'], TaskGroups: [{ Name: 'g', Count: 1, Tasks: [{ Name: 't', Driver: 'raw_exec', Config: { command: '/bin/true' }, Resources: { CPU: 20, MemoryMB: 16 } }] }] };
+  const run = await west.call('PUT', '/v1/jobs?namespace=busy', { body: { Job: job } });
+  assert.equal(run.status, 200, run.text);
+
+  assert.equal((await east.call('DELETE', '/v1/namespace/busy')).status, 200);
+  assert.equal((await east.call('PUT', '/v1/namespace/after-busy', { body: { Name: 'after-busy' } })).status, 200);
+  await inWest('the later namespace copied', () => westNs('after-busy') !== null);
+  assert.notEqual(westNs('busy'), null, 'west keeps the namespace while its job lives');
+
+  const purge = await west.call('DELETE', '/v1/job/worker?namespace=busy&purge=true');
+  assert.equal(purge.status, 200, purge.text);
+  await inWest('the deletion lands once the job is gone', () => westNs('busy') === null);
+});
+
 test('the source answers anyone with ACLs off, only a management token with ACLs on, and waits past the index given', async () => {
   const open = new NamespaceReplicationSource({ store: east.store, clock: systemClock, aclEnabled: false });
   const now = await open.list({ MinQueryIndex: 0 });

@@ -116,12 +116,14 @@ export class RegionReplicator {
     const remote = new Set(stubs.map((s) => s.key));
     const removed = [...local.keys()].filter((k) => !remote.has(k)).sort();
     const changed = stubs.filter((s) => local.get(s.key) !== s.hash).map((s) => s.key);
-    if (removed.length > 0) await this.write(kind.remove(removed));
+    // Upserts first: a deletion this region refuses (a namespace that still holds a live job
+    // here) must not hold back the changes that come with it; it is tried again next round.
     if (changed.length > 0) {
       const objects = await kind.fetch(changed, signal);
       if (signal.aborted) return;
       if (objects.length > 0) await this.write(kind.upsert(objects));
     }
+    if (removed.length > 0) await this.write(kind.remove(removed));
     if (removed.length > 0 || changed.length > 0) {
       this.rounds++;
       this.opts.logger.debug(`replication: copied ${kind.name}`, { upserted: changed.length, deleted: removed.length });
