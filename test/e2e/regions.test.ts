@@ -2,7 +2,7 @@
 // `nomad server join`: both see both, each region's leader is "true" in `server members`, and
 // every command works against the other region from either server: a job whose region is the
 // other one runs there, `job status`/`node status`/`job plan` with -region or NOMAD_REGION,
-// `alloc logs` (whole and followed) of an allocation in the other region, a blocking query
+// `alloc logs` (whole and followed) of an allocation in the other region, its event stream, a blocking query
 // answered when the other region changes, and "No path to region" for a region that does not exist.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import { http, waitFor } from './cluster-harness.js';
 import { Federation } from './federation-harness.js';
 import { NOMAD_BIN, REPO_ROOT, runNomad, waitForState } from './harness.js';
 import { rawExecJob } from './job-files.js';
+import { createClient, type EventFrame, type StreamedEvent } from '../../src/api/index.js';
 
 interface AllocStub {
   ID: string;
@@ -81,8 +82,19 @@ test('two federated regions: members, leaders, and every command across regions'
     // A followed log streams across regions as the task writes it.
     const ticker = join(dir, 'ticker.nomad');
     writeFileSync(ticker, rawExecJob({ name: 'ticker', region: 'west', command: '/bin/sh', args: ['-c', 'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done'], cpu: 20, memoryMB: 16 }));
+    // West's event stream, followed through east, shows the job registered in west.
+    const events = createClient({ address: east.addr });
+    events.setRegion('west');
+    const eventsAbort = new AbortController();
+    const frames = events.events.stream({ topics: ['Job:ticker'], signal: eventsAbort.signal })[Symbol.asyncIterator]();
     const started = await runNomad(['job', 'run', '-detach', ticker], west.addr);
     assert.equal(started.code, 0, started.stderr);
+    try {
+      const registered = await firstEvent(frames, (e) => e.Type === 'JobRegistered', 30_000);
+      assert.equal((registered.Payload.Job as { Region: string }).Region, 'west');
+    } finally {
+      eventsAbort.abort();
+    }
     const running = await waitForState<AllocStub[]>(east.addr, '/v1/job/ticker/allocations?region=west', (a) => a.some((x) => x.ClientStatus === 'running'), 30_000);
     const tickerAlloc = running.find((x) => x.ClientStatus === 'running')!.ID;
     const follower = spawn(process.execPath, [NOMAD_BIN, 'alloc', 'logs', '-f', tickerAlloc, 't'], { cwd: REPO_ROOT, env: { ...process.env, NOMAD_ADDR: east.addr, NOMAD_REGION: 'west' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -116,3 +128,21 @@ test('two federated regions: members, leaders, and every command across regions'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** The first streamed event that matches, within a bound. */
+async function firstEvent(frames: AsyncIterator<EventFrame>, match: (e: StreamedEvent) => boolean, boundMs: number): Promise<StreamedEvent> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no matching event within ${boundMs} ms`)), Math.max(0, left))));
+    try {
+      const next = await Promise.race([frames.next(), timeout]);
+      if (next.done) throw new Error('the event stream ended');
+      const found = next.value.Events.find(match);
+      if (found) return found;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
