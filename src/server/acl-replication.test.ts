@@ -5,7 +5,7 @@
 // but a live management token and waits for a change past the index it is given.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InProcessFederation, type TestRegion } from '../../test/unit/federation.js';
+import { InProcessFederation, untilState, type TestRegion } from '../../test/unit/federation.js';
 import { systemClock } from '../structs/clock.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
 import { StateStore } from '../state/store.js';
@@ -26,15 +26,7 @@ before(async () => {
 });
 after(() => fed.close());
 
-/** Waits on west's ACL tables (woken by their changes, bounded) until `check` holds. */
-async function inWest(what: string, check: () => boolean, boundMs = 10_000): Promise<void> {
-  const deadline = Date.now() + boundMs;
-  while (!check()) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) throw new Error(`${what}: not reached within ${boundMs} ms`);
-    await west.store.waitForChange(['acl_policy', 'acl_token'], west.store.snapshot().latestIndex(), remaining);
-  }
-}
+const inWest = (what: string, check: () => boolean): Promise<void> => untilState(west, ['acl_policy', 'acl_token'], what, check);
 
 async function createToken(r: TestRegion, name: string, global: boolean): Promise<AclToken> {
   const res = await r.call('POST', '/v1/acl/token', { token: MANAGEMENT_SECRET, body: { Name: name, Type: 'client', Policies: ['readonly'], Global: global } });

@@ -4,7 +4,7 @@
 // source answers anyone with ACLs off and only a management token with ACLs on.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InProcessFederation, type TestRegion } from '../../test/unit/federation.js';
+import { InProcessFederation, untilState, type TestRegion } from '../../test/unit/federation.js';
 import { systemClock } from '../structs/clock.js';
 import type { Namespace } from '../structs/namespace.js';
 import type { AclToken } from '../structs/acl.js';
@@ -22,15 +22,7 @@ before(async () => {
 });
 after(() => fed.close());
 
-/** Waits on west's namespace table (woken by its changes, bounded) until `check` holds. */
-async function inWest(what: string, check: () => boolean, boundMs = 10_000): Promise<void> {
-  const deadline = Date.now() + boundMs;
-  while (!check()) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) throw new Error(`${what}: not reached within ${boundMs} ms`);
-    await west.store.waitForChange(['namespaces'], west.store.snapshot().latestIndex(), remaining);
-  }
-}
+const inWest = (what: string, check: () => boolean): Promise<void> => untilState(west, ['namespaces'], what, check);
 
 const westNs = (name: string): Namespace | null => west.store.snapshot().namespaceByName(name);
 const eastNs = (name: string): Namespace | null => east.store.snapshot().namespaceByName(name);

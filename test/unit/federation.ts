@@ -3,6 +3,7 @@
 // requests and calls between regions travel over real sockets exactly as between agents.
 import { request } from 'node:http';
 import { StateStore } from '../../src/state/store.js';
+import type { TableName } from '../../src/state/reader.js';
 import { FSM } from '../../src/state/fsm.js';
 import { InMemoryConsensus } from '../../src/server/consensus-memory.js';
 import { Server } from '../../src/server/server.js';
@@ -134,4 +135,14 @@ export function httpCall(port: number, method: string, path: string, opts: { tok
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** Waits on the region's tables (woken by their changes, bounded) until `check` holds. */
+export async function untilState(r: TestRegion, tables: TableName[], what: string, check: () => boolean, boundMs = 10_000): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  while (!check()) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new Error(`${what}: not reached within ${boundMs} ms`);
+    await r.store.waitForChange(tables, r.store.snapshot().latestIndex(), remaining);
+  }
 }
