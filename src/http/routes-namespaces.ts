@@ -7,6 +7,7 @@ import type { RouteTable } from './route-table.js';
 import { ANY_TOKEN, MANAGEMENT, NAMESPACE_VISIBLE } from '../acl/need.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
+import { requestToken } from './authorize.js';
 
 const listNamespaces: Handler = (x, api) =>
   blockingRead(x, api, ['namespaces'], (snap) => {
@@ -41,7 +42,7 @@ async function applyNamespace(x: Exchange, api: ApiContext, pathName: string | n
 }
 
 const deleteNamespace: Handler = async (x, api) => {
-  const out = await api.server.namespaces.delete(x.params.name!);
+  const out = await api.server.namespaces.delete(x.params.name!, requestToken(x));
   await written(x, api, out.Index);
 };
 

@@ -1,6 +1,7 @@
 // What a region's servers answer to the leaders of other regions that copy its namespaces
 // (namespaces belong to the authoritative region, as ACL policies do): a list of names with each
-// namespace's hash, waiting for a change past an index, and the full namespaces by name. With
+// namespace's hash, waiting for a change past an index, the full namespaces by name, and which
+// namespaces hold live jobs (the authoritative region asks every region before a deletion). With
 // ACLs on, the replication token (a management token) is needed; with ACLs off anyone may ask.
 import { createHash } from 'node:crypto';
 import type { Namespace } from '../structs/namespace.js';
@@ -9,6 +10,8 @@ import { listBounds, replicationRequest, waitPastIndex, type AclReplicationSourc
 
 export const NAMESPACE_LIST_METHOD = 'Namespace.ListNamespaces';
 export const NAMESPACE_GET_METHOD = 'Namespace.GetNamespaces';
+/** Which of the named namespaces hold a job that is not dead (asked before a deletion). */
+export const NAMESPACE_LIVE_JOBS_METHOD = 'Namespace.WithLiveJobs';
 
 export interface NamespaceStub {
   Name: string;
@@ -18,6 +21,10 @@ export interface NamespaceStub {
 export interface NamespaceListReply {
   Index: number;
   Namespaces: NamespaceStub[];
+}
+
+export interface NamespacesWithLiveJobsReply {
+  Namespaces: string[];
 }
 
 export interface NamespacesReply {
@@ -45,11 +52,21 @@ export class NamespaceReplicationSource {
   }
 
   async get(args: unknown): Promise<NamespacesReply> {
-    const r = replicationRequest(args, this.opts);
-    const names = r.Names;
-    if (!Array.isArray(names) || !names.every((x): x is string => typeof x === 'string')) throw badRequest('Names must be a list of strings', 'Names');
+    const names = namesOf(replicationRequest(args, this.opts));
     const snap = this.opts.store.snapshot();
     const found = names.map((n) => snap.namespaceByName(n)).filter((ns): ns is Namespace => ns !== null);
     return { Index: Math.max(1, snap.tableIndex('namespaces')), Namespaces: found };
   }
+
+  async withLiveJobs(args: unknown): Promise<NamespacesWithLiveJobsReply> {
+    const names = namesOf(replicationRequest(args, this.opts));
+    const snap = this.opts.store.snapshot();
+    return { Namespaces: names.filter((n) => snap.jobs(n).some((j) => j.Status !== 'dead')) };
+  }
+}
+
+function namesOf(r: Record<string, unknown>): string[] {
+  const names = r.Names;
+  if (!Array.isArray(names) || !names.every((x): x is string => typeof x === 'string')) throw badRequest('Names must be a list of strings', 'Names');
+  return names;
 }

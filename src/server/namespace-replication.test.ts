@@ -82,14 +82,36 @@ test('while the authoritative region is down the other keeps its namespaces, and
   await inWest('caught up after the outage', () => westNs('during')?.Description === 'made during the outage');
 });
 
-test('a deletion the other region refuses (a live job there) holds back nothing else, and lands once the job is gone', async () => {
-  assert.equal((await east.call('PUT', '/v1/namespace/busy', { body: { Name: 'busy' } })).status, 200);
-  await inWest('busy copied', () => westNs('busy') !== null);
-  const job = { ID: 'worker', Name: 'worker', Namespace: 'busy', Type: 'batch', Datacenters: ['dc1'], TaskGroups: [{ Name: 'g', Count: 1, Tasks: [{ Name: 't', Driver: 'raw_exec', Config: { command: '/bin/true' }, Resources: { CPU: 20, MemoryMB: 16 } }] }] };
-  const run = await west.call('PUT', '/v1/jobs?namespace=busy', { body: { Job: job } });
+const workerJob = (ns: string): Record<string, unknown> => ({ ID: 'worker', Name: 'worker', Namespace: ns, Type: 'batch', Datacenters: ['dc1'], TaskGroups: [{ Name: 'g', Count: 1, Tasks: [{ Name: 't', Driver: 'raw_exec', Config: { command: '/bin/true' }, Resources: { CPU: 20, MemoryMB: 16 } }] }] });
+
+test('a namespace with a live job in another region is not deleted, wherever the deletion is asked', async () => {
+  assert.equal((await east.call('PUT', '/v1/namespace/held', { body: { Name: 'held' } })).status, 200);
+  await inWest('held copied', () => westNs('held') !== null);
+  const run = await west.call('PUT', '/v1/jobs?namespace=held', { body: { Job: workerJob('held') } });
   assert.equal(run.status, 200, run.text);
 
-  assert.equal((await east.call('DELETE', '/v1/namespace/busy')).status, 200);
+  for (const r of [east, west]) {
+    const refused = await r.call('DELETE', '/v1/namespace/held');
+    assert.deepEqual([refused.status, refused.text], [400, 'namespace "held" has non-terminal jobs in regions: [west]'], `asked of ${r.name}`);
+  }
+  assert.notEqual(eastNs('held'), null);
+
+  assert.equal((await west.call('DELETE', '/v1/job/worker?namespace=held&purge=true')).status, 200);
+  const del = await west.call('DELETE', '/v1/namespace/held');
+  assert.equal(del.status, 200, del.text);
+  assert.equal(eastNs('held'), null);
+  await inWest('the deletion copied', () => westNs('held') === null);
+});
+
+test('a deletion the other region refuses (a job registered there meanwhile) holds back nothing else, and lands once the job is gone', async () => {
+  assert.equal((await east.call('PUT', '/v1/namespace/busy', { body: { Name: 'busy' } })).status, 200);
+  await inWest('busy copied', () => westNs('busy') !== null);
+  const run = await west.call('PUT', '/v1/jobs?namespace=busy', { body: { Job: workerJob('busy') } });
+  assert.equal(run.status, 200, run.text);
+
+  // Written to east's log directly: a job registered in west just after east asked looks the same.
+  const deleted = await east.server.apply({ Type: 'NamespaceDelete', Names: ['busy'] });
+  assert.equal(deleted.result instanceof Error, false);
   assert.equal((await east.call('PUT', '/v1/namespace/after-busy', { body: { Name: 'after-busy' } })).status, 200);
   await inWest('the later namespace copied', () => westNs('after-busy') !== null);
   assert.notEqual(westNs('busy'), null, 'west keeps the namespace while its job lives');
@@ -111,6 +133,7 @@ test('the source answers anyone with ACLs off, only a management token with ACLs
   assert.ok(woke.Index > now.Index);
   assert.ok(woke.Namespaces.some((n) => n.Name === 'late'));
   const got = await open.get({ Names: ['late', 'missing'] });
+  assert.deepEqual((await open.withLiveJobs({ Names: ['late', 'default'] })).Namespaces, [], 'no live job in either');
   assert.deepEqual(got.Namespaces.map((n) => n.Name), ['late']);
   await assert.rejects(open.get({ Names: 'late' }), /Names must be a list of strings/);
   await assert.rejects(open.list({ MinQueryIndex: -1 }), /MinQueryIndex must be a whole number/);

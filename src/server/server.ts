@@ -38,7 +38,7 @@ import { isClusterConsensus } from './consensus.js';
 import { OperatorEndpoints } from './operator-endpoints.js';
 import { RegionForwarder, type RegionRpc } from './region-forwarder.js';
 import { RegionReplicator, type RegionReplicatorOptions } from './region-replicator.js';
-import { NAMESPACE_GET_METHOD, NAMESPACE_LIST_METHOD, NamespaceReplicationSource } from './namespace-replication-endpoints.js';
+import { NAMESPACE_GET_METHOD, NAMESPACE_LIST_METHOD, NAMESPACE_LIVE_JOBS_METHOD, NamespaceReplicationSource, type NamespacesWithLiveJobsReply } from './namespace-replication-endpoints.js';
 import {
   ACL_GET_POLICIES_METHOD,
   ACL_GET_TOKENS_METHOD,
@@ -216,7 +216,8 @@ export class Server {
     this.deployments = meterEndpoint(deployments, DEPLOYMENT_ENDPOINT_METRICS, metrics);
     const aclEndpoints = fw.proxy('Acl', new AclEndpoints(this.ctx, { bootstrapResetPath: opts.aclBootstrapResetPath ?? null }), ['bootstrap', 'upsertPolicy', 'deletePolicy', 'upsertToken', 'deleteToken']);
     this.acl = meterEndpoint(aclEndpoints, ACL_ENDPOINT_METRICS, metrics);
-    const namespaces = fw.proxy('Namespace', new NamespaceEndpoints(this.ctx), ['upsert', 'delete']);
+    const namespaceEndpoints = new NamespaceEndpoints(this.ctx, { regionsWithLiveJobs: (names, token) => this.regionsWithLiveJobs(names, token) });
+    const namespaces = fw.proxy('Namespace', namespaceEndpoints, ['upsert', 'delete']);
     this.namespaces = meterEndpoint(namespaces, NAMESPACE_ENDPOINT_METRICS, metrics);
     this.planApplier = new PlanApplier({
       queue: this.planQueue,
@@ -513,6 +514,7 @@ export class Server {
       [ACL_GET_TOKENS_METHOD]: this.regionRouted(ACL_GET_TOKENS_METHOD, (args) => src.getTokens(args)),
       [NAMESPACE_LIST_METHOD]: this.regionRouted(NAMESPACE_LIST_METHOD, (args, signal) => this.namespaceSource.list(args, signal)),
       [NAMESPACE_GET_METHOD]: this.regionRouted(NAMESPACE_GET_METHOD, (args) => this.namespaceSource.get(args)),
+      [NAMESPACE_LIVE_JOBS_METHOD]: this.regionRouted(NAMESPACE_LIVE_JOBS_METHOD, (args) => this.namespaceSource.withLiveJobs(args)),
     };
   }
 
@@ -528,6 +530,18 @@ export class Server {
       }
       return handler(args, ctx?.signal);
     };
+  }
+
+  /** The other regions where any of the namespaces holds a live job; every region must answer. */
+  private async regionsWithLiveJobs(names: string[], authToken: string): Promise<string[]> {
+    const others = this.regions.regions().filter((r) => r !== this.region);
+    const answers = await Promise.all(
+      others.map(async (region) => {
+        const reply = await this.regions.call<NamespacesWithLiveJobsReply>(region, NAMESPACE_LIVE_JOBS_METHOD, { Region: region, AuthToken: authToken, Names: names });
+        return reply.Namespaces.length > 0 ? region : null;
+      }),
+    );
+    return answers.filter((r): r is string => r !== null);
   }
 
   /** True while this server, leading, copies namespaces and global ACLs from the authoritative region. */
