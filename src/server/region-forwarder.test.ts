@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { NomadError } from '../structs/errors.js';
 import { systemClock, systemRandom } from '../structs/clock.js';
 import { RpcPool, RpcServer, silentRpcLogger } from '../rpc/index.js';
+import { RecordingMetrics } from '../../test/unit/recording-metrics.js';
 import { ScriptedMembership } from '../../test/unit/in-process-cluster.js';
 import { silentLogger } from './logger.js';
 import { NO_REGION_PATH, REGION_FAILOVER_BUDGET_MS, RegionForwarder } from './region-forwarder.js';
@@ -83,13 +84,17 @@ test('a call runs on a server of the named region, failing over past one that ca
   m.set(member('w0', 'west', deadAddr));
   m.set(member('w1', 'west', w1.addr));
   m.set(member('e1', 'east', '127.0.0.1:9'));
-  const f = forwarder(m);
+  const metrics = new RecordingMetrics();
+  const f = new RegionForwarder({ region: 'east', membership: m, rpc: pool, clock: systemClock, random: systemRandom, logger: silentLogger, metrics });
   // Whatever order the shuffle picks, the dead server never answers and the live one always does.
   for (let i = 0; i < 6; i++) {
     const r = await f.call<{ served: string; args: unknown }>('west', 'Test.Where', { i });
     assert.deepEqual(r, { served: 'w1', args: { i } });
   }
   assert.equal(w1.calls, 6);
+  const counted = metrics.seen.filter((x) => x.name === 'nomad.rpc.cross-region');
+  assert.equal(counted.length, 6, 'each request counts once, however many servers were tried');
+  assert.ok(counted.every((x) => x.kind === 'counter' && x.labels?.region === 'west'));
 });
 
 test('an answer of the server (an error it raised) is not sent to another server', async () => {

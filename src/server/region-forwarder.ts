@@ -8,6 +8,7 @@ import type { Clock, Random } from '../structs/clock.js';
 import { provedNotProcessed, type PeerRpc } from './forwarding.js';
 import type { Logger } from './logger.js';
 import type { ServerMember, ServerMembership } from './server-members.js';
+import type { Metrics } from '../structs/metrics.js';
 
 /** Calls and server-to-caller streams to other servers; the RPC pool satisfies it. */
 export interface RegionRpc extends PeerRpc {
@@ -32,6 +33,8 @@ export interface RegionForwarderOptions {
   clock: Clock;
   random: Random;
   logger: Logger;
+  /** Each request sent to another region counts as Nomad's nomad.rpc.cross-region, by region. */
+  metrics?: Metrics;
 }
 
 export interface RegionCallOptions {
@@ -99,6 +102,7 @@ export class RegionForwarder {
       this.opts.logger.warn('no path found to region', { region });
       throw new NomadError('internal', NO_REGION_PATH);
     }
+    this.opts.metrics?.incrCounter('nomad.rpc.cross-region', 1, { region });
     const { clock } = this.opts;
     const giveUpAtMs = clock.nowMs() + REGION_FAILOVER_BUDGET_MS;
     const failures: string[] = [];

@@ -235,7 +235,7 @@ export class Server {
     fw.register('Status', { readIndex: async () => this.store.snapshot().latestIndex() }, ['readIndex']);
     this.schedulerLoader = schedulerLoader;
     const peers = opts.peers && 'stream' in opts.peers ? opts.peers : null;
-    this.regions = new RegionForwarder({ region: opts.region, membership: opts.cluster?.membership ?? null, rpc: peers, ...env, logger: this.logger });
+    this.regions = new RegionForwarder({ region: opts.region, membership: opts.cluster?.membership ?? null, rpc: peers, ...env, logger: this.logger, metrics });
     const acl = opts.acl ?? { enabled: false, authoritativeRegion: '', replicationToken: '' };
     this.authoritativeRegion = acl.authoritativeRegion || opts.region;
     this.aclSource = new AclReplicationSource({ store: this.store, clock: this.clock, aclEnabled: acl.enabled });
