@@ -66,10 +66,11 @@ function serverOptions(c: AgentConfig, nodeName: string, logger: Logger, metrics
     region: c.region,
     datacenter: c.datacenter,
     nodeName,
+    aclEnabled: c.acl.enabled,
     ...(c.server.numSchedulers !== null ? { numSchedulers: c.server.numSchedulers } : {}),
     heartbeat: { minHeartbeatTtlMs: c.server.minHeartbeatTtlMs, heartbeatGraceMs: c.server.heartbeatGraceMs, maxHeartbeatsPerSecond: c.server.maxHeartbeatsPerSecond },
     aclBootstrapResetPath: c.dataDir ? join(c.dataDir, 'server', ACL_BOOTSTRAP_RESET_FILE) : null,
-    acl: { enabled: c.acl.enabled, authoritativeRegion: c.server.authoritativeRegion, replicationToken: c.acl.replicationToken },
+    replication: { authoritativeRegion: c.server.authoritativeRegion, replicationToken: c.acl.replicationToken },
     gc: {
       intervalMs: c.server.jobGcIntervalMs,
       jobGcThresholdMs: c.server.jobGcThresholdMs,

@@ -30,6 +30,8 @@ import { DeploymentEndpoints } from './deployment-endpoints.js';
 import { AclEndpoints } from './acl-endpoints.js';
 import { NamespaceEndpoints } from './namespace-endpoints.js';
 import { afterApply } from './leader-hooks.js';
+import { TokenResolver } from '../acl/resolver.js';
+import { authorizeForwarded } from './forward-acl.js';
 import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
 import { Autopilot, type OperatorHealthReply } from './autopilot.js';
 import { ExpectBootstrap, STATUS_PEERS_METHOD, type StatusPeersReply } from './expect-bootstrap.js';
@@ -89,15 +91,17 @@ export interface ServerOptions {
   /** The ACL bootstrap reset file (in the server's data dir); none in dev mode. */
   aclBootstrapResetPath?: string | null;
   /**
-   * ACLs across regions: whether they are on, the region where global tokens and policies are
-   * written (Nomad's authoritative_region; this region when empty), and the token this region's
-   * leader copies them with when it is another region.
+   * Replication across regions: the region where namespaces and global ACLs are written (Nomad's
+   * authoritative_region; this region when empty), and the token this region's leader copies
+   * them with when it is another region (acl.replication_token).
    */
-  acl?: { enabled: boolean; authoritativeRegion: string; replicationToken: string; replication?: Pick<RegionReplicatorOptions, 'backoff' | 'maxQueryTimeMs'> };
+  replication?: { authoritativeRegion: string; replicationToken: string; timing?: Pick<RegionReplicatorOptions, 'backoff' | 'maxQueryTimeMs'> };
   /** Where endpoint, worker, plan and leader timings go; the gauges are published by emitMetrics(). */
   metrics?: Metrics;
   /** telemetry.disable_dispatched_job_summary_metrics. */
   disableDispatchedJobSummaryMetrics?: boolean;
+  /** acl.enabled: tokens are resolved (Server.acl) and calls forwarded here are checked again. */
+  aclEnabled?: boolean;
 }
 
 /** What a server-to-server call carries besides its arguments (the RPC listener's request context). */
@@ -143,6 +147,8 @@ export class Server {
   readonly regions: RegionForwarder;
   /** Where global ACL tokens and policies are written (this region unless configured). */
   readonly authoritativeRegion: string;
+  /** Token resolution with its cache, when ACLs are on: the HTTP API and forwarded calls share it. */
+  readonly tokens: TokenResolver | null;
   readonly gc: CoreGc;
   readonly periodic: PeriodicDispatcher;
   /** The event stream's buffer (null when the event broker is disabled). */
@@ -205,7 +211,17 @@ export class Server {
       serverRpcAddrs: () => self.serverRpcAddrs(),
     };
     const schedulerLoader = (): Promise<NewScheduler> => (opts.newScheduler ? Promise.resolve(opts.newScheduler) : loadNewScheduler());
-    this.forwarder = new LeaderForwarder({ consensus: opts.consensus, clock: this.clock, logger: this.logger, leaderReady: (d) => this.leaderReady(d), ...(opts.peers ? { peers: opts.peers } : {}), ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}) });
+    const tokens = opts.aclEnabled ? this.tokenResolver() : null;
+    this.tokens = tokens;
+    this.forwarder = new LeaderForwarder({
+      consensus: opts.consensus,
+      clock: this.clock,
+      logger: this.logger,
+      leaderReady: (d) => this.leaderReady(d),
+      ...(opts.peers ? { peers: opts.peers } : {}),
+      ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}),
+      ...(tokens ? { authorize: (endpoint: string, method: string, args: unknown[], secret: string) => authorizeForwarded(tokens, this.store.snapshot(), endpoint, method, args, secret) } : {}),
+    });
     const fw = this.forwarder;
     this.periodic = new PeriodicDispatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env });
     const nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
@@ -236,17 +252,18 @@ export class Server {
     this.schedulerLoader = schedulerLoader;
     const peers = opts.peers && 'stream' in opts.peers ? opts.peers : null;
     this.regions = new RegionForwarder({ region: opts.region, membership: opts.cluster?.membership ?? null, rpc: peers, ...env, logger: this.logger, metrics });
-    const acl = opts.acl ?? { enabled: false, authoritativeRegion: '', replicationToken: '' };
-    this.authoritativeRegion = acl.authoritativeRegion || opts.region;
-    this.aclSource = new AclReplicationSource({ store: this.store, clock: this.clock, aclEnabled: acl.enabled });
-    this.namespaceSource = new NamespaceReplicationSource({ store: this.store, clock: this.clock, aclEnabled: acl.enabled });
+    const replication = opts.replication ?? { authoritativeRegion: '', replicationToken: '' };
+    const aclEnabled = opts.aclEnabled ?? false;
+    this.authoritativeRegion = replication.authoritativeRegion || opts.region;
+    this.aclSource = new AclReplicationSource({ store: this.store, clock: this.clock, aclEnabled });
+    this.namespaceSource = new NamespaceReplicationSource({ store: this.store, clock: this.clock, aclEnabled });
     this.replicator =
       this.authoritativeRegion !== opts.region
         ? new RegionReplicator({
-            ...acl.replication,
+            ...replication.timing,
             authoritativeRegion: this.authoritativeRegion,
-            aclEnabled: acl.enabled,
-            replicationToken: acl.replicationToken,
+            aclEnabled,
+            replicationToken: replication.replicationToken,
             regions: this.regions,
             store: this.store,
             apply: (e) => this.apply(e),
@@ -497,6 +514,14 @@ export class Server {
   serverHealth(): OperatorHealthReply {
     if (!this.autopilot || !this.leader) throw new NomadError('no_leader', 'No cluster leader');
     return this.autopilot.health();
+  }
+
+  private tokenResolver(): TokenResolver {
+    return new TokenResolver({
+      state: () => this.store.snapshot(),
+      nowMs: () => this.clock.nowMs(),
+      onBadPolicy: (name, problem) => this.logger.error('stored policy does not parse; it grants nothing', { policy: name, problem }),
+    });
   }
 
   /** What other servers may call on this one (the agent registers them on its RPC listener). */

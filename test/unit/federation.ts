@@ -69,11 +69,11 @@ export class InProcessFederation {
       numSchedulers: 1,
       peers: pool,
       cluster: { membership: this.membership, bootstrapExpect: 0 },
-      acl: {
-        enabled: opts.acl !== undefined,
+      aclEnabled: opts.acl !== undefined,
+      replication: {
         authoritativeRegion: opts.acl?.authoritativeRegion ?? opts.authoritativeRegion ?? '',
         replicationToken: opts.acl?.replicationToken ?? '',
-        ...((opts.acl?.replication ?? opts.replication) ? { replication: opts.acl?.replication ?? opts.replication } : {}),
+        ...((opts.acl?.replication ?? opts.replication) ? { timing: opts.acl?.replication ?? opts.replication } : {}),
       },
     });
     const register = (on: RpcServer): void => {
