@@ -141,7 +141,10 @@ test('three servers: election, membership views, forwarding, leader killed mid-w
     assert.ok(!stale.has('no-quorum'));
     for (const s of cluster.specs.slice(1)) cluster.start(s.name);
     await agreedLeader(cluster.specs, 30_000);
-    assert.ok(!(await jobIds(survivor)).has('no-quorum'), 'the refused write was never applied');
+    // Refused before it reached the log, it is never applied. Refused after (leadership lost while
+    // committing), the entry is in the survivor's log: Raft lets a later leader with that log commit
+    // it, so its fate is unknown to the caller, as in Nomad.
+    if (/No cluster leader/.test(refused.text)) assert.ok(!(await jobIds(survivor)).has('no-quorum'), 'the refused write was never applied');
 
     console.log(`# cluster figures: elect ${electMs} ms, failover to writes ${failoverMs} ms, full restart to leader ${restartMs} ms, no-quorum refusal ${refusedMs} ms`);
   } finally {
