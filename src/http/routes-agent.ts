@@ -81,9 +81,12 @@ export function addAgentRoutes(r: RouteTable): void {
   r.add(['GET'], '/v1/operator/raft/configuration', MANAGEMENT, async (x, api) => {
     const stats = api.server.consensus.stats();
     const leaderAddr = api.server.leaderRpcAddr();
+    // Each server is named as the gossip pool knows it, as Nomad does ("(unknown)" when it does not).
+    const names = new Map(api.server.regions.serversOf(api.server.region).map((m) => [m.rpcAddr, m.name]));
+    names.set(api.server.rpcAddr, `${api.server.nodeName}.${api.server.region}`);
     const servers = (stats.configuration.length ? stats.configuration : [{ ID: api.server.rpcAddr, Address: api.server.rpcAddr, Voter: true }]).map((c) => ({
       ID: c.ID,
-      Node: c.Address === api.server.rpcAddr ? `${api.server.nodeName}.${api.server.region}` : c.ID,
+      Node: names.get(c.Address) ?? '(unknown)',
       Address: c.Address,
       Leader: c.Address === leaderAddr,
       Voter: c.Voter,

@@ -68,6 +68,14 @@ test('a region of three servers and a region of one: members, leaders, writes, r
       assert.equal(r.body.length, 6);
     }
 
+    // North's Raft peers, asked of south: north's three servers, one of them the leader.
+    const peers = await runNomad(['operator', 'raft', 'list-peers', '-region', 'north'], south.addr);
+    assert.equal(peers.code, 0, peers.stderr);
+    const peerRows = peers.stdout.trimEnd().split('\n').slice(1);
+    assert.equal(peerRows.length, 3, peers.stdout);
+    assert.deepEqual(peerRows.map((row) => row.split(/ +/)[0]).sort(), north.map((s) => `${s.name}.north`).sort(), 'each peer named as the gossip pool knows it');
+    assert.equal(peerRows.filter((row) => /\bleader\b/.test(row)).length, 1, peers.stdout);
+
     // A blocking query through south is answered by a write in north.
     const index = Number((await http(south.addr, 'GET', '/v1/jobs?region=north')).headers.get('x-nomad-index'));
     const blocked = http<Array<{ ID: string }>>(south.addr, 'GET', `/v1/jobs?region=north&index=${index}&wait=60s`, undefined, 70_000);
