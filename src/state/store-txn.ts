@@ -12,6 +12,7 @@ import { IndexTxn } from './index-txn.js';
 import type { MutableMap, PMap } from './pmap.js';
 import { nextLiveAllocChanges, type SchedulerConfiguration, type TableName } from './reader.js';
 import { nsKey, type IndexTableKey, type JobCounts, type MapTableKey, type PIndex, type Tables } from './tables.js';
+import type { ChangedKeys, WatchKind } from './watch-keys.js';
 
 type PlainTableKey = Exclude<MapTableKey, IndexTableKey>;
 type MapValue<K extends PlainTableKey> = Tables[K] extends PMap<infer V> ? V : never;
@@ -21,6 +22,16 @@ type IndexValue<K extends IndexTableKey> = Tables[K] extends PIndex<infer V> ? V
 const nodeIdStrings = new WeakMap<PMap<Node>, Map<string, string>>();
 
 const NO_COUNTS: JobCounts = { allocs: 0, liveAllocs: 0, evals: 0, liveEvals: 0 };
+
+/** The watch key of each secondary index's owners (the live-allocation index is covered by the node's). */
+const OWNER_KINDS: ReadonlyArray<[IndexTableKey, WatchKind]> = [
+  ['allocsByJob', 'jobAllocs'],
+  ['allocsByNode', 'nodeAllocs'],
+  ['allocsByEval', 'evalAllocs'],
+  ['allocsByDeployment', 'deploymentAllocs'],
+  ['evalsByJob', 'jobEvals'],
+  ['deploymentsByJob', 'jobDeployments'],
+];
 
 export class WriteTxn {
   private readonly maps = new Map<PlainTableKey, MutableMap<unknown>>();
@@ -33,6 +44,8 @@ export class WriteTxn {
   readonly touched = new Set<TableName>();
   /** Nodes whose live allocations this transaction changed. */
   private readonly liveNodes = new Set<string>();
+  /** Objects written by this transaction, by watch kind (the owners of index entries come from the indexes). */
+  private readonly touchedObjects = new Map<WatchKind, Set<string>>();
 
   constructor(
     private readonly base: Tables,
@@ -81,6 +94,15 @@ export class WriteTxn {
     return this.freeze ? deepFreeze(value) : value;
   }
 
+  private touchObject(kind: WatchKind, id: string): void {
+    let ids = this.touchedObjects.get(kind);
+    if (ids === undefined) {
+      ids = new Set();
+      this.touchedObjects.set(kind, ids);
+    }
+    ids.add(id);
+  }
+
   /** Marks a table as written without changing a row (e.g. Nomad bumps "allocs" on an empty batch). */
   touch(table: TableName): void {
     this.touched.add(table);
@@ -93,12 +115,22 @@ export class WriteTxn {
   }
 
   putJob(job: Job): void {
-    this.map('jobs').set(nsKey(job.Namespace, job.ID), this.stored(job));
+    const key = nsKey(job.Namespace, job.ID);
+    const jobs = this.map('jobs');
+    const prev = jobs.get(key);
+    jobs.set(key, this.stored(job));
     this.touched.add('jobs');
+    this.touchObject('job', key);
+    // Which of the job's allocations a list shows depends on the job's incarnation.
+    if (prev === undefined || prev.CreateIndex !== job.CreateIndex) this.touchObject('jobAllocs', key);
   }
 
   deleteJob(namespace: string, id: string): void {
-    if (this.map('jobs').delete(nsKey(namespace, id))) this.touched.add('jobs');
+    const key = nsKey(namespace, id);
+    if (!this.map('jobs').delete(key)) return;
+    this.touched.add('jobs');
+    this.touchObject('job', key);
+    this.touchObject('jobAllocs', key);
   }
 
   jobVersions(namespace: string, id: string): readonly Job[] {
@@ -119,12 +151,17 @@ export class WriteTxn {
   }
 
   putJobSummary(summary: JobSummary): void {
-    this.map('jobSummaries').set(nsKey(summary.Namespace, summary.JobID), this.stored(summary));
+    const key = nsKey(summary.Namespace, summary.JobID);
+    this.map('jobSummaries').set(key, this.stored(summary));
     this.touched.add('job_summary');
+    this.touchObject('jobSummary', key);
   }
 
   deleteJobSummary(namespace: string, id: string): void {
-    if (this.map('jobSummaries').delete(nsKey(namespace, id))) this.touched.add('job_summary');
+    const key = nsKey(namespace, id);
+    if (!this.map('jobSummaries').delete(key)) return;
+    this.touched.add('job_summary');
+    this.touchObject('jobSummary', key);
   }
 
   jobCounts(namespace: string, id: string): JobCounts {
@@ -185,11 +222,15 @@ export class WriteTxn {
   putNode(node: Node): void {
     this.map('nodes').set(node.ID, this.stored(node));
     this.touched.add('nodes');
+    this.touchObject('node', node.ID);
   }
 
   deleteNode(id: string): boolean {
     const deleted = this.map('nodes').delete(id);
-    if (deleted) this.touched.add('nodes');
+    if (deleted) {
+      this.touched.add('nodes');
+      this.touchObject('node', id);
+    }
     return deleted;
   }
 
@@ -302,6 +343,7 @@ export class WriteTxn {
     const stored = this.stored(ev);
     this.map('evals').set(ev.ID, stored);
     this.touched.add('evals');
+    this.touchObject('eval', ev.ID);
     const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
     this.reindex('evalsByJob', oldJob, nsKey(ev.Namespace, ev.JobID), ev.ID, stored);
     if (old !== undefined) this.adjustCounts(nsKey(old.Namespace, old.JobID), 0, 0, -1, evalTerminal(old) ? 0 : -1);
@@ -313,6 +355,7 @@ export class WriteTxn {
     if (old === undefined) return undefined;
     this.map('evals').delete(id);
     this.touched.add('evals');
+    this.touchObject('eval', id);
     this.reindex('evalsByJob', nsKey(old.Namespace, old.JobID), undefined, id, undefined);
     this.adjustCounts(nsKey(old.Namespace, old.JobID), 0, 0, -1, evalTerminal(old) ? 0 : -1);
     return old;
@@ -329,6 +372,7 @@ export class WriteTxn {
     const stored = this.stored(d);
     this.map('deployments').set(d.ID, stored);
     this.touched.add('deployment');
+    this.touchObject('deployment', d.ID);
     const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
     this.reindex('deploymentsByJob', oldJob, nsKey(d.Namespace, d.JobID), d.ID, stored);
   }
@@ -338,6 +382,7 @@ export class WriteTxn {
     if (old === undefined) return false;
     this.map('deployments').delete(id);
     this.touched.add('deployment');
+    this.touchObject('deployment', id);
     this.reindex('deploymentsByJob', nsKey(old.Namespace, old.JobID), undefined, id, undefined);
     return true;
   }
@@ -352,6 +397,23 @@ export class WriteTxn {
     this.schedulerConfigValue = this.stored(config);
     this.schedulerConfigTouched = true;
     this.touched.add('scheduler_config');
+  }
+
+  /**
+   * The watch keys this transaction changed: its tables (and 'index', which every write
+   * changes), the objects it wrote, and the owners whose entries in a secondary index changed.
+   */
+  changedKeys(): ChangedKeys {
+    const out = new Map<WatchKind, Iterable<string>>();
+    out.set('table', [...this.touched, 'index']);
+    for (const [kind, ids] of this.touchedObjects) out.set(kind, ids);
+    for (const [table, kind] of OWNER_KINDS) {
+      const owners = this.indexes.get(table)?.touchedOwners();
+      if (owners === undefined) continue;
+      const objects = this.touchedObjects.get(kind);
+      out.set(kind, objects === undefined ? owners : new Set([...objects, ...owners]));
+    }
+    return out;
   }
 
   /** The tables with this transaction's writes; with bumpIndexes the touched tables get the index. */
