@@ -73,6 +73,7 @@ export class Agent {
       datacenter: c.datacenter,
       nodeName: this.nodeName,
       store,
+      applied: fsm,
       consensus,
       rpcAddr: this.addrs.advertise.rpc,
       ...(c.server.numSchedulers !== null ? { numSchedulers: c.server.numSchedulers } : {}),

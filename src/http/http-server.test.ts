@@ -71,6 +71,7 @@ before(async () => {
     datacenter: 'dc1',
     nodeName: 'test',
     store,
+    applied: fsm,
     consensus,
     rpcAddr: '127.0.0.1:4647',
     numSchedulers: 1,

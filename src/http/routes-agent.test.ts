@@ -44,12 +44,14 @@ let base = '';
 
 before(async () => {
   const store = new StateStore();
-  consensus = new InMemoryConsensus(new FSM(store), { rpcAddr: '127.0.0.1:4647' });
+  const fsm = new FSM(store);
+  consensus = new InMemoryConsensus(fsm, { rpcAddr: '127.0.0.1:4647' });
   server = new Server({
     region: 'global',
     datacenter: 'dc1',
     nodeName: 'a',
     store,
+    applied: fsm,
     consensus,
     rpcAddr: '127.0.0.1:4647',
     numSchedulers: 0,

@@ -20,6 +20,32 @@ import type { Transport, TransportHandler } from './transport/types.js';
 import type { Configuration, Entry, Message, RoleName, ServerConfig, ServerId, SnapshotMeta, SnapshotRequest } from './types.js';
 import { EntryKind } from './types.js';
 
+/**
+ * Time as the driver sees it: the process's monotonic clock and timers by default; a simulation
+ * passes its own so that a whole cluster runs on one seeded clock.
+ */
+export interface RaftClock {
+  /** Milliseconds on a clock that never goes back. */
+  nowMs(): number;
+  setTimeout(fn: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** Runs `fn` on the next turn, after the work in progress (batches proposals of one turn). */
+  defer(fn: () => void): void;
+}
+
+export const processClock: RaftClock = {
+  nowMs: () => performance.now(),
+  setTimeout: (fn, delayMs) => {
+    const t = setTimeout(fn, delayMs);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  defer: (fn) => {
+    setImmediate(fn);
+  },
+};
+
 export interface RaftLogger {
   (level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
 }
@@ -54,6 +80,7 @@ export interface RaftOptions {
   /** Seed for election timeouts; random by default. */
   readonly randomSeed?: number;
   readonly logger?: RaftLogger;
+  readonly clock?: RaftClock;
 }
 
 export interface ApplyResult {
@@ -135,7 +162,8 @@ export class Raft implements TransportHandler {
   private loopRunning: Promise<void> | null = null;
   private closed = false;
   private failure: Error | null = null;
-  private readonly ticker: NodeJS.Timeout;
+  private ticker: unknown = null;
+  private readonly clock: RaftClock;
   private lastContactAtMs: number | null = null;
   private role: RoleName = 'follower';
   private leaderId: ServerId | null = null;
@@ -164,8 +192,16 @@ export class Raft implements TransportHandler {
     this.appliedIndex = applied;
     this.lastSnapshotIndex = snapshot?.index ?? 0;
     this.lastSnapshotTerm = snapshot?.term ?? 0;
-    this.ticker = setInterval(() => this.onTick(), this.tickMs);
-    this.ticker.unref?.();
+    this.clock = opts.clock ?? processClock;
+    this.armTicker();
+  }
+
+  private armTicker(): void {
+    this.ticker = this.clock.setTimeout(() => {
+      if (this.closed) return;
+      this.onTick();
+      this.armTicker();
+    }, this.tickMs);
   }
 
   /** Recovers from the stores (latest valid snapshot, then the log after it) and starts. */
@@ -253,7 +289,7 @@ export class Raft implements TransportHandler {
     if (!r.ok) return Promise.reject(this.errorFor(r));
     this.kick();
     return new Promise<number>((resolve, reject) => {
-      this.reads.set(ctx, { index: 0, deadlineMs: performance.now() + timeoutMs, resolve: () => resolve(this.appliedIndex), reject });
+      this.reads.set(ctx, { index: 0, deadlineMs: this.clock.nowMs() + timeoutMs, resolve: () => resolve(this.appliedIndex), reject });
     });
   }
 
@@ -332,19 +368,19 @@ export class Raft implements TransportHandler {
   }
 
   private async changeMembership(change: MembershipChange, timeoutMs: number): Promise<{ index: number }> {
-    const deadline = performance.now() + timeoutMs;
+    const deadline = this.clock.nowMs() + timeoutMs;
     for (;;) {
       const early = this.refuseIfClosed();
       if (early) throw early;
       const r = this.core.changeMembership(change);
       if (r.ok) {
         this.kick();
-        const done = await this.awaitEntry(r.index, r.term, Math.max(1, deadline - performance.now()));
+        const done = await this.awaitEntry(r.index, r.term, Math.max(1, deadline - this.clock.nowMs()));
         return { index: done.index };
       }
       if (r.reason !== 'not_ready' && r.reason !== 'config_change_pending') throw this.errorFor(r);
       // One change at a time: wait for the previous one (or this term's first entry) to apply.
-      const remaining = deadline - performance.now();
+      const remaining = deadline - this.clock.nowMs();
       if (remaining <= 0) throw new RaftTimeoutError('membership change', timeoutMs);
       await this.waitApplied(this.appliedIndex + 1, remaining);
     }
@@ -358,7 +394,7 @@ export class Raft implements TransportHandler {
     if (!r.ok) return Promise.reject(this.errorFor(r));
     this.kick();
     return new Promise<void>((resolve, reject) => {
-      this.transferWaiters.push({ deadlineMs: performance.now() + timeoutMs, resolve, reject });
+      this.transferWaiters.push({ deadlineMs: this.clock.nowMs() + timeoutMs, resolve, reject });
     });
   }
 
@@ -383,7 +419,7 @@ export class Raft implements TransportHandler {
     const c = this.core;
     const latest = c.latestConfiguration();
     const vs = voters(latest.config);
-    const lastContact = c.currentRole === 'leader' ? '0' : this.lastContactAtMs === null ? 'never' : `${Math.round(performance.now() - this.lastContactAtMs)}ms`;
+    const lastContact = c.currentRole === 'leader' ? '0' : this.lastContactAtMs === null ? 'never' : `${Math.round(this.clock.nowMs() - this.lastContactAtMs)}ms`;
     return {
       state: this.state(),
       term: String(c.currentTerm),
@@ -409,7 +445,7 @@ export class Raft implements TransportHandler {
       applyTimeMs: this.applyTime.stats(),
       persistTimeMs: this.persistTime.stats(),
       persistBatchEntries: this.persistBatch.stats(),
-      lastContactMs: this.core.currentRole === 'leader' ? 0 : this.lastContactAtMs === null ? null : performance.now() - this.lastContactAtMs,
+      lastContactMs: this.core.currentRole === 'leader' ? 0 : this.lastContactAtMs === null ? null : this.clock.nowMs() - this.lastContactAtMs,
       leaderChanges: this.leaderChanges,
       snapshotsTaken: this.snapshotsTaken,
       snapshotsInstalled: this.snapshotsInstalled,
@@ -420,7 +456,7 @@ export class Raft implements TransportHandler {
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.ticker);
+    this.clock.clearTimeout(this.ticker);
     await this.loopRunning?.catch(() => undefined);
     this.failAll(new RaftShutdownError());
     await this.incoming?.sink.cancel().catch(() => undefined);
@@ -446,7 +482,7 @@ export class Raft implements TransportHandler {
 
   private awaitEntry(index: number, term: number, timeoutMs: number): Promise<ApplyResult> {
     return new Promise<ApplyResult>((resolve, reject) => {
-      const now = performance.now();
+      const now = this.clock.nowMs();
       this.pending.set(index, { term, proposedAtMs: now, deadlineMs: now + timeoutMs, resolve, reject });
     });
   }
@@ -454,7 +490,7 @@ export class Raft implements TransportHandler {
   private waitApplied(index: number, timeoutMs: number): Promise<void> {
     if (this.appliedIndex >= index) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const entry = { index, waiter: { deadlineMs: performance.now() + timeoutMs, resolve, reject } };
+      const entry = { index, waiter: { deadlineMs: this.clock.nowMs() + timeoutMs, resolve, reject } };
       let i = this.appliedWaiters.length;
       while (i > 0 && (this.appliedWaiters[i - 1] as { index: number }).index > index) i--;
       this.appliedWaiters.splice(i, 0, entry);
@@ -462,16 +498,16 @@ export class Raft implements TransportHandler {
   }
 
   private async waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
+    const deadline = this.clock.nowMs() + timeoutMs;
     while (!predicate()) {
       const early = this.refuseIfClosed();
       if (early) throw early;
-      if (performance.now() >= deadline) throw new RaftTimeoutError(what, timeoutMs);
+      if (this.clock.nowMs() >= deadline) throw new RaftTimeoutError(what, timeoutMs);
       // Re-checked at each Ready processed or tick, whichever comes first.
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.min(this.tickMs, Math.max(1, deadline - performance.now())));
+        const t = this.clock.setTimeout(resolve, Math.min(this.tickMs, Math.max(1, deadline - this.clock.nowMs())));
         this.progressWaiters.push(() => {
-          clearTimeout(t);
+          this.clock.clearTimeout(t);
           resolve();
         });
       });
@@ -510,14 +546,14 @@ export class Raft implements TransportHandler {
   onMessage(message: Message, fromAddress: string): void {
     if (this.closed || message.to !== this.opts.id) return;
     this.addressBook.set(message.from, fromAddress);
-    if (message.type === 'append' || message.type === 'heartbeat') this.lastContactAtMs = performance.now();
+    if (message.type === 'append' || message.type === 'heartbeat') this.lastContactAtMs = this.clock.nowMs();
     this.stepSafely(message);
   }
 
   async onSnapshot(request: SnapshotRequest, data: AsyncIterable<Uint8Array>, fromAddress: string): Promise<void> {
     if (this.closed || request.to !== this.opts.id) throw new RaftShutdownError();
     this.addressBook.set(request.from, fromAddress);
-    this.lastContactAtMs = performance.now();
+    this.lastContactAtMs = this.clock.nowMs();
     const sink = await this.opts.snapshotStore.create(request.meta);
     try {
       for await (const chunk of data) await sink.write(chunk);
@@ -561,7 +597,7 @@ export class Raft implements TransportHandler {
   }
 
   private expireWaiters(): void {
-    const now = performance.now();
+    const now = this.clock.nowMs();
     for (const [index, p] of this.pending) {
       if (p.deadlineMs > now) continue;
       this.pending.delete(index);
@@ -605,7 +641,7 @@ export class Raft implements TransportHandler {
     if (this.loopScheduled || this.loopRunning || this.closed) return;
     this.loopScheduled = true;
     // setImmediate lets every proposal made in this turn join the same batch.
-    setImmediate(() => {
+    this.clock.defer(() => {
       this.loopScheduled = false;
       if (this.loopRunning || this.closed) return;
       this.loopRunning = this.runLoop().finally(() => {
@@ -644,11 +680,11 @@ export class Raft implements TransportHandler {
     // that acknowledges or grants (responses, votes) waits for the disk.
     const early = rd.hardState === null && !rd.snapshot ? rd.messages.filter(isLeaderOutbound) : [];
     for (const m of early) this.sendMessage(m);
-    const started = performance.now();
+    const started = this.clock.nowMs();
     if (rd.hardState) await this.opts.stableStore.save(rd.hardState);
     if (rd.entries.length > 0) await this.opts.logStore.storeEntries(rd.entries);
     if (rd.hardState || rd.entries.length > 0) {
-      this.persistTime.observe(performance.now() - started);
+      this.persistTime.observe(this.clock.nowMs() - started);
       this.persistBatch.observe(rd.entries.length);
     }
     for (const m of rd.messages) if (early.length === 0 || !isLeaderOutbound(m)) this.sendMessage(m);
@@ -657,7 +693,7 @@ export class Raft implements TransportHandler {
       const r = this.reads.get(rs.ctx);
       if (!r) continue;
       this.reads.delete(rs.ctx);
-      this.waitApplied(rs.index, Math.max(1, r.deadlineMs - performance.now())).then(r.resolve, r.reject);
+      this.waitApplied(rs.index, Math.max(1, r.deadlineMs - this.clock.nowMs())).then(r.resolve, r.reject);
     }
     for (const ctx of rd.droppedReads) {
       const r = this.reads.get(ctx);
@@ -755,13 +791,13 @@ export class Raft implements TransportHandler {
     let result: unknown;
     let error: Error | null = null;
     if (e.kind === EntryKind.Command) {
-      const started = performance.now();
+      const started = this.clock.nowMs();
       try {
         result = this.opts.fsm.apply({ index: e.index, term: e.term, data: e.data ?? new Uint8Array(0) });
       } catch (err) {
         error = err instanceof Error ? err : new Error(String(err));
       }
-      this.applyTime.observe(performance.now() - started);
+      this.applyTime.observe(this.clock.nowMs() - started);
     } else if (e.kind === EntryKind.Configuration && e.config) {
       this.emit({ type: 'configuration', configuration: e.config, index: e.index });
     }
@@ -773,7 +809,7 @@ export class Raft implements TransportHandler {
       p.reject(new LeadershipLostError('the entry was replaced by a newer leader'));
       return;
     }
-    this.commitTime.observe(performance.now() - p.proposedAtMs);
+    this.commitTime.observe(this.clock.nowMs() - p.proposedAtMs);
     if (error) p.reject(error);
     else p.resolve({ index: e.index, result });
   }

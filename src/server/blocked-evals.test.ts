@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockedEvals } from './blocked-evals.js';
 import { newEval } from './eval-factory.js';
+import { systemClock, systemRandom } from '../structs/clock.js';
 import type { Evaluation } from '../structs/evaluation.js';
 
 function blockedEval(jobId: string, createIndex: number, classes: Record<string, boolean> | null, snapshotIndex = createIndex): Evaluation {
-  return newEval({
+  return newEval({ clock: systemClock, random: systemRandom }, {
     Namespace: 'default',
     JobID: jobId,
     Type: 'service',

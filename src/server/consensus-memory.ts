@@ -4,6 +4,7 @@
 // It goes through the same msgpack encoding a Raft log would, so that swapping in the Raft
 // library changes nothing for the FSM, and a caller mutating an entry after proposing it cannot
 // reach into the state.
+import { type Clock, systemClock } from '../structs/clock.js';
 import { NomadError } from '../structs/errors.js';
 import { decodeMsgpack, encodeMsgpack } from '../state/codec.js';
 import type { FSM, FSMLogger } from '../state/fsm.js';
@@ -24,6 +25,7 @@ export interface InMemoryConsensusOptions {
   maxBatchEntries?: number;
   /** Encode entries with msgpack as the Raft path does (default true). */
   encodeEntries?: boolean;
+  clock?: Clock;
 }
 
 interface Pending {
@@ -56,6 +58,7 @@ export class InMemoryConsensus implements Consensus {
   private readonly maxPendingEntries: number;
   private readonly maxBatchEntries: number;
   private readonly encodeEntries: boolean;
+  private readonly clock: Clock;
 
   private readonly queue: Array<Pending | BarrierWaiter> = [];
   private pendingEntries = 0;
@@ -79,12 +82,13 @@ export class InMemoryConsensus implements Consensus {
     this.maxPendingEntries = Math.max(1, options.maxPendingEntries ?? 65_536);
     this.maxBatchEntries = Math.max(1, options.maxBatchEntries ?? 4096);
     this.encodeEntries = options.encodeEntries ?? true;
+    this.clock = options.clock ?? systemClock;
     // The state may already hold entries (restored): continue after them.
     this.lastIndex = fsm.store.latestIndex();
     this.appliedIndex = this.lastIndex;
     // Leadership is announced asynchronously, so that listeners registered right after
     // construction hear it.
-    setImmediate(() => {
+    this.clock.defer(() => {
       if (this.closed) return;
       this.leader = true;
       this.logger.debug('single-node log: leadership acquired', { index: this.lastIndex });
@@ -123,7 +127,7 @@ export class InMemoryConsensus implements Consensus {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    this.clock.defer(() => {
       this.flushScheduled = false;
       this.flush();
     });
@@ -202,7 +206,7 @@ export class InMemoryConsensus implements Consensus {
     this.listeners.push(listener);
     // A listener that arrives after leadership was taken still hears about it, asynchronously.
     if (this.leader && !this.closed) {
-      setImmediate(() => {
+      this.clock.defer(() => {
         if (this.leader && !this.closed) this.callListener(listener, true);
       });
     }

@@ -5,8 +5,9 @@ import type { StateStoreView } from '../state/reader.js';
 import type { ApplyResult } from './consensus.js';
 import type { HeartbeatTimers } from './heartbeat.js';
 import type { Logger } from './logger.js';
+import type { ServerEnv } from './eval-factory.js';
 
-export interface ServerContext {
+export interface ServerContext extends ServerEnv {
   readonly region: string;
   readonly datacenter: string;
   readonly store: StateStoreView;

@@ -9,6 +9,7 @@ import type { LogEntry } from '../state/log-entries.js';
 import type { StateReader, StateStoreView } from '../state/reader.js';
 import type { ApplyResult } from './consensus.js';
 import type { Logger } from './logger.js';
+import { type Clock, every } from '../structs/clock.js';
 
 export interface GcThresholds {
   jobGcThresholdMs: number;
@@ -72,12 +73,12 @@ export interface CoreGcDeps {
   logger: Logger;
   thresholds?: Partial<GcThresholds>;
   intervalMs?: number;
-  nowMs?: () => number;
+  clock: Clock;
 }
 
 export class CoreGc {
   readonly timeTable = new TimeTable();
-  private timer: NodeJS.Timeout | null = null;
+  private stopTimer: (() => void) | null = null;
   private readonly thresholds: GcThresholds;
   private running: Promise<GcResult> | null = null;
 
@@ -86,16 +87,15 @@ export class CoreGc {
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
+    if (this.stopTimer) return;
+    this.stopTimer = every(this.deps.clock, this.deps.intervalMs ?? 5 * 60_000, () => {
       this.run(false).catch((e) => this.deps.logger.warn('garbage collection failed', { error: String(e) }));
-    }, this.deps.intervalMs ?? 5 * 60_000);
-    this.timer.unref();
+    });
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.stopTimer?.();
+    this.stopTimer = null;
   }
 
   /** One collection; concurrent callers share the pass in progress. */
@@ -108,7 +108,7 @@ export class CoreGc {
 
   private cutoff(snap: StateReader, force: boolean, thresholdMs: number): number {
     if (force) return snap.latestIndex();
-    const now = (this.deps.nowMs ?? Date.now)();
+    const now = this.deps.clock.nowMs();
     return this.timeTable.nearestIndex(now - thresholdMs);
   }
 

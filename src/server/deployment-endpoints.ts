@@ -3,7 +3,6 @@
 import { DeploymentDescriptions, deploymentActive, type Deployment } from '../structs/deployment.js';
 import type { Job } from '../structs/job.js';
 import { badRequest, notFound } from '../structs/errors.js';
-import { nowNs } from '../structs/time.js';
 import type { StateReader } from '../state/reader.js';
 import { writeChecked, type ServerContext } from './context.js';
 import { jobEval } from './eval-factory.js';
@@ -34,7 +33,7 @@ export class DeploymentEndpoints {
     if (!all && groups.length === 0) throw badRequest('must specify "All" or a list of groups to promote', 'Groups');
     for (const g of groups) if (!d.TaskGroups[g]) throw badRequest(`deployment has no task group "${g}"`, 'Groups');
     if (!Object.values(d.TaskGroups).some((g) => g.DesiredCanaries > 0)) throw badRequest('deployment has no canaries to promote', 'DeploymentID');
-    const ev = jobEval(job, 'deployment-watcher', { DeploymentID: d.ID });
+    const ev = jobEval(this.ctx, job, 'deployment-watcher', { DeploymentID: d.ID });
     const index = await writeChecked(this.ctx, { Type: 'DeploymentPromote', DeploymentID: d.ID, Groups: all ? [] : groups, Eval: ev });
     return { EvalID: ev.ID, EvalCreateIndex: index, DeploymentModifyIndex: index, RevertedJobVersion: null, Index: index };
   }
@@ -48,15 +47,15 @@ export class DeploymentEndpoints {
       rollback = latestStableBefore(snap, d);
       if (rollback) description = `${description} - rolling back to job version ${rollback.Version}`;
     }
-    const ev = jobEval(rollback ?? job, 'deployment-watcher', { DeploymentID: d.ID });
-    const index = await writeChecked(this.ctx, { Type: 'DeploymentStatus', DeploymentID: d.ID, Status: 'failed', StatusDescription: description, Job: rollback, Eval: ev, TimestampNs: nowNs() });
+    const ev = jobEval(this.ctx, rollback ?? job, 'deployment-watcher', { DeploymentID: d.ID });
+    const index = await writeChecked(this.ctx, { Type: 'DeploymentStatus', DeploymentID: d.ID, Status: 'failed', StatusDescription: description, Job: rollback, Eval: ev, TimestampNs: this.ctx.clock.nowNs() });
     return { EvalID: ev.ID, EvalCreateIndex: index, DeploymentModifyIndex: index, RevertedJobVersion: rollback ? rollback.Version : null, Index: index };
   }
 
   async pause(id: string, pause: boolean): Promise<DeploymentUpdateResponse> {
     const snap = this.ctx.store.snapshot();
     const { d, job } = this.active(snap, id);
-    const ev = pause ? null : jobEval(job, 'deployment-watcher', { DeploymentID: d.ID });
+    const ev = pause ? null : jobEval(this.ctx, job, 'deployment-watcher', { DeploymentID: d.ID });
     const index = await writeChecked(this.ctx, {
       Type: 'DeploymentStatus',
       DeploymentID: d.ID,
@@ -64,7 +63,7 @@ export class DeploymentEndpoints {
       StatusDescription: pause ? DeploymentDescriptions.paused : DeploymentDescriptions.running,
       Job: null,
       Eval: ev,
-      TimestampNs: nowNs(),
+      TimestampNs: this.ctx.clock.nowNs(),
     });
     return { EvalID: ev?.ID ?? '', EvalCreateIndex: ev ? index : 0, DeploymentModifyIndex: index, RevertedJobVersion: null, Index: index };
   }
@@ -88,7 +87,7 @@ export class DeploymentEndpoints {
       }
       status = { Status: 'failed', StatusDescription: description };
     }
-    const ev = jobEval(rollback ?? job, 'deployment-watcher', { DeploymentID: d.ID });
+    const ev = jobEval(this.ctx, rollback ?? job, 'deployment-watcher', { DeploymentID: d.ID });
     const index = await writeChecked(this.ctx, {
       Type: 'DeploymentAllocHealth',
       DeploymentID: d.ID,
@@ -97,7 +96,7 @@ export class DeploymentEndpoints {
       Status: status,
       Job: rollback,
       Eval: ev,
-      TimestampNs: nowNs(),
+      TimestampNs: this.ctx.clock.nowNs(),
     });
     return { EvalID: ev.ID, EvalCreateIndex: index, DeploymentModifyIndex: index, RevertedJobVersion: rollback ? rollback.Version : null, Index: index };
   }
@@ -109,7 +108,7 @@ export class DeploymentEndpoints {
     if (!alloc) throw notFound('alloc not found');
     const job = snap.jobByID(alloc.Namespace, alloc.JobID) ?? alloc.Job;
     if (!job) throw notFound('job not found');
-    const ev = jobEval(job, 'alloc-stop', { JobModifyIndex: job.JobModifyIndex });
+    const ev = jobEval(this.ctx, job, 'alloc-stop', { JobModifyIndex: job.JobModifyIndex });
     const index = await writeChecked(this.ctx, {
       Type: 'AllocDesiredTransition',
       Transitions: { [alloc.ID]: { Migrate: true, Reschedule: null, ForceReschedule: null } },

@@ -2,6 +2,7 @@
 // writes when a group misses its progress deadline, when allocations turn unhealthy (with and
 // without a deadline to recover within), when auto_revert has a stable version to go back to,
 // when canaries may be promoted, and when everything is healthy.
+import { systemClock, systemRandom } from '../structs/clock.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Allocation } from '../structs/alloc.js';
@@ -40,7 +41,7 @@ function world(nowMs = NOW_MS): World {
       return { index, result: e };
     }
   };
-  const watcher = new DeploymentWatcher({ store, apply, logger: silentLogger, nowMs: () => nowMs });
+  const watcher = new DeploymentWatcher({ store, apply, logger: silentLogger, env: { clock: { ...systemClock, nowMs: () => nowMs }, random: systemRandom } });
   return {
     store,
     entries,

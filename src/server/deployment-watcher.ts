@@ -9,16 +9,15 @@ import { DeploymentDescriptions, deploymentActive } from '../structs/deployment.
 import type { Job } from '../structs/job.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateReader, StateStoreView } from '../state/reader.js';
-import { nowNs } from '../structs/time.js';
 import type { ApplyResult } from './consensus.js';
 import type { Logger } from './logger.js';
-import { jobEval } from './eval-factory.js';
+import { jobEval, type ServerEnv } from './eval-factory.js';
 
 export interface DeploymentWatcherDeps {
   store: StateStoreView;
   apply: (entry: LogEntry) => Promise<ApplyResult>;
   logger: Logger;
-  nowMs?: () => number;
+  env: ServerEnv;
   /** Upper bound on one wait for state changes; deadlines are checked at least this often. */
   pollMs?: number;
 }
@@ -54,7 +53,7 @@ export class DeploymentWatcher {
   }
 
   private now(): number {
-    return (this.deps.nowMs ?? Date.now)();
+    return this.deps.env.clock.nowMs();
   }
 
   private async run(): Promise<void> {
@@ -107,7 +106,7 @@ export class DeploymentWatcher {
     if (replace.length > 0) {
       const transitions: Record<string, DesiredTransition> = {};
       for (const a of replace) transitions[a.ID] = { Migrate: null, Reschedule: true, ForceReschedule: null };
-      await this.write({ Type: 'AllocDesiredTransition', Transitions: transitions, Evals: [jobEval(job, 'deployment-watcher', { DeploymentID: d.ID })] });
+      await this.write({ Type: 'AllocDesiredTransition', Transitions: transitions, Evals: [jobEval(this.deps.env, job, 'deployment-watcher', { DeploymentID: d.ID })] });
     }
     // A group that has not finished by its RequireProgressBy time fails the deployment.
     for (const [name, g] of Object.entries(d.TaskGroups)) {
@@ -124,11 +123,11 @@ export class DeploymentWatcher {
     this.lastHealthy.set(d.ID, healthyTotal);
     if (healthyTotal > before) {
       // New healthy allocations: let the scheduler place the next batch of the rolling update.
-      await this.write({ Type: 'EvalUpsert', Evals: [jobEval(job, 'deployment-watcher', { DeploymentID: d.ID, JobModifyIndex: job.JobModifyIndex })] });
+      await this.write({ Type: 'EvalUpsert', Evals: [jobEval(this.deps.env, job, 'deployment-watcher', { DeploymentID: d.ID, JobModifyIndex: job.JobModifyIndex })] });
     }
 
     if (this.canAutoPromote(d, health)) {
-      await this.write({ Type: 'DeploymentPromote', DeploymentID: d.ID, Groups: [], Eval: jobEval(job, 'deployment-watcher', { DeploymentID: d.ID }) });
+      await this.write({ Type: 'DeploymentPromote', DeploymentID: d.ID, Groups: [], Eval: jobEval(this.deps.env, job, 'deployment-watcher', { DeploymentID: d.ID }) });
       return;
     }
 
@@ -169,8 +168,8 @@ export class DeploymentWatcher {
       Status: status,
       StatusDescription: description,
       Job: rollback,
-      Eval: evalJob && status === 'failed' ? jobEval(evalJob, 'deployment-watcher', { DeploymentID: d.ID }) : null,
-      TimestampNs: nowNs(),
+      Eval: evalJob && status === 'failed' ? jobEval(this.deps.env, evalJob, 'deployment-watcher', { DeploymentID: d.ID }) : null,
+      TimestampNs: this.deps.env.clock.nowNs(),
     });
     this.lastHealthy.delete(d.ID);
   }

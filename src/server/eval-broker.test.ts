@@ -2,10 +2,11 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EvalBroker } from './eval-broker.js';
 import { newEval } from './eval-factory.js';
+import { systemClock, systemRandom } from '../structs/clock.js';
 import type { Evaluation } from '../structs/evaluation.js';
 
 function ev(jobId: string, priority = 50, type = 'service'): Evaluation {
-  return newEval({ Namespace: 'default', JobID: jobId, Type: type, Priority: priority, TriggeredBy: 'job-register' });
+  return newEval({ clock: systemClock, random: systemRandom }, { Namespace: 'default', JobID: jobId, Type: type, Priority: priority, TriggeredBy: 'job-register' });
 }
 
 const made: EvalBroker[] = [];
@@ -101,7 +102,7 @@ test('an eval not acked within the nack timeout is redelivered', async () => {
 
 test('an eval with WaitUntil is held until then', async () => {
   let now = 1_000_000;
-  const b = broker({ nowMs: () => now });
+  const b = broker({ clock: { ...systemClock, nowMs: () => now } });
   const e = { ...ev('job'), WaitUntil: new Date(now + 30).toISOString() };
   b.enqueue(e);
   assert.equal(await b.dequeue(['service'], 0), null);

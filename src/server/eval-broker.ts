@@ -6,7 +6,7 @@
 // same job against each other.
 import type { Evaluation } from '../structs/evaluation.js';
 import { NomadError } from '../structs/errors.js';
-import { generateId } from '../structs/ids.js';
+import { type Clock, type Random, type TimerHandle, systemClock, systemRandom } from '../structs/clock.js';
 import { Heap } from './heap.js';
 import { jobKey } from './eval-factory.js';
 
@@ -22,7 +22,8 @@ export interface EvalBrokerOptions {
   maxWaitingDequeues: number;
   /** Called once an eval reached the delivery limit; the server writes its failure. */
   onFailed: (ev: Evaluation) => void;
-  nowMs: () => number;
+  clock: Clock;
+  random: Random;
 }
 
 export const defaultEvalBrokerOptions: EvalBrokerOptions = {
@@ -32,7 +33,8 @@ export const defaultEvalBrokerOptions: EvalBrokerOptions = {
   subsequentNackDelayMs: 20_000,
   maxWaitingDequeues: 1_024,
   onFailed: () => {},
-  nowMs: () => Date.now(),
+  clock: systemClock,
+  random: systemRandom,
 };
 
 interface ReadyItem {
@@ -43,13 +45,13 @@ interface ReadyItem {
 interface Unacked {
   ev: Evaluation;
   token: string;
-  timer: NodeJS.Timeout;
+  timer: TimerHandle;
 }
 
 interface Waiter {
   types: Set<string>;
   resolve: (r: { eval: Evaluation; token: string } | null) => void;
-  timer: NodeJS.Timeout;
+  timer: TimerHandle;
 }
 
 export interface EvalBrokerStats {
@@ -76,8 +78,8 @@ export class EvalBroker {
   private readonly ready = new Map<string, Heap<ReadyItem>>();
   private readonly unacked = new Map<string, Unacked>();
   private readonly delayed = new Heap<{ ev: Evaluation; atMs: number }>((a, b) => a.atMs < b.atMs);
-  private delayTimer: NodeJS.Timeout | null = null;
-  private readonly nackDelays = new Map<string, NodeJS.Timeout>();
+  private delayTimer: TimerHandle | null = null;
+  private readonly nackDelays = new Map<string, TimerHandle>();
   private waiters: Waiter[] = [];
 
   constructor(opts: Partial<EvalBrokerOptions> = {}) {
@@ -99,7 +101,7 @@ export class EvalBroker {
     if (!this.enabled || this.tracked.has(ev.ID)) return;
     this.tracked.set(ev.ID, 0);
     const atMs = this.readyAtMs(ev);
-    if (atMs > this.opts.nowMs()) {
+    if (atMs > this.opts.clock.nowMs()) {
       this.delayed.push({ ev, atMs });
       this.armDelayTimer();
       return;
@@ -123,7 +125,7 @@ export class EvalBroker {
       const waiter: Waiter = {
         types: typeSet,
         resolve,
-        timer: setTimeout(() => {
+        timer: this.opts.clock.setTimeout(() => {
           this.waiters = this.waiters.filter((w) => w !== waiter);
           resolve(null);
         }, Math.max(0, timeoutMs)),
@@ -134,7 +136,7 @@ export class EvalBroker {
 
   ack(evalId: string, token: string): void {
     const u = this.checkToken(evalId, token);
-    clearTimeout(u.timer);
+    this.opts.clock.clearTimeout(u.timer);
     this.unacked.delete(evalId);
     this.tracked.delete(evalId);
     this.releaseSlot(u.ev);
@@ -142,7 +144,7 @@ export class EvalBroker {
 
   nack(evalId: string, token: string): void {
     const u = this.checkToken(evalId, token);
-    clearTimeout(u.timer);
+    this.opts.clock.clearTimeout(u.timer);
     this.unacked.delete(evalId);
     this.redeliverOrFail(u.ev);
   }
@@ -150,7 +152,7 @@ export class EvalBroker {
   /** Restarts the nack timer of an eval a worker is still busy with (e.g. waiting on a plan). */
   outstandingReset(evalId: string, token: string): void {
     const u = this.checkToken(evalId, token);
-    clearTimeout(u.timer);
+    this.opts.clock.clearTimeout(u.timer);
     u.timer = this.nackTimer(evalId, token);
   }
 
@@ -186,7 +188,7 @@ export class EvalBroker {
       const t = Date.parse(ev.WaitUntil);
       if (Number.isFinite(t) && t > 0) return t;
     }
-    if (ev.Wait > 0) return this.opts.nowMs() + Math.ceil(ev.Wait / 1e6);
+    if (ev.Wait > 0) return this.opts.clock.nowMs() + Math.ceil(ev.Wait / 1e6);
     return 0;
   }
 
@@ -210,7 +212,7 @@ export class EvalBroker {
     if (wi >= 0) {
       const w = this.waiters[wi]!;
       this.waiters.splice(wi, 1);
-      clearTimeout(w.timer);
+      this.opts.clock.clearTimeout(w.timer);
       w.resolve(this.deliver(ev));
       return;
     }
@@ -232,14 +234,14 @@ export class EvalBroker {
   }
 
   private deliver(ev: Evaluation): { eval: Evaluation; token: string } {
-    const token = generateId();
+    const token = this.opts.random.uuid();
     this.tracked.set(ev.ID, (this.tracked.get(ev.ID) ?? 0) + 1);
     this.unacked.set(ev.ID, { ev, token, timer: this.nackTimer(ev.ID, token) });
     return { eval: ev, token };
   }
 
-  private nackTimer(evalId: string, token: string): NodeJS.Timeout {
-    const t = setTimeout(() => {
+  private nackTimer(evalId: string, token: string): TimerHandle {
+    const t = this.opts.clock.setTimeout(() => {
       const u = this.unacked.get(evalId);
       if (u && u.token === token) this.nack(evalId, token);
     }, this.opts.nackTimeoutMs);
@@ -260,7 +262,7 @@ export class EvalBroker {
       this.pushReady(ev);
       return;
     }
-    const t = setTimeout(() => {
+    const t = this.opts.clock.setTimeout(() => {
       this.nackDelays.delete(ev.ID);
       if (this.enabled) this.pushReady(ev);
     }, delayMs);
@@ -285,31 +287,32 @@ export class EvalBroker {
   }
 
   private armDelayTimer(): void {
-    if (this.delayTimer) clearTimeout(this.delayTimer);
+    this.opts.clock.clearTimeout(this.delayTimer);
     const top = this.delayed.peek();
     if (!top) {
       this.delayTimer = null;
       return;
     }
-    // setTimeout caps near 24.8 days; a later WaitUntil is simply re-armed when this fires.
-    const waitMs = Math.min(Math.max(0, top.atMs - this.opts.nowMs()), 2 ** 31 - 1);
-    this.delayTimer = setTimeout(() => this.releaseDelayed(), waitMs);
+    // The clock caps a delay near 24.8 days; a later WaitUntil is simply re-armed when this fires.
+    const waitMs = Math.max(0, top.atMs - this.opts.clock.nowMs());
+    this.delayTimer = this.opts.clock.setTimeout(() => this.releaseDelayed(), waitMs);
   }
 
   private releaseDelayed(): void {
     this.delayTimer = null;
-    const now = this.opts.nowMs();
+    const now = this.opts.clock.nowMs();
     while (this.delayed.size > 0 && this.delayed.peek()!.atMs <= now) this.admit(this.delayed.pop()!.ev);
     this.armDelayTimer();
   }
 
   private flush(): void {
-    for (const u of this.unacked.values()) clearTimeout(u.timer);
-    for (const t of this.nackDelays.values()) clearTimeout(t);
-    if (this.delayTimer) clearTimeout(this.delayTimer);
+    const clock = this.opts.clock;
+    for (const u of this.unacked.values()) clock.clearTimeout(u.timer);
+    for (const t of this.nackDelays.values()) clock.clearTimeout(t);
+    clock.clearTimeout(this.delayTimer);
     this.delayTimer = null;
     for (const w of this.waiters) {
-      clearTimeout(w.timer);
+      clock.clearTimeout(w.timer);
       w.resolve(null);
     }
     this.waiters = [];

@@ -2,6 +2,7 @@
 // grace period); a node that does not is marked down. The TTL grows with the number of nodes so
 // that the servers see at most `maxHeartbeatsPerSecond` heartbeats, and a random stagger
 // spreads nodes that registered together.
+import { type Clock, systemClock, type TimerHandle } from '../structs/clock.js';
 
 export interface HeartbeatOptions {
   minHeartbeatTtlMs: number;
@@ -10,6 +11,7 @@ export interface HeartbeatOptions {
   /** TTL given to every known node when a server becomes leader: time for clients to find it. */
   failoverHeartbeatTtlMs: number;
   random: () => number;
+  clock: Clock;
 }
 
 export const defaultHeartbeatOptions: HeartbeatOptions = {
@@ -18,11 +20,12 @@ export const defaultHeartbeatOptions: HeartbeatOptions = {
   heartbeatGraceMs: 10_000,
   failoverHeartbeatTtlMs: 300_000,
   random: Math.random,
+  clock: systemClock,
 };
 
 export class HeartbeatTimers {
   private readonly opts: HeartbeatOptions;
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, TimerHandle>();
   private enabled = false;
 
   constructor(
@@ -62,20 +65,18 @@ export class HeartbeatTimers {
   }
 
   clear(nodeId: string): void {
-    const t = this.timers.get(nodeId);
-    if (t) clearTimeout(t);
+    this.opts.clock.clearTimeout(this.timers.get(nodeId));
     this.timers.delete(nodeId);
   }
 
   clearAll(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) this.opts.clock.clearTimeout(t);
     this.timers.clear();
   }
 
   private arm(nodeId: string, afterMs: number): void {
-    const old = this.timers.get(nodeId);
-    if (old) clearTimeout(old);
-    const t = setTimeout(() => {
+    this.opts.clock.clearTimeout(this.timers.get(nodeId));
+    const t = this.opts.clock.setTimeout(() => {
       this.timers.delete(nodeId);
       if (this.enabled) this.onExpire(nodeId);
     }, afterMs);

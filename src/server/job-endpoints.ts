@@ -10,7 +10,6 @@ import { MultiError, NomadError, badRequest, notFound } from '../structs/errors.
 import { canonicalizeJob } from '../structs/canonicalize.js';
 import { validateJob } from '../structs/validate.js';
 import { diffJobs, type JobDiff } from '../structs/diff.js';
-import { nowNs } from '../structs/time.js';
 import { writeChecked, type ServerContext } from './context.js';
 import { jobEval } from './eval-factory.js';
 import type { NewScheduler } from './lazy-modules.js';
@@ -103,9 +102,9 @@ export class JobEndpoints {
         if (old) tg.Count = old.Count;
       }
     }
-    const submitNs = nowNs();
+    const submitNs = this.ctx.clock.nowNs();
     const needsEval = !isPeriodicOrParameterized(job);
-    const ev = needsEval ? jobEval(job, opts.triggeredBy ?? 'job-register', {}, submitNs) : null;
+    const ev = needsEval ? jobEval(this.ctx, job, opts.triggeredBy ?? 'job-register', {}, submitNs) : null;
     const index = await writeChecked(this.ctx, { Type: 'JobRegister', Job: job, Eval: ev, SubmitTimeNs: submitNs });
     const stored = this.ctx.store.snapshot().jobByID(job.Namespace, job.ID);
     return {
@@ -122,8 +121,8 @@ export class JobEndpoints {
     const snap = this.ctx.store.snapshot();
     const job = snap.jobByID(namespace, jobId);
     if (!job) throw notFound('job not found');
-    const ev = isPeriodicOrParameterized(job) ? null : jobEval(job, 'job-deregister');
-    const index = await writeChecked(this.ctx, { Type: 'JobDeregister', Namespace: namespace, JobID: jobId, Purge: purge, Eval: ev, SubmitTimeNs: nowNs() });
+    const ev = isPeriodicOrParameterized(job) ? null : jobEval(this.ctx, job, 'job-deregister');
+    const index = await writeChecked(this.ctx, { Type: 'JobDeregister', Namespace: namespace, JobID: jobId, Purge: purge, Eval: ev, SubmitTimeNs: this.ctx.clock.nowNs() });
     return { EvalID: ev?.ID ?? '', EvalCreateIndex: ev ? index : 0, JobModifyIndex: index, Index: index };
   }
 
@@ -133,8 +132,8 @@ export class JobEndpoints {
     const snap = this.ctx.store.snapshot();
     const existing = snap.jobByID(job.Namespace, job.ID);
     const index = snap.latestIndex();
-    const planned = planVersion(job, existing, index);
-    const ev = jobEval(planned, 'job-register', { AnnotatePlan: true, JobModifyIndex: planned.JobModifyIndex, ModifyIndex: index, SnapshotIndex: index });
+    const planned = planVersion(job, existing, index, this.ctx.clock.nowNs());
+    const ev = jobEval(this.ctx, planned, 'job-register', { AnnotatePlan: true, JobModifyIndex: planned.JobModifyIndex, ModifyIndex: index, SnapshotIndex: index });
     const response: PlanResponse = {
       Annotations: null,
       FailedTGAllocs: null,
@@ -150,7 +149,7 @@ export class JobEndpoints {
       const state = withJob(snap, planned);
       const planner = new RecordingPlanner(state);
       const newScheduler = await this.newScheduler();
-      await newScheduler(planned.Type, state, planner, { annotatePlan: true, logger: this.ctx.logger }).process(ev);
+      await newScheduler(planned.Type, state, planner, { annotatePlan: true, logger: this.ctx.logger, nowMs: () => this.ctx.clock.nowMs(), generateId: () => this.ctx.random.uuid() }).process(ev);
       const lastPlan = planner.plans[planner.plans.length - 1];
       response.Annotations = lastPlan?.Annotations ?? null;
       const lastEval = planner.evalUpdates[planner.evalUpdates.length - 1];
@@ -168,7 +167,7 @@ export class JobEndpoints {
     if (!job) throw notFound('job not found');
     if (job.Periodic?.Enabled) throw badRequest("can't evaluate periodic job", 'JobID');
     if (job.ParameterizedJob) throw badRequest("can't evaluate parameterized job", 'JobID');
-    const ev = jobEval(job, 'job-register', { JobModifyIndex: job.JobModifyIndex });
+    const ev = jobEval(this.ctx, job, 'job-register', { JobModifyIndex: job.JobModifyIndex });
     let index: number;
     if (forceReschedule) {
       const transitions: Record<string, DesiredTransition> = {};
@@ -234,7 +233,7 @@ function checkIndex(jobId: string, existing: Job | null, opts: RegisterOptions):
 }
 
 /** The job as it would be stored if registered now (version bumped when the spec changed). */
-function planVersion(job: Job, existing: Job | null, index: number): Job {
+function planVersion(job: Job, existing: Job | null, index: number, nowNs: number): Job {
   const changed = !existing || jobSpecChanged(existing, job);
   const next = index + 1;
   return {
@@ -242,7 +241,7 @@ function planVersion(job: Job, existing: Job | null, index: number): Job {
     Version: existing ? existing.Version + (changed ? 1 : 0) : 0,
     Status: existing?.Status ?? 'pending',
     Stable: false,
-    SubmitTime: nowNs(),
+    SubmitTime: nowNs,
     CreateIndex: existing?.CreateIndex ?? next,
     ModifyIndex: next,
     JobModifyIndex: changed ? next : existing!.JobModifyIndex,

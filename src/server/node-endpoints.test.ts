@@ -8,6 +8,7 @@ import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { ApplyResult } from './consensus.js';
 import type { ServerContext } from './context.js';
 import { NodeEndpoints } from './node-endpoints.js';
+import { systemClock, systemRandom } from '../structs/clock.js';
 
 interface PendingWrite {
   entry: LogEntry;
@@ -19,6 +20,8 @@ function controlledContext(): { ctx: ServerContext; writes: PendingWrite[]; next
   const writes: PendingWrite[] = [];
   let notify: (() => void) | null = null;
   const ctx = {
+    clock: systemClock,
+    random: systemRandom,
     store: new StateStore(),
     write(entry: LogEntry): Promise<ApplyResult> {
       return new Promise<ApplyResult>((resolve) => {

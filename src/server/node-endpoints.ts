@@ -9,7 +9,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { DrainStrategy, Node, NodeEvent, NodeStatus } from '../structs/node.js';
 import type { ReschedulePolicy } from '../structs/job.js';
 import { NomadError, badRequest, notFound } from '../structs/errors.js';
-import { nowNs, rfc3339Nano } from '../structs/time.js';
+import { rfc3339Nano } from '../structs/time.js';
 import type {
   AllocClientUpdate,
   ClientServerRpc,
@@ -19,7 +19,7 @@ import type {
 } from '../rpc/protocol.js';
 import type { StateReader } from '../state/reader.js';
 import { writeChecked, type ServerContext } from './context.js';
-import { jobKey, newEval } from './eval-factory.js';
+import { jobKey, newEval, type ServerEnv } from './eval-factory.js';
 import { nodeEvals, SystemJobsCache } from './node-evals.js';
 
 const NODE_STATUSES = new Set<NodeStatus>(['initializing', 'ready', 'down', 'disconnected']);
@@ -61,7 +61,7 @@ export class NodeEndpoints implements ClientServerRpc {
       throw badRequest('node secret ID does not match', 'Node.SecretID');
     }
     const status: NodeStatus = node.Status || 'initializing';
-    const index = await writeChecked(this.ctx, { Type: 'NodeRegister', Node: { ...node, Status: status }, TimestampNs: nowNs() });
+    const index = await writeChecked(this.ctx, { Type: 'NodeRegister', Node: { ...node, Status: status }, TimestampNs: this.ctx.clock.nowNs() });
     // A node that is (again) ready may take system jobs and replace what was lost.
     if (status === 'ready' && existing?.Status !== 'ready') await this.writeNodeEvals(node.ID);
     const ttl = status === 'down' ? 0 : this.ctx.heartbeats.reset(node.ID);
@@ -77,8 +77,8 @@ export class NodeEndpoints implements ClientServerRpc {
     if (!node) throw notFound(`node not found: ${nodeId}`);
     let index = snap.latestIndex();
     if (node.Status !== status || event) {
-      const evals = node.Status !== status && (status === 'ready' || status === 'down') ? nodeEvals(snap, node, this.systemJobs.get(snap)) : [];
-      index = await writeChecked(this.ctx, { Type: 'NodeUpdateStatus', NodeID: nodeId, Status: status, Event: event ?? null, Evals: evals, TimestampNs: nowNs() });
+      const evals = node.Status !== status && (status === 'ready' || status === 'down') ? nodeEvals(this.ctx, snap, node, this.systemJobs.get(snap)) : [];
+      index = await writeChecked(this.ctx, { Type: 'NodeUpdateStatus', NodeID: nodeId, Status: status, Event: event ?? null, Evals: evals, TimestampNs: this.ctx.clock.nowNs() });
     }
     let ttl = 0;
     if (status === 'down') this.ctx.heartbeats.clear(nodeId);
@@ -91,9 +91,9 @@ export class NodeEndpoints implements ClientServerRpc {
     const snap = this.ctx.store.snapshot();
     const node = snap.nodeByID(nodeId);
     if (!node || node.Status === 'down') return;
-    const event: NodeEvent = { Message: 'Node heartbeat missed', Subsystem: 'Cluster', Details: null, Timestamp: rfc3339Nano(nowNs()), CreateIndex: 0 };
-    const evals = nodeEvals(snap, node, this.systemJobs.get(snap));
-    await writeChecked(this.ctx, { Type: 'NodeUpdateStatus', NodeID: nodeId, Status: 'down', Event: event, Evals: evals, TimestampNs: nowNs() });
+    const event: NodeEvent = { Message: 'Node heartbeat missed', Subsystem: 'Cluster', Details: null, Timestamp: rfc3339Nano(this.ctx.clock.nowNs()), CreateIndex: 0 };
+    const evals = nodeEvals(this.ctx, snap, node, this.systemJobs.get(snap));
+    await writeChecked(this.ctx, { Type: 'NodeUpdateStatus', NodeID: nodeId, Status: 'down', Event: event, Evals: evals, TimestampNs: this.ctx.clock.nowNs() });
     this.ctx.logger.info('node heartbeat missed: marked down', { node_id: nodeId, evals: evals.length });
   }
 
@@ -109,7 +109,7 @@ export class NodeEndpoints implements ClientServerRpc {
       Drain: existing.Drain,
       DrainStrategy: existing.DrainStrategy,
     };
-    const index = await writeChecked(this.ctx, { Type: 'NodeRegister', Node: merged, TimestampNs: nowNs() });
+    const index = await writeChecked(this.ctx, { Type: 'NodeRegister', Node: merged, TimestampNs: this.ctx.clock.nowNs() });
     return { Index: index };
   }
 
@@ -120,8 +120,8 @@ export class NodeEndpoints implements ClientServerRpc {
     const node = snap.nodeByID(nodeId);
     if (!node) throw notFound('node not found');
     if (node.DrainStrategy && eligibility === 'eligible') throw badRequest('can not set node\'s scheduling eligibility to eligible while it is draining', 'Eligibility');
-    const evals = eligibility === 'eligible' && node.SchedulingEligibility !== 'eligible' ? nodeEvals(snap, node, this.systemJobs.get(snap)) : [];
-    const event: NodeEvent = { Message: eligibility === 'eligible' ? 'Node marked as eligible for scheduling' : 'Node marked as ineligible for scheduling', Subsystem: 'Cluster', Details: null, Timestamp: rfc3339Nano(nowNs()), CreateIndex: 0 };
+    const evals = eligibility === 'eligible' && node.SchedulingEligibility !== 'eligible' ? nodeEvals(this.ctx, snap, node, this.systemJobs.get(snap)) : [];
+    const event: NodeEvent = { Message: eligibility === 'eligible' ? 'Node marked as eligible for scheduling' : 'Node marked as ineligible for scheduling', Subsystem: 'Cluster', Details: null, Timestamp: rfc3339Nano(this.ctx.clock.nowNs()), CreateIndex: 0 };
     const index = await writeChecked(this.ctx, { Type: 'NodeUpdateEligibility', NodeID: nodeId, Eligibility: eligibility, Event: event, Evals: evals });
     return { EvalIDs: evals.map((e) => e.ID), EvalCreateIndex: evals.length ? index : 0, NodeModifyIndex: index, Index: index };
   }
@@ -131,18 +131,18 @@ export class NodeEndpoints implements ClientServerRpc {
     const snap = this.ctx.store.snapshot();
     const node = snap.nodeByID(nodeId);
     if (!node) throw notFound('node not found');
-    const event: NodeEvent = { Message: strategy ? 'Node drain strategy set' : 'Node drain strategy cancelled', Subsystem: 'Drain', Details: null, Timestamp: rfc3339Nano(nowNs()), CreateIndex: 0 };
+    const event: NodeEvent = { Message: strategy ? 'Node drain strategy set' : 'Node drain strategy cancelled', Subsystem: 'Drain', Details: null, Timestamp: rfc3339Nano(this.ctx.clock.nowNs()), CreateIndex: 0 };
     const index = await writeChecked(this.ctx, { Type: 'NodeUpdateDrain', NodeID: nodeId, DrainStrategy: strategy, MarkEligible: markEligible, Event: event });
     return { EvalIDs: [], EvalCreateIndex: 0, NodeModifyIndex: index, Index: index };
   }
 
   async nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number): Promise<NodeClientAllocsResponse> {
     if (!nodeId) throw badRequest('missing node ID', 'NodeID');
-    const deadline = Date.now() + Math.min(Math.max(0, maxWaitMs), MAX_BLOCKING_WAIT_MS);
+    const deadline = this.ctx.clock.nowMs() + Math.min(Math.max(0, maxWaitMs), MAX_BLOCKING_WAIT_MS);
     for (;;) {
       const snap = this.ctx.store.snapshot();
       const { allocs, index } = clientAllocs(snap, nodeId);
-      const remaining = deadline - Date.now();
+      const remaining = deadline - this.ctx.clock.nowMs();
       if (index > minIndex || remaining <= 0) return { Allocs: allocs, Index: Math.max(index, 1) };
       // Wake on any change of the allocs table, then look again at this node's part of it.
       await this.ctx.store.waitForChange(['allocs'], Math.max(minIndex, snap.tableIndex('allocs')), remaining);
@@ -176,7 +176,7 @@ export class NodeEndpoints implements ClientServerRpc {
   private scheduleWrite(): void {
     if (this.writing !== null || this.writeScheduled) return;
     this.writeScheduled = true;
-    setImmediate(() => {
+    this.ctx.clock.defer(() => {
       this.writeScheduled = false;
       void this.writeNext();
     });
@@ -214,8 +214,8 @@ export class NodeEndpoints implements ClientServerRpc {
   private async writeBatch(b: UpdateBatch): Promise<void> {
     try {
       const snap = this.ctx.store.snapshot();
-      const evals = rescheduleEvals(snap, b.updates, Date.now());
-      const index = await writeChecked(this.ctx, { Type: 'AllocClientUpdate', Updates: b.updates, Evals: evals, TimestampNs: nowNs() });
+      const evals = rescheduleEvals(this.ctx, snap, b.updates);
+      const index = await writeChecked(this.ctx, { Type: 'AllocClientUpdate', Updates: b.updates, Evals: evals, TimestampNs: this.ctx.clock.nowNs() });
       for (const w of b.waiters) w.resolve({ Index: index });
     } catch (e) {
       const err = e instanceof Error ? e : new NomadError('internal', String(e));
@@ -227,7 +227,7 @@ export class NodeEndpoints implements ClientServerRpc {
     const snap = this.ctx.store.snapshot();
     const node = snap.nodeByID(nodeId);
     if (!node) return;
-    const evals = nodeEvals(snap, node, this.systemJobs.get(snap));
+    const evals = nodeEvals(this.ctx, snap, node, this.systemJobs.get(snap));
     if (evals.length > 0) await writeChecked(this.ctx, { Type: 'EvalUpsert', Evals: evals });
   }
 }
@@ -255,7 +255,8 @@ function clientAllocs(snap: StateReader, nodeId: string): { allocs: Record<strin
 }
 
 /** One alloc-failure eval per job whose failed allocation its reschedule policy lets go again. */
-function rescheduleEvals(snap: StateReader, updates: AllocClientUpdate[], nowMs: number): Evaluation[] {
+function rescheduleEvals(env: ServerEnv, snap: StateReader, updates: AllocClientUpdate[]): Evaluation[] {
+  const nowMs = env.clock.nowMs();
   const out: Evaluation[] = [];
   const seen = new Set<string>();
   for (const u of updates) {
@@ -269,7 +270,7 @@ function rescheduleEvals(snap: StateReader, updates: AllocClientUpdate[], nowMs:
     const tg = job.TaskGroups.find((g) => g.Name === alloc.TaskGroup);
     if (!tg || !rescheduleEligible(tg.ReschedulePolicy, alloc, nowMs)) continue;
     seen.add(key);
-    out.push(newEval({ Namespace: job.Namespace, JobID: job.ID, Type: job.Type, Priority: job.Priority, TriggeredBy: 'alloc-failure', JobModifyIndex: job.JobModifyIndex }));
+    out.push(newEval(env, { Namespace: job.Namespace, JobID: job.ID, Type: job.Type, Priority: job.Priority, TriggeredBy: 'alloc-failure', JobModifyIndex: job.JobModifyIndex }));
   }
   return out;
 }

@@ -4,7 +4,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { StateReader } from '../state/reader.js';
-import { jobKey, newEval } from './eval-factory.js';
+import { jobKey, newEval, type ServerEnv } from './eval-factory.js';
 
 /** System jobs change rarely: cache the list per jobs-table index instead of scanning each time. */
 export class SystemJobsCache {
@@ -21,7 +21,7 @@ export class SystemJobsCache {
   }
 }
 
-export function nodeEvals(snap: StateReader, node: Pick<Node, 'ID' | 'ModifyIndex'>, systemJobs: Job[], triggeredBy = 'node-update'): Evaluation[] {
+export function nodeEvals(env: ServerEnv, snap: StateReader, node: Pick<Node, 'ID' | 'ModifyIndex'>, systemJobs: Job[], triggeredBy = 'node-update'): Evaluation[] {
   const seen = new Set<string>();
   const out: Evaluation[] = [];
   const add = (job: Pick<Job, 'Namespace' | 'ID' | 'Type' | 'Priority' | 'JobModifyIndex'>): void => {
@@ -29,7 +29,7 @@ export function nodeEvals(snap: StateReader, node: Pick<Node, 'ID' | 'ModifyInde
     if (seen.has(key)) return;
     seen.add(key);
     out.push(
-      newEval({
+      newEval(env, {
         Namespace: job.Namespace,
         JobID: job.ID,
         Type: job.Type,

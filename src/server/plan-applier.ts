@@ -7,7 +7,7 @@ import type { ApplyResult } from './consensus.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateStoreView } from '../state/reader.js';
 import { NomadError } from '../structs/errors.js';
-import { nowNs } from '../structs/time.js';
+import type { Clock } from '../structs/clock.js';
 import type { Logger } from './logger.js';
 import type { PlanQueue, PendingPlan } from './plan-queue.js';
 import { evaluatePlan, type PlanEvaluation } from './plan-evaluate.js';
@@ -19,6 +19,7 @@ export interface PlanApplierDeps {
   /** The broker's token for an eval in flight; a plan with another token is stale and refused. */
   outstandingToken?: (evalId: string) => string | null;
   logger: Logger;
+  clock: Clock;
 }
 
 export interface PlanApplierStats {
@@ -47,12 +48,12 @@ export class PlanApplier extends BackgroundLoop {
       }
       let ev: PlanEvaluation;
       try {
-        ev = evaluatePlan(this.deps.store.snapshot(), pending.plan, nowNs());
+        ev = evaluatePlan(this.deps.store.snapshot(), pending.plan, this.deps.clock.nowNs());
         if (prev) {
           const prevNodes = await prev;
           prev = null;
           if (intersects(ev.touchedNodes, prevNodes) || Object.keys(ev.rejections).length > 0) {
-            ev = evaluatePlan(this.deps.store.snapshot(), pending.plan, nowNs());
+            ev = evaluatePlan(this.deps.store.snapshot(), pending.plan, this.deps.clock.nowNs());
           }
         }
       } catch (e) {

@@ -2,6 +2,7 @@
 // leader's single plan applier. Bounded: a full queue refuses the plan (the worker nacks).
 import type { Plan, PlanResult } from '../structs/plan.js';
 import { NomadError } from '../structs/errors.js';
+import { type Clock, systemClock } from '../structs/clock.js';
 import { Heap } from './heap.js';
 
 export interface PendingPlan {
@@ -18,7 +19,10 @@ export class PlanQueue {
   private readonly heap = new Heap<PendingPlan>((a, b) => (a.plan.Priority !== b.plan.Priority ? a.plan.Priority > b.plan.Priority : a.seq < b.seq));
   private waiter: ((p: PendingPlan | null) => void) | null = null;
 
-  constructor(private readonly maxPending = 10_000) {}
+  constructor(
+    private readonly maxPending = 10_000,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   setEnabled(on: boolean): void {
     if (this.enabled === on) return;
@@ -39,7 +43,7 @@ export class PlanQueue {
     if (!this.enabled) return Promise.reject(new NomadError('no_leader', 'plan queue is disabled: this server is not the leader'));
     if (this.heap.size >= this.maxPending) return Promise.reject(new NomadError('unavailable', `plan queue is full (${this.maxPending} plans)`));
     return new Promise((resolve, reject) => {
-      const p: PendingPlan = { plan, enqueuedAtMs: Date.now(), resolve, reject, seq: this.seq++ };
+      const p: PendingPlan = { plan, enqueuedAtMs: this.clock.nowMs(), resolve, reject, seq: this.seq++ };
       if (this.waiter) {
         const w = this.waiter;
         this.waiter = null;
@@ -56,12 +60,12 @@ export class PlanQueue {
     if (p) return Promise.resolve(p);
     if (!this.enabled) return Promise.resolve(null);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.waiter = null;
         resolve(null);
       }, timeoutMs);
       this.waiter = (got) => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         resolve(got);
       };
     });

@@ -10,8 +10,9 @@ import type { StateStoreView } from '../state/reader.js';
 
 async function startServer(heartbeat = {}) {
   const store = new StateStore();
-  const consensus = new InMemoryConsensus(new FSM(store));
-  const server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 't', store, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1, heartbeat });
+  const fsm = new FSM(store);
+  const consensus = new InMemoryConsensus(fsm);
+  const server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 't', store, applied: fsm, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1, heartbeat });
   const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
   server.start();
   await leader;

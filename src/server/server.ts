@@ -5,9 +5,10 @@
 import { cpus } from 'node:os';
 import type { Evaluation } from '../structs/evaluation.js';
 import { NomadError } from '../structs/errors.js';
-import { nowNs } from '../structs/time.js';
+import { type Clock, type Random, systemClock, systemRandom } from '../structs/clock.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateStoreView } from '../state/reader.js';
+import type { AppliedFeed } from '../state/fsm.js';
 import type { ApplyResult, Consensus } from './consensus.js';
 import type { ServerContext } from './context.js';
 import { BlockedEvals } from './blocked-evals.js';
@@ -31,8 +32,13 @@ export interface ServerOptions {
   datacenter: string;
   nodeName: string;
   store: StateStoreView;
+  /** Every entry the FSM applies, on this server: the leader's bookkeeping follows it. */
+  applied: AppliedFeed;
   consensus: Consensus;
   rpcAddr: string;
+  /** Time and randomness; the system's unless a simulation passes its own. */
+  clock?: Clock;
+  random?: Random;
   /** Scheduling workers on the leader; defaults to the number of cores. */
   numSchedulers?: number;
   heartbeat?: Partial<HeartbeatOptions>;
@@ -67,9 +73,11 @@ export class Server {
   readonly consensus: Consensus;
   readonly logger: Logger;
 
+  readonly clock: Clock;
+  readonly random: Random;
   readonly broker: EvalBroker;
   readonly blocked: BlockedEvals;
-  readonly planQueue = new PlanQueue();
+  readonly planQueue: PlanQueue;
   readonly heartbeats: HeartbeatTimers;
   readonly nodes: NodeEndpoints;
   readonly jobs: JobEndpoints;
@@ -95,16 +103,21 @@ export class Server {
     this.store = opts.store;
     this.consensus = opts.consensus;
     this.logger = fullLogger(opts.logger);
-    this.broker = new EvalBroker({ ...opts.broker, onFailed: (ev) => void this.failEval(ev) });
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? systemRandom;
+    const env = { clock: this.clock, random: this.random };
+    this.planQueue = new PlanQueue(10_000, this.clock);
+    this.broker = new EvalBroker({ ...opts.broker, ...env, onFailed: (ev) => void this.failEval(ev) });
     this.blocked = new BlockedEvals({
       enqueue: (ev) => this.broker.enqueue(ev),
       onDuplicate: (ev) => void this.cancelDuplicate(ev),
     });
     this.heartbeats = new HeartbeatTimers((nodeId) => {
       this.nodes.markDown(nodeId).catch((e) => this.logger.warn('marking node down failed', { node_id: nodeId, error: String(e) }));
-    }, opts.heartbeat);
+    }, { ...opts.heartbeat, clock: this.clock });
     const self = this;
     this.ctx = {
+      ...env,
       region: opts.region,
       datacenter: opts.datacenter,
       store: opts.store,
@@ -124,23 +137,34 @@ export class Server {
       apply: (entry) => this.apply(entry),
       outstandingToken: (id) => this.broker.outstandingToken(id),
       logger: this.logger,
+      clock: this.clock,
     });
-    this.watcher = new DeploymentWatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, pollMs: opts.deploymentPollMs });
-    this.gc = new CoreGc({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, thresholds: opts.gc, intervalMs: opts.gc?.intervalMs });
+    this.watcher = new DeploymentWatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env, pollMs: opts.deploymentPollMs });
+    this.gc = new CoreGc({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, thresholds: opts.gc, intervalMs: opts.gc?.intervalMs, clock: this.clock });
     this.schedulerLoader = schedulerLoader;
   }
 
   private readonly schedulerLoader: () => Promise<NewScheduler>;
+  private stopFollowing: (() => void) | null = null;
 
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.stopFollowing = this.opts.applied.onApplied({
+      applied: (index, entry) => this.followApplied(index, entry),
+      // A restored state replaces everything the leader tracked: rebuild from it.
+      restored: () => {
+        if (this.leader) this.restoreEvals();
+      },
+    });
     this.consensus.onLeadershipChange((isLeader) => this.onLeadership(isLeader));
     if (this.consensus.isLeader()) this.onLeadership(true);
   }
 
   async shutdown(): Promise<void> {
     this.started = false;
+    this.stopFollowing?.();
+    this.stopFollowing = null;
     await this.nodes.flush().catch(() => {});
     this.onLeadership(false);
     await this.transition;
@@ -173,17 +197,13 @@ export class Server {
       if (this.opts.forward && this.consensus.leaderAddr()) return this.opts.forward(entry);
       throw new NomadError('no_leader', 'No cluster leader');
     }
-    const res = await this.consensus.apply(entry);
-    if (res.result instanceof Error) return res;
-    this.gc.timeTable.witness(res.index, Date.now());
-    if (this.leader) {
-      try {
-        afterApply(entry, res.index, this.store.snapshot(), this.broker, this.blocked);
-      } catch (e) {
-        this.logger.error('leader bookkeeping after apply failed', { type: entry.Type, error: String(e) });
-      }
-    }
-    return res;
+    return this.consensus.apply(entry);
+  }
+
+  /** Every applied entry, whoever proposed it: GC's clock of indexes, and the leader's queues. */
+  private followApplied(index: number, entry: LogEntry): void {
+    this.gc.timeTable.witness(index, this.clock.nowMs());
+    if (this.leader) afterApply(entry, index, this.store.snapshot(), this.broker, this.blocked);
   }
 
   /** nomad system gc: a collection pass that ignores age thresholds. */
@@ -232,6 +252,7 @@ export class Server {
       apply: (e: LogEntry) => this.apply(e),
       newScheduler: this.schedulerLoader,
       logger: this.logger,
+      env: { clock: this.clock, random: this.random },
     };
     this.workers = Array.from({ length: n }, (_, i) => new Worker(i, deps));
     for (const w of this.workers) w.start();
@@ -260,8 +281,8 @@ export class Server {
   private async failEval(ev: Evaluation): Promise<void> {
     const limit = this.opts.broker?.deliveryLimit ?? 3;
     const followupMs = this.opts.failedEvalFollowupMs ?? 60_000;
-    const now = nowNs();
-    const followup = newEval({
+    const now = this.clock.nowNs();
+    const followup = newEval(this.ctx, {
       Namespace: ev.Namespace,
       JobID: ev.JobID,
       Type: ev.Type,
@@ -281,7 +302,7 @@ export class Server {
 
   private async cancelDuplicate(ev: Evaluation): Promise<void> {
     try {
-      await this.apply({ Type: 'EvalUpsert', Evals: [{ ...ev, Status: 'canceled', StatusDescription: 'existing blocked evaluation exists for job', ModifyTime: nowNs() }] });
+      await this.apply({ Type: 'EvalUpsert', Evals: [{ ...ev, Status: 'canceled', StatusDescription: 'existing blocked evaluation exists for job', ModifyTime: this.clock.nowNs() }] });
     } catch (e) {
       this.logger.warn('canceling duplicate blocked evaluation failed', { eval_id: ev.ID, error: String(e) });
     }

@@ -12,7 +12,7 @@ import type { EvalBroker } from './eval-broker.js';
 import type { PlanQueue } from './plan-queue.js';
 import type { Logger } from './logger.js';
 import type { NewScheduler } from './lazy-modules.js';
-import { nowNs } from '../structs/time.js';
+import type { ServerEnv } from './eval-factory.js';
 
 export const SCHEDULER_TYPES = ['service', 'batch', 'system', 'sysbatch'];
 
@@ -23,6 +23,7 @@ export interface WorkerDeps {
   apply: (entry: LogEntry) => Promise<ApplyResult>;
   newScheduler: () => Promise<NewScheduler>;
   logger: Logger;
+  env: ServerEnv;
   /** Bound on waiting for the state to reach an eval's index. */
   stateWaitMs?: number;
   /** How long one dequeue waits before checking whether the worker should stop. */
@@ -51,7 +52,7 @@ export class WorkerPlanner implements Planner {
   }
 
   async updateEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, ModifyTime: nowNs() }] });
+    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, ModifyTime: this.deps.env.clock.nowNs() }] });
   }
 
   async createEval(ev: Evaluation): Promise<void> {
@@ -59,7 +60,7 @@ export class WorkerPlanner implements Planner {
   }
 
   async reblockEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, Status: 'blocked', ModifyTime: nowNs() }] });
+    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, Status: 'blocked', ModifyTime: this.deps.env.clock.nowNs() }] });
   }
 
   private async write(entry: LogEntry): Promise<void> {
@@ -109,7 +110,7 @@ export class Worker extends BackgroundLoop {
     const snap = await this.deps.store.snapshotMinIndex(ev.ModifyIndex, this.deps.stateWaitMs ?? 5_000);
     const newScheduler = await this.deps.newScheduler();
     const planner = new WorkerPlanner(this.deps, token);
-    const scheduler = newScheduler(ev.Type, snap, planner, { logger: this.deps.logger, nowMs: () => Date.now() });
+    const scheduler = newScheduler(ev.Type, snap, planner, { logger: this.deps.logger, nowMs: () => this.deps.env.clock.nowMs(), generateId: () => this.deps.env.random.uuid() });
     await scheduler.process(ev);
   }
 }

@@ -19,6 +19,22 @@ export interface FSMOptions {
   logger?: FSMLogger;
 }
 
+/**
+ * What follows from committed entries on every server: each listener hears every entry this
+ * FSM applied (after its write is visible in the store) and every snapshot restore. The leader's
+ * bookkeeping (eval broker, blocked evals) follows this feed, so it never depends on which
+ * server proposed an entry.
+ */
+export interface AppliedListener {
+  applied(index: number, entry: LogEntry): void;
+  restored(index: number): void;
+}
+
+export interface AppliedFeed {
+  /** Returns a function that stops the listener. */
+  onApplied(listener: AppliedListener): () => void;
+}
+
 /** What JobRegister and JobDeregister return: the job's version and indexes after the entry. */
 export interface JobApplyResult {
   JobModifyIndex: number;
@@ -26,8 +42,9 @@ export interface JobApplyResult {
   EvalID: string;
 }
 
-export class FSM {
+export class FSM implements AppliedFeed {
   private readonly logger: FSMLogger;
+  private listeners: AppliedListener[] = [];
 
   constructor(
     readonly store: StateStore,
@@ -41,12 +58,30 @@ export class FSM {
     if (entry === null || typeof entry !== 'object' || typeof (entry as { Type?: unknown }).Type !== 'string') {
       throw badRequest(`log entry at index ${index} has no Type`);
     }
-    return this.store.write(index, (txn) => {
+    const result = this.store.write(index, (txn) => {
       const ctx = new ApplyContext(txn, index, this.logger);
       const result = this.dispatch(ctx, entry);
       settleJobStatuses(ctx);
       return result;
     });
+    for (const l of this.listeners) this.notify(() => l.applied(index, entry));
+    return result;
+  }
+
+  onApplied(listener: AppliedListener): () => void {
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** A listener's failure is logged; it never makes a committed entry look failed. */
+  private notify(call: () => void): void {
+    try {
+      call();
+    } catch (e) {
+      this.logger.error('a listener of applied entries failed', { error: e instanceof Error ? e.message : String(e) });
+    }
   }
 
   private dispatch(ctx: ApplyContext, entry: LogEntry): unknown {
@@ -169,6 +204,8 @@ export class FSM {
   /** Replaces the whole state with a snapshot's; every blocking query wakes. */
   restore(data: Uint8Array): void {
     this.store.replace(decodeTables(data, this.store.freezing));
+    const index = this.store.latestIndex();
+    for (const l of this.listeners) this.notify(() => l.restored(index));
   }
 }
 

@@ -2,6 +2,7 @@
 // is O(1) and stays consistent while writes go on; writes happen in transactions that either
 // commit whole or leave the store untouched; blocking queries wait on watch keys (tables, objects,
 // an owner's objects) and wake only for commits that change one of them.
+import { type Clock, systemClock } from '../structs/clock.js';
 import { NomadError } from '../structs/errors.js';
 import type { StateReader, StateStoreView, TableName } from './reader.js';
 import { StoreSnapshot } from './store-reader.js';
@@ -18,6 +19,8 @@ export interface StateStoreOptions {
   watchers?: WatchersOptions;
   /** Watch keys whose last change is remembered, per kind. */
   keysPerKind?: number;
+  /** Times the bounds of blocking waits (a simulation passes its own). */
+  clock?: Clock;
 }
 
 function clampWaitMs(timeoutMs: number): number {
@@ -32,10 +35,13 @@ export class StateStore implements StateStoreView {
   private readonly freezeObjects: boolean;
   private writing = false;
   private commits = 0;
+  private readonly clock: Clock;
 
   constructor(options: StateStoreOptions = {}) {
     this.freezeObjects = options.freezeObjects ?? false;
-    this.watchers = new Watchers(options.watchers);
+    this.clock = options.clock ?? systemClock;
+    // Woken readers run on the clock's next turn, so a simulation orders them like its timers.
+    this.watchers = new Watchers({ schedule: (fn) => this.clock.defer(fn), ...options.watchers });
     this.keyIndexes = new KeyIndexes(options.keysPerKind);
   }
 
@@ -133,7 +139,7 @@ export class StateStore implements StateStoreView {
       const finish = (): void => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         unregister();
         signal?.removeEventListener('abort', finish);
         resolve(this.tables.latestIndex);
@@ -143,7 +149,7 @@ export class StateStore implements StateStoreView {
       const unregister = this.watchers.addKeyWaiter(keys, () => {
         if (changed()) finish();
       });
-      const timer = setTimeout(finish, clampWaitMs(timeoutMs));
+      const timer = this.clock.setTimeout(finish, clampWaitMs(timeoutMs));
       signal?.addEventListener('abort', finish, { once: true });
     });
   }
@@ -153,11 +159,11 @@ export class StateStore implements StateStoreView {
     const boundMs = clampWaitMs(timeoutMs);
     return new Promise<StateReader>((resolve, reject) => {
       const unregister = this.watchers.addIndexWaiter(index, () => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         unregister();
         resolve(this.snapshot());
       });
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         unregister();
         reject(
           new NomadError(

@@ -16,7 +16,7 @@ export const DEFAULT_WAKES_PER_TURN = 16;
 
 export interface WatchersOptions {
   wakesPerTurn?: number;
-  /** Runs fn on a later turn of the event loop (setImmediate unless a test says otherwise). */
+  /** Runs fn on a later turn of the event loop (the store passes its clock's defer). */
   schedule?: (fn: () => void) => void;
 }
 
