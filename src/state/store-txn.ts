@@ -85,6 +85,13 @@ export class WriteTxn {
     return inner === undefined ? [] : inner.keys();
   }
 
+  /** Whether an owner has entries in an index, as this transaction sees it. */
+  private hasOwned(key: IndexTableKey, owner: string): boolean {
+    const ix = this.indexes.get(key);
+    const inner = ix !== undefined ? ix.inner(owner) : this.base[key].get(owner);
+    return inner !== undefined && inner.size > 0;
+  }
+
   /** True when stored objects are deep-frozen (so none may be updated in place). */
   get freezing(): boolean {
     return this.freeze;
@@ -122,7 +129,7 @@ export class WriteTxn {
     this.touched.add('jobs');
     this.touchObject('job', key);
     // Which of the job's allocations a list shows depends on the job's incarnation.
-    if (prev === undefined || prev.CreateIndex !== job.CreateIndex) this.touchObject('jobAllocs', key);
+    if ((prev === undefined || prev.CreateIndex !== job.CreateIndex) && this.hasOwned('allocsByJob', key)) this.touchObject('jobAllocs', key);
   }
 
   deleteJob(namespace: string, id: string): void {
@@ -130,7 +137,7 @@ export class WriteTxn {
     if (!this.map('jobs').delete(key)) return;
     this.touched.add('jobs');
     this.touchObject('job', key);
-    this.touchObject('jobAllocs', key);
+    if (this.hasOwned('allocsByJob', key)) this.touchObject('jobAllocs', key);
   }
 
   jobVersions(namespace: string, id: string): readonly Job[] {
