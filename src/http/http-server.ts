@@ -10,6 +10,8 @@ import { fullLogger, type Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
 import type { ApiContext, Handler } from './api-context.js';
 import { Exchange, HttpError } from './exchange.js';
+import { AnswerCache } from './answer-cache.js';
+import { SliceQueue } from './slice-queue.js';
 import { Router } from './router.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
@@ -34,12 +36,14 @@ export class HttpServer {
   private readonly router = new Router<Handler>();
   private readonly http: NodeHttpServer;
   private readonly counters = new RequestCounters();
+  /** Later slices of large answers, shared by all requests of this server. */
+  private readonly slices = new SliceQueue();
   private promRegistry: Registry | null = null;
   private readonly bind: string;
   private readonly port: number;
 
   constructor(opts: HttpServerOptions) {
-    this.api = { server: opts.server, store: opts.store, client: opts.client, agent: opts.agent, logger: fullLogger(opts.logger) };
+    this.api = { server: opts.server, store: opts.store, client: opts.client, agent: opts.agent, logger: fullLogger(opts.logger), answers: new AnswerCache() };
     this.bind = opts.bind ?? '127.0.0.1';
     this.port = opts.port ?? 4646;
     addJobRoutes(this.router);
@@ -76,7 +80,7 @@ export class HttpServer {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const match = this.router.match(method, path);
-    const x = new Exchange(req, res, match?.params ?? {});
+    const x = new Exchange(req, res, match?.params ?? {}, this.slices);
     try {
       if (!match) throw new HttpError(404, 'Invalid URL path');
       if (!match.handler) {

@@ -4,12 +4,14 @@ import { MultiError, NomadError, badRequest, notFound, formatMultiError } from '
 import { diffJobs } from '../structs/diff.js';
 import { canonicalizeJob } from '../structs/canonicalize.js';
 import type { StateReader } from '../state/reader.js';
+import { watchKey } from '../state/watch-keys.js';
 import type { Router } from './router.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
 import { HttpError } from './exchange.js';
 import { allocStub, encodeEval, jobStub } from './encode.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
+import { JsonList } from './json-slices.js';
 
 
 function jobOr404(snap: StateReader, ns: string, id: string): Job {
@@ -43,7 +45,7 @@ const listJobs: Handler = (x, api) =>
   blockingRead(x, api, ['jobs', 'job_summary'], (snap) => {
     const prefix = x.query.get('prefix') ?? '';
     const jobs = prefix ? snapJobsByPrefix(snap, x.namespace, prefix) : snap.jobs(x.namespace);
-    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: jobs.map((j) => jobStub(j, snap)) };
+    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: new JsonList(jobs, (j) => jobStub(j, snap)) };
   });
 
 function snapJobsByPrefix(snap: StateReader, ns: string, prefix: string): Job[] {
@@ -52,7 +54,7 @@ function snapJobsByPrefix(snap: StateReader, ns: string, prefix: string): Job[] 
 }
 
 const getJob: Handler = (x, api) =>
-  blockingRead(x, api, ['jobs'], (snap) => {
+  blockingRead(x, api, [watchKey.job(x.namespace, x.params.id!)], (snap) => {
     const job = jobOr404(snap, x.namespace, x.params.id!);
     return { index: job.ModifyIndex, value: job };
   });
@@ -74,18 +76,22 @@ const planJob: Handler = async (x, api) => {
   });
 };
 
+// A job that does not exist (yet) has no allocations: 200 [] and a blocking query that waits
+// for the first, as Nomad answers.
 const jobAllocations: Handler = (x, api) =>
-  blockingRead(x, api, ['allocs'], (snap) => {
-    jobOr404(snap, x.namespace, x.params.id!);
+  blockingRead(x, api, [watchKey.jobAllocs(x.namespace, x.params.id!)], (snap) => {
     const allocs = snap.allocsByJob(x.namespace, x.params.id!, x.flag('all'));
-    return { index: snap.tableIndex('allocs'), value: allocs.map((a) => allocStub(a, snap)) };
+    return { index: snap.tableIndex('allocs'), value: new JsonList(allocs, (a) => allocStub(a, snap)) };
   });
 
 const jobEvaluations: Handler = (x, api) =>
-  blockingRead(x, api, ['evals'], (snap) => ({ index: snap.tableIndex('evals'), value: snap.evalsByJob(x.namespace, x.params.id!).map(encodeEval) }));
+  blockingRead(x, api, [watchKey.jobEvals(x.namespace, x.params.id!)], (snap) => ({
+    index: snap.tableIndex('evals'),
+    value: new JsonList(snap.evalsByJob(x.namespace, x.params.id!), encodeEval),
+  }));
 
 const jobSummary: Handler = (x, api) =>
-  blockingRead(x, api, ['job_summary'], (snap) => {
+  blockingRead(x, api, [watchKey.jobSummary(x.namespace, x.params.id!)], (snap) => {
     const s = snap.jobSummary(x.namespace, x.params.id!);
     if (!s) throw notFound('job not found');
     return { index: s.ModifyIndex, value: s };
@@ -107,10 +113,10 @@ const jobVersions: Handler = async (x, api) => {
 };
 
 const jobDeployments: Handler = (x, api) =>
-  blockingRead(x, api, ['deployment'], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.deploymentsByJob(x.namespace, x.params.id!) }));
+  blockingRead(x, api, [watchKey.jobDeployments(x.namespace, x.params.id!)], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.deploymentsByJob(x.namespace, x.params.id!) }));
 
 const jobLatestDeployment: Handler = (x, api) =>
-  blockingRead(x, api, ['deployment'], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.latestDeploymentByJob(x.namespace, x.params.id!) }));
+  blockingRead(x, api, [watchKey.jobDeployments(x.namespace, x.params.id!)], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.latestDeploymentByJob(x.namespace, x.params.id!) }));
 
 const evaluateJob: Handler = async (x, api) => {
   const body = await x.objectBody(true);
@@ -120,7 +126,7 @@ const evaluateJob: Handler = async (x, api) => {
 };
 
 const scaleStatus: Handler = (x, api) =>
-  blockingRead(x, api, ['jobs', 'allocs', 'deployment'], (snap) => {
+  blockingRead(x, api, [watchKey.job(x.namespace, x.params.id!), watchKey.jobAllocs(x.namespace, x.params.id!), watchKey.jobDeployments(x.namespace, x.params.id!)], (snap) => {
     const job = jobOr404(snap, x.namespace, x.params.id!);
     const allocs = snap.allocsByJob(job.Namespace, job.ID, false);
     const groups: Record<string, unknown> = {};
