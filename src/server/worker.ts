@@ -35,6 +35,8 @@ export class WorkerPlanner implements Planner {
   constructor(
     private readonly deps: WorkerDeps,
     private readonly token: string,
+    /** Index of the state the scheduler is looking at (moves on when a plan refreshes it). */
+    private snapshotIndex: number,
   ) {}
 
   async submitPlan(plan: Plan): Promise<{ result: PlanResult; newState: StateReader | null }> {
@@ -47,7 +49,10 @@ export class WorkerPlanner implements Planner {
       // the eval was nacked by timeout meanwhile; the ack at the end will say so
     }
     let newState: StateReader | null = null;
-    if (result.RefreshIndex > 0) newState = await this.deps.store.snapshotMinIndex(result.RefreshIndex, this.deps.stateWaitMs ?? 5_000);
+    if (result.RefreshIndex > 0) {
+      newState = await this.deps.store.snapshotMinIndex(result.RefreshIndex, this.deps.stateWaitMs ?? 5_000);
+      this.snapshotIndex = newState.latestIndex();
+    }
     return { result, newState };
   }
 
@@ -55,12 +60,14 @@ export class WorkerPlanner implements Planner {
     await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, ModifyTime: this.deps.env.clock.nowNs() }] });
   }
 
+  // A blocked eval remembers the state it was computed on: the blocked set then knows whether
+  // capacity appeared after it (unblock at once) or whether it waits for the next change.
   async createEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [ev] });
+    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, SnapshotIndex: this.snapshotIndex }] });
   }
 
   async reblockEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, Status: 'blocked', ModifyTime: this.deps.env.clock.nowNs() }] });
+    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, Status: 'blocked', SnapshotIndex: this.snapshotIndex, ModifyTime: this.deps.env.clock.nowNs() }] });
   }
 
   private async write(entry: LogEntry): Promise<void> {
@@ -109,7 +116,7 @@ export class Worker extends BackgroundLoop {
   private async process(ev: Evaluation, token: string): Promise<void> {
     const snap = await this.deps.store.snapshotMinIndex(ev.ModifyIndex, this.deps.stateWaitMs ?? 5_000);
     const newScheduler = await this.deps.newScheduler();
-    const planner = new WorkerPlanner(this.deps, token);
+    const planner = new WorkerPlanner(this.deps, token, snap.latestIndex());
     const scheduler = newScheduler(ev.Type, snap, planner, { logger: this.deps.logger, nowMs: () => this.deps.env.clock.nowMs(), generateId: () => this.deps.env.random.uuid() });
     await scheduler.process(ev);
   }
