@@ -22,6 +22,7 @@ export interface EncodeOptions {
 export class AnswerBody {
   private readonly chunks: Buffer[] = [];
   private bytesSoFar = 0;
+  private joined: Buffer | null = null;
   private finished = false;
   private failure: Error | null = null;
   /** Connections waiting for more chunks, called from the slice queue. */
@@ -94,6 +95,13 @@ export class AnswerBody {
 
   chunk(i: number): Buffer {
     return this.chunks[i]!;
+  }
+
+  /** A finished body as one buffer (joined once, then shared), so each connection makes one write. */
+  wholeBuffer(): Buffer {
+    // Kept apart from the chunks: connections still streaming walk those by position.
+    this.joined ??= this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks as unknown as Uint8Array[]);
+    return this.joined;
   }
 
   /** Calls `fn` once (from the slice queue) when more chunks, the end or a failure arrive. */
@@ -170,25 +178,21 @@ export class AnswerBody {
  * Sends a body on a response whose status and other headers are set: with its length when it
  * is complete, else chunk by chunk as it is made, waiting for the socket to drain. Resolves when
  * the answer is sent or the client went away; a body that fails midway resets the connection
- * (the status line is out).
+ * (the status line is out). What can be written now is written before this returns.
  */
-export async function sendAnswerBody(res: ServerResponse, body: AnswerBody, headOnly: boolean): Promise<void> {
-  if (body.whole) await body.settled();
-  if (body.error !== null && body.whole) throw body.error;
+export function sendAnswerBody(res: ServerResponse, body: AnswerBody, headOnly: boolean): Promise<void> {
+  if (body.whole && !body.done && body.error === null) return body.settled().then(() => sendAnswerBody(res, body, headOnly));
+  if (body.error !== null && body.whole) return Promise.reject(body.error);
   if (body.contentEncoding !== null) res.setHeader('Content-Encoding', body.contentEncoding);
   if (body.done && body.error === null) {
     res.setHeader('Content-Length', String(body.bytes));
     if (headOnly || body.chunkCount === 0) res.end();
-    else if (body.chunkCount === 1) res.end(body.chunk(0));
-    else {
-      for (let i = 0; i < body.chunkCount; i++) res.write(body.chunk(i));
-      res.end();
-    }
-    return;
+    else res.end(body.wholeBuffer());
+    return Promise.resolve();
   }
   if (headOnly) {
     res.end();
-    return;
+    return Promise.resolve();
   }
   return new Promise<void>((resolve) => {
     let next = 0;

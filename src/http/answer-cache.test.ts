@@ -10,17 +10,36 @@ import { SliceQueue } from './slice-queue.js';
 const queue = new SliceQueue(4, () => 0);
 const plain = { pretty: false, gzip: false };
 
-test('an answer is shared for the state version it was made from, and only that one', () => {
+test('an answer is shared for the state it was made from; a finished one is not served for a later state', () => {
   const cache = new AnswerCache();
   const answer = { index: 7, body: AnswerBody.encode({ a: 1 }, plain, queue) };
   assert.equal(answer.body.done, true, 'a small answer is made in one go');
   cache.put(3, '/v1/jobs', answer);
   assert.equal(cache.get(3, '/v1/jobs'), answer);
   assert.equal(cache.get(3, '/v1/nodes'), undefined);
-  // A commit later, nothing computed before it is valid.
-  assert.equal(cache.get(4, '/v1/jobs'), undefined);
+  // A request that came in before that state (and waited its turn) may have it too.
+  assert.equal(cache.get(2, '/v1/jobs'), answer);
+  // A commit later, a finished answer of the older state is not given out, even to a blocking query.
+  assert.equal(cache.get(4, '/v1/jobs', 5), undefined);
   assert.equal(cache.size, 0);
-  assert.equal(cache.get(3, '/v1/jobs'), undefined, 'an older version does not come back');
+  assert.equal(cache.get(3, '/v1/jobs'), undefined, 'and it is gone');
+});
+
+test('while writes go on, a blocking query is given the answer still being made if it is news to it', async () => {
+  const cache = new AnswerCache();
+  let nowMs = 0;
+  const slow = new SliceQueue(4, () => (nowMs += 10));
+  const rows = new JsonList(Array.from({ length: 1000 }, (_, i) => i), (i) => ({ Row: i }));
+  const making = { index: 20, body: AnswerBody.encode(rows, plain, slow) };
+  assert.equal(making.body.done, false);
+  cache.put(8, '/v1/jobs', making);
+  // The state moved on (version 9): a blocking query that has seen index 15 takes it ...
+  assert.equal(cache.get(9, '/v1/jobs', 15), making);
+  // ... one that has seen 20 or more, or a plain read (which must see the latest state), does not.
+  assert.equal(cache.get(9, '/v1/jobs', 20), undefined);
+  assert.equal(cache.get(9, '/v1/jobs', 0), undefined);
+  await making.body.settled();
+  assert.equal(cache.get(9, '/v1/jobs', 15), undefined, 'once made, it is an answer about an older state');
 });
 
 test('a large answer is shared while it is being made and dropped once made', async () => {

@@ -1,14 +1,26 @@
-// Answers of reads, shared by every request that asks the same thing of the same state: when one
-// write wakes 500 blocking queries on /v1/jobs, the list is built and encoded once and its bytes
-// go to all 500. An entry is valid only for the state it was computed from (the store's commit
-// count); large answers are shared while they are being made but not kept after, so that an idle
-// agent does not hold a 100 MB answer nobody asks for again.
+// Answers of reads, shared by every request that asks the same thing: when one write wakes 500
+// blocking queries on /v1/jobs, the list is built and encoded once and its bytes go to all 500.
+//
+// An answer made from one state (the store's commit count) is given to any request that arrived
+// at that state or before: it shows everything the caller could expect to see. While writes keep
+// coming, a blocking query may also get the answer still being made for a slightly older state
+// when that answer is past the index the caller has seen: it is news to the caller, which comes
+// back for the rest. So under a stream of writes one encoding per read is in flight, not one per
+// write. Large answers are shared while they are being made but not
+// kept after, so that an idle agent does not hold a 100 MB answer nobody asks for again.
 import type { AnswerBody } from './answer-body.js';
 
 export interface SharedAnswer {
-  /** X-Nomad-Index of the answer. */
+  /** X-Nomad-Index of the answer: the state it shows is at least this recent. */
   index: number;
   body: AnswerBody;
+}
+
+interface Entry {
+  stateVersion: number;
+  answer: SharedAnswer;
+  /** Counted in keptBytes (finished and small enough to keep). */
+  kept: boolean;
 }
 
 export const DEFAULT_MAX_KEPT_ANSWER_BYTES = 8 * 1024 * 1024;
@@ -17,9 +29,8 @@ export const DEFAULT_MAX_KEPT_TOTAL_BYTES = 64 * 1024 * 1024;
 const MAX_ENTRIES = 1024;
 
 export class AnswerCache {
-  private stateVersion = -1;
-  private readonly entries = new Map<string, SharedAnswer>();
-  /** Bytes of the finished entries. */
+  private readonly entries = new Map<string, Entry>();
+  /** Bytes of the finished entries kept. */
   private keptBytes = 0;
 
   constructor(
@@ -27,30 +38,40 @@ export class AnswerCache {
     private readonly maxKeptTotalBytes = DEFAULT_MAX_KEPT_TOTAL_BYTES,
   ) {}
 
-  /** The answer computed for `key` at this state version, if any. */
-  get(stateVersion: number, key: string): SharedAnswer | undefined {
-    this.at(stateVersion);
-    return this.entries.get(key);
+  /**
+   * The answer for `key` made from a state at least as new as `arrivedAt` (the state version
+   * when the request came in); or, for a blocking query that has seen `minIndex` (above 0), one
+   * still being made from an older state that is past minIndex.
+   */
+  get(arrivedAt: number, key: string, minIndex = 0): SharedAnswer | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined) return undefined;
+    const body = e.answer.body;
+    if (e.stateVersion >= arrivedAt && body.error === null) return e.answer;
+    if (minIndex > 0 && !body.done && body.error === null && e.answer.index > minIndex) return e.answer;
+    // Made from an older state and finished: nobody is served it again.
+    if (body.done || body.error !== null) this.remove(key, e);
+    return undefined;
   }
 
   put(stateVersion: number, key: string, answer: SharedAnswer): void {
-    this.at(stateVersion);
-    this.entries.set(key, answer);
+    const old = this.entries.get(key);
+    if (old !== undefined) this.remove(key, old);
+    const entry: Entry = { stateVersion, answer, kept: false };
+    this.entries.set(key, entry);
     while (this.entries.size > MAX_ENTRIES) this.evictOldest();
     const settle = (): void => {
-      if (this.entries.get(key) !== answer) return;
+      if (this.entries.get(key) !== entry) return;
       if (answer.body.error !== null || answer.body.bytes > this.maxKeptAnswerBytes) {
-        this.entries.delete(key);
+        this.remove(key, entry);
         return;
       }
+      entry.kept = true;
       this.keptBytes += answer.body.bytes;
       while (this.keptBytes > this.maxKeptTotalBytes && this.entries.size > 1) this.evictOldest();
     };
     if (answer.body.done || answer.body.error !== null) settle();
-    else answer.body.onMore(function more() {
-      if (answer.body.done || answer.body.error !== null) settle();
-      else answer.body.onMore(more);
-    });
+    else void answer.body.settled().then(settle);
   }
 
   /** Entries held (for tests). */
@@ -58,16 +79,16 @@ export class AnswerCache {
     return this.entries.size;
   }
 
-  private at(stateVersion: number): void {
-    if (stateVersion === this.stateVersion) return;
-    this.stateVersion = stateVersion;
-    this.entries.clear();
-    this.keptBytes = 0;
+  private remove(key: string, e: Entry): void {
+    if (this.entries.get(key) === e) this.entries.delete(key);
+    if (e.kept) {
+      e.kept = false;
+      this.keptBytes -= e.answer.body.bytes;
+    }
   }
 
   private evictOldest(): void {
-    const [key, answer] = this.entries.entries().next().value as [string, SharedAnswer];
-    this.entries.delete(key);
-    if (answer.body.done) this.keptBytes = Math.max(0, this.keptBytes - answer.body.bytes);
+    const [key, e] = this.entries.entries().next().value as [string, Entry];
+    this.remove(key, e);
   }
 }

@@ -102,7 +102,11 @@ export async function blockingRead(x: Exchange, api: ApiContext, watch: WatchSpe
     const changedAt = w.changedAt ?? api.store.keysIndex(keys);
     const remaining = deadline - Date.now();
     if (minIndex === 0 || changedAt > minIndex || remaining <= 0 || x.signal.aborted) {
-      await answerRead(x, api, snap, changedAt, compute);
+      // Answered from the slice queue, a bounded amount per turn: hundreds of blocking queries
+      // coming back at once do not hold up the writes that arrive meanwhile.
+      const arrivedAt = api.store.commitCount();
+      const sent = await x.slices.run(() => answerRead(x, api, watch, minIndex, arrivedAt, compute));
+      await sent;
       return;
     }
     // Coarse keys may change without what this read answers changing: look again, keep waiting.
@@ -110,10 +114,17 @@ export async function blockingRead(x: Exchange, api: ApiContext, watch: WatchSpe
   }
 }
 
-async function answerRead(x: Exchange, api: ApiContext, snap: StateReader, changedAt: number, compute: (snap: StateReader) => ReadResult): Promise<void> {
-  const version = api.store.commitCount();
+/**
+ * Makes (or finds) the answer from the latest state and starts sending it; the promise is the
+ * rest of the sending. Everything up to the first byte out runs in the caller's turn.
+ */
+function answerRead(x: Exchange, api: ApiContext, watch: WatchSpec, minIndex: number, arrivedAt: number, compute: (snap: StateReader) => ReadResult): Promise<void> {
   const key = answerKey(x);
-  let answer = api.answers.get(version, key);
+  let answer = api.answers.get(arrivedAt, key, minIndex);
+  // Otherwise from the state as of this turn (the read was queued; writes may have come in between).
+  const snap = api.store.snapshot();
+  const changedAt = changedIndex(api, watch, snap);
+  const version = api.store.commitCount();
   if (answer === undefined) {
     let result: ReadResult;
     try {
@@ -122,10 +133,16 @@ async function answerRead(x: Exchange, api: ApiContext, snap: StateReader, chang
       x.setMeta(queryMeta(api, changedAt));
       throw e;
     }
-    answer = { index: result.index, body: AnswerBody.encode(result.value, { pretty: x.pretty, gzip: x.acceptsGzip }, x.slices) };
+    // Never below what the watched keys have seen: the caller's next ?index= then waits for news.
+    const index = Math.max(result.index, changedAt);
+    answer = { index, body: AnswerBody.encode(result.value, { pretty: x.pretty, gzip: x.acceptsGzip }, x.slices) };
     api.answers.put(version, key, answer);
   }
-  // Never below what the watched keys have seen: the caller's next ?index= then waits for news.
-  x.setMeta(queryMeta(api, Math.max(answer.index, changedAt)));
-  await x.sendAnswer(200, answer.body);
+  x.setMeta(queryMeta(api, answer.index));
+  return x.sendAnswer(200, answer.body);
+}
+
+function changedIndex(api: ApiContext, watch: WatchSpec, snap: StateReader): number {
+  const w = watchOf(watch, snap);
+  return w.changedAt ?? api.store.keysIndex(w.keys);
 }

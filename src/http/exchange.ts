@@ -140,12 +140,15 @@ export class Exchange {
     await this.sendAnswer(status, AnswerBody.encode(value, { pretty: this.pretty, gzip: this.acceptsGzip }, this.slices));
   }
 
-  /** Sends a JSON body made for this request or shared with others that asked the same. */
-  async sendAnswer(status: number, body: AnswerBody): Promise<void> {
+  /**
+   * Sends a JSON body made for this request or shared with others that asked the same. The first
+   * write happens before this returns; the promise is the rest of the sending.
+   */
+  sendAnswer(status: number, body: AnswerBody): Promise<void> {
     this.res.setHeader('Vary', 'Accept-Encoding');
     this.res.setHeader('Content-Type', 'application/json');
     this.res.statusCode = status;
-    await sendAnswerBody(this.res, body, this.method === 'HEAD');
+    return sendAnswerBody(this.res, body, this.method === 'HEAD');
   }
 
   async sendText(status: number, contentType: string, text: string | Buffer): Promise<void> {

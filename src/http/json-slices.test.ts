@@ -60,3 +60,19 @@ test('a JsonList maps its items as they are encoded, and serializes like the map
   assert.equal(JSON.stringify({ Rows: rows }), `{"Rows":${text}}`);
   assert.equal(sliced(rows, true).text, JSON.stringify(rows.toJSON(), null, 4) + '\n');
 });
+
+test('rows with a remembered text are written from it in compact form, and mapped when pretty', () => {
+  const texts = new Map<number, string>([[1, '{"Row":1,"Remembered":true}']]);
+  const mapped: number[] = [];
+  const rows = new JsonList(
+    [1, 2],
+    (n) => {
+      mapped.push(n);
+      return { Row: n };
+    },
+    (n) => texts.get(n) ?? JSON.stringify({ Row: n }),
+  );
+  assert.equal(sliced(rows, false).text, '[{"Row":1,"Remembered":true},{"Row":2}]');
+  assert.deepEqual(mapped, []);
+  assert.equal(sliced(rows, true).text, JSON.stringify([{ Row: 1 }, { Row: 2 }], null, 4) + '\n');
+});

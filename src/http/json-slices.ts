@@ -5,12 +5,15 @@
 
 /**
  * A list answer whose rows are made as they are encoded: `map` runs per item inside the slices
- * (a job's list row, an evaluation without its empty fields), not all up front.
+ * (a job's list row, an evaluation without its empty fields), not all up front. `rowText`, when
+ * given, is the compact JSON text of map(item), typically remembered per stored object, so that
+ * a list of which one row changed is not stringified whole again.
  */
 export class JsonList<T = unknown> {
   constructor(
     readonly items: readonly T[],
     readonly map: (item: T) => unknown,
+    readonly rowText?: (item: T) => string,
   ) {}
 
   /** The rows as a plain array (for callers that want the value itself). */
@@ -26,6 +29,7 @@ const PRETTY_INDENT = '    ';
 export class JsonSlices {
   private readonly items: readonly unknown[] | null;
   private readonly map: (item: unknown) => unknown;
+  private readonly rowText: ((item: unknown) => string) | null;
   private next = 0;
   private started = false;
   private finished = false;
@@ -34,9 +38,11 @@ export class JsonSlices {
     private readonly value: unknown,
     private readonly pretty: boolean,
   ) {
+    this.rowText = null;
     if (value instanceof JsonList) {
       this.items = value.items;
       this.map = value.map as (item: unknown) => unknown;
+      this.rowText = (value.rowText as ((item: unknown) => string) | undefined) ?? null;
     } else if (Array.isArray(value)) {
       this.items = value;
       this.map = (i) => i;
@@ -76,6 +82,11 @@ export class JsonSlices {
         for (; this.next < end; this.next++) {
           parts.push(this.next === 0 ? '\n' + PRETTY_INDENT : ',\n' + PRETTY_INDENT);
           parts.push(this.prettyItemText(items[this.next]));
+        }
+      } else if (this.rowText !== null) {
+        for (; this.next < end; this.next++) {
+          if (this.next > 0) parts.push(',');
+          parts.push(this.rowText(items[this.next]));
         }
       } else {
         // One stringify per group of rows (cheaper than one per row), without its brackets.

@@ -9,7 +9,7 @@ import type { Router } from './router.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
 import { HttpError } from './exchange.js';
-import { allocStub, encodeEval, jobStub } from './encode.js';
+import { allocStub, encodeEval, jobStub, jobStubText } from './encode.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
 import { JsonList } from './json-slices.js';
 
@@ -45,7 +45,7 @@ const listJobs: Handler = (x, api) =>
   blockingRead(x, api, ['jobs', 'job_summary'], (snap) => {
     const prefix = x.query.get('prefix') ?? '';
     const jobs = prefix ? snapJobsByPrefix(snap, x.namespace, prefix) : snap.jobs(x.namespace);
-    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: new JsonList(jobs, (j) => jobStub(j, snap)) };
+    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: new JsonList(jobs, (j) => jobStub(j, snap), (j) => jobStubText(j, snap)) };
   });
 
 function snapJobsByPrefix(snap: StateReader, ns: string, prefix: string): Job[] {

@@ -51,3 +51,19 @@ test('a task queued by a task runs in a later turn, and a failing task does not 
   });
   assert.deepEqual(ran, ['first', 'third', 'queued by first']);
 });
+
+test('run gives back what its function returned or threw, in queue order', async () => {
+  const q = new SliceQueue(1_000, () => 0);
+  const order: string[] = [];
+  const a = q.run(() => {
+    order.push('a');
+    return 1;
+  });
+  const b = q.run(() => {
+    order.push('b');
+    throw new Error('b failed');
+  });
+  assert.equal(await a, 1);
+  await assert.rejects(b, /b failed/);
+  assert.deepEqual(order, ['a', 'b']);
+});

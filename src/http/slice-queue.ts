@@ -1,7 +1,8 @@
-// The HTTP layer's background work (the later slices of large answers, and handing finished
-// slices to the connections waiting for them) runs from one queue, in first-come order, for a
-// bounded time per turn of the event loop. Between turns the loop takes new requests and
-// answers writes, so a large answer delays a small one by one turn at most.
+// The HTTP layer's read work (answering a read, the later slices of large answers, handing
+// finished slices to the connections waiting for them) runs from one queue, in first-come order,
+// for a bounded time per turn of the event loop. Between turns the loop takes new requests and
+// answers writes (which do not queue), so however many reads are waiting, a write waits for one
+// turn at most, and a large answer delays a small one by one turn at most.
 
 /** Work done per turn before the queue yields to the event loop. */
 export const DEFAULT_SLICE_BUDGET_MS = 4;
@@ -23,8 +24,21 @@ export class SliceQueue {
     this.tasks.push(task);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.run());
+      setImmediate(() => this.turn());
     }
+  }
+
+  /** Runs `fn` as a task and resolves with what it returned (rejects with what it threw). */
+  run<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.push(() => {
+        try {
+          resolve(fn());
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
   }
 
   /** Tasks waiting (for metrics and tests). */
@@ -37,7 +51,7 @@ export class SliceQueue {
     return this.now() + this.budgetMs;
   }
 
-  private run(): void {
+  private turn(): void {
     this.scheduled = false;
     const end = this.now() + this.budgetMs;
     // Only the tasks queued before this turn: those a task queues wait for the next one.
@@ -61,7 +75,7 @@ export class SliceQueue {
         this.head = 0;
       }
       this.scheduled = true;
-      setImmediate(() => this.run());
+      setImmediate(() => this.turn());
     }
   }
 }
