@@ -30,7 +30,8 @@ const WORKERS = 8;
 const WATCHERS = 500;
 const READERS = 8;
 const READ_PHASE_MS = 8_000;
-const ROUNDS_WITH_WATCHERS = 30;
+/** Registrations timed under the watchers (BENCH_LOAD_ROUNDS; fewer for a slow agent). */
+const ROUNDS_WITH_WATCHERS = Number(process.env['BENCH_LOAD_ROUNDS'] ?? 30);
 const SINGLE_JOB_WATCHERS = 100;
 
 /** Room for thousands of tiny tasks on one node. */
@@ -304,6 +305,7 @@ async function withWatchers(): Promise<Record<string, number>> {
     await waitForState(agent.addr, '/v1/job/other-9/allocations', (a: Array<{ ClientStatus: string }>) => a.length === 1 && a[0]!.ClientStatus === 'running');
     abort.abort();
     await Promise.all(armed);
+    trace('spurious', { count: spurious.count });
     return {
       registerP99WithWatchersMs: quantile(latencies, 0.99),
       fanoutMaxMs: median(fanouts),
@@ -326,8 +328,10 @@ async function registrationsAndReads(): Promise<Record<string, number>> {
     await allSettled(agent, JOBS);
     trace('running', { jobs: JOBS, ms: performance.now() - t0 });
     const quiet = await readPhase(port, '/v1/jobs', READ_PHASE_MS, null);
+    trace('reads', { perS: quiet.perS, p99Ms: quiet.p99, nodesP50Ms: quiet.nodesP50 });
     const rss = rssMb(agent.child.pid!, 'VmRSS');
     const busy = await readPhase(port, '/v1/jobs', READ_PHASE_MS, 'during-reads');
+    trace('reads with writes', { perS: busy.perS, p99Ms: busy.p99 });
     return {
       registerPerS,
       registerP99Ms: quantile(latencies, 0.99),

@@ -4,12 +4,17 @@
 // through a zlib stream off the main thread), each connection taking the chunks made so far at
 // its own pace.
 import type { ServerResponse } from 'node:http';
-import { createGzip, gzip } from 'node:zlib';
+import { constants as zlibConstants, createGzip, gzip } from 'node:zlib';
 import { JsonSlices } from './json-slices.js';
 import type { SliceQueue } from './slice-queue.js';
 
 /** Bodies below this size go uncompressed, as Nomad's gzip handler does. */
 export const GZIP_MIN_BYTES = 1400;
+/**
+ * The fastest compression: API answers are repetitive JSON, which level 1 shrinks nearly as well
+ * as the default level 6 (about 3% larger for a job list) in a third of the time.
+ */
+const GZIP_OPTIONS = { level: zlibConstants.Z_BEST_SPEED };
 /** Encoding done in the request's own turn; an answer that needs longer is streamed. */
 export const FIRST_SLICE_MS = 2;
 
@@ -44,7 +49,7 @@ export class AnswerBody {
       return body;
     }
     const body = new AnswerBody('gzip', queue, true);
-    gzip(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), (err, zipped) => {
+    gzip(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), GZIP_OPTIONS, (err, zipped) => {
       if (err) return body.fail(err);
       body.append(zipped);
       body.finish();
@@ -135,7 +140,7 @@ export class AnswerBody {
   }
 
   private gzipSink(): { write(text: string): void; end(): void } {
-    const z = createGzip();
+    const z = createGzip(GZIP_OPTIONS);
     z.on('data', (c: Buffer) => this.append(c));
     z.on('end', () => this.finish());
     z.on('error', (e) => this.fail(e));

@@ -11,8 +11,11 @@ import type { ChangedKeys, WatchKey, WatchKind } from './watch-keys.js';
 /** Longest wait a caller may ask for (Nomad caps blocking queries at 10 minutes). */
 export const MAX_WAIT_MS = 10 * 60 * 1000;
 
-/** Key watchers woken per turn of the event loop. */
-export const DEFAULT_WAKES_PER_TURN = 16;
+/**
+ * Key watchers woken per turn of the event loop. A woken HTTP read only queues itself for the
+ * HTTP layer's budgeted work queue, so a wake-up is cheap; the bound keeps one turn short all the same.
+ */
+export const DEFAULT_WAKES_PER_TURN = 64;
 
 export interface WatchersOptions {
   wakesPerTurn?: number;
