@@ -8,6 +8,7 @@ import { configurationBlock } from './banner.js';
 import { AgentLogger, parseLogLevel } from './logger.js';
 import { GatedSink } from './gated-sink.js';
 import { checkJoinConfig } from './join.js';
+import { checkTlsConfig } from './tls-config.js';
 import { parseKey } from '../gossip/keyring.js';
 import { parseDurationNs } from '../structs/time.js';
 
@@ -171,6 +172,12 @@ export async function runAgent(args: string[]): Promise<number> {
     process.stderr.write(`==> ${problem}\n`);
     return 1;
   }
+  const tlsCheck = checkTlsConfig(config);
+  for (const w of [...tlsCheck.warnings, ...aclWarnings(config)]) process.stderr.write(`==> WARNING: ${w}\n`);
+  if (tlsCheck.errors.length > 0) {
+    process.stderr.write(`==> Error in the tls configuration:\n${tlsCheck.errors.map((e) => `    * ${e}`).join('\n')}\n`);
+    return 1;
+  }
   const level = parseLogLevel(config.logLevel)!;
   config.logLevel = level;
   const resolved = resolveAddresses(config);
@@ -245,7 +252,30 @@ export async function runAgent(args: string[]): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Nomad reloads on SIGHUP; here that is the HTTPS certificates (read again from their files).
+    process.on('SIGHUP', () => {
+      if (!config.tls.http) {
+        logger.info('agent: SIGHUP: nothing to reload (the HTTP API does not serve TLS)');
+        return;
+      }
+      try {
+        agent!.reloadTls();
+        logger.info('agent: reloaded the HTTP TLS certificates');
+      } catch (e) {
+        logger.error('agent: reloading the HTTP TLS certificates failed; the previous ones stay in use', { error: (e as Error).message });
+      }
+    });
   });
+}
+
+/** ACL settings accepted for compatibility that change nothing here. */
+function aclWarnings(c: AgentConfig): string[] {
+  const out: string[] = [];
+  for (const [key, name] of [['acl.tokenTtlMs', 'token_ttl'], ['acl.policyTtlMs', 'policy_ttl']] as const) {
+    const where = c.sources[key];
+    if (where) out.push(`${where}: acl.${name} has no effect: the server resolves tokens from its own state, and changes take effect at once`);
+  }
+  return out;
 }
 
 /** The checks Nomad makes before starting, with its wording where it has one. */
@@ -262,12 +292,15 @@ function checkConfig(c: AgentConfig): string | null {
       return `Invalid encryption key: ${(e as Error).message}`;
     }
   }
-  if (c.server.enabled && c.server.bootstrapExpect > 1) {
-    return `bootstrap_expect = ${c.server.bootstrapExpect}: a cluster of several servers needs the Raft transport, which this agent does not run yet; use bootstrap_expect = 1 for a single server.`;
+  if (c.server.enabled && c.server.bootstrapExpect < 0) return `Invalid bootstrap_expect ${c.server.bootstrapExpect}: must be 0 or more.`;
+  if (c.server.enabled && (!Number.isInteger(c.server.raftMultiplier) || c.server.raftMultiplier < 1 || c.server.raftMultiplier > 10)) {
+    return `Invalid raft_multiplier ${c.server.raftMultiplier}: must be between 1 and 10.`;
   }
-  if (c.server.enabled && !c.devMode && c.server.bootstrapExpect < 1) {
-    return 'A server needs bootstrap_expect = 1 here: joining an existing cluster is not available yet.';
+  if (c.server.enabled && c.server.raftProtocol !== 3) {
+    return `raft_protocol = ${c.server.raftProtocol} is not supported: servers speak Raft protocol 3 (server IDs are UUIDs).`;
   }
+  if (c.server.enabled && c.server.raftSnapshotThreshold < 1) return `Invalid raft_snapshot_threshold ${c.server.raftSnapshotThreshold}: must be at least 1.`;
+  if (c.server.enabled && c.server.raftTrailingLogs < 1) return `Invalid raft_trailing_logs ${c.server.raftTrailingLogs}: must be at least 1.`;
   if (c.client.enabled && !c.server.enabled) {
     return 'A client-only agent needs the RPC transport to reach remote servers, which this agent does not run yet; run the client together with a server (-server -client) or use -dev.';
   }

@@ -60,6 +60,25 @@ export interface AgentConfig {
     /** Nomad's `server { server_join { ... } }`, the newer spelling of the join settings. */
     serverJoin: ServerJoinConfig;
     encrypt: string;
+    /** Scales every Raft timing (1 to 10), as Nomad's raft_multiplier. */
+    raftMultiplier: number;
+    raftProtocol: number;
+    raftSnapshotThreshold: number;
+    raftSnapshotIntervalMs: number;
+    raftTrailingLogs: number;
+    jobGcIntervalMs: number;
+    jobGcThresholdMs: number;
+    evalGcThresholdMs: number;
+    deploymentGcThresholdMs: number;
+    nodeGcThresholdMs: number;
+  };
+  /** The autopilot block: the configuration a new cluster's leader writes when there is none yet. */
+  autopilot: {
+    cleanupDeadServers: boolean;
+    lastContactThresholdMs: number;
+    maxTrailingLogs: number;
+    minQuorum: number;
+    serverStabilizationTimeMs: number;
   };
   client: {
     enabled: boolean;
@@ -79,6 +98,7 @@ export interface AgentConfig {
     chrootEnv: Record<string, string>;
   };
   acl: { enabled: boolean; tokenTtlMs: number; policyTtlMs: number };
+  tls: TlsConfig;
   telemetry: {
     collectionIntervalMs: number;
     publishAllocationMetrics: boolean;
@@ -90,6 +110,24 @@ export interface AgentConfig {
   plugins: Record<string, Record<string, unknown>>;
   /** The files and directories read, in order. */
   files: string[];
+  /** Where each setting from a file was written ("agent.hcl:12:3"), by its AgentConfig path. */
+  sources: Record<string, string>;
+}
+
+/** Nomad's tls block. RPC settings are kept to refuse them (no RPC transport runs yet). */
+export interface TlsConfig {
+  http: boolean;
+  rpc: boolean;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  verifyServerHostname: boolean;
+  verifyHttpsClient: boolean;
+  rpcUpgradeMode: boolean;
+  /** "tls10" ... "tls13"; '' for the default (tls12). */
+  tlsMinVersion: string;
+  /** Go's cipher suite names, comma-separated; '' for the defaults. */
+  tlsCipherSuites: string;
 }
 
 export function defaultConfig(): AgentConfig {
@@ -122,7 +160,18 @@ export function defaultConfig(): AgentConfig {
       retryMax: null,
       serverJoin: { startJoin: [], retryJoin: [], retryIntervalMs: null, retryMax: null },
       encrypt: '',
+      raftMultiplier: 1,
+      raftProtocol: 3,
+      raftSnapshotThreshold: 8192,
+      raftSnapshotIntervalMs: 120_000,
+      raftTrailingLogs: 10_240,
+      jobGcIntervalMs: 5 * 60_000,
+      jobGcThresholdMs: 4 * 3600_000,
+      evalGcThresholdMs: 3600_000,
+      deploymentGcThresholdMs: 3600_000,
+      nodeGcThresholdMs: 24 * 3600_000,
     },
+    autopilot: { cleanupDeadServers: true, lastContactThresholdMs: 200, maxTrailingLogs: 250, minQuorum: 0, serverStabilizationTimeMs: 10_000 },
     client: {
       enabled: false,
       nodeClass: '',
@@ -141,6 +190,18 @@ export function defaultConfig(): AgentConfig {
       chrootEnv: {},
     },
     acl: { enabled: false, tokenTtlMs: 30_000, policyTtlMs: 30_000 },
+    tls: {
+      http: false,
+      rpc: false,
+      caFile: '',
+      certFile: '',
+      keyFile: '',
+      verifyServerHostname: false,
+      verifyHttpsClient: false,
+      rpcUpgradeMode: false,
+      tlsMinVersion: '',
+      tlsCipherSuites: '',
+    },
     telemetry: {
       collectionIntervalMs: 1000,
       publishAllocationMetrics: false,
@@ -150,6 +211,7 @@ export function defaultConfig(): AgentConfig {
     },
     plugins: {},
     files: [],
+    sources: {},
   };
 }
 
@@ -178,7 +240,7 @@ type DeepPartialConfig<T> = {
   [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends Record<string, unknown> ? DeepPartialConfig<T[K]> : T[K];
 };
 
-const MAP_KEYS = new Set(['options', 'meta', 'chrootEnv', 'plugins']);
+const MAP_KEYS = new Set(['options', 'meta', 'chrootEnv', 'plugins', 'sources']);
 
 /** Later sources win field by field; maps (meta, options) merge key by key; lists replace. */
 export function mergeConfig(base: AgentConfig, over: PartialConfig): AgentConfig {

@@ -8,6 +8,7 @@ import type { ResolvedAddresses } from './addresses.js';
 import type { AgentConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { memberName, serverTags, splitHostPort } from './agent-self.js';
+import type { ServerMember, ServerMembership } from '../server/server-members.js';
 
 export interface ServerGossipOptions {
   config: AgentConfig;
@@ -28,6 +29,7 @@ export class ServerGossip {
   private readonly pruned = new Set<string>();
   /** Serf's member clock moves on every membership change; here a count of events seen. */
   private memberTime = 0;
+  private readonly changeListeners = new Set<() => void>();
 
   private constructor(
     private readonly gossip: GossipAgent,
@@ -65,6 +67,22 @@ export class ServerGossip {
 
   members(): AgentMember[] {
     return this.gossip.members().filter((m) => !this.pruned.has(m.name)).map(toAgentMember);
+  }
+
+  /** The servers of the pool as the server layer sees them (bootstrap_expect, autopilot). */
+  serverMembership(): ServerMembership {
+    return {
+      // A pruned server was forced out: it counts as left, so that autopilot removes it from Raft.
+      members: () =>
+        this.gossip
+          .members()
+          .filter((m) => m.tags['role'] === 'nomad')
+          .map((m) => (this.pruned.has(m.name) ? { ...toServerMember(m), status: 'left' as const } : toServerMember(m))),
+      onChange: (listener) => {
+        this.changeListeners.add(listener);
+        return () => this.changeListeners.delete(listener);
+      },
+    };
   }
 
   localMember(): AgentMember {
@@ -168,12 +186,33 @@ export class ServerGossip {
     this.memberTime++;
     this.log.info(`serf: ${kind}: ${m.name} ${m.addr}`);
     if (serverLine !== null && m.tags['role'] === 'nomad') this.log.info(serverLine, { server: serverLabel(m) });
+    for (const l of [...this.changeListeners]) {
+      try {
+        l();
+      } catch (e) {
+        this.log.error('a listener of membership changes failed', { error: (e as Error).message });
+      }
+    }
   }
 }
 
 /** Nomad's way of naming a server in its logs: "name (Addr: ip:rpcport) (DC: dc)". */
 function serverLabel(m: Member): string {
   return `${m.name} (Addr: ${m.tags['rpc_addr'] ?? m.addr}:${m.tags['port'] ?? ''}) (DC: ${m.tags['dc'] ?? ''})`;
+}
+
+function toServerMember(m: Member): ServerMember {
+  const expect = Number(m.tags['expect'] ?? 0);
+  return {
+    name: m.name,
+    id: m.tags['id'] ?? '',
+    region: m.tags['region'] ?? '',
+    datacenter: m.tags['dc'] ?? '',
+    rpcAddr: `${m.tags['rpc_addr'] ?? m.addr}:${m.tags['port'] ?? '4647'}`,
+    status: toNomadStatus(m.status),
+    bootstrapExpect: Number.isFinite(expect) ? expect : 0,
+    build: m.tags['build'] ?? '',
+  };
 }
 
 export function toAgentMember(m: Member): AgentMember {

@@ -5,8 +5,11 @@ import { watchKey, type WatchKey } from '../state/watch-keys.js';
 import type { Server } from '../server/server.js';
 import type { Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
+import type { TokenResolver } from '../acl/resolver.js';
+import type { AclStateView } from '../state/acl-reader.js';
 import { AnswerBody } from './answer-body.js';
 import type { AnswerCache } from './answer-cache.js';
+import { requestToken } from './authorize.js';
 import type { Exchange, QueryMeta } from './exchange.js';
 
 export interface ApiContext {
@@ -15,6 +18,8 @@ export interface ApiContext {
   client: ClientEndpoints | null;
   agent: AgentInfo | null;
   logger: Logger;
+  /** Resolves and checks tokens; null when ACLs are off. */
+  acl: TokenResolver | null;
   /** Answers of reads shared by requests that ask the same of the same state. */
   answers: AnswerCache;
 }
@@ -78,10 +83,14 @@ function isWatchSet(w: WatchList | WatchSet): w is WatchSet {
 /** Query parameters that do not change what a read answers. */
 const BLOCKING_PARAMS = new Set(['index', 'wait', 'stale']);
 
-/** What identifies the answer of a read, apart from the state it reads. */
+/**
+ * What identifies the answer of a read, apart from the state it reads. Where the caller's ACL
+ * decides what a read shows, the caller's token is part of it: no answer goes to another token.
+ */
 function answerKey(x: Exchange): string {
   const params = [...x.query].filter(([k]) => !BLOCKING_PARAMS.has(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `${x.url.pathname}\0${new URLSearchParams(params).toString()}\0${x.namespace}\0${x.acceptsGzip ? 'gzip' : ''}`;
+  const caller = x.acl === null ? '' : requestToken(x);
+  return `${x.url.pathname}\0${new URLSearchParams(params).toString()}\0${x.namespace}\0${x.acceptsGzip ? 'gzip' : ''}\0${caller}`;
 }
 
 /**
@@ -91,7 +100,7 @@ function answerKey(x: Exchange): string {
  * same of the same state share one answer, built and encoded once. Errors (404...) carry the
  * same X-Nomad-* headers as answers.
  */
-export async function blockingRead(x: Exchange, api: ApiContext, watch: WatchSpec, compute: (snap: StateReader) => ReadResult): Promise<void> {
+export async function blockingRead(x: Exchange, api: ApiContext, watch: WatchSpec, compute: (snap: StateReader & AclStateView) => ReadResult): Promise<void> {
   const { minIndex, waitMs } = x.blocking();
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -118,7 +127,7 @@ export async function blockingRead(x: Exchange, api: ApiContext, watch: WatchSpe
  * Makes (or finds) the answer from the latest state and starts sending it; the promise is the
  * rest of the sending. Everything up to the first byte out runs in the caller's turn.
  */
-function answerRead(x: Exchange, api: ApiContext, watch: WatchSpec, minIndex: number, arrivedAt: number, compute: (snap: StateReader) => ReadResult): Promise<void> {
+function answerRead(x: Exchange, api: ApiContext, watch: WatchSpec, minIndex: number, arrivedAt: number, compute: (snap: StateReader & AclStateView) => ReadResult): Promise<void> {
   const key = answerKey(x);
   let answer = api.answers.get(arrivedAt, key, minIndex);
   // Otherwise from the state as of this turn (the read was queued; writes may have come in between).

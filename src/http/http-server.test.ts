@@ -4,15 +4,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HARNESS_NODE_ID as NODE_ID, jobInput, startApi, type ApiHarness, type Reply } from '../../test/unit/api-harness.js';
+import { mockNode } from '../scheduler/testing/mock.js';
+import { jobInput, startInProcessApi, type InProcessApi, type Reply } from '../../test/unit/http-harness.js';
 
-let api: ApiHarness;
-let server: ApiHarness['server'];
+let api: InProcessApi;
+let server: InProcessApi['server'];
+let consensus: InProcessApi['consensus'];
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => api.call(method, path, body, headers);
+const NODE_ID = 'c9b83144-952d-eea2-2875-b5a843553204';
+
 let schedulerAvailable = true;
-
-function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  return api.call(method, path, body, headers);
-}
 
 before(async () => {
   try {
@@ -20,13 +21,14 @@ before(async () => {
   } catch {
     schedulerAvailable = false;
   }
-  api = await startApi();
-  server = api.server;
+  api = await startInProcessApi();
+  ({ server, consensus } = api);
+  const node = { ...mockNode({ id: NODE_ID, name: 'vm' }), SecretID: 'secret' };
+  const reg = await server.nodes.nodeRegister(node);
+  assert.ok(reg.HeartbeatTTLMs >= 60_000);
 });
 
-after(async () => {
-  await api.close();
-});
+after(() => api.close());
 
 test('reads carry the X-Nomad-* headers; a missing job is a plain-text 404 with them', async () => {
   const list = await call('GET', '/v1/jobs');
@@ -54,7 +56,10 @@ test('bad bodies and invalid jobs are 400s that name the problem', async () => {
   assert.equal(noJob.text, 'Job must be specified');
   const badField = await call('PUT', '/v1/jobs', { Job: jobInput(), EnforceIndex: 'yes' });
   assert.equal(badField.status, 400);
-  assert.match(badField.text, /^EnforceIndex: must be a boolean/);
+  assert.equal(badField.text, 'json: cannot unmarshal string into Go struct field JobRegisterRequest.EnforceIndex of type bool');
+  const badType = await call('PUT', '/v1/jobs', { Job: { ...jobInput(), Priority: '90' } });
+  assert.equal(badType.status, 400);
+  assert.equal(badType.text, 'json: cannot unmarshal string into Go struct field Job.Job.Priority of type int');
   const invalid = await call('PUT', '/v1/jobs', { Job: { ID: 'bad', TaskGroups: [] } });
   assert.equal(invalid.status, 400);
   assert.match(invalid.text, /^\d+ errors? occurred:\n\t\* /);

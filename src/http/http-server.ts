@@ -1,7 +1,9 @@
 // The public HTTP API: a node:http server routing /v1/... to handlers that read the state
 // store (blocking queries) and call the server's endpoints for writes.
 import { createServer, type Server as NodeHttpServer } from 'node:http';
+import { TlsFront, type TlsMaterial } from './tls-listener.js';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { hostname } from 'node:os';
 import type { ClientEndpoints } from '../rpc/client-endpoints.js';
 import type { StateStoreView } from '../state/reader.js';
@@ -9,16 +11,47 @@ import type { Server } from '../server/server.js';
 import { fullLogger, type Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
 import type { ApiContext, Handler } from './api-context.js';
-import { Exchange, HttpError } from './exchange.js';
 import { AnswerCache } from './answer-cache.js';
 import { SliceQueue } from './slice-queue.js';
-import { Router } from './router.js';
+import { RouteTable } from './route-table.js';
+import { authorizeRequest } from './authorize.js';
+import { addAclRoutes } from './routes-acl.js';
+import { OPEN } from '../acl/need.js';
+import type { TokenResolver } from '../acl/resolver.js';
+import { Exchange, HttpError, checkRegion } from './exchange.js';
+import { allowsStale, readsReplicatedState } from './read-consistency.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
 import { addClientRoutes } from './routes-client.js';
 import { RequestCounters, metricsJson } from './metrics.js';
 import type { Registry } from 'prom-client';
+
+/** Routes answered by this agent itself, whatever ?region= says (Nomad forwards the others). */
+const LOCAL_SECTIONS = new Set(['agent', 'client', 'regions', 'metrics']);
+
+const MAX_HEADER_BYTES = 1024 * 1024;
+
+/** Chunked is the one transfer coding understood (as in Go's server): a body in any other is refused. */
+function transferEncodingSupported(te: string | undefined): boolean {
+  if (te === undefined) return true;
+  return te.split(',').every((coding) => coding.trim().toLowerCase() === 'chunked');
+}
+
+/**
+ * A request that could not be parsed gets an answer that says why (as Go's server gives one),
+ * not a silent reset: 431 when the request line and headers pass the bound, 400 otherwise.
+ */
+function answerMalformedRequest(err: Error & { code?: string; reason?: string }, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  const body = tooLarge ? status : `${status}: ${err.reason ?? err.message}`;
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
 
 export interface HttpServerOptions {
   server: Server;
@@ -29,12 +62,17 @@ export interface HttpServerOptions {
   /** Address to bind (default 127.0.0.1) and port (default 4646; 0 picks a free one). */
   bind?: string;
   port?: number;
+  /** Token resolution when ACLs are on; null or absent when they are off. */
+  acl?: TokenResolver | null;
+  /** Serve HTTPS with these certificates (plain HTTP when absent). */
+  tls?: TlsMaterial | null;
 }
 
 export class HttpServer {
   private readonly api: ApiContext;
-  private readonly router = new Router<Handler>();
+  private readonly routes = new RouteTable();
   private readonly http: NodeHttpServer;
+  private readonly tlsFront: TlsFront | null;
   private readonly counters = new RequestCounters();
   /** Later slices of large answers, shared by all requests of this server. */
   private readonly slices = new SliceQueue();
@@ -43,15 +81,29 @@ export class HttpServer {
   private readonly port: number;
 
   constructor(opts: HttpServerOptions) {
-    this.api = { server: opts.server, store: opts.store, client: opts.client, agent: opts.agent, logger: fullLogger(opts.logger), answers: new AnswerCache() };
+    this.api = {
+      server: opts.server,
+      store: opts.store,
+      client: opts.client,
+      agent: opts.agent,
+      logger: fullLogger(opts.logger),
+      acl: opts.acl ?? null,
+      answers: new AnswerCache(),
+    };
     this.bind = opts.bind ?? '127.0.0.1';
     this.port = opts.port ?? 4646;
-    addJobRoutes(this.router);
-    addClusterRoutes(this.router);
-    addAgentRoutes(this.router);
-    addClientRoutes(this.router);
-    this.router.add(['GET'], '/v1/metrics', (x, api) => this.metrics(x, api));
-    this.http = createServer((req, res) => void this.handle(req, res));
+    addJobRoutes(this.routes);
+    addClusterRoutes(this.routes);
+    addAgentRoutes(this.routes);
+    addClientRoutes(this.routes);
+    addAclRoutes(this.routes);
+    this.routes.add(['GET'], '/v1/metrics', OPEN, (x, api) => this.metrics(x, api));
+    const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => void this.handle(req, res);
+    // Go's default bound on the request line and headers together, which Nomad keeps: a long
+    // token or job ID in the URL must fit.
+    this.tlsFront = opts.tls ? new TlsFront(opts.tls, handler, this.api.logger, MAX_HEADER_BYTES) : null;
+    this.http = this.tlsFront ? this.tlsFront.https : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
+    this.http.on('clientError', answerMalformedRequest);
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 60_000;
@@ -59,6 +111,7 @@ export class HttpServer {
   }
 
   listen(): Promise<{ port: number }> {
+    if (this.tlsFront) return this.tlsFront.listen(this.port, this.bind).then((a) => ({ port: a.port }));
     return new Promise((resolve, reject) => {
       this.http.once('error', reject);
       this.http.listen(this.port, this.bind, () => {
@@ -68,7 +121,14 @@ export class HttpServer {
     });
   }
 
+  /** Replaces the HTTPS certificates for new connections (SIGHUP). */
+  reloadTls(material: TlsMaterial): void {
+    if (!this.tlsFront) throw new Error('the HTTP API does not serve TLS');
+    this.tlsFront.reload(material);
+  }
+
   close(): Promise<void> {
+    if (this.tlsFront) return this.tlsFront.close();
     return new Promise((resolve) => {
       this.http.close(() => resolve());
       // Blocking queries and log streams would otherwise hold the close for minutes.
@@ -77,9 +137,16 @@ export class HttpServer {
   }
 
   private async handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+    if (!transferEncodingSupported(req.headers['transfer-encoding'])) {
+      // The body is in an encoding not understood: answer before anything reads it.
+      const text = 'Unsupported transfer encoding';
+      res.writeHead(501, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(text.length), Connection: 'close' });
+      res.end(text);
+      return;
+    }
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-    const match = this.router.match(method, path);
+    const match = this.routes.match(method, path);
     const x = new Exchange(req, res, match?.params ?? {}, this.slices);
     try {
       if (!match) throw new HttpError(404, 'Invalid URL path');
@@ -87,12 +154,23 @@ export class HttpServer {
         res.setHeader('Allow', match.allowed.join(', '));
         throw new HttpError(405, 'Invalid method');
       }
-      this.counters.add(`nomad.http.${method}.${path.split('/')[2] ?? ''}`);
-      await match.handler(x, this.api);
+      const section = path.split('/')[2] ?? '';
+      this.counters.add(`nomad.http.${method}.${section}`);
+      if (!LOCAL_SECTIONS.has(section)) checkRegion(x.query.get('region'), this.api.server.region);
+      // The barrier first: a token created on the leader a moment ago is known here too.
+      if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
+      const acl = authorizeRequest(x, this.api, match.handler);
+      x.acl = acl instanceof Promise ? await acl : acl;
+      await match.handler.handle(x, this.api);
     } catch (e) {
       if (!(e instanceof HttpError)) this.api.logger.debug('http request failed', { method, path, error: e instanceof Error ? e.message : String(e) });
       await x.sendError(e).catch(() => res.destroy());
     }
+  }
+
+  /** The routes with their declared needs (tests walk them). */
+  routeTable(): RouteTable {
+    return this.routes;
   }
 
   private async metrics(x: Exchange, api: ApiContext): Promise<void> {

@@ -4,7 +4,8 @@
 import type { Readable } from 'node:stream';
 import type { ClientEndpoints, StreamFrame } from '../rpc/client-endpoints.js';
 import { badRequest } from '../structs/errors.js';
-import type { Router } from './router.js';
+import type { RouteTable } from './route-table.js';
+import { coarseNeed, namespaceNeed } from '../acl/need.js';
 import type { ApiContext, Handler } from './api-context.js';
 import { HttpError, type Exchange } from './exchange.js';
 import { optString } from './body-fields.js';
@@ -97,12 +98,12 @@ function pathParam(x: Exchange): string {
 const fsLs: Handler = async (x, api) => x.sendJson(200, await checkAlloc(api, x.params.alloc!).fsList(x.params.alloc!, pathParam(x)));
 const fsStat: Handler = async (x, api) => x.sendJson(200, await checkAlloc(api, x.params.alloc!).fsStat(x.params.alloc!, pathParam(x)));
 const fsCat: Handler = async (x, api) => pipeReadable(x, await checkAlloc(api, x.params.alloc!).fsCat(x.params.alloc!, pathParam(x)), 'text/plain');
+/** ?offset= and ?limit=; no limit (or one of zero or less) reads to the end, as Nomad does. */
 const fsReadAt: Handler = async (x, api) => {
   const offset = x.intParam('offset', 0);
   const limit = x.intParam('limit', 0);
   if (offset < 0) throw badRequest('offset must be non-negative', '?offset');
-  if (limit <= 0) throw badRequest('limit must be greater than zero', '?limit');
-  await pipeReadable(x, await checkAlloc(api, x.params.alloc!).fsReadAt(x.params.alloc!, pathParam(x), offset, limit), 'text/plain');
+  await pipeReadable(x, await checkAlloc(api, x.params.alloc!).fsReadAt(x.params.alloc!, pathParam(x), offset, limit > 0 ? limit : null), 'text/plain');
 };
 
 const allocStats: Handler = async (x, api) => x.sendJson(200, await checkAlloc(api, x.params.id!).allocStats(x.params.id!));
@@ -129,15 +130,20 @@ const allocSignal: Handler = async (x, api) => {
   await x.sendJson(200, {});
 };
 
-export function addClientRoutes(r: Router<Handler>): void {
+const READ_FS = namespaceNeed('read-fs');
+const LIFECYCLE = namespaceNeed('alloc-lifecycle');
+const FS_ALLOC = { object: 'alloc', param: 'alloc' } as const;
+const ALLOC = { object: 'alloc', param: 'id' } as const;
+
+export function addClientRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
-  r.add(['GET'], '/v1/client/fs/logs/:alloc', logs);
-  r.add(['GET'], '/v1/client/fs/ls/:alloc', fsLs);
-  r.add(['GET'], '/v1/client/fs/stat/:alloc', fsStat);
-  r.add(['GET'], '/v1/client/fs/cat/:alloc', fsCat);
-  r.add(['GET'], '/v1/client/fs/readat/:alloc', fsReadAt);
-  r.add(['GET'], '/v1/client/allocation/:id/stats', allocStats);
-  r.add(W, '/v1/client/allocation/:id/restart', allocRestart);
-  r.add(W, '/v1/client/allocation/:id/signal', allocSignal);
-  r.add(['GET'], '/v1/client/stats', hostStats);
+  r.add(['GET'], '/v1/client/fs/logs/:alloc', namespaceNeed('read-logs'), logs, FS_ALLOC);
+  r.add(['GET'], '/v1/client/fs/ls/:alloc', READ_FS, fsLs, FS_ALLOC);
+  r.add(['GET'], '/v1/client/fs/stat/:alloc', READ_FS, fsStat, FS_ALLOC);
+  r.add(['GET'], '/v1/client/fs/cat/:alloc', READ_FS, fsCat, FS_ALLOC);
+  r.add(['GET'], '/v1/client/fs/readat/:alloc', READ_FS, fsReadAt, FS_ALLOC);
+  r.add(['GET'], '/v1/client/allocation/:id/stats', namespaceNeed('read-job'), allocStats, ALLOC);
+  r.add(W, '/v1/client/allocation/:id/restart', LIFECYCLE, allocRestart, ALLOC);
+  r.add(W, '/v1/client/allocation/:id/signal', LIFECYCLE, allocSignal, ALLOC);
+  r.add(['GET'], '/v1/client/stats', coarseNeed('node', 'read'), hostStats);
 }

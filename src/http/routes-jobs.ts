@@ -5,13 +5,17 @@ import { diffJobs } from '../structs/diff.js';
 import { canonicalizeJob } from '../structs/canonicalize.js';
 import type { StateReader } from '../state/reader.js';
 import { watchKey } from '../state/watch-keys.js';
-import type { Router } from './router.js';
+import type { RouteTable } from './route-table.js';
+import { namespaceNeed } from '../acl/need.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
-import { HttpError } from './exchange.js';
+import { HttpError, checkRegion } from './exchange.js';
 import { allocStub, encodeEval, jobStub, jobStubText } from './encode.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
 import { JsonList } from './json-slices.js';
+import { visibleOnly } from './visible.js';
+import { JOB_PLAN_REQUEST, JOB_REGISTER_REQUEST, JOB_VALIDATE_REQUEST, type StructType } from '../structs/job-shape.js';
+import { decodeApiBody } from '../structs/api-decode.js';
 
 
 function jobOr404(snap: StateReader, ns: string, id: string): Job {
@@ -26,11 +30,23 @@ async function writeMeta(x: Exchange, api: ApiContext, index: number, value: Rec
   await x.sendJson(200, { ...value, LastContact: meta.lastContactMs, KnownLeader: meta.knownLeader });
 }
 
+/** A job write's body, its fields checked against the API's structs as Nomad's decoder does. */
+async function jobRequest(x: Exchange, shape: StructType): Promise<Record<string, unknown>> {
+  return decodeApiBody(await x.body(), shape);
+}
+
+/** A job for another region goes there in Nomad; "global" (or none) means this agent's region. */
+function checkJobRegion(job: Record<string, unknown>, api: ApiContext): void {
+  const region = typeof job.Region === 'string' && job.Region !== 'global' ? job.Region : '';
+  checkRegion(region, api.server.region);
+}
+
 async function register(x: Exchange, api: ApiContext, urlJobId: string | null): Promise<void> {
-  const body = await x.objectBody();
+  const body = await jobRequest(x, JOB_REGISTER_REQUEST);
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   if (urlJobId !== null && job.ID !== urlJobId) throw badRequest('Job ID does not match name', 'Job.ID');
+  checkJobRegion(job, api);
   const out = await api.server.jobs.register(job as JobInput, {
     enforceIndex: optBool(body, 'EnforceIndex'),
     jobModifyIndex: optInt(body, 'JobModifyIndex') ?? 0,
@@ -45,7 +61,8 @@ const listJobs: Handler = (x, api) =>
   blockingRead(x, api, ['jobs', 'job_summary'], (snap) => {
     const prefix = x.query.get('prefix') ?? '';
     const jobs = prefix ? snapJobsByPrefix(snap, x.namespace, prefix) : snap.jobs(x.namespace);
-    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: new JsonList(jobs, (j) => jobStub(j, snap), (j) => jobStubText(j, snap)) };
+    const visible = visibleOnly(x, jobs, ['list-jobs']);
+    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: new JsonList(visible, (j) => jobStub(j, snap), (j) => jobStubText(j, snap)) };
   });
 
 function snapJobsByPrefix(snap: StateReader, ns: string, prefix: string): Job[] {
@@ -65,10 +82,11 @@ const deleteJob: Handler = async (x, api) => {
 };
 
 const planJob: Handler = async (x, api) => {
-  const body = await x.objectBody();
+  const body = await jobRequest(x, JOB_PLAN_REQUEST);
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   if (job.ID !== x.params.id) throw badRequest('Job ID does not match', 'Job.ID');
+  checkJobRegion(job, api);
   const out = await api.server.jobs.plan(job as JobInput, { diff: optBool(body, 'Diff'), contextual: optBool(body, 'Contextual'), namespace: x.namespace, policyOverride: optBool(body, 'PolicyOverride') });
   await writeMeta(x, api, out.Index, {
     ...out,
@@ -172,7 +190,7 @@ const revertJob: Handler = async (x, api) => {
 };
 
 const validateJobRoute: Handler = async (x, api) => {
-  const body = await x.objectBody();
+  const body = await jobRequest(x, JOB_VALIDATE_REQUEST);
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   let errors: string[] = [];
@@ -206,25 +224,30 @@ const parseJob: Handler = async (x) => {
   await x.sendJson(200, optBool(body, 'Canonicalize') ? canonicalizeJob(job) : job);
 };
 
-export function addJobRoutes(r: Router<Handler>): void {
+const LIST_JOBS = namespaceNeed('list-jobs');
+const READ_JOB = namespaceNeed('read-job');
+const SUBMIT_JOB = namespaceNeed('submit-job');
+
+export function addJobRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
-  r.add(['GET'], '/v1/jobs', listJobs);
-  r.add(W, '/v1/jobs', (x, api) => register(x, api, null));
-  r.add(W, '/v1/jobs/parse', parseJob);
-  r.add(W, '/v1/validate/job', validateJobRoute);
-  r.add(['GET'], '/v1/job/:id', getJob);
-  r.add(W, '/v1/job/:id', (x, api) => register(x, api, x.params.id!));
-  r.add(['DELETE'], '/v1/job/:id', deleteJob);
-  r.add(W, '/v1/job/:id/plan', planJob);
-  r.add(['GET'], '/v1/job/:id/allocations', jobAllocations);
-  r.add(['GET'], '/v1/job/:id/evaluations', jobEvaluations);
-  r.add(['GET'], '/v1/job/:id/summary', jobSummary);
-  r.add(['GET'], '/v1/job/:id/versions', jobVersions);
-  r.add(['GET'], '/v1/job/:id/deployments', jobDeployments);
-  r.add(['GET'], '/v1/job/:id/deployment', jobLatestDeployment);
-  r.add(W, '/v1/job/:id/evaluate', evaluateJob);
-  r.add(['GET'], '/v1/job/:id/scale', scaleStatus);
-  r.add(W, '/v1/job/:id/scale', scaleJob);
-  r.add(W, '/v1/job/:id/stable', stableJob);
-  r.add(W, '/v1/job/:id/revert', revertJob);
+  r.add(['GET'], '/v1/jobs', LIST_JOBS, listJobs);
+  r.add(W, '/v1/jobs', SUBMIT_JOB, (x, api) => register(x, api, null), 'job-body');
+  r.add(W, '/v1/jobs/parse', namespaceNeed('parse-job'), parseJob);
+  r.add(W, '/v1/validate/job', READ_JOB, validateJobRoute, 'job-body');
+  r.add(['GET'], '/v1/job/:id', READ_JOB, getJob);
+  r.add(W, '/v1/job/:id', SUBMIT_JOB, (x, api) => register(x, api, x.params.id!), 'job-body');
+  r.add(['DELETE'], '/v1/job/:id', SUBMIT_JOB, deleteJob);
+  r.add(W, '/v1/job/:id/plan', SUBMIT_JOB, planJob, 'job-body');
+  r.add(['GET'], '/v1/job/:id/allocations', READ_JOB, jobAllocations);
+  r.add(['GET'], '/v1/job/:id/evaluations', READ_JOB, jobEvaluations);
+  r.add(['GET'], '/v1/job/:id/summary', READ_JOB, jobSummary);
+  r.add(['GET'], '/v1/job/:id/versions', READ_JOB, jobVersions);
+  r.add(['GET'], '/v1/job/:id/deployments', READ_JOB, jobDeployments);
+  r.add(['GET'], '/v1/job/:id/deployment', READ_JOB, jobLatestDeployment);
+  // Creating an evaluation is a write: it asks for submit-job rather than only read-job.
+  r.add(W, '/v1/job/:id/evaluate', SUBMIT_JOB, evaluateJob);
+  r.add(['GET'], '/v1/job/:id/scale', namespaceNeed('read-job-scaling', 'read-job'), scaleStatus);
+  r.add(W, '/v1/job/:id/scale', namespaceNeed('scale-job', 'submit-job'), scaleJob);
+  r.add(W, '/v1/job/:id/stable', SUBMIT_JOB, stableJob);
+  r.add(W, '/v1/job/:id/revert', SUBMIT_JOB, revertJob);
 }

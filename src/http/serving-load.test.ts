@@ -7,12 +7,15 @@ import { request, type IncomingMessage } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { mockEval } from '../state/test-fixtures.js';
 import type { Evaluation } from '../structs/evaluation.js';
-import { jobInput, startApi, type ApiHarness, type Reply } from '../../test/unit/api-harness.js';
+import { mockNode } from '../scheduler/testing/mock.js';
+import { jobInput, startInProcessApi, type InProcessApi, type Reply } from '../../test/unit/http-harness.js';
 
-let api: ApiHarness;
+let api: InProcessApi;
 
 before(async () => {
-  api = await startApi();
+  api = await startInProcessApi();
+  // One node for the jobs' allocations.
+  await api.server.nodes.nodeRegister({ ...mockNode({ id: 'c9b83144-952d-eea2-2875-b5a843553204', name: 'vm' }), SecretID: 'secret' });
 });
 
 after(async () => {

@@ -1,6 +1,6 @@
 // Public surface of the consensus library.
-export { Raft } from './raft.js';
-export type { ApplyResult, LeaderInfo, RaftEvent, RaftLogger, RaftObserver, RaftOptions, RaftState } from './raft.js';
+export { processClock, Raft } from './raft.js';
+export type { ApplyResult, LeaderInfo, PeerReplication, RaftClock, RaftEvent, RaftLogger, RaftObserver, RaftOptions, RaftState } from './raft.js';
 export type { Fsm, FsmEntry, FsmSnapshotData } from './fsm.js';
 export { LeadershipLostError, NotLeaderError, RaftError, RaftShutdownError, RaftTimeoutError } from './errors.js';
 export type { RaftErrorCode } from './errors.js';

@@ -105,6 +105,17 @@ export type RaftEvent =
 
 export type RaftObserver = (event: RaftEvent) => void;
 
+/** The leader's view of one other server of the configuration (autopilot's health inputs). */
+export interface PeerReplication {
+  readonly id: ServerId;
+  readonly address: string;
+  readonly suffrage: 'voter' | 'nonvoter';
+  /** Highest log index known to be on that server. */
+  readonly matchIndex: number;
+  /** Milliseconds since it last answered this leader; null if it never did. */
+  readonly lastContactMs: number | null;
+}
+
 interface PendingApply {
   readonly term: number;
   readonly proposedAtMs: number;
@@ -165,6 +176,8 @@ export class Raft implements TransportHandler {
   private ticker: unknown = null;
   private readonly clock: RaftClock;
   private lastContactAtMs: number | null = null;
+  /** On the leader: when each follower last answered. */
+  private readonly peerAnsweredAtMs = new Map<ServerId, number>();
   private role: RoleName = 'follower';
   private leaderId: ServerId | null = null;
 
@@ -404,6 +417,24 @@ export class Raft implements TransportHandler {
     return this.takeSnapshot();
   }
 
+  /** On the leader: replication state of every other server of the latest configuration. */
+  peers(): PeerReplication[] {
+    if (!this.isLeader()) return [];
+    const now = this.clock.nowMs();
+    return this.core
+      .latestConfiguration()
+      .config.servers.filter((s) => s.id !== this.opts.id)
+      .map((s) => {
+        const at = this.peerAnsweredAtMs.get(s.id);
+        return { id: s.id, address: s.address, suffrage: s.suffrage, matchIndex: this.core.progressOf(s.id)?.match ?? 0, lastContactMs: at === undefined ? null : now - at };
+      });
+  }
+
+  /** Index of the last entry in this server's log and its term. */
+  lastLog(): { index: number; term: number } {
+    return { index: this.core.log.lastIndex(), term: this.core.log.lastTerm() };
+  }
+
   observe(observer: RaftObserver): () => void {
     this.observers.add(observer);
     return () => this.observers.delete(observer);
@@ -547,6 +578,7 @@ export class Raft implements TransportHandler {
     if (this.closed || message.to !== this.opts.id) return;
     this.addressBook.set(message.from, fromAddress);
     if (message.type === 'append' || message.type === 'heartbeat') this.lastContactAtMs = this.clock.nowMs();
+    else if (message.type === 'append_resp' || message.type === 'heartbeat_resp' || message.type === 'snapshot_resp') this.peerAnsweredAtMs.set(message.from, this.clock.nowMs());
     this.stepSafely(message);
   }
 
@@ -716,6 +748,7 @@ export class Raft implements TransportHandler {
   private onSoftState(role: RoleName, leaderId: ServerId | null, term: number): void {
     const wasLeader = this.role === 'leader';
     if (role !== this.role) {
+      if (role === 'leader') this.peerAnsweredAtMs.clear();
       this.role = role;
       this.emit({ type: 'state', state: ROLE_STATE[role], term });
     }

@@ -202,6 +202,15 @@ export class InMemoryConsensus implements Consensus {
     return this.isLeader() ? this.rpcAddr : '';
   }
 
+  leaderId(): string {
+    return this.isLeader() ? this.serverId : '';
+  }
+
+  /** One server is its own quorum: everything proposed before is applied once the barrier passes. */
+  readIndex(): Promise<number> {
+    return this.barrier();
+  }
+
   onLeadershipChange(listener: (isLeader: boolean) => void): void {
     this.listeners.push(listener);
     // A listener that arrives after leadership was taken still hears about it, asynchronously.

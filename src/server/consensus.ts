@@ -21,6 +21,14 @@ export interface ConsensusStats {
   numPeers: number;
   /** Each server of the configuration: ID, address, voter or not. */
   configuration: Array<{ ID: string; Address: string; Voter: boolean }>;
+  lastSnapshotIndex?: number;
+  lastSnapshotTerm?: number;
+  /** Committed entries handed to the FSM but not yet applied. */
+  fsmPending?: number;
+  /** Index of the entry that set the configuration. */
+  configurationIndex?: number;
+  /** False on a follower that has never heard from a leader. */
+  lastContactKnown?: boolean;
 }
 
 export interface Consensus {
@@ -29,10 +37,50 @@ export interface Consensus {
   isLeader(): boolean;
   /** The leader's RPC address, or '' when none is known. */
   leaderAddr(): string;
+  /** The leader's server ID, or '' when none is known. */
+  leaderId(): string;
+  /**
+   * On the leader: confirms leadership with a quorum and resolves with an index such that a read
+   * of the state once it is applied sees every write acknowledged before the call.
+   */
+  readIndex(timeoutMs?: number): Promise<number>;
   /** Called with true when this server becomes leader, false when it stops being leader. */
   onLeadershipChange(listener: (isLeader: boolean) => void): void;
   /** Resolves once every entry committed before the call has been applied here (a read barrier). */
   barrier(): Promise<number>;
   stats(): ConsensusStats;
   shutdown(): Promise<void>;
+}
+
+/** The leader's view of another server of the configuration (autopilot's health inputs). */
+export interface PeerState {
+  id: string;
+  address: string;
+  voter: boolean;
+  /** Highest log index known to be on that server. */
+  matchIndex: number;
+  /** Milliseconds since it last answered the leader; null when it never has. */
+  lastContactMs: number | null;
+}
+
+/** A log replicated among several servers: membership changes and the leader's view of its peers. */
+export interface ClusterConsensus extends Consensus {
+  /** True once this server has a term, a log or a snapshot: it must never bootstrap again. */
+  hasExistingState(): boolean;
+  /** Writes the first configuration of a new cluster (every server named bootstraps the same list). */
+  bootstrap(servers: Array<{ id: string; address: string }>): Promise<void>;
+  /** This server's ID in the configuration. */
+  readonly serverId: string;
+  /** On the leader: every other server of the latest configuration. */
+  peers(): PeerState[];
+  lastLog(): { index: number; term: number };
+  addNonVoter(id: string, address: string): Promise<void>;
+  promote(id: string): Promise<void>;
+  removeServer(id: string): Promise<void>;
+  /** Hands leadership to another voter (before this server leaves). */
+  transferLeadership(): Promise<void>;
+}
+
+export function isClusterConsensus(c: Consensus): c is ClusterConsensus {
+  return typeof (c as Partial<ClusterConsensus>).bootstrap === 'function';
 }

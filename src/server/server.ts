@@ -1,7 +1,8 @@
 // The server role: endpoints for clients and the HTTP API, and, while this server leads, the
 // leader's duties: eval broker, blocked evals, scheduling workers, plan queue and applier,
 // heartbeat timers, deployment watcher and garbage collection. Every write goes through the
-// replicated log; a server that does not lead forwards (seam below) or answers no_leader.
+// replicated log, and every endpoint call that writes runs on the leader: a server that does not
+// lead forwards it (forwarding.ts), waiting a bounded time for a leader when none is known.
 import { cpus } from 'node:os';
 import type { Evaluation } from '../structs/evaluation.js';
 import { NomadError } from '../structs/errors.js';
@@ -17,13 +18,20 @@ import { newEval } from './eval-factory.js';
 import { HeartbeatTimers, type HeartbeatOptions } from './heartbeat.js';
 import { PlanQueue } from './plan-queue.js';
 import { PlanApplier } from './plan-applier.js';
-import { Worker } from './worker.js';
+import { SCHEDULER_TYPES, Worker } from './worker.js';
 import { DeploymentWatcher } from './deployment-watcher.js';
 import { CoreGc, type GcResult, type GcThresholds } from './core-gc.js';
 import { NodeEndpoints } from './node-endpoints.js';
 import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
+import { AclEndpoints } from './acl-endpoints.js';
 import { afterApply, routeEval } from './leader-hooks.js';
+import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
+import { Autopilot, type OperatorHealthReply } from './autopilot.js';
+import { ExpectBootstrap, STATUS_PEERS_METHOD, type StatusPeersReply } from './expect-bootstrap.js';
+import type { ServerMembership } from './server-members.js';
+import { isClusterConsensus } from './consensus.js';
+import { OperatorEndpoints } from './operator-endpoints.js';
 import { loadNewScheduler, type NewScheduler } from './lazy-modules.js';
 import { fullLogger, type Logger } from './logger.js';
 
@@ -47,12 +55,18 @@ export interface ServerOptions {
   logger?: Partial<Logger>;
   /** Replaces the scheduler module (tests, simulations). */
   newScheduler?: NewScheduler;
-  /** Sends an entry to the remote leader when this server is a follower (cluster work fills it in). */
-  forward?: (entry: LogEntry) => Promise<ApplyResult>;
+  /** Calls to other servers (forwarding to the leader); absent in dev mode, which has no peers. */
+  peers?: PeerRpc;
+  /** How long a call waits for a leader to be elected before "No cluster leader". */
+  holdTimeoutMs?: number;
+  /** A server of a Raft cluster: the gossip pool's servers, and bootstrap_expect (0: none). */
+  cluster?: { membership: ServerMembership; bootstrapExpect: number; autopilotIntervalMs?: number };
   /** Delay before an eval that hit the delivery limit is tried again by a follow-up eval. */
   failedEvalFollowupMs?: number;
   /** Poll bound of the deployment watcher (checks deadlines at least this often). */
   deploymentPollMs?: number;
+  /** The ACL bootstrap reset file (in the server's data dir); none in dev mode. */
+  aclBootstrapResetPath?: string | null;
 }
 
 export interface ServerStats {
@@ -82,6 +96,9 @@ export class Server {
   readonly nodes: NodeEndpoints;
   readonly jobs: JobEndpoints;
   readonly deployments: DeploymentEndpoints;
+  readonly acl: AclEndpoints;
+  readonly operator: OperatorEndpoints;
+  readonly forwarder: LeaderForwarder;
   readonly gc: CoreGc;
 
   private readonly opts: ServerOptions;
@@ -90,6 +107,8 @@ export class Server {
   private readonly watcher: DeploymentWatcher;
   private workers: Worker[] = [];
   private leader = false;
+  /** Calls waiting for this server's leader duties to be up (see leaderReady). */
+  private readyWaiters: Array<(ready: boolean) => void> = [];
   private started = false;
   /** Serializes leadership transitions so that establish/revoke never interleave. */
   private transition: Promise<void> = Promise.resolve();
@@ -128,9 +147,12 @@ export class Server {
       serverRpcAddrs: () => self.serverRpcAddrs(),
     };
     const schedulerLoader = (): Promise<NewScheduler> => (opts.newScheduler ? Promise.resolve(opts.newScheduler) : loadNewScheduler());
-    this.nodes = new NodeEndpoints(this.ctx);
-    this.jobs = new JobEndpoints(this.ctx, schedulerLoader);
-    this.deployments = new DeploymentEndpoints(this.ctx);
+    this.forwarder = new LeaderForwarder({ consensus: opts.consensus, clock: this.clock, logger: this.logger, leaderReady: (d) => this.leaderReady(d), ...(opts.peers ? { peers: opts.peers } : {}), ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}) });
+    const fw = this.forwarder;
+    this.nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
+    this.jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert']);
+    this.deployments = fw.proxy('Deployment', new DeploymentEndpoints(this.ctx), ['promote', 'fail', 'pause', 'setAllocHealth', 'stopAlloc']);
+    this.acl = fw.proxy('Acl', new AclEndpoints(this.ctx, { bootstrapResetPath: opts.aclBootstrapResetPath ?? null }), ['bootstrap', 'upsertPolicy', 'deletePolicy', 'upsertToken', 'deleteToken']);
     this.planApplier = new PlanApplier({
       queue: this.planQueue,
       store: this.store,
@@ -141,15 +163,22 @@ export class Server {
     });
     this.watcher = new DeploymentWatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env, pollMs: opts.deploymentPollMs });
     this.gc = new CoreGc({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, thresholds: opts.gc, intervalMs: opts.gc?.intervalMs, clock: this.clock });
+    const operator = new OperatorEndpoints({ ctx: this.ctx, gc: this.gc, consensus: opts.consensus, health: () => this.serverHealth() });
+    this.operator = fw.proxy('Operator', operator, ['setSchedulerConfig', 'setAutopilotConfig', 'forceGc', 'removeRaftPeer', 'autopilotHealth']);
+    fw.register('Status', { readIndex: async () => this.store.snapshot().latestIndex() }, ['readIndex']);
     this.schedulerLoader = schedulerLoader;
   }
 
   private readonly schedulerLoader: () => Promise<NewScheduler>;
   private stopFollowing: (() => void) | null = null;
+  private readonly leadershipListeners: Array<() => void> = [];
+  private autopilot: Autopilot | null = null;
+  private bootstrapper: ExpectBootstrap | null = null;
 
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.startCluster();
     this.stopFollowing = this.opts.applied.onApplied({
       applied: (index, entry) => this.followApplied(index, entry),
       // A restored state replaces everything the leader tracked: rebuild from it.
@@ -163,8 +192,10 @@ export class Server {
 
   async shutdown(): Promise<void> {
     this.started = false;
+    this.bootstrapper?.stop();
     this.stopFollowing?.();
     this.stopFollowing = null;
+    this.settleReadyWaiters(false);
     await this.nodes.flush().catch(() => {});
     this.onLeadership(false);
     await this.transition;
@@ -189,15 +220,24 @@ export class Server {
   }
 
   /**
-   * The one way to write: through the log on the leader, then the leader's bookkeeping
-   * (broker, blocked evals). Not leader: forward when a leader is known, else no_leader.
+   * Proposes an entry; only the leader can (endpoint calls reach it through the forwarder).
+   * The leader's bookkeeping follows from the applied entry (followApplied), not from here.
    */
   async apply(entry: LogEntry): Promise<ApplyResult> {
-    if (!this.consensus.isLeader()) {
-      if (this.opts.forward && this.consensus.leaderAddr()) return this.opts.forward(entry);
-      throw new NomadError('no_leader', 'No cluster leader');
-    }
+    if (!this.consensus.isLeader()) throw new NomadError('no_leader', 'No cluster leader');
     return this.consensus.apply(entry);
+  }
+
+  /**
+   * Before a read that is not ?stale: on a follower, wait until the local state has every write
+   * the leader had applied when asked (one round trip); the leader reads its own state, as Nomad's
+   * does. Without a leader the read waits, bounded, then fails with "No cluster leader".
+   */
+  async readBarrier(stale: boolean, signal?: AbortSignal): Promise<void> {
+    if (stale || this.leader) return;
+    const index = (await this.forwarder.onLeader('Status', 'readIndex', [], true)) as number;
+    if (this.store.snapshot().latestIndex() >= index || signal?.aborted) return;
+    await this.store.snapshotMinIndex(index, this.opts.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS);
   }
 
   /** Every applied entry, whoever proposed it: GC's clock of indexes, and the leader's queues. */
@@ -206,10 +246,9 @@ export class Server {
     if (this.leader) afterApply(entry, index, this.store.snapshot(), this.broker, this.blocked);
   }
 
-  /** nomad system gc: a collection pass that ignores age thresholds. */
+  /** nomad system gc: a collection pass that ignores age thresholds, on the leader. */
   forceGc(): Promise<GcResult> {
-    if (!this.consensus.isLeader()) return Promise.reject(new NomadError('no_leader', 'No cluster leader'));
-    return this.gc.run(true);
+    return this.operator.forceGc();
   }
 
   stats(): ServerStats {
@@ -234,8 +273,20 @@ export class Server {
   private async establishLeadership(): Promise<void> {
     this.logger.info('cluster leadership acquired');
     // Everything committed before leadership must be applied before the state is trusted.
-    await this.consensus.barrier().catch(() => 0);
+    for (;;) {
+      try {
+        await this.consensus.barrier();
+        break;
+      } catch (e) {
+        if (!this.consensus.isLeader() || !this.started) {
+          this.settleReadyWaiters(false);
+          return;
+        }
+        this.logger.warn('barrier after gaining leadership failed; trying again', { error: String(e) });
+      }
+    }
     this.leader = true;
+    this.settleReadyWaiters(true);
     this.broker.setEnabled(true);
     this.blocked.setEnabled(true);
     this.planQueue.setEnabled(true);
@@ -254,22 +305,97 @@ export class Server {
       logger: this.logger,
       env: { clock: this.clock, random: this.random },
     };
+    this.logger.info(`starting ${n} scheduling worker(s) for [${SCHEDULER_TYPES.join(' ')} _core]`);
     this.workers = Array.from({ length: n }, (_, i) => new Worker(i, deps));
     for (const w of this.workers) w.start();
     this.watcher.start();
     this.gc.start();
+    this.autopilot?.start();
+    for (const l of this.leadershipListeners) {
+      try {
+        l();
+      } catch (e) {
+        this.logger.error('a leadership listener failed', { error: String(e) });
+      }
+    }
   }
 
   private async revokeLeadership(): Promise<void> {
     this.logger.info('cluster leadership lost');
     this.leader = false;
+    this.settleReadyWaiters(false);
     this.gc.stop();
     this.broker.setEnabled(false);
     this.blocked.setEnabled(false);
     this.planQueue.setEnabled(false);
     this.heartbeats.setEnabled(false);
-    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop()]);
+    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.autopilot?.stop()]);
     this.workers = [];
+  }
+
+  /** A server of a Raft cluster bootstraps once enough servers met, and its leader runs autopilot. */
+  private startCluster(): void {
+    const cl = this.opts.cluster;
+    const consensus = this.consensus;
+    if (!cl || !isClusterConsensus(consensus)) return;
+    const base = { region: this.region, selfId: consensus.serverId, membership: cl.membership, consensus, clock: this.clock, logger: this.logger };
+    this.autopilot = new Autopilot({ ...base, store: this.store, ...(cl.autopilotIntervalMs !== undefined ? { intervalMs: cl.autopilotIntervalMs } : {}) });
+    if (cl.bootstrapExpect > 0 && !consensus.hasExistingState()) {
+      if (!this.opts.peers) throw new Error('bootstrap_expect needs RPC to the other servers');
+      this.bootstrapper = new ExpectBootstrap({ ...base, expect: cl.bootstrapExpect, peers: this.opts.peers });
+      void this.bootstrapper.check();
+    }
+  }
+
+  /**
+   * True once this server leads with its duties up (everything committed before its election
+   * applied); false when it does not lead, or stops, or `deadlineMs` passes first.
+   */
+  leaderReady(deadlineMs: number): Promise<boolean> {
+    if (this.leader) return Promise.resolve(true);
+    if (!this.consensus.isLeader() || !this.started) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (ready: boolean): void => {
+        if (done) return;
+        done = true;
+        this.clock.clearTimeout(timer);
+        resolve(ready);
+      };
+      const timer = this.clock.setTimeout(() => {
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== finish);
+        finish(false);
+      }, Math.max(0, deadlineMs - this.clock.nowMs()));
+      this.readyWaiters.push(finish);
+    });
+  }
+
+  private settleReadyWaiters(ready: boolean): void {
+    const ws = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of ws) w(ready);
+  }
+
+  /** Called each time this server has taken up the leader's duties. */
+  onLeadershipEstablished(listener: () => void): void {
+    this.leadershipListeners.push(listener);
+  }
+
+  /** Autopilot's view of the servers' health (leader only). */
+  serverHealth(): OperatorHealthReply {
+    if (!this.autopilot || !this.leader) throw new NomadError('no_leader', 'No cluster leader');
+    return this.autopilot.health();
+  }
+
+  /** What other servers may call on this one (the agent registers them on its RPC listener). */
+  rpcHandlers(): Record<string, (args: unknown) => Promise<unknown>> {
+    return {
+      [FORWARD_METHOD]: (args) => this.forwarder.serve(args),
+      [STATUS_PEERS_METHOD]: async (): Promise<StatusPeersReply> => {
+        const c = this.consensus;
+        return { Peers: c.stats().configuration.map((s) => s.Address), HasState: isClusterConsensus(c) ? c.hasExistingState() : true };
+      },
+    };
   }
 
   /** On gaining leadership: every non-terminal eval goes back to the broker or the blocked set. */

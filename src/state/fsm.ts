@@ -10,6 +10,7 @@ import { deleteEvalsAndAllocs, touchEval, upsertEval, upsertEvals } from './fsm-
 import { assertJob, purgeJob, setJobStability, settleJobStatuses, stopJob, upsertJob } from './fsm-jobs.js';
 import { deregisterNodes, registerNode, updateNodeDrain, updateNodeEligibility, updateNodeStatus } from './fsm-nodes.js';
 import { decodeTables, encodeTables } from './fsm-snapshot.js';
+import { bootstrapAcl, deleteAclPolicies, deleteAclTokens, upsertAclPolicies, upsertAclTokens } from './fsm-acl.js';
 import type { LogEntry } from './log-entries.js';
 import type { StateStore } from './store.js';
 
@@ -182,6 +183,25 @@ export class FSM implements AppliedFeed {
         const existing = ctx.txn.schedulerConfig();
         ctx.txn.putSchedulerConfig({ ...entry.Config, CreateIndex: existing?.CreateIndex ?? ctx.index, ModifyIndex: ctx.index });
         return null;
+      }
+      case 'AclBootstrap':
+        return bootstrapAcl(ctx, entry);
+      case 'AclPolicyUpsert':
+        return upsertAclPolicies(ctx, entry.Policies);
+      case 'AclPolicyDelete':
+        deleteAclPolicies(ctx, entry.Names);
+        return null;
+      case 'AclTokenUpsert':
+        return upsertAclTokens(ctx, entry.Tokens);
+      case 'AclTokenDelete':
+        deleteAclTokens(ctx, entry.AccessorIDs);
+        return null;
+      case 'AutopilotConfig': {
+        const existing = ctx.txn.autopilotConfig();
+        // A compare-and-set that lost the race changes nothing and says so.
+        if (entry.CAS && (existing?.ModifyIndex ?? 0) !== entry.CASIndex) return false;
+        ctx.txn.putAutopilotConfig({ ...entry.Config, CreateIndex: existing?.CreateIndex ?? ctx.index, ModifyIndex: ctx.index });
+        return true;
       }
       default: {
         const unknown: { Type?: unknown } = entry;

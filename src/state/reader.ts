@@ -7,6 +7,7 @@ import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
 import type { WatchKey } from './watch-keys.js';
+import type { AclStateView } from './acl-reader.js';
 
 /** Table names; each has its own last-modified index (X-Nomad-Index of a list endpoint). */
 export type TableName =
@@ -18,6 +19,9 @@ export type TableName =
   | 'evals'
   | 'deployment'
   | 'scheduler_config'
+  | 'acl_policy'
+  | 'acl_token'
+  | 'autopilot_config'
   | 'index';
 
 export interface SchedulerConfiguration {
@@ -29,6 +33,20 @@ export interface SchedulerConfiguration {
     BatchSchedulerEnabled: boolean;
     ServiceSchedulerEnabled: boolean;
   };
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** Autopilot's settings (nomad operator autopilot get-config / set-config), durations in ns. */
+export interface AutopilotConfiguration {
+  CleanupDeadServers: boolean;
+  LastContactThreshold: number;
+  MaxTrailingLogs: number;
+  MinQuorum: number;
+  ServerStabilizationTime: number;
+  EnableRedundancyZones: boolean;
+  DisableUpgradeMigration: boolean;
+  EnableCustomUpgrades: boolean;
   CreateIndex: number;
   ModifyIndex: number;
 }
@@ -106,12 +124,13 @@ export interface StateReader {
   latestDeploymentByJob(namespace: string, jobId: string): Deployment | null;
 
   schedulerConfig(): SchedulerConfiguration;
+  autopilotConfig(): AutopilotConfiguration;
 }
 
 /** The live store: a reader of the latest state plus snapshots and blocking waits. */
 export interface StateStoreView {
   /** A consistent snapshot of the latest state; cheap (no copying of tables). */
-  snapshot(): StateReader;
+  snapshot(): StateReader & AclStateView;
   /** Resolves once any of the tables has an index above minIndex, or when timeoutMs passes. Returns the latest index then. */
   waitForChange(tables: TableName[], minIndex: number, timeoutMs: number, signal?: AbortSignal): Promise<number>;
   /**

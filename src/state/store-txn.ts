@@ -7,10 +7,11 @@ import { evalTerminal, type Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { AclPolicy, AclToken } from '../structs/acl.js';
 import { deepFreeze } from './freeze.js';
 import { IndexTxn } from './index-txn.js';
 import type { MutableMap, PMap } from './pmap.js';
-import { nextLiveAllocChanges, type SchedulerConfiguration, type TableName } from './reader.js';
+import { type AutopilotConfiguration, nextLiveAllocChanges, type SchedulerConfiguration, type TableName } from './reader.js';
 import { nsKey, type IndexTableKey, type JobCounts, type MapTableKey, type PIndex, type Tables } from './tables.js';
 import type { ChangedKeys, WatchKind } from './watch-keys.js';
 
@@ -40,6 +41,10 @@ export class WriteTxn {
   private readonly ownedCounts = new Set<JobCounts>();
   private schedulerConfigValue: SchedulerConfiguration | null;
   private schedulerConfigTouched = false;
+  private aclBootstrapIndexValue: number;
+  private aclBootstrapTouched = false;
+  private autopilotConfigValue: AutopilotConfiguration | null;
+  private autopilotConfigTouched = false;
   /** Tables written by this transaction: their index becomes the transaction's index at commit. */
   readonly touched = new Set<TableName>();
   /** Nodes whose live allocations this transaction changed. */
@@ -53,6 +58,8 @@ export class WriteTxn {
     private readonly freeze: boolean,
   ) {
     this.schedulerConfigValue = base.schedulerConfig;
+    this.aclBootstrapIndexValue = base.aclBootstrapIndex;
+    this.autopilotConfigValue = base.autopilotConfig;
   }
 
   private map<K extends PlainTableKey>(key: K): MutableMap<MapValue<K>> {
@@ -406,6 +413,72 @@ export class WriteTxn {
     this.touched.add('scheduler_config');
   }
 
+  // ---- ACL policies and tokens ----
+
+  aclPolicy(name: string): AclPolicy | undefined {
+    return this.read('aclPolicies').get(name);
+  }
+
+  putAclPolicy(policy: AclPolicy): void {
+    this.map('aclPolicies').set(policy.Name, this.stored(policy));
+    this.touched.add('acl_policy');
+  }
+
+  deleteAclPolicy(name: string): boolean {
+    const deleted = this.map('aclPolicies').delete(name);
+    if (deleted) this.touched.add('acl_policy');
+    return deleted;
+  }
+
+  aclToken(accessorId: string): AclToken | undefined {
+    return this.read('aclTokens').get(accessorId);
+  }
+
+  aclTokenBySecret(secretId: string): AclToken | undefined {
+    return this.read('aclTokensBySecret').get(secretId);
+  }
+
+  /** Stores a token under its AccessorID and its SecretID (an update that changes the secret drops the old one). */
+  putAclToken(token: AclToken): void {
+    const old = this.aclToken(token.AccessorID);
+    if (old !== undefined && old.SecretID !== token.SecretID) this.map('aclTokensBySecret').delete(old.SecretID);
+    const stored = this.stored(token);
+    this.map('aclTokens').set(token.AccessorID, stored);
+    this.map('aclTokensBySecret').set(token.SecretID, stored);
+    this.touched.add('acl_token');
+  }
+
+  deleteAclToken(accessorId: string): boolean {
+    const old = this.aclToken(accessorId);
+    if (old === undefined) return false;
+    this.map('aclTokens').delete(accessorId);
+    this.map('aclTokensBySecret').delete(old.SecretID);
+    this.touched.add('acl_token');
+    return true;
+  }
+
+  aclBootstrapIndex(): number {
+    return this.aclBootstrapIndexValue;
+  }
+
+  setAclBootstrapIndex(index: number): void {
+    this.aclBootstrapIndexValue = index;
+    this.aclBootstrapTouched = true;
+    this.touched.add('acl_token');
+  }
+
+  // ---- autopilot configuration ----
+
+  autopilotConfig(): AutopilotConfiguration | null {
+    return this.autopilotConfigValue;
+  }
+
+  putAutopilotConfig(config: AutopilotConfiguration): void {
+    this.autopilotConfigValue = this.stored(config);
+    this.autopilotConfigTouched = true;
+    this.touched.add('autopilot_config');
+  }
+
   /**
    * The watch keys this transaction changed: its tables (and 'index', which every write
    * changes), the objects it wrote, and the owners whose entries in a secondary index changed.
@@ -429,6 +502,8 @@ export class WriteTxn {
     for (const [key, m] of this.maps) (next as unknown as Record<string, unknown>)[key] = m.freeze();
     for (const [key, ix] of this.indexes) (next as unknown as Record<string, unknown>)[key] = ix.freeze();
     if (this.schedulerConfigTouched) next.schedulerConfig = this.schedulerConfigValue;
+    if (this.aclBootstrapTouched) next.aclBootstrapIndex = this.aclBootstrapIndexValue;
+    if (this.autopilotConfigTouched) next.autopilotConfig = this.autopilotConfigValue;
     if (this.liveNodes.size > 0) next.liveAllocChanges = nextLiveAllocChanges(this.base.liveAllocChanges, [...this.liveNodes]);
     if (bumpIndexes && this.touched.size > 0) {
       const indexes = { ...this.base.tableIndexes };

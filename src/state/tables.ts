@@ -5,8 +5,9 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { AclPolicy, AclToken } from '../structs/acl.js';
 import { PMap } from './pmap.js';
-import type { LiveAllocChanges, SchedulerConfiguration, TableName } from './reader.js';
+import type { AutopilotConfiguration, LiveAllocChanges, SchedulerConfiguration, TableName } from './reader.js';
 
 /**
  * Per-job counts kept beside the tables so that a job's status is computed in O(1) instead of
@@ -46,6 +47,14 @@ export interface Tables {
   deployments: PMap<Deployment>;
   deploymentsByJob: PIndex<Deployment>;
   schedulerConfig: SchedulerConfiguration | null;
+  /** ACL policies by name. */
+  aclPolicies: PMap<AclPolicy>;
+  /** ACL tokens by AccessorID, and the same tokens by SecretID (what requests carry). */
+  aclTokens: PMap<AclToken>;
+  aclTokensBySecret: PMap<AclToken>;
+  /** The index at which ACLs were bootstrapped (0: not yet); a reset names this index. */
+  aclBootstrapIndex: number;
+  autopilotConfig: AutopilotConfiguration | null;
   /** Which nodes' live allocations each write changed (see LiveAllocChanges). */
   liveAllocChanges: LiveAllocChanges | null;
   tableIndexes: Readonly<Record<TableName, number>>;
@@ -62,7 +71,7 @@ export type IndexTableKey = 'allocsByNode' | 'allocsByNodeLive' | 'allocsByJob' 
 export const JOB_TRACKED_VERSIONS = 6;
 
 /** The tables whose contents are stored in maps (everything but the scheduler config and indexes). */
-export type MapTableKey = Exclude<keyof Tables, 'schedulerConfig' | 'liveAllocChanges' | 'tableIndexes' | 'latestIndex'>;
+export type MapTableKey = Exclude<keyof Tables, 'schedulerConfig' | 'aclBootstrapIndex' | 'liveAllocChanges' | 'tableIndexes' | 'latestIndex'>;
 
 export const TABLE_NAMES: readonly TableName[] = [
   'jobs',
@@ -73,11 +82,14 @@ export const TABLE_NAMES: readonly TableName[] = [
   'evals',
   'deployment',
   'scheduler_config',
+  'acl_policy',
+  'acl_token',
+  'autopilot_config',
   'index',
 ];
 
 export function emptyTableIndexes(): Record<TableName, number> {
-  return { jobs: 0, job_version: 0, job_summary: 0, nodes: 0, allocs: 0, evals: 0, deployment: 0, scheduler_config: 0, index: 0 };
+  return { jobs: 0, job_version: 0, job_summary: 0, nodes: 0, allocs: 0, evals: 0, deployment: 0, scheduler_config: 0, autopilot_config: 0, acl_policy: 0, acl_token: 0, index: 0 };
 }
 
 export function emptyTables(): Tables {
@@ -98,6 +110,11 @@ export function emptyTables(): Tables {
     deployments: PMap.empty(),
     deploymentsByJob: PMap.empty(),
     schedulerConfig: null,
+    aclPolicies: PMap.empty(),
+    aclTokens: PMap.empty(),
+    aclTokensBySecret: PMap.empty(),
+    aclBootstrapIndex: 0,
+    autopilotConfig: null,
     liveAllocChanges: null,
     tableIndexes: emptyTableIndexes(),
     latestIndex: 0,
@@ -107,6 +124,22 @@ export function emptyTables(): Tables {
 /** The key of a namespaced object. IDs never contain NUL, so keys sort by namespace, then ID. */
 export function nsKey(namespace: string, id: string): string {
   return namespace + '\0' + id;
+}
+
+/** Nomad's default autopilot configuration, served until an operator writes one. */
+export function defaultAutopilotConfig(): AutopilotConfiguration {
+  return {
+    CleanupDeadServers: true,
+    LastContactThreshold: 200_000_000,
+    MaxTrailingLogs: 250,
+    MinQuorum: 0,
+    ServerStabilizationTime: 10_000_000_000,
+    EnableRedundancyZones: false,
+    DisableUpgradeMigration: false,
+    EnableCustomUpgrades: false,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+  };
 }
 
 /** Nomad's default scheduler configuration, served until an operator writes one. */

@@ -12,7 +12,7 @@ import type { Entry } from '../types.js';
 import { crc32 } from './crc32.js';
 import { decodeEntry, encodeEntry } from './entry-codec.js';
 import { fsyncDir } from './fsutil.js';
-import type { LogStore } from './types.js';
+import { StorageCorruptionError, type LogStore } from './types.js';
 
 const HEADER_BYTES = 8;
 const MAX_RECORD_BYTES = 64 * 1024 * 1024;
@@ -105,6 +105,13 @@ export class FileLogStore implements LogStore {
         index++;
       }
       if (bad !== null) {
+        // Only the end of the log can be torn (a batch that was never acknowledged). Bad bytes with
+        // good records after them, or in a segment that later segments continue, mean damage to
+        // entries that were acknowledged: cutting there would lose committed data.
+        const isLast = i === names.length - 1;
+        if (!isLast || validRecordFollows(buf, pos, index)) {
+          throw new StorageCorruptionError(`log segment ${path}: ${bad} at byte ${pos} (entry ${index}), with entries after it: the log is damaged in the middle; refusing to start rather than lose committed entries (restore this server's data_dir from a backup, or remove it so that the server catches up from the others)`);
+        }
         onRepair(`log segment ${name}: ${bad} at byte ${pos}; truncating the log after index ${index - 1}`);
         const h = await fsp.open(path, 'r+');
         await h.truncate(pos);
@@ -300,4 +307,20 @@ export class FileLogStore implements LogStore {
       this.active = null;
     });
   }
+}
+
+/** Whether a whole, checksummed record of a later entry starts somewhere after a bad one at `from`. */
+function validRecordFollows(buf: Uint8Array, from: number, badIndex: number): boolean {
+  for (let pos = from + 1; pos + HEADER_BYTES <= buf.length; pos++) {
+    const len = readU32LE(buf, pos);
+    if (len === 0 || len > MAX_RECORD_BYTES || pos + HEADER_BYTES + len > buf.length) continue;
+    const payload = buf.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + len);
+    if (crc32(payload) !== readU32LE(buf, pos + 4)) continue;
+    try {
+      if (decodeEntry(payload).index > badIndex) return true;
+    } catch {
+      // not a record boundary
+    }
+  }
+  return false;
 }

@@ -75,21 +75,54 @@ test('log store: a torn tail is cut off at open', () => withDir(async (dir) => {
   await third.close();
 }));
 
-test('log store: a corrupt record is detected by checksum and the log truncated before it', () => withDir(async (dir) => {
+test('log store: a corrupt last record is a torn tail: the log is truncated before it', () => withDir(async (dir) => {
   const log = await FileLogStore.open(dir);
   await log.storeEntries(range(1, 10, 1));
   await log.close();
   const [seg] = await readdir(dir);
   const path = join(dir, seg as string);
   const bytes = await readFile(path);
-  // Flip a payload byte in the 7th record.
+  // Flip a payload byte in the last record, then leave half-written garbage after it.
+  bytes[bytes.length - 2] ^= 0xff;
+  await writeFile(path, bytes as unknown as Uint8Array);
+  await appendFile(path, 'garbage' as string);
+  const repairs: string[] = [];
+  const again = await FileLogStore.open(dir, { onRepair: (m) => repairs.push(m) });
+  assert.equal(again.lastIndex(), 9);
+  assert.match(repairs[0] ?? '', /checksum mismatch at byte \d+; truncating the log after index 9/);
+  await again.close();
+}));
+
+test('log store: a corrupt record with entries after it refuses to open, naming the file and offset', () => withDir(async (dir) => {
+  const log = await FileLogStore.open(dir);
+  await log.storeEntries(range(1, 10, 1));
+  await log.close();
+  const [seg] = await readdir(dir);
+  const path = join(dir, seg as string);
+  const bytes = await readFile(path);
   const recordBytes = bytes.length / 10;
   bytes[Math.floor(6 * recordBytes + recordBytes - 2)] ^= 0xff;
   await writeFile(path, bytes as unknown as Uint8Array);
-  await appendFile(path, 'garbage' as string);
-  const again = await FileLogStore.open(dir);
-  assert.equal(again.lastIndex(), 6);
-  await again.close();
+  await assert.rejects(FileLogStore.open(dir), (e: Error) => {
+    assert.equal(e.name, 'StorageCorruptionError');
+    assert.ok(e.message.includes(path), e.message);
+    assert.match(e.message, /checksum mismatch at byte \d+ \(entry 7\)/);
+    return true;
+  });
+  // Nothing was cut: the file is as it was.
+  assert.equal((await stat(path)).size, bytes.length);
+}));
+
+test('log store: damage in a segment that later segments continue refuses to open', () => withDir(async (dir) => {
+  const log = await FileLogStore.open(dir, { segmentMaxBytes: 150 });
+  await log.storeEntries(range(1, 10, 1));
+  await log.storeEntries(range(11, 20, 1));
+  await log.close();
+  const segs = (await readdir(dir)).sort();
+  assert.ok(segs.length >= 2);
+  const first = join(dir, segs[0] as string);
+  await truncate(first, (await stat(first)).size - 3);
+  await assert.rejects(FileLogStore.open(dir), /damaged in the middle/);
 }));
 
 test('stable store: term and vote survive a reopen', () => withDir(async (dir) => {

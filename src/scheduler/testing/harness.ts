@@ -9,7 +9,8 @@ import type { Job } from '../../structs/job.js';
 import type { Node } from '../../structs/node.js';
 import type { Plan, PlanResult } from '../../structs/plan.js';
 import type { JobSummary } from '../../structs/summary.js';
-import { nextLiveAllocChanges, type LiveAllocChanges, type SchedulerConfiguration, type StateReader, type TableName } from '../../state/reader.js';
+import { type AutopilotConfiguration, nextLiveAllocChanges, type LiveAllocChanges, type SchedulerConfiguration, type StateReader, type TableName } from '../../state/reader.js';
+import { defaultAutopilotConfig } from '../../state/tables.js';
 import { newScheduler } from '../index.js';
 import type { Planner, Scheduler, SchedulerOptions } from '../planner.js';
 
@@ -477,5 +478,9 @@ export class Harness implements StateReader, Planner {
 
   schedulerConfig(): SchedulerConfiguration {
     return this.config;
+  }
+
+  autopilotConfig(): AutopilotConfiguration {
+    return defaultAutopilotConfig();
   }
 }

@@ -1,0 +1,315 @@
+// The replicated log of a server cluster: the Raft library behind the Consensus interface. Every
+// server applies every committed entry to its FSM; the leader resolves its proposals with the
+// FSM's result. Entries travel msgpack-encoded, as in dev mode's single-node log, so the FSM sees
+// the same bytes either way.
+import { NomadError } from '../structs/errors.js';
+import { decodeMsgpack, encodeMsgpack } from '../state/codec.js';
+import type { FSM } from '../state/fsm.js';
+import type { LogEntry } from '../state/log-entries.js';
+import {
+  LeadershipLostError,
+  NotLeaderError,
+  Raft,
+  RaftError,
+  RaftShutdownError,
+  RaftTimeoutError,
+  type Fsm,
+  type FsmEntry,
+  type FsmSnapshotData,
+  type RaftClock,
+  type RaftEvent,
+  type RaftStores,
+  type ServerConfig,
+  type Transport,
+} from '../raft/index.js';
+import type { ApplyResult, ClusterConsensus, ConsensusStats, PeerState } from './consensus.js';
+import type { Logger } from './logger.js';
+
+/** Nomad's raft timings at raft_multiplier 1, in our driver's ticks. */
+const BASE_TICK_MS = 50;
+
+export interface RaftConsensusOptions {
+  fsm: FSM;
+  /** This server's Raft ID (its UUID, kept in data_dir/server/node-id). */
+  serverId: string;
+  transport: Transport;
+  stores: RaftStores;
+  logger: Logger;
+  /** Scales every Raft timing, as Nomad's raft_multiplier (1 to 10). */
+  raftMultiplier?: number;
+  /** Entries applied since the last snapshot before the next is taken (raft_snapshot_threshold). */
+  snapshotThresholdEntries?: number;
+  /** How often the threshold is checked even when nothing is proposed (raft_snapshot_interval). */
+  snapshotIntervalMs?: number;
+  /** Entries kept in the log behind a snapshot (raft_trailing_logs). */
+  trailingLogs?: number;
+  /** Bound of one apply or barrier. */
+  applyTimeoutMs?: number;
+  clock?: RaftClock;
+  randomSeed?: number;
+}
+
+/** What the raft library sees of the state: msgpack entries in, the FSM's results out. */
+function raftFsm(fsm: FSM, logger: Logger): Fsm {
+  return {
+    apply(e: FsmEntry): unknown {
+      let entry: LogEntry;
+      try {
+        entry = decodeMsgpack<LogEntry>(e.data);
+      } catch (err) {
+        throw new NomadError('internal', `log entry at index ${e.index} cannot be decoded: ${(err as Error).message}`);
+      }
+      try {
+        return fsm.apply(e.index, entry);
+      } catch (err) {
+        // Every server refuses the entry alike and the state is unchanged; only the proposer reports it.
+        if (!(err instanceof NomadError)) logger.error('applying a log entry failed', { index: e.index, type: entry.Type, error: (err as Error).message });
+        throw err;
+      }
+    },
+    snapshot(): FsmSnapshotData {
+      // Capturing is O(1) (persistent tables): applies go on while the bytes are produced.
+      const captured = fsm.captureSnapshot();
+      return (async function* () {
+        yield captured.encode();
+      })();
+    },
+    restore(data: Uint8Array): void {
+      fsm.restore(data);
+    },
+  };
+}
+
+/** Raft's errors as the server's: "No cluster leader" for everything that means "not now, not here". */
+export function toNomadError(e: unknown): unknown {
+  if (e instanceof NotLeaderError || e instanceof RaftShutdownError) return new NomadError('no_leader', 'No cluster leader');
+  if (e instanceof LeadershipLostError) return new NomadError('no_leader', `leadership lost while committing log: ${e.message}`);
+  if (e instanceof RaftTimeoutError) return new NomadError('unavailable', `timed out enqueuing operation: ${e.message}`);
+  if (e instanceof RaftError) return new NomadError(e.code === 'RAFT_OVERLOADED' ? 'unavailable' : 'internal', e.message);
+  return e;
+}
+
+export class RaftConsensus implements ClusterConsensus {
+  private readonly listeners: Array<(isLeader: boolean) => void> = [];
+  private leading = false;
+  private readonly stopObserving: () => void;
+  private snapshotTimer: unknown = null;
+  private closed = false;
+
+  private constructor(
+    readonly raft: Raft,
+    private readonly opts: RaftConsensusOptions,
+  ) {
+    this.stopObserving = raft.observe((ev) => this.onRaftEvent(ev));
+    this.armSnapshotTimer();
+  }
+
+  static async open(opts: RaftConsensusOptions): Promise<RaftConsensus> {
+    const multiplier = Math.max(1, Math.min(10, Math.round(opts.raftMultiplier ?? 1)));
+    const raft = await Raft.create({
+      id: opts.serverId,
+      fsm: raftFsm(opts.fsm, opts.logger),
+      transport: opts.transport,
+      logStore: opts.stores.logStore,
+      stableStore: opts.stores.stableStore,
+      snapshotStore: opts.stores.snapshotStore,
+      tickMs: BASE_TICK_MS * multiplier,
+      snapshotThresholdEntries: opts.snapshotThresholdEntries ?? 8192,
+      trailingLogs: opts.trailingLogs ?? 10_240,
+      defaultTimeoutMs: opts.applyTimeoutMs ?? 30_000,
+      logger: (level, message) => opts.logger[level](`raft: ${message}`),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.randomSeed !== undefined ? { randomSeed: opts.randomSeed } : {}),
+    });
+    return new RaftConsensus(raft, opts);
+  }
+
+  private get clock(): RaftClock | null {
+    return this.opts.clock ?? null;
+  }
+
+  /** raft_snapshot_interval: a quiet server still compacts a log that grew past the threshold. */
+  private armSnapshotTimer(): void {
+    const everyMs = this.opts.snapshotIntervalMs ?? 120_000;
+    const fire = (): void => {
+      if (this.closed) return;
+      this.raft.snapshot().catch((e: Error) => this.opts.logger.warn('raft: periodic snapshot failed', { error: e.message }));
+      this.armSnapshotTimer();
+    };
+    const c = this.clock;
+    if (c) this.snapshotTimer = c.setTimeout(fire, everyMs);
+    else {
+      const t = setTimeout(fire, everyMs);
+      t.unref();
+      this.snapshotTimer = t;
+    }
+  }
+
+  private onRaftEvent(ev: RaftEvent): void {
+    const log = this.opts.logger;
+    switch (ev.type) {
+      case 'state': {
+        log.info(`raft: entering ${ev.state.toLowerCase()} state`, { term: ev.term });
+        const leading = ev.state === 'Leader';
+        if (leading !== this.leading) {
+          this.leading = leading;
+          if (leading) log.info('raft: election won', { term: ev.term });
+          for (const l of this.listeners.slice()) this.call(l, leading);
+        }
+        break;
+      }
+      case 'leader':
+        if (ev.leader.id) log.info('raft: leader elected', { leader_id: ev.leader.id, leader_address: ev.leader.address ?? '', term: ev.leader.term });
+        break;
+      case 'configuration':
+        log.info('raft: peer set updated', { index: ev.index, servers: ev.configuration.servers.map((s) => `${s.id}@${s.address}(${s.suffrage})`).join(' ') });
+        break;
+      case 'snapshot':
+        log.info(ev.installed ? 'raft: snapshot installed from the leader' : 'raft: snapshot complete', { index: ev.meta.index, term: ev.meta.term });
+        break;
+    }
+  }
+
+  private call(l: (isLeader: boolean) => void, isLeader: boolean): void {
+    try {
+      l(isLeader);
+    } catch (e) {
+      this.opts.logger.error('leadership listener failed', { error: (e as Error).message });
+    }
+  }
+
+  async apply(entry: LogEntry): Promise<ApplyResult> {
+    if (!this.raft.isLeader()) throw new NomadError('no_leader', 'No cluster leader');
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeMsgpack(entry);
+    } catch (err) {
+      throw new NomadError('bad_request', `log entry of type ${String(entry?.Type)} cannot be encoded: ${(err as Error).message}`);
+    }
+    try {
+      return await this.raft.apply(bytes);
+    } catch (e) {
+      throw toNomadError(e);
+    }
+  }
+
+  isLeader(): boolean {
+    return this.raft.isLeader();
+  }
+
+  leaderAddr(): string {
+    const l = this.raft.leader();
+    return l.id ? (l.address ?? '') : '';
+  }
+
+  leaderId(): string {
+    return this.raft.leader().id ?? '';
+  }
+
+  onLeadershipChange(listener: (isLeader: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async barrier(): Promise<number> {
+    try {
+      return await this.raft.barrier();
+    } catch (e) {
+      throw toNomadError(e);
+    }
+  }
+
+  /** On the leader: an index that, once applied, makes a read see every write acknowledged before. */
+  async readIndex(timeoutMs?: number): Promise<number> {
+    try {
+      return await this.raft.readIndex(timeoutMs);
+    } catch (e) {
+      throw toNomadError(e);
+    }
+  }
+
+  stats(): ConsensusStats {
+    const s = this.raft.stats();
+    const m = this.raft.metrics();
+    const config = this.raft.configuration();
+    const state = this.raft.state();
+    return {
+      state,
+      term: Number(s.term),
+      appliedIndex: Number(s.applied_index),
+      commitIndex: Number(s.commit_index),
+      lastLogIndex: Number(s.last_log_index),
+      lastLogTerm: Number(s.last_log_term),
+      lastContactMs: state === 'Leader' ? 0 : Math.round(m.lastContactMs ?? 0),
+      numPeers: Number(s.num_peers),
+      configuration: config.servers.map((c) => ({ ID: c.id, Address: c.address, Voter: c.suffrage === 'voter' })),
+      lastSnapshotIndex: Number(s.last_snapshot_index),
+      lastSnapshotTerm: Number(s.last_snapshot_term),
+      fsmPending: Number(s.fsm_pending),
+      configurationIndex: config.index,
+      lastContactKnown: m.lastContactMs !== null || state === 'Leader',
+    };
+  }
+
+  /** True once this server has a term, a log or a snapshot: it must never bootstrap again. */
+  hasExistingState(): boolean {
+    return this.raft.hasExistingState();
+  }
+
+  get serverId(): string {
+    return this.raft.id;
+  }
+
+  async bootstrap(servers: Array<{ id: string; address: string }>): Promise<void> {
+    const config: ServerConfig[] = servers.map((s) => ({ id: s.id, address: s.address, suffrage: 'voter' }));
+    try {
+      await this.raft.bootstrap(config);
+    } catch (e) {
+      throw toNomadError(e);
+    }
+  }
+
+  peers(): PeerState[] {
+    return this.raft.peers().map((p) => ({ id: p.id, address: p.address, voter: p.suffrage === 'voter', matchIndex: p.matchIndex, lastContactMs: p.lastContactMs }));
+  }
+
+  lastLog(): { index: number; term: number } {
+    return this.raft.lastLog();
+  }
+
+  async addNonVoter(id: string, address: string): Promise<void> {
+    await this.membership(() => this.raft.addNonVoter(id, address));
+  }
+
+  async promote(id: string): Promise<void> {
+    await this.membership(() => this.raft.promote(id));
+  }
+
+  async removeServer(id: string): Promise<void> {
+    await this.membership(() => this.raft.removeServer(id));
+  }
+
+  async transferLeadership(): Promise<void> {
+    await this.membership(() => this.raft.transferLeadership());
+  }
+
+  private async membership(change: () => Promise<unknown>): Promise<void> {
+    try {
+      await change();
+    } catch (e) {
+      throw toNomadError(e);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const c = this.clock;
+    if (c) c.clearTimeout(this.snapshotTimer);
+    else clearTimeout(this.snapshotTimer as NodeJS.Timeout);
+    const wasLeader = this.leading;
+    this.leading = false;
+    this.stopObserving();
+    await this.raft.shutdown();
+    if (wasLeader) for (const l of this.listeners.slice()) this.call(l, false);
+  }
+}
