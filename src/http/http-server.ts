@@ -104,6 +104,11 @@ export class HttpServer {
     this.tlsFront = opts.tls ? new TlsFront(opts.tls, handler, this.api.logger, MAX_HEADER_BYTES) : null;
     this.http = this.tlsFront ? this.tlsFront.https : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     this.http.on('clientError', answerMalformedRequest);
+    // A client that half-closes its side after the request (shutdown for writing, as some
+    // scripts do) still gets its answer, then the connection closes, as Go's server does. Node's
+    // default ends the socket at the client's FIN, dropping an answer that comes a turn later
+    // (reads are answered from the slice queue). The property is Node's own, left undocumented.
+    (this.http as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 60_000;

@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { mockEval } from '../state/test-fixtures.js';
 import type { Evaluation } from '../structs/evaluation.js';
@@ -150,4 +151,27 @@ test('many watchers of the same list are all answered by one write', async () =>
     assert.ok(a.json().some((j: any) => j.ID === 'shared-answer'));
     assert.ok(Number(a.headers['x-nomad-index']) > index);
   }
+});
+
+test('a client that half-closes after its request still gets the answer', async () => {
+  const index = Number((await api.call('GET', '/v1/job/half-closed/allocations')).headers['x-nomad-index']);
+  let closedEarly = false;
+  const raw = new Promise<string>((resolve) => {
+    const socket = connect(api.port, '127.0.0.1');
+    let data = '';
+    socket.on('data', (d: Buffer) => (data += d.toString('latin1')));
+    socket.on('close', () => {
+      closedEarly = data === '';
+      resolve(data);
+    });
+    // A blocking query, then the client's FIN: the answer comes only after the write below.
+    socket.write(`GET /v1/job/half-closed/allocations?index=${index}&wait=60s HTTP/1.1\r\nHost: x\r\n\r\n`, () => socket.end());
+  });
+  // A round trip on another connection: the agent has read the FIN by the time this is answered.
+  assert.equal((await api.call('GET', '/v1/status/leader')).status, 200);
+  assert.equal(closedEarly, false, 'the agent closed the connection without answering');
+  assert.equal((await api.call('PUT', '/v1/jobs', { Job: jobInput('half-closed') })).status, 200);
+  const answer = await raw;
+  assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(answer, /"JobID":"half-closed"/);
 });
