@@ -7,7 +7,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentConfig } from './config.js';
 import type { ResolvedAddresses } from './addresses.js';
-import type { Logger } from './logger.js';
+import { AgentLogger, type Logger } from './logger.js';
+import { LogMonitor } from './log-monitor.js';
+import { takeProfile } from './profiler.js';
 import { GatedSink } from './gated-sink.js';
 import { driverPluginConfigs } from './plugin-config.js';
 import { raftStats, runtimeStats, selfConfig } from './agent-self.js';
@@ -19,10 +21,11 @@ import { loadHttpTls } from './tls-config.js';
 import { startServerRole, type ServerRole } from './server-role.js';
 import type { Server } from '../server/server.js';
 import { HttpServer } from '../http/http-server.js';
-import type { AgentInfo } from '../http/agent-info.js';
+import type { AgentInfo, MonitorLevel, MonitorStream } from '../http/agent-info.js';
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
 import { Client } from '../client/client.js';
 import { badRequest } from '../structs/errors.js';
+import { Telemetry } from '../telemetry/telemetry.js';
 
 export class Agent {
   private server: Server | null = null;
@@ -34,6 +37,7 @@ export class Agent {
   private sink: GatedSink | null = null;
   private gossip: ServerGossip | null = null;
   private retryJoiner: RetryJoiner | null = null;
+  private telemetry: Telemetry | null = null;
 
   private constructor(
     readonly config: AgentConfig,
@@ -56,6 +60,11 @@ export class Agent {
     return agent;
   }
 
+  /** The agent's telemetry (its registry, sinks and collection), null before start. */
+  get telemetryHandle(): Telemetry | null {
+    return this.telemetry;
+  }
+
   announceStarted(): void {
     this.sink?.open();
   }
@@ -65,11 +74,22 @@ export class Agent {
     const log = this.logger;
     if (!c.server.enabled) throw new Error('a server is required in this agent');
 
+    const telemetry = (this.telemetry = new Telemetry({
+      config: c.telemetry,
+      hostname: hostname(),
+      nodeName: this.nodeName,
+      onSinkError: (message) => log.warn(`telemetry: ${message}`),
+      onCollectorError: (name, e) => log.warn(`telemetry: collecting the ${name} metrics failed`, { error: e instanceof Error ? e.message : String(e) }),
+    }));
+    const metrics = telemetry.metrics;
     // Binding the gossip sockets is quick; joining others happens after start-up (joinAtStart).
-    this.role = await startServerRole({ config: c, addrs: this.addrs, nodeName: this.nodeName, logger: log });
+    this.role = await startServerRole({ config: c, addrs: this.addrs, nodeName: this.nodeName, logger: log, metrics });
     this.server = this.role.server;
     this.gossip = this.role.gossip;
     const store = this.role.store;
+    const { server, gossip } = this.role;
+    telemetry.addCollector('server', () => server.emitMetrics());
+    telemetry.addCollector('gossip', () => gossip.emitMetrics());
 
     if (c.client.enabled) {
       const dataDir = this.clientDir('alloc');
@@ -87,6 +107,8 @@ export class Agent {
           options: c.client.options,
           pluginConfig: driverPluginConfigs(c.plugins),
           chrootEnv: c.client.chrootEnv,
+          hostVolumes: Object.fromEntries(Object.entries(c.client.hostVolumes).map(([name, hv]) => [name, { Name: name, Path: hv.path ?? '', ReadOnly: hv.readOnly ?? false }])),
+          disableRemoteExec: c.client.disableRemoteExec,
           dataDir,
           stateDir,
           devMode: c.devMode,
@@ -106,7 +128,11 @@ export class Agent {
           },
         },
         logger: log,
+        metrics,
+        telemetry: { publishNodeMetrics: c.telemetry.publishNodeMetrics, publishAllocationMetrics: c.telemetry.publishAllocationMetrics },
       });
+      const client = this.client;
+      telemetry.addCollector('client', () => client.emitMetrics());
     }
 
     this.http = new HttpServer({
@@ -119,8 +145,12 @@ export class Agent {
       tls: c.tls.http ? loadHttpTls(c) : null,
       bind: this.addrs.bindIp.http,
       port: c.ports.http,
+      search: c.server.search,
+      metrics,
+      metricsSource: telemetry,
     });
     await this.http.listen();
+    telemetry.start();
 
     // The client registers in the background: the agent is up once its API answers.
     if (this.client) {
@@ -208,8 +238,22 @@ export class Agent {
       log.info('nomad: shutting down server');
       await this.role.shutdown();
     }
+    await this.telemetry?.close();
     for (const d of this.tempDirs) rmSync(d, { recursive: true, force: true });
     log.info('agent: shutdown complete');
+  }
+
+  /** A reader of the log at its own level: taps every named logger of this agent. */
+  private monitorLog(logger: AgentLogger, level: MonitorLevel, json: boolean): MonitorStream {
+    const monitor = new LogMonitor(level, json);
+    const remove = logger.taps.add(monitor);
+    return {
+      next: (signal) => monitor.next(signal),
+      close: () => {
+        remove();
+        monitor.close();
+      },
+    };
   }
 
   private agentInfo(): AgentInfo {
@@ -255,6 +299,10 @@ export class Agent {
         if (!g) throw badRequest('this agent runs no server: there is no gossip keyring');
         return g.keyring(op, key);
       },
+      ...(this.logger instanceof AgentLogger ? { monitor: (level, json) => this.monitorLog(this.logger as AgentLogger, level, json) } : {}),
+      profile: (kind, seconds) => takeProfile(kind, seconds),
+      debugEnabled: c.enableDebug,
+      serverNames: () => (this.role ? [this.nodeName, `${this.nodeName}.${c.region}`, this.role.serverId] : []),
       health: (): AgentHealth => {
         const h: AgentHealth = {};
         if (this.server) h.server = { ok: true, message: 'ok' };

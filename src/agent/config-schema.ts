@@ -1,5 +1,7 @@
 // The agent configuration keys we understand, where each lands in AgentConfig, and the keys that
 // Nomad knows but this agent does not act on yet (accepted with a warning that names them).
+import { checkPrefixRules } from '../telemetry/prefix-filter.js';
+import { checkSinkAddress } from '../telemetry/sink-address.js';
 
 export type FieldKind = 'string' | 'int' | 'float' | 'bool' | 'duration' | 'stringList' | 'stringMap' | 'any';
 
@@ -7,6 +9,8 @@ export interface ValueField {
   kind: FieldKind;
   /** Dotted path in AgentConfig, e.g. "server.bootstrapExpect". */
   to: string;
+  /** What is wrong with a well-typed value, or null when it is fine. */
+  check?: (value: unknown) => string | null;
 }
 
 export interface BlockField {
@@ -20,14 +24,25 @@ export interface LabeledAnyField {
   to: string;
 }
 
+/**
+ * Blocks with one name label, each decoded against `fields` (paths relative to the block) into
+ * a map by name at `to`: `host_volume "certs" { path = "/etc/ssl" }`.
+ */
+export interface LabeledBlockField {
+  kind: 'labeledBlock';
+  to: string;
+  fields: Record<string, Field>;
+}
+
 /** Known to Nomad, not acted on here. */
 export interface IgnoredField {
   kind: 'ignored';
 }
 
-export type Field = ValueField | BlockField | LabeledAnyField | IgnoredField;
+export type Field = ValueField | BlockField | LabeledAnyField | LabeledBlockField | IgnoredField;
 
-const v = (kind: FieldKind, to: string): ValueField => ({ kind, to });
+const v = (kind: FieldKind, to: string, check?: (value: unknown) => string | null): ValueField => (check ? { kind, to, check } : { kind, to });
+const positiveDuration = (ms: unknown): string | null => (typeof ms === 'number' && ms > 0 ? null : 'must be greater than zero');
 const IGNORED: IgnoredField = { kind: 'ignored' };
 const ignore = (...keys: string[]): Record<string, Field> => Object.fromEntries(keys.map((k) => [k, IGNORED]));
 const addrBlock = (to: string): BlockField => ({
@@ -88,12 +103,23 @@ export const AGENT_SCHEMA: BlockField = {
         eval_gc_threshold: v('duration', 'server.evalGcThresholdMs'),
         deployment_gc_threshold: v('duration', 'server.deploymentGcThresholdMs'),
         node_gc_threshold: v('duration', 'server.nodeGcThresholdMs'),
+        enable_event_broker: v('bool', 'server.enableEventBroker'),
+        event_buffer_size: v('int', 'server.eventBufferSize'),
+        search: {
+          kind: 'block',
+          fields: {
+            fuzzy_enabled: v('bool', 'server.search.fuzzyEnabled'),
+            limit_query: v('int', 'server.search.limitQuery'),
+            limit_results: v('int', 'server.search.limitResults'),
+            min_term_length: v('int', 'server.search.minTermLength'),
+          },
+        },
         ...ignore(
           'data_dir', 'protocol_version', 'enabled_schedulers',
           'csi_volume_claim_gc_threshold', 'csi_plugin_gc_threshold',
           'rejoin_after_leave', 'non_voting_server', 'redundancy_zone',
           'upgrade_version', 'authoritative_region', 'default_scheduler_config',
-          'license_path', 'search', 'event_buffer_size', 'enable_event_broker', 'deployment_query_rate_limit',
+          'license_path', 'deployment_query_rate_limit',
         ),
       },
     },
@@ -114,6 +140,8 @@ export const AGENT_SCHEMA: BlockField = {
         min_dynamic_port: v('int', 'client.minDynamicPort'),
         max_dynamic_port: v('int', 'client.maxDynamicPort'),
         chroot_env: v('stringMap', 'client.chrootEnv'),
+        disable_remote_exec: v('bool', 'client.disableRemoteExec'),
+        host_volume: { kind: 'labeledBlock', to: 'client.hostVolumes', fields: { path: v('string', 'path'), read_only: v('bool', 'readOnly') } },
         reserved: {
           kind: 'block',
           fields: {
@@ -126,9 +154,9 @@ export const AGENT_SCHEMA: BlockField = {
         },
         ...ignore(
           'network_speed', 'gc_interval', 'gc_disk_usage_threshold', 'gc_inode_usage_threshold',
-          'gc_max_allocs', 'gc_parallel_destroys', 'no_host_uuid', 'host_volume', 'host_network',
+          'gc_max_allocs', 'gc_parallel_destroys', 'no_host_uuid', 'host_network',
           'cni_path', 'cni_config_dir', 'bridge_network_name', 'bridge_network_subnet', 'cgroup_parent',
-          'template', 'artifact', 'disable_remote_exec', 'server_join', 'reservable_cores',
+          'template', 'artifact', 'server_join', 'reservable_cores',
           'bind_wildcard_default_host_network', 'cpu_total_compute_mhz', 'fingerprint',
         ),
       },
@@ -145,15 +173,25 @@ export const AGENT_SCHEMA: BlockField = {
     telemetry: {
       kind: 'block',
       fields: {
-        collection_interval: v('duration', 'telemetry.collectionIntervalMs'),
+        collection_interval: v('duration', 'telemetry.collectionIntervalMs', positiveDuration),
+        in_memory_collection_interval: v('duration', 'telemetry.inMemoryCollectionIntervalMs', positiveDuration),
+        in_memory_retention_period: v('duration', 'telemetry.inMemoryRetentionPeriodMs', positiveDuration),
         publish_allocation_metrics: v('bool', 'telemetry.publishAllocationMetrics'),
         publish_node_metrics: v('bool', 'telemetry.publishNodeMetrics'),
         prometheus_metrics: v('bool', 'telemetry.prometheusMetrics'),
         disable_hostname: v('bool', 'telemetry.disableHostname'),
+        use_node_name: v('bool', 'telemetry.useNodeName'),
+        filter_default: v('bool', 'telemetry.filterDefault'),
+        prefix_filter: v('stringList', 'telemetry.prefixFilter', checkPrefixRules),
+        disable_dispatched_job_summary_metrics: v('bool', 'telemetry.disableDispatchedJobSummaryMetrics'),
+        statsd_address: v('string', 'telemetry.statsdAddress', checkSinkAddress),
+        statsite_address: v('string', 'telemetry.statsiteAddress', checkSinkAddress),
+        datadog_address: v('string', 'telemetry.datadogAddress', checkSinkAddress),
+        datadog_tags: v('stringList', 'telemetry.datadogTags'),
         ...ignore(
-          'use_node_name', 'statsite_address', 'statsd_address', 'datadog_address', 'datadog_tags',
-          'disable_dispatched_job_summary_metrics', 'backwards_compatible_metrics', 'disable_tagged_metrics',
-          'filter_default', 'prefix_filter', 'circonus_api_token', 'circonus_api_app', 'circonus_api_url',
+          'backwards_compatible_metrics', 'disable_tagged_metrics', 'include_alloc_metadata_in_metrics',
+          'allowed_metadata_keys_in_metrics', 'disable_quota_utilization_metrics', 'disable_rpc_rate_metrics_labels',
+          'circonus_api_token', 'circonus_api_app', 'circonus_api_url',
           'circonus_submission_interval', 'circonus_submission_url', 'circonus_check_id',
           'circonus_check_force_metric_activation', 'circonus_check_instance_id', 'circonus_check_search_tag',
           'circonus_check_display_name', 'circonus_check_tags', 'circonus_broker_id', 'circonus_broker_select_tag',

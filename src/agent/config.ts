@@ -27,6 +27,16 @@ export interface ServerJoinConfig {
   retryMax: number | null;
 }
 
+export interface SearchConfig {
+  fuzzyEnabled: boolean;
+  /** Objects a search looks at per context before it stops (truncating). */
+  limitQuery: number;
+  /** Matches returned per context. */
+  limitResults: number;
+  /** Shortest text a fuzzy search accepts. */
+  minTermLength: number;
+}
+
 export interface AgentConfig {
   name: string;
   region: string;
@@ -71,6 +81,11 @@ export interface AgentConfig {
     evalGcThresholdMs: number;
     deploymentGcThresholdMs: number;
     nodeGcThresholdMs: number;
+    /** The event stream (/v1/event/stream): on, and how many batches of events each server keeps. */
+    enableEventBroker: boolean;
+    eventBufferSize: number;
+    /** The `search` block: fuzzy search and the bounds of every search. */
+    search: SearchConfig;
   };
   /** The autopilot block: the configuration a new cluster's leader writes when there is none yet. */
   autopilot: {
@@ -96,15 +111,32 @@ export interface AgentConfig {
     maxDynamicPort: number;
     reserved: ClientReserved;
     chrootEnv: Record<string, string>;
+    /** `host_volume "name" { path, read_only }`: host directories tasks may mount. */
+    hostVolumes: Record<string, { path?: string; readOnly?: boolean }>;
+    /** Refuses `nomad alloc exec` into this client's tasks. */
+    disableRemoteExec: boolean;
   };
   acl: { enabled: boolean; tokenTtlMs: number; policyTtlMs: number };
   tls: TlsConfig;
+  /** The telemetry block: what the agent measures and where it sends it (see src/telemetry). */
   telemetry: {
     collectionIntervalMs: number;
+    /** The in-memory sink behind /v1/metrics: its aggregation interval and how long intervals are kept. */
+    inMemoryCollectionIntervalMs: number;
+    inMemoryRetentionPeriodMs: number;
     publishAllocationMetrics: boolean;
     publishNodeMetrics: boolean;
     prometheusMetrics: boolean;
     disableHostname: boolean;
+    useNodeName: boolean;
+    filterDefault: boolean;
+    /** "+prefix" / "-prefix" rules. */
+    prefixFilter: string[];
+    disableDispatchedJobSummaryMetrics: boolean;
+    statsdAddress: string;
+    statsiteAddress: string;
+    datadogAddress: string;
+    datadogTags: string[];
   };
   /** Driver plugin configuration by driver name (`plugin "raw_exec" { config { enabled = true } }`). */
   plugins: Record<string, Record<string, unknown>>;
@@ -170,6 +202,9 @@ export function defaultConfig(): AgentConfig {
       evalGcThresholdMs: 3600_000,
       deploymentGcThresholdMs: 3600_000,
       nodeGcThresholdMs: 24 * 3600_000,
+      enableEventBroker: true,
+      eventBufferSize: 100,
+      search: { fuzzyEnabled: true, limitQuery: 20, limitResults: 100, minTermLength: 2 },
     },
     autopilot: { cleanupDeadServers: true, lastContactThresholdMs: 200, maxTrailingLogs: 250, minQuorum: 0, serverStabilizationTimeMs: 10_000 },
     client: {
@@ -188,6 +223,8 @@ export function defaultConfig(): AgentConfig {
       maxDynamicPort: 32000,
       reserved: { cpuMHz: 0, memoryMB: 0, diskMB: 0, reservedPorts: '' },
       chrootEnv: {},
+      hostVolumes: {},
+      disableRemoteExec: false,
     },
     acl: { enabled: false, tokenTtlMs: 30_000, policyTtlMs: 30_000 },
     tls: {
@@ -204,10 +241,20 @@ export function defaultConfig(): AgentConfig {
     },
     telemetry: {
       collectionIntervalMs: 1000,
+      inMemoryCollectionIntervalMs: 10_000,
+      inMemoryRetentionPeriodMs: 60_000,
       publishAllocationMetrics: false,
       publishNodeMetrics: false,
       prometheusMetrics: false,
       disableHostname: false,
+      useNodeName: false,
+      filterDefault: true,
+      prefixFilter: [],
+      disableDispatchedJobSummaryMetrics: false,
+      statsdAddress: '',
+      statsiteAddress: '',
+      datadogAddress: '',
+      datadogTags: [],
     },
     plugins: {},
     files: [],
@@ -225,6 +272,8 @@ export function applyDevMode(c: AgentConfig): AgentConfig {
     enableDebug: true,
     disableUpdateCheck: true,
     server: { ...c.server, enabled: true, bootstrapExpect: 1 },
+    // As today's Nomad: a dev agent is ready to be scraped and publishes node and allocation metrics.
+    telemetry: { ...c.telemetry, prometheusMetrics: true, publishAllocationMetrics: true, publishNodeMetrics: true },
     client: {
       ...c.client,
       enabled: true,
@@ -240,7 +289,7 @@ type DeepPartialConfig<T> = {
   [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends Record<string, unknown> ? DeepPartialConfig<T[K]> : T[K];
 };
 
-const MAP_KEYS = new Set(['options', 'meta', 'chrootEnv', 'plugins', 'sources']);
+const MAP_KEYS = new Set(['options', 'meta', 'chrootEnv', 'plugins', 'sources', 'hostVolumes']);
 
 /** Later sources win field by field; maps (meta, options) merge key by key; lists replace. */
 export function mergeConfig(base: AgentConfig, over: PartialConfig): AgentConfig {

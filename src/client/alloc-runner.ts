@@ -1,11 +1,13 @@
 // Runs one allocation: builds its directory, runs its tasks in lifecycle order (prestart,
 // main, poststart, poststop; sidecars alongside), kills siblings when one fails or the leader
 // dies, tracks deployment health, and tells the client when its reported state changed.
+import type { Node } from '../structs/node.js';
 import type { AllocResourceUsage, TaskResourceUsage } from '../rpc/client-endpoints.js';
 import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { AllocDeploymentStatus, Allocation, TaskEvent } from '../structs/alloc.js';
 import { clientTerminal } from '../structs/alloc.js';
 import type { Job, TaskGroup } from '../structs/job.js';
+import type { Metrics } from '../structs/metrics.js';
 import { NS_PER_MS, nowNs, rfc3339Nano } from '../structs/time.js';
 import type { TaskDriver } from '../drivers/driver.js';
 import { emptyUsage } from '../drivers/proc-stats.js';
@@ -25,9 +27,13 @@ export interface AllocRunnerDeps {
   region: string;
   maxKillTimeoutMs: number;
   hostEnv: Record<string, string | undefined>;
+  /** This node's host volumes (client config), by name. */
+  hostVolumes?: Node['HostVolumes'];
   /** The reported state changed; `terminal` asks for an immediate flush. */
   onUpdate: (allocId: string, terminal: boolean) => void;
   random?: () => number;
+  /** With publish_allocation_metrics: where the tasks count their starts, restarts and ends. */
+  metrics?: Metrics | null;
 }
 
 type Phase = 'prestart' | 'main' | 'poststart' | 'poststop';
@@ -76,8 +82,10 @@ export class AllocRunner {
           region: deps.region,
           maxKillTimeoutMs: deps.maxKillTimeoutMs,
           hostEnv: deps.hostEnv,
+          hostVolumes: deps.hostVolumes,
           onStateChange: () => this.onTaskChange(),
           random: deps.random,
+          metrics: deps.metrics ?? null,
         }),
       );
     }
@@ -89,6 +97,10 @@ export class AllocRunner {
 
   taskRunner(name: string): TaskRunner | undefined {
     return this.tasks.get(name);
+  }
+
+  taskRunners(): TaskRunner[] {
+    return [...this.tasks.values()];
   }
 
   taskNames(): string[] {
@@ -180,7 +192,8 @@ export class AllocRunner {
     const poststop = this.byPhase('poststop');
     poststop.forEach((t) => void t.run());
     await this.waitUntil(() => poststop.every((t) => t.isDead));
-    if (!this.stopping) for (const t of this.tasks.values()) t.emitFinalKilling();
+    // Tasks that ended by themselves get no "Killing" afterwards: nothing kills them (Nomad 1.1
+    // emitted one; today's Nomad does not).
     this.finish();
   }
 
@@ -295,6 +308,11 @@ export class AllocRunner {
   async destroy(): Promise<void> {
     await this.stop();
     await this.allocDir.destroy();
+  }
+
+  /** The client status the next update will report, without copying the task states. */
+  clientStatus(): AllocClientUpdate['ClientStatus'] {
+    return aggregateClientStatus(this.taskStates()).status;
   }
 
   clientUpdate(): AllocClientUpdate {

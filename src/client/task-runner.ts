@@ -1,19 +1,27 @@
 // Runs one task of an allocation through its life: setup, start, wait, restart per policy, kill.
 // Owns the task's TaskState (events, restarts, times); the alloc runner reads it to aggregate.
+import type { ExecOptions, ExecSession } from '../drivers/exec-session.js';
+import { badRequest } from '../structs/errors.js';
+import type { Node } from '../structs/node.js';
 import { randomBytes } from 'node:crypto';
 import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
 import type { Allocation, TaskEvent, TaskState } from '../structs/alloc.js';
 import type { Job, RestartPolicy, Task, TaskGroup } from '../structs/job.js';
 import { NS_PER_MS, rfc3339Nano, nowNs } from '../structs/time.js';
+import type { Metrics } from '../structs/metrics.js';
 import { DriverStartError, type ExitResult, type TaskDriver } from '../drivers/driver.js';
 import type { AllocDir, TaskDirPaths } from './alloc-dir.js';
 import { artifactEvents } from './artifact-events.js';
 import { fetchArtifacts } from './artifacts.js';
+import { writeDispatchPayload } from './dispatch-payload.js';
+import { resolveVolumeMounts } from './volume-mounts.js';
+import type { VolumeMountSpec } from '../drivers/driver.js';
 import { interpolateString, interpolateValue, type InterpolationNode } from './interpolate.js';
 import { LogRotator } from './log-rotator.js';
 import { decideRestart, initialRestartState, type RestartInput, type RestartTrackerState } from './restart-policy.js';
 import { events, MAX_TASK_EVENTS, TaskEventTypes } from './task-events.js';
 import { buildTaskEnv } from './task-env.js';
+import { allocTaskLabels } from './alloc-metric-labels.js';
 
 const MIB = 1024 * 1024;
 const DEFAULT_KILL_TIMEOUT_MS = 5_000;
@@ -30,10 +38,14 @@ export interface TaskRunnerDeps {
   region: string;
   maxKillTimeoutMs: number;
   hostEnv: Record<string, string | undefined>;
+  /** This node's host volumes (client config), by name. */
+  hostVolumes?: Node['HostVolumes'];
   /** Called after every change of the task's state, for the alloc runner to aggregate and report. */
   onStateChange: (taskName: string) => void;
   random?: () => number;
   logger?: { warn(msg: string, fields?: Record<string, unknown>): void };
+  /** With publish_allocation_metrics: counts the task's starts, restarts and ends (nomad.client.allocs.*). */
+  metrics?: Metrics | null;
 }
 
 interface KillRequest {
@@ -87,6 +99,7 @@ export class TaskRunner {
   }
 
   private setState(s: TaskState['State'], ev: TaskEvent | null): void {
+    if (s !== this.state.State) this.countTransition(s, this.state.Failed || !!ev?.FailsTask);
     const now = nowNs();
     if (s === 'running' && this.state.State !== 'running') this.state.StartedAt = rfc3339Nano(now);
     if (s === 'dead') this.state.FinishedAt = rfc3339Nano(now);
@@ -141,6 +154,18 @@ export class TaskRunner {
         return;
       }
     }
+    try {
+      await writeDispatchPayload(this.deps.job, task, this.paths.dir, this.paths.local);
+    } catch (err) {
+      this.setState('dead', events.setupFailure(`failed to write the dispatch payload: ${(err as Error).message}`));
+      return;
+    }
+    try {
+      this.mounts = resolveVolumeMounts(this.deps.group, task, this.deps.hostVolumes ?? null, driver);
+    } catch (err) {
+      this.setState('dead', events.setupFailure(`failed to set up volume mounts: ${(err as Error).message}`));
+      return;
+    }
     for (;;) {
       if (this.killReq) return this.finishKilledBeforeStart();
       const outcome = await this.startAndWait(driver);
@@ -173,7 +198,16 @@ export class TaskRunner {
     }
   }
 
+  /** Nomad's per-task counters: client.allocs.running on a start, .complete or .failed at the end. */
+  private countTransition(to: TaskState['State'], failed: boolean): void {
+    const m = this.deps.metrics;
+    if (!m || to === 'pending') return;
+    const name = to === 'running' ? 'client.allocs.running' : failed ? 'client.allocs.failed' : 'client.allocs.complete';
+    m.incrCounter(name, 1, allocTaskLabels(this.deps.alloc, this.name));
+  }
+
   private markRestart(delayMs: number, reason: string): void {
+    this.deps.metrics?.incrCounter('client.allocs.restart', 1, allocTaskLabels(this.deps.alloc, this.name));
     this.state.Restarts++;
     this.state.LastRestart = rfc3339Nano(nowNs());
     this.setState('pending', events.restarting(delayMs, reason));
@@ -184,6 +218,9 @@ export class TaskRunner {
     this.emit(events.killed());
     this.setState('dead', null);
   }
+
+  /** The host volumes this task mounts, resolved once its directory is built. */
+  private mounts: VolumeMountSpec[] = [];
 
   private openLogs(): void {
     if (this.stdout) return;
@@ -240,6 +277,7 @@ export class TaskRunner {
         user: task.User ?? '',
         taskDir: this.paths!.dir,
         allocDir: this.deps.allocDir.allocDir,
+        mounts: this.mounts,
         resources: {
           cpuShares: res?.Cpu.CpuShares ?? task.Resources?.CPU ?? 0,
           memoryMB: res?.Memory.MemoryMB ?? task.Resources?.MemoryMB ?? 0,
@@ -346,6 +384,15 @@ export class TaskRunner {
     this.wake?.();
   }
 
+  /** Runs a command inside the running task, through its driver. */
+  async exec(opts: ExecOptions, authorize: (fsIsolation: 'none' | 'chroot' | 'image') => void): Promise<ExecSession> {
+    const driver = this.deps.driver;
+    if (!driver || this.currentId === null || this.isDead) throw badRequest(`task "${this.name}" is not running`, 'task');
+    if (!driver.capabilities.exec || !driver.execTask) throw badRequest(`task driver "${driver.name}" does not support exec`, 'task');
+    authorize(driver.capabilities.fsIsolation);
+    return driver.execTask(this.currentId, opts);
+  }
+
   async signal(signal: string, reason = 'User requested signal'): Promise<void> {
     const { driver } = this.deps;
     if (!driver || this.currentId === null) throw new Error(`Task not running: ${this.name}`);
@@ -361,13 +408,6 @@ export class TaskRunner {
     } catch {
       return null; // the task ended between the check and the read
     }
-  }
-
-  /** Nomad's alloc runner sends one more "Killing" to every task when the allocation winds down. */
-  emitFinalKilling(): void {
-    const last = this.state.Events?.[this.state.Events.length - 1];
-    if (last && (last.Type === TaskEventTypes.killed || last.Type === TaskEventTypes.killing)) return;
-    this.emit(events.killing(this.killTimeoutMs()));
   }
 
   snapshot(): TaskState {

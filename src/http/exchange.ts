@@ -45,8 +45,21 @@ export class Exchange {
     this.url = new URL(req.url ?? '/', 'http://localhost');
     this.query = this.url.searchParams;
     this.method = req.method ?? 'GET';
-    // A client that goes away ends its blocking query or stream early.
-    res.on('close', () => this.abortController.abort());
+    // A client that goes away ends its blocking query or stream early. The server keeps
+    // half-open connections (a client that only shut down its sending side still gets its
+    // answer), so the client's FIN is where a client that left shows: the wait ends there and
+    // the answer as of now goes out, as Go's server cancels a request at the client's EOF.
+    const abort = (): void => this.abortController.abort();
+    res.on('close', abort);
+    const socket = req.socket as IncomingMessage['socket'] | undefined;
+    if (socket !== undefined && socket !== null) {
+      if (socket.readableEnded) abort();
+      else {
+        socket.once('end', abort);
+        // Keep-alive sockets serve many requests: no listener outlives its request.
+        res.on('close', () => socket.off('end', abort));
+      }
+    }
   }
 
   get signal(): AbortSignal {
@@ -90,9 +103,11 @@ export class Exchange {
     let waitMs = DEFAULT_BLOCKING_WAIT_MS;
     const rawWait = this.query.get('wait');
     if (rawWait !== null && rawWait !== '') {
-      const ns = /^\d+$/.test(rawWait) ? Number(rawWait) * 1e6 : parseDurationNs(rawWait);
-      if (ns === null || ns < 0) throw badRequest('Invalid wait time', '?wait');
-      waitMs = Math.min(ns / 1e6, MAX_BLOCKING_WAIT_MS);
+      // Go's time.ParseDuration: a unit is required ("10" is no duration, "0" is); a wait of zero
+      // or less means the default, and no wait exceeds ten minutes (before jitter).
+      const ns = parseDurationNs(rawWait);
+      if (ns === null || rawWait !== rawWait.trim()) throw badRequest('Invalid wait time', '?wait');
+      waitMs = ns <= 0 ? DEFAULT_BLOCKING_WAIT_MS : Math.min(ns / 1e6, MAX_BLOCKING_WAIT_MS);
     }
     // Jitter spreads the wake-ups of many watchers that started together.
     if (minIndex > 0) waitMs += Math.random() * (waitMs / 16);
@@ -158,7 +173,9 @@ export class Exchange {
   }
 
   setMeta(meta: QueryMeta): void {
-    this.res.setHeader('X-Nomad-Index', String(Math.max(1, meta.index)));
+    // The index of the last write to what was read: 0 for a table never written, as Nomad
+    // answers (clients then see that nothing has happened yet rather than a made-up 1).
+    this.res.setHeader('X-Nomad-Index', String(meta.index));
     this.res.setHeader('X-Nomad-Knownleader', String(meta.knownLeader));
     this.res.setHeader('X-Nomad-Lastcontact', String(meta.lastContactMs));
   }

@@ -4,7 +4,6 @@ import { createServer, type Server as NodeHttpServer } from 'node:http';
 import { TlsFront, type TlsMaterial } from './tls-listener.js';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { hostname } from 'node:os';
 import type { ClientEndpoints } from '../rpc/client-endpoints.js';
 import type { StateStoreView } from '../state/reader.js';
 import type { Server } from '../server/server.js';
@@ -24,8 +23,17 @@ import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
 import { addClientRoutes } from './routes-client.js';
-import { RequestCounters, metricsJson } from './metrics.js';
-import type { Registry } from 'prom-client';
+import { addEventRoutes } from './routes-events.js';
+import { addScalingRoutes } from './routes-scaling.js';
+import { addSearchRoutes, type SearchLimits } from './routes-search.js';
+import { addMonitorRoutes } from './routes-monitor.js';
+import { formatDurationNs } from '../structs/time.js';
+import { meterRoute, serveMetrics, type MetricsSource } from './metrics.js';
+import { noMetrics, type Metrics } from '../structs/metrics.js';
+import { addNamespaceRoutes } from './routes-namespaces.js';
+import { addPeriodicRoutes } from './routes-periodic.js';
+import { addVolumeRoutes } from './routes-volumes.js';
+import { upgradeResponse } from './exec-websocket.js';
 
 /** Routes answered by this agent itself, whatever ?region= says (Nomad forwards the others). */
 const LOCAL_SECTIONS = new Set(['agent', 'client', 'regions', 'metrics']);
@@ -59,6 +67,9 @@ export interface HttpServerOptions {
   client: ClientEndpoints | null;
   agent: AgentInfo | null;
   logger?: Partial<Logger>;
+  /** Where the API's own measurements go, and what /v1/metrics shows (the agent's telemetry). */
+  metrics?: Metrics;
+  metricsSource?: MetricsSource | null;
   /** Address to bind (default 127.0.0.1) and port (default 4646; 0 picks a free one). */
   bind?: string;
   port?: number;
@@ -66,6 +77,10 @@ export interface HttpServerOptions {
   acl?: TokenResolver | null;
   /** Serve HTTPS with these certificates (plain HTTP when absent). */
   tls?: TlsMaterial | null;
+  /** Time between the event stream's heartbeat frames (Nomad's 10 s unless a test shortens it). */
+  eventHeartbeatMs?: number;
+  /** The server's `search` block (Nomad's defaults when absent). */
+  search?: SearchLimits;
 }
 
 export class HttpServer {
@@ -73,10 +88,11 @@ export class HttpServer {
   private readonly routes = new RouteTable();
   private readonly http: NodeHttpServer;
   private readonly tlsFront: TlsFront | null;
-  private readonly counters = new RequestCounters();
+  private readonly metrics: Metrics;
+  private readonly metricsSource: MetricsSource | null;
+  private readonly upgraded = new Set<Duplex>();
   /** Later slices of large answers, shared by all requests of this server. */
   private readonly slices = new SliceQueue();
-  private promRegistry: Registry | null = null;
   private readonly bind: string;
   private readonly port: number;
 
@@ -90,6 +106,8 @@ export class HttpServer {
       acl: opts.acl ?? null,
       answers: new AnswerCache(),
     };
+    this.metrics = opts.metrics ?? noMetrics;
+    this.metricsSource = opts.metricsSource ?? null;
     this.bind = opts.bind ?? '127.0.0.1';
     this.port = opts.port ?? 4646;
     addJobRoutes(this.routes);
@@ -97,7 +115,14 @@ export class HttpServer {
     addAgentRoutes(this.routes);
     addClientRoutes(this.routes);
     addAclRoutes(this.routes);
-    this.routes.add(['GET'], '/v1/metrics', OPEN, (x, api) => this.metrics(x, api));
+    addNamespaceRoutes(this.routes);
+    addPeriodicRoutes(this.routes);
+    addVolumeRoutes(this.routes);
+    addEventRoutes(this.routes, { heartbeatMs: opts.eventHeartbeatMs });
+    addScalingRoutes(this.routes);
+    addSearchRoutes(this.routes, opts.search);
+    addMonitorRoutes(this.routes);
+    this.routes.add(['GET'], '/v1/metrics', OPEN, (x) => serveMetrics(x, this.metricsSource));
     const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => void this.handle(req, res);
     // Go's default bound on the request line and headers together, which Nomad keeps: a long
     // token or job ID in the URL must fit.
@@ -109,6 +134,14 @@ export class HttpServer {
     // default ends the socket at the client's FIN, dropping an answer that comes a turn later
     // (reads are answered from the slice queue). The property is Node's own, left undocumented.
     (this.http as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
+    // WebSocket upgrades (alloc exec) go through the same routing and authorization; a route
+    // that does not take over the socket answers on it as on any request.
+    this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+      // Upgraded sockets leave the server's bookkeeping: close() ends them itself.
+      this.upgraded.add(socket);
+      socket.once('close', () => this.upgraded.delete(socket));
+      void this.handle(req, upgradeResponse(req, socket, head));
+    });
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 60_000;
@@ -133,6 +166,7 @@ export class HttpServer {
   }
 
   close(): Promise<void> {
+    for (const s of this.upgraded) s.destroy();
     if (this.tlsFront) return this.tlsFront.close();
     return new Promise((resolve) => {
       this.http.close(() => resolve());
@@ -152,6 +186,7 @@ export class HttpServer {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const match = this.routes.match(method, path);
+    const startedMs = performance.now();
     const x = new Exchange(req, res, match?.params ?? {}, this.slices);
     try {
       if (!match) throw new HttpError(404, 'Invalid URL path');
@@ -160,32 +195,27 @@ export class HttpServer {
         throw new HttpError(405, 'Invalid method');
       }
       const section = path.split('/')[2] ?? '';
-      this.counters.add(`nomad.http.${method}.${section}`);
       if (!LOCAL_SECTIONS.has(section)) checkRegion(x.query.get('region'), this.api.server.region);
-      // The barrier first: a token created on the leader a moment ago is known here too.
-      if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
-      const acl = authorizeRequest(x, this.api, match.handler);
-      x.acl = acl instanceof Promise ? await acl : acl;
-      await match.handler.handle(x, this.api);
+      const done = meterRoute(this.metrics, method, match.pattern);
+      try {
+        // The barrier first: a token created on the leader a moment ago is known here too.
+        if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
+        const acl = authorizeRequest(x, this.api, match.handler);
+        x.acl = acl instanceof Promise ? await acl : acl;
+        await match.handler.handle(x, this.api);
+      } finally {
+        done?.();
+      }
     } catch (e) {
       if (!(e instanceof HttpError)) this.api.logger.debug('http request failed', { method, path, error: e instanceof Error ? e.message : String(e) });
       await x.sendError(e).catch(() => res.destroy());
     }
+    // As Nomad's agent logs every request at debug level (what `nomad monitor` shows).
+    this.api.logger.debug('request complete', { method, path: req.url ?? path, duration: formatDurationNs(Math.round((performance.now() - startedMs) * 1e6)) });
   }
 
   /** The routes with their declared needs (tests walk them). */
   routeTable(): RouteTable {
     return this.routes;
-  }
-
-  private async metrics(x: Exchange, api: ApiContext): Promise<void> {
-    const host = hostname();
-    if (x.query.get('format') === 'prometheus') {
-      this.promRegistry ??= (await import('./metrics-prometheus.js')).prometheusRegistry(api.server, host);
-      const text = await this.promRegistry.metrics();
-      await x.sendText(200, this.promRegistry.contentType, text);
-      return;
-    }
-    await x.sendJson(200, metricsJson(api.server, host, this.counters));
   }
 }

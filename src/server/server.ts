@@ -7,9 +7,11 @@ import { cpus } from 'node:os';
 import type { Evaluation } from '../structs/evaluation.js';
 import { NomadError } from '../structs/errors.js';
 import { type Clock, type Random, systemClock, systemRandom } from '../structs/clock.js';
+import { noMetrics, type Metrics } from '../structs/metrics.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateStoreView } from '../state/reader.js';
-import type { AppliedFeed } from '../state/fsm.js';
+import type { AppliedFeed, EventFeed } from '../state/fsm.js';
+import { EventBroker } from './event-broker.js';
 import type { ApplyResult, Consensus } from './consensus.js';
 import type { ServerContext } from './context.js';
 import { BlockedEvals } from './blocked-evals.js';
@@ -20,12 +22,14 @@ import { PlanQueue } from './plan-queue.js';
 import { PlanApplier } from './plan-applier.js';
 import { SCHEDULER_TYPES, Worker } from './worker.js';
 import { DeploymentWatcher } from './deployment-watcher.js';
+import { PeriodicDispatcher } from './periodic-dispatcher.js';
 import { CoreGc, type GcResult, type GcThresholds } from './core-gc.js';
 import { NodeEndpoints } from './node-endpoints.js';
 import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
 import { AclEndpoints } from './acl-endpoints.js';
-import { afterApply, routeEval } from './leader-hooks.js';
+import { NamespaceEndpoints } from './namespace-endpoints.js';
+import { afterApply } from './leader-hooks.js';
 import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
 import { Autopilot, type OperatorHealthReply } from './autopilot.js';
 import { ExpectBootstrap, STATUS_PEERS_METHOD, type StatusPeersReply } from './expect-bootstrap.js';
@@ -34,6 +38,8 @@ import { isClusterConsensus } from './consensus.js';
 import { OperatorEndpoints } from './operator-endpoints.js';
 import { loadNewScheduler, type NewScheduler } from './lazy-modules.js';
 import { fullLogger, type Logger } from './logger.js';
+import { ACL_ENDPOINT_METRICS, DEPLOYMENT_ENDPOINT_METRICS, JOB_ENDPOINT_METRICS, meterEndpoint, NAMESPACE_ENDPOINT_METRICS, NODE_ENDPOINT_METRICS, OPERATOR_ENDPOINT_METRICS } from './rpc-metrics.js';
+import { emitConsensusMetrics, emitServerGauges } from './server-metrics.js';
 
 export interface ServerOptions {
   region: string;
@@ -42,6 +48,8 @@ export interface ServerOptions {
   store: StateStoreView;
   /** Every entry the FSM applies, on this server: the leader's bookkeeping follows it. */
   applied: AppliedFeed;
+  /** The events of applied entries, and how many batches of them to keep (the event stream); absent: no event stream. */
+  events?: { feed: EventFeed; bufferSize: number };
   consensus: Consensus;
   rpcAddr: string;
   /** Time and randomness; the system's unless a simulation passes its own. */
@@ -67,6 +75,10 @@ export interface ServerOptions {
   deploymentPollMs?: number;
   /** The ACL bootstrap reset file (in the server's data dir); none in dev mode. */
   aclBootstrapResetPath?: string | null;
+  /** Where endpoint, worker, plan and leader timings go; the gauges are published by emitMetrics(). */
+  metrics?: Metrics;
+  /** telemetry.disable_dispatched_job_summary_metrics. */
+  disableDispatchedJobSummaryMetrics?: boolean;
 }
 
 export interface ServerStats {
@@ -86,6 +98,7 @@ export class Server {
   readonly store: StateStoreView;
   readonly consensus: Consensus;
   readonly logger: Logger;
+  readonly metrics: Metrics;
 
   readonly clock: Clock;
   readonly random: Random;
@@ -97,9 +110,13 @@ export class Server {
   readonly jobs: JobEndpoints;
   readonly deployments: DeploymentEndpoints;
   readonly acl: AclEndpoints;
+  readonly namespaces: NamespaceEndpoints;
   readonly operator: OperatorEndpoints;
   readonly forwarder: LeaderForwarder;
   readonly gc: CoreGc;
+  readonly periodic: PeriodicDispatcher;
+  /** The event stream's buffer (null when the event broker is disabled). */
+  readonly events: EventBroker | null;
 
   private readonly opts: ServerOptions;
   private readonly ctx: ServerContext;
@@ -122,8 +139,10 @@ export class Server {
     this.store = opts.store;
     this.consensus = opts.consensus;
     this.logger = fullLogger(opts.logger);
+    const metrics = (this.metrics = opts.metrics ?? noMetrics);
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
+    this.events = opts.events ? new EventBroker(opts.events.bufferSize) : null;
     const env = { clock: this.clock, random: this.random };
     this.planQueue = new PlanQueue(10_000, this.clock);
     this.broker = new EvalBroker({ ...opts.broker, ...env, onFailed: (ev) => void this.failEval(ev) });
@@ -132,8 +151,12 @@ export class Server {
       onDuplicate: (ev) => void this.cancelDuplicate(ev),
     });
     this.heartbeats = new HeartbeatTimers((nodeId) => {
-      this.nodes.markDown(nodeId).catch((e) => this.logger.warn('marking node down failed', { node_id: nodeId, error: String(e) }));
-    }, { ...opts.heartbeat, clock: this.clock });
+      const start = metrics.now();
+      this.nodes
+        .markDown(nodeId)
+        .then(() => metrics.measureSince('nomad.heartbeat.invalidate', start))
+        .catch((e) => this.logger.warn('marking node down failed', { node_id: nodeId, error: String(e) }));
+    }, { random: () => this.random.float(), ...opts.heartbeat, clock: this.clock });
     const self = this;
     this.ctx = {
       ...env,
@@ -149,10 +172,17 @@ export class Server {
     const schedulerLoader = (): Promise<NewScheduler> => (opts.newScheduler ? Promise.resolve(opts.newScheduler) : loadNewScheduler());
     this.forwarder = new LeaderForwarder({ consensus: opts.consensus, clock: this.clock, logger: this.logger, leaderReady: (d) => this.leaderReady(d), ...(opts.peers ? { peers: opts.peers } : {}), ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}) });
     const fw = this.forwarder;
-    this.nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
-    this.jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert']);
-    this.deployments = fw.proxy('Deployment', new DeploymentEndpoints(this.ctx), ['promote', 'fail', 'pause', 'setAllocHealth', 'stopAlloc']);
-    this.acl = fw.proxy('Acl', new AclEndpoints(this.ctx, { bootstrapResetPath: opts.aclBootstrapResetPath ?? null }), ['bootstrap', 'upsertPolicy', 'deletePolicy', 'upsertToken', 'deleteToken']);
+    this.periodic = new PeriodicDispatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env });
+    const nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
+    this.nodes = meterEndpoint(nodes, NODE_ENDPOINT_METRICS, metrics);
+    const jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader, this.periodic), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert', 'periodicForce', 'dispatch']);
+    this.jobs = meterEndpoint(jobs, JOB_ENDPOINT_METRICS, metrics);
+    const deployments = fw.proxy('Deployment', new DeploymentEndpoints(this.ctx), ['promote', 'fail', 'pause', 'setAllocHealth', 'stopAlloc']);
+    this.deployments = meterEndpoint(deployments, DEPLOYMENT_ENDPOINT_METRICS, metrics);
+    const acl = fw.proxy('Acl', new AclEndpoints(this.ctx, { bootstrapResetPath: opts.aclBootstrapResetPath ?? null }), ['bootstrap', 'upsertPolicy', 'deletePolicy', 'upsertToken', 'deleteToken']);
+    this.acl = meterEndpoint(acl, ACL_ENDPOINT_METRICS, metrics);
+    const namespaces = fw.proxy('Namespace', new NamespaceEndpoints(this.ctx), ['upsert', 'delete']);
+    this.namespaces = meterEndpoint(namespaces, NAMESPACE_ENDPOINT_METRICS, metrics);
     this.planApplier = new PlanApplier({
       queue: this.planQueue,
       store: this.store,
@@ -160,17 +190,19 @@ export class Server {
       outstandingToken: (id) => this.broker.outstandingToken(id),
       logger: this.logger,
       clock: this.clock,
+      metrics,
     });
     this.watcher = new DeploymentWatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env, pollMs: opts.deploymentPollMs });
     this.gc = new CoreGc({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, thresholds: opts.gc, intervalMs: opts.gc?.intervalMs, clock: this.clock });
     const operator = new OperatorEndpoints({ ctx: this.ctx, gc: this.gc, consensus: opts.consensus, health: () => this.serverHealth() });
-    this.operator = fw.proxy('Operator', operator, ['setSchedulerConfig', 'setAutopilotConfig', 'forceGc', 'removeRaftPeer', 'autopilotHealth']);
+    this.operator = meterEndpoint(fw.proxy('Operator', operator, ['setSchedulerConfig', 'setAutopilotConfig', 'forceGc', 'removeRaftPeer', 'autopilotHealth']), OPERATOR_ENDPOINT_METRICS, metrics);
     fw.register('Status', { readIndex: async () => this.store.snapshot().latestIndex() }, ['readIndex']);
     this.schedulerLoader = schedulerLoader;
   }
 
   private readonly schedulerLoader: () => Promise<NewScheduler>;
   private stopFollowing: (() => void) | null = null;
+  private stopEvents: (() => void) | null = null;
   private readonly leadershipListeners: Array<() => void> = [];
   private autopilot: Autopilot | null = null;
   private bootstrapper: ExpectBootstrap | null = null;
@@ -183,9 +215,12 @@ export class Server {
       applied: (index, entry) => this.followApplied(index, entry),
       // A restored state replaces everything the leader tracked: rebuild from it.
       restored: () => {
-        if (this.leader) this.restoreEvals();
+        if (!this.leader) return;
+        this.restoreEvals();
+        this.periodic.rebuild();
       },
     });
+    if (this.events && this.opts.events) this.stopEvents = this.opts.events.feed.onEvents(this.events);
     this.consensus.onLeadershipChange((isLeader) => this.onLeadership(isLeader));
     if (this.consensus.isLeader()) this.onLeadership(true);
   }
@@ -195,6 +230,9 @@ export class Server {
     this.bootstrapper?.stop();
     this.stopFollowing?.();
     this.stopFollowing = null;
+    this.stopEvents?.();
+    this.stopEvents = null;
+    this.events?.shutdown();
     this.settleReadyWaiters(false);
     await this.nodes.flush().catch(() => {});
     this.onLeadership(false);
@@ -243,7 +281,9 @@ export class Server {
   /** Every applied entry, whoever proposed it: GC's clock of indexes, and the leader's queues. */
   private followApplied(index: number, entry: LogEntry): void {
     this.gc.timeTable.witness(index, this.clock.nowMs());
-    if (this.leader) afterApply(entry, index, this.store.snapshot(), this.broker, this.blocked);
+    if (!this.leader) return;
+    afterApply(entry, index, this.store.snapshot(), this.broker, this.blocked);
+    this.periodic.followApplied(entry);
   }
 
   /** nomad system gc: a collection pass that ignores age thresholds, on the leader. */
@@ -262,6 +302,13 @@ export class Server {
     };
   }
 
+  /** Publishes the server's gauges (called every telemetry collection interval). */
+  emitMetrics(): void {
+    const opts = { disableDispatchedJobSummaryMetrics: this.opts.disableDispatchedJobSummaryMetrics ?? false };
+    emitServerGauges(this.metrics, this.stats(), this.store.snapshot(), opts, this.blocked.evals());
+    emitConsensusMetrics(this.metrics, this.consensus);
+  }
+
   private onLeadership(isLeader: boolean): void {
     this.transition = this.transition.then(async () => {
       if (isLeader && !this.leader && this.started) await this.establishLeadership();
@@ -272,10 +319,14 @@ export class Server {
 
   private async establishLeadership(): Promise<void> {
     this.logger.info('cluster leadership acquired');
+    const metrics = this.metrics;
+    const establishStart = metrics.now();
     // Everything committed before leadership must be applied before the state is trusted.
     for (;;) {
       try {
+        const barrierStart = metrics.now();
         await this.consensus.barrier();
+        metrics.measureSince('nomad.leader.barrier', barrierStart);
         break;
       } catch (e) {
         if (!this.consensus.isLeader() || !this.started) {
@@ -304,13 +355,16 @@ export class Server {
       newScheduler: this.schedulerLoader,
       logger: this.logger,
       env: { clock: this.clock, random: this.random },
+      metrics,
     };
     this.logger.info(`starting ${n} scheduling worker(s) for [${SCHEDULER_TYPES.join(' ')} _core]`);
     this.workers = Array.from({ length: n }, (_, i) => new Worker(i, deps));
     for (const w of this.workers) w.start();
     this.watcher.start();
+    this.periodic.start();
     this.gc.start();
     this.autopilot?.start();
+    metrics.measureSince('nomad.leader.establish_leadership', establishStart);
     for (const l of this.leadershipListeners) {
       try {
         l();
@@ -325,6 +379,7 @@ export class Server {
     this.leader = false;
     this.settleReadyWaiters(false);
     this.gc.stop();
+    this.periodic.stop();
     this.broker.setEnabled(false);
     this.blocked.setEnabled(false);
     this.planQueue.setEnabled(false);
@@ -339,7 +394,7 @@ export class Server {
     const consensus = this.consensus;
     if (!cl || !isClusterConsensus(consensus)) return;
     const base = { region: this.region, selfId: consensus.serverId, membership: cl.membership, consensus, clock: this.clock, logger: this.logger };
-    this.autopilot = new Autopilot({ ...base, store: this.store, ...(cl.autopilotIntervalMs !== undefined ? { intervalMs: cl.autopilotIntervalMs } : {}) });
+    this.autopilot = new Autopilot({ ...base, store: this.store, metrics: this.metrics, ...(cl.autopilotIntervalMs !== undefined ? { intervalMs: cl.autopilotIntervalMs } : {}) });
     if (cl.bootstrapExpect > 0 && !consensus.hasExistingState()) {
       if (!this.opts.peers) throw new Error('bootstrap_expect needs RPC to the other servers');
       this.bootstrapper = new ExpectBootstrap({ ...base, expect: cl.bootstrapExpect, peers: this.opts.peers });
@@ -401,7 +456,10 @@ export class Server {
   /** On gaining leadership: every non-terminal eval goes back to the broker or the blocked set. */
   private restoreEvals(): void {
     const snap = this.store.snapshot();
-    for (const ev of snap.evals('*')) if (ev.Status === 'pending' || ev.Status === 'blocked') routeEval(ev, this.broker, this.blocked);
+    // Blocked evals go to the broker too, not to the blocked set: capacity may have appeared while
+    // no leader followed the log (an election, entries applied before this leader's barrier), and
+    // the blocked set would wait for a change it already missed. Those still unplaceable block again.
+    for (const ev of snap.evals('*')) if (ev.Status === 'pending' || ev.Status === 'blocked') this.broker.enqueue(ev);
   }
 
   private async failEval(ev: Evaluation): Promise<void> {

@@ -179,4 +179,9 @@ export class StateStore implements StateStoreView {
   waiterCount(): number {
     return this.watchers.count();
   }
+
+  /** Blocking waiters on one key (for tests). */
+  waiterCountOn(key: WatchKey): number {
+    return this.watchers.countOn(key);
+  }
 }

@@ -113,6 +113,11 @@ export class Watchers {
     return this.keyWaiters + this.byIndex.size;
   }
 
+  /** How many waiters watch one key. */
+  countOn(key: WatchKey): number {
+    return this.byKey.get(key.kind)?.get(key.id)?.size ?? 0;
+  }
+
   /** Waiters queued to be woken and not yet woken. */
   queuedCount(): number {
     return this.wakeQueue.length - this.wakeHead;
