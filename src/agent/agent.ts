@@ -118,6 +118,8 @@ export class Agent {
           maxKillTimeoutMs: c.client.maxKillTimeoutMs,
           minDynamicPort: c.client.minDynamicPort,
           maxDynamicPort: c.client.maxDynamicPort,
+          cpuTotalComputeMHz: c.client.cpuTotalComputeMHz,
+          memoryTotalMB: c.client.memoryTotalMB,
           reserved: {
             cpuMhz: c.client.reserved.cpuMHz,
             memoryMB: c.client.reserved.memoryMB,

@@ -10,6 +10,8 @@ import type { Server } from '../server/server.js';
 import { fullLogger, type Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
 import type { ApiContext, Handler } from './api-context.js';
+import { AnswerCache } from './answer-cache.js';
+import { SliceQueue } from './slice-queue.js';
 import { RouteTable } from './route-table.js';
 import { authorizeRequest, requestToken } from './authorize.js';
 import { runAsCaller } from '../acl/caller.js';
@@ -92,11 +94,21 @@ export class HttpServer {
   private readonly metrics: Metrics;
   private readonly metricsSource: MetricsSource | null;
   private readonly upgraded = new Set<Duplex>();
+  /** Later slices of large answers, shared by all requests of this server. */
+  private readonly slices = new SliceQueue();
   private readonly bind: string;
   private readonly port: number;
 
   constructor(opts: HttpServerOptions) {
-    this.api = { server: opts.server, store: opts.store, client: opts.client, agent: opts.agent, logger: fullLogger(opts.logger), acl: opts.acl ?? null };
+    this.api = {
+      server: opts.server,
+      store: opts.store,
+      client: opts.client,
+      agent: opts.agent,
+      logger: fullLogger(opts.logger),
+      acl: opts.acl ?? null,
+      answers: new AnswerCache(),
+    };
     this.metrics = opts.metrics ?? noMetrics;
     this.metricsSource = opts.metricsSource ?? null;
     this.bind = opts.bind ?? '127.0.0.1';
@@ -120,6 +132,11 @@ export class HttpServer {
     this.tlsFront = opts.tls ? new TlsFront(opts.tls, handler, this.api.logger, MAX_HEADER_BYTES) : null;
     this.http = this.tlsFront ? this.tlsFront.https : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     this.http.on('clientError', answerMalformedRequest);
+    // A client that half-closes its side after the request (shutdown for writing, as some
+    // scripts do) still gets its answer, then the connection closes, as Go's server does. Node's
+    // default ends the socket at the client's FIN, dropping an answer that comes a turn later
+    // (reads are answered from the slice queue). The property is Node's own, left undocumented.
+    (this.http as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
     const tunnelHttp = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     tunnelHttp.requestTimeout = 0;
     this.tunnel = new TunnelEndpoint({ http: tunnelHttp, region: opts.server.region, regions: opts.server.regions, logger: this.api.logger });
@@ -187,7 +204,7 @@ export class HttpServer {
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const match = this.routes.match(method, path);
     const startedMs = performance.now();
-    const x = new Exchange(req, res, match?.params ?? {});
+    const x = new Exchange(req, res, match?.params ?? {}, this.slices);
     try {
       if (!match) throw new HttpError(404, 'Invalid URL path');
       if (!match.handler) {

@@ -14,7 +14,7 @@ const listNamespaces: Handler = (x, api) =>
     const prefix = x.query.get('prefix') ?? '';
     // With ACLs on, a caller sees only the namespaces it has some capability in.
     const visible = snap.namespaces().filter((n) => n.Name.startsWith(prefix) && (x.acl === null || x.acl.allowNamespace(n.Name)));
-    // The default namespace exists from index 1 on, as in Nomad's state: never an index 0 here.
+    // The default namespace exists from index 1 on, as in Nomad, before any namespace write.
     return { index: Math.max(1, snap.tableIndex('namespaces')), value: visible };
   });
 
