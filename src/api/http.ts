@@ -95,26 +95,57 @@ export class HttpTransport {
     });
   }
 
-  private send(method: Method, u: URL, body: unknown, timeoutMs: number): Promise<RawResponse> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  /** GET of a binary answer (a snapshot archive), with its headers. */
+  async queryBytes(path: string, q: QueryOptions = {}): Promise<{ body: Uint8Array; headers: http.IncomingHttpHeaders; meta: QueryMeta }> {
+    const started = Date.now();
+    const res = await this.exchange('GET', this.url(path, q), undefined, this.config.requestTimeoutMs, true);
+    const raw: RawResponse = { statusCode: res.statusCode, headers: res.headers, text: '' };
+    return { body: res.bytes, headers: res.headers, meta: queryMeta(raw, started) };
+  }
+
+  /** A write whose body is bytes (a snapshot archive to restore). */
+  async writeBytes(method: Method, path: string, bytes: Uint8Array, w: WriteOptions = {}): Promise<{ meta: WriteMeta }> {
+    const started = Date.now();
+    const res = await this.exchange(method, this.url(path, w), { bytes, contentType: 'application/octet-stream' }, this.config.requestTimeoutMs, false);
+    return { meta: { lastIndex: headerInt(res.headers['x-nomad-index']), requestTimeMs: Date.now() - started } };
+  }
+
+  private async send(method: Method, u: URL, body: unknown, timeoutMs: number): Promise<RawResponse> {
+    const payload = body === undefined ? undefined : { bytes: new Uint8Array(Buffer.from(JSON.stringify(body))), contentType: 'application/json' };
+    const res = await this.exchange(method, u, payload, timeoutMs, false);
+    return { statusCode: res.statusCode, headers: res.headers, text: res.text };
+  }
+
+  private exchange(
+    method: Method,
+    u: URL,
+    payload: { bytes: Uint8Array; contentType: string } | undefined,
+    timeoutMs: number,
+    binary: boolean,
+  ): Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; text: string; bytes: Uint8Array }> {
     const headers = this.headers();
     if (payload) {
-      headers['Content-Type'] = 'application/json';
-      headers['Content-Length'] = String(payload.length);
+      headers['Content-Type'] = payload.contentType;
+      headers['Content-Length'] = String(payload.bytes.length);
     }
     return new Promise((resolve, reject) => {
       const req = this.lib().request(u, { method, agent: this.agent, headers }, (res) => {
+        const statusCode = res.statusCode ?? 0;
+        const ok = statusCode >= 200 && statusCode < 300;
+        if (binary && ok) {
+          readBytes(res).then((bytes) => resolve({ statusCode, headers: res.headers, text: '', bytes }), reject);
+          return;
+        }
         readAll(res).then((text) => {
-          const statusCode = res.statusCode ?? 0;
-          if (statusCode < 200 || statusCode >= 300) return reject(new ApiError(statusCode, text));
-          resolve({ statusCode, headers: res.headers, text });
+          if (!ok) return reject(new ApiError(statusCode, text));
+          resolve({ statusCode, headers: res.headers, text, bytes: new Uint8Array(0) });
         }, reject);
       });
       req.setTimeout(timeoutMs, () => {
         req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
       });
       req.on('error', (err) => reject(this.transportError(method, u, err as NodeJS.ErrnoException)));
-      req.end(payload);
+      req.end(payload?.bytes);
     });
   }
 
@@ -151,6 +182,31 @@ function readAll(res: IncomingMessage): Promise<string> {
       parts.push(c);
     });
     res.on('end', () => resolve(parts.join('')));
+    res.on('error', reject);
+  });
+}
+
+function readBytes(res: IncomingMessage): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    res.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        res.destroy(new Error(`response body larger than ${MAX_BODY_BYTES} bytes`));
+        return;
+      }
+      parts.push(new Uint8Array(c.buffer, c.byteOffset, c.length));
+    });
+    res.on('end', () => {
+      const out = new Uint8Array(size);
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
+      resolve(out);
+    });
     res.on('error', reject);
   });
 }

@@ -119,6 +119,41 @@ export interface RaftConfiguration {
   Index: number;
 }
 
+/** Nomad's JSON form: durations as Go duration strings ("200ms", "10s"). */
+export interface AutopilotConfiguration {
+  CleanupDeadServers: boolean;
+  LastContactThreshold: string;
+  MaxTrailingLogs: number;
+  MinQuorum: number;
+  ServerStabilizationTime: string;
+  EnableRedundancyZones: boolean;
+  DisableUpgradeMigration: boolean;
+  EnableCustomUpgrades: boolean;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface ServerHealth {
+  ID: string;
+  Name: string;
+  Address: string;
+  SerfStatus: string;
+  Version: string;
+  Leader: boolean;
+  LastContact: string;
+  LastTerm: number;
+  LastIndex: number;
+  Healthy: boolean;
+  Voter: boolean;
+  StableSince: string;
+}
+
+export interface OperatorHealthReply {
+  Healthy: boolean;
+  FailureTolerance: number;
+  Servers: ServerHealth[];
+}
+
 export interface AllocStopResponse {
   EvalID: string;
   Index: number;

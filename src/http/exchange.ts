@@ -86,6 +86,33 @@ export class Exchange {
     return { minIndex, waitMs };
   }
 
+  /** The body as bytes, for endpoints that take a file (bounded by maxBytes: 413 beyond). */
+  rawBody(maxBytes: number): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      this.req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > maxBytes) {
+          reject(new HttpError(413, `request body exceeds ${maxBytes} bytes`));
+          this.req.destroy();
+          return;
+        }
+        chunks.push(new Uint8Array(c.buffer, c.byteOffset, c.length));
+      });
+      this.req.on('error', reject);
+      this.req.on('end', () => {
+        const out = new Uint8Array(size);
+        let at = 0;
+        for (const c of chunks) {
+          out.set(c, at);
+          at += c.length;
+        }
+        resolve(out);
+      });
+    });
+  }
+
   /** The parsed JSON body (bounded in size); 400 naming the problem when it is not JSON. */
   body(): Promise<unknown> {
     this.bodyCache ??= new Promise((resolve, reject) => {

@@ -15,6 +15,7 @@ import { allowsStale, readsReplicatedState } from './read-consistency.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
+import { addOperatorRoutes } from './routes-operator.js';
 import { addClientRoutes } from './routes-client.js';
 import { RequestCounters, metricsJson } from './metrics.js';
 import type { Registry } from 'prom-client';
@@ -46,6 +47,7 @@ export class HttpServer {
     addJobRoutes(this.router);
     addClusterRoutes(this.router);
     addAgentRoutes(this.router);
+    addOperatorRoutes(this.router);
     addClientRoutes(this.router);
     this.router.add(['GET'], '/v1/metrics', (x, api) => this.metrics(x, api));
     this.http = createServer((req, res) => void this.handle(req, res));

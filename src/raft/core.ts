@@ -650,9 +650,13 @@ export class RaftCore {
     }
     if (m.prevIndex < this.log.compactedIndex) {
       // Only a restored user snapshot not known committed starts the log beyond the commit
-      // index. A leader that probes below it does not hold it: go back to the state before it.
+      // index. A leader holding it has nothing below it to send, so this append was sent before
+      // the restore (a late copy from the leader of the restore's term: ignored) or by a leader
+      // of a later term without it, which proves it was never committed: go back to the state
+      // before it.
       const r = this.userRestore;
       invariant(r !== null, () => `${this.id}: log starts at ${this.log.compactedIndex} beyond commit ${this.commit} without a restore`);
+      if (m.term <= r.meta.term) return;
       this.rollbackRestore(r.fallback, m.from);
     }
     if (this.log.term(m.prevIndex) !== m.prevTerm) {

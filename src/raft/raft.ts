@@ -495,6 +495,12 @@ export class Raft implements TransportHandler {
       });
   }
 
+  /** Index and term of the last entry applied to the state machine here. */
+  appliedPosition(): { index: number; term: number } {
+    const term = this.core.log.term(this.appliedIndex);
+    return { index: this.appliedIndex, term: term ?? this.lastSnapshotTerm };
+  }
+
   /** Index of the last entry in this server's log and its term. */
   lastLog(): { index: number; term: number } {
     return { index: this.core.log.lastIndex(), term: this.core.log.lastTerm() };
@@ -675,9 +681,13 @@ export class Raft implements TransportHandler {
         throw e;
       }
     }
-    const previous = this.incoming;
+    if (this.incoming) {
+      // One install at a time: the core may already have taken the one waiting. The leader
+      // sends this one again later.
+      await sink.cancel();
+      throw new RaftError('RAFT_RESTORE_IN_PROGRESS', 'a snapshot install is in progress here');
+    }
     this.incoming = { meta: request.meta, sink };
-    if (previous) await previous.sink.cancel();
     this.stepSafely(request);
     // The core decides at once whether it installs the snapshot (see handleReady).
     this.kick();

@@ -53,6 +53,30 @@ function goDuration(ms: number): string {
   return `${Math.round(ms) / 1000}s`;
 }
 
+/** The health of a server that is a cluster of one (dev mode): itself, leader and healthy. */
+export function singleServerHealth(self: { id: string; name: string; address: string; version: string; lastLog: { index: number; term: number }; sinceMs: number }): OperatorHealthReply {
+  return {
+    Healthy: true,
+    FailureTolerance: 0,
+    Servers: [
+      {
+        ID: self.id,
+        Name: self.name,
+        Address: self.address,
+        SerfStatus: 'alive',
+        Version: self.version,
+        Leader: true,
+        LastContact: '0s',
+        LastTerm: self.lastLog.term,
+        LastIndex: self.lastLog.index,
+        Healthy: true,
+        Voter: true,
+        StableSince: new Date(Math.floor(self.sinceMs / 1000) * 1000).toISOString(),
+      },
+    ],
+  };
+}
+
 export class Autopilot {
   private running = false;
   private timer: TimerHandle | null = null;

@@ -208,6 +208,11 @@ export class FSM implements AppliedFeed {
     return { index: tables.latestIndex, encode: () => encodeTables(tables) };
   }
 
+  /** Throws (a NomadError saying what is wrong) unless restore() would take these bytes. */
+  checkSnapshot(data: Uint8Array): void {
+    decodeTables(data, false);
+  }
+
   /** Replaces the whole state with a snapshot's; every blocking query wakes. */
   restore(data: Uint8Array): void {
     this.store.replace(decodeTables(data, this.store.freezing));

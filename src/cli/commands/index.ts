@@ -2,7 +2,16 @@
 import type { Command } from '../context.js';
 import { allocLogsCommand, allocRestartCommand, allocSignalCommand, allocStopCommand } from './alloc-actions.js';
 import { allocStatusCommand } from './alloc-status.js';
-import { agentCommand, agentInfoCommand, raftListPeersCommand, statusCommand, systemGcCommand, versionCommand } from './cluster.js';
+import { agentCommand, agentInfoCommand, statusCommand, systemGcCommand, versionCommand } from './cluster.js';
+import {
+  autopilotGetCommand,
+  autopilotSetCommand,
+  raftListPeersCommand,
+  raftRemovePeerCommand,
+  snapshotInspectCommand,
+  snapshotRestoreCommand,
+  snapshotSaveCommand,
+} from './operator.js';
 import { serverForceLeaveCommand, serverJoinCommand, serverMembersCommand } from './server.js';
 import {
   deploymentFailCommand,
@@ -46,7 +55,13 @@ export const COMMANDS: Command[] = [
   jobStopCommand,
   jobValidateCommand,
   nodeStatusCommand,
+  autopilotGetCommand,
+  autopilotSetCommand,
   raftListPeersCommand,
+  raftRemovePeerCommand,
+  snapshotInspectCommand,
+  snapshotRestoreCommand,
+  snapshotSaveCommand,
   serverForceLeaveCommand,
   serverJoinCommand,
   serverMembersCommand,

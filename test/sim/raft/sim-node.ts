@@ -305,7 +305,7 @@ export class SimNode {
       this.fsm = KvFsm.restore(snap.kv);
       this.applied = snap.meta.index;
       this.ctx.checker.onFsmRestored(this.id, this.applied);
-      this.incoming.clear();
+      this.incoming.delete(`${snap.meta.index}:${snap.meta.term}`);
     }
     this.disk.writeEntries(rd.entries);
     if (rd.compactLogTo > 0) this.disk.compact(rd.compactLogTo);
