@@ -35,7 +35,8 @@ export async function confinePath(allocDir: string, userPath: string): Promise<s
     const rel = relative(base, p);
     return rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel);
   };
-  if (escapes(target, root) || userPath.split('/').includes('..')) {
+  // `..` that stays inside (alloc/../task) is fine: only where the path ends up counts.
+  if (escapes(target, root)) {
     throw badRequest(`Path "${userPath}" escapes the allocation directory`, 'path');
   }
   let real: string;
@@ -90,6 +91,7 @@ export async function statPath(allocDir: string, userPath: string): Promise<Allo
   return fileInfo(p, name);
 }
 
+/** Bytes of a file from offset: `limit` of them, or (null) to the end as it is now. */
 export async function readFileRange(allocDir: string, userPath: string, offset: number, limit: number | null): Promise<Readable> {
   const p = await confinePath(allocDir, userPath);
   const st = await stat(p);
@@ -97,6 +99,7 @@ export async function readFileRange(allocDir: string, userPath: string, offset: 
   if (!Number.isInteger(offset) || offset < 0) throw badRequest(`offset must be a non-negative integer, got ${offset}`, 'offset');
   if (limit !== null && (!Number.isInteger(limit) || limit < 0)) throw badRequest(`limit must be a non-negative integer, got ${limit}`, 'limit');
   if (limit === 0 || offset >= st.size) return Readable.from([]);
-  const end = limit === null ? undefined : offset + limit - 1;
+  // A limit past the end (up to 2^63-1 from the API) reads to the end as the file is now.
+  const end = limit === null ? st.size - 1 : Math.min(st.size - 1, offset + limit - 1);
   return createReadStream(p, { start: offset, end });
 }

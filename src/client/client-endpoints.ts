@@ -64,7 +64,7 @@ export class ClientEndpointsImpl implements ClientEndpoints {
     return readFileRange(this.runner(allocId).allocDir.allocDir, path, 0, null);
   }
 
-  fsReadAt(allocId: string, path: string, offset: number, limit: number): Promise<Readable> {
+  fsReadAt(allocId: string, path: string, offset: number, limit: number | null): Promise<Readable> {
     return readFileRange(this.runner(allocId).allocDir.allocDir, path, offset, limit);
   }
 

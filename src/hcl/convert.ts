@@ -42,6 +42,8 @@ export function asNumber(v: Value, what = 'value'): number {
 export function asInteger(v: Value, what = 'value'): number {
   const n = asNumber(v, what);
   if (!Number.isInteger(n)) throw new ConversionError(`A whole number is required for the ${what}, but it is ${numberToString(n)}.`);
+  // Past 2^53 a number is no longer exact: refuse it rather than store a rounded one.
+  if (!Number.isSafeInteger(n)) throw new ConversionError(`A whole number between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER} is required for the ${what}, but it is ${numberToString(n)}.`);
   return n;
 }
 

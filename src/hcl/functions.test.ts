@@ -36,6 +36,39 @@ describe('functions: strings', () => {
   });
 });
 
+describe('functions: regular expressions (Go syntax, linear time)', () => {
+  it('matches with groups, named groups and every match', () => {
+    assert.equal(evalText('regex("[a-z]+", "123abc456")'), 'abc');
+    assert.deepEqual(evalText('regex("(\\\\d+)-(\\\\d+)", "v 10-20")'), ['10', '20']);
+    assert.deepEqual(evalText('regex("(?P<major>\\\\d+)\\\\.(?P<minor>\\\\d+)", "1.2")'), { major: '1', minor: '2' });
+    // Go skips an empty match right after a match (JavaScript would give a fourth, empty one).
+    assert.deepEqual(evalText('regexall("a*", "baaab")'), ['', 'aaa', '']);
+    assert.equal(evalText('regex("(?i)NOMAD", "hello nomad")'), 'nomad');
+    assert.equal(evalError('regex("x", "abc")').detail.includes('did not match'), true);
+  });
+
+  it('replaces as Go expands templates', () => {
+    assert.equal(evalText('regex_replace("a-b-c", "-", "+")'), 'a+b+c');
+    assert.equal(evalText('regex_replace("abc", "", "-")'), '-a-b-c-');
+    assert.equal(evalText('regex_replace("ab", "(a)(b)", "$2$1$$")'), 'ba$');
+    // $1x names a group "1x", which does not exist: Go expands it to nothing.
+    assert.equal(evalText('regex_replace("ab", "(a)", "$1x")'), 'b');
+  });
+
+  it('refuses what Go syntax refuses, with the reason Go gives', () => {
+    assert.match(evalError('regex("(?<=a)b", "ab")').detail, /invalid named capture/);
+    assert.match(evalError('regex("a{1001}", "a")').detail, /invalid repeat count/);
+    assert.match(evalError('regex("(a", "a")').detail, /missing closing \)/);
+  });
+
+  it('runs patterns that backtracking engines take seconds over in linear time', () => {
+    const started = performance.now();
+    assert.match(evalError(`regex("^(a+)+$", "${'a'.repeat(5000)}!")`).detail, /did not match/);
+    assert.deepEqual(evalText(`regexall("(x+x+)+y", "${'x'.repeat(5000)}")`), []);
+    assert.ok(performance.now() - started < 2_000, `took ${performance.now() - started} ms`);
+  });
+});
+
 describe('functions: numbers and collections', () => {
   it('computes numbers', () => {
     assert.equal(evalText('abs(-3)'), 3);

@@ -102,7 +102,7 @@ function parseBlock(p: TokenStream, type: string, typeRange: Block['typeRange'])
     return undefined;
   }
   p.next();
-  const body = parseBody(p, open);
+  const body = p.nested(open, () => parseBody(p, open));
   const close = p.peek();
   let closeRange = close.range;
   if (close.type === '}') {

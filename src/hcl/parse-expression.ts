@@ -17,11 +17,28 @@ export function makeExpr<K extends Expr['kind']>(p: TokenStream, kind: K, start:
   return { kind, range, text: p.text(range), ...fields } as unknown as Extract<Expr, { kind: K }>;
 }
 
+/**
+ * Whether a number literal means the value it parsed to, up to the rounding of fractions that
+ * every binary float has: not infinite, not a non-zero literal that underflowed to zero, and
+ * not a whole number too large to hold exactly (which would silently change it).
+ */
+function heldExactly(text: string, value: number): boolean {
+  if (!Number.isFinite(value)) return false;
+  const mantissa = text.split(/[eE]/)[0]!;
+  if (value === 0 && /[1-9]/.test(/^0[xX]/.test(text) ? text.slice(2) : mantissa)) return false;
+  if (/^(0[xX][0-9a-fA-F]+|\d+)$/.test(text) && !Number.isSafeInteger(value)) return false;
+  return true;
+}
+
 function invalidAt(p: TokenStream, t: Token): Expr {
   return makeExpr(p, 'invalid', t.range.start, t.range.end, {});
 }
 
 export function parseExpression(p: TokenStream): Expr {
+  return p.nested(p.peek(), () => parseConditional(p));
+}
+
+function parseConditional(p: TokenStream): Expr {
   const cond = parseBinary(p, 0);
   if (!p.is('?')) return cond;
   p.next();
@@ -55,7 +72,7 @@ function parseUnary(p: TokenStream): Expr {
   const t = p.peek();
   if (t.type === '!' || t.type === '-') {
     p.next();
-    const operand = parseUnary(p);
+    const operand = p.nested(t, () => parseUnary(p));
     // A negative number literal is a literal, so that `-1` in a tuple reads as a number.
     if (t.type === '-' && operand.kind === 'literal' && typeof operand.value === 'number') {
       return makeExpr(p, 'literal', t.range.start, operand.range.end, { value: -operand.value });
@@ -150,6 +167,9 @@ function parsePrimary(p: TokenStream): Expr {
     case 'number': {
       p.next();
       const value = /^0[xX]/.test(t.text) ? parseInt(t.text.slice(2), 16) : Number(t.text);
+      if (!heldExactly(t.text, value)) {
+        p.error(t.range, 'Invalid number', `The number ${t.text} cannot be held as written: a number must be finite and not vanishingly small, and a whole number at most ${Number.MAX_SAFE_INTEGER} in size.`);
+      }
       return makeExpr(p, 'literal', t.range.start, t.range.end, { value });
     }
     case 'ident': {

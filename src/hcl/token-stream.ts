@@ -5,8 +5,19 @@ import type { Diagnostic } from './diagnostic.js';
 import type { Token, TokenType } from './lexer.js';
 import type { Pos, Range } from './range.js';
 
+/**
+ * How deep blocks, brackets, templates and operator chains may nest. The parser recurses on
+ * nesting, and so does everything that walks what it builds: past this a file is refused with
+ * the position, rather than overflowing a stack. No job or configuration comes near it.
+ */
+export const MAX_NESTING = 200;
+
+/** Thrown when the nesting passes MAX_NESTING; the parse stops there with one diagnostic. */
+export class NestingTooDeep extends Error {}
+
 export class TokenStream {
   private index = 0;
+  private depth = 0;
   private readonly newlineModes: boolean[] = [true];
   readonly diagnostics: Diagnostic[] = [];
 
@@ -18,6 +29,19 @@ export class TokenStream {
 
   private get includeNewlines(): boolean {
     return this.newlineModes[this.newlineModes.length - 1] ?? true;
+  }
+
+  /** Around the parse of anything that may nest; `at` is where the error points. */
+  nested<T>(at: Token, parse: () => T): T {
+    if (++this.depth > MAX_NESTING) {
+      this.error(at.range, 'Nesting too deep', `Blocks, brackets and expressions may nest at most ${MAX_NESTING} levels deep.`);
+      throw new NestingTooDeep();
+    }
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   pushNewlines(include: boolean): void {

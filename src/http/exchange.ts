@@ -6,13 +6,20 @@ import { promisify } from 'node:util';
 import { NomadError, badRequest, type ErrorKind } from '../structs/errors.js';
 import { parseDurationNs } from '../structs/time.js';
 import type { Params } from './router.js';
+import { JsonBoundsScanner, MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_JSON_VALUES, parseJsonBody } from './json-body.js';
 
 const gzipAsync = promisify(gzip);
 
 /** Bodies below this size go uncompressed, as Nomad's gzip handler does. */
 const GZIP_MIN_BYTES = 1400;
-/** Bound on a request body. */
-export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** A query value quoted in an error, cut short when it is long. */
+function clip(v: string): string {
+  return v.length > 64 ? `${v.slice(0, 64)}...` : v;
+}
 
 export const DEFAULT_BLOCKING_WAIT_MS = 5 * 60_000;
 export const MAX_BLOCKING_WAIT_MS = 10 * 60_000;
@@ -59,11 +66,16 @@ export class Exchange {
     throw badRequest(`Failed to parse value of "${name}" (${v}) as bool`, `?${name}`);
   }
 
+  /**
+   * ?name= as a whole number in Go's int64 range (as Nomad's strconv.ParseInt reads it); values
+   * past 2^53 come back rounded, which no offset or count here can tell apart.
+   */
   intParam(name: string, fallback: number): number {
     const v = this.query.get(name);
     if (v === null || v === '') return fallback;
-    if (!/^-?\d+$/.test(v)) throw badRequest(`Failed to parse value of "${name}" (${v}) as integer`, `?${name}`);
-    return Number(v);
+    const n = /^[+-]?\d+$/.test(v) ? BigInt(v) : null;
+    if (n === null || n > INT64_MAX || n < -INT64_MAX - 1n) throw badRequest(`Failed to parse value of "${name}" (${clip(v)}) as integer`, `?${name}`);
+    return Number(n);
   }
 
   /** The blocking-query parameters: ?index= and ?wait= (default 5m, at most 10m, plus jitter). */
@@ -71,7 +83,8 @@ export class Exchange {
     const rawIndex = this.query.get('index');
     let minIndex = 0;
     if (rawIndex !== null && rawIndex !== '') {
-      if (!/^\d+$/.test(rawIndex)) throw badRequest('Invalid index', '?index');
+      // Go's strconv.ParseUint: digits only, at most 2^64-1 (an index past that is no index).
+      if (!/^\d+$/.test(rawIndex) || BigInt(rawIndex) > UINT64_MAX) throw badRequest('Invalid index', '?index');
       minIndex = Number(rawIndex);
     }
     let waitMs = DEFAULT_BLOCKING_WAIT_MS;
@@ -113,26 +126,48 @@ export class Exchange {
     });
   }
 
-  /** The parsed JSON body (bounded in size); 400 naming the problem when it is not JSON. */
+  /**
+   * The parsed JSON body; 400 naming the problem when it is not JSON. Size and nesting are
+   * bounded while the body arrives, before anything parses it.
+   */
   body(): Promise<unknown> {
     this.bodyCache ??= new Promise((resolve, reject) => {
       const chunks: Uint8Array[] = [];
+      const bounds = new JsonBoundsScanner();
       let size = 0;
+      let refused = false;
+      const refuse = (err: Error): void => {
+        refused = true;
+        chunks.length = 0;
+        // The answer goes out now and the connection closes after it; the rest of the body is
+        // read and dropped meanwhile (so that the client sees the answer, not a reset), up to a bound.
+        this.res.setHeader('Connection', 'close');
+        reject(err);
+      };
       this.req.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > MAX_BODY_BYTES) {
-          reject(badRequest(`request body exceeds ${MAX_BODY_BYTES} bytes`, 'body'));
-          this.req.destroy();
+        if (refused) {
+          if (size > 2 * MAX_BODY_BYTES) this.req.destroy();
           return;
+        }
+        if (size > MAX_BODY_BYTES) return refuse(new HttpError(413, `Request body too large: the limit is ${MAX_BODY_BYTES} bytes`));
+        if (!bounds.push(c as unknown as Uint8Array)) {
+          const p = bounds.problem!;
+          return refuse(
+            p.kind === 'depth'
+              ? badRequest(`Failed to parse JSON body: invalid character '${p.opener}' exceeded max depth (${MAX_JSON_DEPTH})`, 'body')
+              : new HttpError(413, `Request body too large: more than ${MAX_JSON_VALUES} JSON values`),
+          );
         }
         chunks.push(c as unknown as Uint8Array);
       });
       this.req.on('error', reject);
       this.req.on('end', () => {
+        if (refused) return;
         const text = Buffer.concat(chunks).toString('utf8');
         if (text.trim() === '') return resolve(null);
         try {
-          resolve(JSON.parse(text));
+          resolve(parseJsonBody(text));
         } catch (e) {
           reject(badRequest(`Failed to parse JSON body: ${e instanceof Error ? e.message : String(e)}`, 'body'));
         }
@@ -200,6 +235,14 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unavailable: 503,
   internal: 500,
 };
+
+/**
+ * A request for another region than this agent's is forwarded by Nomad; this cluster has one
+ * region, so there is no path to any other (Nomad's answer: 500 "No path to region").
+ */
+export function checkRegion(requested: string | null | undefined, local: string): void {
+  if (requested && requested !== local) throw new NomadError('internal', 'No path to region');
+}
 
 export class HttpError extends Error {
   constructor(

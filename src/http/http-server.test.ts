@@ -1,59 +1,17 @@
 // In-process integration: StateStore + FSM + InMemoryConsensus + Server + HttpServer on port 0.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
-import { gunzipSync } from 'node:zlib';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StateStore } from '../state/store.js';
-import { FSM } from '../state/fsm.js';
-import { InMemoryConsensus } from '../server/consensus-memory.js';
-import { Server } from '../server/server.js';
-import { HttpServer } from './http-server.js';
 import { mockNode } from '../scheduler/testing/mock.js';
+import { jobInput, startInProcessApi, type InProcessApi, type Reply } from '../../test/unit/http-harness.js';
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: () => any;
-}
-
-let port = 0;
-let server: Server;
-let http: HttpServer;
-let consensus: InMemoryConsensus;
+let api: InProcessApi;
+let server: InProcessApi['server'];
+let consensus: InProcessApi['consensus'];
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => api.call(method, path, body, headers);
 const NODE_ID = 'c9b83144-952d-eea2-2875-b5a843553204';
-
-function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        let buf = Buffer.concat(chunks as unknown as Uint8Array[]);
-        if (res.headers['content-encoding'] === 'gzip') buf = gunzipSync(buf as unknown as Uint8Array);
-        const text = buf.toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
-      });
-    });
-    req.on('error', reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
-}
-
-function jobInput(id = 'example', count = 1): Record<string, unknown> {
-  return {
-    ID: id,
-    Name: id,
-    Type: 'service',
-    Datacenters: ['dc1'],
-    TaskGroups: [{ Name: 'cache', Count: count, Tasks: [{ Name: 'redis', Driver: 'raw_exec', Config: { command: '/bin/sh' }, Resources: { CPU: 100, MemoryMB: 64 } }] }],
-  };
-}
 
 let schedulerAvailable = true;
 
@@ -63,36 +21,14 @@ before(async () => {
   } catch {
     schedulerAvailable = false;
   }
-  const store = new StateStore();
-  const fsm = new FSM(store);
-  consensus = new InMemoryConsensus(fsm, { rpcAddr: '127.0.0.1:4647' });
-  server = new Server({
-    region: 'global',
-    datacenter: 'dc1',
-    nodeName: 'test',
-    store,
-    applied: fsm,
-    consensus,
-    rpcAddr: '127.0.0.1:4647',
-    numSchedulers: 1,
-    heartbeat: { minHeartbeatTtlMs: 60_000, heartbeatGraceMs: 10_000, random: () => 0 },
-  });
-  const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
-  server.start();
-  await leader;
-  await server.whenSettled();
-  http = new HttpServer({ server, store, client: null, agent: null, port: 0 });
-  port = (await http.listen()).port;
+  api = await startInProcessApi();
+  ({ server, consensus } = api);
   const node = { ...mockNode({ id: NODE_ID, name: 'vm' }), SecretID: 'secret' };
   const reg = await server.nodes.nodeRegister(node);
   assert.ok(reg.HeartbeatTTLMs >= 60_000);
 });
 
-after(async () => {
-  await http.close();
-  await server.shutdown();
-  await consensus.shutdown();
-});
+after(() => api.close());
 
 test('reads carry the X-Nomad-* headers; a missing job is a plain-text 404 with them', async () => {
   const list = await call('GET', '/v1/jobs');
@@ -120,7 +56,10 @@ test('bad bodies and invalid jobs are 400s that name the problem', async () => {
   assert.equal(noJob.text, 'Job must be specified');
   const badField = await call('PUT', '/v1/jobs', { Job: jobInput(), EnforceIndex: 'yes' });
   assert.equal(badField.status, 400);
-  assert.match(badField.text, /^EnforceIndex: must be a boolean/);
+  assert.equal(badField.text, 'json: cannot unmarshal string into Go struct field JobRegisterRequest.EnforceIndex of type bool');
+  const badType = await call('PUT', '/v1/jobs', { Job: { ...jobInput(), Priority: '90' } });
+  assert.equal(badType.status, 400);
+  assert.equal(badType.text, 'json: cannot unmarshal string into Go struct field Job.Job.Priority of type int');
   const invalid = await call('PUT', '/v1/jobs', { Job: { ID: 'bad', TaskGroups: [] } });
   assert.equal(invalid.status, 400);
   assert.match(invalid.text, /^\d+ errors? occurred:\n\t\* /);

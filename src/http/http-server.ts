@@ -2,6 +2,7 @@
 // store (blocking queries) and call the server's endpoints for writes.
 import { createServer, type Server as NodeHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { hostname } from 'node:os';
 import type { ClientEndpoints } from '../rpc/client-endpoints.js';
 import type { StateStoreView } from '../state/reader.js';
@@ -9,7 +10,7 @@ import type { Server } from '../server/server.js';
 import { fullLogger, type Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
 import type { ApiContext, Handler } from './api-context.js';
-import { Exchange, HttpError } from './exchange.js';
+import { Exchange, HttpError, checkRegion } from './exchange.js';
 import { Router } from './router.js';
 import { allowsStale, readsReplicatedState } from './read-consistency.js';
 import { addJobRoutes } from './routes-jobs.js';
@@ -19,6 +20,32 @@ import { addOperatorRoutes } from './routes-operator.js';
 import { addClientRoutes } from './routes-client.js';
 import { RequestCounters, metricsJson } from './metrics.js';
 import type { Registry } from 'prom-client';
+
+/** Routes answered by this agent itself, whatever ?region= says (Nomad forwards the others). */
+const LOCAL_SECTIONS = new Set(['agent', 'client', 'regions', 'metrics']);
+
+const MAX_HEADER_BYTES = 1024 * 1024;
+
+/** Chunked is the one transfer coding understood (as in Go's server): a body in any other is refused. */
+function transferEncodingSupported(te: string | undefined): boolean {
+  if (te === undefined) return true;
+  return te.split(',').every((coding) => coding.trim().toLowerCase() === 'chunked');
+}
+
+/**
+ * A request that could not be parsed gets an answer that says why (as Go's server gives one),
+ * not a silent reset: 431 when the request line and headers pass the bound, 400 otherwise.
+ */
+function answerMalformedRequest(err: Error & { code?: string; reason?: string }, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  const body = tooLarge ? status : `${status}: ${err.reason ?? err.message}`;
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
 
 export interface HttpServerOptions {
   server: Server;
@@ -50,7 +77,10 @@ export class HttpServer {
     addOperatorRoutes(this.router);
     addClientRoutes(this.router);
     this.router.add(['GET'], '/v1/metrics', (x, api) => this.metrics(x, api));
-    this.http = createServer((req, res) => void this.handle(req, res));
+    // Go's default bound on the request line and headers together, which Nomad keeps: a long
+    // token or job ID in the URL must fit.
+    this.http = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void this.handle(req, res));
+    this.http.on('clientError', answerMalformedRequest);
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 60_000;
@@ -76,6 +106,13 @@ export class HttpServer {
   }
 
   private async handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+    if (!transferEncodingSupported(req.headers['transfer-encoding'])) {
+      // The body is in an encoding not understood: answer before anything reads it.
+      const text = 'Unsupported transfer encoding';
+      res.writeHead(501, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(text.length), Connection: 'close' });
+      res.end(text);
+      return;
+    }
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const match = this.router.match(method, path);
@@ -86,7 +123,9 @@ export class HttpServer {
         res.setHeader('Allow', match.allowed.join(', '));
         throw new HttpError(405, 'Invalid method');
       }
-      this.counters.add(`nomad.http.${method}.${path.split('/')[2] ?? ''}`);
+      const section = path.split('/')[2] ?? '';
+      this.counters.add(`nomad.http.${method}.${section}`);
+      if (!LOCAL_SECTIONS.has(section)) checkRegion(x.query.get('region'), this.api.server.region);
       if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
       await match.handler(x, this.api);
     } catch (e) {

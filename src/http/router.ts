@@ -80,10 +80,28 @@ export class Router<H> {
   }
 }
 
+const UTF8 = new TextDecoder('utf-8');
+
+/**
+ * Percent-decodes a path segment. Bytes that are not UTF-8 (a lone surrogate escaped as
+ * %ED%BF%BF, a stray %FF) become U+FFFD, as in the IDs stored from JSON bodies, so that an ID
+ * written with a lone surrogate stays reachable however a client escaped it.
+ */
 function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
+  if (!s.includes('%')) return s;
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const hex = s[i] === '%' ? s.slice(i + 1, i + 3) : '';
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      for (const b of Buffer.from(s[i]!, 'utf8')) bytes.push(b);
+    }
   }
+  // A surrogate in (invalid) UTF-8, ED A0..BF 80..BF, is one character: one U+FFFD, not three.
+  for (let i = 0; i + 2 < bytes.length; i++) {
+    if (bytes[i] === 0xed && bytes[i + 1]! >= 0xa0 && bytes[i + 1]! <= 0xbf && bytes[i + 2]! >= 0x80 && bytes[i + 2]! <= 0xbf) bytes.splice(i, 3, 0xef, 0xbf, 0xbd);
+  }
+  return UTF8.decode(new Uint8Array(bytes));
 }

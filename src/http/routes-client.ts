@@ -97,12 +97,12 @@ function pathParam(x: Exchange): string {
 const fsLs: Handler = async (x, api) => x.sendJson(200, await checkAlloc(api, x.params.alloc!).fsList(x.params.alloc!, pathParam(x)));
 const fsStat: Handler = async (x, api) => x.sendJson(200, await checkAlloc(api, x.params.alloc!).fsStat(x.params.alloc!, pathParam(x)));
 const fsCat: Handler = async (x, api) => pipeReadable(x, await checkAlloc(api, x.params.alloc!).fsCat(x.params.alloc!, pathParam(x)), 'text/plain');
+/** ?offset= and ?limit=; no limit (or one of zero or less) reads to the end, as Nomad does. */
 const fsReadAt: Handler = async (x, api) => {
   const offset = x.intParam('offset', 0);
   const limit = x.intParam('limit', 0);
   if (offset < 0) throw badRequest('offset must be non-negative', '?offset');
-  if (limit <= 0) throw badRequest('limit must be greater than zero', '?limit');
-  await pipeReadable(x, await checkAlloc(api, x.params.alloc!).fsReadAt(x.params.alloc!, pathParam(x), offset, limit), 'text/plain');
+  await pipeReadable(x, await checkAlloc(api, x.params.alloc!).fsReadAt(x.params.alloc!, pathParam(x), offset, limit > 0 ? limit : null), 'text/plain');
 };
 
 const allocStats: Handler = async (x, api) => x.sendJson(200, await checkAlloc(api, x.params.id!).allocStats(x.params.id!));

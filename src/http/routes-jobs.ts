@@ -7,9 +7,11 @@ import type { StateReader } from '../state/reader.js';
 import type { Router } from './router.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
-import { HttpError } from './exchange.js';
+import { HttpError, checkRegion } from './exchange.js';
 import { allocStub, encodeEval, jobStub } from './encode.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
+import { JOB_PLAN_REQUEST, JOB_REGISTER_REQUEST, JOB_VALIDATE_REQUEST, type StructType } from '../structs/job-shape.js';
+import { decodeApiBody } from '../structs/api-decode.js';
 
 
 function jobOr404(snap: StateReader, ns: string, id: string): Job {
@@ -24,11 +26,23 @@ async function writeMeta(x: Exchange, api: ApiContext, index: number, value: Rec
   await x.sendJson(200, { ...value, LastContact: meta.lastContactMs, KnownLeader: meta.knownLeader });
 }
 
+/** A job write's body, its fields checked against the API's structs as Nomad's decoder does. */
+async function jobRequest(x: Exchange, shape: StructType): Promise<Record<string, unknown>> {
+  return decodeApiBody(await x.body(), shape);
+}
+
+/** A job for another region goes there in Nomad; "global" (or none) means this agent's region. */
+function checkJobRegion(job: Record<string, unknown>, api: ApiContext): void {
+  const region = typeof job.Region === 'string' && job.Region !== 'global' ? job.Region : '';
+  checkRegion(region, api.server.region);
+}
+
 async function register(x: Exchange, api: ApiContext, urlJobId: string | null): Promise<void> {
-  const body = await x.objectBody();
+  const body = await jobRequest(x, JOB_REGISTER_REQUEST);
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   if (urlJobId !== null && job.ID !== urlJobId) throw badRequest('Job ID does not match name', 'Job.ID');
+  checkJobRegion(job, api);
   const out = await api.server.jobs.register(job as JobInput, {
     enforceIndex: optBool(body, 'EnforceIndex'),
     jobModifyIndex: optInt(body, 'JobModifyIndex') ?? 0,
@@ -63,10 +77,11 @@ const deleteJob: Handler = async (x, api) => {
 };
 
 const planJob: Handler = async (x, api) => {
-  const body = await x.objectBody();
+  const body = await jobRequest(x, JOB_PLAN_REQUEST);
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   if (job.ID !== x.params.id) throw badRequest('Job ID does not match', 'Job.ID');
+  checkJobRegion(job, api);
   const out = await api.server.jobs.plan(job as JobInput, { diff: optBool(body, 'Diff'), contextual: optBool(body, 'Contextual'), namespace: x.namespace, policyOverride: optBool(body, 'PolicyOverride') });
   await writeMeta(x, api, out.Index, {
     ...out,
@@ -166,7 +181,7 @@ const revertJob: Handler = async (x, api) => {
 };
 
 const validateJobRoute: Handler = async (x, api) => {
-  const body = await x.objectBody();
+  const body = await jobRequest(x, JOB_VALIDATE_REQUEST);
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   let errors: string[] = [];

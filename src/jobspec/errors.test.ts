@@ -114,3 +114,37 @@ describe('durations', () => {
     assert.equal(r.job?.TaskGroups?.[0]?.Tasks?.[0]?.KillTimeout, 5e9);
   });
 });
+
+describe('numbers and nesting that a job file cannot hold', () => {
+  it('refuses number literals that would be rounded, with their position', () => {
+    const at = (src: string) => errorLines(src).map((l) => l.split(';')[0]);
+    assert.deepEqual(at('job "j" {\n  priority = 18446744073709551616\n}\n'), ['example.nomad:2,14-34: Invalid number']);
+    assert.deepEqual(at('job "j" {\n  group "g" {\n    count = 1e-400\n  }\n}\n'), ['example.nomad:3,13-19: Invalid number']);
+    assert.deepEqual(at('job "j" {\n  meta {\n    big = 12345678901234567890123456789012\n  }\n}\n'), ['example.nomad:3,11-43: Invalid number']);
+    assert.deepEqual(at('job "j" {\n  priority = 1e400\n}\n'), ['example.nomad:2,14-19: Invalid number']);
+  });
+
+  it('refuses whole numbers past 2^53 made by expressions, where they are used', () => {
+    const out = errorLines('job "j" {\n  group "g" {\n    count = 2e20\n  }\n}\n');
+    assert.equal(out.length, 1);
+    assert.match(out[0]!, /^example\.nomad:3,13-17: Incorrect attribute value type; Inappropriate value for attribute "count"/);
+  });
+
+  it('refuses nesting past the bound with its position instead of overflowing the stack', () => {
+    const blocks = 'job "j" {\n' + 'meta {\n'.repeat(1_000) + '}\n'.repeat(1_001);
+    const deepBlocks = errorLines(blocks);
+    assert.equal(deepBlocks.length, 1);
+    assert.match(deepBlocks[0]!, /^example\.nomad:\d+,\d+(-\d+)?: Nesting too deep; /);
+    for (const expr of [`${'['.repeat(1_000)}1${']'.repeat(1_000)}`, `${'!'.repeat(5_000)}true`, `${'('.repeat(1_000)}1${')'.repeat(1_000)}`, `"${'${"'.repeat(500)}x${'"}'.repeat(500)}"`]) {
+      const out = errorLines(`job "j" {\n  meta {\n    x = ${expr}\n  }\n}\n`);
+      assert.ok(out.some((l) => /Nesting too deep/.test(l)), `${expr.slice(0, 20)}: ${out.join('\n').slice(0, 300)}`);
+    }
+  });
+
+  it('takes nesting well inside the bound', () => {
+    const src = `job "j" {\n  datacenters = ["dc1"]\n  meta {\n    x = jsonencode(${'['.repeat(150)}1${']'.repeat(150)})\n  }\n  group "g" {\n    task "t" {\n      driver = "raw_exec"\n    }\n  }\n}\n`;
+    const r = parseJobFile(src, 'example.nomad');
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.job?.Meta?.x, `${'['.repeat(150)}1${']'.repeat(150)}`);
+  });
+});

@@ -20,6 +20,9 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+/** As deep as the agent takes a JSON body. */
+const MAX_JSON_NESTING = 512;
+
 export function parseJsonWithPositions(text: string, filename: string): JsonNode {
   let i = 0;
   let line = 1;
@@ -40,6 +43,11 @@ export function parseJsonWithPositions(text: string, filename: string): JsonNode
     }
   };
   const range = (start: Pos): Range => ({ filename, start, end: pos() });
+  // Each level is a few frames of this parser and of what reads its result: bound it.
+  let depth = 0;
+  const enter = (): void => {
+    if (++depth > MAX_JSON_NESTING) fail(`Nesting too deep: arrays and objects may nest at most ${MAX_JSON_NESTING} levels`);
+  };
   const str = (): string => {
     const start = i;
     i++;
@@ -61,11 +69,13 @@ export function parseJsonWithPositions(text: string, filename: string): JsonNode
     const start = pos();
     const c = text[i];
     if (c === '{') {
+      enter();
       i++;
       const entries: Array<{ key: string; keyRange: Range; value: JsonNode }> = [];
       ws();
       if (text[i] === '}') {
         i++;
+        depth--;
         return { kind: 'object', entries, range: range(start) };
       }
       for (;;) {
@@ -85,17 +95,20 @@ export function parseJsonWithPositions(text: string, filename: string): JsonNode
         }
         if (text[i] === '}') {
           i++;
+          depth--;
           return { kind: 'object', entries, range: range(start) };
         }
         fail('Expected "," or "}" in object');
       }
     }
     if (c === '[') {
+      enter();
       i++;
       const items: JsonNode[] = [];
       ws();
       if (text[i] === ']') {
         i++;
+        depth--;
         return { kind: 'array', items, range: range(start) };
       }
       for (;;) {
@@ -107,6 +120,7 @@ export function parseJsonWithPositions(text: string, filename: string): JsonNode
         }
         if (text[i] === ']') {
           i++;
+          depth--;
           return { kind: 'array', items, range: range(start) };
         }
         fail('Expected "," or "]" in array');

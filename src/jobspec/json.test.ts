@@ -60,3 +60,12 @@ describe('JSON job files', () => {
     assert.match(r.errors[0]!.message, /HCL's JSON syntax/);
   });
 });
+
+describe('JSON job files nested too deep', () => {
+  it('are refused with the position, not a stack overflow', () => {
+    const r = parseJobFile(`{"Job": {"Meta": ${'['.repeat(20_000)}${']'.repeat(20_000)}}}`, 'deep.json');
+    assert.equal(r.errors.length, 1);
+    assert.match(r.errors[0]!.message, /Nesting too deep/);
+    assert.equal(r.errors[0]!.line, 1);
+  });
+});

@@ -4,8 +4,9 @@
 // Field names match case-insensitively, as the API's JSON decoding does.
 
 import type { JobInput } from '../structs/job.js';
+import { JOB_SHAPE, JOB_TYPE, isIntKind } from '../structs/job-shape.js';
+import { decodeShape, type JsonView, type Mismatch } from '../structs/shape-decode.js';
 import type { JobspecError } from './errors.js';
-import { JOB_SHAPE, type FieldType, type Shape } from './json-shape.js';
 import { jsonValue, JsonSyntaxError, parseJsonWithPositions, type JsonNode } from './json-source.js';
 
 export function parseJsonJob(source: string, filename: string): { job: JobInput | null; errors: JobspecError[] } {
@@ -35,11 +36,16 @@ export function parseJsonJob(source: string, filename: string): { job: JobInput 
     }
     jobNode = inner;
   }
-  const job = check(jobNode, { object: JOB_SHAPE }, 'Job', fail);
+  const job = decodeShape(NODES, jobNode, JOB_TYPE, { path: 'Job', goStruct: '', goFields: [] }, (m) => fail(m.node, m.at.path, expectation(m)));
   return { job: errors.length > 0 ? null : (job as JobInput), errors };
 }
 
-type Fail = (node: JsonNode, path: string, message: string) => void;
+const NODES: JsonView<JsonNode> = {
+  kind: (n) => n.kind,
+  entries: (n) => (n.kind === 'object' ? n.entries.map((e) => [e.key, e.value] as const) : []),
+  items: (n) => (n.kind === 'array' ? n.items : []),
+  plain: jsonValue,
+};
 
 function describe(node: JsonNode): string {
   switch (node.kind) {
@@ -58,47 +64,16 @@ function describe(node: JsonNode): string {
   }
 }
 
-/** The plain value of node, with field names put in the API's spelling; errors reported. */
-function check(node: JsonNode, type: FieldType, path: string, fail: Fail): unknown {
-  if (node.kind === 'null' || type === 'any') return jsonValue(node);
-  if (type === 'string') {
-    if (node.kind !== 'string') fail(node, path, `expected a string, got ${describe(node)}`);
-    return jsonValue(node);
+function expectation(m: Mismatch<JsonNode>): string {
+  const t = m.expected;
+  if (m.problem === 'range') {
+    const value = m.node.kind === 'number' ? m.node.value : NaN;
+    return Number.isInteger(value) ? `${value} is out of range for ${t as string}` : `expected a whole number, got ${value}`;
   }
-  if (type === 'int' || type === 'number') {
-    if (node.kind !== 'number') fail(node, path, `expected a number, got ${describe(node)}`);
-    else if (type === 'int' && !Number.isInteger(node.value)) fail(node, path, `expected a whole number, got ${node.value}`);
-    return jsonValue(node);
-  }
-  if (type === 'bool') {
-    if (node.kind !== 'bool') fail(node, path, `expected true or false, got ${describe(node)}`);
-    return jsonValue(node);
-  }
-  if ('list' in type) {
-    if (node.kind !== 'array') {
-      fail(node, path, `expected an array, got ${describe(node)}`);
-      return jsonValue(node);
-    }
-    return node.items.map((item, i) => check(item, type.list, `${path}[${i}]`, fail));
-  }
-  if (node.kind !== 'object') {
-    fail(node, path, `expected an object, got ${describe(node)}`);
-    return jsonValue(node);
-  }
-  const out: Record<string, unknown> = {};
-  if ('map' in type) {
-    for (const e of node.entries) out[e.key] = check(e.value, type.map, `${path}[${JSON.stringify(e.key)}]`, fail);
-    return out;
-  }
-  const shape: Shape = type.object;
-  const byLower = new Map(Object.keys(shape).map((k) => [k.toLowerCase(), k]));
-  for (const e of node.entries) {
-    const field = Object.hasOwn(shape, e.key) ? e.key : byLower.get(e.key.toLowerCase());
-    if (field === undefined) {
-      out[e.key] = jsonValue(e.value);
-      continue;
-    }
-    out[field] = check(e.value, shape[field] as FieldType, `${path}.${field}`, fail);
-  }
-  return out;
+  if (m.problem === 'base64') return 'expected base64-encoded bytes';
+  if (t === 'string' || t === 'bytes') return `expected a string, got ${describe(m.node)}`;
+  if (t === 'bool') return `expected true or false, got ${describe(m.node)}`;
+  if (isIntKind(t)) return `expected a number, got ${describe(m.node)}`;
+  if (typeof t === 'object' && 'list' in t) return `expected an array, got ${describe(m.node)}`;
+  return `expected an object, got ${describe(m.node)}`;
 }

@@ -74,7 +74,8 @@ export interface ClientEndpoints {
   fsList(allocId: string, path: string): Promise<AllocFileInfo[]>;
   fsStat(allocId: string, path: string): Promise<AllocFileInfo>;
   fsCat(allocId: string, path: string): Promise<Readable>;
-  fsReadAt(allocId: string, path: string, offset: number, limit: number): Promise<Readable>;
+  /** `limit` bytes from `offset`, or (null) to the end of the file. */
+  fsReadAt(allocId: string, path: string, offset: number, limit: number | null): Promise<Readable>;
   allocStats(allocId: string): Promise<AllocResourceUsage>;
   /** GET /v1/client/stats: host CPU, memory, disk, uptime. */
   hostStats(): Promise<Record<string, unknown>>;

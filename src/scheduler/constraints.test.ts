@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConstraintMatcher, constraintEscapesClass, constraintString, resolveTarget } from './constraints.js';
-import { parseConstraintTerms, versionMatches } from './versions.js';
+import { parseConstraintTerms, versionMatches } from '../structs/versions.js';
 import { mockNode } from './testing/mock.js';
 
 const node = mockNode({
@@ -57,6 +57,16 @@ test('regexp', () => {
   assert.equal(holds('${node.unique.name}', 'regexp', '^db'), false);
   assert.equal(holds('${node.unique.name}', 'regexp', '(unclosed'), false);
   assert.equal(holds('${attr.missing}', 'regexp', '.*'), false);
+  // Go's syntax: named groups as (?P<name>...), no lookbehind.
+  assert.equal(holds('${node.unique.name}', 'regexp', '^(?P<role>web)-'), true);
+  assert.equal(holds('${node.unique.name}', 'regexp', '(?<=web)-1'), false);
+});
+
+test('regexp matching takes linear time (no catastrophic backtracking)', () => {
+  const longName = mockNode({ name: 'a'.repeat(20_000) + '!' });
+  const started = performance.now();
+  assert.equal(new ConstraintMatcher().matches({ LTarget: '${node.unique.name}', RTarget: '^(a+)+$', Operand: 'regexp' }, longName), false);
+  assert.ok(performance.now() - started < 1_000, `took ${performance.now() - started} ms`);
 });
 
 test('version ranges in the go-version manner', () => {

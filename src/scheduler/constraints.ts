@@ -2,7 +2,8 @@
 // applying every operand Nomad knows. Compiled regexps and version ranges are cached per checker.
 import type { Constraint } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
-import { parseConstraintTerms, versionMatches } from './versions.js';
+import { RE2JS } from 're2js';
+import { parseConstraintTerms, versionMatches } from '../structs/versions.js';
 
 export const DISTINCT_HOSTS = 'distinct_hosts';
 export const DISTINCT_PROPERTY = 'distinct_property';
@@ -95,7 +96,7 @@ function compareOrder(op: string, l: string, r: string): boolean {
 
 /** Applies operands to resolved values; caches compiled patterns and ranges. */
 export class ConstraintMatcher {
-  private readonly regexps = new Map<string, RegExp | null>();
+  private readonly regexps = new Map<string, RE2JS | null>();
   private readonly versionTerms = new Map<string, ReturnType<typeof parseConstraintTerms>>();
 
   matches(c: { LTarget: string; RTarget: string; Operand: string }, node: Node): boolean {
@@ -143,7 +144,8 @@ export class ConstraintMatcher {
         let re = this.regexps.get(r.value);
         if (re === undefined) {
           try {
-            re = new RegExp(r.value);
+            // Go's syntax on a linear-time engine: a pattern from a job never backtracks for long.
+            re = RE2JS.compile(r.value);
           } catch {
             re = null;
           }

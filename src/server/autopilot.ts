@@ -83,6 +83,7 @@ export class Autopilot {
   private stopWatching: (() => void) | null = null;
   private reconciling: Promise<void> | null = null;
   private again = false;
+  private readonly warned = new Set<string>();
   /** When each server last turned healthy (cleared when it turns unhealthy). */
   private readonly healthySinceMs = new Map<string, number>();
 
@@ -125,13 +126,30 @@ export class Autopilot {
       });
   }
 
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.opts.logger.error(message);
+  }
+
   private config(): AutopilotConfiguration {
     return this.opts.store.snapshot().autopilotConfig();
   }
 
   private regionMembers(): Map<string, ServerMember> {
     const out = new Map<string, ServerMember>();
-    for (const m of this.opts.membership.members()) if (m.region === this.opts.region && m.id) out.set(m.id, m);
+    const duplicated = new Set<string>();
+    for (const m of this.opts.membership.members()) {
+      if (m.region !== this.opts.region || !m.id) continue;
+      const other = out.get(m.id);
+      // Two servers with one ID (a data_dir copied to another machine) cannot both be a peer.
+      if (other && other.name !== m.name && other.status !== 'left' && m.status !== 'left') {
+        duplicated.add(m.id);
+        this.warnOnce(`dup:${m.id}:${m.name}`, `servers ${other.name} and ${m.name} share the server ID ${m.id} (a copied data_dir?): neither is added to the Raft peers until one of them gets its own data_dir`);
+      }
+      if (!other || other.status === 'left') out.set(m.id, m);
+    }
+    for (const id of duplicated) if (id !== this.opts.selfId) out.delete(id);
     return out;
   }
 
@@ -156,6 +174,12 @@ export class Autopilot {
     }
     for (const m of members.values()) {
       if (m.status !== 'alive' || m.id === this.opts.selfId || inConfig.has(m.id)) continue;
+      // bootstrap_expect = 1 makes a server bootstrap a cluster of its own: two of them are two
+      // clusters, and joining one to the other would mix two logs.
+      if (m.bootstrapExpect === 1 && [...members.values()].some((o) => o.id !== m.id && o.bootstrapExpect === 1)) {
+        this.warnOnce(`bootstrap:${m.id}`, `not adding ${m.name} to the Raft peers: it and another server run with bootstrap_expect = 1, so each bootstrapped a cluster of its own; give every server the same bootstrap_expect`);
+        continue;
+      }
       logger.info('adding server', { server: `${m.name} (Addr: ${m.rpcAddr}) (DC: ${m.datacenter})`, as: 'non-voter' });
       await consensus.addNonVoter(m.id, m.rpcAddr);
       return;

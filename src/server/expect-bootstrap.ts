@@ -98,11 +98,17 @@ export class ExpectBootstrap {
     await consensus.bootstrap(config);
   }
 
-  /** Alive servers of this region, this one included. */
+  /** Alive servers of this region, this one included; none while two of them share an ID. */
   private candidates(): ServerMember[] {
     const byId = new Map<string, ServerMember>();
     for (const m of this.opts.membership.members()) {
-      if (m.region === this.opts.region && m.status === 'alive' && m.id) byId.set(m.id, m);
+      if (m.region !== this.opts.region || m.status !== 'alive' || !m.id) continue;
+      const other = byId.get(m.id);
+      if (other && other.name !== m.name) {
+        this.opts.logger.error(`servers ${other.name} and ${m.name} share the server ID ${m.id} (a copied data_dir?): not bootstrapping`);
+        return [];
+      }
+      byId.set(m.id, m);
     }
     return [...byId.values()];
   }

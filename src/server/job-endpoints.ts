@@ -8,6 +8,7 @@ import type { PlanAnnotations } from '../structs/plan.js';
 import type { DesiredTransition } from '../structs/alloc.js';
 import { MultiError, NomadError, badRequest, notFound } from '../structs/errors.js';
 import { canonicalizeJob } from '../structs/canonicalize.js';
+import { namespaceExists } from '../structs/defaults.js';
 import { validateJob } from '../structs/validate.js';
 import { diffJobs, type JobDiff } from '../structs/diff.js';
 import { writeChecked, type ServerContext } from './context.js';
@@ -58,6 +59,10 @@ export interface PlanResponse {
 /** Fields that change on every registration and say nothing about the job's specification. */
 const VOLATILE = new Set(['Status', 'StatusDescription', 'Stable', 'Version', 'SubmitTime', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex']);
 
+function checkNamespace(job: Job): void {
+  if (!namespaceExists(job.Namespace)) throw badRequest(`job "${job.ID}" is in nonexistent namespace "${job.Namespace}"`, 'Job.Namespace');
+}
+
 export function jobSpecChanged(a: Job, b: Job): boolean {
   const strip = (j: Job): string => JSON.stringify(j, (k, v) => (VOLATILE.has(k) ? undefined : v));
   return strip(a) !== strip(b);
@@ -89,6 +94,7 @@ export class JobEndpoints {
 
   async register(input: JobInput | Job, opts: RegisterOptions = {}): Promise<RegisterResponse> {
     const job = this.prepare(input, opts.namespace);
+    checkNamespace(job);
     const snap = this.ctx.store.snapshot();
     const existing = snap.jobByID(job.Namespace, job.ID);
     checkIndex(job.ID, existing, opts);
@@ -129,6 +135,7 @@ export class JobEndpoints {
   /** The dry run of `job plan`: the scheduler against a snapshot that shows the new job, nothing committed. */
   async plan(input: JobInput | Job, opts: { diff: boolean; contextual?: boolean; namespace?: string; policyOverride?: boolean }): Promise<PlanResponse> {
     const job = this.prepare(input, opts.namespace);
+    checkNamespace(job);
     const snap = this.ctx.store.snapshot();
     const existing = snap.jobByID(job.Namespace, job.ID);
     const index = snap.latestIndex();

@@ -116,6 +116,6 @@ test('constraints are checked', () => {
   ];
   const errs = validateJob(canonicalizeJob(input));
   assert.equal(errs.length, 2, errs.join('\n'));
-  assert.match(errs[0]!, /^Constraints\[1\]\.RTarget: invalid regular expression/);
+  assert.match(errs[0]!, /^Constraints\[1\]\.RTarget: Regular expression failed to compile: error parsing regexp: missing closing \]/);
   assert.match(errs[1]!, /^Constraints\[2\]\.Operand: unknown constraint operator "like"/);
 });

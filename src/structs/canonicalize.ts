@@ -156,11 +156,12 @@ function resources(v: unknown): Resources {
   };
 }
 
-function service(v: unknown): Service {
+/** A service without a name is named after its job, group (and task), as Nomad names it. */
+function service(v: unknown, defaultName: string): Service {
   const o = asObj(v) ?? {};
   return {
     ...o,
-    Name: str(o.Name),
+    Name: str(o.Name) || defaultName,
     TaskName: str(o.TaskName),
     PortLabel: str(o.PortLabel),
     AddressMode: str(o.AddressMode, 'auto') || 'auto',
@@ -218,7 +219,7 @@ function restartPolicy(base: RestartPolicy, input: unknown): RestartPolicy {
   return overlay(base, input);
 }
 
-function task(v: unknown, groupRestart: RestartPolicy): Task {
+function task(v: unknown, groupRestart: RestartPolicy, servicePrefix: string): Task {
   const o = asObj(v) ?? {};
   const lifecycle = asObj(o.Lifecycle);
   const vault = asObj(o.Vault);
@@ -228,7 +229,7 @@ function task(v: unknown, groupRestart: RestartPolicy): Task {
     User: str(o.User),
     Config: asObj(o.Config) ?? null,
     Env: strMap(o.Env),
-    Services: list(o.Services, service),
+    Services: list(o.Services, (sv) => service(sv, `${servicePrefix}-${str(o.Name)}`)),
     Vault: vault
       ? {
           Policies: strList(vault.Policies),
@@ -291,8 +292,9 @@ function groupReschedule(jobType: string, jobResched: Loose | null, input: Loose
   return overlay(base, merged);
 }
 
-function taskGroup(v: unknown, job: { Type: string; Update: Loose | null; Migrate: Loose | null; Reschedule: Loose | null }): TaskGroup {
+function taskGroup(v: unknown, job: { Name: string; Type: string; Update: Loose | null; Migrate: Loose | null; Reschedule: Loose | null }): TaskGroup {
   const o = asObj(v) ?? {};
+  const servicePrefix = `${job.Name}-${str(o.Name)}`;
   const restart = restartPolicy(defaultRestartPolicy(job.Type), o.RestartPolicy);
   const volumes = asObj(o.Volumes);
   const scaling = asObj(o.Scaling);
@@ -304,7 +306,7 @@ function taskGroup(v: unknown, job: { Type: string; Update: Loose | null; Migrat
     Constraints: list(o.Constraints, constraint),
     Scaling: (scaling as TaskGroup['Scaling']) ?? null,
     RestartPolicy: restart,
-    Tasks: (Array.isArray(o.Tasks) ? o.Tasks : []).map((t) => task(t, restart)),
+    Tasks: (Array.isArray(o.Tasks) ? o.Tasks : []).map((t) => task(t, restart, servicePrefix)),
     EphemeralDisk: overlay<EphemeralDisk>(defaultEphemeralDisk(), o.EphemeralDisk),
     Meta: strMap(o.Meta),
     ReschedulePolicy: groupReschedule(job.Type, job.Reschedule, asObj(o.ReschedulePolicy)),
@@ -312,7 +314,7 @@ function taskGroup(v: unknown, job: { Type: string; Update: Loose | null; Migrat
     Spreads: list(o.Spreads, spread),
     Networks: list(o.Networks, network),
     Consul: { Namespace: str(asObj(o.Consul)?.Namespace) },
-    Services: list(o.Services, service),
+    Services: list(o.Services, (sv) => service(sv, servicePrefix)),
     Volumes: volumes && Object.keys(volumes).length > 0 ? (volumes as TaskGroup['Volumes']) : null,
     ShutdownDelay: typeof o.ShutdownDelay === 'number' ? o.ShutdownDelay : null,
     StopAfterClientDisconnect: typeof o.StopAfterClientDisconnect === 'number' ? o.StopAfterClientDisconnect : null,
@@ -338,7 +340,7 @@ export function canonicalizeJob(input: JobInput | Input<Job>): Job {
   const type = str(o.Type, 'service') || 'service';
   const id = str(o.ID);
   const update = asObj(o.Update);
-  const ctx = { Type: type, Update: update, Migrate: asObj(o.Migrate), Reschedule: asObj(o.Reschedule) };
+  const ctx = { Name: str(o.Name) || id, Type: type, Update: update, Migrate: asObj(o.Migrate), Reschedule: asObj(o.Reschedule) };
   const periodic = asObj(o.Periodic);
   const param = asObj(o.ParameterizedJob);
   return {

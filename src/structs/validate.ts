@@ -1,15 +1,12 @@
 // Validation of a canonical job: every problem at once, each message led by the field path that
 // holds it ("TaskGroups[0].Tasks[1].Driver: ..."), so that an API caller and a job file author
 // can both find it. Returns [] for a valid job.
-import type { Constraint, Job, NetworkResource, Task, TaskGroup } from './job.js';
+import type { Job, NetworkResource, Task, TaskGroup } from './job.js';
 import { MAX_JOB_PRIORITY, MIN_JOB_PRIORITY } from './defaults.js';
+import { validateAffinities, validateConstraints, validateSpreads } from './validate-placement.js';
+import { validatePeriodic, validateParameterized, validateServices, validateVault } from './validate-specs.js';
 
 const JOB_TYPES = new Set(['service', 'batch', 'system', 'sysbatch']);
-const CONSTRAINT_OPERANDS = new Set([
-  '=', '==', 'is', '!=', 'not', '<', '<=', '>', '>=',
-  'regexp', 'version', 'semver', 'set_contains', 'set_contains_all', 'set_contains_any',
-  'is_set', 'is_not_set', 'distinct_hosts', 'distinct_property',
-]);
 const RESTART_MODES = new Set(['fail', 'delay']);
 const DELAY_FUNCTIONS = new Set(['constant', 'exponential', 'fibonacci']);
 const HEALTH_CHECKS = new Set(['checks', 'task_states', 'manual']);
@@ -34,6 +31,10 @@ export function validateJob(job: Job): string[] {
     if (!dc) add(`Datacenters[${i}]`, 'empty datacenter name');
   });
   validateConstraints(job.Constraints, 'Constraints', add);
+  validateAffinities(job.Affinities, 'Affinities', add);
+  validateSpreads(job.Spreads, 'Spreads', add);
+  if (job.Periodic) validatePeriodic(job.Periodic, add);
+  if (job.ParameterizedJob) validateParameterized(job.ParameterizedJob, add);
   if (job.TaskGroups.length === 0) add('TaskGroups', 'missing job task groups');
   if (job.Periodic && job.Periodic.Enabled) {
     if (!job.Periodic.Spec) add('Periodic.Spec', 'periodic job must have a cron spec');
@@ -62,6 +63,11 @@ function validateGroup(job: Job, tg: TaskGroup, path: string, add: (p: string, m
   }
   if (tg.Tasks.length === 0) add(`${path}.Tasks`, `missing tasks for task group${label}`);
   validateConstraints(tg.Constraints, `${path}.Constraints`, add);
+  validateAffinities(tg.Affinities, `${path}.Affinities`, add);
+  validateSpreads(tg.Spreads, `${path}.Spreads`, add);
+  validateServices(tg.Services, `${path}.Services`, add);
+  if (tg.StopAfterClientDisconnect !== null && tg.StopAfterClientDisconnect < 0) add(`${path}.StopAfterClientDisconnect`, 'stop_after_client_disconnect must be a positive value');
+  if (tg.ShutdownDelay !== null && tg.ShutdownDelay < 0) add(`${path}.ShutdownDelay`, 'ShutdownDelay must be a positive value');
 
   const rp = tg.RestartPolicy;
   if (rp) {
@@ -133,6 +139,9 @@ function validateTask(task: Task, path: string, add: (p: string, m: string) => v
     add(`${path}.Lifecycle.Hook`, `invalid lifecycle hook "${task.Lifecycle.Hook}": must be prestart, poststart or poststop`);
   }
   validateConstraints(task.Constraints, `${path}.Constraints`, add);
+  validateAffinities(task.Affinities, `${path}.Affinities`, add);
+  validateServices(task.Services, `${path}.Services`, add);
+  if (task.Vault) validateVault(task.Vault, `${path}.Vault`, add);
   (task.Artifacts ?? []).forEach((a, i) => {
     if (!a.GetterSource) add(`${path}.Artifacts[${i}].GetterSource`, 'artifact source must be given');
     if (a.RelativeDest.startsWith('..') || a.RelativeDest.includes('/../')) add(`${path}.Artifacts[${i}].RelativeDest`, 'destination escapes the task directory');
@@ -140,32 +149,6 @@ function validateTask(task: Task, path: string, add: (p: string, m: string) => v
   (task.Templates ?? []).forEach((t, i) => {
     if (!t.SourcePath && !t.EmbeddedTmpl) add(`${path}.Templates[${i}]`, 'a template needs a source or data');
     if (!t.DestPath) add(`${path}.Templates[${i}].DestPath`, 'template destination must be given');
-  });
-}
-
-function validateConstraints(cs: Constraint[] | null, path: string, add: (p: string, m: string) => void): void {
-  (cs ?? []).forEach((c, i) => {
-    const p = `${path}[${i}]`;
-    if (!CONSTRAINT_OPERANDS.has(c.Operand)) {
-      add(`${p}.Operand`, `unknown constraint operator "${c.Operand}"`);
-      return;
-    }
-    const needsL = c.Operand !== 'distinct_hosts';
-    if (needsL && !c.LTarget) add(`${p}.LTarget`, `constraint "${c.Operand}" needs an attribute`);
-    const needsR = !['distinct_hosts', 'distinct_property', 'is_set', 'is_not_set'].includes(c.Operand);
-    if (needsR && c.RTarget === '' && c.Operand !== '=' && c.Operand !== '==' && c.Operand !== '!=' && c.Operand !== 'is' && c.Operand !== 'not') {
-      add(`${p}.RTarget`, `constraint "${c.Operand}" needs a value`);
-    }
-    if (c.Operand === 'regexp') {
-      try {
-        new RegExp(c.RTarget);
-      } catch (e) {
-        add(`${p}.RTarget`, `invalid regular expression "${c.RTarget}": ${(e as Error).message}`);
-      }
-    }
-    if (c.Operand === 'distinct_property' && c.RTarget !== '' && !/^[1-9]\d*$/.test(c.RTarget)) {
-      add(`${p}.RTarget`, `distinct_property limit must be a positive whole number, got "${c.RTarget}"`);
-    }
   });
 }
 

@@ -4,7 +4,7 @@ import { fn, FunctionError, type HclFunction } from '../function.js';
 import type { Value } from '../value.js';
 import { int, list, str } from './args.js';
 import { formatList, formatValues } from './format.js';
-import { goRegexp, goReplacement } from './regexp.js';
+import { regexAll, regexFirst, regexReplace } from './regexp.js';
 
 const chars = (s: string): string[] => [...s];
 
@@ -36,20 +36,9 @@ export const stringFunctions: Record<string, HclFunction> = {
   ),
   lower: fn(['str'], (a) => str(a, 0).toLowerCase()),
   upper: fn(['str'], (a) => str(a, 0).toUpperCase()),
-  regex_replace: fn(['str', 'pattern', 'replacement'], (a) => str(a, 0).replace(goRegexp(str(a, 1), 1, 'g'), goReplacement(str(a, 2)))),
-  regex: fn(['pattern', 'str'], (a) => {
-    const m = goRegexp(str(a, 0), 0, '').exec(str(a, 1));
-    if (!m) throw new FunctionError('The pattern did not match the string.', 0);
-    if (m.groups) return { ...m.groups } as Value;
-    return m.length > 1 ? m.slice(1).map((x) => x ?? null) : m[0];
-  }),
-  regexall: fn(['pattern', 'str'], (a) => {
-    const out: Value[] = [];
-    for (const m of str(a, 1).matchAll(goRegexp(str(a, 0), 0, 'g'))) {
-      out.push(m.groups ? ({ ...m.groups } as Value) : m.length > 1 ? m.slice(1).map((x) => x ?? null) : m[0]);
-    }
-    return out;
-  }),
+  regex_replace: fn(['str', 'pattern', 'replacement'], (a) => regexReplace(str(a, 0), str(a, 1), str(a, 2))),
+  regex: fn(['pattern', 'str'], (a) => regexFirst(str(a, 0), str(a, 1))),
+  regexall: fn(['pattern', 'str'], (a) => regexAll(str(a, 0), str(a, 1))),
   replace: fn(['str', 'substr', 'replace'], (a) => {
     const sub = str(a, 1);
     return sub === '' ? str(a, 0) : str(a, 0).split(sub).join(str(a, 2));

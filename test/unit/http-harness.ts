@@ -1,0 +1,90 @@
+// An in-process API for HTTP-layer tests: StateStore + FSM + InMemoryConsensus + Server +
+// HttpServer on a free port, and a raw node:http client that shows exactly what was answered.
+import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { StateStore } from '../../src/state/store.js';
+import { FSM } from '../../src/state/fsm.js';
+import { InMemoryConsensus } from '../../src/server/consensus-memory.js';
+import { Server } from '../../src/server/server.js';
+import { HttpServer } from '../../src/http/http-server.js';
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: () => any;
+}
+
+export interface InProcessApi {
+  port: number;
+  server: Server;
+  http: HttpServer;
+  consensus: InMemoryConsensus;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+export async function startInProcessApi(): Promise<InProcessApi> {
+  const store = new StateStore();
+  const fsm = new FSM(store);
+  const consensus = new InMemoryConsensus(fsm, { rpcAddr: '127.0.0.1:4647' });
+  const server = new Server({
+    region: 'global',
+    datacenter: 'dc1',
+    nodeName: 'test',
+    store,
+    applied: fsm,
+    consensus,
+    rpcAddr: '127.0.0.1:4647',
+    numSchedulers: 1,
+    heartbeat: { minHeartbeatTtlMs: 60_000, heartbeatGraceMs: 10_000, random: () => 0 },
+  });
+  const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
+  server.start();
+  await leader;
+  await server.whenSettled();
+  const http = new HttpServer({ server, store, client: null, agent: null, port: 0 });
+  const port = (await http.listen()).port;
+  return {
+    port,
+    server,
+    http,
+    consensus,
+    call: (method, path, body, headers = {}) => call(port, method, path, body, headers),
+    async close() {
+      await http.close();
+      await server.shutdown();
+      await consensus.shutdown();
+    },
+  };
+}
+
+function call(port: number, method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        let buf = Buffer.concat(chunks as unknown as Uint8Array[]);
+        if (res.headers['content-encoding'] === 'gzip') buf = gunzipSync(buf as unknown as Uint8Array);
+        const text = buf.toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
+      });
+    });
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+/** A small valid service job in the API's JSON shape. */
+export function jobInput(id = 'example', count = 1): Record<string, unknown> {
+  return {
+    ID: id,
+    Name: id,
+    Type: 'service',
+    Datacenters: ['dc1'],
+    TaskGroups: [{ Name: 'cache', Count: count, Tasks: [{ Name: 'redis', Driver: 'raw_exec', Config: { command: '/bin/sh' }, Resources: { CPU: 100, MemoryMB: 64 } }] }],
+  };
+}
