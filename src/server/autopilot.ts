@@ -5,7 +5,7 @@
 // healthy voters left could not form a quorum, and never below min_quorum. It also computes the
 // health that /v1/operator/autopilot/health reports.
 import { type Clock, type TimerHandle } from '../structs/clock.js';
-import { NS_PER_MS } from '../structs/time.js';
+import { NS_PER_MS, rfc3339Seconds } from '../structs/time.js';
 import type { AutopilotConfiguration, StateStoreView } from '../state/reader.js';
 import type { ClusterConsensus } from './consensus.js';
 import type { Logger } from './logger.js';
@@ -71,7 +71,7 @@ export function singleServerHealth(self: { id: string; name: string; address: st
         LastIndex: self.lastLog.index,
         Healthy: true,
         Voter: true,
-        StableSince: new Date(Math.floor(self.sinceMs / 1000) * 1000).toISOString(),
+        StableSince: rfc3339Seconds(self.sinceMs),
       },
     ],
   };
@@ -235,10 +235,10 @@ export class Autopilot {
     const stable = (id: string, healthy: boolean): string => {
       if (!healthy) {
         this.healthySinceMs.delete(id);
-        return new Date(now).toISOString();
+        return rfc3339Seconds(now);
       }
       if (!this.healthySinceMs.has(id)) this.healthySinceMs.set(id, now);
-      return new Date(this.healthySinceMs.get(id)!).toISOString();
+      return rfc3339Seconds(this.healthySinceMs.get(id)!);
     };
     servers.push({
       ID: this.opts.selfId,

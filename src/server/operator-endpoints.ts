@@ -99,11 +99,12 @@ export class OperatorEndpoints {
     const c = this.deps.consensus;
     if (!id && !address) throw badRequest("Must specify either ?id with the server's ID or ?address with IP:port of peer to remove", '?id');
     if (id && address) throw badRequest('Must specify only one of ?id or ?address', '?id');
-    if (!isClusterConsensus(c)) throw new NomadError('internal', 'this server runs no Raft cluster: it has no peers to remove');
     const peer = c.stats().configuration.find((s) => (id ? s.ID === id : s.Address === address));
     // Nomad's texts: an operator most likely mistyped the peer.
     if (!peer) throw new NomadError('internal', id ? `id "${id}" was not found in the Raft configuration` : `address "${address}" was not found in the Raft configuration`);
-    if (peer.ID === c.serverId) throw new NomadError('bad_request', 'cannot remove the leader itself: transfer leadership first or remove it from another server');
+    if (!isClusterConsensus(c) || peer.ID === c.serverId) {
+      throw new NomadError('bad_request', 'cannot remove the leader itself: transfer leadership first or remove it from another server');
+    }
     await c.removeServer(peer.ID);
     this.deps.ctx.logger.info('removed Raft peer', { id: peer.ID, address: peer.Address });
     return null;

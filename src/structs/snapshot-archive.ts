@@ -102,8 +102,8 @@ export async function readSnapshotArchive(archive: Uint8Array): Promise<{ meta: 
   try {
     tarBytes = gunzipSync(archive, { maxOutputLength: MAX_SNAPSHOT_BYTES });
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'it is cut short' : (e as Error).message;
-    throw badRequest(`snapshot archive: not a gzip-compressed snapshot (${why})`);
+    const why = (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'the file is cut short' : `gzip: ${(e as Error).message}`;
+    throw badRequest(`snapshot archive: the file is damaged or is not a snapshot (${why})`);
   }
   const files = await untar(tarBytes);
   for (const name of [META_FILE, STATE_FILE, SUMS_FILE]) {

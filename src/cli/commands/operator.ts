@@ -5,7 +5,7 @@ import { lstat, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { AutopilotConfiguration } from '../../api/index.js';
 import { parseDurationNs } from '../../structs/time.js';
-import { argsError, defineCommand, errText } from '../base.js';
+import { argsError, defineCommand, errText, fileErrorReason } from '../base.js';
 import type { Io } from '../context.js';
 import type { Flags } from '../flags.js';
 import { formatList } from '../format.js';
@@ -351,7 +351,7 @@ export const snapshotRestoreCommand = defineCommand({
     try {
       archive = await readBytes(io, args[0]!);
     } catch (err) {
-      io.err(`Error opening snapshot file: ${JSON.stringify(errText(err))}`);
+      io.err(`Error opening snapshot file: ${JSON.stringify(`open ${args[0]!}: ${fileErrorReason(err)}`)}`);
       return 1;
     }
     try {
@@ -382,7 +382,7 @@ export const snapshotInspectCommand = defineCommand({
     try {
       archive = await readBytes(io, args[0]!);
     } catch (err) {
-      io.err(`Error opening snapshot file: ${errText(err)}`);
+      io.err(`Error opening snapshot file: open ${args[0]!}: ${fileErrorReason(err)}`);
       return 1;
     }
     let meta;
