@@ -75,6 +75,11 @@ export class SimNode {
     this.disk = new SimDisk((index, term, chain) => ctx.checker.onDurableEntry(id, index, term, chain));
   }
 
+  /** The state machine's contents, sorted (for comparing servers). */
+  contents(): [string, string][] {
+    return this.fsm.snapshot().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
   get up(): boolean {
     return this.core !== null;
   }
