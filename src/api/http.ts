@@ -199,13 +199,8 @@ function readBytes(res: IncomingMessage): Promise<Uint8Array> {
       parts.push(new Uint8Array(c.buffer, c.byteOffset, c.length));
     });
     res.on('end', () => {
-      const out = new Uint8Array(size);
-      let at = 0;
-      for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-      }
-      resolve(out);
+      const all = Buffer.concat(parts);
+      resolve(new Uint8Array(all.buffer, all.byteOffset, all.length));
     });
     res.on('error', reject);
   });

@@ -105,19 +105,7 @@ export interface HostStats {
   CPUTicksConsumed: number;
 }
 
-export interface RaftServer {
-  ID: string;
-  Node: string;
-  Address: string;
-  Leader: boolean;
-  Voter: boolean;
-  RaftProtocol: string;
-}
-
-export interface RaftConfiguration {
-  Servers: RaftServer[];
-  Index: number;
-}
+export type { OperatorHealthReply, RaftConfiguration, RaftServer, ServerHealth } from '../structs/operator.js';
 
 /** Nomad's JSON form: durations as Go duration strings ("200ms", "10s"). */
 export interface AutopilotConfiguration {
@@ -133,26 +121,6 @@ export interface AutopilotConfiguration {
   ModifyIndex: number;
 }
 
-export interface ServerHealth {
-  ID: string;
-  Name: string;
-  Address: string;
-  SerfStatus: string;
-  Version: string;
-  Leader: boolean;
-  LastContact: string;
-  LastTerm: number;
-  LastIndex: number;
-  Healthy: boolean;
-  Voter: boolean;
-  StableSince: string;
-}
-
-export interface OperatorHealthReply {
-  Healthy: boolean;
-  FailureTolerance: number;
-  Servers: ServerHealth[];
-}
 
 export interface AllocStopResponse {
   EvalID: string;

@@ -115,13 +115,8 @@ export class Exchange {
       });
       this.req.on('error', reject);
       this.req.on('end', () => {
-        const out = new Uint8Array(size);
-        let at = 0;
-        for (const c of chunks) {
-          out.set(c, at);
-          at += c.length;
-        }
-        resolve(out);
+        const all = Buffer.concat(chunks);
+        resolve(new Uint8Array(all.buffer, all.byteOffset, all.length));
       });
     });
   }

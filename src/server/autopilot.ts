@@ -5,34 +5,12 @@
 // healthy voters left could not form a quorum, and never below min_quorum. It also computes the
 // health that /v1/operator/autopilot/health reports.
 import { type Clock, type TimerHandle } from '../structs/clock.js';
+import type { OperatorHealthReply, ServerHealth } from '../structs/operator.js';
 import { NS_PER_MS, rfc3339Seconds } from '../structs/time.js';
 import type { AutopilotConfiguration, StateStoreView } from '../state/reader.js';
 import type { ClusterConsensus } from './consensus.js';
 import type { Logger } from './logger.js';
 import type { ServerMember, ServerMembership } from './server-members.js';
-
-export interface ServerHealth {
-  ID: string;
-  Name: string;
-  Address: string;
-  SerfStatus: string;
-  Version: string;
-  Leader: boolean;
-  /** Go duration text, e.g. "12.5ms" (Nomad's JSON shape). */
-  LastContact: string;
-  LastTerm: number;
-  LastIndex: number;
-  Healthy: boolean;
-  Voter: boolean;
-  /** RFC 3339 time since which the server has been healthy. */
-  StableSince: string;
-}
-
-export interface OperatorHealthReply {
-  Healthy: boolean;
-  FailureTolerance: number;
-  Servers: ServerHealth[];
-}
 
 export interface AutopilotOptions {
   region: string;

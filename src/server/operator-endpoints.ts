@@ -4,9 +4,9 @@
 // leader (reached through the forwarder); reads that Nomad serves from the leader do too, with a
 // local variant for ?stale.
 import { badRequest, NomadError } from '../structs/errors.js';
+import type { OperatorHealthReply, RaftConfiguration } from '../structs/operator.js';
 import { readSnapshotArchive, snapshotDigest, writeSnapshotArchive } from '../structs/snapshot-archive.js';
 import type { AutopilotConfiguration, SchedulerConfiguration } from '../state/reader.js';
-import type { OperatorHealthReply } from './autopilot.js';
 import { isClusterConsensus, type Consensus } from './consensus.js';
 import { writeChecked, type ServerContext } from './context.js';
 import type { CoreGc, GcResult } from './core-gc.js';
@@ -23,22 +23,6 @@ export interface OperatorDeps {
   members: () => ServerMember[];
   /** After a restore replaced the state: the leader rebuilds its duties from it. */
   afterRestore: () => Promise<void>;
-}
-
-/** One server of the Raft configuration, in Nomad's shape. */
-export interface RaftServer {
-  ID: string;
-  Node: string;
-  Address: string;
-  Leader: boolean;
-  Voter: boolean;
-  RaftProtocol: string;
-}
-
-export interface RaftConfigurationReply {
-  Servers: RaftServer[];
-  /** The index of the log entry that set this configuration. */
-  Index: number;
 }
 
 export interface SavedSnapshot {
@@ -72,12 +56,12 @@ export class OperatorEndpoints {
   }
 
   /** nomad operator raft list-peers, as the leader sees the configuration. */
-  async raftConfiguration(): Promise<RaftConfigurationReply> {
+  async raftConfiguration(): Promise<RaftConfiguration> {
     return this.localRaftConfiguration();
   }
 
   /** The Raft configuration as this server sees it (?stale). */
-  localRaftConfiguration(): RaftConfigurationReply {
+  localRaftConfiguration(): RaftConfiguration {
     const c = this.deps.consensus;
     const stats = c.stats();
     const names = new Map(this.deps.members().map((m) => [m.id, m.name]));
