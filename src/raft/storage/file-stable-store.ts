@@ -39,7 +39,7 @@ export class FileStableStore implements StableStore {
       throw new StorageCorruptionError(`${this.path}: checksum mismatch in the stable store`);
     }
     const v = packr.unpack(payload) as { term: number; vote: string | null; restore?: UnconfirmedRestore | null };
-    return { term: v.term, vote: v.vote ?? null, restore: v.restore ?? null };
+    return v.restore ? { term: v.term, vote: v.vote ?? null, restore: v.restore } : { term: v.term, vote: v.vote ?? null };
   }
 
   async save(state: HardState): Promise<void> {

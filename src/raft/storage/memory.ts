@@ -55,7 +55,7 @@ export class MemStableStore implements StableStore {
   }
 
   async save(state: HardState): Promise<void> {
-    this.state = { term: state.term, vote: state.vote, restore: state.restore ?? null };
+    this.state = state.restore ? { term: state.term, vote: state.vote, restore: state.restore } : { term: state.term, vote: state.vote };
   }
 
   async close(): Promise<void> {}
