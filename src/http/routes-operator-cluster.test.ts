@@ -76,6 +76,18 @@ test('a snapshot saved through one follower and restored through another: every 
   for (const id of ['after1', 'after2']) assert.equal((await call(cluster.leader()!, 'PUT', '/v1/jobs', { Job: jobInput(id) })).status, 200);
   for (const s of cluster.servers.values()) assert.deepEqual(await jobIds(s), ['after1', 'after2', 'saved']);
 
+  // A follower's blocking queries on the job list (woken by any change meanwhile, such as the
+  // scheduler's) come to the restored list without any write after the restore.
+  const watching = (async () => {
+    let index = (await call(f1!, 'GET', '/v1/jobs')).headers.get('x-nomad-index');
+    for (let round = 0; round < 50; round++) {
+      const r = await call(f1!, 'GET', `/v1/jobs?index=${index}&wait=60s`);
+      const ids = (await json(r)).map((j: { ID: string }) => j.ID);
+      if (ids.length === 1 && ids[0] === 'saved') return r;
+      index = r.headers.get('x-nomad-index');
+    }
+    throw new Error('the blocking queries never saw the restored list');
+  })();
   const restored = await call(f2!, 'PUT', '/v1/operator/snapshot', archive);
   assert.equal(restored.status, 200, await restored.clone().text());
   const restoreIndex = Number(restored.headers.get('x-nomad-index'));
@@ -83,6 +95,8 @@ test('a snapshot saved through one follower and restored through another: every 
     await eventually(`${s.name} holds the restored state`, () => (s.consensus.stats().appliedIndex >= restoreIndex ? true : undefined));
     assert.deepEqual(await jobIds(s), ['saved'], `${s.name} after the restore`);
   }
+  const woke = await watching;
+  assert.ok(Number(woke.headers.get('x-nomad-index')) >= restoreIndex);
   const next = await call(f2!, 'PUT', '/v1/jobs', { Job: jobInput('next') });
   assert.equal(next.status, 200);
   assert.ok((await json(next)).JobModifyIndex > restoreIndex);

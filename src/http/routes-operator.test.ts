@@ -126,9 +126,16 @@ test('snapshot: saved with its digest; a damaged file is refused and changes not
   assert.equal(empty.status, 400);
   assert.deepEqual((await api.call('GET', '/v1/jobs')).json().map((j: { ID: string }) => j.ID).sort(), before, 'refused restores changed nothing');
 
+  // A blocking query waiting on the job list wakes with the restored list.
+  const listIndex = Number((await api.call('GET', '/v1/jobs')).headers['x-nomad-index']);
+  const watching = fetch(`${base}/v1/jobs?index=${listIndex}&wait=60s`);
   const restored = await fetch(`${base}/v1/operator/snapshot`, { method: 'PUT', body: archive });
   assert.equal(restored.status, 200, await restored.clone().text());
   const restoreIndex = Number(restored.headers.get('x-nomad-index'));
+  const woke = await watching;
+  assert.deepEqual(((await woke.json()) as Array<{ ID: string }>).map((j) => j.ID), ['kept']);
+  assert.equal(Number(woke.headers.get('x-nomad-index')), restoreIndex, 'the list changed at the restore');
+  assert.ok(restoreIndex > listIndex);
   assert.deepEqual((await api.call('GET', '/v1/jobs')).json().map((j: { ID: string }) => j.ID), ['kept']);
   // Later writes go on from beyond the restore.
   const again = await api.call('PUT', '/v1/jobs', { Job: jobInput('after') });

@@ -121,8 +121,10 @@ export class OperatorEndpoints {
    */
   async snapshotRestore(archive: Uint8Array): Promise<{ Index: number }> {
     const { meta, state } = await readSnapshotArchive(archive);
-    const index = await this.deps.consensus.restoreState(state, meta.Index);
-    this.deps.ctx.logger.info('restored the state from a saved snapshot', { snapshot_id: meta.ID, snapshot_index: meta.Index, index });
+    const restoredAt = await this.deps.consensus.restoreState(state, meta.Index);
+    // Every table changed: marked in the log so that every server's readers see it.
+    const index = await writeChecked(this.deps.ctx, { Type: 'StateRestored' });
+    this.deps.ctx.logger.info('restored the state from a saved snapshot', { snapshot_id: meta.ID, snapshot_index: meta.Index, index: restoredAt });
     await this.deps.afterRestore();
     return { Index: index };
   }

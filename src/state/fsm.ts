@@ -11,6 +11,7 @@ import { assertJob, purgeJob, setJobStability, settleJobStatuses, stopJob, upser
 import { deregisterNodes, registerNode, updateNodeDrain, updateNodeEligibility, updateNodeStatus } from './fsm-nodes.js';
 import { decodeTables, encodeTables } from './fsm-snapshot.js';
 import type { LogEntry } from './log-entries.js';
+import { TABLE_NAMES } from './tables.js';
 import type { StateStore } from './store.js';
 
 export type { FSMLogger } from './fsm-context.js';
@@ -183,6 +184,9 @@ export class FSM implements AppliedFeed {
         ctx.txn.putSchedulerConfig({ ...entry.Config, CreateIndex: existing?.CreateIndex ?? ctx.index, ModifyIndex: ctx.index });
         return null;
       }
+      case 'StateRestored':
+        for (const t of TABLE_NAMES) ctx.txn.touch(t);
+        return null;
       case 'AutopilotConfig': {
         const existing = ctx.txn.autopilotConfig();
         // A compare-and-set that lost the race changes nothing and says so.

@@ -177,6 +177,14 @@ export interface AutopilotConfigEntry {
   CASIndex: number;
 }
 
+/**
+ * Written by the leader once a saved state is restored: every table changed at this index, so
+ * that blocking queries on every server wake and answer from the restored state.
+ */
+export interface StateRestoredEntry {
+  Type: 'StateRestored';
+}
+
 export type LogEntry =
   | JobRegisterEntry
   | JobDeregisterEntry
@@ -197,7 +205,8 @@ export type LogEntry =
   | DeploymentAllocHealthEntry
   | DeploymentDeleteEntry
   | SchedulerConfigEntry
-  | AutopilotConfigEntry;
+  | AutopilotConfigEntry
+  | StateRestoredEntry;
 
 export type LogEntryType = LogEntry['Type'];
 
