@@ -2,9 +2,11 @@
 // job registered over the API to the allocation running, a batch of 100 `/bin/true` allocations to all complete, and idle RSS.
 // Prints `bench agent.FIGURE VALUE UNIT` lines; each figure is the median of the runs.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Agent as HttpAgent, request } from 'node:http';
 import { join } from 'node:path';
 import { startDevAgent, runNomad, waitForState, getJson } from '../test/e2e/harness.js';
 import { batchTrueJob, sleepJob } from '../test/e2e/job-files.js';
+import { startAclApiServer } from '../test/unit/acl-api-server.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -85,6 +87,76 @@ async function once(): Promise<Record<string, number>> {
   }
 }
 
+/** One keep-alive GET, answered 200; resolves with its time in microseconds. */
+function timedGet(agent: HttpAgent, port: number, path: string, token: string): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, headers: token ? { 'X-Nomad-Token': token } : {} }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve((performance.now() - t0) * 1000) : reject(new Error(`GET ${path}: ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * The same read through two ports, one request to each in turn (the first of each pair
+ * alternating), so that both see the same load of a shared machine: the median of each after
+ * warm-up.
+ */
+async function compareReads(keepAlive: HttpAgent, path: string, a: { port: number; token: string }, b: { port: number; token: string }): Promise<{ aUs: number; bUs: number }> {
+  const PAIRS = 8000;
+  const WARM_UP = 1000;
+  const aTimes: number[] = [];
+  const bTimes: number[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const order = i % 2 === 0 ? [a, b] : [b, a];
+    for (const side of order) (side === a ? aTimes : bTimes).push(await timedGet(keepAlive, side.port, path, side.token));
+  }
+  return { aUs: median(aTimes.slice(WARM_UP)), bUs: median(bTimes.slice(WARM_UP)) };
+}
+
+/** The ACL check alone: one server, one listener with ACLs on and one with them off. */
+async function aclOverheadInProcess(): Promise<{ offUs: number; onUs: number }> {
+  const api = await startAclApiServer();
+  const keepAlive = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const root = (JSON.parse((await api.call('PUT', '/v1/acl/bootstrap')).text) as { SecretID: string }).SecretID;
+    await api.call('PUT', '/v1/acl/policy/reader', root, { Name: 'reader', Rules: 'namespace "default" { policy = "read" }' });
+    const token = (JSON.parse((await api.call('PUT', '/v1/acl/token', root, { Name: 'bench', Type: 'client', Policies: ['reader'] })).text) as { SecretID: string }).SecretID;
+    const r = await compareReads(keepAlive, '/v1/jobs', { port: api.plainPort, token: '' }, { port: api.port, token });
+    return { offUs: r.aUs, onUs: r.bUs };
+  } finally {
+    keepAlive.destroy();
+    await api.close();
+  }
+}
+
+/**
+ * What ACLs cost a request: the same read against an agent with ACLs off and one with ACLs on
+ * (a client token with a read policy), in alternating batches so that both see the same machine.
+ */
+async function aclOverhead(): Promise<{ offUs: number; onUs: number }> {
+  const off = await startDevAgent({ args: ['-log-level', 'WARN'] });
+  const on = await startDevAgent({ args: ['-log-level', 'WARN', '-acl-enabled'] });
+  const keepAlive = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  try {
+    await Promise.all([off.waitForOutput(/Nomad agent started/), on.waitForOutput(/Nomad agent started/)]);
+    const boot = await fetch(`${on.addr}/v1/acl/bootstrap`, { method: 'PUT' }).then((r) => r.json() as Promise<{ SecretID: string }>);
+    const mgmt = { 'X-Nomad-Token': boot.SecretID };
+    await fetch(`${on.addr}/v1/acl/policy/reader`, { method: 'PUT', headers: mgmt, body: JSON.stringify({ Name: 'reader', Rules: 'namespace "default" { policy = "read" }' }) });
+    const token = await fetch(`${on.addr}/v1/acl/token`, { method: 'PUT', headers: mgmt, body: JSON.stringify({ Name: 'bench', Type: 'client', Policies: ['reader'] }) }).then((r) => r.json() as Promise<{ SecretID: string }>);
+    const r = await compareReads(keepAlive, '/v1/jobs', { port: off.httpPort, token: '' }, { port: on.httpPort, token: token.SecretID });
+    return { offUs: r.aUs, onUs: r.bUs };
+  } finally {
+    keepAlive.destroy();
+    await Promise.all([off.stop('SIGINT'), on.stop('SIGINT')]);
+    off.cleanup();
+    on.cleanup();
+  }
+}
+
 const results: Array<Record<string, number>> = [];
 for (let i = 0; i < RUNS; i++) results.push(await once());
 const fig = (k: string) => median(results.map((r) => r[k]!));
@@ -94,3 +166,13 @@ console.log(`bench agent.batch100_complete_ms ${fig('batchCompleteMs').toFixed(0
 console.log(`bench agent.job_register_to_running_ms ${fig('registerToRunningMs').toFixed(0)} ms`);
 console.log(`bench agent.idle_rss_mb ${fig('idleRssMb').toFixed(1)} MB`);
 console.log(`bench agent.rss_after_batch100_mb ${fig('afterBatchRssMb').toFixed(1)} MB`);
+const acl = await aclOverhead();
+console.log(`bench agent.http_get_acl_off_us ${acl.offUs.toFixed(0)} us`);
+console.log(`bench agent.http_get_acl_on_us ${acl.onUs.toFixed(0)} us`);
+console.log(`bench agent.acl_overhead_pct ${(((acl.onUs - acl.offUs) / acl.offUs) * 100).toFixed(1)} %`);
+// Two agent processes differ by a few percent even with the same settings; one server with two
+// listeners measures the ACL check alone.
+const inProcess = await aclOverheadInProcess();
+console.log(`bench agent.http_get_acl_off_inprocess_us ${inProcess.offUs.toFixed(0)} us`);
+console.log(`bench agent.http_get_acl_on_inprocess_us ${inProcess.onUs.toFixed(0)} us`);
+console.log(`bench agent.acl_overhead_inprocess_pct ${(((inProcess.onUs - inProcess.offUs) / inProcess.offUs) * 100).toFixed(1)} %`);

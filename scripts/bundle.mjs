@@ -25,8 +25,9 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  // Loaded on demand or native: left to node's resolver from node_modules.
-  external: ['msgpackr-extract', 'prom-client'],
+  // Loaded on demand or native: left to node's resolver from node_modules. The certificate
+  // libraries serve only `nomad tls`: outside the bundle, no other command parses them.
+  external: ['msgpackr-extract', 'prom-client', '@peculiar/*', 'reflect-metadata'],
   logLevel: 'warning',
 };
 

@@ -17,6 +17,9 @@ import { StateStore } from '../state/store.js';
 import { FSM } from '../state/fsm.js';
 import { InMemoryConsensus } from '../server/consensus-memory.js';
 import { Server } from '../server/server.js';
+import { ACL_BOOTSTRAP_RESET_FILE } from '../server/acl-endpoints.js';
+import { TokenResolver } from '../acl/resolver.js';
+import { loadHttpTls } from './tls-config.js';
 import { HttpServer } from '../http/http-server.js';
 import type { AgentInfo } from '../http/agent-info.js';
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
@@ -77,6 +80,7 @@ export class Agent {
       consensus,
       rpcAddr: this.addrs.advertise.rpc,
       ...(c.server.numSchedulers !== null ? { numSchedulers: c.server.numSchedulers } : {}),
+      aclBootstrapResetPath: c.dataDir ? join(c.dataDir, 'server', ACL_BOOTSTRAP_RESET_FILE) : null,
       heartbeat: { minHeartbeatTtlMs: c.server.minHeartbeatTtlMs, heartbeatGraceMs: c.server.heartbeatGraceMs, maxHeartbeatsPerSecond: c.server.maxHeartbeatsPerSecond },
       logger: log.named('nomad'),
     });
@@ -126,6 +130,8 @@ export class Agent {
       client: this.client ? this.client.endpoints() : null,
       agent: this.agentInfo(),
       logger: log.named('http'),
+      acl: c.acl.enabled ? this.tokenResolver(store) : null,
+      tls: c.tls.http ? loadHttpTls(c) : null,
       bind: this.addrs.bindIp.http,
       port: c.ports.http,
     });
@@ -139,6 +145,21 @@ export class Agent {
         (e: unknown) => log.error('client: failed to start', { error: e }),
       );
     }
+  }
+
+  /** Reads the HTTPS certificate files again; new connections use them. Throws (keeping the old ones) when they cannot be used. */
+  reloadTls(): void {
+    if (!this.http) throw new Error('the HTTP API is not running');
+    this.http.reloadTls(loadHttpTls(this.config));
+  }
+
+  private tokenResolver(store: StateStore): TokenResolver {
+    const log = this.logger.named('acl');
+    return new TokenResolver({
+      state: () => store.snapshot(),
+      nowMs: () => Date.now(),
+      onBadPolicy: (name, problem) => log.error('stored policy does not parse; it grants nothing', { policy: name, problem }),
+    });
   }
 
   /** In dev mode a fresh temp dir per start (removed at shutdown); otherwise under data_dir. */

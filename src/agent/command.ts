@@ -8,6 +8,7 @@ import { configurationBlock } from './banner.js';
 import { AgentLogger, parseLogLevel } from './logger.js';
 import { GatedSink } from './gated-sink.js';
 import { checkJoinConfig } from './join.js';
+import { checkTlsConfig } from './tls-config.js';
 import { parseKey } from '../gossip/keyring.js';
 import { parseDurationNs } from '../structs/time.js';
 
@@ -171,6 +172,12 @@ export async function runAgent(args: string[]): Promise<number> {
     process.stderr.write(`==> ${problem}\n`);
     return 1;
   }
+  const tlsCheck = checkTlsConfig(config);
+  for (const w of [...tlsCheck.warnings, ...aclWarnings(config)]) process.stderr.write(`==> WARNING: ${w}\n`);
+  if (tlsCheck.errors.length > 0) {
+    process.stderr.write(`==> Error in the tls configuration:\n${tlsCheck.errors.map((e) => `    * ${e}`).join('\n')}\n`);
+    return 1;
+  }
   const level = parseLogLevel(config.logLevel)!;
   config.logLevel = level;
   const resolved = resolveAddresses(config);
@@ -245,7 +252,30 @@ export async function runAgent(args: string[]): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Nomad reloads on SIGHUP; here that is the HTTPS certificates (read again from their files).
+    process.on('SIGHUP', () => {
+      if (!config.tls.http) {
+        logger.info('agent: SIGHUP: nothing to reload (the HTTP API does not serve TLS)');
+        return;
+      }
+      try {
+        agent!.reloadTls();
+        logger.info('agent: reloaded the HTTP TLS certificates');
+      } catch (e) {
+        logger.error('agent: reloading the HTTP TLS certificates failed; the previous ones stay in use', { error: (e as Error).message });
+      }
+    });
   });
+}
+
+/** ACL settings accepted for compatibility that change nothing here. */
+function aclWarnings(c: AgentConfig): string[] {
+  const out: string[] = [];
+  for (const [key, name] of [['acl.tokenTtlMs', 'token_ttl'], ['acl.policyTtlMs', 'policy_ttl']] as const) {
+    const where = c.sources[key];
+    if (where) out.push(`${where}: acl.${name} has no effect: the server resolves tokens from its own state, and changes take effect at once`);
+  }
+  return out;
 }
 
 /** The checks Nomad makes before starting, with its wording where it has one. */

@@ -118,11 +118,11 @@ test('unknown keys are errors that name the key and where it is', () => {
 test('keys Nomad knows but this agent does not act on are warnings that name them', () => {
   const dir = tempDir();
   const f = join(dir, 'w.hcl');
-  writeFileSync(f, 'vault {\n  enabled = true\n}\nconsul {\n  address = "127.0.0.1:8500"\n}\ntls {\n  http = true\n}\nserver {\n  raft_protocol = 3\n}\n');
+  writeFileSync(f, 'vault {\n  enabled = true\n}\nconsul {\n  address = "127.0.0.1:8500"\n}\naudit {\n  enabled = true\n}\nserver {\n  rejoin_after_leave = true\n}\n');
   const r = loadConfigFile(f);
   assert.deepEqual(r.errors, []);
-  assert.equal(r.warnings.length, 3, r.warnings.join('\n'));
-  for (const key of ['vault', 'consul', 'tls']) {
+  assert.equal(r.warnings.length, 4, r.warnings.join('\n'));
+  for (const key of ['vault', 'consul', 'audit', 'server.rejoin_after_leave']) {
     assert.ok(r.warnings.some((w) => w.includes(`"${key}"`)), `a warning names ${key}: ${r.warnings.join('\n')}`);
   }
   // raft_protocol is acted on now (the Raft server announces it): no warning.

@@ -110,7 +110,11 @@ function decodeBlock(items: SourceItem[], schema: BlockField, prefix: string, ou
         const value = item.body ? itemsToPlain(item.body) : item.value;
         const conv = convert(value, field);
         if (typeof conv === 'object' && conv !== null && 'error' in conv) errors.push(`${item.where}: "${name}": ${(conv as { error: string }).error}`);
-        else setPath(out, field.to, conv);
+        else {
+          setPath(out, field.to, conv);
+          // Kept so that checks made after merging (a missing file, a refused setting) can say where.
+          ((out.sources ??= {}) as Record<string, string>)[field.to] = item.where;
+        }
       }
     }
   }

@@ -160,6 +160,22 @@ export const AGENT_SCHEMA: BlockField = {
         ),
       },
     },
+    tls: {
+      kind: 'block',
+      fields: {
+        http: v('bool', 'tls.http'),
+        rpc: v('bool', 'tls.rpc'),
+        ca_file: v('string', 'tls.caFile'),
+        cert_file: v('string', 'tls.certFile'),
+        key_file: v('string', 'tls.keyFile'),
+        verify_server_hostname: v('bool', 'tls.verifyServerHostname'),
+        verify_https_client: v('bool', 'tls.verifyHttpsClient'),
+        rpc_upgrade_mode: v('bool', 'tls.rpcUpgradeMode'),
+        tls_min_version: v('string', 'tls.tlsMinVersion'),
+        tls_cipher_suites: v('string', 'tls.tlsCipherSuites'),
+        ...ignore('tls_prefer_server_cipher_suites'),
+      },
+    },
     autopilot: {
       kind: 'block',
       fields: {
@@ -173,7 +189,7 @@ export const AGENT_SCHEMA: BlockField = {
     },
     plugin: { kind: 'labeledAny', to: 'plugins' },
     ...ignore(
-      'vault', 'consul', 'tls', 'sentinel', 'audit', 'ui', 'limits', 'enable_syslog',
+      'vault', 'consul', 'sentinel', 'audit', 'ui', 'limits', 'enable_syslog',
       'syslog_facility', 'log_file', 'log_rotate_bytes', 'log_rotate_duration', 'log_rotate_max_files',
       'http_api_response_headers', 'plugin_dir', 'disable_anonymous_signature',
     ),

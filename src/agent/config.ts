@@ -98,6 +98,7 @@ export interface AgentConfig {
     chrootEnv: Record<string, string>;
   };
   acl: { enabled: boolean; tokenTtlMs: number; policyTtlMs: number };
+  tls: TlsConfig;
   telemetry: {
     collectionIntervalMs: number;
     publishAllocationMetrics: boolean;
@@ -109,6 +110,24 @@ export interface AgentConfig {
   plugins: Record<string, Record<string, unknown>>;
   /** The files and directories read, in order. */
   files: string[];
+  /** Where each setting from a file was written ("agent.hcl:12:3"), by its AgentConfig path. */
+  sources: Record<string, string>;
+}
+
+/** Nomad's tls block. RPC settings are kept to refuse them (no RPC transport runs yet). */
+export interface TlsConfig {
+  http: boolean;
+  rpc: boolean;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  verifyServerHostname: boolean;
+  verifyHttpsClient: boolean;
+  rpcUpgradeMode: boolean;
+  /** "tls10" ... "tls13"; '' for the default (tls12). */
+  tlsMinVersion: string;
+  /** Go's cipher suite names, comma-separated; '' for the defaults. */
+  tlsCipherSuites: string;
 }
 
 export function defaultConfig(): AgentConfig {
@@ -171,6 +190,18 @@ export function defaultConfig(): AgentConfig {
       chrootEnv: {},
     },
     acl: { enabled: false, tokenTtlMs: 30_000, policyTtlMs: 30_000 },
+    tls: {
+      http: false,
+      rpc: false,
+      caFile: '',
+      certFile: '',
+      keyFile: '',
+      verifyServerHostname: false,
+      verifyHttpsClient: false,
+      rpcUpgradeMode: false,
+      tlsMinVersion: '',
+      tlsCipherSuites: '',
+    },
     telemetry: {
       collectionIntervalMs: 1000,
       publishAllocationMetrics: false,
@@ -180,6 +211,7 @@ export function defaultConfig(): AgentConfig {
     },
     plugins: {},
     files: [],
+    sources: {},
   };
 }
 
@@ -208,7 +240,7 @@ type DeepPartialConfig<T> = {
   [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends Record<string, unknown> ? DeepPartialConfig<T[K]> : T[K];
 };
 
-const MAP_KEYS = new Set(['options', 'meta', 'chrootEnv', 'plugins']);
+const MAP_KEYS = new Set(['options', 'meta', 'chrootEnv', 'plugins', 'sources']);
 
 /** Later sources win field by field; maps (meta, options) merge key by key; lists replace. */
 export function mergeConfig(base: AgentConfig, over: PartialConfig): AgentConfig {

@@ -6,6 +6,7 @@ import { resolveConfig } from './config.js';
 import { HttpTransport } from './http.js';
 import { Jobs } from './jobs.js';
 import { Allocations } from './allocations.js';
+import { AclPolicies, AclTokens } from './acl.js';
 import { Agent, Deployments, Evaluations, Nodes, Operator, Regions, Status, SystemApi } from './cluster.js';
 
 export class NomadClient {
@@ -20,6 +21,8 @@ export class NomadClient {
   readonly regions: Regions;
   readonly operator: Operator;
   readonly system: SystemApi;
+  readonly aclPolicies: AclPolicies;
+  readonly aclTokens: AclTokens;
 
   constructor(config: ApiConfig) {
     this.http = new HttpTransport(config);
@@ -33,6 +36,8 @@ export class NomadClient {
     this.regions = new Regions(this.http);
     this.operator = new Operator(this.http);
     this.system = new SystemApi(this.http);
+    this.aclPolicies = new AclPolicies(this.http);
+    this.aclTokens = new AclTokens(this.http);
   }
 
   get address(): string {

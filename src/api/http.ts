@@ -5,7 +5,9 @@ import http from 'node:http';
 import type https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
-import type { ApiConfig } from './config.js';
+import type { ApiConfig, ApiTlsConfig } from './config.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { ApiError, TransportError, describeSocketError } from './errors.js';
 import type { Answer, QueryMeta, QueryOptions, WriteMeta, WriteOptions } from './query.js';
 
@@ -38,7 +40,7 @@ export class HttpTransport {
     this.config = config;
     this.base = new URL(config.address);
     const opts = { keepAlive: true, maxSockets: 16 };
-    this.agent = this.base.protocol === 'https:' ? new (httpsLib().Agent)(opts) : new http.Agent(opts);
+    this.agent = this.base.protocol === 'https:' ? new (httpsLib().Agent)({ ...opts, ...tlsAgentOptions(config.tls) }) : new http.Agent(opts);
   }
 
   close(): void {
@@ -165,6 +167,35 @@ export class HttpTransport {
     const port = u.port || (u.protocol === 'https:' ? '443' : '80');
     return new TransportError(method, u.toString(), err.code ?? 'EUNKNOWN', describeSocketError(u.hostname, port, err));
   }
+}
+
+/** The https agent's TLS settings from the CLI's flags and environment; throws naming the file it could not read. */
+export function tlsAgentOptions(t: ApiTlsConfig): https.AgentOptions {
+  const read = (what: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new Error(`Error loading ${what}: ${(e as Error).message}`);
+    }
+  };
+  const out: https.AgentOptions = { rejectUnauthorized: !t.insecure };
+  if (t.caCert) out.ca = read('CA File', t.caCert);
+  else if (t.caPath) {
+    let files: string[];
+    try {
+      files = readdirSync(t.caPath).sort();
+    } catch (e) {
+      throw new Error(`Error loading CA Path: ${(e as Error).message}`);
+    }
+    out.ca = files.map((f) => read('CA Path file', join(t.caPath, f)));
+  }
+  if ((t.clientCert === '') !== (t.clientKey === '')) throw new Error('Both client cert and client key must be provided');
+  if (t.clientCert) {
+    out.cert = read('Client Cert', t.clientCert);
+    out.key = read('Client Key', t.clientKey);
+  }
+  if (t.serverName) out.servername = t.serverName;
+  return out;
 }
 
 function readAll(res: IncomingMessage): Promise<string> {

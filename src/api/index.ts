@@ -7,3 +7,5 @@ export type { Answer, QueryMeta, QueryOptions, WriteMeta, WriteOptions } from '.
 export type * from './types.js';
 export type { LogsOptions } from './allocations.js';
 export type { RegisterOptions } from './jobs.js';
+export type { AclTokenRequest } from './acl.js';
+export type { AclPolicy, AclPolicyListStub, AclToken, AclTokenListStub } from '../structs/acl.js';

@@ -62,6 +62,12 @@ export function clientFrom(flags: Flags, io: Io): NomadClient {
       region: flags.string('region') || undefined,
       namespace: flags.string('namespace') || undefined,
       token: flags.string('token') || undefined,
+      caCert: flags.string('ca-cert') || undefined,
+      caPath: flags.string('ca-path') || undefined,
+      clientCert: flags.string('client-cert') || undefined,
+      clientKey: flags.string('client-key') || undefined,
+      tlsServerName: flags.string('tls-server-name') || undefined,
+      tlsSkipVerify: flags.isSet('tls-skip-verify') ? flags.bool('tls-skip-verify') : undefined,
     },
     io.env,
   );
@@ -83,4 +89,26 @@ export const API_FLAGS_HELP = `General Options:
     The ACL token to send. Overrides NOMAD_TOKEN.
 
   -no-color
-    Print without terminal colors (output is never colored here).`;
+    Print without terminal colors (output is never colored here).
+
+  -ca-cert=<path>
+    A PEM file of the CA that signs the agent's certificate. Overrides
+    NOMAD_CACERT.
+
+  -ca-path=<path>
+    A directory of PEM CA certificates. Overrides NOMAD_CAPATH.
+
+  -client-cert=<path>
+    A PEM client certificate for agents that verify clients; needs
+    -client-key. Overrides NOMAD_CLIENT_CERT.
+
+  -client-key=<path>
+    The unencrypted PEM key of -client-cert. Overrides NOMAD_CLIENT_KEY.
+
+  -tls-server-name=<value>
+    The name to verify the agent's certificate for. Overrides
+    NOMAD_TLS_SERVER_NAME.
+
+  -tls-skip-verify
+    Do not verify the agent's certificate (not recommended). Overrides
+    NOMAD_SKIP_VERIFY.`;

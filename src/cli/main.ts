@@ -4,7 +4,7 @@ import { COMMANDS, ALIASES } from './commands/index.js';
 import { processIo, type Command, type Io } from './context.js';
 import { productVersion } from './commands/cluster.js';
 
-const TOP_LEVEL = ['run', 'status', 'job', 'alloc', 'node', 'agent', 'agent-info', 'deployment', 'eval', 'operator', 'server', 'system', 'version'];
+const TOP_LEVEL = ['run', 'status', 'job', 'acl', 'alloc', 'node', 'agent', 'agent-info', 'deployment', 'eval', 'operator', 'server', 'system', 'tls', 'version'];
 
 export async function main(argv: string[]): Promise<void> {
   const io = processIo();
@@ -92,7 +92,7 @@ function topHelp(): string {
     if (exact) return exact.synopsis;
     const fromAlias = ALIASES[word] ? COMMANDS.find((c) => c.name === ALIASES[word]) : undefined;
     if (fromAlias) return fromAlias.synopsis;
-    return `Commands for ${word === 'alloc' ? 'allocations' : word === 'eval' ? 'evaluations' : word === 'node' ? 'client nodes' : word === 'server' ? 'servers' : word === 'operator' ? 'cluster operators' : word === 'system' ? 'system-wide maintenance' : word + 's'}`;
+    return `Commands for ${word === 'alloc' ? 'allocations' : word === 'eval' ? 'evaluations' : word === 'node' ? 'client nodes' : word === 'server' ? 'servers' : word === 'operator' ? 'cluster operators' : word === 'system' ? 'system-wide maintenance' : word === 'acl' ? 'ACL policies and tokens' : word === 'tls' ? 'TLS certificates (a CA and agent certificates)' : word + 's'}`;
   };
   const width = Math.max(...TOP_LEVEL.map((w) => w.length));
   const lines = TOP_LEVEL.map((w) => `    ${w.padEnd(width)}    ${synopsis(w)}`);

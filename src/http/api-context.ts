@@ -4,6 +4,8 @@ import type { StateReader, StateStoreView, TableName } from '../state/reader.js'
 import type { Server } from '../server/server.js';
 import type { Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
+import type { TokenResolver } from '../acl/resolver.js';
+import type { AclStateView } from '../state/acl-reader.js';
 import type { Exchange, QueryMeta } from './exchange.js';
 
 export interface ApiContext {
@@ -12,6 +14,8 @@ export interface ApiContext {
   client: ClientEndpoints | null;
   agent: AgentInfo | null;
   logger: Logger;
+  /** Resolves and checks tokens; null when ACLs are off. */
+  acl: TokenResolver | null;
 }
 
 export type Handler = (x: Exchange, api: ApiContext) => Promise<void>;
@@ -47,7 +51,7 @@ export interface ReadResult {
  * waits for a change of the tables (bounded by wait, ended early if the client goes away) and
  * recomputes. Errors (404...) carry the same X-Nomad-* headers as answers.
  */
-export async function blockingRead(x: Exchange, api: ApiContext, tables: TableName[], compute: (snap: StateReader) => ReadResult): Promise<void> {
+export async function blockingRead(x: Exchange, api: ApiContext, tables: TableName[], compute: (snap: StateReader & AclStateView) => ReadResult): Promise<void> {
   const { minIndex, waitMs } = x.blocking();
   const deadline = Date.now() + waitMs;
   for (;;) {

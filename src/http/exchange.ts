@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { NomadError, badRequest, type ErrorKind } from '../structs/errors.js';
 import { parseDurationNs } from '../structs/time.js';
 import type { Params } from './router.js';
+import type { Acl } from '../acl/acl.js';
 import { JsonBoundsScanner, MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_JSON_VALUES, parseJsonBody } from './json-body.js';
 
 const gzipAsync = promisify(gzip);
@@ -36,6 +37,8 @@ export class Exchange {
   readonly method: string;
   private readonly abortController = new AbortController();
   private bodyCache: Promise<unknown> | null = null;
+  /** The caller's ACL once the request is authorized; null when ACLs are off or the route is open. */
+  acl: Acl | null = null;
 
   constructor(
     readonly req: IncomingMessage,

@@ -1,11 +1,14 @@
 // Agent, status, regions, namespaces, scheduler configuration, system and search endpoints.
 import { badRequest, NomadError } from '../structs/errors.js';
 import type { SchedulerConfiguration } from '../state/reader.js';
-import type { Router } from './router.js';
+import type { RouteTable } from './route-table.js';
+import { ANY_TOKEN, MANAGEMENT, NAMESPACE_VISIBLE, OPEN, coarseNeed } from '../acl/need.js';
+import { permissionDenied } from '../acl/errors.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import { HttpError, type Exchange } from './exchange.js';
 import { optBool, optObject, optString } from './body-fields.js';
 import { allocStub } from './encode.js';
+import { visibleOnly } from './visible.js';
 import type { KeyringOp, KeyringResponse } from './agent-info.js';
 
 function agentOr501(api: ApiContext) {
@@ -45,31 +48,34 @@ const SEARCH_CONTEXTS = ['jobs', 'evals', 'allocs', 'nodes', 'deployment'] as co
 /** Nomad truncates each context of a prefix search at 20 matches. */
 const SEARCH_LIMIT = 20;
 
-export function addAgentRoutes(r: Router<Handler>): void {
+const AGENT_READ = coarseNeed('agent', 'read');
+const AGENT_WRITE = coarseNeed('agent', 'write');
+
+export function addAgentRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
-  r.add(['GET'], '/v1/agent/self', async (x, api) => x.sendJson(200, await agentOr501(api).self()));
-  r.add(['GET'], '/v1/agent/members', async (x, api) => x.sendJson(200, await agentOr501(api).members()));
-  r.add(['GET'], '/v1/agent/servers', async (x, api) => x.sendJson(200, agentOr501(api).servers()));
-  r.add(W, '/v1/agent/servers', async (x, api) => {
+  r.add(['GET'], '/v1/agent/self', AGENT_READ, async (x, api) => x.sendJson(200, await agentOr501(api).self()));
+  r.add(['GET'], '/v1/agent/members', coarseNeed('node', 'read'), async (x, api) => x.sendJson(200, await agentOr501(api).members()));
+  r.add(['GET'], '/v1/agent/servers', AGENT_READ, async (x, api) => x.sendJson(200, agentOr501(api).servers()));
+  r.add(W, '/v1/agent/servers', AGENT_WRITE, async (x, api) => {
     const addrs = addresses(x);
     if (addrs.length === 0) throw badRequest('missing server address', '?address');
     await agentOr501(api).setServers(addrs);
     await x.sendJson(200, null);
   });
-  r.add(W, '/v1/agent/join', async (x, api) => {
+  r.add(W, '/v1/agent/join', AGENT_WRITE, async (x, api) => {
     const addrs = addresses(x);
     if (addrs.length === 0) throw badRequest('missing address to join', '?address');
     await x.sendJson(200, await agentOr501(api).join(addrs));
   });
-  r.add(W, '/v1/agent/force-leave', async (x, api) => {
+  r.add(W, '/v1/agent/force-leave', AGENT_WRITE, async (x, api) => {
     const node = x.query.get('node');
     if (!node) throw badRequest('missing node to force leave', '?node');
     await agentOr501(api).forceLeave(node, x.query.get('prune') === 'true' || x.query.get('prune') === '1');
     await x.sendJson(200, null);
   });
-  r.add(['GET'], '/v1/agent/keyring/list', async (x, api) => x.sendJson(200, keyringOf(api)('list', '')));
+  r.add(['GET'], '/v1/agent/keyring/list', AGENT_WRITE, async (x, api) => x.sendJson(200, keyringOf(api)('list', '')));
   for (const op of ['install', 'use', 'remove'] as const) {
-    r.add(W, `/v1/agent/keyring/${op}`, async (x, api) => {
+    r.add(W, `/v1/agent/keyring/${op}`, AGENT_WRITE, async (x, api) => {
       const ring = keyringOf(api);
       const body = await x.objectBody();
       const key = optString(body, 'Key');
@@ -77,35 +83,35 @@ export function addAgentRoutes(r: Router<Handler>): void {
       await x.sendJson(200, ring(op, key));
     });
   }
-  r.add(['GET'], '/v1/agent/health', async (x, api) => {
+  r.add(['GET'], '/v1/agent/health', OPEN, async (x, api) => {
     const h = await agentOr501(api).health();
     const ok = (h.client?.ok ?? true) && (h.server?.ok ?? true);
     await x.sendJson(ok ? 200 : 500, h);
   });
 
-  r.add(['GET'], '/v1/status/leader', async (x, api) => x.sendJson(200, api.server.leaderRpcAddr()));
+  r.add(['GET'], '/v1/status/leader', OPEN, async (x, api) => x.sendJson(200, api.server.leaderRpcAddr()));
   // This server's own view, as Nomad's: the leader it knows ("" when none) and the voters'
   // RPC addresses in its Raft configuration.
-  r.add(['GET'], '/v1/status/peers', async (x, api) => x.sendJson(200, api.server.consensus.stats().configuration.filter((s) => s.Voter).map((s) => s.Address)));
-  r.add(['GET'], '/v1/regions', async (x, api) => x.sendJson(200, [api.server.region]));
-  r.add(['GET'], '/v1/namespaces', async (x, api) => {
+  r.add(['GET'], '/v1/status/peers', OPEN, async (x, api) => x.sendJson(200, api.server.consensus.stats().configuration.filter((s) => s.Voter).map((s) => s.Address)));
+  r.add(['GET'], '/v1/regions', OPEN, async (x, api) => x.sendJson(200, [api.server.region]));
+  r.add(['GET'], '/v1/namespaces', ANY_TOKEN, async (x, api) => {
     x.setMeta(queryMeta(api, 1));
-    await x.sendJson(200, [DEFAULT_NAMESPACE]);
+    await x.sendJson(200, [DEFAULT_NAMESPACE].filter((ns) => x.acl === null || x.acl.allowNamespace(ns.Name)));
   });
-  r.add(['GET'], '/v1/namespace/:name', async (x, api) => {
+  r.add(['GET'], '/v1/namespace/:name', NAMESPACE_VISIBLE, async (x, api) => {
     x.setMeta(queryMeta(api, 1));
     if (x.params.name !== 'default') throw new NomadError('not_found', 'namespace not found');
     await x.sendJson(200, DEFAULT_NAMESPACE);
-  });
+  }, { param: 'name' });
 
-  r.add(['GET'], '/v1/operator/scheduler/configuration', (x, api) =>
+  r.add(['GET'], '/v1/operator/scheduler/configuration', coarseNeed('operator', 'read'), (x, api) =>
     blockingRead(x, api, ['scheduler_config'], (snap) => {
       const cfg = snap.schedulerConfig();
       const meta = queryMeta(api, cfg.ModifyIndex);
       return { index: cfg.ModifyIndex, value: { SchedulerConfig: cfg, Index: cfg.ModifyIndex, LastContact: meta.lastContactMs, KnownLeader: meta.knownLeader } };
     }),
   );
-  r.add(W, '/v1/operator/scheduler/configuration', async (x, api) => {
+  r.add(W, '/v1/operator/scheduler/configuration', coarseNeed('operator', 'write'), async (x, api) => {
     const body = await x.objectBody();
     const current = api.store.snapshot().schedulerConfig();
     const algo = optString(body, 'SchedulerAlgorithm') || current.SchedulerAlgorithm;
@@ -129,13 +135,13 @@ export function addAgentRoutes(r: Router<Handler>): void {
     await x.sendJson(200, res);
   });
 
-  r.add(W, '/v1/system/gc', async (x, api) => {
+  r.add(W, '/v1/system/gc', MANAGEMENT, async (x, api) => {
     await api.server.forceGc();
     await x.sendJson(200, null);
   });
-  r.add(W, '/v1/system/reconcile/summaries', async (x) => x.sendJson(200, null));
+  r.add(W, '/v1/system/reconcile/summaries', MANAGEMENT, async (x) => x.sendJson(200, null));
 
-  r.add(W, '/v1/search', async (x, api) => {
+  r.add(W, '/v1/search', ANY_TOKEN, async (x, api) => {
     const body = await x.objectBody();
     const prefix = optString(body, 'Prefix');
     const context = optString(body, 'Context') || 'all';
@@ -148,12 +154,22 @@ export function addAgentRoutes(r: Router<Handler>): void {
       matches[ctx] = ids.slice(0, SEARCH_LIMIT);
       truncations[ctx] = ids.length > SEARCH_LIMIT;
     };
-    const want = (c: string): boolean => context === 'all' || context === c;
-    if (want('jobs')) take('jobs', (ns === '*' ? snap.jobs('*').filter((j) => j.ID.startsWith(prefix)) : snap.jobsByIDPrefix(ns, prefix)).map((j) => j.ID));
-    if (want('evals')) take('evals', snap.evalsByIDPrefix(ns, prefix).map((e) => e.ID));
-    if (want('allocs')) take('allocs', snap.allocsByIDPrefix(ns, prefix).map((a) => allocStub(a, snap).ID));
+    // With ACLs, a context the caller may not read is left out; asking only for such contexts is refused.
+    const acl = x.acl;
+    const readable = (c: string): boolean => {
+      if (acl === null) return true;
+      if (c === 'nodes') return acl.allow('node', 'read');
+      const caps = c === 'jobs' ? (['list-jobs', 'read-job'] as const) : (['read-job'] as const);
+      return ns === '*' ? acl.allowInSomeNamespace(caps) : acl.allowNamespaceAny(ns, caps);
+    };
+    const contexts = context === 'all' ? SEARCH_CONTEXTS.filter(readable) : SEARCH_CONTEXTS.filter((c) => c === context && readable(c));
+    if (contexts.length === 0) throw permissionDenied();
+    const want = (c: string): boolean => (contexts as readonly string[]).includes(c);
+    if (want('jobs')) take('jobs', visibleOnly(x, ns === '*' ? snap.jobs('*').filter((j) => j.ID.startsWith(prefix)) : snap.jobsByIDPrefix(ns, prefix), ['list-jobs', 'read-job']).map((j) => j.ID));
+    if (want('evals')) take('evals', visibleOnly(x, snap.evalsByIDPrefix(ns, prefix)).map((e) => e.ID));
+    if (want('allocs')) take('allocs', visibleOnly(x, snap.allocsByIDPrefix(ns, prefix)).map((a) => allocStub(a, snap).ID));
     if (want('nodes')) take('nodes', snap.nodesByIDPrefix(prefix).map((n) => n.ID));
-    if (want('deployment')) take('deployment', snap.deploymentsByIDPrefix(ns, prefix).map((d) => d.ID));
+    if (want('deployment')) take('deployment', visibleOnly(x, snap.deploymentsByIDPrefix(ns, prefix)).map((d) => d.ID));
     const index = snap.latestIndex();
     const meta = queryMeta(api, index);
     x.setMeta(meta);

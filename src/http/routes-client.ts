@@ -4,7 +4,8 @@
 import type { Readable } from 'node:stream';
 import type { ClientEndpoints, StreamFrame } from '../rpc/client-endpoints.js';
 import { badRequest } from '../structs/errors.js';
-import type { Router } from './router.js';
+import type { RouteTable } from './route-table.js';
+import { coarseNeed, namespaceNeed } from '../acl/need.js';
 import type { ApiContext, Handler } from './api-context.js';
 import { HttpError, type Exchange } from './exchange.js';
 import { optString } from './body-fields.js';
@@ -129,15 +130,20 @@ const allocSignal: Handler = async (x, api) => {
   await x.sendJson(200, {});
 };
 
-export function addClientRoutes(r: Router<Handler>): void {
+const READ_FS = namespaceNeed('read-fs');
+const LIFECYCLE = namespaceNeed('alloc-lifecycle');
+const FS_ALLOC = { object: 'alloc', param: 'alloc' } as const;
+const ALLOC = { object: 'alloc', param: 'id' } as const;
+
+export function addClientRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
-  r.add(['GET'], '/v1/client/fs/logs/:alloc', logs);
-  r.add(['GET'], '/v1/client/fs/ls/:alloc', fsLs);
-  r.add(['GET'], '/v1/client/fs/stat/:alloc', fsStat);
-  r.add(['GET'], '/v1/client/fs/cat/:alloc', fsCat);
-  r.add(['GET'], '/v1/client/fs/readat/:alloc', fsReadAt);
-  r.add(['GET'], '/v1/client/allocation/:id/stats', allocStats);
-  r.add(W, '/v1/client/allocation/:id/restart', allocRestart);
-  r.add(W, '/v1/client/allocation/:id/signal', allocSignal);
-  r.add(['GET'], '/v1/client/stats', hostStats);
+  r.add(['GET'], '/v1/client/fs/logs/:alloc', namespaceNeed('read-logs'), logs, FS_ALLOC);
+  r.add(['GET'], '/v1/client/fs/ls/:alloc', READ_FS, fsLs, FS_ALLOC);
+  r.add(['GET'], '/v1/client/fs/stat/:alloc', READ_FS, fsStat, FS_ALLOC);
+  r.add(['GET'], '/v1/client/fs/cat/:alloc', READ_FS, fsCat, FS_ALLOC);
+  r.add(['GET'], '/v1/client/fs/readat/:alloc', READ_FS, fsReadAt, FS_ALLOC);
+  r.add(['GET'], '/v1/client/allocation/:id/stats', namespaceNeed('read-job'), allocStats, ALLOC);
+  r.add(W, '/v1/client/allocation/:id/restart', LIFECYCLE, allocRestart, ALLOC);
+  r.add(W, '/v1/client/allocation/:id/signal', LIFECYCLE, allocSignal, ALLOC);
+  r.add(['GET'], '/v1/client/stats', coarseNeed('node', 'read'), hostStats);
 }

@@ -4,11 +4,13 @@ import type { DrainStrategy } from '../structs/node.js';
 import { badRequest, notFound } from '../structs/errors.js';
 import { nowNs, rfc3339Nano } from '../structs/time.js';
 import type { StateReader } from '../state/reader.js';
-import type { Router } from './router.js';
+import type { RouteTable } from './route-table.js';
+import { coarseNeed, namespaceNeed } from '../acl/need.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
 import { allocStub, encodeAlloc, encodeEval, nodeStub } from './encode.js';
 import { optBool, optInt, optObject, optString, optStringList } from './body-fields.js';
+import { visibleOnly } from './visible.js';
 
 async function writeMeta(x: Exchange, api: ApiContext, index: number, value: Record<string, unknown>): Promise<void> {
   const meta = queryMeta(api, index);
@@ -53,7 +55,7 @@ const getNode: Handler = (x, api) =>
 
 const nodeAllocations: Handler = (x, api) =>
   blockingRead(x, api, ['allocs'], (snap) => {
-    const allocs = snap.allocsByNode(x.params.id!);
+    const allocs = visibleOnly(x, snap.allocsByNode(x.params.id!));
     const index = allocs.reduce((m, a) => Math.max(m, a.ModifyIndex), 0) || snap.tableIndex('allocs');
     return { index, value: allocs.map((a) => encodeAlloc(a.Job ? a : { ...a, Job: snap.jobByID(a.Namespace, a.JobID) })) };
   });
@@ -89,7 +91,7 @@ const listAllocs: Handler = (x, api) =>
     const prefix = x.query.get('prefix') ?? '';
     const ns = allNs(x.namespace);
     const allocs = prefix ? (ns === '*' ? byPrefix(snap.allocs('*'), prefix) : snap.allocsByIDPrefix(ns, prefix)) : snap.allocs(ns);
-    return { index: snap.tableIndex('allocs'), value: allocs.map((a) => allocStub(a, snap)) };
+    return { index: snap.tableIndex('allocs'), value: visibleOnly(x, allocs).map((a) => allocStub(a, snap)) };
   });
 
 const getAlloc: Handler = (x, api) =>
@@ -115,7 +117,7 @@ const listEvals: Handler = (x, api) =>
     if (status) evals = evals.filter((e) => e.Status === status);
     const job = x.query.get('job');
     if (job) evals = evals.filter((e) => e.JobID === job);
-    return { index: snap.tableIndex('evals'), value: evals.map(encodeEval) };
+    return { index: snap.tableIndex('evals'), value: visibleOnly(x, evals).map(encodeEval) };
   });
 
 const getEval: Handler = (x, api) =>
@@ -135,7 +137,7 @@ const listDeployments: Handler = (x, api) =>
     const prefix = x.query.get('prefix') ?? '';
     const ns = x.namespace;
     const deps = prefix ? (ns === '*' ? byPrefix(snap.deployments('*'), prefix) : snap.deploymentsByIDPrefix(ns, prefix)) : snap.deployments(ns);
-    return { index: snap.tableIndex('deployment'), value: deps };
+    return { index: snap.tableIndex('deployment'), value: visibleOnly(x, deps) };
   });
 
 function deploymentOr404(snap: StateReader, id: string) {
@@ -180,32 +182,40 @@ const deploymentAllocHealth: Handler = async (x, api) => {
   await writeMeta(x, api, out.Index, { ...out });
 };
 
-export function addClusterRoutes(r: Router<Handler>): void {
+const NODE_READ = coarseNeed('node', 'read');
+const NODE_WRITE = coarseNeed('node', 'write');
+const READ_JOB = namespaceNeed('read-job');
+const SUBMIT_JOB = namespaceNeed('submit-job');
+const ALLOC = { object: 'alloc', param: 'id' } as const;
+const EVAL = { object: 'eval', param: 'id' } as const;
+const DEPLOYMENT = { object: 'deployment', param: 'id' } as const;
+
+export function addClusterRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
-  r.add(['GET'], '/v1/nodes', listNodes);
-  r.add(['GET'], '/v1/node/:id', getNode);
-  r.add(['GET'], '/v1/node/:id/allocations', nodeAllocations);
-  r.add(W, '/v1/node/:id/eligibility', nodeEligibility);
-  r.add(W, '/v1/node/:id/drain', nodeDrain);
+  r.add(['GET'], '/v1/nodes', NODE_READ, listNodes);
+  r.add(['GET'], '/v1/node/:id', NODE_READ, getNode);
+  r.add(['GET'], '/v1/node/:id/allocations', NODE_READ, nodeAllocations);
+  r.add(W, '/v1/node/:id/eligibility', NODE_WRITE, nodeEligibility);
+  r.add(W, '/v1/node/:id/drain', NODE_WRITE, nodeDrain);
 
-  r.add(['GET'], '/v1/allocations', listAllocs);
-  r.add(['GET'], '/v1/allocation/:id', getAlloc);
-  r.add(W, '/v1/allocation/:id/stop', stopAlloc);
+  r.add(['GET'], '/v1/allocations', READ_JOB, listAllocs);
+  r.add(['GET'], '/v1/allocation/:id', READ_JOB, getAlloc, ALLOC);
+  r.add(W, '/v1/allocation/:id/stop', namespaceNeed('alloc-lifecycle'), stopAlloc, ALLOC);
 
-  r.add(['GET'], '/v1/evaluations', listEvals);
-  r.add(['GET'], '/v1/evaluation/:id', getEval);
-  r.add(['GET'], '/v1/evaluation/:id/allocations', evalAllocations);
+  r.add(['GET'], '/v1/evaluations', READ_JOB, listEvals);
+  r.add(['GET'], '/v1/evaluation/:id', READ_JOB, getEval, EVAL);
+  r.add(['GET'], '/v1/evaluation/:id/allocations', READ_JOB, evalAllocations, EVAL);
 
-  r.add(['GET'], '/v1/deployments', listDeployments);
-  r.add(['GET'], '/v1/deployment/:id', getDeployment);
+  r.add(['GET'], '/v1/deployments', READ_JOB, listDeployments);
+  r.add(['GET'], '/v1/deployment/:id', READ_JOB, getDeployment, DEPLOYMENT);
   // Nomad's own paths put the action before the ID; the ID-first forms are accepted as well.
-  r.add(['GET'], '/v1/deployment/allocations/:id', deploymentAllocations);
-  r.add(['GET'], '/v1/deployment/:id/allocations', deploymentAllocations);
-  r.add(W, '/v1/deployment/promote/:id', promoteDeployment);
-  r.add(W, '/v1/deployment/:id/promote', promoteDeployment);
-  r.add(W, '/v1/deployment/fail/:id', failDeployment);
-  r.add(W, '/v1/deployment/:id/fail', failDeployment);
-  r.add(W, '/v1/deployment/pause/:id', pauseDeployment);
-  r.add(W, '/v1/deployment/allocation-health/:id', deploymentAllocHealth);
-  r.add(W, '/v1/deployment/:id/pause', pauseDeployment);
+  r.add(['GET'], '/v1/deployment/allocations/:id', READ_JOB, deploymentAllocations, DEPLOYMENT);
+  r.add(['GET'], '/v1/deployment/:id/allocations', READ_JOB, deploymentAllocations, DEPLOYMENT);
+  r.add(W, '/v1/deployment/promote/:id', SUBMIT_JOB, promoteDeployment, DEPLOYMENT);
+  r.add(W, '/v1/deployment/:id/promote', SUBMIT_JOB, promoteDeployment, DEPLOYMENT);
+  r.add(W, '/v1/deployment/fail/:id', SUBMIT_JOB, failDeployment, DEPLOYMENT);
+  r.add(W, '/v1/deployment/:id/fail', SUBMIT_JOB, failDeployment, DEPLOYMENT);
+  r.add(W, '/v1/deployment/pause/:id', SUBMIT_JOB, pauseDeployment, DEPLOYMENT);
+  r.add(W, '/v1/deployment/allocation-health/:id', SUBMIT_JOB, deploymentAllocHealth, DEPLOYMENT);
+  r.add(W, '/v1/deployment/:id/pause', SUBMIT_JOB, pauseDeployment, DEPLOYMENT);
 }

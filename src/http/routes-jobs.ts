@@ -4,12 +4,14 @@ import { MultiError, NomadError, badRequest, notFound, formatMultiError } from '
 import { diffJobs } from '../structs/diff.js';
 import { canonicalizeJob } from '../structs/canonicalize.js';
 import type { StateReader } from '../state/reader.js';
-import type { Router } from './router.js';
+import type { RouteTable } from './route-table.js';
+import { namespaceNeed } from '../acl/need.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
 import { HttpError, checkRegion } from './exchange.js';
 import { allocStub, encodeEval, jobStub } from './encode.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
+import { visibleOnly } from './visible.js';
 import { JOB_PLAN_REQUEST, JOB_REGISTER_REQUEST, JOB_VALIDATE_REQUEST, type StructType } from '../structs/job-shape.js';
 import { decodeApiBody } from '../structs/api-decode.js';
 
@@ -57,7 +59,7 @@ const listJobs: Handler = (x, api) =>
   blockingRead(x, api, ['jobs', 'job_summary'], (snap) => {
     const prefix = x.query.get('prefix') ?? '';
     const jobs = prefix ? snapJobsByPrefix(snap, x.namespace, prefix) : snap.jobs(x.namespace);
-    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: jobs.map((j) => jobStub(j, snap)) };
+    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: visibleOnly(x, jobs, ['list-jobs']).map((j) => jobStub(j, snap)) };
   });
 
 function snapJobsByPrefix(snap: StateReader, ns: string, prefix: string): Job[] {
@@ -215,25 +217,30 @@ const parseJob: Handler = async (x) => {
   await x.sendJson(200, optBool(body, 'Canonicalize') ? canonicalizeJob(job) : job);
 };
 
-export function addJobRoutes(r: Router<Handler>): void {
+const LIST_JOBS = namespaceNeed('list-jobs');
+const READ_JOB = namespaceNeed('read-job');
+const SUBMIT_JOB = namespaceNeed('submit-job');
+
+export function addJobRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
-  r.add(['GET'], '/v1/jobs', listJobs);
-  r.add(W, '/v1/jobs', (x, api) => register(x, api, null));
-  r.add(W, '/v1/jobs/parse', parseJob);
-  r.add(W, '/v1/validate/job', validateJobRoute);
-  r.add(['GET'], '/v1/job/:id', getJob);
-  r.add(W, '/v1/job/:id', (x, api) => register(x, api, x.params.id!));
-  r.add(['DELETE'], '/v1/job/:id', deleteJob);
-  r.add(W, '/v1/job/:id/plan', planJob);
-  r.add(['GET'], '/v1/job/:id/allocations', jobAllocations);
-  r.add(['GET'], '/v1/job/:id/evaluations', jobEvaluations);
-  r.add(['GET'], '/v1/job/:id/summary', jobSummary);
-  r.add(['GET'], '/v1/job/:id/versions', jobVersions);
-  r.add(['GET'], '/v1/job/:id/deployments', jobDeployments);
-  r.add(['GET'], '/v1/job/:id/deployment', jobLatestDeployment);
-  r.add(W, '/v1/job/:id/evaluate', evaluateJob);
-  r.add(['GET'], '/v1/job/:id/scale', scaleStatus);
-  r.add(W, '/v1/job/:id/scale', scaleJob);
-  r.add(W, '/v1/job/:id/stable', stableJob);
-  r.add(W, '/v1/job/:id/revert', revertJob);
+  r.add(['GET'], '/v1/jobs', LIST_JOBS, listJobs);
+  r.add(W, '/v1/jobs', SUBMIT_JOB, (x, api) => register(x, api, null), 'job-body');
+  r.add(W, '/v1/jobs/parse', namespaceNeed('parse-job'), parseJob);
+  r.add(W, '/v1/validate/job', READ_JOB, validateJobRoute, 'job-body');
+  r.add(['GET'], '/v1/job/:id', READ_JOB, getJob);
+  r.add(W, '/v1/job/:id', SUBMIT_JOB, (x, api) => register(x, api, x.params.id!), 'job-body');
+  r.add(['DELETE'], '/v1/job/:id', SUBMIT_JOB, deleteJob);
+  r.add(W, '/v1/job/:id/plan', SUBMIT_JOB, planJob, 'job-body');
+  r.add(['GET'], '/v1/job/:id/allocations', READ_JOB, jobAllocations);
+  r.add(['GET'], '/v1/job/:id/evaluations', READ_JOB, jobEvaluations);
+  r.add(['GET'], '/v1/job/:id/summary', READ_JOB, jobSummary);
+  r.add(['GET'], '/v1/job/:id/versions', READ_JOB, jobVersions);
+  r.add(['GET'], '/v1/job/:id/deployments', READ_JOB, jobDeployments);
+  r.add(['GET'], '/v1/job/:id/deployment', READ_JOB, jobLatestDeployment);
+  // Creating an evaluation is a write: it asks for submit-job rather than only read-job.
+  r.add(W, '/v1/job/:id/evaluate', SUBMIT_JOB, evaluateJob);
+  r.add(['GET'], '/v1/job/:id/scale', namespaceNeed('read-job-scaling', 'read-job'), scaleStatus);
+  r.add(W, '/v1/job/:id/scale', namespaceNeed('scale-job', 'submit-job'), scaleJob);
+  r.add(W, '/v1/job/:id/stable', SUBMIT_JOB, stableJob);
+  r.add(W, '/v1/job/:id/revert', SUBMIT_JOB, revertJob);
 }

@@ -4,8 +4,8 @@ import { badRequest } from '../structs/errors.js';
 import { MAX_SNAPSHOT_BYTES } from '../structs/snapshot-archive.js';
 import { formatDurationNs, parseDurationNs } from '../structs/time.js';
 import type { AutopilotConfiguration } from '../state/reader.js';
-import type { Router } from './router.js';
-import type { Handler } from './api-context.js';
+import { MANAGEMENT, coarseNeed } from '../acl/need.js';
+import type { RouteTable } from './route-table.js';
 import { allowsStale } from './read-consistency.js';
 
 /** The autopilot configuration in Nomad's JSON: durations as Go duration strings. */
@@ -63,15 +63,17 @@ export function parseAutopilotBody(body: Record<string, unknown>, current: Autop
   return out;
 }
 
-export function addOperatorRoutes(r: Router<Handler>): void {
+// Access as Nomad's: the Raft configuration, peer removal and snapshots need a management token;
+// the autopilot configuration and health operator:read or operator:write.
+export function addOperatorRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
 
-  r.add(['GET'], '/v1/operator/raft/configuration', async (x, api) => {
+  r.add(['GET'], '/v1/operator/raft/configuration', MANAGEMENT, async (x, api) => {
     const op = api.server.operator;
     await x.sendJson(200, allowsStale(x.query) ? op.localRaftConfiguration() : await op.raftConfiguration());
   });
 
-  r.add(['DELETE'], '/v1/operator/raft/peer', async (x, api) => {
+  r.add(['DELETE'], '/v1/operator/raft/peer', MANAGEMENT, async (x, api) => {
     const id = x.query.has('id') ? (x.query.get('id') ?? '') : '';
     const address = x.query.has('address') ? (x.query.get('address') ?? '') : '';
     if (!x.query.has('id') && !x.query.has('address')) throw badRequest("Must specify either ?id with the server's ID or ?address with IP:port of peer to remove", '?id');
@@ -80,11 +82,11 @@ export function addOperatorRoutes(r: Router<Handler>): void {
     await x.sendText(200, 'application/json', '');
   });
 
-  r.add(['GET'], '/v1/operator/autopilot/configuration', async (x, api) => {
+  r.add(['GET'], '/v1/operator/autopilot/configuration', coarseNeed('operator', 'read'), async (x, api) => {
     await x.sendJson(200, autopilotJson(api.store.snapshot().autopilotConfig()));
   });
 
-  r.add(W, '/v1/operator/autopilot/configuration', async (x, api) => {
+  r.add(W, '/v1/operator/autopilot/configuration', coarseNeed('operator', 'write'), async (x, api) => {
     let casIndex: number | null = null;
     if (x.query.has('cas')) {
       const raw = x.query.get('cas') ?? '';
@@ -97,20 +99,20 @@ export function addOperatorRoutes(r: Router<Handler>): void {
     await x.sendJson(200, casIndex === null ? true : res.Updated);
   });
 
-  r.add(['GET'], '/v1/operator/autopilot/health', async (x, api) => {
+  r.add(['GET'], '/v1/operator/autopilot/health', coarseNeed('operator', 'read'), async (x, api) => {
     const health = await api.server.operator.autopilotHealth();
     // Nomad answers 429 while any server is unhealthy, so that a plain HTTP check fails.
     await x.sendJson(health.Healthy ? 200 : 429, health);
   });
 
-  r.add(['GET'], '/v1/operator/snapshot', async (x, api) => {
+  r.add(['GET'], '/v1/operator/snapshot', MANAGEMENT, async (x, api) => {
     const op = api.server.operator;
     const saved = allowsStale(x.query) ? await op.localSnapshotSave() : await op.snapshotSave();
     x.res.setHeader('Digest', saved.digest);
     await x.sendText(200, 'application/x-gzip', Buffer.from(saved.archive.buffer, saved.archive.byteOffset, saved.archive.length));
   });
 
-  r.add(W, '/v1/operator/snapshot', async (x, api) => {
+  r.add(W, '/v1/operator/snapshot', MANAGEMENT, async (x, api) => {
     const archive = await x.rawBody(MAX_SNAPSHOT_BYTES);
     if (archive.length === 0) throw badRequest('a snapshot archive is required in the request body', 'body');
     const res = await api.server.operator.snapshotRestore(archive);

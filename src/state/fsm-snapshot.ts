@@ -21,6 +21,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { AclPolicy, AclToken } from '../structs/acl.js';
 import type { AutopilotConfiguration, SchedulerConfiguration, TableName } from './reader.js';
 import { WriteTxn } from './store-txn.js';
 import { emptyTableIndexes, emptyTables, type Tables } from './tables.js';
@@ -32,8 +33,8 @@ const CHUNK_ROWS = 8192;
 
 const packOptions = { useRecords: true, mapsAsObjects: true, moreTypes: false } as const;
 
-type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments';
-const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments'];
+type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments' | 'AclPolicies' | 'AclTokens';
+const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments', 'AclPolicies', 'AclTokens'];
 
 interface Header {
   Format: string;
@@ -41,6 +42,8 @@ interface Header {
   LatestIndex: number;
   TableIndexes: Record<string, number>;
   SchedulerConfig: SchedulerConfiguration | null;
+  /** Absent in snapshots written before ACLs were kept (read as 0). */
+  AclBootstrapIndex?: number;
   /** Absent in snapshots written before it existed. */
   AutopilotConfig?: AutopilotConfiguration | null;
 }
@@ -125,6 +128,7 @@ export function encodeTables(t: Tables): Uint8Array {
     LatestIndex: t.latestIndex,
     TableIndexes: { ...t.tableIndexes },
     SchedulerConfig: t.schedulerConfig,
+    AclBootstrapIndex: t.aclBootstrapIndex,
     AutopilotConfig: t.autopilotConfig,
   } satisfies Header);
 
@@ -153,6 +157,8 @@ export function encodeTables(t: Tables): Uint8Array {
   w.table<EncodedAlloc>('Allocs', (fn) => t.allocs.forEachFrom('', (_k, a) => fn({ ...a, Job: ref(a.Job) })), flushPool);
   w.table<Evaluation>('Evals', (fn) => t.evals.forEachFrom('', (_k, e) => fn(e)));
   w.table<Deployment>('Deployments', (fn) => t.deployments.forEachFrom('', (_k, d) => fn(d)));
+  w.table<AclPolicy>('AclPolicies', (fn) => t.aclPolicies.forEachFrom('', (_k, p) => fn(p)));
+  w.table<AclToken>('AclTokens', (fn) => t.aclTokens.forEachFrom('', (_k, tok) => fn(tok)));
   w.message({ End: true, Rows: w.rows } satisfies Trailer);
   return w.finish();
 }
@@ -230,11 +236,18 @@ class Loader {
       case 'Deployments':
         for (const d of rows) txn.putDeployment(d as Deployment);
         return;
+      case 'AclPolicies':
+        for (const p of rows) txn.putAclPolicy(p as AclPolicy);
+        return;
+      case 'AclTokens':
+        for (const tok of rows) txn.putAclToken(tok as AclToken);
+        return;
     }
   }
 
   finish(header: Header): Tables {
     if (header.SchedulerConfig !== null) this.txn.putSchedulerConfig(header.SchedulerConfig);
+    if (typeof header.AclBootstrapIndex === 'number' && header.AclBootstrapIndex > 0) this.txn.setAclBootstrapIndex(header.AclBootstrapIndex);
     if (header.AutopilotConfig) this.txn.putAutopilotConfig(header.AutopilotConfig);
     const tables = this.txn.result(false);
     const indexes = emptyTableIndexes();

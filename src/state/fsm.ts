@@ -10,6 +10,7 @@ import { deleteEvalsAndAllocs, touchEval, upsertEval, upsertEvals } from './fsm-
 import { assertJob, purgeJob, setJobStability, settleJobStatuses, stopJob, upsertJob } from './fsm-jobs.js';
 import { deregisterNodes, registerNode, updateNodeDrain, updateNodeEligibility, updateNodeStatus } from './fsm-nodes.js';
 import { decodeTables, encodeTables } from './fsm-snapshot.js';
+import { bootstrapAcl, deleteAclPolicies, deleteAclTokens, upsertAclPolicies, upsertAclTokens } from './fsm-acl.js';
 import type { LogEntry } from './log-entries.js';
 import { TABLE_NAMES } from './tables.js';
 import type { StateStore } from './store.js';
@@ -186,6 +187,18 @@ export class FSM implements AppliedFeed {
       }
       case 'StateRestored':
         for (const t of TABLE_NAMES) ctx.txn.touch(t);
+        return null;
+      case 'AclBootstrap':
+        return bootstrapAcl(ctx, entry);
+      case 'AclPolicyUpsert':
+        return upsertAclPolicies(ctx, entry.Policies);
+      case 'AclPolicyDelete':
+        deleteAclPolicies(ctx, entry.Names);
+        return null;
+      case 'AclTokenUpsert':
+        return upsertAclTokens(ctx, entry.Tokens);
+      case 'AclTokenDelete':
+        deleteAclTokens(ctx, entry.AccessorIDs);
         return null;
       case 'AutopilotConfig': {
         const existing = ctx.txn.autopilotConfig();

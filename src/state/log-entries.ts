@@ -8,6 +8,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node, NodeEvent, NodeStatus, SchedulingEligibility, DrainStrategy } from '../structs/node.js';
 import type { AllocClientUpdate } from '../rpc/protocol.js';
+import type { AclPolicy, AclToken } from '../structs/acl.js';
 import type { AutopilotConfiguration, SchedulerConfiguration } from './reader.js';
 
 export interface JobRegisterEntry {
@@ -169,6 +170,37 @@ export interface SchedulerConfigEntry {
   Config: SchedulerConfiguration;
 }
 
+/** The first management token (or a new one after an operator's reset). */
+export interface AclBootstrapEntry {
+  Type: 'AclBootstrap';
+  /** Complete but for its indexes (set by the FSM). */
+  Token: AclToken;
+  /** 0 for the first bootstrap; for a reset, the index of the bootstrap it replaces. */
+  ResetIndex: number;
+}
+
+export interface AclPolicyUpsertEntry {
+  Type: 'AclPolicyUpsert';
+  /** Validated, with Hash set; indexes are set by the FSM. */
+  Policies: AclPolicy[];
+}
+
+export interface AclPolicyDeleteEntry {
+  Type: 'AclPolicyDelete';
+  Names: string[];
+}
+
+export interface AclTokenUpsertEntry {
+  Type: 'AclTokenUpsert';
+  /** Complete (IDs, times, Hash); indexes are set by the FSM. */
+  Tokens: AclToken[];
+}
+
+export interface AclTokenDeleteEntry {
+  Type: 'AclTokenDelete';
+  AccessorIDs: string[];
+}
+
 /** Autopilot's settings; with CAS, written only if the stored ModifyIndex is still `CASIndex`. */
 export interface AutopilotConfigEntry {
   Type: 'AutopilotConfig';
@@ -205,6 +237,11 @@ export type LogEntry =
   | DeploymentAllocHealthEntry
   | DeploymentDeleteEntry
   | SchedulerConfigEntry
+  | AclBootstrapEntry
+  | AclPolicyUpsertEntry
+  | AclPolicyDeleteEntry
+  | AclTokenUpsertEntry
+  | AclTokenDeleteEntry
   | AutopilotConfigEntry
   | StateRestoredEntry;
 

@@ -6,6 +6,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { AclStateView } from './acl-reader.js';
 
 /** Table names; each has its own last-modified index (X-Nomad-Index of a list endpoint). */
 export type TableName =
@@ -17,6 +18,8 @@ export type TableName =
   | 'evals'
   | 'deployment'
   | 'scheduler_config'
+  | 'acl_policy'
+  | 'acl_token'
   | 'autopilot_config'
   | 'index';
 
@@ -126,7 +129,7 @@ export interface StateReader {
 /** The live store: a reader of the latest state plus snapshots and blocking waits. */
 export interface StateStoreView {
   /** A consistent snapshot of the latest state; cheap (no copying of tables). */
-  snapshot(): StateReader;
+  snapshot(): StateReader & AclStateView;
   /** Resolves once any of the tables has an index above minIndex, or when timeoutMs passes. Returns the latest index then. */
   waitForChange(tables: TableName[], minIndex: number, timeoutMs: number, signal?: AbortSignal): Promise<number>;
   /** Resolves with a snapshot once latestIndex() >= index (bounded by timeoutMs; rejects on timeout). */

@@ -5,6 +5,19 @@ import { mockAlloc, mockDeployment, mockEval, mockJob, mockNode, T0_NS } from '.
 export function sampleEntries(): Record<LogEntryType, LogEntry> {
   const job = mockJob('example', { SubmitTime: T0_NS, Meta: { owner: 'ops', 'é': 'ünïcode' } });
   const ev = mockEval('eval-1', 'example', { QueuedAllocations: { cache: 1 }, WaitUntil: '2026-11-21T17:39:05.506041715Z' });
+  const token = {
+    AccessorID: 'b9a5e1d2-0000-4000-8000-000000000001',
+    SecretID: 'b9a5e1d2-0000-4000-8000-000000000002',
+    Name: 'dev',
+    Type: 'client' as const,
+    Policies: ['readonly'],
+    Global: false,
+    Hash: 'aGFzaA==',
+    CreateTime: '2026-11-21T17:39:05.506041715Z',
+    ExpirationTime: null,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+  };
   const event = { Message: 'Node heartbeat missed', Subsystem: 'Cluster', Details: { reason: 'ttl' }, Timestamp: '2026-11-21T17:38:22Z', CreateIndex: 0 };
   return {
     JobRegister: { Type: 'JobRegister', Job: job, Eval: ev, SubmitTimeNs: T0_NS },
@@ -113,5 +126,10 @@ export function sampleEntries(): Record<LogEntryType, LogEntry> {
         ModifyIndex: 0,
       },
     },
+    AclBootstrap: { Type: 'AclBootstrap', Token: { ...token, Type: 'management', Policies: null, Name: 'Bootstrap Token' }, ResetIndex: 0 },
+    AclPolicyUpsert: { Type: 'AclPolicyUpsert', Policies: [{ Name: 'readonly', Description: 'read jobs', Rules: 'namespace "default" { policy = "read" }', Hash: 'aGFzaA==', CreateIndex: 0, ModifyIndex: 0 }] },
+    AclPolicyDelete: { Type: 'AclPolicyDelete', Names: ['readonly'] },
+    AclTokenUpsert: { Type: 'AclTokenUpsert', Tokens: [token] },
+    AclTokenDelete: { Type: 'AclTokenDelete', AccessorIDs: [token.AccessorID] },
   };
 }

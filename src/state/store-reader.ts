@@ -6,6 +6,8 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { AclPolicy, AclToken } from '../structs/acl.js';
+import type { AclStateView } from './acl-reader.js';
 import type { AutopilotConfiguration, LiveAllocChanges, SchedulerConfiguration, StateReader, TableName } from './reader.js';
 import { defaultAutopilotConfig, defaultSchedulerConfig, nsKey, type PIndex, type Tables } from './tables.js';
 
@@ -22,7 +24,7 @@ function owned<T>(index: PIndex<T>, owner: string): T[] {
   return inner === undefined ? [] : inner.values();
 }
 
-export class StoreSnapshot implements StateReader {
+export class StoreSnapshot implements StateReader, AclStateView {
   constructor(readonly tables: Tables) {}
 
   latestIndex(): number {
@@ -161,6 +163,30 @@ export class StoreSnapshot implements StateReader {
 
   schedulerConfig(): SchedulerConfiguration {
     return this.tables.schedulerConfig ?? defaultSchedulerConfig();
+  }
+
+  aclPolicyByName(name: string): AclPolicy | null {
+    return this.tables.aclPolicies.get(name) ?? null;
+  }
+
+  aclPolicies(prefix = ''): AclPolicy[] {
+    return prefix ? this.tables.aclPolicies.valuesWithPrefix(prefix) : this.tables.aclPolicies.values();
+  }
+
+  aclTokenByAccessor(accessorId: string): AclToken | null {
+    return this.tables.aclTokens.get(accessorId) ?? null;
+  }
+
+  aclTokenBySecret(secretId: string): AclToken | null {
+    return this.tables.aclTokensBySecret.get(secretId) ?? null;
+  }
+
+  aclTokens(prefix = ''): AclToken[] {
+    return prefix ? this.tables.aclTokens.valuesWithPrefix(prefix) : this.tables.aclTokens.values();
+  }
+
+  aclBootstrapIndex(): number {
+    return this.tables.aclBootstrapIndex;
   }
 
   autopilotConfig(): AutopilotConfiguration {

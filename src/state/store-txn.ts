@@ -7,6 +7,7 @@ import { evalTerminal, type Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { AclPolicy, AclToken } from '../structs/acl.js';
 import { deepFreeze } from './freeze.js';
 import { IndexTxn } from './index-txn.js';
 import type { MutableMap, PMap } from './pmap.js';
@@ -29,6 +30,8 @@ export class WriteTxn {
   private readonly ownedCounts = new Set<JobCounts>();
   private schedulerConfigValue: SchedulerConfiguration | null;
   private schedulerConfigTouched = false;
+  private aclBootstrapIndexValue: number;
+  private aclBootstrapTouched = false;
   private autopilotConfigValue: AutopilotConfiguration | null;
   private autopilotConfigTouched = false;
   /** Tables written by this transaction: their index becomes the transaction's index at commit. */
@@ -42,6 +45,7 @@ export class WriteTxn {
     private readonly freeze: boolean,
   ) {
     this.schedulerConfigValue = base.schedulerConfig;
+    this.aclBootstrapIndexValue = base.aclBootstrapIndex;
     this.autopilotConfigValue = base.autopilotConfig;
   }
 
@@ -357,6 +361,62 @@ export class WriteTxn {
     this.touched.add('scheduler_config');
   }
 
+  // ---- ACL policies and tokens ----
+
+  aclPolicy(name: string): AclPolicy | undefined {
+    return this.read('aclPolicies').get(name);
+  }
+
+  putAclPolicy(policy: AclPolicy): void {
+    this.map('aclPolicies').set(policy.Name, this.stored(policy));
+    this.touched.add('acl_policy');
+  }
+
+  deleteAclPolicy(name: string): boolean {
+    const deleted = this.map('aclPolicies').delete(name);
+    if (deleted) this.touched.add('acl_policy');
+    return deleted;
+  }
+
+  aclToken(accessorId: string): AclToken | undefined {
+    return this.read('aclTokens').get(accessorId);
+  }
+
+  aclTokenBySecret(secretId: string): AclToken | undefined {
+    return this.read('aclTokensBySecret').get(secretId);
+  }
+
+  /** Stores a token under its AccessorID and its SecretID (an update that changes the secret drops the old one). */
+  putAclToken(token: AclToken): void {
+    const old = this.aclToken(token.AccessorID);
+    if (old !== undefined && old.SecretID !== token.SecretID) this.map('aclTokensBySecret').delete(old.SecretID);
+    const stored = this.stored(token);
+    this.map('aclTokens').set(token.AccessorID, stored);
+    this.map('aclTokensBySecret').set(token.SecretID, stored);
+    this.touched.add('acl_token');
+  }
+
+  deleteAclToken(accessorId: string): boolean {
+    const old = this.aclToken(accessorId);
+    if (old === undefined) return false;
+    this.map('aclTokens').delete(accessorId);
+    this.map('aclTokensBySecret').delete(old.SecretID);
+    this.touched.add('acl_token');
+    return true;
+  }
+
+  aclBootstrapIndex(): number {
+    return this.aclBootstrapIndexValue;
+  }
+
+  setAclBootstrapIndex(index: number): void {
+    this.aclBootstrapIndexValue = index;
+    this.aclBootstrapTouched = true;
+    this.touched.add('acl_token');
+  }
+
+  // ---- autopilot configuration ----
+
   autopilotConfig(): AutopilotConfiguration | null {
     return this.autopilotConfigValue;
   }
@@ -373,6 +433,7 @@ export class WriteTxn {
     for (const [key, m] of this.maps) (next as unknown as Record<string, unknown>)[key] = m.freeze();
     for (const [key, ix] of this.indexes) (next as unknown as Record<string, unknown>)[key] = ix.freeze();
     if (this.schedulerConfigTouched) next.schedulerConfig = this.schedulerConfigValue;
+    if (this.aclBootstrapTouched) next.aclBootstrapIndex = this.aclBootstrapIndexValue;
     if (this.autopilotConfigTouched) next.autopilotConfig = this.autopilotConfigValue;
     if (this.liveNodes.size > 0) next.liveAllocChanges = nextLiveAllocChanges(this.base.liveAllocChanges, [...this.liveNodes]);
     if (bumpIndexes && this.touched.size > 0) {

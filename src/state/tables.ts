@@ -5,6 +5,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { AclPolicy, AclToken } from '../structs/acl.js';
 import { PMap } from './pmap.js';
 import type { AutopilotConfiguration, LiveAllocChanges, SchedulerConfiguration, TableName } from './reader.js';
 
@@ -46,6 +47,13 @@ export interface Tables {
   deployments: PMap<Deployment>;
   deploymentsByJob: PIndex<Deployment>;
   schedulerConfig: SchedulerConfiguration | null;
+  /** ACL policies by name. */
+  aclPolicies: PMap<AclPolicy>;
+  /** ACL tokens by AccessorID, and the same tokens by SecretID (what requests carry). */
+  aclTokens: PMap<AclToken>;
+  aclTokensBySecret: PMap<AclToken>;
+  /** The index at which ACLs were bootstrapped (0: not yet); a reset names this index. */
+  aclBootstrapIndex: number;
   autopilotConfig: AutopilotConfiguration | null;
   /** Which nodes' live allocations each write changed (see LiveAllocChanges). */
   liveAllocChanges: LiveAllocChanges | null;
@@ -63,7 +71,7 @@ export type IndexTableKey = 'allocsByNode' | 'allocsByNodeLive' | 'allocsByJob' 
 export const JOB_TRACKED_VERSIONS = 6;
 
 /** The tables whose contents are stored in maps (everything but the scheduler config and indexes). */
-export type MapTableKey = Exclude<keyof Tables, 'schedulerConfig' | 'liveAllocChanges' | 'tableIndexes' | 'latestIndex'>;
+export type MapTableKey = Exclude<keyof Tables, 'schedulerConfig' | 'aclBootstrapIndex' | 'liveAllocChanges' | 'tableIndexes' | 'latestIndex'>;
 
 export const TABLE_NAMES: readonly TableName[] = [
   'jobs',
@@ -74,12 +82,14 @@ export const TABLE_NAMES: readonly TableName[] = [
   'evals',
   'deployment',
   'scheduler_config',
+  'acl_policy',
+  'acl_token',
   'autopilot_config',
   'index',
 ];
 
 export function emptyTableIndexes(): Record<TableName, number> {
-  return { jobs: 0, job_version: 0, job_summary: 0, nodes: 0, allocs: 0, evals: 0, deployment: 0, scheduler_config: 0, autopilot_config: 0, index: 0 };
+  return { jobs: 0, job_version: 0, job_summary: 0, nodes: 0, allocs: 0, evals: 0, deployment: 0, scheduler_config: 0, autopilot_config: 0, acl_policy: 0, acl_token: 0, index: 0 };
 }
 
 export function emptyTables(): Tables {
@@ -100,6 +110,10 @@ export function emptyTables(): Tables {
     deployments: PMap.empty(),
     deploymentsByJob: PMap.empty(),
     schedulerConfig: null,
+    aclPolicies: PMap.empty(),
+    aclTokens: PMap.empty(),
+    aclTokensBySecret: PMap.empty(),
+    aclBootstrapIndex: 0,
     autopilotConfig: null,
     liveAllocChanges: null,
     tableIndexes: emptyTableIndexes(),

@@ -146,8 +146,8 @@ export function spawnAgent(dir: string, httpPort: number, args: string[]): Agent
 }
 
 /** GET a JSON endpoint of the agent. */
-export async function getJson<T = unknown>(addr: string, path: string): Promise<{ status: number; body: T; headers: Headers }> {
-  const res = await fetch(addr + path);
+export async function getJson<T = unknown>(addr: string, path: string, token = ''): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await fetch(addr + path, token ? { headers: { 'X-Nomad-Token': token } } : {});
   const text = await res.text();
   let body: unknown = text;
   try {
@@ -162,14 +162,14 @@ export async function getJson<T = unknown>(addr: string, path: string): Promise<
  * Waits with blocking queries until `check` holds for the endpoint's body: each round asks
  * with ?index= of the last answer, so the agent answers as soon as something changes.
  */
-export async function waitForState<T>(addr: string, path: string, check: (body: T) => boolean, timeoutMs = 30_000): Promise<T> {
+export async function waitForState<T>(addr: string, path: string, check: (body: T) => boolean, timeoutMs = 30_000, token = ''): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let index = 0;
   let last: T | undefined;
   while (Date.now() < deadline) {
     const waitS = Math.max(1, Math.min(5, Math.ceil((deadline - Date.now()) / 1000)));
     const sep = path.includes('?') ? '&' : '?';
-    const res = await getJson<T>(addr, `${path}${sep}index=${index}&wait=${waitS}s`);
+    const res = await getJson<T>(addr, `${path}${sep}index=${index}&wait=${waitS}s`, token);
     last = res.body;
     if (res.status === 200 && check(res.body)) return res.body;
     const next = Number(res.headers.get('x-nomad-index') ?? '0');

@@ -2,6 +2,16 @@
 import type { Command } from '../context.js';
 import { allocLogsCommand, allocRestartCommand, allocSignalCommand, allocStopCommand } from './alloc-actions.js';
 import { allocStatusCommand } from './alloc-status.js';
+import { aclPolicyApplyCommand, aclPolicyDeleteCommand, aclPolicyInfoCommand, aclPolicyListCommand } from './acl-policy.js';
+import {
+  aclBootstrapCommand,
+  aclTokenCreateCommand,
+  aclTokenDeleteCommand,
+  aclTokenInfoCommand,
+  aclTokenListCommand,
+  aclTokenSelfCommand,
+  aclTokenUpdateCommand,
+} from './acl-token.js';
 import { agentCommand, agentInfoCommand, statusCommand, systemGcCommand, versionCommand } from './cluster.js';
 import {
   autopilotGetCommand,
@@ -28,8 +38,20 @@ import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
+import { tlsCaCreateCommand, tlsCertCreateCommand } from './tls.js';
 
 export const COMMANDS: Command[] = [
+  aclBootstrapCommand,
+  aclPolicyApplyCommand,
+  aclPolicyDeleteCommand,
+  aclPolicyInfoCommand,
+  aclPolicyListCommand,
+  aclTokenCreateCommand,
+  aclTokenDeleteCommand,
+  aclTokenInfoCommand,
+  aclTokenListCommand,
+  aclTokenSelfCommand,
+  aclTokenUpdateCommand,
   agentCommand,
   agentInfoCommand,
   allocLogsCommand,
@@ -67,6 +89,8 @@ export const COMMANDS: Command[] = [
   serverMembersCommand,
   statusCommand,
   systemGcCommand,
+  tlsCaCreateCommand,
+  tlsCertCreateCommand,
   versionCommand,
 ];
 

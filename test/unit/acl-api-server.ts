@@ -1,0 +1,65 @@
+// A real server with ACLs on, in one process: state store, FSM, in-memory consensus, the server
+// role and the HTTP API on a free port, with a small client that sends a token.
+import { request } from 'node:http';
+import { StateStore } from '../../src/state/store.js';
+import { FSM } from '../../src/state/fsm.js';
+import { InMemoryConsensus } from '../../src/server/consensus-memory.js';
+import { Server } from '../../src/server/server.js';
+import { TokenResolver } from '../../src/acl/resolver.js';
+import { HttpServer } from '../../src/http/http-server.js';
+
+export interface Reply {
+  status: number;
+  text: string;
+}
+
+export interface AclApiServer {
+  port: number;
+  /** A second listener on the same server with ACLs off (to compare what ACLs cost). */
+  plainPort: number;
+  store: StateStore;
+  http: HttpServer;
+  call(method: string, path: string, token?: string, body?: unknown): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+export async function startAclApiServer(): Promise<AclApiServer> {
+  // (The plain listener shares the server, so a comparison measures the ACL check alone.)
+  const store = new StateStore();
+  const fsm = new FSM(store);
+  const consensus = new InMemoryConsensus(fsm, { rpcAddr: '127.0.0.1:4647' });
+  const server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 'test', store, applied: fsm, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1 });
+  const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
+  server.start();
+  await leader;
+  await server.whenSettled();
+  const http = new HttpServer({ server, store, client: null, agent: null, port: 0, acl: new TokenResolver({ state: () => store.snapshot(), nowMs: () => Date.now() }) });
+  const port = (await http.listen()).port;
+  const plain = new HttpServer({ server, store, client: null, agent: null, port: 0 });
+  const plainPort = (await plain.listen()).port;
+  const call = (method: string, path: string, token = '', body?: unknown): Promise<Reply> =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method, path, headers: token ? { 'X-Nomad-Token': token } : {} }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      if (body !== undefined) req.write(JSON.stringify(body));
+      req.end();
+    });
+  return {
+    port,
+    plainPort,
+    store,
+    http,
+    call,
+    async close() {
+      await plain.close();
+      await http.close();
+      await server.shutdown();
+      await consensus.shutdown();
+    },
+  };
+}
