@@ -126,15 +126,23 @@ test('snapshot: saved with its digest; a damaged file is refused and changes not
   assert.equal(empty.status, 400);
   assert.deepEqual((await api.call('GET', '/v1/jobs')).json().map((j: { ID: string }) => j.ID).sort(), before, 'refused restores changed nothing');
 
-  // A blocking query waiting on the job list wakes with the restored list.
+  // Blocking queries on the job list (woken by any change meanwhile, such as the scheduler's)
+  // come to the restored list without any write after the restore.
   const listIndex = Number((await api.call('GET', '/v1/jobs')).headers['x-nomad-index']);
-  const watching = fetch(`${base}/v1/jobs?index=${listIndex}&wait=60s`);
+  const watching = (async () => {
+    let index = listIndex;
+    for (let round = 0; round < 50; round++) {
+      const r = await fetch(`${base}/v1/jobs?index=${index}&wait=60s`);
+      const ids = ((await r.json()) as Array<{ ID: string }>).map((j) => j.ID);
+      if (ids.length === 1 && ids[0] === 'kept') return Number(r.headers.get('x-nomad-index'));
+      index = Number(r.headers.get('x-nomad-index'));
+    }
+    throw new Error('the blocking queries never saw the restored list');
+  })();
   const restored = await fetch(`${base}/v1/operator/snapshot`, { method: 'PUT', body: archive });
   assert.equal(restored.status, 200, await restored.clone().text());
   const restoreIndex = Number(restored.headers.get('x-nomad-index'));
-  const woke = await watching;
-  assert.deepEqual(((await woke.json()) as Array<{ ID: string }>).map((j) => j.ID), ['kept']);
-  assert.equal(Number(woke.headers.get('x-nomad-index')), restoreIndex, 'the list changed at the restore');
+  assert.ok((await watching) >= restoreIndex, 'the list changed at the restore');
   assert.ok(restoreIndex > listIndex);
   assert.deepEqual((await api.call('GET', '/v1/jobs')).json().map((j: { ID: string }) => j.ID), ['kept']);
   // Later writes go on from beyond the restore.
