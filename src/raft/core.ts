@@ -112,9 +112,11 @@ export class RaftCore {
   private pendingInstall: SnapshotMeta | null = null;
   private compactTo = 0;
   /**
-   * A user snapshot this leader restored (restoreUserSnapshot) that a quorum may not hold yet.
-   * Until the commit index reaches it, it is not known committed: this server does not count
-   * itself for it before it is durable, and reads and membership changes wait.
+   * A user snapshot this server holds that a quorum may not hold yet: restored here as leader
+   * (restoreUserSnapshot) or installed from such a leader. Until the commit index reaches it,
+   * it is not known committed: the commit index stays at the fallback (the committed snapshot to
+   * go back to), a leader counts itself only once the snapshot is durable, and reads and
+   * membership changes wait. `marker` is what the stable store keeps of it across restarts.
    */
   private userRestore: { meta: SnapshotMeta; durable: boolean; fallback: SnapshotMeta; marker: UnconfirmedRestore } | null = null;
   private pendingRollback: SnapshotMeta | null = null;
