@@ -715,10 +715,12 @@ export class RaftCore {
       this.send({ type: 'snapshot_resp', from: this.id, to: m.from, term: this.term, success: true, index: this.commit });
       return;
     }
-    const committed = meta.index <= m.commit;
+    // A request without the leader's commit index (from a build before restores) is committed state.
+    const leaderCommit = typeof m.commit === 'number' ? m.commit : meta.index;
+    const committed = meta.index <= leaderCommit;
     if (this.log.term(meta.index) === meta.term) {
       // We already hold the entries the snapshot covers: just learn what is committed.
-      this.commitTo(Math.min(meta.index, m.commit));
+      this.commitTo(Math.min(meta.index, leaderCommit));
     } else if (committed) {
       this.log.restore(meta.index, meta.term);
       this.configs.reset(meta.configuration, meta.configurationIndex);

@@ -671,7 +671,7 @@ export class Raft implements TransportHandler {
       await sink.cancel();
       return;
     }
-    if (request.meta.index > request.commit && this.appliedIndex > this.lastSnapshotIndex) {
+    if (typeof request.commit === 'number' && request.meta.index > request.commit && this.appliedIndex > this.lastSnapshotIndex) {
       // A restored snapshot the leader does not know committed: the core takes it only with a
       // durable snapshot of what is applied here to go back to.
       try {
