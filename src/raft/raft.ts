@@ -992,7 +992,9 @@ export class Raft implements TransportHandler {
     this.takeSnapshot().catch((e: Error) => this.log('warn', `snapshot failed: ${e.message}`));
   }
 
-  private async takeSnapshot(): Promise<SnapshotMeta> {
+  private async takeSnapshot(): Promise<SnapshotMeta | null> {
+    // An install the core took is still pending: it covers more than what is applied here.
+    if (this.appliedIndex < this.core.log.compactedIndex) return null;
     this.snapshotting = true;
     try {
       const meta = this.core.snapshotMetaAt(this.appliedIndex);

@@ -384,6 +384,8 @@ export class SimNode {
   private snapshotNow(): void {
     const core = this.core as RaftCore;
     if (this.restoring || (this.disk.snapshot?.meta.index ?? 0) >= this.applied) return;
+    // A snapshot the core took meanwhile (install pending) already covers what is applied here.
+    if (this.applied < core.log.compactedIndex) return;
     const meta = core.snapshotMetaAt(this.applied);
     this.disk.installSnapshot({ meta, kv: this.fsm.snapshot(), chain: this.disk.chainAt(this.applied) });
     core.snapshotDone(meta, this.ctx.params.trailingLogs);
