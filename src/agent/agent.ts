@@ -11,20 +11,17 @@ import type { Logger } from './logger.js';
 import { GatedSink } from './gated-sink.js';
 import { driverPluginConfigs } from './plugin-config.js';
 import { raftStats, runtimeStats, selfConfig } from './agent-self.js';
-import { ServerGossip } from './server-gossip.js';
+import type { ServerGossip } from './server-gossip.js';
 import { joinPlan, RetryJoiner } from './join.js';
-import { StateStore } from '../state/store.js';
-import { FSM } from '../state/fsm.js';
-import { InMemoryConsensus } from '../server/consensus-memory.js';
-import { Server } from '../server/server.js';
-import { ACL_BOOTSTRAP_RESET_FILE } from '../server/acl-endpoints.js';
 import { TokenResolver } from '../acl/resolver.js';
+import type { StateStore } from '../state/store.js';
 import { loadHttpTls } from './tls-config.js';
+import { startServerRole, type ServerRole } from './server-role.js';
+import type { Server } from '../server/server.js';
 import { HttpServer } from '../http/http-server.js';
 import type { AgentInfo } from '../http/agent-info.js';
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
 import { Client } from '../client/client.js';
-import { generateId } from '../structs/ids.js';
 import { badRequest } from '../structs/errors.js';
 
 export class Agent {
@@ -32,7 +29,7 @@ export class Agent {
   private client: Client | null = null;
   private http: HttpServer | null = null;
   private readonly tempDirs: string[] = [];
-  private readonly serverId = generateId();
+  private role: ServerRole | null = null;
   readonly nodeName: string;
   private sink: GatedSink | null = null;
   private gossip: ServerGossip | null = null;
@@ -68,25 +65,11 @@ export class Agent {
     const log = this.logger;
     if (!c.server.enabled) throw new Error('a server is required in this agent');
 
-    const store = new StateStore();
-    const fsm = new FSM(store);
-    const consensus = new InMemoryConsensus(fsm, { serverId: this.addrs.advertise.rpc, rpcAddr: this.addrs.advertise.rpc });
-    this.server = new Server({
-      region: c.region,
-      datacenter: c.datacenter,
-      nodeName: this.nodeName,
-      store,
-      applied: fsm,
-      consensus,
-      rpcAddr: this.addrs.advertise.rpc,
-      ...(c.server.numSchedulers !== null ? { numSchedulers: c.server.numSchedulers } : {}),
-      aclBootstrapResetPath: c.dataDir ? join(c.dataDir, 'server', ACL_BOOTSTRAP_RESET_FILE) : null,
-      heartbeat: { minHeartbeatTtlMs: c.server.minHeartbeatTtlMs, heartbeatGraceMs: c.server.heartbeatGraceMs, maxHeartbeatsPerSecond: c.server.maxHeartbeatsPerSecond },
-      logger: log.named('nomad'),
-    });
     // Binding the gossip sockets is quick; joining others happens after start-up (joinAtStart).
-    this.gossip = await ServerGossip.start({ config: c, addrs: this.addrs, nodeName: this.nodeName, serverId: this.serverId, logger: log.named('nomad') });
-    this.server.start();
+    this.role = await startServerRole({ config: c, addrs: this.addrs, nodeName: this.nodeName, logger: log });
+    this.server = this.role.server;
+    this.gossip = this.role.gossip;
+    const store = this.role.store;
 
     if (c.client.enabled) {
       const dataDir = this.clientDir('alloc');
@@ -208,9 +191,9 @@ export class Agent {
   async shutdown(opts: { leave?: boolean } = {}): Promise<void> {
     const log = this.logger;
     this.retryJoiner?.stop();
-    if (opts.leave && this.gossip) {
+    if (opts.leave && this.role) {
       log.info('agent: gracefully leaving the cluster');
-      await this.gossip.leave().catch((e: unknown) => log.warn('agent: leave failed', { error: e }));
+      await this.role.leave();
     }
     log.info('agent: requesting shutdown');
     if (this.client) {
@@ -219,12 +202,10 @@ export class Agent {
       await this.client.shutdown({ stopTasks: true });
     }
     if (this.http) await this.http.close();
-    if (this.server) {
+    if (this.role) {
       log.info('nomad: shutting down server');
-      await this.server.shutdown();
-      await this.server.consensus.shutdown();
+      await this.role.shutdown();
     }
-    if (this.gossip) await this.gossip.shutdown();
     for (const d of this.tempDirs) rmSync(d, { recursive: true, force: true });
     log.info('agent: shutdown complete');
   }

@@ -30,12 +30,16 @@ type AnyMethod = (...args: never[]) => Promise<unknown>;
 /** Methods of an endpoint object that may run on the leader on behalf of another server. */
 export type EndpointTable = Record<string, { target: object; methods: ReadonlySet<string> }>;
 
-/** Errors that prove the call never ran: safe to try again. */
-function retryable(e: unknown): boolean {
+/**
+ * Errors after which the call may be tried again: those that prove it never ran (refused before
+ * proposing, or a transport failure that says nothing was processed), and for a call without
+ * side effects any transport failure.
+ */
+function retryable(e: unknown, idempotent: boolean): boolean {
   if (e instanceof NomadError) return e.kind === 'no_leader' && e.message === 'No cluster leader';
-  // Transport failures (the RPC layer's own error class): the leader was not reached.
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === 'connect' || code === 'closed';
+  const transport = e as { code?: unknown; notProcessed?: unknown } | null;
+  if (typeof transport?.code !== 'string') return false;
+  return idempotent || transport.notProcessed === true;
 }
 
 export interface ForwarderOptions {
@@ -73,8 +77,11 @@ export class LeaderForwarder {
     });
   }
 
-  /** Runs endpoint.method(args) on the leader, waiting (bounded) for one when none is known. */
-  async onLeader(endpoint: string, method: string, args: unknown[]): Promise<unknown> {
+  /**
+   * Runs endpoint.method(args) on the leader, waiting (bounded) for one when none is known.
+   * `idempotent` calls (reads) are retried after any transport failure.
+   */
+  async onLeader(endpoint: string, method: string, args: unknown[], idempotent = false): Promise<unknown> {
     const { consensus, clock } = this.opts;
     const deadline = clock.nowMs() + (this.opts.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS);
     let lastError: unknown = null;
@@ -87,7 +94,7 @@ export class LeaderForwarder {
           return await this.opts.peers.call(addr, FORWARD_METHOD, { Endpoint: endpoint, Method: method, Args: args } satisfies ForwardRequest, { timeoutMs: Math.max(remaining, 30_000) });
         }
       } catch (e) {
-        if (!retryable(e)) throw e;
+        if (!retryable(e, idempotent)) throw e;
         lastError = e;
       }
       if (clock.nowMs() >= deadline) {

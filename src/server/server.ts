@@ -253,7 +253,7 @@ export class Server {
    */
   async readBarrier(stale: boolean, signal?: AbortSignal): Promise<void> {
     if (stale || this.consensus.isLeader()) return;
-    const index = (await this.forwarder.onLeader('Status', 'readIndex', [])) as number;
+    const index = (await this.forwarder.onLeader('Status', 'readIndex', [], true)) as number;
     if (this.store.snapshot().latestIndex() >= index || signal?.aborted) return;
     await this.store.snapshotMinIndex(index, this.opts.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS);
   }

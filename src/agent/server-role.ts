@@ -1,0 +1,208 @@
+// The server role of an agent. Dev mode: a single-node log in memory. Otherwise a member of a
+// Raft cluster: the log, stable store and snapshots under data_dir/server/raft, the RPC listener
+// (port 4647) that carries Raft and the servers' calls to each other, the gossip pool that finds
+// the other servers, bootstrap_expect and autopilot.
+import { join } from 'node:path';
+import { generateId } from '../structs/ids.js';
+import { ACL_BOOTSTRAP_RESET_FILE } from '../server/acl-endpoints.js';
+import { StateStore } from '../state/store.js';
+import { FSM } from '../state/fsm.js';
+import { InMemoryConsensus } from '../server/consensus-memory.js';
+import { RaftConsensus } from '../server/consensus-raft.js';
+import type { Consensus } from '../server/consensus.js';
+import { isClusterConsensus } from '../server/consensus.js';
+import { Server } from '../server/server.js';
+import { openFileStores } from '../raft/index.js';
+import { RpcPool, RpcRaftTransport, RpcServer } from '../rpc/index.js';
+import type { ResolvedAddresses } from './addresses.js';
+import type { AgentConfig } from './config.js';
+import type { Logger } from './logger.js';
+import { openServerDataDir } from './server-data-dir.js';
+import { ServerGossip } from './server-gossip.js';
+
+export interface ServerRole {
+  readonly server: Server;
+  readonly store: StateStore;
+  readonly consensus: Consensus;
+  readonly gossip: ServerGossip;
+  readonly serverId: string;
+  /** The RPC listener and the pool of calls to other agents (absent in dev mode). */
+  readonly rpc: { server: RpcServer; pool: RpcPool } | null;
+  /** Leaves the gossip pool and, in a cluster, the Raft peers (bounded). */
+  leave(): Promise<void>;
+  /** Stops everything the role started. */
+  shutdown(): Promise<void>;
+}
+
+export interface ServerRoleOptions {
+  config: AgentConfig;
+  addrs: ResolvedAddresses;
+  nodeName: string;
+  logger: Logger;
+}
+
+/** How long a leaving server waits to see itself removed from the Raft configuration. */
+const LEAVE_DRAIN_MS = 5_000;
+
+export async function startServerRole(opts: ServerRoleOptions): Promise<ServerRole> {
+  return opts.config.devMode ? startDevServer(opts) : startClusterServer(opts);
+}
+
+function serverOptions(c: AgentConfig, nodeName: string, logger: Logger) {
+  return {
+    region: c.region,
+    datacenter: c.datacenter,
+    nodeName,
+    ...(c.server.numSchedulers !== null ? { numSchedulers: c.server.numSchedulers } : {}),
+    heartbeat: { minHeartbeatTtlMs: c.server.minHeartbeatTtlMs, heartbeatGraceMs: c.server.heartbeatGraceMs, maxHeartbeatsPerSecond: c.server.maxHeartbeatsPerSecond },
+    aclBootstrapResetPath: c.dataDir ? join(c.dataDir, 'server', ACL_BOOTSTRAP_RESET_FILE) : null,
+    gc: {
+      intervalMs: c.server.jobGcIntervalMs,
+      jobGcThresholdMs: c.server.jobGcThresholdMs,
+      evalGcThresholdMs: c.server.evalGcThresholdMs,
+      deploymentGcThresholdMs: c.server.deploymentGcThresholdMs,
+      nodeGcThresholdMs: c.server.nodeGcThresholdMs,
+    },
+    logger: logger.named('nomad'),
+  };
+}
+
+async function startDevServer(opts: ServerRoleOptions): Promise<ServerRole> {
+  const { config: c, addrs, nodeName, logger } = opts;
+  const serverId = generateId();
+  const store = new StateStore();
+  const fsm = new FSM(store);
+  const consensus = new InMemoryConsensus(fsm, { serverId: addrs.advertise.rpc, rpcAddr: addrs.advertise.rpc });
+  const server = new Server({ ...serverOptions(c, nodeName, logger), store, applied: fsm, consensus, rpcAddr: addrs.advertise.rpc });
+  const gossip = await ServerGossip.start({ config: c, addrs, nodeName, serverId, logger: logger.named('nomad') });
+  server.start();
+  return {
+    server,
+    store,
+    consensus,
+    gossip,
+    serverId,
+    rpc: null,
+    leave: () => gossip.leave().catch((e: unknown) => logger.warn('agent: leave failed', { error: e })),
+    async shutdown() {
+      await server.shutdown();
+      await consensus.shutdown();
+      await gossip.shutdown();
+    },
+  };
+}
+
+async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> {
+  const { config: c, addrs, nodeName } = opts;
+  const log = opts.logger.named('nomad');
+  const data = openServerDataDir(c.dataDir, c.region, generateId);
+  const store = new StateStore();
+  const fsm = new FSM(store);
+  const stores = await openFileStores(data.raftDir, { onRepair: (m) => log.warn(`raft: ${m}`) });
+  const rpcLog = opts.logger.named('nomad.rpc');
+  const rpcServer = new RpcServer({ bindHost: addrs.bindIp.rpc, port: c.ports.rpc, logger: rpcLog });
+  const pool = new RpcPool({ logger: rpcLog });
+  const started: Array<() => Promise<unknown>> = [() => pool.close(), () => rpcServer.close()];
+  const undo = async (): Promise<void> => {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const transport = new RpcRaftTransport({ server: rpcServer, pool, localAddress: addrs.advertise.rpc });
+    try {
+      await rpcServer.listen();
+    } catch (e) {
+      throw new Error(`Failed to start RPC layer: listen on ${addrs.bindIp.rpc}:${c.ports.rpc}: ${(e as Error).message}`);
+    }
+    log.info(`server: using data dir ${data.dir}, server ID ${data.serverId}`);
+    const consensus = await RaftConsensus.open({
+      fsm,
+      serverId: data.serverId,
+      transport,
+      stores,
+      logger: log,
+      raftMultiplier: c.server.raftMultiplier,
+      snapshotThresholdEntries: c.server.raftSnapshotThreshold,
+      snapshotIntervalMs: c.server.raftSnapshotIntervalMs,
+      trailingLogs: c.server.raftTrailingLogs,
+    });
+    started.push(() => consensus.shutdown());
+    const gossip = await ServerGossip.start({ config: c, addrs, nodeName, serverId: data.serverId, logger: log });
+    started.push(() => gossip.shutdown());
+    const server = new Server({
+      ...serverOptions(c, nodeName, opts.logger),
+      store,
+      applied: fsm,
+      consensus,
+      rpcAddr: addrs.advertise.rpc,
+      peers: pool,
+      cluster: { membership: gossip.serverMembership(), bootstrapExpect: c.server.bootstrapExpect },
+    });
+    for (const [method, handler] of Object.entries(server.rpcHandlers())) rpcServer.handle(method, (args: unknown) => handler(args));
+    seedAutopilotConfig(server, c, log);
+    server.start();
+    return {
+      server,
+      store,
+      consensus,
+      gossip,
+      serverId: data.serverId,
+      rpc: { server: rpcServer, pool },
+      leave: () => leaveCluster(consensus, gossip, log, data.serverId),
+      async shutdown() {
+        await server.shutdown();
+        await consensus.shutdown();
+        await gossip.shutdown();
+        await rpcServer.close();
+        await pool.close();
+      },
+    };
+  } catch (e) {
+    await undo();
+    await stores.logStore.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * The autopilot block sets the cluster's autopilot configuration until an operator changes it:
+ * the first leader writes it (compare-and-set against "never written", so it never overwrites).
+ */
+function seedAutopilotConfig(server: Server, c: AgentConfig, log: Logger): void {
+  server.onLeadershipEstablished(() => {
+    const current = server.store.snapshot().autopilotConfig();
+    if (current.ModifyIndex > 0) return;
+    const a = c.autopilot;
+    server.operator
+      .setAutopilotConfig(
+        {
+          ...current,
+          CleanupDeadServers: a.cleanupDeadServers,
+          LastContactThreshold: a.lastContactThresholdMs * 1e6,
+          MaxTrailingLogs: a.maxTrailingLogs,
+          MinQuorum: a.minQuorum,
+          ServerStabilizationTime: a.serverStabilizationTimeMs * 1e6,
+        },
+        0,
+      )
+      .catch((e: Error) => log.warn('writing the autopilot configuration failed', { error: e.message }));
+  });
+}
+
+/**
+ * A graceful leave: a leader hands leadership over first (so the cluster keeps a leader), then the
+ * server leaves the gossip pool; the leader's autopilot removes it from Raft, which this waits for
+ * (bounded) so that the quorum shrinks before the process goes away.
+ */
+async function leaveCluster(consensus: Consensus, gossip: ServerGossip, log: Logger, selfId: string): Promise<void> {
+  if (isClusterConsensus(consensus) && consensus.isLeader() && consensus.stats().configuration.filter((s) => s.Voter).length > 1) {
+    await consensus.transferLeadership().catch((e: Error) => log.warn('leadership transfer before leaving failed', { error: e.message }));
+  }
+  await gossip.leave().catch((e: unknown) => log.warn('agent: leave failed', { error: e }));
+  const deadline = Date.now() + LEAVE_DRAIN_MS;
+  while (Date.now() < deadline && consensus.stats().configuration.some((s) => s.ID === selfId) && consensus.stats().configuration.length > 1) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (consensus.stats().configuration.some((s) => s.ID === selfId) && consensus.stats().configuration.length > 1) {
+    log.warn('left the gossip pool, but the leader has not removed this server from the Raft peers yet');
+  } else log.info('removed from the Raft peers');
+}
