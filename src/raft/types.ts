@@ -123,9 +123,10 @@ export interface SnapshotRequest extends Envelope {
   readonly meta: SnapshotMeta;
   /**
    * The leader's commit index. Below meta.index only for a user snapshot just restored on the
-   * leader: such a snapshot is not known committed, and the receiver keeps a way back.
+   * leader: such a snapshot is not known committed, and the receiver keeps a way back. Absent
+   * (a sender of an earlier build): the snapshot is committed state.
    */
-  readonly commit: number;
+  readonly commit?: number;
 }
 
 export interface SnapshotResponse extends Envelope {

@@ -173,7 +173,7 @@ export class SimNode {
     if (m.type === 'snapshot') {
       invariant(attached !== null, 'snapshot message without data');
       // As the real driver: a snapshot not known committed is taken only with a way back.
-      if (m.meta.index > m.commit && !this.busy) this.snapshotNow();
+      if (m.commit !== undefined && m.meta.index > m.commit && !this.busy) this.snapshotNow();
       this.incoming.set(`${attached.meta.index}:${attached.meta.term}`, attached);
       if (this.incoming.size > 4) this.incoming.delete(this.incoming.keys().next().value as string);
     }
