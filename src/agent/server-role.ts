@@ -19,6 +19,7 @@ import type { AgentConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { openServerDataDir } from './server-data-dir.js';
 import { ServerGossip } from './server-gossip.js';
+import { loadRpcTls } from './tls-config.js';
 
 export interface ServerRole {
   readonly server: Server;
@@ -100,8 +101,9 @@ async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> 
   const fsm = new FSM(store);
   const stores = await openFileStores(data.raftDir, { onRepair: (m) => log.warn(`raft: ${m}`) });
   const rpcLog = opts.logger.named('nomad.rpc');
-  const rpcServer = new RpcServer({ bindHost: addrs.bindIp.rpc, port: c.ports.rpc, logger: rpcLog });
-  const pool = new RpcPool({ logger: rpcLog });
+  const tls = loadRpcTls(c, rpcLog);
+  const rpcServer = new RpcServer({ bindHost: addrs.bindIp.rpc, port: c.ports.rpc, logger: rpcLog, ...(tls ? { tls: tls.server } : {}) });
+  const pool = new RpcPool({ logger: rpcLog, ...(tls ? { tls: tls.pool } : {}) });
   const started: Array<() => Promise<unknown>> = [() => pool.close(), () => rpcServer.close()];
   const undo = async (): Promise<void> => {
     for (const stop of started.reverse()) await stop().catch(() => undefined);

@@ -217,7 +217,9 @@ export class RpcServer {
   }
 
   private tlsFailed(e: Error, s: tls.TLSSocket): void {
-    const peer = `${s.remoteAddress ?? '?'}:${s.remotePort ?? 0}`;
+    // A handshake that failed may have closed the socket already; its raw socket knew the peer.
+    const raw = (s as unknown as { _parent?: net.Socket })._parent;
+    const peer = s.remoteAddress ? `${s.remoteAddress}:${s.remotePort ?? 0}` : raw?.remoteAddress ? `${raw.remoteAddress}:${raw.remotePort ?? 0}` : 'an unknown peer';
     const a = this.tlsPending.get(peer);
     this.tlsPending.delete(peer);
     // OpenSSL's messages carry a file and line after the reason: the reason is enough.

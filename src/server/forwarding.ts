@@ -49,6 +49,12 @@ export interface ForwarderOptions {
   /** Absent on a server that has no peers (dev mode): it leads or nothing does. */
   peers?: PeerRpc;
   holdTimeoutMs?: number;
+  /**
+   * Resolves true once this server, leading, has applied everything committed before it was
+   * elected (its duties are up), false when it stopped leading or `deadlineMs` passed first.
+   * Calls run on the leader only after that: a fresh leader's state may still be behind.
+   */
+  leaderReady?: (deadlineMs: number) => Promise<boolean>;
 }
 
 export class LeaderForwarder {
@@ -87,7 +93,10 @@ export class LeaderForwarder {
     let lastError: unknown = null;
     for (;;) {
       try {
-        if (consensus.isLeader()) return await this.runLocal(endpoint, method, args);
+        if (consensus.isLeader()) {
+          if (!this.opts.leaderReady || (await this.opts.leaderReady(deadline))) return await this.runLocal(endpoint, method, args);
+          continue;
+        }
         const addr = consensus.leaderAddr();
         if (addr && this.opts.peers) {
           const remaining = Math.max(1, deadline - clock.nowMs());
@@ -113,6 +122,8 @@ export class LeaderForwarder {
     }
     // One hop only: a server that lost leadership meanwhile refuses, and the sender retries.
     if (!this.opts.consensus.isLeader()) throw new NomadError('no_leader', 'No cluster leader');
+    const ready = this.opts.leaderReady ? await this.opts.leaderReady(this.opts.clock.nowMs() + (this.opts.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS)) : true;
+    if (!ready) throw new NomadError('no_leader', 'No cluster leader');
     return this.runLocal(r.Endpoint, r.Method, r.Args);
   }
 

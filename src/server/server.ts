@@ -111,6 +111,8 @@ export class Server {
   private leader = false;
   /** When this server last took up the leader's duties (wall clock). */
   private leaderSinceMs = 0;
+  /** Calls waiting for this server's leader duties to be up (see leaderReady). */
+  private readyWaiters: Array<(ready: boolean) => void> = [];
   private started = false;
   /** Serializes leadership transitions so that establish/revoke never interleave. */
   private transition: Promise<void> = Promise.resolve();
@@ -149,7 +151,7 @@ export class Server {
       serverRpcAddrs: () => self.serverRpcAddrs(),
     };
     const schedulerLoader = (): Promise<NewScheduler> => (opts.newScheduler ? Promise.resolve(opts.newScheduler) : loadNewScheduler());
-    this.forwarder = new LeaderForwarder({ consensus: opts.consensus, clock: this.clock, logger: this.logger, ...(opts.peers ? { peers: opts.peers } : {}), ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}) });
+    this.forwarder = new LeaderForwarder({ consensus: opts.consensus, clock: this.clock, logger: this.logger, leaderReady: (d) => this.leaderReady(d), ...(opts.peers ? { peers: opts.peers } : {}), ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}) });
     const fw = this.forwarder;
     this.nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
     this.jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert']);
@@ -214,6 +216,7 @@ export class Server {
     this.bootstrapper?.stop();
     this.stopFollowing?.();
     this.stopFollowing = null;
+    this.settleReadyWaiters(false);
     await this.nodes.flush().catch(() => {});
     this.onLeadership(false);
     await this.transition;
@@ -252,7 +255,7 @@ export class Server {
    * does. Without a leader the read waits, bounded, then fails with "No cluster leader".
    */
   async readBarrier(stale: boolean, signal?: AbortSignal): Promise<void> {
-    if (stale || this.consensus.isLeader()) return;
+    if (stale || this.leader) return;
     const index = (await this.forwarder.onLeader('Status', 'readIndex', [], true)) as number;
     if (this.store.snapshot().latestIndex() >= index || signal?.aborted) return;
     await this.store.snapshotMinIndex(index, this.opts.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS);
@@ -296,12 +299,16 @@ export class Server {
         await this.consensus.barrier();
         break;
       } catch (e) {
-        if (!this.consensus.isLeader() || !this.started) return;
+        if (!this.consensus.isLeader() || !this.started) {
+          this.settleReadyWaiters(false);
+          return;
+        }
         this.logger.warn('barrier after gaining leadership failed; trying again', { error: String(e) });
       }
     }
     this.leader = true;
     this.leaderSinceMs = this.clock.nowMs();
+    this.settleReadyWaiters(true);
     this.broker.setEnabled(true);
     this.blocked.setEnabled(true);
     this.planQueue.setEnabled(true);
@@ -338,6 +345,7 @@ export class Server {
   private async revokeLeadership(): Promise<void> {
     this.logger.info('cluster leadership lost');
     this.leader = false;
+    this.settleReadyWaiters(false);
     this.gc.stop();
     this.broker.setEnabled(false);
     this.blocked.setEnabled(false);
@@ -370,6 +378,35 @@ export class Server {
       this.bootstrapper = new ExpectBootstrap({ ...base, expect: cl.bootstrapExpect, peers: this.opts.peers });
       void this.bootstrapper.check();
     }
+  }
+
+  /**
+   * True once this server leads with its duties up (everything committed before its election
+   * applied); false when it does not lead, or stops, or `deadlineMs` passes first.
+   */
+  leaderReady(deadlineMs: number): Promise<boolean> {
+    if (this.leader) return Promise.resolve(true);
+    if (!this.consensus.isLeader() || !this.started) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (ready: boolean): void => {
+        if (done) return;
+        done = true;
+        this.clock.clearTimeout(timer);
+        resolve(ready);
+      };
+      const timer = this.clock.setTimeout(() => {
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== finish);
+        finish(false);
+      }, Math.max(0, deadlineMs - this.clock.nowMs()));
+      this.readyWaiters.push(finish);
+    });
+  }
+
+  private settleReadyWaiters(ready: boolean): void {
+    const ws = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of ws) w(ready);
   }
 
   /** Called each time this server has taken up the leader's duties. */

@@ -133,7 +133,9 @@ test('three servers: election, membership views, forwarding, leader killed mid-w
     const refused = await http(survivor.addr, 'PUT', '/v1/jobs', jobBody('no-quorum'), 30_000);
     const refusedMs = Date.now() - refusedAt;
     assert.equal(refused.status, 500, refused.text);
-    assert.match(refused.text, /No cluster leader/);
+    // A survivor that still led when the others died took the write, then lost leadership before
+    // it could commit: Nomad's other answer for the same situation.
+    assert.match(refused.text, /No cluster leader|leadership lost while committing log/);
     assert.ok(refusedMs < 12_000, `refused after ${refusedMs} ms`);
     const stale = await jobIds(survivor, true);
     assert.ok(!stale.has('no-quorum'));
