@@ -23,6 +23,7 @@ import type { AgentInfo } from '../http/agent-info.js';
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
 import { Client } from '../client/client.js';
 import { badRequest } from '../structs/errors.js';
+import { Telemetry } from '../telemetry/telemetry.js';
 
 export class Agent {
   private server: Server | null = null;
@@ -34,6 +35,7 @@ export class Agent {
   private sink: GatedSink | null = null;
   private gossip: ServerGossip | null = null;
   private retryJoiner: RetryJoiner | null = null;
+  private telemetry: Telemetry | null = null;
 
   private constructor(
     readonly config: AgentConfig,
@@ -56,6 +58,11 @@ export class Agent {
     return agent;
   }
 
+  /** The agent's telemetry (its registry, sinks and collection), null before start. */
+  get telemetryHandle(): Telemetry | null {
+    return this.telemetry;
+  }
+
   announceStarted(): void {
     this.sink?.open();
   }
@@ -65,11 +72,22 @@ export class Agent {
     const log = this.logger;
     if (!c.server.enabled) throw new Error('a server is required in this agent');
 
+    const telemetry = (this.telemetry = new Telemetry({
+      config: c.telemetry,
+      hostname: hostname(),
+      nodeName: this.nodeName,
+      onSinkError: (message) => log.warn(`telemetry: ${message}`),
+      onCollectorError: (name, e) => log.warn(`telemetry: collecting the ${name} metrics failed`, { error: e instanceof Error ? e.message : String(e) }),
+    }));
+    const metrics = telemetry.metrics;
     // Binding the gossip sockets is quick; joining others happens after start-up (joinAtStart).
-    this.role = await startServerRole({ config: c, addrs: this.addrs, nodeName: this.nodeName, logger: log });
+    this.role = await startServerRole({ config: c, addrs: this.addrs, nodeName: this.nodeName, logger: log, metrics });
     this.server = this.role.server;
     this.gossip = this.role.gossip;
     const store = this.role.store;
+    const { server, gossip } = this.role;
+    telemetry.addCollector('server', () => server.emitMetrics());
+    telemetry.addCollector('gossip', () => gossip.emitMetrics());
 
     if (c.client.enabled) {
       const dataDir = this.clientDir('alloc');
@@ -104,7 +122,11 @@ export class Agent {
           },
         },
         logger: log,
+        metrics,
+        telemetry: { publishNodeMetrics: c.telemetry.publishNodeMetrics, publishAllocationMetrics: c.telemetry.publishAllocationMetrics },
       });
+      const client = this.client;
+      telemetry.addCollector('client', () => client.emitMetrics());
     }
 
     this.http = new HttpServer({
@@ -117,8 +139,11 @@ export class Agent {
       tls: c.tls.http ? loadHttpTls(c) : null,
       bind: this.addrs.bindIp.http,
       port: c.ports.http,
+      metrics,
+      metricsSource: telemetry,
     });
     await this.http.listen();
+    telemetry.start();
 
     // The client registers in the background: the agent is up once its API answers.
     if (this.client) {
@@ -206,6 +231,7 @@ export class Agent {
       log.info('nomad: shutting down server');
       await this.role.shutdown();
     }
+    await this.telemetry?.close();
     for (const d of this.tempDirs) rmSync(d, { recursive: true, force: true });
     log.info('agent: shutdown complete');
   }

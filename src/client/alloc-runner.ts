@@ -6,6 +6,7 @@ import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { AllocDeploymentStatus, Allocation, TaskEvent } from '../structs/alloc.js';
 import { clientTerminal } from '../structs/alloc.js';
 import type { Job, TaskGroup } from '../structs/job.js';
+import type { Metrics } from '../structs/metrics.js';
 import { NS_PER_MS, nowNs, rfc3339Nano } from '../structs/time.js';
 import type { TaskDriver } from '../drivers/driver.js';
 import { emptyUsage } from '../drivers/proc-stats.js';
@@ -28,6 +29,8 @@ export interface AllocRunnerDeps {
   /** The reported state changed; `terminal` asks for an immediate flush. */
   onUpdate: (allocId: string, terminal: boolean) => void;
   random?: () => number;
+  /** With publish_allocation_metrics: where the tasks count their starts, restarts and ends. */
+  metrics?: Metrics | null;
 }
 
 type Phase = 'prestart' | 'main' | 'poststart' | 'poststop';
@@ -78,6 +81,7 @@ export class AllocRunner {
           hostEnv: deps.hostEnv,
           onStateChange: () => this.onTaskChange(),
           random: deps.random,
+          metrics: deps.metrics ?? null,
         }),
       );
     }
@@ -89,6 +93,10 @@ export class AllocRunner {
 
   taskRunner(name: string): TaskRunner | undefined {
     return this.tasks.get(name);
+  }
+
+  taskRunners(): TaskRunner[] {
+    return [...this.tasks.values()];
   }
 
   taskNames(): string[] {
@@ -295,6 +303,11 @@ export class AllocRunner {
   async destroy(): Promise<void> {
     await this.stop();
     await this.allocDir.destroy();
+  }
+
+  /** The client status the next update will report, without copying the task states. */
+  clientStatus(): AllocClientUpdate['ClientStatus'] {
+    return aggregateClientStatus(this.taskStates()).status;
   }
 
   clientUpdate(): AllocClientUpdate {

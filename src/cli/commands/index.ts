@@ -38,6 +38,7 @@ import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
+import { operatorMetricsCommand } from './operator-metrics.js';
 import { tlsCaCreateCommand, tlsCertCreateCommand } from './tls.js';
 
 export const COMMANDS: Command[] = [
@@ -79,6 +80,7 @@ export const COMMANDS: Command[] = [
   nodeStatusCommand,
   autopilotGetCommand,
   autopilotSetCommand,
+  operatorMetricsCommand,
   raftListPeersCommand,
   raftRemovePeerCommand,
   snapshotInspectCommand,
