@@ -105,6 +105,8 @@ export class Agent {
           options: c.client.options,
           pluginConfig: driverPluginConfigs(c.plugins),
           chrootEnv: c.client.chrootEnv,
+          hostVolumes: Object.fromEntries(Object.entries(c.client.hostVolumes).map(([name, hv]) => [name, { Name: name, Path: hv.path ?? '', ReadOnly: hv.readOnly ?? false }])),
+          disableRemoteExec: c.client.disableRemoteExec,
           dataDir,
           stateDir,
           devMode: c.devMode,

@@ -1,5 +1,7 @@
 // `nomad agent`: reads flags and configuration files, prints the banner, starts the agent and
 // runs until SIGINT or SIGTERM, then shuts down cleanly. Returns the process exit code.
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { FlagSet, HelpRequested, UsageError } from '../cli/flags.js';
 import { applyDevMode, defaultConfig, mergeConfig, type AgentConfig, type PartialConfig } from './config.js';
 import { loadConfigPath } from './config-file.js';
@@ -310,6 +312,11 @@ function checkConfig(c: AgentConfig): string | null {
     if (!Number.isInteger(port) || port < 0 || port > 65535) return `Invalid ${name} port ${port}: must be between 0 and 65535.`;
   }
   if (c.telemetry.inMemoryCollectionIntervalMs > c.telemetry.inMemoryRetentionPeriodMs) return 'telemetry in-memory collection interval cannot be greater than retention period';
+  for (const [name, hv] of Object.entries(c.client.enabled ? c.client.hostVolumes : {})) {
+    if (!hv.path) return `client.host_volume "${name}": missing "path"`;
+    if (!isAbsolute(hv.path)) return `client.host_volume "${name}": path "${hv.path}" must be absolute`;
+    if (!existsSync(hv.path)) return `client.host_volume "${name}": path "${hv.path}" does not exist`;
+  }
   if (c.client.minDynamicPort > c.client.maxDynamicPort) return `client.min_dynamic_port (${c.client.minDynamicPort}) must not exceed max_dynamic_port (${c.client.maxDynamicPort}).`;
   return null;
 }

@@ -24,12 +24,22 @@ export interface LabeledAnyField {
   to: string;
 }
 
+/**
+ * Blocks with one name label, each decoded against `fields` (paths relative to the block) into
+ * a map by name at `to`: `host_volume "certs" { path = "/etc/ssl" }`.
+ */
+export interface LabeledBlockField {
+  kind: 'labeledBlock';
+  to: string;
+  fields: Record<string, Field>;
+}
+
 /** Known to Nomad, not acted on here. */
 export interface IgnoredField {
   kind: 'ignored';
 }
 
-export type Field = ValueField | BlockField | LabeledAnyField | IgnoredField;
+export type Field = ValueField | BlockField | LabeledAnyField | LabeledBlockField | IgnoredField;
 
 const v = (kind: FieldKind, to: string, check?: (value: unknown) => string | null): ValueField => (check ? { kind, to, check } : { kind, to });
 const positiveDuration = (ms: unknown): string | null => (typeof ms === 'number' && ms > 0 ? null : 'must be greater than zero');
@@ -119,6 +129,8 @@ export const AGENT_SCHEMA: BlockField = {
         min_dynamic_port: v('int', 'client.minDynamicPort'),
         max_dynamic_port: v('int', 'client.maxDynamicPort'),
         chroot_env: v('stringMap', 'client.chrootEnv'),
+        disable_remote_exec: v('bool', 'client.disableRemoteExec'),
+        host_volume: { kind: 'labeledBlock', to: 'client.hostVolumes', fields: { path: v('string', 'path'), read_only: v('bool', 'readOnly') } },
         reserved: {
           kind: 'block',
           fields: {
@@ -131,9 +143,9 @@ export const AGENT_SCHEMA: BlockField = {
         },
         ...ignore(
           'network_speed', 'gc_interval', 'gc_disk_usage_threshold', 'gc_inode_usage_threshold',
-          'gc_max_allocs', 'gc_parallel_destroys', 'no_host_uuid', 'host_volume', 'host_network',
+          'gc_max_allocs', 'gc_parallel_destroys', 'no_host_uuid', 'host_network',
           'cni_path', 'cni_config_dir', 'bridge_network_name', 'bridge_network_subnet', 'cgroup_parent',
-          'template', 'artifact', 'disable_remote_exec', 'server_join', 'reservable_cores',
+          'template', 'artifact', 'server_join', 'reservable_cores',
           'bind_wildcard_default_host_network', 'cpu_total_compute_mhz', 'fingerprint',
         ),
       },

@@ -96,6 +96,10 @@ export interface AgentConfig {
     maxDynamicPort: number;
     reserved: ClientReserved;
     chrootEnv: Record<string, string>;
+    /** `host_volume "name" { path, read_only }`: host directories tasks may mount. */
+    hostVolumes: Record<string, { path?: string; readOnly?: boolean }>;
+    /** Refuses `nomad alloc exec` into this client's tasks. */
+    disableRemoteExec: boolean;
   };
   acl: { enabled: boolean; tokenTtlMs: number; policyTtlMs: number };
   tls: TlsConfig;
@@ -201,6 +205,8 @@ export function defaultConfig(): AgentConfig {
       maxDynamicPort: 32000,
       reserved: { cpuMHz: 0, memoryMB: 0, diskMB: 0, reservedPorts: '' },
       chrootEnv: {},
+      hostVolumes: {},
+      disableRemoteExec: false,
     },
     acl: { enabled: false, tokenTtlMs: 30_000, policyTtlMs: 30_000 },
     tls: {
@@ -265,7 +271,7 @@ type DeepPartialConfig<T> = {
   [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends Record<string, unknown> ? DeepPartialConfig<T[K]> : T[K];
 };
 
-const MAP_KEYS = new Set(['options', 'meta', 'chrootEnv', 'plugins', 'sources']);
+const MAP_KEYS = new Set(['options', 'meta', 'chrootEnv', 'plugins', 'sources', 'hostVolumes']);
 
 /** Later sources win field by field; maps (meta, options) merge key by key; lists replace. */
 export function mergeConfig(base: AgentConfig, over: PartialConfig): AgentConfig {

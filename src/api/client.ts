@@ -7,6 +7,7 @@ import { HttpTransport } from './http.js';
 import { Jobs } from './jobs.js';
 import { Allocations } from './allocations.js';
 import { AclPolicies, AclTokens } from './acl.js';
+import { Namespaces } from './namespaces.js';
 import { Agent, Deployments, Evaluations, Nodes, Operator, Regions, Status, SystemApi } from './cluster.js';
 
 export class NomadClient {
@@ -23,6 +24,7 @@ export class NomadClient {
   readonly system: SystemApi;
   readonly aclPolicies: AclPolicies;
   readonly aclTokens: AclTokens;
+  readonly namespaces: Namespaces;
 
   constructor(config: ApiConfig) {
     this.http = new HttpTransport(config);
@@ -38,6 +40,7 @@ export class NomadClient {
     this.system = new SystemApi(this.http);
     this.aclPolicies = new AclPolicies(this.http);
     this.aclTokens = new AclTokens(this.http);
+    this.namespaces = new Namespaces(this.http);
   }
 
   get address(): string {

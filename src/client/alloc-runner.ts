@@ -1,6 +1,7 @@
 // Runs one allocation: builds its directory, runs its tasks in lifecycle order (prestart,
 // main, poststart, poststop; sidecars alongside), kills siblings when one fails or the leader
 // dies, tracks deployment health, and tells the client when its reported state changed.
+import type { Node } from '../structs/node.js';
 import type { AllocResourceUsage, TaskResourceUsage } from '../rpc/client-endpoints.js';
 import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { AllocDeploymentStatus, Allocation, TaskEvent } from '../structs/alloc.js';
@@ -26,6 +27,8 @@ export interface AllocRunnerDeps {
   region: string;
   maxKillTimeoutMs: number;
   hostEnv: Record<string, string | undefined>;
+  /** This node's host volumes (client config), by name. */
+  hostVolumes?: Node['HostVolumes'];
   /** The reported state changed; `terminal` asks for an immediate flush. */
   onUpdate: (allocId: string, terminal: boolean) => void;
   random?: () => number;
@@ -79,6 +82,7 @@ export class AllocRunner {
           region: deps.region,
           maxKillTimeoutMs: deps.maxKillTimeoutMs,
           hostEnv: deps.hostEnv,
+          hostVolumes: deps.hostVolumes,
           onStateChange: () => this.onTaskChange(),
           random: deps.random,
           metrics: deps.metrics ?? null,

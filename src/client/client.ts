@@ -348,6 +348,7 @@ export class Client {
         region: this.config.region,
         maxKillTimeoutMs: this.config.maxKillTimeoutMs,
         hostEnv: process.env,
+        hostVolumes: this.config.hostVolumes ?? null,
         onUpdate: (id, terminal) => this.batcher.mark(id, terminal),
         metrics: this.publishAllocationMetrics ? this.metrics : null,
       });
@@ -396,6 +397,11 @@ export class Client {
   /** Publishes the client's gauges (called every telemetry collection interval). */
   emitMetrics(): Promise<void> {
     return this.publisher.emit();
+  }
+
+  /** `client { disable_remote_exec = true }`: nothing may exec into this client's tasks. */
+  get remoteExecDisabled(): boolean {
+    return this.config.disableRemoteExec === true;
   }
 
   /** The client's part of /v1/agent/self stats. */

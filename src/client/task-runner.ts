@@ -1,5 +1,8 @@
 // Runs one task of an allocation through its life: setup, start, wait, restart per policy, kill.
 // Owns the task's TaskState (events, restarts, times); the alloc runner reads it to aggregate.
+import type { ExecOptions, ExecSession } from '../drivers/exec-session.js';
+import { badRequest } from '../structs/errors.js';
+import type { Node } from '../structs/node.js';
 import { randomBytes } from 'node:crypto';
 import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
 import type { Allocation, TaskEvent, TaskState } from '../structs/alloc.js';
@@ -10,6 +13,9 @@ import { DriverStartError, type ExitResult, type TaskDriver } from '../drivers/d
 import type { AllocDir, TaskDirPaths } from './alloc-dir.js';
 import { artifactEvents } from './artifact-events.js';
 import { fetchArtifacts } from './artifacts.js';
+import { writeDispatchPayload } from './dispatch-payload.js';
+import { resolveVolumeMounts } from './volume-mounts.js';
+import type { VolumeMountSpec } from '../drivers/driver.js';
 import { interpolateString, interpolateValue, type InterpolationNode } from './interpolate.js';
 import { LogRotator } from './log-rotator.js';
 import { decideRestart, initialRestartState, type RestartInput, type RestartTrackerState } from './restart-policy.js';
@@ -32,6 +38,8 @@ export interface TaskRunnerDeps {
   region: string;
   maxKillTimeoutMs: number;
   hostEnv: Record<string, string | undefined>;
+  /** This node's host volumes (client config), by name. */
+  hostVolumes?: Node['HostVolumes'];
   /** Called after every change of the task's state, for the alloc runner to aggregate and report. */
   onStateChange: (taskName: string) => void;
   random?: () => number;
@@ -146,6 +154,18 @@ export class TaskRunner {
         return;
       }
     }
+    try {
+      await writeDispatchPayload(this.deps.job, task, this.paths.dir, this.paths.local);
+    } catch (err) {
+      this.setState('dead', events.setupFailure(`failed to write the dispatch payload: ${(err as Error).message}`));
+      return;
+    }
+    try {
+      this.mounts = resolveVolumeMounts(this.deps.group, task, this.deps.hostVolumes ?? null, driver);
+    } catch (err) {
+      this.setState('dead', events.setupFailure(`failed to set up volume mounts: ${(err as Error).message}`));
+      return;
+    }
     for (;;) {
       if (this.killReq) return this.finishKilledBeforeStart();
       const outcome = await this.startAndWait(driver);
@@ -198,6 +218,9 @@ export class TaskRunner {
     this.emit(events.killed());
     this.setState('dead', null);
   }
+
+  /** The host volumes this task mounts, resolved once its directory is built. */
+  private mounts: VolumeMountSpec[] = [];
 
   private openLogs(): void {
     if (this.stdout) return;
@@ -254,6 +277,7 @@ export class TaskRunner {
         user: task.User ?? '',
         taskDir: this.paths!.dir,
         allocDir: this.deps.allocDir.allocDir,
+        mounts: this.mounts,
         resources: {
           cpuShares: res?.Cpu.CpuShares ?? task.Resources?.CPU ?? 0,
           memoryMB: res?.Memory.MemoryMB ?? task.Resources?.MemoryMB ?? 0,
@@ -358,6 +382,15 @@ export class TaskRunner {
     this.emit(events.restartSignal(reason));
     this.restartRequested = reason;
     this.wake?.();
+  }
+
+  /** Runs a command inside the running task, through its driver. */
+  async exec(opts: ExecOptions, authorize: (fsIsolation: 'none' | 'chroot' | 'image') => void): Promise<ExecSession> {
+    const driver = this.deps.driver;
+    if (!driver || this.currentId === null || this.isDead) throw badRequest(`task "${this.name}" is not running`, 'task');
+    if (!driver.capabilities.exec || !driver.execTask) throw badRequest(`task driver "${driver.name}" does not support exec`, 'task');
+    authorize(driver.capabilities.fsIsolation);
+    return driver.execTask(this.currentId, opts);
   }
 
   async signal(signal: string, reason = 'User requested signal'): Promise<void> {

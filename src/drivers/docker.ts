@@ -1,6 +1,8 @@
 // docker: runs each task as a container through the Docker Engine API (unix socket, node:http).
 // Images are pulled or loaded as needed, the container's output is streamed into the task's
 // log files, its exit (and OOM kill) is reported, and images no task uses are removed later.
+import { dockerExec } from './docker-exec.js';
+import type { ExecOptions, ExecSession } from './exec-session.js';
 import { createReadStream } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
@@ -43,7 +45,7 @@ function pluginValue(v: unknown): Record<string, unknown> {
 
 export class DockerDriver implements TaskDriver {
   readonly name = 'docker';
-  readonly capabilities: DriverCapabilities = { sendSignals: true, exec: false, fsIsolation: 'image', networkIsolationModes: ['host', 'group', 'task'] };
+  readonly capabilities: DriverCapabilities = { sendSignals: true, exec: true, fsIsolation: 'image', networkIsolationModes: ['host', 'group', 'task'] };
   readonly client: DockerClient;
   readonly imageGc: ImageGc;
   private readonly tasks = new TaskTable<DockerTask>(() => this.name);
@@ -121,6 +123,13 @@ export class DockerDriver implements TaskDriver {
   }
 
   /** Loads or pulls the image as the config asks; returns its id. */
+  /** A command in the running container, through the engine's exec API. */
+  async execTask(id: string, opts: ExecOptions): Promise<ExecSession> {
+    const t = this.tasks.get(id);
+    if (t.exit) throw new Error(`task ${t.name} is not running`);
+    return dockerExec(this.client, t.containerId, opts);
+  }
+
   private async ensureImage(plan: DockerTaskPlan): Promise<string> {
     if (plan.loadPath) {
       try {

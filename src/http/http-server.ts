@@ -24,6 +24,10 @@ import { addOperatorRoutes } from './routes-operator.js';
 import { addClientRoutes } from './routes-client.js';
 import { meterRoute, serveMetrics, type MetricsSource } from './metrics.js';
 import { noMetrics, type Metrics } from '../structs/metrics.js';
+import { addNamespaceRoutes } from './routes-namespaces.js';
+import { addPeriodicRoutes } from './routes-periodic.js';
+import { addVolumeRoutes } from './routes-volumes.js';
+import { upgradeResponse } from './exec-websocket.js';
 
 /** Routes answered by this agent itself, whatever ?region= says (Nomad forwards the others). */
 const LOCAL_SECTIONS = new Set(['agent', 'client', 'regions', 'metrics']);
@@ -76,6 +80,7 @@ export class HttpServer {
   private readonly tlsFront: TlsFront | null;
   private readonly metrics: Metrics;
   private readonly metricsSource: MetricsSource | null;
+  private readonly upgraded = new Set<Duplex>();
   private readonly bind: string;
   private readonly port: number;
 
@@ -91,6 +96,9 @@ export class HttpServer {
     addOperatorRoutes(this.routes);
     addClientRoutes(this.routes);
     addAclRoutes(this.routes);
+    addNamespaceRoutes(this.routes);
+    addPeriodicRoutes(this.routes);
+    addVolumeRoutes(this.routes);
     this.routes.add(['GET'], '/v1/metrics', OPEN, (x) => serveMetrics(x, this.metricsSource));
     const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => void this.handle(req, res);
     // Go's default bound on the request line and headers together, which Nomad keeps: a long
@@ -98,6 +106,14 @@ export class HttpServer {
     this.tlsFront = opts.tls ? new TlsFront(opts.tls, handler, this.api.logger, MAX_HEADER_BYTES) : null;
     this.http = this.tlsFront ? this.tlsFront.https : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     this.http.on('clientError', answerMalformedRequest);
+    // WebSocket upgrades (alloc exec) go through the same routing and authorization; a route
+    // that does not take over the socket answers on it as on any request.
+    this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+      // Upgraded sockets leave the server's bookkeeping: close() ends them itself.
+      this.upgraded.add(socket);
+      socket.once('close', () => this.upgraded.delete(socket));
+      void this.handle(req, upgradeResponse(req, socket, head));
+    });
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 60_000;
@@ -122,6 +138,7 @@ export class HttpServer {
   }
 
   close(): Promise<void> {
+    for (const s of this.upgraded) s.destroy();
     if (this.tlsFront) return this.tlsFront.close();
     return new Promise((resolve) => {
       this.http.close(() => resolve());

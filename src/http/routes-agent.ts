@@ -1,8 +1,8 @@
-// Agent, status, regions, namespaces, scheduler configuration, system and search endpoints.
-import { badRequest, NomadError } from '../structs/errors.js';
+// Agent, status, regions, scheduler configuration, system and search endpoints.
+import { badRequest } from '../structs/errors.js';
 import type { SchedulerConfiguration } from '../state/reader.js';
 import type { RouteTable } from './route-table.js';
-import { ANY_TOKEN, MANAGEMENT, NAMESPACE_VISIBLE, OPEN, coarseNeed } from '../acl/need.js';
+import { ANY_TOKEN, MANAGEMENT, OPEN, coarseNeed } from '../acl/need.js';
 import { permissionDenied } from '../acl/errors.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import { HttpError, type Exchange } from './exchange.js';
@@ -34,15 +34,6 @@ function keyringOf(api: ApiContext): (op: KeyringOp, key: string) => KeyringResp
 function addresses(x: Exchange): string[] {
   return x.query.getAll('address').filter(Boolean);
 }
-
-const DEFAULT_NAMESPACE = {
-  Name: 'default',
-  Description: 'Default shared namespace',
-  Quota: '',
-  Hash: 'C7UbjDwBK0dK8wQq7Izg7SJIzaV+lIo2X7wRtzY3pSw=',
-  CreateIndex: 1,
-  ModifyIndex: 1,
-};
 
 const SEARCH_CONTEXTS = ['jobs', 'evals', 'allocs', 'nodes', 'deployment'] as const;
 /** Nomad truncates each context of a prefix search at 20 matches. */
@@ -94,15 +85,6 @@ export function addAgentRoutes(r: RouteTable): void {
   // RPC addresses in its Raft configuration.
   r.add(['GET'], '/v1/status/peers', OPEN, async (x, api) => x.sendJson(200, api.server.consensus.stats().configuration.filter((s) => s.Voter).map((s) => s.Address)));
   r.add(['GET'], '/v1/regions', OPEN, async (x, api) => x.sendJson(200, [api.server.region]));
-  r.add(['GET'], '/v1/namespaces', ANY_TOKEN, async (x, api) => {
-    x.setMeta(queryMeta(api, 1));
-    await x.sendJson(200, [DEFAULT_NAMESPACE].filter((ns) => x.acl === null || x.acl.allowNamespace(ns.Name)));
-  });
-  r.add(['GET'], '/v1/namespace/:name', NAMESPACE_VISIBLE, async (x, api) => {
-    x.setMeta(queryMeta(api, 1));
-    if (x.params.name !== 'default') throw new NomadError('not_found', 'namespace not found');
-    await x.sendJson(200, DEFAULT_NAMESPACE);
-  }, { param: 'name' });
 
   r.add(['GET'], '/v1/operator/scheduler/configuration', coarseNeed('operator', 'read'), (x, api) =>
     blockingRead(x, api, ['scheduler_config'], (snap) => {

@@ -22,7 +22,7 @@ function jobOr404(snap: StateReader, ns: string, id: string): Job {
   return job;
 }
 
-async function writeMeta(x: Exchange, api: ApiContext, index: number, value: Record<string, unknown>): Promise<void> {
+export async function writeMeta(x: Exchange, api: ApiContext, index: number, value: Record<string, unknown>): Promise<void> {
   const meta = queryMeta(api, index);
   x.setMeta(meta);
   await x.sendJson(200, { ...value, LastContact: meta.lastContactMs, KnownLeader: meta.knownLeader });

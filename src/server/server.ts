@@ -21,11 +21,13 @@ import { PlanQueue } from './plan-queue.js';
 import { PlanApplier } from './plan-applier.js';
 import { SCHEDULER_TYPES, Worker } from './worker.js';
 import { DeploymentWatcher } from './deployment-watcher.js';
+import { PeriodicDispatcher } from './periodic-dispatcher.js';
 import { CoreGc, type GcResult, type GcThresholds } from './core-gc.js';
 import { NodeEndpoints } from './node-endpoints.js';
 import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
 import { AclEndpoints } from './acl-endpoints.js';
+import { NamespaceEndpoints } from './namespace-endpoints.js';
 import { afterApply, routeEval } from './leader-hooks.js';
 import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
 import type { OperatorHealthReply } from '../structs/operator.js';
@@ -37,7 +39,7 @@ import { isClusterConsensus } from './consensus.js';
 import { OperatorEndpoints } from './operator-endpoints.js';
 import { loadNewScheduler, type NewScheduler } from './lazy-modules.js';
 import { fullLogger, type Logger } from './logger.js';
-import { ACL_ENDPOINT_METRICS, DEPLOYMENT_ENDPOINT_METRICS, JOB_ENDPOINT_METRICS, meterEndpoint, NODE_ENDPOINT_METRICS, OPERATOR_ENDPOINT_METRICS } from './rpc-metrics.js';
+import { ACL_ENDPOINT_METRICS, DEPLOYMENT_ENDPOINT_METRICS, JOB_ENDPOINT_METRICS, meterEndpoint, NAMESPACE_ENDPOINT_METRICS, NODE_ENDPOINT_METRICS, OPERATOR_ENDPOINT_METRICS } from './rpc-metrics.js';
 import { emitConsensusMetrics, emitServerGauges } from './server-metrics.js';
 
 export interface ServerOptions {
@@ -107,9 +109,11 @@ export class Server {
   readonly jobs: JobEndpoints;
   readonly deployments: DeploymentEndpoints;
   readonly acl: AclEndpoints;
+  readonly namespaces: NamespaceEndpoints;
   readonly operator: OperatorEndpoints;
   readonly forwarder: LeaderForwarder;
   readonly gc: CoreGc;
+  readonly periodic: PeriodicDispatcher;
 
   private readonly opts: ServerOptions;
   private readonly ctx: ServerContext;
@@ -166,14 +170,17 @@ export class Server {
     const schedulerLoader = (): Promise<NewScheduler> => (opts.newScheduler ? Promise.resolve(opts.newScheduler) : loadNewScheduler());
     this.forwarder = new LeaderForwarder({ consensus: opts.consensus, clock: this.clock, logger: this.logger, leaderReady: (d) => this.leaderReady(d), ...(opts.peers ? { peers: opts.peers } : {}), ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}) });
     const fw = this.forwarder;
+    this.periodic = new PeriodicDispatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env });
     const nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
     this.nodes = meterEndpoint(nodes, NODE_ENDPOINT_METRICS, metrics);
-    const jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert']);
+    const jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader, this.periodic), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert', 'periodicForce', 'dispatch']);
     this.jobs = meterEndpoint(jobs, JOB_ENDPOINT_METRICS, metrics);
     const deployments = fw.proxy('Deployment', new DeploymentEndpoints(this.ctx), ['promote', 'fail', 'pause', 'setAllocHealth', 'stopAlloc']);
     this.deployments = meterEndpoint(deployments, DEPLOYMENT_ENDPOINT_METRICS, metrics);
     const acl = fw.proxy('Acl', new AclEndpoints(this.ctx, { bootstrapResetPath: opts.aclBootstrapResetPath ?? null }), ['bootstrap', 'upsertPolicy', 'deletePolicy', 'upsertToken', 'deleteToken']);
     this.acl = meterEndpoint(acl, ACL_ENDPOINT_METRICS, metrics);
+    const namespaces = fw.proxy('Namespace', new NamespaceEndpoints(this.ctx), ['upsert', 'delete']);
+    this.namespaces = meterEndpoint(namespaces, NAMESPACE_ENDPOINT_METRICS, metrics);
     this.planApplier = new PlanApplier({
       queue: this.planQueue,
       store: this.store,
@@ -223,7 +230,9 @@ export class Server {
       applied: (index, entry) => this.followApplied(index, entry),
       // A restored state replaces everything the leader tracked: rebuild from it.
       restored: () => {
-        if (this.leader) this.restoreEvals();
+        if (!this.leader) return;
+        this.restoreEvals();
+        this.periodic.rebuild();
       },
     });
     this.consensus.onLeadershipChange((isLeader) => this.onLeadership(isLeader));
@@ -283,7 +292,9 @@ export class Server {
   /** Every applied entry, whoever proposed it: GC's clock of indexes, and the leader's queues. */
   private followApplied(index: number, entry: LogEntry): void {
     this.gc.timeTable.witness(index, this.clock.nowMs());
-    if (this.leader) afterApply(entry, index, this.store.snapshot(), this.broker, this.blocked);
+    if (!this.leader) return;
+    afterApply(entry, index, this.store.snapshot(), this.broker, this.blocked);
+    this.periodic.followApplied(entry);
   }
 
   /** nomad system gc: a collection pass that ignores age thresholds, on the leader. */
@@ -362,6 +373,7 @@ export class Server {
     this.workers = Array.from({ length: n }, (_, i) => new Worker(i, deps));
     for (const w of this.workers) w.start();
     this.watcher.start();
+    this.periodic.start();
     this.gc.start();
     this.autopilot?.start();
     metrics.measureSince('nomad.leader.establish_leadership', establishStart);
@@ -379,6 +391,7 @@ export class Server {
     this.leader = false;
     this.settleReadyWaiters(false);
     this.gc.stop();
+    this.periodic.stop();
     this.broker.setEnabled(false);
     this.blocked.setEnabled(false);
     this.planQueue.setEnabled(false);

@@ -28,6 +28,8 @@ const FSM_METRIC_NAMES: Record<LogEntry['Type'], string> = {
   AclPolicyDelete: 'nomad.fsm.apply_acl_policy_delete',
   AclTokenUpsert: 'nomad.fsm.apply_acl_token_upsert',
   AclTokenDelete: 'nomad.fsm.apply_acl_token_delete',
+  NamespaceUpsert: 'nomad.fsm.apply_namespace_upsert',
+  NamespaceDelete: 'nomad.fsm.apply_namespace_delete',
   // No counterpart in Nomad, whose restore has no log entry of its own.
   StateRestored: 'nomad.fsm.state_restored',
 };

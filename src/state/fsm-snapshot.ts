@@ -22,6 +22,8 @@ import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
+import type { Namespace } from '../structs/namespace.js';
+import type { PeriodicLaunch } from '../structs/periodic.js';
 import type { AutopilotConfiguration, SchedulerConfiguration, TableName } from './reader.js';
 import { WriteTxn } from './store-txn.js';
 import { emptyTableIndexes, emptyTables, type Tables } from './tables.js';
@@ -33,8 +35,8 @@ const CHUNK_ROWS = 8192;
 
 const packOptions = { useRecords: true, mapsAsObjects: true, moreTypes: false } as const;
 
-type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments' | 'AclPolicies' | 'AclTokens';
-const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments', 'AclPolicies', 'AclTokens'];
+type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments' | 'AclPolicies' | 'AclTokens' | 'Namespaces' | 'PeriodicLaunches';
+const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments', 'AclPolicies', 'AclTokens', 'Namespaces', 'PeriodicLaunches'];
 
 interface Header {
   Format: string;
@@ -159,6 +161,8 @@ export function encodeTables(t: Tables): Uint8Array {
   w.table<Deployment>('Deployments', (fn) => t.deployments.forEachFrom('', (_k, d) => fn(d)));
   w.table<AclPolicy>('AclPolicies', (fn) => t.aclPolicies.forEachFrom('', (_k, p) => fn(p)));
   w.table<AclToken>('AclTokens', (fn) => t.aclTokens.forEachFrom('', (_k, tok) => fn(tok)));
+  w.table<Namespace>('Namespaces', (fn) => t.namespaces.forEachFrom('', (_k, n) => fn(n)));
+  w.table<PeriodicLaunch>('PeriodicLaunches', (fn) => t.periodicLaunches.forEachFrom('', (_k, l) => fn(l)));
   w.message({ End: true, Rows: w.rows } satisfies Trailer);
   return w.finish();
 }
@@ -241,6 +245,12 @@ class Loader {
         return;
       case 'AclTokens':
         for (const tok of rows) txn.putAclToken(tok as AclToken);
+        return;
+      case 'Namespaces':
+        for (const n of rows) txn.putNamespace(n as Namespace);
+        return;
+      case 'PeriodicLaunches':
+        for (const l of rows) txn.putPeriodicLaunch(l as PeriodicLaunch);
         return;
     }
   }

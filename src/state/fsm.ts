@@ -12,6 +12,8 @@ import { assertJob, purgeJob, setJobStability, settleJobStatuses, stopJob, upser
 import { deregisterNodes, registerNode, updateNodeDrain, updateNodeEligibility, updateNodeStatus } from './fsm-nodes.js';
 import { decodeTables, encodeTables } from './fsm-snapshot.js';
 import { bootstrapAcl, deleteAclPolicies, deleteAclTokens, upsertAclPolicies, upsertAclTokens } from './fsm-acl.js';
+import { deleteNamespaces, upsertNamespaces } from './fsm-namespaces.js';
+import { forgetPeriodicLaunch, recordPeriodicLaunch } from './fsm-periodic.js';
 import type { LogEntry } from './log-entries.js';
 import { TABLE_NAMES } from './tables.js';
 import type { StateStore } from './store.js';
@@ -99,6 +101,7 @@ export class FSM implements AppliedFeed {
       case 'JobRegister': {
         assertJob(entry.Job, 'Job');
         const job = upsertJob(ctx, entry.Job, { submitTimeNs: entry.SubmitTimeNs, resetStable: true });
+        recordPeriodicLaunch(ctx, job, entry.SubmitTimeNs);
         // The job's modify index is known only now; the evaluation that goes with it records it.
         if (entry.Eval !== null) upsertEval(ctx, withJobModifyIndex(entry.Eval, job.JobModifyIndex), 'Eval');
         return { JobModifyIndex: job.JobModifyIndex, Version: job.Version, EvalID: entry.Eval?.ID ?? '' } satisfies JobApplyResult;
@@ -107,6 +110,7 @@ export class FSM implements AppliedFeed {
         let result: JobApplyResult;
         if (entry.Purge) {
           purgeJob(ctx, entry.Namespace, entry.JobID, true);
+          forgetPeriodicLaunch(ctx, entry.Namespace, entry.JobID);
           result = { JobModifyIndex: ctx.index, Version: 0, EvalID: entry.Eval?.ID ?? '' };
         } else {
           const job = stopJob(ctx, entry.Namespace, entry.JobID);
@@ -121,6 +125,7 @@ export class FSM implements AppliedFeed {
       case 'JobBatchDelete':
         for (const { Namespace, JobID } of entry.Jobs) {
           purgeJob(ctx, Namespace, JobID, false);
+          forgetPeriodicLaunch(ctx, Namespace, JobID);
           deleteEvalsAndAllocs(ctx, ctx.txn.evalIdsByJob(Namespace, JobID), ctx.txn.allocIdsByJob(Namespace, JobID));
         }
         return null;
@@ -215,6 +220,12 @@ export class FSM implements AppliedFeed {
         ctx.txn.putAutopilotConfig({ ...entry.Config, CreateIndex: existing?.CreateIndex ?? ctx.index, ModifyIndex: ctx.index });
         return true;
       }
+      case 'NamespaceUpsert':
+        upsertNamespaces(ctx, entry.Namespaces);
+        return null;
+      case 'NamespaceDelete':
+        deleteNamespaces(ctx, entry.Names);
+        return null;
       default: {
         const unknown: { Type?: unknown } = entry;
         throw new NomadError('bad_request', `unknown log entry type "${String(unknown.Type)}"`, 'Type');

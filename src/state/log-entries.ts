@@ -6,6 +6,7 @@ import type { AllocDeploymentStatus, Allocation, DesiredTransition } from '../st
 import type { Deployment, DeploymentStatusName } from '../structs/deployment.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
+import type { Namespace } from '../structs/namespace.js';
 import type { Node, NodeEvent, NodeStatus, SchedulingEligibility, DrainStrategy } from '../structs/node.js';
 import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
@@ -217,6 +218,18 @@ export interface StateRestoredEntry {
   Type: 'StateRestored';
 }
 
+/** Namespaces created or changed (the FSM keeps CreateIndex and sets ModifyIndex). */
+export interface NamespaceUpsertEntry {
+  Type: 'NamespaceUpsert';
+  Namespaces: Namespace[];
+}
+
+/** Namespaces deleted; refused (nothing changes) while one holds a job that is not dead. */
+export interface NamespaceDeleteEntry {
+  Type: 'NamespaceDelete';
+  Names: string[];
+}
+
 export type LogEntry =
   | JobRegisterEntry
   | JobDeregisterEntry
@@ -243,6 +256,8 @@ export type LogEntry =
   | AclTokenUpsertEntry
   | AclTokenDeleteEntry
   | AutopilotConfigEntry
+  | NamespaceUpsertEntry
+  | NamespaceDeleteEntry
   | StateRestoredEntry;
 
 export type LogEntryType = LogEntry['Type'];

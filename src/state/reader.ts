@@ -7,6 +7,8 @@ import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
 import type { AclStateView } from './acl-reader.js';
+import type { Namespace } from '../structs/namespace.js';
+import type { PeriodicLaunch } from '../structs/periodic.js';
 
 /** Table names; each has its own last-modified index (X-Nomad-Index of a list endpoint). */
 export type TableName =
@@ -21,6 +23,8 @@ export type TableName =
   | 'acl_policy'
   | 'acl_token'
   | 'autopilot_config'
+  | 'namespaces'
+  | 'periodic_launch'
   | 'index';
 
 export interface SchedulerConfiguration {
@@ -124,6 +128,13 @@ export interface StateReader {
 
   schedulerConfig(): SchedulerConfiguration;
   autopilotConfig(): AutopilotConfiguration;
+
+  /** A namespace by name; "default" always exists. */
+  namespaceByName(name: string): Namespace | null;
+  /** Every namespace ordered by name (the default one included). */
+  namespaces(): Namespace[];
+  /** The last launch recorded for a periodic job. */
+  periodicLaunch(namespace: string, jobId: string): PeriodicLaunch | null;
 }
 
 /** The live store: a reader of the latest state plus snapshots and blocking waits. */

@@ -115,6 +115,11 @@ export function sampleEntries(): Record<LogEntryType, LogEntry> {
       CAS: false,
       CASIndex: 0,
     },
+    NamespaceUpsert: {
+      Type: 'NamespaceUpsert',
+      Namespaces: [{ Name: 'prod-api', Description: 'Équipe API', Quota: '', Capabilities: { EnabledTaskDrivers: ['exec'], DisabledTaskDrivers: null }, Meta: { team: 'api' }, CreateIndex: 0, ModifyIndex: 0 }],
+    },
+    NamespaceDelete: { Type: 'NamespaceDelete', Names: ['prod-api'] },
     SchedulerConfig: {
       Type: 'SchedulerConfig',
       Config: {

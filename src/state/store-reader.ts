@@ -8,6 +8,9 @@ import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
 import type { AclStateView } from './acl-reader.js';
+import { defaultNamespace, type Namespace } from '../structs/namespace.js';
+import type { PeriodicLaunch } from '../structs/periodic.js';
+import { DEFAULT_NAMESPACE } from '../structs/defaults.js';
 import type { AutopilotConfiguration, LiveAllocChanges, SchedulerConfiguration, StateReader, TableName } from './reader.js';
 import { defaultAutopilotConfig, defaultSchedulerConfig, nsKey, type PIndex, type Tables } from './tables.js';
 
@@ -191,5 +194,19 @@ export class StoreSnapshot implements StateReader, AclStateView {
 
   autopilotConfig(): AutopilotConfiguration {
     return this.tables.autopilotConfig ?? defaultAutopilotConfig();
+  }
+
+  namespaceByName(name: string): Namespace | null {
+    return this.tables.namespaces.get(name) ?? (name === DEFAULT_NAMESPACE ? defaultNamespace() : null);
+  }
+
+  namespaces(): Namespace[] {
+    const stored = this.tables.namespaces.values();
+    if (stored.some((n) => n.Name === DEFAULT_NAMESPACE)) return stored;
+    return [...stored, defaultNamespace()].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+  }
+
+  periodicLaunch(namespace: string, jobId: string): PeriodicLaunch | null {
+    return this.tables.periodicLaunches.get(nsKey(namespace, jobId)) ?? null;
   }
 }

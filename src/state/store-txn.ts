@@ -8,6 +8,8 @@ import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
+import type { Namespace } from '../structs/namespace.js';
+import type { PeriodicLaunch } from '../structs/periodic.js';
 import { deepFreeze } from './freeze.js';
 import { IndexTxn } from './index-txn.js';
 import type { MutableMap, PMap } from './pmap.js';
@@ -102,6 +104,11 @@ export class WriteTxn {
   putJob(job: Job): void {
     this.map('jobs').set(nsKey(job.Namespace, job.ID), this.stored(job));
     this.touched.add('jobs');
+  }
+
+  /** The jobs of one namespace, ordered by ID. */
+  jobsInNamespace(namespace: string): Job[] {
+    return this.read('jobs').valuesWithPrefix(namespace + '\0');
   }
 
   deleteJob(namespace: string, id: string): void {
@@ -347,6 +354,36 @@ export class WriteTxn {
     this.touched.add('deployment');
     this.reindex('deploymentsByJob', nsKey(old.Namespace, old.JobID), undefined, id, undefined);
     return true;
+  }
+
+  // ---- namespaces ----
+
+  namespace(name: string): Namespace | undefined {
+    return this.read('namespaces').get(name);
+  }
+
+  putNamespace(ns: Namespace): void {
+    this.map('namespaces').set(ns.Name, this.stored(ns));
+    this.touched.add('namespaces');
+  }
+
+  deleteNamespace(name: string): void {
+    if (this.map('namespaces').delete(name)) this.touched.add('namespaces');
+  }
+
+  // ---- periodic launches ----
+
+  periodicLaunch(namespace: string, jobId: string): PeriodicLaunch | undefined {
+    return this.read('periodicLaunches').get(nsKey(namespace, jobId));
+  }
+
+  putPeriodicLaunch(launch: PeriodicLaunch): void {
+    this.map('periodicLaunches').set(nsKey(launch.Namespace, launch.ID), this.stored(launch));
+    this.touched.add('periodic_launch');
+  }
+
+  deletePeriodicLaunch(namespace: string, jobId: string): void {
+    if (this.map('periodicLaunches').delete(nsKey(namespace, jobId))) this.touched.add('periodic_launch');
   }
 
   // ---- scheduler configuration ----

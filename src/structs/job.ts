@@ -292,6 +292,8 @@ export interface Job {
   Periodic: PeriodicConfig | null;
   ParameterizedJob: ParameterizedJobConfig | null;
   Dispatched: boolean;
+  /** Set on a dispatched child when its dispatch named an idempotency token. */
+  DispatchIdempotencyToken?: string;
   Payload: string | null;
   Meta: Record<string, string> | null;
   ConsulToken: string;

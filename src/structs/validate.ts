@@ -4,6 +4,7 @@
 import type { Job, NetworkResource, Task, TaskGroup } from './job.js';
 import { MAX_JOB_PRIORITY, MIN_JOB_PRIORITY } from './defaults.js';
 import { validateAffinities, validateConstraints, validateSpreads } from './validate-placement.js';
+import { validateGroupVolumes, validateTaskVolumeMounts } from './validate-volumes.js';
 import { validatePeriodic, validateParameterized, validateServices, validateVault } from './validate-specs.js';
 
 const JOB_TYPES = new Set(['service', 'batch', 'system', 'sysbatch']);
@@ -98,6 +99,7 @@ function validateGroup(job: Job, tg: TaskGroup, path: string, add: (p: string, m
   }
   if (tg.EphemeralDisk && tg.EphemeralDisk.SizeMB <= 0) add(`${path}.EphemeralDisk.SizeMB`, `must be greater than zero, got ${tg.EphemeralDisk.SizeMB}`);
   validateNetworks(tg.Networks, `${path}.Networks`, add);
+  validateGroupVolumes(tg, path, add);
 
   const taskNames = new Map<string, number>();
   let leaders = 0;
@@ -141,6 +143,7 @@ function validateTask(task: Task, path: string, add: (p: string, m: string) => v
   validateConstraints(task.Constraints, `${path}.Constraints`, add);
   validateAffinities(task.Affinities, `${path}.Affinities`, add);
   validateServices(task.Services, `${path}.Services`, add);
+  validateTaskVolumeMounts(task, tg, path, add);
   if (task.Vault) validateVault(task.Vault, `${path}.Vault`, add);
   (task.Artifacts ?? []).forEach((a, i) => {
     if (!a.GetterSource) add(`${path}.Artifacts[${i}].GetterSource`, 'artifact source must be given');

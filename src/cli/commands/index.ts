@@ -2,6 +2,8 @@
 import type { Command } from '../context.js';
 import { allocLogsCommand, allocRestartCommand, allocSignalCommand, allocStopCommand } from './alloc-actions.js';
 import { allocStatusCommand } from './alloc-status.js';
+import { allocExecCommand } from './alloc-exec.js';
+import { allocFsCommand } from './alloc-fs.js';
 import { aclPolicyApplyCommand, aclPolicyDeleteCommand, aclPolicyInfoCommand, aclPolicyListCommand } from './acl-policy.js';
 import {
   aclBootstrapCommand,
@@ -34,12 +36,14 @@ import {
 import { evalListCommand, evalStatusCommand } from './eval.js';
 import { jobHistoryCommand, jobInitCommand, jobInspectCommand, jobStopCommand, jobValidateCommand } from './job-misc.js';
 import { jobPlanCommand } from './job-plan.js';
+import { jobDispatchCommand, jobPeriodicForceCommand } from './job-children.js';
 import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
 import { operatorMetricsCommand } from './operator-metrics.js';
 import { tlsCaCreateCommand, tlsCertCreateCommand } from './tls.js';
+import { namespaceApplyCommand, namespaceDeleteCommand, namespaceInspectCommand, namespaceListCommand, namespaceStatusCommand } from './namespace.js';
 
 export const COMMANDS: Command[] = [
   aclBootstrapCommand,
@@ -55,6 +59,8 @@ export const COMMANDS: Command[] = [
   aclTokenUpdateCommand,
   agentCommand,
   agentInfoCommand,
+  allocExecCommand,
+  allocFsCommand,
   allocLogsCommand,
   allocRestartCommand,
   allocSignalCommand,
@@ -68,15 +74,22 @@ export const COMMANDS: Command[] = [
   deploymentStatusCommand,
   evalListCommand,
   evalStatusCommand,
+  jobDispatchCommand,
   jobHistoryCommand,
   jobInitCommand,
   jobInspectCommand,
+  jobPeriodicForceCommand,
   jobPlanCommand,
   jobRevertCommand,
   jobRunCommand,
   jobStatusCommand,
   jobStopCommand,
   jobValidateCommand,
+  namespaceApplyCommand,
+  namespaceDeleteCommand,
+  namespaceInspectCommand,
+  namespaceListCommand,
+  namespaceStatusCommand,
   nodeStatusCommand,
   autopilotGetCommand,
   autopilotSetCommand,

@@ -11,6 +11,8 @@ import type { Plan, PlanResult } from '../../structs/plan.js';
 import type { JobSummary } from '../../structs/summary.js';
 import { type AutopilotConfiguration, nextLiveAllocChanges, type LiveAllocChanges, type SchedulerConfiguration, type StateReader, type TableName } from '../../state/reader.js';
 import { defaultAutopilotConfig } from '../../state/tables.js';
+import { defaultNamespace, type Namespace } from '../../structs/namespace.js';
+import type { PeriodicLaunch } from '../../structs/periodic.js';
 import { newScheduler } from '../index.js';
 import type { Planner, Scheduler, SchedulerOptions } from '../planner.js';
 
@@ -482,5 +484,18 @@ export class Harness implements StateReader, Planner {
 
   autopilotConfig(): AutopilotConfiguration {
     return defaultAutopilotConfig();
+  }
+
+  /** The harness holds the default namespace only, and no periodic launches. */
+  namespaceByName(name: string): Namespace | null {
+    return name === 'default' ? defaultNamespace() : null;
+  }
+
+  namespaces(): Namespace[] {
+    return [defaultNamespace()];
+  }
+
+  periodicLaunch(): PeriodicLaunch | null {
+    return null;
   }
 }
