@@ -254,7 +254,7 @@ export async function runAgent(args: string[]): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    // As Nomad: SIGUSR1 dumps the finished in-memory metric intervals to stderr.
+    // As Nomad: SIGUSR1 dumps the retained in-memory metric intervals to stderr.
     process.on('SIGUSR1', () => process.stderr.write(agent!.telemetryHandle?.dump() ?? ''));
     // Nomad reloads on SIGHUP; here that is the HTTPS certificates (read again from their files).
     process.on('SIGHUP', () => {
@@ -305,6 +305,11 @@ function checkConfig(c: AgentConfig): string | null {
   }
   if (c.server.enabled && c.server.raftSnapshotThreshold < 1) return `Invalid raft_snapshot_threshold ${c.server.raftSnapshotThreshold}: must be at least 1.`;
   if (c.server.enabled && c.server.raftTrailingLogs < 1) return `Invalid raft_trailing_logs ${c.server.raftTrailingLogs}: must be at least 1.`;
+  if (c.server.enabled && c.server.eventBufferSize < 0) return `Invalid event_buffer_size ${c.server.eventBufferSize}: must be 0 (the default of 100) or more.`;
+  const search = c.server.search;
+  for (const [name, value] of [['limit_query', search.limitQuery], ['limit_results', search.limitResults], ['min_term_length', search.minTermLength]] as const) {
+    if (c.server.enabled && value < 1) return `Invalid search ${name} ${value}: must be at least 1.`;
+  }
   if (c.client.enabled && !c.server.enabled) {
     return 'A client-only agent needs the RPC transport to reach remote servers, which this agent does not run yet; run the client together with a server (-server -client) or use -dev.';
   }

@@ -27,6 +27,16 @@ export interface ServerJoinConfig {
   retryMax: number | null;
 }
 
+export interface SearchConfig {
+  fuzzyEnabled: boolean;
+  /** Objects a search looks at per context before it stops (truncating). */
+  limitQuery: number;
+  /** Matches returned per context. */
+  limitResults: number;
+  /** Shortest text a fuzzy search accepts. */
+  minTermLength: number;
+}
+
 export interface AgentConfig {
   name: string;
   region: string;
@@ -71,6 +81,11 @@ export interface AgentConfig {
     evalGcThresholdMs: number;
     deploymentGcThresholdMs: number;
     nodeGcThresholdMs: number;
+    /** The event stream (/v1/event/stream): on, and how many batches of events each server keeps. */
+    enableEventBroker: boolean;
+    eventBufferSize: number;
+    /** The `search` block: fuzzy search and the bounds of every search. */
+    search: SearchConfig;
   };
   /** The autopilot block: the configuration a new cluster's leader writes when there is none yet. */
   autopilot: {
@@ -187,6 +202,9 @@ export function defaultConfig(): AgentConfig {
       evalGcThresholdMs: 3600_000,
       deploymentGcThresholdMs: 3600_000,
       nodeGcThresholdMs: 24 * 3600_000,
+      enableEventBroker: true,
+      eventBufferSize: 100,
+      search: { fuzzyEnabled: true, limitQuery: 20, limitResults: 100, minTermLength: 2 },
     },
     autopilot: { cleanupDeadServers: true, lastContactThresholdMs: 200, maxTrailingLogs: 250, minQuorum: 0, serverStabilizationTimeMs: 10_000 },
     client: {

@@ -192,7 +192,8 @@ export class AllocRunner {
     const poststop = this.byPhase('poststop');
     poststop.forEach((t) => void t.run());
     await this.waitUntil(() => poststop.every((t) => t.isDead));
-    if (!this.stopping) for (const t of this.tasks.values()) t.emitFinalKilling();
+    // Tasks that ended by themselves get no "Killing" afterwards: nothing kills them (Nomad 1.1
+    // emitted one; today's Nomad does not).
     this.finish();
   }
 

@@ -410,13 +410,6 @@ export class TaskRunner {
     }
   }
 
-  /** Nomad's alloc runner sends one more "Killing" to every task when the allocation winds down. */
-  emitFinalKilling(): void {
-    const last = this.state.Events?.[this.state.Events.length - 1];
-    if (last && (last.Type === TaskEventTypes.killed || last.Type === TaskEventTypes.killing)) return;
-    this.emit(events.killing(this.killTimeoutMs()));
-  }
-
   snapshot(): TaskState {
     return { ...this.state, Events: this.state.Events ? this.state.Events.slice() : null };
   }

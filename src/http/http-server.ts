@@ -22,6 +22,11 @@ import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
 import { addOperatorRoutes } from './routes-operator.js';
 import { addClientRoutes } from './routes-client.js';
+import { addEventRoutes } from './routes-events.js';
+import { addScalingRoutes } from './routes-scaling.js';
+import { addSearchRoutes, type SearchLimits } from './routes-search.js';
+import { addMonitorRoutes } from './routes-monitor.js';
+import { formatDurationNs } from '../structs/time.js';
 import { meterRoute, serveMetrics, type MetricsSource } from './metrics.js';
 import { noMetrics, type Metrics } from '../structs/metrics.js';
 import { addNamespaceRoutes } from './routes-namespaces.js';
@@ -71,6 +76,10 @@ export interface HttpServerOptions {
   acl?: TokenResolver | null;
   /** Serve HTTPS with these certificates (plain HTTP when absent). */
   tls?: TlsMaterial | null;
+  /** Time between the event stream's heartbeat frames (Nomad's 10 s unless a test shortens it). */
+  eventHeartbeatMs?: number;
+  /** The server's `search` block (Nomad's defaults when absent). */
+  search?: SearchLimits;
 }
 
 export class HttpServer {
@@ -99,6 +108,10 @@ export class HttpServer {
     addNamespaceRoutes(this.routes);
     addPeriodicRoutes(this.routes);
     addVolumeRoutes(this.routes);
+    addEventRoutes(this.routes, { heartbeatMs: opts.eventHeartbeatMs });
+    addScalingRoutes(this.routes);
+    addSearchRoutes(this.routes, opts.search);
+    addMonitorRoutes(this.routes);
     this.routes.add(['GET'], '/v1/metrics', OPEN, (x) => serveMetrics(x, this.metricsSource));
     const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => void this.handle(req, res);
     // Go's default bound on the request line and headers together, which Nomad keeps: a long
@@ -158,6 +171,7 @@ export class HttpServer {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const match = this.routes.match(method, path);
+    const startedMs = performance.now();
     const x = new Exchange(req, res, match?.params ?? {});
     try {
       if (!match) throw new HttpError(404, 'Invalid URL path');
@@ -181,6 +195,8 @@ export class HttpServer {
       if (!(e instanceof HttpError)) this.api.logger.debug('http request failed', { method, path, error: e instanceof Error ? e.message : String(e) });
       await x.sendError(e).catch(() => res.destroy());
     }
+    // As Nomad's agent logs every request at debug level (what `nomad monitor` shows).
+    this.api.logger.debug('request complete', { method, path: req.url ?? path, duration: formatDurationNs(Math.round((performance.now() - startedMs) * 1e6)) });
   }
 
   /** The routes with their declared needs (tests walk them). */

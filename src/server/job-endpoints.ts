@@ -19,6 +19,7 @@ import { annotateDiff } from './plan-annotate.js';
 import type { ForceLaunchResult, PeriodicDispatcher } from './periodic-dispatcher.js';
 import { DISPATCH_LAUNCH_SUFFIX, DISPATCH_PAYLOAD_SIZE_LIMIT_BYTES, dispatchedChildId, isPeriodicActive, nextLaunchMs } from '../structs/periodic.js';
 import { NS_PER_MS, rfc3339Nano } from '../structs/time.js';
+import { scaleJob, type ScaleRequest, type ScaleResponse } from './job-scale.js';
 
 export const ENFORCE_INDEX_PREFIX = 'Enforcing job modify index';
 
@@ -168,6 +169,7 @@ export class JobEndpoints {
     const snap = this.ctx.store.snapshot();
     checkNamespace(snap, job);
     const existing = snap.jobByID(job.Namespace, job.ID);
+    propagateScalingPolicyIds(job, existing, () => this.ctx.random.uuid());
     checkIndex(job.ID, existing, opts);
     if (existing) checkJobUpdate(existing, job);
     if (snap.schedulerConfig().RejectJobRegistration && !opts.policyOverride) {
@@ -209,6 +211,7 @@ export class JobEndpoints {
     const snap = this.ctx.store.snapshot();
     checkNamespace(snap, job);
     const existing = snap.jobByID(job.Namespace, job.ID);
+    propagateScalingPolicyIds(job, existing, () => this.ctx.random.uuid());
     const index = snap.latestIndex();
     const planned = planVersion(job, existing, index, this.ctx.clock.nowNs());
     const ev = jobEval(this.ctx, planned, 'job-register', { AnnotatePlan: true, JobModifyIndex: planned.JobModifyIndex, ModifyIndex: index, SnapshotIndex: index });
@@ -227,7 +230,7 @@ export class JobEndpoints {
       const state = withJob(snap, planned);
       const planner = new RecordingPlanner(state);
       const newScheduler = await this.newScheduler();
-      await newScheduler(planned.Type, state, planner, { annotatePlan: true, logger: this.ctx.logger, nowMs: () => this.ctx.clock.nowMs(), generateId: () => this.ctx.random.uuid() }).process(ev);
+      await newScheduler(planned.Type, state, planner, { annotatePlan: true, logger: this.ctx.logger, nowMs: () => this.ctx.clock.nowMs(), monotonicMs: () => this.ctx.clock.monotonicMs(), generateId: () => this.ctx.random.uuid() }).process(ev);
       const lastPlan = planner.plans[planner.plans.length - 1];
       response.Annotations = lastPlan?.Annotations ?? null;
       const lastEval = planner.evalUpdates[planner.evalUpdates.length - 1];
@@ -259,17 +262,9 @@ export class JobEndpoints {
     return { EvalID: ev.ID, EvalCreateIndex: index, JobModifyIndex: job.JobModifyIndex, Index: index };
   }
 
-  /** Sets a group's count (nomad job scale): a registration of the changed job. */
-  async scale(namespace: string, jobId: string, group: string, count: number | null, policyOverride: boolean): Promise<RegisterResponse> {
-    const job = this.ctx.store.snapshot().jobByID(namespace, jobId);
-    if (!job) throw notFound('job not found');
-    if (!group) throw badRequest('missing task group name for scaling action', 'Target.Group');
-    const tg = job.TaskGroups.find((g) => g.Name === group);
-    if (!tg) throw badRequest(`job "${jobId}" does not contain task group "${group}"`, 'Target.Group');
-    if (count === null) return { EvalID: '', EvalCreateIndex: 0, JobModifyIndex: job.JobModifyIndex, Warnings: '', Index: this.ctx.store.snapshot().latestIndex() };
-    if (!Number.isInteger(count) || count < 0) throw badRequest(`scaling action count can't be negative or fractional: ${count}`, 'Count');
-    const scaled: Job = { ...job, TaskGroups: job.TaskGroups.map((g) => (g.Name === group ? { ...g, Count: count } : g)) };
-    return this.register(scaled, { namespace, policyOverride, triggeredBy: 'job-scaling' });
+  /** A scaling action on one group (nomad job scale, autoscalers): see job-scale.ts. */
+  scale(namespace: string, jobId: string, req: ScaleRequest): Promise<ScaleResponse> {
+    return scaleJob(this.ctx, (job, opts) => this.register(job, opts), namespace, jobId, req);
   }
 
   async setStability(namespace: string, jobId: string, version: number, stable: boolean): Promise<{ Index: number; JobModifyIndex: number }> {
@@ -297,6 +292,18 @@ export class JobEndpoints {
 function nextPeriodicLaunch(job: Job, nowMs: number): string {
   const next = isPeriodicActive(job) ? nextLaunchMs(job.Periodic!, nowMs) : null;
   return next === null ? '0001-01-01T00:00:00Z' : rfc3339Nano(next * NS_PER_MS);
+}
+
+/**
+ * A group keeps its scaling policy's ID from one version of the job to the next (autoscalers
+ * know policies by ID); a newly scaled group gets a new one. Policy IDs a caller sent are kept.
+ */
+function propagateScalingPolicyIds(job: Job, existing: Job | null, newId: () => string): void {
+  for (const tg of job.TaskGroups) {
+    if (!tg.Scaling || tg.Scaling.ID) continue;
+    const before = existing?.TaskGroups.find((g) => g.Name === tg.Name)?.Scaling;
+    tg.Scaling.ID = before?.ID || newId();
+  }
 }
 
 function isPeriodicOrParameterized(job: Job): boolean {

@@ -10,7 +10,8 @@ import { type Clock, type Random, systemClock, systemRandom } from '../structs/c
 import { noMetrics, type Metrics } from '../structs/metrics.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateStoreView } from '../state/reader.js';
-import type { AppliedFeed } from '../state/fsm.js';
+import type { AppliedFeed, EventFeed } from '../state/fsm.js';
+import { EventBroker } from './event-broker.js';
 import type { ApplyResult, Consensus } from './consensus.js';
 import type { ServerContext } from './context.js';
 import { BlockedEvals } from './blocked-evals.js';
@@ -28,7 +29,7 @@ import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
 import { AclEndpoints } from './acl-endpoints.js';
 import { NamespaceEndpoints } from './namespace-endpoints.js';
-import { afterApply, routeEval } from './leader-hooks.js';
+import { afterApply } from './leader-hooks.js';
 import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
 import type { OperatorHealthReply } from '../structs/operator.js';
 import { Autopilot, singleServerHealth } from './autopilot.js';
@@ -49,6 +50,8 @@ export interface ServerOptions {
   store: StateStoreView;
   /** Every entry the FSM applies, on this server: the leader's bookkeeping follows it. */
   applied: AppliedFeed;
+  /** The events of applied entries, and how many batches of them to keep (the event stream); absent: no event stream. */
+  events?: { feed: EventFeed; bufferSize: number };
   consensus: Consensus;
   rpcAddr: string;
   /** Time and randomness; the system's unless a simulation passes its own. */
@@ -114,6 +117,8 @@ export class Server {
   readonly forwarder: LeaderForwarder;
   readonly gc: CoreGc;
   readonly periodic: PeriodicDispatcher;
+  /** The event stream's buffer (null when the event broker is disabled). */
+  readonly events: EventBroker | null;
 
   private readonly opts: ServerOptions;
   private readonly ctx: ServerContext;
@@ -141,6 +146,7 @@ export class Server {
     const metrics = (this.metrics = opts.metrics ?? noMetrics);
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
+    this.events = opts.events ? new EventBroker(opts.events.bufferSize) : null;
     const env = { clock: this.clock, random: this.random };
     this.planQueue = new PlanQueue(10_000, this.clock);
     this.broker = new EvalBroker({ ...opts.broker, ...env, onFailed: (ev) => void this.failEval(ev) });
@@ -154,7 +160,7 @@ export class Server {
         .markDown(nodeId)
         .then(() => metrics.measureSince('nomad.heartbeat.invalidate', start))
         .catch((e) => this.logger.warn('marking node down failed', { node_id: nodeId, error: String(e) }));
-    }, { ...opts.heartbeat, clock: this.clock });
+    }, { random: () => this.random.float(), ...opts.heartbeat, clock: this.clock });
     const self = this;
     this.ctx = {
       ...env,
@@ -218,6 +224,7 @@ export class Server {
 
   private readonly schedulerLoader: () => Promise<NewScheduler>;
   private stopFollowing: (() => void) | null = null;
+  private stopEvents: (() => void) | null = null;
   private readonly leadershipListeners: Array<() => void> = [];
   private autopilot: Autopilot | null = null;
   private bootstrapper: ExpectBootstrap | null = null;
@@ -235,6 +242,7 @@ export class Server {
         this.periodic.rebuild();
       },
     });
+    if (this.events && this.opts.events) this.stopEvents = this.opts.events.feed.onEvents(this.events);
     this.consensus.onLeadershipChange((isLeader) => this.onLeadership(isLeader));
     if (this.consensus.isLeader()) this.onLeadership(true);
   }
@@ -244,6 +252,9 @@ export class Server {
     this.bootstrapper?.stop();
     this.stopFollowing?.();
     this.stopFollowing = null;
+    this.stopEvents?.();
+    this.stopEvents = null;
+    this.events?.shutdown();
     this.settleReadyWaiters(false);
     await this.nodes.flush().catch(() => {});
     this.onLeadership(false);
@@ -488,7 +499,10 @@ export class Server {
   /** On gaining leadership: every non-terminal eval goes back to the broker or the blocked set. */
   private restoreEvals(): void {
     const snap = this.store.snapshot();
-    for (const ev of snap.evals('*')) if (ev.Status === 'pending' || ev.Status === 'blocked') routeEval(ev, this.broker, this.blocked);
+    // Blocked evals go to the broker too, not to the blocked set: capacity may have appeared while
+    // no leader followed the log (an election, entries applied before this leader's barrier), and
+    // the blocked set would wait for a change it already missed. Those still unplaceable block again.
+    for (const ev of snap.evals('*')) if (ev.Status === 'pending' || ev.Status === 'blocked') this.broker.enqueue(ev);
   }
 
   private async failEval(ev: Evaluation): Promise<void> {

@@ -11,12 +11,15 @@ import { deleteEvalsAndAllocs, touchEval, upsertEval, upsertEvals } from './fsm-
 import { assertJob, purgeJob, setJobStability, settleJobStatuses, stopJob, upsertJob } from './fsm-jobs.js';
 import { deregisterNodes, registerNode, updateNodeDrain, updateNodeEligibility, updateNodeStatus } from './fsm-nodes.js';
 import { decodeTables, encodeTables } from './fsm-snapshot.js';
+import { registerScalingEvent } from './fsm-scaling.js';
 import { bootstrapAcl, deleteAclPolicies, deleteAclTokens, upsertAclPolicies, upsertAclTokens } from './fsm-acl.js';
 import { deleteNamespaces, upsertNamespaces } from './fsm-namespaces.js';
 import { forgetPeriodicLaunch, recordPeriodicLaunch } from './fsm-periodic.js';
 import type { LogEntry } from './log-entries.js';
 import { TABLE_NAMES } from './tables.js';
 import type { StateStore } from './store.js';
+import { eventsOf, publishesEvents, type EventBatch } from './stream-events.js';
+import type { TxnChanges } from './txn-changes.js';
 import { fsmMetricName } from './fsm-metrics.js';
 
 export type { FSMLogger } from './fsm-context.js';
@@ -43,6 +46,19 @@ export interface AppliedFeed {
   onApplied(listener: AppliedListener): () => void;
 }
 
+/** Where the events of applied entries go (the event stream's buffer on this server). */
+export interface EventSink {
+  /** The events of one applied entry, after its write is visible in the store. */
+  publish(batch: EventBatch): void;
+  /** The state was replaced by a snapshot: events seen so far no longer lead to it. */
+  reset(index: number): void;
+}
+
+export interface EventFeed {
+  /** Returns a function that stops the sink. Events are computed only while a sink listens. */
+  onEvents(sink: EventSink): () => void;
+}
+
 /** What JobRegister and JobDeregister return: the job's version and indexes after the entry. */
 export interface JobApplyResult {
   JobModifyIndex: number;
@@ -50,10 +66,11 @@ export interface JobApplyResult {
   EvalID: string;
 }
 
-export class FSM implements AppliedFeed {
+export class FSM implements AppliedFeed, EventFeed {
   private readonly logger: FSMLogger;
   private readonly metrics: Metrics;
   private listeners: AppliedListener[] = [];
+  private eventSinks: EventSink[] = [];
 
   constructor(
     readonly store: StateStore,
@@ -68,8 +85,10 @@ export class FSM implements AppliedFeed {
     if (entry === null || typeof entry !== 'object' || typeof (entry as { Type?: unknown }).Type !== 'string') {
       throw badRequest(`log entry at index ${index} has no Type`);
     }
+    let changes = null as TxnChanges | null;
     const start = this.metrics.now();
     const result = this.store.write(index, (txn) => {
+      if (this.eventSinks.length > 0 && publishesEvents(entry.Type)) changes = txn.recordChanges();
       const ctx = new ApplyContext(txn, index, this.logger);
       const result = this.dispatch(ctx, entry);
       settleJobStatuses(ctx);
@@ -77,7 +96,21 @@ export class FSM implements AppliedFeed {
     });
     this.metrics.measureSince(fsmMetricName(entry.Type), start);
     for (const l of this.listeners) this.notify(() => l.applied(index, entry));
+    if (changes !== null) this.publish(entry, index, changes);
     return result;
+  }
+
+  onEvents(sink: EventSink): () => void {
+    this.eventSinks = [...this.eventSinks, sink];
+    return () => {
+      this.eventSinks = this.eventSinks.filter((s) => s !== sink);
+    };
+  }
+
+  private publish(entry: LogEntry, index: number, changes: TxnChanges): void {
+    const batch = eventsOf(entry.Type, index, changes.list());
+    if (batch === null || batch.Events.length === 0) return;
+    for (const s of this.eventSinks) this.notify(() => s.publish(batch));
   }
 
   onApplied(listener: AppliedListener): () => void {
@@ -226,6 +259,9 @@ export class FSM implements AppliedFeed {
       case 'NamespaceDelete':
         deleteNamespaces(ctx, entry.Names);
         return null;
+      case 'ScalingEventRegister':
+        registerScalingEvent(ctx, entry.Namespace, entry.JobID, entry.TaskGroup, entry.ScalingEvent);
+        return null;
       default: {
         const unknown: { Type?: unknown } = entry;
         throw new NomadError('bad_request', `unknown log entry type "${String(unknown.Type)}"`, 'Type');
@@ -254,6 +290,7 @@ export class FSM implements AppliedFeed {
     this.store.replace(decodeTables(data, this.store.freezing));
     const index = this.store.latestIndex();
     for (const l of this.listeners) this.notify(() => l.restored(index));
+    for (const s of this.eventSinks) this.notify(() => s.reset(index));
   }
 }
 

@@ -11,6 +11,7 @@ import type { Node, NodeEvent, NodeStatus, SchedulingEligibility, DrainStrategy 
 import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
 import type { AutopilotConfiguration, SchedulerConfiguration } from './reader.js';
+import type { ScalingEvent } from '../structs/scaling.js';
 
 export interface JobRegisterEntry {
   Type: 'JobRegister';
@@ -230,6 +231,16 @@ export interface NamespaceDeleteEntry {
   Names: string[];
 }
 
+/** A scaling event of a job's group (`nomad job scale`, an autoscaler's report). */
+export interface ScalingEventRegisterEntry {
+  Type: 'ScalingEventRegister';
+  Namespace: string;
+  JobID: string;
+  TaskGroup: string;
+  /** The FSM sets CreateIndex. */
+  ScalingEvent: ScalingEvent;
+}
+
 export type LogEntry =
   | JobRegisterEntry
   | JobDeregisterEntry
@@ -250,12 +261,13 @@ export type LogEntry =
   | DeploymentAllocHealthEntry
   | DeploymentDeleteEntry
   | SchedulerConfigEntry
+  | AutopilotConfigEntry
+  | ScalingEventRegisterEntry
   | AclBootstrapEntry
   | AclPolicyUpsertEntry
   | AclPolicyDeleteEntry
   | AclTokenUpsertEntry
   | AclTokenDeleteEntry
-  | AutopilotConfigEntry
   | NamespaceUpsertEntry
   | NamespaceDeleteEntry
   | StateRestoredEntry;

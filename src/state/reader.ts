@@ -6,6 +6,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { JobScalingEvents, ScalingPolicy } from '../structs/scaling.js';
 import type { AclStateView } from './acl-reader.js';
 import type { Namespace } from '../structs/namespace.js';
 import type { PeriodicLaunch } from '../structs/periodic.js';
@@ -25,6 +26,8 @@ export type TableName =
   | 'autopilot_config'
   | 'namespaces'
   | 'periodic_launch'
+  | 'scaling_policy'
+  | 'scaling_event'
   | 'index';
 
 export interface SchedulerConfiguration {
@@ -125,6 +128,14 @@ export interface StateReader {
   deployments(namespace?: string): Deployment[];
   deploymentsByJob(namespace: string, jobId: string): Deployment[];
   latestDeploymentByJob(namespace: string, jobId: string): Deployment | null;
+
+  /** Scaling policies ordered by ID; '*' (or none) means every namespace. */
+  scalingPolicies(namespace?: string): ScalingPolicy[];
+  scalingPolicyByID(id: string): ScalingPolicy | null;
+  /** The policies of a job's groups. */
+  scalingPoliciesByJob(namespace: string, jobId: string): ScalingPolicy[];
+  /** A job's scaling events by group, newest first; null when it has none. */
+  scalingEventsByJob(namespace: string, jobId: string): JobScalingEvents | null;
 
   schedulerConfig(): SchedulerConfiguration;
   autopilotConfig(): AutopilotConfiguration;

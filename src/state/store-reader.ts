@@ -6,6 +6,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { JobScalingEvents, ScalingPolicy } from '../structs/scaling.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
 import type { AclStateView } from './acl-reader.js';
 import { defaultNamespace, type Namespace } from '../structs/namespace.js';
@@ -162,6 +163,30 @@ export class StoreSnapshot implements StateReader, AclStateView {
       if (latest === null || d.CreateIndex > latest.CreateIndex) latest = d;
     }
     return latest;
+  }
+
+  scalingPolicies(namespace?: string): ScalingPolicy[] {
+    const all = this.tables.scalingPolicies.values();
+    return namespace === undefined || namespace === ANY_NAMESPACE ? all : all.filter((p) => p.Namespace === namespace);
+  }
+
+  scalingPolicyByID(id: string): ScalingPolicy | null {
+    return this.tables.scalingPolicies.get(id) ?? null;
+  }
+
+  scalingPoliciesByJob(namespace: string, jobId: string): ScalingPolicy[] {
+    const job = this.tables.jobs.get(nsKey(namespace, jobId));
+    if (job === undefined) return [];
+    const out: ScalingPolicy[] = [];
+    for (const tg of job.TaskGroups) {
+      const p = tg.Scaling ? this.tables.scalingPolicies.get(tg.Scaling.ID) : undefined;
+      if (p !== undefined) out.push(p);
+    }
+    return out;
+  }
+
+  scalingEventsByJob(namespace: string, jobId: string): JobScalingEvents | null {
+    return this.tables.scalingEvents.get(nsKey(namespace, jobId)) ?? null;
   }
 
   schedulerConfig(): SchedulerConfiguration {

@@ -21,6 +21,10 @@ export class ManualClock implements Clock {
     return this.now * NS_PER_MS;
   }
 
+  monotonicMs(): number {
+    return this.now;
+  }
+
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
     const t: Timer = { cancelled: false };
     this.queue.push(this.now + Math.max(0, delayMs), () => {

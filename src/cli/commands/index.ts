@@ -41,6 +41,9 @@ import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
+import { monitorCommand } from './monitor.js';
+import { operatorDebugCommand } from './operator-debug.js';
+import { jobScaleCommand, jobScalingEventsCommand, scalingPolicyInfoCommand, scalingPolicyListCommand } from './scaling.js';
 import { operatorMetricsCommand } from './operator-metrics.js';
 import { tlsCaCreateCommand, tlsCertCreateCommand } from './tls.js';
 import { namespaceApplyCommand, namespaceDeleteCommand, namespaceInspectCommand, namespaceListCommand, namespaceStatusCommand } from './namespace.js';
@@ -82,6 +85,8 @@ export const COMMANDS: Command[] = [
   jobPlanCommand,
   jobRevertCommand,
   jobRunCommand,
+  jobScaleCommand,
+  jobScalingEventsCommand,
   jobStatusCommand,
   jobStopCommand,
   jobValidateCommand,
@@ -90,15 +95,19 @@ export const COMMANDS: Command[] = [
   namespaceInspectCommand,
   namespaceListCommand,
   namespaceStatusCommand,
+  monitorCommand,
   nodeStatusCommand,
   autopilotGetCommand,
   autopilotSetCommand,
+  operatorDebugCommand,
   operatorMetricsCommand,
   raftListPeersCommand,
   raftRemovePeerCommand,
   snapshotInspectCommand,
   snapshotRestoreCommand,
   snapshotSaveCommand,
+  scalingPolicyInfoCommand,
+  scalingPolicyListCommand,
   serverForceLeaveCommand,
   serverJoinCommand,
   serverMembersCommand,

@@ -8,7 +8,7 @@ import { argsError, defineCommand, errText } from '../base.js';
 import { FULL_ID_LENGTH, SHORT_ID_LENGTH, formatKV, formatList, formatTime, formatUnixNanoTime, limit } from '../format.js';
 import { DISPATCH_LAUNCH_SUFFIX, PERIODIC_LAUNCH_SUFFIX, nextLaunchMs } from '../../structs/periodic.js';
 import { NS_PER_S, formatDurationNs } from '../../structs/time.js';
-import { formatAllocList, formatAllocMetrics, formatDeployment, sortAllocsNewestFirst } from '../views.js';
+import { formatAllocList, formatAllocMetrics, formatDeployment, groupDrivers, sortAllocsNewestFirst } from '../views.js';
 
 export function jobStatusString(status: string, stop: boolean): string {
   return stop ? `${status} (stopped)` : status;
@@ -188,7 +188,7 @@ export async function showJob(client: NomadClient, io: Io, job: Job, opts: JobSt
     if (failedEval) {
       const groups = Object.keys(failedEval.FailedTGAllocs ?? {}).sort();
       const parts = groups.map((g) => {
-        const text = formatAllocMetrics(failedEval.FailedTGAllocs![g]!, '  ');
+        const text = formatAllocMetrics(failedEval.FailedTGAllocs![g]!, '  ', groupDrivers(job)[g]);
         return `Task Group "${g}":${text ? '\n' + text : ''}`;
       });
       out.push(`\nPlacement Failure\n${parts.join('\n\n')}`);

@@ -2,6 +2,7 @@
 // with the indexes schedulers use; the Planner applies submitted plans to them as the plan
 // applier and FSM would (indexes, NextAllocation links, deployment canaries and counts), so
 // scenarios of many evaluations can run one after another.
+import type { JobScalingEvents, ScalingPolicy } from '../../structs/scaling.js';
 import type { Allocation } from '../../structs/alloc.js';
 import type { Deployment } from '../../structs/deployment.js';
 import type { Evaluation } from '../../structs/evaluation.js';
@@ -496,6 +497,23 @@ export class Harness implements StateReader, Planner {
   }
 
   periodicLaunch(): PeriodicLaunch | null {
+    return null;
+  }
+
+  // Schedulers never read scaling policies or events: the harness keeps none.
+  scalingPolicies(): ScalingPolicy[] {
+    return [];
+  }
+
+  scalingPolicyByID(): ScalingPolicy | null {
+    return null;
+  }
+
+  scalingPoliciesByJob(): ScalingPolicy[] {
+    return [];
+  }
+
+  scalingEventsByJob(): JobScalingEvents | null {
     return null;
   }
 }
