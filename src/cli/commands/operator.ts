@@ -1,6 +1,5 @@
 // `nomad operator raft list-peers | remove-peer`, `operator autopilot get-config | set-config`
 // and `operator snapshot save | restore | inspect`, with Nomad's output, messages and exit codes.
-import { createHash } from 'node:crypto';
 import { lstat, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { AutopilotConfiguration } from '../../api/index.js';
@@ -15,15 +14,14 @@ export const raftListPeersCommand = defineCommand({
   synopsis: 'Display the current Raft peer configuration',
   help: `Usage: nomad operator raft list-peers [options]
 
-  Displays the current Raft peer configuration.
+  Shows the servers of the Raft configuration: each one's gossip name, ID,
+  RPC address, whether it leads, and whether it votes.
 
 List Peers Options:
 
   -stale=[true|false]
-    The -stale argument defaults to "false" which means the leader provides
-    the result. If the cluster is in an outage state without a leader, you may
-    need to set -stale to "true" to get the configuration from a non-leader
-    server.
+    Answer from whichever server the agent reaches, without asking the leader.
+    Off by default; turn it on when the cluster has no leader to ask.
 `,
   api: true,
   flags: (fs) => fs.bool('stale'),
@@ -48,23 +46,20 @@ export const raftRemovePeerCommand = defineCommand({
   synopsis: 'Remove a Nomad server from the Raft configuration',
   help: `Usage: nomad operator raft remove-peer [options]
 
-  Remove the Nomad server with given -peer-address or -peer-id from the Raft
-  configuration.
+  Takes one server out of the Raft configuration, named by its ID or by its
+  RPC address (exactly one of the two).
 
-  There are rare cases where a peer may be left behind in the Raft quorum even
-  though the server is no longer present and known to the cluster. This command
-  can be used to remove the failed server so that it no longer affects the Raft
-  quorum. If the server still shows in the output of the "nomad server members"
-  command, it is preferable to clean up by running "nomad server force-leave"
-  instead of this command.
+  Meant for a server that is gone for good but still counts towards the
+  quorum. A server that "nomad server members" still lists is better removed
+  with "nomad server force-leave".
 
 Remove Peer Options:
 
   -peer-address="IP:port"
-    Remove a Nomad server with given address from the Raft configuration.
+    The RPC address of the server to remove.
 
   -peer-id="id"
-    Remove a Nomad server with the given ID from the Raft configuration.
+    The ID of the server to remove, as "operator raft list-peers" shows it.
 `,
   api: true,
   flags: (fs) => fs.string('peer-address').string('peer-id'),
@@ -96,7 +91,7 @@ export const autopilotGetCommand = defineCommand({
   synopsis: 'Display the current Autopilot configuration',
   help: `Usage: nomad operator autopilot get-config [options]
 
-  Displays the current Autopilot configuration.
+  Prints the Autopilot settings the servers hold, one per line.
 `,
   api: true,
   async run({ args, io, client }) {
@@ -145,37 +140,29 @@ const SET_CONFIG_HELP = `Usage: nomad operator autopilot set-config [options]
 Set Config Options:
 
   -cleanup-dead-servers=[true|false]
-     Controls whether Nomad will automatically remove dead servers when
-     new ones are successfully added. Must be one of [true|false].
+     Whether the leader takes failed servers out of the Raft configuration
+     on its own (never below a quorum, nor below -min-quorum).
 
   -disable-upgrade-migration=[true|false]
-     (Enterprise-only) Controls whether Nomad will avoid promoting
-     new servers until it can perform a migration. Must be one of
-     "true|false". Stored, but not acted on by these servers.
-
   -enable-custom-upgrades=[true|false]
-     (Enterprise-only) Stored, but not acted on by these servers.
-
   -enable-redundancy-zones=[true|false]
-     (Enterprise-only) Stored, but not acted on by these servers.
+     Enterprise settings in Nomad: kept in the configuration, but these
+     servers do not act on them, and turning one on prints a warning.
 
   -last-contact-threshold=200ms
-     Controls the maximum amount of time a server can go without contact
-     from the leader before being considered unhealthy. Must be a
-     duration value such as "200ms".
+     How long a server may go without hearing from the leader before it
+     counts as unhealthy. A duration such as "200ms".
 
-  -max-trailing-logs=<value>
-     Controls the maximum number of log entries that a server can trail
-     the leader by before being considered unhealthy.
+  -max-trailing-logs=<count>
+     How many log entries a server may lag behind the leader before it
+     counts as unhealthy.
 
-  -min-quorum=<value>
-     Controls the minimum number of servers required in a cluster
-     before autopilot can prune dead servers.
+  -min-quorum=<count>
+     Dead servers are removed only while at least this many servers remain.
 
-  -server-stabilization-time=<10s>
-     Controls the minimum amount of time a server must be stable in
-     the 'healthy' state before being added to the cluster. Must be a
-     duration value such as "10s".
+  -server-stabilization-time=10s
+     How long a new server must stay healthy before it becomes a voter.
+     A duration such as "10s".
 `;
 
 /** The flags given, as changes to the configuration; a usage error names the bad one. */
@@ -270,24 +257,18 @@ export const snapshotSaveCommand = defineCommand({
   synopsis: 'Saves snapshot of Nomad server state',
   help: `Usage: nomad operator snapshot save [options] <file>
 
-  Retrieves an atomic, point-in-time snapshot of the state of the Nomad servers
-  which includes jobs, nodes, allocations and evaluations.
-
-  To create a snapshot from the leader server and save it to "backup.snap":
+  Writes the servers' whole state (jobs, nodes, allocations, evaluations and
+  the rest), as it stands at one Raft index, to a file. Without <file> the
+  name is nomad-state-<date>-<unix seconds>.snap; an existing file is never
+  overwritten.
 
     $ nomad operator snapshot save backup.snap
-
-  To create a potentially stale snapshot from any available server (useful if
-  no leader is available):
-
-    $ nomad operator snapshot save -stale backup.snap
 
 Snapshot Save Options:
 
   -stale=[true|false]
-    The -stale argument defaults to "false" which means the leader provides the
-    result. If the cluster is in an outage state without a leader, you may need
-    to set -stale to "true" to get the snapshot from a non-leader server.
+    Take the snapshot on whichever server the agent reaches instead of the
+    leader: the way to back up a cluster that has lost its leader.
 `,
   api: true,
   flags: (fs) => fs.bool('stale'),
@@ -309,7 +290,8 @@ Snapshot Save Options:
       return 1;
     }
     // What arrived is what the server sent: a cut-off download is not kept as a backup.
-    const digest = `sha-256=${createHash('sha256').update(saved.archive).digest('base64')}`;
+    const { snapshotDigest } = await import('../../structs/snapshot-archive.js');
+    const digest = snapshotDigest(saved.archive);
     if (saved.digest !== '' && saved.digest !== digest) {
       io.err(`Failed to download snapshot file: the file's checksum (${digest}) is not the server's (${saved.digest})`);
       return 1;
@@ -333,8 +315,7 @@ export const snapshotRestoreCommand = defineCommand({
   synopsis: 'Restore snapshot of Nomad server state',
   help: `Usage: nomad operator snapshot restore [options] <file>
 
-  Restores an atomic, point-in-time snapshot of the state of the Nomad servers
-  which includes jobs, nodes, allocations and evaluations.
+  Replaces the servers' whole state with the one saved in <file>.
 
   Every server ends with the restored state; writes made since the snapshot was
   saved are gone. A file that is damaged or was not saved by "nomad operator
@@ -370,9 +351,10 @@ export const snapshotInspectCommand = defineCommand({
   synopsis: 'Displays information about a Nomad snapshot file',
   help: `Usage: nomad operator snapshot inspect [options] <file>
 
-  Displays information about a snapshot file on disk.
+  Checks a snapshot file on this machine and prints its ID, the size of the
+  state in it, and the Raft index and term it was taken at. No server is
+  contacted.
 
-  To inspect the file "backup.snap":
     $ nomad operator snapshot inspect backup.snap
 `,
   api: false,
