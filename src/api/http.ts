@@ -210,23 +210,10 @@ export function tlsAgentOptions(t: ApiTlsConfig): https.AgentOptions {
   return out;
 }
 
-function readAll(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    // setEncoding decodes multi-byte characters split across chunks correctly.
-    res.setEncoding('utf8');
-    const parts: string[] = [];
-    let size = 0;
-    res.on('data', (c: string) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        res.destroy(new Error(`response body larger than ${MAX_BODY_BYTES} characters`));
-        return;
-      }
-      parts.push(c);
-    });
-    res.on('end', () => resolve(parts.join('')));
-    res.on('error', reject);
-  });
+/** The body as text; bytes are decoded once whole, so a character split across chunks is kept. */
+async function readAll(res: IncomingMessage): Promise<string> {
+  const bytes = await readBytes(res);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
 }
 
 function readBytes(res: IncomingMessage): Promise<Uint8Array> {

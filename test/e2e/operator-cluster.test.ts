@@ -7,20 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runNomad } from './harness.js';
-import { agreedLeader, Cluster, http, jobBody, waitFor, type ServerSpec } from './cluster-harness.js';
+import { agreedLeader, Cluster, http, jobBody, tableRows, waitFor, type ServerSpec } from './cluster-harness.js';
 
 async function jobIds(s: ServerSpec, stale: boolean): Promise<string> {
   const r = await http<Array<{ ID: string }>>(s.addr, 'GET', `/v1/jobs${stale ? '?stale' : ''}`);
   assert.equal(r.status, 200, r.text);
   return r.body.map((j) => j.ID).sort().join(',');
-}
-
-function rows(stdout: string): string[][] {
-  return stdout
-    .trimEnd()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim().split(/ +/));
 }
 
 test('three servers: operator commands, snapshot save and restore reaching every server, a dead server removed', { timeout: 240_000 }, async () => {
@@ -35,7 +27,7 @@ test('three servers: operator commands, snapshot save and restore reaching every
     for (const s of cluster.specs) {
       const peers = await nomad(s, 'operator', 'raft', 'list-peers');
       assert.equal(peers.code, 0, peers.stderr);
-      const table = rows(peers.stdout).sort((a, b) => a[0]!.localeCompare(b[0]!));
+      const table = tableRows(peers.stdout).sort((a, b) => a[0]!.localeCompare(b[0]!));
       assert.deepEqual(table.map((r) => r[0]), ['s1.global', 's2.global', 's3.global']);
       for (const r of table) assert.match(r[1]!, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       assert.deepEqual(table.filter((r) => r[3] === 'leader').map((r) => r[2]), [`${leader.ip}:${leader.rpc}`]);
@@ -79,19 +71,19 @@ test('three servers: operator commands, snapshot save and restore reaching every
     const healthy = await http<{ Healthy: boolean; Servers: unknown[] }>(f1.addr, 'GET', '/v1/operator/autopilot/health');
     assert.equal(healthy.status, 200, healthy.text);
     assert.equal(healthy.body.Servers.length, 3);
-    const peers = rows((await nomad(leader, 'operator', 'raft', 'list-peers')).stdout);
+    const peers = tableRows((await nomad(leader, 'operator', 'raft', 'list-peers')).stdout);
     const deadId = peers.find((r) => r[2] === `${f2.ip}:${f2.rpc}`)![1]!;
     await cluster.kill(f2.name);
     await waitFor('health 429', async () => ((await http(f1.addr, 'GET', '/v1/operator/autopilot/health')).status === 429 ? true : undefined), 20_000);
     // Until gossip sees it failed, the leader would add an alive member back.
     await waitFor(`${f2.name} failed in gossip`, async () => {
       const m = await nomad(f1, 'server', 'members');
-      return rows(m.stdout).some((r) => r[0] === `${f2.name}.global` && r[3] === 'failed') ? true : undefined;
+      return tableRows(m.stdout).some((r) => r[0] === `${f2.name}.global` && r[3] === 'failed') ? true : undefined;
     }, 30_000);
     const removed = await nomad(f1, 'operator', 'raft', 'remove-peer', `-peer-id=${deadId}`);
     assert.equal(removed.code, 0, removed.stderr);
     assert.equal(removed.stdout.trim(), `Removed peer with id "${deadId}"`);
-    const after = rows((await nomad(f1, 'operator', 'raft', 'list-peers')).stdout);
+    const after = tableRows((await nomad(f1, 'operator', 'raft', 'list-peers')).stdout);
     assert.equal(after.length, 2, JSON.stringify(after));
     assert.ok(!after.some((r) => r[1] === deadId));
     assert.deepEqual(await http<string[]>(f1.addr, 'GET', '/v1/status/peers').then((r) => r.body.length), 2);
