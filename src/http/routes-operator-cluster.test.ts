@@ -142,3 +142,23 @@ test('health turns 429 when a server dies; removing it by ID leaves two voters',
   assert.equal(again.status, 500);
   assert.equal(await again.text(), `id "${victim.id}" was not found in the Raft configuration`);
 });
+
+test('a server left without a quorum tells no leader, and its own voters', async () => {
+  const leader = cluster.leader()!;
+  const survivor = followers()[0]!;
+  assert.equal(await json(call(survivor, 'GET', '/v1/status/leader')), leader.addr);
+  await apis.get(leader.name)!.http.close();
+  apis.delete(leader.name);
+  await cluster.crash(leader.name);
+  // One voter of two cannot elect: once its election timeout passes it knows no leader.
+  const deadline = Date.now() + 10_000;
+  let known = await json(call(survivor, 'GET', '/v1/status/leader'));
+  while (known !== '' && Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 25));
+    known = await json(call(survivor, 'GET', '/v1/status/leader'));
+  }
+  assert.equal(known, '', 'no leader within 10 s of losing the quorum');
+  assert.deepEqual((await json(call(survivor, 'GET', '/v1/status/peers'))).sort(), [leader.addr, survivor.addr].sort());
+  const stale = await json(call(survivor, 'GET', '/v1/operator/raft/configuration?stale'));
+  assert.deepEqual(stale.Servers.map((s: { Leader: boolean }) => s.Leader), [false, false]);
+});
