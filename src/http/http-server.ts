@@ -11,7 +11,8 @@ import { fullLogger, type Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
 import type { ApiContext, Handler } from './api-context.js';
 import { RouteTable } from './route-table.js';
-import { authorizeRequest } from './authorize.js';
+import { authorizeRequest, requestToken } from './authorize.js';
+import { runAsCaller } from '../acl/caller.js';
 import { addAclRoutes } from './routes-acl.js';
 import { OPEN } from '../acl/need.js';
 import type { TokenResolver } from '../acl/resolver.js';
@@ -187,7 +188,9 @@ export class HttpServer {
         if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
         const acl = authorizeRequest(x, this.api, match.handler);
         x.acl = acl instanceof Promise ? await acl : acl;
-        await match.handler.handle(x, this.api);
+        // With ACLs on, the caller's secret goes along: a call this server forwards to the leader carries it.
+        if (this.api.acl) await runAsCaller(requestToken(x), () => match.handler!.handle(x, this.api));
+        else await match.handler.handle(x, this.api);
       } finally {
         done?.();
       }
