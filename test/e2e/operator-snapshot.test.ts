@@ -43,6 +43,12 @@ test('list-peers, autopilot get-config/set-config through the nomad program', as
   const lines = peers.stdout.trim().split('\n');
   assert.match(lines[0]!, /^Node\s+ID\s+Address\s+State\s+Voter\s+RaftProtocol$/);
   assert.match(lines[1]!, /\sleader\s+true\s+3$/);
+  // The ID is the server's UUID, the one gossip tells, as Raft protocol 3 has it.
+  const members = await getJson<{ Members: Array<{ Tags: Record<string, string> }> }>(agent.addr, '/v1/agent/members');
+  const [, id, address] = lines[1]!.trim().split(/\s+/);
+  assert.equal(id, members.body.Members[0]!.Tags['id']);
+  assert.match(id!, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  assert.match(address!, /^127\.0\.0\.1:\d+$/);
   const set = await nomad('operator', 'autopilot', 'set-config', '-max-trailing-logs=300');
   assert.equal(set.stdout.trim(), 'Configuration updated!');
   const get = await nomad('operator', 'autopilot', 'get-config');
