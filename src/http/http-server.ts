@@ -10,13 +10,18 @@ import type { Server } from '../server/server.js';
 import { fullLogger, type Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
 import type { ApiContext, Handler } from './api-context.js';
+import { AnswerCache } from './answer-cache.js';
+import { SliceQueue } from './slice-queue.js';
 import { RouteTable } from './route-table.js';
 import { authorizeRequest, requestToken } from './authorize.js';
 import { runAsCaller } from '../acl/caller.js';
 import { addAclRoutes } from './routes-acl.js';
 import { OPEN } from '../acl/need.js';
 import type { TokenResolver } from '../acl/resolver.js';
-import { Exchange, HttpError, checkRegion } from './exchange.js';
+import { Exchange, HttpError } from './exchange.js';
+import { requestRegion } from './request-region.js';
+import { TunnelEndpoint, forwardToRegion } from './region-tunnel.js';
+import type { RpcStreamHandler } from '../rpc/types.js';
 import { allowsStale, readsReplicatedState } from './read-consistency.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
@@ -34,9 +39,6 @@ import { addNamespaceRoutes } from './routes-namespaces.js';
 import { addPeriodicRoutes } from './routes-periodic.js';
 import { addVolumeRoutes } from './routes-volumes.js';
 import { upgradeResponse } from './exec-websocket.js';
-
-/** Routes answered by this agent itself, whatever ?region= says (Nomad forwards the others). */
-const LOCAL_SECTIONS = new Set(['agent', 'client', 'regions', 'metrics']);
 
 const MAX_HEADER_BYTES = 1024 * 1024;
 
@@ -88,14 +90,26 @@ export class HttpServer {
   private readonly routes = new RouteTable();
   private readonly http: NodeHttpServer;
   private readonly tlsFront: TlsFront | null;
+  /** Requests other regions send here: served by these routes over in-memory connections. */
+  private readonly tunnel: TunnelEndpoint;
   private readonly metrics: Metrics;
   private readonly metricsSource: MetricsSource | null;
   private readonly upgraded = new Set<Duplex>();
+  /** Later slices of large answers, shared by all requests of this server. */
+  private readonly slices = new SliceQueue();
   private readonly bind: string;
   private readonly port: number;
 
   constructor(opts: HttpServerOptions) {
-    this.api = { server: opts.server, store: opts.store, client: opts.client, agent: opts.agent, logger: fullLogger(opts.logger), acl: opts.acl ?? null };
+    this.api = {
+      server: opts.server,
+      store: opts.store,
+      client: opts.client,
+      agent: opts.agent,
+      logger: fullLogger(opts.logger),
+      acl: opts.acl ?? null,
+      answers: new AnswerCache(),
+    };
     this.metrics = opts.metrics ?? noMetrics;
     this.metricsSource = opts.metricsSource ?? null;
     this.bind = opts.bind ?? '127.0.0.1';
@@ -120,6 +134,14 @@ export class HttpServer {
     this.tlsFront = opts.tls ? new TlsFront(opts.tls, handler, this.api.logger, MAX_HEADER_BYTES) : null;
     this.http = this.tlsFront ? this.tlsFront.https : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     this.http.on('clientError', answerMalformedRequest);
+    // A client that half-closes its side after the request (shutdown for writing, as some
+    // scripts do) still gets its answer, then the connection closes, as Go's server does. Node's
+    // default ends the socket at the client's FIN, dropping an answer that comes a turn later
+    // (reads are answered from the slice queue). The property is Node's own, left undocumented.
+    (this.http as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
+    const tunnelHttp = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
+    tunnelHttp.requestTimeout = 0;
+    this.tunnel = new TunnelEndpoint({ http: tunnelHttp, region: opts.server.region, regions: opts.server.regions, logger: this.api.logger });
     // WebSocket upgrades (alloc exec) go through the same routing and authorization; a route
     // that does not take over the socket answers on it as on any request.
     this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
@@ -151,7 +173,18 @@ export class HttpServer {
     this.tlsFront.reload(material);
   }
 
+  /** The RPC stream handler that serves requests from other regions ("Region.Http"). */
+  regionRequestHandler(): RpcStreamHandler {
+    return (args, ctx, out) => this.tunnel.serve(args, ctx, out);
+  }
+
+  /** Requests from other regions being served now. */
+  regionRequestsInFlight(): number {
+    return this.tunnel.inFlight;
+  }
+
   close(): Promise<void> {
+    this.tunnel.closeAll();
     for (const s of this.upgraded) s.destroy();
     if (this.tlsFront) return this.tlsFront.close();
     return new Promise((resolve) => {
@@ -173,15 +206,21 @@ export class HttpServer {
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const match = this.routes.match(method, path);
     const startedMs = performance.now();
-    const x = new Exchange(req, res, match?.params ?? {});
+    const x = new Exchange(req, res, match?.params ?? {}, this.slices);
     try {
       if (!match) throw new HttpError(404, 'Invalid URL path');
       if (!match.handler) {
         res.setHeader('Allow', match.allowed.join(', '));
         throw new HttpError(405, 'Invalid method');
       }
-      const section = path.split('/')[2] ?? '';
-      if (!LOCAL_SECTIONS.has(section)) checkRegion(x.query.get('region'), this.api.server.region);
+      // A request for another region is served there; one that came from another region is ours.
+      if (!this.tunnel.carries(req)) {
+        const region = await requestRegion(x, this.api, match.handler.regionFrom);
+        if (region !== this.api.server.region) {
+          await forwardToRegion(x, this.api.server.regions, region);
+          return;
+        }
+      }
       const done = meterRoute(this.metrics, method, match.pattern);
       try {
         // The barrier first: a token created on the leader a moment ago is known here too.

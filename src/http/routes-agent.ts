@@ -78,7 +78,7 @@ export function addAgentRoutes(r: RouteTable): void {
   // This server's own view, as Nomad's: the leader it knows ("" when none) and the voters'
   // RPC addresses in its Raft configuration.
   r.add(['GET'], '/v1/status/peers', OPEN, async (x, api) => x.sendJson(200, api.server.consensus.stats().configuration.filter((s) => s.Voter).map((s) => s.Address)));
-  r.add(['GET'], '/v1/regions', OPEN, async (x, api) => x.sendJson(200, [api.server.region]));
+  r.add(['GET'], '/v1/regions', OPEN, async (x, api) => x.sendJson(200, api.server.regions.regions()));
 
   r.add(['GET'], '/v1/operator/scheduler/configuration', coarseNeed('operator', 'read'), (x, api) =>
     blockingRead(x, api, ['scheduler_config'], (snap) => {

@@ -113,7 +113,8 @@ export function addOperatorRoutes(r: RouteTable): void {
   });
 
   r.add(W, '/v1/operator/snapshot', MANAGEMENT, async (x, api) => {
-    const archive = await x.rawBody(MAX_SNAPSHOT_BYTES);
+    const body = await x.rawBody(MAX_SNAPSHOT_BYTES);
+    const archive = new Uint8Array(body.buffer, body.byteOffset, body.length);
     if (archive.length === 0) throw badRequest('a snapshot archive is required in the request body', 'body');
     const res = await api.server.operator.snapshotRestore(archive);
     x.res.setHeader('X-Nomad-Index', String(res.Index));
