@@ -404,6 +404,18 @@ export class RaftCore {
     this.releaseReads();
   }
 
+  /**
+   * Stands for election now instead of at the election timeout (with a pre-vote when enabled, so
+   * a live leader is never disturbed). For the one server of a freshly bootstrapped cluster that
+   * is meant to go first: the others still wait their randomized timeout, so votes do not split.
+   * Returns false when a leader is known (this node or another) or this node may not vote.
+   */
+  campaignNow(): boolean {
+    if (this.role === 'leader' || this.leaderId !== null || !this.promotable()) return false;
+    this.campaign(false);
+    return true;
+  }
+
   transferLeadership(target: ServerId | null): ProposeResult {
     if (this.role !== 'leader') return { ok: false, reason: 'not_leader', leaderId: this.leaderId };
     if (this.transferTarget !== null) return { ok: false, reason: 'transfer_in_progress', leaderId: this.id };

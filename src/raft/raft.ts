@@ -372,6 +372,20 @@ export class Raft implements TransportHandler {
     await this.waitFor(() => this.core.log.stableIndex >= 1, timeoutMs, 'bootstrap');
   }
 
+  /** Stands for election at once (see RaftCore.campaignNow); false when leading or not a voter. */
+  campaign(): boolean {
+    if (this.refuseIfClosed()) return false;
+    let started: boolean;
+    try {
+      started = this.core.campaignNow();
+    } catch (e) {
+      this.fail(e as Error);
+      return false;
+    }
+    if (started) this.kick();
+    return started;
+  }
+
   addVoter(id: ServerId, address: string, timeoutMs = this.defaultTimeoutMs): Promise<{ index: number }> {
     return this.changeMembership({ op: 'add', id, address, suffrage: 'voter' }, timeoutMs);
   }
@@ -478,13 +492,19 @@ export class Raft implements TransportHandler {
     };
   }
 
+  /** Milliseconds since a leader last reached this follower (0 on the leader, null if never): cheap, unlike metrics(). */
+  lastContactMs(): number | null {
+    if (this.core.currentRole === 'leader') return 0;
+    return this.lastContactAtMs === null ? null : this.clock.nowMs() - this.lastContactAtMs;
+  }
+
   metrics(): RaftMetrics {
     return {
       commitTimeMs: this.commitTime.stats(),
       applyTimeMs: this.applyTime.stats(),
       persistTimeMs: this.persistTime.stats(),
       persistBatchEntries: this.persistBatch.stats(),
-      lastContactMs: this.core.currentRole === 'leader' ? 0 : this.lastContactAtMs === null ? null : this.clock.nowMs() - this.lastContactAtMs,
+      lastContactMs: this.lastContactMs(),
       leaderChanges: this.leaderChanges,
       snapshotsTaken: this.snapshotsTaken,
       snapshotsInstalled: this.snapshotsInstalled,
