@@ -66,7 +66,7 @@ function raftMultiplier(opts: RaftConsensusOptions): number {
 }
 
 /** What the raft library sees of the state: msgpack entries in, the FSM's results out. */
-function raftFsm(fsm: FSM, logger: Logger): Fsm {
+function raftFsm(fsm: FSM, logger: Logger, defer: (fn: () => void) => void): Fsm {
   return {
     apply(e: FsmEntry): unknown {
       let entry: LogEntry;
@@ -84,10 +84,14 @@ function raftFsm(fsm: FSM, logger: Logger): Fsm {
       }
     },
     snapshot(): FsmSnapshotData {
-      // Capturing is O(1) (persistent tables): applies go on while the bytes are produced.
+      // Capturing is O(1) (persistent tables): applies go on while the bytes are produced, a chunk
+      // at a time, the event loop turning between chunks (the driver writes each before the next).
       const captured = fsm.captureSnapshot();
       return (async function* () {
-        yield captured.encode();
+        for (const chunk of captured.chunks()) {
+          yield chunk;
+          await new Promise<void>((resolve) => defer(resolve));
+        }
       })();
     },
     restore(data: Uint8Array): void {
@@ -128,7 +132,7 @@ export class RaftConsensus implements ClusterConsensus {
     const multiplier = raftMultiplier(opts);
     const raft = await Raft.create({
       id: opts.serverId,
-      fsm: raftFsm(opts.fsm, opts.logger),
+      fsm: raftFsm(opts.fsm, opts.logger, opts.clock ? (fn) => opts.clock!.defer(fn) : (fn) => setImmediate(fn)),
       transport: opts.transport,
       logStore: opts.stores.logStore,
       stableStore: opts.stores.stableStore,
