@@ -8,13 +8,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FSM } from '../src/state/fsm.js';
 import { StateStore } from '../src/state/store.js';
-import { encodeTables } from '../src/state/fsm-snapshot.js';
 import { flat, mockAlloc, mockEval, mockJob, mockNode, mockPlanApply, T0_NS, taskGroup, uuidFrom } from '../src/state/test-fixtures.js';
 import { openFileStores } from '../src/raft/index.js';
 import { agreedLeader, Cluster, http, jobBody, waitFor } from '../test/e2e/cluster-harness.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const ALLOCS = Number(process.env['BENCH_CLUSTER_ALLOCS'] ?? 1_000_000);
+/** Which parts run (comma-separated): elect (election, registrations, failover), running, restart. */
+const PARTS = new Set((process.env['BENCH_CLUSTER_PARTS'] ?? 'elect,running,restart').split(','));
 
 function report(figure: string, value: number, unit: string): void {
   console.log(`bench cluster.${figure} ${Number(value.toFixed(1))} ${unit}`);
@@ -105,8 +106,49 @@ async function registerToRunning(): Promise<number> {
   }
 }
 
+interface SnapshotFigures {
+  /** The streaming encode: all chunks, and the longest single chunk (the event loop's longest stall). */
+  encodeS: number;
+  encodeStallMs: number;
+  /** FSM restore (decode and bulk load) of the bytes into a fresh store, in this process. */
+  restoreS: number;
+  sizeMb: number;
+}
+
+/** Encodes the state chunk by chunk as a server does, then restores the bytes into a fresh store. */
+function measureSnapshot(store: StateStore): { bytes: Uint8Array; figures: Omit<SnapshotFigures, 'restoreS'> } {
+  const parts: Uint8Array[] = [];
+  let stallMs = 0;
+  const t0 = performance.now();
+  const chunks = new FSM(store).captureSnapshot().chunks()[Symbol.iterator]();
+  for (;;) {
+    const t = performance.now();
+    const next = chunks.next();
+    stallMs = Math.max(stallMs, performance.now() - t);
+    if (next.done) break;
+    parts.push(next.value);
+  }
+  const encodeS = (performance.now() - t0) / 1000;
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.byteLength;
+  }
+  return { bytes, figures: { encodeS, encodeStallMs: stallMs, sizeMb: bytes.byteLength / 1e6 } };
+}
+
+function measureRestore(bytes: Uint8Array): number {
+  const t0 = performance.now();
+  const restored = new StateStore();
+  new FSM(restored).restore(bytes);
+  const s = (performance.now() - t0) / 1000;
+  if (restored.snapshot().allocsByJob('default', 'job-0', false).length !== 1_000) throw new Error('restore lost allocations');
+  return s;
+}
+
 /** Writes a server's data_dir whose Raft snapshot holds ALLOCS allocations on 5,000 nodes. */
-async function seedLargeState(dataDir: string, serverId: string, rpcAddr: string): Promise<void> {
+async function seedLargeState(dataDir: string, serverId: string, rpcAddr: string): Promise<SnapshotFigures> {
   const store = new StateStore();
   const fsm = new FSM(store);
   let index = 0;
@@ -123,7 +165,7 @@ async function seedLargeState(dataDir: string, serverId: string, rpcAddr: string
     });
     fsm.apply(++index, mockPlanApply(registered, { EvalID: `eval-${j}`, AllocsUpdated: allocs, TimestampNs: T0_NS + j }));
   }
-  const bytes = encodeTables(store.currentTables());
+  const { bytes, figures } = measureSnapshot(store);
   const server = join(dataDir, 'server');
   mkdirSync(join(server, 'raft'), { recursive: true });
   writeFileSync(join(server, 'node-id'), serverId + '\n');
@@ -138,13 +180,15 @@ async function seedLargeState(dataDir: string, serverId: string, rpcAddr: string
   await stores.logStore.close();
   await stores.stableStore.close();
   await stores.snapshotStore.close();
+  return { ...figures, restoreS: measureRestore(bytes) };
 }
 
-async function restartLarge(): Promise<{ restartS: number; rssMb: number }> {
+async function restartLarge(): Promise<{ restartS: number; rssMb: number; snapshot: SnapshotFigures }> {
   const cluster = await Cluster.create(1, { base: 7, extraConfig: 'log_level = "INFO"\n' });
   try {
     const s = cluster.specs[0]!;
-    await seedLargeState(s.dataDir, '2b7c1a86-1c1e-4d42-9d2b-7c1a861c1e4d', `${s.ip}:${s.rpc}`);
+    const snapshot = await seedLargeState(s.dataDir, '2b7c1a86-1c1e-4d42-9d2b-7c1a861c1e4d', `${s.ip}:${s.rpc}`);
+    (globalThis as { gc?: () => void }).gc?.();
     const t0 = performance.now();
     const p = cluster.start(s.name);
     await p.waitForOutput(/Nomad agent started!/, 300_000);
@@ -155,7 +199,7 @@ async function restartLarge(): Promise<{ restartS: number; rssMb: number }> {
       return r.status === 200 && r.body.length === 1_000 ? true : undefined;
     }, 300_000, 100);
     const restartS = (performance.now() - t0) / 1000;
-    return { restartS, rssMb: rssMb(p.child.pid!) };
+    return { restartS, rssMb: rssMb(p.child.pid!), snapshot };
   } finally {
     await cluster.shutdown();
   }
@@ -165,21 +209,27 @@ async function main(): Promise<void> {
   const elect: number[] = [];
   const failover: number[] = [];
   const reg: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; PARTS.has('elect') && i < RUNS; i++) {
     const r = await electAndFailover();
     elect.push(r.electMs);
     failover.push(r.failoverMs);
     reg.push(r.registerPerS);
   }
-  report('elect_ms', median(elect), 'ms');
-  report('failover_ms', median(failover), 'ms');
-  report('job_register_per_s', median(reg), 'jobs/s');
-  report('register_to_running_ms', await registerToRunning(), 'ms');
-  if (ALLOCS > 0) {
+  if (PARTS.has('elect')) {
+    report('elect_ms', median(elect), 'ms');
+    report('failover_ms', median(failover), 'ms');
+    report('job_register_per_s', median(reg), 'jobs/s');
+  }
+  if (PARTS.has('running')) report('register_to_running_ms', await registerToRunning(), 'ms');
+  if (PARTS.has('restart') && ALLOCS > 0) {
     const big = await restartLarge();
     const at = ALLOCS >= 1_000_000 ? `${ALLOCS / 1_000_000}m` : `${ALLOCS / 1000}k`;
     report(`restart_${at}_allocs_s`, big.restartS, 's');
     report(`server_rss_${at}_allocs_mb`, big.rssMb, 'MB');
+    report(`snapshot_encode_${at}_allocs_s`, big.snapshot.encodeS, 's');
+    report(`snapshot_encode_${at}_allocs_longest_chunk_ms`, big.snapshot.encodeStallMs, 'ms');
+    report(`snapshot_${at}_allocs_mb`, big.snapshot.sizeMb, 'MB');
+    report(`restore_${at}_allocs_s`, big.snapshot.restoreS, 's');
   }
 }
 

@@ -35,7 +35,7 @@ import { emptyTableIndexes, emptyTables, type Tables } from './tables.js';
 const FORMAT = 'nomad-ts-state';
 const FORMAT_VERSION = 2;
 /** Rows per message: large enough that record definitions cost nothing, small enough to stay cheap in memory. */
-const CHUNK_ROWS = 8192;
+const CHUNK_ROWS = 4096;
 
 const packOptions = { useRecords: true, mapsAsObjects: true, moreTypes: false } as const;
 
