@@ -2,6 +2,7 @@
 // role (fingerprint, register, run tasks) and the HTTP API into one process, and takes them
 // down in the reverse order. The client reaches the server only through the RPC interface it
 // would use across the network.
+import { callsAsNode } from './local-node-rpc.js';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +16,6 @@ import { driverPluginConfigs } from './plugin-config.js';
 import { raftStats, runtimeStats, selfConfig } from './agent-self.js';
 import type { ServerGossip } from './server-gossip.js';
 import { joinPlan, RetryJoiner } from './join.js';
-import { TokenResolver } from '../acl/resolver.js';
-import type { StateStore } from '../state/store.js';
 import { loadHttpTls } from './tls-config.js';
 import { startServerRole, type ServerRole } from './server-role.js';
 import type { Server } from '../server/server.js';
@@ -97,7 +96,7 @@ export class Agent {
       mkdirSync(stateDir, { recursive: true });
       log.info(`client: using alloc directory ${dataDir}`);
       this.client = new Client({
-        rpc: this.server.nodes,
+        rpc: callsAsNode(this.server.nodes),
         config: {
           nodeName: this.nodeName,
           datacenter: c.datacenter,
@@ -118,6 +117,8 @@ export class Agent {
           maxKillTimeoutMs: c.client.maxKillTimeoutMs,
           minDynamicPort: c.client.minDynamicPort,
           maxDynamicPort: c.client.maxDynamicPort,
+          cpuTotalComputeMHz: c.client.cpuTotalComputeMHz,
+          memoryTotalMB: c.client.memoryTotalMB,
           reserved: {
             cpuMhz: c.client.reserved.cpuMHz,
             memoryMB: c.client.reserved.memoryMB,
@@ -139,7 +140,7 @@ export class Agent {
       client: this.client ? this.client.endpoints() : null,
       agent: this.agentInfo(),
       logger: log.named('http'),
-      acl: c.acl.enabled ? this.tokenResolver(store) : null,
+      acl: this.server.tokens,
       tls: c.tls.http ? loadHttpTls(c) : null,
       bind: this.addrs.bindIp.http,
       port: c.ports.http,
@@ -166,14 +167,6 @@ export class Agent {
     this.http.reloadTls(loadHttpTls(this.config));
   }
 
-  private tokenResolver(store: StateStore): TokenResolver {
-    const log = this.logger.named('acl');
-    return new TokenResolver({
-      state: () => store.snapshot(),
-      nowMs: () => Date.now(),
-      onBadPolicy: (name, problem) => log.error('stored policy does not parse; it grants nothing', { policy: name, problem }),
-    });
-  }
 
   /** In dev mode a fresh temp dir per start (removed at shutdown); otherwise under data_dir. */
   private clientDir(kind: 'alloc'): string {

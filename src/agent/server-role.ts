@@ -65,6 +65,7 @@ function serverOptions(c: AgentConfig, nodeName: string, logger: Logger, metrics
     region: c.region,
     datacenter: c.datacenter,
     nodeName,
+    aclEnabled: c.acl.enabled,
     ...(c.server.numSchedulers !== null ? { numSchedulers: c.server.numSchedulers } : {}),
     heartbeat: { minHeartbeatTtlMs: c.server.minHeartbeatTtlMs, heartbeatGraceMs: c.server.heartbeatGraceMs, maxHeartbeatsPerSecond: c.server.maxHeartbeatsPerSecond },
     aclBootstrapResetPath: c.dataDir ? join(c.dataDir, 'server', ACL_BOOTSTRAP_RESET_FILE) : null,

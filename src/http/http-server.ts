@@ -10,8 +10,11 @@ import type { Server } from '../server/server.js';
 import { fullLogger, type Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
 import type { ApiContext, Handler } from './api-context.js';
+import { AnswerCache } from './answer-cache.js';
+import { SliceQueue } from './slice-queue.js';
 import { RouteTable } from './route-table.js';
-import { authorizeRequest } from './authorize.js';
+import { authorizeRequest, requestToken } from './authorize.js';
+import { runAsCaller } from '../acl/caller.js';
 import { addAclRoutes } from './routes-acl.js';
 import { OPEN } from '../acl/need.js';
 import type { TokenResolver } from '../acl/resolver.js';
@@ -89,11 +92,21 @@ export class HttpServer {
   private readonly metrics: Metrics;
   private readonly metricsSource: MetricsSource | null;
   private readonly upgraded = new Set<Duplex>();
+  /** Later slices of large answers, shared by all requests of this server. */
+  private readonly slices = new SliceQueue();
   private readonly bind: string;
   private readonly port: number;
 
   constructor(opts: HttpServerOptions) {
-    this.api = { server: opts.server, store: opts.store, client: opts.client, agent: opts.agent, logger: fullLogger(opts.logger), acl: opts.acl ?? null };
+    this.api = {
+      server: opts.server,
+      store: opts.store,
+      client: opts.client,
+      agent: opts.agent,
+      logger: fullLogger(opts.logger),
+      acl: opts.acl ?? null,
+      answers: new AnswerCache(),
+    };
     this.metrics = opts.metrics ?? noMetrics;
     this.metricsSource = opts.metricsSource ?? null;
     this.bind = opts.bind ?? '127.0.0.1';
@@ -117,6 +130,11 @@ export class HttpServer {
     this.tlsFront = opts.tls ? new TlsFront(opts.tls, handler, this.api.logger, MAX_HEADER_BYTES) : null;
     this.http = this.tlsFront ? this.tlsFront.https : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     this.http.on('clientError', answerMalformedRequest);
+    // A client that half-closes its side after the request (shutdown for writing, as some
+    // scripts do) still gets its answer, then the connection closes, as Go's server does. Node's
+    // default ends the socket at the client's FIN, dropping an answer that comes a turn later
+    // (reads are answered from the slice queue). The property is Node's own, left undocumented.
+    (this.http as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
     // WebSocket upgrades (alloc exec) go through the same routing and authorization; a route
     // that does not take over the socket answers on it as on any request.
     this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
@@ -170,7 +188,7 @@ export class HttpServer {
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const match = this.routes.match(method, path);
     const startedMs = performance.now();
-    const x = new Exchange(req, res, match?.params ?? {});
+    const x = new Exchange(req, res, match?.params ?? {}, this.slices);
     try {
       if (!match) throw new HttpError(404, 'Invalid URL path');
       if (!match.handler) {
@@ -185,7 +203,9 @@ export class HttpServer {
         if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
         const acl = authorizeRequest(x, this.api, match.handler);
         x.acl = acl instanceof Promise ? await acl : acl;
-        await match.handler.handle(x, this.api);
+        // With ACLs on, the caller's secret goes along: a call this server forwards to the leader carries it.
+        if (this.api.acl) await runAsCaller(requestToken(x), () => match.handler!.handle(x, this.api));
+        else await match.handler.handle(x, this.api);
       } finally {
         done?.();
       }

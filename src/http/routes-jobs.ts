@@ -4,13 +4,15 @@ import { MultiError, NomadError, badRequest, notFound, formatMultiError } from '
 import { diffJobs } from '../structs/diff.js';
 import { canonicalizeJob } from '../structs/canonicalize.js';
 import type { StateReader } from '../state/reader.js';
+import { watchKey } from '../state/watch-keys.js';
 import type { RouteTable } from './route-table.js';
 import { namespaceNeed } from '../acl/need.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
 import { HttpError, checkRegion } from './exchange.js';
-import { allocStub, encodeEval, jobStub } from './encode.js';
+import { allocStub, encodeEval, jobStub, jobStubText } from './encode.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
+import { JsonList } from './json-slices.js';
 import { visibleOnly } from './visible.js';
 import { JOB_PLAN_REQUEST, JOB_REGISTER_REQUEST, JOB_VALIDATE_REQUEST, type StructType } from '../structs/job-shape.js';
 import { decodeApiBody } from '../structs/api-decode.js';
@@ -59,7 +61,8 @@ const listJobs: Handler = (x, api) =>
   blockingRead(x, api, ['jobs', 'job_summary'], (snap) => {
     const prefix = x.query.get('prefix') ?? '';
     const jobs = prefix ? snapJobsByPrefix(snap, x.namespace, prefix) : snap.jobs(x.namespace);
-    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: visibleOnly(x, jobs, ['list-jobs']).map((j) => jobStub(j, snap)) };
+    const visible = visibleOnly(x, jobs, ['list-jobs']);
+    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: new JsonList(visible, (j) => jobStub(j, snap), (j) => jobStubText(j, snap)) };
   });
 
 function snapJobsByPrefix(snap: StateReader, ns: string, prefix: string): Job[] {
@@ -68,7 +71,7 @@ function snapJobsByPrefix(snap: StateReader, ns: string, prefix: string): Job[] 
 }
 
 const getJob: Handler = (x, api) =>
-  blockingRead(x, api, ['jobs'], (snap) => {
+  blockingRead(x, api, [watchKey.job(x.namespace, x.params.id!)], (snap) => {
     const job = jobOr404(snap, x.namespace, x.params.id!);
     return { index: job.ModifyIndex, value: job };
   });
@@ -91,18 +94,22 @@ const planJob: Handler = async (x, api) => {
   });
 };
 
+// A job that does not exist (yet) has no allocations: 200 [] and a blocking query that waits
+// for the first, as Nomad answers.
 const jobAllocations: Handler = (x, api) =>
-  blockingRead(x, api, ['allocs'], (snap) => {
-    jobOr404(snap, x.namespace, x.params.id!);
+  blockingRead(x, api, [watchKey.jobAllocs(x.namespace, x.params.id!)], (snap) => {
     const allocs = snap.allocsByJob(x.namespace, x.params.id!, x.flag('all'));
-    return { index: snap.tableIndex('allocs'), value: allocs.map((a) => allocStub(a, snap)) };
+    return { index: snap.tableIndex('allocs'), value: new JsonList(allocs, (a) => allocStub(a, snap)) };
   });
 
 const jobEvaluations: Handler = (x, api) =>
-  blockingRead(x, api, ['evals'], (snap) => ({ index: snap.tableIndex('evals'), value: snap.evalsByJob(x.namespace, x.params.id!).map(encodeEval) }));
+  blockingRead(x, api, [watchKey.jobEvals(x.namespace, x.params.id!)], (snap) => ({
+    index: snap.tableIndex('evals'),
+    value: new JsonList(snap.evalsByJob(x.namespace, x.params.id!), encodeEval),
+  }));
 
 const jobSummary: Handler = (x, api) =>
-  blockingRead(x, api, ['job_summary'], (snap) => {
+  blockingRead(x, api, [watchKey.jobSummary(x.namespace, x.params.id!)], (snap) => {
     const s = snap.jobSummary(x.namespace, x.params.id!);
     if (!s) throw notFound('job not found');
     return { index: s.ModifyIndex, value: s };
@@ -124,10 +131,10 @@ const jobVersions: Handler = async (x, api) => {
 };
 
 const jobDeployments: Handler = (x, api) =>
-  blockingRead(x, api, ['deployment'], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.deploymentsByJob(x.namespace, x.params.id!) }));
+  blockingRead(x, api, [watchKey.jobDeployments(x.namespace, x.params.id!)], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.deploymentsByJob(x.namespace, x.params.id!) }));
 
 const jobLatestDeployment: Handler = (x, api) =>
-  blockingRead(x, api, ['deployment'], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.latestDeploymentByJob(x.namespace, x.params.id!) }));
+  blockingRead(x, api, [watchKey.jobDeployments(x.namespace, x.params.id!)], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.latestDeploymentByJob(x.namespace, x.params.id!) }));
 
 const evaluateJob: Handler = async (x, api) => {
   const body = await x.objectBody(true);

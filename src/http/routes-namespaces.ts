@@ -13,7 +13,8 @@ const listNamespaces: Handler = (x, api) =>
     const prefix = x.query.get('prefix') ?? '';
     // With ACLs on, a caller sees only the namespaces it has some capability in.
     const visible = snap.namespaces().filter((n) => n.Name.startsWith(prefix) && (x.acl === null || x.acl.allowNamespace(n.Name)));
-    return { index: snap.tableIndex('namespaces'), value: visible };
+    // The default namespace exists from index 1 on, as in Nomad, before any namespace write.
+    return { index: Math.max(1, snap.tableIndex('namespaces')), value: visible };
   });
 
 const getNamespace: Handler = (x, api) =>

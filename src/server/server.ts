@@ -30,6 +30,8 @@ import { DeploymentEndpoints } from './deployment-endpoints.js';
 import { AclEndpoints } from './acl-endpoints.js';
 import { NamespaceEndpoints } from './namespace-endpoints.js';
 import { afterApply } from './leader-hooks.js';
+import { TokenResolver } from '../acl/resolver.js';
+import { authorizeForwarded } from './forward-acl.js';
 import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
 import { Autopilot, type OperatorHealthReply } from './autopilot.js';
 import { ExpectBootstrap, STATUS_PEERS_METHOD, type StatusPeersReply } from './expect-bootstrap.js';
@@ -79,6 +81,8 @@ export interface ServerOptions {
   metrics?: Metrics;
   /** telemetry.disable_dispatched_job_summary_metrics. */
   disableDispatchedJobSummaryMetrics?: boolean;
+  /** acl.enabled: tokens are resolved (Server.acl) and calls forwarded here are checked again. */
+  aclEnabled?: boolean;
 }
 
 export interface ServerStats {
@@ -113,6 +117,8 @@ export class Server {
   readonly namespaces: NamespaceEndpoints;
   readonly operator: OperatorEndpoints;
   readonly forwarder: LeaderForwarder;
+  /** Token resolution with its cache, when ACLs are on: the HTTP API and forwarded calls share it. */
+  readonly tokens: TokenResolver | null;
   readonly gc: CoreGc;
   readonly periodic: PeriodicDispatcher;
   /** The event stream's buffer (null when the event broker is disabled). */
@@ -170,7 +176,17 @@ export class Server {
       serverRpcAddrs: () => self.serverRpcAddrs(),
     };
     const schedulerLoader = (): Promise<NewScheduler> => (opts.newScheduler ? Promise.resolve(opts.newScheduler) : loadNewScheduler());
-    this.forwarder = new LeaderForwarder({ consensus: opts.consensus, clock: this.clock, logger: this.logger, leaderReady: (d) => this.leaderReady(d), ...(opts.peers ? { peers: opts.peers } : {}), ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}) });
+    const tokens = opts.aclEnabled ? this.tokenResolver() : null;
+    this.tokens = tokens;
+    this.forwarder = new LeaderForwarder({
+      consensus: opts.consensus,
+      clock: this.clock,
+      logger: this.logger,
+      leaderReady: (d) => this.leaderReady(d),
+      ...(opts.peers ? { peers: opts.peers } : {}),
+      ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}),
+      ...(tokens ? { authorize: (endpoint: string, method: string, args: unknown[], secret: string) => authorizeForwarded(tokens, this.store.snapshot(), endpoint, method, args, secret) } : {}),
+    });
     const fw = this.forwarder;
     this.periodic = new PeriodicDispatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env });
     const nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
@@ -440,6 +456,14 @@ export class Server {
   serverHealth(): OperatorHealthReply {
     if (!this.autopilot || !this.leader) throw new NomadError('no_leader', 'No cluster leader');
     return this.autopilot.health();
+  }
+
+  private tokenResolver(): TokenResolver {
+    return new TokenResolver({
+      state: () => this.store.snapshot(),
+      nowMs: () => this.clock.nowMs(),
+      onBadPolicy: (name, problem) => this.logger.error('stored policy does not parse; it grants nothing', { policy: name, problem }),
+    });
   }
 
   /** What other servers may call on this one (the agent registers them on its RPC listener). */
