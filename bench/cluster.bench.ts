@@ -2,8 +2,12 @@
 // start to one leader known by all, kill -9 of the leader to a write accepted through a survivor,
 // job registrations per second through a follower (durable log), a job registered to running on
 // a cluster whose first server also runs a client, and a server restarted with 1,000,000
-// allocations in its state (from its snapshot) to serving, with its RSS.
+// allocations in its state (from its snapshot) to serving, with its RSS; in this process, the
+// streaming snapshot encode of that state (and its longest chunk, the longest the event loop
+// waits) and its restore (decode and bulk load) into a fresh store.
 // Prints `bench cluster.FIGURE VALUE UNIT`; figures measured over runs are medians.
+// BENCH_RUNS, BENCH_CLUSTER_CLIENTS, BENCH_CLUSTER_ALLOCS and BENCH_CLUSTER_PARTS (elect, running,
+// restart) change what runs.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FSM } from '../src/state/fsm.js';
@@ -13,6 +17,8 @@ import { openFileStores } from '../src/raft/index.js';
 import { agreedLeader, Cluster, http, jobBody, waitFor } from '../test/e2e/cluster-harness.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+/** Concurrent HTTP clients registering jobs through a follower. */
+const CLIENTS = Number(process.env['BENCH_CLUSTER_CLIENTS'] ?? 32);
 const ALLOCS = Number(process.env['BENCH_CLUSTER_ALLOCS'] ?? 1_000_000);
 /** Which parts run (comma-separated): elect (election, registrations, failover), running, restart. */
 const PARTS = new Set((process.env['BENCH_CLUSTER_PARTS'] ?? 'elect,running,restart').split(','));
@@ -40,13 +46,13 @@ async function electAndFailover(): Promise<{ electMs: number; failoverMs: number
     const leader = await agreedLeader(cluster.specs, 30_000);
     const electMs = performance.now() - t0;
 
-    // Registrations through a follower: 2,000 jobs, 8 at a time.
+    // Registrations through a follower: 2,000 jobs, CLIENTS at a time.
     const follower = cluster.specs.find((s) => s !== leader)!;
     const total = 2_000;
     let next = 0;
     const tReg = performance.now();
     await Promise.all(
-      Array.from({ length: 8 }, async () => {
+      Array.from({ length: CLIENTS }, async () => {
         while (next < total) {
           const id = `reg-${next++}`;
           const r = await http(follower.addr, 'PUT', '/v1/jobs', jobBody(id));
