@@ -634,6 +634,16 @@ export class Raft implements TransportHandler {
     this.kick();
   }
 
+  onPeerDisconnected(fromAddress: string): void {
+    if (this.closed || this.core.currentRole !== 'follower') return;
+    const leader = this.core.leader;
+    if (leader === null || this.addressOf(leader) !== fromAddress) return;
+    if (this.core.leaderUnreachable()) {
+      this.log('info', `lost the connection to the leader ${leader} (${fromAddress}): standing for election soon unless it is heard from again`);
+      this.kick();
+    }
+  }
+
   private stepSafely(message: Message): void {
     try {
       this.core.step(message);
