@@ -10,9 +10,9 @@ type AllocTableKey = 'allocs' | 'allocsByNode' | 'allocsByNodeLive' | 'allocsByJ
 
 export type AllocTables = Pick<Tables, AllocTableKey>;
 
-/** Owner -> that owner's allocations as [ID, allocation], in ID order as they are added. */
+/** Owner -> that owner's allocations, in ID order as they are added. */
 class IndexBuilder {
-  private readonly owners = new Map<string, Array<[string, Allocation]>>();
+  private readonly owners = new Map<string, Allocation[]>();
 
   add(owner: string | undefined, a: Allocation): void {
     // As the row-by-row writes: an allocation without an owner is in no entry of the index.
@@ -22,14 +22,16 @@ class IndexBuilder {
       run = [];
       this.owners.set(owner, run);
     }
-    run.push([a.ID, a]);
+    run.push(a);
   }
 
   build(): PIndex<Allocation> {
     const owners = [...this.owners.keys()].sort();
-    return PMap.fromSorted(owners.map((o) => [o, PMap.fromSorted(this.owners.get(o)!)] as const));
+    return PMap.fromSorted(owners.map((o) => [o, PMap.fromSortedValues(this.owners.get(o)!, allocId)] as const));
   }
 }
+
+const allocId = (a: Allocation): string => a.ID;
 
 /** Sorted by ID, one row per ID (the last one given wins, as writes in that order would). */
 function sortedUnique(rows: readonly Allocation[]): readonly Allocation[] {
@@ -79,7 +81,7 @@ export function bulkAllocTables(rows: readonly Allocation[]): BulkAllocs {
   }
   return {
     tables: {
-      allocs: PMap.fromSorted(allocs.map((a) => [a.ID, a] as const)),
+      allocs: PMap.fromSortedValues(allocs, allocId),
       allocsByNode: byNode.build(),
       allocsByNodeLive: byNodeLive.build(),
       allocsByJob: byJob.build(),

@@ -462,16 +462,29 @@ export class PMap<V> extends SortedMapBase<V> {
    * Throws when the keys are not strictly ascending.
    */
   static fromSorted<V>(entries: ReadonlyArray<readonly [string, V]>): PMap<V> {
-    if (entries.length === 0) return PMap.empty<V>();
-    const keys: string[] = new Array<string>(entries.length);
-    const vals: V[] = new Array<V>(entries.length);
-    for (let i = 0; i < entries.length; i++) {
-      const [k, v] = entries[i]!;
-      if (i > 0 && !(keys[i - 1]! < k)) throw new Error(`PMap.fromSorted: key ${JSON.stringify(k)} does not follow ${JSON.stringify(keys[i - 1])}`);
-      keys[i] = k;
-      vals[i] = v;
+    return PMap.fromSortedValues(entries, (e) => e[0]).mapValues((e) => e[1]);
+  }
+
+  /** fromSorted for values that carry their own key (no [key, value] pair per entry). */
+  static fromSortedValues<V>(values: readonly V[], keyOf: (v: V) => string): PMap<V> {
+    const n = values.length;
+    if (n === 0) return PMap.empty<V>();
+    // Arrays grown by push: `new Array(n)` of a large n is a slow dictionary-mode array in V8.
+    let level: Array<TreeNode<V>> = [];
+    let prev: string | null = null;
+    for (const [from, to] of evenSlices(n)) {
+      const keys: string[] = [];
+      const vals: V[] = [];
+      for (let i = from; i < to; i++) {
+        const v = values[i]!;
+        const k = keyOf(v);
+        if (prev !== null && !(prev < k)) throw new Error(`PMap.fromSorted: key ${JSON.stringify(k)} does not follow ${JSON.stringify(prev)}`);
+        keys.push(k);
+        vals.push(v);
+        prev = k;
+      }
+      level.push({ leaf: true, edit: null, keys, vals, pre: null });
     }
-    let level: Array<TreeNode<V>> = evenSlices(keys.length).map(([from, to]) => ({ leaf: true, edit: null, keys: keys.slice(from, to), vals: vals.slice(from, to), pre: null }));
     while (level.length > 1) {
       const below = level;
       level = evenSlices(below.length).map(([from, to]) => {
@@ -479,7 +492,14 @@ export class PMap<V> extends SortedMapBase<V> {
         return { leaf: false, edit: null, keys: children.map((c) => c.keys[0]!), children, pre: null };
       });
     }
-    return PMap.wrap(level[0]!, entries.length);
+    return PMap.wrap(level[0]!, n);
+  }
+
+  /** The same keys with each value mapped (the tree's shape is kept). */
+  private mapValues<W>(fn: (v: V) => W): PMap<W> {
+    const walk = (node: TreeNode<V>): TreeNode<W> =>
+      node.leaf ? { leaf: true, edit: null, keys: node.keys, vals: node.vals.map(fn), pre: null } : { leaf: false, edit: null, keys: node.keys, children: node.children.map(walk), pre: null };
+    return PMap.wrap(walk(this.root), this.count);
   }
 
   protected rootNode(): TreeNode<V> {
