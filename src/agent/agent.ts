@@ -24,6 +24,7 @@ import type { AgentInfo, MonitorLevel, MonitorStream } from '../http/agent-info.
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
 import { Client } from '../client/client.js';
 import { badRequest } from '../structs/errors.js';
+import { REGION_HTTP_METHOD } from '../http/region-tunnel.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 
 export class Agent {
@@ -149,6 +150,8 @@ export class Agent {
       metricsSource: telemetry,
     });
     await this.http.listen();
+    // Requests other regions send to this server are served by the same routes.
+    this.role.rpc?.server.handleStream(REGION_HTTP_METHOD, this.http.regionRequestHandler());
     telemetry.start();
 
     // The client registers in the background: the agent is up once its API answers.
@@ -224,6 +227,7 @@ export class Agent {
       // Dev mode and a leaving client stop their tasks; nothing outlives a dev agent.
       await this.client.shutdown({ stopTasks: true });
     }
+    this.role?.rpc?.server.unhandle(REGION_HTTP_METHOD);
     if (this.http) await this.http.close();
     if (this.role) {
       log.info('nomad: shutting down server');
@@ -257,7 +261,7 @@ export class Agent {
           const leader = this.server.isLeader();
           stats.nomad = {
             bootstrap: String(c.server.bootstrapExpect === 1),
-            known_regions: '1',
+            known_regions: String(this.server.regions.regions().length),
             leader: String(leader),
             leader_addr: this.server.leaderRpcAddr(),
             server: 'true',

@@ -40,9 +40,15 @@ export type EndpointTable = Record<string, { target: object; methods: ReadonlySe
  */
 function retryable(e: unknown, idempotent: boolean): boolean {
   if (e instanceof NomadError) return e.kind === 'no_leader' && e.message === 'No cluster leader';
-  const transport = e as { code?: unknown; notProcessed?: unknown } | null;
+  const transport = e as { code?: unknown } | null;
   if (typeof transport?.code !== 'string') return false;
-  return idempotent || transport.notProcessed === true;
+  return idempotent || provedNotProcessed(e);
+}
+
+/** True when a transport error proves the request never reached a handler (any server may be asked). */
+export function provedNotProcessed(e: unknown): boolean {
+  const t = e as { code?: unknown; notProcessed?: unknown } | null;
+  return typeof t?.code === 'string' && t.notProcessed === true;
 }
 
 export interface ForwarderOptions {
