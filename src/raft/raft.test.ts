@@ -191,6 +191,7 @@ test('campaign() elects at once after bootstrap, long before any election timeou
   assert.equal(nodes[1]!.raft.campaign(), false, 'the leader does not stand again');
   assert.equal(nodes[1]!.raft.isLeader(), true);
   await stopAll(nodes);
+});
 
 function backup(values: Record<string, string>, appliedIndex: number): Uint8Array {
   const fsm = new KvStateMachine();
