@@ -2,6 +2,7 @@
 // role (fingerprint, register, run tasks) and the HTTP API into one process, and takes them
 // down in the reverse order. The client reaches the server only through the RPC interface it
 // would use across the network.
+import { callsAsNode } from './local-node-rpc.js';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +16,6 @@ import { driverPluginConfigs } from './plugin-config.js';
 import { raftStats, runtimeStats, selfConfig } from './agent-self.js';
 import type { ServerGossip } from './server-gossip.js';
 import { joinPlan, RetryJoiner } from './join.js';
-import { TokenResolver } from '../acl/resolver.js';
-import type { StateStore } from '../state/store.js';
 import { loadHttpTls } from './tls-config.js';
 import { startServerRole, type ServerRole } from './server-role.js';
 import type { Server } from '../server/server.js';
@@ -25,6 +24,7 @@ import type { AgentInfo, MonitorLevel, MonitorStream } from '../http/agent-info.
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
 import { Client } from '../client/client.js';
 import { badRequest } from '../structs/errors.js';
+import { REGION_HTTP_METHOD } from '../http/region-tunnel.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 
 export class Agent {
@@ -97,7 +97,7 @@ export class Agent {
       mkdirSync(stateDir, { recursive: true });
       log.info(`client: using alloc directory ${dataDir}`);
       this.client = new Client({
-        rpc: this.server.nodes,
+        rpc: callsAsNode(this.server.nodes),
         config: {
           nodeName: this.nodeName,
           datacenter: c.datacenter,
@@ -141,7 +141,7 @@ export class Agent {
       client: this.client ? this.client.endpoints() : null,
       agent: this.agentInfo(),
       logger: log.named('http'),
-      acl: c.acl.enabled ? this.tokenResolver(store) : null,
+      acl: this.server.tokens,
       tls: c.tls.http ? loadHttpTls(c) : null,
       bind: this.addrs.bindIp.http,
       port: c.ports.http,
@@ -150,6 +150,8 @@ export class Agent {
       metricsSource: telemetry,
     });
     await this.http.listen();
+    // Requests other regions send to this server are served by the same routes.
+    this.role.rpc?.server.handleStream(REGION_HTTP_METHOD, this.http.regionRequestHandler());
     telemetry.start();
 
     // The client registers in the background: the agent is up once its API answers.
@@ -168,14 +170,6 @@ export class Agent {
     this.http.reloadTls(loadHttpTls(this.config));
   }
 
-  private tokenResolver(store: StateStore): TokenResolver {
-    const log = this.logger.named('acl');
-    return new TokenResolver({
-      state: () => store.snapshot(),
-      nowMs: () => Date.now(),
-      onBadPolicy: (name, problem) => log.error('stored policy does not parse; it grants nothing', { policy: name, problem }),
-    });
-  }
 
   /** In dev mode a fresh temp dir per start (removed at shutdown); otherwise under data_dir. */
   private clientDir(kind: 'alloc'): string {
@@ -233,6 +227,7 @@ export class Agent {
       // Dev mode and a leaving client stop their tasks; nothing outlives a dev agent.
       await this.client.shutdown({ stopTasks: true });
     }
+    this.role?.rpc?.server.unhandle(REGION_HTTP_METHOD);
     if (this.http) await this.http.close();
     if (this.role) {
       log.info('nomad: shutting down server');
@@ -266,7 +261,7 @@ export class Agent {
           const leader = this.server.isLeader();
           stats.nomad = {
             bootstrap: String(c.server.bootstrapExpect === 1),
-            known_regions: '1',
+            known_regions: String(this.server.regions.regions().length),
             leader: String(leader),
             leader_addr: this.server.leaderRpcAddr(),
             server: 'true',

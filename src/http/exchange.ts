@@ -32,6 +32,8 @@ export class Exchange {
   readonly method: string;
   private readonly abortController = new AbortController();
   private bodyCache: Promise<unknown> | null = null;
+  /** The body's bytes as read by body() or rawBody(). */
+  private rawCache: Promise<Buffer> | null = null;
   /** The caller's ACL once the request is authorized; null when ACLs are off or the route is open. */
   acl: Acl | null = null;
 
@@ -152,7 +154,9 @@ export class Exchange {
       this.req.on('error', reject);
       this.req.on('end', () => {
         if (refused) return;
-        const text = Buffer.concat(chunks).toString('utf8');
+        const raw = Buffer.concat(chunks);
+        this.rawCache = Promise.resolve(raw);
+        const text = raw.toString('utf8');
         if (text.trim() === '') return resolve(null);
         try {
           resolve(parseJsonBody(text));
@@ -162,6 +166,42 @@ export class Exchange {
       });
     });
     return this.bodyCache;
+  }
+
+  /**
+   * The body's bytes, unparsed (to pass a request on as it came); 413 past `maxBytes`. After
+   * body(), the bytes it read.
+   */
+  async rawBody(maxBytes: number): Promise<Buffer> {
+    if (this.bodyCache) {
+      await this.bodyCache;
+      return (await this.rawCache) ?? Buffer.alloc(0);
+    }
+    this.rawCache ??= new Promise((resolve, reject) => {
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      let refused = false;
+      this.req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (refused) {
+          if (size > 2 * maxBytes) this.req.destroy();
+          return;
+        }
+        if (size > maxBytes) {
+          refused = true;
+          chunks.length = 0;
+          this.res.setHeader('Connection', 'close');
+          reject(new HttpError(413, `Request body too large: the limit is ${maxBytes} bytes`));
+          return;
+        }
+        chunks.push(c as unknown as Uint8Array);
+      });
+      this.req.on('error', reject);
+      this.req.on('end', () => {
+        if (!refused) resolve(Buffer.concat(chunks));
+      });
+    });
+    return this.rawCache;
   }
 
   /** The body as an object (null/empty allowed when `optional`). */
@@ -238,14 +278,6 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unavailable: 503,
   internal: 500,
 };
-
-/**
- * A request for another region than this agent's is forwarded by Nomad; this cluster has one
- * region, so there is no path to any other (Nomad's answer: 500 "No path to region").
- */
-export function checkRegion(requested: string | null | undefined, local: string): void {
-  if (requested && requested !== local) throw new NomadError('internal', 'No path to region');
-}
 
 export class HttpError extends Error {
   constructor(

@@ -13,11 +13,15 @@ import type { ApiContext, Handler } from './api-context.js';
 import { AnswerCache } from './answer-cache.js';
 import { SliceQueue } from './slice-queue.js';
 import { RouteTable } from './route-table.js';
-import { authorizeRequest } from './authorize.js';
+import { authorizeRequest, requestToken } from './authorize.js';
+import { runAsCaller } from '../acl/caller.js';
 import { addAclRoutes } from './routes-acl.js';
 import { OPEN } from '../acl/need.js';
 import type { TokenResolver } from '../acl/resolver.js';
-import { Exchange, HttpError, checkRegion } from './exchange.js';
+import { Exchange, HttpError } from './exchange.js';
+import { requestRegion } from './request-region.js';
+import { TunnelEndpoint, forwardToRegion } from './region-tunnel.js';
+import type { RpcStreamHandler } from '../rpc/types.js';
 import { allowsStale, readsReplicatedState } from './read-consistency.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
@@ -34,9 +38,6 @@ import { addNamespaceRoutes } from './routes-namespaces.js';
 import { addPeriodicRoutes } from './routes-periodic.js';
 import { addVolumeRoutes } from './routes-volumes.js';
 import { upgradeResponse } from './exec-websocket.js';
-
-/** Routes answered by this agent itself, whatever ?region= says (Nomad forwards the others). */
-const LOCAL_SECTIONS = new Set(['agent', 'client', 'regions', 'metrics']);
 
 const MAX_HEADER_BYTES = 1024 * 1024;
 
@@ -88,6 +89,8 @@ export class HttpServer {
   private readonly routes = new RouteTable();
   private readonly http: NodeHttpServer;
   private readonly tlsFront: TlsFront | null;
+  /** Requests other regions send here: served by these routes over in-memory connections. */
+  private readonly tunnel: TunnelEndpoint;
   private readonly metrics: Metrics;
   private readonly metricsSource: MetricsSource | null;
   private readonly upgraded = new Set<Duplex>();
@@ -134,6 +137,9 @@ export class HttpServer {
     // default ends the socket at the client's FIN, dropping an answer that comes a turn later
     // (reads are answered from the slice queue). The property is Node's own, left undocumented.
     (this.http as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
+    const tunnelHttp = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
+    tunnelHttp.requestTimeout = 0;
+    this.tunnel = new TunnelEndpoint({ http: tunnelHttp, region: opts.server.region, regions: opts.server.regions, logger: this.api.logger });
     // WebSocket upgrades (alloc exec) go through the same routing and authorization; a route
     // that does not take over the socket answers on it as on any request.
     this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
@@ -165,7 +171,18 @@ export class HttpServer {
     this.tlsFront.reload(material);
   }
 
+  /** The RPC stream handler that serves requests from other regions ("Region.Http"). */
+  regionRequestHandler(): RpcStreamHandler {
+    return (args, ctx, out) => this.tunnel.serve(args, ctx, out);
+  }
+
+  /** Requests from other regions being served now. */
+  regionRequestsInFlight(): number {
+    return this.tunnel.inFlight;
+  }
+
   close(): Promise<void> {
+    this.tunnel.closeAll();
     for (const s of this.upgraded) s.destroy();
     if (this.tlsFront) return this.tlsFront.close();
     return new Promise((resolve) => {
@@ -194,15 +211,23 @@ export class HttpServer {
         res.setHeader('Allow', match.allowed.join(', '));
         throw new HttpError(405, 'Invalid method');
       }
-      const section = path.split('/')[2] ?? '';
-      if (!LOCAL_SECTIONS.has(section)) checkRegion(x.query.get('region'), this.api.server.region);
+      // A request for another region is served there; one that came from another region is ours.
+      if (!this.tunnel.carries(req)) {
+        const region = await requestRegion(x, this.api, match.handler.regionFrom);
+        if (region !== this.api.server.region) {
+          await forwardToRegion(x, this.api.server.regions, region);
+          return;
+        }
+      }
       const done = meterRoute(this.metrics, method, match.pattern);
       try {
         // The barrier first: a token created on the leader a moment ago is known here too.
         if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
         const acl = authorizeRequest(x, this.api, match.handler);
         x.acl = acl instanceof Promise ? await acl : acl;
-        await match.handler.handle(x, this.api);
+        // With ACLs on, the caller's secret goes along: a call this server forwards to the leader carries it.
+        if (this.api.acl) await runAsCaller(requestToken(x), () => match.handler!.handle(x, this.api));
+        else await match.handler.handle(x, this.api);
       } finally {
         done?.();
       }

@@ -169,15 +169,15 @@ const ALLOC = { object: 'alloc', param: 'id' } as const;
 
 export function addClientRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
-  r.add(['GET'], '/v1/client/fs/logs/:alloc', namespaceNeed('read-logs'), logs, FS_ALLOC);
-  r.add(['GET'], '/v1/client/fs/ls/:alloc', READ_FS, fsLs, FS_ALLOC);
-  r.add(['GET'], '/v1/client/fs/stat/:alloc', READ_FS, fsStat, FS_ALLOC);
-  r.add(['GET'], '/v1/client/fs/cat/:alloc', READ_FS, fsCat, FS_ALLOC);
-  r.add(['GET'], '/v1/client/fs/readat/:alloc', READ_FS, fsReadAt, FS_ALLOC);
-  r.add(['GET'], '/v1/client/fs/stream/:alloc', READ_FS, fsStream, FS_ALLOC);
-  r.add(['GET'], '/v1/client/allocation/:id/exec', namespaceNeed('alloc-exec'), execHandler(startExec), ALLOC);
-  r.add(['GET'], '/v1/client/allocation/:id/stats', namespaceNeed('read-job'), allocStats, ALLOC);
-  r.add(W, '/v1/client/allocation/:id/restart', LIFECYCLE, allocRestart, ALLOC);
-  r.add(W, '/v1/client/allocation/:id/signal', LIFECYCLE, allocSignal, ALLOC);
+  r.add(['GET'], '/v1/client/fs/logs/:alloc', namespaceNeed('read-logs'), logs, FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/ls/:alloc', READ_FS, fsLs, FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/stat/:alloc', READ_FS, fsStat, FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/cat/:alloc', READ_FS, fsCat, FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/readat/:alloc', READ_FS, fsReadAt, FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/stream/:alloc', READ_FS, fsStream, FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/allocation/:id/exec', namespaceNeed('alloc-exec'), execHandler(startExec), ALLOC, 'request');
+  r.add(['GET'], '/v1/client/allocation/:id/stats', namespaceNeed('read-job'), allocStats, ALLOC, 'request');
+  r.add(W, '/v1/client/allocation/:id/restart', LIFECYCLE, allocRestart, ALLOC, 'request');
+  r.add(W, '/v1/client/allocation/:id/signal', LIFECYCLE, allocSignal, ALLOC, 'request');
   r.add(['GET'], '/v1/client/stats', coarseNeed('node', 'read'), hostStats);
 }

@@ -9,7 +9,7 @@ import type { RouteTable } from './route-table.js';
 import { namespaceNeed } from '../acl/need.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
-import { HttpError, checkRegion } from './exchange.js';
+import { HttpError } from './exchange.js';
 import { allocStub, encodeEval, jobStub, jobStubText } from './encode.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
 import { JsonList } from './json-slices.js';
@@ -35,10 +35,12 @@ async function jobRequest(x: Exchange, shape: StructType): Promise<Record<string
   return decodeApiBody(await x.body(), shape);
 }
 
-/** A job for another region goes there in Nomad; "global" (or none) means this agent's region. */
-function checkJobRegion(job: Record<string, unknown>, api: ApiContext): void {
-  const region = typeof job.Region === 'string' && job.Region !== 'global' ? job.Region : '';
-  checkRegion(region, api.server.region);
+/**
+ * A submitted job is stored with the region that serves it: a request for another region was
+ * sent there before reaching a handler (request-region.ts), so that is this agent's region.
+ */
+function placeInThisRegion(job: Record<string, unknown>, api: ApiContext): void {
+  job.Region = api.server.region;
 }
 
 async function register(x: Exchange, api: ApiContext, urlJobId: string | null): Promise<void> {
@@ -46,7 +48,7 @@ async function register(x: Exchange, api: ApiContext, urlJobId: string | null): 
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   if (urlJobId !== null && job.ID !== urlJobId) throw badRequest('Job ID does not match name', 'Job.ID');
-  checkJobRegion(job, api);
+  placeInThisRegion(job, api);
   const out = await api.server.jobs.register(job as JobInput, {
     enforceIndex: optBool(body, 'EnforceIndex'),
     jobModifyIndex: optInt(body, 'JobModifyIndex') ?? 0,
@@ -86,7 +88,7 @@ const planJob: Handler = async (x, api) => {
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   if (job.ID !== x.params.id) throw badRequest('Job ID does not match', 'Job.ID');
-  checkJobRegion(job, api);
+  placeInThisRegion(job, api);
   const out = await api.server.jobs.plan(job as JobInput, { diff: optBool(body, 'Diff'), contextual: optBool(body, 'Contextual'), namespace: x.namespace, policyOverride: optBool(body, 'PolicyOverride') });
   await writeMeta(x, api, out.Index, {
     ...out,
@@ -201,13 +203,13 @@ const SUBMIT_JOB = namespaceNeed('submit-job');
 export function addJobRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
   r.add(['GET'], '/v1/jobs', LIST_JOBS, listJobs);
-  r.add(W, '/v1/jobs', SUBMIT_JOB, (x, api) => register(x, api, null), 'job-body');
+  r.add(W, '/v1/jobs', SUBMIT_JOB, (x, api) => register(x, api, null), 'job-body', 'job-body');
   r.add(W, '/v1/jobs/parse', namespaceNeed('parse-job'), parseJob);
   r.add(W, '/v1/validate/job', READ_JOB, validateJobRoute, 'job-body');
   r.add(['GET'], '/v1/job/:id', READ_JOB, getJob);
-  r.add(W, '/v1/job/:id', SUBMIT_JOB, (x, api) => register(x, api, x.params.id!), 'job-body');
+  r.add(W, '/v1/job/:id', SUBMIT_JOB, (x, api) => register(x, api, x.params.id!), 'job-body', 'job-body');
   r.add(['DELETE'], '/v1/job/:id', SUBMIT_JOB, deleteJob);
-  r.add(W, '/v1/job/:id/plan', SUBMIT_JOB, planJob, 'job-body');
+  r.add(W, '/v1/job/:id/plan', SUBMIT_JOB, planJob, 'job-body', 'job-body');
   r.add(['GET'], '/v1/job/:id/allocations', READ_JOB, jobAllocations);
   r.add(['GET'], '/v1/job/:id/evaluations', READ_JOB, jobEvaluations);
   r.add(['GET'], '/v1/job/:id/summary', READ_JOB, jobSummary);
