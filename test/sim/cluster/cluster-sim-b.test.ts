@@ -12,8 +12,6 @@ test('cluster simulation: servers on disks that acknowledge writes before they a
   // a server acknowledged (votes, log entries), which breaks Raft's guarantees in some seeds.
   const safety = /InvariantViolation: (state at index \d+ differs|acknowledged .* is lost|two leaders in term)/;
   const seen: string[] = [];
-  // Which seeds put a crash between an unsynced write and its use depends on the exact order of
-  // events, which any change to the servers' timing moves: the range leaves room for that.
   for (let seed = 1; seed <= 40 && !seen.some((e) => safety.test(e)); seed++) {
     const r = await runSeed(seed, { lyingDisks: true });
     if (!r.ok) seen.push(`seed ${seed}: ${r.error}`);
