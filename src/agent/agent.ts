@@ -22,6 +22,7 @@ import { HttpServer } from '../http/http-server.js';
 import type { AgentInfo } from '../http/agent-info.js';
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
 import { Client } from '../client/client.js';
+import { NodeRpcClient } from '../client/node-rpc-client.js';
 import { badRequest } from '../structs/errors.js';
 
 export class Agent {
@@ -77,7 +78,7 @@ export class Agent {
       mkdirSync(stateDir, { recursive: true });
       log.info(`client: using alloc directory ${dataDir}`);
       this.client = new Client({
-        rpc: this.server.nodes,
+        rpc: new NodeRpcClient({ caller: this.role.local, region: c.region }),
         config: {
           nodeName: this.nodeName,
           datacenter: c.datacenter,

@@ -2,6 +2,7 @@
 // over one multiplexed, TLS-capable listener. docs/rpc-protocol.md describes the wire.
 export type {
   RpcCallOptions,
+  RpcCaller,
   RpcHandler,
   RpcLogger,
   RpcNotifyHandler,
@@ -22,3 +23,4 @@ export type { RpcTlsClientOptions, RpcTlsServerOptions } from './tls.js';
 export { RpcRaftTransport, RAFT_MESSAGE_METHOD, RAFT_SNAPSHOT_METHOD } from './raft-transport.js';
 export type { RpcRaftTransportOptions } from './raft-transport.js';
 export { parseRpcAddress } from './address.js';
+export { InProcessRpc } from './in-process.js';

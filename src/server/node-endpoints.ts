@@ -18,6 +18,7 @@ import type {
   NodeRegisterResponse,
 } from '../rpc/protocol.js';
 import type { StateReader } from '../state/reader.js';
+import { sameSecret } from '../acl/node-identity.js';
 import { writeChecked, type ServerContext } from './context.js';
 import { jobKey, newEval, type ServerEnv } from './eval-factory.js';
 import { nodeEvals, SystemJobsCache } from './node-evals.js';
@@ -57,8 +58,8 @@ export class NodeEndpoints implements ClientServerRpc {
     validateNode(node);
     const snap = this.ctx.store.snapshot();
     const existing = snap.nodeByID(node.ID);
-    if (existing && existing.SecretID && node.SecretID && existing.SecretID !== node.SecretID) {
-      throw badRequest('node secret ID does not match', 'Node.SecretID');
+    if (existing && existing.SecretID && !sameSecret(existing.SecretID, node.SecretID)) {
+      throw new NomadError('forbidden', 'node secret ID does not match. Not registering node.', 'Node.SecretID');
     }
     const status: NodeStatus = node.Status || 'initializing';
     const index = await writeChecked(this.ctx, { Type: 'NodeRegister', Node: { ...node, Status: status }, TimestampNs: this.ctx.clock.nowNs() });
@@ -136,16 +137,30 @@ export class NodeEndpoints implements ClientServerRpc {
     return { EvalIDs: [], EvalCreateIndex: 0, NodeModifyIndex: index, Index: index };
   }
 
-  async nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number): Promise<NodeClientAllocsResponse> {
+  async nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number, signal?: AbortSignal): Promise<NodeClientAllocsResponse> {
     if (!nodeId) throw badRequest('missing node ID', 'NodeID');
     const deadline = this.ctx.clock.nowMs() + Math.min(Math.max(0, maxWaitMs), MAX_BLOCKING_WAIT_MS);
     for (;;) {
       const snap = this.ctx.store.snapshot();
       const { allocs, index } = clientAllocs(snap, nodeId);
       const remaining = deadline - this.ctx.clock.nowMs();
-      if (index > minIndex || remaining <= 0) return { Allocs: allocs, Index: Math.max(index, 1) };
+      if (index > minIndex || remaining <= 0 || signal?.aborted) return { Allocs: allocs, Index: Math.max(index, 1) };
       // Wake on any change of the allocs table, then look again at this node's part of it.
-      await this.ctx.store.waitForChange(['allocs'], Math.max(minIndex, snap.tableIndex('allocs')), remaining);
+      await this.ctx.store.waitForChange(['allocs'], Math.max(minIndex, snap.tableIndex('allocs')), remaining, signal);
+    }
+  }
+
+  /** The node as stored, once its ModifyIndex passes minIndex (or the wait ends): a client following its own drain. */
+  async nodeGet(nodeId: string, minIndex: number, maxWaitMs: number, signal?: AbortSignal): Promise<{ Node: Node | null; Index: number }> {
+    if (!nodeId) throw badRequest('missing node ID', 'NodeID');
+    const deadline = this.ctx.clock.nowMs() + Math.min(Math.max(0, maxWaitMs), MAX_BLOCKING_WAIT_MS);
+    for (;;) {
+      const snap = this.ctx.store.snapshot();
+      const node = snap.nodeByID(nodeId);
+      const index = node?.ModifyIndex ?? snap.tableIndex('nodes');
+      const remaining = deadline - this.ctx.clock.nowMs();
+      if (index > minIndex || remaining <= 0 || signal?.aborted) return { Node: node, Index: Math.max(index, 1) };
+      await this.ctx.store.waitForChange(['nodes'], Math.max(minIndex, snap.tableIndex('nodes')), remaining, signal);
     }
   }
 

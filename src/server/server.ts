@@ -22,6 +22,8 @@ import { SCHEDULER_TYPES, Worker } from './worker.js';
 import { DeploymentWatcher } from './deployment-watcher.js';
 import { CoreGc, type GcResult, type GcThresholds } from './core-gc.js';
 import { NodeEndpoints } from './node-endpoints.js';
+import { NodeRpc } from './node-rpc.js';
+import type { RpcRequestContext } from '../rpc/types.js';
 import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
 import { AclEndpoints } from './acl-endpoints.js';
@@ -385,6 +387,11 @@ export class Server {
   serverHealth(): OperatorHealthReply {
     if (!this.autopilot || !this.leader) throw new NomadError('no_leader', 'No cluster leader');
     return this.autopilot.health();
+  }
+
+  /** What clients call on any server: register, heartbeat, their allocations (node-rpc.ts). */
+  nodeRpcHandlers(): Record<string, (args: unknown, ctx: RpcRequestContext) => Promise<unknown>> {
+    return new NodeRpc(this).handlers();
   }
 
   /** What other servers may call on this one (the agent registers them on its RPC listener). */
