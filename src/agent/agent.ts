@@ -22,6 +22,8 @@ import { HttpServer } from '../http/http-server.js';
 import type { AgentInfo } from '../http/agent-info.js';
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
 import { Client } from '../client/client.js';
+import { RemoteServers } from './client-servers.js';
+import { HTTP_FORWARD_METHOD, httpForwardHandler } from './http-forward.js';
 import { NodeRpcClient } from '../client/node-rpc-client.js';
 import { badRequest } from '../structs/errors.js';
 
@@ -35,6 +37,8 @@ export class Agent {
   private sink: GatedSink | null = null;
   private gossip: ServerGossip | null = null;
   private retryJoiner: RetryJoiner | null = null;
+  /** How a client-only agent reaches the servers (null when the agent runs a server). */
+  private remote: RemoteServers | null = null;
 
   private constructor(
     readonly config: AgentConfig,
@@ -64,21 +68,31 @@ export class Agent {
   private async startParts(): Promise<void> {
     const c = this.config;
     const log = this.logger;
-    if (!c.server.enabled) throw new Error('a server is required in this agent');
 
-    // Binding the gossip sockets is quick; joining others happens after start-up (joinAtStart).
-    this.role = await startServerRole({ config: c, addrs: this.addrs, nodeName: this.nodeName, logger: log });
-    this.server = this.role.server;
-    this.gossip = this.role.gossip;
-    const store = this.role.store;
+    if (c.server.enabled) {
+      // Binding the gossip sockets is quick; joining others happens after start-up (joinAtStart).
+      this.role = await startServerRole({ config: c, addrs: this.addrs, nodeName: this.nodeName, logger: log });
+      this.server = this.role.server;
+      this.gossip = this.role.gossip;
+    } else {
+      this.remote = new RemoteServers(c, log);
+    }
+    const store = this.role?.store ?? null;
 
     if (c.client.enabled) {
       const dataDir = this.clientDir('alloc');
       const stateDir = c.client.stateDir || (c.devMode ? join(dataDir, '..', 'client-state') : join(c.dataDir, 'client'));
       mkdirSync(stateDir, { recursive: true });
       log.info(`client: using alloc directory ${dataDir}`);
+      // A client in the same agent as a server calls it in process; otherwise the servers over RPC.
+      const rpc = this.role
+        ? new NodeRpcClient({ caller: this.role.local, region: c.region })
+        : new NodeRpcClient({ caller: this.remote!.caller, region: c.region, servers: this.remote!.list });
+      if (this.remote && this.remote.list.size === 0 && c.client.serverJoin.retryJoin.length === 0) {
+        log.warn('client: no servers configured: set client.servers, -servers or client.server_join, or PUT /v1/agent/servers');
+      }
       this.client = new Client({
-        rpc: new NodeRpcClient({ caller: this.role.local, region: c.region }),
+        rpc,
         config: {
           nodeName: this.nodeName,
           datacenter: c.datacenter,
@@ -108,18 +122,27 @@ export class Agent {
       });
     }
 
+    const remote = this.remote;
     this.http = new HttpServer({
       server: this.server,
       store,
+      forward: remote ? (req, res) => remote.forwarder.forward(req, res) : null,
       client: this.client ? this.client.endpoints() : null,
       agent: this.agentInfo(),
       logger: log.named('http'),
-      acl: c.acl.enabled ? this.tokenResolver(store) : null,
+      acl: c.acl.enabled && store ? this.tokenResolver(store) : null,
       tls: c.tls.http ? loadHttpTls(c) : null,
       bind: this.addrs.bindIp.http,
       port: c.ports.http,
     });
-    await this.http.listen();
+    const { port: httpPort } = await this.http.listen();
+    // Client agents send the API requests they do not answer themselves to a server, which
+    // replays them on its own listener.
+    if (this.role?.rpc) {
+      const tls = c.tls.http ? loadHttpTls(c) : null;
+      const target = { host: loopbackFor(this.addrs.bindIp.http), port: httpPort, tls: tls ? { cert: tls.cert, key: tls.key } : null };
+      this.role.rpc.server.handleStream(HTTP_FORWARD_METHOD, httpForwardHandler(() => target));
+    }
 
     // The client registers in the background: the agent is up once its API answers.
     if (this.client) {
@@ -170,6 +193,7 @@ export class Agent {
    * then stops), `retry_join` in the background; `onRetryExhausted` runs if every retry failed.
    */
   async joinAtStart(onRetryExhausted: () => void): Promise<number | null> {
+    this.remote?.startJoin(onRetryExhausted);
     const gossip = this.gossip;
     if (gossip === null) return null;
     const plan = joinPlan(this.config);
@@ -203,6 +227,7 @@ export class Agent {
       await this.client.shutdown({ stopTasks: true });
     }
     if (this.http) await this.http.close();
+    await this.remote?.close();
     if (this.role) {
       log.info('nomad: shutting down server');
       await this.role.shutdown();
@@ -234,9 +259,10 @@ export class Agent {
         return { config: selfConfig(c, this.addrs), member: gossip()?.localMember() ?? null, stats };
       },
       members: (): AgentMembers => ({ ServerName: this.nodeName, ServerRegion: c.region, ServerDC: c.datacenter, Members: gossip()?.members() ?? [] }),
-      servers: () => (this.server ? [this.addrs.advertise.rpc] : c.client.servers),
-      setServers: () => {
-        throw badRequest('this agent runs its own server; its client cannot be pointed elsewhere');
+      servers: () => (this.server ? [this.addrs.advertise.rpc] : (this.remote?.list.ordered() ?? [])),
+      setServers: (addrs: string[]) => {
+        if (!this.remote) throw badRequest('this agent runs its own server; its client cannot be pointed elsewhere');
+        this.remote.setServers(addrs);
       },
       join: async (addrs: string[]) => {
         const g = gossip();
@@ -265,4 +291,11 @@ export class Agent {
       },
     };
   }
+}
+
+/** Where this agent reaches its own HTTP listener: the bound address, or loopback for a wildcard. */
+function loopbackFor(bindIp: string): string {
+  if (bindIp === '0.0.0.0' || bindIp === '') return '127.0.0.1';
+  if (bindIp === '::' || bindIp === '[::]') return '::1';
+  return bindIp;
 }

@@ -7,7 +7,7 @@ import { resolveAddresses } from './addresses.js';
 import { configurationBlock } from './banner.js';
 import { AgentLogger, parseLogLevel } from './logger.js';
 import { GatedSink } from './gated-sink.js';
-import { checkJoinConfig } from './join.js';
+import { checkClientJoin, checkJoinConfig } from './join.js';
 import { checkTlsConfig } from './tls-config.js';
 import { parseKey } from '../gossip/keyring.js';
 import { parseDurationNs } from '../structs/time.js';
@@ -301,8 +301,12 @@ function checkConfig(c: AgentConfig): string | null {
   }
   if (c.server.enabled && c.server.raftSnapshotThreshold < 1) return `Invalid raft_snapshot_threshold ${c.server.raftSnapshotThreshold}: must be at least 1.`;
   if (c.server.enabled && c.server.raftTrailingLogs < 1) return `Invalid raft_trailing_logs ${c.server.raftTrailingLogs}: must be at least 1.`;
-  if (c.client.enabled && !c.server.enabled) {
-    return 'A client-only agent needs the RPC transport to reach remote servers, which this agent does not run yet; run the client together with a server (-server -client) or use -dev.';
+  if (c.client.enabled) {
+    const clientJoin = checkClientJoin(c);
+    if (clientJoin) return clientJoin;
+  }
+  if (c.client.enabled && !c.server.enabled && c.acl.enabled) {
+    return 'acl.enabled on an agent that runs only a client is not supported yet: its own API (agent and client routes) cannot check tokens without the servers\' state; run it without ACLs or together with a server.';
   }
   for (const [name, port] of Object.entries(c.ports)) {
     if (!Number.isInteger(port) || port < 0 || port > 65535) return `Invalid ${name} port ${port}: must be between 0 and 65535.`;

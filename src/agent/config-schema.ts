@@ -114,6 +114,15 @@ export const AGENT_SCHEMA: BlockField = {
         min_dynamic_port: v('int', 'client.minDynamicPort'),
         max_dynamic_port: v('int', 'client.maxDynamicPort'),
         chroot_env: v('stringMap', 'client.chrootEnv'),
+        server_join: {
+          kind: 'block',
+          fields: {
+            start_join: v('stringList', 'client.serverJoin.startJoin'),
+            retry_join: v('stringList', 'client.serverJoin.retryJoin'),
+            retry_interval: v('duration', 'client.serverJoin.retryIntervalMs'),
+            retry_max: v('int', 'client.serverJoin.retryMax'),
+          },
+        },
         reserved: {
           kind: 'block',
           fields: {
@@ -128,7 +137,7 @@ export const AGENT_SCHEMA: BlockField = {
           'network_speed', 'gc_interval', 'gc_disk_usage_threshold', 'gc_inode_usage_threshold',
           'gc_max_allocs', 'gc_parallel_destroys', 'no_host_uuid', 'host_volume', 'host_network',
           'cni_path', 'cni_config_dir', 'bridge_network_name', 'bridge_network_subnet', 'cgroup_parent',
-          'template', 'artifact', 'disable_remote_exec', 'server_join', 'reservable_cores',
+          'template', 'artifact', 'disable_remote_exec', 'reservable_cores',
           'bind_wildcard_default_host_network', 'cpu_total_compute_mhz', 'fingerprint',
         ),
       },

@@ -96,6 +96,8 @@ export interface AgentConfig {
     maxDynamicPort: number;
     reserved: ClientReserved;
     chrootEnv: Record<string, string>;
+    /** `client { server_join { ... } }`: servers to find at start-up (start_join is for servers only). */
+    serverJoin: ServerJoinConfig;
   };
   acl: { enabled: boolean; tokenTtlMs: number; policyTtlMs: number };
   tls: TlsConfig;
@@ -188,6 +190,7 @@ export function defaultConfig(): AgentConfig {
       maxDynamicPort: 32000,
       reserved: { cpuMHz: 0, memoryMB: 0, diskMB: 0, reservedPorts: '' },
       chrootEnv: {},
+      serverJoin: { startJoin: [], retryJoin: [], retryIntervalMs: null, retryMax: null },
     },
     acl: { enabled: false, tokenTtlMs: 30_000, policyTtlMs: 30_000 },
     tls: {

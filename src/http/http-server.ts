@@ -30,6 +30,25 @@ const LOCAL_SECTIONS = new Set(['agent', 'client', 'regions', 'metrics']);
 
 const MAX_HEADER_BYTES = 1024 * 1024;
 
+/**
+ * What an agent without a server answers itself: its own agent routes (but the members, which
+ * are the servers' gossip pool), its client's routes, and its metrics.
+ */
+function answeredWithoutServer(path: string): boolean {
+  const [, , section, what] = path.split('/');
+  if (section === 'agent') return what !== 'members';
+  return section === 'client' || section === 'metrics';
+}
+
+/** Stands in for the server or store an agent does not run: any use is a bug, and says so. */
+function absent<T extends object>(what: string): T {
+  return new Proxy({} as T, {
+    get: (_t, key) => {
+      throw new Error(`this agent runs no server: the ${what} is not here (reading ${String(key)})`);
+    },
+  });
+}
+
 /** Chunked is the one transfer coding understood (as in Go's server): a body in any other is refused. */
 function transferEncodingSupported(te: string | undefined): boolean {
   if (te === undefined) return true;
@@ -52,8 +71,14 @@ function answerMalformedRequest(err: Error & { code?: string; reason?: string },
 }
 
 export interface HttpServerOptions {
-  server: Server;
-  store: StateStoreView;
+  /** The agent's server; null on an agent that runs only a client, which forwards (below). */
+  server: Server | null;
+  store: StateStoreView | null;
+  /**
+   * An agent without a server answers what concerns itself (its agent and client routes) and
+   * sends every other request here, to be answered by a server of the region.
+   */
+  forward?: ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>) | null;
   client: ClientEndpoints | null;
   agent: AgentInfo | null;
   logger?: Partial<Logger>;
@@ -75,9 +100,21 @@ export class HttpServer {
   private promRegistry: Registry | null = null;
   private readonly bind: string;
   private readonly port: number;
+  private readonly forward: HttpServerOptions['forward'] | null;
 
   constructor(opts: HttpServerOptions) {
-    this.api = { server: opts.server, store: opts.store, client: opts.client, agent: opts.agent, logger: fullLogger(opts.logger), acl: opts.acl ?? null };
+    if ((opts.server === null || opts.store === null) && !opts.forward) throw new Error('an HTTP API without a server must forward to one');
+    this.forward = opts.server === null || opts.store === null ? (opts.forward ?? null) : null;
+    this.api = {
+      hasServer: this.forward === null,
+      server: opts.server ?? absent<Server>('server'),
+      store: opts.store ?? absent<StateStoreView>('state store'),
+      client: opts.client,
+      agent: opts.agent,
+      logger: fullLogger(opts.logger),
+      acl: opts.acl ?? null,
+      nodeTls: opts.tls ?? null,
+    };
     this.bind = opts.bind ?? '127.0.0.1';
     this.port = opts.port ?? 4646;
     addJobRoutes(this.routes);
@@ -134,6 +171,15 @@ export class HttpServer {
     }
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+    if (this.forward && !answeredWithoutServer(path)) {
+      this.counters.add(`nomad.http.${method}.${path.split('/')[2] ?? ''}`);
+      await this.forward(req, res).catch((e: Error) => {
+        this.api.logger.warn('forwarding an HTTP request failed', { path, error: e.message });
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(e.message);
+      });
+      return;
+    }
     const match = this.routes.match(method, path);
     const x = new Exchange(req, res, match?.params ?? {});
     try {
@@ -164,11 +210,11 @@ export class HttpServer {
   private async metrics(x: Exchange, api: ApiContext): Promise<void> {
     const host = hostname();
     if (x.query.get('format') === 'prometheus') {
-      this.promRegistry ??= (await import('./metrics-prometheus.js')).prometheusRegistry(api.server, host);
+      this.promRegistry ??= (await import('./metrics-prometheus.js')).prometheusRegistry(this.forward ? null : api.server, host);
       const text = await this.promRegistry.metrics();
       await x.sendText(200, this.promRegistry.contentType, text);
       return;
     }
-    await x.sendJson(200, metricsJson(api.server, host, this.counters));
+    await x.sendJson(200, metricsJson(this.forward ? null : api.server, host, this.counters));
   }
 }

@@ -5,7 +5,7 @@ import type { Server } from '../server/server.js';
 import { serverGauges } from './metrics.js';
 
 /** A Prometheus registry whose gauges read the server's figures at scrape time. */
-export function prometheusRegistry(server: Server, host: string): Registry {
+export function prometheusRegistry(server: Server | null, host: string): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const names = serverGauges(server, host).map((g) => g.Name);
