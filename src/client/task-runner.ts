@@ -10,7 +10,7 @@ import type { AllocDir, TaskDirPaths } from './alloc-dir.js';
 import { artifactEvents } from './artifact-events.js';
 import { fetchArtifacts } from './artifacts.js';
 import { interpolateString, interpolateValue, type InterpolationNode } from './interpolate.js';
-import { LogRotator } from './log-rotator.js';
+import { LogRotator } from '../drivers/log-rotator.js';
 import { decideRestart, initialRestartState, type RestartInput, type RestartTrackerState } from './restart-policy.js';
 import { events, MAX_TASK_EVENTS, TaskEventTypes } from './task-events.js';
 import { buildTaskEnv } from './task-env.js';
