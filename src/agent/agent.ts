@@ -25,6 +25,7 @@ import { Client } from '../client/client.js';
 import { RemoteServers } from './client-servers.js';
 import { HTTP_FORWARD_METHOD, httpForwardHandler } from './http-forward.js';
 import { NodeRpcClient } from '../client/node-rpc-client.js';
+import { FileClientState, MemoryClientState, type ClientStateStore } from '../client/state/client-state.js';
 import { badRequest } from '../structs/errors.js';
 
 export class Agent {
@@ -93,6 +94,7 @@ export class Agent {
       }
       this.client = new Client({
         rpc,
+        state: c.devMode ? new MemoryClientState() : this.openClientState(stateDir),
         config: {
           nodeName: this.nodeName,
           datacenter: c.datacenter,
@@ -152,6 +154,20 @@ export class Agent {
         (e: unknown) => log.error('client: failed to start', { error: e }),
       );
     }
+  }
+
+  /** data_dir/client/state.db; damage is logged with where it was, and what could be read is kept. */
+  private openClientState(stateDir: string): ClientStateStore {
+    const { store, report, path } = FileClientState.open(stateDir);
+    if (report.damagedBytes > 0) {
+      this.logger.error('client: the state file was damaged; the damaged records were dropped and the rest kept', {
+        path,
+        damaged_bytes: report.damagedBytes,
+        at_offsets: report.damagedAt.join(','),
+        records_read: report.records,
+      });
+    }
+    return store;
   }
 
   /** Reads the HTTPS certificate files again; new connections use them. Throws (keeping the old ones) when they cannot be used. */
@@ -223,8 +239,9 @@ export class Agent {
     log.info('agent: requesting shutdown');
     if (this.client) {
       log.info('client: shutting down');
-      // Dev mode and a leaving client stop their tasks; nothing outlives a dev agent.
-      await this.client.shutdown({ stopTasks: true });
+      // A dev agent's tasks end with it; any other client leaves its tasks running, to be
+      // reattached by its next start (their executors keep their output meanwhile).
+      await this.client.shutdown({ stopTasks: this.config.devMode });
     }
     if (this.http) await this.http.close();
     await this.remote?.close();

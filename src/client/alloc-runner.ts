@@ -15,6 +15,7 @@ import { aggregateClientStatus } from './alloc-status.js';
 import type { InterpolationNode } from './interpolate.js';
 import { events } from './task-events.js';
 import { TaskRunner } from './task-runner.js';
+import type { AllocRecord, RestoredAlloc } from './state/client-state.js';
 
 export interface AllocRunnerDeps {
   alloc: Allocation;
@@ -27,7 +28,16 @@ export interface AllocRunnerDeps {
   hostEnv: Record<string, string | undefined>;
   /** The reported state changed; `terminal` asks for an immediate flush. */
   onUpdate: (allocId: string, terminal: boolean) => void;
+  /** A task's state changed: what the client keeps of it across restarts. */
+  onTaskState?: (allocId: string, task: TaskRunner) => void;
+  /** The allocation's own record changed (a new version, its deployment health). */
+  onRecord?: (rec: AllocRecord) => void;
   random?: () => number;
+  /** What an earlier client process kept of this allocation: its tasks are reattached, not started anew. */
+  restored?: RestoredAlloc;
+  /** Resolves when tasks may be (re)started; see TaskRunnerDeps.mayStart. */
+  mayStart?: () => Promise<void>;
+  logger?: { warn(msg: string, fields?: Record<string, unknown>): void };
 }
 
 type Phase = 'prestart' | 'main' | 'poststart' | 'poststop';
@@ -60,7 +70,7 @@ export class AllocRunner {
     const group = this.job.TaskGroups.find((g) => g.Name === deps.alloc.TaskGroup);
     if (!group) throw new Error(`allocation ${deps.alloc.ID}: task group "${deps.alloc.TaskGroup}" not found in job "${this.job.ID}"`);
     this.group = group;
-    this.deploymentStatus = deps.alloc.DeploymentStatus ?? null;
+    this.deploymentStatus = deps.restored ? deps.restored.deploymentStatus : (deps.alloc.DeploymentStatus ?? null);
     this.allocDir = new AllocDir(deps.allocRoot, deps.alloc.ID);
     for (const task of group.Tasks) {
       this.tasks.set(
@@ -76,8 +86,11 @@ export class AllocRunner {
           region: deps.region,
           maxKillTimeoutMs: deps.maxKillTimeoutMs,
           hostEnv: deps.hostEnv,
-          onStateChange: () => this.onTaskChange(),
+          onStateChange: (name) => this.onTaskChange(name),
           random: deps.random,
+          ...(deps.restored?.tasks.has(task.Name) ? { restored: deps.restored.tasks.get(task.Name)! } : {}),
+          ...(deps.mayStart ? { mayStart: deps.mayStart } : {}),
+          ...(deps.logger ? { logger: deps.logger } : {}),
         }),
       );
     }
@@ -102,7 +115,19 @@ export class AllocRunner {
 
   private lastReportedStatus = '';
 
-  private onTaskChange(): void {
+  /** Settles once every restored task was reattached to or found gone. */
+  whenResumed(): Promise<void> {
+    return Promise.all([...this.tasks.values()].map((t) => t.resumed)).then(() => undefined);
+  }
+
+  /** What the client keeps of the allocation itself across restarts. */
+  record(): AllocRecord {
+    return { alloc: this.alloc, deploymentStatus: this.deploymentStatus };
+  }
+
+  private onTaskChange(name: string): void {
+    const t = this.tasks.get(name);
+    if (t) this.deps.onTaskState?.(this.alloc.ID, t);
     this.observeHealth();
     for (const w of [...this.waiters]) w();
     const { status } = aggregateClientStatus(this.taskStates());
@@ -234,6 +259,7 @@ export class AllocRunner {
           Canary: this.deploymentStatus?.Canary ?? this.alloc.DeploymentStatus?.Canary ?? false,
           ModifyIndex: this.deploymentStatus?.ModifyIndex ?? 0,
         };
+        this.deps.onRecord?.(this.record());
         this.deps.onUpdate(this.alloc.ID, false);
       },
     });
@@ -252,6 +278,7 @@ export class AllocRunner {
     if (next.AllocModifyIndex < this.alloc.AllocModifyIndex) return;
     const prevDeployment = this.alloc.DeploymentID;
     this.alloc = { ...next, Job: next.Job ?? this.job };
+    this.deps.onRecord?.(this.record());
     if (next.DesiredStatus !== 'run') {
       void this.stop();
       return;

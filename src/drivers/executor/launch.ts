@@ -27,13 +27,15 @@ export function executorDir(stateDir: string | undefined, driver: string, taskId
   return join(stateDir ?? join(tmpdir(), 'nomad-driver-state'), driver, 'executors', taskId.replace(/[^A-Za-z0-9_.-]/g, '.'));
 }
 
-/** The executor's entry point: the compiled main.js beside this file (in the bundle, under dist/src). */
+/**
+ * The executor's entry point: dist/bundle/executor.cjs (one file, the quickest to start), else
+ * the compiled main.js. This module runs from dist/src/drivers/executor or from dist/bundle.
+ */
 function executorMain(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const beside = join(here, 'main.js');
-  if (existsSync(beside)) return beside;
-  // Bundled agent code lives in dist/bundle: the compiled sources are in dist/src.
-  return resolve(here, '..', 'src', 'drivers', 'executor', 'main.js');
+  const dist = here.endsWith(join('src', 'drivers', 'executor')) ? resolve(here, '..', '..', '..') : resolve(here, '..');
+  const bundled = join(dist, 'bundle', 'executor.cjs');
+  return existsSync(bundled) ? bundled : join(dist, 'src', 'drivers', 'executor', 'main.js');
 }
 
 function readJson<T>(path: string): T | null {
