@@ -4,7 +4,7 @@
 //   loader, which took a tenth of a short command's time; the job file parser inside it is
 //   evaluated only by the commands that read job files;
 // - the agent as ES modules split into chunks (dist/bundle/agent.mjs): its parts that are not
-//   needed to reach "node ready" (the schedulers, the job parser, Prometheus) load later.
+//   needed to reach "node ready" (the schedulers, the job parser) load later.
 // bin/nomad falls back to the unbundled tsc output when a bundle is missing, so a failed bundle
 // never breaks the program.
 import { mkdirSync, rmSync } from 'node:fs';
@@ -27,7 +27,7 @@ const common = {
   target: 'node20',
   // Loaded on demand or native: left to node's resolver from node_modules. The certificate
   // libraries serve only `nomad tls`: outside the bundle, no other command parses them.
-  external: ['msgpackr-extract', 'prom-client', '@peculiar/*', 'reflect-metadata'],
+  external: ['msgpackr-extract', 'unix-dgram', '@peculiar/*', 'reflect-metadata'],
   logLevel: 'warning',
 };
 

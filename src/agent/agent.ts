@@ -27,6 +27,7 @@ import { HTTP_FORWARD_METHOD, httpForwardHandler } from './http-forward.js';
 import { NodeRpcClient } from '../client/node-rpc-client.js';
 import { FileClientState, MemoryClientState, type ClientStateStore } from '../client/state/client-state.js';
 import { badRequest } from '../structs/errors.js';
+import { Telemetry } from '../telemetry/telemetry.js';
 
 export class Agent {
   private server: Server | null = null;
@@ -40,6 +41,7 @@ export class Agent {
   private retryJoiner: RetryJoiner | null = null;
   /** How a client-only agent reaches the servers (null when the agent runs a server). */
   private remote: RemoteServers | null = null;
+  private telemetry: Telemetry | null = null;
 
   private constructor(
     readonly config: AgentConfig,
@@ -62,6 +64,11 @@ export class Agent {
     return agent;
   }
 
+  /** The agent's telemetry (its registry, sinks and collection), null before start. */
+  get telemetryHandle(): Telemetry | null {
+    return this.telemetry;
+  }
+
   announceStarted(): void {
     this.sink?.open();
   }
@@ -70,11 +77,22 @@ export class Agent {
     const c = this.config;
     const log = this.logger;
 
+    const telemetry = (this.telemetry = new Telemetry({
+      config: c.telemetry,
+      hostname: hostname(),
+      nodeName: this.nodeName,
+      onSinkError: (message) => log.warn(`telemetry: ${message}`),
+      onCollectorError: (name, e) => log.warn(`telemetry: collecting the ${name} metrics failed`, { error: e instanceof Error ? e.message : String(e) }),
+    }));
+    const metrics = telemetry.metrics;
     if (c.server.enabled) {
       // Binding the gossip sockets is quick; joining others happens after start-up (joinAtStart).
-      this.role = await startServerRole({ config: c, addrs: this.addrs, nodeName: this.nodeName, logger: log });
+      this.role = await startServerRole({ config: c, addrs: this.addrs, nodeName: this.nodeName, logger: log, metrics });
       this.server = this.role.server;
       this.gossip = this.role.gossip;
+      const { server, gossip } = this.role;
+      telemetry.addCollector('server', () => server.emitMetrics());
+      telemetry.addCollector('gossip', () => gossip.emitMetrics());
     } else {
       this.remote = new RemoteServers(c, log);
     }
@@ -121,7 +139,11 @@ export class Agent {
           },
         },
         logger: log,
+        metrics,
+        telemetry: { publishNodeMetrics: c.telemetry.publishNodeMetrics, publishAllocationMetrics: c.telemetry.publishAllocationMetrics },
       });
+      const client = this.client;
+      telemetry.addCollector('client', () => client.emitMetrics());
     }
 
     const remote = this.remote;
@@ -136,8 +158,11 @@ export class Agent {
       tls: c.tls.http ? loadHttpTls(c) : null,
       bind: this.addrs.bindIp.http,
       port: c.ports.http,
+      metrics,
+      metricsSource: telemetry,
     });
     const { port: httpPort } = await this.http.listen();
+    telemetry.start();
     // Client agents send the API requests they do not answer themselves to a server, which
     // replays them on its own listener.
     if (this.role?.rpc) {
@@ -249,6 +274,7 @@ export class Agent {
       log.info('nomad: shutting down server');
       await this.role.shutdown();
     }
+    await this.telemetry?.close();
     for (const d of this.tempDirs) rmSync(d, { recursive: true, force: true });
     log.info('agent: shutdown complete');
   }

@@ -252,6 +252,8 @@ export async function runAgent(args: string[]): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // As Nomad: SIGUSR1 dumps the finished in-memory metric intervals to stderr.
+    process.on('SIGUSR1', () => process.stderr.write(agent!.telemetryHandle?.dump() ?? ''));
     // Nomad reloads on SIGHUP; here that is the HTTPS certificates (read again from their files).
     process.on('SIGHUP', () => {
       if (!config.tls.http) {
@@ -311,6 +313,7 @@ function checkConfig(c: AgentConfig): string | null {
   for (const [name, port] of Object.entries(c.ports)) {
     if (!Number.isInteger(port) || port < 0 || port > 65535) return `Invalid ${name} port ${port}: must be between 0 and 65535.`;
   }
+  if (c.telemetry.inMemoryCollectionIntervalMs > c.telemetry.inMemoryRetentionPeriodMs) return 'telemetry in-memory collection interval cannot be greater than retention period';
   if (c.client.minDynamicPort > c.client.maxDynamicPort) return `client.min_dynamic_port (${c.client.minDynamicPort}) must not exceed max_dynamic_port (${c.client.maxDynamicPort}).`;
   return null;
 }

@@ -189,3 +189,66 @@ test('plugin blocks keep their configuration', () => {
   assert.deepEqual(c.plugins['docker'], { config: { endpoint: 'unix:///tmp/d.sock' } });
   rmSync(dir, { recursive: true });
 });
+
+test('the telemetry block: every key lands in the configuration, bad rules and addresses are errors with positions', () => {
+  const dir = tempDir();
+  const f = join(dir, 'telemetry.hcl');
+  writeFileSync(
+    f,
+    `telemetry {
+  collection_interval                    = "2s"
+  in_memory_collection_interval          = "5s"
+  in_memory_retention_period             = "30s"
+  disable_hostname                       = true
+  use_node_name                          = true
+  prometheus_metrics                     = true
+  publish_allocation_metrics             = true
+  publish_node_metrics                   = true
+  filter_default                         = false
+  prefix_filter                          = ["+nomad.raft", "-nomad.raft.apply"]
+  disable_dispatched_job_summary_metrics = true
+  statsd_address                         = "127.0.0.1:8125"
+  statsite_address                       = "statsite.local:8125"
+  datadog_address                        = "[::1]:8125"
+  datadog_tags                           = ["env:test"]
+}
+`,
+  );
+  const r = loadConfigFile(f);
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.warnings, []);
+  const t = mergeConfig(defaultConfig(), r.config).telemetry;
+  assert.deepEqual(t, {
+    collectionIntervalMs: 2000,
+    inMemoryCollectionIntervalMs: 5000,
+    inMemoryRetentionPeriodMs: 30000,
+    disableHostname: true,
+    useNodeName: true,
+    prometheusMetrics: true,
+    publishAllocationMetrics: true,
+    publishNodeMetrics: true,
+    filterDefault: false,
+    prefixFilter: ['+nomad.raft', '-nomad.raft.apply'],
+    disableDispatchedJobSummaryMetrics: true,
+    statsdAddress: '127.0.0.1:8125',
+    statsiteAddress: 'statsite.local:8125',
+    datadogAddress: '[::1]:8125',
+    datadogTags: ['env:test'],
+  });
+  const bad = join(dir, 'bad.hcl');
+  writeFileSync(bad, 'telemetry {\n  prefix_filter = ["+ok", "nomad.raft"]\n  statsd_address = "statsd"\n  collection_interval = "0s"\n  circonus_api_token = "x"\n}\n');
+  const rb = loadConfigFile(bad);
+  assert.equal(rb.errors.length, 3, rb.errors.join('\n'));
+  assert.match(rb.errors[0]!, /bad\.hcl:2:3: "telemetry\.prefix_filter": filter rule must begin with either '\+' or '-': "nomad\.raft"/);
+  assert.match(rb.errors[1]!, /bad\.hcl:3:3: "telemetry\.statsd_address": want "host:port", got "statsd"/);
+  assert.match(rb.errors[2]!, /bad\.hcl:4:3: "telemetry\.collection_interval": must be greater than zero/);
+  // Circonus is not a sink this agent has: the key warns rather than being silently taken.
+  assert.match(rb.warnings.join('\n'), /"telemetry\.circonus_api_token" is accepted but not supported yet/);
+  rmSync(dir, { recursive: true });
+});
+
+test('a dev agent publishes Prometheus, node and allocation metrics, as today\'s Nomad', () => {
+  const t = applyDevMode(defaultConfig()).telemetry;
+  assert.deepEqual([t.prometheusMetrics, t.publishNodeMetrics, t.publishAllocationMetrics], [true, true, true]);
+  assert.deepEqual([defaultConfig().telemetry.prometheusMetrics, defaultConfig().telemetry.publishNodeMetrics], [false, false]);
+});

@@ -111,9 +111,13 @@ function decodeBlock(items: SourceItem[], schema: BlockField, prefix: string, ou
         const conv = convert(value, field);
         if (typeof conv === 'object' && conv !== null && 'error' in conv) errors.push(`${item.where}: "${name}": ${(conv as { error: string }).error}`);
         else {
-          setPath(out, field.to, conv);
-          // Kept so that checks made after merging (a missing file, a refused setting) can say where.
-          ((out.sources ??= {}) as Record<string, string>)[field.to] = item.where;
+          const problem = field.check?.(conv) ?? null;
+          if (problem !== null) errors.push(`${item.where}: "${name}": ${problem}`);
+          else {
+            setPath(out, field.to, conv);
+            // Kept so that checks made after merging (a missing file, a refused setting) can say where.
+            ((out.sources ??= {}) as Record<string, string>)[field.to] = item.where;
+          }
         }
       }
     }

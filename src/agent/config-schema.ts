@@ -1,5 +1,7 @@
 // The agent configuration keys we understand, where each lands in AgentConfig, and the keys that
 // Nomad knows but this agent does not act on yet (accepted with a warning that names them).
+import { checkPrefixRules } from '../telemetry/prefix-filter.js';
+import { checkSinkAddress } from '../telemetry/sink-address.js';
 
 export type FieldKind = 'string' | 'int' | 'float' | 'bool' | 'duration' | 'stringList' | 'stringMap' | 'any';
 
@@ -7,6 +9,8 @@ export interface ValueField {
   kind: FieldKind;
   /** Dotted path in AgentConfig, e.g. "server.bootstrapExpect". */
   to: string;
+  /** What is wrong with a well-typed value, or null when it is fine. */
+  check?: (value: unknown) => string | null;
 }
 
 export interface BlockField {
@@ -27,7 +31,8 @@ export interface IgnoredField {
 
 export type Field = ValueField | BlockField | LabeledAnyField | IgnoredField;
 
-const v = (kind: FieldKind, to: string): ValueField => ({ kind, to });
+const v = (kind: FieldKind, to: string, check?: (value: unknown) => string | null): ValueField => (check ? { kind, to, check } : { kind, to });
+const positiveDuration = (ms: unknown): string | null => (typeof ms === 'number' && ms > 0 ? null : 'must be greater than zero');
 const IGNORED: IgnoredField = { kind: 'ignored' };
 const ignore = (...keys: string[]): Record<string, Field> => Object.fromEntries(keys.map((k) => [k, IGNORED]));
 const addrBlock = (to: string): BlockField => ({
@@ -154,15 +159,25 @@ export const AGENT_SCHEMA: BlockField = {
     telemetry: {
       kind: 'block',
       fields: {
-        collection_interval: v('duration', 'telemetry.collectionIntervalMs'),
+        collection_interval: v('duration', 'telemetry.collectionIntervalMs', positiveDuration),
+        in_memory_collection_interval: v('duration', 'telemetry.inMemoryCollectionIntervalMs', positiveDuration),
+        in_memory_retention_period: v('duration', 'telemetry.inMemoryRetentionPeriodMs', positiveDuration),
         publish_allocation_metrics: v('bool', 'telemetry.publishAllocationMetrics'),
         publish_node_metrics: v('bool', 'telemetry.publishNodeMetrics'),
         prometheus_metrics: v('bool', 'telemetry.prometheusMetrics'),
         disable_hostname: v('bool', 'telemetry.disableHostname'),
+        use_node_name: v('bool', 'telemetry.useNodeName'),
+        filter_default: v('bool', 'telemetry.filterDefault'),
+        prefix_filter: v('stringList', 'telemetry.prefixFilter', checkPrefixRules),
+        disable_dispatched_job_summary_metrics: v('bool', 'telemetry.disableDispatchedJobSummaryMetrics'),
+        statsd_address: v('string', 'telemetry.statsdAddress', checkSinkAddress),
+        statsite_address: v('string', 'telemetry.statsiteAddress', checkSinkAddress),
+        datadog_address: v('string', 'telemetry.datadogAddress', checkSinkAddress),
+        datadog_tags: v('stringList', 'telemetry.datadogTags'),
         ...ignore(
-          'use_node_name', 'statsite_address', 'statsd_address', 'datadog_address', 'datadog_tags',
-          'disable_dispatched_job_summary_metrics', 'backwards_compatible_metrics', 'disable_tagged_metrics',
-          'filter_default', 'prefix_filter', 'circonus_api_token', 'circonus_api_app', 'circonus_api_url',
+          'backwards_compatible_metrics', 'disable_tagged_metrics', 'include_alloc_metadata_in_metrics',
+          'allowed_metadata_keys_in_metrics', 'disable_quota_utilization_metrics', 'disable_rpc_rate_metrics_labels',
+          'circonus_api_token', 'circonus_api_app', 'circonus_api_url',
           'circonus_submission_interval', 'circonus_submission_url', 'circonus_check_id',
           'circonus_check_force_metric_activation', 'circonus_check_instance_id', 'circonus_check_search_tag',
           'circonus_check_display_name', 'circonus_check_tags', 'circonus_broker_id', 'circonus_broker_select_tag',

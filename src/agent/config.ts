@@ -101,12 +101,25 @@ export interface AgentConfig {
   };
   acl: { enabled: boolean; tokenTtlMs: number; policyTtlMs: number };
   tls: TlsConfig;
+  /** The telemetry block: what the agent measures and where it sends it (see src/telemetry). */
   telemetry: {
     collectionIntervalMs: number;
+    /** The in-memory sink behind /v1/metrics: its aggregation interval and how long intervals are kept. */
+    inMemoryCollectionIntervalMs: number;
+    inMemoryRetentionPeriodMs: number;
     publishAllocationMetrics: boolean;
     publishNodeMetrics: boolean;
     prometheusMetrics: boolean;
     disableHostname: boolean;
+    useNodeName: boolean;
+    filterDefault: boolean;
+    /** "+prefix" / "-prefix" rules. */
+    prefixFilter: string[];
+    disableDispatchedJobSummaryMetrics: boolean;
+    statsdAddress: string;
+    statsiteAddress: string;
+    datadogAddress: string;
+    datadogTags: string[];
   };
   /** Driver plugin configuration by driver name (`plugin "raw_exec" { config { enabled = true } }`). */
   plugins: Record<string, Record<string, unknown>>;
@@ -207,10 +220,20 @@ export function defaultConfig(): AgentConfig {
     },
     telemetry: {
       collectionIntervalMs: 1000,
+      inMemoryCollectionIntervalMs: 10_000,
+      inMemoryRetentionPeriodMs: 60_000,
       publishAllocationMetrics: false,
       publishNodeMetrics: false,
       prometheusMetrics: false,
       disableHostname: false,
+      useNodeName: false,
+      filterDefault: true,
+      prefixFilter: [],
+      disableDispatchedJobSummaryMetrics: false,
+      statsdAddress: '',
+      statsiteAddress: '',
+      datadogAddress: '',
+      datadogTags: [],
     },
     plugins: {},
     files: [],
@@ -228,6 +251,8 @@ export function applyDevMode(c: AgentConfig): AgentConfig {
     enableDebug: true,
     disableUpdateCheck: true,
     server: { ...c.server, enabled: true, bootstrapExpect: 1 },
+    // As today's Nomad: a dev agent is ready to be scraped and publishes node and allocation metrics.
+    telemetry: { ...c.telemetry, prometheusMetrics: true, publishAllocationMetrics: true, publishNodeMetrics: true },
     client: {
       ...c.client,
       enabled: true,

@@ -9,6 +9,7 @@ import type { AgentConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { memberName, serverTags, splitHostPort } from './agent-self.js';
 import type { ServerMember, ServerMembership } from '../server/server-members.js';
+import { noMetrics, type Metrics } from '../structs/metrics.js';
 
 export interface ServerGossipOptions {
   config: AgentConfig;
@@ -17,6 +18,8 @@ export interface ServerGossipOptions {
   serverId: string;
   /** The server's logger ("nomad"): lines read "nomad: serf: EventMemberJoin: ...". */
   logger: Logger;
+  /** Serf's membership event counters (nomad.serf.member.*) and memberlist's message counts. */
+  metrics?: Metrics;
 }
 
 export interface JoinResult {
@@ -30,10 +33,13 @@ export class ServerGossip {
   /** Serf's member clock moves on every membership change; here a count of events seen. */
   private memberTime = 0;
   private readonly changeListeners = new Set<() => void>();
+  /** The gossip core's message counts at the last collection, to report what happened since. */
+  private reported = { alive: 0, suspect: 0, dead: 0 };
 
   private constructor(
     private readonly gossip: GossipAgent,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Binds the gossip sockets; joining others is left to the caller (it may take long). */
@@ -50,7 +56,7 @@ export class ServerGossip {
       ...(c.server.encrypt ? { encryptKey: c.server.encrypt } : {}),
       logger: opts.logger,
     });
-    const sg = new ServerGossip(gossip, opts.logger);
+    const sg = new ServerGossip(gossip, opts.logger, opts.metrics ?? noMetrics);
     sg.watchEvents();
     try {
       await gossip.start();
@@ -181,9 +187,22 @@ export class ServerGossip {
     });
   }
 
+  /** memberlist's message counters: what the gossip core handled since the last collection. */
+  emitMetrics(): void {
+    const c = this.gossip.stats().core;
+    const now = { alive: c.aliveMessages, suspect: c.suspectMessages, dead: c.deadMessages };
+    for (const kind of ['alive', 'suspect', 'dead'] as const) {
+      const delta = now[kind] - this.reported[kind];
+      if (delta > 0) this.metrics.incrCounter(`memberlist.msg.${kind}`, delta);
+    }
+    this.reported = now;
+  }
+
   /** Serf's line for the event, then the server's own view of it, as Nomad logs both. */
   private logEvent(kind: string, m: Member, serverLine: string | null): void {
     this.memberTime++;
+    const counter = SERF_EVENT_COUNTERS[kind];
+    if (counter) this.metrics.incrCounter(counter);
     this.log.info(`serf: ${kind}: ${m.name} ${m.addr}`);
     if (serverLine !== null && m.tags['role'] === 'nomad') this.log.info(serverLine, { server: serverLabel(m) });
     for (const l of [...this.changeListeners]) {
@@ -195,6 +214,15 @@ export class ServerGossip {
     }
   }
 }
+
+/** Serf's counter of each membership event. */
+const SERF_EVENT_COUNTERS: Record<string, string> = {
+  EventMemberJoin: 'serf.member.join',
+  EventMemberFailed: 'serf.member.failed',
+  EventMemberLeave: 'serf.member.left',
+  EventMemberUpdate: 'serf.member.update',
+  EventMemberReap: 'serf.member.reap',
+};
 
 /** Nomad's way of naming a server in its logs: "name (Addr: ip:rpcport) (DC: dc)". */
 function serverLabel(m: Member): string {

@@ -4,6 +4,7 @@
 // the other servers, bootstrap_expect and autopilot.
 import { join } from 'node:path';
 import { generateId } from '../structs/ids.js';
+import type { Metrics } from '../structs/metrics.js';
 import { ACL_BOOTSTRAP_RESET_FILE } from '../server/acl-endpoints.js';
 import { StateStore } from '../state/store.js';
 import { FSM } from '../state/fsm.js';
@@ -19,6 +20,7 @@ import type { AgentConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { openServerDataDir } from './server-data-dir.js';
 import { ServerGossip } from './server-gossip.js';
+import { loadRpcTls } from './tls-config.js';
 
 export interface ServerRole {
   readonly server: Server;
@@ -41,6 +43,8 @@ export interface ServerRoleOptions {
   addrs: ResolvedAddresses;
   nodeName: string;
   logger: Logger;
+  /** The agent's registry: the FSM, the log, the server, gossip and RPC report into it. */
+  metrics: Metrics;
 }
 
 /** How long a leaving server waits to see itself removed from the Raft configuration. */
@@ -50,8 +54,10 @@ export async function startServerRole(opts: ServerRoleOptions): Promise<ServerRo
   return opts.config.devMode ? startDevServer(opts) : startClusterServer(opts);
 }
 
-function serverOptions(c: AgentConfig, nodeName: string, logger: Logger) {
+function serverOptions(c: AgentConfig, nodeName: string, logger: Logger, metrics: Metrics) {
   return {
+    metrics,
+    disableDispatchedJobSummaryMetrics: c.telemetry.disableDispatchedJobSummaryMetrics,
     region: c.region,
     datacenter: c.datacenter,
     nodeName,
@@ -70,13 +76,13 @@ function serverOptions(c: AgentConfig, nodeName: string, logger: Logger) {
 }
 
 async function startDevServer(opts: ServerRoleOptions): Promise<ServerRole> {
-  const { config: c, addrs, nodeName, logger } = opts;
+  const { config: c, addrs, nodeName, logger, metrics } = opts;
   const serverId = generateId();
   const store = new StateStore();
-  const fsm = new FSM(store);
-  const consensus = new InMemoryConsensus(fsm, { serverId: addrs.advertise.rpc, rpcAddr: addrs.advertise.rpc });
-  const server = new Server({ ...serverOptions(c, nodeName, logger), store, applied: fsm, consensus, rpcAddr: addrs.advertise.rpc });
-  const gossip = await ServerGossip.start({ config: c, addrs, nodeName, serverId, logger: logger.named('nomad') });
+  const fsm = new FSM(store, { metrics });
+  const consensus = new InMemoryConsensus(fsm, { serverId: addrs.advertise.rpc, rpcAddr: addrs.advertise.rpc, metrics });
+  const server = new Server({ ...serverOptions(c, nodeName, logger, metrics), store, applied: fsm, consensus, rpcAddr: addrs.advertise.rpc });
+  const gossip = await ServerGossip.start({ config: c, addrs, nodeName, serverId, logger: logger.named('nomad'), metrics });
   server.start();
   return {
     server,
@@ -96,15 +102,16 @@ async function startDevServer(opts: ServerRoleOptions): Promise<ServerRole> {
 }
 
 async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> {
-  const { config: c, addrs, nodeName } = opts;
+  const { config: c, addrs, nodeName, metrics } = opts;
   const log = opts.logger.named('nomad');
   const data = openServerDataDir(c.dataDir, c.region, generateId);
   const store = new StateStore();
-  const fsm = new FSM(store);
+  const fsm = new FSM(store, { metrics });
   const stores = await openFileStores(data.raftDir, { onRepair: (m) => log.warn(`raft: ${m}`) });
   const rpcLog = opts.logger.named('nomad.rpc');
-  const rpcServer = new RpcServer({ bindHost: addrs.bindIp.rpc, port: c.ports.rpc, logger: rpcLog });
-  const pool = new RpcPool({ logger: rpcLog });
+  const tls = loadRpcTls(c, rpcLog);
+  const rpcServer = new RpcServer({ bindHost: addrs.bindIp.rpc, port: c.ports.rpc, logger: rpcLog, metrics, ...(tls ? { tls: tls.server } : {}) });
+  const pool = new RpcPool({ logger: rpcLog, ...(tls ? { tls: tls.pool } : {}) });
   const started: Array<() => Promise<unknown>> = [() => pool.close(), () => rpcServer.close()];
   const undo = async (): Promise<void> => {
     for (const stop of started.reverse()) await stop().catch(() => undefined);
@@ -127,12 +134,13 @@ async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> 
       snapshotThresholdEntries: c.server.raftSnapshotThreshold,
       snapshotIntervalMs: c.server.raftSnapshotIntervalMs,
       trailingLogs: c.server.raftTrailingLogs,
+      metrics,
     });
     started.push(() => consensus.shutdown());
-    const gossip = await ServerGossip.start({ config: c, addrs, nodeName, serverId: data.serverId, logger: log });
+    const gossip = await ServerGossip.start({ config: c, addrs, nodeName, serverId: data.serverId, logger: log, metrics });
     started.push(() => gossip.shutdown());
     const server = new Server({
-      ...serverOptions(c, nodeName, opts.logger),
+      ...serverOptions(c, nodeName, opts.logger, metrics),
       store,
       applied: fsm,
       consensus,

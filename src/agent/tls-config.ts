@@ -1,10 +1,12 @@
-// The agent's tls block: what is checked before start (with where each setting was written), and
-// the certificate material for the HTTPS listener, read again on SIGHUP. RPC TLS is refused while
-// no RPC transport runs: accepting it would leave an operator believing RPC encrypted.
+// The agent's tls block: what is checked before start (with where each setting was written), the
+// certificate material for the HTTPS listener (read again on SIGHUP), and mutual TLS for the RPC
+// port (servers and the callers of other agents), with the role name server.<region>.nomad
+// checked on outgoing connections when verify_server_hostname is set.
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureVersion } from 'node:tls';
 import type { AgentConfig } from './config.js';
 import { secureContextOptions, type TlsMaterial } from '../http/tls-listener.js';
+import type { RpcTlsClientOptions, RpcTlsServerOptions } from '../rpc/index.js';
 
 export type HttpTlsMaterial = TlsMaterial;
 
@@ -44,9 +46,10 @@ export function checkTlsConfig(c: AgentConfig): { errors: string[]; warnings: st
   const t = c.tls;
   const errors: string[] = [];
   const warnings: string[] = [];
-  if (t.rpc) {
-    errors.push(`tls.rpc = true${at(c, 'tls.rpc')}: mutual TLS for RPC needs the RPC transport, which this agent does not run yet; refusing to start rather than leave RPC unencrypted`);
+  if (t.rpc && (t.certFile === '' || t.keyFile === '' || t.caFile === '')) {
+    errors.push(`tls.rpc = true${at(c, 'tls.rpc')}: ca_file, cert_file and key_file must all be set for mutual TLS on RPC`);
   }
+  if (t.rpc && c.devMode) warnings.push(`tls.rpc = true${at(c, 'tls.rpc')} has no effect in dev mode: a dev agent runs no RPC listener`);
   if (t.rpcUpgradeMode && !t.rpc) warnings.push(`tls.rpc_upgrade_mode${at(c, 'tls.rpcUpgradeMode')} has no effect without tls.rpc`);
   if (t.verifyServerHostname && !t.rpc) warnings.push(`tls.verify_server_hostname${at(c, 'tls.verifyServerHostname')} applies to RPC only; it has no effect without tls.rpc`);
   if (t.tlsMinVersion !== '' && MIN_VERSIONS[t.tlsMinVersion] === undefined) {
@@ -66,6 +69,28 @@ export function checkTlsConfig(c: AgentConfig): { errors: string[]; warnings: st
 
 function cipherNames(list: string): string[] {
   return list.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The RPC listener's and the RPC pool's TLS settings; null when tls.rpc is off. */
+export function loadRpcTls(c: AgentConfig, logger: { warn(msg: string): void }): { server: RpcTlsServerOptions; pool: RpcTlsClientOptions } | null {
+  const t = c.tls;
+  if (!t.rpc) return null;
+  const read = (path: string, key: string, setting: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new Error(`tls.${setting} = "${path}"${at(c, `tls.${key}`)}: ${(e as Error).message}`);
+    }
+  };
+  const caPem = read(t.caFile, 'caFile', 'ca_file');
+  const certPem = read(t.certFile, 'certFile', 'cert_file');
+  const keyPem = read(t.keyFile, 'keyFile', 'key_file');
+  const minVersion = MIN_VERSIONS[t.tlsMinVersion] ?? 'TLSv1.2';
+  if (t.rpcUpgradeMode) logger.warn('tls.rpc_upgrade_mode: the RPC port accepts plain connections as well as TLS until this is turned off');
+  return {
+    server: { caPem, certPem, keyPem, mode: t.rpcUpgradeMode ? 'tls-and-plain' : 'tls-only', verifyIncoming: true, minVersion },
+    pool: { caPem, certPem, keyPem, minVersion, ...(t.verifyServerHostname ? { serverName: `server.${c.region}.nomad` } : {}) },
+  };
 }
 
 /** Reads the certificate files; throws naming the setting, its file and where it was set. */

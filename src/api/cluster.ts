@@ -147,6 +147,10 @@ export class SystemApi {
   metrics(): Promise<Answer<Record<string, unknown>>> {
     return this.http.query('/v1/metrics');
   }
+  /** /v1/metrics as the agent wrote it, with the given parameters (format, pretty). */
+  metricsRaw(params: Record<string, string>): Promise<Answer<string>> {
+    return this.http.queryText('/v1/metrics', { params });
+  }
   /** Telemetry in Prometheus text form (GET /v1/metrics?format=prometheus). */
   metricsPrometheus(): Promise<Answer<string>> {
     return this.http.queryText('/v1/metrics', { params: { format: 'prometheus' } });

@@ -6,6 +6,7 @@ import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { AllocDeploymentStatus, Allocation, TaskEvent } from '../structs/alloc.js';
 import { clientTerminal } from '../structs/alloc.js';
 import type { Job, TaskGroup } from '../structs/job.js';
+import type { Metrics } from '../structs/metrics.js';
 import { NS_PER_MS, nowNs, rfc3339Nano } from '../structs/time.js';
 import type { TaskDriver } from '../drivers/driver.js';
 import { emptyUsage } from '../drivers/proc-stats.js';
@@ -38,6 +39,8 @@ export interface AllocRunnerDeps {
   /** Resolves when tasks may be (re)started; see TaskRunnerDeps.mayStart. */
   mayStart?: () => Promise<void>;
   logger?: { warn(msg: string, fields?: Record<string, unknown>): void };
+  /** With publish_allocation_metrics: where the tasks count their starts, restarts and ends. */
+  metrics?: Metrics | null;
 }
 
 type Phase = 'prestart' | 'main' | 'poststart' | 'poststop';
@@ -91,6 +94,7 @@ export class AllocRunner {
           ...(deps.restored?.tasks.has(task.Name) ? { restored: deps.restored.tasks.get(task.Name)! } : {}),
           ...(deps.mayStart ? { mayStart: deps.mayStart } : {}),
           ...(deps.logger ? { logger: deps.logger } : {}),
+          metrics: deps.metrics ?? null,
         }),
       );
     }
@@ -102,6 +106,10 @@ export class AllocRunner {
 
   taskRunner(name: string): TaskRunner | undefined {
     return this.tasks.get(name);
+  }
+
+  taskRunners(): TaskRunner[] {
+    return [...this.tasks.values()];
   }
 
   taskNames(): string[] {
@@ -322,6 +330,11 @@ export class AllocRunner {
   async destroy(): Promise<void> {
     await this.stop();
     await this.allocDir.destroy();
+  }
+
+  /** The client status the next update will report, without copying the task states. */
+  clientStatus(): AllocClientUpdate['ClientStatus'] {
+    return aggregateClientStatus(this.taskStates()).status;
   }
 
   clientUpdate(): AllocClientUpdate {

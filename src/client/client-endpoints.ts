@@ -72,8 +72,8 @@ export class ClientEndpointsImpl implements ClientEndpoints {
     return this.runner(allocId).stats();
   }
 
-  hostStats(): Promise<Record<string, unknown>> {
-    return this.host.collect();
+  async hostStats(): Promise<Record<string, unknown>> {
+    return { ...(await this.host.collect()) };
   }
 
   async allocRestart(allocId: string, task: string | null): Promise<void> {

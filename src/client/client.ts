@@ -7,6 +7,7 @@ import type { Allocation } from '../structs/alloc.js';
 import { allocTerminal } from '../structs/alloc.js';
 import { NomadError } from '../structs/errors.js';
 import type { Node } from '../structs/node.js';
+import { noMetrics, type Metrics } from '../structs/metrics.js';
 import { formatDurationNs, NS_PER_MS } from '../structs/time.js';
 import { builtinDrivers } from '../drivers/builtin.js';
 import type { TaskDriver } from '../drivers/driver.js';
@@ -21,6 +22,8 @@ import type { InterpolationNode } from './interpolate.js';
 import { loadNodeIdentity } from './node-id.js';
 import { UpdateBatcher } from './update-batcher.js';
 import { MemoryClientState, type ClientStateStore, type RestoredAlloc } from './state/client-state.js';
+import { ClientMetrics, type ClientMetricsOptions } from './client-metrics.js';
+import { countedRpc } from './rpc-metrics.js';
 
 /** How long one blocking query for the node's allocations may wait on the server. */
 const ALLOC_WATCH_WAIT_MS = 5 * 60 * 1000;
@@ -38,6 +41,9 @@ export interface ClientOptions {
   logger?: Logger;
   /** What the client keeps across restarts; nothing (in memory) when absent. */
   state?: ClientStateStore;
+  /** Where the client's figures go, and which of them the telemetry block publishes. */
+  metrics?: Metrics;
+  telemetry?: ClientMetricsOptions;
 }
 
 export class Client {
@@ -65,6 +71,9 @@ export class Client {
   /** Milliseconds from construction to the first successful register. */
   startupMs: number | null = null;
   private readonly createdAt = performance.now();
+  private readonly metrics: Metrics;
+  private readonly publisher: ClientMetrics;
+  private readonly publishAllocationMetrics: boolean;
   private readonly state: ClientStateStore;
   /**
    * Restored allocations waiting for the servers' word before any task of theirs is (re)started:
@@ -75,10 +84,19 @@ export class Client {
   reattachMs: number | null = null;
 
   constructor(opts: ClientOptions) {
-    this.rpc = opts.rpc;
+    this.rpc = opts.metrics ? countedRpc(opts.rpc, opts.metrics) : opts.rpc;
     this.state = opts.state ?? new MemoryClientState();
     this.config = opts.config;
     this.log = opts.logger ?? silentLogger;
+    this.metrics = opts.metrics ?? noMetrics;
+    const telemetry = opts.telemetry ?? { publishNodeMetrics: false, publishAllocationMetrics: false };
+    this.publishAllocationMetrics = telemetry.publishAllocationMetrics;
+    const self = this;
+    this.publisher = new ClientMetrics(
+      { node: () => self.nodeRecord, allocRunners: () => self.allocRunners(), allocRoot: opts.config.dataDir, cpuMhzPerCore: () => self.cpuMhzPerCore },
+      this.metrics,
+      telemetry,
+    );
     this.drivers =
       opts.drivers ??
       builtinDrivers({
@@ -386,6 +404,7 @@ export class Client {
         logger: this.log,
         ...(restored ? { restored } : {}),
         ...(mayStart ? { mayStart } : {}),
+        metrics: this.publishAllocationMetrics ? this.metrics : null,
       });
     } catch (err) {
       this.log.error('client: cannot run allocation', { alloc_id: alloc.ID, error: String(err) });
@@ -438,6 +457,11 @@ export class Client {
   endpoints(): ClientEndpointsImpl {
     this.endpointsImpl ??= new ClientEndpointsImpl(this, () => this.cpuMhzPerCore);
     return this.endpointsImpl;
+  }
+
+  /** Publishes the client's gauges (called every telemetry collection interval). */
+  emitMetrics(): Promise<void> {
+    return this.publisher.emit();
   }
 
   /** The client's part of /v1/agent/self stats. */

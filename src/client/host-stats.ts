@@ -36,7 +36,37 @@ function parseMeminfo(text: string): Record<string, number> {
   return out;
 }
 
-async function diskStats(path: string, device: string, mountpoint: string): Promise<Record<string, unknown>> {
+export interface HostCpuStats {
+  CPU: string;
+  Idle: number;
+  System: number;
+  Total: number;
+  User: number;
+}
+
+export interface HostDiskStats {
+  Available: number;
+  Device: string;
+  InodesUsedPercent: number;
+  Mountpoint: string;
+  Size: number;
+  Used: number;
+  UsedPercent: number;
+}
+
+/** Nomad's HostStats, as /v1/client/stats answers it. */
+export interface HostStatsReport {
+  AllocDirStats: HostDiskStats | null;
+  CPU: HostCpuStats[];
+  CPUTicksConsumed: number;
+  DeviceStats: null;
+  DiskStats: HostDiskStats[];
+  Memory: { Available: number; Free: number; Total: number; Used: number };
+  Timestamp: number;
+  Uptime: number;
+}
+
+async function diskStats(path: string, device: string, mountpoint: string): Promise<HostDiskStats> {
   const fs = await statfs(path);
   const size = fs.blocks * fs.bsize;
   const available = fs.bavail * fs.bsize;
@@ -61,12 +91,12 @@ export class HostStatsCollector {
     private readonly mhzPerCore: () => number,
   ) {}
 
-  async collect(): Promise<Record<string, unknown>> {
+  async collect(): Promise<HostStatsReport> {
     const [statText, memText, uptimeText, mounts] = await Promise.all(
       ['/proc/stat', '/proc/meminfo', '/proc/uptime', '/proc/mounts'].map((p) => readFile(p, 'utf8').catch(() => '')),
     );
     const cur = parseProcStatCpus(statText!);
-    const cpu: Array<Record<string, unknown>> = [];
+    const cpu: HostCpuStats[] = [];
     let ticksConsumed = 0;
     for (const [name, c] of cur) {
       const p = this.prev?.get(name) ?? { user: 0, system: 0, idle: 0, total: 0 };

@@ -5,6 +5,7 @@ import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
 import type { Allocation, TaskEvent, TaskState } from '../structs/alloc.js';
 import type { Job, RestartPolicy, Task, TaskGroup } from '../structs/job.js';
 import { NS_PER_MS, rfc3339Nano, nowNs } from '../structs/time.js';
+import type { Metrics } from '../structs/metrics.js';
 import { DriverStartError, type ExitResult, type TaskDriver, type TaskHandle } from '../drivers/driver.js';
 import type { AllocDir, TaskDirPaths } from './alloc-dir.js';
 import { artifactEvents } from './artifact-events.js';
@@ -15,6 +16,7 @@ import { decideRestart, initialRestartState, type RestartInput, type RestartTrac
 import { events, MAX_TASK_EVENTS, TaskEventTypes } from './task-events.js';
 import { buildTaskEnv } from './task-env.js';
 import type { TaskRecord } from './state/client-state.js';
+import { allocTaskLabels } from './alloc-metric-labels.js';
 
 const MIB = 1024 * 1024;
 const DEFAULT_KILL_TIMEOUT_MS = 5_000;
@@ -42,6 +44,8 @@ export interface TaskRunnerDeps {
   mayStart?: () => Promise<void>;
   random?: () => number;
   logger?: { warn(msg: string, fields?: Record<string, unknown>): void };
+  /** With publish_allocation_metrics: counts the task's starts, restarts and ends (nomad.client.allocs.*). */
+  metrics?: Metrics | null;
 }
 
 type StartOutcome = { kind: 'startError'; recoverable: boolean } | { kind: 'exit'; exit: ExitResult };
@@ -117,6 +121,7 @@ export class TaskRunner {
   }
 
   private setState(s: TaskState['State'], ev: TaskEvent | null): void {
+    if (s !== this.state.State) this.countTransition(s, this.state.Failed || !!ev?.FailsTask);
     const now = nowNs();
     if (s === 'running' && this.state.State !== 'running') this.state.StartedAt = rfc3339Nano(now);
     if (s === 'dead') this.state.FinishedAt = rfc3339Nano(now);
@@ -149,7 +154,7 @@ export class TaskRunner {
     const { driver, task } = this.deps;
     if (this.deps.restored && this.state.State === 'dead') return;
     if (!driver) {
-      this.setState('dead', events.setupFailure(`failed to start task: driver "${task.Name}" is not available on this node`));
+      this.setState('dead', events.setupFailure(`failed to start task: driver "${task.Driver}" is not available on this node`));
       return;
     }
     const problems = driver.validateConfig(task.Config ?? {});
@@ -251,7 +256,16 @@ export class TaskRunner {
     return 'again';
   }
 
+  /** Nomad's per-task counters: client.allocs.running on a start, .complete or .failed at the end. */
+  private countTransition(to: TaskState['State'], failed: boolean): void {
+    const m = this.deps.metrics;
+    if (!m || to === 'pending') return;
+    const name = to === 'running' ? 'client.allocs.running' : failed ? 'client.allocs.failed' : 'client.allocs.complete';
+    m.incrCounter(name, 1, allocTaskLabels(this.deps.alloc, this.name));
+  }
+
   private markRestart(delayMs: number, reason: string): void {
+    this.deps.metrics?.incrCounter('client.allocs.restart', 1, allocTaskLabels(this.deps.alloc, this.name));
     this.state.Restarts++;
     this.state.LastRestart = rfc3339Nano(nowNs());
     this.setState('pending', events.restarting(delayMs, reason));

@@ -590,12 +590,15 @@ export class GossipCore {
         if (this.probe !== null && this.probe.seq === m.seq) this.probe.nacks++;
         return;
       case MsgType.Suspect:
+        this.counters.suspectMessages++;
         this.onSuspect(m);
         return;
       case MsgType.Alive:
+        this.counters.aliveMessages++;
         this.onAlive(m);
         return;
       case MsgType.Dead:
+        this.counters.deadMessages++;
         this.onDead(m);
         return;
       case MsgType.ForceLeave:

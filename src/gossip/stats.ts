@@ -25,6 +25,10 @@ export interface CoreCounters {
   membersRejectedFull: number;
   relaysRejectedFull: number;
   eventsDropped: number;
+  /** Membership messages handled, by kind (memberlist's msg.alive, msg.suspect, msg.dead). */
+  aliveMessages: number;
+  suspectMessages: number;
+  deadMessages: number;
 }
 
 export function newCounters(): CoreCounters {
@@ -48,5 +52,8 @@ export function newCounters(): CoreCounters {
     membersRejectedFull: 0,
     relaysRejectedFull: 0,
     eventsDropped: 0,
+    aliveMessages: 0,
+    suspectMessages: 0,
+    deadMessages: 0,
   };
 }

@@ -159,10 +159,15 @@ test('gzip when asked, pretty when asked, and status/operator endpoints', async 
   const sched = (await call('GET', '/v1/operator/scheduler/configuration')).json();
   assert.equal(sched.KnownLeader, true);
   assert.ok(sched.SchedulerConfig.SchedulerAlgorithm);
+  await api.telemetry.collectOnce();
   const metrics = (await call('GET', '/v1/metrics')).json();
-  assert.ok(metrics.Gauges.some((g: any) => g.Name === 'nomad.nomad.broker.total_ready'));
+  assert.ok(metrics.Gauges.some((g: any) => g.Name === 'nomad.nomad.broker.total_ready' && g.Labels.host === 'test-host'));
+  // The reads above were timed under Nomad's RPC names and counted as RPC queries.
+  assert.ok(metrics.Samples.some((s: any) => s.Name === 'nomad.nomad.client.get_allocs' && s.Count >= 1));
+  assert.ok(metrics.Counters.some((c: any) => c.Name === 'nomad.nomad.rpc.query' && c.Count >= 3));
   const prom = await call('GET', '/v1/metrics?format=prometheus');
-  assert.match(prom.text, /nomad_nomad_broker_total_ready/);
+  assert.equal(prom.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+  assert.match(prom.text, /# TYPE nomad_nomad_broker_total_ready gauge\nnomad_nomad_broker_total_ready\{host="test-host"\} 0\n/);
   assert.equal((await call('GET', '/v1/client/stats')).status, 400);
   assert.equal((await call('PUT', '/v1/system/gc')).status, 200);
 });

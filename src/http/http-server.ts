@@ -4,7 +4,6 @@ import { createServer, type Server as NodeHttpServer } from 'node:http';
 import { TlsFront, type TlsMaterial } from './tls-listener.js';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { hostname } from 'node:os';
 import type { ClientEndpoints } from '../rpc/client-endpoints.js';
 import type { StateStoreView } from '../state/reader.js';
 import type { Server } from '../server/server.js';
@@ -22,8 +21,8 @@ import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
 import { addClientRoutes } from './routes-client.js';
-import { RequestCounters, metricsJson } from './metrics.js';
-import type { Registry } from 'prom-client';
+import { meterRoute, serveMetrics, type MetricsSource } from './metrics.js';
+import { noMetrics, type Metrics } from '../structs/metrics.js';
 
 /** Routes answered by this agent itself, whatever ?region= says (Nomad forwards the others). */
 const LOCAL_SECTIONS = new Set(['agent', 'client', 'regions', 'metrics']);
@@ -82,6 +81,9 @@ export interface HttpServerOptions {
   client: ClientEndpoints | null;
   agent: AgentInfo | null;
   logger?: Partial<Logger>;
+  /** Where the API's own measurements go, and what /v1/metrics shows (the agent's telemetry). */
+  metrics?: Metrics;
+  metricsSource?: MetricsSource | null;
   /** Address to bind (default 127.0.0.1) and port (default 4646; 0 picks a free one). */
   bind?: string;
   port?: number;
@@ -96,8 +98,8 @@ export class HttpServer {
   private readonly routes = new RouteTable();
   private readonly http: NodeHttpServer;
   private readonly tlsFront: TlsFront | null;
-  private readonly counters = new RequestCounters();
-  private promRegistry: Registry | null = null;
+  private readonly metrics: Metrics;
+  private readonly metricsSource: MetricsSource | null;
   private readonly bind: string;
   private readonly port: number;
   private readonly forward: HttpServerOptions['forward'] | null;
@@ -115,6 +117,8 @@ export class HttpServer {
       acl: opts.acl ?? null,
       nodeTls: opts.tls ?? null,
     };
+    this.metrics = opts.metrics ?? noMetrics;
+    this.metricsSource = opts.metricsSource ?? null;
     this.bind = opts.bind ?? '127.0.0.1';
     this.port = opts.port ?? 4646;
     addJobRoutes(this.routes);
@@ -122,7 +126,7 @@ export class HttpServer {
     addAgentRoutes(this.routes);
     addClientRoutes(this.routes);
     addAclRoutes(this.routes);
-    this.routes.add(['GET'], '/v1/metrics', OPEN, (x, api) => this.metrics(x, api));
+    this.routes.add(['GET'], '/v1/metrics', OPEN, (x) => serveMetrics(x, this.metricsSource));
     const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => void this.handle(req, res);
     // Go's default bound on the request line and headers together, which Nomad keeps: a long
     // token or job ID in the URL must fit.
@@ -172,7 +176,6 @@ export class HttpServer {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     if (this.forward && !answeredWithoutServer(path)) {
-      this.counters.add(`nomad.http.${method}.${path.split('/')[2] ?? ''}`);
       await this.forward(req, res).catch((e: Error) => {
         this.api.logger.warn('forwarding an HTTP request failed', { path, error: e.message });
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -189,13 +192,17 @@ export class HttpServer {
         throw new HttpError(405, 'Invalid method');
       }
       const section = path.split('/')[2] ?? '';
-      this.counters.add(`nomad.http.${method}.${section}`);
       if (!LOCAL_SECTIONS.has(section)) checkRegion(x.query.get('region'), this.api.server.region);
-      // The barrier first: a token created on the leader a moment ago is known here too.
-      if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
-      const acl = authorizeRequest(x, this.api, match.handler);
-      x.acl = acl instanceof Promise ? await acl : acl;
-      await match.handler.handle(x, this.api);
+      const done = meterRoute(this.metrics, method, match.pattern);
+      try {
+        // The barrier first: a token created on the leader a moment ago is known here too.
+        if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
+        const acl = authorizeRequest(x, this.api, match.handler);
+        x.acl = acl instanceof Promise ? await acl : acl;
+        await match.handler.handle(x, this.api);
+      } finally {
+        done?.();
+      }
     } catch (e) {
       if (!(e instanceof HttpError)) this.api.logger.debug('http request failed', { method, path, error: e instanceof Error ? e.message : String(e) });
       await x.sendError(e).catch(() => res.destroy());
@@ -205,16 +212,5 @@ export class HttpServer {
   /** The routes with their declared needs (tests walk them). */
   routeTable(): RouteTable {
     return this.routes;
-  }
-
-  private async metrics(x: Exchange, api: ApiContext): Promise<void> {
-    const host = hostname();
-    if (x.query.get('format') === 'prometheus') {
-      this.promRegistry ??= (await import('./metrics-prometheus.js')).prometheusRegistry(this.forward ? null : api.server, host);
-      const text = await this.promRegistry.metrics();
-      await x.sendText(200, this.promRegistry.contentType, text);
-      return;
-    }
-    await x.sendJson(200, metricsJson(this.forward ? null : api.server, host, this.counters));
   }
 }

@@ -4,15 +4,21 @@
 
 export type Params = Record<string, string>;
 
+interface Handlers<H> {
+  byMethod: Map<string, H>;
+  /** The route as it was added ("/v1/job/:id"), for names that must not depend on the IDs in a path. */
+  pattern: string;
+}
+
 interface RouteNode<H> {
   literal: Map<string, RouteNode<H>>;
   param: { name: string; node: RouteNode<H> } | null;
-  rest: { name: string; handlers: Map<string, H> } | null;
-  handlers: Map<string, H>;
+  rest: { name: string; handlers: Handlers<H> } | null;
+  handlers: Handlers<H>;
 }
 
 function newNode<H>(): RouteNode<H> {
-  return { literal: new Map(), param: null, rest: null, handlers: new Map() };
+  return { literal: new Map(), param: null, rest: null, handlers: { byMethod: new Map(), pattern: '' } };
 }
 
 export interface RouteMatch<H> {
@@ -20,6 +26,8 @@ export interface RouteMatch<H> {
   params: Params;
   /** Methods the path accepts (for 405 answers). */
   allowed: string[];
+  /** The matched route as added, e.g. "/v1/job/:id/allocations". */
+  pattern: string;
 }
 
 export class Router<H> {
@@ -31,8 +39,8 @@ export class Router<H> {
     for (const [i, seg] of segs.entries()) {
       if (seg.startsWith('*')) {
         if (i !== segs.length - 1) throw new Error(`route ${path}: "*" must be last`);
-        node.rest ??= { name: seg.slice(1) || 'rest', handlers: new Map() };
-        for (const m of methods) node.rest.handlers.set(m, handler);
+        node.rest ??= { name: seg.slice(1) || 'rest', handlers: { byMethod: new Map(), pattern: path } };
+        for (const m of methods) node.rest.handlers.byMethod.set(m, handler);
         return this;
       }
       if (seg.startsWith(':')) {
@@ -44,7 +52,8 @@ export class Router<H> {
         node = next;
       }
     }
-    for (const m of methods) node.handlers.set(m, handler);
+    for (const m of methods) node.handlers.byMethod.set(m, handler);
+    node.handlers.pattern = path;
     return this;
   }
 
@@ -53,12 +62,11 @@ export class Router<H> {
     const params: Params = {};
     const found = this.walk(this.root, segs, 0, params);
     if (!found) return null;
-    const handlers = found;
-    return { handler: handlers.get(method) ?? null, params, allowed: [...handlers.keys()] };
+    return { handler: found.byMethod.get(method) ?? null, params, allowed: [...found.byMethod.keys()], pattern: found.pattern };
   }
 
-  private walk(node: RouteNode<H>, segs: string[], i: number, params: Params): Map<string, H> | null {
-    if (i === segs.length) return node.handlers.size > 0 ? node.handlers : node.rest ? (params[node.rest.name] = '', node.rest.handlers) : null;
+  private walk(node: RouteNode<H>, segs: string[], i: number, params: Params): Handlers<H> | null {
+    if (i === segs.length) return node.handlers.byMethod.size > 0 ? node.handlers : node.rest ? (params[node.rest.name] = '', node.rest.handlers) : null;
     const seg = segs[i]!;
     const lit = node.literal.get(seg);
     if (lit) {

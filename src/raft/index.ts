@@ -23,4 +23,4 @@ export type { Rng } from './rng.js';
 export { bootstrapConfigurationIfReady } from './bootstrap.js';
 export type { Configuration, Entry, HardState, Message, ServerConfig, ServerId, SnapshotMeta, Suffrage } from './types.js';
 export { EntryKind } from './types.js';
-export type { RaftMetrics, SummaryStats } from './metrics.js';
+export type { RaftMetrics, RaftMetricsSink, SummaryStats } from './metrics.js';

@@ -35,6 +35,23 @@ export class Summary {
   }
 }
 
+/**
+ * Where the driver reports hashicorp/raft's metrics as they happen (names like "raft.commitTime",
+ * timings in milliseconds). The embedding program passes its own registry; the library knows
+ * nothing of it.
+ */
+export interface RaftMetricsSink {
+  incrCounter(name: string, value?: number, labels?: Readonly<Record<string, string>>): void;
+  setGauge(name: string, value: number, labels?: Readonly<Record<string, string>>): void;
+  addSample(name: string, value: number, labels?: Readonly<Record<string, string>>): void;
+}
+
+export const NO_RAFT_METRICS: RaftMetricsSink = {
+  incrCounter: () => undefined,
+  setGauge: () => undefined,
+  addSample: () => undefined,
+};
+
 export interface RaftMetrics {
   /** Proposal on the leader to commit. */
   readonly commitTimeMs: SummaryStats;

@@ -11,8 +11,8 @@ import type { ProposeResult } from './core.js';
 import { LeadershipLostError, NotLeaderError, RaftError, RaftShutdownError, RaftTimeoutError } from './errors.js';
 import type { Fsm } from './fsm.js';
 import { invariant } from './invariant.js';
-import { Summary } from './metrics.js';
-import type { RaftMetrics } from './metrics.js';
+import { NO_RAFT_METRICS, Summary } from './metrics.js';
+import type { RaftMetrics, RaftMetricsSink } from './metrics.js';
 import type { Ready } from './ready.js';
 import { SeededRng } from './rng.js';
 import type { LogStore, SnapshotSink, SnapshotStore, StableStore } from './storage/types.js';
@@ -81,6 +81,8 @@ export interface RaftOptions {
   readonly randomSeed?: number;
   readonly logger?: RaftLogger;
   readonly clock?: RaftClock;
+  /** hashicorp/raft's metrics (raft.apply, raft.commitTime, raft.state.leader, ...), as they happen. */
+  readonly metrics?: RaftMetricsSink;
 }
 
 export interface ApplyResult {
@@ -188,6 +190,9 @@ export class Raft implements TransportHandler {
   private leaderChanges = 0;
   private snapshotsTaken = 0;
   private snapshotsInstalled = 0;
+  private readonly sink: RaftMetricsSink;
+  /** On the leader: when the oldest unanswered AppendEntries to each follower left, and its entries. */
+  private readonly appendSentAtMs = new Map<ServerId, number>();
 
   private constructor(
     private readonly opts: RaftOptions,
@@ -196,6 +201,7 @@ export class Raft implements TransportHandler {
     snapshot: SnapshotMeta | null,
   ) {
     this.core = core;
+    this.sink = opts.metrics ?? NO_RAFT_METRICS;
     this.tickMs = opts.tickMs ?? DEFAULT_TICK_MS;
     this.snapshotThreshold = opts.snapshotThresholdEntries ?? 8192;
     this.trailingLogs = Math.max(1, opts.trailingLogs ?? 10240);
@@ -281,11 +287,13 @@ export class Raft implements TransportHandler {
 
   /** Replicates `data` and resolves once it is committed and applied here, with the FSM's result. */
   apply(data: Uint8Array, timeoutMs = this.defaultTimeoutMs): Promise<ApplyResult> {
+    this.sink.incrCounter('raft.apply');
     return this.propose(EntryKind.Command, data, timeoutMs);
   }
 
   /** Resolves once everything committed before the call is applied to the local FSM. */
   async barrier(timeoutMs = this.defaultTimeoutMs): Promise<number> {
+    this.sink.incrCounter('raft.barrier');
     return (await this.propose(EntryKind.Barrier, null, timeoutMs)).index;
   }
 
@@ -579,6 +587,7 @@ export class Raft implements TransportHandler {
     this.addressBook.set(message.from, fromAddress);
     if (message.type === 'append' || message.type === 'heartbeat') this.lastContactAtMs = this.clock.nowMs();
     else if (message.type === 'append_resp' || message.type === 'heartbeat_resp' || message.type === 'snapshot_resp') this.peerAnsweredAtMs.set(message.from, this.clock.nowMs());
+    if (message.type === 'append_resp') this.appendAnswered(message.from);
     this.stepSafely(message);
   }
 
@@ -716,9 +725,15 @@ export class Raft implements TransportHandler {
     if (rd.hardState) await this.opts.stableStore.save(rd.hardState);
     if (rd.entries.length > 0) await this.opts.logStore.storeEntries(rd.entries);
     if (rd.hardState || rd.entries.length > 0) {
-      this.persistTime.observe(this.clock.nowMs() - started);
+      const tookMs = this.clock.nowMs() - started;
+      this.persistTime.observe(tookMs);
       this.persistBatch.observe(rd.entries.length);
+      if (rd.entries.length > 0 && this.role === 'leader') {
+        this.sink.addSample('raft.leader.dispatchLog', tookMs);
+        this.sink.setGauge('raft.leader.dispatchNumLogs', rd.entries.length);
+      } else if (rd.entries.length > 0) this.sink.addSample('raft.rpc.appendEntries.storeLogs', tookMs);
     }
+    if (rd.committed.length > 0) this.sink.setGauge('raft.commitNumLogs', rd.committed.length);
     for (const m of rd.messages) if (early.length === 0 || !isLeaderOutbound(m)) this.sendMessage(m);
     for (const e of rd.committed) this.applyEntry(e);
     for (const rs of rd.readStates) {
@@ -749,6 +764,10 @@ export class Raft implements TransportHandler {
     const wasLeader = this.role === 'leader';
     if (role !== this.role) {
       if (role === 'leader') this.peerAnsweredAtMs.clear();
+      this.appendSentAtMs.clear();
+      // A follower that stands for election heard no leader within its timeout.
+      if (role === 'candidate' && this.role === 'follower') this.sink.incrCounter('raft.transition.heartbeat_timeout');
+      this.sink.incrCounter(`raft.state.${role}`);
       this.role = role;
       this.emit({ type: 'state', state: ROLE_STATE[role], term });
     }
@@ -797,7 +816,19 @@ export class Raft implements TransportHandler {
       void this.sendSnapshot(address, m);
       return;
     }
+    if (m.type === 'append') {
+      if (!this.appendSentAtMs.has(m.to)) this.appendSentAtMs.set(m.to, this.clock.nowMs());
+      if (m.entries.length > 0) this.sink.incrCounter('raft.replication.appendEntries.logs', m.entries.length, { peer_id: m.to });
+    }
     this.opts.transport.send(address, m);
+  }
+
+  /** hashicorp/raft's replication.appendEntries.rpc: from an AppendEntries leaving to its answer. */
+  private appendAnswered(from: ServerId): void {
+    const sentAt = this.appendSentAtMs.get(from);
+    if (sentAt === undefined) return;
+    this.appendSentAtMs.delete(from);
+    this.sink.addSample('raft.replication.appendEntries.rpc', this.clock.nowMs() - sentAt, { peer_id: from });
   }
 
   private async sendSnapshot(address: string, m: SnapshotRequest): Promise<void> {
@@ -831,6 +862,7 @@ export class Raft implements TransportHandler {
         error = err instanceof Error ? err : new Error(String(err));
       }
       this.applyTime.observe(this.clock.nowMs() - started);
+      this.sink.addSample('raft.fsm.apply', this.clock.nowMs() - started);
     } else if (e.kind === EntryKind.Configuration && e.config) {
       this.emit({ type: 'configuration', configuration: e.config, index: e.index });
     }
@@ -843,6 +875,7 @@ export class Raft implements TransportHandler {
       return;
     }
     this.commitTime.observe(this.clock.nowMs() - p.proposedAtMs);
+    this.sink.addSample('raft.commitTime', this.clock.nowMs() - p.proposedAtMs);
     if (error) p.reject(error);
     else p.resolve({ index: e.index, result });
   }
@@ -866,6 +899,7 @@ export class Raft implements TransportHandler {
 
   private async takeSnapshot(): Promise<SnapshotMeta> {
     this.snapshotting = true;
+    const startedMs = this.clock.nowMs();
     try {
       const meta = this.core.snapshotMetaAt(this.appliedIndex);
       const data = await this.opts.fsm.snapshot();
@@ -885,6 +919,7 @@ export class Raft implements TransportHandler {
           this.lastSnapshotTerm = meta.term;
         }
         this.snapshotsTaken++;
+        this.sink.addSample('raft.snapshot.create', this.clock.nowMs() - startedMs);
         this.emit({ type: 'snapshot', meta, installed: false });
         this.kick();
       }

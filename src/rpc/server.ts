@@ -11,6 +11,7 @@ import { ServerConnection } from './server-connection.js';
 import { describeForeignBytes } from './sniff.js';
 import { createTlsAcceptor, describeSubject, refuseClientCertificate } from './tls.js';
 import type { RpcTlsServerOptions } from './tls.js';
+import { noMetrics, type Metrics } from '../structs/metrics.js';
 import type { RpcHandler, RpcLogger, RpcNotifyHandler, RpcRequestContext, RpcStreamHandler, RpcUploadHandler } from './types.js';
 import { encodeHeader, FrameType, PROTOCOL_BYTE_RPC_V1, PROTOCOL_BYTE_TLS } from './wire.js';
 
@@ -36,6 +37,8 @@ export interface RpcServerOptions {
   idleTimeoutMs?: number;
   /** A frame begun and not finished for this long closes the connection. Default 30 s. */
   stalledFrameTimeoutMs?: number;
+  /** Each connection that speaks the protocol counts as Nomad's nomad.rpc.accept_conn. */
+  metrics?: Metrics;
 }
 
 const DEFAULTS = {
@@ -68,7 +71,8 @@ export class RpcServer {
   /** Sockets whose TLS handshake is under way, by "ip:port". */
   private readonly tlsPending = new Map<string, Accepting>();
   private readonly tlsAcceptor: tls.Server | null;
-  private readonly opts: Required<Omit<RpcServerOptions, 'tls' | 'maxReassemblyBytes'>> & { maxReassemblyBytes: number };
+  private readonly opts: Required<Omit<RpcServerOptions, 'tls' | 'maxReassemblyBytes' | 'metrics'>> & { maxReassemblyBytes: number };
+  private readonly metrics: Metrics;
   private closing = false;
   private bound: { host: string; port: number } | null = null;
   /** Connections closed for bad input (foreign bytes, limits, TLS refusals, protocol violations) since start. */
@@ -76,6 +80,7 @@ export class RpcServer {
 
   constructor(private readonly options: RpcServerOptions) {
     const maxMessageBytes = options.maxMessageBytes ?? DEFAULTS.maxMessageBytes;
+    this.metrics = options.metrics ?? noMetrics;
     this.opts = {
       bindHost: options.bindHost,
       port: options.port,
@@ -217,7 +222,9 @@ export class RpcServer {
   }
 
   private tlsFailed(e: Error, s: tls.TLSSocket): void {
-    const peer = `${s.remoteAddress ?? '?'}:${s.remotePort ?? 0}`;
+    // A handshake that failed may have closed the socket already; its raw socket knew the peer.
+    const raw = (s as unknown as { _parent?: net.Socket })._parent;
+    const peer = s.remoteAddress ? `${s.remoteAddress}:${s.remotePort ?? 0}` : raw?.remoteAddress ? `${raw.remoteAddress}:${raw.remotePort ?? 0}` : 'an unknown peer';
     const a = this.tlsPending.get(peer);
     this.tlsPending.delete(peer);
     // OpenSSL's messages carry a file and line after the reason: the reason is enough.
@@ -256,6 +263,7 @@ export class RpcServer {
 
   private startConnection(raw: net.Socket, socket: net.Socket, firstBytes: Uint8Array, tlsInfo: RpcRequestContext['tls']): void {
     this.framed.add(raw);
+    this.metrics.incrCounter('nomad.rpc.accept_conn');
     const conn = new ServerConnection(
       socket,
       this.registry,

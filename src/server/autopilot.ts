@@ -4,6 +4,7 @@
 // removed; with cleanup_dead_servers, failed servers are removed too, but never so many that the
 // healthy voters left could not form a quorum, and never below min_quorum. It also computes the
 // health that /v1/operator/autopilot/health reports.
+import { noMetrics, type Metrics } from '../structs/metrics.js';
 import { type Clock, type TimerHandle } from '../structs/clock.js';
 import { NS_PER_MS } from '../structs/time.js';
 import type { AutopilotConfiguration, StateStoreView } from '../state/reader.js';
@@ -44,6 +45,8 @@ export interface AutopilotOptions {
   logger: Logger;
   /** How often the configuration is reconciled besides membership changes. */
   intervalMs?: number;
+  /** Each pass is timed as Nomad's leader times reconciling serf members with Raft (nomad.leader.reconcile). */
+  metrics?: Metrics;
 }
 
 function goDuration(ms: number): string {
@@ -90,7 +93,10 @@ export class Autopilot {
       return;
     }
     this.opts.clock.clearTimeout(this.timer);
+    const metrics = this.opts.metrics ?? noMetrics;
+    const start = metrics.now();
     this.reconciling = this.reconcile()
+      .then(() => metrics.measureSince('nomad.leader.reconcile', start))
       .catch((e: Error) => this.opts.logger.warn('autopilot: reconcile failed', { error: e.message }))
       .finally(() => {
         this.reconciling = null;

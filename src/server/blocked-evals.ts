@@ -98,6 +98,11 @@ export class BlockedEvals {
     return { totalBlocked: this.captured.size + this.escaped.size, totalEscaped: this.escaped.size };
   }
 
+  /** The evals blocked now (for the resources they wait for, published as metrics). */
+  evals(): Evaluation[] {
+    return [...this.captured.values(), ...this.escaped.values()];
+  }
+
   private remove(ev: Evaluation): void {
     this.captured.delete(ev.ID);
     this.escaped.delete(ev.ID);

@@ -6,6 +6,7 @@
 // reach into the state.
 import { type Clock, systemClock } from '../structs/clock.js';
 import { NomadError } from '../structs/errors.js';
+import { noMetrics, type Metrics } from '../structs/metrics.js';
 import { decodeMsgpack, encodeMsgpack } from '../state/codec.js';
 import type { FSM, FSMLogger } from '../state/fsm.js';
 import { silentLogger } from '../state/fsm-context.js';
@@ -26,12 +27,16 @@ export interface InMemoryConsensusOptions {
   /** Encode entries with msgpack as the Raft path does (default true). */
   encodeEntries?: boolean;
   clock?: Clock;
+  /** What a one-server Raft log has of Raft's metrics: applies, barriers, commit and FSM times. */
+  metrics?: Metrics;
 }
 
 interface Pending {
   kind: 'entry';
   bytes: Uint8Array | null;
   entry: LogEntry | null;
+  /** When it was proposed, on the metrics' clock (for raft.commitTime). */
+  proposedMs: number;
   resolve: (r: ApplyResult) => void;
   reject: (e: unknown) => void;
 }
@@ -59,6 +64,7 @@ export class InMemoryConsensus implements Consensus {
   private readonly maxBatchEntries: number;
   private readonly encodeEntries: boolean;
   private readonly clock: Clock;
+  private readonly metrics: Metrics;
 
   private readonly queue: Array<Pending | BarrierWaiter> = [];
   private pendingEntries = 0;
@@ -83,6 +89,7 @@ export class InMemoryConsensus implements Consensus {
     this.maxBatchEntries = Math.max(1, options.maxBatchEntries ?? 4096);
     this.encodeEntries = options.encodeEntries ?? true;
     this.clock = options.clock ?? systemClock;
+    this.metrics = options.metrics ?? noMetrics;
     // The state may already hold entries (restored): continue after them.
     this.lastIndex = fsm.store.latestIndex();
     this.appliedIndex = this.lastIndex;
@@ -91,6 +98,7 @@ export class InMemoryConsensus implements Consensus {
     this.clock.defer(() => {
       if (this.closed) return;
       this.leader = true;
+      this.metrics.incrCounter('raft.state.leader');
       this.logger.debug('single-node log: leadership acquired', { index: this.lastIndex });
       for (const l of this.listeners.slice()) this.callListener(l, true);
     });
@@ -117,8 +125,10 @@ export class InMemoryConsensus implements Consensus {
         return Promise.reject(new NomadError('bad_request', `log entry ${describe(entry)} cannot be encoded: ${(err as Error).message}`));
       }
     }
+    this.metrics.incrCounter('raft.apply');
+    const proposedMs = this.metrics.now();
     return new Promise<ApplyResult>((resolve, reject) => {
-      this.queue.push({ kind: 'entry', bytes, entry: bytes === null ? entry : null, resolve, reject });
+      this.queue.push({ kind: 'entry', bytes, entry: bytes === null ? entry : null, proposedMs, resolve, reject });
       this.pendingEntries++;
       this.scheduleFlush();
     });
@@ -136,6 +146,11 @@ export class InMemoryConsensus implements Consensus {
   /** Applies what was proposed, in order, up to maxBatchEntries; the rest in the next pass. */
   private flush(): void {
     const batch = this.queue.splice(0, this.maxBatchEntries);
+    const entries = batch.reduce((n, item) => n + (item.kind === 'entry' ? 1 : 0), 0);
+    if (entries > 0) {
+      this.metrics.setGauge('raft.commitNumLogs', entries);
+      this.metrics.setGauge('raft.leader.dispatchNumLogs', entries);
+    }
     for (const item of batch) {
       if (item.kind === 'barrier') {
         item.resolve(this.appliedIndex);
@@ -151,6 +166,8 @@ export class InMemoryConsensus implements Consensus {
   private applyOne(item: Pending): void {
     const index = ++this.lastIndex;
     this.log.push({ index, term: TERM, bytes: item.bytes, entry: item.entry });
+    // One server is its own quorum: an entry is committed once it is in the log.
+    this.metrics.measureSince('raft.commitTime', item.proposedMs);
     let entry: LogEntry;
     try {
       entry = item.bytes !== null ? decodeMsgpack<LogEntry>(item.bytes) : item.entry!;
@@ -159,8 +176,10 @@ export class InMemoryConsensus implements Consensus {
       item.reject(new NomadError('internal', `log entry at index ${index} cannot be decoded: ${(err as Error).message}`));
       return;
     }
+    const applyStart = this.metrics.now();
     try {
       const result = this.fsm.apply(index, entry);
+      this.metrics.measureSince('raft.fsm.apply', applyStart);
       this.appliedIndex = index;
       item.resolve({ index, result });
     } catch (err) {
@@ -223,6 +242,7 @@ export class InMemoryConsensus implements Consensus {
 
   barrier(): Promise<number> {
     if (this.closed) return Promise.reject(new NomadError('no_leader', 'No cluster leader'));
+    this.metrics.incrCounter('raft.barrier');
     return new Promise<number>((resolve) => {
       this.queue.push({ kind: 'barrier', resolve });
       this.scheduleFlush();

@@ -18,6 +18,7 @@ import {
   type FsmSnapshotData,
   type RaftClock,
   type RaftEvent,
+  type RaftMetricsSink,
   type RaftStores,
   type ServerConfig,
   type Transport,
@@ -47,6 +48,8 @@ export interface RaftConsensusOptions {
   applyTimeoutMs?: number;
   clock?: RaftClock;
   randomSeed?: number;
+  /** Where the driver's raft.* metrics go (the agent's registry satisfies the driver's sink). */
+  metrics?: RaftMetricsSink;
 }
 
 /** What the raft library sees of the state: msgpack entries in, the FSM's results out. */
@@ -120,6 +123,7 @@ export class RaftConsensus implements ClusterConsensus {
       logger: (level, message) => opts.logger[level](`raft: ${message}`),
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.randomSeed !== undefined ? { randomSeed: opts.randomSeed } : {}),
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
     });
     return new RaftConsensus(raft, opts);
   }

@@ -8,6 +8,7 @@ import type { LogEntry } from '../state/log-entries.js';
 import type { StateStoreView } from '../state/reader.js';
 import { NomadError } from '../structs/errors.js';
 import type { Clock } from '../structs/clock.js';
+import { noMetrics, type Metrics } from '../structs/metrics.js';
 import type { Logger } from './logger.js';
 import type { PlanQueue, PendingPlan } from './plan-queue.js';
 import { evaluatePlan, type PlanEvaluation } from './plan-evaluate.js';
@@ -20,6 +21,8 @@ export interface PlanApplierDeps {
   outstandingToken?: (evalId: string) => string | null;
   logger: Logger;
   clock: Clock;
+  /** plan.evaluate, plan.apply, plan.wait_for_index timings and plan.node_rejected counts. */
+  metrics?: Metrics;
 }
 
 export interface PlanApplierStats {
@@ -30,9 +33,11 @@ export interface PlanApplierStats {
 
 export class PlanApplier extends BackgroundLoop {
   readonly stats: PlanApplierStats = { applied: 0, partial: 0, rejectedStale: 0 };
+  private readonly metrics: Metrics;
 
   constructor(private readonly deps: PlanApplierDeps) {
     super();
+    this.metrics = deps.metrics ?? noMetrics;
   }
 
   protected async run(): Promise<void> {
@@ -47,14 +52,15 @@ export class PlanApplier extends BackgroundLoop {
         continue;
       }
       let ev: PlanEvaluation;
+      const m = this.metrics;
       try {
-        ev = evaluatePlan(this.deps.store.snapshot(), pending.plan, this.deps.clock.nowNs());
+        ev = this.evaluate(pending);
         if (prev) {
+          const waitStart = m.now();
           const prevNodes = await prev;
+          m.measureSince('nomad.plan.wait_for_index', waitStart);
           prev = null;
-          if (intersects(ev.touchedNodes, prevNodes) || Object.keys(ev.rejections).length > 0) {
-            ev = evaluatePlan(this.deps.store.snapshot(), pending.plan, this.deps.clock.nowNs());
-          }
+          if (intersects(ev.touchedNodes, prevNodes) || Object.keys(ev.rejections).length > 0) ev = this.evaluate(pending);
         }
       } catch (e) {
         pending.reject(e instanceof Error ? e : new Error(String(e)));
@@ -62,6 +68,7 @@ export class PlanApplier extends BackgroundLoop {
       }
       if (Object.keys(ev.rejections).length > 0) {
         this.stats.partial++;
+        for (const nodeId of Object.keys(ev.rejections)) m.incrCounter('nomad.plan.node_rejected', 1, { node_id: nodeId });
         this.deps.logger.debug('plan partly refused', { eval_id: pending.plan.EvalID, rejections: ev.rejections });
       }
       if (!ev.entry) {
@@ -74,10 +81,19 @@ export class PlanApplier extends BackgroundLoop {
     if (prev) await prev;
   }
 
+  private evaluate(pending: PendingPlan): PlanEvaluation {
+    const start = this.metrics.now();
+    const ev = evaluatePlan(this.deps.store.snapshot(), pending.plan, this.deps.clock.nowNs());
+    this.metrics.measureSince('nomad.plan.evaluate', start);
+    return ev;
+  }
+
   /** Commits one checked plan; resolves with the nodes it touched once applied (or failed). */
   private async commit(pending: PendingPlan, ev: PlanEvaluation): Promise<Set<string>> {
+    const start = this.metrics.now();
     try {
       const res = await this.deps.apply(ev.entry!);
+      this.metrics.measureSince('nomad.plan.apply', start);
       if (res.result instanceof Error) throw res.result;
       ev.result.AllocIndex = res.index;
       this.stats.applied++;

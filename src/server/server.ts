@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import type { Evaluation } from '../structs/evaluation.js';
 import { NomadError } from '../structs/errors.js';
 import { type Clock, type Random, systemClock, systemRandom } from '../structs/clock.js';
+import { noMetrics, type Metrics } from '../structs/metrics.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateStoreView } from '../state/reader.js';
 import type { AppliedFeed } from '../state/fsm.js';
@@ -36,6 +37,8 @@ import { isClusterConsensus } from './consensus.js';
 import { OperatorEndpoints } from './operator-endpoints.js';
 import { loadNewScheduler, type NewScheduler } from './lazy-modules.js';
 import { fullLogger, type Logger } from './logger.js';
+import { ACL_ENDPOINT_METRICS, DEPLOYMENT_ENDPOINT_METRICS, JOB_ENDPOINT_METRICS, meterEndpoint, NODE_ENDPOINT_METRICS, OPERATOR_ENDPOINT_METRICS } from './rpc-metrics.js';
+import { emitConsensusMetrics, emitServerGauges } from './server-metrics.js';
 
 export interface ServerOptions {
   region: string;
@@ -69,6 +72,10 @@ export interface ServerOptions {
   deploymentPollMs?: number;
   /** The ACL bootstrap reset file (in the server's data dir); none in dev mode. */
   aclBootstrapResetPath?: string | null;
+  /** Where endpoint, worker, plan and leader timings go; the gauges are published by emitMetrics(). */
+  metrics?: Metrics;
+  /** telemetry.disable_dispatched_job_summary_metrics. */
+  disableDispatchedJobSummaryMetrics?: boolean;
 }
 
 export interface ServerStats {
@@ -88,6 +95,7 @@ export class Server {
   readonly store: StateStoreView;
   readonly consensus: Consensus;
   readonly logger: Logger;
+  readonly metrics: Metrics;
 
   readonly clock: Clock;
   readonly random: Random;
@@ -124,6 +132,7 @@ export class Server {
     this.store = opts.store;
     this.consensus = opts.consensus;
     this.logger = fullLogger(opts.logger);
+    const metrics = (this.metrics = opts.metrics ?? noMetrics);
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
     const env = { clock: this.clock, random: this.random };
@@ -134,7 +143,11 @@ export class Server {
       onDuplicate: (ev) => void this.cancelDuplicate(ev),
     });
     this.heartbeats = new HeartbeatTimers((nodeId) => {
-      this.nodes.markDown(nodeId).catch((e) => this.logger.warn('marking node down failed', { node_id: nodeId, error: String(e) }));
+      const start = metrics.now();
+      this.nodes
+        .markDown(nodeId)
+        .then(() => metrics.measureSince('nomad.heartbeat.invalidate', start))
+        .catch((e) => this.logger.warn('marking node down failed', { node_id: nodeId, error: String(e) }));
     }, { ...opts.heartbeat, clock: this.clock });
     const self = this;
     this.ctx = {
@@ -151,10 +164,14 @@ export class Server {
     const schedulerLoader = (): Promise<NewScheduler> => (opts.newScheduler ? Promise.resolve(opts.newScheduler) : loadNewScheduler());
     this.forwarder = new LeaderForwarder({ consensus: opts.consensus, clock: this.clock, logger: this.logger, leaderReady: (d) => this.leaderReady(d), ...(opts.peers ? { peers: opts.peers } : {}), ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}) });
     const fw = this.forwarder;
-    this.nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
-    this.jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert']);
-    this.deployments = fw.proxy('Deployment', new DeploymentEndpoints(this.ctx), ['promote', 'fail', 'pause', 'setAllocHealth', 'stopAlloc']);
-    this.acl = fw.proxy('Acl', new AclEndpoints(this.ctx, { bootstrapResetPath: opts.aclBootstrapResetPath ?? null }), ['bootstrap', 'upsertPolicy', 'deletePolicy', 'upsertToken', 'deleteToken']);
+    const nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
+    this.nodes = meterEndpoint(nodes, NODE_ENDPOINT_METRICS, metrics);
+    const jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert']);
+    this.jobs = meterEndpoint(jobs, JOB_ENDPOINT_METRICS, metrics);
+    const deployments = fw.proxy('Deployment', new DeploymentEndpoints(this.ctx), ['promote', 'fail', 'pause', 'setAllocHealth', 'stopAlloc']);
+    this.deployments = meterEndpoint(deployments, DEPLOYMENT_ENDPOINT_METRICS, metrics);
+    const acl = fw.proxy('Acl', new AclEndpoints(this.ctx, { bootstrapResetPath: opts.aclBootstrapResetPath ?? null }), ['bootstrap', 'upsertPolicy', 'deletePolicy', 'upsertToken', 'deleteToken']);
+    this.acl = meterEndpoint(acl, ACL_ENDPOINT_METRICS, metrics);
     this.planApplier = new PlanApplier({
       queue: this.planQueue,
       store: this.store,
@@ -162,11 +179,12 @@ export class Server {
       outstandingToken: (id) => this.broker.outstandingToken(id),
       logger: this.logger,
       clock: this.clock,
+      metrics,
     });
     this.watcher = new DeploymentWatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env, pollMs: opts.deploymentPollMs });
     this.gc = new CoreGc({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, thresholds: opts.gc, intervalMs: opts.gc?.intervalMs, clock: this.clock });
     const operator = new OperatorEndpoints({ ctx: this.ctx, gc: this.gc, consensus: opts.consensus, health: () => this.serverHealth() });
-    this.operator = fw.proxy('Operator', operator, ['setSchedulerConfig', 'setAutopilotConfig', 'forceGc', 'removeRaftPeer', 'autopilotHealth']);
+    this.operator = meterEndpoint(fw.proxy('Operator', operator, ['setSchedulerConfig', 'setAutopilotConfig', 'forceGc', 'removeRaftPeer', 'autopilotHealth']), OPERATOR_ENDPOINT_METRICS, metrics);
     fw.register('Status', { readIndex: async () => this.store.snapshot().latestIndex() }, ['readIndex']);
     this.schedulerLoader = schedulerLoader;
   }
@@ -264,6 +282,13 @@ export class Server {
     };
   }
 
+  /** Publishes the server's gauges (called every telemetry collection interval). */
+  emitMetrics(): void {
+    const opts = { disableDispatchedJobSummaryMetrics: this.opts.disableDispatchedJobSummaryMetrics ?? false };
+    emitServerGauges(this.metrics, this.stats(), this.store.snapshot(), opts, this.blocked.evals());
+    emitConsensusMetrics(this.metrics, this.consensus);
+  }
+
   private onLeadership(isLeader: boolean): void {
     this.transition = this.transition.then(async () => {
       if (isLeader && !this.leader && this.started) await this.establishLeadership();
@@ -274,10 +299,14 @@ export class Server {
 
   private async establishLeadership(): Promise<void> {
     this.logger.info('cluster leadership acquired');
+    const metrics = this.metrics;
+    const establishStart = metrics.now();
     // Everything committed before leadership must be applied before the state is trusted.
     for (;;) {
       try {
+        const barrierStart = metrics.now();
         await this.consensus.barrier();
+        metrics.measureSince('nomad.leader.barrier', barrierStart);
         break;
       } catch (e) {
         if (!this.consensus.isLeader() || !this.started) {
@@ -306,6 +335,7 @@ export class Server {
       newScheduler: this.schedulerLoader,
       logger: this.logger,
       env: { clock: this.clock, random: this.random },
+      metrics,
     };
     this.logger.info(`starting ${n} scheduling worker(s) for [${SCHEDULER_TYPES.join(' ')} _core]`);
     this.workers = Array.from({ length: n }, (_, i) => new Worker(i, deps));
@@ -313,6 +343,7 @@ export class Server {
     this.watcher.start();
     this.gc.start();
     this.autopilot?.start();
+    metrics.measureSince('nomad.leader.establish_leadership', establishStart);
     for (const l of this.leadershipListeners) {
       try {
         l();
@@ -341,7 +372,7 @@ export class Server {
     const consensus = this.consensus;
     if (!cl || !isClusterConsensus(consensus)) return;
     const base = { region: this.region, selfId: consensus.serverId, membership: cl.membership, consensus, clock: this.clock, logger: this.logger };
-    this.autopilot = new Autopilot({ ...base, store: this.store, ...(cl.autopilotIntervalMs !== undefined ? { intervalMs: cl.autopilotIntervalMs } : {}) });
+    this.autopilot = new Autopilot({ ...base, store: this.store, metrics: this.metrics, ...(cl.autopilotIntervalMs !== undefined ? { intervalMs: cl.autopilotIntervalMs } : {}) });
     if (cl.bootstrapExpect > 0 && !consensus.hasExistingState()) {
       if (!this.opts.peers) throw new Error('bootstrap_expect needs RPC to the other servers');
       this.bootstrapper = new ExpectBootstrap({ ...base, expect: cl.bootstrapExpect, peers: this.opts.peers });

@@ -2,6 +2,7 @@
 // with the eval, runs the job type's scheduler on a snapshot and acks (or nacks on error so that
 // the broker redelivers, up to its limit).
 import type { Evaluation } from '../structs/evaluation.js';
+import { noMetrics, type Metrics } from '../structs/metrics.js';
 import type { Plan, PlanResult } from '../structs/plan.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateReader, StateStoreView } from '../state/reader.js';
@@ -28,6 +29,8 @@ export interface WorkerDeps {
   stateWaitMs?: number;
   /** How long one dequeue waits before checking whether the worker should stop. */
   dequeueTimeoutMs?: number;
+  /** The worker's timings (nomad.worker.*) and those of the eval and plan calls it makes. */
+  metrics?: Metrics;
 }
 
 /** The planner a worker hands to the scheduler: plans go to the leader's plan queue. */
@@ -37,9 +40,16 @@ export class WorkerPlanner implements Planner {
     private readonly token: string,
   ) {}
 
+  private get metrics(): Metrics {
+    return this.deps.metrics ?? noMetrics;
+  }
+
   async submitPlan(plan: Plan): Promise<{ result: PlanResult; newState: StateReader | null }> {
+    const m = this.metrics;
+    const start = m.now();
     plan.EvalToken = this.token;
     const result = await this.deps.planQueue.enqueue(plan);
+    m.measureSince('nomad.plan.submit', start);
     // Keep the eval ours while the scheduler goes on after a (possibly slow) plan.
     try {
       this.deps.broker.outstandingReset(plan.EvalID, this.token);
@@ -47,24 +57,34 @@ export class WorkerPlanner implements Planner {
       // the eval was nacked by timeout meanwhile; the ack at the end will say so
     }
     let newState: StateReader | null = null;
-    if (result.RefreshIndex > 0) newState = await this.deps.store.snapshotMinIndex(result.RefreshIndex, this.deps.stateWaitMs ?? 5_000);
+    if (result.RefreshIndex > 0) {
+      const waitStart = m.now();
+      newState = await this.deps.store.snapshotMinIndex(result.RefreshIndex, this.deps.stateWaitMs ?? 5_000);
+      m.measureSince('nomad.worker.wait_for_index', waitStart);
+    }
+    m.measureSince('nomad.worker.submit_plan', start);
     return { result, newState };
   }
 
   async updateEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, ModifyTime: this.deps.env.clock.nowNs() }] });
+    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, ModifyTime: this.deps.env.clock.nowNs() }] }, 'update');
   }
 
   async createEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [ev] });
+    await this.write({ Type: 'EvalUpsert', Evals: [ev] }, 'create');
   }
 
   async reblockEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, Status: 'blocked', ModifyTime: this.deps.env.clock.nowNs() }] });
+    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, Status: 'blocked', ModifyTime: this.deps.env.clock.nowNs() }] }, 'reblock');
   }
 
-  private async write(entry: LogEntry): Promise<void> {
+  /** An eval write: Nomad's Eval.<Update|Create|Reblock> endpoint and the worker's call of it. */
+  private async write(entry: LogEntry, kind: 'update' | 'create' | 'reblock'): Promise<void> {
+    const m = this.metrics;
+    const start = m.now();
     const res = await this.deps.apply(entry);
+    m.measureSince(`nomad.eval.${kind}`, start);
+    m.measureSince(`nomad.worker.${kind}_eval`, start);
     if (res.result instanceof Error) throw res.result;
   }
 }
@@ -81,10 +101,14 @@ export class Worker extends BackgroundLoop {
 
   protected async run(): Promise<void> {
     const { broker, logger } = this.deps;
+    const m = this.deps.metrics ?? noMetrics;
     while (this.running) {
       let got: { eval: Evaluation; token: string } | null;
       try {
+        const start = m.now();
         got = await broker.dequeue(SCHEDULER_TYPES, this.deps.dequeueTimeoutMs ?? 500);
+        m.measureSince('nomad.eval.dequeue', start);
+        if (got) m.measureSince('nomad.worker.dequeue_eval', start);
       } catch (e) {
         logger.warn('worker dequeue failed', { worker: this.id, error: String(e) });
         got = null;
@@ -93,12 +117,17 @@ export class Worker extends BackgroundLoop {
       const { eval: ev, token } = got;
       try {
         await this.process(ev, token);
+        const ackStart = m.now();
         broker.ack(ev.ID, token);
+        m.measureSince('nomad.eval.ack', ackStart);
+        m.measureSince('nomad.worker.send_ack', ackStart);
         this.processed++;
       } catch (e) {
         logger.warn('evaluation processing failed', { worker: this.id, eval_id: ev.ID, error: e instanceof Error ? e.message : String(e) });
         try {
+          const nackStart = m.now();
           broker.nack(ev.ID, token);
+          m.measureSince('nomad.eval.nack', nackStart);
         } catch {
           // already redelivered after a nack timeout, or the broker was flushed on leadership loss
         }
@@ -107,10 +136,15 @@ export class Worker extends BackgroundLoop {
   }
 
   private async process(ev: Evaluation, token: string): Promise<void> {
+    const m = this.deps.metrics ?? noMetrics;
+    const waitStart = m.now();
     const snap = await this.deps.store.snapshotMinIndex(ev.ModifyIndex, this.deps.stateWaitMs ?? 5_000);
+    m.measureSince('nomad.worker.wait_for_index', waitStart);
     const newScheduler = await this.deps.newScheduler();
     const planner = new WorkerPlanner(this.deps, token);
     const scheduler = newScheduler(ev.Type, snap, planner, { logger: this.deps.logger, nowMs: () => this.deps.env.clock.nowMs(), generateId: () => this.deps.env.random.uuid() });
+    const invokeStart = m.now();
     await scheduler.process(ev);
+    m.measureSince(`nomad.worker.invoke_scheduler.${ev.Type}`, invokeStart);
   }
 }

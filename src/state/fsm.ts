@@ -2,6 +2,7 @@
 // write transaction at its index, deterministically: times and IDs come from the entry, never
 // from a clock or a random source. An entry that fails (a NomadError) leaves the store as it was.
 import { badRequest, NomadError } from '../structs/errors.js';
+import { noMetrics, type Metrics } from '../structs/metrics.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import { ApplyContext, silentLogger, type FSMLogger } from './fsm-context.js';
 import { applyClientUpdates, applyDesiredTransitions, applyPlanAllocs } from './fsm-allocs.js';
@@ -13,11 +14,14 @@ import { decodeTables, encodeTables } from './fsm-snapshot.js';
 import { bootstrapAcl, deleteAclPolicies, deleteAclTokens, upsertAclPolicies, upsertAclTokens } from './fsm-acl.js';
 import type { LogEntry } from './log-entries.js';
 import type { StateStore } from './store.js';
+import { fsmMetricName } from './fsm-metrics.js';
 
 export type { FSMLogger } from './fsm-context.js';
 
 export interface FSMOptions {
   logger?: FSMLogger;
+  /** Each applied entry is timed under Nomad's name for its type (nomad.fsm.register_job...). */
+  metrics?: Metrics;
 }
 
 /**
@@ -45,6 +49,7 @@ export interface JobApplyResult {
 
 export class FSM implements AppliedFeed {
   private readonly logger: FSMLogger;
+  private readonly metrics: Metrics;
   private listeners: AppliedListener[] = [];
 
   constructor(
@@ -52,6 +57,7 @@ export class FSM implements AppliedFeed {
     options: FSMOptions = {},
   ) {
     this.logger = options.logger ?? silentLogger;
+    this.metrics = options.metrics ?? noMetrics;
   }
 
   /** Applies one committed entry at its index; throws a NomadError (store unchanged) when it cannot. */
@@ -59,12 +65,14 @@ export class FSM implements AppliedFeed {
     if (entry === null || typeof entry !== 'object' || typeof (entry as { Type?: unknown }).Type !== 'string') {
       throw badRequest(`log entry at index ${index} has no Type`);
     }
+    const start = this.metrics.now();
     const result = this.store.write(index, (txn) => {
       const ctx = new ApplyContext(txn, index, this.logger);
       const result = this.dispatch(ctx, entry);
       settleJobStatuses(ctx);
       return result;
     });
+    this.metrics.measureSince(fsmMetricName(entry.Type), start);
     for (const l of this.listeners) this.notify(() => l.applied(index, entry));
     return result;
   }

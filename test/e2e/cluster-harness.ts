@@ -23,6 +23,8 @@ export interface ClusterOptions {
   bootstrapExpect?: number;
   /** Extra HCL for every server's configuration. */
   extraConfig?: string;
+  /** Servers are named <prefix>1, <prefix>2, ... (default "s"); names must differ across clusters that meet. */
+  namePrefix?: string;
 }
 
 export class Cluster {
@@ -42,7 +44,8 @@ export class Cluster {
     for (let i = 0; i < n; i++) {
       const ip = `127.0.0.${base + i}`;
       const [http, rpc, serf] = ports.slice(i * 3, i * 3 + 3) as [number, number, number];
-      specs.push({ name: `s${i + 1}`, ip, http, rpc, serf, dataDir: join(root, `s${i + 1}-data`), config: join(root, `s${i + 1}.hcl`), addr: `http://${ip}:${http}` });
+      const name = `${opts.namePrefix ?? 's'}${i + 1}`;
+      specs.push({ name, ip, http, rpc, serf, dataDir: join(root, `${name}-data`), config: join(root, `${name}.hcl`), addr: `http://${ip}:${http}` });
     }
     const joinList = specs.map((s) => `"${s.ip}:${s.serf}"`).join(', ');
     for (const s of specs) {

@@ -1,7 +1,7 @@
 // HTTPS for the API with certificates made by `nomad tls`: the CLI with the CA and a client
 // certificate (flags and NOMAD_* variables), plain HTTP answered as Go answers it, clients without
 // a certificate or with one from another CA refused and named in the log, a reload on SIGHUP, and
-// the settings the agent refuses (tls.rpc) with where they were written.
+// the settings the agent refuses with where they were written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -127,7 +127,7 @@ test('the agent refuses tls settings it cannot honour, saying where they were wr
     writeFileSync(cfg, 'tls {\n  http = true\n  rpc  = true\n  tls_min_version = "tls99"\n}\n');
     const r = spawnSync(process.execPath, [NOMAD_BIN, 'agent', '-dev', '-config', cfg], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.status, 1, r.stdout + r.stderr);
-    assert.match(r.stderr, /tls\.rpc = true \(.*bad\.hcl:3:3\): mutual TLS for RPC needs the RPC transport/);
+    assert.match(r.stderr, /tls\.rpc = true \(.*bad\.hcl:3:3\): ca_file, cert_file and key_file must all be set for mutual TLS on RPC/);
     assert.match(r.stderr, /tls\.tls_min_version = "tls99" \(.*bad\.hcl:4:3\)/);
     assert.match(r.stderr, /tls\.http = true \(.*bad\.hcl:2:3\): cert_file and key_file must both be set/);
 

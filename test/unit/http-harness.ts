@@ -7,6 +7,7 @@ import { FSM } from '../../src/state/fsm.js';
 import { InMemoryConsensus } from '../../src/server/consensus-memory.js';
 import { Server } from '../../src/server/server.js';
 import { HttpServer } from '../../src/http/http-server.js';
+import { Telemetry } from '../../src/telemetry/telemetry.js';
 
 export interface Reply {
   status: number;
@@ -20,14 +21,41 @@ export interface InProcessApi {
   server: Server;
   http: HttpServer;
   consensus: InMemoryConsensus;
+  /** The API's metrics, Prometheus on; collectOnce() publishes the server's gauges. */
+  telemetry: Telemetry;
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
   close(): Promise<void>;
 }
 
 export async function startInProcessApi(): Promise<InProcessApi> {
+  const telemetry = new Telemetry({
+    config: {
+      collectionIntervalMs: 1_000,
+      inMemoryCollectionIntervalMs: 10_000,
+      inMemoryRetentionPeriodMs: 60_000,
+      prometheusMetrics: true,
+      disableHostname: false,
+      useNodeName: false,
+      filterDefault: true,
+      prefixFilter: [],
+      statsdAddress: '',
+      statsiteAddress: '',
+      datadogAddress: '',
+      datadogTags: [],
+    },
+    hostname: 'test-host',
+    nodeName: 'test',
+    onSinkError: (m) => {
+      throw new Error(m);
+    },
+    onCollectorError: (name, e) => {
+      throw new Error(`collector ${name}: ${String(e)}`);
+    },
+  });
+  const metrics = telemetry.metrics;
   const store = new StateStore();
-  const fsm = new FSM(store);
-  const consensus = new InMemoryConsensus(fsm, { rpcAddr: '127.0.0.1:4647' });
+  const fsm = new FSM(store, { metrics });
+  const consensus = new InMemoryConsensus(fsm, { rpcAddr: '127.0.0.1:4647', metrics });
   const server = new Server({
     region: 'global',
     datacenter: 'dc1',
@@ -38,23 +66,27 @@ export async function startInProcessApi(): Promise<InProcessApi> {
     rpcAddr: '127.0.0.1:4647',
     numSchedulers: 1,
     heartbeat: { minHeartbeatTtlMs: 60_000, heartbeatGraceMs: 10_000, random: () => 0 },
+    metrics,
   });
+  telemetry.addCollector('server', () => server.emitMetrics());
   const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
   server.start();
   await leader;
   await server.whenSettled();
-  const http = new HttpServer({ server, store, client: null, agent: null, port: 0 });
+  const http = new HttpServer({ server, store, client: null, agent: null, port: 0, metrics, metricsSource: telemetry });
   const port = (await http.listen()).port;
   return {
     port,
     server,
     http,
     consensus,
+    telemetry,
     call: (method, path, body, headers = {}) => call(port, method, path, body, headers),
     async close() {
       await http.close();
       await server.shutdown();
       await consensus.shutdown();
+      await telemetry.close();
     },
   };
 }

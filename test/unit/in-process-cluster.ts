@@ -10,6 +10,7 @@ import { Server } from '../../src/server/server.js';
 import type { ServerMember, ServerMembership, ServerMemberStatus } from '../../src/server/server-members.js';
 import { FSM } from '../../src/state/fsm.js';
 import { StateStore } from '../../src/state/store.js';
+import type { Metrics } from '../../src/structs/metrics.js';
 
 /** The gossip pool as a test scripts it: members and their status, with change notifications. */
 export class ScriptedMembership implements ServerMembership {
@@ -65,12 +66,13 @@ export class InProcessCluster {
     };
   }
 
-  async add(name: string, opts: { bootstrapExpect?: number; autopilotIntervalMs?: number } = {}): Promise<TestServer> {
+  async add(name: string, opts: { bootstrapExpect?: number; autopilotIntervalMs?: number; metrics?: Metrics } = {}): Promise<TestServer> {
     const id = `00000000-0000-4000-8000-${String(this.servers.size + 1).padStart(12, '0')}`;
     const addr = `${name}:4647`;
     const store = new StateStore();
-    const fsm = new FSM(store);
-    const consensus = await RaftConsensus.open({ fsm, serverId: id, transport: this.network.connect(addr), stores: memoryStores(), logger: silentLogger, raftMultiplier: 1 });
+    const metrics = opts.metrics ? { metrics: opts.metrics } : {};
+    const fsm = new FSM(store, metrics);
+    const consensus = await RaftConsensus.open({ fsm, serverId: id, transport: this.network.connect(addr), stores: memoryStores(), logger: silentLogger, raftMultiplier: 1, ...metrics });
     const server = new Server({
       region: 'global',
       datacenter: 'dc1',
@@ -83,6 +85,7 @@ export class InProcessCluster {
       peers: this.peersFor(),
       holdTimeoutMs: 3_000,
       cluster: { membership: this.membership, bootstrapExpect: opts.bootstrapExpect ?? 0, autopilotIntervalMs: opts.autopilotIntervalMs ?? 50 },
+      ...metrics,
     });
     const s: TestServer = { name, id, addr, server, consensus, store, up: true };
     this.servers.set(name, s);

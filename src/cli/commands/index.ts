@@ -29,6 +29,7 @@ import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
+import { operatorMetricsCommand } from './operator-metrics.js';
 import { tlsCaCreateCommand, tlsCertCreateCommand } from './tls.js';
 
 export const COMMANDS: Command[] = [
@@ -68,6 +69,7 @@ export const COMMANDS: Command[] = [
   jobStopCommand,
   jobValidateCommand,
   nodeStatusCommand,
+  operatorMetricsCommand,
   raftListPeersCommand,
   serverForceLeaveCommand,
   serverJoinCommand,
