@@ -10,6 +10,7 @@ import { ServerFailoverCaller } from '../client/server-caller.js';
 import type { AgentConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { HttpForwarder } from './http-forward.js';
+import { loadRpcTls } from './tls-config.js';
 import { DEFAULT_RETRY_INTERVAL_MS, RetryJoiner } from './join.js';
 
 /** How long one server may take to say which servers there are. */
@@ -27,7 +28,9 @@ export class RemoteServers {
     private readonly log: Logger,
   ) {
     const rpcLog = log.named('client.rpc');
-    this.pool = new RpcPool({ logger: rpcLog });
+    // With tls.rpc the client speaks mutual TLS to the servers, as theirs do to each other.
+    const tls = loadRpcTls(config, rpcLog);
+    this.pool = new RpcPool({ logger: rpcLog, ...(tls ? { tls: tls.pool } : {}) });
     this.list = new ServerList(config.client.servers.map((a) => withDefaultRpcPort(a)));
     this.caller = new ServerFailoverCaller(this.pool, this.list);
     this.forwarder = new HttpForwarder(this.pool, this.list, log.named('http'));
