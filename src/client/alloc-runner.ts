@@ -251,8 +251,10 @@ export class AllocRunner {
   }
 
   private startHealth(): void {
-    const u = this.group.Update;
-    if (!this.alloc.DeploymentID || !u || u.HealthCheck === 'manual' || u.MaxParallel === 0) return;
+    // A deployment's allocation is judged by the group's update block; any other service
+    // allocation by its migrate block, so that a drain knows when a replacement is healthy.
+    const u = this.alloc.DeploymentID ? this.group.Update : this.job.Type === 'service' ? this.group.Migrate : null;
+    if (!u || u.HealthCheck === 'manual' || u.MaxParallel === 0) return;
     if (this.deploymentStatus?.Healthy !== null && this.deploymentStatus?.Healthy !== undefined) return;
     this.health?.stop();
     const deploymentId = this.alloc.DeploymentID;

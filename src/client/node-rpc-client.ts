@@ -22,7 +22,7 @@ import {
 } from '../rpc/protocol.js';
 import type { RpcCaller } from '../rpc/types.js';
 import type { Allocation } from '../structs/alloc.js';
-import type { DrainStrategy, Node, NodeEvent, NodeStatus } from '../structs/node.js';
+import type { DrainSpec, Node, NodeEvent, NodeStatus } from '../structs/node.js';
 import type { ServerList } from './server-list.js';
 
 /** Bound of a call that does not block on purpose: long enough for a leader election in between. */
@@ -91,8 +91,8 @@ export class NodeRpcClient implements ClientServerRpc {
     return this.opts.caller.call(NODE_RPC.updateAlloc, req, { timeoutMs: CALL_TIMEOUT_MS });
   }
 
-  async updateDrain(nodeId: string, strategy: DrainStrategy | null, markEligible: boolean): Promise<NodeDrainResponse> {
-    const req: NodeUpdateDrainRequest = { ...this.auth(nodeId), DrainStrategy: strategy, MarkEligible: markEligible };
+  async updateDrain(nodeId: string, spec: DrainSpec | null, markEligible: boolean): Promise<NodeDrainResponse> {
+    const req: NodeUpdateDrainRequest = { ...this.auth(nodeId), DrainSpec: spec, MarkEligible: markEligible };
     return this.opts.caller.call(NODE_RPC.updateDrain, req, { timeoutMs: CALL_TIMEOUT_MS });
   }
 

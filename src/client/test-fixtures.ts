@@ -7,7 +7,7 @@ import { emptyJobUpdate } from '../structs/defaults.js';
 import { NomadError } from '../structs/errors.js';
 import { generateId } from '../structs/ids.js';
 import type { Job, Task, TaskGroup } from '../structs/job.js';
-import type { DrainStrategy, Node, NodeStatus } from '../structs/node.js';
+import type { DrainSpec, Node, NodeStatus } from '../structs/node.js';
 import { mockJob, mockTask, taskGroup } from '../state/test-fixtures.js';
 import type { ClientConfig } from './config.js';
 
@@ -167,9 +167,10 @@ export class FakeServerRpc implements ClientServerRpc {
     return { Index: this.index };
   }
 
-  async updateDrain(nodeId: string, strategy: DrainStrategy | null, markEligible: boolean) {
+  async updateDrain(nodeId: string, spec: DrainSpec | null, markEligible: boolean) {
     const n = this.nodes.get(nodeId);
     if (!n) throw new NomadError('not_found', `node not found: ${nodeId}`);
+    const strategy = spec ? { ...spec, ForceDeadline: '0001-01-01T00:00:00Z', StartedAt: new Date().toISOString() } : null;
     n.DrainStrategy = strategy;
     n.Drain = strategy !== null;
     n.SchedulingEligibility = strategy !== null ? 'ineligible' : markEligible ? 'eligible' : n.SchedulingEligibility;

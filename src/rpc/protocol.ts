@@ -2,7 +2,7 @@
 // implementation; across machines the same calls travel over the rpc transport (msgpack frames).
 // Field names follow Nomad's RPC structs where they exist.
 import type { AllocDeploymentStatus, Allocation, AllocClientStatus, TaskState } from '../structs/alloc.js';
-import type { DrainStrategy, Node, NodeEvent, NodeStatus } from '../structs/node.js';
+import type { DrainSpec, Node, NodeEvent, NodeStatus } from '../structs/node.js';
 
 /**
  * The client's calls as RPC methods. Every server registers them on its listener; a dev agent's
@@ -58,7 +58,7 @@ export interface NodeUpdateAllocRequest extends NodeAuth {
 }
 
 export interface NodeUpdateDrainRequest extends NodeAuth {
-  DrainStrategy: DrainStrategy | null;
+  DrainSpec: DrainSpec | null;
   MarkEligible: boolean;
 }
 
@@ -130,7 +130,7 @@ export interface ClientServerRpc {
   /** Node.UpdateAlloc: batched client status updates, written through the log. */
   nodeUpdateAllocs(updates: AllocClientUpdate[]): Promise<{ Index: number }>;
   /** Node.UpdateDrain: the node drains itself (drain_on_shutdown); null cancels. */
-  updateDrain(nodeId: string, strategy: DrainStrategy | null, markEligible: boolean): Promise<NodeDrainResponse>;
+  updateDrain(nodeId: string, spec: DrainSpec | null, markEligible: boolean): Promise<NodeDrainResponse>;
   /** Node.GetNode: the node as the servers hold it, once its ModifyIndex passes minIndex (or the wait ends). */
   nodeGet(nodeId: string, minIndex: number, maxWaitMs: number): Promise<{ Node: Node | null; Index: number }>;
 }

@@ -6,7 +6,7 @@
 // write instead of one per allocation.
 import type { Allocation } from '../structs/alloc.js';
 import type { Evaluation } from '../structs/evaluation.js';
-import type { DrainStrategy, Node, NodeEvent, NodeStatus } from '../structs/node.js';
+import type { DrainSpec, DrainStrategy, Node, NodeEvent, NodeStatus } from '../structs/node.js';
 import type { ReschedulePolicy } from '../structs/job.js';
 import { NomadError, badRequest, notFound } from '../structs/errors.js';
 import { rfc3339Nano } from '../structs/time.js';
@@ -14,11 +14,13 @@ import type {
   AllocClientUpdate,
   ClientServerRpc,
   NodeClientAllocsResponse,
+  NodeDrainResponse,
   NodeHeartbeatResponse,
   NodeRegisterResponse,
 } from '../rpc/protocol.js';
 import type { StateReader } from '../state/reader.js';
 import { sameSecret } from '../acl/node-identity.js';
+import { ZERO_TIME } from '../state/time-util.js';
 import { writeChecked, type ServerContext } from './context.js';
 import { jobKey, newEval, type ServerEnv } from './eval-factory.js';
 import { nodeEvals, SystemJobsCache } from './node-evals.js';
@@ -127,14 +129,33 @@ export class NodeEndpoints implements ClientServerRpc {
     return { EvalIDs: evals.map((e) => e.ID), EvalCreateIndex: evals.length ? index : 0, NodeModifyIndex: index, Index: index };
   }
 
-  /** nomad node drain: stores the drain strategy (null cancels it). */
-  async updateDrain(nodeId: string, strategy: DrainStrategy | null, markEligible: boolean): Promise<{ EvalIDs: string[]; EvalCreateIndex: number; NodeModifyIndex: number; Index: number }> {
+  /**
+   * nomad node drain: stores the drain strategy built from `spec` (null cancels the drain); the
+   * drainer on the leader does the rest. A positive deadline becomes the time at which what is
+   * left is forced off; a negative one forces at once; zero waits as long as it takes.
+   */
+  async updateDrain(nodeId: string, spec: DrainSpec | null, markEligible: boolean, meta: Record<string, string> | null = null): Promise<NodeDrainResponse> {
     const snap = this.ctx.store.snapshot();
     const node = snap.nodeByID(nodeId);
     if (!node) throw notFound('node not found');
-    const event: NodeEvent = { Message: strategy ? 'Node drain strategy set' : 'Node drain strategy cancelled', Subsystem: 'Drain', Details: null, Timestamp: rfc3339Nano(this.ctx.clock.nowNs()), CreateIndex: 0 };
-    const index = await writeChecked(this.ctx, { Type: 'NodeUpdateDrain', NodeID: nodeId, DrainStrategy: strategy, MarkEligible: markEligible, Event: event });
-    return { EvalIDs: [], EvalCreateIndex: 0, NodeModifyIndex: index, Index: index };
+    if (spec !== null && (typeof spec.Deadline !== 'number' || !Number.isFinite(spec.Deadline))) throw badRequest('DrainSpec.Deadline must be a number of nanoseconds', 'DrainSpec.Deadline');
+    const nowNs = this.ctx.clock.nowNs();
+    const strategy: DrainStrategy | null =
+      spec === null
+        ? null
+        : {
+            Deadline: spec.Deadline,
+            IgnoreSystemJobs: spec.IgnoreSystemJobs === true,
+            ForceDeadline: spec.Deadline > 0 ? rfc3339Nano(nowNs + spec.Deadline) : ZERO_TIME,
+            // A drain already under way keeps its start.
+            StartedAt: node.DrainStrategy?.StartedAt ?? rfc3339Nano(nowNs),
+          };
+    const event: NodeEvent = { Message: strategy ? 'Node drain strategy set' : 'Node drain strategy cancelled', Subsystem: 'Drain', Details: null, Timestamp: rfc3339Nano(nowNs), CreateIndex: 0 };
+    // Ending a drain makes the node's jobs look again (it may take work once eligible).
+    const evals = strategy === null && markEligible ? nodeEvals(this.ctx, snap, node, this.systemJobs.get(snap)) : [];
+    const index = await writeChecked(this.ctx, { Type: 'NodeUpdateDrain', NodeID: nodeId, DrainStrategy: strategy, MarkEligible: markEligible, Event: event, TimestampNs: nowNs, Meta: meta });
+    if (evals.length > 0) await writeChecked(this.ctx, { Type: 'EvalUpsert', Evals: evals });
+    return { EvalIDs: evals.map((e) => e.ID), EvalCreateIndex: evals.length > 0 ? index : 0, NodeModifyIndex: index, Index: index };
   }
 
   async nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number, signal?: AbortSignal): Promise<NodeClientAllocsResponse> {

@@ -5,7 +5,7 @@
 // through the endpoints' forwarding; the blocking reads answer from this server's own state.
 import { permissionDenied } from '../acl/errors.js';
 import { sameSecret } from '../acl/node-identity.js';
-import type { NodeEvent, NodeStatus, DrainStrategy } from '../structs/node.js';
+import type { DrainSpec, NodeEvent, NodeStatus } from '../structs/node.js';
 import { badRequest, notFound } from '../structs/errors.js';
 import {
   NODE_RPC,
@@ -139,8 +139,7 @@ export class NodeRpc {
       [NODE_RPC.updateDrain]: async (args, ctx) => {
         const f = object(args);
         const auth = await this.authorize(f, ctx.signal);
-        const strategy = (f['DrainStrategy'] ?? null) as DrainStrategy | null;
-        return s.nodes.updateDrain(auth.NodeID, strategy, f['MarkEligible'] === true);
+        return s.nodes.updateDrain(auth.NodeID, drainSpec(f['DrainSpec']), f['MarkEligible'] === true);
       },
       [NODE_RPC.getNode]: async (args, ctx) => {
         const f = object(args);
@@ -154,6 +153,13 @@ export class NodeRpc {
       },
     };
   }
+}
+
+function drainSpec(v: unknown): DrainSpec | null {
+  if (v === null || v === undefined) return null;
+  const o = v as Partial<DrainSpec>;
+  if (typeof v !== 'object' || typeof o.Deadline !== 'number') throw badRequest('DrainSpec must have a Deadline in nanoseconds', 'DrainSpec');
+  return { Deadline: o.Deadline, IgnoreSystemJobs: o.IgnoreSystemJobs === true };
 }
 
 /** A blocking call waits no longer than it asked, nor past the caller's own deadline. */

@@ -21,6 +21,7 @@ import { PlanQueue } from './plan-queue.js';
 import { PlanApplier } from './plan-applier.js';
 import { SCHEDULER_TYPES, Worker } from './worker.js';
 import { DeploymentWatcher } from './deployment-watcher.js';
+import { NodeDrainer } from './drainer.js';
 import { CoreGc, type GcResult, type GcThresholds } from './core-gc.js';
 import { NodeEndpoints } from './node-endpoints.js';
 import { NodeRpc } from './node-rpc.js';
@@ -115,6 +116,7 @@ export class Server {
   private readonly ctx: ServerContext;
   private readonly planApplier: PlanApplier;
   private readonly watcher: DeploymentWatcher;
+  private readonly drainer: NodeDrainer;
   private workers: Worker[] = [];
   private leader = false;
   /** Calls waiting for this server's leader duties to be up (see leaderReady). */
@@ -182,6 +184,7 @@ export class Server {
       metrics,
     });
     this.watcher = new DeploymentWatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env, pollMs: opts.deploymentPollMs });
+    this.drainer = new NodeDrainer({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env });
     this.gc = new CoreGc({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, thresholds: opts.gc, intervalMs: opts.gc?.intervalMs, clock: this.clock });
     const operator = new OperatorEndpoints({ ctx: this.ctx, gc: this.gc, consensus: opts.consensus, health: () => this.serverHealth() });
     this.operator = meterEndpoint(fw.proxy('Operator', operator, ['setSchedulerConfig', 'setAutopilotConfig', 'forceGc', 'removeRaftPeer', 'autopilotHealth']), OPERATOR_ENDPOINT_METRICS, metrics);
@@ -341,6 +344,7 @@ export class Server {
     this.workers = Array.from({ length: n }, (_, i) => new Worker(i, deps));
     for (const w of this.workers) w.start();
     this.watcher.start();
+    this.drainer.start();
     this.gc.start();
     this.autopilot?.start();
     metrics.measureSince('nomad.leader.establish_leadership', establishStart);
@@ -362,7 +366,7 @@ export class Server {
     this.blocked.setEnabled(false);
     this.planQueue.setEnabled(false);
     this.heartbeats.setEnabled(false);
-    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.autopilot?.stop()]);
+    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.drainer.stop(), this.autopilot?.stop()]);
     this.workers = [];
   }
 
