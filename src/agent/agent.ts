@@ -7,7 +7,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentConfig } from './config.js';
 import type { ResolvedAddresses } from './addresses.js';
-import type { Logger } from './logger.js';
+import { AgentLogger, type Logger } from './logger.js';
+import { LogMonitor } from './log-monitor.js';
+import { takeProfile } from './profiler.js';
 import { GatedSink } from './gated-sink.js';
 import { driverPluginConfigs } from './plugin-config.js';
 import { raftStats, runtimeStats, selfConfig } from './agent-self.js';
@@ -19,7 +21,7 @@ import { loadHttpTls } from './tls-config.js';
 import { startServerRole, type ServerRole } from './server-role.js';
 import type { Server } from '../server/server.js';
 import { HttpServer } from '../http/http-server.js';
-import type { AgentInfo } from '../http/agent-info.js';
+import type { AgentInfo, MonitorLevel, MonitorStream } from '../http/agent-info.js';
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
 import { Client } from '../client/client.js';
 import { RemoteServers } from './client-servers.js';
@@ -122,6 +124,8 @@ export class Agent {
           options: c.client.options,
           pluginConfig: driverPluginConfigs(c.plugins),
           chrootEnv: c.client.chrootEnv,
+          hostVolumes: Object.fromEntries(Object.entries(c.client.hostVolumes).map(([name, hv]) => [name, { Name: name, Path: hv.path ?? '', ReadOnly: hv.readOnly ?? false }])),
+          disableRemoteExec: c.client.disableRemoteExec,
           dataDir,
           stateDir,
           devMode: c.devMode,
@@ -158,6 +162,7 @@ export class Agent {
       tls: c.tls.http ? loadHttpTls(c) : null,
       bind: this.addrs.bindIp.http,
       port: c.ports.http,
+      search: c.server.search,
       metrics,
       metricsSource: telemetry,
     });
@@ -279,6 +284,19 @@ export class Agent {
     log.info('agent: shutdown complete');
   }
 
+  /** A reader of the log at its own level: taps every named logger of this agent. */
+  private monitorLog(logger: AgentLogger, level: MonitorLevel, json: boolean): MonitorStream {
+    const monitor = new LogMonitor(level, json);
+    const remove = logger.taps.add(monitor);
+    return {
+      next: (signal) => monitor.next(signal),
+      close: () => {
+        remove();
+        monitor.close();
+      },
+    };
+  }
+
   private agentInfo(): AgentInfo {
     const c = this.config;
     const gossip = (): ServerGossip | null => this.gossip;
@@ -323,6 +341,10 @@ export class Agent {
         if (!g) throw badRequest('this agent runs no server: there is no gossip keyring');
         return g.keyring(op, key);
       },
+      ...(this.logger instanceof AgentLogger ? { monitor: (level, json) => this.monitorLog(this.logger as AgentLogger, level, json) } : {}),
+      profile: (kind, seconds) => takeProfile(kind, seconds),
+      debugEnabled: c.enableDebug,
+      serverNames: () => (this.role ? [this.nodeName, `${this.nodeName}.${c.region}`, this.role.serverId] : []),
       health: (): AgentHealth => {
         const h: AgentHealth = {};
         if (this.server) h.server = { ok: true, message: 'ok' };

@@ -1,5 +1,7 @@
 // `nomad agent`: reads flags and configuration files, prints the banner, starts the agent and
 // runs until SIGINT or SIGTERM, then shuts down cleanly. Returns the process exit code.
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { FlagSet, HelpRequested, UsageError } from '../cli/flags.js';
 import { applyDevMode, defaultConfig, mergeConfig, type AgentConfig, type PartialConfig } from './config.js';
 import { loadConfigPath } from './config-file.js';
@@ -252,7 +254,7 @@ export async function runAgent(args: string[]): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    // As Nomad: SIGUSR1 dumps the finished in-memory metric intervals to stderr.
+    // As Nomad: SIGUSR1 dumps the retained in-memory metric intervals to stderr.
     process.on('SIGUSR1', () => process.stderr.write(agent!.telemetryHandle?.dump() ?? ''));
     // Nomad reloads on SIGHUP; here that is the HTTPS certificates (read again from their files).
     process.on('SIGHUP', () => {
@@ -303,6 +305,11 @@ function checkConfig(c: AgentConfig): string | null {
   }
   if (c.server.enabled && c.server.raftSnapshotThreshold < 1) return `Invalid raft_snapshot_threshold ${c.server.raftSnapshotThreshold}: must be at least 1.`;
   if (c.server.enabled && c.server.raftTrailingLogs < 1) return `Invalid raft_trailing_logs ${c.server.raftTrailingLogs}: must be at least 1.`;
+  if (c.server.enabled && c.server.eventBufferSize < 0) return `Invalid event_buffer_size ${c.server.eventBufferSize}: must be 0 (the default of 100) or more.`;
+  const search = c.server.search;
+  for (const [name, value] of [['limit_query', search.limitQuery], ['limit_results', search.limitResults], ['min_term_length', search.minTermLength]] as const) {
+    if (c.server.enabled && value < 1) return `Invalid search ${name} ${value}: must be at least 1.`;
+  }
   if (c.client.enabled) {
     const clientJoin = checkClientJoin(c);
     if (clientJoin) return clientJoin;
@@ -314,6 +321,11 @@ function checkConfig(c: AgentConfig): string | null {
     if (!Number.isInteger(port) || port < 0 || port > 65535) return `Invalid ${name} port ${port}: must be between 0 and 65535.`;
   }
   if (c.telemetry.inMemoryCollectionIntervalMs > c.telemetry.inMemoryRetentionPeriodMs) return 'telemetry in-memory collection interval cannot be greater than retention period';
+  for (const [name, hv] of Object.entries(c.client.enabled ? c.client.hostVolumes : {})) {
+    if (!hv.path) return `client.host_volume "${name}": missing "path"`;
+    if (!isAbsolute(hv.path)) return `client.host_volume "${name}": path "${hv.path}" must be absolute`;
+    if (!existsSync(hv.path)) return `client.host_volume "${name}": path "${hv.path}" does not exist`;
+  }
   if (c.client.minDynamicPort > c.client.maxDynamicPort) return `client.min_dynamic_port (${c.client.minDynamicPort}) must not exceed max_dynamic_port (${c.client.maxDynamicPort}).`;
   return null;
 }

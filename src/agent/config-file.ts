@@ -106,6 +106,17 @@ function decodeBlock(items: SourceItem[], schema: BlockField, prefix: string, ou
         else errors.push(`${item.where}: "${name}" needs a name label, e.g. ${name} "raw_exec" { ... }`);
         break;
       }
+      case 'labeledBlock': {
+        const label = item.labels?.[0];
+        if (label === undefined || !item.body) {
+          errors.push(`${item.where}: "${name}" needs a name label and a block, e.g. ${name} "name" { ... }`);
+          break;
+        }
+        const decoded: Record<string, unknown> = {};
+        decodeBlock(item.body, { kind: 'block', fields: field.fields }, `${name}.${label}.`, decoded, errors, warnings);
+        setPath(out, field.to, { ...(getPath(out, field.to) ?? {}), [label]: decoded });
+        break;
+      }
       default: {
         const value = item.body ? itemsToPlain(item.body) : item.value;
         const conv = convert(value, field);
@@ -173,6 +184,12 @@ function setPath(out: Record<string, unknown>, path: string, value: unknown): vo
     cur = cur[p] as Record<string, unknown>;
   }
   cur[parts[parts.length - 1]!] = value;
+}
+
+function getPath(out: Record<string, unknown>, path: string): Record<string, unknown> | undefined {
+  let cur: unknown = out;
+  for (const p of path.split('.')) cur = isPlainObj(cur) ? cur[p] : undefined;
+  return isPlainObj(cur) ? cur : undefined;
 }
 
 function isPlainObj(v: unknown): v is Record<string, unknown> {

@@ -24,12 +24,22 @@ export interface LabeledAnyField {
   to: string;
 }
 
+/**
+ * Blocks with one name label, each decoded against `fields` (paths relative to the block) into
+ * a map by name at `to`: `host_volume "certs" { path = "/etc/ssl" }`.
+ */
+export interface LabeledBlockField {
+  kind: 'labeledBlock';
+  to: string;
+  fields: Record<string, Field>;
+}
+
 /** Known to Nomad, not acted on here. */
 export interface IgnoredField {
   kind: 'ignored';
 }
 
-export type Field = ValueField | BlockField | LabeledAnyField | IgnoredField;
+export type Field = ValueField | BlockField | LabeledAnyField | LabeledBlockField | IgnoredField;
 
 const v = (kind: FieldKind, to: string, check?: (value: unknown) => string | null): ValueField => (check ? { kind, to, check } : { kind, to });
 const positiveDuration = (ms: unknown): string | null => (typeof ms === 'number' && ms > 0 ? null : 'must be greater than zero');
@@ -93,12 +103,23 @@ export const AGENT_SCHEMA: BlockField = {
         eval_gc_threshold: v('duration', 'server.evalGcThresholdMs'),
         deployment_gc_threshold: v('duration', 'server.deploymentGcThresholdMs'),
         node_gc_threshold: v('duration', 'server.nodeGcThresholdMs'),
+        enable_event_broker: v('bool', 'server.enableEventBroker'),
+        event_buffer_size: v('int', 'server.eventBufferSize'),
+        search: {
+          kind: 'block',
+          fields: {
+            fuzzy_enabled: v('bool', 'server.search.fuzzyEnabled'),
+            limit_query: v('int', 'server.search.limitQuery'),
+            limit_results: v('int', 'server.search.limitResults'),
+            min_term_length: v('int', 'server.search.minTermLength'),
+          },
+        },
         ...ignore(
           'data_dir', 'protocol_version', 'enabled_schedulers',
           'csi_volume_claim_gc_threshold', 'csi_plugin_gc_threshold',
           'rejoin_after_leave', 'non_voting_server', 'redundancy_zone',
           'upgrade_version', 'authoritative_region', 'default_scheduler_config',
-          'license_path', 'search', 'event_buffer_size', 'enable_event_broker', 'deployment_query_rate_limit',
+          'license_path', 'deployment_query_rate_limit',
         ),
       },
     },
@@ -128,6 +149,8 @@ export const AGENT_SCHEMA: BlockField = {
             retry_max: v('int', 'client.serverJoin.retryMax'),
           },
         },
+        disable_remote_exec: v('bool', 'client.disableRemoteExec'),
+        host_volume: { kind: 'labeledBlock', to: 'client.hostVolumes', fields: { path: v('string', 'path'), read_only: v('bool', 'readOnly') } },
         reserved: {
           kind: 'block',
           fields: {
@@ -140,9 +163,9 @@ export const AGENT_SCHEMA: BlockField = {
         },
         ...ignore(
           'network_speed', 'gc_interval', 'gc_disk_usage_threshold', 'gc_inode_usage_threshold',
-          'gc_max_allocs', 'gc_parallel_destroys', 'no_host_uuid', 'host_volume', 'host_network',
+          'gc_max_allocs', 'gc_parallel_destroys', 'no_host_uuid', 'host_network',
           'cni_path', 'cni_config_dir', 'bridge_network_name', 'bridge_network_subnet', 'cgroup_parent',
-          'template', 'artifact', 'disable_remote_exec', 'reservable_cores',
+          'template', 'artifact', 'reservable_cores',
           'bind_wildcard_default_host_network', 'cpu_total_compute_mhz', 'fingerprint',
         ),
       },

@@ -27,6 +27,16 @@ export interface ServerJoinConfig {
   retryMax: number | null;
 }
 
+export interface SearchConfig {
+  fuzzyEnabled: boolean;
+  /** Objects a search looks at per context before it stops (truncating). */
+  limitQuery: number;
+  /** Matches returned per context. */
+  limitResults: number;
+  /** Shortest text a fuzzy search accepts. */
+  minTermLength: number;
+}
+
 export interface AgentConfig {
   name: string;
   region: string;
@@ -71,6 +81,11 @@ export interface AgentConfig {
     evalGcThresholdMs: number;
     deploymentGcThresholdMs: number;
     nodeGcThresholdMs: number;
+    /** The event stream (/v1/event/stream): on, and how many batches of events each server keeps. */
+    enableEventBroker: boolean;
+    eventBufferSize: number;
+    /** The `search` block: fuzzy search and the bounds of every search. */
+    search: SearchConfig;
   };
   /** The autopilot block: the configuration a new cluster's leader writes when there is none yet. */
   autopilot: {
@@ -98,6 +113,10 @@ export interface AgentConfig {
     chrootEnv: Record<string, string>;
     /** `client { server_join { ... } }`: servers to find at start-up (start_join is for servers only). */
     serverJoin: ServerJoinConfig;
+    /** `host_volume "name" { path, read_only }`: host directories tasks may mount. */
+    hostVolumes: Record<string, { path?: string; readOnly?: boolean }>;
+    /** Refuses `nomad alloc exec` into this client's tasks. */
+    disableRemoteExec: boolean;
   };
   acl: { enabled: boolean; tokenTtlMs: number; policyTtlMs: number };
   tls: TlsConfig;
@@ -185,6 +204,9 @@ export function defaultConfig(): AgentConfig {
       evalGcThresholdMs: 3600_000,
       deploymentGcThresholdMs: 3600_000,
       nodeGcThresholdMs: 24 * 3600_000,
+      enableEventBroker: true,
+      eventBufferSize: 100,
+      search: { fuzzyEnabled: true, limitQuery: 20, limitResults: 100, minTermLength: 2 },
     },
     autopilot: { cleanupDeadServers: true, lastContactThresholdMs: 200, maxTrailingLogs: 250, minQuorum: 0, serverStabilizationTimeMs: 10_000 },
     client: {
@@ -204,6 +226,8 @@ export function defaultConfig(): AgentConfig {
       reserved: { cpuMHz: 0, memoryMB: 0, diskMB: 0, reservedPorts: '' },
       chrootEnv: {},
       serverJoin: { startJoin: [], retryJoin: [], retryIntervalMs: null, retryMax: null },
+      hostVolumes: {},
+      disableRemoteExec: false,
     },
     acl: { enabled: false, tokenTtlMs: 30_000, policyTtlMs: 30_000 },
     tls: {
@@ -268,7 +292,7 @@ type DeepPartialConfig<T> = {
   [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends Record<string, unknown> ? DeepPartialConfig<T[K]> : T[K];
 };
 
-const MAP_KEYS = new Set(['options', 'meta', 'chrootEnv', 'plugins', 'sources']);
+const MAP_KEYS = new Set(['options', 'meta', 'chrootEnv', 'plugins', 'sources', 'hostVolumes']);
 
 /** Later sources win field by field; maps (meta, options) merge key by key; lists replace. */
 export function mergeConfig(base: AgentConfig, over: PartialConfig): AgentConfig {

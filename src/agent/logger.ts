@@ -28,16 +28,48 @@ export interface LogSink {
   write(line: string): void;
 }
 
+/** Where `nomad monitor` listens: each tap has its own level and format, whatever the agent's. */
+export interface LogTap {
+  readonly level: LogLevel;
+  readonly json: boolean;
+  write(line: string): void;
+}
+
+/** The taps every logger of one agent shares (named loggers included). */
+export class LogTaps {
+  private taps: LogTap[] = [];
+  /** The most verbose level any tap asks for (OFF when none). */
+  lowest: LogLevel = 'OFF';
+
+  add(tap: LogTap): () => void {
+    this.taps = [...this.taps, tap];
+    this.recompute();
+    return () => {
+      this.taps = this.taps.filter((t) => t !== tap);
+      this.recompute();
+    };
+  }
+
+  get all(): readonly LogTap[] {
+    return this.taps;
+  }
+
+  private recompute(): void {
+    this.lowest = this.taps.reduce<LogLevel>((low, t) => (RANK[t.level] < RANK[low] ? t.level : low), 'OFF');
+  }
+}
+
 export class AgentLogger implements Logger {
   constructor(
     private readonly level: LogLevel,
     private readonly sink: LogSink = process.stdout,
     private readonly json = false,
     private readonly name = '',
+    readonly taps: LogTaps = new LogTaps(),
   ) {}
 
   named(name: string): Logger {
-    return new AgentLogger(this.level, this.sink, this.json, this.name ? `${this.name}.${name}` : name);
+    return new AgentLogger(this.level, this.sink, this.json, this.name ? `${this.name}.${name}` : name, this.taps);
   }
 
   trace(msg: string, fields?: LogFields): void {
@@ -57,20 +89,34 @@ export class AgentLogger implements Logger {
   }
 
   private log(level: LogLevel, msg: string, fields?: LogFields): void {
-    if (RANK[level] < RANK[this.level]) return;
+    const toSink = RANK[level] >= RANK[this.level];
+    const toTaps = RANK[level] >= RANK[this.taps.lowest];
+    if (!toSink && !toTaps) return;
     const ts = new Date().toISOString();
-    if (this.json) {
-      this.sink.write(JSON.stringify({ '@level': level.toLowerCase(), '@message': msg, '@module': this.name, '@timestamp': ts, ...fields }) + '\n');
-      return;
+    let text: string | null = null;
+    let json: string | null = null;
+    const asText = (): string => (text ??= formatTextLine(ts, level, this.name, msg, fields));
+    const asJson = (): string => (json ??= formatJsonLine(ts, level, this.name, msg, fields));
+    if (toSink) this.sink.write(this.json ? asJson() : `    ${asText()}`);
+    if (toTaps) {
+      for (const tap of this.taps.all) if (RANK[level] >= RANK[tap.level]) tap.write(tap.json ? asJson() : asText());
     }
-    const tag = `[${level}]`.padEnd(7);
-    const prefix = this.name ? `${this.name}: ` : '';
-    let line = `    ${ts} ${tag} ${prefix}${msg}`;
-    if (fields) {
-      for (const [k, v] of Object.entries(fields)) line += ` ${k}=${formatValue(v)}`;
-    }
-    this.sink.write(line + '\n');
   }
+}
+
+function formatJsonLine(ts: string, level: LogLevel, name: string, msg: string, fields?: LogFields): string {
+  return JSON.stringify({ '@level': level.toLowerCase(), '@message': msg, '@module': name, '@timestamp': ts, ...fields }) + '\n';
+}
+
+/** "2026-11-21T17:38:21.305Z [INFO]  nomad: msg key=value" (the agent's own output indents it). */
+function formatTextLine(ts: string, level: LogLevel, name: string, msg: string, fields?: LogFields): string {
+  const tag = `[${level}]`.padEnd(7);
+  const prefix = name ? `${name}: ` : '';
+  let line = `${ts} ${tag} ${prefix}${msg}`;
+  if (fields) {
+    for (const [k, v] of Object.entries(fields)) line += ` ${k}=${formatValue(v)}`;
+  }
+  return line + '\n';
 }
 
 function formatValue(v: unknown): string {

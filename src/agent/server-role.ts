@@ -2,6 +2,7 @@
 // Raft cluster: the log, stable store and snapshots under data_dir/server/raft, the RPC listener
 // (port 4647) that carries Raft and the servers' calls to each other, the gossip pool that finds
 // the other servers, bootstrap_expect and autopilot.
+import { DEFAULT_EVENT_BUFFER_SIZE } from '../server/event-broker.js';
 import { join } from 'node:path';
 import { generateId } from '../structs/ids.js';
 import type { Metrics } from '../structs/metrics.js';
@@ -54,6 +55,11 @@ export async function startServerRole(opts: ServerRoleOptions): Promise<ServerRo
   return opts.config.devMode ? startDevServer(opts) : startClusterServer(opts);
 }
 
+/** The event stream's buffer on this server, fed by its FSM (none when the event broker is off). */
+function eventOptions(c: AgentConfig, fsm: FSM): { events?: { feed: FSM; bufferSize: number } } {
+  return c.server.enableEventBroker ? { events: { feed: fsm, bufferSize: c.server.eventBufferSize || DEFAULT_EVENT_BUFFER_SIZE } } : {};
+}
+
 function serverOptions(c: AgentConfig, nodeName: string, logger: Logger, metrics: Metrics) {
   return {
     metrics,
@@ -81,7 +87,7 @@ async function startDevServer(opts: ServerRoleOptions): Promise<ServerRole> {
   const store = new StateStore();
   const fsm = new FSM(store, { metrics });
   const consensus = new InMemoryConsensus(fsm, { serverId: addrs.advertise.rpc, rpcAddr: addrs.advertise.rpc, metrics });
-  const server = new Server({ ...serverOptions(c, nodeName, logger, metrics), store, applied: fsm, consensus, rpcAddr: addrs.advertise.rpc });
+  const server = new Server({ ...serverOptions(c, nodeName, logger, metrics), ...eventOptions(c, fsm), store, applied: fsm, consensus, rpcAddr: addrs.advertise.rpc });
   const gossip = await ServerGossip.start({ config: c, addrs, nodeName, serverId, logger: logger.named('nomad'), metrics });
   server.start();
   return {
@@ -141,6 +147,7 @@ async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> 
     started.push(() => gossip.shutdown());
     const server = new Server({
       ...serverOptions(c, nodeName, opts.logger, metrics),
+      ...eventOptions(c, fsm),
       store,
       applied: fsm,
       consensus,

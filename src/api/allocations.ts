@@ -6,6 +6,7 @@ import { esc, type HttpTransport } from './http.js';
 import type { Answer, QueryOptions, WriteMeta, WriteOptions } from './query.js';
 import type { AllocStopResponse } from './types.js';
 import type { AllocFileInfo, AllocResourceUsage } from '../rpc/client-endpoints.js';
+import { ExecSession, type ExecOutput } from './exec.js';
 
 export interface LogsOptions {
   task: string;
@@ -52,7 +53,22 @@ export class Allocations {
       origin: opts.origin,
       offset: String(opts.offsetBytes),
     };
-    const res = await this.http.stream(`/v1/client/fs/logs/${esc(allocId)}`, { params }, opts.signal);
+    yield* this.frames(`/v1/client/fs/logs/${esc(allocId)}`, params, opts.signal);
+  }
+
+  /** Runs a command in a task of the allocation over a WebSocket (alloc exec). */
+  exec(allocId: string, task: string, command: string[], tty: boolean, out: ExecOutput, namespace?: string): Promise<ExecSession> {
+    return ExecSession.open(this.http, allocId, task, command, tty, out, namespace);
+  }
+
+  /** Follows a file of the allocation (GET /v1/client/fs/stream), from `offset` counted from `origin`. */
+  fsStream(allocId: string, path: string, origin: 'start' | 'end', offsetBytes: number, signal?: AbortSignal): AsyncGenerator<StreamFrame> {
+    return this.frames(`/v1/client/fs/stream/${esc(allocId)}`, { path, origin, offset: String(offsetBytes) }, signal);
+  }
+
+  /** The frames of a streaming file endpoint until the agent closes the stream (or `signal` aborts). */
+  private async *frames(path: string, params: Record<string, string>, signal?: AbortSignal): AsyncGenerator<StreamFrame> {
+    const res = await this.http.stream(path, { params }, signal);
     const decoder = new FrameDecoder();
     try {
       for await (const chunk of res) {
@@ -63,6 +79,13 @@ export class Allocations {
     } finally {
       res.destroy();
     }
+  }
+
+  /** `limit` bytes (all when absent) from `offset` of a file of the allocation. */
+  fsReadAt(allocId: string, path: string, offset: number, limit?: number): Promise<Answer<string>> {
+    const params: Record<string, string> = { path, offset: String(offset) };
+    if (limit !== undefined) params['limit'] = String(limit);
+    return this.http.queryText(`/v1/client/fs/readat/${esc(allocId)}`, { params });
   }
 
   fsList(allocId: string, path: string): Promise<Answer<AllocFileInfo[]>> {

@@ -6,7 +6,10 @@ import { resolveConfig } from './config.js';
 import { HttpTransport } from './http.js';
 import { Jobs } from './jobs.js';
 import { Allocations } from './allocations.js';
+import { Events } from './events.js';
+import { Scaling } from './scaling.js';
 import { AclPolicies, AclTokens } from './acl.js';
+import { Namespaces } from './namespaces.js';
 import { Agent, Deployments, Evaluations, Nodes, Operator, Regions, Status, SystemApi } from './cluster.js';
 
 export class NomadClient {
@@ -21,8 +24,11 @@ export class NomadClient {
   readonly regions: Regions;
   readonly operator: Operator;
   readonly system: SystemApi;
+  readonly events: Events;
+  readonly scaling: Scaling;
   readonly aclPolicies: AclPolicies;
   readonly aclTokens: AclTokens;
+  readonly namespaces: Namespaces;
 
   constructor(config: ApiConfig) {
     this.http = new HttpTransport(config);
@@ -36,8 +42,11 @@ export class NomadClient {
     this.regions = new Regions(this.http);
     this.operator = new Operator(this.http);
     this.system = new SystemApi(this.http);
+    this.events = new Events(this.http);
+    this.scaling = new Scaling(this.http);
     this.aclPolicies = new AclPolicies(this.http);
     this.aclTokens = new AclTokens(this.http);
+    this.namespaces = new Namespaces(this.http);
   }
 
   get address(): string {

@@ -2,6 +2,7 @@
 import type { AllocListStub, Allocation, Evaluation, Node, NodeListStub } from '../structs/index.js';
 import type { Deployment } from '../structs/deployment.js';
 import { esc, type HttpTransport } from './http.js';
+import { FrameDecoder, frameData } from './frames.js';
 import type { Answer, QueryOptions, WriteMeta, WriteOptions } from './query.js';
 import type {
   AgentHealth,
@@ -26,6 +27,14 @@ export class Evaluations {
   }
 }
 
+export interface MonitorOptions {
+  logLevel?: string;
+  json?: boolean;
+  nodeId?: string;
+  serverId?: string;
+  signal?: AbortSignal;
+}
+
 export class Agent {
   constructor(private readonly http: HttpTransport) {}
   self(): Promise<Answer<AgentSelf>> {
@@ -43,6 +52,39 @@ export class Agent {
   join(addresses: string[]): Promise<{ body: JoinResponse; meta: WriteMeta }> {
     const u = addresses.map((a) => `address=${encodeURIComponent(a)}`).join('&');
     return this.http.write('PUT', `/v1/agent/join?${u}`, undefined);
+  }
+  /**
+   * The agent's log from now on (GET /v1/agent/monitor), as the bytes of each frame, until the
+   * agent ends the stream or `signal` aborts. Targets: `nodeId` or `serverId` (not both).
+   */
+  async *monitor(opts: MonitorOptions): AsyncGenerator<Buffer> {
+    const params: Record<string, string> = { log_level: opts.logLevel ?? 'info' };
+    if (opts.json) params['log_json'] = 'true';
+    if (opts.nodeId) params['node_id'] = opts.nodeId;
+    if (opts.serverId) params['server_id'] = opts.serverId;
+    const res = await this.http.stream('/v1/agent/monitor', { params }, opts.signal);
+    res.setEncoding('utf8');
+    const decoder = new FrameDecoder();
+    try {
+      for await (const chunk of res as AsyncIterable<string>) {
+        for (const f of decoder.push(chunk)) {
+          const data = frameData(f);
+          if (data.length > 0) yield data;
+        }
+      }
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError' && !opts.signal?.aborted) throw err;
+    } finally {
+      res.destroy();
+    }
+  }
+  /** A profile of the agent's process (/v1/agent/pprof/NAME): cmdline, profile, heap, allocs. */
+  async profile(name: string, opts: { seconds?: number; nodeId?: string; serverId?: string } = {}): Promise<string> {
+    const params: Record<string, string> = {};
+    if (opts.seconds !== undefined) params['seconds'] = String(opts.seconds);
+    if (opts.nodeId) params['node_id'] = opts.nodeId;
+    if (opts.serverId) params['server_id'] = opts.serverId;
+    return (await this.http.queryText(`/v1/agent/pprof/${esc(name)}`, { params })).body;
   }
   /** Marks a failed server left; with prune, the agent also forgets it (Nomad's ForceLeaveWithOptions). */
   forceLeave(node: string, opts: { prune?: boolean } = {}): Promise<{ body: unknown; meta: WriteMeta }> {

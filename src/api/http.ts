@@ -120,6 +120,18 @@ export class HttpTransport {
     });
   }
 
+  /**
+   * Opens a WebSocket to `path` (alloc exec), with the token and TLS settings of every other
+   * request. `ws` is loaded on first use: most commands never open one.
+   */
+  async webSocket(path: string, q: QueryOptions = {}): Promise<import('ws').WebSocket> {
+    const u = this.url(path, q);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    const { default: WebSocket } = await import('ws');
+    const tls = this.base.protocol === 'https:' ? tlsAgentOptions(this.config.tls) : {};
+    return new WebSocket(u, { headers: this.headers(), ...tls });
+  }
+
   private headers(): Record<string, string> {
     const h: Record<string, string> = { 'User-Agent': 'nomad-ts' };
     if (this.config.token) h['X-Nomad-Token'] = this.config.token;

@@ -7,5 +7,7 @@ export type { Answer, QueryMeta, QueryOptions, WriteMeta, WriteOptions } from '.
 export type * from './types.js';
 export type { LogsOptions } from './allocations.js';
 export type { RegisterOptions } from './jobs.js';
+export type { EventFrame, EventStreamOptions, StreamedEvent } from './events.js';
+export type { JobScaleStatus, ScaleAction, TaskGroupScaleStatus } from './scaling.js';
 export type { AclTokenRequest } from './acl.js';
 export type { AclPolicy, AclPolicyListStub, AclToken, AclTokenListStub } from '../structs/acl.js';

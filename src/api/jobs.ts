@@ -5,6 +5,8 @@ import { esc, type HttpTransport } from './http.js';
 import type { Answer, QueryOptions, WriteMeta, WriteOptions } from './query.js';
 import type {
   JobDeregisterResponse,
+  JobDispatchResponse,
+  PeriodicForceResponse,
   JobPlanResponse,
   JobRegisterRequest,
   JobRegisterResponse,
@@ -93,6 +95,23 @@ export class Jobs {
     const body: Record<string, unknown> = { JobID: jobId, JobVersion: version };
     if (enforcePriorVersion !== undefined) body['EnforcePriorVersion'] = enforcePriorVersion;
     return this.http.write('PUT', `/v1/job/${esc(jobId)}/revert`, body, w);
+  }
+
+  /** Launches a child of a periodic job now (PUT /v1/job/:id/periodic/force). */
+  periodicForce(jobId: string, w?: WriteOptions): Promise<{ body: PeriodicForceResponse; meta: WriteMeta }> {
+    return this.http.write('PUT', `/v1/job/${esc(jobId)}/periodic/force`, undefined, w);
+  }
+
+  /**
+   * Dispatches a parameterized job with a payload (bytes) and meta; an idempotency token makes a
+   * retried dispatch return the child the first one made.
+   */
+  dispatch(jobId: string, meta: Record<string, string>, payload: Uint8Array | null, opts: { idPrefixTemplate?: string; idempotencyToken?: string } & WriteOptions = {}): Promise<{ body: JobDispatchResponse; meta: WriteMeta }> {
+    const body: Record<string, unknown> = { JobID: jobId, Meta: meta, Payload: payload && payload.length > 0 ? Buffer.from(payload).toString('base64') : null };
+    if (opts.idPrefixTemplate) body['IdPrefixTemplate'] = opts.idPrefixTemplate;
+    const params = { ...(opts.params ?? {}) };
+    if (opts.idempotencyToken) params['idempotency_token'] = opts.idempotencyToken;
+    return this.http.write('PUT', `/v1/job/${esc(jobId)}/dispatch`, body, { ...opts, params });
   }
 
   /** Forces a new evaluation of the job (PUT /v1/job/:id/evaluate). */

@@ -26,6 +26,20 @@ export interface JobRegisterResponse {
   Index?: number;
 }
 
+export interface PeriodicForceResponse {
+  EvalID: string;
+  EvalCreateIndex: number;
+  Index?: number;
+}
+
+export interface JobDispatchResponse {
+  DispatchedJobID: string;
+  EvalID: string;
+  EvalCreateIndex: number;
+  JobCreateIndex: number;
+  Index?: number;
+}
+
 export interface JobDeregisterResponse {
   EvalID: string;
   EvalCreateIndex: number;

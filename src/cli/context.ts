@@ -16,6 +16,8 @@ export interface Io {
   sleep(ms: number): Promise<void>;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** All of standard input (job dispatch -); process stdin when absent. */
+  readStdin?: () => Promise<Uint8Array>;
 }
 
 export interface Command {

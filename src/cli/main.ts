@@ -4,7 +4,7 @@ import { COMMANDS, ALIASES } from './commands/index.js';
 import { processIo, type Command, type Io } from './context.js';
 import { productVersion } from './commands/cluster.js';
 
-const TOP_LEVEL = ['run', 'status', 'job', 'acl', 'alloc', 'node', 'agent', 'agent-info', 'deployment', 'eval', 'operator', 'server', 'system', 'tls', 'version'];
+const TOP_LEVEL = ['run', 'status', 'job', 'acl', 'alloc', 'namespace', 'node', 'agent', 'agent-info', 'deployment', 'eval', 'monitor', 'operator', 'scaling', 'server', 'system', 'tls', 'version'];
 
 export async function main(argv: string[]): Promise<void> {
   const io = processIo();

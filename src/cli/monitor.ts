@@ -6,7 +6,7 @@ import { deploymentActive } from '../structs/deployment.js';
 import type { NomadClient } from '../api/index.js';
 import type { Io } from './context.js';
 import { formatTime, limit } from './format.js';
-import { failedNoun, formatAllocMetrics, formatDeployment } from './views.js';
+import { failedNoun, formatAllocMetrics, groupDrivers, formatDeployment } from './views.js';
 
 export const EVAL_POLL_INTERVAL_MS = 1000;
 /** Bound on polls of one evaluation (a day at one poll a second). */
@@ -63,6 +63,15 @@ export class EvalMonitor {
     this.io.out(`    ${msg}`);
   }
 
+  /** The drivers of the job's groups, to name in placement failures ({} when the job cannot be read). */
+  private async jobDrivers(jobId: string): Promise<Record<string, string[]>> {
+    try {
+      return groupDrivers((await this.client.jobs.info(jobId)).body);
+    } catch {
+      return {};
+    }
+  }
+
   /** Returns the exit code: 0 done, 1 error or failed deployment, 2 placement failures. */
   async monitor(evalId: string, chain = 0): Promise<number> {
     let schedFailure = false;
@@ -98,10 +107,11 @@ export class EvalMonitor {
     } else {
       schedFailure = true;
       this.info(`${this.now()}: Evaluation "${shortId}" finished with status "${evaluation.Status}" but failed to place all allocations:`);
+      const drivers = await this.jobDrivers(evaluation.JobID);
       for (const tg of failed) {
         const m = evaluation.FailedTGAllocs![tg]!;
         this.output(`${this.now()}: Task Group "${tg}" (failed to place ${failedNoun(m)}):`);
-        const text = formatAllocMetrics(m, '  ');
+        const text = formatAllocMetrics(m, '  ', drivers[tg]);
         if (text) for (const line of text.split('\n')) this.output(line);
       }
       if (evaluation.BlockedEval) {

@@ -103,7 +103,7 @@ export function formatJobDiff(job: JobDiff, verbose: boolean): string {
 }
 
 /** The "Scheduler dry-run:" body. */
-export function formatDryRun(resp: JobPlanResponse, jobType: string, nowMs: number): string {
+export function formatDryRun(resp: JobPlanResponse, jobType: string, nowMs: number, drivers: Record<string, string[]> = {}): string {
   let rolling: Evaluation | undefined;
   for (const e of resp.CreatedEvals ?? []) if (e.TriggeredBy === 'rolling-update') rolling = e;
   let out: string;
@@ -116,7 +116,7 @@ export function formatDryRun(resp: JobPlanResponse, jobType: string, nowMs: numb
     for (const tg of groups) {
       const m: AllocMetric = failed[tg]!;
       out += `  Task Group ${quote(tg)} (failed to place ${failedNoun(m)}):\n`;
-      out += `${formatAllocMetrics(m, '    ')}\n\n`;
+      out += `${formatAllocMetrics(m, '    ', drivers[tg])}\n\n`;
     }
     if (!rolling) out = out.replace(/\n$/, '');
   }

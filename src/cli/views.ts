@@ -74,15 +74,30 @@ export function formatAllocList(allocs: AllocRow[], verbose: boolean, idLength: 
   return formatList(rows);
 }
 
-/** Why a task group could not be placed, one "* ..." line per reason. */
-export function formatAllocMetrics(m: AllocMetric, prefix: string): string {
+/** The drivers each group's tasks use: a "missing drivers" failure names them. */
+export function groupDrivers(job: { TaskGroups?: Array<{ Name?: string | null; Tasks?: Array<{ Driver?: string | null }> | null }> | null } | null | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const g of job?.TaskGroups ?? []) {
+    if (g.Name) out[g.Name] = [...new Set((g.Tasks ?? []).map((t) => t.Driver ?? '').filter(Boolean))].sort();
+  }
+  return out;
+}
+
+/**
+ * Why a task group could not be placed, one "* ..." line per reason. With the group's drivers,
+ * the "missing drivers" line says which drivers the nodes lack.
+ */
+export function formatAllocMetrics(m: AllocMetric, prefix: string, drivers: readonly string[] = []): string {
   const lines: string[] = [];
   if (m.NodesEvaluated === 0) lines.push(`${prefix}* No nodes were eligible for evaluation`);
   for (const [dc, n] of sortedEntries(m.NodesAvailable)) {
     if (n === 0) lines.push(`${prefix}* No nodes are available in datacenter "${dc}"`);
   }
   for (const [cls, n] of sortedEntries(m.ClassFiltered)) lines.push(`${prefix}* Class "${cls}": ${n} nodes excluded by filter`);
-  for (const [c, n] of sortedEntries(m.ConstraintFiltered)) lines.push(`${prefix}* Constraint "${c}": ${n} nodes excluded by filter`);
+  for (const [c, n] of sortedEntries(m.ConstraintFiltered)) {
+    const which = c === 'missing drivers' && drivers.length > 0 ? ` (the group's tasks use driver${drivers.length > 1 ? 's' : ''} ${drivers.map((d) => `"${d}"`).join(', ')})` : '';
+    lines.push(`${prefix}* Constraint "${c}": ${n} nodes excluded by filter${which}`);
+  }
   if (m.NodesExhausted > 0) lines.push(`${prefix}* Resources exhausted on ${m.NodesExhausted} nodes`);
   for (const [cls, n] of sortedEntries(m.ClassExhausted)) lines.push(`${prefix}* Class "${cls}" exhausted on ${n} nodes`);
   for (const [dim, n] of sortedEntries(m.DimensionExhausted)) lines.push(`${prefix}* Dimension "${dim}" exhausted on ${n} nodes`);

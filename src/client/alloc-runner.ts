@@ -1,6 +1,7 @@
 // Runs one allocation: builds its directory, runs its tasks in lifecycle order (prestart,
 // main, poststart, poststop; sidecars alongside), kills siblings when one fails or the leader
 // dies, tracks deployment health, and tells the client when its reported state changed.
+import type { Node } from '../structs/node.js';
 import type { AllocResourceUsage, TaskResourceUsage } from '../rpc/client-endpoints.js';
 import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { AllocDeploymentStatus, Allocation, TaskEvent } from '../structs/alloc.js';
@@ -27,6 +28,8 @@ export interface AllocRunnerDeps {
   region: string;
   maxKillTimeoutMs: number;
   hostEnv: Record<string, string | undefined>;
+  /** This node's host volumes (client config), by name. */
+  hostVolumes?: Node['HostVolumes'];
   /** The reported state changed; `terminal` asks for an immediate flush. */
   onUpdate: (allocId: string, terminal: boolean) => void;
   /** A task's state changed: what the client keeps of it across restarts. */
@@ -89,6 +92,7 @@ export class AllocRunner {
           region: deps.region,
           maxKillTimeoutMs: deps.maxKillTimeoutMs,
           hostEnv: deps.hostEnv,
+          hostVolumes: deps.hostVolumes,
           onStateChange: (name) => this.onTaskChange(name),
           random: deps.random,
           ...(deps.restored?.tasks.has(task.Name) ? { restored: deps.restored.tasks.get(task.Name)! } : {}),
@@ -213,7 +217,8 @@ export class AllocRunner {
     const poststop = this.byPhase('poststop');
     poststop.forEach((t) => void t.run());
     await this.waitUntil(() => poststop.every((t) => t.isDead));
-    if (!this.stopping) for (const t of this.tasks.values()) t.emitFinalKilling();
+    // Tasks that ended by themselves get no "Killing" afterwards: nothing kills them (Nomad 1.1
+    // emitted one; today's Nomad does not).
     this.finish();
   }
 

@@ -2,8 +2,10 @@
 // for the HTTP layer in the same agent or for servers forwarding a request to this node.
 import type { Readable } from 'node:stream';
 import type { AllocFileInfo, AllocResourceUsage, ClientEndpoints, LogsRequest, StreamFrame } from '../rpc/client-endpoints.js';
-import { badRequest, notFound } from '../structs/errors.js';
-import { listDir, readFileRange, statPath } from './alloc-fs.js';
+import { NomadError, badRequest, notFound } from '../structs/errors.js';
+import type { ExecOptions, ExecSession } from '../drivers/exec-session.js';
+import { confinePath, listDir, readFileRange, statPath } from './alloc-fs.js';
+import { streamFile } from './file-stream.js';
 import type { AllocRunner } from './alloc-runner.js';
 import { HostStatsCollector } from './host-stats.js';
 import { streamLogs } from './logs-stream.js';
@@ -15,6 +17,8 @@ export interface ClientView {
   readonly allocRoot: string;
   allocRunner(id: string): AllocRunner | undefined;
   stats(): Record<string, string>;
+  /** Exec into tasks is refused (client disable_remote_exec). */
+  readonly remoteExecDisabled: boolean;
 }
 
 export class ClientEndpointsImpl implements ClientEndpoints {
@@ -68,6 +72,13 @@ export class ClientEndpointsImpl implements ClientEndpoints {
     return readFileRange(this.runner(allocId).allocDir.allocDir, path, offset, limit);
   }
 
+  async fsStream(allocId: string, path: string, origin: 'start' | 'end', offset: number, signal: AbortSignal): Promise<AsyncIterable<StreamFrame>> {
+    const real = await confinePath(this.runner(allocId).allocDir.allocDir, path);
+    const info = await statPath(this.runner(allocId).allocDir.allocDir, path);
+    if (info.IsDir) throw badRequest(`path "${path}" is a directory`, 'path');
+    return streamFile({ path: real, name: path, origin, offset, signal });
+  }
+
   allocStats(allocId: string): Promise<AllocResourceUsage> {
     return this.runner(allocId).stats();
   }
@@ -90,5 +101,11 @@ export class ClientEndpointsImpl implements ClientEndpoints {
 
   stats(): Record<string, string> {
     return this.client.stats();
+  }
+
+  async allocExec(allocId: string, task: string, opts: ExecOptions, authorize: (fsIsolation: 'none' | 'chroot' | 'image') => void): Promise<ExecSession> {
+    if (this.client.remoteExecDisabled) throw new NomadError('forbidden', 'Permission denied');
+    const t = this.task(this.runner(allocId), task);
+    return t.exec(opts, authorize);
   }
 }

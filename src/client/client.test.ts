@@ -71,7 +71,7 @@ async function reportsFinishedAllocsBeforeCollecting(client: Client, rpc: HeldUp
   rpc.release();
   for (const a of done) {
     const final = await rpc.waitForAlloc(a.ID, (x) => x.ClientStatus === 'complete');
-    assert.deepEqual(eventTypes(final, 't'), ['Received', 'Task Setup', 'Started', 'Terminated', 'Killing']);
+    assert.deepEqual(eventTypes(final, 't'), ['Received', 'Task Setup', 'Started', 'Terminated']);
   }
   // Once acknowledged they are collected again, down to gcMaxAllocs, at the next pull.
   await new Promise((r) => setImmediate(r));
@@ -111,7 +111,7 @@ describe('client', () => {
     assert.equal(ts.State, 'dead');
     assert.equal(ts.Failed, false);
     assert.ok(ts.StartedAt && ts.FinishedAt);
-    assert.deepEqual(eventTypes(done, 't'), ['Received', 'Task Setup', 'Started', 'Terminated', 'Killing']);
+    assert.deepEqual(eventTypes(done, 't'), ['Received', 'Task Setup', 'Started', 'Terminated']);
     const msgs = ts.Events!.map((e) => e.DisplayMessage);
     assert.deepEqual(msgs.slice(0, 4), ['Task received by client', 'Building Task Directory', 'Task started by client', 'Exit Code: 0']);
     // The alloc dir layout, as Nomad's.
@@ -138,7 +138,7 @@ describe('client', () => {
     const ev = ts.Events!;
     assert.deepEqual(
       ev.map((e) => e.Type),
-      ['Received', 'Task Setup', 'Started', 'Terminated', 'Restarting', 'Started', 'Terminated', 'Not Restarting', 'Killing'],
+      ['Received', 'Task Setup', 'Started', 'Terminated', 'Restarting', 'Started', 'Terminated', 'Not Restarting'],
     );
     assert.equal(ev[3]!.DisplayMessage, 'Exit Code: 1');
     assert.match(ev[4]!.DisplayMessage, /^Task restarting in \d+(\.\d+)?ms$/);

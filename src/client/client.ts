@@ -398,6 +398,7 @@ export class Client {
         region: this.config.region,
         maxKillTimeoutMs: this.config.maxKillTimeoutMs,
         hostEnv: process.env,
+        hostVolumes: this.config.hostVolumes ?? null,
         onUpdate: (id, terminal) => this.batcher.mark(id, terminal),
         onTaskState: (id, task) => this.state.putTask(id, task.name, task.record()),
         onRecord: (rec) => this.state.putAlloc(rec),
@@ -462,6 +463,11 @@ export class Client {
   /** Publishes the client's gauges (called every telemetry collection interval). */
   emitMetrics(): Promise<void> {
     return this.publisher.emit();
+  }
+
+  /** `client { disable_remote_exec = true }`: nothing may exec into this client's tasks. */
+  get remoteExecDisabled(): boolean {
+    return this.config.disableRemoteExec === true;
   }
 
   /** The client's part of /v1/agent/self stats. */

@@ -28,10 +28,17 @@ export function computeNodeClass(input: {
   Attributes: Record<string, string>;
   Meta: Record<string, string> | null;
   Drivers: Record<string, DriverInfo>;
+  HostVolumes?: Record<string, { ReadOnly: boolean }> | null;
 }): string {
   const drivers = Object.keys(input.Drivers)
     .sort()
     .map((name) => [name, input.Drivers[name]!.Detected, input.Drivers[name]!.Healthy]);
-  const canonical = JSON.stringify([input.Datacenter, input.NodeClass, sortedNonUnique(input.Attributes), sortedNonUnique(input.Meta), drivers]);
+  const volumes = Object.keys(input.HostVolumes ?? {})
+    .sort()
+    .map((name) => [name, input.HostVolumes![name]!.ReadOnly]);
+  // Nodes without host volumes keep the class they always had.
+  const parts: unknown[] = [input.Datacenter, input.NodeClass, sortedNonUnique(input.Attributes), sortedNonUnique(input.Meta), drivers];
+  if (volumes.length > 0) parts.push(volumes);
+  const canonical = JSON.stringify(parts);
   return `v1:${fnv1a64(canonical).toString(10)}`;
 }

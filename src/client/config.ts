@@ -19,6 +19,10 @@ export interface ClientConfig {
   pluginConfig?: Record<string, Record<string, unknown>>;
   /** `client { chroot_env { ... } }`: host path -> path in an isolated task's chroot. */
   chrootEnv?: Record<string, string>;
+  /** `host_volume` blocks: host paths tasks may mount, by volume name. */
+  hostVolumes?: Record<string, { Name: string; Path: string; ReadOnly: boolean }>;
+  /** Refuse `alloc exec` into this client's tasks. */
+  disableRemoteExec?: boolean;
   /** Root of the allocation dirs (<data_dir>/alloc); a temp dir in dev mode. */
   dataDir: string;
   /** Where the node ID and task handles are kept across restarts (<data_dir>/client). */

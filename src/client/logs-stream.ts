@@ -22,7 +22,8 @@ export interface LogStreamOptions {
   signal?: AbortSignal;
 }
 
-async function sizeOf(path: string): Promise<number | null> {
+/** A file's size, or null when it is gone. */
+export async function sizeOf(path: string): Promise<number | null> {
   try {
     return (await stat(path)).size;
   } catch {
@@ -49,8 +50,8 @@ async function startPoint(dir: string, base: string, indexes: number[], origin: 
   return { idx: indexes[0] ?? 0, pos: 0 };
 }
 
-/** Resolves on a change in the logs dir, after the recheck interval, or on abort. */
-class DirWaiter {
+/** Resolves on a change in a directory, after the recheck interval, or on abort. */
+export class DirWaiter {
   private watcher: FSWatcher | null = null;
   private wake: (() => void) | null = null;
 
@@ -83,6 +84,21 @@ class DirWaiter {
   }
 }
 
+/** Frames of a file's bytes from `pos` up to `size`, at most FRAME_SIZE_BYTES each. */
+export async function* framesOf(path: string, file: string, pos: number, size: number, buf: Buffer, signal?: AbortSignal): AsyncGenerator<StreamFrame> {
+  const fh = await open(path, 'r');
+  try {
+    while (pos < size && !signal?.aborted) {
+      const { bytesRead } = await fh.read(new Uint8Array(buf.buffer, buf.byteOffset, buf.length), 0, Math.min(FRAME_SIZE_BYTES, size - pos), pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      yield { File: file, Offset: pos, Data: buf.subarray(0, bytesRead).toString('base64') };
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function* streamLogs(opts: LogStreamOptions): AsyncGenerator<StreamFrame> {
   const { logsDir, signal } = opts;
   const base = `${opts.task}.${opts.type}`;
@@ -107,17 +123,10 @@ export async function* streamLogs(opts: LogStreamOptions): AsyncGenerator<Stream
         yield { File: rel(idx), Offset: 0, FileEvent: 'file truncated' };
       }
       if (size !== null && size > pos) {
-        const fh = await open(path, 'r');
-        try {
-          while (pos < size && !signal?.aborted) {
-            const { bytesRead } = await fh.read(new Uint8Array(buf.buffer, buf.byteOffset, buf.length), 0, Math.min(FRAME_SIZE_BYTES, size - pos), pos);
-            if (bytesRead === 0) break;
-            pos += bytesRead;
-            progressed = true;
-            yield { File: rel(idx), Offset: pos, Data: buf.subarray(0, bytesRead).toString('base64') };
-          }
-        } finally {
-          await fh.close();
+        for await (const frame of framesOf(path, rel(idx), pos, size, buf, signal)) {
+          pos = frame.Offset!;
+          progressed = true;
+          yield frame;
         }
       }
       if (progressed) continue; // the file may have grown while we sent

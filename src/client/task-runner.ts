@@ -1,5 +1,8 @@
 // Runs one task of an allocation through its life: setup, start, wait, restart per policy, kill.
 // Owns the task's TaskState (events, restarts, times); the alloc runner reads it to aggregate.
+import type { ExecOptions, ExecSession } from '../drivers/exec-session.js';
+import { badRequest } from '../structs/errors.js';
+import type { Node } from '../structs/node.js';
 import { randomBytes } from 'node:crypto';
 import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
 import type { Allocation, TaskEvent, TaskState } from '../structs/alloc.js';
@@ -10,6 +13,9 @@ import { DriverStartError, type ExitResult, type TaskDriver, type TaskHandle } f
 import type { AllocDir, TaskDirPaths } from './alloc-dir.js';
 import { artifactEvents } from './artifact-events.js';
 import { fetchArtifacts } from './artifacts.js';
+import { writeDispatchPayload } from './dispatch-payload.js';
+import { resolveVolumeMounts } from './volume-mounts.js';
+import type { VolumeMountSpec } from '../drivers/driver.js';
 import { interpolateString, interpolateValue, type InterpolationNode } from './interpolate.js';
 import { LogRotator } from '../drivers/log-rotator.js';
 import { decideRestart, initialRestartState, type RestartInput, type RestartTrackerState } from './restart-policy.js';
@@ -33,6 +39,8 @@ export interface TaskRunnerDeps {
   region: string;
   maxKillTimeoutMs: number;
   hostEnv: Record<string, string | undefined>;
+  /** This node's host volumes (client config), by name. */
+  hostVolumes?: Node['HostVolumes'];
   /** Called after every change of the task's state, for the alloc runner to aggregate and report. */
   onStateChange: (taskName: string) => void;
   /** What an earlier client process kept of this task: its state, restarts and driver handle. */
@@ -166,10 +174,12 @@ export class TaskRunner {
     if (this.deps.restored && this.state.Events?.some((e) => e.Type === TaskEventTypes.started)) {
       // Set up by an earlier client process: the directories are there, the artifacts fetched.
       this.paths = await this.deps.allocDir.buildTask(task.Name);
+      // Kept for the restarts to come; the task that still runs already has its mounts.
+      if (!this.resolveMounts(driver)) return;
       const resumed = await this.resume(driver);
       if (resumed === 'killed') return;
       if (resumed !== 'not started' && (await this.afterExit(resumed)) === 'done') return;
-    } else if (!(await this.setUp())) return;
+    } else if (!(await this.setUp(driver))) return;
     for (;;) {
       await this.deps.mayStart?.();
       if (this.killReq) return this.finishKilledBeforeStart();
@@ -180,7 +190,7 @@ export class TaskRunner {
   }
 
   /** Builds the task directory and fetches artifacts; false (task dead) when that fails. */
-  private async setUp(): Promise<boolean> {
+  private async setUp(driver: TaskDriver): Promise<boolean> {
     const { task } = this.deps;
     this.emit(events.setup());
     try {
@@ -199,7 +209,24 @@ export class TaskRunner {
         return false;
       }
     }
-    return true;
+    try {
+      await writeDispatchPayload(this.deps.job, task, this.paths.dir, this.paths.local);
+    } catch (err) {
+      this.setState('dead', events.setupFailure(`failed to write the dispatch payload: ${(err as Error).message}`));
+      return false;
+    }
+    return this.resolveMounts(driver);
+  }
+
+  /** The host volumes the task mounts; false (task dead) when one cannot be had. */
+  private resolveMounts(driver: TaskDriver): boolean {
+    try {
+      this.mounts = resolveVolumeMounts(this.deps.group, this.deps.task, this.deps.hostVolumes ?? null, driver);
+      return true;
+    } catch (err) {
+      this.setState('dead', events.setupFailure(`failed to set up volume mounts: ${(err as Error).message}`));
+      return false;
+    }
   }
 
   /**
@@ -277,6 +304,9 @@ export class TaskRunner {
     this.setState('dead', null);
   }
 
+  /** The host volumes this task mounts, resolved once its directory is built. */
+  private mounts: VolumeMountSpec[] = [];
+
   private openLogs(): void {
     if (this.stdout) return;
     const cfg = this.deps.task.LogConfig;
@@ -330,6 +360,7 @@ export class TaskRunner {
         user: task.User ?? '',
         taskDir: this.paths!.dir,
         allocDir: this.deps.allocDir.allocDir,
+        mounts: this.mounts,
         resources: {
           cpuShares: res?.Cpu.CpuShares ?? task.Resources?.CPU ?? 0,
           memoryMB: res?.Memory.MemoryMB ?? task.Resources?.MemoryMB ?? 0,
@@ -447,6 +478,15 @@ export class TaskRunner {
     this.wake?.();
   }
 
+  /** Runs a command inside the running task, through its driver. */
+  async exec(opts: ExecOptions, authorize: (fsIsolation: 'none' | 'chroot' | 'image') => void): Promise<ExecSession> {
+    const driver = this.deps.driver;
+    if (!driver || this.currentId === null || this.isDead) throw badRequest(`task "${this.name}" is not running`, 'task');
+    if (!driver.capabilities.exec || !driver.execTask) throw badRequest(`task driver "${driver.name}" does not support exec`, 'task');
+    authorize(driver.capabilities.fsIsolation);
+    return driver.execTask(this.currentId, opts);
+  }
+
   async signal(signal: string, reason = 'User requested signal'): Promise<void> {
     const { driver } = this.deps;
     if (!driver || this.currentId === null) throw new Error(`Task not running: ${this.name}`);
@@ -462,13 +502,6 @@ export class TaskRunner {
     } catch {
       return null; // the task ended between the check and the read
     }
-  }
-
-  /** Nomad's alloc runner sends one more "Killing" to every task when the allocation winds down. */
-  emitFinalKilling(): void {
-    const last = this.state.Events?.[this.state.Events.length - 1];
-    if (last && (last.Type === TaskEventTypes.killed || last.Type === TaskEventTypes.killing)) return;
-    this.emit(events.killing(this.killTimeoutMs()));
   }
 
   snapshot(): TaskState {

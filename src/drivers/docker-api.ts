@@ -1,7 +1,7 @@
 // A small client of the Docker Engine API over its unix socket, on node:http: requests with a
 // time bound, JSON in and out, and raw response streams for logs, pulls and waits.
 import { request, type IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
@@ -71,6 +71,33 @@ export class DockerClient {
       });
       if (isReadable(body)) body.pipe(req);
       else req.end(payload ?? undefined);
+    });
+  }
+
+  /**
+   * A request the engine answers by taking over the connection (exec start): resolves with the
+   * raw socket, which then carries the command's input one way and its output the other.
+   */
+  hijack(path: string, body: unknown): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const payload = Buffer.from(JSON.stringify(body));
+      const req = request({
+        socketPath: this.socketPath,
+        path,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': String(payload.length), Connection: 'Upgrade', Upgrade: 'tcp' },
+      });
+      req.once('upgrade', (_res, socket, head) => {
+        if (head.length > 0) socket.unshift(head);
+        resolve(socket);
+      });
+      req.once('response', (res) => {
+        const chunks: Uint8Array[] = [];
+        res.on('data', (c: Buffer) => chunks.push(new Uint8Array(c)));
+        res.on('end', () => reject(new DockerApiError(res.statusCode ?? 0, errorMessage(Buffer.concat(chunks)) || `docker API POST ${path}: status ${res.statusCode}`)));
+      });
+      req.once('error', reject);
+      req.end(payload as unknown as Uint8Array);
     });
   }
 

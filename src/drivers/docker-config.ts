@@ -191,6 +191,8 @@ export function planDockerTask(cfg: TaskConfig, s: DockerSettings): { plan: Dock
     const src = hostSource(parts[0], cfg.taskDir, s, `config.volumes[${i}]`, errors);
     binds.push([src, ...parts.slice(1)].join(':'));
   });
+  // Host volumes the client resolved for the task's volume_mount blocks.
+  for (const m of cfg.mounts ?? []) binds.push(`${m.hostPath}:${m.destination}${m.readOnly ? ':ro' : ''}`);
   const mounts = buildMounts(c, cfg.taskDir, s, errors);
 
   const networkMode = typeof c['network_mode'] === 'string' && c['network_mode'] !== '' ? c['network_mode'] : undefined;

@@ -64,6 +64,19 @@ export async function startTestEngine(): Promise<TestEngine | { skip: string }> 
     await stop();
     return { skip: `dockerd did not start: ${log.split('\n').filter((l) => /level=(error|fatal)/.test(l)).slice(-2).join(' | ') || 'no answer on its socket'}` };
   }
+  // The engine answers before its default bridge network exists: ready means that one too.
+  let bridge = false;
+  while (!bridge && !gone && Date.now() < deadline) {
+    bridge = await client.json<{ IPAM?: { Config?: Array<{ Gateway?: string }> } }>('GET', '/networks/bridge', { timeoutMs: 500 }).then(
+      (n) => (n.IPAM?.Config ?? []).some((c) => Boolean(c.Gateway)),
+      () => false,
+    );
+    if (!bridge) await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!bridge) {
+    await stop();
+    return { skip: 'dockerd started but created no default bridge network in time' };
+  }
   return { socketPath, client, dir, stop };
 }
 

@@ -141,6 +141,37 @@ describe('docker driver: config and streams', () => {
   });
 });
 
+describe('docker driver: an engine whose bridge network comes up after it answers', () => {
+  it('fingerprints without a bridge address, then tells the client once the bridge exists', async () => {
+    // Docker is an external program; where none runs, a socket that answers the two endpoints the
+    // fingerprint reads stands in for an engine still creating its default bridge.
+    const { createServer } = await import('node:http');
+    let bridgeReady = false;
+    const socketPath = join(base, 'starting-engine.sock');
+    const server = createServer((req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      if (req.url === '/version') return res.end(JSON.stringify({ Version: '24.0.7', Os: 'linux' }));
+      if (req.url === '/networks/bridge' && bridgeReady) return res.end(JSON.stringify({ IPAM: { Config: [{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }] } }));
+      res.statusCode = 404;
+      res.end(JSON.stringify({ message: 'network bridge not found' }));
+    });
+    await new Promise<void>((r) => server.listen(socketPath, r));
+    try {
+      let changed: () => void = () => {};
+      const told = new Promise<void>((r) => (changed = r));
+      const driver = new DockerDriver({ devMode: true, options: {}, pluginConfig: { docker: { endpoint: `unix://${socketPath}` } }, cpuMhzPerCore: () => 2000, onFingerprintChange: () => changed() });
+      const first = await driver.fingerprint();
+      assert.equal(first.Detected, true);
+      assert.equal(first.Attributes['driver.docker.bridge_ip'], undefined);
+      bridgeReady = true;
+      await Promise.race([told, new Promise((_, rej) => setTimeout(() => rej(new Error('no fingerprint change within 10 s')), 10_000))]);
+      assert.equal((await driver.fingerprint()).Attributes['driver.docker.bridge_ip'], '172.17.0.1');
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('docker driver against a real engine', () => {
   it('fingerprints the engine version and bridge address', async (t) => {
     if (!engine) return t.skip(skipReason);

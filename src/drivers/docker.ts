@@ -1,6 +1,8 @@
 // docker: runs each task as a container through the Docker Engine API (unix socket, node:http).
 // Images are pulled or loaded as needed, the container's output is streamed into the task's
 // log files, its exit (and OOM kill) is reported, and images no task uses are removed later.
+import { dockerExec } from './docker-exec.js';
+import type { ExecOptions, ExecSession } from './exec-session.js';
 import { createReadStream } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
@@ -16,6 +18,13 @@ import { newTaskHandle, recordExit, stopWithTimeout, TaskTable, type TrackedTask
 
 /** The fingerprint runs on the client's startup path: an absent engine must be noticed fast. */
 const FINGERPRINT_TIMEOUT_MS = 200;
+/**
+ * An engine that just started answers before its default bridge network exists. Until it does,
+ * the bridge is looked up again this often, for at most BRIDGE_WAIT_MS, and the client is told
+ * when it appears (an engine run with --bridge=none never gets one, hence the bound).
+ */
+const BRIDGE_RECHECK_MS = 250;
+const BRIDGE_WAIT_MS = 60_000;
 const API_TIMEOUT_MS = 30_000;
 /** After the container exits, its last output may still be in flight on the logs stream. */
 const LOG_DRAIN_TIMEOUT_MS = 2_000;
@@ -43,7 +52,7 @@ function pluginValue(v: unknown): Record<string, unknown> {
 
 export class DockerDriver implements TaskDriver {
   readonly name = 'docker';
-  readonly capabilities: DriverCapabilities = { sendSignals: true, exec: false, fsIsolation: 'image', networkIsolationModes: ['host', 'group', 'task'] };
+  readonly capabilities: DriverCapabilities = { sendSignals: true, exec: true, fsIsolation: 'image', networkIsolationModes: ['host', 'group', 'task'] };
   readonly client: DockerClient;
   readonly imageGc: ImageGc;
   private readonly tasks = new TaskTable<DockerTask>(() => this.name);
@@ -81,9 +90,34 @@ export class DockerDriver implements TaskDriver {
     const attrs: Record<string, string> = { 'driver.docker': '1', 'driver.docker.version': version.Version ?? '', 'driver.docker.os_type': version.Os ?? 'linux' };
     const bridge = await this.bridgeIp();
     if (bridge) attrs['driver.docker.bridge_ip'] = bridge;
+    else this.awaitBridge();
     if (s.allowPrivileged) attrs['driver.docker.privileged.enabled'] = '1';
     if (s.volumesEnabled) attrs['driver.docker.volumes.enabled'] = '1';
     return { Detected: true, Healthy: true, HealthDescription: 'Healthy', Attributes: attrs };
+  }
+
+  private bridgeWatch: NodeJS.Timeout | null = null;
+
+  /** Looks for the bridge again until it exists or the bound passes; a found bridge is a changed fingerprint. */
+  private awaitBridge(): void {
+    if (this.bridgeWatch !== null) return;
+    const deadline = Date.now() + BRIDGE_WAIT_MS;
+    const check = async (): Promise<void> => {
+      const ip = await this.bridgeIp();
+      if (ip) {
+        this.bridgeWatch = null;
+        this.ctx.onFingerprintChange?.('docker');
+        return;
+      }
+      if (Date.now() >= deadline) {
+        this.bridgeWatch = null;
+        return;
+      }
+      this.bridgeWatch = setTimeout(() => void check(), BRIDGE_RECHECK_MS);
+      this.bridgeWatch.unref();
+    };
+    this.bridgeWatch = setTimeout(() => void check(), BRIDGE_RECHECK_MS);
+    this.bridgeWatch.unref();
   }
 
   /** The default bridge's gateway address: from the network's IPAM config, else its interface. */
@@ -121,6 +155,13 @@ export class DockerDriver implements TaskDriver {
   }
 
   /** Loads or pulls the image as the config asks; returns its id. */
+  /** A command in the running container, through the engine's exec API. */
+  async execTask(id: string, opts: ExecOptions): Promise<ExecSession> {
+    const t = this.tasks.get(id);
+    if (t.exit) throw new Error(`task ${t.name} is not running`);
+    return dockerExec(this.client, t.containerId, opts);
+  }
+
   private async ensureImage(plan: DockerTaskPlan): Promise<string> {
     if (plan.loadPath) {
       try {

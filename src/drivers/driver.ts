@@ -2,6 +2,7 @@
 // of workload (a host process, an isolated process, a JVM, a container) behind the same calls,
 // so that the task runner never needs to know which kind it is driving.
 import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
+import type { ExecOptions, ExecSession } from './exec-session.js';
 
 /** What a driver reports about itself on this host (Node.Drivers[name]). */
 export interface DriverFingerprint {
@@ -50,6 +51,16 @@ export interface TaskResourceLimits {
   reservedCores?: number[];
 }
 
+/** A host volume mounted into a task (`volume_mount`), resolved by the client. */
+export interface VolumeMountSpec {
+  /** The group's volume name. */
+  volume: string;
+  hostPath: string;
+  /** Where the task sees it: in the container, or below the chroot's root. */
+  destination: string;
+  readOnly: boolean;
+}
+
 /** Everything a driver needs to start one task. Driver config is already interpolated. */
 export interface TaskConfig {
   /** Unique per start: `<allocID>/<task>/<random>`, so restarts get new ids. */
@@ -66,6 +77,8 @@ export interface TaskConfig {
   taskDir: string;
   allocDir: string;
   resources: TaskResourceLimits;
+  /** Host volumes to mount (none when absent). */
+  mounts?: VolumeMountSpec[];
   stdout: LogSink;
   stderr: LogSink;
 }
@@ -129,6 +142,8 @@ export interface TaskDriver {
   signalTask(id: string, signal: string): Promise<void>;
   /** Reattaches to a task started by an earlier client process; throws when it is gone. */
   recoverTask(handle: TaskHandle, stdout: LogSink, stderr: LogSink): Promise<void>;
+  /** Runs a command inside the running task (drivers whose capabilities say exec). */
+  execTask?(id: string, opts: ExecOptions): Promise<ExecSession>;
 }
 
 /** What the client gives every driver when it builds them. */

@@ -3,9 +3,11 @@
 // the log files and records its exit: the task and its logs outlive a client restart, and the
 // restarted client reattaches to the same pid. Signals go to the task's process group.
 import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { mkdir, rm, symlink } from 'node:fs/promises';
 import { DriverStartError, isTruthyOption } from './driver.js';
-import type { DriverCapabilities, DriverContext, DriverFingerprint, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus } from './driver.js';
+import type { DriverCapabilities, DriverContext, DriverFingerprint, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus, VolumeMountSpec } from './driver.js';
+import { processContext, startHostExec, withTerminal, type ExecOptions, type ExecSession } from './exec-session.js';
 import { ExecutorProcess, executorDir, type ExecutorState } from './executor/launch.js';
 import { executorExit, startExecutor, taskLogFiles } from './executor/task-process.js';
 import { killGroup } from './host-process.js';
@@ -20,7 +22,7 @@ interface RawTask extends TrackedTask {
 
 export class RawExecDriver implements TaskDriver {
   readonly name = 'raw_exec';
-  readonly capabilities: DriverCapabilities = { sendSignals: true, exec: false, fsIsolation: 'none', networkIsolationModes: ['host'] };
+  readonly capabilities: DriverCapabilities = { sendSignals: true, exec: true, fsIsolation: 'none', networkIsolationModes: ['host'] };
   private readonly tasks = new TaskTable<RawTask>(() => this.name);
 
   constructor(private readonly ctx: DriverContext) {}
@@ -51,10 +53,23 @@ export class RawExecDriver implements TaskDriver {
     return errors;
   }
 
+  /** A command beside the task: its environment and directory, as the task has them now. */
+  async execTask(id: string, opts: ExecOptions): Promise<ExecSession> {
+    const t = this.tasks.get(id);
+    if (t.exit) throw new Error(`task ${t.name} is not running`);
+    const { env, cwd } = await processContext(t.pid);
+    return startHostExec({ shellCommand: withTerminal(opts.command, opts), env, cwd }, opts);
+  }
+
   async startTask(cfg: TaskConfig): Promise<TaskHandle> {
     this.tasks.assertNew(cfg.id);
     const problems = this.validateConfig(cfg.config);
     if (problems.length > 0) throw new DriverStartError(problems.join('; '), false);
+    try {
+      await linkVolumes(cfg.taskDir, cfg.mounts ?? []);
+    } catch (err) {
+      throw new DriverStartError(`failed to mount host volumes: ${(err as Error).message}`, false);
+    }
     const command = resolveCommand(String(cfg.config['command']), cfg.taskDir);
     const args = ((cfg.config['args'] as string[] | undefined) ?? []).map(String);
     const executor = await startExecutor(executorDir(this.ctx.stateDir, this.name, cfg.id), {
@@ -142,4 +157,18 @@ function resolveCommand(command: string, taskDir: string): string {
   // A relative path with a slash ("local/run.sh") is relative to the task dir, as in Nomad.
   if (!isAbsolute(command) && command.includes('/')) return join(taskDir, command);
   return command;
+}
+
+/**
+ * raw_exec tasks see the host as it is, so a host volume is offered where the task looks for it:
+ * a symbolic link at its destination, below the task directory, to the host path.
+ */
+async function linkVolumes(taskDir: string, mounts: VolumeMountSpec[]): Promise<void> {
+  for (const m of mounts) {
+    const at = resolve(taskDir, m.destination.replace(/^\/+/, ''));
+    if (relative(taskDir, at).startsWith('..') || at === taskDir) throw new Error(`destination "${m.destination}" of volume "${m.volume}" is not inside the task directory`);
+    await mkdir(dirname(at), { recursive: true });
+    await rm(at, { force: true });
+    await symlink(m.hostPath, at);
+  }
 }

@@ -11,6 +11,17 @@ export interface KeyringResponse {
   NumNodes: number;
 }
 
+/** A `nomad monitor` reader of the agent's log. */
+export interface MonitorStream {
+  /** The lines logged since the last call (waiting for some); null once closed or aborted. */
+  next(signal: AbortSignal): Promise<string[] | null>;
+  close(): void;
+}
+
+export type MonitorLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export type ProfileKind = 'cpu' | 'heap' | 'allocs';
+
 export interface AgentInfo {
   /** GET /v1/agent/self: {config, member, stats}. */
   self(): Record<string, unknown> | Promise<Record<string, unknown>>;
@@ -28,4 +39,12 @@ export interface AgentInfo {
   keyring?(op: KeyringOp, key: string): KeyringResponse;
   /** GET /v1/agent/health: 200 when every part is ok, else 500. */
   health(): AgentHealth | Promise<AgentHealth>;
+  /** GET /v1/agent/monitor: the agent's log from now on, at a level and in a format of the reader's. */
+  monitor?(level: MonitorLevel, json: boolean): MonitorStream;
+  /** /v1/agent/pprof/*: a profile of this agent's process. */
+  profile?(kind: ProfileKind, seconds: number): Promise<Buffer>;
+  /** enable_debug: without ACLs, the profiling routes answer only when it is set. */
+  readonly debugEnabled?: boolean;
+  /** Names this agent's server answers to as a monitor or profile target (empty without a server). */
+  serverNames?(): string[];
 }

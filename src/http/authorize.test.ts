@@ -1,6 +1,7 @@
 // Every route declares what its caller needs, and the declarations hold against real requests:
 // the route table is walked, and each route is called anonymously, with a read-only token and
 // with a management token on a real server with ACLs on. No write gets through without rights.
+import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeNeed } from '../acl/need.js';
@@ -15,8 +16,25 @@ let http: HttpServer;
 let rootSecret = '';
 let readSecret = '';
 
-function call(method: string, path: string, token = '', body?: unknown) {
-  return api.call(method, path, token, body);
+/** Routes that stream until the client goes: only their status is read. */
+const STREAMING = ['/v1/event/stream', '/v1/agent/monitor'];
+
+function call(method: string, path: string, token = '', body?: unknown): Promise<{ status: number; text: string }> {
+  if (!STREAMING.includes(path.split('?')[0]!)) return api.call(method, path, token, body);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: api.port, method, path, headers: token ? { 'X-Nomad-Token': token } : {} }, (res) => {
+      if (res.statusCode === 200) {
+        res.destroy();
+        return resolve({ status: 200, text: '' });
+      }
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 const JOB = {
@@ -31,7 +49,7 @@ const JOB = {
 const OPEN_ROUTES = ['/v1/status/leader', '/v1/status/peers', '/v1/regions', '/v1/agent/health', '/v1/metrics', '/v1/acl/bootstrap'];
 
 /** POST routes that read: they may answer a read-only token. */
-const READS_BY_POST = ['/v1/search', '/v1/jobs/parse', '/v1/validate/job'];
+const READS_BY_POST = ['/v1/search', '/v1/search/fuzzy', '/v1/jobs/parse', '/v1/validate/job'];
 
 function concretePath(path: string): string {
   if (path.startsWith('/v1/job/')) return path.replace(':id', 'example');

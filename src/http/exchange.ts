@@ -93,9 +93,11 @@ export class Exchange {
     let waitMs = DEFAULT_BLOCKING_WAIT_MS;
     const rawWait = this.query.get('wait');
     if (rawWait !== null && rawWait !== '') {
-      const ns = /^\d+$/.test(rawWait) ? Number(rawWait) * 1e6 : parseDurationNs(rawWait);
-      if (ns === null || ns < 0) throw badRequest('Invalid wait time', '?wait');
-      waitMs = Math.min(ns / 1e6, MAX_BLOCKING_WAIT_MS);
+      // Go's time.ParseDuration: a unit is required ("10" is no duration, "0" is); a wait of zero
+      // or less means the default, and no wait exceeds ten minutes (before jitter).
+      const ns = parseDurationNs(rawWait);
+      if (ns === null || rawWait !== rawWait.trim()) throw badRequest('Invalid wait time', '?wait');
+      waitMs = ns <= 0 ? DEFAULT_BLOCKING_WAIT_MS : Math.min(ns / 1e6, MAX_BLOCKING_WAIT_MS);
     }
     // Jitter spreads the wake-ups of many watchers that started together.
     if (minIndex > 0) waitMs += Math.random() * (waitMs / 16);
@@ -161,7 +163,9 @@ export class Exchange {
   }
 
   setMeta(meta: QueryMeta): void {
-    this.res.setHeader('X-Nomad-Index', String(Math.max(1, meta.index)));
+    // The index of the last write to what was read: 0 for a table never written, as Nomad
+    // answers (clients then see that nothing has happened yet rather than a made-up 1).
+    this.res.setHeader('X-Nomad-Index', String(meta.index));
     this.res.setHeader('X-Nomad-Knownleader', String(meta.knownLeader));
     this.res.setHeader('X-Nomad-Lastcontact', String(meta.lastContactMs));
   }

@@ -21,8 +21,17 @@ import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
 import { addClientRoutes } from './routes-client.js';
+import { addEventRoutes } from './routes-events.js';
+import { addScalingRoutes } from './routes-scaling.js';
+import { addSearchRoutes, type SearchLimits } from './routes-search.js';
+import { addMonitorRoutes } from './routes-monitor.js';
+import { formatDurationNs } from '../structs/time.js';
 import { meterRoute, serveMetrics, type MetricsSource } from './metrics.js';
 import { noMetrics, type Metrics } from '../structs/metrics.js';
+import { addNamespaceRoutes } from './routes-namespaces.js';
+import { addPeriodicRoutes } from './routes-periodic.js';
+import { addVolumeRoutes } from './routes-volumes.js';
+import { upgradeResponse } from './exec-websocket.js';
 
 /** Routes answered by this agent itself, whatever ?region= says (Nomad forwards the others). */
 const LOCAL_SECTIONS = new Set(['agent', 'client', 'regions', 'metrics']);
@@ -91,6 +100,10 @@ export interface HttpServerOptions {
   acl?: TokenResolver | null;
   /** Serve HTTPS with these certificates (plain HTTP when absent). */
   tls?: TlsMaterial | null;
+  /** Time between the event stream's heartbeat frames (Nomad's 10 s unless a test shortens it). */
+  eventHeartbeatMs?: number;
+  /** The server's `search` block (Nomad's defaults when absent). */
+  search?: SearchLimits;
 }
 
 export class HttpServer {
@@ -100,6 +113,7 @@ export class HttpServer {
   private readonly tlsFront: TlsFront | null;
   private readonly metrics: Metrics;
   private readonly metricsSource: MetricsSource | null;
+  private readonly upgraded = new Set<Duplex>();
   private readonly bind: string;
   private readonly port: number;
   private readonly forward: HttpServerOptions['forward'] | null;
@@ -126,6 +140,13 @@ export class HttpServer {
     addAgentRoutes(this.routes);
     addClientRoutes(this.routes);
     addAclRoutes(this.routes);
+    addNamespaceRoutes(this.routes);
+    addPeriodicRoutes(this.routes);
+    addVolumeRoutes(this.routes);
+    addEventRoutes(this.routes, { heartbeatMs: opts.eventHeartbeatMs });
+    addScalingRoutes(this.routes);
+    addSearchRoutes(this.routes, opts.search);
+    addMonitorRoutes(this.routes);
     this.routes.add(['GET'], '/v1/metrics', OPEN, (x) => serveMetrics(x, this.metricsSource));
     const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => void this.handle(req, res);
     // Go's default bound on the request line and headers together, which Nomad keeps: a long
@@ -133,6 +154,14 @@ export class HttpServer {
     this.tlsFront = opts.tls ? new TlsFront(opts.tls, handler, this.api.logger, MAX_HEADER_BYTES) : null;
     this.http = this.tlsFront ? this.tlsFront.https : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     this.http.on('clientError', answerMalformedRequest);
+    // WebSocket upgrades (alloc exec) go through the same routing and authorization; a route
+    // that does not take over the socket answers on it as on any request.
+    this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+      // Upgraded sockets leave the server's bookkeeping: close() ends them itself.
+      this.upgraded.add(socket);
+      socket.once('close', () => this.upgraded.delete(socket));
+      void this.handle(req, upgradeResponse(req, socket, head));
+    });
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 60_000;
@@ -157,6 +186,7 @@ export class HttpServer {
   }
 
   close(): Promise<void> {
+    for (const s of this.upgraded) s.destroy();
     if (this.tlsFront) return this.tlsFront.close();
     return new Promise((resolve) => {
       this.http.close(() => resolve());
@@ -184,6 +214,7 @@ export class HttpServer {
       return;
     }
     const match = this.routes.match(method, path);
+    const startedMs = performance.now();
     const x = new Exchange(req, res, match?.params ?? {});
     try {
       if (!match) throw new HttpError(404, 'Invalid URL path');
@@ -207,6 +238,8 @@ export class HttpServer {
       if (!(e instanceof HttpError)) this.api.logger.debug('http request failed', { method, path, error: e instanceof Error ? e.message : String(e) });
       await x.sendError(e).catch(() => res.destroy());
     }
+    // As Nomad's agent logs every request at debug level (what `nomad monitor` shows).
+    this.api.logger.debug('request complete', { method, path: req.url ?? path, duration: formatDurationNs(Math.round((performance.now() - startedMs) * 1e6)) });
   }
 
   /** The routes with their declared needs (tests walk them). */

@@ -1,14 +1,11 @@
-// Agent, status, regions, namespaces, operator, system and search endpoints.
-import { badRequest, NomadError } from '../structs/errors.js';
+// Agent, status, regions, operator and system endpoints.
+import { badRequest } from '../structs/errors.js';
 import type { SchedulerConfiguration } from '../state/reader.js';
 import type { RouteTable } from './route-table.js';
-import { ANY_TOKEN, MANAGEMENT, NAMESPACE_VISIBLE, OPEN, coarseNeed } from '../acl/need.js';
-import { permissionDenied } from '../acl/errors.js';
+import { ANY_TOKEN, MANAGEMENT, OPEN, coarseNeed } from '../acl/need.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import { HttpError, type Exchange } from './exchange.js';
 import { optBool, optObject, optString } from './body-fields.js';
-import { allocStub } from './encode.js';
-import { visibleOnly } from './visible.js';
 import type { KeyringOp, KeyringResponse } from './agent-info.js';
 
 function agentOr501(api: ApiContext) {
@@ -35,18 +32,6 @@ function addresses(x: Exchange): string[] {
   return x.query.getAll('address').filter(Boolean);
 }
 
-const DEFAULT_NAMESPACE = {
-  Name: 'default',
-  Description: 'Default shared namespace',
-  Quota: '',
-  Hash: 'C7UbjDwBK0dK8wQq7Izg7SJIzaV+lIo2X7wRtzY3pSw=',
-  CreateIndex: 1,
-  ModifyIndex: 1,
-};
-
-const SEARCH_CONTEXTS = ['jobs', 'evals', 'allocs', 'nodes', 'deployment'] as const;
-/** Nomad truncates each context of a prefix search at 20 matches. */
-const SEARCH_LIMIT = 20;
 
 const AGENT_READ = coarseNeed('agent', 'read');
 const AGENT_WRITE = coarseNeed('agent', 'write');
@@ -92,15 +77,6 @@ export function addAgentRoutes(r: RouteTable): void {
   r.add(['GET'], '/v1/status/leader', OPEN, async (x, api) => x.sendJson(200, api.server.leaderRpcAddr()));
   r.add(['GET'], '/v1/status/peers', OPEN, async (x, api) => x.sendJson(200, api.server.serverRpcAddrs()));
   r.add(['GET'], '/v1/regions', OPEN, async (x, api) => x.sendJson(200, [api.server.region]));
-  r.add(['GET'], '/v1/namespaces', ANY_TOKEN, async (x, api) => {
-    x.setMeta(queryMeta(api, 1));
-    await x.sendJson(200, [DEFAULT_NAMESPACE].filter((ns) => x.acl === null || x.acl.allowNamespace(ns.Name)));
-  });
-  r.add(['GET'], '/v1/namespace/:name', NAMESPACE_VISIBLE, async (x, api) => {
-    x.setMeta(queryMeta(api, 1));
-    if (x.params.name !== 'default') throw new NomadError('not_found', 'namespace not found');
-    await x.sendJson(200, DEFAULT_NAMESPACE);
-  }, { param: 'name' });
 
   r.add(['GET'], '/v1/operator/raft/configuration', MANAGEMENT, async (x, api) => {
     const stats = api.server.consensus.stats();
@@ -152,38 +128,4 @@ export function addAgentRoutes(r: RouteTable): void {
   });
   r.add(W, '/v1/system/reconcile/summaries', MANAGEMENT, async (x) => x.sendJson(200, null));
 
-  r.add(W, '/v1/search', ANY_TOKEN, async (x, api) => {
-    const body = await x.objectBody();
-    const prefix = optString(body, 'Prefix');
-    const context = optString(body, 'Context') || 'all';
-    if (context !== 'all' && !(SEARCH_CONTEXTS as readonly string[]).includes(context)) throw badRequest(`invalid search context "${context}"`, 'Context');
-    const snap = api.store.snapshot();
-    const ns = x.namespace;
-    const matches: Record<string, string[]> = {};
-    const truncations: Record<string, boolean> = {};
-    const take = (ctx: string, ids: string[]): void => {
-      matches[ctx] = ids.slice(0, SEARCH_LIMIT);
-      truncations[ctx] = ids.length > SEARCH_LIMIT;
-    };
-    // With ACLs, a context the caller may not read is left out; asking only for such contexts is refused.
-    const acl = x.acl;
-    const readable = (c: string): boolean => {
-      if (acl === null) return true;
-      if (c === 'nodes') return acl.allow('node', 'read');
-      const caps = c === 'jobs' ? (['list-jobs', 'read-job'] as const) : (['read-job'] as const);
-      return ns === '*' ? acl.allowInSomeNamespace(caps) : acl.allowNamespaceAny(ns, caps);
-    };
-    const contexts = context === 'all' ? SEARCH_CONTEXTS.filter(readable) : SEARCH_CONTEXTS.filter((c) => c === context && readable(c));
-    if (contexts.length === 0) throw permissionDenied();
-    const want = (c: string): boolean => (contexts as readonly string[]).includes(c);
-    if (want('jobs')) take('jobs', visibleOnly(x, ns === '*' ? snap.jobs('*').filter((j) => j.ID.startsWith(prefix)) : snap.jobsByIDPrefix(ns, prefix), ['list-jobs', 'read-job']).map((j) => j.ID));
-    if (want('evals')) take('evals', visibleOnly(x, snap.evalsByIDPrefix(ns, prefix)).map((e) => e.ID));
-    if (want('allocs')) take('allocs', visibleOnly(x, snap.allocsByIDPrefix(ns, prefix)).map((a) => allocStub(a, snap).ID));
-    if (want('nodes')) take('nodes', snap.nodesByIDPrefix(prefix).map((n) => n.ID));
-    if (want('deployment')) take('deployment', visibleOnly(x, snap.deploymentsByIDPrefix(ns, prefix)).map((d) => d.ID));
-    const index = snap.latestIndex();
-    const meta = queryMeta(api, index);
-    x.setMeta(meta);
-    await x.sendJson(200, { Matches: matches, Truncations: truncations, Index: index, LastContact: meta.lastContactMs, KnownLeader: meta.knownLeader });
-  });
 }

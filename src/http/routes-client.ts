@@ -3,7 +3,8 @@
 // "{}" heartbeats while a followed file is idle), or send raw bytes with ?plain=true.
 import type { Readable } from 'node:stream';
 import type { ClientEndpoints, StreamFrame } from '../rpc/client-endpoints.js';
-import { badRequest } from '../structs/errors.js';
+import { NomadError, badRequest } from '../structs/errors.js';
+import { execHandler, type ExecStarter } from './exec-websocket.js';
 import type { RouteTable } from './route-table.js';
 import { coarseNeed, namespaceNeed } from '../acl/need.js';
 import type { ApiContext, Handler } from './api-context.js';
@@ -58,7 +59,15 @@ const logs: Handler = async (x, api) => {
   const frames = client.allocLogs({ allocId, task, type, follow, origin, offset, signal: x.signal });
   const iterator = frames[Symbol.asyncIterator]();
   // Ask for the first frame before answering, so that an unknown task is still a plain error.
-  let first = await iterator.next();
+  const first = await iterator.next();
+  await sendFrames(x, iterator, first, follow, plain);
+};
+
+/**
+ * Streams frames as Nomad does: JSON objects one after another (heartbeats `{}` while a
+ * followed file is idle), or with ?plain=true the bytes alone.
+ */
+async function sendFrames(x: Exchange, iterator: AsyncIterator<StreamFrame>, first: IteratorResult<StreamFrame> | null, follow: boolean, plain: boolean): Promise<void> {
   x.res.statusCode = 200;
   x.res.setHeader('Content-Type', plain ? 'text/plain' : 'application/json');
   x.res.setHeader('Vary', 'Accept-Encoding');
@@ -82,16 +91,29 @@ const logs: Handler = async (x, api) => {
   };
   try {
     armHeartbeat();
-    while (!first.done && !x.signal.aborted) {
-      write(first.value);
+    let next = first ?? (await iterator.next());
+    while (!next.done && !x.signal.aborted) {
+      write(next.value);
       armHeartbeat();
-      first = await iterator.next();
+      next = await iterator.next();
     }
   } finally {
     if (heartbeat) clearTimeout(heartbeat);
     await iterator.return?.();
   }
   x.res.end();
+}
+
+/** GET /v1/client/fs/stream/:alloc: a file followed from ?offset= counted from ?origin= (start or end). */
+const fsStream: Handler = async (x, api) => {
+  const allocId = x.params.alloc!;
+  const client = checkAlloc(api, allocId);
+  const origin = x.query.get('origin') ?? 'start';
+  if (origin !== 'start' && origin !== 'end') throw badRequest(`invalid origin "${origin}": must be one of start, end`, '?origin');
+  const offset = x.intParam('offset', 0);
+  if (offset < 0) throw badRequest('offset must be non-negative', '?offset');
+  const frames = await client.fsStream(allocId, pathParam(x), origin, offset, x.signal);
+  await sendFrames(x, frames[Symbol.asyncIterator](), null, true, x.flag('plain'));
 };
 
 function pathParam(x: Exchange): string {
@@ -133,6 +155,16 @@ const allocSignal: Handler = async (x, api) => {
   await x.sendJson(200, {});
 };
 
+/** Starts an exec session on this agent's client; raw_exec tasks also need alloc-node-exec. */
+const startExec: ExecStarter = async (x, api, r) => {
+  const client = checkAlloc(api, r.allocId);
+  const namespace = api.store.snapshot().allocByID(r.allocId)?.Namespace ?? x.namespace;
+  return client.allocExec(r.allocId, r.task, { command: r.command, tty: r.tty }, (fsIsolation) => {
+    // A task without file system isolation runs on the node itself: exec there is exec on the node.
+    if (fsIsolation === 'none' && x.acl !== null && !x.acl.allowNamespaceAny(namespace, ['alloc-node-exec'])) throw new NomadError('forbidden', 'Permission denied');
+  });
+};
+
 const READ_FS = namespaceNeed('read-fs');
 const LIFECYCLE = namespaceNeed('alloc-lifecycle');
 const FS_ALLOC = { object: 'alloc', param: 'alloc' } as const;
@@ -167,6 +199,8 @@ export function addClientRoutes(r: RouteTable): void {
   r.add(['GET'], '/v1/client/fs/stat/:alloc', READ_FS, onAllocNode('alloc', fsStat), FS_ALLOC);
   r.add(['GET'], '/v1/client/fs/cat/:alloc', READ_FS, onAllocNode('alloc', fsCat), FS_ALLOC);
   r.add(['GET'], '/v1/client/fs/readat/:alloc', READ_FS, onAllocNode('alloc', fsReadAt), FS_ALLOC);
+  r.add(['GET'], '/v1/client/fs/stream/:alloc', READ_FS, onAllocNode('alloc', fsStream), FS_ALLOC);
+  r.add(['GET'], '/v1/client/allocation/:id/exec', namespaceNeed('alloc-exec'), execHandler(startExec), ALLOC);
   r.add(['GET'], '/v1/client/allocation/:id/stats', namespaceNeed('read-job'), onAllocNode('id', allocStats), ALLOC);
   r.add(W, '/v1/client/allocation/:id/restart', LIFECYCLE, onAllocNode('id', allocRestart), ALLOC);
   r.add(W, '/v1/client/allocation/:id/signal', LIFECYCLE, onAllocNode('id', allocSignal), ALLOC);

@@ -22,7 +22,7 @@ function jobOr404(snap: StateReader, ns: string, id: string): Job {
   return job;
 }
 
-async function writeMeta(x: Exchange, api: ApiContext, index: number, value: Record<string, unknown>): Promise<void> {
+export async function writeMeta(x: Exchange, api: ApiContext, index: number, value: Record<string, unknown>): Promise<void> {
   const meta = queryMeta(api, index);
   x.setMeta(meta);
   await x.sendJson(200, { ...value, LastContact: meta.lastContactMs, KnownLeader: meta.knownLeader });
@@ -136,36 +136,6 @@ const evaluateJob: Handler = async (x, api) => {
   await writeMeta(x, api, out.Index, { ...out });
 };
 
-const scaleStatus: Handler = (x, api) =>
-  blockingRead(x, api, ['jobs', 'allocs', 'deployment'], (snap) => {
-    const job = jobOr404(snap, x.namespace, x.params.id!);
-    const allocs = snap.allocsByJob(job.Namespace, job.ID, false);
-    const groups: Record<string, unknown> = {};
-    for (const tg of job.TaskGroups) {
-      const mine = allocs.filter((a) => a.TaskGroup === tg.Name && a.DesiredStatus === 'run');
-      groups[tg.Name] = {
-        Desired: tg.Count,
-        Placed: mine.length,
-        Running: mine.filter((a) => a.ClientStatus === 'running').length,
-        Healthy: mine.filter((a) => a.DeploymentStatus?.Healthy === true).length,
-        Unhealthy: mine.filter((a) => a.DeploymentStatus?.Healthy === false).length,
-        Events: null,
-      };
-    }
-    return {
-      index: job.ModifyIndex,
-      value: { JobID: job.ID, Namespace: job.Namespace, JobCreateIndex: job.CreateIndex, JobModifyIndex: job.JobModifyIndex, JobStopped: job.Stop, TaskGroups: groups },
-    };
-  });
-
-const scaleJob: Handler = async (x, api) => {
-  const body = await x.objectBody();
-  const target = optObject(body, 'Target') ?? {};
-  const group = optString(target, 'Group', 'Target.Group');
-  const out = await api.server.jobs.scale(x.namespace, x.params.id!, group, optInt(body, 'Count'), optBool(body, 'PolicyOverride'));
-  await writeMeta(x, api, out.Index, { ...out });
-};
-
 const stableJob: Handler = async (x, api) => {
   const body = await x.objectBody();
   const version = optInt(body, 'JobVersion');
@@ -239,8 +209,6 @@ export function addJobRoutes(r: RouteTable): void {
   r.add(['GET'], '/v1/job/:id/deployment', READ_JOB, jobLatestDeployment);
   // Creating an evaluation is a write: it asks for submit-job rather than only read-job.
   r.add(W, '/v1/job/:id/evaluate', SUBMIT_JOB, evaluateJob);
-  r.add(['GET'], '/v1/job/:id/scale', namespaceNeed('read-job-scaling', 'read-job'), scaleStatus);
-  r.add(W, '/v1/job/:id/scale', namespaceNeed('scale-job', 'submit-job'), scaleJob);
   r.add(W, '/v1/job/:id/stable', SUBMIT_JOB, stableJob);
   r.add(W, '/v1/job/:id/revert', SUBMIT_JOB, revertJob);
 }

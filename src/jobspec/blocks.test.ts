@@ -301,13 +301,14 @@ describe('every block of a job', () => {
 
   it('reads constraints in all their forms, keeping runtime references', () => {
     assert.deepEqual(job?.Constraints, [
-      { LTarget: '${attr.kernel.name}', RTarget: 'linux' },
+      // Without an operator, equality: Nomad's parser fills it in before the job is sent.
+      { LTarget: '${attr.kernel.name}', RTarget: 'linux', Operand: '=' },
       { Operand: 'distinct_hosts' },
       { LTarget: '${meta.rack}', RTarget: '2', Operand: 'distinct_property' },
       { LTarget: '${attr.nomad.version}', RTarget: '>= 1.0', Operand: 'version' },
       { LTarget: '${meta.tag}', Operand: 'is_set' },
     ]);
-    assert.deepEqual(job?.Affinities, [{ LTarget: '${node.datacenter}', RTarget: 'dc1', Weight: 100 }]);
+    assert.deepEqual(job?.Affinities, [{ LTarget: '${node.datacenter}', RTarget: 'dc1', Weight: 100, Operand: '=' }]);
     assert.deepEqual(job?.Spreads, [
       {
         Attribute: '${node.datacenter}',
@@ -382,6 +383,11 @@ describe('every block of a job', () => {
         ChangeSignal: 'SIGHUP',
         Splay: 5e9,
         Envvars: false,
+        // Nomad's parser defaults.
+        Perms: '0644',
+        ErrMissingKey: false,
+        Uid: -1,
+        Gid: -1,
       },
     ]);
     assert.deepEqual(task?.LogConfig, { MaxFiles: 5, MaxFileSizeMB: 20 });
@@ -396,13 +402,13 @@ describe('every block of a job', () => {
       MemoryMaxMB: 512,
       Devices: [{ Name: 'nvidia/gpu', Count: 1, Constraints: [{ LTarget: '${device.attr.memory}', Operand: '>=', RTarget: '2 GiB' }] }],
     });
-    assert.deepEqual(task?.Vault, { Policies: ['task-policy'], ChangeMode: 'restart' });
+    assert.deepEqual(task?.Vault, { Policies: ['task-policy'], ChangeMode: 'restart', Env: true, DisableFile: false });
     assert.deepEqual(task?.ScalingPolicies, [{ Type: 'vertical_cpu', Min: 100, Max: 1000, Policy: { cooldown: '5m' } }]);
     assert.deepEqual(task?.CSIPluginConfig, { ID: 'ebs', Type: 'monolith', MountDir: '/csi' });
   });
 
   it('gives tasks without a vault block the job-level one', () => {
-    assert.deepEqual(group?.Tasks?.[1]?.Vault, { Policies: ['job-policy'] });
+    assert.deepEqual(group?.Tasks?.[1]?.Vault, { Policies: ['job-policy'], Env: true, DisableFile: false, ChangeMode: 'restart' });
   });
 
   it('makes a group of a task written directly in the job', () => {

@@ -2,6 +2,7 @@
 // them. References the runtime resolves (attr.*, node.*, meta.*, env.*, NOMAD_*) are kept as
 // `${...}` text in the job.
 
+import { normalizeJobInput } from './normalize.js';
 import type { Block } from '../hcl/ast.js';
 import type { Diagnostic } from '../hcl/diagnostic.js';
 import type { EvalContext } from '../hcl/evaluate.js';
@@ -81,5 +82,5 @@ function decodeFile(
   const reader = new BlockReader(jobBlock.body, { evalCtx: ctx, diagnostics: diags, poisoned }, `job "${jobBlock.labels[0]}"`);
   const job = decodeJob(jobBlock.labels[0] as string, reader);
   reader.finish();
-  return { job, diagnostics: diags };
+  return { job: job === null ? null : normalizeJobInput(job), diagnostics: diags };
 }

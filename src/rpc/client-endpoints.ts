@@ -2,6 +2,7 @@
 // The HTTP layer calls it directly when the agent runs the client; servers reach a remote
 // client through the rpc transport with the same calls.
 import type { Readable } from 'node:stream';
+import type { ExecOptions, ExecSession } from '../drivers/exec-session.js';
 
 export interface AllocFileInfo {
   Name: string;
@@ -77,11 +78,18 @@ export interface ClientEndpoints {
   /** `limit` bytes from `offset`, or (null) to the end of the file. */
   fsReadAt(allocId: string, path: string, offset: number, limit: number | null): Promise<Readable>;
   allocStats(allocId: string): Promise<AllocResourceUsage>;
+  /** Follows one file of the allocation directory (refused at once when the path is bad). */
+  fsStream(allocId: string, path: string, origin: 'start' | 'end', offset: number, signal: AbortSignal): Promise<AsyncIterable<StreamFrame>>;
   /** GET /v1/client/stats: host CPU, memory, disk, uptime. */
   hostStats(): Promise<Record<string, unknown>>;
   /** Stops and restarts as Nomad's alloc restart / alloc signal do. */
   allocRestart(allocId: string, task: string | null): Promise<void>;
   allocSignal(allocId: string, task: string | null, signal: string): Promise<void>;
+  /**
+   * Runs a command in a running task (alloc exec). `authorize` is called with the task driver's
+   * file system isolation before anything runs, and may refuse by throwing.
+   */
+  allocExec(allocId: string, task: string, opts: ExecOptions, authorize: (fsIsolation: 'none' | 'chroot' | 'image') => void): Promise<ExecSession>;
   /** Client info for /v1/agent/self stats: heartbeat_ttl, known_servers, last_heartbeat, node_id, num_allocations. */
   stats(): Record<string, string>;
 }

@@ -10,6 +10,7 @@ import { jobStaticConstraints, type GroupInfo } from './group-info.js';
 import { filterNode } from './metrics.js';
 
 export const MISSING_DRIVERS = 'missing drivers';
+export const MISSING_HOST_VOLUMES = 'missing compatible host volumes';
 
 export function driverHealthy(node: Node, driver: string): boolean {
   const info = node.Drivers?.[driver];
@@ -142,6 +143,10 @@ export class Feasibility {
 
   private checkGroup(node: Node, info: GroupInfo): string | null {
     for (const d of info.drivers) if (!driverHealthy(node, d)) return MISSING_DRIVERS;
+    for (const v of info.hostVolumes) {
+      const offered = node.HostVolumes?.[v.source];
+      if (!offered || (offered.ReadOnly && !v.readOnly)) return MISSING_HOST_VOLUMES;
+    }
     for (const c of info.constraints) if (!this.matcher.matches(c, node)) return constraintString(c);
     return null;
   }

@@ -431,3 +431,40 @@ test('a batch job purged and registered again runs in full: the old completed al
   assert.equal(v2.job.Version, 1);
   assert.equal(h.allocsByJob('default', 'b', true).filter((a) => a.Job?.Version === 1).length, 3);
 });
+
+test('placement time is measured on the injected monotonic clock, so a replayed run records the same metrics', async () => {
+  const h = new Harness();
+  h.upsertNode(referenceNode());
+  let ticks = 0;
+  // Each reading advances 0.25 ms: one placement reads the clock twice.
+  const monotonicMs = (): number => ++ticks * 0.25;
+  const stored = h.registerJob(mockJob());
+  await h.process(mockEval(stored), { ...opts, monotonicMs });
+  const a = planAllocs(h.lastPlan())[0]!;
+  assert.equal(a.Metrics!.AllocationTime, 250_000);
+  assert.equal(ticks, 2);
+});
+
+test('in-place updates on one node count each other: the second that no longer fits goes destructive', async () => {
+  const h = new Harness();
+  const node = h.upsertNode(mockNode({ cpuShares: 4000, memoryMB: 1024 }));
+  const small = mockJob({}, 2);
+  small.TaskGroups[0]!.Tasks[0]!.Resources.MemoryMB = 256;
+  await register(h, small);
+  const other = mockJob({ ID: 'other', Name: 'other' }, 1);
+  other.TaskGroups[0]!.Tasks[0]!.Resources.MemoryMB = 128;
+  await register(h, other);
+  // 2 x 256 + 128 = 640 MB used; two in-place updates to 512 would make 1152 MB on a 1024 MB node.
+  const bigger = structuredClone(h.jobByID('default', 'example')!);
+  bigger.TaskGroups[0]!.Tasks[0]!.Resources.MemoryMB = 512;
+  const job2 = h.registerJob(bigger);
+  await h.process(mockEval(job2, 'job-register', { AnnotatePlan: true }), opts);
+  const u = h.lastPlan().Annotations!.DesiredTGUpdates['cache']!;
+  assert.equal(u.InPlaceUpdate, 1);
+  assert.equal(u.DestructiveUpdate, 1);
+  const usedMB = h
+    .allocsByNode(node.ID)
+    .filter((a) => a.DesiredStatus === 'run' && a.ClientStatus !== 'complete' && a.ClientStatus !== 'failed' && a.ClientStatus !== 'lost')
+    .reduce((n, a) => n + Object.values(a.AllocatedResources!.Tasks).reduce((m, t) => m + t.Memory.MemoryMB, 0), 0);
+  assert.ok(usedMB <= 1024, `the node holds ${usedMB} MB of its 1024`);
+});

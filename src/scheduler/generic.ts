@@ -1,6 +1,5 @@
 // The service and batch scheduler: reconcile, place, submit the plan, retry (bounded) when the
 // plan was only partly committed, then record the evaluation's outcome.
-import { performance } from 'node:perf_hooks';
 import type { Allocation } from '../structs/alloc.js';
 import { allocTerminal, newAllocation } from '../structs/alloc.js';
 import type { Deployment } from '../structs/deployment.js';
@@ -75,6 +74,9 @@ export class GenericScheduler extends PlanningScheduler {
     }
 
     const stack = job && feasibility ? new Stack(ctx, feasibility, this.batch, state.schedulerConfig().SchedulerAlgorithm) : null;
+    // What the in-place updates decided so far add to each node: they join the plan only after the
+    // reconciler is done, and two of them on one node must fit together, not each on its own.
+    const inPlaceGrowth = new Map<string, { cpu: number; memMB: number; diskMB: number }>();
     const updateFn = (existing: Allocation, newJob: Job, tg: TaskGroup): UpdateDecision => {
       if (!existing.Job || groupNeedsDestructiveUpdate(existing.Job, newJob, tg.Name)) return { kind: 'destructive' };
       if (allocTerminal(existing)) return { kind: 'ignore' };
@@ -86,11 +88,14 @@ export class GenericScheduler extends PlanningScheduler {
       if (!feasibility.feasible(node, info, metric)) return { kind: 'destructive' };
       const cap = ctx.nodeCapacity(node);
       const used = ctx.nodeUsage(node.ID);
+      const grown = inPlaceGrowth.get(node.ID) ?? { cpu: 0, memMB: 0, diskMB: 0 };
       const old = ctx.isStopped(existing.ID) ? null : allocUsage(existing);
-      const cpu = used.cpu - (old?.cpu ?? 0) + info.ask.cpu;
-      const mem = used.memMB - (old?.memMB ?? 0) + info.ask.memMB;
-      const disk = used.diskMB - (old?.diskMB ?? 0) + info.ask.diskMB;
+      const growth = { cpu: info.ask.cpu - (old?.cpu ?? 0), memMB: info.ask.memMB - (old?.memMB ?? 0), diskMB: info.ask.diskMB - (old?.diskMB ?? 0) };
+      const cpu = used.cpu + grown.cpu + growth.cpu;
+      const mem = used.memMB + grown.memMB + growth.memMB;
+      const disk = used.diskMB + grown.diskMB + growth.diskMB;
       if (cpu > cap.cpu || mem > cap.memMB || disk > cap.diskMB) return { kind: 'destructive' };
+      inPlaceGrowth.set(node.ID, { cpu: grown.cpu + growth.cpu, memMB: grown.memMB + growth.memMB, diskMB: grown.diskMB + growth.diskMB });
       const updated: Allocation = {
         ...existing,
         ...allocResources(tg, info.ask, existingOffer(existing)),
@@ -207,11 +212,11 @@ export class GenericScheduler extends PlanningScheduler {
       if (penalty.size > 0) opts.penaltyNodeIds = penalty;
       if (tg.EphemeralDisk?.Sticky) opts.preferredNodeId = prev.NodeID;
     }
-    const startedMs = performance.now();
+    const startedMs = this.monotonicMs();
     const metric = newMetric();
     const option = stack.select(info, metric, opts);
     metric.NodesAvailable = byDC;
-    metric.AllocationTime = Math.round((performance.now() - startedMs) * 1_000_000);
+    metric.AllocationTime = Math.round((this.monotonicMs() - startedMs) * 1_000_000);
     if (!option) {
       (this.failedTGAllocs ??= {})[tg.Name] = metric;
       if (p.stopPrevious && prev) ctx.popStop(prev);

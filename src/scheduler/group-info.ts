@@ -17,6 +17,8 @@ export interface GroupInfo {
   /** Group and task constraints that a node alone decides. */
   constraints: Constraint[];
   drivers: string[];
+  /** The host volumes the group mounts: the node must offer each (writable unless read-only). */
+  hostVolumes: Array<{ source: string; readOnly: boolean }>;
   /** distinct_hosts: null none; 'job' across the job; 'group' within the group. */
   distinctHosts: 'job' | 'group' | null;
   distinctProperties: DistinctProperty[];
@@ -65,6 +67,9 @@ export function groupInfo(job: Job, tg: TaskGroup): GroupInfo {
     ask: groupAsk(tg),
     constraints,
     drivers,
+    hostVolumes: Object.values(tg.Volumes ?? {})
+      .filter((v) => v.Type === 'host')
+      .map((v) => ({ source: v.Source, readOnly: v.ReadOnly })),
     distinctHosts,
     distinctProperties,
     affinities,

@@ -29,8 +29,10 @@ export interface SchedulerOptions {
   annotatePlan?: boolean;
   /** Bound on plan submissions for one evaluation before giving up with a max-plan-attempts follow-up. */
   maxPlanAttempts?: number;
-  /** Monotonic clock in ms, injected so that tests and simulations are deterministic. */
+  /** Wall clock in ms since the epoch, injected so that tests and simulations are deterministic. */
   nowMs?: () => number;
+  /** Monotonic ms that measured durations (a placement's AllocationTime) are taken on; performance.now by default. */
+  monotonicMs?: () => number;
   logger?: { debug(msg: string, fields?: object): void; warn(msg: string, fields?: object): void };
   /** Makes IDs for allocations, deployments and evaluations; injected so that runs can be replayed (default: random UUIDs). */
   generateId?: () => string;

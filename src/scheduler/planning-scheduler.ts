@@ -8,7 +8,7 @@ import type { StateReader } from '../state/reader.js';
 import type { Planner, Scheduler, SchedulerOptions } from './planner.js';
 import { KNOWN_TRIGGERS, blockedEval, withStatus } from './evals.js';
 import type { Feasibility } from './feasibility.js';
-import { defaultIdGenerator, nowNsFrom } from './options.js';
+import { defaultIdGenerator, defaultMonotonicMs, nowNsFrom } from './options.js';
 
 /** Attempts that make progress reset the count; this bounds the whole loop regardless. */
 const MAX_TOTAL_ATTEMPTS_FACTOR = 10;
@@ -21,6 +21,8 @@ export interface AttemptOutcome {
 export abstract class PlanningScheduler implements Scheduler {
   protected state: StateReader;
   protected readonly generateId: () => string;
+  /** Where durations are measured (AllocationTime). */
+  protected readonly monotonicMs: () => number;
   protected failedTGAllocs: Record<string, AllocMetric> | null = null;
   protected queuedAllocs: Record<string, number> = {};
   protected blocked: Evaluation | null = null;
@@ -39,6 +41,7 @@ export abstract class PlanningScheduler implements Scheduler {
   ) {
     this.state = state;
     this.generateId = options.generateId ?? defaultIdGenerator;
+    this.monotonicMs = options.monotonicMs ?? defaultMonotonicMs;
   }
 
   /** One plan: computed on the current state and submitted; done when nothing is left to retry. */

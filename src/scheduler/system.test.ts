@@ -120,3 +120,13 @@ test('system: stopping the job stops every alloc', async () => {
   await h.process(mockEval(stopped, 'job-deregister'), opts);
   assert.equal(planStops(h.lastPlan()).length, 2);
 });
+
+test('system: placement time is measured on the injected monotonic clock', async () => {
+  const h = new Harness();
+  h.upsertNode(mockNode());
+  let ticks = 0;
+  const monotonicMs = (): number => ++ticks * 0.5;
+  const job = h.registerJob(mockSystemJob());
+  await h.process(mockEval(job), { ...opts, monotonicMs });
+  assert.equal(planAllocs(h.lastPlan())[0]!.Metrics!.AllocationTime, 500_000);
+});

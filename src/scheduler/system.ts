@@ -3,7 +3,6 @@
 // theirs. Updates run in place when they can, otherwise replace the allocation on the same node,
 // at most job.Update.MaxParallel at a time (the rest in a rolling follow-up eval). For sysbatch,
 // an allocation that ran to completion on a node is not run again for the same job version.
-import { performance } from 'node:perf_hooks';
 import type { Allocation } from '../structs/alloc.js';
 import { allocTerminal, clientTerminal, newAllocation } from '../structs/alloc.js';
 import type { Evaluation } from '../structs/evaluation.js';
@@ -181,9 +180,9 @@ export class SystemScheduler extends PlanningScheduler {
       const info = infos.get(p.tg.Name)!;
       if (p.previous) ctx.appendStop(p.previous, ALLOC_UPDATING);
       const metric = newMetric();
-      const startedMs = performance.now();
+      const startedMs = this.monotonicMs();
       const option = stack.rankNode(p.node, info, metric, {}, []);
-      metric.AllocationTime = Math.round((performance.now() - startedMs) * 1_000_000);
+      metric.AllocationTime = Math.round((this.monotonicMs() - startedMs) * 1_000_000);
       if (!option) {
         if (p.previous) ctx.popStop(p.previous);
         if (metric.NodesFiltered > 0) {

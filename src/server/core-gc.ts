@@ -3,7 +3,7 @@
 // deployments, and down nodes with nothing left on them. `nomad system gc` forces a pass that
 // ignores the thresholds. Age is measured through a table that maps log indexes to wall time.
 import { allocTerminal } from '../structs/alloc.js';
-import { deploymentActive } from '../structs/deployment.js';
+import { deploymentActive, type Deployment } from '../structs/deployment.js';
 import { evalTerminal } from '../structs/evaluation.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateReader, StateStoreView } from '../state/reader.js';
@@ -74,6 +74,17 @@ export interface CoreGcDeps {
   thresholds?: Partial<GcThresholds>;
   intervalMs?: number;
   clock: Clock;
+}
+
+/**
+ * A finished deployment still matters while allocations placed by it run (they refer to it),
+ * and the latest deployment of a job that is not dead is that job's deployment status: neither
+ * is collected, however old.
+ */
+function deploymentInUse(snap: StateReader, d: Deployment): boolean {
+  if (!snap.allocsByDeployment(d.ID).every(allocTerminal)) return true;
+  const job = snap.jobByID(d.Namespace, d.JobID);
+  return job !== null && job.Status !== 'dead' && snap.latestDeploymentByJob(d.Namespace, d.JobID)?.ID === d.ID;
 }
 
 export class CoreGc {
@@ -159,7 +170,7 @@ export class CoreGc {
     const depCut = this.cutoff(snap, force, this.thresholds.deploymentGcThresholdMs);
     const deps = snap
       .deployments('*')
-      .filter((d) => !deploymentActive(d) && d.ModifyIndex <= depCut)
+      .filter((d) => !deploymentActive(d) && d.ModifyIndex <= depCut && !deploymentInUse(snap, d))
       .map((d) => d.ID);
     for (let i = 0; i < deps.length; i += MAX_IDS_PER_ENTRY) {
       const batch = deps.slice(i, i + MAX_IDS_PER_ENTRY);

@@ -120,3 +120,23 @@ test('disabling flushes everything and releases parked dequeues', async () => {
   assert.equal(await parked, null);
   assert.equal(b.stats().totalReady, 0);
 });
+
+test('an eval written again while a worker holds it goes out again once acked, in its newer version', async () => {
+  const b = broker();
+  const first = { ...ev('j'), ModifyIndex: 5 };
+  b.enqueue(first);
+  const got = await b.dequeue(['service'], 100);
+  assert.ok(got);
+  // The same version seen again (a restore) is no reason to run it twice.
+  b.enqueue(first);
+  // The worker blocked it again and capacity appeared meanwhile: the blocked set hands it back.
+  const reblocked: Evaluation = { ...first, Status: 'blocked', ModifyIndex: 9 };
+  b.enqueue(reblocked);
+  assert.equal(await b.dequeue(['service'], 10), null, 'not while the first delivery is outstanding');
+  b.ack(got.eval.ID, got.token);
+  const again = await b.dequeue(['service'], 100);
+  assert.ok(again, 'delivered again after the ack');
+  assert.equal(again.eval.ModifyIndex, 9);
+  b.ack(again.eval.ID, again.token);
+  assert.equal(await b.dequeue(['service'], 10), null, 'and only once');
+});

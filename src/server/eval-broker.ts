@@ -80,6 +80,8 @@ export class EvalBroker {
   private readonly delayed = new Heap<{ ev: Evaluation; atMs: number }>((a, b) => a.atMs < b.atMs);
   private delayTimer: TimerHandle | null = null;
   private readonly nackDelays = new Map<string, TimerHandle>();
+  /** Newer versions of evals written while a worker held them: handed out again once acked. */
+  private readonly requeue = new Map<string, Evaluation>();
   private waiters: Waiter[] = [];
 
   constructor(opts: Partial<EvalBrokerOptions> = {}) {
@@ -96,9 +98,16 @@ export class EvalBroker {
     return this.enabled;
   }
 
-  /** Adds an eval; ignored when already held (the same eval may be seen twice after a restore). */
+  /**
+   * Adds an eval; ignored when already held (the same eval may be seen twice after a restore). A
+   * newer version of an eval a worker holds (it was blocked again and must run again) waits for
+   * that delivery's ack, then goes out again.
+   */
   enqueue(ev: Evaluation): void {
-    if (!this.enabled || this.tracked.has(ev.ID)) return;
+    if (!this.enabled) return;
+    const held = this.unacked.get(ev.ID);
+    if (held && ev.ModifyIndex > held.ev.ModifyIndex) this.requeue.set(ev.ID, ev);
+    if (this.tracked.has(ev.ID)) return;
     this.tracked.set(ev.ID, 0);
     const atMs = this.readyAtMs(ev);
     if (atMs > this.opts.clock.nowMs()) {
@@ -140,13 +149,20 @@ export class EvalBroker {
     this.unacked.delete(evalId);
     this.tracked.delete(evalId);
     this.releaseSlot(u.ev);
+    const again = this.requeue.get(evalId);
+    if (again) {
+      this.requeue.delete(evalId);
+      this.enqueue(again);
+    }
   }
 
   nack(evalId: string, token: string): void {
     const u = this.checkToken(evalId, token);
     this.opts.clock.clearTimeout(u.timer);
     this.unacked.delete(evalId);
-    this.redeliverOrFail(u.ev);
+    const newer = this.requeue.get(evalId);
+    this.requeue.delete(evalId);
+    this.redeliverOrFail(newer ?? u.ev);
   }
 
   /** Restarts the nack timer of an eval a worker is still busy with (e.g. waiting on a plan). */
@@ -323,5 +339,6 @@ export class EvalBroker {
     this.unacked.clear();
     this.delayed.clear();
     this.nackDelays.clear();
+    this.requeue.clear();
   }
 }

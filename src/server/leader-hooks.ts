@@ -71,10 +71,12 @@ export function afterApply(entry: LogEntry, index: number, snap: StateReader, br
         const a = snap.allocByID(s.ID);
         if (a) classOf(a.NodeID);
       }
+      // A stored allocation written again (updated in place) may ask for less than before.
+      for (const a of entry.AllocsUpdated) if (a.CreateIndex !== 0) classOf(a.NodeID);
       break;
-    case 'JobDeregister':
-      blocked.untrack(entry.Namespace, entry.JobID);
-      break;
+    // A stopped job's blocked eval stays tracked: it is cancelled (and untracked) when an eval of
+    // the job succeeds, the stop's own or a later one. Untracked now, it would stay blocked in the
+    // state for good if the job ran again before the stop was evaluated.
     default:
       break;
   }

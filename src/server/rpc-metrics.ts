@@ -33,6 +33,13 @@ export const JOB_ENDPOINT_METRICS: EndpointMetrics = {
   scale: { name: 'nomad.job.scale' },
   setStability: { name: 'nomad.job.stable' },
   revert: { name: 'nomad.job.revert' },
+  periodicForce: { name: 'nomad.periodic.force' },
+  dispatch: { name: 'nomad.job.dispatch' },
+};
+
+export const NAMESPACE_ENDPOINT_METRICS: EndpointMetrics = {
+  upsert: { name: 'nomad.namespace.upsert_namespaces' },
+  delete: { name: 'nomad.namespace.delete_namespaces' },
 };
 
 export const DEPLOYMENT_ENDPOINT_METRICS: EndpointMetrics = {

@@ -1,23 +1,13 @@
 // The server on the single-node log: heartbeat expiry and client alloc updates.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StateStore } from '../state/store.js';
-import { FSM } from '../state/fsm.js';
-import { InMemoryConsensus } from './consensus-memory.js';
-import { Server } from './server.js';
 import { mockNode } from '../scheduler/testing/mock.js';
 import type { StateStoreView } from '../state/reader.js';
+import { systemRandom, type Random } from '../structs/clock.js';
+import { startSingleNodeServer } from '../../test/unit/single-node-server.js';
 
-async function startServer(heartbeat = {}) {
-  const store = new StateStore();
-  const fsm = new FSM(store);
-  const consensus = new InMemoryConsensus(fsm);
-  const server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 't', store, applied: fsm, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1, heartbeat });
-  const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
-  server.start();
-  await leader;
-  await server.whenSettled();
-  return { store, consensus, server };
+function startServer(heartbeat = {}, random?: Random) {
+  return startSingleNodeServer({ heartbeat, ...(random ? { random } : {}) });
 }
 
 /** Waits (bounded) until pred holds on the latest state, waking on changes of the nodes table. */
@@ -56,6 +46,20 @@ test('registration validates the node and keeps secrets', async () => {
     await assert.rejects(server.nodes.nodeRegister({ ...node, ID: '', Datacenter: '' }), /missing node ID.*missing datacenter/);
     const none = await server.nodes.nodeGetClientAllocs(node.ID, 1_000_000, 20);
     assert.deepEqual(none.Allocs, {});
+  } finally {
+    await server.shutdown();
+    await consensus.shutdown();
+  }
+});
+
+test('the heartbeat TTL stagger draws from the randomness the server was given', async () => {
+  // A simulation that replays a seed passes its own Random: the TTLs handed to clients must come from it.
+  const random: Random = { float: () => 0.5, uuid: () => systemRandom.uuid() };
+  const { consensus, server } = await startServer({ minHeartbeatTtlMs: 60_000 }, random);
+  try {
+    const node = { ...mockNode({ id: '00000000-0000-0000-0000-00000000000c' }), SecretID: 's1' };
+    const reg = await server.nodes.nodeRegister(node);
+    assert.equal(reg.HeartbeatTTLMs, 90_000);
   } finally {
     await server.shutdown();
     await consensus.shutdown();

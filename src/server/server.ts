@@ -10,7 +10,8 @@ import { type Clock, type Random, systemClock, systemRandom } from '../structs/c
 import { noMetrics, type Metrics } from '../structs/metrics.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateStoreView } from '../state/reader.js';
-import type { AppliedFeed } from '../state/fsm.js';
+import type { AppliedFeed, EventFeed } from '../state/fsm.js';
+import { EventBroker } from './event-broker.js';
 import type { ApplyResult, Consensus } from './consensus.js';
 import type { ServerContext } from './context.js';
 import { BlockedEvals } from './blocked-evals.js';
@@ -22,6 +23,7 @@ import { PlanApplier } from './plan-applier.js';
 import { SCHEDULER_TYPES, Worker } from './worker.js';
 import { DeploymentWatcher } from './deployment-watcher.js';
 import { NodeDrainer } from './drainer.js';
+import { PeriodicDispatcher } from './periodic-dispatcher.js';
 import { CoreGc, type GcResult, type GcThresholds } from './core-gc.js';
 import { NodeEndpoints } from './node-endpoints.js';
 import { NodeRpc } from './node-rpc.js';
@@ -29,7 +31,8 @@ import type { RpcRequestContext } from '../rpc/types.js';
 import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
 import { AclEndpoints } from './acl-endpoints.js';
-import { afterApply, routeEval } from './leader-hooks.js';
+import { NamespaceEndpoints } from './namespace-endpoints.js';
+import { afterApply } from './leader-hooks.js';
 import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
 import { Autopilot, type OperatorHealthReply } from './autopilot.js';
 import { ExpectBootstrap, STATUS_PEERS_METHOD, type StatusPeersReply } from './expect-bootstrap.js';
@@ -38,7 +41,7 @@ import { isClusterConsensus } from './consensus.js';
 import { OperatorEndpoints } from './operator-endpoints.js';
 import { loadNewScheduler, type NewScheduler } from './lazy-modules.js';
 import { fullLogger, type Logger } from './logger.js';
-import { ACL_ENDPOINT_METRICS, DEPLOYMENT_ENDPOINT_METRICS, JOB_ENDPOINT_METRICS, meterEndpoint, NODE_ENDPOINT_METRICS, OPERATOR_ENDPOINT_METRICS } from './rpc-metrics.js';
+import { ACL_ENDPOINT_METRICS, DEPLOYMENT_ENDPOINT_METRICS, JOB_ENDPOINT_METRICS, meterEndpoint, NAMESPACE_ENDPOINT_METRICS, NODE_ENDPOINT_METRICS, OPERATOR_ENDPOINT_METRICS } from './rpc-metrics.js';
 import { emitConsensusMetrics, emitServerGauges } from './server-metrics.js';
 
 export interface ServerOptions {
@@ -48,6 +51,8 @@ export interface ServerOptions {
   store: StateStoreView;
   /** Every entry the FSM applies, on this server: the leader's bookkeeping follows it. */
   applied: AppliedFeed;
+  /** The events of applied entries, and how many batches of them to keep (the event stream); absent: no event stream. */
+  events?: { feed: EventFeed; bufferSize: number };
   consensus: Consensus;
   rpcAddr: string;
   /** Time and randomness; the system's unless a simulation passes its own. */
@@ -108,9 +113,13 @@ export class Server {
   readonly jobs: JobEndpoints;
   readonly deployments: DeploymentEndpoints;
   readonly acl: AclEndpoints;
+  readonly namespaces: NamespaceEndpoints;
   readonly operator: OperatorEndpoints;
   readonly forwarder: LeaderForwarder;
   readonly gc: CoreGc;
+  readonly periodic: PeriodicDispatcher;
+  /** The event stream's buffer (null when the event broker is disabled). */
+  readonly events: EventBroker | null;
 
   private readonly opts: ServerOptions;
   private readonly ctx: ServerContext;
@@ -137,6 +146,7 @@ export class Server {
     const metrics = (this.metrics = opts.metrics ?? noMetrics);
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
+    this.events = opts.events ? new EventBroker(opts.events.bufferSize) : null;
     const env = { clock: this.clock, random: this.random };
     this.planQueue = new PlanQueue(10_000, this.clock);
     this.broker = new EvalBroker({ ...opts.broker, ...env, onFailed: (ev) => void this.failEval(ev) });
@@ -150,7 +160,7 @@ export class Server {
         .markDown(nodeId)
         .then(() => metrics.measureSince('nomad.heartbeat.invalidate', start))
         .catch((e) => this.logger.warn('marking node down failed', { node_id: nodeId, error: String(e) }));
-    }, { ...opts.heartbeat, clock: this.clock });
+    }, { random: () => this.random.float(), ...opts.heartbeat, clock: this.clock });
     const self = this;
     this.ctx = {
       ...env,
@@ -166,14 +176,17 @@ export class Server {
     const schedulerLoader = (): Promise<NewScheduler> => (opts.newScheduler ? Promise.resolve(opts.newScheduler) : loadNewScheduler());
     this.forwarder = new LeaderForwarder({ consensus: opts.consensus, clock: this.clock, logger: this.logger, leaderReady: (d) => this.leaderReady(d), ...(opts.peers ? { peers: opts.peers } : {}), ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}) });
     const fw = this.forwarder;
+    this.periodic = new PeriodicDispatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env });
     const nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
     this.nodes = meterEndpoint(nodes, NODE_ENDPOINT_METRICS, metrics);
-    const jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert']);
+    const jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader, this.periodic), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert', 'periodicForce', 'dispatch']);
     this.jobs = meterEndpoint(jobs, JOB_ENDPOINT_METRICS, metrics);
     const deployments = fw.proxy('Deployment', new DeploymentEndpoints(this.ctx), ['promote', 'fail', 'pause', 'setAllocHealth', 'stopAlloc']);
     this.deployments = meterEndpoint(deployments, DEPLOYMENT_ENDPOINT_METRICS, metrics);
     const acl = fw.proxy('Acl', new AclEndpoints(this.ctx, { bootstrapResetPath: opts.aclBootstrapResetPath ?? null }), ['bootstrap', 'upsertPolicy', 'deletePolicy', 'upsertToken', 'deleteToken']);
     this.acl = meterEndpoint(acl, ACL_ENDPOINT_METRICS, metrics);
+    const namespaces = fw.proxy('Namespace', new NamespaceEndpoints(this.ctx), ['upsert', 'delete']);
+    this.namespaces = meterEndpoint(namespaces, NAMESPACE_ENDPOINT_METRICS, metrics);
     this.planApplier = new PlanApplier({
       queue: this.planQueue,
       store: this.store,
@@ -194,6 +207,7 @@ export class Server {
 
   private readonly schedulerLoader: () => Promise<NewScheduler>;
   private stopFollowing: (() => void) | null = null;
+  private stopEvents: (() => void) | null = null;
   private readonly leadershipListeners: Array<() => void> = [];
   private autopilot: Autopilot | null = null;
   private bootstrapper: ExpectBootstrap | null = null;
@@ -206,9 +220,12 @@ export class Server {
       applied: (index, entry) => this.followApplied(index, entry),
       // A restored state replaces everything the leader tracked: rebuild from it.
       restored: () => {
-        if (this.leader) this.restoreEvals();
+        if (!this.leader) return;
+        this.restoreEvals();
+        this.periodic.rebuild();
       },
     });
+    if (this.events && this.opts.events) this.stopEvents = this.opts.events.feed.onEvents(this.events);
     this.consensus.onLeadershipChange((isLeader) => this.onLeadership(isLeader));
     if (this.consensus.isLeader()) this.onLeadership(true);
   }
@@ -218,6 +235,9 @@ export class Server {
     this.bootstrapper?.stop();
     this.stopFollowing?.();
     this.stopFollowing = null;
+    this.stopEvents?.();
+    this.stopEvents = null;
+    this.events?.shutdown();
     this.settleReadyWaiters(false);
     await this.nodes.flush().catch(() => {});
     this.onLeadership(false);
@@ -266,7 +286,9 @@ export class Server {
   /** Every applied entry, whoever proposed it: GC's clock of indexes, and the leader's queues. */
   private followApplied(index: number, entry: LogEntry): void {
     this.gc.timeTable.witness(index, this.clock.nowMs());
-    if (this.leader) afterApply(entry, index, this.store.snapshot(), this.broker, this.blocked);
+    if (!this.leader) return;
+    afterApply(entry, index, this.store.snapshot(), this.broker, this.blocked);
+    this.periodic.followApplied(entry);
   }
 
   /** nomad system gc: a collection pass that ignores age thresholds, on the leader. */
@@ -345,6 +367,7 @@ export class Server {
     for (const w of this.workers) w.start();
     this.watcher.start();
     this.drainer.start();
+    this.periodic.start();
     this.gc.start();
     this.autopilot?.start();
     metrics.measureSince('nomad.leader.establish_leadership', establishStart);
@@ -362,6 +385,7 @@ export class Server {
     this.leader = false;
     this.settleReadyWaiters(false);
     this.gc.stop();
+    this.periodic.stop();
     this.broker.setEnabled(false);
     this.blocked.setEnabled(false);
     this.planQueue.setEnabled(false);
@@ -443,7 +467,10 @@ export class Server {
   /** On gaining leadership: every non-terminal eval goes back to the broker or the blocked set. */
   private restoreEvals(): void {
     const snap = this.store.snapshot();
-    for (const ev of snap.evals('*')) if (ev.Status === 'pending' || ev.Status === 'blocked') routeEval(ev, this.broker, this.blocked);
+    // Blocked evals go to the broker too, not to the blocked set: capacity may have appeared while
+    // no leader followed the log (an election, entries applied before this leader's barrier), and
+    // the blocked set would wait for a change it already missed. Those still unplaceable block again.
+    for (const ev of snap.evals('*')) if (ev.Status === 'pending' || ev.Status === 'blocked') this.broker.enqueue(ev);
   }
 
   private async failEval(ev: Evaluation): Promise<void> {

@@ -38,6 +38,12 @@ export class WorkerPlanner implements Planner {
   constructor(
     private readonly deps: WorkerDeps,
     private readonly token: string,
+    /**
+     * Index of the state the scheduler decides on (raised when a plan makes it refresh). Evals it
+     * creates or blocks again carry it: the blocked set releases a blocked eval at once only when
+     * capacity appeared after that state, instead of whenever any capacity ever appeared.
+     */
+    private snapshotIndex: number,
   ) {}
 
   private get metrics(): Metrics {
@@ -61,6 +67,7 @@ export class WorkerPlanner implements Planner {
       const waitStart = m.now();
       newState = await this.deps.store.snapshotMinIndex(result.RefreshIndex, this.deps.stateWaitMs ?? 5_000);
       m.measureSince('nomad.worker.wait_for_index', waitStart);
+      this.snapshotIndex = Math.max(this.snapshotIndex, newState.latestIndex());
     }
     m.measureSince('nomad.worker.submit_plan', start);
     return { result, newState };
@@ -71,11 +78,11 @@ export class WorkerPlanner implements Planner {
   }
 
   async createEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [ev] }, 'create');
+    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, SnapshotIndex: this.snapshotIndex }] }, 'create');
   }
 
   async reblockEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, Status: 'blocked', ModifyTime: this.deps.env.clock.nowNs() }] }, 'reblock');
+    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, Status: 'blocked', SnapshotIndex: this.snapshotIndex, ModifyTime: this.deps.env.clock.nowNs() }] }, 'reblock');
   }
 
   /** An eval write: Nomad's Eval.<Update|Create|Reblock> endpoint and the worker's call of it. */
@@ -141,8 +148,8 @@ export class Worker extends BackgroundLoop {
     const snap = await this.deps.store.snapshotMinIndex(ev.ModifyIndex, this.deps.stateWaitMs ?? 5_000);
     m.measureSince('nomad.worker.wait_for_index', waitStart);
     const newScheduler = await this.deps.newScheduler();
-    const planner = new WorkerPlanner(this.deps, token);
-    const scheduler = newScheduler(ev.Type, snap, planner, { logger: this.deps.logger, nowMs: () => this.deps.env.clock.nowMs(), generateId: () => this.deps.env.random.uuid() });
+    const planner = new WorkerPlanner(this.deps, token, snap.latestIndex());
+    const scheduler = newScheduler(ev.Type, snap, planner, { logger: this.deps.logger, nowMs: () => this.deps.env.clock.nowMs(), monotonicMs: () => this.deps.env.clock.monotonicMs(), generateId: () => this.deps.env.random.uuid() });
     const invokeStart = m.now();
     await scheduler.process(ev);
     m.measureSince(`nomad.worker.invoke_scheduler.${ev.Type}`, invokeStart);

@@ -7,6 +7,7 @@ import { emptyTaskGroupSummary } from '../structs/summary.js';
 import type { ApplyContext } from './fsm-context.js';
 import { jobSpecChanged } from './job-spec.js';
 import { JOB_TRACKED_VERSIONS } from './tables.js';
+import { deleteJobScaling, storeScalingPolicies } from './fsm-scaling.js';
 
 export type JobStatusName = 'pending' | 'running' | 'dead';
 
@@ -76,6 +77,7 @@ export function upsertJob(ctx: ApplyContext, input: Job, options: UpsertJobOptio
     };
     job.Status = computeJobStatus(ctx, job, false);
   }
+  job = storeScalingPolicies(ctx, job, existing);
   txn.putJob(job);
   upsertJobVersion(ctx, job);
   updateSummaryWithJob(ctx, job);
@@ -175,6 +177,7 @@ export function purgeJob(ctx: ApplyContext, namespace: string, jobId: string, mu
   txn.deleteJob(namespace, jobId);
   txn.deleteJobVersions(namespace, jobId);
   txn.deleteJobSummary(namespace, jobId);
+  deleteJobScaling(ctx, job);
   // Nomad bumps these tables' indexes even when a row was already gone.
   txn.touch('jobs');
   txn.touch('job_version');

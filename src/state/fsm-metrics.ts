@@ -23,11 +23,14 @@ const FSM_METRIC_NAMES: Record<LogEntry['Type'], string> = {
   DeploymentDelete: 'nomad.fsm.apply_deployment_delete',
   SchedulerConfig: 'nomad.fsm.apply_scheduler_config',
   AutopilotConfig: 'nomad.fsm.autopilot',
+  ScalingEventRegister: 'nomad.fsm.upsert_scaling_event',
   AclBootstrap: 'nomad.fsm.apply_acl_token_bootstrap',
   AclPolicyUpsert: 'nomad.fsm.apply_acl_policy_upsert',
   AclPolicyDelete: 'nomad.fsm.apply_acl_policy_delete',
   AclTokenUpsert: 'nomad.fsm.apply_acl_token_upsert',
   AclTokenDelete: 'nomad.fsm.apply_acl_token_delete',
+  NamespaceUpsert: 'nomad.fsm.apply_namespace_upsert',
+  NamespaceDelete: 'nomad.fsm.apply_namespace_delete',
 };
 
 export function fsmMetricName(type: LogEntry['Type']): string {

@@ -21,7 +21,10 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { JobScalingEvents, ScalingPolicy } from '../structs/scaling.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
+import type { Namespace } from '../structs/namespace.js';
+import type { PeriodicLaunch } from '../structs/periodic.js';
 import type { AutopilotConfiguration, SchedulerConfiguration, TableName } from './reader.js';
 import { WriteTxn } from './store-txn.js';
 import { emptyTableIndexes, emptyTables, type Tables } from './tables.js';
@@ -33,8 +36,8 @@ const CHUNK_ROWS = 8192;
 
 const packOptions = { useRecords: true, mapsAsObjects: true, moreTypes: false } as const;
 
-type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments' | 'AclPolicies' | 'AclTokens';
-const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments', 'AclPolicies', 'AclTokens'];
+type Section = 'JobPool' | 'Jobs' | 'JobVersions' | 'JobSummaries' | 'Nodes' | 'Allocs' | 'Evals' | 'Deployments' | 'ScalingPolicies' | 'ScalingEvents' | 'AclPolicies' | 'AclTokens' | 'Namespaces' | 'PeriodicLaunches';
+const SECTIONS: readonly Section[] = ['JobPool', 'Jobs', 'JobVersions', 'JobSummaries', 'Nodes', 'Allocs', 'Evals', 'Deployments', 'ScalingPolicies', 'ScalingEvents', 'AclPolicies', 'AclTokens', 'Namespaces', 'PeriodicLaunches'];
 
 interface Header {
   Format: string;
@@ -157,8 +160,12 @@ export function encodeTables(t: Tables): Uint8Array {
   w.table<EncodedAlloc>('Allocs', (fn) => t.allocs.forEachFrom('', (_k, a) => fn({ ...a, Job: ref(a.Job) })), flushPool);
   w.table<Evaluation>('Evals', (fn) => t.evals.forEachFrom('', (_k, e) => fn(e)));
   w.table<Deployment>('Deployments', (fn) => t.deployments.forEachFrom('', (_k, d) => fn(d)));
+  w.table<ScalingPolicy>('ScalingPolicies', (fn) => t.scalingPolicies.forEachFrom('', (_k, p) => fn(p)));
+  w.table<JobScalingEvents>('ScalingEvents', (fn) => t.scalingEvents.forEachFrom('', (_k, e) => fn(e)));
   w.table<AclPolicy>('AclPolicies', (fn) => t.aclPolicies.forEachFrom('', (_k, p) => fn(p)));
   w.table<AclToken>('AclTokens', (fn) => t.aclTokens.forEachFrom('', (_k, tok) => fn(tok)));
+  w.table<Namespace>('Namespaces', (fn) => t.namespaces.forEachFrom('', (_k, n) => fn(n)));
+  w.table<PeriodicLaunch>('PeriodicLaunches', (fn) => t.periodicLaunches.forEachFrom('', (_k, l) => fn(l)));
   w.message({ End: true, Rows: w.rows } satisfies Trailer);
   return w.finish();
 }
@@ -236,11 +243,23 @@ class Loader {
       case 'Deployments':
         for (const d of rows) txn.putDeployment(d as Deployment);
         return;
+      case 'ScalingPolicies':
+        for (const p of rows) txn.putScalingPolicy(p as ScalingPolicy);
+        return;
+      case 'ScalingEvents':
+        for (const e of rows) txn.putScalingEvents(e as JobScalingEvents);
+        return;
       case 'AclPolicies':
         for (const p of rows) txn.putAclPolicy(p as AclPolicy);
         return;
       case 'AclTokens':
         for (const tok of rows) txn.putAclToken(tok as AclToken);
+        return;
+      case 'Namespaces':
+        for (const n of rows) txn.putNamespace(n as Namespace);
+        return;
+      case 'PeriodicLaunches':
+        for (const l of rows) txn.putPeriodicLaunch(l as PeriodicLaunch);
         return;
     }
   }

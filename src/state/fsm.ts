@@ -11,9 +11,14 @@ import { deleteEvalsAndAllocs, touchEval, upsertEval, upsertEvals } from './fsm-
 import { assertJob, purgeJob, setJobStability, settleJobStatuses, stopJob, upsertJob } from './fsm-jobs.js';
 import { deregisterNodes, registerNode, updateNodeDrain, updateNodeEligibility, updateNodeStatus } from './fsm-nodes.js';
 import { decodeTables, encodeTables } from './fsm-snapshot.js';
+import { registerScalingEvent } from './fsm-scaling.js';
 import { bootstrapAcl, deleteAclPolicies, deleteAclTokens, upsertAclPolicies, upsertAclTokens } from './fsm-acl.js';
+import { deleteNamespaces, upsertNamespaces } from './fsm-namespaces.js';
+import { forgetPeriodicLaunch, recordPeriodicLaunch } from './fsm-periodic.js';
 import type { LogEntry } from './log-entries.js';
 import type { StateStore } from './store.js';
+import { eventsOf, publishesEvents, type EventBatch } from './stream-events.js';
+import type { TxnChanges } from './txn-changes.js';
 import { fsmMetricName } from './fsm-metrics.js';
 
 export type { FSMLogger } from './fsm-context.js';
@@ -40,6 +45,19 @@ export interface AppliedFeed {
   onApplied(listener: AppliedListener): () => void;
 }
 
+/** Where the events of applied entries go (the event stream's buffer on this server). */
+export interface EventSink {
+  /** The events of one applied entry, after its write is visible in the store. */
+  publish(batch: EventBatch): void;
+  /** The state was replaced by a snapshot: events seen so far no longer lead to it. */
+  reset(index: number): void;
+}
+
+export interface EventFeed {
+  /** Returns a function that stops the sink. Events are computed only while a sink listens. */
+  onEvents(sink: EventSink): () => void;
+}
+
 /** What JobRegister and JobDeregister return: the job's version and indexes after the entry. */
 export interface JobApplyResult {
   JobModifyIndex: number;
@@ -47,10 +65,11 @@ export interface JobApplyResult {
   EvalID: string;
 }
 
-export class FSM implements AppliedFeed {
+export class FSM implements AppliedFeed, EventFeed {
   private readonly logger: FSMLogger;
   private readonly metrics: Metrics;
   private listeners: AppliedListener[] = [];
+  private eventSinks: EventSink[] = [];
 
   constructor(
     readonly store: StateStore,
@@ -65,8 +84,10 @@ export class FSM implements AppliedFeed {
     if (entry === null || typeof entry !== 'object' || typeof (entry as { Type?: unknown }).Type !== 'string') {
       throw badRequest(`log entry at index ${index} has no Type`);
     }
+    let changes = null as TxnChanges | null;
     const start = this.metrics.now();
     const result = this.store.write(index, (txn) => {
+      if (this.eventSinks.length > 0 && publishesEvents(entry.Type)) changes = txn.recordChanges();
       const ctx = new ApplyContext(txn, index, this.logger);
       const result = this.dispatch(ctx, entry);
       settleJobStatuses(ctx);
@@ -74,7 +95,21 @@ export class FSM implements AppliedFeed {
     });
     this.metrics.measureSince(fsmMetricName(entry.Type), start);
     for (const l of this.listeners) this.notify(() => l.applied(index, entry));
+    if (changes !== null) this.publish(entry, index, changes);
     return result;
+  }
+
+  onEvents(sink: EventSink): () => void {
+    this.eventSinks = [...this.eventSinks, sink];
+    return () => {
+      this.eventSinks = this.eventSinks.filter((s) => s !== sink);
+    };
+  }
+
+  private publish(entry: LogEntry, index: number, changes: TxnChanges): void {
+    const batch = eventsOf(entry.Type, index, changes.list());
+    if (batch === null || batch.Events.length === 0) return;
+    for (const s of this.eventSinks) this.notify(() => s.publish(batch));
   }
 
   onApplied(listener: AppliedListener): () => void {
@@ -98,6 +133,7 @@ export class FSM implements AppliedFeed {
       case 'JobRegister': {
         assertJob(entry.Job, 'Job');
         const job = upsertJob(ctx, entry.Job, { submitTimeNs: entry.SubmitTimeNs, resetStable: true });
+        recordPeriodicLaunch(ctx, job, entry.SubmitTimeNs);
         // The job's modify index is known only now; the evaluation that goes with it records it.
         if (entry.Eval !== null) upsertEval(ctx, withJobModifyIndex(entry.Eval, job.JobModifyIndex), 'Eval');
         return { JobModifyIndex: job.JobModifyIndex, Version: job.Version, EvalID: entry.Eval?.ID ?? '' } satisfies JobApplyResult;
@@ -106,6 +142,7 @@ export class FSM implements AppliedFeed {
         let result: JobApplyResult;
         if (entry.Purge) {
           purgeJob(ctx, entry.Namespace, entry.JobID, true);
+          forgetPeriodicLaunch(ctx, entry.Namespace, entry.JobID);
           result = { JobModifyIndex: ctx.index, Version: 0, EvalID: entry.Eval?.ID ?? '' };
         } else {
           const job = stopJob(ctx, entry.Namespace, entry.JobID);
@@ -120,6 +157,7 @@ export class FSM implements AppliedFeed {
       case 'JobBatchDelete':
         for (const { Namespace, JobID } of entry.Jobs) {
           purgeJob(ctx, Namespace, JobID, false);
+          forgetPeriodicLaunch(ctx, Namespace, JobID);
           deleteEvalsAndAllocs(ctx, ctx.txn.evalIdsByJob(Namespace, JobID), ctx.txn.allocIdsByJob(Namespace, JobID));
         }
         return null;
@@ -211,6 +249,15 @@ export class FSM implements AppliedFeed {
         ctx.txn.putAutopilotConfig({ ...entry.Config, CreateIndex: existing?.CreateIndex ?? ctx.index, ModifyIndex: ctx.index });
         return true;
       }
+      case 'NamespaceUpsert':
+        upsertNamespaces(ctx, entry.Namespaces);
+        return null;
+      case 'NamespaceDelete':
+        deleteNamespaces(ctx, entry.Names);
+        return null;
+      case 'ScalingEventRegister':
+        registerScalingEvent(ctx, entry.Namespace, entry.JobID, entry.TaskGroup, entry.ScalingEvent);
+        return null;
       default: {
         const unknown: { Type?: unknown } = entry;
         throw new NomadError('bad_request', `unknown log entry type "${String(unknown.Type)}"`, 'Type');
@@ -234,6 +281,7 @@ export class FSM implements AppliedFeed {
     this.store.replace(decodeTables(data, this.store.freezing));
     const index = this.store.latestIndex();
     for (const l of this.listeners) this.notify(() => l.restored(index));
+    for (const s of this.eventSinks) this.notify(() => s.reset(index));
   }
 }
 

@@ -6,10 +6,12 @@ import type { AllocDeploymentStatus, Allocation, DesiredTransition } from '../st
 import type { Deployment, DeploymentStatusName } from '../structs/deployment.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
+import type { Namespace } from '../structs/namespace.js';
 import type { Node, NodeEvent, NodeStatus, SchedulingEligibility, DrainStrategy } from '../structs/node.js';
 import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
 import type { AutopilotConfiguration, SchedulerConfiguration } from './reader.js';
+import type { ScalingEvent } from '../structs/scaling.js';
 
 export interface JobRegisterEntry {
   Type: 'JobRegister';
@@ -215,6 +217,28 @@ export interface AutopilotConfigEntry {
   CASIndex: number;
 }
 
+/** Namespaces created or changed (the FSM keeps CreateIndex and sets ModifyIndex). */
+export interface NamespaceUpsertEntry {
+  Type: 'NamespaceUpsert';
+  Namespaces: Namespace[];
+}
+
+/** Namespaces deleted; refused (nothing changes) while one holds a job that is not dead. */
+export interface NamespaceDeleteEntry {
+  Type: 'NamespaceDelete';
+  Names: string[];
+}
+
+/** A scaling event of a job's group (`nomad job scale`, an autoscaler's report). */
+export interface ScalingEventRegisterEntry {
+  Type: 'ScalingEventRegister';
+  Namespace: string;
+  JobID: string;
+  TaskGroup: string;
+  /** The FSM sets CreateIndex. */
+  ScalingEvent: ScalingEvent;
+}
+
 export type LogEntry =
   | JobRegisterEntry
   | JobDeregisterEntry
@@ -235,12 +259,15 @@ export type LogEntry =
   | DeploymentAllocHealthEntry
   | DeploymentDeleteEntry
   | SchedulerConfigEntry
+  | AutopilotConfigEntry
+  | ScalingEventRegisterEntry
   | AclBootstrapEntry
   | AclPolicyUpsertEntry
   | AclPolicyDeleteEntry
   | AclTokenUpsertEntry
   | AclTokenDeleteEntry
-  | AutopilotConfigEntry;
+  | NamespaceUpsertEntry
+  | NamespaceDeleteEntry;
 
 export type LogEntryType = LogEntry['Type'];
 

@@ -6,7 +6,10 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { JobScalingEvents, ScalingPolicy } from '../structs/scaling.js';
 import type { AclStateView } from './acl-reader.js';
+import type { Namespace } from '../structs/namespace.js';
+import type { PeriodicLaunch } from '../structs/periodic.js';
 
 /** Table names; each has its own last-modified index (X-Nomad-Index of a list endpoint). */
 export type TableName =
@@ -21,6 +24,10 @@ export type TableName =
   | 'acl_policy'
   | 'acl_token'
   | 'autopilot_config'
+  | 'namespaces'
+  | 'periodic_launch'
+  | 'scaling_policy'
+  | 'scaling_event'
   | 'index';
 
 export interface SchedulerConfiguration {
@@ -122,8 +129,23 @@ export interface StateReader {
   deploymentsByJob(namespace: string, jobId: string): Deployment[];
   latestDeploymentByJob(namespace: string, jobId: string): Deployment | null;
 
+  /** Scaling policies ordered by ID; '*' (or none) means every namespace. */
+  scalingPolicies(namespace?: string): ScalingPolicy[];
+  scalingPolicyByID(id: string): ScalingPolicy | null;
+  /** The policies of a job's groups. */
+  scalingPoliciesByJob(namespace: string, jobId: string): ScalingPolicy[];
+  /** A job's scaling events by group, newest first; null when it has none. */
+  scalingEventsByJob(namespace: string, jobId: string): JobScalingEvents | null;
+
   schedulerConfig(): SchedulerConfiguration;
   autopilotConfig(): AutopilotConfiguration;
+
+  /** A namespace by name; "default" always exists. */
+  namespaceByName(name: string): Namespace | null;
+  /** Every namespace ordered by name (the default one included). */
+  namespaces(): Namespace[];
+  /** The last launch recorded for a periodic job. */
+  periodicLaunch(namespace: string, jobId: string): PeriodicLaunch | null;
 }
 
 /** The live store: a reader of the latest state plus snapshots and blocking waits. */

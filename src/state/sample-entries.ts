@@ -114,6 +114,18 @@ export function sampleEntries(): Record<LogEntryType, LogEntry> {
       CAS: false,
       CASIndex: 0,
     },
+    NamespaceUpsert: {
+      Type: 'NamespaceUpsert',
+      Namespaces: [{ Name: 'prod-api', Description: 'Équipe API', Quota: '', Capabilities: { EnabledTaskDrivers: ['exec'], DisabledTaskDrivers: null }, Meta: { team: 'api' }, CreateIndex: 0, ModifyIndex: 0 }],
+    },
+    NamespaceDelete: { Type: 'NamespaceDelete', Names: ['prod-api'] },
+    ScalingEventRegister: {
+      Type: 'ScalingEventRegister',
+      Namespace: 'default',
+      JobID: job.ID,
+      TaskGroup: 'cache',
+      ScalingEvent: { Time: T0_NS + 9, Count: 3, PreviousCount: 1, Message: 'submitted using the Nomad CLI', Error: false, Meta: { source: 'test' }, EvalID: ev.ID, CreateIndex: 0 },
+    },
     SchedulerConfig: {
       Type: 'SchedulerConfig',
       Config: {

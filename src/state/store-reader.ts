@@ -6,8 +6,12 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { JobScalingEvents, ScalingPolicy } from '../structs/scaling.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
 import type { AclStateView } from './acl-reader.js';
+import { defaultNamespace, type Namespace } from '../structs/namespace.js';
+import type { PeriodicLaunch } from '../structs/periodic.js';
+import { DEFAULT_NAMESPACE } from '../structs/defaults.js';
 import type { AutopilotConfiguration, LiveAllocChanges, SchedulerConfiguration, StateReader, TableName } from './reader.js';
 import { defaultAutopilotConfig, defaultSchedulerConfig, nsKey, type PIndex, type Tables } from './tables.js';
 
@@ -161,6 +165,30 @@ export class StoreSnapshot implements StateReader, AclStateView {
     return latest;
   }
 
+  scalingPolicies(namespace?: string): ScalingPolicy[] {
+    const all = this.tables.scalingPolicies.values();
+    return namespace === undefined || namespace === ANY_NAMESPACE ? all : all.filter((p) => p.Namespace === namespace);
+  }
+
+  scalingPolicyByID(id: string): ScalingPolicy | null {
+    return this.tables.scalingPolicies.get(id) ?? null;
+  }
+
+  scalingPoliciesByJob(namespace: string, jobId: string): ScalingPolicy[] {
+    const job = this.tables.jobs.get(nsKey(namespace, jobId));
+    if (job === undefined) return [];
+    const out: ScalingPolicy[] = [];
+    for (const tg of job.TaskGroups) {
+      const p = tg.Scaling ? this.tables.scalingPolicies.get(tg.Scaling.ID) : undefined;
+      if (p !== undefined) out.push(p);
+    }
+    return out;
+  }
+
+  scalingEventsByJob(namespace: string, jobId: string): JobScalingEvents | null {
+    return this.tables.scalingEvents.get(nsKey(namespace, jobId)) ?? null;
+  }
+
   schedulerConfig(): SchedulerConfiguration {
     return this.tables.schedulerConfig ?? defaultSchedulerConfig();
   }
@@ -191,5 +219,19 @@ export class StoreSnapshot implements StateReader, AclStateView {
 
   autopilotConfig(): AutopilotConfiguration {
     return this.tables.autopilotConfig ?? defaultAutopilotConfig();
+  }
+
+  namespaceByName(name: string): Namespace | null {
+    return this.tables.namespaces.get(name) ?? (name === DEFAULT_NAMESPACE ? defaultNamespace() : null);
+  }
+
+  namespaces(): Namespace[] {
+    const stored = this.tables.namespaces.values();
+    if (stored.some((n) => n.Name === DEFAULT_NAMESPACE)) return stored;
+    return [...stored, defaultNamespace()].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+  }
+
+  periodicLaunch(namespace: string, jobId: string): PeriodicLaunch | null {
+    return this.tables.periodicLaunches.get(nsKey(namespace, jobId)) ?? null;
   }
 }

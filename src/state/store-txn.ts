@@ -7,12 +7,16 @@ import { evalTerminal, type Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { JobScalingEvents, ScalingPolicy } from '../structs/scaling.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
+import type { Namespace } from '../structs/namespace.js';
+import type { PeriodicLaunch } from '../structs/periodic.js';
 import { deepFreeze } from './freeze.js';
 import { IndexTxn } from './index-txn.js';
 import type { MutableMap, PMap } from './pmap.js';
 import { type AutopilotConfiguration, nextLiveAllocChanges, type SchedulerConfiguration, type TableName } from './reader.js';
 import { nsKey, type IndexTableKey, type JobCounts, type MapTableKey, type PIndex, type Tables } from './tables.js';
+import { TxnChanges } from './txn-changes.js';
 
 type PlainTableKey = Exclude<MapTableKey, IndexTableKey>;
 type MapValue<K extends PlainTableKey> = Tables[K] extends PMap<infer V> ? V : never;
@@ -38,6 +42,8 @@ export class WriteTxn {
   readonly touched = new Set<TableName>();
   /** Nodes whose live allocations this transaction changed. */
   private readonly liveNodes = new Set<string>();
+  /** The objects written, once recordChanges() asked for them. */
+  private changes: TxnChanges | null = null;
 
   constructor(
     private readonly base: Tables,
@@ -88,6 +94,12 @@ export class WriteTxn {
     return this.freeze ? deepFreeze(value) : value;
   }
 
+  /** From now on, keeps every stored or removed job, node, allocation, evaluation and deployment. */
+  recordChanges(): TxnChanges {
+    this.changes ??= new TxnChanges();
+    return this.changes;
+  }
+
   /** Marks a table as written without changing a row (e.g. Nomad bumps "allocs" on an empty batch). */
   touch(table: TableName): void {
     this.touched.add(table);
@@ -100,8 +112,16 @@ export class WriteTxn {
   }
 
   putJob(job: Job): void {
-    this.map('jobs').set(nsKey(job.Namespace, job.ID), this.stored(job));
+    const key = nsKey(job.Namespace, job.ID);
+    const stored = this.stored(job);
+    this.map('jobs').set(key, stored);
     this.touched.add('jobs');
+    this.changes?.stored(key, { table: 'jobs', value: stored });
+  }
+
+  /** The jobs of one namespace, ordered by ID. */
+  jobsInNamespace(namespace: string): Job[] {
+    return this.read('jobs').valuesWithPrefix(namespace + '\0');
   }
 
   deleteJob(namespace: string, id: string): void {
@@ -190,13 +210,17 @@ export class WriteTxn {
   }
 
   putNode(node: Node): void {
-    this.map('nodes').set(node.ID, this.stored(node));
+    const stored = this.stored(node);
+    this.map('nodes').set(node.ID, stored);
     this.touched.add('nodes');
+    this.changes?.stored(node.ID, { table: 'nodes', value: stored });
   }
 
   deleteNode(id: string): boolean {
+    const old = this.changes !== null ? this.read('nodes').get(id) : undefined;
     const deleted = this.map('nodes').delete(id);
     if (deleted) this.touched.add('nodes');
+    if (old !== undefined) this.changes?.removed(id, { table: 'nodes', value: old });
     return deleted;
   }
 
@@ -239,6 +263,7 @@ export class WriteTxn {
     const stored = this.stored(alloc);
     if (!claimed || stored !== alloc) this.map('allocs').set(alloc.ID, stored);
     this.touched.add('allocs');
+    this.changes?.stored(alloc.ID, { table: 'allocs', value: stored });
     const jobKey = nsKey(alloc.Namespace, alloc.JobID);
     const oldJobKey = prev === undefined ? undefined : prev.Namespace === alloc.Namespace && prev.JobID === alloc.JobID ? jobKey : nsKey(prev.Namespace, prev.JobID);
     // The indexes hold the object itself, so every index the allocation is in is written again.
@@ -309,6 +334,7 @@ export class WriteTxn {
     const stored = this.stored(ev);
     this.map('evals').set(ev.ID, stored);
     this.touched.add('evals');
+    this.changes?.stored(ev.ID, { table: 'evals', value: stored });
     const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
     this.reindex('evalsByJob', oldJob, nsKey(ev.Namespace, ev.JobID), ev.ID, stored);
     if (old !== undefined) this.adjustCounts(nsKey(old.Namespace, old.JobID), 0, 0, -1, evalTerminal(old) ? 0 : -1);
@@ -336,6 +362,7 @@ export class WriteTxn {
     const stored = this.stored(d);
     this.map('deployments').set(d.ID, stored);
     this.touched.add('deployment');
+    this.changes?.stored(d.ID, { table: 'deployment', value: stored });
     const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
     this.reindex('deploymentsByJob', oldJob, nsKey(d.Namespace, d.JobID), d.ID, stored);
   }
@@ -347,6 +374,64 @@ export class WriteTxn {
     this.touched.add('deployment');
     this.reindex('deploymentsByJob', nsKey(old.Namespace, old.JobID), undefined, id, undefined);
     return true;
+  }
+
+  // ---- namespaces ----
+
+  namespace(name: string): Namespace | undefined {
+    return this.read('namespaces').get(name);
+  }
+
+  putNamespace(ns: Namespace): void {
+    this.map('namespaces').set(ns.Name, this.stored(ns));
+    this.touched.add('namespaces');
+  }
+
+  deleteNamespace(name: string): void {
+    if (this.map('namespaces').delete(name)) this.touched.add('namespaces');
+  }
+
+  // ---- periodic launches ----
+
+  periodicLaunch(namespace: string, jobId: string): PeriodicLaunch | undefined {
+    return this.read('periodicLaunches').get(nsKey(namespace, jobId));
+  }
+
+  putPeriodicLaunch(launch: PeriodicLaunch): void {
+    this.map('periodicLaunches').set(nsKey(launch.Namespace, launch.ID), this.stored(launch));
+    this.touched.add('periodic_launch');
+  }
+
+  deletePeriodicLaunch(namespace: string, jobId: string): void {
+    if (this.map('periodicLaunches').delete(nsKey(namespace, jobId))) this.touched.add('periodic_launch');
+  }
+
+  // ---- scaling ----
+
+  scalingPolicy(id: string): ScalingPolicy | undefined {
+    return this.read('scalingPolicies').get(id);
+  }
+
+  putScalingPolicy(policy: ScalingPolicy): void {
+    this.map('scalingPolicies').set(policy.ID, this.stored(policy));
+    this.touched.add('scaling_policy');
+  }
+
+  deleteScalingPolicy(id: string): void {
+    if (this.map('scalingPolicies').delete(id)) this.touched.add('scaling_policy');
+  }
+
+  scalingEvents(namespace: string, jobId: string): JobScalingEvents | undefined {
+    return this.read('scalingEvents').get(nsKey(namespace, jobId));
+  }
+
+  putScalingEvents(events: JobScalingEvents): void {
+    this.map('scalingEvents').set(nsKey(events.Namespace, events.JobID), this.stored(events));
+    this.touched.add('scaling_event');
+  }
+
+  deleteScalingEvents(namespace: string, jobId: string): void {
+    if (this.map('scalingEvents').delete(nsKey(namespace, jobId))) this.touched.add('scaling_event');
   }
 
   // ---- scheduler configuration ----
@@ -368,13 +453,17 @@ export class WriteTxn {
   }
 
   putAclPolicy(policy: AclPolicy): void {
-    this.map('aclPolicies').set(policy.Name, this.stored(policy));
+    const stored = this.stored(policy);
+    this.map('aclPolicies').set(policy.Name, stored);
     this.touched.add('acl_policy');
+    this.changes?.stored(policy.Name, { table: 'acl_policy', value: stored });
   }
 
   deleteAclPolicy(name: string): boolean {
+    const old = this.changes !== null ? this.aclPolicy(name) : undefined;
     const deleted = this.map('aclPolicies').delete(name);
     if (deleted) this.touched.add('acl_policy');
+    if (old !== undefined) this.changes?.removed(name, { table: 'acl_policy', value: old });
     return deleted;
   }
 
@@ -394,6 +483,7 @@ export class WriteTxn {
     this.map('aclTokens').set(token.AccessorID, stored);
     this.map('aclTokensBySecret').set(token.SecretID, stored);
     this.touched.add('acl_token');
+    this.changes?.stored(token.AccessorID, { table: 'acl_token', value: stored });
   }
 
   deleteAclToken(accessorId: string): boolean {
@@ -402,6 +492,7 @@ export class WriteTxn {
     this.map('aclTokens').delete(accessorId);
     this.map('aclTokensBySecret').delete(old.SecretID);
     this.touched.add('acl_token');
+    this.changes?.removed(accessorId, { table: 'acl_token', value: old });
     return true;
   }
 

@@ -5,7 +5,10 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
+import type { JobScalingEvents, ScalingPolicy } from '../structs/scaling.js';
 import type { AclPolicy, AclToken } from '../structs/acl.js';
+import type { Namespace } from '../structs/namespace.js';
+import type { PeriodicLaunch } from '../structs/periodic.js';
 import { PMap } from './pmap.js';
 import type { AutopilotConfiguration, LiveAllocChanges, SchedulerConfiguration, TableName } from './reader.js';
 
@@ -46,6 +49,10 @@ export interface Tables {
   evalsByJob: PIndex<Evaluation>;
   deployments: PMap<Deployment>;
   deploymentsByJob: PIndex<Deployment>;
+  /** Scaling policy ID -> policy (one per scaled task group; the job's groups name theirs). */
+  scalingPolicies: PMap<ScalingPolicy>;
+  /** "namespace\0jobID" -> the job's scaling events by group. */
+  scalingEvents: PMap<JobScalingEvents>;
   schedulerConfig: SchedulerConfiguration | null;
   /** ACL policies by name. */
   aclPolicies: PMap<AclPolicy>;
@@ -54,6 +61,10 @@ export interface Tables {
   aclTokensBySecret: PMap<AclToken>;
   /** The index at which ACLs were bootstrapped (0: not yet); a reset names this index. */
   aclBootstrapIndex: number;
+  /** Namespaces by name (the default one is served even before it is ever written). */
+  namespaces: PMap<Namespace>;
+  /** "namespace\0jobID" -> the last launch of a periodic job. */
+  periodicLaunches: PMap<PeriodicLaunch>;
   autopilotConfig: AutopilotConfiguration | null;
   /** Which nodes' live allocations each write changed (see LiveAllocChanges). */
   liveAllocChanges: LiveAllocChanges | null;
@@ -85,11 +96,15 @@ export const TABLE_NAMES: readonly TableName[] = [
   'acl_policy',
   'acl_token',
   'autopilot_config',
+  'namespaces',
+  'periodic_launch',
+  'scaling_policy',
+  'scaling_event',
   'index',
 ];
 
 export function emptyTableIndexes(): Record<TableName, number> {
-  return { jobs: 0, job_version: 0, job_summary: 0, nodes: 0, allocs: 0, evals: 0, deployment: 0, scheduler_config: 0, autopilot_config: 0, acl_policy: 0, acl_token: 0, index: 0 };
+  return { jobs: 0, job_version: 0, job_summary: 0, nodes: 0, allocs: 0, evals: 0, deployment: 0, scheduler_config: 0, autopilot_config: 0, scaling_policy: 0, scaling_event: 0, acl_policy: 0, acl_token: 0, namespaces: 0, periodic_launch: 0, index: 0 };
 }
 
 export function emptyTables(): Tables {
@@ -109,11 +124,15 @@ export function emptyTables(): Tables {
     evalsByJob: PMap.empty(),
     deployments: PMap.empty(),
     deploymentsByJob: PMap.empty(),
+    scalingPolicies: PMap.empty(),
+    scalingEvents: PMap.empty(),
     schedulerConfig: null,
     aclPolicies: PMap.empty(),
     aclTokens: PMap.empty(),
     aclTokensBySecret: PMap.empty(),
     aclBootstrapIndex: 0,
+    namespaces: PMap.empty(),
+    periodicLaunches: PMap.empty(),
     autopilotConfig: null,
     liveAllocChanges: null,
     tableIndexes: emptyTableIndexes(),

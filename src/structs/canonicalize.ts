@@ -37,6 +37,7 @@ import {
   defaultUpdateStrategy,
   emptyJobUpdate,
 } from './defaults.js';
+import { canonicalScalingPolicy } from './scaling.js';
 
 type Input<T> = { [K in keyof T]?: unknown } | null | undefined;
 type Loose = Record<string, unknown>;
@@ -292,19 +293,22 @@ function groupReschedule(jobType: string, jobResched: Loose | null, input: Loose
   return overlay(base, merged);
 }
 
-function taskGroup(v: unknown, job: { Name: string; Type: string; Update: Loose | null; Migrate: Loose | null; Reschedule: Loose | null }): TaskGroup {
+function taskGroup(v: unknown, job: { ID: string; Name: string; Namespace: string; Type: string; Update: Loose | null; Migrate: Loose | null; Reschedule: Loose | null }): TaskGroup {
   const o = asObj(v) ?? {};
   const servicePrefix = `${job.Name}-${str(o.Name)}`;
   const restart = restartPolicy(defaultRestartPolicy(job.Type), o.RestartPolicy);
   const volumes = asObj(o.Volumes);
   const scaling = asObj(o.Scaling);
+  // Without a count, a scaled group starts at its policy's minimum; without a minimum, the
+  // policy's minimum is the group's count.
+  const count = num(o.Count, scaling ? num(scaling.Min, 1) : 1);
   return {
     Name: str(o.Name),
-    Count: num(o.Count, scaling ? num(scaling.Min, 1) : 1),
+    Count: count,
     Update: groupUpdate(job.Type, job.Update, asObj(o.Update)),
     Migrate: groupMigrate(job.Type, job.Migrate, asObj(o.Migrate)),
     Constraints: list(o.Constraints, constraint),
-    Scaling: (scaling as TaskGroup['Scaling']) ?? null,
+    Scaling: scaling ? canonicalScalingPolicy(scaling, count, { namespace: job.Namespace, job: job.ID, group: str(o.Name) }) : null,
     RestartPolicy: restart,
     Tasks: (Array.isArray(o.Tasks) ? o.Tasks : []).map((t) => task(t, restart, servicePrefix)),
     EphemeralDisk: overlay<EphemeralDisk>(defaultEphemeralDisk(), o.EphemeralDisk),
@@ -340,13 +344,14 @@ export function canonicalizeJob(input: JobInput | Input<Job>): Job {
   const type = str(o.Type, 'service') || 'service';
   const id = str(o.ID);
   const update = asObj(o.Update);
-  const ctx = { Name: str(o.Name) || id, Type: type, Update: update, Migrate: asObj(o.Migrate), Reschedule: asObj(o.Reschedule) };
+  const namespace = str(o.Namespace, DEFAULT_NAMESPACE) || DEFAULT_NAMESPACE;
+  const ctx = { ID: id, Name: str(o.Name) || id, Namespace: namespace, Type: type, Update: update, Migrate: asObj(o.Migrate), Reschedule: asObj(o.Reschedule) };
   const periodic = asObj(o.Periodic);
   const param = asObj(o.ParameterizedJob);
   return {
     Stop: bool(o.Stop),
     Region: str(o.Region, DEFAULT_REGION) || DEFAULT_REGION,
-    Namespace: str(o.Namespace, DEFAULT_NAMESPACE) || DEFAULT_NAMESPACE,
+    Namespace: namespace,
     ID: id,
     ParentID: str(o.ParentID),
     Name: str(o.Name) || id,

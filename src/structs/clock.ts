@@ -13,6 +13,8 @@ export interface Clock {
   nowMs(): number;
   /** Nanoseconds since the epoch, as Nomad's API stamps times. */
   nowNs(): number;
+  /** Milliseconds on a clock that never goes back (sub-millisecond), for measuring durations. */
+  monotonicMs(): number;
   /** Runs `fn` once after `delayMs` (0 or more). */
   setTimeout(fn: () => void, delayMs: number): TimerHandle;
   clearTimeout(handle: TimerHandle | null | undefined): void;
@@ -33,6 +35,7 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
   nowNs: () => Date.now() * NS_PER_MS + Number(process.hrtime.bigint() % 1_000_000n),
+  monotonicMs: () => performance.now(),
   setTimeout: (fn, delayMs) => setTimeout(fn, Math.min(MAX_DELAY_MS, Math.max(0, delayMs))),
   clearTimeout: (handle) => {
     if (handle) clearTimeout(handle as NodeJS.Timeout);

@@ -8,10 +8,6 @@ const HOUR_NS = 60 * MINUTE_NS;
 export const DEFAULT_NAMESPACE = 'default';
 export const DEFAULT_REGION = 'global';
 
-/** Whether a namespace exists: there is no way to create one yet, so only the default does. */
-export function namespaceExists(namespace: string): boolean {
-  return namespace === DEFAULT_NAMESPACE;
-}
 export const DEFAULT_JOB_PRIORITY = 50;
 export const MIN_JOB_PRIORITY = 1;
 export const MAX_JOB_PRIORITY = 100;

@@ -1,6 +1,8 @@
 // The job specification in the JSON shape of Nomad's HTTP API (PascalCase fields).
 // Durations are integer nanoseconds, sizes carry their unit in the field name (MemoryMB).
 
+import type { ScalingPolicy as GroupScalingPolicy } from './scaling.js';
+
 export type JobType = 'service' | 'batch' | 'system' | 'sysbatch';
 
 export interface Constraint {
@@ -195,6 +197,7 @@ export interface DispatchPayloadConfig {
   File: string;
 }
 
+/** A scaling block as a job file gives it (a task's vertical policies keep this shape). */
 export interface ScalingPolicy {
   ID?: string;
   Type?: string;
@@ -239,7 +242,8 @@ export interface TaskGroup {
   Update: UpdateStrategy | null;
   Migrate: MigrateStrategy | null;
   Constraints: Constraint[] | null;
-  Scaling: ScalingPolicy | null;
+  /** The group's horizontal scaling policy, as the servers store it (ID, target and indexes included). */
+  Scaling: GroupScalingPolicy | null;
   RestartPolicy: RestartPolicy | null;
   Tasks: Task[];
   EphemeralDisk: EphemeralDisk | null;
@@ -292,6 +296,8 @@ export interface Job {
   Periodic: PeriodicConfig | null;
   ParameterizedJob: ParameterizedJobConfig | null;
   Dispatched: boolean;
+  /** Set on a dispatched child when its dispatch named an idempotency token. */
+  DispatchIdempotencyToken?: string;
   Payload: string | null;
   Meta: Record<string, string> | null;
   ConsulToken: string;

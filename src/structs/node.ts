@@ -103,7 +103,7 @@ export interface Node {
   Drivers: Record<string, DriverInfo>;
   CSIControllerPlugins: unknown | null;
   CSINodePlugins: unknown | null;
-  HostVolumes: Record<string, { Path: string; ReadOnly: boolean }> | null;
+  HostVolumes: Record<string, { Name?: string; Path: string; ReadOnly: boolean }> | null;
   LastDrain: DrainMetadata | null;
   CreateIndex: number;
   ModifyIndex: number;

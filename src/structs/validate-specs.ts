@@ -2,6 +2,7 @@
 // Nomad uses for each problem, each led by the field path that holds it.
 import type { ParameterizedJobConfig, PeriodicConfig, Service, Vault } from './job.js';
 import type { AddError } from './validate-placement.js';
+import { cronSpecError } from './periodic.js';
 
 /** Spec types Nomad knows: cron, and the one its own tests use. */
 const PERIODIC_SPEC_TYPES = new Set(['cron', '_internal_test']);
@@ -13,6 +14,10 @@ const SERVICE_NAME = /^(?:[a-z0-9]|[a-z0-9][a-z0-9-]{0,61}[a-z0-9])$/i;
 export function validatePeriodic(p: PeriodicConfig, add: AddError): void {
   if (!PERIODIC_SPEC_TYPES.has(p.SpecType)) add('Periodic.SpecType', `Unknown periodic specification type "${p.SpecType}"`);
   if (p.TimeZone && !validTimeZone(p.TimeZone)) add('Periodic.TimeZone', `Invalid time zone "${p.TimeZone}"`);
+  if (p.SpecType === 'cron' && p.Spec) {
+    const problem = cronSpecError(p.Spec);
+    if (problem !== null) add('Periodic.Spec', `Invalid cron spec ${JSON.stringify(p.Spec)}: ${problem}`);
+  }
 }
 
 function validTimeZone(tz: string): boolean {

@@ -3,7 +3,9 @@
 // can both find it. Returns [] for a valid job.
 import type { Job, NetworkResource, Task, TaskGroup } from './job.js';
 import { MAX_JOB_PRIORITY, MIN_JOB_PRIORITY } from './defaults.js';
+import { scalingPolicyProblems } from './scaling.js';
 import { validateAffinities, validateConstraints, validateSpreads } from './validate-placement.js';
+import { validateGroupVolumes, validateTaskVolumeMounts } from './validate-volumes.js';
 import { validatePeriodic, validateParameterized, validateServices, validateVault } from './validate-specs.js';
 
 const JOB_TYPES = new Set(['service', 'batch', 'system', 'sysbatch']);
@@ -18,7 +20,8 @@ export function validateJob(job: Job): string[] {
   const add = (path: string, msg: string) => errs.push(`${path}: ${msg}`);
 
   if (!job.ID) add('ID', 'missing job ID');
-  else if (/\s/.test(job.ID)) add('ID', `job ID "${job.ID}" contains white space`);
+  // Nomad refuses a space, not other white space: a tab is a valid (if odd) character of an ID.
+  else if (job.ID.includes(' ')) add('ID', `job ID "${job.ID}" contains a space`);
   else if (job.ID.includes('\0')) add('ID', 'job ID contains a null character');
   if (!job.Name) add('Name', 'missing job name');
   if (!job.Namespace) add('Namespace', 'job must be in a namespace');
@@ -63,6 +66,9 @@ function validateGroup(job: Job, tg: TaskGroup, path: string, add: (p: string, m
   }
   if (tg.Tasks.length === 0) add(`${path}.Tasks`, `missing tasks for task group${label}`);
   validateConstraints(tg.Constraints, `${path}.Constraints`, add);
+  if (tg.Scaling) {
+    for (const p of scalingPolicyProblems(tg.Scaling, tg.Count)) add(`${path}.Scaling.${p.field}`, `Scaling policy invalid: ${p.message}${label}`);
+  }
   validateAffinities(tg.Affinities, `${path}.Affinities`, add);
   validateSpreads(tg.Spreads, `${path}.Spreads`, add);
   validateServices(tg.Services, `${path}.Services`, add);
@@ -98,6 +104,7 @@ function validateGroup(job: Job, tg: TaskGroup, path: string, add: (p: string, m
   }
   if (tg.EphemeralDisk && tg.EphemeralDisk.SizeMB <= 0) add(`${path}.EphemeralDisk.SizeMB`, `must be greater than zero, got ${tg.EphemeralDisk.SizeMB}`);
   validateNetworks(tg.Networks, `${path}.Networks`, add);
+  validateGroupVolumes(tg, path, add);
 
   const taskNames = new Map<string, number>();
   let leaders = 0;
@@ -141,6 +148,7 @@ function validateTask(task: Task, path: string, add: (p: string, m: string) => v
   validateConstraints(task.Constraints, `${path}.Constraints`, add);
   validateAffinities(task.Affinities, `${path}.Affinities`, add);
   validateServices(task.Services, `${path}.Services`, add);
+  validateTaskVolumeMounts(task, tg, path, add);
   if (task.Vault) validateVault(task.Vault, `${path}.Vault`, add);
   (task.Artifacts ?? []).forEach((a, i) => {
     if (!a.GetterSource) add(`${path}.Artifacts[${i}].GetterSource`, 'artifact source must be given');

@@ -47,7 +47,7 @@ test('an interval longer than the retention is refused', () => {
   assert.throws(() => new IntervalSink(10_000, 5_000), /interval/);
 });
 
-test('the SIGUSR1 dump prints every finished interval as go-metrics does', async () => {
+test('the SIGUSR1 dump prints every retained interval, the current one last, as go-metrics does', async () => {
   const { dumpIntervals } = await import('./metrics-dump.js');
   let now = 1_000_000_000_000;
   const sink = new IntervalSink(10_000, 60_000, () => now);
@@ -57,14 +57,16 @@ test('the SIGUSR1 dump prints every finished interval as go-metrics does', async
   sink.addSample('nomad.raft.commitTime', 3, undefined);
   now += 10_000;
   sink.incrCounter('nomad.raft.apply', 5, undefined);
-  const text = dumpIntervals(sink.data().slice(0, -1));
+  const text = dumpIntervals(sink.data());
   const at = goTimestamp(1_000_000_000_000);
+  const later = goTimestamp(1_000_000_010_000);
   assert.equal(
     text,
     [
       `[${at}][G] 'nomad.nomad.plan.queue_depth;host=vm': 2.000`,
       `[${at}][C] 'nomad.raft.apply': Count: 1 Sum: 1.000`,
       `[${at}][S] 'nomad.raft.commitTime': Count: 2 Min: 1.000 Mean: 2.000 Max: 3.000 Stddev: 1.414 Sum: 4.000`,
+      `[${later}][C] 'nomad.raft.apply': Count: 1 Sum: 5.000`,
       '',
     ].join('\n'),
   );

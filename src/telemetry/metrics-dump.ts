@@ -1,4 +1,4 @@
-// What an agent prints on SIGUSR1, as go-metrics' signal handler: every finished in-memory
+// What an agent prints on SIGUSR1, as go-metrics' signal handler: every retained in-memory
 // interval, one line per gauge [G], counter [C] and sample [S], series named "name;label=value".
 import type { Aggregate } from './aggregate.js';
 import type { IntervalMetrics } from './interval-sink.js';

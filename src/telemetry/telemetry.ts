@@ -126,9 +126,9 @@ export class Telemetry {
     return metricsSummary(this.inmem.displayed());
   }
 
-  /** SIGUSR1's dump: every finished in-memory interval (the one still filling is left out). */
+  /** SIGUSR1's dump: every retained in-memory interval, the one still filling last (as go-metrics' Data()). */
   dump(): string {
-    return dumpIntervals(this.inmem.data().slice(0, -1));
+    return dumpIntervals(this.inmem.data());
   }
 
   /** GET /v1/metrics?format=prometheus; null when prometheus_metrics is off. */

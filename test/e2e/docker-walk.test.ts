@@ -160,7 +160,7 @@ test('docker: without an engine, job init + run explains the missing driver and 
     assert.equal(run.code, 2, run.stdout + run.stderr);
     assert.match(run.stdout, /Evaluation "[0-9a-f]{8}" finished with status "complete" but failed to place all allocations:/);
     assert.match(run.stdout, /Task Group "cache" \(failed to place 1 allocation\):/);
-    assert.match(run.stdout, /^\s+\* Constraint "missing drivers": 1 nodes excluded by filter$/m);
+    assert.match(run.stdout, /^\s+\* Constraint "missing drivers": 1 nodes excluded by filter \(the group's tasks use driver "docker"\)$/m);
     assert.match(run.stdout, /Evaluation "[0-9a-f]{8}" waiting for additional capacity to place remainder/);
   } finally {
     await bare.stop();

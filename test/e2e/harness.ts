@@ -173,8 +173,9 @@ export async function waitForState<T>(addr: string, path: string, check: (body: 
     last = res.body;
     if (res.status === 200 && check(res.body)) return res.body;
     const next = Number(res.headers.get('x-nomad-index') ?? '0');
-    // A blocking query that returns with the same index timed out; ask again from there.
-    index = next > index ? next : index;
+    // A blocking query that returns with the same index timed out; ask again from there. A table
+    // never written answers index 0, which would not block: wait for its first write instead.
+    index = Math.max(index, next, 1);
   }
   throw new Error(`condition on ${path} not met within ${timeoutMs} ms; last answer: ${JSON.stringify(last)?.slice(0, 2000)}`);
 }

@@ -28,7 +28,7 @@ export async function startAclApiServer(): Promise<AclApiServer> {
   const store = new StateStore();
   const fsm = new FSM(store);
   const consensus = new InMemoryConsensus(fsm, { rpcAddr: '127.0.0.1:4647' });
-  const server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 'test', store, applied: fsm, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1 });
+  const server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 'test', store, applied: fsm, events: { feed: fsm, bufferSize: 100 }, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1 });
   const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
   server.start();
   await leader;

@@ -1,12 +1,12 @@
 // An in-process API for HTTP-layer tests: StateStore + FSM + InMemoryConsensus + Server +
 // HttpServer on a free port, and a raw node:http client that shows exactly what was answered.
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { StateStore } from '../../src/state/store.js';
 import { FSM } from '../../src/state/fsm.js';
 import { InMemoryConsensus } from '../../src/server/consensus-memory.js';
-import { Server } from '../../src/server/server.js';
-import { HttpServer } from '../../src/http/http-server.js';
+import { Server, type ServerOptions } from '../../src/server/server.js';
+import { HttpServer, type HttpServerOptions } from '../../src/http/http-server.js';
 import { Telemetry } from '../../src/telemetry/telemetry.js';
 
 export interface Reply {
@@ -21,13 +21,24 @@ export interface InProcessApi {
   server: Server;
   http: HttpServer;
   consensus: InMemoryConsensus;
+  store: StateStore;
+  fsm: FSM;
   /** The API's metrics, Prometheus on; collectOnce() publishes the server's gauges. */
   telemetry: Telemetry;
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  /** Opens a streaming GET and resolves with the response once its headers arrived. */
+  open(path: string): Promise<IncomingMessage>;
   close(): Promise<void>;
 }
 
-export async function startInProcessApi(): Promise<InProcessApi> {
+export interface InProcessApiOptions {
+  server?: Partial<ServerOptions>;
+  http?: Partial<HttpServerOptions>;
+  /** Batches of events the server keeps for the event stream. */
+  eventBufferSize?: number;
+}
+
+export async function startInProcessApi(opts: InProcessApiOptions = {}): Promise<InProcessApi> {
   const telemetry = new Telemetry({
     config: {
       collectionIntervalMs: 1_000,
@@ -62,26 +73,36 @@ export async function startInProcessApi(): Promise<InProcessApi> {
     nodeName: 'test',
     store,
     applied: fsm,
+    events: { feed: fsm, bufferSize: opts.eventBufferSize ?? 100 },
     consensus,
     rpcAddr: '127.0.0.1:4647',
     numSchedulers: 1,
     heartbeat: { minHeartbeatTtlMs: 60_000, heartbeatGraceMs: 10_000, random: () => 0 },
     metrics,
+    ...opts.server,
   });
   telemetry.addCollector('server', () => server.emitMetrics());
   const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
   server.start();
   await leader;
   await server.whenSettled();
-  const http = new HttpServer({ server, store, client: null, agent: null, port: 0, metrics, metricsSource: telemetry });
+  const http = new HttpServer({ server, store, client: null, agent: null, port: 0, metrics, metricsSource: telemetry, ...opts.http });
   const port = (await http.listen()).port;
   return {
     port,
     server,
     http,
     consensus,
+    store,
+    fsm,
     telemetry,
     call: (method, path, body, headers = {}) => call(port, method, path, body, headers),
+    open: (path) =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, method: 'GET', path }, resolve);
+        req.on('error', reject);
+        req.end();
+      }),
     async close() {
       await http.close();
       await server.shutdown();

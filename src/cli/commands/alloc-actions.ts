@@ -5,8 +5,7 @@ import type { Io } from '../context.js';
 import { argsError, defineCommand, errText } from '../base.js';
 import { FULL_ID_LENGTH, SHORT_ID_LENGTH } from '../format.js';
 import { EvalMonitor } from '../monitor.js';
-import { formatAllocList } from '../views.js';
-import { resolveAlloc } from './alloc-status.js';
+import { allocFromArg } from './alloc-pick.js';
 
 /** Default number of lines for -tail without -n or -c. */
 const DEFAULT_TAIL_LINES = 10;
@@ -15,19 +14,8 @@ const BYTES_PER_LINE_GUESS = 512;
 /** Bound on what a line-tail buffers before cutting. */
 const MAX_TAIL_BUFFER_BYTES = 16 * 1024 * 1024;
 
-async function oneAlloc(io: Io, name: string, given: string, api: Parameters<typeof resolveAlloc>[0]): Promise<Allocation | number> {
-  const found = await resolveAlloc(api, io, given);
-  if ('code' in found) return found.code;
-  if ('multiple' in found) {
-    io.err(`Prefix matched multiple allocations\n\n${formatAllocList(found.multiple, false, SHORT_ID_LENGTH, io.nowMs())}`);
-    return 1;
-  }
-  void name;
-  return found.alloc;
-}
-
 /** The task named on the command line, or the group's only task. */
-function pickTask(io: Io, alloc: Allocation, wanted: string): string | null {
+export function pickTask(io: Io, alloc: Allocation, wanted: string): string | null {
   const group = alloc.Job?.TaskGroups?.find((g) => g.Name === alloc.TaskGroup);
   const tasks = group ? group.Tasks.map((t) => t.Name) : Object.keys(alloc.TaskStates ?? {});
   if (wanted) {
@@ -67,13 +55,17 @@ Logs Options:
 
   -task <task>
     The task to read, as an alternative to the second argument.
+
+  -job
+    The first argument is a job ID: read the logs of one of its allocations (a
+    running one when there is any).
 `,
   api: true,
   flags: (fs) => fs.bool('stderr').bool('f').bool('tail').int('n', -1).int('c', -1).string('task').bool('verbose').bool('job'),
   async run({ flags, args, io, client }) {
     if (args.length < 1 || args.length > 2) return argsError(io, 'alloc logs', 'This command takes one of the following argument conditions:\n * A single <allocation>\n * Two arguments: <allocation> <task>');
     const api = client();
-    const alloc = await oneAlloc(io, 'alloc logs', args[0]!, api);
+    const alloc = await allocFromArg(api, io, args[0]!, flags.bool('job'));
     if (typeof alloc === 'number') return alloc;
     const task = pickTask(io, alloc, args[1] ?? flags.string('task'));
     if (!task) return 1;
@@ -161,7 +153,7 @@ Stop Options:
   async run({ flags, args, io, client }) {
     if (args.length !== 1) return argsError(io, 'alloc stop', 'This command takes one argument: <alloc-id>');
     const api = client();
-    const alloc = await oneAlloc(io, 'alloc stop', args[0]!, api);
+    const alloc = await allocFromArg(api, io, args[0]!, false);
     if (typeof alloc === 'number') return alloc;
     let evalId: string;
     try {
@@ -190,7 +182,7 @@ export const allocRestartCommand = defineCommand({
   async run({ flags, args, io, client }) {
     if (args.length < 1 || args.length > 2) return argsError(io, 'alloc restart', 'This command takes one or two arguments: <alloc-id> [<task>]');
     const api = client();
-    const alloc = await oneAlloc(io, 'alloc restart', args[0]!, api);
+    const alloc = await allocFromArg(api, io, args[0]!, false);
     if (typeof alloc === 'number') return alloc;
     const task = args[1] ?? flags.string('task');
     if (task && !pickTask(io, alloc, task)) return 1;
@@ -221,7 +213,7 @@ Signal Options:
   async run({ flags, args, io, client }) {
     if (args.length < 1 || args.length > 2) return argsError(io, 'alloc signal', 'This command takes up to two arguments: <alloc-id> <task>');
     const api = client();
-    const alloc = await oneAlloc(io, 'alloc signal', args[0]!, api);
+    const alloc = await allocFromArg(api, io, args[0]!, false);
     if (typeof alloc === 'number') return alloc;
     const task = args[1] ?? '';
     if (task && !pickTask(io, alloc, task)) return 1;

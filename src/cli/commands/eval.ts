@@ -2,7 +2,7 @@
 import type { Evaluation } from '../../structs/index.js';
 import { argsError, defineCommand, errText } from '../base.js';
 import { FULL_ID_LENGTH, SHORT_ID_LENGTH, formatKV, formatList, formatUnixNanoTime, limit, prettyTimeDiff } from '../format.js';
-import { failedNoun, formatAllocMetrics } from '../views.js';
+import { failedNoun, formatAllocMetrics, groupDrivers } from '../views.js';
 import { sanitizeUuidPrefix } from './alloc-status.js';
 import { formatDurationNs } from '../../structs/time.js';
 
@@ -102,9 +102,10 @@ Eval Status Options:
     if (e.Wait > 0) rows.push(`Wait|${formatDurationNs(e.Wait)}`);
     io.out(formatKV(rows));
     if (failed.length > 0) {
+      const drivers = groupDrivers(await api.jobs.info(e.JobID).then((r) => r.body, () => null));
       const parts = failed.map((g) => {
         const m = e.FailedTGAllocs![g]!;
-        const text = formatAllocMetrics(m, '  ');
+        const text = formatAllocMetrics(m, '  ', drivers[g]);
         return `Task Group "${g}" (failed to place ${failedNoun(m)}):${text ? '\n' + text : ''}`;
       });
       io.out(`\nFailed Placements\n${parts.join('\n\n')}`);

@@ -2,6 +2,8 @@
 import type { Command } from '../context.js';
 import { allocLogsCommand, allocRestartCommand, allocSignalCommand, allocStopCommand } from './alloc-actions.js';
 import { allocStatusCommand } from './alloc-status.js';
+import { allocExecCommand } from './alloc-exec.js';
+import { allocFsCommand } from './alloc-fs.js';
 import { aclPolicyApplyCommand, aclPolicyDeleteCommand, aclPolicyInfoCommand, aclPolicyListCommand } from './acl-policy.js';
 import {
   aclBootstrapCommand,
@@ -25,12 +27,17 @@ import {
 import { evalListCommand, evalStatusCommand } from './eval.js';
 import { jobHistoryCommand, jobInitCommand, jobInspectCommand, jobStopCommand, jobValidateCommand } from './job-misc.js';
 import { jobPlanCommand } from './job-plan.js';
+import { jobDispatchCommand, jobPeriodicForceCommand } from './job-children.js';
 import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
+import { monitorCommand } from './monitor.js';
+import { operatorDebugCommand } from './operator-debug.js';
+import { jobScaleCommand, jobScalingEventsCommand, scalingPolicyInfoCommand, scalingPolicyListCommand } from './scaling.js';
 import { operatorMetricsCommand } from './operator-metrics.js';
 import { tlsCaCreateCommand, tlsCertCreateCommand } from './tls.js';
+import { namespaceApplyCommand, namespaceDeleteCommand, namespaceInspectCommand, namespaceListCommand, namespaceStatusCommand } from './namespace.js';
 
 export const COMMANDS: Command[] = [
   aclBootstrapCommand,
@@ -46,6 +53,8 @@ export const COMMANDS: Command[] = [
   aclTokenUpdateCommand,
   agentCommand,
   agentInfoCommand,
+  allocExecCommand,
+  allocFsCommand,
   allocLogsCommand,
   allocRestartCommand,
   allocSignalCommand,
@@ -59,18 +68,31 @@ export const COMMANDS: Command[] = [
   deploymentStatusCommand,
   evalListCommand,
   evalStatusCommand,
+  jobDispatchCommand,
   jobHistoryCommand,
   jobInitCommand,
   jobInspectCommand,
+  jobPeriodicForceCommand,
   jobPlanCommand,
   jobRevertCommand,
   jobRunCommand,
+  jobScaleCommand,
+  jobScalingEventsCommand,
   jobStatusCommand,
   jobStopCommand,
   jobValidateCommand,
+  namespaceApplyCommand,
+  namespaceDeleteCommand,
+  namespaceInspectCommand,
+  namespaceListCommand,
+  namespaceStatusCommand,
+  monitorCommand,
   nodeStatusCommand,
+  operatorDebugCommand,
   operatorMetricsCommand,
   raftListPeersCommand,
+  scalingPolicyInfoCommand,
+  scalingPolicyListCommand,
   serverForceLeaveCommand,
   serverJoinCommand,
   serverMembersCommand,

@@ -1,5 +1,6 @@
 // `nomad job plan`: a dry run on the servers; prints the diff, what the scheduler would do, and
 // the modify index to pass to `job run -check-index`.
+import { groupDrivers } from '../views.js';
 import { defineCommand, argsError, errText } from '../base.js';
 import { JSON_FLAG_HELP, VAR_FLAGS_HELP, loadJobArg, withJobFileFlags } from '../jobfile.js';
 import { formatDryRun, formatJobDiff, formatJobModifyIndex, planExitCode } from '../plan-diff.js';
@@ -51,7 +52,7 @@ ${VAR_FLAGS_HELP}
     }
     if (flags.bool('diff') && resp.Diff) io.out(`${formatJobDiff(resp.Diff, flags.bool('verbose')).trim()}\n`);
     io.out('Scheduler dry-run:');
-    io.out(formatDryRun(resp, String(job.Type ?? 'service'), io.nowMs()));
+    io.out(formatDryRun(resp, String(job.Type ?? 'service'), io.nowMs(), groupDrivers(job)));
     io.out('');
     if (resp.Warnings) io.out(`Job Warnings:\n${resp.Warnings}\n`);
     io.out(formatJobModifyIndex(resp.JobModifyIndex, path));

@@ -5,6 +5,7 @@ import { argsError, defineCommand, errText } from '../base.js';
 import { FULL_ID_LENGTH, SHORT_ID_LENGTH } from '../format.js';
 import { JSON_FLAG_HELP, VAR_FLAGS_HELP, loadJobArg, withJobFileFlags } from '../jobfile.js';
 import { EvalMonitor } from '../monitor.js';
+import { nextLaunchText } from './job-status.js';
 
 const ENFORCE_INDEX_RE = /\((Enforcing job modify index[^)]*)\)/;
 
@@ -93,6 +94,11 @@ ${VAR_FLAGS_HELP}
     const parameterized = job.ParameterizedJob !== null && job.ParameterizedJob !== undefined;
     if (!resp.EvalID || periodic || parameterized) {
       io.out('Job registration successful');
+      if (periodic && !parameterized) {
+        const p = job.Periodic!;
+        const spec = { Enabled: true, Spec: p.Spec ?? '', SpecType: p.SpecType || 'cron', ProhibitOverlap: false, TimeZone: p.TimeZone || 'UTC' };
+        io.out(`Approximate next launch time: ${nextLaunchText({ Periodic: spec }, io.nowMs())}`);
+      }
       return 0;
     }
     if (flags.bool('detach')) {

@@ -5,8 +5,10 @@ import type { NomadClient } from '../../api/index.js';
 import { isNotFound } from '../../api/index.js';
 import type { Io } from '../context.js';
 import { argsError, defineCommand, errText } from '../base.js';
-import { FULL_ID_LENGTH, SHORT_ID_LENGTH, formatKV, formatList, formatUnixNanoTime, limit } from '../format.js';
-import { formatAllocList, formatAllocMetrics, formatDeployment, sortAllocsNewestFirst } from '../views.js';
+import { FULL_ID_LENGTH, SHORT_ID_LENGTH, formatKV, formatList, formatTime, formatUnixNanoTime, limit } from '../format.js';
+import { DISPATCH_LAUNCH_SUFFIX, PERIODIC_LAUNCH_SUFFIX, nextLaunchMs } from '../../structs/periodic.js';
+import { NS_PER_S, formatDurationNs } from '../../structs/time.js';
+import { formatAllocList, formatAllocMetrics, formatDeployment, groupDrivers, sortAllocsNewestFirst } from '../views.js';
 
 export function jobStatusString(status: string, stop: boolean): string {
   return stop ? `${status} (stopped)` : status;
@@ -140,12 +142,16 @@ export async function showJob(client: NomadClient, io: Io, job: Job, opts: JobSt
     `Periodic|${periodic}`,
     `Parameterized|${parameterized}`,
   ];
-  if (periodic && !parameterized && job.Stop) basic.push('Next Periodic Launch|none (job stopped)');
+  if (periodic && !parameterized) basic.push(`Next Periodic Launch|${job.Stop ? 'none (job stopped)' : nextLaunchText(job, io.nowMs())}`);
   io.out(formatKV(basic));
   if (opts.short) return 0;
 
   try {
     const out: string[] = [];
+    if (parameterized) {
+      const p = job.ParameterizedJob!;
+      out.push(`\nParameterized Job\n${formatKV([`Payload|${p.Payload}`, `Required Metadata|${(p.MetaRequired ?? []).join(', ')}`, `Optional Metadata|${(p.MetaOptional ?? []).join(', ')}`])}`);
+    }
     const summary = (await client.jobs.summary(job.ID)).body;
     if (summary) {
       if (!periodic && !parameterized) {
@@ -159,8 +165,14 @@ export async function showJob(client: NomadClient, io: Io, job: Job, opts: JobSt
       }
       const c = summary.Children;
       if (c && (periodic || parameterized || c.Pending + c.Running + c.Dead > 0)) {
-        out.push(`\nChildren Job Summary\n${formatList(['Pending|Running|Dead', `${c.Pending}|${c.Running}|${c.Dead}`])}`);
+        const title = parameterized ? 'Parameterized Job Summary' : 'Children Job Summary';
+        out.push(`\n${title}\n${formatList(['Pending|Running|Dead', `${c.Pending}|${c.Running}|${c.Dead}`])}`);
       }
+    }
+    if (periodic || parameterized) {
+      out.push(await childrenSection(client, job, parameterized));
+      io.out(out.join('\n'));
+      return 0;
     }
 
     const evals: Evaluation[] = (await client.jobs.evaluations(job.ID)).body ?? [];
@@ -176,7 +188,7 @@ export async function showJob(client: NomadClient, io: Io, job: Job, opts: JobSt
     if (failedEval) {
       const groups = Object.keys(failedEval.FailedTGAllocs ?? {}).sort();
       const parts = groups.map((g) => {
-        const text = formatAllocMetrics(failedEval.FailedTGAllocs![g]!, '  ');
+        const text = formatAllocMetrics(failedEval.FailedTGAllocs![g]!, '  ', groupDrivers(job)[g]);
         return `Task Group "${g}":${text ? '\n' + text : ''}`;
       });
       out.push(`\nPlacement Failure\n${parts.join('\n\n')}`);
@@ -199,6 +211,22 @@ export async function showJob(client: NomadClient, io: Io, job: Job, opts: JobSt
     return 1;
   }
   return 0;
+}
+
+/** "2026-11-21T17:39:05Z (59s from now)": when a periodic job launches next. */
+export function nextLaunchText(job: Pick<Job, 'Periodic'>, nowMs: number): string {
+  const next = job.Periodic ? nextLaunchMs(job.Periodic, nowMs) : null;
+  if (next === null) return 'none';
+  return `${formatTime(next)} (${formatDurationNs(Math.round((next - nowMs) / 1000) * NS_PER_S)} from now)`;
+}
+
+/** The children a periodic or parameterized job launched, as `job status` lists them. */
+async function childrenSection(client: NomadClient, job: Job, parameterized: boolean): Promise<string> {
+  const suffix = parameterized ? DISPATCH_LAUNCH_SUFFIX : PERIODIC_LAUNCH_SUFFIX;
+  const children = ((await client.jobs.list({ prefix: job.ID + suffix })).body ?? []).filter((c) => c.ParentID === job.ID);
+  if (children.length === 0) return parameterized ? '\nNo dispatched instances of parameterized job found' : '\nNo instances of periodic job found';
+  const title = parameterized ? 'Dispatched Jobs' : 'Previously Launched Jobs';
+  return `\n${title}\n${formatList(['ID|Status', ...children.map((c) => `${c.ID}|${c.Status}`)])}`;
 }
 
 /** The latest deployment block of `job status`: the header keeps only ID, status and description. */

@@ -103,6 +103,7 @@ export async function buildNode(config: ClientConfig, identity: NodeIdentity, dr
     NodeClass: config.nodeClass,
     StatusUpdatedAt: Math.floor(Date.now() / 1000),
     Drivers: driverInfos,
+    HostVolumes: config.hostVolumes && Object.keys(config.hostVolumes).length > 0 ? config.hostVolumes : null,
   });
   node.ComputedClass = computeNodeClass(node);
   return node;

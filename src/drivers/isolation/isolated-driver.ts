@@ -4,7 +4,7 @@
 // fingerprint; starting, waiting, stopping, stats, recovery and cleanup live here, once.
 import { chmod, mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import type { TaskResourceUsage } from '../../rpc/client-endpoints.js';
 import { DriverStartError } from '../driver.js';
 import type { DriverCapabilities, DriverContext, DriverFingerprint, ExitResult, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus } from '../driver.js';
@@ -19,7 +19,8 @@ import { cgroupV1Mounts, CONTROLLERS, limitsFor, TaskCgroup, type ControllerPath
 import { DEFAULT_CHROOT_ENV, prepareMountpoints, resolveChrootEnv } from './chroot-env.js';
 import { allocSharedDir, chrootEnv, toChrootPath } from './chroot-paths.js';
 import { findTools, type ToolPaths } from './host-tools.js';
-import { outerScript, type LaunchSpec } from './launcher.js';
+import { outerScript, shq, type LaunchSpec } from './launcher.js';
+import { processContext, processCredentials, startHostExec, withTerminal, type ExecOptions, type ExecSession } from '../exec-session.js';
 import { childPids } from './proc-tree.js';
 import { resolveInChroot } from './resolve-command.js';
 import { lookupUser } from './users.js';
@@ -95,7 +96,7 @@ function exitFromStatus(status: number): ExitResult {
 
 export abstract class IsolatedDriver implements TaskDriver {
   abstract readonly name: string;
-  readonly capabilities: DriverCapabilities = { sendSignals: true, exec: false, fsIsolation: 'chroot', networkIsolationModes: ['host'] };
+  readonly capabilities: DriverCapabilities = { sendSignals: true, exec: true, fsIsolation: 'chroot', networkIsolationModes: ['host'] };
   protected readonly tasks = new TaskTable<IsolatedTask>(() => this.name);
   private supportCache: Promise<IsolationSupport> | null = null;
 
@@ -114,6 +115,21 @@ export abstract class IsolatedDriver implements TaskDriver {
 
   private stateDir(): string {
     return join(this.ctx.stateDir ?? join(tmpdir(), 'nomad-driver-state'), this.name);
+  }
+
+  /**
+   * A command inside the task as the task itself runs: in its cgroups, namespaces and chroot,
+   * as its user, with its environment.
+   */
+  async execTask(id: string, opts: ExecOptions): Promise<ExecSession> {
+    const t = this.tasks.get(id);
+    if (t.exit || t.taskPid === 0) throw new Error(`task ${t.name} is not running`);
+    const [{ env }, { uid, gid }] = await Promise.all([processContext(t.taskPid), processCredentials(t.taskPid)]);
+    const join = t.cgroup.procsFiles().map((f) => `echo $$ > ${shq(f)}`).join(' && ');
+    // The terminal is made inside the task, so that it is one of the task's own (its /dev/pts).
+    const inside = withTerminal(opts.command, opts).replace(/^exec /, '');
+    const enter = `exec nsenter --target ${t.taskPid} --mount --uts --ipc --pid --root --wd --setuid ${uid} --setgid ${gid} -- /bin/sh -c ${shq(`exec ${inside}`)}`;
+    return startHostExec({ shellCommand: `${join ? `{ ${join}; } || exit 126; ` : ''}${enter}`, env: { ...env, PATH: env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin' }, cwd: '/' }, opts);
   }
 
   async startTask(cfg: TaskConfig): Promise<TaskHandle> {
@@ -172,6 +188,8 @@ export abstract class IsolatedDriver implements TaskDriver {
       cgroupProcs: cgroup.procsFiles(),
       statusFile,
       secretsSizeKiB: SECRETS_SIZE_KIB,
+      // normalize keeps a target with .. inside the root.
+      volumes: (cfg.mounts ?? []).map((m) => ({ hostPath: m.hostPath, target: posix.normalize('/' + m.destination), readOnly: m.readOnly })),
     };
     try {
       return await this.launch(cfg, spec, tools, cgroup, mountpoints);

@@ -29,6 +29,8 @@ export interface LaunchSpec {
   statusFile: string;
   /** Size of the secrets tmpfs; Nomad gives 1 MiB. */
   secretsSizeKiB: number;
+  /** Host volumes bound below the root (target relative to it), read-only when asked. */
+  volumes?: Array<{ hostPath: string; target: string; readOnly: boolean }>;
 }
 
 /** Single-quotes a value for sh: the only character that needs care inside '' is ' itself. */
@@ -53,6 +55,11 @@ export function innerScript(s: LaunchSpec, t: ToolPaths): string {
     `bind_ro() { ${t.mount} --bind "$1" "$2" || fail "failed to mount $1 into the chroot"; ${t.mount} -o remount,bind,ro,nosuid "$2" || fail "failed to make $2 read-only"; }`,
   ];
   for (const b of s.binds) lines.push(`bind_ro ${shq(b.hostPath)} ${R}${shq(b.target)}`);
+  for (const v of s.volumes ?? []) {
+    const target = `${R}${shq(v.target)}`;
+    lines.push(`${t.mkdir} -p ${target} && ${t.mount} --bind ${shq(v.hostPath)} ${target} || fail ${shq(`failed to mount host volume ${v.hostPath} at ${v.target}`)}`);
+    if (v.readOnly) lines.push(`${t.mount} -o remount,bind,ro,nosuid ${target} || fail ${shq(`failed to make ${v.target} read-only`)}`);
+  }
   lines.push(
     `${t.mount} --bind ${shq(s.allocShared)} ${R}/alloc || fail "failed to mount the alloc dir"`,
     `${t.mount} -t tmpfs -o mode=0755,size=512k,nosuid tmpfs ${R}/dev || fail "failed to mount /dev"`,

@@ -61,6 +61,39 @@ export class MemStableStore implements StableStore {
   async close(): Promise<void> {}
 }
 
+/** A sink that gathers a snapshot's chunks in memory and hands over the whole on commit. */
+export function bufferingSink(meta: SnapshotMeta, keep: (data: Uint8Array) => Promise<void>): SnapshotSink {
+  const chunks: Uint8Array[] = [];
+  let done = false;
+  return {
+    write: async (chunk) => {
+      invariant(!done, 'write to a finished snapshot');
+      chunks.push(chunk.slice());
+    },
+    commit: async () => {
+      invariant(!done, 'snapshot committed twice');
+      done = true;
+      await keep(concatBytes(chunks));
+      return meta;
+    },
+    cancel: async () => {
+      done = true;
+    },
+  };
+}
+
+/** A snapshot held in memory, opened for reading. */
+export function openedSnapshot(meta: SnapshotMeta, data: Uint8Array): OpenedSnapshot {
+  return {
+    meta,
+    sizeBytes: data.length,
+    chunks: async function* () {
+      yield data;
+    },
+    readAll: async () => data,
+  };
+}
+
 interface MemSnapshot {
   readonly meta: SnapshotMeta;
   readonly data: Uint8Array;
@@ -74,25 +107,11 @@ export class MemSnapshotStore implements SnapshotStore {
   }
 
   async create(meta: SnapshotMeta): Promise<SnapshotSink> {
-    const chunks: Uint8Array[] = [];
-    let done = false;
-    return {
-      write: async (chunk) => {
-        invariant(!done, 'write to a finished snapshot');
-        chunks.push(chunk.slice());
-      },
-      commit: async () => {
-        invariant(!done, 'snapshot committed twice');
-        done = true;
-        this.snapshots.push({ meta, data: concatBytes(chunks) });
-        this.snapshots.sort((a, b) => b.meta.index - a.meta.index || b.meta.term - a.meta.term);
-        this.snapshots.length = Math.min(this.snapshots.length, this.retain);
-        return meta;
-      },
-      cancel: async () => {
-        done = true;
-      },
-    };
+    return bufferingSink(meta, async (data) => {
+      this.snapshots.push({ meta, data });
+      this.snapshots.sort((a, b) => b.meta.index - a.meta.index || b.meta.term - a.meta.term);
+      this.snapshots.length = Math.min(this.snapshots.length, this.retain);
+    });
   }
 
   async list(): Promise<SnapshotMeta[]> {
@@ -101,15 +120,7 @@ export class MemSnapshotStore implements SnapshotStore {
 
   async openLatest(): Promise<OpenedSnapshot | null> {
     const s = this.snapshots[0];
-    if (!s) return null;
-    return {
-      meta: s.meta,
-      sizeBytes: s.data.length,
-      chunks: async function* () {
-        yield s.data;
-      },
-      readAll: async () => s.data,
-    };
+    return s ? openedSnapshot(s.meta, s.data) : null;
   }
 
   async close(): Promise<void> {}

@@ -2,6 +2,7 @@
 // with the indexes schedulers use; the Planner applies submitted plans to them as the plan
 // applier and FSM would (indexes, NextAllocation links, deployment canaries and counts), so
 // scenarios of many evaluations can run one after another.
+import type { JobScalingEvents, ScalingPolicy } from '../../structs/scaling.js';
 import type { Allocation } from '../../structs/alloc.js';
 import type { Deployment } from '../../structs/deployment.js';
 import type { Evaluation } from '../../structs/evaluation.js';
@@ -11,6 +12,8 @@ import type { Plan, PlanResult } from '../../structs/plan.js';
 import type { JobSummary } from '../../structs/summary.js';
 import { type AutopilotConfiguration, nextLiveAllocChanges, type LiveAllocChanges, type SchedulerConfiguration, type StateReader, type TableName } from '../../state/reader.js';
 import { defaultAutopilotConfig } from '../../state/tables.js';
+import { defaultNamespace, type Namespace } from '../../structs/namespace.js';
+import type { PeriodicLaunch } from '../../structs/periodic.js';
 import { newScheduler } from '../index.js';
 import type { Planner, Scheduler, SchedulerOptions } from '../planner.js';
 
@@ -482,5 +485,35 @@ export class Harness implements StateReader, Planner {
 
   autopilotConfig(): AutopilotConfiguration {
     return defaultAutopilotConfig();
+  }
+
+  /** The harness holds the default namespace only, and no periodic launches. */
+  namespaceByName(name: string): Namespace | null {
+    return name === 'default' ? defaultNamespace() : null;
+  }
+
+  namespaces(): Namespace[] {
+    return [defaultNamespace()];
+  }
+
+  periodicLaunch(): PeriodicLaunch | null {
+    return null;
+  }
+
+  // Schedulers never read scaling policies or events: the harness keeps none.
+  scalingPolicies(): ScalingPolicy[] {
+    return [];
+  }
+
+  scalingPolicyByID(): ScalingPolicy | null {
+    return null;
+  }
+
+  scalingPoliciesByJob(): ScalingPolicy[] {
+    return [];
+  }
+
+  scalingEventsByJob(): JobScalingEvents | null {
+    return null;
   }
 }

@@ -1,20 +1,10 @@
 // `npm run sim -- --seeds N [--from S] [--verbose]`: the raft simulation over many seeds.
 import { replayCommand, runSeeds } from './run-seeds.js';
-
-function argValue(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v < 0) {
-    console.error(`${name} wants a non-negative integer, got "${args[i + 1] ?? ''}"`);
-    process.exit(2);
-  }
-  return v;
-}
+import { intArg } from '../cli-args.js';
 
 const args = process.argv.slice(2);
-const seeds = argValue(args, '--seeds', 1000);
-const from = argValue(args, '--from', 1);
+const seeds = intArg(args, '--seeds', 1000);
+const from = intArg(args, '--from', 1);
 const verbose = args.includes('--verbose');
 const trace = args.includes('--trace') ? (line: string) => console.log(line) : undefined;
 

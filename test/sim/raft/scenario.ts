@@ -9,7 +9,7 @@ import type { Configuration, ServerId } from '../../../src/raft/types.js';
 import { ClockedEventQueue } from '../event-queue.js';
 import { checkOperations, kvModel } from './linearizability.js';
 import { SafetyChecker } from './safety-checker.js';
-import { RELIABLE, SimNetwork } from './sim-network.js';
+import { RELIABLE, SimNetwork, drawFaults } from './sim-network.js';
 import type { SimNodeParams } from './sim-node.js';
 import { SimNode } from './sim-node.js';
 import { History, SimClient } from './workload.js';
@@ -129,13 +129,7 @@ export function runSeed(seed: number, trace?: TraceSink): SeedResult {
         break;
       }
       case 7: { // message-level faults
-        network.faults = {
-          dropRate: rng.nextInt(25) / 100,
-          duplicateRate: rng.nextInt(10) / 100,
-          minDelayMs: 1,
-          maxDelayMs: 2 + rng.nextInt(20),
-          spikeRate: rng.nextInt(10) / 100,
-        };
+        network.faults = drawFaults(rng, 25, 20);
         break;
       }
       case 8:

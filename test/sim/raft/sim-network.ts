@@ -15,6 +15,17 @@ export interface NetworkFaults {
 
 export const RELIABLE: NetworkFaults = { dropRate: 0, duplicateRate: 0, minDelayMs: 1, maxDelayMs: 3, spikeRate: 0 };
 
+/** A lossy profile drawn from the seed: up to `maxDropPercent` loss and 2 + `maxDelaySpanMs` of delay. */
+export function drawFaults(rng: SeededRng, maxDropPercent: number, maxDelaySpanMs: number): NetworkFaults {
+  return {
+    dropRate: rng.nextInt(maxDropPercent) / 100,
+    duplicateRate: rng.nextInt(10) / 100,
+    minDelayMs: 1,
+    maxDelayMs: 2 + rng.nextInt(maxDelaySpanMs),
+    spikeRate: rng.nextInt(10) / 100,
+  };
+}
+
 export class SimNetwork {
   faults: NetworkFaults = { ...RELIABLE };
   private readonly blocked = new Set<string>();

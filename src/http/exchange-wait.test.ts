@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Exchange, MAX_BLOCKING_WAIT_MS, DEFAULT_BLOCKING_WAIT_MS } from './exchange.js';
+
+function blocking(query: string): { minIndex: number; waitMs: number } {
+  const req = { url: `/v1/jobs?${query}`, method: 'GET', headers: {} } as unknown as IncomingMessage;
+  const res = { on() {} } as unknown as ServerResponse;
+  return new Exchange(req, res, {}).blocking();
+}
+
+test('?wait is a Go duration capped at 10 minutes, plus up to a sixteenth of jitter on blocking queries', () => {
+  for (let i = 0; i < 50; i++) {
+    const { waitMs } = blocking('index=5&wait=20m');
+    assert.ok(waitMs >= MAX_BLOCKING_WAIT_MS && waitMs < MAX_BLOCKING_WAIT_MS * (1 + 1 / 16), String(waitMs));
+  }
+  assert.equal(blocking('wait=90s').waitMs, 90_000, 'no jitter without an index to block on');
+  const zero = blocking('index=5&wait=0').waitMs;
+  assert.ok(zero >= DEFAULT_BLOCKING_WAIT_MS && zero < DEFAULT_BLOCKING_WAIT_MS * (1 + 1 / 16), 'zero means the default');
+  assert.equal(blocking('wait=-5s').waitMs, DEFAULT_BLOCKING_WAIT_MS);
+  assert.equal(blocking('wait=1m30s').waitMs, 90_000);
+  for (const bad of ['10', '5x', ' 5s', 'soon']) assert.throws(() => blocking(`wait=${encodeURIComponent(bad)}`), /Invalid wait time/, bad);
+});
