@@ -101,6 +101,14 @@ test('three servers, two clients: eligibility, and a drain that migrates a job t
     assert.ok(messages.includes('Node drain strategy set'), messages.join(', '));
     assert.ok(messages.includes('Node drain complete'), messages.join(', '));
 
+    // node status shows the drivers; -verbose their table.
+    r = await runNomad(['node', 'status', '-verbose', d1], follower.addr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Driver Status\s+= .*raw_exec/m);
+    assert.match(r.stdout, /\nDrivers\nDriver\s+Detected\s+Healthy\s+Message\s+Time\n/);
+    assert.match(r.stdout, /^raw_exec\s+true\s+true\s+Healthy\s+\d{4}-/m);
+    assert.match(r.stdout, /Node drain complete/);
+
     // -disable makes it eligible again (without -keep-ineligible).
     r = await runNomad(['node', 'drain', '-disable', '-yes', d1], follower.addr);
     assert.equal(r.code, 0, r.stderr);
