@@ -30,6 +30,10 @@ import { NodeRpcClient } from '../client/node-rpc-client.js';
 import { FileClientState, MemoryClientState, type ClientStateStore } from '../client/state/client-state.js';
 import { badRequest } from '../structs/errors.js';
 import { Telemetry } from '../telemetry/telemetry.js';
+import { NS_PER_MS } from '../structs/time.js';
+
+/** drain_on_shutdown waits this much past the deadline for the forced stops to be reported. */
+const DRAIN_SLACK_MS = 30_000;
 
 export class Agent {
   private server: Server | null = null;
@@ -262,6 +266,12 @@ export class Agent {
   async shutdown(opts: { leave?: boolean } = {}): Promise<void> {
     const log = this.logger;
     this.retryJoiner?.stop();
+    const drain = this.config.client.drainOnShutdown;
+    if (opts.leave && this.client && drain.enabled) {
+      // Before a server in the same agent leaves: the drain needs the cluster.
+      const spec = { Deadline: drain.force ? -1e9 : drain.deadlineMs * NS_PER_MS, IgnoreSystemJobs: drain.ignoreSystemJobs };
+      await this.client.drainSelf(spec, (drain.force ? 0 : drain.deadlineMs) + DRAIN_SLACK_MS);
+    }
     if (opts.leave && this.role) {
       log.info('agent: gracefully leaving the cluster');
       await this.role.leave();

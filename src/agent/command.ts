@@ -175,7 +175,7 @@ export async function runAgent(args: string[]): Promise<number> {
     return 1;
   }
   const tlsCheck = checkTlsConfig(config);
-  for (const w of [...tlsCheck.warnings, ...aclWarnings(config)]) process.stderr.write(`==> WARNING: ${w}\n`);
+  for (const w of [...tlsCheck.warnings, ...aclWarnings(config), ...drainWarnings(config)]) process.stderr.write(`==> WARNING: ${w}\n`);
   if (tlsCheck.errors.length > 0) {
     process.stderr.write(`==> Error in the tls configuration:\n${tlsCheck.errors.map((e) => `    * ${e}`).join('\n')}\n`);
     return 1;
@@ -270,6 +270,12 @@ export async function runAgent(args: string[]): Promise<number> {
       }
     });
   });
+}
+
+/** drain_on_shutdown acts only when the agent leaves: without a leave_on_* setting it never would. */
+function drainWarnings(c: AgentConfig): string[] {
+  if (!c.client.enabled || !c.client.drainOnShutdown.enabled || c.devMode || c.leaveOnInterrupt || c.leaveOnTerminate) return [];
+  return ['client.drain_on_shutdown has no effect unless leave_on_interrupt or leave_on_terminate is set: the node drains only when the agent leaves'];
 }
 
 /** ACL settings accepted for compatibility that change nothing here. */

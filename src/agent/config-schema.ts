@@ -16,6 +16,8 @@ export interface ValueField {
 export interface BlockField {
   kind: 'block';
   fields: Record<string, Field>;
+  /** A path set to true when the block appears at all (an empty block still means something). */
+  present?: string;
 }
 
 /** A block with one label whose body is kept as plain data (`plugin "raw_exec" { ... }`). */
@@ -147,6 +149,15 @@ export const AGENT_SCHEMA: BlockField = {
             retry_join: v('stringList', 'client.serverJoin.retryJoin'),
             retry_interval: v('duration', 'client.serverJoin.retryIntervalMs'),
             retry_max: v('int', 'client.serverJoin.retryMax'),
+          },
+        },
+        drain_on_shutdown: {
+          kind: 'block',
+          present: 'client.drainOnShutdown.enabled',
+          fields: {
+            deadline: v('duration', 'client.drainOnShutdown.deadlineMs', (x) => ((x as number) > 0 ? null : 'must be a positive duration')),
+            force: v('bool', 'client.drainOnShutdown.force'),
+            ignore_system_jobs: v('bool', 'client.drainOnShutdown.ignoreSystemJobs'),
           },
         },
         disable_remote_exec: v('bool', 'client.disableRemoteExec'),

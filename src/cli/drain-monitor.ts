@@ -23,6 +23,7 @@ export class DrainMonitor {
   private strategySeen = false;
   private strategyEnded = false;
   private downReported = false;
+  private seeded = false;
 
   constructor(
     private readonly api: NomadClient,
@@ -35,15 +36,25 @@ export class DrainMonitor {
     this.io.out(`${formatTime(this.io.nowMs())}: ${msg}`);
   }
 
+  /**
+   * The node's allocations as they were before the drain was set, so that the first read already
+   * tells what the drain changed (the servers may mark allocations within milliseconds).
+   */
+  seed(allocs: Allocation[]): this {
+    for (const a of allocs) this.seen.set(a.ID, { migrate: a.DesiredTransition?.Migrate === true, desired: a.DesiredStatus, client: a.ClientStatus });
+    this.seeded = true;
+    return this;
+  }
+
   /** Returns when every allocation has stopped, the user interrupts, or the API fails (printed). */
   async run(): Promise<number> {
     let allocIndex = 0;
-    let first = true;
+    let first = !this.seeded;
     for (;;) {
       if (this.io.interrupt?.aborted) return 0;
       let allocs: Allocation[];
       try {
-        const res = await this.api.nodes.allocations(this.nodeId, first ? {} : { index: allocIndex, waitMs: WAIT_MS });
+        const res = await this.api.nodes.allocations(this.nodeId, allocIndex === 0 ? {} : { index: allocIndex, waitMs: WAIT_MS });
         allocs = res.body ?? [];
         allocIndex = res.meta.lastIndex;
       } catch (err) {
@@ -72,9 +83,10 @@ export class DrainMonitor {
       const before = this.seen.get(a.ID);
       this.seen.set(a.ID, now);
       if (!baseline && before) {
+        // One read may show several steps at once: each is told, in the order they happen.
         if (now.migrate && !before.migrate) this.say(`Alloc "${a.ID}" marked for migration`);
-        else if (now.migrate && now.desired === 'stop' && before.desired !== 'stop') this.say(`Alloc "${a.ID}" draining`);
-        else if (now.client !== before.client && (now.client === 'complete' || now.client === 'failed' || now.client === 'lost')) this.say(`Alloc "${a.ID}" status ${before.client} -> ${now.client}`);
+        if (now.migrate && now.desired === 'stop' && before.desired !== 'stop') this.say(`Alloc "${a.ID}" draining`);
+        if (now.client !== before.client && (now.client === 'complete' || now.client === 'failed' || now.client === 'lost')) this.say(`Alloc "${a.ID}" status ${before.client} -> ${now.client}`);
       }
       if (this.ignoreSystem && a.Job?.Type === 'system') continue;
       if (a.ClientStatus === 'pending' || a.ClientStatus === 'running') running++;

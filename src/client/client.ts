@@ -6,7 +6,7 @@ import type { ClientServerRpc, AllocClientUpdate } from '../rpc/protocol.js';
 import type { Allocation } from '../structs/alloc.js';
 import { allocTerminal } from '../structs/alloc.js';
 import { NomadError } from '../structs/errors.js';
-import type { Node } from '../structs/node.js';
+import type { DrainSpec, Node } from '../structs/node.js';
 import { noMetrics, type Metrics } from '../structs/metrics.js';
 import { formatDurationNs, NS_PER_MS } from '../structs/time.js';
 import { builtinDrivers } from '../drivers/builtin.js';
@@ -21,6 +21,7 @@ import { buildNode, fingerprintHostFacts } from './fingerprint/index.js';
 import type { InterpolationNode } from './interpolate.js';
 import { loadNodeIdentity } from './node-id.js';
 import { UpdateBatcher } from './update-batcher.js';
+import { drainSelf } from './drain-self.js';
 import { MemoryClientState, type ClientStateStore, type RestoredAlloc } from './state/client-state.js';
 import { ClientMetrics, type ClientMetricsOptions } from './client-metrics.js';
 import { countedRpc } from './rpc-metrics.js';
@@ -485,6 +486,13 @@ export class Client {
   /** The current update of one allocation (what the next report to the servers will say). */
   allocUpdate(id: string): AllocClientUpdate | null {
     return this.runners.get(id)?.clientUpdate() ?? null;
+  }
+
+  /** drain_on_shutdown: drains this node through the servers before the client stops (drain-self.ts). */
+  async drainSelf(spec: DrainSpec, boundMs: number): Promise<boolean> {
+    // A client that never registered has nothing on the servers to drain.
+    if (!this.running || this.heartbeatTtlMs === 0) return false;
+    return drainSelf(this.rpc, this.nodeId, spec, boundMs, this.log);
   }
 
   async shutdown(opts: { stopTasks: boolean }): Promise<void> {

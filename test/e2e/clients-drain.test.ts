@@ -32,7 +32,7 @@ test('three servers, two clients: eligibility, and a drain that migrates a job t
     await cluster.startAll();
     const leader = await agreedLeader(cluster.specs, 60_000);
     await clients.create('d1', '127.0.0.6');
-    await clients.create('d2', '127.0.0.7');
+    await clients.create('d2', '127.0.0.7', 'leave_on_interrupt = true\nclient {\n  drain_on_shutdown {\n    deadline = "1m"\n  }\n}\n');
     await Promise.all([clients.start('d1').waitForOutput(/node registration complete/, 60_000), clients.start('d2').waitForOutput(/node registration complete/, 60_000)]);
     const ids = await waitNodes(leader.addr, ['d1', 'd2'], 'ready', 60_000);
     const d1 = ids.get('d1')!;
@@ -83,10 +83,16 @@ test('three servers, two clients: eligibility, and a drain that migrates a job t
     assert.ok(lines.includes(`Alloc "${onD1.ID}" status running -> complete`), r.stdout);
     assert.equal(lines.at(-1), `All allocations on node "${d1}" have stopped`);
 
-    const after = (await jobAllocs(leader.addr, 'mover')) as unknown as AllocHealth[];
-    const live = after.filter((a) => a.DesiredStatus === 'run' && a.ClientStatus === 'running');
-    assert.equal(live.length, 2, JSON.stringify(after));
-    assert.ok(live.every((a) => a.NodeID === d2), 'both allocations now on the other client');
+    // The drain ends when the node is empty; its replacement may still be starting on d2.
+    const after = await waitFor(
+      'the replacement running on d2',
+      async () => {
+        const as = (await jobAllocs(leader.addr, 'mover')) as unknown as AllocHealth[];
+        const live = as.filter((a) => a.DesiredStatus === 'run' && a.ClientStatus === 'running');
+        return live.length === 2 && live.every((a) => a.NodeID === d2) ? as : undefined;
+      },
+      30_000,
+    );
     assert.equal(after.find((a) => a.ID === onD1.ID)?.ClientStatus, 'complete');
     assert.equal(pidsRunning(marker).length, 2, 'nothing runs twice');
 
@@ -114,6 +120,23 @@ test('three servers, two clients: eligibility, and a drain that migrates a job t
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), `Node "${d1}" drain strategy unset`);
     assert.equal((await nodes(leader.addr)).find((n) => n.ID === d1)?.SchedulingEligibility, 'eligible');
+
+    // d2 leaves with drain_on_shutdown: its allocations move back to d1 before it stops.
+    const d2proc = clients.procs.get('d2')!;
+    d2proc.child.kill('SIGINT');
+    await d2proc.waitForOutput(/drain on shutdown: node drain complete/, 120_000);
+    await waitFor('d2 exited', async () => (d2proc.child.exitCode !== null ? true : undefined), 60_000);
+    await waitFor(
+      'both allocations back on d1',
+      async () => {
+        const live = ((await jobAllocs(leader.addr, 'mover')) as unknown as AllocHealth[]).filter((a) => a.DesiredStatus === 'run' && a.ClientStatus === 'running');
+        return live.length === 2 && live.every((a) => a.NodeID === d1) ? live : undefined;
+      },
+      30_000,
+    );
+    const d2node = (await http<NodeDetail>(leader.addr, 'GET', `/v1/node/${d2}`)).body;
+    assert.equal(d2node.LastDrain?.Status, 'complete');
+    assert.equal(pidsRunning(marker).length, 2, 'nothing left behind, nothing twice');
   } finally {
     await clients.shutdown();
     await cluster.shutdown();

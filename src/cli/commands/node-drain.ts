@@ -65,14 +65,14 @@ Node Drain Options:
     const name = 'node drain';
     const enable = flags.bool('enable');
     const disable = flags.bool('disable');
-    const monitor = flags.bool('monitor');
+    const monitorOnly = flags.bool('monitor');
     const self = flags.bool('self');
     const force = flags.bool('force');
     const noDeadline = flags.bool('no-deadline');
     const ignoreSystem = flags.bool('ignore-system');
     const deadline = flags.string('deadline');
-    if (monitor && (enable || disable)) return argsError(io, name, "The -monitor flag cannot be used with the '-enable' or '-disable' flags");
-    if ((enable && disable) || (!monitor && !enable && !disable)) return argsError(io, name, "Either the '-enable' or '-disable' flag must be set, unless using '-monitor'");
+    if (monitorOnly && (enable || disable)) return argsError(io, name, "The -monitor flag cannot be used with the '-enable' or '-disable' flags");
+    if ((enable && disable) || (!monitorOnly && !enable && !disable)) return argsError(io, name, "Either the '-enable' or '-disable' flag must be set, unless using '-monitor'");
     if ((self && args.length !== 0) || (!self && args.length !== 1)) return argsError(io, name, "Node ID must be specified if -self isn't being used");
     if (disable && (deadline !== '' || force || noDeadline || ignoreSystem)) return argsError(io, name, "-disable can't be combined with flags configuring drain strategy");
     if (deadline !== '' && (force || noDeadline)) return argsError(io, name, "-deadline can't be combined with -force or -no-deadline");
@@ -99,7 +99,7 @@ Node Drain Options:
     if (!found) return 1;
     const { node } = found;
 
-    if (monitor) {
+    if (monitorOnly) {
       if (node.DrainStrategy === null) {
         io.err('No drain strategy set');
         return 0;
@@ -124,6 +124,16 @@ Node Drain Options:
       }
     }
 
+    const follow = enable && !flags.bool('detach');
+    const monitor = new DrainMonitor(api, io, node.ID, ignoreSystem);
+    if (follow) {
+      try {
+        monitor.seed((await api.nodes.allocations(node.ID)).body ?? []);
+      } catch (err) {
+        io.err(`Error querying node allocations: ${errText(err)}`);
+        return 1;
+      }
+    }
     const spec: DrainSpec | null = enable ? { Deadline: deadlineNs, IgnoreSystemJobs: ignoreSystem } : null;
     try {
       await api.nodes.updateDrain(node.ID, spec, !flags.bool('keep-ineligible'));
@@ -135,13 +145,13 @@ Node Drain Options:
       io.out(`Node "${node.ID}" drain strategy unset`);
       return 0;
     }
-    if (flags.bool('detach')) {
+    if (!follow) {
       io.out(`Node "${node.ID}" drain strategy set`);
       return 0;
     }
     const now = formatTime(io.nowMs());
     io.out(`${now}: Ctrl-C to stop monitoring: will not cancel the node drain`);
     io.out(`${now}: Node "${node.ID}" drain strategy set`);
-    return new DrainMonitor(api, io, node.ID, ignoreSystem).run();
+    return monitor.run();
   },
 });
