@@ -74,6 +74,11 @@ const nodeDrain: Handler = async (x, api) => {
   await writeMeta(x, api, out.Index, { ...out });
 };
 
+const nodePurge: Handler = async (x, api) => {
+  const out = await api.server.nodes.deregister(x.params.id!);
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
 // ---- allocations
 
 const listAllocs: Handler = (x, api) =>
@@ -187,6 +192,7 @@ export function addClusterRoutes(r: RouteTable): void {
   r.add(['GET'], '/v1/node/:id/allocations', NODE_READ, nodeAllocations);
   r.add(W, '/v1/node/:id/eligibility', NODE_WRITE, nodeEligibility);
   r.add(W, '/v1/node/:id/drain', NODE_WRITE, nodeDrain);
+  r.add(W, '/v1/node/:id/purge', NODE_WRITE, nodePurge);
 
   r.add(['GET'], '/v1/allocations', READ_JOB, listAllocs);
   r.add(['GET'], '/v1/allocation/:id', READ_JOB, getAlloc, ALLOC);

@@ -116,6 +116,22 @@ export class NodeEndpoints implements ClientServerRpc {
     return { Index: index };
   }
 
+  /**
+   * PUT /v1/node/:id/purge: forgets the node at once (what node GC does after node_gc_threshold),
+   * with evaluations for its jobs so that what ran there is placed again elsewhere. A client
+   * still alive registers anew at its next heartbeat.
+   */
+  async deregister(nodeId: string): Promise<NodeDrainResponse> {
+    const snap = this.ctx.store.snapshot();
+    const node = snap.nodeByID(nodeId);
+    if (!node) throw notFound('node not found');
+    const evals = nodeEvals(this.ctx, snap, node, this.systemJobs.get(snap));
+    const index = await writeChecked(this.ctx, { Type: 'NodeDeregister', NodeIDs: [nodeId] });
+    const evalIndex = evals.length > 0 ? await writeChecked(this.ctx, { Type: 'EvalUpsert', Evals: evals }) : 0;
+    this.ctx.logger.info('node purged', { node_id: nodeId, evals: evals.length });
+    return { EvalIDs: evals.map((e) => e.ID), EvalCreateIndex: evalIndex, NodeModifyIndex: index, Index: Math.max(index, evalIndex) };
+  }
+
   /** nomad node eligibility: no new placements on an ineligible node; evals for its jobs. */
   async updateEligibility(nodeId: string, eligibility: string): Promise<{ EvalIDs: string[]; EvalCreateIndex: number; NodeModifyIndex: number; Index: number }> {
     if (eligibility !== 'eligible' && eligibility !== 'ineligible') throw badRequest(`invalid scheduling eligibility "${eligibility}": must be "eligible" or "ineligible"`, 'Eligibility');

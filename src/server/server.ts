@@ -177,7 +177,7 @@ export class Server {
     this.forwarder = new LeaderForwarder({ consensus: opts.consensus, clock: this.clock, logger: this.logger, leaderReady: (d) => this.leaderReady(d), ...(opts.peers ? { peers: opts.peers } : {}), ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}) });
     const fw = this.forwarder;
     this.periodic = new PeriodicDispatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env });
-    const nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
+    const nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain', 'deregister']);
     this.nodes = meterEndpoint(nodes, NODE_ENDPOINT_METRICS, metrics);
     const jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader, this.periodic), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert', 'periodicForce', 'dispatch']);
     this.jobs = meterEndpoint(jobs, JOB_ENDPOINT_METRICS, metrics);

@@ -137,6 +137,13 @@ test('three servers, two clients: eligibility, and a drain that migrates a job t
     const d2node = (await http<NodeDetail>(leader.addr, 'GET', `/v1/node/${d2}`)).body;
     assert.equal(d2node.LastDrain?.Status, 'complete');
     assert.equal(pidsRunning(marker).length, 2, 'nothing left behind, nothing twice');
+
+    // The operator purges the node that left: the servers forget it at once.
+    const purge = await http<{ NodeModifyIndex: number }>(follower.addr, 'PUT', `/v1/node/${d2}/purge`);
+    assert.equal(purge.status, 200, purge.text);
+    assert.ok(purge.body.NodeModifyIndex > 0);
+    assert.deepEqual((await nodes(leader.addr)).map((n) => n.Name), ['d1']);
+    assert.equal((await http(leader.addr, 'PUT', `/v1/node/${d2}/purge`)).status, 404);
   } finally {
     await clients.shutdown();
     await cluster.shutdown();
