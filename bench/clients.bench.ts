@@ -1,6 +1,6 @@
 // Clients apart from servers, timed as an operator sees them: one server and two client-only
 // agents (real processes on 127.0.0.x). Per run: node_ready_ms (agent start to node ready),
-// reattach_ms (a client restart to its allocation reported running again, same task),
+// reattach_ms (a client restart to its two allocations reattached and the node registered),
 // down_detect_ms (machine killed to node down, with min_heartbeat_ttl = "2s" and
 // heartbeat_grace = "1s"), lost_to_running_ms (node down to the replacement running elsewhere),
 // drain_ms (drain of a node with two allocations to the drain complete). Medians of --runs=N
@@ -52,16 +52,6 @@ async function oneRun(serverExtra: string, fullRun: boolean): Promise<Record<str
       return as.length === 2 && new Set(as.map((a) => a.NodeID)).size === 2 ? as : undefined;
     }, 60_000);
 
-    if (fullRun) {
-      // The allocation stays running on the servers' side throughout: what is timed is the new
-      // client process reattaching to the task and being registered with the servers again.
-      await clients.stop('b2');
-      t = Date.now();
-      const b2 = clients.start('b2');
-      await Promise.all([b2.waitForOutput(/restored allocations allocs=1/, 60_000), b2.waitForOutput(/node registration complete/, 60_000)]);
-      out['reattach_ms'] = Date.now() - t;
-    }
-
     const onB1 = placed.find((a) => a.NodeID === ids.get('b1'))!;
     await clients.killMachine('b1');
     t = Date.now();
@@ -84,8 +74,24 @@ async function oneRun(serverExtra: string, fullRun: boolean): Promise<Record<str
     await waitFor('drain complete', async () => {
       const n = (await http<{ DrainStrategy: unknown }>(server, 'GET', `/v1/node/${ids.get('b2')}`)).body;
       return n.DrainStrategy === null ? true : undefined;
-    }, 120_000, 20);
+    }, 120_000, 20).catch(async (err: unknown) => {
+      // What the drain was waiting for, to tell a slow drain from a stuck one.
+      const state = (await jobAllocs(server, 'bench')) as unknown as Array<Record<string, unknown>>;
+      const brief = state.map((a) => ({ id: a['ID'], node: a['NodeName'], client: a['ClientStatus'], desired: a['DesiredStatus'], transition: a['DesiredTransition'], health: a['DeploymentStatus'], deployment: a['DeploymentID'] }));
+      throw new Error(`${(err as Error).message}\n${JSON.stringify(brief, null, 1)}`);
+    });
     out['drain_ms'] = Date.now() - t;
+
+    {
+      // The allocation stays running on the servers' side throughout: what is timed is the new
+      // client process reattaching to the task and being registered with the servers again.
+      await clients.stop('b1');
+      t = Date.now();
+      const b1 = clients.start('b1');
+      await Promise.all([b1.waitForOutput(/restored allocations allocs=\d+/, 60_000), b1.waitForOutput(/node registration complete/, 60_000)]);
+      out['reattach_ms'] = Date.now() - t;
+    }
+
     return out;
   } finally {
     await clients.shutdown();

@@ -207,6 +207,9 @@ export class AllocRunner {
     if (!stopped()) {
       main.forEach((t) => void t.run());
       await this.waitUntil(() => stopped() || main.every((t) => t.isDead || t.state.State === 'running'));
+      // A task reattached after a client restart was running all along: no state change tells
+      // the health tracker, so it looks now.
+      this.observeHealth();
       if (!stopped()) poststart.forEach((t) => void t.run());
     }
     await this.waitUntil(() => main.every((t) => t.isDead));
