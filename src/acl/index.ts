@@ -7,4 +7,5 @@ export type { NamespaceCapability, Policy } from './policy.js';
 export { ALL_NAMESPACES, ANY_TOKEN, MANAGEMENT, NAMESPACE_VISIBLE, OPEN, coarseNeed, describeNeed, namespaceNeed, permits, type Need } from './need.js';
 export { TokenResolver, type AclStateReader, type ResolvedToken, type TokenResolverOptions } from './resolver.js';
 export { authorizeNode, sameSecret, type NodeSecretReader } from './node-identity.js';
+export { currentCallerSecret, runAsCaller } from './caller.js';
 export { ACL_DISABLED, PERMISSION_DENIED, TOKEN_EXPIRED, TOKEN_NOT_FOUND, aclDisabled, permissionDenied, tokenExpired, tokenNotFound } from './errors.js';

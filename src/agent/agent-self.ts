@@ -10,7 +10,7 @@ const NS_PER_MS = 1_000_000;
 
 export function selfConfig(c: AgentConfig, addrs: ResolvedAddresses): Record<string, unknown> {
   return {
-    ACL: { Enabled: c.acl.enabled, PolicyTTL: c.acl.policyTtlMs * NS_PER_MS, ReplicationToken: '', TokenTTL: c.acl.tokenTtlMs * NS_PER_MS },
+    ACL: { Enabled: c.acl.enabled, PolicyTTL: c.acl.policyTtlMs * NS_PER_MS, ReplicationToken: c.acl.replicationToken ? '<redacted>' : '', TokenTTL: c.acl.tokenTtlMs * NS_PER_MS },
     Addresses: { HTTP: addrs.bindIp.http, RPC: addrs.bindIp.rpc, Serf: addrs.bindIp.serf },
     AdvertiseAddrs: { HTTP: addrs.advertise.http, RPC: addrs.advertise.rpc, Serf: addrs.advertise.serf },
     BindAddr: c.bindAddr,
@@ -54,6 +54,7 @@ export function selfConfig(c: AgentConfig, addrs: ResolvedAddresses): Record<str
     Ports: { HTTP: c.ports.http, RPC: c.ports.rpc, Serf: c.ports.serf },
     Region: c.region,
     Server: {
+      AuthoritativeRegion: c.server.authoritativeRegion,
       BootstrapExpect: c.server.bootstrapExpect,
       Enabled: c.server.enabled,
       NumSchedulers: c.server.numSchedulers,
@@ -62,6 +63,7 @@ export function selfConfig(c: AgentConfig, addrs: ResolvedAddresses): Record<str
       HeartbeatGrace: c.server.heartbeatGraceMs * NS_PER_MS,
       MinHeartbeatTTL: c.server.minHeartbeatTtlMs * NS_PER_MS,
       MaxHeartbeatsPerSecond: c.server.maxHeartbeatsPerSecond,
+      RejoinAfterLeave: c.server.rejoinAfterLeave,
     },
     Telemetry: {
       CollectionInterval: `${c.telemetry.collectionIntervalMs / 1000}s`,

@@ -15,8 +15,6 @@ import { driverPluginConfigs } from './plugin-config.js';
 import { raftStats, runtimeStats, selfConfig } from './agent-self.js';
 import type { ServerGossip } from './server-gossip.js';
 import { joinPlan, RetryJoiner } from './join.js';
-import { TokenResolver } from '../acl/resolver.js';
-import type { StateStore } from '../state/store.js';
 import { loadHttpTls } from './tls-config.js';
 import { startServerRole, type ServerRole } from './server-role.js';
 import type { Server } from '../server/server.js';
@@ -29,6 +27,7 @@ import { HTTP_FORWARD_METHOD, httpForwardHandler } from './http-forward.js';
 import { NodeRpcClient } from '../client/node-rpc-client.js';
 import { FileClientState, MemoryClientState, type ClientStateStore } from '../client/state/client-state.js';
 import { badRequest } from '../structs/errors.js';
+import { REGION_HTTP_METHOD } from '../http/region-tunnel.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import { NS_PER_MS } from '../structs/time.js';
 
@@ -139,6 +138,8 @@ export class Agent {
           maxKillTimeoutMs: c.client.maxKillTimeoutMs,
           minDynamicPort: c.client.minDynamicPort,
           maxDynamicPort: c.client.maxDynamicPort,
+          cpuTotalComputeMHz: c.client.cpuTotalComputeMHz,
+          memoryTotalMB: c.client.memoryTotalMB,
           reserved: {
             cpuMhz: c.client.reserved.cpuMHz,
             memoryMB: c.client.reserved.memoryMB,
@@ -162,7 +163,7 @@ export class Agent {
       client: this.client ? this.client.endpoints() : null,
       agent: this.agentInfo(),
       logger: log.named('http'),
-      acl: c.acl.enabled && store ? this.tokenResolver(store) : null,
+      acl: this.server?.tokens ?? null,
       tls: c.tls.http ? loadHttpTls(c) : null,
       bind: this.addrs.bindIp.http,
       port: c.ports.http,
@@ -171,6 +172,8 @@ export class Agent {
       metricsSource: telemetry,
     });
     const { port: httpPort } = await this.http.listen();
+    // Requests other regions send to this server are served by the same routes.
+    this.role?.rpc?.server.handleStream(REGION_HTTP_METHOD, this.http.regionRequestHandler());
     telemetry.start();
     // Client agents send the API requests they do not answer themselves to a server, which
     // replays them on its own listener.
@@ -210,14 +213,6 @@ export class Agent {
     this.http.reloadTls(loadHttpTls(this.config));
   }
 
-  private tokenResolver(store: StateStore): TokenResolver {
-    const log = this.logger.named('acl');
-    return new TokenResolver({
-      state: () => store.snapshot(),
-      nowMs: () => Date.now(),
-      onBadPolicy: (name, problem) => log.error('stored policy does not parse; it grants nothing', { policy: name, problem }),
-    });
-  }
 
   /** In dev mode a fresh temp dir per start (removed at shutdown); otherwise under data_dir. */
   private clientDir(kind: 'alloc'): string {
@@ -283,6 +278,7 @@ export class Agent {
       // reattached by its next start (their executors keep their output meanwhile).
       await this.client.shutdown({ stopTasks: this.config.devMode });
     }
+    this.role?.rpc?.server.unhandle(REGION_HTTP_METHOD);
     if (this.http) await this.http.close();
     await this.remote?.close();
     if (this.role) {
@@ -317,7 +313,7 @@ export class Agent {
           const leader = this.server.isLeader();
           stats.nomad = {
             bootstrap: String(c.server.bootstrapExpect === 1),
-            known_regions: '1',
+            known_regions: String(this.server.regions.regions().length),
             leader: String(leader),
             leader_addr: this.server.leaderRpcAddr(),
             server: 'true',

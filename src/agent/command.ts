@@ -278,12 +278,23 @@ function drainWarnings(c: AgentConfig): string[] {
   return ['client.drain_on_shutdown has no effect unless leave_on_interrupt or leave_on_terminate is set: the node drains only when the agent leaves'];
 }
 
-/** ACL settings accepted for compatibility that change nothing here. */
+/** ACL settings accepted for compatibility that change nothing here, or that cannot work as set. */
 function aclWarnings(c: AgentConfig): string[] {
   const out: string[] = [];
   for (const [key, name] of [['acl.tokenTtlMs', 'token_ttl'], ['acl.policyTtlMs', 'policy_ttl']] as const) {
     const where = c.sources[key];
     if (where) out.push(`${where}: acl.${name} has no effect: the server resolves tokens from its own state, and changes take effect at once`);
+  }
+  const authoritative = c.server.authoritativeRegion || c.region;
+  const at = (key: string): string => (c.sources[key] ? `${c.sources[key]}: ` : '');
+  if (!c.acl.enabled && c.server.authoritativeRegion) {
+    out.push(`${at('server.authoritativeRegion')}server.authoritative_region has no effect with ACLs disabled: it names where global ACL tokens and policies are written`);
+  }
+  if (!c.acl.enabled && c.acl.replicationToken) out.push(`${at('acl.replicationToken')}acl.replication_token has no effect with ACLs disabled`);
+  if (c.acl.enabled && c.server.enabled && authoritative !== c.region && !c.acl.replicationToken) {
+    out.push(
+      `${at('server.authoritativeRegion')}acl.replication_token is not set: this region (${c.region}) cannot copy global ACL tokens and policies from the authoritative region (${authoritative}) without a management token`,
+    );
   }
   return out;
 }

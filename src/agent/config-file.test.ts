@@ -118,15 +118,17 @@ test('unknown keys are errors that name the key and where it is', () => {
 test('keys Nomad knows but this agent does not act on are warnings that name them', () => {
   const dir = tempDir();
   const f = join(dir, 'w.hcl');
-  writeFileSync(f, 'vault {\n  enabled = true\n}\nconsul {\n  address = "127.0.0.1:8500"\n}\naudit {\n  enabled = true\n}\nserver {\n  rejoin_after_leave = true\n}\n');
+  writeFileSync(f, 'vault {\n  enabled = true\n}\nconsul {\n  address = "127.0.0.1:8500"\n}\naudit {\n  enabled = true\n}\nserver {\n  non_voting_server = true\n  rejoin_after_leave = true\n}\n');
   const r = loadConfigFile(f);
   assert.deepEqual(r.errors, []);
   assert.equal(r.warnings.length, 4, r.warnings.join('\n'));
-  for (const key of ['vault', 'consul', 'audit', 'server.rejoin_after_leave']) {
+  for (const key of ['vault', 'consul', 'audit', 'server.non_voting_server']) {
     assert.ok(r.warnings.some((w) => w.includes(`"${key}"`)), `a warning names ${key}: ${r.warnings.join('\n')}`);
   }
-  // raft_protocol is acted on now (the Raft server announces it): no warning.
-  assert.ok(!r.warnings.some((w) => w.includes('raft_protocol')), r.warnings.join('\n'));
+  // raft_protocol is acted on now (the Raft server announces it), and rejoin_after_leave (the
+  // gossip snapshot): no warning.
+  assert.ok(!r.warnings.some((w) => w.includes('raft_protocol') || w.includes('rejoin_after_leave')), r.warnings.join('\n'));
+  assert.equal(r.config.server?.rejoinAfterLeave, true);
   rmSync(dir, { recursive: true });
 });
 

@@ -105,6 +105,8 @@ export const AGENT_SCHEMA: BlockField = {
         eval_gc_threshold: v('duration', 'server.evalGcThresholdMs'),
         deployment_gc_threshold: v('duration', 'server.deploymentGcThresholdMs'),
         node_gc_threshold: v('duration', 'server.nodeGcThresholdMs'),
+        authoritative_region: v('string', 'server.authoritativeRegion'),
+        rejoin_after_leave: v('bool', 'server.rejoinAfterLeave'),
         enable_event_broker: v('bool', 'server.enableEventBroker'),
         event_buffer_size: v('int', 'server.eventBufferSize'),
         search: {
@@ -119,8 +121,8 @@ export const AGENT_SCHEMA: BlockField = {
         ...ignore(
           'data_dir', 'protocol_version', 'enabled_schedulers',
           'csi_volume_claim_gc_threshold', 'csi_plugin_gc_threshold',
-          'rejoin_after_leave', 'non_voting_server', 'redundancy_zone',
-          'upgrade_version', 'authoritative_region', 'default_scheduler_config',
+          'non_voting_server', 'redundancy_zone',
+          'upgrade_version', 'default_scheduler_config',
           'license_path', 'deployment_query_rate_limit',
         ),
       },
@@ -187,7 +189,7 @@ export const AGENT_SCHEMA: BlockField = {
         enabled: v('bool', 'acl.enabled'),
         token_ttl: v('duration', 'acl.tokenTtlMs'),
         policy_ttl: v('duration', 'acl.policyTtlMs'),
-        ...ignore('replication_token'),
+        replication_token: v('string', 'acl.replicationToken'),
       },
     },
     telemetry: {

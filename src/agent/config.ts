@@ -81,6 +81,10 @@ export interface AgentConfig {
     evalGcThresholdMs: number;
     deploymentGcThresholdMs: number;
     nodeGcThresholdMs: number;
+    /** The region whose servers hold global ACL tokens and policies; '' means this region. */
+    authoritativeRegion: string;
+    /** Join the servers known before a restart even after a graceful leave (Nomad's rejoin_after_leave). */
+    rejoinAfterLeave: boolean;
     /** The event stream (/v1/event/stream): on, and how many batches of events each server keeps. */
     enableEventBroker: boolean;
     eventBufferSize: number;
@@ -120,7 +124,8 @@ export interface AgentConfig {
     /** Refuses `nomad alloc exec` into this client's tasks. */
     disableRemoteExec: boolean;
   };
-  acl: { enabled: boolean; tokenTtlMs: number; policyTtlMs: number };
+  /** replicationToken: the management token a non-authoritative region's leader copies global ACLs with. */
+  acl: { enabled: boolean; tokenTtlMs: number; policyTtlMs: number; replicationToken: string };
   tls: TlsConfig;
   /** The telemetry block: what the agent measures and where it sends it (see src/telemetry). */
   telemetry: {
@@ -206,6 +211,8 @@ export function defaultConfig(): AgentConfig {
       evalGcThresholdMs: 3600_000,
       deploymentGcThresholdMs: 3600_000,
       nodeGcThresholdMs: 24 * 3600_000,
+      authoritativeRegion: '',
+      rejoinAfterLeave: false,
       enableEventBroker: true,
       eventBufferSize: 100,
       search: { fuzzyEnabled: true, limitQuery: 20, limitResults: 100, minTermLength: 2 },
@@ -233,7 +240,7 @@ export function defaultConfig(): AgentConfig {
       hostVolumes: {},
       disableRemoteExec: false,
     },
-    acl: { enabled: false, tokenTtlMs: 30_000, policyTtlMs: 30_000 },
+    acl: { enabled: false, tokenTtlMs: 30_000, policyTtlMs: 30_000, replicationToken: '' },
     tls: {
       http: false,
       rpc: false,

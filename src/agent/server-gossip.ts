@@ -2,6 +2,8 @@
 // on the serf address, Nomad's tags and member name, Serf-style log lines for membership events,
 // and the shapes /v1/agent/members, /v1/agent/self and the keyring endpoints answer with.
 import { GossipAgent, toNomadStatus, type Member } from '../gossip/index.js';
+import { formatAddress } from '../gossip/types.js';
+import { GossipSnapshot } from './gossip-snapshot.js';
 import type { AgentMember } from '../structs/agent-member.js';
 import type { KeyringOp, KeyringResponse } from '../http/agent-info.js';
 import type { ResolvedAddresses } from './addresses.js';
@@ -18,6 +20,8 @@ export interface ServerGossipOptions {
   serverId: string;
   /** The server's logger ("nomad"): lines read "nomad: serf: EventMemberJoin: ...". */
   logger: Logger;
+  /** Where the members seen are remembered across restarts (data_dir/server/serf/snapshot); none in dev mode. */
+  snapshotPath?: string | null;
   /** Serf's membership event counters (nomad.serf.member.*) and memberlist's message counts. */
   metrics?: Metrics;
 }
@@ -33,6 +37,7 @@ export class ServerGossip {
   /** Serf's member clock moves on every membership change; here a count of events seen. */
   private memberTime = 0;
   private readonly changeListeners = new Set<() => void>();
+  private snapshot: GossipSnapshot | null = null;
   /** The gossip core's message counts at the last collection, to report what happened since. */
   private reported = { alive: 0, suspect: 0, dead: 0 };
 
@@ -57,6 +62,7 @@ export class ServerGossip {
       logger: opts.logger,
     });
     const sg = new ServerGossip(gossip, opts.logger, opts.metrics ?? noMetrics);
+    if (opts.snapshotPath) sg.snapshot = GossipSnapshot.open(opts.snapshotPath, (m) => opts.logger.warn(`serf: snapshot: ${m}`));
     sg.watchEvents();
     try {
       await gossip.start();
@@ -64,7 +70,28 @@ export class ServerGossip {
       await gossip.shutdown().catch(() => undefined);
       throw new Error(`Failed to start gossip on ${addrs.bindIp.serf}:${c.ports.serf}: ${(e as Error).message}`);
     }
+    if (sg.snapshot) void sg.rejoinPrevious(sg.snapshot, c.server.rejoinAfterLeave);
     return sg;
+  }
+
+  /**
+   * Joins the members known before a restart (in the background, as Serf does at start): a
+   * server that crashed finds its pool, and its region the federation, by itself.
+   */
+  private async rejoinPrevious(snapshot: GossipSnapshot, rejoinAfterLeave: boolean): Promise<void> {
+    const previous = snapshot.previousPool();
+    if (previous.addrs.length === 0) return;
+    if (previous.left && !rejoinAfterLeave) {
+      this.log.info('serf: ignoring previously known members: this server left the pool gracefully (rejoin_after_leave = false)');
+      return;
+    }
+    this.log.info(`serf: attempting re-join to previously known members: ${previous.addrs.join(', ')}`);
+    try {
+      const n = await this.gossip.join(previous.addrs);
+      this.log.info(`serf: re-joined ${n} previously known member(s)`);
+    } catch (e) {
+      this.log.warn(`serf: failed to re-join any previously known member: ${(e as Error).message}`);
+    }
   }
 
   get name(): string {
@@ -164,6 +191,7 @@ export class ServerGossip {
   /** Graceful leave: the others see this server `left`. Bounded by the library. */
   async leave(): Promise<void> {
     this.log.info('serf: leaving the gossip pool');
+    this.snapshot?.leaving();
     await this.gossip.leave();
   }
 
@@ -201,6 +229,10 @@ export class ServerGossip {
   /** Serf's line for the event, then the server's own view of it, as Nomad logs both. */
   private logEvent(kind: string, m: Member, serverLine: string | null): void {
     this.memberTime++;
+    if (this.snapshot && m.name !== this.gossip.name) {
+      if (toNomadStatus(m.status) === 'alive') this.snapshot.alive(m.name, formatAddress(m));
+      else this.snapshot.gone(m.name);
+    }
     const counter = SERF_EVENT_COUNTERS[kind];
     if (counter) this.metrics.incrCounter(counter);
     this.log.info(`serf: ${kind}: ${m.name} ${m.addr}`);

@@ -21,6 +21,7 @@ import type { AgentConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { openServerDataDir } from './server-data-dir.js';
 import { ServerGossip } from './server-gossip.js';
+import type { ServerMembership } from '../server/server-members.js';
 import { loadRpcTls } from './tls-config.js';
 
 export interface ServerRole {
@@ -67,9 +68,11 @@ function serverOptions(c: AgentConfig, nodeName: string, logger: Logger, metrics
     region: c.region,
     datacenter: c.datacenter,
     nodeName,
+    aclEnabled: c.acl.enabled,
     ...(c.server.numSchedulers !== null ? { numSchedulers: c.server.numSchedulers } : {}),
     heartbeat: { minHeartbeatTtlMs: c.server.minHeartbeatTtlMs, heartbeatGraceMs: c.server.heartbeatGraceMs, maxHeartbeatsPerSecond: c.server.maxHeartbeatsPerSecond },
     aclBootstrapResetPath: c.dataDir ? join(c.dataDir, 'server', ACL_BOOTSTRAP_RESET_FILE) : null,
+    replication: { authoritativeRegion: c.server.authoritativeRegion, replicationToken: c.acl.replicationToken },
     gc: {
       intervalMs: c.server.jobGcIntervalMs,
       jobGcThresholdMs: c.server.jobGcThresholdMs,
@@ -115,7 +118,11 @@ async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> 
   const fsm = new FSM(store, { metrics });
   const stores = await openFileStores(data.raftDir, { onRepair: (m) => log.warn(`raft: ${m}`) });
   const rpcLog = opts.logger.named('nomad.rpc');
-  const tls = loadRpcTls(c, rpcLog);
+  // The region of the server at an RPC address, from the gossip pool once it runs: a server of
+  // another region is checked for that region's role name.
+  let gossipMembers: ServerMembership | null = null;
+  const regionOf = (addr: string): string => gossipMembers?.members().find((m) => m.rpcAddr === addr)?.region ?? c.region;
+  const tls = loadRpcTls(c, rpcLog, regionOf);
   const rpcServer = new RpcServer({ bindHost: addrs.bindIp.rpc, port: c.ports.rpc, logger: rpcLog, metrics, ...(tls ? { tls: tls.server } : {}) });
   const pool = new RpcPool({ logger: rpcLog, ...(tls ? { tls: tls.pool } : {}) });
   const started: Array<() => Promise<unknown>> = [() => pool.close(), () => rpcServer.close()];
@@ -143,8 +150,9 @@ async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> 
       metrics,
     });
     started.push(() => consensus.shutdown());
-    const gossip = await ServerGossip.start({ config: c, addrs, nodeName, serverId: data.serverId, logger: log, metrics });
+    const gossip = await ServerGossip.start({ config: c, addrs, nodeName, serverId: data.serverId, logger: log, snapshotPath: join(data.dir, 'serf', 'snapshot'), metrics });
     started.push(() => gossip.shutdown());
+    gossipMembers = gossip.serverMembership();
     const server = new Server({
       ...serverOptions(c, nodeName, opts.logger, metrics),
       ...eventOptions(c, fsm),
@@ -155,7 +163,7 @@ async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> 
       peers: pool,
       cluster: { membership: gossip.serverMembership(), bootstrapExpect: c.server.bootstrapExpect },
     });
-    for (const [method, handler] of Object.entries(server.rpcHandlers())) rpcServer.handle(method, (args: unknown) => handler(args));
+    for (const [method, handler] of Object.entries(server.rpcHandlers())) rpcServer.handle(method, (args, ctx) => handler(args, ctx));
     for (const [method, handler] of Object.entries(server.nodeRpcHandlers())) rpcServer.handle(method, handler);
     seedAutopilotConfig(server, c, log);
     server.start();

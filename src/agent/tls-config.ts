@@ -71,8 +71,16 @@ function cipherNames(list: string): string[] {
   return list.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-/** The RPC listener's and the RPC pool's TLS settings; null when tls.rpc is off. */
-export function loadRpcTls(c: AgentConfig, logger: { warn(msg: string): void }): { server: RpcTlsServerOptions; pool: RpcTlsClientOptions } | null {
+/**
+ * The RPC listener's and the RPC pool's TLS settings; null when tls.rpc is off. With
+ * verify_server_hostname a server must carry its region's role name, "server.<region>.nomad":
+ * `regionOf` names the region of the server at an address (this agent's when unknown).
+ */
+export function loadRpcTls(
+  c: AgentConfig,
+  logger: { warn(msg: string): void },
+  regionOf: (addr: string) => string = () => c.region,
+): { server: RpcTlsServerOptions; pool: RpcTlsClientOptions } | null {
   const t = c.tls;
   if (!t.rpc) return null;
   const read = (path: string, key: string, setting: string): string => {
@@ -89,7 +97,7 @@ export function loadRpcTls(c: AgentConfig, logger: { warn(msg: string): void }):
   if (t.rpcUpgradeMode) logger.warn('tls.rpc_upgrade_mode: the RPC port accepts plain connections as well as TLS until this is turned off');
   return {
     server: { caPem, certPem, keyPem, mode: t.rpcUpgradeMode ? 'tls-and-plain' : 'tls-only', verifyIncoming: true, minVersion },
-    pool: { caPem, certPem, keyPem, minVersion, ...(t.verifyServerHostname ? { serverName: `server.${c.region}.nomad` } : {}) },
+    pool: { caPem, certPem, keyPem, minVersion, ...(t.verifyServerHostname ? { serverName: (addr: string) => `server.${regionOf(addr)}.nomad` } : {}) },
   };
 }
 

@@ -53,6 +53,11 @@ export class NomadClient {
     return this.http.config.address;
   }
 
+  /** Sends every later request to this region (Go's client.SetRegion). */
+  setRegion(region: string): void {
+    this.http.config.region = region;
+  }
+
   close(): void {
     this.http.close();
   }

@@ -34,6 +34,10 @@ export interface ClientConfig {
   /** host:port of this agent's HTTP API. */
   httpAdvertise: string;
   networkSpeedMbits?: number;
+  /** `cpu_total_compute`: the node's CPU in MHz instead of what the host fingerprint finds (0: fingerprint). */
+  cpuTotalComputeMHz?: number;
+  /** `memory_total_mb`: the node's memory instead of the host's total (0: fingerprint). */
+  memoryTotalMB?: number;
   maxKillTimeoutMs: number;
   minDynamicPort: number;
   maxDynamicPort: number;

@@ -7,7 +7,7 @@ import { computeNodeClass } from './computed-class.js';
 import { cgroupMountpoint } from './fingerprint/cgroup.js';
 import { DEFAULT_CPU_MHZ, fingerprintCpu, parseCpuInfo } from './fingerprint/cpu.js';
 import { fingerprintHostFacts } from './fingerprint/index.js';
-import { parseMemTotalBytes } from './fingerprint/memory.js';
+import { fingerprintMemory, parseMemTotalBytes } from './fingerprint/memory.js';
 import { parseOsRelease } from './fingerprint/host.js';
 import { deviceForPath } from './fingerprint/storage.js';
 import { devClientConfig } from './test-fixtures.js';
@@ -42,6 +42,21 @@ describe('fingerprint', () => {
     assert.equal(noMhz.attributes['cpu.totalcompute'], '3600');
     const none = await fingerprintCpu({ dataDir: dir, networkInterface: '', bindAddress: '', httpAdvertise: '', networkSpeedMbits: 0, readText: async () => 'processor : 0\n' });
     assert.ok(Number(none.attributes['cpu.frequency']) > 0 || DEFAULT_CPU_MHZ > 0);
+  });
+
+  it('takes the configured CPU and memory totals over the host\'s (cpu_total_compute, memory_total_mb)', async () => {
+    const base = { dataDir: dir, networkInterface: '', bindAddress: '', httpAdvertise: '', networkSpeedMbits: 0 };
+    const readText = async (p: string) => (p === '/proc/cpuinfo' ? 'processor : 0\ncpu MHz : 2000\nprocessor : 1\n' : p === '/proc/meminfo' ? 'MemTotal:       1024 kB\n' : null);
+    const cpu = await fingerprintCpu({ ...base, readText, cpuTotalComputeMHz: 12_345 });
+    assert.equal(cpu.attributes['cpu.totalcompute'], '12345');
+    assert.equal(cpu.cpu?.totalMhz, 12_345);
+    assert.equal(cpu.attributes['cpu.numcores'], '2');
+    const mem = await fingerprintMemory({ ...base, readText, memoryTotalMB: 2048 });
+    assert.equal(mem.attributes['memory.totalbytes'], String(2048 * 1024 * 1024));
+    assert.equal(mem.memoryMB, 2048);
+    // Not configured (0): the host's figures.
+    assert.equal((await fingerprintCpu({ ...base, readText, cpuTotalComputeMHz: 0 })).cpu?.totalMhz, 4000);
+    assert.equal((await fingerprintMemory({ ...base, readText })).memoryMB, 1);
   });
 
   it('parses meminfo, os-release, mounts and cgroups', () => {

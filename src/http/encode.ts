@@ -5,6 +5,7 @@ import type { Evaluation } from '../structs/evaluation.js';
 import type { Job, JobListStub } from '../structs/job.js';
 import type { Node, NodeListStub } from '../structs/node.js';
 import type { StateReader } from '../state/reader.js';
+import type { JobSummary } from '../structs/summary.js';
 
 /** Go's omitempty: false, 0, "", null and empty arrays/maps are left out. */
 function isEmpty(v: unknown): boolean {
@@ -88,6 +89,22 @@ export function jobStub(j: Job, snap: StateReader): JobListStub {
     JobModifyIndex: j.JobModifyIndex,
     SubmitTime: j.SubmitTime,
   };
+}
+
+/** Compact JSON of job list rows, per stored job and the summary it was made with. */
+const jobStubTexts = new WeakMap<Job, { summary: JobSummary | null; text: string }>();
+
+/**
+ * The compact JSON text of jobStub(j, snap). Stored jobs and summaries are never changed in
+ * place (a write stores new objects), so the text of a row stays right while both are the same.
+ */
+export function jobStubText(j: Job, snap: StateReader): string {
+  const summary = snap.jobSummary(j.Namespace, j.ID);
+  const known = jobStubTexts.get(j);
+  if (known !== undefined && known.summary === summary) return known.text;
+  const text = JSON.stringify(jobStub(j, snap));
+  jobStubTexts.set(j, { summary, text });
+  return text;
 }
 
 export function nodeStub(n: Node): NodeListStub {

@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Exchange, MAX_BLOCKING_WAIT_MS, DEFAULT_BLOCKING_WAIT_MS } from './exchange.js';
+import { SliceQueue } from './slice-queue.js';
 
 function blocking(query: string): { minIndex: number; waitMs: number } {
   const req = { url: `/v1/jobs?${query}`, method: 'GET', headers: {} } as unknown as IncomingMessage;
   const res = { on() {} } as unknown as ServerResponse;
-  return new Exchange(req, res, {}).blocking();
+  return new Exchange(req, res, {}, new SliceQueue()).blocking();
 }
 
 test('?wait is a Go duration capped at 10 minutes, plus up to a sixteenth of jitter on blocking queries', () => {

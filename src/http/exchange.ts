@@ -1,18 +1,13 @@
 // One HTTP exchange: the parsed request (query, namespace, body) and the ways to answer it in
 // Nomad's form: JSON with the X-Nomad-* headers, plain-text errors, gzip when asked.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import { NomadError, badRequest, type ErrorKind } from '../structs/errors.js';
 import { parseDurationNs } from '../structs/time.js';
+import { AnswerBody, sendAnswerBody } from './answer-body.js';
 import type { Params } from './router.js';
+import type { SliceQueue } from './slice-queue.js';
 import type { Acl } from '../acl/acl.js';
 import { JsonBoundsScanner, MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_JSON_VALUES, parseJsonBody } from './json-body.js';
-
-const gzipAsync = promisify(gzip);
-
-/** Bodies below this size go uncompressed, as Nomad's gzip handler does. */
-const GZIP_MIN_BYTES = 1400;
 
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
@@ -37,6 +32,8 @@ export class Exchange {
   readonly method: string;
   private readonly abortController = new AbortController();
   private bodyCache: Promise<unknown> | null = null;
+  /** The body's bytes as read by body() or rawBody(). */
+  private rawCache: Promise<Buffer> | null = null;
   /** The caller's ACL once the request is authorized; null when ACLs are off or the route is open. */
   acl: Acl | null = null;
 
@@ -44,12 +41,27 @@ export class Exchange {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly params: Params,
+    /** Where the later slices of large answers are made. */
+    readonly slices: SliceQueue,
   ) {
     this.url = new URL(req.url ?? '/', 'http://localhost');
     this.query = this.url.searchParams;
     this.method = req.method ?? 'GET';
-    // A client that goes away ends its blocking query or stream early.
-    res.on('close', () => this.abortController.abort());
+    // A client that goes away ends its blocking query or stream early. The server keeps
+    // half-open connections (a client that only shut down its sending side still gets its
+    // answer), so the client's FIN is where a client that left shows: the wait ends there and
+    // the answer as of now goes out, as Go's server cancels a request at the client's EOF.
+    const abort = (): void => this.abortController.abort();
+    res.on('close', abort);
+    const socket = req.socket as IncomingMessage['socket'] | undefined;
+    if (socket !== undefined && socket !== null) {
+      if (socket.readableEnded) abort();
+      else {
+        socket.once('end', abort);
+        // Keep-alive sockets serve many requests: no listener outlives its request.
+        res.on('close', () => socket.off('end', abort));
+      }
+    }
   }
 
   get signal(): AbortSignal {
@@ -142,7 +154,9 @@ export class Exchange {
       this.req.on('error', reject);
       this.req.on('end', () => {
         if (refused) return;
-        const text = Buffer.concat(chunks).toString('utf8');
+        const raw = Buffer.concat(chunks);
+        this.rawCache = Promise.resolve(raw);
+        const text = raw.toString('utf8');
         if (text.trim() === '') return resolve(null);
         try {
           resolve(parseJsonBody(text));
@@ -152,6 +166,42 @@ export class Exchange {
       });
     });
     return this.bodyCache;
+  }
+
+  /**
+   * The body's bytes, unparsed (to pass a request on as it came); 413 past `maxBytes`. After
+   * body(), the bytes it read.
+   */
+  async rawBody(maxBytes: number): Promise<Buffer> {
+    if (this.bodyCache) {
+      await this.bodyCache;
+      return (await this.rawCache) ?? Buffer.alloc(0);
+    }
+    this.rawCache ??= new Promise((resolve, reject) => {
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      let refused = false;
+      this.req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (refused) {
+          if (size > 2 * maxBytes) this.req.destroy();
+          return;
+        }
+        if (size > maxBytes) {
+          refused = true;
+          chunks.length = 0;
+          this.res.setHeader('Connection', 'close');
+          reject(new HttpError(413, `Request body too large: the limit is ${maxBytes} bytes`));
+          return;
+        }
+        chunks.push(c as unknown as Uint8Array);
+      });
+      this.req.on('error', reject);
+      this.req.on('end', () => {
+        if (!refused) resolve(Buffer.concat(chunks));
+      });
+    });
+    return this.rawCache;
   }
 
   /** The body as an object (null/empty allowed when `optional`). */
@@ -170,10 +220,30 @@ export class Exchange {
     this.res.setHeader('X-Nomad-Lastcontact', String(meta.lastContactMs));
   }
 
+  /** ?pretty asks for indented JSON. */
+  get pretty(): boolean {
+    return this.query.has('pretty') && this.query.get('pretty') !== 'false';
+  }
+
+  /** The client takes gzip-encoded answers. */
+  get acceptsGzip(): boolean {
+    return /\bgzip\b/.test(String(this.req.headers['accept-encoding'] ?? ''));
+  }
+
+  /** Sends `value` as JSON; a large value is encoded in slices and streamed. */
   async sendJson(status: number, value: unknown): Promise<void> {
-    const pretty = this.query.has('pretty') && this.query.get('pretty') !== 'false';
-    const text = pretty ? JSON.stringify(value, null, 4) + '\n' : JSON.stringify(value);
-    await this.sendBody(status, 'application/json', Buffer.from(text ?? 'null', 'utf8'));
+    await this.sendAnswer(status, AnswerBody.encode(value, { pretty: this.pretty, gzip: this.acceptsGzip }, this.slices));
+  }
+
+  /**
+   * Sends a JSON body made for this request or shared with others that asked the same. The first
+   * write happens before this returns; the promise is the rest of the sending.
+   */
+  sendAnswer(status: number, body: AnswerBody): Promise<void> {
+    this.res.setHeader('Vary', 'Accept-Encoding');
+    this.res.setHeader('Content-Type', 'application/json');
+    this.res.statusCode = status;
+    return sendAnswerBody(this.res, body, this.method === 'HEAD');
   }
 
   async sendText(status: number, contentType: string, text: string | Buffer): Promise<void> {
@@ -193,15 +263,8 @@ export class Exchange {
     const res = this.res;
     res.setHeader('Vary', 'Accept-Encoding');
     res.setHeader('Content-Type', contentType);
-    let out = body;
-    const accept = String(this.req.headers['accept-encoding'] ?? '');
-    if (body.length >= GZIP_MIN_BYTES && /\bgzip\b/.test(accept)) {
-      out = await gzipAsync(new Uint8Array(body.buffer, body.byteOffset, body.length));
-      res.setHeader('Content-Encoding', 'gzip');
-    }
-    res.setHeader('Content-Length', String(out.length));
     res.statusCode = status;
-    res.end(this.method === 'HEAD' ? undefined : out);
+    await sendAnswerBody(res, AnswerBody.fromBytes(body, this.acceptsGzip, this.slices), this.method === 'HEAD');
   }
 }
 
@@ -215,14 +278,6 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unavailable: 503,
   internal: 500,
 };
-
-/**
- * A request for another region than this agent's is forwarded by Nomad; this cluster has one
- * region, so there is no path to any other (Nomad's answer: 500 "No path to region").
- */
-export function checkRegion(requested: string | null | undefined, local: string): void {
-  if (requested && requested !== local) throw new NomadError('internal', 'No path to region');
-}
 
 export class HttpError extends Error {
   constructor(

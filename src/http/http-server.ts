@@ -10,12 +10,18 @@ import type { Server } from '../server/server.js';
 import { fullLogger, type Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
 import type { ApiContext, Handler } from './api-context.js';
+import { AnswerCache } from './answer-cache.js';
+import { SliceQueue } from './slice-queue.js';
 import { RouteTable } from './route-table.js';
-import { authorizeRequest } from './authorize.js';
+import { authorizeRequest, requestToken } from './authorize.js';
+import { runAsCaller } from '../acl/caller.js';
 import { addAclRoutes } from './routes-acl.js';
 import { OPEN } from '../acl/need.js';
 import type { TokenResolver } from '../acl/resolver.js';
-import { Exchange, HttpError, checkRegion } from './exchange.js';
+import { Exchange, HttpError } from './exchange.js';
+import { requestRegion } from './request-region.js';
+import { TunnelEndpoint, forwardToRegion } from './region-tunnel.js';
+import type { RpcStreamHandler } from '../rpc/types.js';
 import { allowsStale, readsReplicatedState } from './read-consistency.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
@@ -32,9 +38,6 @@ import { addNamespaceRoutes } from './routes-namespaces.js';
 import { addPeriodicRoutes } from './routes-periodic.js';
 import { addVolumeRoutes } from './routes-volumes.js';
 import { upgradeResponse } from './exec-websocket.js';
-
-/** Routes answered by this agent itself, whatever ?region= says (Nomad forwards the others). */
-const LOCAL_SECTIONS = new Set(['agent', 'client', 'regions', 'metrics']);
 
 const MAX_HEADER_BYTES = 1024 * 1024;
 
@@ -111,9 +114,14 @@ export class HttpServer {
   private readonly routes = new RouteTable();
   private readonly http: NodeHttpServer;
   private readonly tlsFront: TlsFront | null;
+  /** Requests other regions send here: served by these routes over in-memory connections. */
+  /** Serves requests from other regions; none on an agent without a server (it forwards instead). */
+  private readonly tunnel: TunnelEndpoint | null;
   private readonly metrics: Metrics;
   private readonly metricsSource: MetricsSource | null;
   private readonly upgraded = new Set<Duplex>();
+  /** Later slices of large answers, shared by all requests of this server. */
+  private readonly slices = new SliceQueue();
   private readonly bind: string;
   private readonly port: number;
   private readonly forward: HttpServerOptions['forward'] | null;
@@ -130,6 +138,7 @@ export class HttpServer {
       logger: fullLogger(opts.logger),
       acl: opts.acl ?? null,
       nodeTls: opts.tls ?? null,
+      answers: new AnswerCache(),
     };
     this.metrics = opts.metrics ?? noMetrics;
     this.metricsSource = opts.metricsSource ?? null;
@@ -154,6 +163,16 @@ export class HttpServer {
     this.tlsFront = opts.tls ? new TlsFront(opts.tls, handler, this.api.logger, MAX_HEADER_BYTES) : null;
     this.http = this.tlsFront ? this.tlsFront.https : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     this.http.on('clientError', answerMalformedRequest);
+    // A client that half-closes its side after the request (shutdown for writing, as some
+    // scripts do) still gets its answer, then the connection closes, as Go's server does. Node's
+    // default ends the socket at the client's FIN, dropping an answer that comes a turn later
+    // (reads are answered from the slice queue). The property is Node's own, left undocumented.
+    (this.http as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
+    if (opts.server) {
+      const tunnelHttp = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
+      tunnelHttp.requestTimeout = 0;
+      this.tunnel = new TunnelEndpoint({ http: tunnelHttp, region: opts.server.region, regions: opts.server.regions, logger: this.api.logger });
+    } else this.tunnel = null;
     // WebSocket upgrades (alloc exec) go through the same routing and authorization; a route
     // that does not take over the socket answers on it as on any request.
     this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
@@ -185,7 +204,20 @@ export class HttpServer {
     this.tlsFront.reload(material);
   }
 
+  /** The RPC stream handler that serves requests from other regions ("Region.Http"). */
+  regionRequestHandler(): RpcStreamHandler {
+    const tunnel = this.tunnel;
+    if (!tunnel) throw new Error('this agent runs no server: requests from other regions go to the servers');
+    return (args, ctx, out) => tunnel.serve(args, ctx, out);
+  }
+
+  /** Requests from other regions being served now. */
+  regionRequestsInFlight(): number {
+    return this.tunnel?.inFlight ?? 0;
+  }
+
   close(): Promise<void> {
+    this.tunnel?.closeAll();
     for (const s of this.upgraded) s.destroy();
     if (this.tlsFront) return this.tlsFront.close();
     return new Promise((resolve) => {
@@ -215,22 +247,31 @@ export class HttpServer {
     }
     const match = this.routes.match(method, path);
     const startedMs = performance.now();
-    const x = new Exchange(req, res, match?.params ?? {});
+    const x = new Exchange(req, res, match?.params ?? {}, this.slices);
     try {
       if (!match) throw new HttpError(404, 'Invalid URL path');
       if (!match.handler) {
         res.setHeader('Allow', match.allowed.join(', '));
         throw new HttpError(405, 'Invalid method');
       }
-      const section = path.split('/')[2] ?? '';
-      if (!LOCAL_SECTIONS.has(section)) checkRegion(x.query.get('region'), this.api.server.region);
+      // A request for another region is served there; one that came from another region is ours.
+      // (An agent without a server answers only its own routes: the others went to a server.)
+      if (this.tunnel && !this.tunnel.carries(req)) {
+        const region = await requestRegion(x, this.api, match.handler.regionFrom);
+        if (region !== this.api.server.region) {
+          await forwardToRegion(x, this.api.server.regions, region);
+          return;
+        }
+      }
       const done = meterRoute(this.metrics, method, match.pattern);
       try {
         // The barrier first: a token created on the leader a moment ago is known here too.
         if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
         const acl = authorizeRequest(x, this.api, match.handler);
         x.acl = acl instanceof Promise ? await acl : acl;
-        await match.handler.handle(x, this.api);
+        // With ACLs on, the caller's secret goes along: a call this server forwards to the leader carries it.
+        if (this.api.acl) await runAsCaller(requestToken(x), () => match.handler!.handle(x, this.api));
+        else await match.handler.handle(x, this.api);
       } finally {
         done?.();
       }

@@ -12,9 +12,22 @@ import { Router, type RouteMatch } from './router.js';
  */
 export type NamespaceFrom = 'request' | 'job-body' | { object: 'alloc' | 'eval' | 'deployment'; param: string } | { param: string };
 
+/**
+ * Which region a request is served in (request-region.ts): this agent's own ('local': about the
+ * agent itself); ?region= ('request', the default); Nomad's rule for a submitted job
+ * ('job-body'); the authoritative region ('authoritative': ACL policies and bootstrap); or the
+ * authoritative region when the token is global ('acl-token-body' for a token in the body,
+ * 'acl-token-param' for the stored token the path names), ?region= otherwise.
+ */
+export type RegionFrom = 'local' | 'request' | 'job-body' | 'authoritative' | 'acl-token-body' | 'acl-token-param';
+
+/** Sections answered by the agent itself, whatever ?region= says (Nomad forwards the others). */
+const LOCAL_SECTIONS = new Set(['agent', 'client', 'regions', 'metrics']);
+
 export interface Route {
   need: Need;
   namespaceFrom: NamespaceFrom;
+  regionFrom: RegionFrom;
   handle: Handler;
 }
 
@@ -28,8 +41,9 @@ export class RouteTable {
   private readonly router = new Router<Route>();
   private readonly list: RouteEntry[] = [];
 
-  add(methods: string[], path: string, need: Need, handle: Handler, namespaceFrom: NamespaceFrom = 'request'): this {
-    const route: Route = { need, namespaceFrom, handle };
+  add(methods: string[], path: string, need: Need, handle: Handler, namespaceFrom: NamespaceFrom = 'request', regionFrom?: RegionFrom): this {
+    const section = path.split('/')[2] ?? '';
+    const route: Route = { need, namespaceFrom, regionFrom: regionFrom ?? (LOCAL_SECTIONS.has(section) ? 'local' : 'request'), handle };
     this.router.add(methods, path, route);
     this.list.push({ methods, path, route });
     return this;

@@ -117,15 +117,15 @@ const deleteToken: Handler = async (x, api) => {
 export function addAclRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
   // Open: there is no token before the first one; it works once (or after an operator's reset).
-  r.add(W, '/v1/acl/bootstrap', OPEN, aclOn(bootstrap));
+  r.add(W, '/v1/acl/bootstrap', OPEN, aclOn(bootstrap), 'request', 'authoritative');
   r.add(['GET'], '/v1/acl/policies', ANY_TOKEN, aclOn(listPolicies));
   r.add(['GET'], '/v1/acl/policy/:name', ANY_TOKEN, aclOn(getPolicy));
-  r.add(W, '/v1/acl/policy/:name', MANAGEMENT, aclOn(putPolicy));
-  r.add(['DELETE'], '/v1/acl/policy/:name', MANAGEMENT, aclOn(deletePolicy));
+  r.add(W, '/v1/acl/policy/:name', MANAGEMENT, aclOn(putPolicy), 'request', 'authoritative');
+  r.add(['DELETE'], '/v1/acl/policy/:name', MANAGEMENT, aclOn(deletePolicy), 'request', 'authoritative');
   r.add(['GET'], '/v1/acl/tokens', MANAGEMENT, aclOn(listTokens));
-  r.add(W, '/v1/acl/token', MANAGEMENT, aclOn((x, api) => upsertToken(x, api, '')));
+  r.add(W, '/v1/acl/token', MANAGEMENT, aclOn((x, api) => upsertToken(x, api, '')), 'request', 'acl-token-body');
   r.add(['GET'], '/v1/acl/token/self', ANY_TOKEN, aclOn(selfToken));
   r.add(['GET'], '/v1/acl/token/:accessor', ANY_TOKEN, aclOn(getToken));
-  r.add(W, '/v1/acl/token/:accessor', MANAGEMENT, aclOn((x, api) => upsertToken(x, api, x.params.accessor!)));
-  r.add(['DELETE'], '/v1/acl/token/:accessor', MANAGEMENT, aclOn(deleteToken));
+  r.add(W, '/v1/acl/token/:accessor', MANAGEMENT, aclOn((x, api) => upsertToken(x, api, x.params.accessor!)), 'request', 'acl-token-body');
+  r.add(['DELETE'], '/v1/acl/token/:accessor', MANAGEMENT, aclOn(deleteToken), 'request', 'acl-token-param');
 }

@@ -76,7 +76,7 @@ export function addAgentRoutes(r: RouteTable): void {
 
   r.add(['GET'], '/v1/status/leader', OPEN, async (x, api) => x.sendJson(200, api.server.leaderRpcAddr()));
   r.add(['GET'], '/v1/status/peers', OPEN, async (x, api) => x.sendJson(200, api.server.serverRpcAddrs()));
-  r.add(['GET'], '/v1/regions', OPEN, async (x, api) => x.sendJson(200, [api.server.region]));
+  r.add(['GET'], '/v1/regions', OPEN, async (x, api) => x.sendJson(200, api.server.regions.regions()));
 
   r.add(['GET'], '/v1/operator/raft/configuration', MANAGEMENT, async (x, api) => {
     const stats = api.server.consensus.stats();

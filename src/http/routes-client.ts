@@ -194,15 +194,15 @@ const hostStatsOnNode: Handler = async (x, api) => {
 
 export function addClientRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
-  r.add(['GET'], '/v1/client/fs/logs/:alloc', namespaceNeed('read-logs'), onAllocNode('alloc', logs), FS_ALLOC);
-  r.add(['GET'], '/v1/client/fs/ls/:alloc', READ_FS, onAllocNode('alloc', fsLs), FS_ALLOC);
-  r.add(['GET'], '/v1/client/fs/stat/:alloc', READ_FS, onAllocNode('alloc', fsStat), FS_ALLOC);
-  r.add(['GET'], '/v1/client/fs/cat/:alloc', READ_FS, onAllocNode('alloc', fsCat), FS_ALLOC);
-  r.add(['GET'], '/v1/client/fs/readat/:alloc', READ_FS, onAllocNode('alloc', fsReadAt), FS_ALLOC);
-  r.add(['GET'], '/v1/client/fs/stream/:alloc', READ_FS, onAllocNode('alloc', fsStream), FS_ALLOC);
-  r.add(['GET'], '/v1/client/allocation/:id/exec', namespaceNeed('alloc-exec'), execHandler(startExec), ALLOC);
-  r.add(['GET'], '/v1/client/allocation/:id/stats', namespaceNeed('read-job'), onAllocNode('id', allocStats), ALLOC);
-  r.add(W, '/v1/client/allocation/:id/restart', LIFECYCLE, onAllocNode('id', allocRestart), ALLOC);
-  r.add(W, '/v1/client/allocation/:id/signal', LIFECYCLE, onAllocNode('id', allocSignal), ALLOC);
+  r.add(['GET'], '/v1/client/fs/logs/:alloc', namespaceNeed('read-logs'), onAllocNode('alloc', logs), FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/ls/:alloc', READ_FS, onAllocNode('alloc', fsLs), FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/stat/:alloc', READ_FS, onAllocNode('alloc', fsStat), FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/cat/:alloc', READ_FS, onAllocNode('alloc', fsCat), FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/readat/:alloc', READ_FS, onAllocNode('alloc', fsReadAt), FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/stream/:alloc', READ_FS, onAllocNode('alloc', fsStream), FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/allocation/:id/exec', namespaceNeed('alloc-exec'), execHandler(startExec), ALLOC, 'request');
+  r.add(['GET'], '/v1/client/allocation/:id/stats', namespaceNeed('read-job'), onAllocNode('id', allocStats), ALLOC, 'request');
+  r.add(W, '/v1/client/allocation/:id/restart', LIFECYCLE, onAllocNode('id', allocRestart), ALLOC, 'request');
+  r.add(W, '/v1/client/allocation/:id/signal', LIFECYCLE, onAllocNode('id', allocSignal), ALLOC, 'request');
   r.add(['GET'], '/v1/client/stats', coarseNeed('node', 'read'), hostStatsOnNode);
 }

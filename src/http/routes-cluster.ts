@@ -3,12 +3,14 @@
 import type { DrainSpec } from '../structs/node.js';
 import { badRequest, notFound } from '../structs/errors.js';
 import type { StateReader } from '../state/reader.js';
+import { watchKey } from '../state/watch-keys.js';
 import type { RouteTable } from './route-table.js';
 import { coarseNeed, namespaceNeed } from '../acl/need.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
 import { allocStub, encodeAlloc, encodeEval, nodeStub } from './encode.js';
 import { optBool, optInt, optObject, optString, optStringList, optStringMap } from './body-fields.js';
+import { JsonList } from './json-slices.js';
 import { visibleOnly } from './visible.js';
 
 async function writeMeta(x: Exchange, api: ApiContext, index: number, value: Record<string, unknown>): Promise<void> {
@@ -34,7 +36,7 @@ const listNodes: Handler = (x, api) =>
     const withResources = x.flag('resources');
     return {
       index: snap.tableIndex('nodes'),
-      value: nodes.map((n) => {
+      value: new JsonList(nodes, (n) => {
         const s = nodeStub(n);
         if (withResources) {
           s.NodeResources = n.NodeResources;
@@ -46,17 +48,17 @@ const listNodes: Handler = (x, api) =>
   });
 
 const getNode: Handler = (x, api) =>
-  blockingRead(x, api, ['nodes'], (snap) => {
+  blockingRead(x, api, [watchKey.node(x.params.id!)], (snap) => {
     const n = snap.nodeByID(x.params.id!);
     if (!n) throw notFound('node not found');
     return { index: n.ModifyIndex, value: n };
   });
 
 const nodeAllocations: Handler = (x, api) =>
-  blockingRead(x, api, ['allocs'], (snap) => {
+  blockingRead(x, api, [watchKey.nodeAllocs(x.params.id!)], (snap) => {
     const allocs = visibleOnly(x, snap.allocsByNode(x.params.id!));
     const index = allocs.reduce((m, a) => Math.max(m, a.ModifyIndex), 0) || snap.tableIndex('allocs');
-    return { index, value: allocs.map((a) => encodeAlloc(a.Job ? a : { ...a, Job: snap.jobByID(a.Namespace, a.JobID) })) };
+    return { index, value: new JsonList(allocs, (a) => encodeAlloc(a.Job ? a : { ...a, Job: snap.jobByID(a.Namespace, a.JobID) })) };
   });
 
 const nodeEligibility: Handler = async (x, api) => {
@@ -86,15 +88,25 @@ const listAllocs: Handler = (x, api) =>
     const prefix = x.query.get('prefix') ?? '';
     const ns = allNs(x.namespace);
     const allocs = prefix ? (ns === '*' ? byPrefix(snap.allocs('*'), prefix) : snap.allocsByIDPrefix(ns, prefix)) : snap.allocs(ns);
-    return { index: snap.tableIndex('allocs'), value: visibleOnly(x, allocs).map((a) => allocStub(a, snap)) };
+    return { index: snap.tableIndex('allocs'), value: new JsonList(visibleOnly(x, allocs), (a) => allocStub(a, snap)) };
   });
 
+// Watched through its job's allocations (the store keeps no key per allocation); answered when
+// the allocation itself changed or went away.
 const getAlloc: Handler = (x, api) =>
-  blockingRead(x, api, ['allocs'], (snap) => {
-    const a = snap.allocByID(x.params.id!);
-    if (!a) throw notFound('alloc not found');
-    return { index: a.ModifyIndex, value: encodeAlloc(a.Job ? a : { ...a, Job: snap.jobByID(a.Namespace, a.JobID) }) };
-  });
+  blockingRead(
+    x,
+    api,
+    (snap) => {
+      const a = snap.allocByID(x.params.id!);
+      return a ? { keys: [watchKey.jobAllocs(a.Namespace, a.JobID)], changedAt: a.ModifyIndex } : ['allocs'];
+    },
+    (snap) => {
+      const a = snap.allocByID(x.params.id!);
+      if (!a) throw notFound('alloc not found');
+      return { index: a.ModifyIndex, value: encodeAlloc(a.Job ? a : { ...a, Job: snap.jobByID(a.Namespace, a.JobID) }) };
+    },
+  );
 
 const stopAlloc: Handler = async (x, api) => {
   const out = await api.server.deployments.stopAlloc(x.params.id!);
@@ -112,18 +124,21 @@ const listEvals: Handler = (x, api) =>
     if (status) evals = evals.filter((e) => e.Status === status);
     const job = x.query.get('job');
     if (job) evals = evals.filter((e) => e.JobID === job);
-    return { index: snap.tableIndex('evals'), value: visibleOnly(x, evals).map(encodeEval) };
+    return { index: snap.tableIndex('evals'), value: new JsonList(visibleOnly(x, evals), encodeEval) };
   });
 
 const getEval: Handler = (x, api) =>
-  blockingRead(x, api, ['evals'], (snap) => {
+  blockingRead(x, api, [watchKey.eval(x.params.id!)], (snap) => {
     const ev = snap.evalByID(x.params.id!);
     if (!ev) throw notFound('eval not found');
     return { index: ev.ModifyIndex, value: encodeEval(ev) };
   });
 
 const evalAllocations: Handler = (x, api) =>
-  blockingRead(x, api, ['allocs'], (snap) => ({ index: snap.tableIndex('allocs'), value: snap.allocsByEval(x.params.id!).map((a) => allocStub(a, snap)) }));
+  blockingRead(x, api, [watchKey.evalAllocs(x.params.id!)], (snap) => ({
+    index: snap.tableIndex('allocs'),
+    value: new JsonList(snap.allocsByEval(x.params.id!), (a) => allocStub(a, snap)),
+  }));
 
 // ---- deployments
 
@@ -132,7 +147,7 @@ const listDeployments: Handler = (x, api) =>
     const prefix = x.query.get('prefix') ?? '';
     const ns = x.namespace;
     const deps = prefix ? (ns === '*' ? byPrefix(snap.deployments('*'), prefix) : snap.deploymentsByIDPrefix(ns, prefix)) : snap.deployments(ns);
-    return { index: snap.tableIndex('deployment'), value: visibleOnly(x, deps) };
+    return { index: snap.tableIndex('deployment'), value: new JsonList(visibleOnly(x, deps), (d) => d) };
   });
 
 function deploymentOr404(snap: StateReader, id: string) {
@@ -142,15 +157,15 @@ function deploymentOr404(snap: StateReader, id: string) {
 }
 
 const getDeployment: Handler = (x, api) =>
-  blockingRead(x, api, ['deployment'], (snap) => {
+  blockingRead(x, api, [watchKey.deployment(x.params.id!)], (snap) => {
     const d = deploymentOr404(snap, x.params.id!);
     return { index: d.ModifyIndex, value: d };
   });
 
 const deploymentAllocations: Handler = (x, api) =>
-  blockingRead(x, api, ['allocs', 'deployment'], (snap) => {
+  blockingRead(x, api, [watchKey.deploymentAllocs(x.params.id!), watchKey.deployment(x.params.id!)], (snap) => {
     deploymentOr404(snap, x.params.id!);
-    return { index: snap.tableIndex('allocs'), value: snap.allocsByDeployment(x.params.id!).map((a) => allocStub(a, snap)) };
+    return { index: snap.tableIndex('allocs'), value: new JsonList(snap.allocsByDeployment(x.params.id!), (a) => allocStub(a, snap)) };
   });
 
 const promoteDeployment: Handler = async (x, api) => {

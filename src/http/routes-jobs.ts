@@ -4,13 +4,15 @@ import { MultiError, NomadError, badRequest, notFound, formatMultiError } from '
 import { diffJobs } from '../structs/diff.js';
 import { canonicalizeJob } from '../structs/canonicalize.js';
 import type { StateReader } from '../state/reader.js';
+import { watchKey } from '../state/watch-keys.js';
 import type { RouteTable } from './route-table.js';
 import { namespaceNeed } from '../acl/need.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
-import { HttpError, checkRegion } from './exchange.js';
-import { allocStub, encodeEval, jobStub } from './encode.js';
+import { HttpError } from './exchange.js';
+import { allocStub, encodeEval, jobStub, jobStubText } from './encode.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
+import { JsonList } from './json-slices.js';
 import { visibleOnly } from './visible.js';
 import { JOB_PLAN_REQUEST, JOB_REGISTER_REQUEST, JOB_VALIDATE_REQUEST, type StructType } from '../structs/job-shape.js';
 import { decodeApiBody } from '../structs/api-decode.js';
@@ -33,10 +35,12 @@ async function jobRequest(x: Exchange, shape: StructType): Promise<Record<string
   return decodeApiBody(await x.body(), shape);
 }
 
-/** A job for another region goes there in Nomad; "global" (or none) means this agent's region. */
-function checkJobRegion(job: Record<string, unknown>, api: ApiContext): void {
-  const region = typeof job.Region === 'string' && job.Region !== 'global' ? job.Region : '';
-  checkRegion(region, api.server.region);
+/**
+ * A submitted job is stored with the region that serves it: a request for another region was
+ * sent there before reaching a handler (request-region.ts), so that is this agent's region.
+ */
+function placeInThisRegion(job: Record<string, unknown>, api: ApiContext): void {
+  job.Region = api.server.region;
 }
 
 async function register(x: Exchange, api: ApiContext, urlJobId: string | null): Promise<void> {
@@ -44,7 +48,7 @@ async function register(x: Exchange, api: ApiContext, urlJobId: string | null): 
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   if (urlJobId !== null && job.ID !== urlJobId) throw badRequest('Job ID does not match name', 'Job.ID');
-  checkJobRegion(job, api);
+  placeInThisRegion(job, api);
   const out = await api.server.jobs.register(job as JobInput, {
     enforceIndex: optBool(body, 'EnforceIndex'),
     jobModifyIndex: optInt(body, 'JobModifyIndex') ?? 0,
@@ -59,7 +63,8 @@ const listJobs: Handler = (x, api) =>
   blockingRead(x, api, ['jobs', 'job_summary'], (snap) => {
     const prefix = x.query.get('prefix') ?? '';
     const jobs = prefix ? snapJobsByPrefix(snap, x.namespace, prefix) : snap.jobs(x.namespace);
-    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: visibleOnly(x, jobs, ['list-jobs']).map((j) => jobStub(j, snap)) };
+    const visible = visibleOnly(x, jobs, ['list-jobs']);
+    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: new JsonList(visible, (j) => jobStub(j, snap), (j) => jobStubText(j, snap)) };
   });
 
 function snapJobsByPrefix(snap: StateReader, ns: string, prefix: string): Job[] {
@@ -68,7 +73,7 @@ function snapJobsByPrefix(snap: StateReader, ns: string, prefix: string): Job[] 
 }
 
 const getJob: Handler = (x, api) =>
-  blockingRead(x, api, ['jobs'], (snap) => {
+  blockingRead(x, api, [watchKey.job(x.namespace, x.params.id!)], (snap) => {
     const job = jobOr404(snap, x.namespace, x.params.id!);
     return { index: job.ModifyIndex, value: job };
   });
@@ -83,7 +88,7 @@ const planJob: Handler = async (x, api) => {
   const job = optObject(body, 'Job');
   if (!job) throw badRequest('Job must be specified', 'Job');
   if (job.ID !== x.params.id) throw badRequest('Job ID does not match', 'Job.ID');
-  checkJobRegion(job, api);
+  placeInThisRegion(job, api);
   const out = await api.server.jobs.plan(job as JobInput, { diff: optBool(body, 'Diff'), contextual: optBool(body, 'Contextual'), namespace: x.namespace, policyOverride: optBool(body, 'PolicyOverride') });
   await writeMeta(x, api, out.Index, {
     ...out,
@@ -91,18 +96,22 @@ const planJob: Handler = async (x, api) => {
   });
 };
 
+// A job that does not exist (yet) has no allocations: 200 [] and a blocking query that waits
+// for the first, as Nomad answers.
 const jobAllocations: Handler = (x, api) =>
-  blockingRead(x, api, ['allocs'], (snap) => {
-    jobOr404(snap, x.namespace, x.params.id!);
+  blockingRead(x, api, [watchKey.jobAllocs(x.namespace, x.params.id!)], (snap) => {
     const allocs = snap.allocsByJob(x.namespace, x.params.id!, x.flag('all'));
-    return { index: snap.tableIndex('allocs'), value: allocs.map((a) => allocStub(a, snap)) };
+    return { index: snap.tableIndex('allocs'), value: new JsonList(allocs, (a) => allocStub(a, snap)) };
   });
 
 const jobEvaluations: Handler = (x, api) =>
-  blockingRead(x, api, ['evals'], (snap) => ({ index: snap.tableIndex('evals'), value: snap.evalsByJob(x.namespace, x.params.id!).map(encodeEval) }));
+  blockingRead(x, api, [watchKey.jobEvals(x.namespace, x.params.id!)], (snap) => ({
+    index: snap.tableIndex('evals'),
+    value: new JsonList(snap.evalsByJob(x.namespace, x.params.id!), encodeEval),
+  }));
 
 const jobSummary: Handler = (x, api) =>
-  blockingRead(x, api, ['job_summary'], (snap) => {
+  blockingRead(x, api, [watchKey.jobSummary(x.namespace, x.params.id!)], (snap) => {
     const s = snap.jobSummary(x.namespace, x.params.id!);
     if (!s) throw notFound('job not found');
     return { index: s.ModifyIndex, value: s };
@@ -124,10 +133,10 @@ const jobVersions: Handler = async (x, api) => {
 };
 
 const jobDeployments: Handler = (x, api) =>
-  blockingRead(x, api, ['deployment'], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.deploymentsByJob(x.namespace, x.params.id!) }));
+  blockingRead(x, api, [watchKey.jobDeployments(x.namespace, x.params.id!)], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.deploymentsByJob(x.namespace, x.params.id!) }));
 
 const jobLatestDeployment: Handler = (x, api) =>
-  blockingRead(x, api, ['deployment'], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.latestDeploymentByJob(x.namespace, x.params.id!) }));
+  blockingRead(x, api, [watchKey.jobDeployments(x.namespace, x.params.id!)], (snap) => ({ index: snap.tableIndex('deployment'), value: snap.latestDeploymentByJob(x.namespace, x.params.id!) }));
 
 const evaluateJob: Handler = async (x, api) => {
   const body = await x.objectBody(true);
@@ -194,13 +203,13 @@ const SUBMIT_JOB = namespaceNeed('submit-job');
 export function addJobRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
   r.add(['GET'], '/v1/jobs', LIST_JOBS, listJobs);
-  r.add(W, '/v1/jobs', SUBMIT_JOB, (x, api) => register(x, api, null), 'job-body');
+  r.add(W, '/v1/jobs', SUBMIT_JOB, (x, api) => register(x, api, null), 'job-body', 'job-body');
   r.add(W, '/v1/jobs/parse', namespaceNeed('parse-job'), parseJob);
   r.add(W, '/v1/validate/job', READ_JOB, validateJobRoute, 'job-body');
   r.add(['GET'], '/v1/job/:id', READ_JOB, getJob);
-  r.add(W, '/v1/job/:id', SUBMIT_JOB, (x, api) => register(x, api, x.params.id!), 'job-body');
+  r.add(W, '/v1/job/:id', SUBMIT_JOB, (x, api) => register(x, api, x.params.id!), 'job-body', 'job-body');
   r.add(['DELETE'], '/v1/job/:id', SUBMIT_JOB, deleteJob);
-  r.add(W, '/v1/job/:id/plan', SUBMIT_JOB, planJob, 'job-body');
+  r.add(W, '/v1/job/:id/plan', SUBMIT_JOB, planJob, 'job-body', 'job-body');
   r.add(['GET'], '/v1/job/:id/allocations', READ_JOB, jobAllocations);
   r.add(['GET'], '/v1/job/:id/evaluations', READ_JOB, jobEvaluations);
   r.add(['GET'], '/v1/job/:id/summary', READ_JOB, jobSummary);

@@ -7,13 +7,15 @@ import type { RouteTable } from './route-table.js';
 import { ANY_TOKEN, MANAGEMENT, NAMESPACE_VISIBLE } from '../acl/need.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
+import { requestToken } from './authorize.js';
 
 const listNamespaces: Handler = (x, api) =>
   blockingRead(x, api, ['namespaces'], (snap) => {
     const prefix = x.query.get('prefix') ?? '';
     // With ACLs on, a caller sees only the namespaces it has some capability in.
     const visible = snap.namespaces().filter((n) => n.Name.startsWith(prefix) && (x.acl === null || x.acl.allowNamespace(n.Name)));
-    return { index: snap.tableIndex('namespaces'), value: visible };
+    // The default namespace exists from index 1 on, as in Nomad, before any namespace write.
+    return { index: Math.max(1, snap.tableIndex('namespaces')), value: visible };
   });
 
 const getNamespace: Handler = (x, api) =>
@@ -39,15 +41,16 @@ async function applyNamespace(x: Exchange, api: ApiContext, pathName: string | n
 }
 
 const deleteNamespace: Handler = async (x, api) => {
-  const out = await api.server.namespaces.delete(x.params.name!);
+  const out = await api.server.namespaces.delete(x.params.name!, requestToken(x));
   await written(x, api, out.Index);
 };
 
 export function addNamespaceRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
   r.add(['GET'], '/v1/namespaces', ANY_TOKEN, listNamespaces);
-  r.add(W, '/v1/namespace', MANAGEMENT, (x, api) => applyNamespace(x, api, null));
+  // Namespaces belong to the authoritative region: written there, copied to the others.
+  r.add(W, '/v1/namespace', MANAGEMENT, (x, api) => applyNamespace(x, api, null), 'request', 'authoritative');
   r.add(['GET'], '/v1/namespace/:name', NAMESPACE_VISIBLE, getNamespace, { param: 'name' });
-  r.add(W, '/v1/namespace/:name', MANAGEMENT, (x, api) => applyNamespace(x, api, x.params.name!));
-  r.add(['DELETE'], '/v1/namespace/:name', MANAGEMENT, deleteNamespace);
+  r.add(W, '/v1/namespace/:name', MANAGEMENT, (x, api) => applyNamespace(x, api, x.params.name!), 'request', 'authoritative');
+  r.add(['DELETE'], '/v1/namespace/:name', MANAGEMENT, deleteNamespace, 'request', 'authoritative');
 }

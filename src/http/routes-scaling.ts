@@ -4,6 +4,7 @@ import { allocTerminal } from '../structs/alloc.js';
 import { badRequest, notFound } from '../structs/errors.js';
 import { scalingPolicyStub, type ScalingEvent } from '../structs/scaling.js';
 import type { StateReader } from '../state/reader.js';
+import { watchKey } from '../state/watch-keys.js';
 import type { RouteTable } from './route-table.js';
 import { namespaceNeed } from '../acl/need.js';
 import { permissionDenied } from '../acl/errors.js';
@@ -49,7 +50,7 @@ export function jobScaleStatus(snap: StateReader, namespace: string, jobId: stri
 }
 
 const scaleStatus: Handler = (x, api) =>
-  blockingRead(x, api, ['jobs', 'allocs', 'scaling_event'], (snap) => {
+  blockingRead(x, api, [watchKey.job(x.namespace, x.params.id!), watchKey.jobAllocs(x.namespace, x.params.id!), 'scaling_event'], (snap) => {
     const status = jobScaleStatus(snap, x.namespace, x.params.id!);
     if (!status) throw notFound('job not found');
     return status;

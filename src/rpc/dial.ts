@@ -56,10 +56,11 @@ export function dial(addr: string, o: DialOptions): Promise<net.Socket> {
       if (!o.tls) return done(raw);
       raw.write(new Uint8Array([PROTOCOL_BYTE_TLS]));
       const { options, context } = o.tls;
+      const serverName = typeof options.serverName === 'function' ? options.serverName(addr) : options.serverName;
       const secure = tls.connect({
         socket: raw,
         secureContext: context,
-        ...(options.serverName && net.isIP(options.serverName) === 0 ? { servername: options.serverName } : {}),
+        ...(serverName && net.isIP(serverName) === 0 ? { servername: serverName } : {}),
         // Both checked below, once the handshake is done, so that a refusal can name the certificate.
         rejectUnauthorized: false,
         checkServerIdentity: () => undefined,
@@ -77,7 +78,7 @@ export function dial(addr: string, o: DialOptions): Promise<net.Socket> {
         const cert = secure.getPeerCertificate();
         if (!secure.authorized) return refuse(`certificate not trusted (${String(secure.authorizationError ?? 'unverified')})`);
         // Nomad's verify_server_hostname: the certificate must name the server's role.
-        const nameProblem = options.serverName ? tls.checkServerIdentity(options.serverName, cert) : undefined;
+        const nameProblem = serverName ? tls.checkServerIdentity(serverName, cert) : undefined;
         if (nameProblem) return refuse(nameProblem.message);
         const why = options.verifyPeer ? options.verifyPeer(cert, addr) : null;
         if (why) return refuse(why);

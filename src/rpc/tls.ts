@@ -27,9 +27,10 @@ export interface RpcTlsClientOptions {
   keyPem?: string | Uint8Array;
   /**
    * A name the server's certificate must carry (e.g. "server.global.nomad"), as Nomad's
-   * verify_server_hostname; unset, only the CA signature is checked.
+   * verify_server_hostname, or the name for each server address (a server of another region
+   * carries its own region's name); unset, only the CA signature is checked.
    */
-  serverName?: string;
+  serverName?: string | ((addr: string) => string);
   /** Extra check of the server's certificate: returns why it is refused, or null to accept. */
   verifyPeer?: (cert: PeerCertificate, remoteAddr: string) => string | null;
   minVersion?: SecureVersion;

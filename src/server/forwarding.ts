@@ -5,6 +5,7 @@
 // run: the leader could not be reached, or refused it before proposing anything.
 import { NomadError } from '../structs/errors.js';
 import { sleep, type Clock } from '../structs/clock.js';
+import { currentCallerSecret } from '../acl/caller.js';
 import type { Consensus } from './consensus.js';
 import type { Logger } from './logger.js';
 
@@ -18,6 +19,8 @@ export interface ForwardRequest {
   Endpoint: string;
   Method: string;
   Args: unknown[];
+  /** The secret of whom the call runs for (an ACL token, or a node's secret); absent with none. */
+  AuthToken?: string;
 }
 
 export const FORWARD_METHOD = 'Server.Forward';
@@ -37,9 +40,15 @@ export type EndpointTable = Record<string, { target: object; methods: ReadonlySe
  */
 function retryable(e: unknown, idempotent: boolean): boolean {
   if (e instanceof NomadError) return e.kind === 'no_leader' && e.message === 'No cluster leader';
-  const transport = e as { code?: unknown; notProcessed?: unknown } | null;
+  const transport = e as { code?: unknown } | null;
   if (typeof transport?.code !== 'string') return false;
-  return idempotent || transport.notProcessed === true;
+  return idempotent || provedNotProcessed(e);
+}
+
+/** True when a transport error proves the request never reached a handler (any server may be asked). */
+export function provedNotProcessed(e: unknown): boolean {
+  const t = e as { code?: unknown; notProcessed?: unknown } | null;
+  return typeof t?.code === 'string' && t.notProcessed === true;
 }
 
 export interface ForwarderOptions {
@@ -55,6 +64,11 @@ export interface ForwarderOptions {
    * Calls run on the leader only after that: a fresh leader's state may still be behind.
    */
   leaderReady?: (deadlineMs: number) => Promise<boolean>;
+  /**
+   * Checks a call that another server forwarded here (with ACLs on): throws when `secret` may
+   * not run it. Calls made on this server were checked where they entered.
+   */
+  authorize?: (endpoint: string, method: string, args: unknown[], secret: string) => void;
 }
 
 export class LeaderForwarder {
@@ -100,7 +114,9 @@ export class LeaderForwarder {
         const addr = consensus.leaderAddr();
         if (addr && this.opts.peers) {
           const remaining = Math.max(1, deadline - clock.nowMs());
-          return await this.opts.peers.call(addr, FORWARD_METHOD, { Endpoint: endpoint, Method: method, Args: args } satisfies ForwardRequest, { timeoutMs: Math.max(remaining, 30_000) });
+          const secret = currentCallerSecret();
+          const req: ForwardRequest = { Endpoint: endpoint, Method: method, Args: args, ...(secret !== undefined ? { AuthToken: secret } : {}) };
+          return await this.opts.peers.call(addr, FORWARD_METHOD, req, { timeoutMs: Math.max(remaining, 30_000) });
         }
       } catch (e) {
         if (!retryable(e, idempotent)) throw e;
@@ -120,6 +136,8 @@ export class LeaderForwarder {
     if (!r || typeof r.Endpoint !== 'string' || typeof r.Method !== 'string' || !Array.isArray(r.Args)) {
       throw new NomadError('bad_request', 'malformed forwarded call: want Endpoint, Method and Args');
     }
+    if (r.AuthToken !== undefined && typeof r.AuthToken !== 'string') throw new NomadError('bad_request', 'malformed forwarded call: AuthToken must be a string');
+    this.opts.authorize?.(r.Endpoint, r.Method, r.Args, r.AuthToken ?? '');
     // One hop only: a server that lost leadership meanwhile refuses, and the sender retries.
     if (!this.opts.consensus.isLeader()) throw new NomadError('no_leader', 'No cluster leader');
     const ready = this.opts.leaderReady ? await this.opts.leaderReady(this.opts.clock.nowMs() + (this.opts.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS)) : true;

@@ -12,8 +12,19 @@ export interface NamespaceInput {
   Meta?: Record<string, string> | null;
 }
 
+export interface NamespaceEndpointsOptions {
+  /**
+   * The other regions where any of the named namespaces holds a job that is not dead (asked with
+   * the caller's token); none when this server has no other region to ask.
+   */
+  regionsWithLiveJobs?: (names: string[], authToken: string) => Promise<string[]>;
+}
+
 export class NamespaceEndpoints {
-  constructor(private readonly ctx: ServerContext) {}
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly opts: NamespaceEndpointsOptions = {},
+  ) {}
 
   /** Creates or replaces namespaces; every problem of every namespace at once (400). */
   async upsert(inputs: NamespaceInput[]): Promise<{ Index: number }> {
@@ -36,9 +47,13 @@ export class NamespaceEndpoints {
     return { Index: await writeChecked(this.ctx, { Type: 'NamespaceUpsert', Namespaces: namespaces }) };
   }
 
-  async delete(name: string): Promise<{ Index: number }> {
+  /** Deletes a namespace; refused while a job that is not dead lives in it here or in another region. */
+  async delete(name: string, authToken = ''): Promise<{ Index: number }> {
     if (!name) throw badRequest('must specify at least one namespace to delete', 'Names');
     if (!this.ctx.store.snapshot().namespaceByName(name)) throw new NomadError('not_found', `namespace "${name}" does not exist`);
+    // The other regions copy the deletion; one still running jobs in it could never apply it.
+    const elsewhere = (await this.opts.regionsWithLiveJobs?.([name], authToken)) ?? [];
+    if (elsewhere.length > 0) throw badRequest(`namespace "${name}" has non-terminal jobs in regions: [${elsewhere.join(' ')}]`, 'Names');
     return { Index: await writeChecked(this.ctx, { Type: 'NamespaceDelete', Names: [name] }) };
   }
 }

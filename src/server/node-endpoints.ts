@@ -21,6 +21,7 @@ import type {
 import type { StateReader } from '../state/reader.js';
 import { sameSecret } from '../acl/node-identity.js';
 import { ZERO_TIME } from '../state/time-util.js';
+import { watchKey } from '../state/watch-keys.js';
 import { writeChecked, type ServerContext } from './context.js';
 import { jobKey, newEval, type ServerEnv } from './eval-factory.js';
 import { nodeEvals, SystemJobsCache } from './node-evals.js';
@@ -177,13 +178,14 @@ export class NodeEndpoints implements ClientServerRpc {
   async nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number, signal?: AbortSignal): Promise<NodeClientAllocsResponse> {
     if (!nodeId) throw badRequest('missing node ID', 'NodeID');
     const deadline = this.ctx.clock.nowMs() + Math.min(Math.max(0, maxWaitMs), MAX_BLOCKING_WAIT_MS);
+    const watch = [watchKey.nodeAllocs(nodeId)];
     for (;;) {
       const snap = this.ctx.store.snapshot();
       const { allocs, index } = clientAllocs(snap, nodeId);
       const remaining = deadline - this.ctx.clock.nowMs();
       if (index > minIndex || remaining <= 0 || signal?.aborted) return { Allocs: allocs, Index: Math.max(index, 1) };
-      // Wake on any change of the allocs table, then look again at this node's part of it.
-      await this.ctx.store.waitForChange(['allocs'], Math.max(minIndex, snap.tableIndex('allocs')), remaining, signal);
+      // Woken only by writes to this node's allocations (not by every allocation in the cluster).
+      await this.ctx.store.waitForKeys(watch, Math.max(minIndex, this.ctx.store.keysIndex(watch)), remaining, signal);
     }
   }
 
@@ -191,13 +193,14 @@ export class NodeEndpoints implements ClientServerRpc {
   async nodeGet(nodeId: string, minIndex: number, maxWaitMs: number, signal?: AbortSignal): Promise<{ Node: Node | null; Index: number }> {
     if (!nodeId) throw badRequest('missing node ID', 'NodeID');
     const deadline = this.ctx.clock.nowMs() + Math.min(Math.max(0, maxWaitMs), MAX_BLOCKING_WAIT_MS);
+    const watch = [watchKey.node(nodeId)];
     for (;;) {
       const snap = this.ctx.store.snapshot();
       const node = snap.nodeByID(nodeId);
       const index = node?.ModifyIndex ?? snap.tableIndex('nodes');
       const remaining = deadline - this.ctx.clock.nowMs();
       if (index > minIndex || remaining <= 0 || signal?.aborted) return { Node: node, Index: Math.max(index, 1) };
-      await this.ctx.store.waitForChange(['nodes'], Math.max(minIndex, snap.tableIndex('nodes')), remaining, signal);
+      await this.ctx.store.waitForKeys(watch, Math.max(minIndex, this.ctx.store.keysIndex(watch)), remaining, signal);
     }
   }
 

@@ -2,9 +2,11 @@
 // channel in dev mode) is checked here before it reaches the node endpoints. Every call names
 // the region (a client of another region is refused), and every call of a registered node
 // carries its secret, checked against the one it registered with. Writes then run on the leader
-// through the endpoints' forwarding; the blocking reads answer from this server's own state.
+// through the endpoints' forwarding, on the node's behalf (the leader checks its secret again);
+// the blocking reads answer from this server's own state.
 import { permissionDenied } from '../acl/errors.js';
 import { sameSecret } from '../acl/node-identity.js';
+import { runAsCaller } from '../acl/caller.js';
 import type { DrainSpec, NodeEvent, NodeStatus } from '../structs/node.js';
 import { badRequest, notFound } from '../structs/errors.js';
 import {
@@ -92,25 +94,26 @@ export class NodeRpc {
       [NODE_RPC.register]: async (args) => {
         const f = object(args);
         this.checkRegion(f);
-        return s.nodes.nodeRegister(nodeOf(f));
+        const node = nodeOf(f);
+        return runAsCaller(node.SecretID, () => s.nodes.nodeRegister(node));
       },
       [NODE_RPC.updateStatus]: async (args, ctx) => {
         const f = object(args);
         const auth = await this.authorize(f, ctx.signal);
         const event = (f['Event'] ?? undefined) as NodeEvent | undefined;
-        return s.nodes.nodeUpdateStatus(auth.NodeID, str(f, 'Status') as NodeStatus, event ?? undefined);
+        return runAsCaller(auth.SecretID, () => s.nodes.nodeUpdateStatus(auth.NodeID, str(f, 'Status') as NodeStatus, event ?? undefined));
       },
       [NODE_RPC.updateFingerprint]: async (args, ctx) => {
         const f = object(args);
         const auth = await this.authorize(f, ctx.signal);
         const node = nodeOf(f);
         if (node.ID !== auth.NodeID) throw badRequest(`Node.ID "${node.ID}" is not the caller's node "${auth.NodeID}"`, 'Node.ID');
-        return s.nodes.nodeUpdateFingerprint({ ...node, SecretID: auth.SecretID });
+        return runAsCaller(auth.SecretID, () => s.nodes.nodeUpdateFingerprint({ ...node, SecretID: auth.SecretID }));
       },
       [NODE_RPC.getClientAllocs]: async (args, ctx) => {
         const f = object(args);
         const auth = await this.authorize(f, ctx.signal);
-        return s.nodes.nodeGetClientAllocs(auth.NodeID, num(f, 'MinQueryIndex'), waitBound(f, ctx), ctx.signal);
+        return runAsCaller(auth.SecretID, () => s.nodes.nodeGetClientAllocs(auth.NodeID, num(f, 'MinQueryIndex'), waitBound(f, ctx), ctx.signal));
       },
       [NODE_RPC.getAllocs]: async (args, ctx) => {
         const f = object(args);
@@ -134,17 +137,17 @@ export class NodeRpc {
           // have (garbage collected) is dropped by the FSM as before.
           if (alloc && alloc.NodeID !== auth.NodeID) throw badRequest(`allocation ${alloc.ID} is not on node ${auth.NodeID}`, `Alloc[${i}].ID`);
         }
-        return s.nodes.nodeUpdateAllocs(updates as AllocClientUpdate[]);
+        return runAsCaller(auth.SecretID, () => s.nodes.nodeUpdateAllocs(updates as AllocClientUpdate[]));
       },
       [NODE_RPC.updateDrain]: async (args, ctx) => {
         const f = object(args);
         const auth = await this.authorize(f, ctx.signal);
-        return s.nodes.updateDrain(auth.NodeID, drainSpec(f['DrainSpec']), f['MarkEligible'] === true);
+        return runAsCaller(auth.SecretID, () => s.nodes.updateDrain(auth.NodeID, drainSpec(f['DrainSpec']), f['MarkEligible'] === true));
       },
       [NODE_RPC.getNode]: async (args, ctx) => {
         const f = object(args);
         const auth = await this.authorize(f, ctx.signal);
-        return s.nodes.nodeGet(auth.NodeID, num(f, 'MinQueryIndex'), waitBound(f, ctx), ctx.signal);
+        return runAsCaller(auth.SecretID, () => s.nodes.nodeGet(auth.NodeID, num(f, 'MinQueryIndex'), waitBound(f, ctx), ctx.signal));
       },
       [NODE_RPC.servers]: async (args): Promise<StatusServersResponse> => {
         const f = object(args);

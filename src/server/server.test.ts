@@ -1,7 +1,7 @@
 // The server on the single-node log: heartbeat expiry and client alloc updates.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mockNode } from '../scheduler/testing/mock.js';
+import { mockJob, mockNode } from '../scheduler/testing/mock.js';
 import type { StateStoreView } from '../state/reader.js';
 import { systemRandom, type Random } from '../structs/clock.js';
 import { startSingleNodeServer } from '../../test/unit/single-node-server.js';
@@ -10,13 +10,13 @@ function startServer(heartbeat = {}, random?: Random) {
   return startSingleNodeServer({ heartbeat, ...(random ? { random } : {}) });
 }
 
-/** Waits (bounded) until pred holds on the latest state, waking on changes of the nodes table. */
+/** Waits (bounded) until pred holds on the latest state, waking on changes of nodes, evals and allocations. */
 async function waitState(store: StateStoreView, pred: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pred()) {
     const remaining = deadline - Date.now();
     assert.ok(remaining > 0, 'condition not reached in time');
-    await store.waitForChange(['nodes', 'evals'], store.snapshot().latestIndex(), remaining);
+    await store.waitForChange(['nodes', 'evals', 'allocs'], store.snapshot().latestIndex(), remaining);
   }
 }
 
@@ -46,6 +46,31 @@ test('registration validates the node and keeps secrets', async () => {
     await assert.rejects(server.nodes.nodeRegister({ ...node, ID: '', Datacenter: '' }), /missing node ID.*missing datacenter/);
     const none = await server.nodes.nodeGetClientAllocs(node.ID, 1_000_000, 20);
     assert.deepEqual(none.Allocs, {});
+  } finally {
+    await server.shutdown();
+    await consensus.shutdown();
+  }
+});
+
+test('a job blocked while its only node is ineligible is placed when the node is eligible again', async () => {
+  const { store, consensus, server } = await startServer({ minHeartbeatTtlMs: 60_000 });
+  try {
+    const node = { ...mockNode({ id: '00000000-0000-0000-0000-00000000000c' }), SecretID: 's1', Status: 'ready' as const };
+    await server.nodes.nodeRegister(node);
+    await server.nodes.updateEligibility(node.ID, 'ineligible');
+    const job = mockJob({ ID: 'waits' });
+    await server.jobs.register(job);
+    const blocked = () => store.snapshot().evalsByJob('default', 'waits').find((e) => e.Status === 'blocked');
+    await waitState(store, () => blocked() !== undefined && server.stats().blocked.totalBlocked === 1, 5_000);
+    // Stamped with the state it was computed on, so the blocked set tracks it rather than
+    // treating every earlier capacity change as one it missed.
+    assert.ok(blocked()!.SnapshotIndex > 0);
+    assert.equal(store.snapshot().allocsByJob('default', 'waits', false).length, 0);
+
+    await server.nodes.updateEligibility(node.ID, 'eligible');
+    await waitState(store, () => store.snapshot().allocsByJob('default', 'waits', false).length === 1, 5_000);
+    assert.equal(store.snapshot().allocsByJob('default', 'waits', false)[0]!.NodeID, node.ID);
+    assert.equal(server.stats().blocked.totalBlocked, 0);
   } finally {
     await server.shutdown();
     await consensus.shutdown();

@@ -33,12 +33,24 @@ import { DeploymentEndpoints } from './deployment-endpoints.js';
 import { AclEndpoints } from './acl-endpoints.js';
 import { NamespaceEndpoints } from './namespace-endpoints.js';
 import { afterApply } from './leader-hooks.js';
+import { TokenResolver } from '../acl/resolver.js';
+import { authorizeForwarded } from './forward-acl.js';
 import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
 import { Autopilot, type OperatorHealthReply } from './autopilot.js';
 import { ExpectBootstrap, STATUS_PEERS_METHOD, type StatusPeersReply } from './expect-bootstrap.js';
 import type { ServerMembership } from './server-members.js';
 import { isClusterConsensus } from './consensus.js';
 import { OperatorEndpoints } from './operator-endpoints.js';
+import { RegionForwarder, type RegionRpc } from './region-forwarder.js';
+import { RegionReplicator, type RegionReplicatorOptions } from './region-replicator.js';
+import { NAMESPACE_GET_METHOD, NAMESPACE_LIST_METHOD, NAMESPACE_LIVE_JOBS_METHOD, NamespaceReplicationSource, type NamespacesWithLiveJobsReply } from './namespace-replication-endpoints.js';
+import {
+  ACL_GET_POLICIES_METHOD,
+  ACL_GET_TOKENS_METHOD,
+  ACL_LIST_POLICIES_METHOD,
+  ACL_LIST_TOKENS_METHOD,
+  AclReplicationSource,
+} from './acl-replication-endpoints.js';
 import { loadNewScheduler, type NewScheduler } from './lazy-modules.js';
 import { fullLogger, type Logger } from './logger.js';
 import { ACL_ENDPOINT_METRICS, DEPLOYMENT_ENDPOINT_METRICS, JOB_ENDPOINT_METRICS, meterEndpoint, NAMESPACE_ENDPOINT_METRICS, NODE_ENDPOINT_METRICS, OPERATOR_ENDPOINT_METRICS } from './rpc-metrics.js';
@@ -66,8 +78,11 @@ export interface ServerOptions {
   logger?: Partial<Logger>;
   /** Replaces the scheduler module (tests, simulations). */
   newScheduler?: NewScheduler;
-  /** Calls to other servers (forwarding to the leader); absent in dev mode, which has no peers. */
-  peers?: PeerRpc;
+  /**
+   * Calls to other servers (forwarding to the leader; with streams, requests for other regions);
+   * absent in dev mode, which has no peers.
+   */
+  peers?: PeerRpc | RegionRpc;
   /** How long a call waits for a leader to be elected before "No cluster leader". */
   holdTimeoutMs?: number;
   /** A server of a Raft cluster: the gossip pool's servers, and bootstrap_expect (0: none). */
@@ -78,10 +93,25 @@ export interface ServerOptions {
   deploymentPollMs?: number;
   /** The ACL bootstrap reset file (in the server's data dir); none in dev mode. */
   aclBootstrapResetPath?: string | null;
+  /**
+   * Replication across regions: the region where namespaces and global ACLs are written (Nomad's
+   * authoritative_region; this region when empty), and the token this region's leader copies
+   * them with when it is another region (acl.replication_token).
+   */
+  replication?: { authoritativeRegion: string; replicationToken: string; timing?: Pick<RegionReplicatorOptions, 'backoff' | 'maxQueryTimeMs'> };
   /** Where endpoint, worker, plan and leader timings go; the gauges are published by emitMetrics(). */
   metrics?: Metrics;
   /** telemetry.disable_dispatched_job_summary_metrics. */
   disableDispatchedJobSummaryMetrics?: boolean;
+  /** acl.enabled: tokens are resolved (Server.acl) and calls forwarded here are checked again. */
+  aclEnabled?: boolean;
+}
+
+/** What a server-to-server call carries besides its arguments (the RPC listener's request context). */
+export interface PeerCallContext {
+  signal?: AbortSignal;
+  /** The caller's remaining time when the call arrived; null or absent when it set none. */
+  deadlineMs?: number | null;
 }
 
 export interface ServerStats {
@@ -116,6 +146,12 @@ export class Server {
   readonly namespaces: NamespaceEndpoints;
   readonly operator: OperatorEndpoints;
   readonly forwarder: LeaderForwarder;
+  /** Requests for other regions: which regions exist, and a live server of each. */
+  readonly regions: RegionForwarder;
+  /** Where global ACL tokens and policies are written (this region unless configured). */
+  readonly authoritativeRegion: string;
+  /** Token resolution with its cache, when ACLs are on: the HTTP API and forwarded calls share it. */
+  readonly tokens: TokenResolver | null;
   readonly gc: CoreGc;
   readonly periodic: PeriodicDispatcher;
   /** The event stream's buffer (null when the event broker is disabled). */
@@ -126,6 +162,11 @@ export class Server {
   private readonly planApplier: PlanApplier;
   private readonly watcher: DeploymentWatcher;
   private readonly drainer: NodeDrainer;
+  private readonly aclSource: AclReplicationSource;
+  /** Copies global ACLs from the authoritative region while this server leads another region. */
+  /** Copies namespaces (and with ACLs, policies and global tokens) from the authoritative region. */
+  private readonly replicator: RegionReplicator | null;
+  private readonly namespaceSource: NamespaceReplicationSource;
   private workers: Worker[] = [];
   private leader = false;
   /** Calls waiting for this server's leader duties to be up (see leaderReady). */
@@ -174,7 +215,17 @@ export class Server {
       serverRpcAddrs: () => self.serverRpcAddrs(),
     };
     const schedulerLoader = (): Promise<NewScheduler> => (opts.newScheduler ? Promise.resolve(opts.newScheduler) : loadNewScheduler());
-    this.forwarder = new LeaderForwarder({ consensus: opts.consensus, clock: this.clock, logger: this.logger, leaderReady: (d) => this.leaderReady(d), ...(opts.peers ? { peers: opts.peers } : {}), ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}) });
+    const tokens = opts.aclEnabled ? this.tokenResolver() : null;
+    this.tokens = tokens;
+    this.forwarder = new LeaderForwarder({
+      consensus: opts.consensus,
+      clock: this.clock,
+      logger: this.logger,
+      leaderReady: (d) => this.leaderReady(d),
+      ...(opts.peers ? { peers: opts.peers } : {}),
+      ...(opts.holdTimeoutMs !== undefined ? { holdTimeoutMs: opts.holdTimeoutMs } : {}),
+      ...(tokens ? { authorize: (endpoint: string, method: string, args: unknown[], secret: string) => authorizeForwarded(tokens, this.store.snapshot(), endpoint, method, args, secret) } : {}),
+    });
     const fw = this.forwarder;
     this.periodic = new PeriodicDispatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env });
     const nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain', 'deregister']);
@@ -183,9 +234,10 @@ export class Server {
     this.jobs = meterEndpoint(jobs, JOB_ENDPOINT_METRICS, metrics);
     const deployments = fw.proxy('Deployment', new DeploymentEndpoints(this.ctx), ['promote', 'fail', 'pause', 'setAllocHealth', 'stopAlloc']);
     this.deployments = meterEndpoint(deployments, DEPLOYMENT_ENDPOINT_METRICS, metrics);
-    const acl = fw.proxy('Acl', new AclEndpoints(this.ctx, { bootstrapResetPath: opts.aclBootstrapResetPath ?? null }), ['bootstrap', 'upsertPolicy', 'deletePolicy', 'upsertToken', 'deleteToken']);
-    this.acl = meterEndpoint(acl, ACL_ENDPOINT_METRICS, metrics);
-    const namespaces = fw.proxy('Namespace', new NamespaceEndpoints(this.ctx), ['upsert', 'delete']);
+    const aclEndpoints = fw.proxy('Acl', new AclEndpoints(this.ctx, { bootstrapResetPath: opts.aclBootstrapResetPath ?? null }), ['bootstrap', 'upsertPolicy', 'deletePolicy', 'upsertToken', 'deleteToken']);
+    this.acl = meterEndpoint(aclEndpoints, ACL_ENDPOINT_METRICS, metrics);
+    const namespaceEndpoints = new NamespaceEndpoints(this.ctx, { regionsWithLiveJobs: (names, token) => this.regionsWithLiveJobs(names, token) });
+    const namespaces = fw.proxy('Namespace', namespaceEndpoints, ['upsert', 'delete']);
     this.namespaces = meterEndpoint(namespaces, NAMESPACE_ENDPOINT_METRICS, metrics);
     this.planApplier = new PlanApplier({
       queue: this.planQueue,
@@ -203,6 +255,27 @@ export class Server {
     this.operator = meterEndpoint(fw.proxy('Operator', operator, ['setSchedulerConfig', 'setAutopilotConfig', 'forceGc', 'removeRaftPeer', 'autopilotHealth']), OPERATOR_ENDPOINT_METRICS, metrics);
     fw.register('Status', { readIndex: async () => this.store.snapshot().latestIndex() }, ['readIndex']);
     this.schedulerLoader = schedulerLoader;
+    const peers = opts.peers && 'stream' in opts.peers ? opts.peers : null;
+    this.regions = new RegionForwarder({ region: opts.region, membership: opts.cluster?.membership ?? null, rpc: peers, ...env, logger: this.logger, metrics });
+    const replication = opts.replication ?? { authoritativeRegion: '', replicationToken: '' };
+    const aclEnabled = opts.aclEnabled ?? false;
+    this.authoritativeRegion = replication.authoritativeRegion || opts.region;
+    this.aclSource = new AclReplicationSource({ store: this.store, clock: this.clock, aclEnabled });
+    this.namespaceSource = new NamespaceReplicationSource({ store: this.store, clock: this.clock, aclEnabled });
+    this.replicator =
+      this.authoritativeRegion !== opts.region
+        ? new RegionReplicator({
+            ...replication.timing,
+            authoritativeRegion: this.authoritativeRegion,
+            aclEnabled,
+            replicationToken: replication.replicationToken,
+            regions: this.regions,
+            store: this.store,
+            apply: (e) => this.apply(e),
+            ...env,
+            logger: this.logger,
+          })
+        : null;
   }
 
   private readonly schedulerLoader: () => Promise<NewScheduler>;
@@ -370,6 +443,7 @@ export class Server {
     this.periodic.start();
     this.gc.start();
     this.autopilot?.start();
+    this.replicator?.start();
     metrics.measureSince('nomad.leader.establish_leadership', establishStart);
     for (const l of this.leadershipListeners) {
       try {
@@ -391,6 +465,7 @@ export class Server {
     this.planQueue.setEnabled(false);
     this.heartbeats.setEnabled(false);
     await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.drainer.stop(), this.autopilot?.stop()]);
+    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.autopilot?.stop(), this.replicator?.stop()]);
     this.workers = [];
   }
 
@@ -453,15 +528,62 @@ export class Server {
     return new NodeRpc(this).handlers();
   }
 
+  private tokenResolver(): TokenResolver {
+    return new TokenResolver({
+      state: () => this.store.snapshot(),
+      nowMs: () => this.clock.nowMs(),
+      onBadPolicy: (name, problem) => this.logger.error('stored policy does not parse; it grants nothing', { policy: name, problem }),
+    });
+  }
+
   /** What other servers may call on this one (the agent registers them on its RPC listener). */
-  rpcHandlers(): Record<string, (args: unknown) => Promise<unknown>> {
+  rpcHandlers(): Record<string, (args: unknown, ctx?: PeerCallContext) => Promise<unknown>> {
+    const src = this.aclSource;
     return {
       [FORWARD_METHOD]: (args) => this.forwarder.serve(args),
       [STATUS_PEERS_METHOD]: async (): Promise<StatusPeersReply> => {
         const c = this.consensus;
         return { Peers: c.stats().configuration.map((s) => s.Address), HasState: isClusterConsensus(c) ? c.hasExistingState() : true };
       },
+      [ACL_LIST_POLICIES_METHOD]: this.regionRouted(ACL_LIST_POLICIES_METHOD, (args, signal) => src.listPolicies(args, signal)),
+      [ACL_GET_POLICIES_METHOD]: this.regionRouted(ACL_GET_POLICIES_METHOD, (args) => src.getPolicies(args)),
+      [ACL_LIST_TOKENS_METHOD]: this.regionRouted(ACL_LIST_TOKENS_METHOD, (args, signal) => src.listTokens(args, signal)),
+      [ACL_GET_TOKENS_METHOD]: this.regionRouted(ACL_GET_TOKENS_METHOD, (args) => src.getTokens(args)),
+      [NAMESPACE_LIST_METHOD]: this.regionRouted(NAMESPACE_LIST_METHOD, (args, signal) => this.namespaceSource.list(args, signal)),
+      [NAMESPACE_GET_METHOD]: this.regionRouted(NAMESPACE_GET_METHOD, (args) => this.namespaceSource.get(args)),
+      [NAMESPACE_LIVE_JOBS_METHOD]: this.regionRouted(NAMESPACE_LIVE_JOBS_METHOD, (args) => this.namespaceSource.withLiveJobs(args)),
     };
+  }
+
+  /** A call that names another region (`Region` in its arguments) is served by a server of that region. */
+  private regionRouted(method: string, handler: (args: unknown, signal?: AbortSignal) => Promise<unknown>): (args: unknown, ctx?: PeerCallContext) => Promise<unknown> {
+    return (args, ctx) => {
+      const region = args !== null && typeof args === 'object' ? (args as { Region?: unknown }).Region : undefined;
+      if (typeof region === 'string' && region !== '' && region !== this.region) {
+        return this.regions.call(region, method, args, {
+          ...(ctx?.signal ? { signal: ctx.signal } : {}),
+          ...(typeof ctx?.deadlineMs === 'number' ? { timeoutMs: ctx.deadlineMs } : {}),
+        });
+      }
+      return handler(args, ctx?.signal);
+    };
+  }
+
+  /** The other regions where any of the namespaces holds a live job; every region must answer. */
+  private async regionsWithLiveJobs(names: string[], authToken: string): Promise<string[]> {
+    const others = this.regions.regions().filter((r) => r !== this.region);
+    const answers = await Promise.all(
+      others.map(async (region) => {
+        const reply = await this.regions.call<NamespacesWithLiveJobsReply>(region, NAMESPACE_LIVE_JOBS_METHOD, { Region: region, AuthToken: authToken, Names: names });
+        return reply.Namespaces.length > 0 ? region : null;
+      }),
+    );
+    return answers.filter((r): r is string => r !== null);
+  }
+
+  /** True while this server, leading, copies namespaces and global ACLs from the authoritative region. */
+  replicating(): boolean {
+    return this.replicator?.running ?? false;
   }
 
   /** On gaining leadership: every non-terminal eval goes back to the broker or the blocked set. */

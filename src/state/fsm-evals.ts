@@ -42,8 +42,13 @@ export function upsertEval(ctx: ApplyContext, input: Evaluation, where: string):
     if (changed) txn.putJobSummary({ ...summary, Summary: groups, ModifyIndex: index });
   }
 
-  // A successful evaluation supersedes the job's blocked ones.
-  if (ev.Status === 'complete' && (ev.FailedTGAllocs === null || Object.keys(ev.FailedTGAllocs).length === 0)) {
+  // A successful evaluation supersedes the job's blocked ones. Only a job with evaluations that
+  // are not terminal can have blocked ones: the others skip a walk over all their evaluations.
+  if (
+    ev.Status === 'complete' &&
+    (ev.FailedTGAllocs === null || Object.keys(ev.FailedTGAllocs).length === 0) &&
+    txn.jobCounts(ev.Namespace, ev.JobID).liveEvals > 0
+  ) {
     for (const id of txn.evalIdsByJob(ev.Namespace, ev.JobID)) {
       const other = txn.evaluation(id);
       if (other === undefined || other.ID === ev.ID || other.Status !== 'blocked') continue;

@@ -33,6 +33,12 @@ export class IndexTxn<V> {
     this.opened(owner).delete(id);
   }
 
+  /** The owners whose entries this transaction changed. */
+  touchedOwners(): Iterable<string> {
+    // Iterable more than once (the store records the keys, then wakes their watchers).
+    return { [Symbol.iterator]: () => this.open.keys() };
+  }
+
   /** The persistent index with this transaction's changes; owners left empty are dropped. */
   freeze(): PIndex<V> {
     if (this.open.size === 0) return this.base;

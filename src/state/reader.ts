@@ -7,6 +7,7 @@ import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
 import type { JobSummary } from '../structs/summary.js';
 import type { JobScalingEvents, ScalingPolicy } from '../structs/scaling.js';
+import type { WatchKey } from './watch-keys.js';
 import type { AclStateView } from './acl-reader.js';
 import type { Namespace } from '../structs/namespace.js';
 import type { PeriodicLaunch } from '../structs/periodic.js';
@@ -154,6 +155,15 @@ export interface StateStoreView {
   snapshot(): StateReader & AclStateView;
   /** Resolves once any of the tables has an index above minIndex, or when timeoutMs passes. Returns the latest index then. */
   waitForChange(tables: TableName[], minIndex: number, timeoutMs: number, signal?: AbortSignal): Promise<number>;
+  /**
+   * Resolves once any of the keys changed at an index above minIndex (woken only by commits that
+   * change one of them), or when timeoutMs passes or the signal aborts. Returns the latest index then.
+   */
+  waitForKeys(keys: readonly WatchKey[], minIndex: number, timeoutMs: number, signal?: AbortSignal): Promise<number>;
+  /** The highest index at which one of the keys last changed, in the latest state. */
+  keysIndex(keys: readonly WatchKey[]): number;
+  /** Commits and restores so far: anything derived from the state stays valid while this stays the same. */
+  commitCount(): number;
   /** Resolves with a snapshot once latestIndex() >= index (bounded by timeoutMs; rejects on timeout). */
   snapshotMinIndex(index: number, timeoutMs: number): Promise<StateReader>;
 }

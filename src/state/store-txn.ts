@@ -16,6 +16,7 @@ import { IndexTxn } from './index-txn.js';
 import type { MutableMap, PMap } from './pmap.js';
 import { type AutopilotConfiguration, nextLiveAllocChanges, type SchedulerConfiguration, type TableName } from './reader.js';
 import { nsKey, type IndexTableKey, type JobCounts, type MapTableKey, type PIndex, type Tables } from './tables.js';
+import type { ChangedKeys, WatchKind } from './watch-keys.js';
 import { TxnChanges } from './txn-changes.js';
 
 type PlainTableKey = Exclude<MapTableKey, IndexTableKey>;
@@ -26,6 +27,16 @@ type IndexValue<K extends IndexTableKey> = Tables[K] extends PIndex<infer V> ? V
 const nodeIdStrings = new WeakMap<PMap<Node>, Map<string, string>>();
 
 const NO_COUNTS: JobCounts = { allocs: 0, liveAllocs: 0, evals: 0, liveEvals: 0 };
+
+/** The watch key of each secondary index's owners (the live-allocation index is covered by the node's). */
+const OWNER_KINDS: ReadonlyArray<[IndexTableKey, WatchKind]> = [
+  ['allocsByJob', 'jobAllocs'],
+  ['allocsByNode', 'nodeAllocs'],
+  ['allocsByEval', 'evalAllocs'],
+  ['allocsByDeployment', 'deploymentAllocs'],
+  ['evalsByJob', 'jobEvals'],
+  ['deploymentsByJob', 'jobDeployments'],
+];
 
 export class WriteTxn {
   private readonly maps = new Map<PlainTableKey, MutableMap<unknown>>();
@@ -42,6 +53,8 @@ export class WriteTxn {
   readonly touched = new Set<TableName>();
   /** Nodes whose live allocations this transaction changed. */
   private readonly liveNodes = new Set<string>();
+  /** Objects written by this transaction, by watch kind (the owners of index entries come from the indexes). */
+  private readonly touchedObjects = new Map<WatchKind, Set<string>>();
   /** The objects written, once recordChanges() asked for them. */
   private changes: TxnChanges | null = null;
 
@@ -85,6 +98,13 @@ export class WriteTxn {
     return inner === undefined ? [] : inner.keys();
   }
 
+  /** Whether an owner has entries in an index, as this transaction sees it. */
+  private hasOwned(key: IndexTableKey, owner: string): boolean {
+    const ix = this.indexes.get(key);
+    const inner = ix !== undefined ? ix.inner(owner) : this.base[key].get(owner);
+    return inner !== undefined && inner.size > 0;
+  }
+
   /** True when stored objects are deep-frozen (so none may be updated in place). */
   get freezing(): boolean {
     return this.freeze;
@@ -92,6 +112,15 @@ export class WriteTxn {
 
   private stored<T>(value: T): T {
     return this.freeze ? deepFreeze(value) : value;
+  }
+
+  private touchObject(kind: WatchKind, id: string): void {
+    let ids = this.touchedObjects.get(kind);
+    if (ids === undefined) {
+      ids = new Set();
+      this.touchedObjects.set(kind, ids);
+    }
+    ids.add(id);
   }
 
   /** From now on, keeps every stored or removed job, node, allocation, evaluation and deployment. */
@@ -113,10 +142,15 @@ export class WriteTxn {
 
   putJob(job: Job): void {
     const key = nsKey(job.Namespace, job.ID);
+    const jobs = this.map('jobs');
+    const prev = jobs.get(key);
     const stored = this.stored(job);
-    this.map('jobs').set(key, stored);
+    jobs.set(key, stored);
     this.touched.add('jobs');
+    this.touchObject('job', key);
     this.changes?.stored(key, { table: 'jobs', value: stored });
+    // Which of the job's allocations a list shows depends on the job's incarnation.
+    if ((prev === undefined || prev.CreateIndex !== job.CreateIndex) && this.hasOwned('allocsByJob', key)) this.touchObject('jobAllocs', key);
   }
 
   /** The jobs of one namespace, ordered by ID. */
@@ -125,7 +159,11 @@ export class WriteTxn {
   }
 
   deleteJob(namespace: string, id: string): void {
-    if (this.map('jobs').delete(nsKey(namespace, id))) this.touched.add('jobs');
+    const key = nsKey(namespace, id);
+    if (!this.map('jobs').delete(key)) return;
+    this.touched.add('jobs');
+    this.touchObject('job', key);
+    if (this.hasOwned('allocsByJob', key)) this.touchObject('jobAllocs', key);
   }
 
   jobVersions(namespace: string, id: string): readonly Job[] {
@@ -146,12 +184,17 @@ export class WriteTxn {
   }
 
   putJobSummary(summary: JobSummary): void {
-    this.map('jobSummaries').set(nsKey(summary.Namespace, summary.JobID), this.stored(summary));
+    const key = nsKey(summary.Namespace, summary.JobID);
+    this.map('jobSummaries').set(key, this.stored(summary));
     this.touched.add('job_summary');
+    this.touchObject('jobSummary', key);
   }
 
   deleteJobSummary(namespace: string, id: string): void {
-    if (this.map('jobSummaries').delete(nsKey(namespace, id))) this.touched.add('job_summary');
+    const key = nsKey(namespace, id);
+    if (!this.map('jobSummaries').delete(key)) return;
+    this.touched.add('job_summary');
+    this.touchObject('jobSummary', key);
   }
 
   jobCounts(namespace: string, id: string): JobCounts {
@@ -213,13 +256,17 @@ export class WriteTxn {
     const stored = this.stored(node);
     this.map('nodes').set(node.ID, stored);
     this.touched.add('nodes');
+    this.touchObject('node', node.ID);
     this.changes?.stored(node.ID, { table: 'nodes', value: stored });
   }
 
   deleteNode(id: string): boolean {
     const old = this.changes !== null ? this.read('nodes').get(id) : undefined;
     const deleted = this.map('nodes').delete(id);
-    if (deleted) this.touched.add('nodes');
+    if (deleted) {
+      this.touched.add('nodes');
+      this.touchObject('node', id);
+    }
     if (old !== undefined) this.changes?.removed(id, { table: 'nodes', value: old });
     return deleted;
   }
@@ -334,6 +381,7 @@ export class WriteTxn {
     const stored = this.stored(ev);
     this.map('evals').set(ev.ID, stored);
     this.touched.add('evals');
+    this.touchObject('eval', ev.ID);
     this.changes?.stored(ev.ID, { table: 'evals', value: stored });
     const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
     this.reindex('evalsByJob', oldJob, nsKey(ev.Namespace, ev.JobID), ev.ID, stored);
@@ -346,6 +394,7 @@ export class WriteTxn {
     if (old === undefined) return undefined;
     this.map('evals').delete(id);
     this.touched.add('evals');
+    this.touchObject('eval', id);
     this.reindex('evalsByJob', nsKey(old.Namespace, old.JobID), undefined, id, undefined);
     this.adjustCounts(nsKey(old.Namespace, old.JobID), 0, 0, -1, evalTerminal(old) ? 0 : -1);
     return old;
@@ -362,6 +411,7 @@ export class WriteTxn {
     const stored = this.stored(d);
     this.map('deployments').set(d.ID, stored);
     this.touched.add('deployment');
+    this.touchObject('deployment', d.ID);
     this.changes?.stored(d.ID, { table: 'deployment', value: stored });
     const oldJob = old === undefined ? undefined : nsKey(old.Namespace, old.JobID);
     this.reindex('deploymentsByJob', oldJob, nsKey(d.Namespace, d.JobID), d.ID, stored);
@@ -372,6 +422,7 @@ export class WriteTxn {
     if (old === undefined) return false;
     this.map('deployments').delete(id);
     this.touched.add('deployment');
+    this.touchObject('deployment', id);
     this.reindex('deploymentsByJob', nsKey(old.Namespace, old.JobID), undefined, id, undefined);
     return true;
   }
@@ -516,6 +567,23 @@ export class WriteTxn {
     this.autopilotConfigValue = this.stored(config);
     this.autopilotConfigTouched = true;
     this.touched.add('autopilot_config');
+  }
+
+  /**
+   * The watch keys this transaction changed: its tables (and 'index', which every write
+   * changes), the objects it wrote, and the owners whose entries in a secondary index changed.
+   */
+  changedKeys(): ChangedKeys {
+    const out = new Map<WatchKind, Iterable<string>>();
+    out.set('table', [...this.touched, 'index']);
+    for (const [kind, ids] of this.touchedObjects) out.set(kind, ids);
+    for (const [table, kind] of OWNER_KINDS) {
+      const owners = this.indexes.get(table)?.touchedOwners();
+      if (owners === undefined) continue;
+      const objects = this.touchedObjects.get(kind);
+      out.set(kind, objects === undefined ? owners : new Set([...objects, ...owners]));
+    }
+    return out;
   }
 
   /** The tables with this transaction's writes; with bumpIndexes the touched tables get the index. */

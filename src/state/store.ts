@@ -1,17 +1,24 @@
 // The state store: the cluster state in persistent (structurally shared) sorted maps. A snapshot
 // is O(1) and stays consistent while writes go on; writes happen in transactions that either
-// commit whole or leave the store untouched; blocking queries wait on per-table watchers.
+// commit whole or leave the store untouched; blocking queries wait on watch keys (tables, objects,
+// an owner's objects) and wake only for commits that change one of them.
 import { type Clock, systemClock } from '../structs/clock.js';
 import { NomadError } from '../structs/errors.js';
 import type { StateReader, StateStoreView, TableName } from './reader.js';
 import { StoreSnapshot } from './store-reader.js';
 import { WriteTxn } from './store-txn.js';
 import { emptyTables, TABLE_NAMES, type Tables } from './tables.js';
-import { MAX_WAIT_MS, Watchers } from './watch.js';
+import { KeyIndexes } from './key-indexes.js';
+import { MAX_WAIT_MS, Watchers, type WatchersOptions } from './watch.js';
+import { tableKeys, type WatchKey } from './watch-keys.js';
 
 export interface StateStoreOptions {
   /** Deep-freeze every stored object (tests, debug): a reader that mutates one then throws. */
   freezeObjects?: boolean;
+  /** How blocked readers are woken after a commit (batch size, scheduling). */
+  watchers?: WatchersOptions;
+  /** Watch keys whose last change is remembered, per kind. */
+  keysPerKind?: number;
   /** Times the bounds of blocking waits (a simulation passes its own). */
   clock?: Clock;
 }
@@ -23,14 +30,19 @@ function clampWaitMs(timeoutMs: number): number {
 
 export class StateStore implements StateStoreView {
   private tables: Tables = emptyTables();
-  private readonly watchers = new Watchers();
+  private readonly watchers: Watchers;
+  private readonly keyIndexes: KeyIndexes;
   private readonly freezeObjects: boolean;
   private writing = false;
+  private commits = 0;
   private readonly clock: Clock;
 
   constructor(options: StateStoreOptions = {}) {
     this.freezeObjects = options.freezeObjects ?? false;
     this.clock = options.clock ?? systemClock;
+    // Woken readers run on the clock's next turn, so a simulation orders them like its timers.
+    this.watchers = new Watchers({ schedule: (fn) => this.clock.defer(fn), ...options.watchers });
+    this.keyIndexes = new KeyIndexes(options.keysPerKind);
   }
 
   snapshot(): StoreSnapshot {
@@ -43,6 +55,16 @@ export class StateStore implements StateStoreView {
 
   tableIndex(table: TableName): number {
     return table === 'index' ? this.tables.latestIndex : this.tables.tableIndexes[table];
+  }
+
+  /** The index at which a watch key last changed (an upper bound for keys no longer remembered). */
+  keyIndex(key: WatchKey): number {
+    return key.kind === 'table' ? this.tableIndex(key.id as TableName) : this.keyIndexes.get(key.kind, key.id);
+  }
+
+  /** Commits and restores so far: anything derived from the state stays valid while this stays the same. */
+  commitCount(): number {
+    return this.commits;
   }
 
   /**
@@ -68,7 +90,10 @@ export class StateStore implements StateStoreView {
     }
     if (txn.touched.size > 0) {
       this.tables = txn.result(true);
-      this.watchers.notify(txn.touched, this.tables.latestIndex);
+      this.commits++;
+      const changed = txn.changedKeys();
+      this.keyIndexes.record(changed, index);
+      this.watchers.notify(changed, this.tables.latestIndex);
     }
     return result;
   }
@@ -76,6 +101,8 @@ export class StateStore implements StateStoreView {
   /** Replaces the whole state (snapshot restore) and wakes every watcher. */
   replace(tables: Tables): void {
     this.tables = tables;
+    this.commits++;
+    this.keyIndexes.reset(tables.latestIndex);
     this.watchers.notifyAll(tables.latestIndex);
   }
 
@@ -89,10 +116,23 @@ export class StateStore implements StateStoreView {
   }
 
   waitForChange(tables: TableName[], minIndex: number, timeoutMs: number, signal?: AbortSignal): Promise<number> {
-    for (const t of tables) {
-      if (!TABLE_NAMES.includes(t)) return Promise.reject(new NomadError('internal', `state store: unknown table "${t}"`));
+    return this.waitForKeys(tableKeys(tables), minIndex, timeoutMs, signal);
+  }
+
+  /** The highest index among the keys' last changes. */
+  keysIndex(keys: readonly WatchKey[]): number {
+    let idx = 0;
+    for (const k of keys) idx = Math.max(idx, this.keyIndex(k));
+    return idx;
+  }
+
+  waitForKeys(keys: readonly WatchKey[], minIndex: number, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+    for (const k of keys) {
+      if (k.kind === 'table' && !TABLE_NAMES.includes(k.id as TableName)) {
+        return Promise.reject(new NomadError('internal', `state store: unknown table "${k.id}"`));
+      }
     }
-    const changed = (): boolean => tables.some((t) => this.tableIndex(t) > minIndex);
+    const changed = (): boolean => this.keysIndex(keys) > minIndex;
     if (changed() || signal?.aborted === true) return Promise.resolve(this.tables.latestIndex);
     return new Promise<number>((resolve) => {
       let done = false;
@@ -104,9 +144,9 @@ export class StateStore implements StateStoreView {
         signal?.removeEventListener('abort', finish);
         resolve(this.tables.latestIndex);
       };
-      // Woken by a commit on one of the tables; the check keeps a restore to an older state
-      // from ending the wait early.
-      const unregister = this.watchers.addTableWaiter(tables, () => {
+      // Woken by a commit on one of the keys; the check keeps a restore to an older state from
+      // ending the wait early.
+      const unregister = this.watchers.addKeyWaiter(keys, () => {
         if (changed()) finish();
       });
       const timer = this.clock.setTimeout(finish, clampWaitMs(timeoutMs));
@@ -138,5 +178,10 @@ export class StateStore implements StateStoreView {
   /** Registered blocking waiters (for metrics and tests). */
   waiterCount(): number {
     return this.watchers.count();
+  }
+
+  /** Blocking waiters on one key (for tests). */
+  waiterCountOn(key: WatchKey): number {
+    return this.watchers.countOn(key);
   }
 }

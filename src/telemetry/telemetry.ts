@@ -38,6 +38,8 @@ export interface TelemetryOptions {
   onSinkError: (message: string) => void;
   /** A collector that threw: its gauges are missing this round. */
   onCollectorError: (name: string, error: unknown) => void;
+  /** The in-memory intervals' clock (wall-clock milliseconds); tests pass one that holds still. */
+  intervalNowMs?: () => number;
 }
 
 /** Called every collection interval; may be async (the client reads /proc). */
@@ -59,7 +61,7 @@ export class Telemetry {
 
   constructor(private readonly opts: TelemetryOptions) {
     const c = opts.config;
-    this.inmem = new IntervalSink(c.inMemoryCollectionIntervalMs, c.inMemoryRetentionPeriodMs);
+    this.inmem = new IntervalSink(c.inMemoryCollectionIntervalMs, c.inMemoryRetentionPeriodMs, ...(opts.intervalNowMs ? [opts.intervalNowMs] : []));
     this.prom = c.prometheusMetrics ? new PrometheusSink() : null;
     const sinks: MetricSink[] = [this.inmem];
     if (this.prom) sinks.push(this.prom);

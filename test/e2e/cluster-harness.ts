@@ -6,6 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, spawnAgent, type AgentProcess } from './harness.js';
 
+/** A client beside the server, running raw_exec tasks. */
+const CLIENT_CONFIG = `client {
+  enabled = true
+}
+plugin "raw_exec" {
+  config {
+    enabled = true
+  }
+}
+`;
+
 export interface ServerSpec {
   name: string;
   ip: string;
@@ -23,8 +34,12 @@ export interface ClusterOptions {
   bootstrapExpect?: number;
   /** Extra HCL for every server's configuration. */
   extraConfig?: string;
-  /** Servers are named <prefix>1, <prefix>2, ... (default "s"); names must differ across clusters that meet. */
+  /** Servers are named <prefix>1, <prefix>2, ... (default "s", or "<region>-s" with a region); names must differ across clusters that meet. */
   namePrefix?: string;
+  /** The servers' region; Nomad's default "global" when absent. */
+  region?: string;
+  /** Every server also runs a client with raw_exec, so that jobs run in the cluster. */
+  withClient?: boolean;
 }
 
 export class Cluster {
@@ -44,7 +59,7 @@ export class Cluster {
     for (let i = 0; i < n; i++) {
       const ip = `127.0.0.${base + i}`;
       const [http, rpc, serf] = ports.slice(i * 3, i * 3 + 3) as [number, number, number];
-      const name = `${opts.namePrefix ?? 's'}${i + 1}`;
+      const name = `${opts.namePrefix ?? (opts.region ? `${opts.region}-s` : 's')}${i + 1}`;
       specs.push({ name, ip, http, rpc, serf, dataDir: join(root, `${name}-data`), config: join(root, `${name}.hcl`), addr: `http://${ip}:${http}` });
     }
     const joinList = specs.map((s) => `"${s.ip}:${s.serf}"`).join(', ');
@@ -70,7 +85,7 @@ server {
     retry_interval = "1s"
   }
 }
-${opts.extraConfig ?? ''}
+${opts.region ? `region = "${opts.region}"\n` : ''}${opts.withClient ? CLIENT_CONFIG : ''}${opts.extraConfig ?? ''}
 `,
       );
     }
@@ -129,10 +144,14 @@ export interface HttpReply<T = unknown> {
   headers: Headers;
 }
 
-export async function http<T = unknown>(addr: string, method: string, path: string, body?: unknown, timeoutMs = 15_000): Promise<HttpReply<T>> {
+export async function http<T = unknown>(addr: string, method: string, path: string, body?: unknown, timeoutMs = 15_000, token = ''): Promise<HttpReply<T>> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers['x-nomad-token'] = token;
   const res = await fetch(addr + path, {
     method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await res.text();

@@ -56,6 +56,8 @@ export interface RawExecJob {
   name: string;
   /** Absent: a service job, the default type, and no type line. */
   type?: 'batch';
+  /** Absent: no region line (the job runs where it is sent). */
+  region?: string;
   /** Absent: no count line (one allocation). */
   count?: number;
   /** For batches of short tasks: no restarts, so a failure fails the allocation at once. */
@@ -70,6 +72,7 @@ export interface RawExecJob {
 export function rawExecJob(j: RawExecJob): string {
   const lines = [`job "${j.name}" {`, '  datacenters = ["dc1"]'];
   if (j.type !== undefined) lines.push(`  type        = "${j.type}"`);
+  if (j.region !== undefined) lines.push(`  region      = "${j.region}"`);
   lines.push('  group "g" {');
   if (j.count !== undefined) lines.push(`    count = ${j.count}`);
   if (j.noRestart) lines.push('    restart {', '      attempts = 0', '      mode     = "fail"', '    }');

@@ -39,6 +39,7 @@ export interface InProcessApiOptions {
 }
 
 export async function startInProcessApi(opts: InProcessApiOptions = {}): Promise<InProcessApi> {
+  const startedMs = Date.now();
   const telemetry = new Telemetry({
     config: {
       collectionIntervalMs: 1_000,
@@ -56,6 +57,9 @@ export async function startInProcessApi(opts: InProcessApiOptions = {}): Promise
     },
     hostname: 'test-host',
     nodeName: 'test',
+    // One in-memory interval for the whole test: what a test records is what /v1/metrics shows,
+    // whichever wall-clock interval boundary the test happens to cross.
+    intervalNowMs: () => startedMs,
     onSinkError: (m) => {
       throw new Error(m);
     },

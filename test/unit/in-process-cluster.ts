@@ -66,7 +66,7 @@ export class InProcessCluster {
     };
   }
 
-  async add(name: string, opts: { bootstrapExpect?: number; autopilotIntervalMs?: number; metrics?: Metrics } = {}): Promise<TestServer> {
+  async add(name: string, opts: { bootstrapExpect?: number; autopilotIntervalMs?: number; metrics?: Metrics; aclEnabled?: boolean } = {}): Promise<TestServer> {
     const id = `00000000-0000-4000-8000-${String(this.servers.size + 1).padStart(12, '0')}`;
     const addr = `${name}:4647`;
     const store = new StateStore();
@@ -85,6 +85,7 @@ export class InProcessCluster {
       peers: this.peersFor(),
       holdTimeoutMs: 3_000,
       cluster: { membership: this.membership, bootstrapExpect: opts.bootstrapExpect ?? 0, autopilotIntervalMs: opts.autopilotIntervalMs ?? 50 },
+      aclEnabled: opts.aclEnabled ?? false,
       ...metrics,
     });
     const s: TestServer = { name, id, addr, server, consensus, store, up: true };

@@ -41,11 +41,13 @@ ${VAR_FLAGS_HELP}
     const path = args[0]!;
     const job = await loadJobArg(path, flags, io);
     if (!job) return PLAN_ERROR_EXIT;
-    if (flags.string('region') && !job.Region) job.Region = flags.string('region');
     if (flags.string('namespace') && !job.Namespace) job.Namespace = flags.string('namespace');
+    const api = client();
+    // As Nomad's: a job that names its region is planned there.
+    if (job.Region) api.setRegion(job.Region);
     let resp;
     try {
-      resp = (await client().jobs.plan(job, flags.bool('diff'))).body;
+      resp = (await api.jobs.plan(job, flags.bool('diff'))).body;
     } catch (err) {
       io.err(`Error during plan: ${errText(err)}`);
       return PLAN_ERROR_EXIT;

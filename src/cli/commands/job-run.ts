@@ -58,7 +58,6 @@ ${VAR_FLAGS_HELP}
     if (!job) return 1;
     if (flags.string('consul-token')) job.ConsulToken = flags.string('consul-token');
     if (flags.string('vault-token')) job.VaultToken = flags.string('vault-token');
-    if (flags.string('region') && !job.Region) job.Region = flags.string('region');
     if (flags.string('namespace') && !job.Namespace) job.Namespace = flags.string('namespace');
 
     if (flags.bool('output')) {
@@ -67,6 +66,8 @@ ${VAR_FLAGS_HELP}
     }
 
     const api = client();
+    // As Nomad's: a job that names its region is sent there, and followed there.
+    if (job.Region) api.setRegion(job.Region);
     let resp;
     try {
       resp = (

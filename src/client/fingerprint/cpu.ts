@@ -40,7 +40,9 @@ export async function fingerprintCpu(ctx: FingerprintContext): Promise<Fingerpri
   }
   if (mhz === null) mhz = cpus()[0]?.speed || DEFAULT_CPU_MHZ;
   const mhzPerCore = Math.floor(mhz);
-  const totalMhz = mhzPerCore * cores;
+  // An operator's figure wins over the host's (a VM whose clock the host misreports, a share of it).
+  const configured = ctx.cpuTotalComputeMHz ?? 0;
+  const totalMhz = configured > 0 ? configured : mhzPerCore * cores;
   const attributes: Record<string, string> = {
     'cpu.numcores': String(cores),
     'cpu.frequency': String(mhzPerCore),

@@ -44,6 +44,8 @@ export async function fingerprintHostFacts(config: ClientConfig): Promise<HostFi
     bindAddress: config.bindAddress,
     httpAdvertise: config.httpAdvertise,
     networkSpeedMbits: config.networkSpeedMbits ?? 0,
+    cpuTotalComputeMHz: config.cpuTotalComputeMHz ?? 0,
+    memoryTotalMB: config.memoryTotalMB ?? 0,
     readText: cachedReader(),
   };
   const results = await Promise.all([

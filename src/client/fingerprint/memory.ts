@@ -8,7 +8,13 @@ export function parseMemTotalBytes(meminfo: string): number | null {
 }
 
 export async function fingerprintMemory(ctx: FingerprintContext): Promise<FingerprintResult> {
-  const text = await ctx.readText('/proc/meminfo');
-  const bytes = (text ? parseMemTotalBytes(text) : null) ?? totalmem();
+  const configuredMB = ctx.memoryTotalMB ?? 0;
+  // An operator's figure wins over the host's, as with Nomad's memory_total_mb.
+  const bytes = configuredMB > 0 ? configuredMB * 1024 * 1024 : await hostMemoryBytes(ctx);
   return { attributes: { 'memory.totalbytes': String(bytes) }, memoryMB: Math.floor(bytes / (1024 * 1024)) };
+}
+
+async function hostMemoryBytes(ctx: FingerprintContext): Promise<number> {
+  const text = await ctx.readText('/proc/meminfo');
+  return (text ? parseMemTotalBytes(text) : null) ?? totalmem();
 }

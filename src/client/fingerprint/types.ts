@@ -10,6 +10,10 @@ export interface FingerprintContext {
   /** host:port of the HTTP API, for nomad.advertise.address and Node.HTTPAddr. */
   httpAdvertise: string;
   networkSpeedMbits: number;
+  /** Configured CPU total in MHz, used instead of the host's when above 0. */
+  cpuTotalComputeMHz?: number;
+  /** Configured memory total in MB, used instead of the host's when above 0. */
+  memoryTotalMB?: number;
   /** Reads a file as text; injected so tests can give canned /proc contents. */
   readText: (path: string) => Promise<string | null>;
 }

@@ -1,0 +1,69 @@
+// The slice queue runs tasks in order, a bounded time per turn, and lets the event loop in between.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SliceQueue } from './slice-queue.js';
+
+test('tasks run in the order queued; a turn stops once its budget is spent', async () => {
+  let nowMs = 0;
+  const q = new SliceQueue(10, () => nowMs);
+  const ran: number[] = [];
+  // Each task takes 4 ms of the fake clock: a 10 ms budget ends a turn after the third task.
+  const all = new Promise<void>((resolve) => {
+    for (let i = 0; i < 7; i++) {
+      q.push(() => {
+        nowMs += 4;
+        ran.push(i);
+        if (i === 6) resolve();
+      });
+    }
+  });
+  assert.equal(q.size, 7);
+  const turns: number[][] = [];
+  // An immediate queued after the queue's first turn runs between its turns.
+  await new Promise<void>((r) => setImmediate(r));
+  turns.push([...ran]);
+  await new Promise<void>((r) => setImmediate(r));
+  turns.push([...ran]);
+  await all;
+  assert.deepEqual(turns, [
+    [0, 1, 2],
+    [0, 1, 2, 3, 4, 5],
+  ]);
+  assert.deepEqual(ran, [0, 1, 2, 3, 4, 5, 6]);
+  assert.equal(q.size, 0);
+});
+
+test('a task queued by a task runs in a later turn, and a failing task does not stop the others', async () => {
+  const q = new SliceQueue(1_000, () => 0);
+  const ran: string[] = [];
+  await new Promise<void>((resolve) => {
+    q.push(() => {
+      ran.push('first');
+      q.push(() => {
+        ran.push('queued by first');
+        resolve();
+      });
+    });
+    q.push(() => {
+      throw new Error('task failure');
+    });
+    q.push(() => ran.push('third'));
+  });
+  assert.deepEqual(ran, ['first', 'third', 'queued by first']);
+});
+
+test('run gives back what its function returned or threw, in queue order', async () => {
+  const q = new SliceQueue(1_000, () => 0);
+  const order: string[] = [];
+  const a = q.run(() => {
+    order.push('a');
+    return 1;
+  });
+  const b = q.run(() => {
+    order.push('b');
+    throw new Error('b failed');
+  });
+  assert.equal(await a, 1);
+  await assert.rejects(b, /b failed/);
+  assert.deepEqual(order, ['a', 'b']);
+});
