@@ -218,6 +218,7 @@ test('cancelling a drain records it as canceled, and a drain on an empty node co
   let node = w.store.snapshot().nodeByID('n1')!;
   assert.equal(node.LastDrain?.Status, 'canceled');
   assert.equal(node.SchedulingEligibility, 'eligible');
+  assert.equal(planDrains(w.store.snapshot(), NOW_MS).active, false, 'no drain: the drainer need not follow allocations');
   w.apply({ Type: 'NodeUpdateDrain', NodeID: 'n2', DrainStrategy: drainStrategy(0), MarkEligible: false, Event: null, TimestampNs: T0_NS, Meta: { reason: 'kernel upgrade' } });
   await w.drainer.pass(w.store.snapshot());
   node = w.store.snapshot().nodeByID('n2')!;

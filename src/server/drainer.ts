@@ -21,7 +21,7 @@ import type { Node, NodeEvent } from '../structs/node.js';
 import { rfc3339Nano } from '../structs/time.js';
 import { parseRfc3339Ns } from '../state/time-util.js';
 import type { LogEntry } from '../state/log-entries.js';
-import type { StateReader, StateStoreView } from '../state/reader.js';
+import type { StateReader, StateStoreView, TableName } from '../state/reader.js';
 import type { ApplyResult } from './consensus.js';
 import { jobEval, jobKey, type ServerEnv } from './eval-factory.js';
 import type { Logger } from './logger.js';
@@ -36,6 +36,8 @@ export interface DrainPlan {
   complete: string[];
   /** The earliest deadline still ahead (ms since the epoch), or null. */
   nextDeadlineMs: number | null;
+  /** Whether any node is draining: when none is, only node changes can start work. */
+  active: boolean;
 }
 
 function isSystem(job: Pick<Job, 'Type'> | null): boolean {
@@ -60,7 +62,7 @@ export function drainDeadlineMs(n: Node): number {
 export function planDrains(snap: StateReader, nowMs: number): DrainPlan {
   const draining = snap.nodes().filter((n) => n.DrainStrategy !== null);
   const drainingIds = new Set(draining.map((n) => n.ID));
-  const plan: DrainPlan = { migrate: [], complete: [], nextDeadlineMs: null };
+  const plan: DrainPlan = { migrate: [], complete: [], nextDeadlineMs: null, active: draining.length > 0 };
   const marked = new Set<string>();
   const mark = (a: Allocation): void => {
     if (marked.has(a.ID) || a.DesiredTransition?.Migrate === true) return;
@@ -160,29 +162,30 @@ export class NodeDrainer {
     const { store, env } = this.deps;
     while (this.running) {
       const snap = store.snapshot();
-      const seen = Math.max(snap.tableIndex('nodes'), snap.tableIndex('allocs'));
-      let nextDeadlineMs: number | null = null;
+      let plan: { nextDeadlineMs: number | null; active: boolean } = { nextDeadlineMs: null, active: true };
       try {
-        nextDeadlineMs = await this.pass(snap);
+        plan = await this.pass(snap);
       } catch (e) {
         this.deps.logger.warn('node drainer pass failed', { error: e instanceof Error ? e.message : String(e) });
       }
       if (!this.running) break;
-      const untilDeadline = nextDeadlineMs === null ? Infinity : Math.max(1, nextDeadlineMs - env.clock.nowMs());
+      const untilDeadline = plan.nextDeadlineMs === null ? Infinity : Math.max(1, plan.nextDeadlineMs - env.clock.nowMs());
       const waitMs = Math.min(untilDeadline, this.deps.pollMs ?? 5_000);
-      await this.waitForChange(seen, waitMs);
+      // Without a drain, allocation changes (thousands a second in a busy cluster) cannot matter.
+      const tables: TableName[] = plan.active ? ['nodes', 'allocs'] : ['nodes'];
+      await this.waitForChange(tables, Math.max(...tables.map((t) => snap.tableIndex(t))), waitMs);
     }
   }
 
   /** Waits for a change of nodes or allocations, the deadline, or stop, on the server's clock. */
-  private waitForChange(seen: number, waitMs: number): Promise<void> {
+  private waitForChange(tables: TableName[], seen: number, waitMs: number): Promise<void> {
     const { store, env } = this.deps;
     const local = new AbortController();
     const onStop = (): void => local.abort();
     this.abort!.signal.addEventListener('abort', onStop, { once: true });
     const timer = env.clock.setTimeout(() => local.abort(), waitMs);
     return store
-      .waitForChange(['nodes', 'allocs'], seen, waitMs + 1_000, local.signal)
+      .waitForChange(tables, seen, waitMs + 1_000, local.signal)
       .then(
         () => undefined,
         () => undefined,
@@ -193,8 +196,8 @@ export class NodeDrainer {
       });
   }
 
-  /** One pass: marks what may migrate now, completes finished drains; returns the next deadline. */
-  async pass(snap: StateReader): Promise<number | null> {
+  /** One pass: marks what may migrate now, completes finished drains; returns the next deadline and whether any drain is on. */
+  async pass(snap: StateReader): Promise<{ nextDeadlineMs: number | null; active: boolean }> {
     const plan = planDrains(snap, this.deps.env.clock.nowMs());
     for (let i = 0; i < plan.migrate.length && !this.stopRequested; i += MAX_MARKS_PER_ENTRY) {
       await this.markForMigration(snap, plan.migrate.slice(i, i + MAX_MARKS_PER_ENTRY));
@@ -203,7 +206,7 @@ export class NodeDrainer {
       if (this.stopRequested) break;
       await this.complete(nodeId);
     }
-    return plan.nextDeadlineMs;
+    return { nextDeadlineMs: plan.nextDeadlineMs, active: plan.active };
   }
 
   private async markForMigration(snap: StateReader, allocs: Allocation[]): Promise<void> {
