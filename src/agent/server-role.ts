@@ -89,7 +89,8 @@ async function startDevServer(opts: ServerRoleOptions): Promise<ServerRole> {
   const serverId = generateId();
   const store = new StateStore();
   const fsm = new FSM(store, { metrics });
-  const consensus = new InMemoryConsensus(fsm, { serverId: addrs.advertise.rpc, rpcAddr: addrs.advertise.rpc, metrics });
+  // The Raft ID is the server's ID, as in a cluster (Raft protocol 3): list-peers shows the same ID as gossip.
+  const consensus = new InMemoryConsensus(fsm, { serverId, rpcAddr: addrs.advertise.rpc, metrics });
   const server = new Server({ ...serverOptions(c, nodeName, logger, metrics), ...eventOptions(c, fsm), store, applied: fsm, consensus, rpcAddr: addrs.advertise.rpc });
   const gossip = await ServerGossip.start({ config: c, addrs, nodeName, serverId, logger: logger.named('nomad'), metrics });
   server.start();

@@ -5,9 +5,12 @@ import type { Deployment } from '../structs/deployment.js';
 import { esc, type HttpTransport } from './http.js';
 import { FrameDecoder, frameData } from './frames.js';
 import type { Answer, QueryOptions, WriteMeta, WriteOptions } from './query.js';
+import { ApiError } from './errors.js';
 import type {
   AgentHealth,
   AgentSelf,
+  AutopilotConfiguration,
+  OperatorHealthReply,
   DeploymentUpdateResponse,
   HostStats,
   JoinResponse,
@@ -178,8 +181,41 @@ export class Operator {
   raftConfiguration(q?: QueryOptions): Promise<Answer<RaftConfiguration>> {
     return this.http.query('/v1/operator/raft/configuration', q);
   }
-  raftRemovePeer(address: string): Promise<{ body: unknown; meta: WriteMeta }> {
-    return this.http.write('DELETE', '/v1/operator/raft/peer', undefined, { params: { address } });
+  raftRemovePeerByAddress(address: string, w?: WriteOptions): Promise<{ body: unknown; meta: WriteMeta }> {
+    return this.http.write('DELETE', '/v1/operator/raft/peer', undefined, { ...w, params: { ...w?.params, address } });
+  }
+  raftRemovePeerByID(id: string, w?: WriteOptions): Promise<{ body: unknown; meta: WriteMeta }> {
+    return this.http.write('DELETE', '/v1/operator/raft/peer', undefined, { ...w, params: { ...w?.params, id } });
+  }
+  autopilotGetConfiguration(q?: QueryOptions): Promise<Answer<AutopilotConfiguration>> {
+    return this.http.query('/v1/operator/autopilot/configuration', q);
+  }
+  /** Writes the configuration; true once written. */
+  async autopilotSetConfiguration(conf: AutopilotConfiguration, w?: WriteOptions): Promise<boolean> {
+    return (await this.http.write<boolean>('PUT', '/v1/operator/autopilot/configuration', conf, w)).body === true;
+  }
+  /** Writes the configuration only if it was not changed since conf.ModifyIndex was read; false when it was. */
+  async autopilotCASConfiguration(conf: AutopilotConfiguration, w?: WriteOptions): Promise<boolean> {
+    const params = { ...w?.params, cas: String(conf.ModifyIndex) };
+    return (await this.http.write<boolean>('PUT', '/v1/operator/autopilot/configuration', conf, { ...w, params })).body === true;
+  }
+  /** The servers' health; an unhealthy cluster (answered with 429) is still an answer. */
+  async autopilotServerHealth(q?: QueryOptions): Promise<OperatorHealthReply> {
+    try {
+      return (await this.http.query<OperatorHealthReply>('/v1/operator/autopilot/health', q)).body;
+    } catch (e) {
+      if (e instanceof ApiError && e.statusCode === 429) return JSON.parse(e.body) as OperatorHealthReply;
+      throw e;
+    }
+  }
+  /** A snapshot archive of the servers' state and its Digest header ("sha-256=<base64>"). */
+  async snapshot(q?: QueryOptions): Promise<{ archive: Uint8Array; digest: string }> {
+    const res = await this.http.queryBytes('/v1/operator/snapshot', q);
+    const digest = res.headers['digest'];
+    return { archive: res.body, digest: Array.isArray(digest) ? (digest[0] ?? '') : (digest ?? '') };
+  }
+  snapshotRestore(archive: Uint8Array, w?: WriteOptions): Promise<{ meta: WriteMeta }> {
+    return this.http.writeBytes('PUT', '/v1/operator/snapshot', archive, w);
   }
 }
 

@@ -97,26 +97,57 @@ export class HttpTransport {
     });
   }
 
-  private send(method: Method, u: URL, body: unknown, timeoutMs: number): Promise<RawResponse> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  /** GET of a binary answer (a snapshot archive), with its headers. */
+  async queryBytes(path: string, q: QueryOptions = {}): Promise<{ body: Uint8Array; headers: http.IncomingHttpHeaders; meta: QueryMeta }> {
+    const started = Date.now();
+    const res = await this.exchange('GET', this.url(path, q), undefined, this.config.requestTimeoutMs, true);
+    const raw: RawResponse = { statusCode: res.statusCode, headers: res.headers, text: '' };
+    return { body: res.bytes, headers: res.headers, meta: queryMeta(raw, started) };
+  }
+
+  /** A write whose body is bytes (a snapshot archive to restore). */
+  async writeBytes(method: Method, path: string, bytes: Uint8Array, w: WriteOptions = {}): Promise<{ meta: WriteMeta }> {
+    const started = Date.now();
+    const res = await this.exchange(method, this.url(path, w), { bytes, contentType: 'application/octet-stream' }, this.config.requestTimeoutMs, false);
+    return { meta: { lastIndex: headerInt(res.headers['x-nomad-index']), requestTimeMs: Date.now() - started } };
+  }
+
+  private async send(method: Method, u: URL, body: unknown, timeoutMs: number): Promise<RawResponse> {
+    const payload = body === undefined ? undefined : { bytes: new Uint8Array(Buffer.from(JSON.stringify(body))), contentType: 'application/json' };
+    const res = await this.exchange(method, u, payload, timeoutMs, false);
+    return { statusCode: res.statusCode, headers: res.headers, text: res.text };
+  }
+
+  private exchange(
+    method: Method,
+    u: URL,
+    payload: { bytes: Uint8Array; contentType: string } | undefined,
+    timeoutMs: number,
+    binary: boolean,
+  ): Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; text: string; bytes: Uint8Array }> {
     const headers = this.headers();
     if (payload) {
-      headers['Content-Type'] = 'application/json';
-      headers['Content-Length'] = String(payload.length);
+      headers['Content-Type'] = payload.contentType;
+      headers['Content-Length'] = String(payload.bytes.length);
     }
     return new Promise((resolve, reject) => {
       const req = this.lib().request(u, { method, agent: this.agent, headers }, (res) => {
+        const statusCode = res.statusCode ?? 0;
+        const ok = statusCode >= 200 && statusCode < 300;
+        if (binary && ok) {
+          readBytes(res).then((bytes) => resolve({ statusCode, headers: res.headers, text: '', bytes }), reject);
+          return;
+        }
         readAll(res).then((text) => {
-          const statusCode = res.statusCode ?? 0;
-          if (statusCode < 200 || statusCode >= 300) return reject(new ApiError(statusCode, text));
-          resolve({ statusCode, headers: res.headers, text });
+          if (!ok) return reject(new ApiError(statusCode, text));
+          resolve({ statusCode, headers: res.headers, text, bytes: new Uint8Array(0) });
         }, reject);
       });
       req.setTimeout(timeoutMs, () => {
         req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
       });
       req.on('error', (err) => reject(this.transportError(method, u, err as NodeJS.ErrnoException)));
-      req.end(payload);
+      req.end(payload?.bytes);
     });
   }
 
@@ -179,21 +210,28 @@ export function tlsAgentOptions(t: ApiTlsConfig): https.AgentOptions {
   return out;
 }
 
-function readAll(res: IncomingMessage): Promise<string> {
+/** The body as text; bytes are decoded once whole, so a character split across chunks is kept. */
+async function readAll(res: IncomingMessage): Promise<string> {
+  const bytes = await readBytes(res);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+}
+
+function readBytes(res: IncomingMessage): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    // setEncoding decodes multi-byte characters split across chunks correctly.
-    res.setEncoding('utf8');
-    const parts: string[] = [];
+    const parts: Uint8Array[] = [];
     let size = 0;
-    res.on('data', (c: string) => {
+    res.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY_BYTES) {
-        res.destroy(new Error(`response body larger than ${MAX_BODY_BYTES} characters`));
+        res.destroy(new Error(`response body larger than ${MAX_BODY_BYTES} bytes`));
         return;
       }
-      parts.push(c);
+      parts.push(new Uint8Array(c.buffer, c.byteOffset, c.length));
     });
-    res.on('end', () => resolve(parts.join('')));
+    res.on('end', () => {
+      const all = Buffer.concat(parts);
+      resolve(new Uint8Array(all.buffer, all.byteOffset, all.length));
+    });
     res.on('error', reject);
   });
 }

@@ -1,17 +1,9 @@
 // /v1/job/:id/scale and /v1/scaling/...: scale status, scaling actions and scaling policies.
-import type { ScalingEvent, ScalingPolicy, ScalingPolicyListStub } from '../structs/scaling.js';
+import type { ScalingPolicy, ScalingPolicyListStub, TaskGroupScaleStatus } from '../structs/scaling.js';
+export type { TaskGroupScaleStatus } from '../structs/scaling.js';
 import { esc, type HttpTransport } from './http.js';
 import type { Answer, QueryOptions, WriteMeta, WriteOptions } from './query.js';
 import type { JobRegisterResponse } from './types.js';
-
-export interface TaskGroupScaleStatus {
-  Desired: number;
-  Placed: number;
-  Running: number;
-  Healthy: number;
-  Unhealthy: number;
-  Events: ScalingEvent[] | null;
-}
 
 export interface JobScaleStatus {
   JobID: string;

@@ -119,19 +119,22 @@ export interface HostStats {
   CPUTicksConsumed: number;
 }
 
-export interface RaftServer {
-  ID: string;
-  Node: string;
-  Address: string;
-  Leader: boolean;
-  Voter: boolean;
-  RaftProtocol: string;
+export type { OperatorHealthReply, RaftConfiguration, RaftServer, ServerHealth } from '../structs/operator.js';
+
+/** Nomad's JSON form: durations as Go duration strings ("200ms", "10s"). */
+export interface AutopilotConfiguration {
+  CleanupDeadServers: boolean;
+  LastContactThreshold: string;
+  MaxTrailingLogs: number;
+  MinQuorum: number;
+  ServerStabilizationTime: string;
+  EnableRedundancyZones: boolean;
+  DisableUpgradeMigration: boolean;
+  EnableCustomUpgrades: boolean;
+  CreateIndex: number;
+  ModifyIndex: number;
 }
 
-export interface RaftConfiguration {
-  Servers: RaftServer[];
-  Index: number;
-}
 
 export interface AllocStopResponse {
   EvalID: string;

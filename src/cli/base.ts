@@ -73,3 +73,12 @@ export function argsError(io: Io, name: string, message: string): number {
 export function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Why a file could not be read, in the words of Go's os package ("no such file or directory"). */
+export function fileErrorReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return 'no such file or directory';
+  if (e.code === 'EACCES') return 'permission denied';
+  if (e.code === 'EISDIR') return 'is a directory';
+  return errText(err);
+}

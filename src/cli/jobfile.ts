@@ -2,6 +2,7 @@
 // commands that never read a job start fast), or JSON with -json.
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileErrorReason } from './base.js';
 import type { JobInput } from '../structs/index.js';
 import type { Io } from './context.js';
 import type { FlagSet, Flags } from './flags.js';
@@ -52,8 +53,7 @@ export async function loadJobFile(path: string, opts: LoadOptions): Promise<Load
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const shown = isAbsolute(path) || path.startsWith('.') ? path : `./${path}`;
-    const why = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' ? 'permission denied' : e.message;
-    return { ok: false, stage: 'read', message: `Error getting jobfile from "${path}": source path error: stat ${shown}: ${why}` };
+    return { ok: false, stage: 'read', message: `Error getting jobfile from "${path}": source path error: stat ${shown}: ${fileErrorReason(e)}` };
   }
   if (opts.json) return parseJsonJob(source, path);
 

@@ -26,6 +26,7 @@ import { allowsStale, readsReplicatedState } from './read-consistency.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
 import { addAgentRoutes } from './routes-agent.js';
+import { addOperatorRoutes } from './routes-operator.js';
 import { addClientRoutes } from './routes-client.js';
 import { addEventRoutes } from './routes-events.js';
 import { addScalingRoutes } from './routes-scaling.js';
@@ -147,6 +148,7 @@ export class HttpServer {
     addJobRoutes(this.routes);
     addClusterRoutes(this.routes);
     addAgentRoutes(this.routes);
+    addOperatorRoutes(this.routes);
     addClientRoutes(this.routes);
     addAclRoutes(this.routes);
     addNamespaceRoutes(this.routes);

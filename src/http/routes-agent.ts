@@ -1,4 +1,4 @@
-// Agent, status, regions, operator and system endpoints.
+// Agent, status, regions, scheduler configuration, system and search endpoints.
 import { badRequest } from '../structs/errors.js';
 import type { SchedulerConfiguration } from '../state/reader.js';
 import type { RouteTable } from './route-table.js';
@@ -75,22 +75,11 @@ export function addAgentRoutes(r: RouteTable): void {
   });
 
   r.add(['GET'], '/v1/status/leader', OPEN, async (x, api) => x.sendJson(200, api.server.leaderRpcAddr()));
-  r.add(['GET'], '/v1/status/peers', OPEN, async (x, api) => x.sendJson(200, api.server.serverRpcAddrs()));
+  // This server's own view, as Nomad's: the leader it knows ("" when none) and the voters'
+  // RPC addresses in its Raft configuration.
+  r.add(['GET'], '/v1/status/peers', OPEN, async (x, api) => x.sendJson(200, api.server.consensus.stats().configuration.filter((s) => s.Voter).map((s) => s.Address)));
   r.add(['GET'], '/v1/regions', OPEN, async (x, api) => x.sendJson(200, api.server.regions.regions()));
 
-  r.add(['GET'], '/v1/operator/raft/configuration', MANAGEMENT, async (x, api) => {
-    const stats = api.server.consensus.stats();
-    const leaderAddr = api.server.leaderRpcAddr();
-    const servers = (stats.configuration.length ? stats.configuration : [{ ID: api.server.rpcAddr, Address: api.server.rpcAddr, Voter: true }]).map((c) => ({
-      ID: c.ID,
-      Node: c.Address === api.server.rpcAddr ? `${api.server.nodeName}.${api.server.region}` : c.ID,
-      Address: c.Address,
-      Leader: c.Address === leaderAddr,
-      Voter: c.Voter,
-      RaftProtocol: '3',
-    }));
-    await x.sendJson(200, { Servers: servers, Index: 0 });
-  });
   r.add(['GET'], '/v1/operator/scheduler/configuration', coarseNeed('operator', 'read'), (x, api) =>
     blockingRead(x, api, ['scheduler_config'], (snap) => {
       const cfg = snap.schedulerConfig();

@@ -2,7 +2,7 @@
 // policies of every scaled group (/v1/scaling/policies, /v1/scaling/policy/:id).
 import { allocTerminal } from '../structs/alloc.js';
 import { badRequest, notFound } from '../structs/errors.js';
-import { scalingPolicyStub, type ScalingEvent } from '../structs/scaling.js';
+import { scalingPolicyStub, type TaskGroupScaleStatus } from '../structs/scaling.js';
 import type { StateReader } from '../state/reader.js';
 import { watchKey } from '../state/watch-keys.js';
 import type { RouteTable } from './route-table.js';
@@ -12,15 +12,6 @@ import { canSee, visibleOnly } from './visible.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
 import { optBool, optInt, optObject, optString } from './body-fields.js';
-
-interface TaskGroupScaleStatus {
-  Desired: number;
-  Placed: number;
-  Running: number;
-  Healthy: number;
-  Unhealthy: number;
-  Events: ScalingEvent[] | null;
-}
 
 /** Nomad's JobScaleStatus: per group the count asked for, what is placed and running, and the group's scaling events. */
 export function jobScaleStatus(snap: StateReader, namespace: string, jobId: string): { index: number; value: Record<string, unknown> } | null {

@@ -1,5 +1,6 @@
 // The consensus state machine. Inputs: tick(), step(message), propose(),
-// readIndex(), changeMembership(), transferLeadership(), snapshotDone().
+// readIndex(), changeMembership(), transferLeadership(), snapshotDone(),
+// restoreUserSnapshot().
 // Outputs are collected and handed out by ready(); the caller acts on them and
 // calls advance(). No I/O, no clock, no randomness but the injected Rng.
 import { applyChange, findServer, isVoter, quorumSize, voters } from './configuration.js';
@@ -12,7 +13,7 @@ import type { CoreEvent, ReadState, Ready, SoftState } from './ready.js';
 import type { Rng } from './rng.js';
 import type {
   AppendRequest, AppendResponse, Configuration, Entry, HardState, HeartbeatRequest, HeartbeatResponse, Message,
-  RoleName, ServerId, SnapshotMeta, SnapshotRequest, SnapshotResponse, VoteRequest, VoteResponse, PreVoteRequest,
+  RoleName, ServerId, SnapshotMeta, SnapshotRequest, SnapshotResponse, UnconfirmedRestore, VoteRequest, VoteResponse, PreVoteRequest,
 } from './types.js';
 import { EntryKind } from './types.js';
 
@@ -55,7 +56,11 @@ export interface CoreRestore {
   readonly entries: readonly Entry[];
 }
 
-export type ProposeRefusal = 'not_leader' | 'transfer_in_progress' | 'overloaded' | 'config_change_pending' | 'not_ready' | 'invalid';
+export type ProposeRefusal = 'not_leader' | 'transfer_in_progress' | 'overloaded' | 'config_change_pending' | 'not_ready' | 'invalid' | 'restore_in_progress';
+
+export type RestoreResult =
+  | { readonly ok: true; readonly meta: SnapshotMeta }
+  | { readonly ok: false; readonly reason: ProposeRefusal; readonly leaderId: ServerId | null };
 
 export type ProposeResult =
   | { readonly ok: true; readonly index: number; readonly term: number }
@@ -106,6 +111,15 @@ export class RaftCore {
   private events: CoreEvent[] = [];
   private pendingInstall: SnapshotMeta | null = null;
   private compactTo = 0;
+  /**
+   * A user snapshot this server holds that a quorum may not hold yet: restored here as leader
+   * (restoreUserSnapshot) or installed from such a leader. Until the commit index reaches it,
+   * it is not known committed: the commit index stays at the fallback (the committed snapshot to
+   * go back to), a leader counts itself only once the snapshot is durable, and reads and
+   * membership changes wait. `marker` is what the stable store keeps of it across restarts.
+   */
+  private userRestore: { meta: SnapshotMeta; durable: boolean; fallback: SnapshotMeta; marker: UnconfirmedRestore } | null = null;
+  private pendingRollback: SnapshotMeta | null = null;
   private lastHardState: HardState;
   private lastSoftState: SoftState;
 
@@ -129,7 +143,13 @@ export class RaftCore {
       this.term = this.log.lastTerm();
       this.vote = null;
     }
-    this.lastHardState = { term: restore.hardState.term, vote: restore.hardState.vote };
+    const marker = restore.hardState.restore ?? null;
+    if (marker && snap && snap.index === marker.index && snap.term === marker.term) {
+      // Restarted holding a restored snapshot no quorum was known to hold: still not committed.
+      this.commit = marker.fallback.index;
+      this.userRestore = { meta: snap, durable: true, fallback: marker.fallback, marker };
+    }
+    this.lastHardState = { term: restore.hardState.term, vote: restore.hardState.vote, restore: marker };
     this.resetElectionTimer();
     this.lastSoftState = this.softState();
   }
@@ -166,6 +186,11 @@ export class RaftCore {
 
   get transferringTo(): ServerId | null {
     return this.transferTarget;
+  }
+
+  /** The index of a restored user snapshot not yet known to be on a quorum (0: none). */
+  get unconfirmedRestoreIndex(): number {
+    return this.userRestore && this.userRestore.meta.index > this.commit ? this.userRestore.meta.index : 0;
   }
 
   latestConfiguration(): { config: Configuration; index: number } {
@@ -353,6 +378,8 @@ export class RaftCore {
   private refuseProposal(): ProposeResult | null {
     if (this.role !== 'leader') return { ok: false, reason: 'not_leader', leaderId: this.leaderId };
     if (this.transferTarget !== null) return { ok: false, reason: 'transfer_in_progress', leaderId: this.id };
+    // Nothing may follow a restored snapshot in the log before the snapshot is on disk.
+    if (this.userRestore !== null && !this.userRestore.durable) return { ok: false, reason: 'restore_in_progress', leaderId: this.id };
     if (this.log.lastIndex() - this.commit >= this.opts.maxUncommittedEntries) return { ok: false, reason: 'overloaded', leaderId: this.id };
     return null;
   }
@@ -407,6 +434,7 @@ export class RaftCore {
   transferLeadership(target: ServerId | null): ProposeResult {
     if (this.role !== 'leader') return { ok: false, reason: 'not_leader', leaderId: this.leaderId };
     if (this.transferTarget !== null) return { ok: false, reason: 'transfer_in_progress', leaderId: this.id };
+    if (this.unconfirmedRestoreIndex > 0) return { ok: false, reason: 'restore_in_progress', leaderId: this.id };
     const config = this.configs.latest().config;
     let chosen = target;
     if (chosen === null) {
@@ -428,6 +456,60 @@ export class RaftCore {
     if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(chosen);
     else this.maybeSendAppend(chosen, true);
     return { ok: true, index: this.log.lastIndex(), term: this.term };
+  }
+
+  /**
+   * Replaces the state with a snapshot from outside (an operator's backup), on the leader: the
+   * snapshot takes an index beyond both the log and `minIndex` (the index the snapshot's state
+   * was taken at, so the state's own indexes never run ahead of the log), in the current term,
+   * with the latest configuration. The log before it is dropped; followers behind it get the
+   * snapshot by the usual install. Only once the whole log is committed and applied, so that
+   * nothing is lost but what the snapshot replaces. The driver then restores its state machine,
+   * makes the snapshot durable and calls userRestoreDurable(); the restore is done once the
+   * commit index reaches meta.index. A durable snapshot at the commit index must exist (the
+   * driver takes one first): should leadership pass to a server without the restored snapshot
+   * before a quorum holds it, this server goes back to that one (Ready.rollback).
+   */
+  restoreUserSnapshot(minIndex: number): RestoreResult {
+    if (this.role !== 'leader') return { ok: false, reason: 'not_leader', leaderId: this.leaderId };
+    if (this.transferTarget !== null) return { ok: false, reason: 'transfer_in_progress', leaderId: this.id };
+    if (this.userRestore !== null) return { ok: false, reason: 'restore_in_progress', leaderId: this.id };
+    if (this.log.term(this.commit) !== this.term || this.commit !== this.log.lastIndex() || this.handed !== this.commit) {
+      return { ok: false, reason: 'not_ready', leaderId: this.id };
+    }
+    const fallback = this.snapshotMeta;
+    if (fallback === null || fallback.index !== this.commit) return { ok: false, reason: 'not_ready', leaderId: this.id };
+    const latest = this.configs.latest();
+    const index = Math.max(this.log.lastIndex(), minIndex) + 1;
+    const meta: SnapshotMeta = { index, term: this.term, configuration: latest.config, configurationIndex: latest.index };
+    this.log.restore(index, this.term);
+    this.configs.reset(latest.config, latest.index);
+    this.snapshotMeta = meta;
+    this.handed = index;
+    this.userRestore = { meta, durable: false, fallback, marker: { index, term: this.term, fallback } };
+    // Every follower is now behind the log's start: the next message to each is the snapshot.
+    for (const pr of this.progress.values()) {
+      pr.becomeProbe();
+      pr.next = Math.min(pr.next, index);
+    }
+    this.broadcastNeeded = true;
+    return { ok: true, meta };
+  }
+
+  /** The driver holds the snapshot's bytes: hand it out for install (false when the restore is gone). */
+  userRestoreStaged(meta: SnapshotMeta): boolean {
+    const r = this.userRestore;
+    if (!r || r.meta !== meta || r.durable) return false;
+    this.pendingInstall = meta;
+    return true;
+  }
+
+  /** The restored snapshot is durable here: it counts for this server, and proposals may follow it. */
+  userRestoreDurable(meta: SnapshotMeta): void {
+    const r = this.userRestore;
+    if (!r || r.meta.index !== meta.index || r.meta.term !== meta.term) return;
+    r.durable = true;
+    if (this.role === 'leader' && this.maybeCommit()) this.broadcastAppend(true);
   }
 
   /** The driver has made a snapshot durable; the log before it may be compacted. */
@@ -568,6 +650,17 @@ export class RaftCore {
       this.sendAppendResponse(m.from, true, this.commit, 0, 0);
       return;
     }
+    if (m.prevIndex < this.log.compactedIndex) {
+      // Only a restored user snapshot not known committed starts the log beyond the commit
+      // index. A leader holding it has nothing below it to send, so this append was sent before
+      // the restore (a late copy from the leader of the restore's term: ignored) or by a leader
+      // of a later term without it, which proves it was never committed: go back to the state
+      // before it.
+      const r = this.userRestore;
+      invariant(r !== null, () => `${this.id}: log starts at ${this.log.compactedIndex} beyond commit ${this.commit} without a restore`);
+      if (m.term <= r.meta.term) return;
+      this.rollbackRestore(r.fallback, m.from);
+    }
     if (this.log.term(m.prevIndex) !== m.prevTerm) {
       const hintIndex = this.log.findConflictByTerm(Math.min(m.prevIndex, this.log.lastIndex()), m.prevTerm);
       this.sendAppendResponse(m.from, false, m.prevIndex, hintIndex, this.log.term(hintIndex) ?? 0);
@@ -598,6 +691,19 @@ export class RaftCore {
     this.send({ type: 'append_resp', from: this.id, to, term: this.term, success, index, hintIndex, hintTerm } satisfies AppendResponse);
   }
 
+  /** Back to the committed state before a restored snapshot that a quorum never held. */
+  private rollbackRestore(fallback: SnapshotMeta, leader: ServerId): void {
+    invariant(fallback.index === this.commit, () => `${this.id}: rollback to ${fallback.index} with commit ${this.commit}`);
+    this.events.push({ kind: 'restore_lost', index: this.log.compactedIndex, leader, fallbackIndex: fallback.index });
+    this.log.restore(fallback.index, fallback.term);
+    this.configs.reset(fallback.configuration, fallback.configurationIndex);
+    this.handed = fallback.index;
+    this.snapshotMeta = fallback;
+    this.pendingInstall = null;
+    this.pendingRollback = fallback;
+    this.userRestore = null;
+  }
+
   private handleHeartbeat(m: HeartbeatRequest): void {
     this.commitTo(Math.min(m.commit, this.log.lastIndex()));
     this.send({ type: 'heartbeat_resp', from: this.id, to: m.from, term: this.term, seq: m.seq } satisfies HeartbeatResponse);
@@ -609,24 +715,48 @@ export class RaftCore {
       this.send({ type: 'snapshot_resp', from: this.id, to: m.from, term: this.term, success: true, index: this.commit });
       return;
     }
+    // A request without the leader's commit index (from a build before restores) is committed state.
+    const leaderCommit = typeof m.commit === 'number' ? m.commit : meta.index;
+    const committed = meta.index <= leaderCommit;
     if (this.log.term(meta.index) === meta.term) {
-      // We already hold the entries the snapshot covers: just learn that they are committed.
-      this.commitTo(meta.index);
-    } else {
+      // We already hold the entries the snapshot covers: just learn what is committed.
+      this.commitTo(Math.min(meta.index, leaderCommit));
+    } else if (committed) {
       this.log.restore(meta.index, meta.term);
       this.configs.reset(meta.configuration, meta.configurationIndex);
       this.commit = meta.index;
       this.handed = meta.index;
       this.snapshotMeta = meta;
       this.pendingInstall = meta;
+      // A committed snapshot replaces any restore of ours it goes past.
+      this.userRestore = null;
+    } else {
+      // A user snapshot the leader restored and no quorum is known to hold: install it, but keep
+      // the way back to a durable snapshot of everything applied and committed here (the driver
+      // takes one before it steps the request in). Without one, the leader tries again.
+      const fallback = this.snapshotMeta;
+      if (this.userRestore !== null || fallback === null || this.handed !== this.commit || fallback.index !== this.commit) {
+        this.send({ type: 'snapshot_resp', from: this.id, to: m.from, term: this.term, success: false, index: this.commit });
+        return;
+      }
+      this.log.restore(meta.index, meta.term);
+      this.configs.reset(meta.configuration, meta.configurationIndex);
+      this.handed = meta.index;
+      this.snapshotMeta = meta;
+      this.pendingInstall = meta;
+      this.userRestore = { meta, durable: true, fallback, marker: { index: meta.index, term: meta.term, fallback } };
     }
     this.send({ type: 'snapshot_resp', from: this.id, to: m.from, term: this.term, success: true, index: meta.index } satisfies SnapshotResponse);
   }
 
   private commitTo(index: number): void {
+    // Below a restored snapshot not yet known committed the log holds nothing: the commit index
+    // stays at the fallback until it reaches the snapshot.
+    if (this.userRestore && index < this.userRestore.meta.index) return;
     if (index > this.commit) {
       invariant(index <= this.log.lastIndex(), () => `commit ${index} beyond last index ${this.log.lastIndex()}`);
       this.commit = index;
+      if (this.userRestore && this.commit >= this.userRestore.meta.index) this.userRestore = null;
     }
   }
 
@@ -704,7 +834,7 @@ export class RaftCore {
   private maybeCommit(): boolean {
     const vs = voters(this.configs.latest().config);
     if (vs.length === 0) return false;
-    const matches = vs.map((v) => (v === this.id ? this.log.stableIndex : (this.progress.get(v)?.match ?? 0)));
+    const matches = vs.map((v) => (v === this.id ? this.selfMatch() : (this.progress.get(v)?.match ?? 0)));
     matches.sort((a, b) => b - a);
     const candidate = matches[quorumSize(vs.length) - 1] as number;
     // Only entries of the current term are committed by counting (Raft paper, section 5.4.2).
@@ -720,7 +850,24 @@ export class RaftCore {
     return true;
   }
 
+  private restoreMarker(): UnconfirmedRestore | null {
+    return this.userRestore?.marker ?? null;
+  }
+
+  /** The durable state as of now (what the next Ready's hardState would say). */
+  currentHardState(): HardState {
+    return { term: this.term, vote: this.vote, restore: this.restoreMarker() };
+  }
+
+  /** How far this server's own log is durable, for counting a quorum. */
+  private selfMatch(): number {
+    const r = this.userRestore;
+    if (r && !r.durable) return Math.min(this.log.stableIndex, r.meta.index - 1);
+    return this.log.stableIndex;
+  }
+
   private afterCommit(): void {
+    if (this.userRestore && this.commit >= this.userRestore.meta.index) this.userRestore = null;
     const latest = this.configs.latest();
     if (latest.index <= this.commit && !isVoter(latest.config, this.id)) {
       // Removed: the change is committed, the remaining servers elect a leader among themselves.
@@ -772,7 +919,7 @@ export class RaftCore {
     const meta = this.snapshotMeta;
     invariant(meta !== null && meta.index >= this.log.compactedIndex, 'log compacted without a snapshot covering it');
     pr.becomeSnapshot(meta.index);
-    this.send({ type: 'snapshot', from: this.id, to, term: this.term, meta } satisfies SnapshotRequest);
+    this.send({ type: 'snapshot', from: this.id, to, term: this.term, meta, commit: this.commit } satisfies SnapshotRequest);
     return true;
   }
 
@@ -812,10 +959,10 @@ export class RaftCore {
 
   hasReady(): boolean {
     return (
-      this.msgs.length > 0 || this.broadcastNeeded || this.readRoundNeeded || this.pendingInstall !== null ||
+      this.msgs.length > 0 || this.broadcastNeeded || this.readRoundNeeded || this.pendingInstall !== null || this.pendingRollback !== null ||
       this.readStates.length > 0 || this.droppedReads.length > 0 || this.events.length > 0 || this.compactTo > 0 ||
       this.log.stableIndex < this.log.lastIndex() || this.handed < Math.min(this.commit, this.log.stableIndex) ||
-      this.term !== this.lastHardState.term || this.vote !== this.lastHardState.vote ||
+      this.term !== this.lastHardState.term || this.vote !== this.lastHardState.vote || this.restoreMarker() !== (this.lastHardState.restore ?? null) ||
       this.role !== this.lastSoftState.role || this.leaderId !== this.lastSoftState.leaderId || this.term !== this.lastSoftState.term
     );
   }
@@ -828,8 +975,9 @@ export class RaftCore {
     this.broadcastNeeded = false;
     this.readRoundNeeded = false;
     let hardState: HardState | null = null;
-    if (this.term !== this.lastHardState.term || this.vote !== this.lastHardState.vote) {
-      hardState = { term: this.term, vote: this.vote };
+    const marker = this.restoreMarker();
+    if (this.term !== this.lastHardState.term || this.vote !== this.lastHardState.vote || marker !== (this.lastHardState.restore ?? null)) {
+      hardState = { term: this.term, vote: this.vote, restore: marker };
       this.lastHardState = hardState;
     }
     let softState: SoftState | null = null;
@@ -844,6 +992,7 @@ export class RaftCore {
     const rd: Ready = {
       softState,
       hardState,
+      rollback: this.pendingRollback,
       snapshot: this.pendingInstall,
       entries: this.log.unstableEntries(),
       messages: this.msgs,
@@ -854,6 +1003,7 @@ export class RaftCore {
       events: this.events,
     };
     this.pendingInstall = null;
+    this.pendingRollback = null;
     this.msgs = [];
     this.readStates = [];
     this.droppedReads = [];

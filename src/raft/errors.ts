@@ -10,7 +10,8 @@ export type RaftErrorCode =
   | 'RAFT_OVERLOADED'
   | 'RAFT_TRANSFER_IN_PROGRESS'
   | 'RAFT_BAD_CONFIGURATION'
-  | 'RAFT_ALREADY_BOOTSTRAPPED';
+  | 'RAFT_ALREADY_BOOTSTRAPPED'
+  | 'RAFT_RESTORE_IN_PROGRESS';
 
 export class RaftError extends Error {
   constructor(readonly code: RaftErrorCode, message: string) {

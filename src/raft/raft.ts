@@ -17,7 +17,7 @@ import type { Ready } from './ready.js';
 import { SeededRng } from './rng.js';
 import type { LogStore, SnapshotSink, SnapshotStore, StableStore } from './storage/types.js';
 import type { Transport, TransportHandler } from './transport/types.js';
-import type { Configuration, Entry, Message, RoleName, ServerConfig, ServerId, SnapshotMeta, SnapshotRequest } from './types.js';
+import type { Configuration, Entry, HardState, Message, RoleName, ServerConfig, ServerId, SnapshotMeta, SnapshotRequest } from './types.js';
 import { EntryKind } from './types.js';
 
 /**
@@ -135,6 +135,8 @@ interface Waiter {
 interface IncomingSnapshot {
   readonly meta: SnapshotMeta;
   readonly sink: SnapshotSink;
+  /** A user snapshot restored through restore() on this leader. */
+  readonly user?: boolean;
 }
 
 export const DEFAULT_TICK_MS = 50;
@@ -170,6 +172,8 @@ export class Raft implements TransportHandler {
   private readonly snapshotSends = new Set<ServerId>();
   private incoming: IncomingSnapshot | null = null;
   private snapshotting = false;
+  /** A user snapshot is being restored: its bytes are not durable yet, so none is sent or taken. */
+  private restoringUser = false;
 
   private loopScheduled = false;
   private loopRunning: Promise<void> | null = null;
@@ -419,9 +423,70 @@ export class Raft implements TransportHandler {
     });
   }
 
+  /**
+   * Replaces the whole state, on every server, with a snapshot from outside (an operator's
+   * backup), as hashicorp/raft's Restore: on the leader, once everything in its log is applied,
+   * the state machine takes `data` at a new index beyond the log and beyond `minIndex` (the index
+   * the data was taken at), the snapshot is made durable, and followers catch up by snapshot
+   * install. Resolves with the new index once a quorum holds it. The caller vouches that the
+   * state machine accepts `data`: a refusal here leaves this server stopped.
+   */
+  async restore(data: Uint8Array, minIndex = 0, timeoutMs = this.defaultTimeoutMs): Promise<{ index: number }> {
+    const deadline = this.clock.nowMs() + timeoutMs;
+    const remaining = (): number => Math.max(1, deadline - this.clock.nowMs());
+    let meta: SnapshotMeta;
+    for (;;) {
+      const early = this.refuseIfClosed();
+      if (early) throw early;
+      const r = this.core.restoreUserSnapshot(minIndex);
+      if (r.ok) {
+        meta = r.meta;
+        break;
+      }
+      if (r.reason !== 'not_ready') throw this.errorFor({ ...r, ok: false });
+      if (deadline <= this.clock.nowMs()) throw new RaftTimeoutError('restore', timeoutMs);
+      this.kick();
+      // Everything before the snapshot must be applied first, and a snapshot of it durable (the
+      // way back should the restore never reach a quorum).
+      await this.waitFor(() => this.core.commitIndex === this.core.log.lastIndex() && this.appliedIndex === this.core.commitIndex, remaining(), 'restore');
+      if (this.lastSnapshotIndex !== this.appliedIndex) await this.snapshotNow(deadline);
+    }
+    // The bytes go to a snapshot sink; the Ready loop installs it as it installs a leader's
+    // snapshot (after the unconfirmed-restore marker is durable), so no other disk write of the
+    // log or the snapshots runs in between.
+    this.restoringUser = true;
+    let sink: SnapshotSink;
+    try {
+      sink = await this.opts.snapshotStore.create(meta);
+      await sink.write(data);
+    } catch (e) {
+      this.restoringUser = false;
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+      throw this.failure ?? e;
+    }
+    if (!this.core.userRestoreStaged(meta)) {
+      this.restoringUser = false;
+      await sink.cancel();
+      throw new LeadershipLostError('leadership lost while restoring a snapshot');
+    }
+    const previous = this.incoming;
+    this.incoming = { meta, sink, user: true };
+    if (previous) await previous.sink.cancel();
+    this.kick();
+    await this.waitFor(() => this.core.commitIndex >= meta.index || (!this.restoringUser && this.core.unconfirmedRestoreIndex !== meta.index), remaining(), 'restore reaching a quorum');
+    if (this.core.commitIndex < meta.index) throw new LeadershipLostError('leadership lost before the restored snapshot reached a quorum');
+    return { index: meta.index };
+  }
+
+  /** Takes a snapshot of what is applied now, waiting for one in progress first (bounded). */
+  private async snapshotNow(deadlineMs: number): Promise<void> {
+    if (this.snapshotting) await this.waitFor(() => !this.snapshotting, Math.max(1, deadlineMs - this.clock.nowMs()), 'snapshot in progress');
+    if (this.appliedIndex > this.lastSnapshotIndex) await this.takeSnapshot();
+  }
+
   /** Takes a snapshot now (if anything was applied since the last one). */
   async snapshot(): Promise<SnapshotMeta | null> {
-    if (this.appliedIndex <= this.lastSnapshotIndex || this.snapshotting) return null;
+    if (this.appliedIndex <= this.lastSnapshotIndex || this.snapshotting || this.restoringUser) return null;
     return this.takeSnapshot();
   }
 
@@ -436,6 +501,12 @@ export class Raft implements TransportHandler {
         const at = this.peerAnsweredAtMs.get(s.id);
         return { id: s.id, address: s.address, suffrage: s.suffrage, matchIndex: this.core.progressOf(s.id)?.match ?? 0, lastContactMs: at === undefined ? null : now - at };
       });
+  }
+
+  /** Index and term of the last entry applied to the state machine here. */
+  appliedPosition(): { index: number; term: number } {
+    const term = this.core.log.term(this.appliedIndex);
+    return { index: this.appliedIndex, term: term ?? this.lastSnapshotTerm };
   }
 
   /** Index of the last entry in this server's log and its term. */
@@ -573,6 +644,8 @@ export class Raft implements TransportHandler {
       case 'not_ready':
       case 'config_change_pending':
         return new RaftError('RAFT_BAD_CONFIGURATION', 'a configuration change is already in progress');
+      case 'restore_in_progress':
+        return new RaftError('RAFT_RESTORE_IN_PROGRESS', 'a snapshot restore is in progress');
     }
   }
 
@@ -593,6 +666,7 @@ export class Raft implements TransportHandler {
 
   async onSnapshot(request: SnapshotRequest, data: AsyncIterable<Uint8Array>, fromAddress: string): Promise<void> {
     if (this.closed || request.to !== this.opts.id) throw new RaftShutdownError();
+    if (this.incoming?.user) throw new RaftError('RAFT_RESTORE_IN_PROGRESS', 'a snapshot restore is in progress here');
     this.addressBook.set(request.from, fromAddress);
     this.lastContactAtMs = this.clock.nowMs();
     const sink = await this.opts.snapshotStore.create(request.meta);
@@ -602,13 +676,27 @@ export class Raft implements TransportHandler {
       await sink.cancel();
       throw e;
     }
-    if (this.closed) {
+    if (this.closed || this.incoming?.user) {
       await sink.cancel();
       return;
     }
-    const previous = this.incoming;
+    if (typeof request.commit === 'number' && request.meta.index > request.commit && this.appliedIndex > this.lastSnapshotIndex) {
+      // A restored snapshot the leader does not know committed: the core takes it only with a
+      // durable snapshot of what is applied here to go back to.
+      try {
+        await this.snapshotNow(this.clock.nowMs() + this.defaultTimeoutMs);
+      } catch (e) {
+        await sink.cancel();
+        throw e;
+      }
+    }
+    if (this.incoming) {
+      // One install at a time: the core may already have taken the one waiting. The leader
+      // sends this one again later.
+      await sink.cancel();
+      throw new RaftError('RAFT_RESTORE_IN_PROGRESS', 'a snapshot install is in progress here');
+    }
     this.incoming = { meta: request.meta, sink };
-    if (previous) await previous.sink.cancel();
     this.stepSafely(request);
     // The core decides at once whether it installs the snapshot (see handleReady).
     this.kick();
@@ -712,8 +800,14 @@ export class Raft implements TransportHandler {
       // The core did not take it (stale or already covered by the log).
       const dropped = this.incoming;
       this.incoming = null;
+      if (dropped.user) this.restoringUser = false;
       await dropped.sink.cancel();
     }
+    // A rollback drops the restored snapshot before the cleared marker is written; an install
+    // writes the marker (term, vote, unconfirmed restore) before the snapshot: a crash between
+    // the two never leaves a restored snapshot that is taken for committed.
+    if (rd.rollback) await this.rollBackTo(rd.rollback);
+    if (rd.hardState && rd.snapshot) await this.saveHardState(rd.hardState);
     if (rd.snapshot) await this.installSnapshot(rd.snapshot);
     // A leader's replication does not depend on its own disk (Raft paper, section
     // 10.2.1): it only counts itself once its write is durable (advance()). So
@@ -722,7 +816,7 @@ export class Raft implements TransportHandler {
     const early = rd.hardState === null && !rd.snapshot ? rd.messages.filter(isLeaderOutbound) : [];
     for (const m of early) this.sendMessage(m);
     const started = this.clock.nowMs();
-    if (rd.hardState) await this.opts.stableStore.save(rd.hardState);
+    if (rd.hardState && !rd.snapshot) await this.saveHardState(rd.hardState);
     if (rd.entries.length > 0) await this.opts.logStore.storeEntries(rd.entries);
     if (rd.hardState || rd.entries.length > 0) {
       const tookMs = this.clock.nowMs() - started;
@@ -752,12 +846,18 @@ export class Raft implements TransportHandler {
       if (ev.kind === 'transfer_aborted') {
         for (const w of this.transferWaiters) w.reject(new RaftTimeoutError(`leadership transfer to ${ev.target}`, 0));
         this.transferWaiters = [];
+      } else if (ev.kind === 'restore_lost') {
+        this.log('warn', `the snapshot restored at index ${ev.index} never reached a quorum and leader ${ev.leader} does not hold it: back to the state at index ${ev.fallbackIndex}`);
       } else {
         this.log('info', `stepped down as leader: ${ev.reason}`);
       }
     }
     this.releaseAppliedWaiters();
     if (rd.compactLogTo > 0) await this.opts.logStore.compactPrefix(rd.compactLogTo);
+  }
+
+  private async saveHardState(state: HardState): Promise<void> {
+    await this.opts.stableStore.save(state);
   }
 
   private onSoftState(role: RoleName, leaderId: ServerId | null, term: number): void {
@@ -804,7 +904,30 @@ export class Raft implements TransportHandler {
     this.appliedIndex = meta.index;
     this.lastSnapshotIndex = meta.index;
     this.lastSnapshotTerm = meta.term;
+    this.emit({ type: 'snapshot', meta, installed: true });
+    if (incoming.user) {
+      this.restoringUser = false;
+      this.log('info', `restored user snapshot at index ${meta.index} (term ${meta.term})`);
+      this.core.userRestoreDurable(meta);
+      return;
+    }
     this.snapshotsInstalled++;
+    this.emit({ type: 'configuration', configuration: meta.configuration, index: meta.configurationIndex });
+  }
+
+  /** A restored snapshot never reached a quorum: back to the durable snapshot taken before it. */
+  private async rollBackTo(meta: SnapshotMeta): Promise<void> {
+    // Disk first: once the newer snapshots are gone, a restart recovers the older state too.
+    await this.opts.snapshotStore.discardAbove(meta.index);
+    const opened = await this.opts.snapshotStore.openLatest();
+    invariant(opened !== null && opened.meta.index === meta.index && opened.meta.term === meta.term, () => `no durable snapshot at ${meta.index} to go back to`);
+    await this.opts.logStore.reset(meta.index);
+    await this.opts.fsm.restore(await opened.readAll());
+    for (const p of this.pending.values()) p.reject(new LeadershipLostError('a restored snapshot that never reached a quorum was rolled back'));
+    this.pending.clear();
+    this.appliedIndex = meta.index;
+    this.lastSnapshotIndex = meta.index;
+    this.lastSnapshotTerm = meta.term;
     this.emit({ type: 'snapshot', meta, installed: true });
     this.emit({ type: 'configuration', configuration: meta.configuration, index: meta.configurationIndex });
   }
@@ -813,6 +936,11 @@ export class Raft implements TransportHandler {
     const address = this.addressOf(m.to);
     if (!address) return;
     if (m.type === 'snapshot') {
+      if (this.restoringUser) {
+        // The restored snapshot is not on disk yet; the core asks again once it probes.
+        this.core.reportSnapshotFailure(m.to);
+        return;
+      }
       void this.sendSnapshot(address, m);
       return;
     }
@@ -892,12 +1020,14 @@ export class Raft implements TransportHandler {
   // ---- snapshots --------------------------------------------------------------
 
   private maybeSnapshot(): void {
-    if (this.snapshotting || this.closed) return;
+    if (this.snapshotting || this.restoringUser || this.closed) return;
     if (this.appliedIndex - this.lastSnapshotIndex < this.snapshotThreshold) return;
     this.takeSnapshot().catch((e: Error) => this.log('warn', `snapshot failed: ${e.message}`));
   }
 
-  private async takeSnapshot(): Promise<SnapshotMeta> {
+  private async takeSnapshot(): Promise<SnapshotMeta | null> {
+    // An install the core took is still pending: it covers more than what is applied here.
+    if (this.appliedIndex < this.core.log.compactedIndex) return null;
     this.snapshotting = true;
     const startedMs = this.clock.nowMs();
     try {

@@ -1,5 +1,7 @@
 // What the core hands to whoever drives it, and the order in which the driver
 // must act on it:
+//   0. rollback: a restored user snapshot was lost: drop every snapshot newer than this one,
+//      restore the FSM from it and reset the log store to it;
 //   1. snapshot: restore the FSM from the received snapshot and reset the log store to it;
 //   2. hardState and entries: make them durable (entries overwrite from entries[0].index);
 //   3. messages: send (only now: votes and acknowledgements depend on step 2);
@@ -22,11 +24,15 @@ export interface ReadState {
 
 export type CoreEvent =
   | { readonly kind: 'transfer_aborted'; readonly target: ServerId }
-  | { readonly kind: 'stepped_down'; readonly reason: 'quorum_lost' | 'removed' | 'higher_term' };
+  | { readonly kind: 'stepped_down'; readonly reason: 'quorum_lost' | 'removed' | 'higher_term' }
+  /** A user snapshot restored here never reached a quorum, and a leader without it took over. */
+  | { readonly kind: 'restore_lost'; readonly index: number; readonly leader: ServerId; readonly fallbackIndex: number };
 
 export interface Ready {
   readonly softState: SoftState | null;
   readonly hardState: HardState | null;
+  /** Go back to this durable snapshot (see step 0). */
+  readonly rollback: SnapshotMeta | null;
   readonly snapshot: SnapshotMeta | null;
   readonly entries: readonly Entry[];
   readonly messages: readonly Message[];

@@ -39,6 +39,17 @@ export interface Entry {
 export interface HardState {
   readonly term: number;
   readonly vote: ServerId | null;
+  /**
+   * A restored user snapshot this server holds that no quorum is known to hold yet, and the
+   * committed snapshot to go back to: after a restart it is still not taken for committed.
+   */
+  readonly restore?: UnconfirmedRestore | null;
+}
+
+export interface UnconfirmedRestore {
+  readonly index: number;
+  readonly term: number;
+  readonly fallback: SnapshotMeta;
 }
 
 export interface SnapshotMeta {
@@ -110,6 +121,12 @@ export interface HeartbeatResponse extends Envelope {
 export interface SnapshotRequest extends Envelope {
   readonly type: 'snapshot';
   readonly meta: SnapshotMeta;
+  /**
+   * The leader's commit index. Below meta.index only for a user snapshot just restored on the
+   * leader: such a snapshot is not known committed, and the receiver keeps a way back. Absent
+   * (a sender of an earlier build): the snapshot is committed state.
+   */
+  readonly commit?: number;
 }
 
 export interface SnapshotResponse extends Envelope {

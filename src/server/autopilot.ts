@@ -6,34 +6,12 @@
 // health that /v1/operator/autopilot/health reports.
 import { noMetrics, type Metrics } from '../structs/metrics.js';
 import { type Clock, type TimerHandle } from '../structs/clock.js';
-import { NS_PER_MS } from '../structs/time.js';
+import type { OperatorHealthReply, ServerHealth } from '../structs/operator.js';
+import { NS_PER_MS, rfc3339Seconds } from '../structs/time.js';
 import type { AutopilotConfiguration, StateStoreView } from '../state/reader.js';
 import type { ClusterConsensus } from './consensus.js';
 import type { Logger } from './logger.js';
 import type { ServerMember, ServerMembership } from './server-members.js';
-
-export interface ServerHealth {
-  ID: string;
-  Name: string;
-  Address: string;
-  SerfStatus: string;
-  Version: string;
-  Leader: boolean;
-  /** Go duration text, e.g. "12.5ms" (Nomad's JSON shape). */
-  LastContact: string;
-  LastTerm: number;
-  LastIndex: number;
-  Healthy: boolean;
-  Voter: boolean;
-  /** RFC 3339 time since which the server has been healthy. */
-  StableSince: string;
-}
-
-export interface OperatorHealthReply {
-  Healthy: boolean;
-  FailureTolerance: number;
-  Servers: ServerHealth[];
-}
 
 export interface AutopilotOptions {
   region: string;
@@ -54,6 +32,30 @@ function goDuration(ms: number): string {
   if (ms < 1) return `${Math.round(ms * 1000)}µs`;
   if (ms < 1000) return `${Math.round(ms * 1000) / 1000}ms`;
   return `${Math.round(ms) / 1000}s`;
+}
+
+/** The health of a server that is a cluster of one (dev mode): itself, leader and healthy. */
+export function singleServerHealth(self: { id: string; name: string; address: string; version: string; lastLog: { index: number; term: number }; sinceMs: number }): OperatorHealthReply {
+  return {
+    Healthy: true,
+    FailureTolerance: 0,
+    Servers: [
+      {
+        ID: self.id,
+        Name: self.name,
+        Address: self.address,
+        SerfStatus: 'alive',
+        Version: self.version,
+        Leader: true,
+        LastContact: '0s',
+        LastTerm: self.lastLog.term,
+        LastIndex: self.lastLog.index,
+        Healthy: true,
+        Voter: true,
+        StableSince: rfc3339Seconds(self.sinceMs),
+      },
+    ],
+  };
 }
 
 export class Autopilot {
@@ -217,10 +219,10 @@ export class Autopilot {
     const stable = (id: string, healthy: boolean): string => {
       if (!healthy) {
         this.healthySinceMs.delete(id);
-        return new Date(now).toISOString();
+        return rfc3339Seconds(now);
       }
       if (!this.healthySinceMs.has(id)) this.healthySinceMs.set(id, now);
-      return new Date(this.healthySinceMs.get(id)!).toISOString();
+      return rfc3339Seconds(this.healthySinceMs.get(id)!);
     };
     servers.push({
       ID: this.opts.selfId,

@@ -263,6 +263,26 @@ export class InMemoryConsensus implements Consensus {
     };
   }
 
+  async captureState(barrier: boolean): Promise<{ index: number; term: number; data: Uint8Array }> {
+    if (barrier) await this.barrier();
+    const captured = this.fsm.captureSnapshot();
+    return { index: this.appliedIndex, term: TERM, data: captured.encode() };
+  }
+
+  async restoreState(data: Uint8Array, minIndex: number): Promise<number> {
+    await this.barrier();
+    if (this.closed) throw new NomadError('no_leader', 'No cluster leader');
+    // Decoding comes first inside restore(): bad bytes throw before anything is replaced.
+    this.fsm.restore(data);
+    const index = Math.max(this.lastIndex, minIndex) + 1;
+    this.lastIndex = index;
+    this.appliedIndex = index;
+    this.log = [];
+    this.snapshot = this.fsm.captureSnapshot();
+    this.logger.debug('single-node log: restored a saved state', { index });
+    return index;
+  }
+
   async shutdown(): Promise<void> {
     if (this.closed) return;
     // Entries already proposed are applied first: a caller that got no error expects its write.

@@ -231,6 +231,25 @@ export class RaftConsensus implements ClusterConsensus {
     }
   }
 
+  async captureState(barrier: boolean): Promise<{ index: number; term: number; data: Uint8Array }> {
+    if (barrier) await this.barrier();
+    // Both in one turn: no entry is applied between reading the position and capturing the state.
+    const position = this.raft.appliedPosition();
+    const captured = this.opts.fsm.captureSnapshot();
+    return { index: position.index, term: position.term, data: captured.encode() };
+  }
+
+  async restoreState(data: Uint8Array, minIndex: number): Promise<number> {
+    if (!this.raft.isLeader()) throw new NomadError('no_leader', 'No cluster leader');
+    // Raft hands the bytes to the state machine of every server: they must be good here first.
+    this.opts.fsm.checkSnapshot(data);
+    try {
+      return (await this.raft.restore(data, minIndex, this.opts.applyTimeoutMs ?? 30_000)).index;
+    } catch (e) {
+      throw toNomadError(e);
+    }
+  }
+
   stats(): ConsensusStats {
     const s = this.raft.stats();
     const m = this.raft.metrics();

@@ -49,6 +49,19 @@ export interface Consensus {
   /** Resolves once every entry committed before the call has been applied here (a read barrier). */
   barrier(): Promise<number>;
   stats(): ConsensusStats;
+  /**
+   * The state as of everything applied here, with the log position (index, term) it stands at:
+   * what `nomad operator snapshot save` archives. On the leader after a barrier, it holds every
+   * acknowledged write.
+   */
+  captureState(barrier: boolean): Promise<{ index: number; term: number; data: Uint8Array }>;
+  /**
+   * On the leader: replaces the whole state, on every server, with a saved one (`nomad operator
+   * snapshot restore`), at a log index beyond both the log and `minIndex` (the index the state
+   * was saved at). Resolves with that index once the cluster holds it. Bytes the state machine
+   * would not take are refused first, with nothing changed.
+   */
+  restoreState(data: Uint8Array, minIndex: number): Promise<number>;
   shutdown(): Promise<void>;
 }
 

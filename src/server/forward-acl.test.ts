@@ -83,3 +83,23 @@ test('a node\'s own calls carry its node secret; another secret or none is refus
   await assert.rejects(() => runAsCaller(other, () => follower.server.nodes.nodeUpdateStatus(NODE_ID, 'down')), { message: 'ACL token not found' });
   assert.equal(leader.store.snapshot().nodeByID(NODE_ID)?.Status, 'ready');
 });
+
+test('the Raft configuration and snapshots forwarded to the leader need a management token', async () => {
+  const leader = cluster.leader()!;
+  const follower = [...cluster.servers.values()].find((s) => s !== leader && s.up)!;
+  // The tokens the first test made: the bootstrap (management) token and a reader.
+  const tokens = leader.store.snapshot().aclTokens();
+  const root = tokens.find((t) => t.Type === 'management')!.SecretID;
+  const reader = tokens.find((t) => t.Name === 'r')!.SecretID;
+  for (const method of ['raftConfiguration', 'snapshotSave', 'snapshotRestore']) assert.equal(JSON.stringify(forwardRule(`Operator.${method}`)), JSON.stringify({ need: { kind: 'management' } }), method);
+  await assert.rejects(() => runAsCaller(reader, () => follower.server.operator.snapshotSave()), { message: 'Permission denied' });
+  await assert.rejects(() => runAsCaller(reader, () => follower.server.operator.raftConfiguration()), { message: 'Permission denied' });
+  const forward = leader.server.rpcHandlers()[FORWARD_METHOD]!;
+  const before = leader.store.snapshot().latestIndex();
+  await assert.rejects(() => forward({ Endpoint: 'Operator', Method: 'snapshotRestore', Args: [new Uint8Array([1, 2, 3])], AuthToken: reader }), { message: 'Permission denied' });
+  assert.equal(leader.store.snapshot().latestIndex(), before, 'nothing was written');
+  const cfg = await runAsCaller(root, () => follower.server.operator.raftConfiguration());
+  assert.equal(cfg.Servers.length, 3);
+  const saved = await runAsCaller(root, () => follower.server.operator.snapshotSave());
+  assert.ok(saved.archive.length > 0);
+});

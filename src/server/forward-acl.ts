@@ -78,6 +78,9 @@ const RULES: Record<string, Rule> = {
   'Operator.setAutopilotConfig': { need: coarseNeed('operator', 'write') },
   'Operator.autopilotHealth': { need: coarseNeed('operator', 'read') },
   'Operator.removeRaftPeer': { need: MANAGEMENT },
+  'Operator.raftConfiguration': { need: MANAGEMENT },
+  'Operator.snapshotSave': { need: MANAGEMENT },
+  'Operator.snapshotRestore': { need: MANAGEMENT },
   'Operator.forceGc': { need: MANAGEMENT },
   // The read barrier's question: the leader's index, which any token may learn.
   'Status.readIndex': { need: ANY_TOKEN },

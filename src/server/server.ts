@@ -36,7 +36,9 @@ import { afterApply } from './leader-hooks.js';
 import { TokenResolver } from '../acl/resolver.js';
 import { authorizeForwarded } from './forward-acl.js';
 import { DEFAULT_HOLD_TIMEOUT_MS, FORWARD_METHOD, LeaderForwarder, type PeerRpc } from './forwarding.js';
-import { Autopilot, type OperatorHealthReply } from './autopilot.js';
+import type { OperatorHealthReply } from '../structs/operator.js';
+import { Autopilot, singleServerHealth } from './autopilot.js';
+import { NOMAD_VERSION } from '../version.js';
 import { ExpectBootstrap, STATUS_PEERS_METHOD, type StatusPeersReply } from './expect-bootstrap.js';
 import type { ServerMembership } from './server-members.js';
 import { isClusterConsensus } from './consensus.js';
@@ -169,6 +171,8 @@ export class Server {
   private readonly namespaceSource: NamespaceReplicationSource;
   private workers: Worker[] = [];
   private leader = false;
+  /** When this server last took up the leader's duties (wall clock). */
+  private leaderSinceMs = 0;
   /** Calls waiting for this server's leader duties to be up (see leaderReady). */
   private readyWaiters: Array<(ready: boolean) => void> = [];
   private started = false;
@@ -251,8 +255,26 @@ export class Server {
     this.watcher = new DeploymentWatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env, pollMs: opts.deploymentPollMs });
     this.drainer = new NodeDrainer({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env });
     this.gc = new CoreGc({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, thresholds: opts.gc, intervalMs: opts.gc?.intervalMs, clock: this.clock });
-    const operator = new OperatorEndpoints({ ctx: this.ctx, gc: this.gc, consensus: opts.consensus, health: () => this.serverHealth() });
-    this.operator = meterEndpoint(fw.proxy('Operator', operator, ['setSchedulerConfig', 'setAutopilotConfig', 'forceGc', 'removeRaftPeer', 'autopilotHealth']), OPERATOR_ENDPOINT_METRICS, metrics);
+    const operator = new OperatorEndpoints({
+      ctx: this.ctx,
+      gc: this.gc,
+      consensus: opts.consensus,
+      health: () => this.serverHealth(),
+      selfName: `${opts.nodeName}.${opts.region}`,
+      members: () => opts.cluster?.membership.members() ?? [],
+      afterRestore: () => this.reassertLeadership(),
+    });
+    const forwarded = fw.proxy('Operator', operator, [
+      'setSchedulerConfig',
+      'setAutopilotConfig',
+      'forceGc',
+      'removeRaftPeer',
+      'autopilotHealth',
+      'raftConfiguration',
+      'snapshotSave',
+      'snapshotRestore',
+    ]);
+    this.operator = meterEndpoint(forwarded, OPERATOR_ENDPOINT_METRICS, metrics);
     fw.register('Status', { readIndex: async () => this.store.snapshot().latestIndex() }, ['readIndex']);
     this.schedulerLoader = schedulerLoader;
     const peers = opts.peers && 'stream' in opts.peers ? opts.peers : null;
@@ -415,6 +437,7 @@ export class Server {
       }
     }
     this.leader = true;
+    this.leaderSinceMs = this.clock.nowMs();
     this.settleReadyWaiters(true);
     this.broker.setEnabled(true);
     this.blocked.setEnabled(true);
@@ -469,6 +492,17 @@ export class Server {
     this.workers = [];
   }
 
+  /**
+   * After a restore replaced the whole state: the leader's duties (eval broker, blocked evals,
+   * heartbeat timers, workers...) stop and start again from the new state, as after an election.
+   */
+  private reassertLeadership(): Promise<void> {
+    if (!this.leader) return this.transition;
+    this.onLeadership(false);
+    if (this.consensus.isLeader()) this.onLeadership(true);
+    return this.transition;
+  }
+
   /** A server of a Raft cluster bootstraps once enough servers met, and its leader runs autopilot. */
   private startCluster(): void {
     const cl = this.opts.cluster;
@@ -519,8 +553,17 @@ export class Server {
 
   /** Autopilot's view of the servers' health (leader only). */
   serverHealth(): OperatorHealthReply {
-    if (!this.autopilot || !this.leader) throw new NomadError('no_leader', 'No cluster leader');
-    return this.autopilot.health();
+    if (!this.leader) throw new NomadError('no_leader', 'No cluster leader');
+    if (this.autopilot) return this.autopilot.health();
+    const stats = this.consensus.stats();
+    return singleServerHealth({
+      id: this.consensus.leaderId() || this.rpcAddr,
+      name: `${this.nodeName}.${this.region}`,
+      address: this.rpcAddr,
+      version: NOMAD_VERSION,
+      lastLog: { index: stats.lastLogIndex, term: stats.lastLogTerm },
+      sinceMs: this.leaderSinceMs,
+    });
   }
 
   /** What clients call on any server: register, heartbeat, their allocations (node-rpc.ts). */

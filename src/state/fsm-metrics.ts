@@ -31,6 +31,8 @@ const FSM_METRIC_NAMES: Record<LogEntry['Type'], string> = {
   AclTokenDelete: 'nomad.fsm.apply_acl_token_delete',
   NamespaceUpsert: 'nomad.fsm.apply_namespace_upsert',
   NamespaceDelete: 'nomad.fsm.apply_namespace_delete',
+  // No counterpart in Nomad, whose restore has no log entry of its own.
+  StateRestored: 'nomad.fsm.state_restored',
 };
 
 export function fsmMetricName(type: LogEntry['Type']): string {

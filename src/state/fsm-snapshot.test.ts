@@ -10,7 +10,7 @@ import { mockAlloc, mockDeployment, mockEval, mockJob, mockPlanApply, mockNode, 
 
 test('every log entry type survives a msgpack round trip unchanged', () => {
   const entries = sampleEntries();
-  assert.equal(Object.keys(entries).length, 28);
+  assert.equal(Object.keys(entries).length, 29);
   for (const [type, entry] of Object.entries(entries)) {
     const back = decodeMsgpack<LogEntry>(encodeMsgpack(entry));
     assert.deepEqual(back, entry, type);

@@ -16,6 +16,7 @@ import { bootstrapAcl, deleteAclPolicies, deleteAclTokens, upsertAclPolicies, up
 import { deleteNamespaces, upsertNamespaces } from './fsm-namespaces.js';
 import { forgetPeriodicLaunch, recordPeriodicLaunch } from './fsm-periodic.js';
 import type { LogEntry } from './log-entries.js';
+import { TABLE_NAMES } from './tables.js';
 import type { StateStore } from './store.js';
 import { eventsOf, publishesEvents, type EventBatch } from './stream-events.js';
 import type { TxnChanges } from './txn-changes.js';
@@ -230,6 +231,9 @@ export class FSM implements AppliedFeed, EventFeed {
         ctx.txn.putSchedulerConfig({ ...entry.Config, CreateIndex: existing?.CreateIndex ?? ctx.index, ModifyIndex: ctx.index });
         return null;
       }
+      case 'StateRestored':
+        for (const t of TABLE_NAMES) ctx.txn.touch(t);
+        return null;
       case 'AclBootstrap':
         return bootstrapAcl(ctx, entry);
       case 'AclPolicyUpsert':
@@ -274,6 +278,11 @@ export class FSM implements AppliedFeed, EventFeed {
   captureSnapshot(): { index: number; encode: () => Uint8Array } {
     const tables = this.store.currentTables();
     return { index: tables.latestIndex, encode: () => encodeTables(tables) };
+  }
+
+  /** Throws (a NomadError saying what is wrong) unless restore() would take these bytes. */
+  checkSnapshot(data: Uint8Array): void {
+    decodeTables(data, false);
   }
 
   /** Replaces the whole state with a snapshot's; every blocking query wakes. */

@@ -217,6 +217,14 @@ export interface AutopilotConfigEntry {
   CASIndex: number;
 }
 
+/**
+ * Written by the leader once a saved state is restored: every table changed at this index, so
+ * that blocking queries on every server wake and answer from the restored state.
+ */
+export interface StateRestoredEntry {
+  Type: 'StateRestored';
+}
+
 /** Namespaces created or changed (the FSM keeps CreateIndex and sets ModifyIndex). */
 export interface NamespaceUpsertEntry {
   Type: 'NamespaceUpsert';
@@ -267,7 +275,8 @@ export type LogEntry =
   | AclTokenUpsertEntry
   | AclTokenDeleteEntry
   | NamespaceUpsertEntry
-  | NamespaceDeleteEntry;
+  | NamespaceDeleteEntry
+  | StateRestoredEntry;
 
 export type LogEntryType = LogEntry['Type'];
 

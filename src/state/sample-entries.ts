@@ -97,6 +97,7 @@ export function sampleEntries(): Record<LogEntryType, LogEntry> {
       TimestampNs: T0_NS + 8,
     },
     DeploymentDelete: { Type: 'DeploymentDelete', DeploymentIDs: ['dep-1'] },
+    StateRestored: { Type: 'StateRestored' },
     AutopilotConfig: {
       Type: 'AutopilotConfig',
       Config: {

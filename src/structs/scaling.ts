@@ -106,3 +106,13 @@ export function formatScalingTarget(t: Record<string, string>): string {
   const others = Object.keys(t).filter((k) => !known.includes(k)).sort().map((k) => `${k}:${t[k]}`);
   return [...parts, ...others].join(',');
 }
+
+/** A group's line in GET /v1/job/:id/scale: its counts and its recent scaling events. */
+export interface TaskGroupScaleStatus {
+  Desired: number;
+  Placed: number;
+  Running: number;
+  Healthy: number;
+  Unhealthy: number;
+  Events: ScalingEvent[] | null;
+}

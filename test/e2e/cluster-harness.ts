@@ -207,3 +207,12 @@ export function jobBody(id: string, meta: Record<string, string> = {}): { Job: R
     },
   };
 }
+
+/** The rows of a CLI table below its header, each split into its columns. */
+export function tableRows(stdout: string): string[][] {
+  return stdout
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/ +/));
+}

@@ -1,8 +1,7 @@
-// `nomad version | agent-info | operator raft list-peers | system gc | status | agent`.
+// `nomad version | agent-info | system gc | status | agent`.
 import { NOMAD_VERSION, NOMAD_VERSION_PRERELEASE, REVISION } from '../../version.js';
 import type { Command, Io } from '../context.js';
 import { argsError, defineCommand, errText } from '../base.js';
-import { formatList } from '../format.js';
 import { listJobs, showJobByPrefix } from './job-status.js';
 import { allocStatusCommand, sanitizeUuidPrefix } from './alloc-status.js';
 import { nodeStatusCommand } from './node-status.js';
@@ -58,36 +57,6 @@ export const agentInfoCommand = defineCommand({
       for (const k of Object.keys(s).sort()) lines.push(`  ${k} = ${s[k]}`);
     }
     io.out(lines.join('\n'));
-    return 0;
-  },
-});
-
-export const raftListPeersCommand = defineCommand({
-  name: 'operator raft list-peers',
-  synopsis: 'Display the current Raft peer configuration',
-  help: `Usage: nomad operator raft list-peers [options]
-
-  Lists the servers in the Raft configuration, their state and whether they vote.
-
-List Peers Options:
-
-  -stale
-    Let any server answer, not only the leader.
-`,
-  api: true,
-  flags: (fs) => fs.bool('stale'),
-  async run({ flags, args, io, client }) {
-    if (args.length !== 0) return argsError(io, 'operator raft list-peers', 'This command takes no arguments');
-    let cfg;
-    try {
-      cfg = (await client().operator.raftConfiguration({ stale: flags.bool('stale') })).body;
-    } catch (err) {
-      io.err(`Failed to retrieve raft configuration: ${errText(err)}`);
-      return 1;
-    }
-    const rows = ['Node|ID|Address|State|Voter|RaftProtocol'];
-    for (const s of cfg.Servers ?? []) rows.push(`${s.Node}|${s.ID}|${s.Address}|${s.Leader ? 'leader' : 'follower'}|${s.Voter}|${s.RaftProtocol}`);
-    io.out(formatList(rows));
     return 0;
   },
 });

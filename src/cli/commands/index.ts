@@ -14,7 +14,16 @@ import {
   aclTokenSelfCommand,
   aclTokenUpdateCommand,
 } from './acl-token.js';
-import { agentCommand, agentInfoCommand, raftListPeersCommand, statusCommand, systemGcCommand, versionCommand } from './cluster.js';
+import { agentCommand, agentInfoCommand, statusCommand, systemGcCommand, versionCommand } from './cluster.js';
+import {
+  autopilotGetCommand,
+  autopilotSetCommand,
+  raftListPeersCommand,
+  raftRemovePeerCommand,
+  snapshotInspectCommand,
+  snapshotRestoreCommand,
+  snapshotSaveCommand,
+} from './operator.js';
 import { serverForceLeaveCommand, serverJoinCommand, serverMembersCommand } from './server.js';
 import {
   deploymentFailCommand,
@@ -92,9 +101,15 @@ export const COMMANDS: Command[] = [
   nodeDrainCommand,
   nodeEligibilityCommand,
   nodeStatusCommand,
+  autopilotGetCommand,
+  autopilotSetCommand,
   operatorDebugCommand,
   operatorMetricsCommand,
   raftListPeersCommand,
+  raftRemovePeerCommand,
+  snapshotInspectCommand,
+  snapshotRestoreCommand,
+  snapshotSaveCommand,
   scalingPolicyInfoCommand,
   scalingPolicyListCommand,
   serverForceLeaveCommand,

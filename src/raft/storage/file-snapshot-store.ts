@@ -110,6 +110,16 @@ export class FileSnapshotStore implements SnapshotStore {
     for (const old of all.slice(this.retain)) await fsp.rm(join(this.dir, old.name), { recursive: true, force: true });
   }
 
+  async discardAbove(index: number): Promise<void> {
+    let removed = false;
+    for (const s of await this.listStored()) {
+      if (s.stored.meta.index <= index) continue;
+      await fsp.rm(join(this.dir, s.name), { recursive: true, force: true });
+      removed = true;
+    }
+    if (removed) await fsyncDir(this.dir);
+  }
+
   async list(): Promise<SnapshotMeta[]> {
     return (await this.listStored()).map((s) => s.stored.meta);
   }

@@ -3,7 +3,7 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { asBytes, concatBytes, readU32LE, writeU32LE } from '../bytes.js';
-import type { HardState } from '../types.js';
+import type { HardState, UnconfirmedRestore } from '../types.js';
 import { crc32 } from './crc32.js';
 import { packr } from './entry-codec.js';
 import { writeFileAtomic } from './fsutil.js';
@@ -38,12 +38,12 @@ export class FileStableStore implements StableStore {
       // The file is replaced by rename, so a bad one is damage, not a torn write.
       throw new StorageCorruptionError(`${this.path}: checksum mismatch in the stable store`);
     }
-    const v = packr.unpack(payload) as { term: number; vote: string | null };
-    return { term: v.term, vote: v.vote ?? null };
+    const v = packr.unpack(payload) as { term: number; vote: string | null; restore?: UnconfirmedRestore | null };
+    return v.restore ? { term: v.term, vote: v.vote ?? null, restore: v.restore } : { term: v.term, vote: v.vote ?? null };
   }
 
   async save(state: HardState): Promise<void> {
-    const payload = asBytes(packr.pack({ term: state.term, vote: state.vote }));
+    const payload = asBytes(packr.pack({ term: state.term, vote: state.vote, restore: state.restore ?? null }));
     const header = new Uint8Array(8);
     writeU32LE(header, 0, payload.length);
     writeU32LE(header, 4, crc32(payload));

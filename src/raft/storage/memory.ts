@@ -55,7 +55,7 @@ export class MemStableStore implements StableStore {
   }
 
   async save(state: HardState): Promise<void> {
-    this.state = { term: state.term, vote: state.vote };
+    this.state = state.restore ? { term: state.term, vote: state.vote, restore: state.restore } : { term: state.term, vote: state.vote };
   }
 
   async close(): Promise<void> {}
@@ -116,6 +116,10 @@ export class MemSnapshotStore implements SnapshotStore {
 
   async list(): Promise<SnapshotMeta[]> {
     return this.snapshots.map((s) => s.meta);
+  }
+
+  async discardAbove(index: number): Promise<void> {
+    this.snapshots = this.snapshots.filter((s) => s.meta.index <= index);
   }
 
   async openLatest(): Promise<OpenedSnapshot | null> {

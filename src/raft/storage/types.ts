@@ -46,6 +46,8 @@ export interface SnapshotStore {
   list(): Promise<SnapshotMeta[]>;
   /** The newest snapshot whose checksum verifies (older ones are tried when the newest is corrupt). */
   openLatest(): Promise<OpenedSnapshot | null>;
+  /** Drops every snapshot beyond `index` (a restored one that never reached a quorum). */
+  discardAbove(index: number): Promise<void>;
   close(): Promise<void>;
 }
 

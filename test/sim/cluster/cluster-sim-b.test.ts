@@ -12,7 +12,7 @@ test('cluster simulation: servers on disks that acknowledge writes before they a
   // a server acknowledged (votes, log entries), which breaks Raft's guarantees in some seeds.
   const safety = /InvariantViolation: (state at index \d+ differs|acknowledged .* is lost|two leaders in term)/;
   const seen: string[] = [];
-  for (let seed = 1; seed <= 20 && !seen.some((e) => safety.test(e)); seed++) {
+  for (let seed = 1; seed <= 40 && !seen.some((e) => safety.test(e)); seed++) {
     const r = await runSeed(seed, { lyingDisks: true });
     if (!r.ok) seen.push(`seed ${seed}: ${r.error}`);
   }

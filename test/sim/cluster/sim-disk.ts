@@ -223,7 +223,7 @@ class SimStableStore implements StableStore {
   }
 
   save(state: HardState): Promise<void> {
-    const hs = { term: state.term, vote: state.vote };
+    const hs: HardState = state.restore ? { term: state.term, vote: state.vote, restore: state.restore } : { term: state.term, vote: state.vote };
     return this.mount.write({
       apply: (img) => {
         img.hardState = hs;
@@ -253,6 +253,14 @@ class SimSnapshotStore implements SnapshotStore {
 
   async list(): Promise<SnapshotMeta[]> {
     return this.image.snapshots.map((s) => s.meta);
+  }
+
+  discardAbove(index: number): Promise<void> {
+    return this.mount.write({
+      apply: (img) => {
+        img.snapshots = img.snapshots.filter((s) => s.meta.index <= index);
+      },
+    });
   }
 
   async openLatest(): Promise<OpenedSnapshot | null> {

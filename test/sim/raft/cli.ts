@@ -20,6 +20,7 @@ const summary = runSeeds(from, seeds, trace, (r) => {
 const t = summary.totals;
 console.log(
   `raft sim: ${summary.seeds} seeds from ${from}, ${summary.failures.length} failed, ${summary.elapsedMs} ms ` +
-    `(acked writes/reads ${t.acknowledged}, crashes ${t.crashes}, elections ${t.elections}, worst liveness ${t.maxLivenessTicks} ticks)`,
+    `(acked writes/reads ${t.acknowledged}, crashes ${t.crashes}, elections ${t.elections}, worst liveness ${t.maxLivenessTicks} ticks, ` +
+    `restores acknowledged ${t.restoresAcknowledged}, rolled back ${t.rollbacks})`,
 );
 process.exit(summary.failures.length > 0 ? 1 : 0);

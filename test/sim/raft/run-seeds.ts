@@ -6,13 +6,13 @@ export interface SeedsSummary {
   readonly seeds: number;
   readonly failures: SeedResult[];
   readonly elapsedMs: number;
-  readonly totals: { acknowledged: number; crashes: number; elections: number; maxLivenessTicks: number; messages: number };
+  readonly totals: { acknowledged: number; crashes: number; elections: number; maxLivenessTicks: number; messages: number; restoresAcknowledged: number; rollbacks: number };
 }
 
 export function runSeeds(from: number, count: number, trace: TraceSink | undefined, onResult?: (r: SeedResult) => void): SeedsSummary {
   const started = Date.now();
   const failures: SeedResult[] = [];
-  const totals = { acknowledged: 0, crashes: 0, elections: 0, maxLivenessTicks: 0, messages: 0 };
+  const totals = { acknowledged: 0, crashes: 0, elections: 0, maxLivenessTicks: 0, messages: 0, restoresAcknowledged: 0, rollbacks: 0 };
   for (let seed = from; seed < from + count; seed++) {
     const r = runSeed(seed, trace);
     onResult?.(r);
@@ -21,6 +21,8 @@ export function runSeeds(from: number, count: number, trace: TraceSink | undefin
     totals.crashes += r.crashes;
     totals.elections += r.elections;
     totals.messages += r.messages;
+    totals.restoresAcknowledged += r.restoresAcknowledged;
+    totals.rollbacks += r.rollbacks;
     totals.maxLivenessTicks = Math.max(totals.maxLivenessTicks, r.livenessTicks);
   }
   return { seeds: count, failures, elapsedMs: Date.now() - started, totals };

@@ -28,6 +28,8 @@ export interface SeedResult {
   readonly commitIndex: number;
   readonly livenessTicks: number;
   readonly messages: number;
+  readonly restoresAcknowledged: number;
+  readonly rollbacks: number;
 }
 
 const TICK_MS = 10;
@@ -35,6 +37,7 @@ const FAULT_START_MS = 200;
 const FAULT_END_MS = 2200;
 /** After healing, a leader and a committed proposal must appear within this many ticks. */
 export const LIVENESS_BOUND_TICKS = 300;
+const WORKLOAD_KEYS = 3;
 
 export type TraceSink = (line: string) => void;
 
@@ -67,11 +70,13 @@ export function runSeed(seed: number, trace?: TraceSink): SeedResult {
   history.trace = trace;
   const clients: SimClient[] = [];
   for (let c = 0; c < 3; c++) {
-    clients.push(new SimClient(c, ids, (id) => nodes.get(id), queue, network, rng.fork(), { clients: 3, keys: 3, requestTimeoutMs: 150, thinkTimeMs: 15 }, history));
+    clients.push(new SimClient(c, ids, (id) => nodes.get(id), queue, network, rng.fork(), { clients: 3, keys: WORKLOAD_KEYS, requestTimeoutMs: 150, thinkTimeMs: 15 }, history));
   }
   for (const c of clients) c.start();
 
   let faults = 0;
+  let restores = 0;
+  let restoresAcknowledged = 0;
   const leaderNode = (): SimNode | undefined => {
     let best: SimNode | undefined;
     for (const n of nodes.values()) {
@@ -83,7 +88,7 @@ export function runSeed(seed: number, trace?: TraceSink): SeedResult {
 
   const injectFault = (): void => {
     faults++;
-    const kind = rng.nextInt(12);
+    const kind = rng.nextInt(13);
     trace?.(`${queue.nowMs}ms fault ${kind}`);
     const live = ids.filter((id) => nodes.get(id)?.up);
     switch (kind) {
@@ -150,6 +155,26 @@ export function runSeed(seed: number, trace?: TraceSink): SeedResult {
       }
       case 10: { // leadership transfer
         leaderNode()?.transferLeadership();
+        break;
+      }
+      case 12: { // an operator restores a backup through the leader
+        const l = leaderNode();
+        if (!l?.core) break;
+        restores++;
+        const kv: [string, string][] = Array.from({ length: WORKLOAD_KEYS }, (_, k) => [`k${k}`, `restore${restores}-${k}`]);
+        // Sometimes the backup was taken further along than this cluster's log.
+        const minIndex = rng.chance(0.5) ? 0 : l.core.log.lastIndex() + rng.nextInt(40);
+        const call = history.now();
+        const at = history.ops.length;
+        for (const [key, value] of kv) history.ops.push({ clientId: 100 + restores, input: { kind: 'put', key, value }, output: null, call, ret: Infinity });
+        const started = l.restore(kv, minIndex, (outcome) => {
+          if (outcome !== 'ok') return;
+          const ret = history.now();
+          for (let i = 0; i < kv.length; i++) history.ops[at + i] = { ...(history.ops[at + i] as (typeof history.ops)[number]), ret };
+          restoresAcknowledged++;
+        });
+        if (!started) history.ops.length = at;
+        trace?.(`${queue.nowMs}ms restore through ${l.id} at min ${minIndex}: ${started ? 'started' : 'refused'}`);
         break;
       }
       case 11: { // crash and restart at once (loses what was not synced)
@@ -240,9 +265,11 @@ export function runSeed(seed: number, trace?: TraceSink): SeedResult {
   }
   let commitIndex = 0;
   let crashes = 0;
+  let rollbacks = 0;
   for (const n of nodes.values()) {
     commitIndex = Math.max(commitIndex, n.core?.commitIndex ?? 0);
     crashes += n.crashes;
+    rollbacks += n.rollbacks;
   }
   return {
     seed,
@@ -258,6 +285,8 @@ export function runSeed(seed: number, trace?: TraceSink): SeedResult {
     commitIndex,
     livenessTicks,
     messages: network.delivered,
+    restoresAcknowledged,
+    rollbacks,
   };
 }
 

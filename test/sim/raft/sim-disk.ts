@@ -17,7 +17,8 @@ export type DurableEntryListener = (index: number, term: number, chain: number) 
 
 export class SimDisk {
   hardState: HardState = { term: 0, vote: null };
-  snapshot: SimSnapshot | null = null;
+  /** Newest first; two are kept, as the real store's default retention. */
+  private snapshots: SimSnapshot[] = [];
   private entries: Entry[] = [];
   private chains: number[] = [];
   /** Index of entries[0]; the chain value before it is baseChain. */
@@ -58,8 +59,16 @@ export class SimDisk {
     }
   }
 
+  get snapshot(): SimSnapshot | null {
+    return this.snapshots[0] ?? null;
+  }
+
   installSnapshot(snap: SimSnapshot): void {
-    this.snapshot = snap;
+    this.snapshots = [snap, ...this.snapshots.filter((s) => s.meta.index < snap.meta.index)].slice(0, 2);
+  }
+
+  discardAbove(index: number): void {
+    this.snapshots = this.snapshots.filter((s) => s.meta.index <= index);
   }
 
   resetLog(snap: SimSnapshot): void {

@@ -7,11 +7,12 @@ import type { MembershipChange } from '../../../src/raft/configuration.js';
 import { invariant } from '../../../src/raft/invariant.js';
 import type { Ready } from '../../../src/raft/ready.js';
 import { SeededRng } from '../../../src/raft/rng.js';
-import type { Configuration, Entry, Message, ServerId } from '../../../src/raft/types.js';
+import type { Configuration, Entry, Message, ServerId, SnapshotMeta } from '../../../src/raft/types.js';
 import { EntryKind } from '../../../src/raft/types.js';
 import type { ClockedEventQueue } from '../event-queue.js';
 import { KvFsm, decodeKvCommand, encodeKvCommand } from './kv-fsm.js';
 import type { SafetyChecker } from './safety-checker.js';
+import { chainDigest } from './digest.js';
 import { SimDisk } from './sim-disk.js';
 import type { SimSnapshot } from './sim-disk.js';
 import type { SimNetwork } from './sim-network.js';
@@ -64,10 +65,19 @@ export class SimNode {
   private readCtx = 0;
   private pendingReads = new Map<number, { key: string; done: (value: string | null | undefined) => void }>();
   private waitingReads: WaitingRead[] = [];
+  /** A user snapshot being restored here: its bytes are not durable yet. */
+  private restoring: SimSnapshot | null = null;
+  private restoreDone: { index: number; done: (outcome: PutOutcome) => void } | null = null;
   crashes = 0;
+  rollbacks = 0;
 
   constructor(readonly id: ServerId, private readonly ctx: SimContext, private readonly seed: number) {
     this.disk = new SimDisk((index, term, chain) => ctx.checker.onDurableEntry(id, index, term, chain));
+  }
+
+  /** The state machine's contents, sorted (for comparing servers). */
+  contents(): [string, string][] {
+    return this.fsm.snapshot().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
 
   get up(): boolean {
@@ -122,22 +132,29 @@ export class SimNode {
     this.pendingPuts.clear();
     this.pendingReads.clear();
     this.waitingReads = [];
+    this.restoring = null;
+    this.restoreDone = null;
     this.ctx.checker.onCrash(this.id);
   }
 
   /** A crash during a write keeps a prefix of its steps, in the driver's order. */
   private tornWrite(rd: Ready): void {
     const steps: (() => void)[] = [];
-    if (rd.snapshot) {
-      const snap = this.takeIncoming(rd.snapshot.index, rd.snapshot.term);
-      steps.push(() => this.disk.installSnapshot(snap));
-      steps.push(() => this.disk.resetLog(snap));
+    if (rd.rollback) {
+      const back = rd.rollback;
+      steps.push(() => this.disk.discardAbove(back.index));
+      steps.push(() => this.rollbackLog(back));
     }
     if (rd.hardState) {
       const hs = rd.hardState;
       steps.push(() => {
         this.disk.hardState = hs;
       });
+    }
+    if (rd.snapshot) {
+      const snap = this.takeIncoming(rd.snapshot.index, rd.snapshot.term);
+      steps.push(() => this.disk.installSnapshot(snap));
+      steps.push(() => this.disk.resetLog(snap));
     }
     for (const e of rd.entries) steps.push(() => this.disk.writeEntries([e]));
     const keep = this.ctx.rng.nextInt(steps.length + 1);
@@ -155,6 +172,8 @@ export class SimNode {
     if (!core) return;
     if (m.type === 'snapshot') {
       invariant(attached !== null, 'snapshot message without data');
+      // As the real driver: a snapshot not known committed is taken only with a way back.
+      if (m.commit !== undefined && m.meta.index > m.commit && !this.busy) this.snapshotNow();
       this.incoming.set(`${attached.meta.index}:${attached.meta.term}`, attached);
       if (this.incoming.size > 4) this.incoming.delete(this.incoming.keys().next().value as string);
     }
@@ -197,11 +216,64 @@ export class SimNode {
     return r;
   }
 
+  /**
+   * An operator's restore through this server (the leader): the state machine takes `kv` at
+   * once, the snapshot is durable after a disk write, `done` hears whether a quorum got it.
+   */
+  restore(kv: readonly [string, string][], minIndex: number, done: (outcome: PutOutcome) => void): boolean {
+    const core = this.core;
+    if (!core || this.busy || this.restoring) return false;
+    if (core.latestSnapshot?.index !== this.applied) this.snapshotNow();
+    const r = core.restoreUserSnapshot(minIndex);
+    if (!r.ok) return false;
+    const snap: SimSnapshot = { meta: r.meta, kv: kv.slice(), chain: chainDigest(0x5eed, r.meta.index, r.meta.term) };
+    this.fsm = KvFsm.restore(snap.kv);
+    this.applied = r.meta.index;
+    this.ctx.checker.onFsmRestored(this.id, this.applied);
+    this.restoring = snap;
+    this.restoreDone = { index: r.meta.index, done };
+    const gen = this.generation;
+    const p = this.ctx.params;
+    this.ctx.queue.after(p.minDiskLatencyMs + this.ctx.rng.nextInt(p.maxDiskLatencyMs - p.minDiskLatencyMs + 1), () => {
+      if (gen !== this.generation || !this.core) return;
+      this.restoring = null;
+      // Gone meanwhile (rolled back, or replaced by a newer committed snapshot): nothing to write.
+      if (this.core.log.compactedIndex !== snap.meta.index || this.core.log.compactedTerm !== snap.meta.term) return;
+      // The unconfirmed-restore marker goes to disk with the snapshot, never after it.
+      this.disk.hardState = this.core.currentHardState();
+      this.disk.installSnapshot(snap);
+      this.disk.resetLog(snap);
+      this.core.userRestoreDurable(snap.meta);
+      this.pump();
+    });
+    this.pump();
+    return true;
+  }
+
+  private settleRestore(): void {
+    const r = this.restoreDone;
+    const core = this.core;
+    if (!r || !core) return;
+    if (core.commitIndex >= r.index) {
+      this.restoreDone = null;
+      r.done('ok');
+    } else if (core.currentRole !== 'leader') {
+      // Whether it survives is for the next leader to tell: the outcome stays unknown.
+      this.restoreDone = null;
+    }
+  }
+
+  private rollbackLog(meta: SnapshotMeta): void {
+    const snap = this.disk.snapshot;
+    invariant(snap !== null && snap.meta.index === meta.index && snap.meta.term === meta.term, `${this.id}: no snapshot at ${meta.index} to go back to`);
+    this.disk.resetLog(snap);
+  }
+
   private pump(): void {
     const core = this.core;
     if (!core || this.busy || !core.hasReady()) return;
     const rd = core.ready();
-    const needsDisk = rd.hardState !== null || rd.entries.length > 0 || rd.snapshot !== null;
+    const needsDisk = rd.hardState !== null || rd.entries.length > 0 || rd.snapshot !== null || rd.rollback !== null;
     if (!needsDisk) {
       this.complete(rd);
       return;
@@ -221,6 +293,16 @@ export class SimNode {
 
   private complete(rd: Ready): void {
     const core = this.core as RaftCore;
+    if (rd.rollback) {
+      this.disk.discardAbove(rd.rollback.index);
+      this.rollbackLog(rd.rollback);
+      const back = this.disk.snapshot as SimSnapshot;
+      this.fsm = KvFsm.restore(back.kv);
+      this.applied = back.meta.index;
+      this.ctx.checker.onFsmRestored(this.id, this.applied);
+      this.rollbacks++;
+    }
+    if (rd.hardState) this.disk.hardState = rd.hardState;
     if (rd.snapshot) {
       const snap = this.takeIncoming(rd.snapshot.index, rd.snapshot.term);
       this.disk.installSnapshot(snap);
@@ -228,9 +310,8 @@ export class SimNode {
       this.fsm = KvFsm.restore(snap.kv);
       this.applied = snap.meta.index;
       this.ctx.checker.onFsmRestored(this.id, this.applied);
-      this.incoming.clear();
+      this.incoming.delete(`${snap.meta.index}:${snap.meta.term}`);
     }
-    if (rd.hardState) this.disk.hardState = rd.hardState;
     this.disk.writeEntries(rd.entries);
     if (rd.compactLogTo > 0) this.disk.compact(rd.compactLogTo);
     for (const m of rd.messages) this.send(m);
@@ -247,6 +328,7 @@ export class SimNode {
     }
     core.advance(rd);
     this.serveReads();
+    this.settleRestore();
     this.maybeSnapshot();
     this.pump();
   }
@@ -256,6 +338,10 @@ export class SimNode {
     let attached: SimSnapshot | null = null;
     let msg = m;
     if (m.type === 'snapshot') {
+      if (this.restoring) {
+        this.core?.reportSnapshotFailure(m.to);
+        return;
+      }
       // As the real driver does: ship the latest durable snapshot, with its own metadata.
       attached = this.disk.snapshot;
       invariant(attached !== null, `${this.id} sends a snapshot it does not have`);
@@ -288,13 +374,20 @@ export class SimNode {
   }
 
   private maybeSnapshot(): void {
-    const core = this.core as RaftCore;
-    const p = this.ctx.params;
     const last = this.disk.snapshot ? this.disk.snapshot.meta.index : 0;
-    if (this.applied - last < p.snapshotThresholdEntries) return;
+    if (this.restoring || this.applied - last < this.ctx.params.snapshotThresholdEntries) return;
+    this.snapshotNow();
+    this.pump();
+  }
+
+  /** A durable snapshot of what is applied (at once: the simulated disk write is atomic here). */
+  private snapshotNow(): void {
+    const core = this.core as RaftCore;
+    if (this.restoring || (this.disk.snapshot?.meta.index ?? 0) >= this.applied) return;
+    // A snapshot the core took meanwhile (install pending) already covers what is applied here.
+    if (this.applied < core.log.compactedIndex) return;
     const meta = core.snapshotMetaAt(this.applied);
     this.disk.installSnapshot({ meta, kv: this.fsm.snapshot(), chain: this.disk.chainAt(this.applied) });
-    core.snapshotDone(meta, p.trailingLogs);
-    this.pump();
+    core.snapshotDone(meta, this.ctx.params.trailingLogs);
   }
 }
