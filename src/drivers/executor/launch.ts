@@ -57,7 +57,9 @@ export class ExecutorProcess {
     child: ChildProcess | null,
   ) {
     this.exited = new Promise<void>((resolve) => {
-      if (child) child.once('exit', () => resolve());
+      // A task that ends at once may have taken its executor with it before we got here.
+      if (child && (child.exitCode !== null || child.signalCode !== null)) resolve();
+      else if (child) child.once('exit', () => resolve());
       else {
         const timer = watchDetached(state.executorPid, state.executorStartTicks, () => {
           clearInterval(timer);
@@ -170,6 +172,8 @@ function readControlLine(child: ChildProcess): Promise<ExecutorControlLine> {
       }
     });
     child.once('error', (e) => done(e));
-    child.once('exit', (code, signal) => done(new Error(`the task's executor ended before starting the task (code ${code}, signal ${signal}); see its log`)));
+    // 'close', not 'exit': 'exit' may come before the last of its output is read, and the
+    // executor of a task that ends at once (/bin/true) exits right after saying it started it.
+    child.once('close', (code, signal) => done(new Error(`the task's executor ended before starting the task (code ${code}, signal ${signal}); see its log`)));
   });
 }
