@@ -191,7 +191,7 @@ export class FSM implements AppliedFeed, EventFeed {
         upsertEvals(ctx, entry.Evals, 'Evals');
         return null;
       case 'NodeUpdateDrain':
-        updateNodeDrain(ctx, entry.NodeID, entry.DrainStrategy, entry.MarkEligible, entry.Event);
+        updateNodeDrain(ctx, entry.NodeID, entry.DrainStrategy, entry.MarkEligible, entry.Event, { timestampNs: entry.TimestampNs ?? null, complete: entry.Complete === true, meta: entry.Meta ?? null });
         return null;
       case 'AllocClientUpdate':
         applyClientUpdates(ctx, entry.Updates, entry.TimestampNs);
