@@ -10,16 +10,23 @@
 //   register_p99_ms_with_500_watchers           1,000 jobs, 500 watchers of /v1/jobs
 //   fanout_500_max_ms                           a registration until the last watcher has it
 //   spurious_wakeups                            watchers answered with nothing changed for them
+//   large_list_mb, large_list_ms                /v1/evaluations over 200,000 evaluations (in process)
+//   small_max_ms_during_large_list              the slowest small request answered meanwhile
 // BENCH_RUNS (default 3) runs; each figure is the median of the runs. BENCH_TRACE=1 prints each
-// round's figures to stderr.
+// round's figures to stderr. BENCH_LOAD_PARTS=large,registrations,watchers runs only some parts
+// (their figures alone are printed).
 import { fork, type ChildProcess } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { startDevAgent, waitForState, type AgentProcess } from '../test/e2e/harness.js';
+import { startInProcessApi } from '../test/unit/http-harness.js';
+import { mockEval } from '../src/state/test-fixtures.js';
 import { cpuCalibrationMs } from './calibrate.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const TRACE = process.env['BENCH_TRACE'] === '1';
+const PARTS = new Set((process.env['BENCH_LOAD_PARTS'] ?? 'large,registrations,watchers').split(',').map((p) => p.trim()));
 
 function trace(what: string, fields: Record<string, number>): void {
   if (TRACE) console.error(`trace ${what} ${Object.entries(fields).map(([k, v]) => `${k}=${v.toFixed(1)}`).join(' ')}`);
@@ -33,6 +40,8 @@ const READ_PHASE_MS = 8_000;
 /** Registrations timed under the watchers (BENCH_LOAD_ROUNDS; fewer for a slow agent). */
 const ROUNDS_WITH_WATCHERS = Number(process.env['BENCH_LOAD_ROUNDS'] ?? 30);
 const SINGLE_JOB_WATCHERS = 100;
+/** Evaluations behind the large list (about 120 MB of JSON, the size that once held an agent for seconds). */
+const LARGE_LIST_EVALS = 200_000;
 
 /** Room for thousands of tiny tasks on one node. */
 const AGENT_CONFIG = 'client {\n  cpu_total_compute = 1000000\n  memory_total_mb   = 1000000\n}\n';
@@ -197,6 +206,8 @@ class Watchers {
     private readonly waitS: number,
   ) {
     this.seen = paths.map(() => startIndex);
+    // One signal ends every watcher's request: hundreds of listeners on it are intended.
+    setMaxListeners(paths.length + 10, this.abort.signal);
     paths.forEach((p, i) => void this.watch(p, i));
   }
 
@@ -293,6 +304,7 @@ async function withWatchers(): Promise<Record<string, number>> {
     const first = await Promise.all(watched.map((p) => call(port, 'GET', p)));
     const spurious = { count: 0 };
     const abort = new AbortController();
+    setMaxListeners(watched.length + 10, abort.signal);
     const armed = watched.map((p, i) =>
       call(port, 'GET', `${p}?index=${first[i]!.index}&wait=60s`, undefined, false, abort.signal).then(
         () => spurious.count++,
@@ -349,25 +361,78 @@ async function registrationsAndReads(): Promise<Record<string, number>> {
   }
 }
 
+/**
+ * One very large answer (every evaluation, unfiltered, uncompressed) while a small request is
+ * made again and again: how long the large one takes, and the slowest small one meanwhile.
+ * In process (evaluations written straight through the log), with the large body discarded as
+ * it arrives.
+ */
+async function largeList(): Promise<Record<string, number>> {
+  const api = await startInProcessApi();
+  try {
+    const batch = 5_000;
+    for (let i = 0; i < LARGE_LIST_EVALS; i += batch) {
+      const evals = Array.from({ length: batch }, (_, j) => mockEval(`bulk-${String(i + j).padStart(7, '0')}`, `bulk-${(i + j) % 500}`, { Status: 'complete' }));
+      const res = await api.consensus.apply({ Type: 'EvalUpsert', Evals: evals });
+      if (res.result instanceof Error) throw res.result;
+    }
+    const t0 = performance.now();
+    const big = new Promise<{ bytes: number; ms: number }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: api.port, path: '/v1/evaluations', agent: false }, (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => (bytes += c.length));
+        res.on('end', () => resolve({ bytes, ms: performance.now() - t0 }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    let done = false;
+    void big.then(() => (done = true));
+    const small: number[] = [];
+    while (!done) {
+      const s0 = performance.now();
+      const r = await call(api.port, 'GET', '/v1/status/leader');
+      if (r.status !== 200) throw new Error(`small request: ${r.status}`);
+      small.push(performance.now() - s0);
+    }
+    const answer = await big;
+    trace('large list', { mb: answer.bytes / 1e6, ms: answer.ms, smallRequests: small.length, smallMaxMs: Math.max(...small) });
+    return { largeListMb: answer.bytes / 1e6, largeListMs: answer.ms, smallMaxMs: Math.max(...small) };
+  } finally {
+    await api.close();
+  }
+}
+
 const results: Array<Record<string, number>> = [];
 const calibration: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   calibration.push(cpuCalibrationMs());
-  results.push({ ...(await registrationsAndReads()), ...(await withWatchers()) });
+  results.push({
+    ...(PARTS.has('large') ? await largeList() : {}),
+    ...(PARTS.has('registrations') ? await registrationsAndReads() : {}),
+    ...(PARTS.has('watchers') ? await withWatchers() : {}),
+  });
 }
 keepAlive.destroy();
 const fig = (k: string): number => median(results.map((r) => r[k]!));
-const print = (name: string, value: number, unit: string, digits = 0): void => console.log(`bench load.${name} ${value.toFixed(digits)} ${unit}`);
+const print = (name: string, key: string | number, unit: string, digits = 0): void => {
+  const value = typeof key === 'number' ? key : results[0]![key] === undefined ? null : fig(key);
+  if (value !== null) console.log(`bench load.${name} ${value.toFixed(digits)} ${unit}`);
+};
 print('cpu_calibration_1e7_loop', median(calibration), 'ms', 1);
-print('register_per_s', fig('registerPerS'), 'per_s');
-print('register_p99_ms', fig('registerP99Ms'), 'ms', 1);
-print('register_p99_ms_with_500_watchers', fig('registerP99WithWatchersMs'), 'ms', 1);
-print('fanout_500_max_ms', fig('fanoutMaxMs'), 'ms', 1);
-print('spurious_wakeups', fig('spuriousWakeups'), 'count');
-print('reads_per_s', fig('readsPerS'), 'per_s');
-print('read_p99_ms', fig('readP99Ms'), 'ms', 1);
-print('nodes_p50_ms_under_readers', fig('nodesP50Ms'), 'ms', 1);
-print('reads_per_s_with_writes', fig('readsPerSWithWrites'), 'per_s');
-print('read_p99_ms_with_writes', fig('readP99MsWithWrites'), 'ms', 1);
-print('rss_2000_jobs_mb', fig('rssMb'), 'MB', 1);
-print('rss_peak_mb', fig('rssPeakMb'), 'MB', 1);
+print('register_per_s', 'registerPerS', 'per_s');
+print('register_p99_ms', 'registerP99Ms', 'ms', 1);
+print('register_p99_ms_with_500_watchers', 'registerP99WithWatchersMs', 'ms', 1);
+print('fanout_500_max_ms', 'fanoutMaxMs', 'ms', 1);
+print('spurious_wakeups', 'spuriousWakeups', 'count');
+print('reads_per_s', 'readsPerS', 'per_s');
+print('read_p99_ms', 'readP99Ms', 'ms', 1);
+print('nodes_p50_ms_under_readers', 'nodesP50Ms', 'ms', 1);
+print('reads_per_s_with_writes', 'readsPerSWithWrites', 'per_s');
+print('read_p99_ms_with_writes', 'readP99MsWithWrites', 'ms', 1);
+print('rss_2000_jobs_mb', 'rssMb', 'MB', 1);
+print('rss_peak_mb', 'rssPeakMb', 'MB', 1);
+print('large_list_mb', 'largeListMb', 'MB', 1);
+print('large_list_ms', 'largeListMs', 'ms', 0);
+print('small_max_ms_during_large_list', 'smallMaxMs', 'ms', 1);

@@ -2,7 +2,6 @@
 // role (fingerprint, register, run tasks) and the HTTP API into one process, and takes them
 // down in the reverse order. The client reaches the server only through the RPC interface it
 // would use across the network.
-import { callsAsNode } from './local-node-rpc.js';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,9 +22,17 @@ import { HttpServer } from '../http/http-server.js';
 import type { AgentInfo, MonitorLevel, MonitorStream } from '../http/agent-info.js';
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
 import { Client } from '../client/client.js';
+import { RemoteServers } from './client-servers.js';
+import { HTTP_FORWARD_METHOD, httpForwardHandler } from './http-forward.js';
+import { NodeRpcClient } from '../client/node-rpc-client.js';
+import { FileClientState, MemoryClientState, type ClientStateStore } from '../client/state/client-state.js';
 import { badRequest } from '../structs/errors.js';
 import { REGION_HTTP_METHOD } from '../http/region-tunnel.js';
 import { Telemetry } from '../telemetry/telemetry.js';
+import { NS_PER_MS } from '../structs/time.js';
+
+/** drain_on_shutdown waits this much past the deadline for the forced stops to be reported. */
+const DRAIN_SLACK_MS = 30_000;
 
 export class Agent {
   private server: Server | null = null;
@@ -37,6 +44,8 @@ export class Agent {
   private sink: GatedSink | null = null;
   private gossip: ServerGossip | null = null;
   private retryJoiner: RetryJoiner | null = null;
+  /** How a client-only agent reaches the servers (null when the agent runs a server). */
+  private remote: RemoteServers | null = null;
   private telemetry: Telemetry | null = null;
 
   private constructor(
@@ -72,7 +81,6 @@ export class Agent {
   private async startParts(): Promise<void> {
     const c = this.config;
     const log = this.logger;
-    if (!c.server.enabled) throw new Error('a server is required in this agent');
 
     const telemetry = (this.telemetry = new Telemetry({
       config: c.telemetry,
@@ -82,22 +90,34 @@ export class Agent {
       onCollectorError: (name, e) => log.warn(`telemetry: collecting the ${name} metrics failed`, { error: e instanceof Error ? e.message : String(e) }),
     }));
     const metrics = telemetry.metrics;
-    // Binding the gossip sockets is quick; joining others happens after start-up (joinAtStart).
-    this.role = await startServerRole({ config: c, addrs: this.addrs, nodeName: this.nodeName, logger: log, metrics });
-    this.server = this.role.server;
-    this.gossip = this.role.gossip;
-    const store = this.role.store;
-    const { server, gossip } = this.role;
-    telemetry.addCollector('server', () => server.emitMetrics());
-    telemetry.addCollector('gossip', () => gossip.emitMetrics());
+    if (c.server.enabled) {
+      // Binding the gossip sockets is quick; joining others happens after start-up (joinAtStart).
+      this.role = await startServerRole({ config: c, addrs: this.addrs, nodeName: this.nodeName, logger: log, metrics });
+      this.server = this.role.server;
+      this.gossip = this.role.gossip;
+      const { server, gossip } = this.role;
+      telemetry.addCollector('server', () => server.emitMetrics());
+      telemetry.addCollector('gossip', () => gossip.emitMetrics());
+    } else {
+      this.remote = new RemoteServers(c, log);
+    }
+    const store = this.role?.store ?? null;
 
     if (c.client.enabled) {
       const dataDir = this.clientDir('alloc');
       const stateDir = c.client.stateDir || (c.devMode ? join(dataDir, '..', 'client-state') : join(c.dataDir, 'client'));
       mkdirSync(stateDir, { recursive: true });
       log.info(`client: using alloc directory ${dataDir}`);
+      // A client in the same agent as a server calls it in process; otherwise the servers over RPC.
+      const rpc = this.role
+        ? new NodeRpcClient({ caller: this.role.local, region: c.region })
+        : new NodeRpcClient({ caller: this.remote!.caller, region: c.region, servers: this.remote!.list });
+      if (this.remote && this.remote.list.size === 0 && c.client.serverJoin.retryJoin.length === 0) {
+        log.warn('client: no servers configured: set client.servers, -servers or client.server_join, or PUT /v1/agent/servers');
+      }
       this.client = new Client({
-        rpc: callsAsNode(this.server.nodes),
+        rpc,
+        state: c.devMode ? new MemoryClientState() : this.openClientState(stateDir),
         config: {
           nodeName: this.nodeName,
           datacenter: c.datacenter,
@@ -135,13 +155,15 @@ export class Agent {
       telemetry.addCollector('client', () => client.emitMetrics());
     }
 
+    const remote = this.remote;
     this.http = new HttpServer({
       server: this.server,
       store,
+      forward: remote ? (req, res) => remote.forwarder.forward(req, res) : null,
       client: this.client ? this.client.endpoints() : null,
       agent: this.agentInfo(),
       logger: log.named('http'),
-      acl: this.server.tokens,
+      acl: this.server?.tokens ?? null,
       tls: c.tls.http ? loadHttpTls(c) : null,
       bind: this.addrs.bindIp.http,
       port: c.ports.http,
@@ -149,10 +171,17 @@ export class Agent {
       metrics,
       metricsSource: telemetry,
     });
-    await this.http.listen();
+    const { port: httpPort } = await this.http.listen();
     // Requests other regions send to this server are served by the same routes.
-    this.role.rpc?.server.handleStream(REGION_HTTP_METHOD, this.http.regionRequestHandler());
+    this.role?.rpc?.server.handleStream(REGION_HTTP_METHOD, this.http.regionRequestHandler());
     telemetry.start();
+    // Client agents send the API requests they do not answer themselves to a server, which
+    // replays them on its own listener.
+    if (this.role?.rpc) {
+      const tls = c.tls.http ? loadHttpTls(c) : null;
+      const target = { host: loopbackFor(this.addrs.bindIp.http), port: httpPort, tls: tls ? { cert: tls.cert, key: tls.key } : null };
+      this.role.rpc.server.handleStream(HTTP_FORWARD_METHOD, httpForwardHandler(() => target));
+    }
 
     // The client registers in the background: the agent is up once its API answers.
     if (this.client) {
@@ -162,6 +191,20 @@ export class Agent {
         (e: unknown) => log.error('client: failed to start', { error: e }),
       );
     }
+  }
+
+  /** data_dir/client/state.db; damage is logged with where it was, and what could be read is kept. */
+  private openClientState(stateDir: string): ClientStateStore {
+    const { store, report, path } = FileClientState.open(stateDir);
+    if (report.damagedBytes > 0) {
+      this.logger.error('client: the state file was damaged; the damaged records were dropped and the rest kept', {
+        path,
+        damaged_bytes: report.damagedBytes,
+        at_offsets: report.damagedAt.join(','),
+        records_read: report.records,
+      });
+    }
+    return store;
   }
 
   /** Reads the HTTPS certificate files again; new connections use them. Throws (keeping the old ones) when they cannot be used. */
@@ -195,6 +238,7 @@ export class Agent {
    * then stops), `retry_join` in the background; `onRetryExhausted` runs if every retry failed.
    */
   async joinAtStart(onRetryExhausted: () => void): Promise<number | null> {
+    this.remote?.startJoin(onRetryExhausted);
     const gossip = this.gossip;
     if (gossip === null) return null;
     const plan = joinPlan(this.config);
@@ -217,6 +261,12 @@ export class Agent {
   async shutdown(opts: { leave?: boolean } = {}): Promise<void> {
     const log = this.logger;
     this.retryJoiner?.stop();
+    const drain = this.config.client.drainOnShutdown;
+    if (opts.leave && this.client && drain.enabled) {
+      // Before a server in the same agent leaves: the drain needs the cluster.
+      const spec = { Deadline: drain.force ? -1e9 : drain.deadlineMs * NS_PER_MS, IgnoreSystemJobs: drain.ignoreSystemJobs };
+      await this.client.drainSelf(spec, (drain.force ? 0 : drain.deadlineMs) + DRAIN_SLACK_MS);
+    }
     if (opts.leave && this.role) {
       log.info('agent: gracefully leaving the cluster');
       await this.role.leave();
@@ -224,11 +274,13 @@ export class Agent {
     log.info('agent: requesting shutdown');
     if (this.client) {
       log.info('client: shutting down');
-      // Dev mode and a leaving client stop their tasks; nothing outlives a dev agent.
-      await this.client.shutdown({ stopTasks: true });
+      // A dev agent's tasks end with it; any other client leaves its tasks running, to be
+      // reattached by its next start (their executors keep their output meanwhile).
+      await this.client.shutdown({ stopTasks: this.config.devMode });
     }
     this.role?.rpc?.server.unhandle(REGION_HTTP_METHOD);
     if (this.http) await this.http.close();
+    await this.remote?.close();
     if (this.role) {
       log.info('nomad: shutting down server');
       await this.role.shutdown();
@@ -274,9 +326,10 @@ export class Agent {
         return { config: selfConfig(c, this.addrs), member: gossip()?.localMember() ?? null, stats };
       },
       members: (): AgentMembers => ({ ServerName: this.nodeName, ServerRegion: c.region, ServerDC: c.datacenter, Members: gossip()?.members() ?? [] }),
-      servers: () => (this.server ? [this.addrs.advertise.rpc] : c.client.servers),
-      setServers: () => {
-        throw badRequest('this agent runs its own server; its client cannot be pointed elsewhere');
+      servers: () => (this.server ? [this.addrs.advertise.rpc] : (this.remote?.list.ordered() ?? [])),
+      setServers: (addrs: string[]) => {
+        if (!this.remote) throw badRequest('this agent runs its own server; its client cannot be pointed elsewhere');
+        this.remote.setServers(addrs);
       },
       join: async (addrs: string[]) => {
         const g = gossip();
@@ -309,4 +362,11 @@ export class Agent {
       },
     };
   }
+}
+
+/** Where this agent reaches its own HTTP listener: the bound address, or loopback for a wildcard. */
+function loopbackFor(bindIp: string): string {
+  if (bindIp === '0.0.0.0' || bindIp === '') return '127.0.0.1';
+  if (bindIp === '::' || bindIp === '[::]') return '::1';
+  return bindIp;
 }

@@ -9,7 +9,7 @@ import { resolveAddresses } from './addresses.js';
 import { configurationBlock } from './banner.js';
 import { AgentLogger, parseLogLevel } from './logger.js';
 import { GatedSink } from './gated-sink.js';
-import { checkJoinConfig } from './join.js';
+import { checkClientJoin, checkJoinConfig } from './join.js';
 import { checkTlsConfig } from './tls-config.js';
 import { parseKey } from '../gossip/keyring.js';
 import { parseDurationNs } from '../structs/time.js';
@@ -175,7 +175,7 @@ export async function runAgent(args: string[]): Promise<number> {
     return 1;
   }
   const tlsCheck = checkTlsConfig(config);
-  for (const w of [...tlsCheck.warnings, ...aclWarnings(config)]) process.stderr.write(`==> WARNING: ${w}\n`);
+  for (const w of [...tlsCheck.warnings, ...aclWarnings(config), ...drainWarnings(config)]) process.stderr.write(`==> WARNING: ${w}\n`);
   if (tlsCheck.errors.length > 0) {
     process.stderr.write(`==> Error in the tls configuration:\n${tlsCheck.errors.map((e) => `    * ${e}`).join('\n')}\n`);
     return 1;
@@ -272,6 +272,12 @@ export async function runAgent(args: string[]): Promise<number> {
   });
 }
 
+/** drain_on_shutdown acts only when the agent leaves: without a leave_on_* setting it never would. */
+function drainWarnings(c: AgentConfig): string[] {
+  if (!c.client.enabled || !c.client.drainOnShutdown.enabled || c.devMode || c.leaveOnInterrupt || c.leaveOnTerminate) return [];
+  return ['client.drain_on_shutdown has no effect unless leave_on_interrupt or leave_on_terminate is set: the node drains only when the agent leaves'];
+}
+
 /** ACL settings accepted for compatibility that change nothing here, or that cannot work as set. */
 function aclWarnings(c: AgentConfig): string[] {
   const out: string[] = [];
@@ -321,8 +327,12 @@ function checkConfig(c: AgentConfig): string | null {
   for (const [name, value] of [['limit_query', search.limitQuery], ['limit_results', search.limitResults], ['min_term_length', search.minTermLength]] as const) {
     if (c.server.enabled && value < 1) return `Invalid search ${name} ${value}: must be at least 1.`;
   }
-  if (c.client.enabled && !c.server.enabled) {
-    return 'A client-only agent needs the RPC transport to reach remote servers, which this agent does not run yet; run the client together with a server (-server -client) or use -dev.';
+  if (c.client.enabled) {
+    const clientJoin = checkClientJoin(c);
+    if (clientJoin) return clientJoin;
+  }
+  if (c.client.enabled && !c.server.enabled && c.acl.enabled) {
+    return 'acl.enabled on an agent that runs only a client is not supported yet: its own API (agent and client routes) cannot check tokens without the servers\' state; run it without ACLs or together with a server.';
   }
   for (const [name, port] of Object.entries(c.ports)) {
     if (!Number.isInteger(port) || port < 0 || port > 65535) return `Invalid ${name} port ${port}: must be between 0 and 65535.`;

@@ -254,3 +254,28 @@ test('a dev agent publishes Prometheus, node and allocation metrics, as today\'s
   assert.deepEqual([t.prometheusMetrics, t.publishNodeMetrics, t.publishAllocationMetrics], [true, true, true]);
   assert.deepEqual([defaultConfig().telemetry.prometheusMetrics, defaultConfig().telemetry.publishNodeMetrics], [false, false]);
 });
+
+test('client drain_on_shutdown: an empty block turns it on with the defaults; settings are checked', () => {
+  const dir = tempDir();
+  try {
+    const f = join(dir, 'agent.hcl');
+    writeFileSync(f, 'client {\n  enabled = true\n  drain_on_shutdown {}\n}\n');
+    let res = loadConfigFile(f);
+    assert.deepEqual(res.errors, []);
+    assert.deepEqual(mergeConfig(defaultConfig(), res.config).client.drainOnShutdown, { enabled: true, deadlineMs: 3600_000, force: false, ignoreSystemJobs: false });
+    assert.equal(mergeConfig(defaultConfig(), {}).client.drainOnShutdown.enabled, false);
+
+    writeFileSync(f, 'client {\n  drain_on_shutdown {\n    deadline = "90s"\n    force = true\n    ignore_system_jobs = true\n  }\n}\n');
+    res = loadConfigFile(f);
+    assert.deepEqual(res.errors, []);
+    assert.deepEqual(mergeConfig(defaultConfig(), res.config).client.drainOnShutdown, { enabled: true, deadlineMs: 90_000, force: true, ignoreSystemJobs: true });
+
+    writeFileSync(f, 'client {\n  drain_on_shutdown {\n    deadline = "0s"\n    grace = "1s"\n  }\n}\n');
+    res = loadConfigFile(f);
+    assert.equal(res.errors.length, 2, res.errors.join('\n'));
+    assert.match(res.errors[0]!, /agent\.hcl:3:\d+: "client\.drain_on_shutdown\.deadline": must be a positive duration/);
+    assert.match(res.errors[1]!, /agent\.hcl:4:\d+: unknown configuration key "client\.drain_on_shutdown\.grace"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

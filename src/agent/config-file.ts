@@ -96,6 +96,7 @@ function decodeBlock(items: SourceItem[], schema: BlockField, prefix: string, ou
           break;
         }
         decodeBlock(body, field, `${name}.`, out, errors, warnings);
+        if (field.present) setPath(out, field.present, true);
         break;
       }
       case 'labeledAny': {

@@ -16,6 +16,8 @@ export interface ValueField {
 export interface BlockField {
   kind: 'block';
   fields: Record<string, Field>;
+  /** A path set to true when the block appears at all (an empty block still means something). */
+  present?: string;
 }
 
 /** A block with one label whose body is kept as plain data (`plugin "raw_exec" { ... }`). */
@@ -142,6 +144,24 @@ export const AGENT_SCHEMA: BlockField = {
         min_dynamic_port: v('int', 'client.minDynamicPort'),
         max_dynamic_port: v('int', 'client.maxDynamicPort'),
         chroot_env: v('stringMap', 'client.chrootEnv'),
+        server_join: {
+          kind: 'block',
+          fields: {
+            start_join: v('stringList', 'client.serverJoin.startJoin'),
+            retry_join: v('stringList', 'client.serverJoin.retryJoin'),
+            retry_interval: v('duration', 'client.serverJoin.retryIntervalMs'),
+            retry_max: v('int', 'client.serverJoin.retryMax'),
+          },
+        },
+        drain_on_shutdown: {
+          kind: 'block',
+          present: 'client.drainOnShutdown.enabled',
+          fields: {
+            deadline: v('duration', 'client.drainOnShutdown.deadlineMs', (x) => ((x as number) > 0 ? null : 'must be a positive duration')),
+            force: v('bool', 'client.drainOnShutdown.force'),
+            ignore_system_jobs: v('bool', 'client.drainOnShutdown.ignoreSystemJobs'),
+          },
+        },
         disable_remote_exec: v('bool', 'client.disableRemoteExec'),
         host_volume: { kind: 'labeledBlock', to: 'client.hostVolumes', fields: { path: v('string', 'path'), read_only: v('bool', 'readOnly') } },
         reserved: {
@@ -158,7 +178,7 @@ export const AGENT_SCHEMA: BlockField = {
           'network_speed', 'gc_interval', 'gc_disk_usage_threshold', 'gc_inode_usage_threshold',
           'gc_max_allocs', 'gc_parallel_destroys', 'no_host_uuid', 'host_network',
           'cni_path', 'cni_config_dir', 'bridge_network_name', 'bridge_network_subnet', 'cgroup_parent',
-          'template', 'artifact', 'server_join', 'reservable_cores',
+          'template', 'artifact', 'reservable_cores',
           'bind_wildcard_default_host_network', 'cpu_total_compute_mhz', 'fingerprint',
         ),
       },

@@ -115,6 +115,10 @@ export interface AgentConfig {
     maxDynamicPort: number;
     reserved: ClientReserved;
     chrootEnv: Record<string, string>;
+    /** `client { server_join { ... } }`: servers to find at start-up (start_join is for servers only). */
+    serverJoin: ServerJoinConfig;
+    /** `drain_on_shutdown { ... }`: a leaving client drains its node before it stops. */
+    drainOnShutdown: { enabled: boolean; deadlineMs: number; force: boolean; ignoreSystemJobs: boolean };
     /** `host_volume "name" { path, read_only }`: host directories tasks may mount. */
     hostVolumes: Record<string, { path?: string; readOnly?: boolean }>;
     /** Refuses `nomad alloc exec` into this client's tasks. */
@@ -230,6 +234,9 @@ export function defaultConfig(): AgentConfig {
       maxDynamicPort: 32000,
       reserved: { cpuMHz: 0, memoryMB: 0, diskMB: 0, reservedPorts: '' },
       chrootEnv: {},
+      serverJoin: { startJoin: [], retryJoin: [], retryIntervalMs: null, retryMax: null },
+      // Nomad's defaults for a drain_on_shutdown block: an hour, migrating, system jobs last.
+      drainOnShutdown: { enabled: false, deadlineMs: 3600_000, force: false, ignoreSystemJobs: false },
       hostVolumes: {},
       disableRemoteExec: false,
     },

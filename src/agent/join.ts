@@ -38,6 +38,15 @@ export function checkJoinConfig(c: AgentConfig): string | null {
   return null;
 }
 
+/** A client's `server_join`: servers to find by retrying; start_join joins a gossip pool, which clients have none of. */
+export function checkClientJoin(c: AgentConfig): string | null {
+  const sj = c.client.serverJoin;
+  if (sj.startJoin.length > 0) return 'client.server_join.start_join is not supported: clients find their servers with retry_join (or client.servers)';
+  if (sj.retryIntervalMs !== null && sj.retryIntervalMs <= 0) return 'client.server_join.retry_interval must be a positive duration';
+  if (sj.retryMax !== null && sj.retryMax < 0) return 'client.server_join.retry_max must not be negative';
+  return null;
+}
+
 export function joinPlan(c: AgentConfig): JoinPlan {
   const s = c.server;
   const sj = s.serverJoin;
@@ -58,6 +67,8 @@ export interface RetryJoinerOptions {
   logger: Logger;
   /** Called once when every allowed attempt has failed; the agent then stops, as Nomad's does. */
   onExhausted(): void;
+  /** Named in the log line of a completed join. */
+  agentMode?: 'server' | 'client';
 }
 
 /** One background retry-join loop. Attempts never overlap; stop() ends it between attempts. */
@@ -100,7 +111,7 @@ export class RetryJoiner {
       const n = await this.opts.join(this.opts.addrs);
       if (this.stopped) return;
       this.stopped = true;
-      this.opts.logger.info('retry join completed', { initial_servers: n, agent_mode: 'server' });
+      this.opts.logger.info('retry join completed', { initial_servers: n, agent_mode: this.opts.agentMode ?? 'server' });
       this.finish('joined');
       return;
     } catch (e) {

@@ -15,7 +15,7 @@ import type { Consensus } from '../server/consensus.js';
 import { isClusterConsensus } from '../server/consensus.js';
 import { Server } from '../server/server.js';
 import { openFileStores } from '../raft/index.js';
-import { RpcPool, RpcRaftTransport, RpcServer } from '../rpc/index.js';
+import { InProcessRpc, RpcPool, RpcRaftTransport, RpcServer } from '../rpc/index.js';
 import type { ResolvedAddresses } from './addresses.js';
 import type { AgentConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -32,6 +32,8 @@ export interface ServerRole {
   readonly serverId: string;
   /** The RPC listener and the pool of calls to other agents (absent in dev mode). */
   readonly rpc: { server: RpcServer; pool: RpcPool } | null;
+  /** The client calls of this server without the network: for a client in the same agent. */
+  readonly local: InProcessRpc;
   /** Leaves the gossip pool and, in a cluster, the Raft peers (bounded). */
   leave(): Promise<void>;
   /** Stops everything the role started. */
@@ -99,6 +101,7 @@ async function startDevServer(opts: ServerRoleOptions): Promise<ServerRole> {
     gossip,
     serverId,
     rpc: null,
+    local: localRpc(server),
     leave: () => gossip.leave().catch((e: unknown) => logger.warn('agent: leave failed', { error: e })),
     async shutdown() {
       await server.shutdown();
@@ -162,6 +165,7 @@ async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> 
       cluster: { membership: gossip.serverMembership(), bootstrapExpect: c.server.bootstrapExpect },
     });
     for (const [method, handler] of Object.entries(server.rpcHandlers())) rpcServer.handle(method, (args, ctx) => handler(args, ctx));
+    for (const [method, handler] of Object.entries(server.nodeRpcHandlers())) rpcServer.handle(method, handler);
     seedAutopilotConfig(server, c, log);
     server.start();
     return {
@@ -171,6 +175,7 @@ async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> 
       gossip,
       serverId: data.serverId,
       rpc: { server: rpcServer, pool },
+      local: localRpc(server),
       leave: () => leaveCluster(consensus, gossip, log, data.serverId),
       async shutdown() {
         await server.shutdown();
@@ -185,6 +190,13 @@ async function startClusterServer(opts: ServerRoleOptions): Promise<ServerRole> 
     await stores.logStore.close().catch(() => undefined);
     throw e;
   }
+}
+
+/** The node calls served in process, for the client of the same agent. */
+function localRpc(server: Server): InProcessRpc {
+  const rpc = new InProcessRpc();
+  for (const [method, handler] of Object.entries(server.nodeRpcHandlers())) rpc.handle(method, handler);
+  return rpc;
 }
 
 /**

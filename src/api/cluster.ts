@@ -1,5 +1,6 @@
 // Evaluations, nodes, deployments, the agent, status, regions, operator and system endpoints.
 import type { AllocListStub, Allocation, Evaluation, Node, NodeListStub } from '../structs/index.js';
+import type { DrainSpec } from '../structs/node.js';
 import type { Deployment } from '../structs/deployment.js';
 import { esc, type HttpTransport } from './http.js';
 import { FrameDecoder, frameData } from './frames.js';
@@ -13,6 +14,7 @@ import type {
   DeploymentUpdateResponse,
   HostStats,
   JoinResponse,
+  NodeDrainUpdateResponse,
   RaftConfiguration,
   ServerMembers,
 } from './types.js';
@@ -120,6 +122,10 @@ export class Nodes {
   }
   hostStats(nodeId: string): Promise<Answer<HostStats>> {
     return this.http.query('/v1/client/stats', { params: { node_id: nodeId } });
+  }
+  /** Starts (spec) or ends (null) a drain; markEligible makes an ended drain's node eligible again. */
+  updateDrain(nodeId: string, spec: DrainSpec | null, markEligible: boolean, meta: Record<string, string> | null = null): Promise<{ body: NodeDrainUpdateResponse; meta: WriteMeta }> {
+    return this.http.write('POST', `/v1/node/${esc(nodeId)}/drain`, { NodeID: nodeId, DrainSpec: spec, MarkEligible: markEligible, Meta: meta });
   }
   eligibility(nodeId: string, eligible: boolean): Promise<{ body: unknown; meta: WriteMeta }> {
     return this.http.write('POST', `/v1/node/${esc(nodeId)}/eligibility`, {

@@ -141,6 +141,14 @@ export interface AllocStopResponse {
   Index: number;
 }
 
+/** The answer to PUT /v1/node/:id/drain. */
+export interface NodeDrainUpdateResponse {
+  EvalIDs: string[] | null;
+  EvalCreateIndex: number;
+  NodeModifyIndex: number;
+  Index: number;
+}
+
 export interface DeploymentUpdateResponse {
   EvalID: string;
   EvalCreateIndex: number;

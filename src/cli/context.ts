@@ -1,5 +1,6 @@
 // What a command needs from the world: output streams, the clock, the environment and the API
 // client. Injected so tests run commands in-process against a local HTTP server.
+import { createInterface } from 'node:readline';
 import { createClient, type NomadClient } from '../api/index.js';
 import { FlagSet, type Flags } from './flags.js';
 
@@ -16,6 +17,8 @@ export interface Io {
   sleep(ms: number): Promise<void>;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Asks the user a question and returns the line answered; absent when nobody can answer. */
+  ask?: (question: string) => Promise<string>;
   /** All of standard input (job dispatch -); process stdin when absent. */
   readStdin?: () => Promise<Uint8Array>;
 }
@@ -36,9 +39,26 @@ export function processIo(): Io {
     isTty: Boolean(process.stdout.isTTY),
     nowMs: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    ask: askOnTerminal,
     env: process.env,
     cwd: process.cwd(),
   };
+}
+
+/** One line from standard input after the question; empty when input ends first. */
+function askOnTerminal(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    let answered = false;
+    rl.question(`${question} `, (answer) => {
+      answered = true;
+      rl.close();
+      resolve(answer.trim());
+    });
+    rl.on('close', () => {
+      if (!answered) resolve('');
+    });
+  });
 }
 
 /** Adds the flags every command that talks to an agent accepts. */

@@ -17,6 +17,7 @@ import { aggregateClientStatus } from './alloc-status.js';
 import type { InterpolationNode } from './interpolate.js';
 import { events } from './task-events.js';
 import { TaskRunner } from './task-runner.js';
+import type { AllocRecord, RestoredAlloc } from './state/client-state.js';
 
 export interface AllocRunnerDeps {
   alloc: Allocation;
@@ -31,7 +32,16 @@ export interface AllocRunnerDeps {
   hostVolumes?: Node['HostVolumes'];
   /** The reported state changed; `terminal` asks for an immediate flush. */
   onUpdate: (allocId: string, terminal: boolean) => void;
+  /** A task's state changed: what the client keeps of it across restarts. */
+  onTaskState?: (allocId: string, task: TaskRunner) => void;
+  /** The allocation's own record changed (a new version, its deployment health). */
+  onRecord?: (rec: AllocRecord) => void;
   random?: () => number;
+  /** What an earlier client process kept of this allocation: its tasks are reattached, not started anew. */
+  restored?: RestoredAlloc;
+  /** Resolves when tasks may be (re)started; see TaskRunnerDeps.mayStart. */
+  mayStart?: () => Promise<void>;
+  logger?: { warn(msg: string, fields?: Record<string, unknown>): void };
   /** With publish_allocation_metrics: where the tasks count their starts, restarts and ends. */
   metrics?: Metrics | null;
 }
@@ -66,7 +76,7 @@ export class AllocRunner {
     const group = this.job.TaskGroups.find((g) => g.Name === deps.alloc.TaskGroup);
     if (!group) throw new Error(`allocation ${deps.alloc.ID}: task group "${deps.alloc.TaskGroup}" not found in job "${this.job.ID}"`);
     this.group = group;
-    this.deploymentStatus = deps.alloc.DeploymentStatus ?? null;
+    this.deploymentStatus = deps.restored ? deps.restored.deploymentStatus : (deps.alloc.DeploymentStatus ?? null);
     this.allocDir = new AllocDir(deps.allocRoot, deps.alloc.ID);
     for (const task of group.Tasks) {
       this.tasks.set(
@@ -83,8 +93,11 @@ export class AllocRunner {
           maxKillTimeoutMs: deps.maxKillTimeoutMs,
           hostEnv: deps.hostEnv,
           hostVolumes: deps.hostVolumes,
-          onStateChange: () => this.onTaskChange(),
+          onStateChange: (name) => this.onTaskChange(name),
           random: deps.random,
+          ...(deps.restored?.tasks.has(task.Name) ? { restored: deps.restored.tasks.get(task.Name)! } : {}),
+          ...(deps.mayStart ? { mayStart: deps.mayStart } : {}),
+          ...(deps.logger ? { logger: deps.logger } : {}),
           metrics: deps.metrics ?? null,
         }),
       );
@@ -114,7 +127,19 @@ export class AllocRunner {
 
   private lastReportedStatus = '';
 
-  private onTaskChange(): void {
+  /** Settles once every restored task was reattached to or found gone. */
+  whenResumed(): Promise<void> {
+    return Promise.all([...this.tasks.values()].map((t) => t.resumed)).then(() => undefined);
+  }
+
+  /** What the client keeps of the allocation itself across restarts. */
+  record(): AllocRecord {
+    return { alloc: this.alloc, deploymentStatus: this.deploymentStatus };
+  }
+
+  private onTaskChange(name: string): void {
+    const t = this.tasks.get(name);
+    if (t) this.deps.onTaskState?.(this.alloc.ID, t);
     this.observeHealth();
     for (const w of [...this.waiters]) w();
     const { status } = aggregateClientStatus(this.taskStates());
@@ -182,6 +207,9 @@ export class AllocRunner {
     if (!stopped()) {
       main.forEach((t) => void t.run());
       await this.waitUntil(() => stopped() || main.every((t) => t.isDead || t.state.State === 'running'));
+      // A task reattached after a client restart was running all along: no state change tells
+      // the health tracker, so it looks now.
+      this.observeHealth();
       if (!stopped()) poststart.forEach((t) => void t.run());
     }
     await this.waitUntil(() => main.every((t) => t.isDead));
@@ -231,8 +259,10 @@ export class AllocRunner {
   }
 
   private startHealth(): void {
-    const u = this.group.Update;
-    if (!this.alloc.DeploymentID || !u || u.HealthCheck === 'manual' || u.MaxParallel === 0) return;
+    // A deployment's allocation is judged by the group's update block; any other service
+    // allocation by its migrate block, so that a drain knows when a replacement is healthy.
+    const u = this.alloc.DeploymentID ? this.group.Update : this.job.Type === 'service' ? this.group.Migrate : null;
+    if (!u || u.HealthCheck === 'manual' || u.MaxParallel === 0) return;
     if (this.deploymentStatus?.Healthy !== null && this.deploymentStatus?.Healthy !== undefined) return;
     this.health?.stop();
     const deploymentId = this.alloc.DeploymentID;
@@ -247,6 +277,7 @@ export class AllocRunner {
           Canary: this.deploymentStatus?.Canary ?? this.alloc.DeploymentStatus?.Canary ?? false,
           ModifyIndex: this.deploymentStatus?.ModifyIndex ?? 0,
         };
+        this.deps.onRecord?.(this.record());
         this.deps.onUpdate(this.alloc.ID, false);
       },
     });
@@ -265,6 +296,7 @@ export class AllocRunner {
     if (next.AllocModifyIndex < this.alloc.AllocModifyIndex) return;
     const prevDeployment = this.alloc.DeploymentID;
     this.alloc = { ...next, Job: next.Job ?? this.job };
+    this.deps.onRecord?.(this.record());
     if (next.DesiredStatus !== 'run') {
       void this.stop();
       return;

@@ -7,7 +7,7 @@ import type { StreamFrame } from '../rpc/client-endpoints.js';
 import { NomadError } from '../structs/errors.js';
 import { Client } from './client.js';
 import { streamLogs } from './logs-stream.js';
-import { LogRotator } from './log-rotator.js';
+import { LogRotator } from '../drivers/log-rotator.js';
 import { devClientConfig, FakeServerRpc, makeAlloc, makeJob, makeTask } from './test-fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'endpoints-test-'));

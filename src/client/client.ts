@@ -6,7 +6,7 @@ import type { ClientServerRpc, AllocClientUpdate } from '../rpc/protocol.js';
 import type { Allocation } from '../structs/alloc.js';
 import { allocTerminal } from '../structs/alloc.js';
 import { NomadError } from '../structs/errors.js';
-import type { Node } from '../structs/node.js';
+import type { DrainSpec, Node } from '../structs/node.js';
 import { noMetrics, type Metrics } from '../structs/metrics.js';
 import { formatDurationNs, NS_PER_MS } from '../structs/time.js';
 import { builtinDrivers } from '../drivers/builtin.js';
@@ -21,6 +21,8 @@ import { buildNode, fingerprintHostFacts } from './fingerprint/index.js';
 import type { InterpolationNode } from './interpolate.js';
 import { loadNodeIdentity } from './node-id.js';
 import { UpdateBatcher } from './update-batcher.js';
+import { drainSelf } from './drain-self.js';
+import { MemoryClientState, type ClientStateStore, type RestoredAlloc } from './state/client-state.js';
 import { ClientMetrics, type ClientMetricsOptions } from './client-metrics.js';
 import { countedRpc } from './rpc-metrics.js';
 
@@ -28,6 +30,8 @@ import { countedRpc } from './rpc-metrics.js';
 const ALLOC_WATCH_WAIT_MS = 5 * 60 * 1000;
 /** At most this many allocations are pulled per Alloc.GetAllocs call. */
 const MAX_ALLOCS_PER_PULL = 500;
+/** Restoring waits at most this long for reattachments before the node registers. */
+const RESTORE_BOUND_MS = 10_000;
 /** A blocking query that returns without a newer index is not repeated faster than this. */
 const MIN_WATCH_INTERVAL_MS = 50;
 
@@ -36,6 +40,8 @@ export interface ClientOptions {
   config: ClientConfig;
   drivers?: Map<string, TaskDriver>;
   logger?: Logger;
+  /** What the client keeps across restarts; nothing (in memory) when absent. */
+  state?: ClientStateStore;
   /** Where the client's figures go, and which of them the telemetry block publishes. */
   metrics?: Metrics;
   telemetry?: ClientMetricsOptions;
@@ -69,9 +75,18 @@ export class Client {
   private readonly metrics: Metrics;
   private readonly publisher: ClientMetrics;
   private readonly publishAllocationMetrics: boolean;
+  private readonly state: ClientStateStore;
+  /**
+   * Restored allocations waiting for the servers' word before any task of theirs is (re)started:
+   * resolved once an allocation list from the servers has been applied.
+   */
+  private readonly awaitingServers = new Map<string, () => void>();
+  /** Milliseconds from construction to the restored allocations' tasks reattached (null: nothing restored). */
+  reattachMs: number | null = null;
 
   constructor(opts: ClientOptions) {
     this.rpc = opts.metrics ? countedRpc(opts.rpc, opts.metrics) : opts.rpc;
+    this.state = opts.state ?? new MemoryClientState();
     this.config = opts.config;
     this.log = opts.logger ?? silentLogger;
     this.metrics = opts.metrics ?? noMetrics;
@@ -133,6 +148,8 @@ export class Client {
     node.Status = 'ready';
     this.nodeRecord = node;
     this.log.debug('client: fingerprinted node', { node_id: node.ID, elapsed_ms: (performance.now() - this.createdAt).toFixed(1) });
+    // Tasks that outlived the previous client process are reattached before anything else.
+    await this.restore();
     await this.register();
     if (!this.running) return;
     this.startupMs = performance.now() - this.createdAt;
@@ -141,6 +158,31 @@ export class Client {
     this.scheduleHeartbeat();
     this.watchLoop = this.watchAllocs();
     this.scheduleDriverFingerprint();
+  }
+
+  /**
+   * Rebuilds the alloc runners the previous client process left: running tasks are reattached
+   * (same processes), tasks that ended meanwhile go through their restart policy, and nothing
+   * is started until the servers have said the allocation should still run.
+   */
+  private async restore(): Promise<void> {
+    const kept = this.state.restored();
+    if (kept.length === 0) return;
+    const started = performance.now();
+    const reattached: Promise<void>[] = [];
+    for (const rec of kept) {
+      if (this.runners.has(rec.alloc.ID)) continue;
+      const gate = new Promise<void>((resolve) => this.awaitingServers.set(rec.alloc.ID, resolve));
+      const runner = this.newRunner(rec.alloc, rec, () => gate);
+      if (!runner) continue;
+      this.known.set(rec.alloc.ID, rec.alloc.AllocModifyIndex);
+      reattached.push(runner.whenResumed());
+    }
+    // A task is reattached within moments; bounded so that a stuck one cannot keep the node from registering.
+    const bound = new Promise<'late'>((r) => setTimeout(() => r('late'), RESTORE_BOUND_MS).unref());
+    if ((await Promise.race([Promise.all(reattached), bound])) === 'late') this.log.warn('client: some restored tasks were not reattached yet; registering anyway');
+    this.reattachMs = performance.now() - started;
+    this.log.info('client: restored allocations', { allocs: kept.length, reattach_ms: this.reattachMs.toFixed(1) });
   }
 
   /** Registers, retrying with bounded backoff until it succeeds or the client shuts down. */
@@ -314,7 +356,10 @@ export class Client {
       const r = this.runners.get(id);
       if (r) {
         this.runners.delete(id);
-        void r.destroy().catch((err) => this.log.warn('client: failed to destroy allocation', { alloc_id: id, error: String(err) }));
+        void r
+          .destroy()
+          .then(() => this.state.deleteAlloc(id, r.taskNames()))
+          .catch((err) => this.log.warn('client: failed to destroy allocation', { alloc_id: id, error: String(err) }));
       }
     }
     const changed = Object.entries(list)
@@ -326,6 +371,7 @@ export class Client {
       if (resp === null) return;
       for (const alloc of resp.Allocs) this.applyAlloc(alloc);
     }
+    this.releaseRestored();
     this.garbageCollect();
   }
 
@@ -338,6 +384,11 @@ export class Client {
     }
     // Never resurrect what is already over (a restart of the client, a stop before start).
     if (allocTerminal(alloc)) return;
+    this.newRunner(alloc, null, null);
+  }
+
+  /** Creates, keeps and runs an alloc runner; null (logged) when the allocation cannot run here. */
+  private newRunner(alloc: Allocation, restored: RestoredAlloc | null, mayStart: (() => Promise<void>) | null): AllocRunner | null {
     let runner: AllocRunner;
     try {
       runner = new AllocRunner({
@@ -350,14 +401,29 @@ export class Client {
         hostEnv: process.env,
         hostVolumes: this.config.hostVolumes ?? null,
         onUpdate: (id, terminal) => this.batcher.mark(id, terminal),
+        onTaskState: (id, task) => this.state.putTask(id, task.name, task.record()),
+        onRecord: (rec) => this.state.putAlloc(rec),
+        logger: this.log,
+        ...(restored ? { restored } : {}),
+        ...(mayStart ? { mayStart } : {}),
         metrics: this.publishAllocationMetrics ? this.metrics : null,
       });
     } catch (err) {
       this.log.error('client: cannot run allocation', { alloc_id: alloc.ID, error: String(err) });
-      return;
+      return null;
     }
     this.runners.set(alloc.ID, runner);
+    if (!restored) this.state.putAlloc(runner.record());
     void runner.run().catch((err) => this.log.error('client: allocation runner failed', { alloc_id: alloc.ID, error: String(err) }));
+    return runner;
+  }
+
+  /** The servers listed their allocations: restored ones may now start what they must (or were told to stop). */
+  private releaseRestored(): void {
+    for (const [id, release] of this.awaitingServers) {
+      this.awaitingServers.delete(id);
+      release();
+    }
   }
 
   private allocRootPath(): string {
@@ -377,6 +443,7 @@ export class Client {
       .sort((a, b) => (a.terminalAtMs ?? 0) - (b.terminalAtMs ?? 0));
     for (const r of finished.slice(0, Math.max(0, finished.length - max))) {
       this.runners.delete(r.id);
+      this.state.deleteAlloc(r.id, r.taskNames());
       void r.allocDir.destroy().catch(() => undefined);
     }
   }
@@ -421,6 +488,13 @@ export class Client {
     return this.runners.get(id)?.clientUpdate() ?? null;
   }
 
+  /** drain_on_shutdown: drains this node through the servers before the client stops (drain-self.ts). */
+  async drainSelf(spec: DrainSpec, boundMs: number): Promise<boolean> {
+    // A client that never registered has nothing on the servers to drain.
+    if (!this.running || this.heartbeatTtlMs === 0) return false;
+    return drainSelf(this.rpc, this.nodeId, spec, boundMs, this.log);
+  }
+
   async shutdown(opts: { stopTasks: boolean }): Promise<void> {
     if (!this.running) return;
     this.running = false;
@@ -433,5 +507,7 @@ export class Client {
     }
     this.batcher.stop();
     await this.watchLoop?.catch(() => undefined);
+    // Tasks left running are found again from here by the next client process.
+    await this.state.close().catch((err) => this.log.error('client: failed to write the client state', { error: String(err) }));
   }
 }

@@ -5,7 +5,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StreamFrame } from '../rpc/client-endpoints.js';
-import { logFileIndexes } from './log-rotator.js';
+import { logFileIndexes } from '../drivers/log-rotator.js';
 
 /** Data per frame, as Nomad's framer. */
 export const FRAME_SIZE_BYTES = 64 * 1024;

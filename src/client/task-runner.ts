@@ -9,7 +9,7 @@ import type { Allocation, TaskEvent, TaskState } from '../structs/alloc.js';
 import type { Job, RestartPolicy, Task, TaskGroup } from '../structs/job.js';
 import { NS_PER_MS, rfc3339Nano, nowNs } from '../structs/time.js';
 import type { Metrics } from '../structs/metrics.js';
-import { DriverStartError, type ExitResult, type TaskDriver } from '../drivers/driver.js';
+import { DriverStartError, type ExitResult, type TaskDriver, type TaskHandle } from '../drivers/driver.js';
 import type { AllocDir, TaskDirPaths } from './alloc-dir.js';
 import { artifactEvents } from './artifact-events.js';
 import { fetchArtifacts } from './artifacts.js';
@@ -17,10 +17,11 @@ import { writeDispatchPayload } from './dispatch-payload.js';
 import { resolveVolumeMounts } from './volume-mounts.js';
 import type { VolumeMountSpec } from '../drivers/driver.js';
 import { interpolateString, interpolateValue, type InterpolationNode } from './interpolate.js';
-import { LogRotator } from './log-rotator.js';
+import { LogRotator } from '../drivers/log-rotator.js';
 import { decideRestart, initialRestartState, type RestartInput, type RestartTrackerState } from './restart-policy.js';
 import { events, MAX_TASK_EVENTS, TaskEventTypes } from './task-events.js';
 import { buildTaskEnv } from './task-env.js';
+import type { TaskRecord } from './state/client-state.js';
 import { allocTaskLabels } from './alloc-metric-labels.js';
 
 const MIB = 1024 * 1024;
@@ -42,11 +43,20 @@ export interface TaskRunnerDeps {
   hostVolumes?: Node['HostVolumes'];
   /** Called after every change of the task's state, for the alloc runner to aggregate and report. */
   onStateChange: (taskName: string) => void;
+  /** What an earlier client process kept of this task: its state, restarts and driver handle. */
+  restored?: TaskRecord;
+  /**
+   * Resolves when the task may be started (again). A restored allocation waits until the servers
+   * confirmed that it should still run, so that nothing replaced meanwhile is started twice.
+   */
+  mayStart?: () => Promise<void>;
   random?: () => number;
   logger?: { warn(msg: string, fields?: Record<string, unknown>): void };
   /** With publish_allocation_metrics: counts the task's starts, restarts and ends (nomad.client.allocs.*). */
   metrics?: Metrics | null;
 }
+
+type StartOutcome = { kind: 'startError'; recoverable: boolean } | { kind: 'exit'; exit: ExitResult };
 
 interface KillRequest {
   event: TaskEvent | null;
@@ -66,13 +76,33 @@ export class TaskRunner {
   private stderr: LogRotator | null = null;
   private runPromise: Promise<void> | null = null;
   private paths: TaskDirPaths | null = null;
+  /** The driver's handle of the task started last, while it runs: what a restarted client reattaches to. */
+  private handle: TaskHandle | null = null;
 
   constructor(deps: TaskRunnerDeps) {
     this.deps = deps;
     this.name = deps.task.Name;
+    const r = deps.restored;
+    if (r) {
+      this.restartState = { ...r.restart };
+      this.state = { ...r.state, Events: r.state.Events ? [...r.state.Events] : [] };
+      this.handle = r.handle;
+      if (!r.handle || r.handle.state !== 'running' || r.state.State === 'dead') this.resumedResolve();
+      return;
+    }
+    this.resumedResolve();
     this.restartState = initialRestartState(Date.now());
     this.state = { State: 'pending', Failed: false, Restarts: 0, LastRestart: null, StartedAt: null, FinishedAt: null, Events: [], TaskHandle: null };
     this.emit(events.received());
+  }
+
+  private resumedResolve: () => void = () => undefined;
+  /** Settles once a restored task was reattached to (or found gone); at once for anything else. */
+  readonly resumed: Promise<void> = new Promise((r) => (this.resumedResolve = r));
+
+  /** What the client keeps of this task across its own restarts. */
+  record(): TaskRecord {
+    return { state: this.snapshot(), restart: { ...this.restartState }, handle: this.handle };
   }
 
   get isDead(): boolean {
@@ -115,7 +145,10 @@ export class TaskRunner {
 
   /** Starts the run loop once; resolves when the task is dead for good. */
   run(): Promise<void> {
-    if (!this.runPromise) this.runPromise = this.loop().finally(() => this.closeLogs());
+    if (!this.runPromise) this.runPromise = this.loop().finally(() => {
+      this.resumedResolve();
+      this.closeLogs();
+    });
     return this.runPromise;
   }
 
@@ -127,6 +160,7 @@ export class TaskRunner {
 
   private async loop(): Promise<void> {
     const { driver, task } = this.deps;
+    if (this.deps.restored && this.state.State === 'dead') return;
     if (!driver) {
       this.setState('dead', events.setupFailure(`failed to start task: driver "${task.Driver}" is not available on this node`));
       return;
@@ -137,12 +171,33 @@ export class TaskRunner {
       return;
     }
     if (this.killReq) return this.finishKilledBeforeStart();
+    if (this.deps.restored && this.state.Events?.some((e) => e.Type === TaskEventTypes.started)) {
+      // Set up by an earlier client process: the directories are there, the artifacts fetched.
+      this.paths = await this.deps.allocDir.buildTask(task.Name);
+      // Kept for the restarts to come; the task that still runs already has its mounts.
+      if (!this.resolveMounts(driver)) return;
+      const resumed = await this.resume(driver);
+      if (resumed === 'killed') return;
+      if (resumed !== 'not started' && (await this.afterExit(resumed)) === 'done') return;
+    } else if (!(await this.setUp(driver))) return;
+    for (;;) {
+      await this.deps.mayStart?.();
+      if (this.killReq) return this.finishKilledBeforeStart();
+      const outcome = await this.startAndWait(driver);
+      if (outcome === 'killed') return;
+      if ((await this.afterExit(outcome)) === 'done') return;
+    }
+  }
+
+  /** Builds the task directory and fetches artifacts; false (task dead) when that fails. */
+  private async setUp(driver: TaskDriver): Promise<boolean> {
+    const { task } = this.deps;
     this.emit(events.setup());
     try {
       this.paths = await this.deps.allocDir.buildTask(task.Name);
     } catch (err) {
       this.setState('dead', events.setupFailure(`failed to build task directory for "${task.Name}": ${(err as Error).message}`));
-      return;
+      return false;
     }
     if (task.Artifacts && task.Artifacts.length > 0) {
       this.emit(artifactEvents.downloading());
@@ -151,51 +206,81 @@ export class TaskRunner {
         await fetchArtifacts(task.Artifacts, this.paths.dir, (s) => interpolateString(s, { node: this.deps.node(), region: this.deps.region, env }));
       } catch (err) {
         this.setState('dead', artifactEvents.failed((err as Error).message));
-        return;
+        return false;
       }
     }
     try {
       await writeDispatchPayload(this.deps.job, task, this.paths.dir, this.paths.local);
     } catch (err) {
       this.setState('dead', events.setupFailure(`failed to write the dispatch payload: ${(err as Error).message}`));
-      return;
+      return false;
     }
+    return this.resolveMounts(driver);
+  }
+
+  /** The host volumes the task mounts; false (task dead) when one cannot be had. */
+  private resolveMounts(driver: TaskDriver): boolean {
     try {
-      this.mounts = resolveVolumeMounts(this.deps.group, task, this.deps.hostVolumes ?? null, driver);
+      this.mounts = resolveVolumeMounts(this.deps.group, this.deps.task, this.deps.hostVolumes ?? null, driver);
+      return true;
     } catch (err) {
       this.setState('dead', events.setupFailure(`failed to set up volume mounts: ${(err as Error).message}`));
-      return;
+      return false;
     }
-    for (;;) {
-      if (this.killReq) return this.finishKilledBeforeStart();
-      const outcome = await this.startAndWait(driver);
-      if (outcome === 'killed') return;
-      const input: RestartInput =
-        outcome.kind === 'startError'
-          ? { kind: 'startError', recoverable: outcome.recoverable }
-          : { kind: 'exit', exitCode: outcome.exit.ExitCode, signal: outcome.exit.Signal, err: outcome.exit.Err };
-      if (this.restartRequested !== null) {
-        const reason = this.restartRequested;
-        this.restartRequested = null;
-        this.markRestart(0, reason);
-        continue;
-      }
-      const policy = this.deps.task.RestartPolicy ?? this.deps.group.RestartPolicy ?? DEFAULT_RESTART_POLICY;
-      const restartOnSuccess = this.deps.job.Type === 'service' || this.deps.job.Type === 'system';
-      const d = decideRestart(policy, this.restartState, input, restartOnSuccess, Date.now(), this.deps.random ?? Math.random);
-      this.restartState = d.state;
-      if (d.action === 'terminate') {
-        this.setState('dead', null);
-        return;
-      }
-      if (d.action === 'fail') {
-        this.state.Failed = true;
-        this.setState('dead', events.notRestarting(d.reason));
-        return;
-      }
-      this.markRestart(d.delayMs, d.reason);
-      await this.sleepUnlessKilled(d.delayMs);
+  }
+
+  /**
+   * After a client restart: reattaches to the task an earlier client process started (same
+   * process, still running), or learns that it ended meanwhile, and waits for it as if this
+   * process had started it. 'not started' when there was nothing to reattach to.
+   */
+  private async resume(driver: TaskDriver): Promise<'killed' | 'not started' | StartOutcome> {
+    const handle = this.handle;
+    if (!handle || handle.state !== 'running') return 'not started';
+    this.openLogs();
+    try {
+      await driver.recoverTask(handle, this.stdout!, this.stderr!);
+    } catch (err) {
+      this.resumedResolve();
+      this.handle = null;
+      const why = `failed to reattach to the task after a client restart: ${(err as Error).message}`;
+      this.deps.logger?.warn('client: task gone while the client was down', { task: this.name, error: why });
+      return { kind: 'exit', exit: { ExitCode: 0, Signal: 0, OOMKilled: false, Err: why } };
     }
+    this.currentId = handle.config.id;
+    if (this.state.State !== 'running') this.setState('running', null);
+    this.resumedResolve();
+    return this.waitCurrent(driver, handle.config.id);
+  }
+
+  /** The restart policy's verdict on a start that ended: 'done' when the task is dead for good. */
+  private async afterExit(outcome: StartOutcome): Promise<'done' | 'again'> {
+    const input: RestartInput =
+      outcome.kind === 'startError'
+        ? { kind: 'startError', recoverable: outcome.recoverable }
+        : { kind: 'exit', exitCode: outcome.exit.ExitCode, signal: outcome.exit.Signal, err: outcome.exit.Err };
+    if (this.restartRequested !== null) {
+      const reason = this.restartRequested;
+      this.restartRequested = null;
+      this.markRestart(0, reason);
+      return 'again';
+    }
+    const policy = this.deps.task.RestartPolicy ?? this.deps.group.RestartPolicy ?? DEFAULT_RESTART_POLICY;
+    const restartOnSuccess = this.deps.job.Type === 'service' || this.deps.job.Type === 'system';
+    const d = decideRestart(policy, this.restartState, input, restartOnSuccess, Date.now(), this.deps.random ?? Math.random);
+    this.restartState = d.state;
+    if (d.action === 'terminate') {
+      this.setState('dead', null);
+      return 'done';
+    }
+    if (d.action === 'fail') {
+      this.state.Failed = true;
+      this.setState('dead', events.notRestarting(d.reason));
+      return 'done';
+    }
+    this.markRestart(d.delayMs, d.reason);
+    await this.sleepUnlessKilled(d.delayMs);
+    return 'again';
   }
 
   /** Nomad's per-task counters: client.allocs.running on a start, .complete or .failed at the end. */
@@ -257,16 +342,14 @@ export class TaskRunner {
     return { env, config };
   }
 
-  private async startAndWait(
-    driver: TaskDriver,
-  ): Promise<'killed' | { kind: 'startError'; recoverable: boolean } | { kind: 'exit'; exit: ExitResult }> {
+  private async startAndWait(driver: TaskDriver): Promise<'killed' | StartOutcome> {
     this.openLogs();
     const { env, config } = this.buildEnvAndConfig();
     const { alloc, task, group, job } = this.deps;
     const res = alloc.AllocatedResources?.Tasks?.[task.Name];
     const id = `${alloc.ID}/${task.Name}/${randomBytes(4).toString('hex')}`;
     try {
-      await driver.startTask({
+      this.handle = await driver.startTask({
         id,
         allocId: alloc.ID,
         taskName: task.Name,
@@ -303,6 +386,15 @@ export class TaskRunner {
       await this.performKill(driver, id, this.killReq.event);
       return 'killed';
     }
+    return this.waitCurrent(driver, id);
+  }
+
+  /** Waits for the running task to end, or for a kill or restart request. */
+  private async waitCurrent(driver: TaskDriver, id: string): Promise<'killed' | StartOutcome> {
+    if (this.killReq) {
+      await this.performKill(driver, id, this.killReq.event);
+      return 'killed';
+    }
     const waited = await Promise.race([
       driver.waitTask(id).then((exit) => ({ exit })),
       new Promise<{ exit: null }>((resolve) => (this.wake = () => resolve({ exit: null }))),
@@ -319,6 +411,7 @@ export class TaskRunner {
       return { kind: 'exit', exit };
     }
     this.currentId = null;
+    this.handle = null;
     await driver.destroyTask(id, true).catch(() => undefined);
     this.emit(events.terminated(waited.exit.ExitCode, waited.exit.Signal, waited.exit.OOMKilled, waited.exit.Err ?? ''));
     return { kind: 'exit', exit: waited.exit };
@@ -331,6 +424,7 @@ export class TaskRunner {
     await driver.stopTask(id, timeoutMs, signal).catch(() => undefined);
     const exit = await driver.waitTask(id);
     this.currentId = null;
+    this.handle = null;
     await driver.destroyTask(id, true).catch(() => undefined);
     this.emit(events.terminated(exit.ExitCode, exit.Signal, exit.OOMKilled, exit.Err ?? ''));
     return exit;

@@ -7,7 +7,7 @@ import { emptyJobUpdate } from '../structs/defaults.js';
 import { NomadError } from '../structs/errors.js';
 import { generateId } from '../structs/ids.js';
 import type { Job, Task, TaskGroup } from '../structs/job.js';
-import type { Node, NodeStatus } from '../structs/node.js';
+import type { DrainSpec, Node, NodeStatus } from '../structs/node.js';
 import { mockJob, mockTask, taskGroup } from '../state/test-fixtures.js';
 import type { ClientConfig } from './config.js';
 
@@ -165,6 +165,21 @@ export class FakeServerRpc implements ClientServerRpc {
     }
     for (const w of [...this.updateWaiters]) w();
     return { Index: this.index };
+  }
+
+  async updateDrain(nodeId: string, spec: DrainSpec | null, markEligible: boolean) {
+    const n = this.nodes.get(nodeId);
+    if (!n) throw new NomadError('not_found', `node not found: ${nodeId}`);
+    const strategy = spec ? { ...spec, ForceDeadline: '0001-01-01T00:00:00Z', StartedAt: new Date().toISOString() } : null;
+    n.DrainStrategy = strategy;
+    n.Drain = strategy !== null;
+    n.SchedulingEligibility = strategy !== null ? 'ineligible' : markEligible ? 'eligible' : n.SchedulingEligibility;
+    this.bump();
+    return { EvalIDs: [], EvalCreateIndex: 0, NodeModifyIndex: this.index, Index: this.index };
+  }
+
+  async nodeGet(nodeId: string) {
+    return { Node: structuredClone(this.nodes.get(nodeId) ?? null), Index: this.index };
   }
 
   /** Adds or changes an allocation, as a plan apply would. */

@@ -11,7 +11,7 @@ import { importBusyboxImage, saveImage, startTestEngine, type TestEngine } from 
 import { DockerDriver, usageFromStats } from './docker.js';
 import { DriverStartError, type DriverContext, type TaskConfig } from './driver.js';
 import { CpuRateTracker } from './proc-stats.js';
-import { MemorySink, taskConfig } from './test-support.js';
+import { LogFileSink, taskConfig } from './test-support.js';
 import { freePort } from '../../test/e2e/harness.js';
 
 const base = mkdtempSync(join(tmpdir(), 'docker-test-'));
@@ -36,7 +36,7 @@ function context(extra: Partial<DriverContext> = {}, plugin: Record<string, unkn
   return { devMode: true, options: {}, pluginConfig: { docker: { endpoint: `unix://${engine?.socketPath ?? join(base, 'none.sock')}`, ...plugin } }, cpuMhzPerCore: () => 2000, ...extra };
 }
 
-function dockerTask(id: string, config: Record<string, unknown>, out = new MemorySink(), err = new MemorySink()): TaskConfig {
+function dockerTask(id: string, config: Record<string, unknown>, out = new LogFileSink(), err = new LogFileSink()): TaskConfig {
   const allocDir = join(base, id);
   for (const d of ['alloc/logs', 'alloc/data', 'web/local', 'web/secrets', 'web/tmp']) mkdirSync(join(allocDir, d), { recursive: true });
   const cfg = taskConfig(id, { image: IMAGE, ...config }, join(allocDir, 'web'), out, err);
@@ -114,8 +114,8 @@ describe('docker driver: config and streams', () => {
   });
 
   it('demultiplexes stdout and stderr frames split across chunks', () => {
-    const out = new MemorySink();
-    const err = new MemorySink();
+    const out = new LogFileSink();
+    const err = new LogFileSink();
     const frame = (type: number, text: string): number[] => {
       const payload = [...new TextEncoder().encode(text)];
       const n = payload.length;
@@ -192,8 +192,8 @@ describe('docker driver against a real engine', () => {
   it('runs a container: command and args, env, /local bound, stdout and stderr apart, exit code', async (t) => {
     if (!engine) return t.skip(skipReason);
     const d = new DockerDriver(context());
-    const out = new MemorySink();
-    const err = new MemorySink();
+    const out = new LogFileSink();
+    const err = new LogFileSink();
     const cfg = dockerTask('run', { command: '/bin/sh', args: ['-c', 'echo "$GREETING $NOMAD_TASK_DIR"; echo oops >&2; echo made > /local/out.txt; exit 3'], labels: { team: 'x' } }, out, err);
     const handle = await d.startTask(cfg);
     assert.deepEqual(await d.waitTask('run'), { ExitCode: 3, Signal: 0, OOMKilled: false, Err: null });
@@ -209,7 +209,7 @@ describe('docker driver against a real engine', () => {
   it('publishes the allocation port to the container port, reports stats, stops with the kill signal', async (t) => {
     if (!engine) return t.skip(skipReason);
     const d = new DockerDriver(context());
-    const out = new MemorySink();
+    const out = new LogFileSink();
     const cfg = dockerTask('ports', { command: '/bin/sh', args: ['-c', 'echo served > /local/index.html; trap "echo bye; exit 0" TERM; httpd -f -p 8080 -h /local & echo up; wait'], ports: ['http'] }, out);
     const hostPort = await freePort();
     cfg.env = { ...cfg.env, NOMAD_HOST_PORT_http: String(hostPort), NOMAD_PORT_http: '8080', NOMAD_HOST_IP_http: '127.0.0.1' };
@@ -254,7 +254,7 @@ describe('docker driver against a real engine', () => {
     await saveImage(engine, 'nomad-test/loaded:2', join(cfg.taskDir, 'local', 'img.tar'));
     await engine.client.call('DELETE', `/images/${encodeURIComponent('nomad-test/loaded:2')}`);
     const d = new DockerDriver(context());
-    const out = cfg.stdout as MemorySink;
+    const out = cfg.stdout as LogFileSink;
     await d.startTask(cfg);
     assert.equal((await d.waitTask('load')).ExitCode, 0);
     assert.equal(out.text(), 'loaded\n');
@@ -273,12 +273,12 @@ describe('docker driver against a real engine', () => {
     // A tag would share its image id with IMAGE: import a separate image so removing it touches nothing else.
     await importBusyboxImage(engine, 'nomad-test/gc-own:1');
     const d1 = new DockerDriver(context());
-    const out = new MemorySink();
+    const out = new LogFileSink();
     const handle = await d1.startTask(dockerTask('recover', { image: 'nomad-test/gc-own:1', command: '/bin/sh', args: ['-c', 'echo up; trap "exit 5" TERM; while true; do sleep 0.05; done'] }, out));
     await out.waitFor('up');
     const d2 = new DockerDriver(context({}, { gc: [{ image_delay: '10ms' }] }));
-    const out2 = new MemorySink();
-    await d2.recoverTask(JSON.parse(JSON.stringify(handle)), out2, new MemorySink());
+    const out2 = new LogFileSink();
+    await d2.recoverTask(JSON.parse(JSON.stringify(handle)), out2, new LogFileSink());
     assert.equal(d2.inspectTask('recover').state, 'running');
     await d2.stopTask('recover', 5_000, 'SIGTERM');
     assert.deepEqual(await d2.waitTask('recover'), { ExitCode: 5, Signal: 0, OOMKilled: false, Err: null });

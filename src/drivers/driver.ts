@@ -27,6 +27,19 @@ export interface DriverCapabilities {
 /** Where a task's output goes; the client hands in its rotating log writers. */
 export interface LogSink {
   write(chunk: Buffer): void;
+  /**
+   * The rotated files behind the sink. Drivers that run host processes give these to the task's
+   * executor, which writes them itself, so that output is kept while the client is down.
+   */
+  readonly files?: LogFiles;
+}
+
+/** One stream's log files: alloc/logs/<baseName>.<N>, rotated at maxFileSizeBytes, at most maxFiles kept. */
+export interface LogFiles {
+  dir: string;
+  baseName: string;
+  maxFiles: number;
+  maxFileSizeBytes: number;
 }
 
 /** The resources the scheduler granted, for drivers that enforce limits. */

@@ -10,7 +10,7 @@ import { innerScript, shq } from './isolation/launcher.js';
 import { toChrootPath } from './isolation/chroot-paths.js';
 import { hostPathFor } from './isolation/resolve-command.js';
 import { isolationSupport } from './isolation/isolated-driver.js';
-import { MemorySink, taskConfig } from './test-support.js';
+import { LogFileSink, taskConfig } from './test-support.js';
 
 const support = await isolationSupport();
 const skip = support.ok ? false : `exec isolation unavailable here: ${support.reason}`;
@@ -29,7 +29,7 @@ function context(): DriverContext {
 }
 
 /** An alloc dir laid out as the client makes it: <alloc>/alloc/{logs,data,tmp} and <alloc>/<task>/{local,secrets,tmp}. */
-function isolatedTask(id: string, config: Record<string, unknown>, out = new MemorySink(), err = new MemorySink()): TaskConfig {
+function isolatedTask(id: string, config: Record<string, unknown>, out = new LogFileSink(), err = new LogFileSink()): TaskConfig {
   const allocDir = join(base, id);
   for (const d of ['alloc/logs', 'alloc/data', 'alloc/tmp', 'web/local', 'web/secrets', 'web/tmp']) mkdirSync(join(allocDir, d), { recursive: true, mode: 0o777 });
   const cfg = taskConfig(id, config, join(allocDir, 'web'), out, err);
@@ -84,7 +84,7 @@ describe('exec driver: isolation on this host', { skip }, () => {
 
   it('runs in its own pid namespace and chroot as nobody, sees /local, cannot write the host /usr', async () => {
     const d = new ExecDriver(context());
-    const out = new MemorySink();
+    const out = new LogFileSink();
     const cfg = isolatedTask('ns', { command: '/bin/sh', args: ['-c', `echo "pid=$$ ppid=$PPID user=$(id -un) procs=$(ls /proc | grep -c "^[0-9]") self-visible=$(test -e /proc/${process.pid}/stat && echo yes || echo no)"; echo hi > /local/file && echo local-ok; touch /usr/nomad-exec-test 2>/dev/null || echo usr-ro; echo "$GREETING $NOMAD_TASK_DIR"; ls /alloc`] }, out);
     writeFileSync(join(cfg.taskDir, 'secrets', 'token'), 's3cret');
     await d.startTask(cfg);
@@ -113,7 +113,7 @@ describe('exec driver: isolation on this host', { skip }, () => {
 
   it('puts the memory limit and cpu shares in the task cgroup, and removes it on destroy', async () => {
     const d = new ExecDriver(context());
-    const out = new MemorySink();
+    const out = new LogFileSink();
     const cfg = isolatedTask('limits', { command: '/bin/sh', args: ['-c', 'echo up; while true; do sleep 0.05; done'] }, out);
     cfg.resources = { cpuShares: 250, memoryMB: 48, memoryMaxMB: 96 };
     const handle = await d.startTask(cfg);
@@ -136,9 +136,9 @@ describe('exec driver: isolation on this host', { skip }, () => {
 
   it('is OOM-killed above its memory limit and says so', async () => {
     const d = new ExecDriver(context());
-    const err = new MemorySink();
+    const err = new LogFileSink();
     // Grows a shell string past the 16 MiB limit: the kernel's OOM killer ends it.
-    const cfg = isolatedTask('oom', { command: '/bin/sh', args: ['-c', 'x=aaaaaaaaaaaaaaaa; while true; do x="$x$x"; done'] }, new MemorySink(), err);
+    const cfg = isolatedTask('oom', { command: '/bin/sh', args: ['-c', 'x=aaaaaaaaaaaaaaaa; while true; do x="$x$x"; done'] }, new LogFileSink(), err);
     cfg.resources = { cpuShares: 100, memoryMB: 16, memoryMaxMB: 0 };
     await d.startTask(cfg);
     const res = await d.waitTask('oom');
@@ -155,7 +155,7 @@ describe('exec driver: isolation on this host', { skip }, () => {
 
   it('runs a binary brought in the task dir, delivers signals, and shares the host pid namespace when asked', async () => {
     const d = new ExecDriver(context());
-    const out = new MemorySink();
+    const out = new LogFileSink();
     const cfg = isolatedTask('sig', { command: 'local/run.sh', pid_mode: 'host' }, out);
     writeFileSync(join(cfg.taskDir, 'local', 'run.sh'), '#!/bin/sh\ntrap "echo got-usr1; exit 7" USR1\necho "ready pid=$$"\nwhile true; do sleep 0.05; done\n', { mode: 0o644 });
     await d.startTask(cfg);
@@ -170,11 +170,11 @@ describe('exec driver: isolation on this host', { skip }, () => {
 
   it('reattaches to a running task from its handle and learns its exit status', async () => {
     const d1 = new ExecDriver(context());
-    const out = new MemorySink();
+    const out = new LogFileSink();
     const handle = await d1.startTask(isolatedTask('recover', { command: '/bin/sh', args: ['-c', 'echo up; while [ ! -f /local/stop ]; do sleep 0.05; done; exit 3'] }, out));
     await out.waitFor('up');
     const d2 = new ExecDriver(context());
-    await d2.recoverTask(JSON.parse(JSON.stringify(handle)), new MemorySink(), new MemorySink());
+    await d2.recoverTask(JSON.parse(JSON.stringify(handle)), new LogFileSink(), new LogFileSink());
     assert.equal(d2.inspectTask('recover').state, 'running');
     writeFileSync(join(base, 'recover', 'web', 'local', 'stop'), '');
     assert.deepEqual(await withTimeout(d2.waitTask('recover'), 5_000), { ExitCode: 3, Signal: 0, OOMKilled: false, Err: null });

@@ -9,7 +9,7 @@ import { findExecutable } from './isolation/host-tools.js';
 import { isolationSupport } from './isolation/isolated-driver.js';
 import { JavaDriver } from './java.js';
 import { parseJavaVersion } from './java-version.js';
-import { MemorySink, taskConfig } from './test-support.js';
+import { LogFileSink, taskConfig } from './test-support.js';
 
 const support = await isolationSupport();
 const javac = findExecutable('javac');
@@ -22,7 +22,7 @@ function context(): DriverContext {
   return { devMode: true, options: {}, pluginConfig: { java: { cgroup_parent: '/nomad-test' } }, cpuMhzPerCore: () => 2000, stateDir: join(base, 'state') };
 }
 
-function javaTask(id: string, config: Record<string, unknown>, out: MemorySink): TaskConfig {
+function javaTask(id: string, config: Record<string, unknown>, out: LogFileSink): TaskConfig {
   const allocDir = join(base, id);
   for (const d of ['alloc/logs', 'alloc/data', 'alloc/tmp', 'web/local', 'web/secrets', 'web/tmp']) mkdirSync(join(allocDir, d), { recursive: true });
   const cfg = taskConfig(id, config, join(allocDir, 'web'), out);
@@ -89,7 +89,7 @@ describe('java driver', () => {
 
   it('runs a jar and a main class inside the chroot, as nobody, with jvm options and args', { skip }, async () => {
     const d = new JavaDriver(context());
-    const out = new MemorySink();
+    const out = new LogFileSink();
     const cfg = javaTask('jar', { jar_path: 'local/hello.jar', jvm_options: ['-Xmx64m', '-Dgreeting=hi'], args: ['a', 'b'] }, out);
     buildJar(join(cfg.taskDir, 'local'));
     const handle = await d.startTask(cfg);
@@ -98,7 +98,7 @@ describe('java driver', () => {
     assert.ok(String((handle.driverState['cgroups'] as Record<string, string>)['memory']).includes('/nomad-test/'));
     await d.destroyTask('jar', true);
 
-    const out2 = new MemorySink();
+    const out2 = new LogFileSink();
     const cfg2 = javaTask('cls', { class: 'Hello', class_path: '/local', jvm_options: ['-Xmx64m'] }, out2);
     buildJar(join(cfg2.taskDir, 'local'));
     await d.startTask(cfg2);

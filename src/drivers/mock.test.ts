@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DriverStartError } from './driver.js';
 import { MockDriver, parseMockConfig } from './mock.js';
-import { devContext, MemorySink, taskConfig } from './test-support.js';
+import { devContext, LogFileSink, taskConfig } from './test-support.js';
 
 describe('mock driver', () => {
   it('parses its config and names bad fields', () => {
@@ -24,7 +24,7 @@ describe('mock driver', () => {
 
   it('runs for run_for, then exits with exit_code, exit_signal and exit_err_msg', async () => {
     const d = new MockDriver(devContext());
-    const out = new MemorySink();
+    const out = new LogFileSink();
     await d.startTask(taskConfig('m1', { run_for: '10ms', exit_code: 3, exit_signal: 9, exit_err_msg: 'boom', stdout_string: 'hello\n', stdout_repeat: 2, stdout_repeat_duration: '1ms' }, '/tmp', out));
     assert.deepEqual(await d.waitTask('m1'), { ExitCode: 3, Signal: 9, OOMKilled: false, Err: 'boom' });
     assert.ok(out.text().startsWith('hello\n'));

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DriverStartError } from './driver.js';
 import { RawExecDriver } from './raw_exec.js';
-import { devContext, MemorySink, taskConfig } from './test-support.js';
+import { devContext, LogFileSink, taskConfig } from './test-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'raw-exec-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,8 +36,8 @@ describe('raw_exec driver', () => {
 
   it('runs a command with args, env and cwd, capturing stdout and stderr', async () => {
     const d = new RawExecDriver(devContext());
-    const out = new MemorySink();
-    const err = new MemorySink();
+    const out = new LogFileSink();
+    const err = new LogFileSink();
     await d.startTask(taskConfig('t1', { command: '/bin/sh', args: ['-c', 'echo "$GREETING $(pwd)"; echo oops >&2; exit 3'] }, dir, out, err));
     const res = await d.waitTask('t1');
     assert.deepEqual(res, { ExitCode: 3, Signal: 0, OOMKilled: false, Err: null });
@@ -59,7 +59,7 @@ describe('raw_exec driver', () => {
 
   it('stops with the kill signal: a shell loop ends with exit code 130, signal 2', async () => {
     const d = new RawExecDriver(devContext());
-    const out = new MemorySink();
+    const out = new LogFileSink();
     await d.startTask(taskConfig('t3', { command: '/bin/sh', args: ['-c', 'echo up; while true; do sleep 0.05; done'] }, dir, out));
     await out.waitFor('up');
     await d.stopTask('t3', 5_000, 'SIGINT');
@@ -69,7 +69,7 @@ describe('raw_exec driver', () => {
 
   it('force kills after the kill timeout when the task ignores the signal', async () => {
     const d = new RawExecDriver(devContext());
-    const out = new MemorySink();
+    const out = new LogFileSink();
     await d.startTask(taskConfig('t4', { command: '/bin/sh', args: ['-c', 'trap "" INT; echo ready; while true; do sleep 0.05; done'] }, dir, out));
     await out.waitFor('ready');
     const t0 = Date.now();
@@ -83,7 +83,7 @@ describe('raw_exec driver', () => {
 
   it('reports stats summed over the process tree', async () => {
     const d = new RawExecDriver(devContext());
-    const out = new MemorySink();
+    const out = new LogFileSink();
     await d.startTask(taskConfig('t5', { command: '/bin/sh', args: ['-c', 'sleep 30 & echo started; wait'] }, dir, out));
     await out.waitFor('started');
     await d.taskStats('t5'); // first sample primes the CPU rate
@@ -100,7 +100,7 @@ describe('raw_exec driver', () => {
 
   it('delivers signals to a running task', async () => {
     const d = new RawExecDriver(devContext());
-    const out = new MemorySink();
+    const out = new LogFileSink();
     await d.startTask(taskConfig('t6', { command: '/bin/sh', args: ['-c', 'trap "echo got-usr1" USR1; echo ready; while true; do sleep 0.05; done'] }, dir, out));
     await out.waitFor('ready');
     await d.signalTask('t6', 'SIGUSR1');
@@ -110,18 +110,32 @@ describe('raw_exec driver', () => {
     await d.destroyTask('t6', true);
   });
 
-  it('reattaches to a live process from its handle and notices when it ends', async () => {
+  it('reattaches to a live process from its handle, with its exit status and the output written meanwhile', async () => {
     const d1 = new RawExecDriver(devContext());
-    const out = new MemorySink();
-    const handle = await d1.startTask(taskConfig('t7', { command: '/bin/sh', args: ['-c', 'echo ready; while true; do sleep 0.05; done'] }, dir, out));
+    const out = new LogFileSink();
+    const handle = await d1.startTask(taskConfig('t7', { command: '/bin/sh', args: ['-c', 'echo ready; while [ ! -f stop ]; do sleep 0.05; done; echo after-the-agent; exit 3'] }, dir, out));
     await out.waitFor('ready');
+    // A new driver (a restarted client) finds the same process through the handle alone.
     const d2 = new RawExecDriver(devContext());
-    await d2.recoverTask(handle, new MemorySink(), new MemorySink());
+    await d2.recoverTask(JSON.parse(JSON.stringify(handle)) as typeof handle, new LogFileSink(), new LogFileSink());
     assert.equal(d2.inspectTask('t7').state, 'running');
-    await d2.stopTask('t7', 1_000, 'SIGTERM');
-    const res = await d2.waitTask('t7');
-    assert.match(res.Err ?? '', /exit status unknown/);
-    await d1.destroyTask('t7', true);
-    await assert.rejects(d2.recoverTask({ ...handle, config: { ...handle.config, id: 'gone' }, driverState: { pid: 999_999_999 } }, new MemorySink(), new MemorySink()), /is gone/);
+    assert.equal(d2.inspectTask('t7').driverAttributes['pid'], d1.inspectTask('t7').driverAttributes['pid']);
+    writeFileSync(join(dir, 'stop'), '');
+    assert.deepEqual(await d2.waitTask('t7'), { ExitCode: 3, Signal: 0, OOMKilled: false, Err: null });
+    assert.match(out.text(), /ready\nafter-the-agent\n/);
+    rmSync(join(dir, 'stop'));
+    await d2.destroyTask('t7', true);
+  });
+
+  it('learns how a task ended while no client watched it', async () => {
+    const d1 = new RawExecDriver(devContext());
+    const handle = await d1.startTask(taskConfig('t8', { command: '/bin/sh', args: ['-c', 'kill -TERM $$'] }, dir));
+    await d1.waitTask('t8');
+    const d2 = new RawExecDriver(devContext());
+    await d2.recoverTask(handle, new LogFileSink(), new LogFileSink());
+    assert.deepEqual(await d2.waitTask('t8'), { ExitCode: 143, Signal: 15, OOMKilled: false, Err: null });
+    await d2.destroyTask('t8', false);
+    await assert.rejects(d2.recoverTask(handle, new LogFileSink(), new LogFileSink()), /is gone/);
+    await assert.rejects(d2.recoverTask({ ...handle, config: { ...handle.config, id: 'gone' }, driverState: { pid: 999_999_999 } }, new LogFileSink(), new LogFileSink()), /is gone/);
   });
 });

@@ -1,22 +1,22 @@
-// raw_exec: runs a command as a plain host process, without isolation. The process leads its
-// own process group so that signals reach the whole tree and stats can sum it.
-import { spawn, type ChildProcess } from 'node:child_process';
+// raw_exec: runs a command as a plain host process, without isolation. Each start runs under an
+// executor process of its own (executor/), which leads the task's session, writes its output to
+// the log files and records its exit: the task and its logs outlive a client restart, and the
+// restarted client reattaches to the same pid. Signals go to the task's process group.
+import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { mkdir, rm, symlink } from 'node:fs/promises';
-import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
 import { DriverStartError, isTruthyOption } from './driver.js';
-import type { DriverCapabilities, DriverContext, DriverFingerprint, ExitResult, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus, VolumeMountSpec } from './driver.js';
-import { killGroup, processStartTicks, reattachableTicks, watchDetached } from './host-process.js';
-import { CpuRateTracker, processGroupUsage } from './proc-stats.js';
+import type { DriverCapabilities, DriverContext, DriverFingerprint, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus, VolumeMountSpec } from './driver.js';
 import { processContext, startHostExec, withTerminal, type ExecOptions, type ExecSession } from './exec-session.js';
-import { signalNumber } from './signals.js';
-import { detachedExitUnknown, newTaskHandle, stopWithTimeout, TaskTable, type TrackedTask } from './task-table.js';
+import { ExecutorProcess, executorDir, type ExecutorState } from './executor/launch.js';
+import { executorExit, startExecutor, taskLogFiles } from './executor/task-process.js';
+import { killGroup } from './host-process.js';
+import { CpuRateTracker, processGroupUsage } from './proc-stats.js';
+import { newTaskHandle, recordExit, stopWithTimeout, TaskTable, type TrackedTask } from './task-table.js';
 
 interface RawTask extends TrackedTask {
   pid: number;
-  /** Process start time in clock ticks since boot: guards against pid reuse on recovery. */
-  startTicks: number;
-  child: ChildProcess | null;
+  executor: ExecutorProcess;
   cpu: CpuRateTracker;
 }
 
@@ -72,59 +72,39 @@ export class RawExecDriver implements TaskDriver {
     }
     const command = resolveCommand(String(cfg.config['command']), cfg.taskDir);
     const args = ((cfg.config['args'] as string[] | undefined) ?? []).map(String);
-    const child = spawn(command, args, {
+    const executor = await startExecutor(executorDir(this.ctx.stateDir, this.name, cfg.id), {
+      version: 1,
+      taskId: cfg.id,
+      command,
+      args,
       cwd: cfg.taskDir,
       env: cfg.env,
-      detached: true, // setsid: the task leads its own process group
-      stdio: ['ignore', 'pipe', 'pipe'],
+      passFd3: false,
+      ...taskLogFiles(cfg),
     });
-    // Listen for exit before any await: a short-lived command can end within the same tick.
-    let exitResult: ExitResult | null = null;
-    const exited = new Promise<ExitResult>((resolve) => {
-      child.once('exit', (code, signal) => {
-        // As Nomad's executor: a signalled process reports 128+signal as its exit code.
-        const sig = signal ? signalNumber(signal) : 0;
-        exitResult = { ExitCode: sig ? 128 + sig : code ?? 0, Signal: sig, OOMKilled: false, Err: null };
-        this.tasks.markExited(cfg.id, exitResult);
-        resolve(exitResult);
-      });
-    });
-    child.stdout!.on('data', (b: Buffer) => cfg.stdout.write(b));
-    child.stderr!.on('data', (b: Buffer) => cfg.stderr.write(b));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', reject);
-      });
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      const why = e.code === 'ENOENT' ? `exec: "${command}": executable file not found in $PATH` : e.message;
-      throw new DriverStartError(`failed to launch command with executor: ${why}`, false);
-    }
-    const pid = child.pid!;
-    const startTicks = await processStartTicks(pid);
+    const task = this.track(cfg.id, cfg.taskName, executor, Date.now());
+    return newTaskHandle(this.name, cfg, { ...executor.state }, task.startedAtMs);
+  }
+
+  private track(id: string, name: string, executor: ExecutorProcess, startedAtMs: number): RawTask {
     const task: RawTask = {
-      id: cfg.id,
-      name: cfg.taskName,
-      pid,
-      startTicks: startTicks ?? 0,
-      child,
-      startedAtMs: Date.now(),
+      id,
+      name,
+      pid: executor.pid,
+      executor,
+      startedAtMs,
       completedAtMs: null,
       exit: null,
-      exited,
+      exited: executor.exited.then(executorExit),
       cpu: new CpuRateTracker(),
       pollTimer: null,
     };
-    if (exitResult !== null) {
-      task.exit = exitResult;
-      task.completedAtMs = Date.now();
-    }
+    void task.exited.then((r) => recordExit(task, r));
     this.tasks.add(task);
-    return newTaskHandle(this.name, cfg, { pid, startTicks: task.startTicks }, task.startedAtMs);
+    return task;
   }
 
-  waitTask(id: string): Promise<ExitResult> {
+  waitTask(id: string): Promise<import('./driver.js').ExitResult> {
     return this.tasks.get(id).exited;
   }
 
@@ -143,6 +123,7 @@ export class RawExecDriver implements TaskDriver {
     // Children the leader left behind in its group die with the task.
     if (!killed) killGroup(t.pid, 'SIGKILL');
     this.tasks.remove(id);
+    t.executor.cleanup();
   }
 
   inspectTask(id: string): TaskStatus {
@@ -159,18 +140,16 @@ export class RawExecDriver implements TaskDriver {
     process.kill(task.pid, sig);
   }
 
+  /**
+   * Finds the task of an earlier client process through its executor: still running (same pid),
+   * or ended meanwhile with the exit status the executor recorded. Throws when nothing is left.
+   */
   async recoverTask(handle: TaskHandle, _stdout: LogSink, _stderr: LogSink): Promise<void> {
     const id = handle.config.id;
     if (this.tasks.has(id)) return;
-    const pid = Number(handle.driverState['pid']);
-    const ticks = await reattachableTicks(pid, Number(handle.driverState['startTicks'] ?? 0));
-    if (ticks === null) throw new Error(`${this.name}: failed to reattach to task ${id}: process ${pid} is gone`);
-    // Not our child: no exit status is available, only whether the process still lives.
-    // Its output pipes died with the previous client process, so no logs are captured.
-    const { base, end } = this.tasks.reattached(handle);
-    const task: RawTask = { ...base, pid, startTicks: ticks, child: null, cpu: new CpuRateTracker() };
-    task.pollTimer = watchDetached(pid, ticks, () => end(detachedExitUnknown()));
-    this.tasks.add(task);
+    const executor = await ExecutorProcess.reattach(handle.driverState as unknown as ExecutorState);
+    if (!executor) throw new Error(`${this.name}: failed to reattach to task ${id}: process ${String(handle.driverState['pid'])} is gone`);
+    this.track(id, handle.config.taskName, executor, handle.startedAtMs);
   }
 }
 

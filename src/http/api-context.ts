@@ -6,6 +6,7 @@ import type { Server } from '../server/server.js';
 import type { Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
 import type { TokenResolver } from '../acl/resolver.js';
+import type { TlsMaterial } from './tls-listener.js';
 import type { AclStateView } from '../state/acl-reader.js';
 import { AnswerBody } from './answer-body.js';
 import type { AnswerCache } from './answer-cache.js';
@@ -13,11 +14,15 @@ import { requestToken } from './authorize.js';
 import type { Exchange, QueryMeta } from './exchange.js';
 
 export interface ApiContext {
+  /** False on an agent that runs only a client: it reaches server and store through forwarding, never here. */
+  hasServer: boolean;
   server: Server;
   store: StateStoreView;
   client: ClientEndpoints | null;
   agent: AgentInfo | null;
   logger: Logger;
+  /** TLS for reaching other nodes' HTTP APIs (the agent's own certificate and CA); null for plain HTTP. */
+  nodeTls: TlsMaterial | null;
   /** Resolves and checks tokens; null when ACLs are off. */
   acl: TokenResolver | null;
   /** Answers of reads shared by requests that ask the same of the same state. */

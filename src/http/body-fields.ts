@@ -44,3 +44,11 @@ export function optStringList(o: Obj, key: string, path = key): string[] {
     return x;
   });
 }
+
+/** A map of strings (Meta), or null when absent. */
+export function optStringMap(o: Obj, key: string, path = key): Record<string, string> | null {
+  const m = optObject(o, key, path);
+  if (m === null) return null;
+  for (const [k, v] of Object.entries(m)) if (typeof v !== 'string') throw badRequest(`${path}.${k}: must be a string, got ${typeName(v)}`, `${path}.${k}`);
+  return m as Record<string, string>;
+}

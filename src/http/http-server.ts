@@ -42,6 +42,25 @@ import { upgradeResponse } from './exec-websocket.js';
 
 const MAX_HEADER_BYTES = 1024 * 1024;
 
+/**
+ * What an agent without a server answers itself: its own agent routes (but the members, which
+ * are the servers' gossip pool), its client's routes, and its metrics.
+ */
+function answeredWithoutServer(path: string): boolean {
+  const [, , section, what] = path.split('/');
+  if (section === 'agent') return what !== 'members';
+  return section === 'client' || section === 'metrics';
+}
+
+/** Stands in for the server or store an agent does not run: any use is a bug, and says so. */
+function absent<T extends object>(what: string): T {
+  return new Proxy({} as T, {
+    get: (_t, key) => {
+      throw new Error(`this agent runs no server: the ${what} is not here (reading ${String(key)})`);
+    },
+  });
+}
+
 /** Chunked is the one transfer coding understood (as in Go's server): a body in any other is refused. */
 function transferEncodingSupported(te: string | undefined): boolean {
   if (te === undefined) return true;
@@ -64,8 +83,14 @@ function answerMalformedRequest(err: Error & { code?: string; reason?: string },
 }
 
 export interface HttpServerOptions {
-  server: Server;
-  store: StateStoreView;
+  /** The agent's server; null on an agent that runs only a client, which forwards (below). */
+  server: Server | null;
+  store: StateStoreView | null;
+  /**
+   * An agent without a server answers what concerns itself (its agent and client routes) and
+   * sends every other request here, to be answered by a server of the region.
+   */
+  forward?: ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>) | null;
   client: ClientEndpoints | null;
   agent: AgentInfo | null;
   logger?: Partial<Logger>;
@@ -91,7 +116,8 @@ export class HttpServer {
   private readonly http: NodeHttpServer;
   private readonly tlsFront: TlsFront | null;
   /** Requests other regions send here: served by these routes over in-memory connections. */
-  private readonly tunnel: TunnelEndpoint;
+  /** Serves requests from other regions; none on an agent without a server (it forwards instead). */
+  private readonly tunnel: TunnelEndpoint | null;
   private readonly metrics: Metrics;
   private readonly metricsSource: MetricsSource | null;
   private readonly upgraded = new Set<Duplex>();
@@ -99,15 +125,20 @@ export class HttpServer {
   private readonly slices = new SliceQueue();
   private readonly bind: string;
   private readonly port: number;
+  private readonly forward: HttpServerOptions['forward'] | null;
 
   constructor(opts: HttpServerOptions) {
+    if ((opts.server === null || opts.store === null) && !opts.forward) throw new Error('an HTTP API without a server must forward to one');
+    this.forward = opts.server === null || opts.store === null ? (opts.forward ?? null) : null;
     this.api = {
-      server: opts.server,
-      store: opts.store,
+      hasServer: this.forward === null,
+      server: opts.server ?? absent<Server>('server'),
+      store: opts.store ?? absent<StateStoreView>('state store'),
       client: opts.client,
       agent: opts.agent,
       logger: fullLogger(opts.logger),
       acl: opts.acl ?? null,
+      nodeTls: opts.tls ?? null,
       answers: new AnswerCache(),
     };
     this.metrics = opts.metrics ?? noMetrics;
@@ -139,9 +170,11 @@ export class HttpServer {
     // default ends the socket at the client's FIN, dropping an answer that comes a turn later
     // (reads are answered from the slice queue). The property is Node's own, left undocumented.
     (this.http as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
-    const tunnelHttp = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
-    tunnelHttp.requestTimeout = 0;
-    this.tunnel = new TunnelEndpoint({ http: tunnelHttp, region: opts.server.region, regions: opts.server.regions, logger: this.api.logger });
+    if (opts.server) {
+      const tunnelHttp = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
+      tunnelHttp.requestTimeout = 0;
+      this.tunnel = new TunnelEndpoint({ http: tunnelHttp, region: opts.server.region, regions: opts.server.regions, logger: this.api.logger });
+    } else this.tunnel = null;
     // WebSocket upgrades (alloc exec) go through the same routing and authorization; a route
     // that does not take over the socket answers on it as on any request.
     this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
@@ -175,16 +208,18 @@ export class HttpServer {
 
   /** The RPC stream handler that serves requests from other regions ("Region.Http"). */
   regionRequestHandler(): RpcStreamHandler {
-    return (args, ctx, out) => this.tunnel.serve(args, ctx, out);
+    const tunnel = this.tunnel;
+    if (!tunnel) throw new Error('this agent runs no server: requests from other regions go to the servers');
+    return (args, ctx, out) => tunnel.serve(args, ctx, out);
   }
 
   /** Requests from other regions being served now. */
   regionRequestsInFlight(): number {
-    return this.tunnel.inFlight;
+    return this.tunnel?.inFlight ?? 0;
   }
 
   close(): Promise<void> {
-    this.tunnel.closeAll();
+    this.tunnel?.closeAll();
     for (const s of this.upgraded) s.destroy();
     if (this.tlsFront) return this.tlsFront.close();
     return new Promise((resolve) => {
@@ -204,6 +239,14 @@ export class HttpServer {
     }
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+    if (this.forward && !answeredWithoutServer(path)) {
+      await this.forward(req, res).catch((e: Error) => {
+        this.api.logger.warn('forwarding an HTTP request failed', { path, error: e.message });
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(e.message);
+      });
+      return;
+    }
     const match = this.routes.match(method, path);
     const startedMs = performance.now();
     const x = new Exchange(req, res, match?.params ?? {}, this.slices);
@@ -214,7 +257,8 @@ export class HttpServer {
         throw new HttpError(405, 'Invalid method');
       }
       // A request for another region is served there; one that came from another region is ours.
-      if (!this.tunnel.carries(req)) {
+      // (An agent without a server answers only its own routes: the others went to a server.)
+      if (this.tunnel && !this.tunnel.carries(req)) {
         const region = await requestRegion(x, this.api, match.handler.regionFrom);
         if (region !== this.api.server.region) {
           await forwardToRegion(x, this.api.server.regions, region);

@@ -10,6 +10,7 @@ import { coarseNeed, namespaceNeed } from '../acl/need.js';
 import type { ApiContext, Handler } from './api-context.js';
 import { HttpError, type Exchange } from './exchange.js';
 import { optString } from './body-fields.js';
+import { proxyToNode, remoteNode } from './node-proxy.js';
 
 /** How long a followed log may stay silent before a heartbeat frame is sent. */
 const HEARTBEAT_MS = 1_000;
@@ -19,10 +20,12 @@ function clientOr400(api: ApiContext): ClientEndpoints {
   return api.client;
 }
 
-/** The allocation must be known, and run on this client (remote clients come with the rpc work). */
+/** The allocation must be known, and run on this client. */
 function checkAlloc(api: ApiContext, allocId: string): ClientEndpoints {
   const client = clientOr400(api);
   if (!allocId) throw badRequest('must provide a valid alloc id', 'alloc');
+  // Without a server, the client's own allocations are all this agent knows (it answers 404 for others).
+  if (!api.hasServer) return client;
   const alloc = api.store.snapshot().allocByID(allocId);
   if (!alloc) throw new HttpError(404, `Unknown allocation "${allocId}"`);
   if (alloc.NodeID !== client.nodeId()) throw new HttpError(400, `allocation "${allocId}" is not running on this client`);
@@ -167,17 +170,39 @@ const LIFECYCLE = namespaceNeed('alloc-lifecycle');
 const FS_ALLOC = { object: 'alloc', param: 'alloc' } as const;
 const ALLOC = { object: 'alloc', param: 'id' } as const;
 
+/**
+ * A server passes requests for allocations of other nodes on to those nodes; its own client's
+ * (and unknown allocations, which get their 404 here) are answered locally.
+ */
+function onAllocNode(param: 'alloc' | 'id', h: Handler): Handler {
+  return async (x, api) => {
+    if (!api.hasServer) return h(x, api);
+    const alloc = api.store.snapshot().allocByID(x.params[param] ?? '');
+    if (!alloc) return h(x, api);
+    const node = remoteNode(api.store.snapshot().nodeByID(alloc.NodeID), alloc.NodeID, api.client?.nodeId() ?? null);
+    return node ? proxyToNode(x, node, api.nodeTls) : h(x, api);
+  };
+}
+
+/** /v1/client/stats?node_id= names another node: that node answers. */
+const hostStatsOnNode: Handler = async (x, api) => {
+  const nodeId = x.query.get('node_id') ?? '';
+  if (!api.hasServer || nodeId === '') return hostStats(x, api);
+  const node = remoteNode(api.store.snapshot().nodeByID(nodeId), nodeId, api.client?.nodeId() ?? null);
+  return node ? proxyToNode(x, node, api.nodeTls) : hostStats(x, api);
+};
+
 export function addClientRoutes(r: RouteTable): void {
   const W = ['PUT', 'POST'];
-  r.add(['GET'], '/v1/client/fs/logs/:alloc', namespaceNeed('read-logs'), logs, FS_ALLOC, 'request');
-  r.add(['GET'], '/v1/client/fs/ls/:alloc', READ_FS, fsLs, FS_ALLOC, 'request');
-  r.add(['GET'], '/v1/client/fs/stat/:alloc', READ_FS, fsStat, FS_ALLOC, 'request');
-  r.add(['GET'], '/v1/client/fs/cat/:alloc', READ_FS, fsCat, FS_ALLOC, 'request');
-  r.add(['GET'], '/v1/client/fs/readat/:alloc', READ_FS, fsReadAt, FS_ALLOC, 'request');
-  r.add(['GET'], '/v1/client/fs/stream/:alloc', READ_FS, fsStream, FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/logs/:alloc', namespaceNeed('read-logs'), onAllocNode('alloc', logs), FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/ls/:alloc', READ_FS, onAllocNode('alloc', fsLs), FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/stat/:alloc', READ_FS, onAllocNode('alloc', fsStat), FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/cat/:alloc', READ_FS, onAllocNode('alloc', fsCat), FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/readat/:alloc', READ_FS, onAllocNode('alloc', fsReadAt), FS_ALLOC, 'request');
+  r.add(['GET'], '/v1/client/fs/stream/:alloc', READ_FS, onAllocNode('alloc', fsStream), FS_ALLOC, 'request');
   r.add(['GET'], '/v1/client/allocation/:id/exec', namespaceNeed('alloc-exec'), execHandler(startExec), ALLOC, 'request');
-  r.add(['GET'], '/v1/client/allocation/:id/stats', namespaceNeed('read-job'), allocStats, ALLOC, 'request');
-  r.add(W, '/v1/client/allocation/:id/restart', LIFECYCLE, allocRestart, ALLOC, 'request');
-  r.add(W, '/v1/client/allocation/:id/signal', LIFECYCLE, allocSignal, ALLOC, 'request');
-  r.add(['GET'], '/v1/client/stats', coarseNeed('node', 'read'), hostStats);
+  r.add(['GET'], '/v1/client/allocation/:id/stats', namespaceNeed('read-job'), onAllocNode('id', allocStats), ALLOC, 'request');
+  r.add(W, '/v1/client/allocation/:id/restart', LIFECYCLE, onAllocNode('id', allocRestart), ALLOC, 'request');
+  r.add(W, '/v1/client/allocation/:id/signal', LIFECYCLE, onAllocNode('id', allocSignal), ALLOC, 'request');
+  r.add(['GET'], '/v1/client/stats', coarseNeed('node', 'read'), hostStatsOnNode);
 }

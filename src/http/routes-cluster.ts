@@ -1,8 +1,7 @@
 // Nodes, allocations, evaluations and deployments: lists (with ?prefix= and ?namespace=),
 // single objects, and the operator actions on them.
-import type { DrainStrategy } from '../structs/node.js';
+import type { DrainSpec } from '../structs/node.js';
 import { badRequest, notFound } from '../structs/errors.js';
-import { nowNs, rfc3339Nano } from '../structs/time.js';
 import type { StateReader } from '../state/reader.js';
 import { watchKey } from '../state/watch-keys.js';
 import type { RouteTable } from './route-table.js';
@@ -10,7 +9,7 @@ import { coarseNeed, namespaceNeed } from '../acl/need.js';
 import { blockingRead, queryMeta, type ApiContext, type Handler } from './api-context.js';
 import type { Exchange } from './exchange.js';
 import { allocStub, encodeAlloc, encodeEval, nodeStub } from './encode.js';
-import { optBool, optInt, optObject, optString, optStringList } from './body-fields.js';
+import { optBool, optInt, optObject, optString, optStringList, optStringMap } from './body-fields.js';
 import { JsonList } from './json-slices.js';
 import { visibleOnly } from './visible.js';
 
@@ -71,18 +70,14 @@ const nodeEligibility: Handler = async (x, api) => {
 const nodeDrain: Handler = async (x, api) => {
   const body = await x.objectBody();
   const spec = optObject(body, 'DrainSpec');
-  let strategy: DrainStrategy | null = null;
-  if (spec) {
-    const deadlineNs = optInt(spec, 'Deadline', 'DrainSpec.Deadline') ?? 0;
-    const now = nowNs();
-    strategy = {
-      Deadline: deadlineNs,
-      IgnoreSystemJobs: optBool(spec, 'IgnoreSystemJobs', 'DrainSpec.IgnoreSystemJobs'),
-      ForceDeadline: deadlineNs > 0 ? rfc3339Nano(now + deadlineNs) : '0001-01-01T00:00:00Z',
-      StartedAt: rfc3339Nano(now),
-    };
-  }
-  const out = await api.server.nodes.updateDrain(x.params.id!, strategy, optBool(body, 'MarkEligible'));
+  const drain: DrainSpec | null = spec ? { Deadline: optInt(spec, 'Deadline', 'DrainSpec.Deadline') ?? 0, IgnoreSystemJobs: optBool(spec, 'IgnoreSystemJobs', 'DrainSpec.IgnoreSystemJobs') } : null;
+  const meta = optStringMap(body, 'Meta');
+  const out = await api.server.nodes.updateDrain(x.params.id!, drain, optBool(body, 'MarkEligible'), meta);
+  await writeMeta(x, api, out.Index, { ...out });
+};
+
+const nodePurge: Handler = async (x, api) => {
+  const out = await api.server.nodes.deregister(x.params.id!);
   await writeMeta(x, api, out.Index, { ...out });
 };
 
@@ -212,6 +207,7 @@ export function addClusterRoutes(r: RouteTable): void {
   r.add(['GET'], '/v1/node/:id/allocations', NODE_READ, nodeAllocations);
   r.add(W, '/v1/node/:id/eligibility', NODE_WRITE, nodeEligibility);
   r.add(W, '/v1/node/:id/drain', NODE_WRITE, nodeDrain);
+  r.add(W, '/v1/node/:id/purge', NODE_WRITE, nodePurge);
 
   r.add(['GET'], '/v1/allocations', READ_JOB, listAllocs);
   r.add(['GET'], '/v1/allocation/:id', READ_JOB, getAlloc, ALLOC);

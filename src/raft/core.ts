@@ -431,6 +431,33 @@ export class RaftCore {
     this.releaseReads();
   }
 
+  /**
+   * The driver learned that the leader is most likely gone (its connection closed). Rather than a
+   * whole election timeout, this follower forgets the leader (so that its peers' pre-votes are no
+   * longer refused for the leader's lease) and stands after a short random pause, so that two
+   * followers that learned it together rarely split their votes. A false alarm costs a pre-vote
+   * that fails while the others still hear the leader, which then reaches this one again.
+   */
+  leaderUnreachable(): boolean {
+    if (this.role !== 'follower' || this.leaderId === null) return false;
+    this.leaderId = null;
+    const pauseTicks = 1 + this.rng.nextInt(Math.max(1, Math.floor(this.opts.electionTimeoutTicks / 2)));
+    this.electionElapsedTicks = Math.max(this.electionElapsedTicks, this.randomizedElectionTimeoutTicks - pauseTicks);
+    return true;
+  }
+
+  /**
+   * Stands for election now instead of at the election timeout (with a pre-vote when enabled, so
+   * a live leader is never disturbed). For the one server of a freshly bootstrapped cluster that
+   * is meant to go first: the others still wait their randomized timeout, so votes do not split.
+   * Returns false when a leader is known (this node or another) or this node may not vote.
+   */
+  campaignNow(): boolean {
+    if (this.role === 'leader' || this.leaderId !== null || !this.promotable()) return false;
+    this.campaign(false);
+    return true;
+  }
+
   transferLeadership(target: ServerId | null): ProposeResult {
     if (this.role !== 'leader') return { ok: false, reason: 'not_leader', leaderId: this.leaderId };
     if (this.transferTarget !== null) return { ok: false, reason: 'transfer_in_progress', leaderId: this.id };

@@ -29,7 +29,8 @@ export class Summary {
   }
 
   stats(): SummaryStats {
-    const window = Array.from(this.samples.subarray(0, this.filled)).sort((a, b) => a - b);
+    // A typed array sorts numerically in native code, several times faster than an Array with a comparator.
+    const window = this.samples.slice(0, this.filled).sort();
     const at = (q: number): number => (window.length === 0 ? 0 : (window[Math.min(window.length - 1, Math.floor(q * window.length))] as number));
     return { count: this.count, p50: at(0.5), p99: at(0.99), max: window.length ? (window[window.length - 1] as number) : 0, mean: this.count ? this.sum / this.count : 0 };
   }

@@ -175,6 +175,24 @@ test('a single server becomes leader without an election timeout (dev mode)', as
   await node.raft.shutdown();
 });
 
+test('campaign() elects at once after bootstrap, long before any election timeout; a known leader makes it a no-op', async () => {
+  const net = new MemNetwork();
+  const servers: ServerConfig[] = ['n1', 'n2', 'n3'].map((id) => ({ id, address: id, suffrage: 'voter' }));
+  // Election timeouts of 200-400 ticks (1-2 s at 5 ms): only a campaign elects within 900 ms.
+  const nodes: Node[] = [];
+  for (const s of servers) nodes.push(await startNode(net, s.id, memoryStores(), { electionTimeoutTicks: 200 }));
+  for (const node of nodes) await node.raft.bootstrap(servers);
+  const t0 = Date.now();
+  assert.equal(nodes[1]!.raft.campaign(), true);
+  await until('n2 leading', () => nodes[1]!.raft.isLeader(), 900);
+  assert.ok(Date.now() - t0 < 900);
+  await until('every server knows n2', () => nodes.every((n) => n.raft.leader().id === 'n2'), 900);
+  assert.equal(nodes[0]!.raft.campaign(), false, 'a follower of a known leader does not stand');
+  assert.equal(nodes[1]!.raft.campaign(), false, 'the leader does not stand again');
+  assert.equal(nodes[1]!.raft.isLeader(), true);
+  await stopAll(nodes);
+});
+
 function backup(values: Record<string, string>, appliedIndex: number): Uint8Array {
   const fsm = new KvStateMachine();
   for (const [k, v] of Object.entries(values)) fsm.values.set(k, v);

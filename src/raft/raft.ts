@@ -376,6 +376,20 @@ export class Raft implements TransportHandler {
     await this.waitFor(() => this.core.log.stableIndex >= 1, timeoutMs, 'bootstrap');
   }
 
+  /** Stands for election at once (see RaftCore.campaignNow); false when leading or not a voter. */
+  campaign(): boolean {
+    if (this.refuseIfClosed()) return false;
+    let started: boolean;
+    try {
+      started = this.core.campaignNow();
+    } catch (e) {
+      this.fail(e as Error);
+      return false;
+    }
+    if (started) this.kick();
+    return started;
+  }
+
   addVoter(id: ServerId, address: string, timeoutMs = this.defaultTimeoutMs): Promise<{ index: number }> {
     return this.changeMembership({ op: 'add', id, address, suffrage: 'voter' }, timeoutMs);
   }
@@ -549,13 +563,19 @@ export class Raft implements TransportHandler {
     };
   }
 
+  /** Milliseconds since a leader last reached this follower (0 on the leader, null if never): cheap, unlike metrics(). */
+  lastContactMs(): number | null {
+    if (this.core.currentRole === 'leader') return 0;
+    return this.lastContactAtMs === null ? null : this.clock.nowMs() - this.lastContactAtMs;
+  }
+
   metrics(): RaftMetrics {
     return {
       commitTimeMs: this.commitTime.stats(),
       applyTimeMs: this.applyTime.stats(),
       persistTimeMs: this.persistTime.stats(),
       persistBatchEntries: this.persistBatch.stats(),
-      lastContactMs: this.core.currentRole === 'leader' ? 0 : this.lastContactAtMs === null ? null : this.clock.nowMs() - this.lastContactAtMs,
+      lastContactMs: this.lastContactMs(),
       leaderChanges: this.leaderChanges,
       snapshotsTaken: this.snapshotsTaken,
       snapshotsInstalled: this.snapshotsInstalled,
@@ -700,6 +720,16 @@ export class Raft implements TransportHandler {
     this.stepSafely(request);
     // The core decides at once whether it installs the snapshot (see handleReady).
     this.kick();
+  }
+
+  onPeerDisconnected(fromAddress: string): void {
+    if (this.closed || this.core.currentRole !== 'follower') return;
+    const leader = this.core.leader;
+    if (leader === null || this.addressOf(leader) !== fromAddress) return;
+    if (this.core.leaderUnreachable()) {
+      this.log('info', `lost the connection to the leader ${leader} (${fromAddress}): standing for election soon unless it is heard from again`);
+      this.kick();
+    }
   }
 
   private stepSafely(message: Message): void {

@@ -9,3 +9,16 @@ export function parseRpcAddress(addr: string): { host: string; port: number } {
   }
   return { host, port };
 }
+
+/** Nomad's RPC port, which an address without one means. */
+export const DEFAULT_RPC_PORT = 4647;
+
+/** "host" -> "host:4647"; "host:port" and "[v6]:port" as given; a bare IPv6 address gets brackets. */
+export function withDefaultRpcPort(addr: string, port = DEFAULT_RPC_PORT): string {
+  const a = addr.trim();
+  if (a.startsWith('[')) return a.includes(']:') ? a : `${a}:${port}`;
+  const colons = a.split(':').length - 1;
+  if (colons === 0) return `${a}:${port}`;
+  if (colons > 1) return `[${a}]:${port}`;
+  return a;
+}

@@ -2,6 +2,7 @@
 // over one multiplexed, TLS-capable listener. docs/rpc-protocol.md describes the wire.
 export type {
   RpcCallOptions,
+  RpcCaller,
   RpcHandler,
   RpcLogger,
   RpcNotifyHandler,
@@ -21,4 +22,5 @@ export type { ReconnectBackoff } from './backoff.js';
 export type { RpcTlsClientOptions, RpcTlsServerOptions } from './tls.js';
 export { RpcRaftTransport, RAFT_MESSAGE_METHOD, RAFT_SNAPSHOT_METHOD } from './raft-transport.js';
 export type { RpcRaftTransportOptions } from './raft-transport.js';
-export { parseRpcAddress } from './address.js';
+export { DEFAULT_RPC_PORT, parseRpcAddress, withDefaultRpcPort } from './address.js';
+export { InProcessRpc } from './in-process.js';

@@ -122,3 +122,43 @@ test('a message to a server whose Raft is not running is dropped quietly, and it
     await x.server.close();
   }
 });
+
+test("a leader whose connections close is replaced at once, long before an election timeout; a server that only lost its link keeps its leader", async () => {
+  const agents = await Promise.all([4, 5, 6].map((n) => startAgent(n)));
+  const servers: ServerConfig[] = agents.map((a) => ({ id: a.id, address: a.addr, suffrage: 'voter' }));
+  // Election timeouts of 300-600 ticks (6-12 s at 20 ms): only the closed connections explain a quick election.
+  const members = await Promise.all(agents.map((a) => startRaft(a, { electionTimeoutTicks: 300 })));
+  const stopped = new Set<Member>();
+  try {
+    for (const m of members) await m.raft.bootstrap(servers);
+    assert.equal(members[0]!.raft.campaign(), true);
+    await until('s4 leads', () => members.every((m) => m.raft.leader().id === 's4'), 10_000);
+    await applyOnLeader(members, 'k', 'v1');
+
+    // A disconnect hint about a live leader: the others still hear it, so no election is won.
+    const term = Number(members[0]!.raft.stats().term);
+    members[1]!.raft.onPeerDisconnected(members[0]!.agent.addr);
+    await applyOnLeader(members, 'k', 'v2');
+    await until('s5 follows s4 again', () => members[1]!.raft.leader().id === 's4', 5_000);
+    assert.equal(Number(members[0]!.raft.stats().term), term, 'the leader was not disturbed');
+
+    // The leader's process goes away: its RPC port and pool close, and with them its connections.
+    const old = members[0]!;
+    const t0 = Date.now();
+    await old.raft.shutdown();
+    await old.agent.pool.close();
+    await old.agent.server.close();
+    stopped.add(old);
+    const rest = members.slice(1);
+    await until('a new leader among the others', () => leaderOf(rest) !== undefined, 5_000);
+    assert.ok(Date.now() - t0 < 5_000, `elected after ${Date.now() - t0} ms, before the 6 s timeout`);
+    await applyOnLeader(rest, 'k', 'v3');
+    await until('both survivors have the write', () => rest.every((m) => m.fsm.values.get('k') === 'v3'));
+  } finally {
+    for (const m of members) if (!stopped.has(m)) await m.raft.shutdown();
+    for (const a of agents) {
+      await a.pool.close();
+      await a.server.close();
+    }
+  }
+});

@@ -29,9 +29,10 @@ export class RpcRaftTransport implements Transport {
 
   constructor(private readonly opts: RpcRaftTransportOptions) {
     this.localAddress = opts.localAddress;
-    opts.server.handleNotify(RAFT_MESSAGE_METHOD, (args) => {
+    opts.server.handleNotify(RAFT_MESSAGE_METHOD, (args, ctx) => {
       if (this.closed || !this.handler) return;
       const [from, message] = args as [string, Message];
+      this.watchConnection(ctx.signal, from);
       this.handler.onMessage(message, from);
     });
     opts.server.handleUpload(RAFT_SNAPSHOT_METHOD, async (args, data) => {
@@ -41,6 +42,31 @@ export class RpcRaftTransport implements Transport {
       return null;
     });
   }
+
+  /**
+   * Tells Raft when the connection a peer's messages came on closes: a leader killed outright is
+   * then known gone at once, not only after an election timeout. (A one-way message's signal is
+   * its connection's, aborted when the connection closes.)
+   */
+  private watchConnection(connection: AbortSignal, from: string): void {
+    let senders = this.senders.get(connection);
+    if (senders === undefined) {
+      senders = new Set();
+      this.senders.set(connection, senders);
+      const seen = senders;
+      connection.addEventListener(
+        'abort',
+        () => {
+          if (this.closed) return;
+          for (const addr of seen) this.handler?.onPeerDisconnected?.(addr);
+        },
+        { once: true },
+      );
+    }
+    senders.add(from);
+  }
+
+  private readonly senders = new WeakMap<AbortSignal, Set<string>>();
 
   setHandler(handler: TransportHandler): void {
     this.handler = handler;

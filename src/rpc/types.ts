@@ -7,6 +7,11 @@ export interface RpcCallOptions {
   signal?: AbortSignal;
 }
 
+/** Whatever can make a call: the pool (to one address), a client's server list, the in-process channel. */
+export interface RpcCaller {
+  call<T = unknown>(method: string, args: unknown, opts?: RpcCallOptions): Promise<T>;
+}
+
 export interface RpcRequestContext {
   /** "ip:port" of the peer socket. */
   remoteAddr: string;

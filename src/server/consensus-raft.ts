@@ -28,6 +28,15 @@ import type { Logger } from './logger.js';
 
 /** Nomad's raft timings at raft_multiplier 1, in our driver's ticks. */
 const BASE_TICK_MS = 50;
+/**
+ * hashicorp/raft's HeartbeatTimeout and ElectionTimeout (1 s, which Nomad scales by
+ * raft_multiplier): a follower stands for election after 1-2 s without hearing a leader.
+ */
+const ELECTION_TIMEOUT_TICKS = 1_000 / BASE_TICK_MS;
+/** Between the servers of a new cluster standing for election in turn (see campaignAfterBootstrap). */
+const CAMPAIGN_STAGGER_TICKS = 8;
+/** The leader's heartbeats every tenth of the heartbeat timeout, as hashicorp/raft sends them. */
+const HEARTBEAT_INTERVAL_TICKS = 100 / BASE_TICK_MS;
 
 export interface RaftConsensusOptions {
   fsm: FSM;
@@ -52,8 +61,12 @@ export interface RaftConsensusOptions {
   metrics?: RaftMetricsSink;
 }
 
+function raftMultiplier(opts: RaftConsensusOptions): number {
+  return Math.max(1, Math.min(10, Math.round(opts.raftMultiplier ?? 1)));
+}
+
 /** What the raft library sees of the state: msgpack entries in, the FSM's results out. */
-function raftFsm(fsm: FSM, logger: Logger): Fsm {
+function raftFsm(fsm: FSM, logger: Logger, defer: (fn: () => void) => void): Fsm {
   return {
     apply(e: FsmEntry): unknown {
       let entry: LogEntry;
@@ -71,10 +84,14 @@ function raftFsm(fsm: FSM, logger: Logger): Fsm {
       }
     },
     snapshot(): FsmSnapshotData {
-      // Capturing is O(1) (persistent tables): applies go on while the bytes are produced.
+      // Capturing is O(1) (persistent tables): applies go on while the bytes are produced, a chunk
+      // at a time, the event loop turning between chunks (the driver writes each before the next).
       const captured = fsm.captureSnapshot();
       return (async function* () {
-        yield captured.encode();
+        for (const chunk of captured.chunks()) {
+          yield chunk;
+          await new Promise<void>((resolve) => defer(resolve));
+        }
       })();
     },
     restore(data: Uint8Array): void {
@@ -107,16 +124,22 @@ export class RaftConsensus implements ClusterConsensus {
     this.armSnapshotTimer();
   }
 
+  private get multiplier(): number {
+    return raftMultiplier(this.opts);
+  }
+
   static async open(opts: RaftConsensusOptions): Promise<RaftConsensus> {
-    const multiplier = Math.max(1, Math.min(10, Math.round(opts.raftMultiplier ?? 1)));
+    const multiplier = raftMultiplier(opts);
     const raft = await Raft.create({
       id: opts.serverId,
-      fsm: raftFsm(opts.fsm, opts.logger),
+      fsm: raftFsm(opts.fsm, opts.logger, opts.clock ? (fn) => opts.clock!.defer(fn) : (fn) => setImmediate(fn)),
       transport: opts.transport,
       logStore: opts.stores.logStore,
       stableStore: opts.stores.stableStore,
       snapshotStore: opts.stores.snapshotStore,
       tickMs: BASE_TICK_MS * multiplier,
+      electionTimeoutTicks: ELECTION_TIMEOUT_TICKS,
+      heartbeatIntervalTicks: HEARTBEAT_INTERVAL_TICKS,
       snapshotThresholdEntries: opts.snapshotThresholdEntries ?? 8192,
       trailingLogs: opts.trailingLogs ?? 10_240,
       defaultTimeoutMs: opts.applyTimeoutMs ?? 30_000,
@@ -251,8 +274,9 @@ export class RaftConsensus implements ClusterConsensus {
   }
 
   stats(): ConsensusStats {
+    // Every HTTP answer of a follower reads this (X-Nomad-LastContact): no latency summaries here.
     const s = this.raft.stats();
-    const m = this.raft.metrics();
+    const lastContactMs = this.raft.lastContactMs();
     const config = this.raft.configuration();
     const state = this.raft.state();
     return {
@@ -262,14 +286,14 @@ export class RaftConsensus implements ClusterConsensus {
       commitIndex: Number(s.commit_index),
       lastLogIndex: Number(s.last_log_index),
       lastLogTerm: Number(s.last_log_term),
-      lastContactMs: state === 'Leader' ? 0 : Math.round(m.lastContactMs ?? 0),
+      lastContactMs: state === 'Leader' ? 0 : Math.round(lastContactMs ?? 0),
       numPeers: Number(s.num_peers),
       configuration: config.servers.map((c) => ({ ID: c.id, Address: c.address, Voter: c.suffrage === 'voter' })),
       lastSnapshotIndex: Number(s.last_snapshot_index),
       lastSnapshotTerm: Number(s.last_snapshot_term),
       fsmPending: Number(s.fsm_pending),
       configurationIndex: config.index,
-      lastContactKnown: m.lastContactMs !== null || state === 'Leader',
+      lastContactKnown: lastContactMs !== null || state === 'Leader',
     };
   }
 
@@ -289,6 +313,30 @@ export class RaftConsensus implements ClusterConsensus {
     } catch (e) {
       throw toNomadError(e);
     }
+    this.campaignAfterBootstrap(config.map((s) => s.id));
+  }
+
+  /**
+   * Every server of a new cluster bootstraps the same list. Rather than all waiting an election
+   * timeout (1-2 s), they stand for election in the order of their IDs, a few heartbeats apart:
+   * the lowest at once, the next only if no leader is known by then (the lowest may have found
+   * the cluster bootstrapped by another and not bootstrapped itself), and so on; votes never split
+   * between two servers that started together.
+   */
+  private campaignAfterBootstrap(ids: string[]): void {
+    const rank = [...ids].sort().indexOf(this.raft.id);
+    if (rank < 0) return;
+    const stand = (): void => {
+      if (!this.closed && this.raft.campaign()) this.opts.logger.info('raft: new cluster: standing for election without waiting for a timeout', { rank });
+    };
+    if (rank === 0) stand();
+    else this.later(stand, rank * CAMPAIGN_STAGGER_TICKS * BASE_TICK_MS * this.multiplier);
+  }
+
+  private later(fn: () => void, delayMs: number): void {
+    const c = this.clock;
+    if (c) c.setTimeout(fn, delayMs);
+    else setTimeout(fn, delayMs).unref();
   }
 
   peers(): PeerState[] {

@@ -11,6 +11,8 @@ import type { Logger } from './logger.js';
 import type { ServerMember, ServerMembership } from './server-members.js';
 
 export const STATUS_PEERS_METHOD = 'Status.Peers';
+/** The first pause before asking a peer that did not answer again. */
+const FIRST_RETRY_MS = 100;
 
 /** What a server answers to Status.Peers: the addresses of its Raft configuration, if any. */
 export interface StatusPeersReply {
@@ -27,7 +29,10 @@ export interface ExpectBootstrapOptions {
   peers: PeerRpc;
   clock: Clock;
   logger: Logger;
-  /** Pause before asking the peers again after one did not answer. */
+  /**
+   * Pause before asking the peers again after one did not answer: the first retry soon (a server
+   * seen in gossip may not have its RPC handlers up yet), then doubling up to this bound.
+   */
   retryMs?: number;
 }
 
@@ -35,6 +40,7 @@ export class ExpectBootstrap {
   private done = false;
   private checking = false;
   private retryTimer: TimerHandle | null = null;
+  private retryDelayMs = FIRST_RETRY_MS;
   private readonly stopWatching: () => void;
 
   constructor(private readonly opts: ExpectBootstrapOptions) {
@@ -115,6 +121,9 @@ export class ExpectBootstrap {
 
   private retryLater(): void {
     this.opts.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = this.opts.clock.setTimeout(() => void this.check(), this.opts.retryMs ?? 1_000);
+    const maxMs = this.opts.retryMs ?? 1_000;
+    const delayMs = Math.min(this.retryDelayMs, maxMs);
+    this.retryDelayMs = Math.min(delayMs * 2, maxMs);
+    this.retryTimer = this.opts.clock.setTimeout(() => void this.check(), delayMs);
   }
 }

@@ -54,6 +54,8 @@ const RULES: Record<string, Rule> = {
   'Node.nodeUpdateStatus': { nodeSecret: (args) => [str(args[0])] },
   'Node.updateEligibility': { nodeSecret: (args) => [str(args[0])] },
   'Node.updateDrain': { nodeSecret: (args) => [str(args[0])] },
+  // node purge is an operator's action, never the node's own.
+  'Node.deregister': { need: NODE_WRITE },
   'Node.nodeUpdateAllocs': {
     nodeSecret: (args, s) => {
       const nodes = new Set<string>();

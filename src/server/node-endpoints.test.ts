@@ -1,4 +1,4 @@
-// Client alloc updates are group committed: a lone update is written at once, updates that
+// Node purge; and client alloc updates are group committed: a lone update is written at once, updates that
 // arrive while a write is in flight go together in the next entry, and a batch is bounded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +9,10 @@ import type { ApplyResult } from './consensus.js';
 import type { ServerContext } from './context.js';
 import { NodeEndpoints } from './node-endpoints.js';
 import { systemClock, systemRandom } from '../structs/clock.js';
+import { NomadError } from '../structs/errors.js';
+import { FSM } from '../state/fsm.js';
+import { mockAlloc, mockJob, mockNode, mockPlanApply, T0_NS } from '../state/test-fixtures.js';
+import { silentLogger } from './logger.js';
 
 interface PendingWrite {
   entry: LogEntry;
@@ -93,4 +97,38 @@ test('an update without an allocation ID is refused with its position', async ()
   const endpoints = new NodeEndpoints(ctx);
   await assert.rejects(endpoints.nodeUpdateAllocs([update('a'), update('')]), /missing allocation ID in update 1/);
   assert.equal(writes.length, 0);
+});
+
+test('purging a node removes it and evaluates the jobs that had allocations on it', async () => {
+  const store = new StateStore();
+  const fsm = new FSM(store);
+  let index = 0;
+  const ctx = {
+    clock: systemClock,
+    random: systemRandom,
+    store,
+    logger: silentLogger,
+    write: async (entry: LogEntry): Promise<ApplyResult> => {
+      index++;
+      try {
+        return { index, result: fsm.apply(index, entry) };
+      } catch (e) {
+        return { index, result: e as Error };
+      }
+    },
+  } as unknown as ServerContext;
+  const job = mockJob('web');
+  await ctx.write({ Type: 'NodeRegister', Node: mockNode('n1'), TimestampNs: T0_NS });
+  await ctx.write({ Type: 'JobRegister', Job: job, Eval: null, SubmitTimeNs: T0_NS });
+  await ctx.write(mockPlanApply(store.snapshot().jobByID('default', 'web')!, { AllocsUpdated: [mockAlloc('a1', 'n1', { JobID: 'web', ClientStatus: 'running' })] }));
+
+  const out = await new NodeEndpoints(ctx).deregister('n1');
+  const snap = store.snapshot();
+  assert.equal(snap.nodeByID('n1'), null);
+  assert.equal(out.EvalIDs.length, 1);
+  const ev = snap.evalByID(out.EvalIDs[0]!)!;
+  assert.equal(ev.JobID, 'web');
+  assert.equal(ev.NodeID, 'n1');
+  assert.equal(out.EvalCreateIndex, out.Index);
+  await assert.rejects(new NodeEndpoints(ctx).deregister('n1'), (e: unknown) => e instanceof NomadError && e.kind === 'not_found');
 });

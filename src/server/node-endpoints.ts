@@ -6,7 +6,7 @@
 // write instead of one per allocation.
 import type { Allocation } from '../structs/alloc.js';
 import type { Evaluation } from '../structs/evaluation.js';
-import type { DrainStrategy, Node, NodeEvent, NodeStatus } from '../structs/node.js';
+import type { DrainSpec, DrainStrategy, Node, NodeEvent, NodeStatus } from '../structs/node.js';
 import type { ReschedulePolicy } from '../structs/job.js';
 import { NomadError, badRequest, notFound } from '../structs/errors.js';
 import { rfc3339Nano } from '../structs/time.js';
@@ -14,10 +14,13 @@ import type {
   AllocClientUpdate,
   ClientServerRpc,
   NodeClientAllocsResponse,
+  NodeDrainResponse,
   NodeHeartbeatResponse,
   NodeRegisterResponse,
 } from '../rpc/protocol.js';
 import type { StateReader } from '../state/reader.js';
+import { sameSecret } from '../acl/node-identity.js';
+import { ZERO_TIME } from '../state/time-util.js';
 import { watchKey } from '../state/watch-keys.js';
 import { writeChecked, type ServerContext } from './context.js';
 import { jobKey, newEval, type ServerEnv } from './eval-factory.js';
@@ -58,8 +61,8 @@ export class NodeEndpoints implements ClientServerRpc {
     validateNode(node);
     const snap = this.ctx.store.snapshot();
     const existing = snap.nodeByID(node.ID);
-    if (existing && existing.SecretID && node.SecretID && existing.SecretID !== node.SecretID) {
-      throw badRequest('node secret ID does not match', 'Node.SecretID');
+    if (existing && existing.SecretID && !sameSecret(existing.SecretID, node.SecretID)) {
+      throw new NomadError('forbidden', 'node secret ID does not match. Not registering node.', 'Node.SecretID');
     }
     const status: NodeStatus = node.Status || 'initializing';
     const index = await writeChecked(this.ctx, { Type: 'NodeRegister', Node: { ...node, Status: status }, TimestampNs: this.ctx.clock.nowNs() });
@@ -114,6 +117,22 @@ export class NodeEndpoints implements ClientServerRpc {
     return { Index: index };
   }
 
+  /**
+   * PUT /v1/node/:id/purge: forgets the node at once (what node GC does after node_gc_threshold),
+   * with evaluations for its jobs so that what ran there is placed again elsewhere. A client
+   * still alive registers anew at its next heartbeat.
+   */
+  async deregister(nodeId: string): Promise<NodeDrainResponse> {
+    const snap = this.ctx.store.snapshot();
+    const node = snap.nodeByID(nodeId);
+    if (!node) throw notFound('node not found');
+    const evals = nodeEvals(this.ctx, snap, node, this.systemJobs.get(snap));
+    const index = await writeChecked(this.ctx, { Type: 'NodeDeregister', NodeIDs: [nodeId] });
+    const evalIndex = evals.length > 0 ? await writeChecked(this.ctx, { Type: 'EvalUpsert', Evals: evals }) : 0;
+    this.ctx.logger.info('node purged', { node_id: nodeId, evals: evals.length });
+    return { EvalIDs: evals.map((e) => e.ID), EvalCreateIndex: evalIndex, NodeModifyIndex: index, Index: Math.max(index, evalIndex) };
+  }
+
   /** nomad node eligibility: no new placements on an ineligible node; evals for its jobs. */
   async updateEligibility(nodeId: string, eligibility: string): Promise<{ EvalIDs: string[]; EvalCreateIndex: number; NodeModifyIndex: number; Index: number }> {
     if (eligibility !== 'eligible' && eligibility !== 'ineligible') throw badRequest(`invalid scheduling eligibility "${eligibility}": must be "eligible" or "ineligible"`, 'Eligibility');
@@ -127,17 +146,36 @@ export class NodeEndpoints implements ClientServerRpc {
     return { EvalIDs: evals.map((e) => e.ID), EvalCreateIndex: evals.length ? index : 0, NodeModifyIndex: index, Index: index };
   }
 
-  /** nomad node drain: stores the drain strategy (null cancels it). */
-  async updateDrain(nodeId: string, strategy: DrainStrategy | null, markEligible: boolean): Promise<{ EvalIDs: string[]; EvalCreateIndex: number; NodeModifyIndex: number; Index: number }> {
+  /**
+   * nomad node drain: stores the drain strategy built from `spec` (null cancels the drain); the
+   * drainer on the leader does the rest. A positive deadline becomes the time at which what is
+   * left is forced off; a negative one forces at once; zero waits as long as it takes.
+   */
+  async updateDrain(nodeId: string, spec: DrainSpec | null, markEligible: boolean, meta: Record<string, string> | null = null): Promise<NodeDrainResponse> {
     const snap = this.ctx.store.snapshot();
     const node = snap.nodeByID(nodeId);
     if (!node) throw notFound('node not found');
-    const event: NodeEvent = { Message: strategy ? 'Node drain strategy set' : 'Node drain strategy cancelled', Subsystem: 'Drain', Details: null, Timestamp: rfc3339Nano(this.ctx.clock.nowNs()), CreateIndex: 0 };
-    const index = await writeChecked(this.ctx, { Type: 'NodeUpdateDrain', NodeID: nodeId, DrainStrategy: strategy, MarkEligible: markEligible, Event: event });
-    return { EvalIDs: [], EvalCreateIndex: 0, NodeModifyIndex: index, Index: index };
+    if (spec !== null && (typeof spec.Deadline !== 'number' || !Number.isFinite(spec.Deadline))) throw badRequest('DrainSpec.Deadline must be a number of nanoseconds', 'DrainSpec.Deadline');
+    const nowNs = this.ctx.clock.nowNs();
+    const strategy: DrainStrategy | null =
+      spec === null
+        ? null
+        : {
+            Deadline: spec.Deadline,
+            IgnoreSystemJobs: spec.IgnoreSystemJobs === true,
+            ForceDeadline: spec.Deadline > 0 ? rfc3339Nano(nowNs + spec.Deadline) : ZERO_TIME,
+            // A drain already under way keeps its start.
+            StartedAt: node.DrainStrategy?.StartedAt ?? rfc3339Nano(nowNs),
+          };
+    const event: NodeEvent = { Message: strategy ? 'Node drain strategy set' : 'Node drain strategy cancelled', Subsystem: 'Drain', Details: null, Timestamp: rfc3339Nano(nowNs), CreateIndex: 0 };
+    // Ending a drain makes the node's jobs look again (it may take work once eligible).
+    const evals = strategy === null && markEligible ? nodeEvals(this.ctx, snap, node, this.systemJobs.get(snap)) : [];
+    const index = await writeChecked(this.ctx, { Type: 'NodeUpdateDrain', NodeID: nodeId, DrainStrategy: strategy, MarkEligible: markEligible, Event: event, TimestampNs: nowNs, Meta: meta });
+    if (evals.length > 0) await writeChecked(this.ctx, { Type: 'EvalUpsert', Evals: evals });
+    return { EvalIDs: evals.map((e) => e.ID), EvalCreateIndex: evals.length > 0 ? index : 0, NodeModifyIndex: index, Index: index };
   }
 
-  async nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number): Promise<NodeClientAllocsResponse> {
+  async nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number, signal?: AbortSignal): Promise<NodeClientAllocsResponse> {
     if (!nodeId) throw badRequest('missing node ID', 'NodeID');
     const deadline = this.ctx.clock.nowMs() + Math.min(Math.max(0, maxWaitMs), MAX_BLOCKING_WAIT_MS);
     const watch = [watchKey.nodeAllocs(nodeId)];
@@ -145,9 +183,24 @@ export class NodeEndpoints implements ClientServerRpc {
       const snap = this.ctx.store.snapshot();
       const { allocs, index } = clientAllocs(snap, nodeId);
       const remaining = deadline - this.ctx.clock.nowMs();
-      if (index > minIndex || remaining <= 0) return { Allocs: allocs, Index: Math.max(index, 1) };
+      if (index > minIndex || remaining <= 0 || signal?.aborted) return { Allocs: allocs, Index: Math.max(index, 1) };
       // Woken only by writes to this node's allocations (not by every allocation in the cluster).
-      await this.ctx.store.waitForKeys(watch, Math.max(minIndex, this.ctx.store.keysIndex(watch)), remaining);
+      await this.ctx.store.waitForKeys(watch, Math.max(minIndex, this.ctx.store.keysIndex(watch)), remaining, signal);
+    }
+  }
+
+  /** The node as stored, once its ModifyIndex passes minIndex (or the wait ends): a client following its own drain. */
+  async nodeGet(nodeId: string, minIndex: number, maxWaitMs: number, signal?: AbortSignal): Promise<{ Node: Node | null; Index: number }> {
+    if (!nodeId) throw badRequest('missing node ID', 'NodeID');
+    const deadline = this.ctx.clock.nowMs() + Math.min(Math.max(0, maxWaitMs), MAX_BLOCKING_WAIT_MS);
+    const watch = [watchKey.node(nodeId)];
+    for (;;) {
+      const snap = this.ctx.store.snapshot();
+      const node = snap.nodeByID(nodeId);
+      const index = node?.ModifyIndex ?? snap.tableIndex('nodes');
+      const remaining = deadline - this.ctx.clock.nowMs();
+      if (index > minIndex || remaining <= 0 || signal?.aborted) return { Node: node, Index: Math.max(index, 1) };
+      await this.ctx.store.waitForKeys(watch, Math.max(minIndex, this.ctx.store.keysIndex(watch)), remaining, signal);
     }
   }
 

@@ -22,9 +22,12 @@ import { PlanQueue } from './plan-queue.js';
 import { PlanApplier } from './plan-applier.js';
 import { SCHEDULER_TYPES, Worker } from './worker.js';
 import { DeploymentWatcher } from './deployment-watcher.js';
+import { NodeDrainer } from './drainer.js';
 import { PeriodicDispatcher } from './periodic-dispatcher.js';
 import { CoreGc, type GcResult, type GcThresholds } from './core-gc.js';
 import { NodeEndpoints } from './node-endpoints.js';
+import { NodeRpc } from './node-rpc.js';
+import type { RpcRequestContext } from '../rpc/types.js';
 import { JobEndpoints } from './job-endpoints.js';
 import { DeploymentEndpoints } from './deployment-endpoints.js';
 import { AclEndpoints } from './acl-endpoints.js';
@@ -160,6 +163,7 @@ export class Server {
   private readonly ctx: ServerContext;
   private readonly planApplier: PlanApplier;
   private readonly watcher: DeploymentWatcher;
+  private readonly drainer: NodeDrainer;
   private readonly aclSource: AclReplicationSource;
   /** Copies global ACLs from the authoritative region while this server leads another region. */
   /** Copies namespaces (and with ACLs, policies and global tokens) from the authoritative region. */
@@ -228,7 +232,7 @@ export class Server {
     });
     const fw = this.forwarder;
     this.periodic = new PeriodicDispatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env });
-    const nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain']);
+    const nodes = fw.proxy('Node', new NodeEndpoints(this.ctx), ['nodeRegister', 'nodeUpdateStatus', 'nodeUpdateFingerprint', 'nodeUpdateAllocs', 'updateEligibility', 'updateDrain', 'deregister']);
     this.nodes = meterEndpoint(nodes, NODE_ENDPOINT_METRICS, metrics);
     const jobs = fw.proxy('Job', new JobEndpoints(this.ctx, schedulerLoader, this.periodic), ['register', 'deregister', 'plan', 'evaluate', 'scale', 'setStability', 'revert', 'periodicForce', 'dispatch']);
     this.jobs = meterEndpoint(jobs, JOB_ENDPOINT_METRICS, metrics);
@@ -249,6 +253,7 @@ export class Server {
       metrics,
     });
     this.watcher = new DeploymentWatcher({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env, pollMs: opts.deploymentPollMs });
+    this.drainer = new NodeDrainer({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, env });
     this.gc = new CoreGc({ store: this.store, apply: (e) => this.apply(e), logger: this.logger, thresholds: opts.gc, intervalMs: opts.gc?.intervalMs, clock: this.clock });
     const operator = new OperatorEndpoints({
       ctx: this.ctx,
@@ -457,6 +462,7 @@ export class Server {
     this.workers = Array.from({ length: n }, (_, i) => new Worker(i, deps));
     for (const w of this.workers) w.start();
     this.watcher.start();
+    this.drainer.start();
     this.periodic.start();
     this.gc.start();
     this.autopilot?.start();
@@ -481,6 +487,7 @@ export class Server {
     this.blocked.setEnabled(false);
     this.planQueue.setEnabled(false);
     this.heartbeats.setEnabled(false);
+    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.drainer.stop(), this.autopilot?.stop()]);
     await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.autopilot?.stop(), this.replicator?.stop()]);
     this.workers = [];
   }
@@ -557,6 +564,11 @@ export class Server {
       lastLog: { index: stats.lastLogIndex, term: stats.lastLogTerm },
       sinceMs: this.leaderSinceMs,
     });
+  }
+
+  /** What clients call on any server: register, heartbeat, their allocations (node-rpc.ts). */
+  nodeRpcHandlers(): Record<string, (args: unknown, ctx: RpcRequestContext) => Promise<unknown>> {
+    return new NodeRpc(this).handlers();
   }
 
   private tokenResolver(): TokenResolver {

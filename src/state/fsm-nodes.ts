@@ -1,7 +1,8 @@
 // Nodes in the FSM: registration (keeping what only the servers decide), status, eligibility,
 // drain, deregistration; each with its bounded event history.
 import { badRequest, notFound } from '../structs/errors.js';
-import type { DrainStrategy, Node, NodeEvent, NodeStatus, SchedulingEligibility } from '../structs/node.js';
+import type { DrainMetadata, DrainStrategy, Node, NodeEvent, NodeStatus, SchedulingEligibility } from '../structs/node.js';
+import { rfc3339Nano } from '../structs/time.js';
 import type { ApplyContext } from './fsm-context.js';
 import { formatRfc3339Seconds } from './time-util.js';
 
@@ -89,12 +90,26 @@ export function updateNodeEligibility(ctx: ApplyContext, id: string, eligibility
   });
 }
 
+/** Node.LastDrain after a drain change: a new drain starts a record, an end says how it ended. */
+function lastDrain(node: Node, drain: DrainStrategy | null, last: { timestampNs: number | null; complete: boolean; meta: Record<string, string> | null }): DrainMetadata | null {
+  if (last.timestampNs === null) return node.LastDrain;
+  const at = rfc3339Nano(last.timestampNs);
+  const prev = node.LastDrain;
+  if (drain !== null) {
+    if (node.DrainStrategy !== null && prev) return { ...prev, UpdatedAt: at, Meta: last.meta ?? prev.Meta };
+    return { StartedAt: at, UpdatedAt: at, Status: 'draining', AccessorID: '', Meta: last.meta };
+  }
+  if (!prev || node.DrainStrategy === null) return prev;
+  return { ...prev, UpdatedAt: at, Status: last.complete ? 'complete' : 'canceled', Meta: last.meta ?? prev.Meta };
+}
+
 export function updateNodeDrain(
   ctx: ApplyContext,
   id: string,
   drain: DrainStrategy | null,
   markEligible: boolean,
   event: NodeEvent | null,
+  last: { timestampNs: number | null; complete: boolean; meta: Record<string, string> | null } = { timestampNs: null, complete: false, meta: null },
 ): void {
   const node = existingNode(ctx, id);
   let eligibility = node.SchedulingEligibility;
@@ -105,6 +120,7 @@ export function updateNodeDrain(
     Drain: drain !== null,
     DrainStrategy: drain,
     SchedulingEligibility: eligibility,
+    LastDrain: lastDrain(node, drain, last),
     Events: event !== null && event !== undefined ? appendEvents(ctx.index, node.Events, [event]) : node.Events,
     ModifyIndex: ctx.index,
   });

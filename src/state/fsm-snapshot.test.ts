@@ -127,3 +127,42 @@ test('a format 1 snapshot (one message with every table) still restores', () => 
   assert.equal(b.allocByID('a1')!.Job, b.allocByID('a2')!.Job);
   assert.deepEqual(b.evalsByJob('default', 'example'), a.evalsByJob('default', 'example'));
 });
+
+test('a restore builds every allocation table and job count as the writes did, over many chunks, and streams in chunks', () => {
+  const store = new StateStore();
+  const fsm = new FSM(store);
+  let index = 0;
+  const nodes = ['n1', 'n2', 'n3'];
+  for (const id of nodes) fsm.apply(++index, { Type: 'NodeRegister', Node: mockNode(id), TimestampNs: T0_NS });
+  for (let j = 0; j < 3; j++) {
+    const job = mockJob(`job-${j}`);
+    fsm.apply(++index, { Type: 'JobRegister', Job: job, Eval: mockEval(`eval-${j}`, job.ID), SubmitTimeNs: T0_NS });
+    const registered = store.snapshot().jobByID('default', job.ID)!;
+    // 9,000 allocations per job: more than one chunk; some stopped (not live), some in a deployment.
+    const allocs = Array.from({ length: 9_000 }, (_, i) =>
+      mockAlloc(`${String(j)}-${String(i * 7919 % 9_000).padStart(5, '0')}`, nodes[i % 3]!, {
+        JobID: job.ID,
+        EvalID: `eval-${j}`,
+        ...(i % 5 === 0 ? { DesiredStatus: 'stop' as const, ClientStatus: 'complete' as const, Job: registered } : {}),
+        ...(i % 4 === 0 ? { DeploymentID: `dep-${j}` } : {}),
+      }),
+    );
+    fsm.apply(++index, mockPlanApply(registered, { EvalID: `eval-${j}`, AllocsUpdated: allocs, TimestampNs: T0_NS + j }));
+  }
+  const chunks = [...fsm.captureSnapshot().chunks()];
+  assert.ok(chunks.length > 5, `${chunks.length} messages`);
+  const restored = new StateStore();
+  new FSM(restored).restore(fsm.captureSnapshot().encode());
+  const a = store.currentTables();
+  const b = restored.currentTables();
+  const ids = (m: { keys(): string[] }): string[] => m.keys();
+  assert.deepEqual(ids(b.allocs), ids(a.allocs));
+  for (const ix of ['allocsByNode', 'allocsByNodeLive', 'allocsByJob', 'allocsByEval', 'allocsByDeployment'] as const) {
+    assert.deepEqual(ids(b[ix]), ids(a[ix]), ix);
+    for (const owner of a[ix].keys()) assert.deepEqual(ids(b[ix].get(owner)!), ids(a[ix].get(owner)!), `${ix} ${owner}`);
+  }
+  assert.deepEqual(b.jobCounts.values(), a.jobCounts.values());
+  assert.deepEqual(restored.snapshot().allocsByJob('default', 'job-1', false).length, 9_000);
+  assert.deepEqual(b.allocs.get('2-00042')?.Job, a.allocs.get('2-00042')?.Job);
+  assert.equal(b.allocs.get('2-00042')?.Job, b.allocs.get('2-00043')?.Job, 'allocations share their job object');
+});

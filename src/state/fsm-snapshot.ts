@@ -26,13 +26,16 @@ import type { AclPolicy, AclToken } from '../structs/acl.js';
 import type { Namespace } from '../structs/namespace.js';
 import type { PeriodicLaunch } from '../structs/periodic.js';
 import type { AutopilotConfiguration, SchedulerConfiguration, TableName } from './reader.js';
+import { bulkAllocTables, withBulkAllocs } from './bulk-load.js';
+import { deepFreeze } from './freeze.js';
 import { WriteTxn } from './store-txn.js';
+import type { PMap } from './pmap.js';
 import { emptyTableIndexes, emptyTables, type Tables } from './tables.js';
 
 const FORMAT = 'nomad-ts-state';
 const FORMAT_VERSION = 2;
 /** Rows per message: large enough that record definitions cost nothing, small enough to stay cheap in memory. */
-const CHUNK_ROWS = 8192;
+const CHUNK_ROWS = 4096;
 
 const packOptions = { useRecords: true, mapsAsObjects: true, moreTypes: false } as const;
 
@@ -77,55 +80,37 @@ const INTERNED_ALLOC_FIELDS = [
 /** One chunk: the section and its rows. */
 type Chunk = [Section, unknown[]];
 
-class ChunkWriter {
-  private readonly packr = new Packr(packOptions);
-  private readonly parts: Uint8Array[] = [];
-  private bytes = 0;
-  rows = 0;
-
-  message(value: unknown): void {
-    // msgpackr reuses its buffer for later messages: keep a copy of each.
-    const part = new Uint8Array(this.packr.pack(value));
-    this.parts.push(part);
-    this.bytes += part.byteLength;
-  }
-
-  chunk(section: Section, rows: unknown[]): void {
-    if (rows.length === 0) return;
-    this.message([section, rows] satisfies Chunk);
-    this.rows += rows.length;
-  }
-
-  /** Rows of one table, chunk by chunk; beforeChunk runs before each chunk is written. */
-  table<T>(section: Section, each: (fn: (row: T) => void) => void, beforeChunk?: () => void): void {
-    let rows: T[] = [];
-    each((row) => {
-      rows.push(row);
-      if (rows.length >= CHUNK_ROWS) {
-        beforeChunk?.();
-        this.chunk(section, rows);
-        rows = [];
-      }
+/** Up to `size` values of `m` at a time, in key order; resumes after the last key of a batch. */
+function* batches<V>(m: PMap<V>, size: number): Generator<V[]> {
+  let from = '';
+  let resumed = false;
+  for (;;) {
+    const batch: V[] = [];
+    let last = from;
+    m.forEachFrom(from, (k, v) => {
+      if (resumed && k === from) return true;
+      batch.push(v);
+      last = k;
+      return batch.length < size;
     });
-    beforeChunk?.();
-    this.chunk(section, rows);
-  }
-
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.bytes);
-    let at = 0;
-    for (const p of this.parts) {
-      out.set(p, at);
-      at += p.byteLength;
-    }
-    this.parts.length = 0;
-    return out;
+    if (batch.length > 0) yield batch;
+    if (batch.length < size) return;
+    from = last;
+    resumed = true;
   }
 }
 
-export function encodeTables(t: Tables): Uint8Array {
-  const w = new ChunkWriter();
-  w.message({
+/**
+ * The snapshot's messages one at a time (header, chunks, trailer): a caller that writes each
+ * before asking for the next lets the event loop run between chunks, so a server with a million
+ * allocations keeps answering while it snapshots (the tables are immutable: writes go on meanwhile).
+ */
+export function* encodeTableChunks(t: Tables): Generator<Uint8Array> {
+  const packr = new Packr(packOptions);
+  // msgpackr reuses its buffer for later messages: each message leaves as its own copy.
+  const message = (value: unknown): Uint8Array => new Uint8Array(packr.pack(value));
+  let rows = 0;
+  yield message({
     Format: FORMAT,
     FormatVersion: FORMAT_VERSION,
     LatestIndex: t.latestIndex,
@@ -147,27 +132,51 @@ export function encodeTables(t: Tables): Uint8Array {
     }
     return at;
   };
+  function* chunk(section: Section, sectionRows: unknown[]): Generator<Uint8Array> {
+    if (sectionRows.length === 0) return;
+    rows += sectionRows.length;
+    yield message([section, sectionRows] satisfies Chunk);
+  }
   // Jobs found while collecting a chunk go out just before it, so a decoder always knows them.
-  const flushPool = (): void => {
-    for (let i = 0; i < pending.length; i += CHUNK_ROWS) w.chunk('JobPool', pending.slice(i, i + CHUNK_ROWS));
+  function* pool(): Generator<Uint8Array> {
+    const jobs = pending;
     pending = [];
-  };
+    for (let i = 0; i < jobs.length; i += CHUNK_ROWS) yield* chunk('JobPool', jobs.slice(i, i + CHUNK_ROWS));
+  }
+  function* table<V>(section: Section, m: PMap<V>, row: (v: V) => unknown = (v) => v): Generator<Uint8Array> {
+    for (const batch of batches(m, CHUNK_ROWS)) {
+      const out = batch.map(row);
+      yield* pool();
+      yield* chunk(section, out);
+    }
+  }
 
-  w.table<number>('Jobs', (fn) => t.jobs.forEachFrom('', (_k, j) => fn(ref(j))), flushPool);
-  w.table<number[]>('JobVersions', (fn) => t.jobVersions.forEachFrom('', (_k, vs) => fn(vs.map(ref))), flushPool);
-  w.table<JobSummary>('JobSummaries', (fn) => t.jobSummaries.forEachFrom('', (_k, s) => fn(s)));
-  w.table<Node>('Nodes', (fn) => t.nodes.forEachFrom('', (_k, n) => fn(n)));
-  w.table<EncodedAlloc>('Allocs', (fn) => t.allocs.forEachFrom('', (_k, a) => fn({ ...a, Job: ref(a.Job) })), flushPool);
-  w.table<Evaluation>('Evals', (fn) => t.evals.forEachFrom('', (_k, e) => fn(e)));
-  w.table<Deployment>('Deployments', (fn) => t.deployments.forEachFrom('', (_k, d) => fn(d)));
-  w.table<ScalingPolicy>('ScalingPolicies', (fn) => t.scalingPolicies.forEachFrom('', (_k, p) => fn(p)));
-  w.table<JobScalingEvents>('ScalingEvents', (fn) => t.scalingEvents.forEachFrom('', (_k, e) => fn(e)));
-  w.table<AclPolicy>('AclPolicies', (fn) => t.aclPolicies.forEachFrom('', (_k, p) => fn(p)));
-  w.table<AclToken>('AclTokens', (fn) => t.aclTokens.forEachFrom('', (_k, tok) => fn(tok)));
-  w.table<Namespace>('Namespaces', (fn) => t.namespaces.forEachFrom('', (_k, n) => fn(n)));
-  w.table<PeriodicLaunch>('PeriodicLaunches', (fn) => t.periodicLaunches.forEachFrom('', (_k, l) => fn(l)));
-  w.message({ End: true, Rows: w.rows } satisfies Trailer);
-  return w.finish();
+  yield* table('Jobs', t.jobs, (j) => ref(j));
+  yield* table('JobVersions', t.jobVersions, (vs) => vs.map(ref));
+  yield* table('JobSummaries', t.jobSummaries);
+  yield* table('Nodes', t.nodes);
+  yield* table('Allocs', t.allocs, (a): EncodedAlloc => ({ ...a, Job: ref(a.Job) }));
+  yield* table('Evals', t.evals);
+  yield* table('Deployments', t.deployments);
+  yield* table('ScalingPolicies', t.scalingPolicies);
+  yield* table('ScalingEvents', t.scalingEvents);
+  yield* table('AclPolicies', t.aclPolicies);
+  yield* table('AclTokens', t.aclTokens);
+  yield* table('Namespaces', t.namespaces);
+  yield* table('PeriodicLaunches', t.periodicLaunches);
+  yield message({ End: true, Rows: rows } satisfies Trailer);
+}
+
+/** The whole snapshot as one buffer. */
+export function encodeTables(t: Tables): Uint8Array {
+  const parts = [...encodeTableChunks(t)];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }
 
 function list<T>(value: unknown, field: string): T[] {
@@ -193,7 +202,13 @@ class Loader {
     return value;
   }
 
-  constructor(latestIndex: number, freeze: boolean) {
+  /** Allocations are loaded in bulk at the end (see bulk-load.ts), not row by row. */
+  private readonly allocs: Allocation[] = [];
+
+  constructor(
+    latestIndex: number,
+    private readonly freeze: boolean,
+  ) {
     this.txn = new WriteTxn(emptyTables(), Math.max(1, latestIndex), freeze);
   }
 
@@ -234,7 +249,7 @@ class Loader {
             const v = a[f];
             if (typeof v === 'string') (a as unknown as Record<string, string>)[f] = this.intern(v);
           }
-          txn.putAlloc(a, null);
+          this.allocs.push(this.freeze ? deepFreeze(a) : a);
         }
         return;
       case 'Evals':
@@ -268,7 +283,8 @@ class Loader {
     if (header.SchedulerConfig !== null) this.txn.putSchedulerConfig(header.SchedulerConfig);
     if (typeof header.AclBootstrapIndex === 'number' && header.AclBootstrapIndex > 0) this.txn.setAclBootstrapIndex(header.AclBootstrapIndex);
     if (header.AutopilotConfig) this.txn.putAutopilotConfig(header.AutopilotConfig);
-    const tables = this.txn.result(false);
+    const tables = withBulkAllocs(this.txn.result(false), bulkAllocTables(this.allocs));
+    this.allocs.length = 0;
     const indexes = emptyTableIndexes();
     for (const k of Object.keys(indexes) as TableName[]) {
       const v = header.TableIndexes?.[k];

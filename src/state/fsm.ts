@@ -10,7 +10,7 @@ import { promoteDeployment, setAllocHealth, updateDeploymentStatus, updateDeploy
 import { deleteEvalsAndAllocs, touchEval, upsertEval, upsertEvals } from './fsm-evals.js';
 import { assertJob, purgeJob, setJobStability, settleJobStatuses, stopJob, upsertJob } from './fsm-jobs.js';
 import { deregisterNodes, registerNode, updateNodeDrain, updateNodeEligibility, updateNodeStatus } from './fsm-nodes.js';
-import { decodeTables, encodeTables } from './fsm-snapshot.js';
+import { decodeTables, encodeTableChunks, encodeTables } from './fsm-snapshot.js';
 import { registerScalingEvent } from './fsm-scaling.js';
 import { bootstrapAcl, deleteAclPolicies, deleteAclTokens, upsertAclPolicies, upsertAclTokens } from './fsm-acl.js';
 import { deleteNamespaces, upsertNamespaces } from './fsm-namespaces.js';
@@ -191,7 +191,7 @@ export class FSM implements AppliedFeed, EventFeed {
         upsertEvals(ctx, entry.Evals, 'Evals');
         return null;
       case 'NodeUpdateDrain':
-        updateNodeDrain(ctx, entry.NodeID, entry.DrainStrategy, entry.MarkEligible, entry.Event);
+        updateNodeDrain(ctx, entry.NodeID, entry.DrainStrategy, entry.MarkEligible, entry.Event, { timestampNs: entry.TimestampNs ?? null, complete: entry.Complete === true, meta: entry.Meta ?? null });
         return null;
       case 'AllocClientUpdate':
         applyClientUpdates(ctx, entry.Updates, entry.TimestampNs);
@@ -275,9 +275,9 @@ export class FSM implements AppliedFeed, EventFeed {
   }
 
   /** Captures the state now (O(1)) and encodes it only when the returned function is called. */
-  captureSnapshot(): { index: number; encode: () => Uint8Array } {
+  captureSnapshot(): { index: number; encode: () => Uint8Array; chunks: () => Iterable<Uint8Array> } {
     const tables = this.store.currentTables();
-    return { index: tables.latestIndex, encode: () => encodeTables(tables) };
+    return { index: tables.latestIndex, encode: () => encodeTables(tables), chunks: () => encodeTableChunks(tables) };
   }
 
   /** Throws (a NomadError saying what is wrong) unless restore() would take these bytes. */

@@ -6,39 +6,51 @@
 // changed one.
 import { WATCH_KINDS, type ChangedKeys, type WatchKind } from './watch-keys.js';
 
-/** Keys remembered per kind; beyond it the least recently changed are forgotten. */
+/** Keys remembered per kind in each of the two generations kept. */
 export const DEFAULT_KEYS_PER_KIND = 16_384;
 
+/**
+ * Two generations of keys: a full current generation becomes the previous one and the previous
+ * one is forgotten, its highest index becoming the floor. Every write is a plain Map set (a
+ * least-recently-changed order would cost a delete per write and an eviction that walks the
+ * map's holes, microseconds per key in a plan of thousands of evaluations or allocations).
+ */
 class KindIndexes {
-  /** ID -> index of the last change, least recently changed first. */
-  private readonly byId = new Map<string, number>();
-  /** At or above the last change of every key not in byId. */
+  private current = new Map<string, number>();
+  private currentMax = 0;
+  private previous = new Map<string, number>();
+  private previousMax = 0;
+  /** At or above the last change of every key in neither generation. */
   floor = 0;
 
   constructor(private readonly maxKeys: number) {}
 
   get(id: string): number {
-    return this.byId.get(id) ?? this.floor;
+    return this.current.get(id) ?? this.previous.get(id) ?? this.floor;
   }
 
   record(id: string, index: number): void {
-    // Deleted first so that the map's order stays by last change: the oldest go first.
-    this.byId.delete(id);
-    this.byId.set(id, index);
-    if (this.byId.size > this.maxKeys) {
-      const [oldestId, oldestIndex] = this.byId.entries().next().value as [string, number];
-      this.byId.delete(oldestId);
-      if (oldestIndex > this.floor) this.floor = oldestIndex;
+    this.current.set(id, index);
+    if (index > this.currentMax) this.currentMax = index;
+    if (this.current.size >= this.maxKeys) {
+      if (this.previousMax > this.floor) this.floor = this.previousMax;
+      this.previous = this.current;
+      this.previousMax = this.currentMax;
+      this.current = new Map();
+      this.currentMax = 0;
     }
   }
 
   reset(floor: number): void {
-    this.byId.clear();
+    this.current = new Map();
+    this.previous = new Map();
+    this.currentMax = 0;
+    this.previousMax = 0;
     this.floor = floor;
   }
 
   get size(): number {
-    return this.byId.size;
+    return this.current.size + this.previous.size;
   }
 }
 

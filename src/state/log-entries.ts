@@ -107,6 +107,12 @@ export interface NodeUpdateDrainEntry {
   DrainStrategy: DrainStrategy | null;
   MarkEligible: boolean;
   Event: NodeEvent | null;
+  /** When the change was made (for Node.LastDrain); absent in entries written before it was kept. */
+  TimestampNs?: number;
+  /** The drainer ended the drain because nothing is left on the node (not an operator's cancel). */
+  Complete?: boolean;
+  /** The operator's drain metadata (Node.LastDrain.Meta). */
+  Meta?: Record<string, string> | null;
 }
 
 export interface AllocClientUpdateEntry {

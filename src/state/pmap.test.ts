@@ -126,3 +126,26 @@ test('frozenValues is one frozen array per map version', () => {
   assert.notEqual(b.frozenValues(), v);
   assert.deepEqual(b.frozenValues(), [1, 2, 3]);
 });
+
+test('fromSorted builds the same map as inserts, of any size, and takes later inserts and deletes', () => {
+  for (const n of [0, 1, 31, 32, 33, 1000, 1025, 40_000]) {
+    const entries: Array<[string, number]> = Array.from({ length: n }, (_, i) => [key(i), i]);
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const m = PMap.fromSorted(entries);
+    assert.equal(m.size, n);
+    assert.deepEqual(m.keys(), entries.map((e) => e[0]));
+    for (let i = 0; i < n; i += 97) assert.equal(m.get(key(i)), i);
+    assert.equal(m.get('missing'), undefined);
+    // Writers after a bulk build: half the keys go, new ones come, the rest stays in order.
+    const w = m.mutable();
+    for (let i = 0; i < n; i += 2) w.delete(key(i));
+    for (let i = 0; i < 100; i++) w.set(`new-${i}`, -i);
+    const next = w.freeze();
+    assert.equal(next.size, n - Math.ceil(n / 2) + 100);
+    const ks = next.keys();
+    assert.deepEqual(ks, [...ks].sort());
+    assert.equal(m.size, n, 'the bulk-built version is untouched');
+  }
+  assert.throws(() => PMap.fromSorted([['b', 1], ['a', 2]]), /does not follow/);
+  assert.throws(() => PMap.fromSorted([['a', 1], ['a', 2]]), /does not follow/);
+});

@@ -348,6 +348,17 @@ function walkFrom<V>(node: TreeNode<V>, from: string, fn: (key: string, val: V) 
   return true;
 }
 
+/**
+ * [from, to) ranges that cut n items into the fewest nodes of at most MAX_WIDTH, all of nearly the
+ * same width (so none is below MIN_WIDTH, which deletes rely on, unless n itself is).
+ */
+function evenSlices(n: number): Array<[number, number]> {
+  const count = Math.ceil(n / MAX_WIDTH);
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < count; i++) out.push([Math.floor((i * n) / count), Math.floor(((i + 1) * n) / count)]);
+  return out;
+}
+
 function emptyLeaf<V>(): Leaf<V> {
   return { leaf: true, edit: null, keys: [], vals: [], pre: null };
 }
@@ -445,11 +456,50 @@ export class PMap<V> extends SortedMapBase<V> {
     return PMap.EMPTY as unknown as PMap<V>;
   }
 
-  /** Builds a map from entries already sorted by key, without duplicates: O(N). */
-  static fromSorted<V>(entries: Array<[string, V]>): PMap<V> {
-    const m = PMap.empty<V>().mutable();
-    for (const [k, v] of entries) m.set(k, v);
-    return m.freeze();
+  /**
+   * Builds a map from entries sorted by key, without duplicates, bottom up in O(N): full-width
+   * nodes with no search and no splitting (a snapshot restore loads a million allocations so).
+   * Throws when the keys are not strictly ascending.
+   */
+  static fromSorted<V>(entries: ReadonlyArray<readonly [string, V]>): PMap<V> {
+    return PMap.fromSortedValues(entries, (e) => e[0]).mapValues((e) => e[1]);
+  }
+
+  /** fromSorted for values that carry their own key (no [key, value] pair per entry). */
+  static fromSortedValues<V>(values: readonly V[], keyOf: (v: V) => string): PMap<V> {
+    const n = values.length;
+    if (n === 0) return PMap.empty<V>();
+    // Arrays grown by push: `new Array(n)` of a large n is a slow dictionary-mode array in V8.
+    let level: Array<TreeNode<V>> = [];
+    let prev: string | null = null;
+    for (const [from, to] of evenSlices(n)) {
+      const keys: string[] = [];
+      const vals: V[] = [];
+      for (let i = from; i < to; i++) {
+        const v = values[i]!;
+        const k = keyOf(v);
+        if (prev !== null && !(prev < k)) throw new Error(`PMap.fromSorted: key ${JSON.stringify(k)} does not follow ${JSON.stringify(prev)}`);
+        keys.push(k);
+        vals.push(v);
+        prev = k;
+      }
+      level.push({ leaf: true, edit: null, keys, vals, pre: null });
+    }
+    while (level.length > 1) {
+      const below = level;
+      level = evenSlices(below.length).map(([from, to]) => {
+        const children = below.slice(from, to);
+        return { leaf: false, edit: null, keys: children.map((c) => c.keys[0]!), children, pre: null };
+      });
+    }
+    return PMap.wrap(level[0]!, n);
+  }
+
+  /** The same keys with each value mapped (the tree's shape is kept). */
+  private mapValues<W>(fn: (v: V) => W): PMap<W> {
+    const walk = (node: TreeNode<V>): TreeNode<W> =>
+      node.leaf ? { leaf: true, edit: null, keys: node.keys, vals: node.vals.map(fn), pre: null } : { leaf: false, edit: null, keys: node.keys, children: node.children.map(walk), pre: null };
+    return PMap.wrap(walk(this.root), this.count);
   }
 
   protected rootNode(): TreeNode<V> {

@@ -55,6 +55,21 @@ export interface NodeReservedResources {
   Networks: { ReservedHostPorts: string };
 }
 
+/** Node.LastDrain: the node's most recent drain and how it ended. */
+export interface DrainMetadata {
+  StartedAt: string;
+  UpdatedAt: string;
+  Status: 'draining' | 'complete' | 'canceled';
+  AccessorID: string;
+  Meta: Record<string, string> | null;
+}
+
+/** What an operator asks for: a deadline (ns; 0 none, negative forces at once) and whether system jobs stay. */
+export interface DrainSpec {
+  Deadline: number;
+  IgnoreSystemJobs: boolean;
+}
+
 export interface DrainStrategy {
   Deadline: number; // ns
   IgnoreSystemJobs: boolean;
@@ -89,7 +104,7 @@ export interface Node {
   CSIControllerPlugins: unknown | null;
   CSINodePlugins: unknown | null;
   HostVolumes: Record<string, { Name?: string; Path: string; ReadOnly: boolean }> | null;
-  LastDrain: unknown | null;
+  LastDrain: DrainMetadata | null;
   CreateIndex: number;
   ModifyIndex: number;
 }
@@ -151,7 +166,7 @@ export interface NodeListStub {
   HostVolumes: Node['HostVolumes'];
   NodeResources: NodeResources | null;
   ReservedResources: NodeReservedResources | null;
-  LastDrain: unknown | null;
+  LastDrain: DrainMetadata | null;
   CreateIndex: number;
   ModifyIndex: number;
 }

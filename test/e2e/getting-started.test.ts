@@ -212,7 +212,8 @@ test('a batch job runs every allocation to completion', async () => {
   const run = await runNomad(['job', 'run', '-detach', file], agent.addr);
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /^Job registration successful\nEvaluation ID: [0-9a-f-]{36}\n$/);
-  await waitForState<AllocStub[]>(agent.addr, '/v1/job/batch20/allocations', (a) => a.length === 20 && a.every((x) => x.ClientStatus === 'complete'));
+  // Each task starts under an executor process of its own: twenty process starts, slow on a busy machine.
+  await waitForState<AllocStub[]>(agent.addr, '/v1/job/batch20/allocations', (a) => a.length === 20 && a.every((x) => x.ClientStatus === 'complete'), 90_000);
   const st = await runNomad(['job', 'status', 'batch20'], agent.addr);
   assert.equal(st.code, 0, st.stderr);
   assert.match(st.stdout, /^g\s+0\s+0\s+0\s+0\s+20\s+0$/m);

@@ -41,6 +41,8 @@ import { jobRevertCommand } from './job-revert.js';
 import { jobRunCommand } from './job-run.js';
 import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
+import { nodeDrainCommand } from './node-drain.js';
+import { nodeEligibilityCommand } from './node-eligibility.js';
 import { monitorCommand } from './monitor.js';
 import { operatorDebugCommand } from './operator-debug.js';
 import { jobScaleCommand, jobScalingEventsCommand, scalingPolicyInfoCommand, scalingPolicyListCommand } from './scaling.js';
@@ -96,6 +98,8 @@ export const COMMANDS: Command[] = [
   namespaceListCommand,
   namespaceStatusCommand,
   monitorCommand,
+  nodeDrainCommand,
+  nodeEligibilityCommand,
   nodeStatusCommand,
   autopilotGetCommand,
   autopilotSetCommand,

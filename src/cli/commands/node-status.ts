@@ -120,6 +120,17 @@ function driverStatus(node: Node): string {
   return out.sort().join(',');
 }
 
+/** -verbose: every driver the node fingerprinted, detected or not, with its health. */
+function formatDriverTable(node: Node): string {
+  const rows = ['Driver|Detected|Healthy|Message|Time'];
+  for (const name of Object.keys(node.Drivers ?? {}).sort()) {
+    const d = node.Drivers[name]!;
+    const t = parseRfc3339Ms(d.UpdateTime);
+    rows.push(`${name}|${d.Detected}|${d.Healthy}|${d.HealthDescription}|${Number.isNaN(t) ? '' : formatTime(t)}`);
+  }
+  return formatList(rows);
+}
+
 function nodeTotals(node: Node): { cpu: number; memMiB: number; diskMiB: number } {
   const nr = node.NodeResources;
   const rr = node.ReservedResources;
@@ -167,6 +178,8 @@ async function showNode(api: NomadClient, io: Io, node: Node, verbose: boolean, 
     io.out('');
     io.err(`error fetching node stats: ${errText(hostErr)}`);
   }
+
+  if (verbose) io.out(`\nDrivers\n${formatDriverTable(node)}`);
 
   const events = node.Events ?? [];
   const evRows = ['Time|Subsystem|Message'];

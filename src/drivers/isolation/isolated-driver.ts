@@ -2,17 +2,18 @@
 // dir with the host's system dirs bound read-only, and new mount/uts/pid/ipc namespaces, set
 // up by the launcher script. Subclasses only say what to run (command and args) and how to
 // fingerprint; starting, waiting, stopping, stats, recovery and cleanup live here, once.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import type { TaskResourceUsage } from '../../rpc/client-endpoints.js';
 import { DriverStartError } from '../driver.js';
 import type { DriverCapabilities, DriverContext, DriverFingerprint, ExitResult, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus } from '../driver.js';
-import { killGroup, processStartTicks, reattachableTicks, watchDetached } from '../host-process.js';
+import { killGroup } from '../host-process.js';
+import { ExecutorProcess, executorDir, type ExecutorState } from '../executor/launch.js';
+import type { ExecutorStatus } from '../executor/spec.js';
+import { executorExit, startExecutor, taskLogFiles } from '../executor/task-process.js';
 import { CpuRateTracker } from '../proc-stats.js';
-import { signalNumber } from '../signals.js';
-import { detachedExitUnknown, newTaskHandle, stopWithTimeout, TaskTable, type TrackedTask } from '../task-table.js';
+import { newTaskHandle, stopWithTimeout, TaskTable, type TrackedTask } from '../task-table.js';
 import { cgroupUsage } from './cgroup-stats.js';
 import { cgroupV1Mounts, CONTROLLERS, limitsFor, TaskCgroup, type ControllerPaths } from './cgroups-v1.js';
 import { DEFAULT_CHROOT_ENV, prepareMountpoints, resolveChrootEnv } from './chroot-env.js';
@@ -50,7 +51,7 @@ interface IsolatedTask extends TrackedTask {
   cgroup: TaskCgroup;
   statusFile: string;
   mountpoints: string[];
-  child: ChildProcess | null;
+  executor: ExecutorProcess;
   cpu: CpuRateTracker;
 }
 
@@ -200,22 +201,19 @@ export abstract class IsolatedDriver implements TaskDriver {
 
   private async launch(cfg: TaskConfig, spec: LaunchSpec, tools: ToolPaths, cgroup: TaskCgroup, mountpoints: string[]): Promise<TaskHandle> {
     const env = chrootEnv(cfg.env, { taskDir: spec.root, allocShared: spec.allocShared });
-    const child = spawn('/bin/sh', ['-c', outerScript(spec, tools)], {
+    // The launcher runs under the task's executor (which keeps its output and exit status while
+    // the client is down); it reports its set-up on fd 3, passed through the executor.
+    const executor = await startExecutor(executorDir(this.ctx.stateDir, this.name, cfg.id), {
+      version: 1,
+      taskId: cfg.id,
+      command: '/bin/sh',
+      args: ['-c', outerScript(spec, tools)],
+      cwd: spec.root,
       env,
-      detached: true, // setsid: the launcher leads its own process group; the task gets another one
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      passFd3: true,
+      ...taskLogFiles(cfg),
     });
-    // Listen for exit before any await: a failing launcher can end within the same tick.
-    let exitStatus: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-    const launcherExited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('exit', (code, signal) => {
-        exitStatus = { code, signal };
-        resolve(exitStatus);
-      });
-    });
-    child.stdout!.on('data', (b: Buffer) => cfg.stdout.write(b));
-    child.stderr!.on('data', (b: Buffer) => cfg.stderr.write(b));
-    const control = child.stdio[3] as NodeJS.ReadableStream;
+    const control = executor.fd3!;
     let controlText = '';
     const ready = await new Promise<string>((resolve) => {
       const timer = setTimeout(() => resolve('error: timed out setting up the task'), LAUNCH_TIMEOUT_MS);
@@ -229,43 +227,31 @@ export abstract class IsolatedDriver implements TaskDriver {
         if (controlText.includes('\n')) finish(line);
       });
       control.once('end', () => finish(controlText.split('\n')[0] || 'error: the launcher ended before starting the task'));
-      child.once('error', (err) => finish(`error: ${err.message}`));
     });
+    control.destroy();
+    const launcherPid = executor.pid;
     if (ready !== 'ready') {
       try {
-        process.kill(-child.pid!, 'SIGKILL');
+        process.kill(-launcherPid, 'SIGKILL');
       } catch {
         // already gone
       }
-      await launcherExited;
+      await executor.exited;
+      executor.cleanup();
       throw new DriverStartError(`failed to launch command with executor: ${ready.replace(/^error: /, '')}`, false);
     }
-    const launcherPid = child.pid!;
     const [pid1] = await childPids(launcherPid);
     const [taskPid] = pid1 !== undefined ? await childPids(pid1) : [];
-    const task: IsolatedTask = {
-      id: cfg.id,
-      name: cfg.taskName,
+    const task = this.track(cfg.id, cfg.taskName, executor, {
       launcherPid,
-      launcherStartTicks: (await processStartTicks(launcherPid)) ?? 0,
+      launcherStartTicks: executor.state.startTicks,
       // The task may already have ended; 0 then, and signals go nowhere.
       taskPid: taskPid ?? 0,
       cgroup,
       statusFile: spec.statusFile,
       mountpoints,
-      child,
       startedAtMs: Date.now(),
-      completedAtMs: null,
-      exit: null,
-      exited: launcherExited.then(async ({ code, signal }) => {
-        const base = signal ? { ExitCode: 128 + signalNumber(signal), Signal: signalNumber(signal), OOMKilled: false, Err: null } : exitFromStatus(code ?? 0);
-        return this.withOom(cgroup, base);
-      }),
-      cpu: new CpuRateTracker(),
-      pollTimer: null,
-    };
-    void task.exited.then((r) => this.tasks.markExited(cfg.id, r));
-    this.tasks.add(task);
+    });
     const driverState = {
       launcherPid,
       launcherStartTicks: task.launcherStartTicks,
@@ -273,8 +259,36 @@ export abstract class IsolatedDriver implements TaskDriver {
       cgroups: cgroup.paths,
       statusFile: spec.statusFile,
       mountpoints,
+      executor: { ...executor.state },
     };
     return newTaskHandle(this.name, cfg, driverState, task.startedAtMs);
+  }
+
+  private track(
+    id: string,
+    name: string,
+    executor: ExecutorProcess,
+    t: Pick<IsolatedTask, 'launcherPid' | 'launcherStartTicks' | 'taskPid' | 'cgroup' | 'statusFile' | 'mountpoints' | 'startedAtMs'>,
+  ): IsolatedTask {
+    const task: IsolatedTask = {
+      ...t,
+      id,
+      name,
+      executor,
+      completedAtMs: null,
+      exit: null,
+      exited: executor.exited.then(async (status) => {
+        // pid 1 of the namespace records the task's own status; the launcher's carries it too.
+        const recorded = await readFile(t.statusFile, 'utf8').catch(() => '');
+        const base = /^\d+/.test(recorded.trim()) ? exitFromStatus(Number(recorded.trim())) : launcherExit(status);
+        return this.withOom(t.cgroup, base);
+      }),
+      cpu: new CpuRateTracker(),
+      pollTimer: null,
+    };
+    void task.exited.then((r) => this.tasks.markExited(id, r));
+    this.tasks.add(task);
+    return task;
   }
 
   private async withOom(cgroup: TaskCgroup, base: ExitResult): Promise<ExitResult> {
@@ -309,6 +323,7 @@ export abstract class IsolatedDriver implements TaskDriver {
     // Everything left in the cgroup (children that left the task's process group) goes with it.
     await t.cgroup.remove();
     await rm(t.statusFile, { force: true });
+    t.executor.cleanup();
     // The mounts died with the namespace; the empty mountpoints in the task dir can go too.
     for (const p of [...t.mountpoints].reverse()) await rmdir(p).catch(() => rm(p, { force: true }).catch(() => undefined));
   }
@@ -331,35 +346,26 @@ export abstract class IsolatedDriver implements TaskDriver {
     const id = handle.config.id;
     if (this.tasks.has(id)) return;
     const s = handle.driverState;
-    const launcherPid = Number(s['launcherPid']);
-    const ticks = await reattachableTicks(launcherPid, Number(s['launcherStartTicks'] ?? 0));
     const paths = s['cgroups'] as ControllerPaths | undefined;
-    if (ticks === null || !paths || CONTROLLERS.some((c) => typeof paths[c] !== 'string')) {
-      throw new Error(`${this.name}: failed to reattach to task ${id}: launcher process ${launcherPid} is gone`);
+    const executor = s['executor'] ? await ExecutorProcess.reattach(s['executor'] as ExecutorState) : null;
+    if (!executor || !paths || CONTROLLERS.some((c) => typeof paths[c] !== 'string')) {
+      throw new Error(`${this.name}: failed to reattach to task ${id}: launcher process ${String(s['launcherPid'])} is gone`);
     }
-    const cgroup = TaskCgroup.fromPaths(paths);
-    const statusFile = String(s['statusFile'] ?? '');
-    // Its output pipes died with the previous client process: the task's output is not captured.
-    const { base, end } = this.tasks.reattached(handle);
-    const task: IsolatedTask = {
-      ...base,
-      launcherPid,
-      launcherStartTicks: ticks,
+    this.track(id, handle.config.taskName, executor, {
+      launcherPid: Number(s['launcherPid']),
+      launcherStartTicks: Number(s['launcherStartTicks'] ?? 0),
       taskPid: Number(s['taskPid'] ?? 0),
-      cgroup,
-      statusFile,
+      cgroup: TaskCgroup.fromPaths(paths),
+      statusFile: String(s['statusFile'] ?? ''),
       mountpoints: Array.isArray(s['mountpoints']) ? (s['mountpoints'] as unknown[]).map(String) : [],
-      child: null,
-      cpu: new CpuRateTracker(),
-    };
-    task.pollTimer = watchDetached(launcherPid, ticks, async () => {
-      if (task.exit) return;
-      // pid 1 of the namespace wrote the task's exit status before it ended.
-      const text = await readFile(statusFile, 'utf8').catch(() => '');
-      const status = text.trim();
-      end(await this.withOom(cgroup, /^\d+/.test(status) ? exitFromStatus(Number(status)) : detachedExitUnknown()));
+      startedAtMs: handle.startedAtMs,
     });
-    this.tasks.add(task);
   }
 }
 
+/** The launcher's own end, when pid 1 recorded nothing (it could not set the task up, or was killed). */
+function launcherExit(s: ExecutorStatus): ExitResult {
+  if (s.signal) return executorExit(s);
+  if (s.code !== null) return exitFromStatus(s.code);
+  return executorExit(s);
+}

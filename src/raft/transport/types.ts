@@ -7,6 +7,11 @@ export interface TransportHandler {
   onMessage(message: Message, fromAddress: string): void;
   /** A snapshot: its request, then its data as a stream. Resolves once the data is consumed. */
   onSnapshot(request: SnapshotRequest, data: AsyncIterable<Uint8Array>, fromAddress: string): Promise<void>;
+  /**
+   * The connection that carried a peer's messages here closed (a transport that can tell). A hint
+   * only: the peer may be gone, or may come back on another connection.
+   */
+  onPeerDisconnected?(fromAddress: string): void;
 }
 
 export interface Transport {

@@ -4,15 +4,10 @@
 // is on disk, in order, when write returns; chunks are small (pipe reads), so this is cheap.
 import { closeSync, fstatSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogSink } from '../drivers/driver.js';
+import type { LogFiles, LogSink } from './driver.js';
 
-export interface LogRotatorOptions {
-  dir: string;
-  /** "<task>.stdout" or "<task>.stderr". */
-  baseName: string;
-  maxFiles: number;
-  maxFileSizeBytes: number;
-}
+/** "<task>.stdout" or "<task>.stderr" in dir, rotated as the task's log block says. */
+export type LogRotatorOptions = LogFiles;
 
 /** Indexes of the existing files of one stream, ascending. */
 export function logFileIndexes(dir: string, baseName: string): number[] {
@@ -33,6 +28,8 @@ export function logFileIndexes(dir: string, baseName: string): number[] {
 }
 
 export class LogRotator implements LogSink {
+  /** The files this sink writes: a driver may hand them to a log collector of its own instead. */
+  readonly files: LogRotatorOptions;
   private fd: number | null = null;
   private index = 0;
   private sizeBytes = 0;
@@ -41,6 +38,7 @@ export class LogRotator implements LogSink {
   writtenBytes = 0;
 
   constructor(private readonly opts: LogRotatorOptions) {
+    this.files = { ...opts };
     if (opts.maxFiles < 1) throw new Error(`log rotation: max_files must be at least 1, got ${opts.maxFiles}`);
     if (opts.maxFileSizeBytes < 1) throw new Error(`log rotation: max_file_size must be positive, got ${opts.maxFileSizeBytes}`);
     const existing = logFileIndexes(opts.dir, opts.baseName);
