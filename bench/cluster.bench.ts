@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FSM } from '../src/state/fsm.js';
 import { StateStore } from '../src/state/store.js';
-import { flat, mockAlloc, mockEval, mockJob, mockNode, mockPlanApply, T0_NS, taskGroup, uuidFrom } from '../src/state/test-fixtures.js';
+import { flat, mockAlloc, mockEval, mockJob, mockNode, mockPlanApply, T0_NS, taskGroup, uuidFrom } from '../test/unit/state-fixtures.js';
 import { openFileStores } from '../src/raft/index.js';
 import { agreedLeader, Cluster, http, jobBody, waitFor } from '../test/e2e/cluster-harness.js';
 

@@ -5,7 +5,7 @@
 // config. Prints `bench drivers.FIGURE VALUE ms` (median of BENCH_RUNS), or why a driver skipped.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { importBusyboxImage, startTestEngine, type TestEngine } from '../src/drivers/docker-test-engine.js';
+import { importBusyboxImage, startTestEngine, type TestEngine } from '../test/unit/docker-test-engine.js';
 import { isolationSupport } from '../src/drivers/isolation/isolated-driver.js';
 import { getJson, runNomad, startDevAgent, waitForState, type AgentProcess } from '../test/e2e/harness.js';
 import { buildAndServeHelloJar, jdkMissing, type ServedJar } from '../test/e2e/hello-jar.js';

@@ -5,7 +5,7 @@
 import { startDevAgent, waitForState } from '../test/e2e/harness.js';
 import { startInProcessApi } from '../test/unit/http-harness.js';
 import { createClient } from '../src/api/index.js';
-import { mockJob } from '../src/state/test-fixtures.js';
+import { mockJob } from '../test/unit/state-fixtures.js';
 import type { EventBatch } from '../src/state/stream-events.js';
 
 const DELIVERIES = Number(process.env.BENCH_EVENT_DELIVERIES ?? 30);

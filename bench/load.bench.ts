@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { startDevAgent, waitForState, type AgentProcess } from '../test/e2e/harness.js';
 import { startInProcessApi } from '../test/unit/http-harness.js';
-import { mockEval } from '../src/state/test-fixtures.js';
+import { mockEval } from '../test/unit/state-fixtures.js';
 import { cpuCalibrationMs } from './calibrate.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);

@@ -2,7 +2,7 @@
 // its job, as Alloc.GetAllocs answers) and a node with a realistic set of attributes.
 import { isNativeAccelerationEnabled } from 'msgpackr';
 import { decodePayload, encodePayload } from '../src/rpc/codec.js';
-import { mockAlloc, mockJob, mockNode, taskGroup, uuidFrom } from '../src/state/test-fixtures.js';
+import { mockAlloc, mockJob, mockNode, taskGroup, uuidFrom } from '../test/unit/state-fixtures.js';
 
 type Report = (figure: string, value: number, unit: string) => void;
 

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Allocation } from '../src/structs/alloc.js';
 import { FSM } from '../src/state/fsm.js';
 import { StateStore } from '../src/state/store.js';
-import { flat, mockAlloc, mockEval, mockJob, mockNode, mockPlanApply, T0_NS, taskGroup, uuidFrom } from '../src/state/test-fixtures.js';
+import { flat, mockAlloc, mockEval, mockJob, mockNode, mockPlanApply, T0_NS, taskGroup, uuidFrom } from '../test/unit/state-fixtures.js';
 import { InMemoryConsensus } from '../src/server/consensus-memory.js';
 import { readSnapshotArchive, writeSnapshotArchive } from '../src/structs/snapshot-archive.js';
 import { cpuCalibrationMs } from './calibrate.js';

@@ -7,7 +7,7 @@ import type { Allocation } from '../src/structs/alloc.js';
 import { FSM } from '../src/state/fsm.js';
 import type { PlanApplyEntry } from '../src/state/log-entries.js';
 import { StateStore } from '../src/state/store.js';
-import { flat, mockAlloc, mockEval, mockJob, mockPlanApply, mockNode, T0_NS, taskGroup, uuidFrom } from '../src/state/test-fixtures.js';
+import { flat, mockAlloc, mockEval, mockJob, mockPlanApply, mockNode, T0_NS, taskGroup, uuidFrom } from '../test/unit/state-fixtures.js';
 import { InMemoryConsensus } from '../src/server/consensus-memory.js';
 import { cpuCalibrationMs } from './calibrate.js';
 

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { MockDriver } from '../drivers/mock.js';
 import { AllocDir } from './alloc-dir.js';
 import { TaskRunner } from './task-runner.js';
-import { makeAlloc, makeJob, makeTask } from './test-fixtures.js';
+import { makeAlloc, makeJob, makeTask } from '../../test/unit/client-fixtures.js';
 
 const base = mkdtempSync(join(tmpdir(), 'artifacts-runner-'));
 let server: Server;

@@ -8,7 +8,7 @@ import { NomadError } from '../structs/errors.js';
 import { Client } from './client.js';
 import { streamLogs } from './logs-stream.js';
 import { LogRotator } from '../drivers/log-rotator.js';
-import { devClientConfig, FakeServerRpc, makeAlloc, makeJob, makeTask } from './test-fixtures.js';
+import { devClientConfig, FakeServerRpc, makeAlloc, makeJob, makeTask } from '../../test/unit/client-fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'endpoints-test-'));
 const rpc = new FakeServerRpc();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { RecordingMetrics } from '../../test/unit/recording-metrics.js';
 import { Client } from './client.js';
-import { devClientConfig, FakeServerRpc, makeAlloc, makeJob, makeTask } from './test-fixtures.js';
+import { devClientConfig, FakeServerRpc, makeAlloc, makeJob, makeTask } from '../../test/unit/client-fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'client-metrics-'));
 after(() => rmSync(root, { recursive: true, force: true }));

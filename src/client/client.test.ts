@@ -7,7 +7,7 @@ import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { Allocation } from '../structs/alloc.js';
 import { Client } from './client.js';
 import type { ClientConfig } from './config.js';
-import { devClientConfig, FakeServerRpc, makeAlloc, makeJob, makeTask } from './test-fixtures.js';
+import { devClientConfig, FakeServerRpc, makeAlloc, makeJob, makeTask } from '../../test/unit/client-fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'client-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));

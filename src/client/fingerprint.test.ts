@@ -10,7 +10,7 @@ import { fingerprintHostFacts } from './fingerprint/index.js';
 import { fingerprintMemory, parseMemTotalBytes } from './fingerprint/memory.js';
 import { parseOsRelease } from './fingerprint/host.js';
 import { deviceForPath } from './fingerprint/storage.js';
-import { devClientConfig } from './test-fixtures.js';
+import { devClientConfig } from '../../test/unit/client-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fp-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { interpolateString, interpolateValue } from './interpolate.js';
 import { buildTaskEnv } from './task-env.js';
-import { makeAlloc, makeJob, makeTask } from './test-fixtures.js';
+import { makeAlloc, makeJob, makeTask } from '../../test/unit/client-fixtures.js';
 
 const node = { ID: 'node-uuid', Name: 'vm', Datacenter: 'dc1', NodeClass: 'gpu', Attributes: { 'kernel.name': 'linux', 'cpu.arch': 'amd64' }, Meta: { rack: 'r1' } };
 

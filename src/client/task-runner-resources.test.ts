@@ -9,7 +9,7 @@ import type { TaskConfig, TaskHandle } from '../drivers/driver.js';
 import { MockDriver } from '../drivers/mock.js';
 import { AllocDir } from './alloc-dir.js';
 import { TaskRunner } from './task-runner.js';
-import { makeAlloc, makeJob, makeTask } from './test-fixtures.js';
+import { makeAlloc, makeJob, makeTask } from '../../test/unit/client-fixtures.js';
 
 const base = mkdtempSync(join(tmpdir(), 'task-runner-resources-'));
 after(() => rmSync(base, { recursive: true, force: true }));

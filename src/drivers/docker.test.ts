@@ -7,11 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import { DockerApiError, dockerSocketPath } from './docker-api.js';
 import { parseImageRef, planDockerTask, type DockerSettings } from './docker-config.js';
 import { StdStreamDemuxer } from './docker-logs.js';
-import { importBusyboxImage, saveImage, startTestEngine, type TestEngine } from './docker-test-engine.js';
+import { importBusyboxImage, saveImage, startTestEngine, type TestEngine } from '../../test/unit/docker-test-engine.js';
 import { DockerDriver, usageFromStats } from './docker.js';
 import { DriverStartError, type DriverContext, type TaskConfig } from './driver.js';
 import { CpuRateTracker } from './proc-stats.js';
-import { LogFileSink, taskConfig } from './test-support.js';
+import { LogFileSink, taskConfig } from '../../test/unit/driver-support.js';
 import { freePort } from '../../test/e2e/harness.js';
 
 const base = mkdtempSync(join(tmpdir(), 'docker-test-'));

@@ -11,9 +11,9 @@ import type { ExecSession } from './exec-session.js';
 import { ExecDriver } from './exec.js';
 import { RawExecDriver } from './raw_exec.js';
 import { DockerDriver } from './docker.js';
-import { importBusyboxImage, startTestEngine, type TestEngine } from './docker-test-engine.js';
+import { importBusyboxImage, startTestEngine, type TestEngine } from '../../test/unit/docker-test-engine.js';
 import { isolationSupport } from './isolation/isolated-driver.js';
-import { devContext, taskConfig } from './test-support.js';
+import { devContext, taskConfig } from '../../test/unit/driver-support.js';
 
 const base = mkdtempSync(join(tmpdir(), 'exec-session-test-'));
 const IMAGE = 'nomad-test/busybox:exec';

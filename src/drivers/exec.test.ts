@@ -10,7 +10,7 @@ import { innerScript, shq } from './isolation/launcher.js';
 import { toChrootPath } from './isolation/chroot-paths.js';
 import { hostPathFor } from './isolation/resolve-command.js';
 import { isolationSupport } from './isolation/isolated-driver.js';
-import { LogFileSink, taskConfig } from './test-support.js';
+import { LogFileSink, taskConfig } from '../../test/unit/driver-support.js';
 
 const support = await isolationSupport();
 const skip = support.ok ? false : `exec isolation unavailable here: ${support.reason}`;

@@ -9,7 +9,7 @@ import { findExecutable } from './isolation/host-tools.js';
 import { isolationSupport } from './isolation/isolated-driver.js';
 import { JavaDriver } from './java.js';
 import { parseJavaVersion } from './java-version.js';
-import { LogFileSink, taskConfig } from './test-support.js';
+import { LogFileSink, taskConfig } from '../../test/unit/driver-support.js';
 
 const support = await isolationSupport();
 const javac = findExecutable('javac');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DriverStartError } from './driver.js';
 import { MockDriver, parseMockConfig } from './mock.js';
-import { devContext, LogFileSink, taskConfig } from './test-support.js';
+import { devContext, LogFileSink, taskConfig } from '../../test/unit/driver-support.js';
 
 describe('mock driver', () => {
   it('parses its config and names bad fields', () => {

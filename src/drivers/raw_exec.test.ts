@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DriverStartError } from './driver.js';
 import { RawExecDriver } from './raw_exec.js';
-import { devContext, LogFileSink, taskConfig } from './test-support.js';
+import { devContext, LogFileSink, taskConfig } from '../../test/unit/driver-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'raw-exec-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

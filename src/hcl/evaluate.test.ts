@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluate } from './evaluate.js';
-import { at, attrExpr, ctxWith, evalError, evalText } from './test-support.js';
+import { at, attrExpr, ctxWith, evalError, evalText } from '../../test/unit/hcl-support.js';
 
 describe('evaluate: operators', () => {
   it('computes arithmetic with HCL precedence', () => {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { evaluate } from './evaluate.js';
 import { FileReadLog, standardFunctions } from './functions/index.js';
-import { attrExpr, evalError, evalText } from './test-support.js';
+import { attrExpr, evalError, evalText } from '../../test/unit/hcl-support.js';
 
 describe('functions: strings', () => {
   it('formats with Go verbs', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Attribute, Block, Body } from './ast.js';
 import { parseHcl } from './parser.js';
-import { attrExpr, exprOf } from './test-support.js';
+import { attrExpr, exprOf } from '../../test/unit/hcl-support.js';
 
 function parseOk(src: string): Body {
   const r = parseHcl(src, 'test.hcl');

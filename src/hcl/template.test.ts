@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseHcl } from './parser.js';
-import { evalError, evalText } from './test-support.js';
+import { evalError, evalText } from '../../test/unit/hcl-support.js';
 
 describe('templates', () => {
   it('decodes escapes in quoted strings', () => {

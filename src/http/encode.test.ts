@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StateStore } from '../state/store.js';
-import { mockJob } from '../state/test-fixtures.js';
+import { mockJob } from '../../test/unit/state-fixtures.js';
 import type { JobSummary } from '../structs/summary.js';
 import { jobStub, jobStubText } from './encode.js';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mockNode } from '../scheduler/testing/mock.js';
+import { mockNode } from '../../test/unit/scheduler/mock.js';
 import { jobInput, startInProcessApi, type InProcessApi, type Reply } from '../../test/unit/http-harness.js';
 
 let api: InProcessApi;

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startInProcessApi, type InProcessApi } from '../../test/unit/http-harness.js';
 import { LineReader } from '../../test/unit/line-reader.js';
-import { mockJob } from '../state/test-fixtures.js';
+import { mockJob } from '../../test/unit/state-fixtures.js';
 import type { StreamEvent } from '../state/stream-events.js';
 
 let live: InProcessApi;

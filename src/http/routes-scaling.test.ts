@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startInProcessApi, type InProcessApi } from '../../test/unit/http-harness.js';
-import { mockNode } from '../scheduler/testing/mock.js';
+import { mockNode } from '../../test/unit/scheduler/mock.js';
 
 let live: InProcessApi;
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Raft } from './raft.js';
 import type { RaftMetricsSink } from './metrics.js';
 import { memoryStores } from './stores.js';
-import { encodeKv, KvStateMachine } from './test-kv-fsm.js';
+import { encodeKv, KvStateMachine } from '../../test/unit/raft-kv-fsm.js';
 import { MemNetwork } from './transport/mem-transport.js';
 import type { ServerConfig } from './types.js';
 

@@ -8,7 +8,7 @@ import { Raft } from './raft.js';
 import type { RaftEvent } from './raft.js';
 import { memoryStores, openFileStores } from './stores.js';
 import type { RaftStores } from './stores.js';
-import { encodeKv, KvStateMachine } from './test-kv-fsm.js';
+import { encodeKv, KvStateMachine } from '../../test/unit/raft-kv-fsm.js';
 import { MemNetwork } from './transport/mem-transport.js';
 import type { ServerConfig } from './types.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Raft } from '../raft/raft.js';
 import { memoryStores } from '../raft/stores.js';
-import { encodeKv, KvStateMachine } from '../raft/test-kv-fsm.js';
+import { encodeKv, KvStateMachine } from '../../test/unit/raft-kv-fsm.js';
 import type { ServerConfig } from '../raft/types.js';
 import { CaptureLogger } from '../../test/unit/rpc/capture-logger.js';
 import { until } from '../../test/unit/rpc/fixture.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConstraintMatcher, constraintEscapesClass, constraintString, resolveTarget } from './constraints.js';
 import { parseConstraintTerms, versionMatches } from '../structs/versions.js';
-import { mockNode } from './testing/mock.js';
+import { mockNode } from '../../test/unit/scheduler/mock.js';
 
 const node = mockNode({
   id: 'aaaaaaaa-0000-0000-0000-000000000001',

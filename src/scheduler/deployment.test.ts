@@ -1,8 +1,8 @@
 // Rolling updates, canaries and deployment bookkeeping over several evaluations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness } from './testing/harness.js';
-import { mockEval, mockJob, mockNode, planAllocs, planStops, sequentialIds } from './testing/mock.js';
+import { Harness } from '../../test/unit/scheduler/harness.js';
+import { mockEval, mockJob, mockNode, planAllocs, planStops, sequentialIds } from '../../test/unit/scheduler/mock.js';
 import type { Job } from '../structs/job.js';
 
 const opts = { nowMs: () => 1_795_282_745_000, generateId: sequentialIds(3) };

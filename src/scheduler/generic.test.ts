@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness } from './testing/harness.js';
-import { mockBatchJob, mockEval, mockJob, mockNode, planAllocs, planStops, sequentialIds } from './testing/mock.js';
+import { Harness } from '../../test/unit/scheduler/harness.js';
+import { mockBatchJob, mockEval, mockJob, mockNode, planAllocs, planStops, sequentialIds } from '../../test/unit/scheduler/mock.js';
 import { newScheduler } from './index.js';
 import { NomadError } from '../structs/errors.js';
 import type { Job } from '../structs/job.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeNodeClass } from '../client/computed-class.js';
 import type { Node } from '../structs/node.js';
-import { mockJob, mockNode } from '../state/test-fixtures.js';
+import { mockJob, mockNode } from '../../test/unit/state-fixtures.js';
 import { Feasibility, MISSING_HOST_VOLUMES } from './feasibility.js';
 import { groupInfo } from './group-info.js';
 import { newMetric } from './metrics.js';

@@ -4,7 +4,7 @@ import { newAllocation, type Allocation } from '../structs/alloc.js';
 import { LIVE_ALLOC_CHANGES_KEPT, nextLiveAllocChanges, type LiveAllocChanges } from '../state/reader.js';
 import { NodeTable, PACKED_STRIDE } from './node-table.js';
 import type { NodeUsage } from './resources.js';
-import { mockNode } from './testing/mock.js';
+import { mockNode } from '../../test/unit/scheduler/mock.js';
 
 const NODE_IDS = ['node-a', 'node-b', 'node-c', 'node-d'];
 

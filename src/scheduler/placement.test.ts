@@ -2,8 +2,8 @@
 // drivers, distinct_hosts/distinct_property, affinities, spreads, ports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness } from './testing/harness.js';
-import { mockEval, mockJob, mockNode, planAllocs, sequentialIds, withClass } from './testing/mock.js';
+import { Harness } from '../../test/unit/scheduler/harness.js';
+import { mockEval, mockJob, mockNode, planAllocs, sequentialIds, withClass } from '../../test/unit/scheduler/mock.js';
 import { fitScore, antiAffinityScore, spreadDesired } from './rank.js';
 import { nodeLimit } from './stack.js';
 import type { Job } from '../structs/job.js';

@@ -1,8 +1,8 @@
 // Failed allocations: delays, follow-up evals, replacements with their history, batch rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness } from './testing/harness.js';
-import { mockBatchJob, mockEval, mockJob, mockNode, planAllocs, planStops, sequentialIds } from './testing/mock.js';
+import { Harness } from '../../test/unit/scheduler/harness.js';
+import { mockBatchJob, mockEval, mockJob, mockNode, planAllocs, planStops, sequentialIds } from '../../test/unit/scheduler/mock.js';
 import { nextDelayNs, nextRescheduleTime } from './reschedule.js';
 import type { Allocation } from '../structs/alloc.js';
 import type { Job, ReschedulePolicy } from '../structs/job.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness } from './testing/harness.js';
-import { mockEval, mockNode, mockSystemJob, planAllocs, planStops, sequentialIds, withClass } from './testing/mock.js';
+import { Harness } from '../../test/unit/scheduler/harness.js';
+import { mockEval, mockNode, mockSystemJob, planAllocs, planStops, sequentialIds, withClass } from '../../test/unit/scheduler/mock.js';
 
 const opts = { nowMs: () => 1_795_282_745_000, generateId: sequentialIds(5) };
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { NomadError } from '../structs/errors.js';
 import { FSM } from '../state/fsm.js';
 import { StateStore } from '../state/store.js';
-import { mockEval, mockJob, mockNode, T0_NS } from '../state/test-fixtures.js';
+import { mockEval, mockJob, mockNode, T0_NS } from '../../test/unit/state-fixtures.js';
 import { InMemoryConsensus } from './consensus-memory.js';
 
 function setup(options = {}): { store: StateStore; consensus: InMemoryConsensus } {

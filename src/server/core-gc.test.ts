@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { FSM } from '../state/fsm.js';
 import { StateStore } from '../state/store.js';
 import type { LogEntry } from '../state/log-entries.js';
-import { mockAlloc, mockDeployment, mockEval, mockJob, mockNode, mockPlanApply, T0_NS } from '../state/test-fixtures.js';
+import { mockAlloc, mockDeployment, mockEval, mockJob, mockNode, mockPlanApply, T0_NS } from '../../test/unit/state-fixtures.js';
 import { systemClock } from '../structs/clock.js';
 import { CoreGc } from './core-gc.js';
 

@@ -11,7 +11,7 @@ import type { Job } from '../structs/job.js';
 import { FSM } from '../state/fsm.js';
 import type { LogEntry } from '../state/log-entries.js';
 import { StateStore } from '../state/store.js';
-import { mockAlloc, mockDeployment, mockJob, mockPlanApply, taskGroup, T0_NS } from '../state/test-fixtures.js';
+import { mockAlloc, mockDeployment, mockJob, mockPlanApply, taskGroup, T0_NS } from '../../test/unit/state-fixtures.js';
 import { DeploymentWatcher } from './deployment-watcher.js';
 import { silentLogger } from './logger.js';
 

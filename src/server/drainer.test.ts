@@ -14,7 +14,7 @@ import { FSM } from '../state/fsm.js';
 import type { LogEntry } from '../state/log-entries.js';
 import { StateStore } from '../state/store.js';
 import { ZERO_TIME } from '../state/time-util.js';
-import { mockAlloc, mockJob, mockNode, mockPlanApply, taskGroup, T0_NS } from '../state/test-fixtures.js';
+import { mockAlloc, mockJob, mockNode, mockPlanApply, taskGroup, T0_NS } from '../../test/unit/state-fixtures.js';
 import { NodeDrainer, planDrains } from './drainer.js';
 import { silentLogger } from './logger.js';
 

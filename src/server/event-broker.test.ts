@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventBroker } from './event-broker.js';
 import type { EventBatch, EventFilter, StreamEvent } from '../state/stream-events.js';
-import { mockJob } from '../state/test-fixtures.js';
+import { mockJob } from '../../test/unit/state-fixtures.js';
 
 const ALL: EventFilter = { topics: new Map([['*', ['*']]]), namespace: '*' };
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FSM } from '../state/fsm.js';
 import { StateStore } from '../state/store.js';
-import { mockAlloc, mockEval, mockJob, mockNode, mockPlanApply } from '../state/test-fixtures.js';
+import { mockAlloc, mockEval, mockJob, mockNode, mockPlanApply } from '../../test/unit/state-fixtures.js';
 import type { Allocation } from '../structs/alloc.js';
 import { systemClock, systemRandom } from '../structs/clock.js';
 import { BlockedEvals } from './blocked-evals.js';

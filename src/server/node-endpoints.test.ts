@@ -11,7 +11,7 @@ import { NodeEndpoints } from './node-endpoints.js';
 import { systemClock, systemRandom } from '../structs/clock.js';
 import { NomadError } from '../structs/errors.js';
 import { FSM } from '../state/fsm.js';
-import { mockAlloc, mockJob, mockNode, mockPlanApply, T0_NS } from '../state/test-fixtures.js';
+import { mockAlloc, mockJob, mockNode, mockPlanApply, T0_NS } from '../../test/unit/state-fixtures.js';
 import { silentLogger } from './logger.js';
 
 interface PendingWrite {

@@ -5,8 +5,8 @@ import { emptyPlan } from '../structs/plan.js';
 import type { Allocation } from '../structs/alloc.js';
 import type { Node } from '../structs/node.js';
 import type { StateReader } from '../state/reader.js';
-import { mockAlloc } from '../state/test-fixtures.js';
-import { mockNode } from '../scheduler/testing/mock.js';
+import { mockAlloc } from '../../test/unit/state-fixtures.js';
+import { mockNode } from '../../test/unit/scheduler/mock.js';
 
 /** A reader with just what the plan check asks: nodes, allocations by ID and each node's live ones. */
 function reader(nodes: Node[], allocs: Allocation[], index = 100): StateReader {

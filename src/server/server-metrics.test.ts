@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { RecordingMetrics } from '../../test/unit/recording-metrics.js';
 import { FSM } from '../state/fsm.js';
 import { StateStore } from '../state/store.js';
-import { mockEval, mockJob } from '../state/test-fixtures.js';
+import { mockEval, mockJob } from '../../test/unit/state-fixtures.js';
 import { emitServerGauges, jobSummaryLabels } from './server-metrics.js';
 import type { ServerStats } from './server.js';
 import type { AllocMetric } from '../structs/alloc.js';

@@ -1,7 +1,7 @@
 // The server on the single-node log: heartbeat expiry and client alloc updates.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mockJob, mockNode } from '../scheduler/testing/mock.js';
+import { mockJob, mockNode } from '../../test/unit/scheduler/mock.js';
 import type { StateStoreView } from '../state/reader.js';
 import { systemRandom, type Random } from '../structs/clock.js';
 import { startSingleNodeServer } from '../../test/unit/single-node-server.js';

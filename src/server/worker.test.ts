@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StateStore } from '../state/store.js';
-import { mockEval, mockJob, mockNode } from '../scheduler/testing/mock.js';
+import { mockEval, mockJob, mockNode } from '../../test/unit/scheduler/mock.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import { startSingleNodeServer } from '../../test/unit/single-node-server.js';
 

@@ -6,7 +6,7 @@ import type { Job } from '../structs/job.js';
 import { FSM } from './fsm.js';
 import type { PlanApplyEntry } from './log-entries.js';
 import { StateStore } from './store.js';
-import { mockAlloc, mockDeployment, mockEval, mockJob, mockPlanApply, T0_NS, taskGroup } from './test-fixtures.js';
+import { mockAlloc, mockDeployment, mockEval, mockJob, mockPlanApply, T0_NS, taskGroup } from '../../test/unit/state-fixtures.js';
 
 const PLACED_NS = 1_795_282_745_348_822_327;
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FSM } from './fsm.js';
 import { StateStore } from './store.js';
-import { mockAlloc, mockDeployment, mockJob, mockPlanApply, T0_NS } from './test-fixtures.js';
+import { mockAlloc, mockDeployment, mockJob, mockPlanApply, T0_NS } from '../../test/unit/state-fixtures.js';
 
 test("a plan's status update of a deployment that ended meanwhile is skipped; its allocations are still committed", () => {
   const store = new StateStore({ freezeObjects: true });

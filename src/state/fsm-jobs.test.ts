@@ -4,7 +4,7 @@ import { NomadError } from '../structs/errors.js';
 import { FSM } from './fsm.js';
 import type { LogEntry } from './log-entries.js';
 import { StateStore } from './store.js';
-import { mockAlloc, mockEval, mockJob, mockPlanApply, mockNode, T0_NS, taskGroup } from './test-fixtures.js';
+import { mockAlloc, mockEval, mockJob, mockPlanApply, mockNode, T0_NS, taskGroup } from '../../test/unit/state-fixtures.js';
 
 function setup(): { store: StateStore; fsm: FSM } {
   const store = new StateStore({ freezeObjects: true });

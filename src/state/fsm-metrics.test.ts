@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { RecordingMetrics } from '../../test/unit/recording-metrics.js';
 import { FSM } from './fsm.js';
 import { StateStore } from './store.js';
-import { mockEval, mockJob } from './test-fixtures.js';
+import { mockEval, mockJob } from '../../test/unit/state-fixtures.js';
 
 test('each applied entry is timed under Nomad\'s name for its type', () => {
   const m = new RecordingMetrics();

@@ -4,7 +4,7 @@ import { NomadError } from '../structs/errors.js';
 import type { Namespace } from '../structs/namespace.js';
 import { FSM } from './fsm.js';
 import { StateStore } from './store.js';
-import { mockEval, mockJob, T0_NS } from './test-fixtures.js';
+import { mockEval, mockJob, T0_NS } from '../../test/unit/state-fixtures.js';
 
 function ns(name: string, description = ''): Namespace {
   return { Name: name, Description: description, Quota: '', Capabilities: null, Meta: null, CreateIndex: 0, ModifyIndex: 0 };

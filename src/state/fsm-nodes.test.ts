@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { NomadError } from '../structs/errors.js';
 import { FSM } from './fsm.js';
 import { StateStore } from './store.js';
-import { mockEval, mockNode, T0_NS } from './test-fixtures.js';
+import { mockEval, mockNode, T0_NS } from '../../test/unit/state-fixtures.js';
 
 const REGISTERED_NS = 1_795_282_702_000_000_000;
 

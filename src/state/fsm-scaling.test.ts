@@ -5,7 +5,7 @@ import type { Job } from '../structs/job.js';
 import type { ScalingEvent, ScalingPolicy } from '../structs/scaling.js';
 import { FSM } from './fsm.js';
 import { StateStore } from './store.js';
-import { mockEval, mockJob, taskGroup, T0_NS } from './test-fixtures.js';
+import { mockEval, mockJob, taskGroup, T0_NS } from '../../test/unit/state-fixtures.js';
 
 function policy(id: string, overrides: Partial<ScalingPolicy> = {}): ScalingPolicy {
   return { ID: id, Namespace: 'default', Type: 'horizontal', Target: { Namespace: 'default', Job: 'web', Group: 'cache' }, Policy: null, Min: 1, Max: 5, Enabled: true, CreateIndex: 0, ModifyIndex: 0, ...overrides };

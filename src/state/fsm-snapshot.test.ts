@@ -4,9 +4,9 @@ import { NomadError } from '../structs/errors.js';
 import { decodeMsgpack, encodeMsgpack } from './codec.js';
 import { FSM } from './fsm.js';
 import type { LogEntry } from './log-entries.js';
-import { sampleEntries } from './sample-entries.js';
+import { sampleEntries } from '../../test/unit/sample-entries.js';
 import { StateStore } from './store.js';
-import { mockAlloc, mockDeployment, mockEval, mockJob, mockPlanApply, mockNode, T0_NS } from './test-fixtures.js';
+import { mockAlloc, mockDeployment, mockEval, mockJob, mockPlanApply, mockNode, T0_NS } from '../../test/unit/state-fixtures.js';
 
 test('every log entry type survives a msgpack round trip unchanged', () => {
   const entries = sampleEntries();

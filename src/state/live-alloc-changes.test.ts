@@ -6,7 +6,7 @@ import { FSM } from './fsm.js';
 import type { PlanApplyEntry } from './log-entries.js';
 import { LIVE_ALLOC_CHANGES_KEPT, type LiveAllocChanges } from './reader.js';
 import { StateStore } from './store.js';
-import { mockAlloc, mockEval, mockJob, mockPlanApply, mockNode, T0_NS, taskGroup } from './test-fixtures.js';
+import { mockAlloc, mockEval, mockJob, mockPlanApply, mockNode, T0_NS, taskGroup } from '../../test/unit/state-fixtures.js';
 
 const PLACED_NS = T0_NS + 1_000_000_000;
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NomadError } from '../structs/errors.js';
 import { StateStore } from './store.js';
-import { mockAlloc, mockJob, mockNode } from './test-fixtures.js';
+import { mockAlloc, mockJob, mockNode } from '../../test/unit/state-fixtures.js';
 
 function storeWithNode(): StateStore {
   const store = new StateStore({ freezeObjects: true });

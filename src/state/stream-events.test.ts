@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { FSM } from './fsm.js';
 import { StateStore } from './store.js';
 import { eventMatches, type EventBatch, type EventFilter, type EventTopic } from './stream-events.js';
-import { mockAlloc, mockEval, mockJob, mockNode, mockPlanApply, T0_NS } from './test-fixtures.js';
+import { mockAlloc, mockEval, mockJob, mockNode, mockPlanApply, T0_NS } from '../../test/unit/state-fixtures.js';
 
 function setup(): { store: StateStore; fsm: FSM; batches: EventBatch[]; resets: number[] } {
   const store = new StateStore({ freezeObjects: true });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { StateStore } from './store.js';
 import { KeyIndexes } from './key-indexes.js';
 import { watchKey } from './watch-keys.js';
-import { mockAlloc, mockEval, mockJob, mockNode } from './test-fixtures.js';
+import { mockAlloc, mockEval, mockJob, mockNode } from '../../test/unit/state-fixtures.js';
 
 /** A store whose wake-up turns the test runs by hand. */
 function manualStore(wakesPerTurn = 16): { store: StateStore; turns: Array<() => void>; runTurn: () => Promise<void> } {

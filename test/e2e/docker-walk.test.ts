@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { importBusyboxImage, startTestEngine, type TestEngine } from '../../src/drivers/docker-test-engine.js';
+import { importBusyboxImage, startTestEngine, type TestEngine } from '../unit/docker-test-engine.js';
 import { getJson, runNomad, startDevAgent, waitForState, type AgentProcess } from './harness.js';
 import { allocsOf, driverWalk, walkJob, type AllocStub } from './driver-walk.js';
 

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { evaluatePlan } from '../../src/server/plan-evaluate.js';
 import { newScheduler, type Planner } from '../../src/scheduler/index.js';
 import { nodeTableOf } from '../../src/scheduler/node-table.js';
-import { mockEval, mockNode, sequentialIds } from '../../src/scheduler/testing/mock.js';
+import { mockEval, mockNode, sequentialIds } from '../unit/scheduler/mock.js';
 import { FSM } from '../../src/state/fsm.js';
 import type { LogEntry } from '../../src/state/log-entries.js';
 import type { StateReader } from '../../src/state/reader.js';

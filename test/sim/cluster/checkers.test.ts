@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FSM } from '../../../src/state/fsm.js';
 import { StateStore } from '../../../src/state/store.js';
-import { mockAlloc, mockJob, mockNode, mockPlanApply } from '../../../src/state/test-fixtures.js';
+import { mockAlloc, mockJob, mockNode, mockPlanApply } from '../../unit/state-fixtures.js';
 import type { Allocation } from '../../../src/structs/alloc.js';
 import { ClusterChecker, InvariantViolation } from './checkers.js';
 import type { JobWrite } from './workload.js';

@@ -10,7 +10,7 @@ import { clientTerminal } from '../../../src/structs/alloc.js';
 import { NomadError } from '../../../src/structs/errors.js';
 import type { Node } from '../../../src/structs/node.js';
 import { rfc3339Nano } from '../../../src/structs/time.js';
-import { mockNode } from '../../../src/scheduler/testing/mock.js';
+import { mockNode } from '../../unit/scheduler/mock.js';
 import { HostLife, type SimLoop } from './sim-loop.js';
 import type { SimNetwork } from './sim-net.js';
 import { CLIENT_METHODS } from './sim-server.js';

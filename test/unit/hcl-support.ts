@@ -1,11 +1,11 @@
 // Shared by the tests of this folder: evaluate a single expression written as HCL text.
 
-import type { Expr } from './ast.js';
-import type { Diagnostic } from './diagnostic.js';
-import { evaluate, type EvalContext } from './evaluate.js';
-import { standardFunctions } from './functions/index.js';
-import { parseHcl, parseHclExpression } from './parser.js';
-import type { Value } from './value.js';
+import type { Expr } from '../../src/hcl/ast.js';
+import type { Diagnostic } from '../../src/hcl/diagnostic.js';
+import { evaluate, type EvalContext } from '../../src/hcl/evaluate.js';
+import { standardFunctions } from '../../src/hcl/functions/index.js';
+import { parseHcl, parseHclExpression } from '../../src/hcl/parser.js';
+import type { Value } from '../../src/hcl/value.js';
 
 export function exprOf(text: string): Expr {
   const { expr, diagnostics } = parseHclExpression(text, 'expr.hcl');

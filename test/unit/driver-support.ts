@@ -3,8 +3,8 @@
 import { mkdtempSync, readFileSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DriverContext, LogFiles, LogSink, TaskConfig } from './driver.js';
-import { LogRotator, logFileIndexes } from './log-rotator.js';
+import type { DriverContext, LogFiles, LogSink, TaskConfig } from '../../src/drivers/driver.js';
+import { LogRotator, logFileIndexes } from '../../src/drivers/log-rotator.js';
 
 const sinkDirs: string[] = [];
 process.on('exit', () => {

@@ -1,6 +1,6 @@
 // One entry of every log entry type, filled as the server fills them (tests of the encoding).
-import type { LogEntry, LogEntryType } from './log-entries.js';
-import { mockAlloc, mockDeployment, mockEval, mockJob, mockNode, T0_NS } from './test-fixtures.js';
+import type { LogEntry, LogEntryType } from '../../src/state/log-entries.js';
+import { mockAlloc, mockDeployment, mockEval, mockJob, mockNode, T0_NS } from './state-fixtures.js';
 
 export function sampleEntries(): Record<LogEntryType, LogEntry> {
   const job = mockJob('example', { SubmitTime: T0_NS, Meta: { owner: 'ops', 'é': 'ünïcode' } });

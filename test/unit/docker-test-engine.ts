@@ -6,8 +6,8 @@ import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { DockerClient, drainProgress } from './docker-api.js';
-import { findExecutable } from './isolation/host-tools.js';
+import { DockerClient, drainProgress } from '../../src/drivers/docker-api.js';
+import { findExecutable } from '../../src/drivers/isolation/host-tools.js';
 
 const ENGINE_START_TIMEOUT_MS = 30_000;
 const ENGINE_STOP_TIMEOUT_MS = 20_000;

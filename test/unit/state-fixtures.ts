@@ -1,10 +1,10 @@
 // Builders of complete, valid objects for the state tests and benchmarks.
-import { newAllocation, type Allocation } from '../structs/alloc.js';
-import { newDeployment, type Deployment, type DeploymentState } from '../structs/deployment.js';
-import { newEvaluation, type Evaluation } from '../structs/evaluation.js';
-import type { Job, Resources, Task, TaskGroup } from '../structs/job.js';
-import { newNode, type Node } from '../structs/node.js';
-import type { PlanApplyEntry } from './log-entries.js';
+import { newAllocation, type Allocation } from '../../src/structs/alloc.js';
+import { newDeployment, type Deployment, type DeploymentState } from '../../src/structs/deployment.js';
+import { newEvaluation, type Evaluation } from '../../src/structs/evaluation.js';
+import type { Job, Resources, Task, TaskGroup } from '../../src/structs/job.js';
+import { newNode, type Node } from '../../src/structs/node.js';
+import type { PlanApplyEntry } from '../../src/state/log-entries.js';
 
 export const T0_NS = 1_795_282_745_336_793_313;
 

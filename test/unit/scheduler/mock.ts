@@ -1,11 +1,11 @@
 // Realistic complete objects for scheduler tests and benchmarks, shaped like a real agent's
 // (the getting-started node and job of the reference walk).
-import type { Allocation } from '../../structs/alloc.js';
-import { canonicalizeJob } from '../../structs/canonicalize.js';
-import { newEvaluation, type Evaluation } from '../../structs/evaluation.js';
-import type { Job, JobInput } from '../../structs/job.js';
-import { newNode, type Node } from '../../structs/node.js';
-import { hashText } from '../rng.js';
+import type { Allocation } from '../../../src/structs/alloc.js';
+import { canonicalizeJob } from '../../../src/structs/canonicalize.js';
+import { newEvaluation, type Evaluation } from '../../../src/structs/evaluation.js';
+import type { Job, JobInput } from '../../../src/structs/job.js';
+import { newNode, type Node } from '../../../src/structs/node.js';
+import { hashText } from '../../../src/scheduler/rng.js';
 
 let counter = 0;
 

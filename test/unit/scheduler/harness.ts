@@ -2,20 +2,20 @@
 // with the indexes schedulers use; the Planner applies submitted plans to them as the plan
 // applier and FSM would (indexes, NextAllocation links, deployment canaries and counts), so
 // scenarios of many evaluations can run one after another.
-import type { JobScalingEvents, ScalingPolicy } from '../../structs/scaling.js';
-import type { Allocation } from '../../structs/alloc.js';
-import type { Deployment } from '../../structs/deployment.js';
-import type { Evaluation } from '../../structs/evaluation.js';
-import type { Job } from '../../structs/job.js';
-import type { Node } from '../../structs/node.js';
-import type { Plan, PlanResult } from '../../structs/plan.js';
-import type { JobSummary } from '../../structs/summary.js';
-import { type AutopilotConfiguration, nextLiveAllocChanges, type LiveAllocChanges, type SchedulerConfiguration, type StateReader, type TableName } from '../../state/reader.js';
-import { defaultAutopilotConfig } from '../../state/tables.js';
-import { defaultNamespace, type Namespace } from '../../structs/namespace.js';
-import type { PeriodicLaunch } from '../../structs/periodic.js';
-import { newScheduler } from '../index.js';
-import type { Planner, Scheduler, SchedulerOptions } from '../planner.js';
+import type { JobScalingEvents, ScalingPolicy } from '../../../src/structs/scaling.js';
+import type { Allocation } from '../../../src/structs/alloc.js';
+import type { Deployment } from '../../../src/structs/deployment.js';
+import type { Evaluation } from '../../../src/structs/evaluation.js';
+import type { Job } from '../../../src/structs/job.js';
+import type { Node } from '../../../src/structs/node.js';
+import type { Plan, PlanResult } from '../../../src/structs/plan.js';
+import type { JobSummary } from '../../../src/structs/summary.js';
+import { type AutopilotConfiguration, nextLiveAllocChanges, type LiveAllocChanges, type SchedulerConfiguration, type StateReader, type TableName } from '../../../src/state/reader.js';
+import { defaultAutopilotConfig } from '../../../src/state/tables.js';
+import { defaultNamespace, type Namespace } from '../../../src/structs/namespace.js';
+import type { PeriodicLaunch } from '../../../src/structs/periodic.js';
+import { newScheduler } from '../../../src/scheduler/index.js';
+import type { Planner, Scheduler, SchedulerOptions } from '../../../src/scheduler/planner.js';
 
 function key(ns: string, id: string): string {
   return `${ns}\u0000${id}`;

@@ -1,15 +1,15 @@
 // Builders for client configs, jobs and allocations in tests, and an in-process ClientServerRpc double that
 // records what the client sends and serves allocations with blocking-query semantics.
 import { join } from 'node:path';
-import type { AllocClientUpdate, ClientServerRpc, NodeClientAllocsResponse } from '../rpc/protocol.js';
-import { newAllocation, type Allocation } from '../structs/alloc.js';
-import { emptyJobUpdate } from '../structs/defaults.js';
-import { NomadError } from '../structs/errors.js';
-import { generateId } from '../structs/ids.js';
-import type { Job, Task, TaskGroup } from '../structs/job.js';
-import type { DrainSpec, Node, NodeStatus } from '../structs/node.js';
-import { mockJob, mockTask, taskGroup } from '../state/test-fixtures.js';
-import type { ClientConfig } from './config.js';
+import type { AllocClientUpdate, ClientServerRpc, NodeClientAllocsResponse } from '../../src/rpc/protocol.js';
+import { newAllocation, type Allocation } from '../../src/structs/alloc.js';
+import { emptyJobUpdate } from '../../src/structs/defaults.js';
+import { NomadError } from '../../src/structs/errors.js';
+import { generateId } from '../../src/structs/ids.js';
+import type { Job, Task, TaskGroup } from '../../src/structs/job.js';
+import type { DrainSpec, Node, NodeStatus } from '../../src/structs/node.js';
+import { mockJob, mockTask, taskGroup } from './state-fixtures.js';
+import type { ClientConfig } from '../../src/client/config.js';
 
 /** A dev-mode client on loopback, its alloc and state dirs under `dir`; tests override what they exercise. */
 export function devClientConfig(dir: string, extra: Partial<ClientConfig> = {}): ClientConfig {

@@ -1,7 +1,7 @@
 // A tiny key-value FSM over msgpack commands, shared by tests, the e2e server and the benchmark.
-import { asBytes } from './bytes.js';
-import type { Fsm, FsmEntry } from './fsm.js';
-import { packr } from './storage/entry-codec.js';
+import { asBytes } from '../../src/raft/bytes.js';
+import type { Fsm, FsmEntry } from '../../src/raft/fsm.js';
+import { packr } from '../../src/raft/storage/entry-codec.js';
 
 export type KvCommand = { readonly op: 'put'; readonly key: string; readonly value: string } | { readonly op: 'noop' };
 
