@@ -7,14 +7,13 @@ import { ANY_TOKEN, MANAGEMENT, OPEN, coarseNeed, namespaceNeed, type Need } fro
 import { sameSecret } from '../acl/node-identity.js';
 import type { TokenResolver } from '../acl/resolver.js';
 import type { StateReader } from '../state/reader.js';
+import { DEFAULT_NAMESPACE } from '../structs/defaults.js';
 
 /** How a method's arguments say what the call concerns. */
 type Rule =
   | { need: Need; namespace?: (args: unknown[], state: StateReader) => string }
-  /** The node's own secret, or a token with node:write; `nodes` names the nodes the call touches. */
+  /** The node's own secret, or a token with node:write; `nodeSecret` names the nodes the call touches. */
   | { nodeSecret: (args: unknown[], state: StateReader) => string[] };
-
-const DEFAULT_NAMESPACE = 'default';
 
 function field(v: unknown, name: string): unknown {
   return v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[name] : undefined;

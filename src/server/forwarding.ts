@@ -40,9 +40,8 @@ export type EndpointTable = Record<string, { target: object; methods: ReadonlySe
  */
 function retryable(e: unknown, idempotent: boolean): boolean {
   if (e instanceof NomadError) return e.kind === 'no_leader' && e.message === 'No cluster leader';
-  const transport = e as { code?: unknown } | null;
-  if (typeof transport?.code !== 'string') return false;
-  return idempotent || provedNotProcessed(e);
+  if (provedNotProcessed(e)) return true;
+  return idempotent && typeof (e as { code?: unknown } | null)?.code === 'string';
 }
 
 /** True when a transport error proves the request never reached a handler (any server may be asked). */
