@@ -79,7 +79,7 @@ function outputMatching(session: ExecSession, re: RegExp): Promise<string> {
 async function checkDriver(driver: TaskDriver, cfg: TaskConfig, inside: string, sizes = true): Promise<void> {
   await driver.startTask(cfg);
   try {
-    const plain = await runToEnd(await driver.execTask!(cfg.id, { command: ['/bin/sh', '-c', `echo "$GREETING"; echo oops >&2; cat; ${inside}; exit 3`], tty: false }), 'from stdin\n');
+    const plain = await runToEnd(await driver.execTask!(cfg.id, { command: ['/bin/sh', '-c', `echo "$GREETING"; echo oops >&2; cat; ${inside} && exit 3; exit 9`], tty: false }), 'from stdin\n');
     assert.equal(plain.code, 3);
     assert.match(plain.stdout, /^hello\nfrom stdin\n/);
     assert.equal(plain.stderr, 'oops\n');

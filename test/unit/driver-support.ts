@@ -11,8 +11,15 @@ process.on('exit', () => {
   for (const d of sinkDirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** Driver state (executor files) of this test process: test files run side by side and reuse task ids. */
+let processStateDir: string | null = null;
+
 export function devContext(): DriverContext {
-  return { devMode: true, options: {}, pluginConfig: {}, cpuMhzPerCore: () => 2000 };
+  if (processStateDir === null) {
+    processStateDir = mkdtempSync(join(tmpdir(), 'driver-state-'));
+    sinkDirs.push(processStateDir);
+  }
+  return { devMode: true, options: {}, pluginConfig: {}, cpuMhzPerCore: () => 2000, stateDir: processStateDir };
 }
 
 export class LogFileSink implements LogSink {

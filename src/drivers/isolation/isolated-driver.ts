@@ -21,7 +21,7 @@ import { allocSharedDir, chrootEnv, toChrootPath } from './chroot-paths.js';
 import { findTools, type ToolPaths } from './host-tools.js';
 import { outerScript, shq, type LaunchSpec } from './launcher.js';
 import { processContext, processCredentials, startHostExec, withTerminal, type ExecOptions, type ExecSession } from '../exec-session.js';
-import { childPids } from './proc-tree.js';
+import { childPids, waitForChroot } from './proc-tree.js';
 import { resolveInChroot } from './resolve-command.js';
 import { lookupUser } from './users.js';
 
@@ -53,6 +53,12 @@ interface IsolatedTask extends TrackedTask {
   mountpoints: string[];
   executor: ExecutorProcess;
   cpu: CpuRateTracker;
+  /**
+   * The environment and user the task was started with, for `alloc exec`. Known at start; a
+   * task reattached after a restart reads them from /proc instead (its exec is long done then,
+   * while right after the start the task may still be between fork and exec).
+   */
+  startedAs: { env: Record<string, string>; uid: number; gid: number } | null;
 }
 
 export interface IsolationSupport {
@@ -124,7 +130,7 @@ export abstract class IsolatedDriver implements TaskDriver {
   async execTask(id: string, opts: ExecOptions): Promise<ExecSession> {
     const t = this.tasks.get(id);
     if (t.exit || t.taskPid === 0) throw new Error(`task ${t.name} is not running`);
-    const [{ env }, { uid, gid }] = await Promise.all([processContext(t.taskPid), processCredentials(t.taskPid)]);
+    const { env, uid, gid } = t.startedAs ?? { ...(await processContext(t.taskPid)), ...(await processCredentials(t.taskPid)) };
     const join = t.cgroup.procsFiles().map((f) => `echo $$ > ${shq(f)}`).join(' && ');
     // The terminal is made inside the task, so that it is one of the task's own (its /dev/pts).
     const inside = withTerminal(opts.command, opts).replace(/^exec /, '');
@@ -242,6 +248,7 @@ export abstract class IsolatedDriver implements TaskDriver {
     }
     const [pid1] = await childPids(launcherPid);
     const [taskPid] = pid1 !== undefined ? await childPids(pid1) : [];
+    if (taskPid !== undefined) await waitForChroot(taskPid, LAUNCH_TIMEOUT_MS);
     const task = this.track(cfg.id, cfg.taskName, executor, {
       launcherPid,
       launcherStartTicks: executor.state.startTicks,
@@ -251,6 +258,7 @@ export abstract class IsolatedDriver implements TaskDriver {
       statusFile: spec.statusFile,
       mountpoints,
       startedAtMs: Date.now(),
+      startedAs: { env, uid: spec.uid, gid: spec.gid },
     });
     const driverState = {
       launcherPid,
@@ -268,7 +276,7 @@ export abstract class IsolatedDriver implements TaskDriver {
     id: string,
     name: string,
     executor: ExecutorProcess,
-    t: Pick<IsolatedTask, 'launcherPid' | 'launcherStartTicks' | 'taskPid' | 'cgroup' | 'statusFile' | 'mountpoints' | 'startedAtMs'>,
+    t: Pick<IsolatedTask, 'launcherPid' | 'launcherStartTicks' | 'taskPid' | 'cgroup' | 'statusFile' | 'mountpoints' | 'startedAtMs' | 'startedAs'>,
   ): IsolatedTask {
     const task: IsolatedTask = {
       ...t,
@@ -359,6 +367,7 @@ export abstract class IsolatedDriver implements TaskDriver {
       statusFile: String(s['statusFile'] ?? ''),
       mountpoints: Array.isArray(s['mountpoints']) ? (s['mountpoints'] as unknown[]).map(String) : [],
       startedAtMs: handle.startedAtMs,
+      startedAs: null,
     });
   }
 }

@@ -24,3 +24,21 @@ export async function childPids(pid: number): Promise<number[]> {
   }
   return out;
 }
+
+/**
+ * Waits until a process has changed its root away from its parent's (its chroot is done), or
+ * has ended, or `timeoutMs` passed; true when the chroot was seen. The task is forked before
+ * the launcher says "ready" and only then chroots and execs: a caller that enters the task's
+ * root right away (alloc exec) must not catch it between the two.
+ */
+export async function waitForChroot(pid: number, timeoutMs: number): Promise<boolean> {
+  const { readlink } = await import('node:fs/promises');
+  const deadline = Date.now() + timeoutMs;
+  for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 20)) {
+    const root = await readlink(`/proc/${pid}/root`).catch(() => null);
+    if (root === null) return false;
+    if (root !== '/') return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, pauseMs));
+  }
+}
