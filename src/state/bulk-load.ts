@@ -27,7 +27,8 @@ class IndexBuilder {
 
   build(): PIndex<Allocation> {
     const owners = [...this.owners.keys()].sort();
-    return PMap.fromSorted(owners.map((o) => [o, PMap.fromSortedValues(this.owners.get(o)!, allocId)] as const));
+    // Each run is in the order of the rows, which sortedUnique ordered by ID.
+    return PMap.fromSorted(owners.map((o) => [o, PMap.fromOrderedValues(this.owners.get(o)!, allocId)] as const));
   }
 }
 
@@ -85,7 +86,7 @@ export function* bulkAllocTableSteps(rows: readonly Allocation[]): Generator<voi
     if (live) c.liveAllocs++;
   }
   yield;
-  const primary = PMap.fromSortedValues(allocs, allocId);
+  const primary = PMap.fromOrderedValues(allocs, allocId);
   yield;
   const indexes: PIndex<Allocation>[] = [];
   for (const builder of [byNode, byNodeLive, byJob, byEval, byDeployment]) {
