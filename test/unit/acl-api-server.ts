@@ -18,17 +18,23 @@ export interface AclApiServer {
   /** A second listener on the same server with ACLs off (to compare what ACLs cost). */
   plainPort: number;
   store: StateStore;
+  server: Server;
   http: HttpServer;
   call(method: string, path: string, token?: string, body?: unknown): Promise<Reply>;
   close(): Promise<void>;
 }
 
-export async function startAclApiServer(): Promise<AclApiServer> {
+export interface AclApiServerOptions {
+  /** The server's own acl.enabled (its RPC endpoints check tokens); the HTTP API checks them either way. */
+  serverAcl?: boolean;
+}
+
+export async function startAclApiServer(opts: AclApiServerOptions = {}): Promise<AclApiServer> {
   // (The plain listener shares the server, so a comparison measures the ACL check alone.)
   const store = new StateStore();
   const fsm = new FSM(store);
   const consensus = new InMemoryConsensus(fsm, { rpcAddr: '127.0.0.1:4647' });
-  const server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 'test', store, applied: fsm, events: { feed: fsm, bufferSize: 100 }, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1 });
+  const server = new Server({ region: 'global', datacenter: 'dc1', nodeName: 'test', store, applied: fsm, events: { feed: fsm, bufferSize: 100 }, consensus, rpcAddr: '127.0.0.1:4647', numSchedulers: 1, aclEnabled: opts.serverAcl ?? false });
   const leader = new Promise<void>((r) => consensus.onLeadershipChange(() => r()));
   server.start();
   await leader;
@@ -53,6 +59,7 @@ export async function startAclApiServer(): Promise<AclApiServer> {
     port,
     plainPort,
     store,
+    server,
     http,
     call,
     async close() {
