@@ -131,6 +131,12 @@ test('with the servers unreachable cached values are used past their TTL; a secr
   const r = await resolver.authorize(logs.secret, namespaceNeed('read-logs'), 'default');
   assert.equal(r.token.AccessorID, logs.accessor);
   assert.deepEqual(stale, ['token', 'policies'], 'the use of expired values is reported');
+  const asked = link.calls.length;
+  await resolver.resolve(logs.secret);
+  assert.equal(link.calls.length, asked, 'an expired value used in an outage is trusted for another TTL before the servers are asked again');
+  clock.nowMs += TTL_MS + 1;
+  await resolver.resolve(logs.secret);
+  assert.ok(link.calls.length > asked, 'then asked again');
   await assert.rejects(async () => resolver.resolve(UNKNOWN), refusal(TOKEN_NOT_FOUND), 'known not to exist stays refused');
   await assert.rejects(
     async () => resolver.resolve(other.secret),

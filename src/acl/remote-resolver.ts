@@ -122,6 +122,8 @@ export class RemoteTokenResolver implements Authorizer {
     } catch (e) {
       if (cached === undefined || !isOutage(e)) throw e;
       this.opts.onStale?.('token', problemOf(e));
+      // Trusted for another TTL: during an outage each token asks once per TTL, not on every request.
+      cached.fetchedAtMs = this.opts.nowMs();
       return cached.value;
     }
   }
@@ -142,6 +144,8 @@ export class RemoteTokenResolver implements Authorizer {
         // Stale policies may stand in for fresh ones; a policy never fetched cannot.
         if (!isOutage(e) || due.some((n) => !this.policies.has(n))) throw e;
         this.opts.onStale?.('policies', problemOf(e));
+        const now = this.opts.nowMs();
+        for (const name of due) this.policies.get(name)!.fetchedAtMs = now;
       }
     }
     return names.map((n) => this.policies.get(n)?.value ?? null);
