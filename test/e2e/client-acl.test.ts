@@ -62,7 +62,8 @@ function wsExec(addr: string, allocId: string, command: string[], token: string)
 }
 
 test('a client-only agent with ACLs checks tokens on its own API through the servers', { timeout: 240_000 }, async () => {
-  const cluster = await Cluster.create(1, { bootstrapExpect: 1, extraConfig: 'acl {\n  enabled = true\n}\n' });
+  // token_ttl on a server changes nothing (it reads its own state): it says so.
+  const cluster = await Cluster.create(1, { bootstrapExpect: 1, extraConfig: 'acl {\n  enabled   = true\n  token_ttl = "5s"\n}\n' });
   const clients = new Clients(cluster);
   try {
     await cluster.startAll();
@@ -70,6 +71,8 @@ test('a client-only agent with ACLs checks tokens on its own API through the ser
     const c1 = await clients.create('c1', '127.0.0.2', CLIENT_ACL);
     const client = clients.start('c1');
     await client.waitForOutput(/node registration complete/, 30_000);
+    assert.match(cluster.output(server.name), /acl\.token_ttl has no effect: the server resolves tokens from its own state/);
+    assert.doesNotMatch(client.output(), /acl\.(token|policy)_ttl has no effect/, 'a client-only agent uses its TTLs');
 
     const boot = await http<{ SecretID: string }>(server.addr, 'PUT', '/v1/acl/bootstrap');
     assert.equal(boot.status, 200, boot.text);
