@@ -156,9 +156,11 @@ test('a client-only agent with ACLs checks tokens on its own API through the ser
     await waitFor('the deleted token refused by the client', async () => {
       const r = await onClient(logsPath, logs.secret);
       return r.status === 403 && r.text === 'ACL token not found' ? true : undefined;
-    }, TOKEN_TTL_MS + 10_000);
+    }, TOKEN_TTL_MS + 15_000);
+    // The TTL itself is checked exactly on an injected clock (remote-resolver.test.ts); here the
+    // slack covers the requests' own time on a loaded machine.
     const tookMs = Date.now() - deletedAt;
-    assert.ok(tookMs <= TOKEN_TTL_MS + 5_000, `refused ${tookMs} ms after the deletion (token_ttl ${TOKEN_TTL_MS} ms)`);
+    assert.ok(tookMs <= TOKEN_TTL_MS + 8_000, `refused ${tookMs} ms after the deletion (token_ttl ${TOKEN_TTL_MS} ms)`);
 
     // The server goes away: what the client cached is used past its TTL; nothing unknown passes.
     assert.equal((await onClient(logsPath, keeper.secret)).status, 200);
