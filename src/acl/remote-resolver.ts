@@ -52,7 +52,7 @@ function isOutage(e: unknown): boolean {
 export class RemoteTokenResolver implements Authorizer {
   private readonly tokens = new Map<string, Cached<AclToken | null>>();
   private readonly policies = new Map<string, Cached<AclPolicy | null>>();
-  /** Compiled ACLs by the names and modify indexes of their policies. */
+  /** Compiled ACLs by the names and hashes of their policies. */
   private readonly acls = new Map<string, Acl>();
   /** One resolution per secret at a time: a burst of requests with a new token asks the servers once. */
   private readonly inFlight = new Map<string, Promise<ResolvedToken>>();
@@ -77,11 +77,6 @@ export class RemoteTokenResolver implements Authorizer {
     const resolved = this.resolve(secret);
     if (resolved instanceof Promise) return resolved.then((r) => checked(r, need, namespace));
     return checked(resolved, need, namespace);
-  }
-
-  /** How many tokens (known or known not to exist) are cached (tests, metrics). */
-  get cachedTokens(): number {
-    return this.tokens.size;
   }
 
   /** The resolution when the token and every policy it names are within their TTLs; null otherwise. */
