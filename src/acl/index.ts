@@ -9,3 +9,5 @@ export { TokenResolver, type AclStateReader, type ResolvedToken, type TokenResol
 export { authorizeNode, sameSecret, type NodeSecretReader } from './node-identity.js';
 export { currentCallerSecret, runAsCaller } from './caller.js';
 export { ACL_DISABLED, PERMISSION_DENIED, TOKEN_EXPIRED, TOKEN_NOT_FOUND, aclDisabled, permissionDenied, tokenExpired, tokenNotFound } from './errors.js';
+export type { Authorizer } from './authorizer.js';
+export { RemoteTokenResolver, type AclSource, type RemoteTokenResolverOptions } from './remote-resolver.js';

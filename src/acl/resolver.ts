@@ -7,6 +7,7 @@ import { NomadError } from '../structs/errors.js';
 import { Acl } from './acl.js';
 import { permissionDenied, tokenExpired, tokenNotFound } from './errors.js';
 import { permits, type Need } from './need.js';
+import type { Authorizer } from './authorizer.js';
 import { parsePolicy } from './parse-policy.js';
 import type { Policy } from './policy.js';
 
@@ -36,7 +37,7 @@ export interface TokenResolverOptions {
 
 const DEFAULT_MAX_CACHED_TOKENS = 4096;
 
-export class TokenResolver {
+export class TokenResolver implements Authorizer {
   private readonly tokens = new Map<string, ResolvedToken>();
   private readonly aclsByPolicies = new Map<string, Acl>();
   private tokenIndex = -1;
@@ -94,8 +95,7 @@ export class TokenResolver {
       if (found === null) throw tokenNotFound();
       token = found;
     }
-    const expiresAtMs = token.ExpirationTime ? Date.parse(token.ExpirationTime) : Infinity;
-    if (Number.isNaN(expiresAtMs)) throw new NomadError('internal', `ACL token ${token.AccessorID} has an unreadable expiration time`);
+    const expiresAtMs = tokenExpiresAtMs(token);
     const acl = token.Type === 'management' ? Acl.MANAGEMENT : this.aclFor(state, token.Policies ?? []);
     return { token, acl, expiresAtMs };
   }
@@ -105,17 +105,31 @@ export class TokenResolver {
     const key = [...names].sort().join('\0');
     let acl = this.aclsByPolicies.get(key);
     if (acl !== undefined) return acl;
-    const policies: Policy[] = [];
-    for (const name of names) {
-      const stored = state.aclPolicyByName(name);
-      if (stored === null) continue;
-      const parsed = parsePolicy(stored.Rules);
-      if (parsed.ok) policies.push(parsed.policy);
-      else this.opts.onBadPolicy?.(name, parsed.errors.map((e) => `${e.line}:${e.column}: ${e.message}`).join('; '));
-    }
-    acl = Acl.compile(policies);
+    acl = compilePolicies(
+      names.map((n) => state.aclPolicyByName(n)),
+      this.opts.onBadPolicy,
+    );
     this.aclsByPolicies.set(key, acl);
     return acl;
   }
 }
 
+
+/** Milliseconds since the epoch after which the token is refused; Infinity when it never expires. */
+export function tokenExpiresAtMs(token: Readonly<AclToken>): number {
+  const expiresAtMs = token.ExpirationTime ? Date.parse(token.ExpirationTime) : Infinity;
+  if (Number.isNaN(expiresAtMs)) throw new NomadError('internal', `ACL token ${token.AccessorID} has an unreadable expiration time`);
+  return expiresAtMs;
+}
+
+/** The ACL granted by stored policies; absent ones (null) grant nothing, nor do ones that no longer parse. */
+export function compilePolicies(stored: ReadonlyArray<AclPolicy | null>, onBadPolicy?: (name: string, problem: string) => void): Acl {
+  const policies: Policy[] = [];
+  for (const p of stored) {
+    if (p === null) continue;
+    const parsed = parsePolicy(p.Rules);
+    if (parsed.ok) policies.push(parsed.policy);
+    else onBadPolicy?.(p.Name, parsed.errors.map((e) => `${e.line}:${e.column}: ${e.message}`).join('; '));
+  }
+  return Acl.compile(policies);
+}

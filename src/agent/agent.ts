@@ -23,6 +23,8 @@ import type { AgentInfo, MonitorLevel, MonitorStream } from '../http/agent-info.
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
 import { Client } from '../client/client.js';
 import { RemoteServers } from './client-servers.js';
+import { remoteTokenResolver } from './remote-acl.js';
+import { systemClock } from '../structs/clock.js';
 import { HTTP_FORWARD_METHOD, httpForwardHandler } from './http-forward.js';
 import { NodeRpcClient } from '../client/node-rpc-client.js';
 import { FileClientState, MemoryClientState, type ClientStateStore } from '../client/state/client-state.js';
@@ -163,7 +165,7 @@ export class Agent {
       client: this.client ? this.client.endpoints() : null,
       agent: this.agentInfo(),
       logger: log.named('http'),
-      acl: this.server?.tokens ?? null,
+      acl: this.server ? this.server.tokens : remote && c.acl.enabled ? remoteTokenResolver(c, remote.caller, systemClock, log) : null,
       tls: c.tls.http ? loadHttpTls(c) : null,
       bind: this.addrs.bindIp.http,
       port: c.ports.http,

@@ -281,9 +281,12 @@ function drainWarnings(c: AgentConfig): string[] {
 /** ACL settings accepted for compatibility that change nothing here, or that cannot work as set. */
 function aclWarnings(c: AgentConfig): string[] {
   const out: string[] = [];
+  // A client-only agent caches what the servers resolve for these long; an agent with a server reads its own state.
   for (const [key, name] of [['acl.tokenTtlMs', 'token_ttl'], ['acl.policyTtlMs', 'policy_ttl']] as const) {
     const where = c.sources[key];
-    if (where) out.push(`${where}: acl.${name} has no effect: the server resolves tokens from its own state, and changes take effect at once`);
+    if (!where) continue;
+    if (c.server.enabled) out.push(`${where}: acl.${name} has no effect: the server resolves tokens from its own state, and changes take effect at once`);
+    else if (!c.acl.enabled) out.push(`${where}: acl.${name} has no effect with ACLs disabled`);
   }
   const authoritative = c.server.authoritativeRegion || c.region;
   const at = (key: string): string => (c.sources[key] ? `${c.sources[key]}: ` : '');
@@ -330,9 +333,6 @@ function checkConfig(c: AgentConfig): string | null {
   if (c.client.enabled) {
     const clientJoin = checkClientJoin(c);
     if (clientJoin) return clientJoin;
-  }
-  if (c.client.enabled && !c.server.enabled && c.acl.enabled) {
-    return 'acl.enabled on an agent that runs only a client is not supported yet: its own API (agent and client routes) cannot check tokens without the servers\' state; run it without ACLs or together with a server.';
   }
   for (const [name, port] of Object.entries(c.ports)) {
     if (!Number.isInteger(port) || port < 0 || port > 65535) return `Invalid ${name} port ${port}: must be between 0 and 65535.`;

@@ -35,6 +35,10 @@ export class ClientEndpointsImpl implements ClientEndpoints {
     return this.client.nodeId;
   }
 
+  allocNamespace(allocId: string): string | null {
+    return this.client.allocRunner(allocId)?.alloc.Namespace ?? null;
+  }
+
   private runner(allocId: string): AllocRunner {
     const r = this.client.allocRunner(allocId);
     if (!r) throw notFound(`Unknown allocation "${allocId}"`);

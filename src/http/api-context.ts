@@ -5,7 +5,7 @@ import { watchKey, type WatchKey } from '../state/watch-keys.js';
 import type { Server } from '../server/server.js';
 import type { Logger } from '../server/logger.js';
 import type { AgentInfo } from './agent-info.js';
-import type { TokenResolver } from '../acl/resolver.js';
+import type { Authorizer } from '../acl/authorizer.js';
 import type { TlsMaterial } from './tls-listener.js';
 import type { AclStateView } from '../state/acl-reader.js';
 import { AnswerBody } from './answer-body.js';
@@ -23,8 +23,8 @@ export interface ApiContext {
   logger: Logger;
   /** TLS for reaching other nodes' HTTP APIs (the agent's own certificate and CA); null for plain HTTP. */
   nodeTls: TlsMaterial | null;
-  /** Resolves and checks tokens; null when ACLs are off. */
-  acl: TokenResolver | null;
+  /** Resolves and checks tokens (from the state, or on a client-only agent from the servers); null when ACLs are off. */
+  acl: Authorizer | null;
   /** Answers of reads shared by requests that ask the same of the same state. */
   answers: AnswerCache;
 }

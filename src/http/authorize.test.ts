@@ -1,13 +1,12 @@
 // Every route declares what its caller needs, and the declarations hold against real requests:
 // the route table is walked, and each route is called anonymously, with a read-only token and
 // with a management token on a real server with ACLs on. No write gets through without rights.
-import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeNeed } from '../acl/need.js';
 import type { StateStore } from '../state/store.js';
 import type { HttpServer } from './http-server.js';
-import type { RouteEntry } from './route-table.js';
+import { OPEN_ROUTES, READ_ONLY_RULES, WALK_JOB, callRoute, isRead, routeCalls } from '../../test/unit/route-walk.js';
 import { startAclApiServer, type AclApiServer } from '../../test/unit/acl-api-server.js';
 
 let api: AclApiServer;
@@ -16,55 +15,8 @@ let http: HttpServer;
 let rootSecret = '';
 let readSecret = '';
 
-/** Routes that stream until the client goes: only their status is read. */
-const STREAMING = ['/v1/event/stream', '/v1/agent/monitor'];
-
 function call(method: string, path: string, token = '', body?: unknown): Promise<{ status: number; text: string }> {
-  if (!STREAMING.includes(path.split('?')[0]!)) return api.call(method, path, token, body);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: api.port, method, path, headers: token ? { 'X-Nomad-Token': token } : {} }, (res) => {
-      if (res.statusCode === 200) {
-        res.destroy();
-        return resolve({ status: 200, text: '' });
-      }
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-const JOB = {
-  ID: 'example',
-  Name: 'example',
-  Type: 'service',
-  Datacenters: ['dc1'],
-  TaskGroups: [{ Name: 'cache', Count: 1, Tasks: [{ Name: 'redis', Driver: 'raw_exec', Config: { command: '/bin/sh' }, Resources: { CPU: 100, MemoryMB: 64 } }] }],
-};
-
-/** Routes Nomad serves without a token. Adding to this list is a security decision. */
-const OPEN_ROUTES = ['/v1/status/leader', '/v1/status/peers', '/v1/regions', '/v1/agent/health', '/v1/metrics', '/v1/acl/bootstrap'];
-
-/** POST routes that read: they may answer a read-only token. */
-const READS_BY_POST = ['/v1/search', '/v1/search/fuzzy', '/v1/jobs/parse', '/v1/validate/job'];
-
-function concretePath(path: string): string {
-  if (path.startsWith('/v1/job/')) return path.replace(':id', 'example');
-  return path.replace(/:(\w+)/g, (_m, name: string) => (name === 'name' ? 'default' : '00000000-0000-4000-8000-000000000000')).replace('*', '');
-}
-
-function bodyFor(path: string): unknown {
-  if (path === '/v1/jobs/parse') return { JobHCL: 'job "x" {}' };
-  if (path.includes('/job')) return { Job: JOB };
-  if (path === '/v1/acl/policy/:name') return { Name: 'default', Rules: 'node { policy = "read" }' };
-  return {};
-}
-
-function routeCalls(): Array<{ method: string; entry: RouteEntry; path: string }> {
-  return http.routeTable().entries().flatMap((entry) => entry.methods.map((method) => ({ method, entry, path: concretePath(entry.path) })));
+  return callRoute('127.0.0.1', api.port, method, path, token, body);
 }
 
 before(async () => {
@@ -74,12 +26,11 @@ before(async () => {
   const boot = await call('PUT', '/v1/acl/bootstrap');
   assert.equal(boot.status, 200, boot.text);
   rootSecret = (JSON.parse(boot.text) as { SecretID: string }).SecretID;
-  const rules = 'namespace "*" { policy = "read" }\nnode { policy = "read" }\nagent { policy = "read" }\noperator { policy = "read" }\nquota { policy = "read" }\nplugin { policy = "read" }';
-  assert.equal((await call('PUT', '/v1/acl/policy/readonly', rootSecret, { Name: 'readonly', Rules: rules })).status, 200);
+  assert.equal((await call('PUT', '/v1/acl/policy/readonly', rootSecret, { Name: 'readonly', Rules: READ_ONLY_RULES })).status, 200);
   const tok = await call('PUT', '/v1/acl/token', rootSecret, { Name: 'reader', Type: 'client', Policies: ['readonly'] });
   assert.equal(tok.status, 200, tok.text);
   readSecret = (JSON.parse(tok.text) as { SecretID: string }).SecretID;
-  assert.equal((await call('PUT', '/v1/jobs', rootSecret, { Job: JOB })).status, 200);
+  assert.equal((await call('PUT', '/v1/jobs', rootSecret, { Job: WALK_JOB })).status, 200);
   // Let the scheduler finish with the job's evaluation, so that nothing else writes during the sweeps.
   const deadline = Date.now() + 20_000;
   while (store.snapshot().evals('*').some((e) => e.Status === 'pending')) {
@@ -100,8 +51,8 @@ test('every route declares its need; only the routes Nomad leaves open are open'
 
 test('anonymous callers (no anonymous policy) are refused everywhere but the open routes, and write nothing', async () => {
   const before = store.snapshot().latestIndex();
-  for (const { method, entry, path } of routeCalls()) {
-    const res = await call(method, path, '', method === 'GET' || method === 'DELETE' ? undefined : bodyFor(entry.path));
+  for (const { method, entry, path, body } of routeCalls(http.routeTable())) {
+    const res = await call(method, path, '', body);
     const kind = entry.route.need.kind;
     if (kind === 'none') {
       assert.notEqual(res.status, 403, `${method} ${path} is open`);
@@ -118,13 +69,14 @@ test('anonymous callers (no anonymous policy) are refused everywhere but the ope
 test('a read-only token reads but never writes; unknown tokens are "ACL token not found"', async () => {
   const before = store.snapshot().latestIndex();
   let reads = 0;
-  for (const { method, entry, path } of routeCalls()) {
-    const res = await call(method, path, readSecret, method === 'GET' || method === 'DELETE' ? undefined : bodyFor(entry.path));
-    const isRead = method === 'GET' || READS_BY_POST.includes(entry.path);
-    if (!isRead && entry.path !== '/v1/acl/bootstrap') {
+  for (const c of routeCalls(http.routeTable())) {
+    const { method, entry, path } = c;
+    const res = await call(method, path, readSecret, c.body);
+    const read = isRead(c);
+    if (!read && entry.path !== '/v1/acl/bootstrap') {
       assert.equal(res.status, 403, `${method} ${path} must refuse a read-only token: ${res.status} ${res.text}`);
     }
-    if (isRead && res.status === 200) reads++;
+    if (read && res.status === 200) reads++;
   }
   assert.ok(reads > 20, `a read-only token reads (${reads} reads answered)`);
   assert.equal(store.snapshot().latestIndex(), before, 'no read-only request wrote to the state');
@@ -135,7 +87,7 @@ test('a read-only token reads but never writes; unknown tokens are "ACL token no
 });
 
 test('a management token passes authorization on every route', async () => {
-  for (const { method, entry, path } of routeCalls()) {
+  for (const { method, entry, path } of routeCalls(http.routeTable())) {
     if (method !== 'GET') continue;
     const res = await call(method, path, rootSecret);
     assert.ok(res.status !== 403, `${method} ${entry.path}: ${res.text}`);

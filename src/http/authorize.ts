@@ -20,15 +20,17 @@ export function requestToken(x: Exchange): string {
 /**
  * Checks the route's need; throws 403 ("Permission denied", "ACL token not found") when it is
  * not met. Returns the caller's ACL for routes that show only what the caller may see, or null
- * when ACLs are off or the route is open to all. Synchronous unless the namespace is in the body:
- * this runs on every request.
+ * when ACLs are off or the route is open to all. Synchronous unless the namespace is in the body
+ * or the token must be asked of the servers (a client-only agent's cache miss): this runs on
+ * every request.
  */
 export function authorizeRequest(x: Exchange, api: ApiContext, route: Route): Acl | null | Promise<Acl | null> {
   const resolver = api.acl;
   if (resolver === null || route.need.kind === 'none') return null;
   const from = route.namespaceFrom;
-  if (from === 'job-body') return jobBodyNamespace(x).then((ns) => resolver.authorize(requestToken(x), route.need, ns).acl);
-  return resolver.authorize(requestToken(x), route.need, requestNamespace(x, api, from)).acl;
+  if (from === 'job-body') return jobBodyNamespace(x).then(async (ns) => (await resolver.authorize(requestToken(x), route.need, ns)).acl);
+  const resolved = resolver.authorize(requestToken(x), route.need, requestNamespace(x, api, from));
+  return resolved instanceof Promise ? resolved.then((r) => r.acl) : resolved.acl;
 }
 
 async function jobBodyNamespace(x: Exchange): Promise<string> {
@@ -42,7 +44,17 @@ function requestNamespace(x: Exchange, api: ApiContext, from: Exclude<NamespaceF
   if (from === 'request') return x.namespace;
   const value = x.params[from.param] ?? '';
   if (!('object' in from)) return value;
+  if (!api.hasServer) return from.object === 'alloc' ? (allocNamespace(api, value) ?? x.namespace) : x.namespace;
   return objectNamespace(api.store.snapshot(), from.object, value) ?? x.namespace;
+}
+
+/**
+ * The namespace of an allocation: from the state on a server, from the client's own
+ * allocations on an agent without one (the only allocations it answers for). Null when unknown.
+ */
+export function allocNamespace(api: ApiContext, allocId: string): string | null {
+  if (!api.hasServer) return api.client?.allocNamespace(allocId) ?? null;
+  return api.store.snapshot().allocByID(allocId)?.Namespace ?? null;
 }
 
 function objectNamespace(snap: StateReader, kind: 'alloc' | 'eval' | 'deployment', id: string): string | null {

@@ -17,7 +17,7 @@ import { authorizeRequest, requestToken } from './authorize.js';
 import { runAsCaller } from '../acl/caller.js';
 import { addAclRoutes } from './routes-acl.js';
 import { OPEN } from '../acl/need.js';
-import type { TokenResolver } from '../acl/resolver.js';
+import type { Authorizer } from '../acl/authorizer.js';
 import { Exchange, HttpError } from './exchange.js';
 import { requestRegion } from './request-region.js';
 import { TunnelEndpoint, forwardToRegion } from './region-tunnel.js';
@@ -101,7 +101,7 @@ export interface HttpServerOptions {
   bind?: string;
   port?: number;
   /** Token resolution when ACLs are on; null or absent when they are off. */
-  acl?: TokenResolver | null;
+  acl?: Authorizer | null;
   /** Serve HTTPS with these certificates (plain HTTP when absent). */
   tls?: TlsMaterial | null;
   /** Time between the event stream's heartbeat frames (Nomad's 10 s unless a test shortens it). */

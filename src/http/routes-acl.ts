@@ -12,9 +12,9 @@ import type { Exchange } from './exchange.js';
 import type { RouteTable } from './route-table.js';
 
 /** The resolved caller; the route was authorized, so this is a cache hit. */
-function caller(x: Exchange, api: ApiContext): AclToken {
+async function caller(x: Exchange, api: ApiContext): Promise<AclToken> {
   if (api.acl === null) throw aclDisabled();
-  return api.acl.resolve(requestToken(x)).token;
+  return (await api.acl.resolve(requestToken(x))).token;
 }
 
 function aclOn(handler: Handler): Handler {
@@ -35,8 +35,8 @@ const bootstrap: Handler = async (x, api) => {
   await written(x, api, token.ModifyIndex, token);
 };
 
-const listPolicies: Handler = (x, api) => {
-  const me = caller(x, api);
+const listPolicies: Handler = async (x, api) => {
+  const me = await caller(x, api);
   const mine = new Set(me.Policies ?? []);
   return blockingRead(x, api, ['acl_policy'], (snap) => ({
     index: snap.tableIndex('acl_policy'),
@@ -47,8 +47,8 @@ const listPolicies: Handler = (x, api) => {
   }));
 };
 
-const getPolicy: Handler = (x, api) => {
-  const me = caller(x, api);
+const getPolicy: Handler = async (x, api) => {
+  const me = await caller(x, api);
   const name = x.params.name!;
   if (me.Type !== 'management' && !(me.Policies ?? []).includes(name)) throw permissionDenied();
   return blockingRead(x, api, ['acl_policy'], (snap) => {
@@ -76,13 +76,13 @@ const listTokens: Handler = (x, api) =>
 const selfToken: Handler = async (x, api) => {
   // As Nomad's: the lookup needs a secret; the anonymous token has none to look up.
   if (requestToken(x) === '') throw new NomadError('internal', 'acl token lookup failed: missing secret id');
-  const me = caller(x, api);
+  const me = await caller(x, api);
   x.setMeta(queryMeta(api, me.ModifyIndex));
   await x.sendJson(200, me);
 };
 
-const getToken: Handler = (x, api) => {
-  const me = caller(x, api);
+const getToken: Handler = async (x, api) => {
+  const me = await caller(x, api);
   const accessor = x.params.accessor!;
   if (me.Type !== 'management' && me.AccessorID !== accessor) throw permissionDenied();
   return blockingRead(x, api, ['acl_token'], (snap) => {

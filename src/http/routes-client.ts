@@ -11,6 +11,7 @@ import type { ApiContext, Handler } from './api-context.js';
 import { HttpError, type Exchange } from './exchange.js';
 import { optString } from './body-fields.js';
 import { proxyToNode, remoteNode } from './node-proxy.js';
+import { allocNamespace } from './authorize.js';
 
 /** How long a followed log may stay silent before a heartbeat frame is sent. */
 const HEARTBEAT_MS = 1_000;
@@ -158,7 +159,7 @@ const allocSignal: Handler = async (x, api) => {
 /** Starts an exec session on this agent's client; raw_exec tasks also need alloc-node-exec. */
 const startExec: ExecStarter = async (x, api, r) => {
   const client = checkAlloc(api, r.allocId);
-  const namespace = api.store.snapshot().allocByID(r.allocId)?.Namespace ?? x.namespace;
+  const namespace = allocNamespace(api, r.allocId) ?? x.namespace;
   return client.allocExec(r.allocId, r.task, { command: r.command, tty: r.tty }, (fsIsolation) => {
     // A task without file system isolation runs on the node itself: exec there is exec on the node.
     if (fsIsolation === 'none' && x.acl !== null && !x.acl.allowNamespaceAny(namespace, ['alloc-node-exec'])) throw new NomadError('forbidden', 'Permission denied');

@@ -70,6 +70,8 @@ export interface AllocResourceUsage {
 
 export interface ClientEndpoints {
   nodeId(): string;
+  /** The namespace of an allocation this client runs; null for one it does not know. */
+  allocNamespace(allocId: string): string | null;
   /** Streams log frames; rejects with NomadError('not_found') for an unknown alloc or task. */
   allocLogs(req: LogsRequest): AsyncIterable<StreamFrame>;
   fsList(allocId: string, path: string): Promise<AllocFileInfo[]>;

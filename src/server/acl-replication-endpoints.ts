@@ -3,8 +3,10 @@
 // an index, and the full objects by name or accessor. Every call needs a management token (the
 // replication token); answers come from this server's own state, as the replicas ask with
 // stale reads allowed so that any server of the authoritative region can serve them.
+// ACL.GetPolicies also serves client agents resolving a caller's token: a client token may read
+// the policies it holds (the anonymous token, with no secret, the anonymous policy).
 import { permissionDenied, tokenExpired, tokenNotFound, aclDisabled } from '../acl/errors.js';
-import { policyStub, tokenStub, type AclPolicy, type AclPolicyListStub, type AclToken, type AclTokenListStub } from '../structs/acl.js';
+import { ANONYMOUS_TOKEN, policyStub, tokenStub, type AclPolicy, type AclPolicyListStub, type AclToken, type AclTokenListStub } from '../structs/acl.js';
 import { badRequest } from '../structs/errors.js';
 import type { Clock } from '../structs/clock.js';
 import type { StateStoreView, TableName } from '../state/reader.js';
@@ -70,8 +72,14 @@ export class AclReplicationSource {
     return { Index: index, Policies: this.opts.store.snapshot().aclPolicies('').map(policyStub) };
   }
 
+  /** With a management token any policies; with a client token (or none: anonymous) only those it holds. */
   async getPolicies(args: unknown): Promise<AclPoliciesReply> {
-    const req = this.getRequest(args, 'Names');
+    if (!this.opts.aclEnabled) throw aclDisabled();
+    const r = requestObject(args);
+    const secret = typeof r.AuthToken === 'string' ? r.AuthToken : '';
+    const token = secret === '' ? ANONYMOUS_TOKEN : liveToken(this.opts, secret);
+    const req = { Region: String(r.Region ?? ''), AuthToken: secret, Names: stringList(r, 'Names') };
+    if (token.Type !== 'management' && !req.Names.every((n) => token.Policies?.includes(n))) throw permissionDenied();
     const snap = this.opts.store.snapshot();
     const policies = (req.Names ?? []).map((n) => snap.aclPolicyByName(n)).filter((p): p is AclPolicy => p !== null);
     return { Index: Math.max(1, snap.tableIndex('acl_policy')), Policies: policies };
@@ -102,9 +110,7 @@ export class AclReplicationSource {
 
   private getRequest(args: unknown, listField: 'Names' | 'AccessorIDs'): AclGetRequest {
     const r = this.authorized(args);
-    const list = r[listField];
-    if (!Array.isArray(list) || !list.every((x): x is string => typeof x === 'string')) throw badRequest(`${listField} must be a list of strings`, listField);
-    return { Region: String(r.Region ?? ''), AuthToken: String(r.AuthToken), [listField]: list };
+    return { Region: String(r.Region ?? ''), AuthToken: String(r.AuthToken), [listField]: stringList(r, listField) };
   }
 
   /** The request as an object whose AuthToken is a live management token. */
@@ -131,15 +137,31 @@ export async function waitPastIndex(store: StateStoreView, table: TableName, req
  * token (the replication token). With ACLs off anyone may copy what is not secret (namespaces).
  */
 export function replicationRequest(args: unknown, opts: AclReplicationSourceOptions): Record<string, unknown> {
-  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw badRequest('malformed replication request: want an object', 'body');
-  const r = args as Record<string, unknown>;
+  const r = requestObject(args);
   if (!opts.aclEnabled) return r;
   const secret = typeof r.AuthToken === 'string' ? r.AuthToken : '';
-  const token = secret === '' ? null : opts.store.snapshot().aclTokenBySecret(secret);
-  if (token === null) throw secret === '' ? permissionDenied() : tokenNotFound();
-  if (token.ExpirationTime !== null && Date.parse(token.ExpirationTime) <= opts.clock.nowMs()) throw tokenExpired();
-  if (token.Type !== 'management') throw permissionDenied();
+  if (secret === '') throw permissionDenied();
+  if (liveToken(opts, secret).Type !== 'management') throw permissionDenied();
   return r;
+}
+
+function requestObject(args: unknown): Record<string, unknown> {
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw badRequest('malformed ACL request: want an object', 'body');
+  return args as Record<string, unknown>;
+}
+
+function stringList(r: Record<string, unknown>, field: string): string[] {
+  const list = r[field];
+  if (!Array.isArray(list) || !list.every((x): x is string => typeof x === 'string')) throw badRequest(`${field} must be a list of strings`, field);
+  return list;
+}
+
+/** The stored token of a secret; "ACL token not found" or "ACL token expired" otherwise. */
+function liveToken(opts: Pick<AclReplicationSourceOptions, 'store' | 'clock'>, secret: string): AclToken {
+  const token = opts.store.snapshot().aclTokenBySecret(secret);
+  if (token === null) throw tokenNotFound();
+  if (token.ExpirationTime !== null && Date.parse(token.ExpirationTime) <= opts.clock.nowMs()) throw tokenExpired();
+  return token;
 }
 
 /** MinQueryIndex and MaxQueryTimeMs of a list request, checked. */

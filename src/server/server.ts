@@ -3,6 +3,7 @@
 // heartbeat timers, deployment watcher and garbage collection. Every write goes through the
 // replicated log, and every endpoint call that writes runs on the leader: a server that does not
 // lead forwards it (forwarding.ts), waiting a bounded time for a leader when none is known.
+import { ACL_RESOLVE_TOKEN_METHOD, AclResolveSource } from './acl-resolve-endpoints.js';
 import { cpus } from 'node:os';
 import type { Evaluation } from '../structs/evaluation.js';
 import { NomadError } from '../structs/errors.js';
@@ -165,6 +166,7 @@ export class Server {
   private readonly watcher: DeploymentWatcher;
   private readonly drainer: NodeDrainer;
   private readonly aclSource: AclReplicationSource;
+  private readonly aclResolve: AclResolveSource;
   /** Copies global ACLs from the authoritative region while this server leads another region. */
   /** Copies namespaces (and with ACLs, policies and global tokens) from the authoritative region. */
   private readonly replicator: RegionReplicator | null;
@@ -283,6 +285,7 @@ export class Server {
     const aclEnabled = opts.aclEnabled ?? false;
     this.authoritativeRegion = replication.authoritativeRegion || opts.region;
     this.aclSource = new AclReplicationSource({ store: this.store, clock: this.clock, aclEnabled });
+    this.aclResolve = new AclResolveSource({ store: this.store, aclEnabled, readBarrier: (signal) => this.readBarrier(false, signal) });
     this.namespaceSource = new NamespaceReplicationSource({ store: this.store, clock: this.clock, aclEnabled });
     this.replicator =
       this.authoritativeRegion !== opts.region
@@ -592,6 +595,7 @@ export class Server {
       [ACL_GET_POLICIES_METHOD]: this.regionRouted(ACL_GET_POLICIES_METHOD, (args) => src.getPolicies(args)),
       [ACL_LIST_TOKENS_METHOD]: this.regionRouted(ACL_LIST_TOKENS_METHOD, (args, signal) => src.listTokens(args, signal)),
       [ACL_GET_TOKENS_METHOD]: this.regionRouted(ACL_GET_TOKENS_METHOD, (args) => src.getTokens(args)),
+      [ACL_RESOLVE_TOKEN_METHOD]: this.regionRouted(ACL_RESOLVE_TOKEN_METHOD, (args, signal) => this.aclResolve.resolveToken(args, signal)),
       [NAMESPACE_LIST_METHOD]: this.regionRouted(NAMESPACE_LIST_METHOD, (args, signal) => this.namespaceSource.list(args, signal)),
       [NAMESPACE_GET_METHOD]: this.regionRouted(NAMESPACE_GET_METHOD, (args) => this.namespaceSource.get(args)),
       [NAMESPACE_LIVE_JOBS_METHOD]: this.regionRouted(NAMESPACE_LIVE_JOBS_METHOD, (args) => this.namespaceSource.withLiveJobs(args)),
