@@ -70,6 +70,8 @@ export interface AllocResourceUsage {
 
 export interface ClientEndpoints {
   nodeId(): string;
+  /** Whether the allocation runs (or ran) on this client: an agent answers only for its own. */
+  hasAlloc(allocId: string): boolean;
   /** Streams log frames; rejects with NomadError('not_found') for an unknown alloc or task. */
   allocLogs(req: LogsRequest): AsyncIterable<StreamFrame>;
   fsList(allocId: string, path: string): Promise<AllocFileInfo[]>;
