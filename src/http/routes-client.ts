@@ -22,12 +22,13 @@ function clientOr400(api: ApiContext): ClientEndpoints {
 
 /** The allocation must be known, and run on this client. */
 function checkAlloc(api: ApiContext, allocId: string): ClientEndpoints {
-  const client = clientOr400(api);
   if (!allocId) throw badRequest('must provide a valid alloc id', 'alloc');
   // Without a server, the client's own allocations are all this agent knows (it answers 404 for others).
-  if (!api.hasServer) return client;
+  if (!api.hasServer) return clientOr400(api);
+  // A server knows every allocation: an unknown one is unknown wherever it is asked.
   const alloc = api.store.snapshot().allocByID(allocId);
   if (!alloc) throw new HttpError(404, `Unknown allocation "${allocId}"`);
+  const client = clientOr400(api);
   if (alloc.NodeID !== client.nodeId()) throw new HttpError(400, `allocation "${allocId}" is not running on this client`);
   return client;
 }
@@ -158,7 +159,8 @@ const allocSignal: Handler = async (x, api) => {
 /** Starts an exec session on this agent's client; raw_exec tasks also need alloc-node-exec. */
 const startExec: ExecStarter = async (x, api, r) => {
   const client = checkAlloc(api, r.allocId);
-  const namespace = api.store.snapshot().allocByID(r.allocId)?.Namespace ?? x.namespace;
+  // An agent without a server has no state store: the request's namespace is what it knows.
+  const namespace = (api.hasServer ? api.store.snapshot().allocByID(r.allocId)?.Namespace : undefined) ?? x.namespace;
   return client.allocExec(r.allocId, r.task, { command: r.command, tty: r.tty }, (fsIsolation) => {
     // A task without file system isolation runs on the node itself: exec there is exec on the node.
     if (fsIsolation === 'none' && x.acl !== null && !x.acl.allowNamespaceAny(namespace, ['alloc-node-exec'])) throw new NomadError('forbidden', 'Permission denied');
