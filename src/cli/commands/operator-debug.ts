@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { NomadClient } from '../../api/index.js';
 import { parseDurationNs, formatDurationNs } from '../../structs/time.js';
 import { argsError, defineCommand, errText } from '../base.js';
+import { writeTarGz } from '../directory-archive.js';
 import type { Io } from '../context.js';
 
 interface DebugPlan {
@@ -251,8 +252,7 @@ Debug Options:
     }
     const archive = resolve(io.cwd, `${name}.tar.gz`);
     try {
-      const tar = await import('tar');
-      await tar.create({ gzip: true, file: archive, cwd: parent, portable: true }, [name]);
+      await writeTarGz(parent, name, archive);
     } catch (err) {
       io.err(`Error creating archive: ${errText(err)}`);
       return 1;
