@@ -6,35 +6,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import WebSocket from 'ws';
+import { terminalSizeSeen } from './exec-terminal.js';
 import { http, waitFor } from './cluster-harness.js';
 import { Clients } from './client-harness.js';
 import { Federation } from './federation-harness.js';
 import { NOMAD_BIN, runNomad } from './harness.js';
 import { rawExecJob } from './job-files.js';
-
-function terminalSize(addr: string, query: string, rows: number, cols: number): Promise<void> {
-  const command = encodeURIComponent(JSON.stringify(['/bin/sh', '-c', 'while true; do stty size; sleep 0.1; done']));
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${addr.replace('http', 'ws')}${query}&task=t&tty=true&command=${command}`);
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no "${rows} ${cols}" from the terminal: ${JSON.stringify(seen)}`)), 20_000);
-    ws.on('open', () => ws.send(JSON.stringify({ tty_size: { height: rows, width: cols } })));
-    ws.on('message', (m) => {
-      const data = (JSON.parse(m.toString()) as { stdout?: { data?: string } }).stdout?.data;
-      if (data) seen += Buffer.from(data, 'base64').toString();
-      if (seen.includes(`${rows} ${cols}`)) {
-        clearTimeout(timer);
-        ws.close();
-        resolve();
-      }
-    });
-    ws.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
 
 test('alloc exec and alloc logs -f into another region, through its server and a client agent', { timeout: 240_000 }, async () => {
   const fed = await Federation.start([
@@ -65,7 +42,7 @@ test('alloc exec and alloc logs -f into another region, through its server and a
     for (const [name, addr] of Object.entries({ "east's server": east.addr, "east's client agent": eastClient.addr })) {
       const r = await runNomad(['alloc', 'exec', '-region', 'west', allocId, '/bin/sh', '-c', 'read x; echo "$x in $NOMAD_REGION"; exit 4'], addr, { input: 'hi\n', timeoutMs: 30_000 });
       assert.deepEqual([r.code, r.stdout, r.stderr], [4, 'hi in west\n', ''], `exec through ${name}`);
-      await terminalSize(addr, `/v1/client/allocation/${allocId}/exec?region=west`, 29, 97);
+      await terminalSizeSeen(`${addr}/v1/client/allocation/${allocId}/exec?region=west`, 29, 97);
 
       const follower = spawn(process.execPath, [NOMAD_BIN, 'alloc', 'logs', '-f', '-region', 'west', allocId], { env: { ...process.env, NOMAD_ADDR: addr } });
       let out = '';

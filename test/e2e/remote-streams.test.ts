@@ -5,34 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import WebSocket from 'ws';
+import { terminalSizeSeen } from './exec-terminal.js';
 import { NOMAD_BIN, runNomad } from './harness.js';
 import { Cluster, http, waitFor } from './cluster-harness.js';
 import { Clients, jobAllocs, serviceJob, waitNodes } from './client-harness.js';
-
-/** Opens the exec WebSocket at `addr` with a terminal, sets its size, and reads `stty size` back. */
-function terminalSize(addr: string, allocId: string, rows: number, cols: number): Promise<string> {
-  const command = encodeURIComponent(JSON.stringify(['/bin/sh', '-c', 'while true; do stty size; sleep 0.1; done']));
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${addr.replace('http', 'ws')}/v1/client/allocation/${allocId}/exec?task=t&tty=true&command=${command}`);
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no "${rows} ${cols}" from the terminal: ${JSON.stringify(seen)}`)), 20_000);
-    ws.on('open', () => ws.send(JSON.stringify({ tty_size: { height: rows, width: cols } })));
-    ws.on('message', (m) => {
-      const data = (JSON.parse(m.toString()) as { stdout?: { data?: string } }).stdout?.data;
-      if (data) seen += Buffer.from(data, 'base64').toString();
-      if (seen.includes(`${rows} ${cols}`)) {
-        clearTimeout(timer);
-        ws.close();
-        resolve(`${rows} ${cols}`);
-      }
-    });
-    ws.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
 
 /** `nomad alloc logs -f` against `addr`: resolves once `text` was printed, then stops the command. */
 async function followUntil(addr: string, allocId: string, texts: string[], makeMore: () => Promise<void>): Promise<string> {
@@ -84,7 +60,7 @@ test('alloc exec, logs -f and fs reach an allocation on another node through any
       assert.match(r.stdout, /^got hello on /, `exec through ${name}`);
       assert.equal(r.stderr, 'oops\n', `exec through ${name}`);
       // A terminal's resize reaches the far task.
-      assert.equal(await terminalSize(addr, alloc.ID, 33, 101), '33 101', `resize through ${name}`);
+      await terminalSizeSeen(`${addr}/v1/client/allocation/${alloc.ID}/exec?region=global`, 33, 101);
       // Files and logs.
       const cat = await runNomad(['alloc', 'fs', alloc.ID, 'alloc/logs/t.stdout.0'], addr);
       assert.equal(cat.code, 0, `fs through ${name}: ${cat.stderr}`);
