@@ -156,13 +156,13 @@ test('an unknown region is "No path to region"; a region whose server is gone fa
 
 test('alloc exec into another region is served there: its upgrade is relayed both ways, its errors come back', async () => {
   const command = encodeURIComponent('["true"]');
-  // West has no client here: its answer comes after the upgrade, as a close frame with its reason.
+  // West's answer comes after the upgrade, as a close frame with its reason.
   const ws = new WebSocket(`ws://127.0.0.1:${east.httpPort}/v1/client/allocation/any/exec?region=west&task=t&command=${command}`);
   const closed = await new Promise<{ code: number; reason: string }>((resolve, reject) => {
     ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
     ws.on('error', reject);
   });
-  assert.deepEqual(closed, { code: 1008, reason: 'node is not running a Nomad Client' });
+  assert.deepEqual(closed, { code: 1008, reason: 'Unknown allocation "any"' });
   // A refusal before the upgrade (no task named) is west's plain answer.
   const noTask = await upgradeAnswer(`/v1/client/allocation/any/exec?region=west&command=${command}`);
   assert.deepEqual(noTask, { status: 400, text: 'missing task name' });

@@ -95,7 +95,6 @@ export class InProcessFederation {
       register(rpc);
       rpc.handleStream(REGION_HTTP_METHOD, http.regionRequestHandler());
       rpc.handleDuplex(REGION_UPGRADE_METHOD, http.regionUpgradeHandler());
-    rpc.handleDuplex(REGION_UPGRADE_METHOD, http.regionUpgradeHandler());
       await rpc.listen();
       region.rpc = rpc;
     };
