@@ -11,7 +11,8 @@ import { Clients, jobAllocs, waitNodes } from './client-harness.js';
 
 const IMAGE = 'nomad-restart/busybox:1';
 
-const started = await startTestEngine();
+// An engine without networking: it can run beside the other test files' engines.
+const started = await startTestEngine({ noNetwork: true });
 const skip = 'skip' in started ? started.skip : false;
 
 test('docker output written while the client is down is in alloc logs after it restarts', { timeout: 240_000, skip }, async () => {
@@ -40,7 +41,7 @@ test('docker output written while the client is down is in alloc logs after it r
               {
                 Name: 't',
                 Driver: 'docker',
-                Config: { image: IMAGE, command: '/bin/sh', args: ['-c', 'i=0; while true; do i=$((i+1)); echo n-$i; sleep 0.2; done'] },
+                Config: { image: IMAGE, network_mode: 'none', command: '/bin/sh', args: ['-c', 'i=0; while true; do i=$((i+1)); echo n-$i; sleep 0.2; done'] },
                 Resources: { CPU: 50, MemoryMB: 32 },
               },
             ],
