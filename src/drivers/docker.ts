@@ -18,6 +18,8 @@ import { newTaskHandle, recordExit, stopWithTimeout, TaskTable, type TrackedTask
 
 /** The fingerprint runs on the client's startup path: an absent engine must be noticed fast. */
 const FINGERPRINT_TIMEOUT_MS = 200;
+/** An engine that is there but slow to answer (a loaded machine) is given this long before it counts as absent. */
+const SLOW_ENGINE_TIMEOUT_MS = 5_000;
 /**
  * An engine that just started answers before its default bridge network exists. Until it does,
  * the bridge is looked up again this often, for at most BRIDGE_WAIT_MS, and the client is told
@@ -81,10 +83,17 @@ export class DockerDriver implements TaskDriver {
 
   async fingerprint(): Promise<DriverFingerprint> {
     let version: { Version?: string; Os?: string };
+    const absent: DriverFingerprint = { Detected: false, Healthy: false, HealthDescription: 'Failed to connect to docker daemon', Attributes: {} };
     try {
       version = await this.client.json('GET', '/version', { timeoutMs: FINGERPRINT_TIMEOUT_MS });
-    } catch {
-      return { Detected: false, Healthy: false, HealthDescription: 'Failed to connect to docker daemon', Attributes: {} };
+    } catch (e) {
+      // No engine fails at once (no socket, refused); a timeout means one that is slow to answer.
+      if (!/timed out/.test((e as Error).message)) return absent;
+      try {
+        version = await this.client.json('GET', '/version', { timeoutMs: SLOW_ENGINE_TIMEOUT_MS });
+      } catch {
+        return absent;
+      }
     }
     const s = this.settings();
     const attrs: Record<string, string> = { 'driver.docker': '1', 'driver.docker.version': version.Version ?? '', 'driver.docker.os_type': version.Os ?? 'linux' };
