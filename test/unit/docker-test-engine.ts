@@ -20,15 +20,7 @@ export interface TestEngine {
   stop(): Promise<void>;
 }
 
-export interface TestEngineOptions {
-  /**
-   * No default bridge and no iptables rules: containers run with network_mode "none". Such an
-   * engine shares nothing with another engine started at the same time (docker0, NAT chains).
-   */
-  noNetwork?: boolean;
-}
-
-export async function startTestEngine(opts: TestEngineOptions = {}): Promise<TestEngine | { skip: string }> {
+export async function startTestEngine(): Promise<TestEngine | { skip: string }> {
   if (process.getuid?.() !== 0) return { skip: 'starting a Docker engine needs root' };
   const dockerd = findExecutable('dockerd');
   if (!dockerd) return { skip: 'dockerd is not installed (apt-get install docker.io)' };
@@ -36,7 +28,7 @@ export async function startTestEngine(opts: TestEngineOptions = {}): Promise<Tes
   const socketPath = join(dir, 'docker.sock');
   const child: ChildProcess = spawn(
     dockerd,
-    ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'docker.pid'), '-H', `unix://${socketPath}`, ...(opts.noNetwork ? ['--bridge=none', '--iptables=false'] : [])],
+    ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'docker.pid'), '-H', `unix://${socketPath}`],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
@@ -73,7 +65,7 @@ export async function startTestEngine(opts: TestEngineOptions = {}): Promise<Tes
     return { skip: `dockerd did not start: ${log.split('\n').filter((l) => /level=(error|fatal)/.test(l)).slice(-2).join(' | ') || 'no answer on its socket'}` };
   }
   // The engine answers before its default bridge network exists: ready means that one too.
-  let bridge = opts.noNetwork === true;
+  let bridge = false;
   while (!bridge && !gone && Date.now() < deadline) {
     bridge = await client.json<{ IPAM?: { Config?: Array<{ Gateway?: string }> } }>('GET', '/networks/bridge', { timeoutMs: 500 }).then(
       (n) => (n.IPAM?.Config ?? []).some((c) => Boolean(c.Gateway)),

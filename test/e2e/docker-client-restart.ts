@@ -1,23 +1,16 @@
 // A docker task's output while its client agent is down: a server on 127.0.0.91 and a
 // client-only agent on .92 with a private Docker engine. The client stops (its container runs
 // on), the container prints more, the client starts again and reattaches: `alloc logs` has
-// every line once, those printed while the client was down included. Without root or dockerd
-// the test skips and says why.
-import { test } from 'node:test';
+// every line once, those printed while the client was down included. It runs on the engine of
+// docker-walk.test.ts, so that no two test engines start at once.
 import assert from 'node:assert/strict';
-import { importBusyboxImage, startTestEngine } from '../unit/docker-test-engine.js';
+import { importBusyboxImage, type TestEngine } from '../unit/docker-test-engine.js';
 import { Cluster, http, waitFor } from './cluster-harness.js';
 import { Clients, jobAllocs, waitNodes } from './client-harness.js';
 
 const IMAGE = 'nomad-restart/busybox:1';
 
-// An engine without networking: it can run beside the other test files' engines.
-const started = await startTestEngine({ noNetwork: true });
-const skip = 'skip' in started ? started.skip : false;
-
-test('docker output written while the client is down is in alloc logs after it restarts', { timeout: 240_000, skip }, async () => {
-  if ('skip' in started) return;
-  const engine = started;
+export async function dockerOutputWhileClientDown(engine: TestEngine): Promise<void> {
   const cluster = await Cluster.create(1, { base: 91, bootstrapExpect: 1 });
   const clients = new Clients(cluster);
   try {
@@ -89,6 +82,5 @@ test('docker output written while the client is down is in alloc logs after it r
   } finally {
     await clients.shutdown();
     await cluster.shutdown();
-    await engine.stop();
   }
-});
+}
