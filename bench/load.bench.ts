@@ -390,14 +390,17 @@ async function largeList(): Promise<Record<string, number>> {
     let done = false;
     void big.then(() => (done = true));
     const small: number[] = [];
+    const smallStartMs: number[] = [];
     while (!done) {
       const s0 = performance.now();
       const r = await call(api.port, 'GET', '/v1/status/leader');
       if (r.status !== 200) throw new Error(`small request: ${r.status}`);
       small.push(performance.now() - s0);
+      smallStartMs.push(s0 - t0);
     }
     const answer = await big;
-    trace('large list', { mb: answer.bytes / 1e6, ms: answer.ms, smallRequests: small.length, smallMaxMs: Math.max(...small) });
+    const slowest = small.indexOf(Math.max(...small));
+    trace('large list', { mb: answer.bytes / 1e6, ms: answer.ms, smallRequests: small.length, smallMaxMs: small[slowest]!, smallMaxStartedAtMs: smallStartMs[slowest]! });
     return { largeListMb: answer.bytes / 1e6, largeListMs: answer.ms, smallMaxMs: Math.max(...small) };
   } finally {
     await api.close();

@@ -15,8 +15,16 @@ export const GZIP_MIN_BYTES = 1400;
  * as the default level 6 (about 3% larger for a job list) in a third of the time.
  */
 const GZIP_OPTIONS = { level: zlibConstants.Z_BEST_SPEED };
-/** Encoding done in the request's own turn; an answer that needs longer is streamed. */
+/** Encoding done in the request's own turn; an answer that needs longer is made in slices. */
 export const FIRST_SLICE_MS = 2;
+/**
+ * A body still being made is streamed to a connection only once this much of its JSON text is
+ * made (before compression): a smaller one is sent whole when done, with its length, in one
+ * write per connection. Hundreds of blocking queries woken together then cost one write each
+ * instead of one per chunk of the compressor's output, while an answer of tens of megabytes
+ * still starts going out early.
+ */
+export const STREAM_MIN_TEXT_CHARS = 2 * 1024 * 1024;
 
 export interface EncodeOptions {
   pretty: boolean;
@@ -27,11 +35,15 @@ export interface EncodeOptions {
 export class AnswerBody {
   private readonly chunks: Buffer[] = [];
   private bytesSoFar = 0;
+  /** Characters of JSON text made so far (what the bytes are made from, before compression). */
+  private textCharsSoFar = 0;
   private joined: Buffer | null = null;
   private finished = false;
   private failure: Error | null = null;
   /** Connections waiting for more chunks, called from the slice queue. */
   private waiting: Array<() => void> = [];
+  /** Waiting until the body is complete or this much of its text is made (see reached()). */
+  private untilPast: Array<{ textChars: number; fn: () => void }> = [];
 
   private constructor(
     readonly contentEncoding: 'gzip' | null,
@@ -89,6 +101,11 @@ export class AnswerBody {
     return this.failure;
   }
 
+  /** Characters of JSON text made so far. */
+  get textChars(): number {
+    return this.textCharsSoFar;
+  }
+
   /** Bytes produced so far (all of them once done). */
   get bytes(): number {
     return this.bytesSoFar;
@@ -120,19 +137,30 @@ export class AnswerBody {
 
   /** Resolves once the body is complete or failed. */
   settled(): Promise<void> {
-    if (this.finished || this.failure) return Promise.resolve();
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (this.finished || this.failure) resolve();
-        else this.onMore(check);
-      };
-      this.onMore(check);
-    });
+    if (this.isPast(Number.POSITIVE_INFINITY)) return Promise.resolve();
+    return new Promise((resolve) => this.whenPast(Number.POSITIVE_INFINITY, resolve));
+  }
+
+  /**
+   * Calls `fn` from the slice queue (so that hundreds of connections sending the finished body
+   * share the queue's budget per turn) once the body is complete, failed, or has `textChars`
+   * characters of its text made.
+   */
+  whenPast(textChars: number, fn: () => void): void {
+    if (this.isPast(textChars)) this.queue.push(fn);
+    // Kept apart from `waiting`: connections waiting for the end are looked at per chunk, not
+    // each queued again per chunk.
+    else this.untilPast.push({ textChars, fn });
+  }
+
+  isPast(textChars: number): boolean {
+    return this.finished || this.failure !== null || this.textCharsSoFar >= textChars;
   }
 
   private directSink(): { write(text: string): void; end(): void } {
     return {
       write: (text) => {
+        this.textCharsSoFar += text.length;
         if (text.length > 0) this.append(Buffer.from(text, 'utf8'));
       },
       end: () => this.finish(),
@@ -146,6 +174,7 @@ export class AnswerBody {
     z.on('error', (e) => this.fail(e));
     return {
       write: (text) => {
+        this.textCharsSoFar += text.length;
         if (text.length > 0) z.write(text);
       },
       end: () => z.end(),
@@ -172,6 +201,14 @@ export class AnswerBody {
   }
 
   private wakeWaiting(): void {
+    if (this.untilPast.length > 0) {
+      const still = this.untilPast.filter((w) => !this.isPast(w.textChars));
+      if (still.length < this.untilPast.length) {
+        const past = this.untilPast.filter((w) => this.isPast(w.textChars));
+        this.untilPast = still;
+        for (const w of past) this.queue.push(w.fn);
+      }
+    }
     if (this.waiting.length === 0) return;
     const waiting = this.waiting;
     this.waiting = [];
@@ -186,8 +223,14 @@ export class AnswerBody {
  * (the status line is out). What can be written now is written before this returns.
  */
 export function sendAnswerBody(res: ServerResponse, body: AnswerBody, headOnly: boolean): Promise<void> {
-  if (body.whole && !body.done && body.error === null) return body.settled().then(() => sendAnswerBody(res, body, headOnly));
-  if (body.error !== null && body.whole) return Promise.reject(body.error);
+  // The client left while the body was being made: nobody to send it to.
+  if (res.destroyed) return Promise.resolve();
+  const waitFor = body.whole ? Number.POSITIVE_INFINITY : headOnly ? 0 : STREAM_MIN_TEXT_CHARS;
+  if (!body.isPast(waitFor)) {
+    return new Promise((resolve, reject) => body.whenPast(waitFor, () => void sendAnswerBody(res, body, headOnly).then(resolve, reject)));
+  }
+  // Nothing of this answer is out yet: a failure is still an error status, not a reset.
+  if (body.error !== null && (body.whole || !res.headersSent)) return Promise.reject(body.error);
   if (body.contentEncoding !== null) res.setHeader('Content-Encoding', body.contentEncoding);
   if (body.done && body.error === null) {
     res.setHeader('Content-Length', String(body.bytes));

@@ -115,7 +115,7 @@ export async function blockingRead(x: Exchange, api: ApiContext, watch: WatchSpe
     // Read in the same turn as the snapshot, so the two agree.
     const changedAt = w.changedAt ?? api.store.keysIndex(keys);
     const remaining = deadline - Date.now();
-    if (minIndex === 0 || changedAt > minIndex || remaining <= 0 || x.signal.aborted) {
+    if (minIndex === 0 || changedAt > minIndex || remaining <= 0 || x.clientGone) {
       // Answered from the slice queue, a bounded amount per turn: hundreds of blocking queries
       // coming back at once do not hold up the writes that arrive meanwhile.
       const arrivedAt = api.store.commitCount();

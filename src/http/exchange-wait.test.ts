@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { EventEmitter } from 'node:events';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Exchange, MAX_BLOCKING_WAIT_MS, DEFAULT_BLOCKING_WAIT_MS } from './exchange.js';
@@ -21,4 +22,26 @@ test('?wait is a Go duration capped at 10 minutes, plus up to a sixteenth of jit
   assert.equal(blocking('wait=-5s').waitMs, DEFAULT_BLOCKING_WAIT_MS);
   assert.equal(blocking('wait=1m30s').waitMs, 90_000);
   for (const bad of ['10', '5x', ' 5s', 'soon']) assert.throws(() => blocking(`wait=${encodeURIComponent(bad)}`), /Invalid wait time/, bad);
+});
+
+test('the abort signal is made on first use and is aborted whether it was asked for before or after the client left', () => {
+  const make = (): { x: Exchange; res: EventEmitter } => {
+    const req = { url: '/v1/jobs', method: 'GET', headers: {} } as unknown as IncomingMessage;
+    const res = new EventEmitter();
+    return { x: new Exchange(req, res as unknown as ServerResponse, {}, new SliceQueue()), res };
+  };
+  const early = make();
+  const signal = early.x.signal;
+  assert.equal(signal.aborted, false);
+  assert.equal(early.x.clientGone, false);
+  early.res.emit('close');
+  assert.equal(signal.aborted, true);
+  assert.equal((signal.reason as Error).name, 'AbortError');
+  assert.equal(early.x.clientGone, true);
+
+  const late = make();
+  late.res.emit('close');
+  assert.equal(late.x.clientGone, true);
+  assert.equal(late.x.signal.aborted, true, 'a signal asked for after the client left is already aborted');
+  assert.equal(late.x.signal, late.x.signal, 'one signal per exchange');
 });

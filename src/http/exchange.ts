@@ -17,6 +17,18 @@ function clip(v: string): string {
   return v.length > 64 ? `${v.slice(0, 64)}...` : v;
 }
 
+/**
+ * Why an exchange's signal aborts: the client closed its side or the connection. One instance
+ * for all (named AbortError, as the default reason is, for code that tells aborts apart by name).
+ */
+export const CLIENT_GONE: unknown = abortReason();
+
+function abortReason(): unknown {
+  const c = new AbortController();
+  c.abort();
+  return c.signal.reason;
+}
+
 export const DEFAULT_BLOCKING_WAIT_MS = 5 * 60_000;
 export const MAX_BLOCKING_WAIT_MS = 10 * 60_000;
 
@@ -30,7 +42,13 @@ export class Exchange {
   readonly url: URL;
   readonly query: URLSearchParams;
   readonly method: string;
-  private readonly abortController = new AbortController();
+  /**
+   * Made when something first asks for the signal: most requests are answered without anyone
+   * listening for the client leaving, and a controller per request is a cost hundreds of woken
+   * blocking queries pay at once.
+   */
+  private abortController: AbortController | null = null;
+  private gone = false;
   private bodyCache: Promise<unknown> | null = null;
   /** The body's bytes as read by body() or rawBody(). */
   private rawCache: Promise<Buffer> | null = null;
@@ -51,7 +69,12 @@ export class Exchange {
     // half-open connections (a client that only shut down its sending side still gets its
     // answer), so the client's FIN is where a client that left shows: the wait ends there and
     // the answer as of now goes out, as Go's server cancels a request at the client's EOF.
-    const abort = (): void => this.abortController.abort();
+    const abort = (): void => {
+      if (this.gone) return;
+      this.gone = true;
+      // A shared reason: the default one (a DOMException with its stack) costs more than the answer.
+      this.abortController?.abort(CLIENT_GONE);
+    };
     res.on('close', abort);
     const socket = req.socket as IncomingMessage['socket'] | undefined;
     if (socket !== undefined && socket !== null) {
@@ -64,8 +87,18 @@ export class Exchange {
     }
   }
 
+  /** Aborted when the client goes away (made on first use). */
   get signal(): AbortSignal {
+    if (this.abortController === null) {
+      this.abortController = new AbortController();
+      if (this.gone) this.abortController.abort(CLIENT_GONE);
+    }
     return this.abortController.signal;
+  }
+
+  /** The client went away (the same as signal.aborted, without making the signal). */
+  get clientGone(): boolean {
+    return this.gone;
   }
 
   /** ?namespace=, default "default"; "*" means all namespaces. */

@@ -294,7 +294,8 @@ export class HttpServer {
       const done = meterRoute(this.metrics, method, match.pattern);
       try {
         // The barrier first: a token created on the leader a moment ago is known here too.
-        if (readsReplicatedState(method, path)) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
+        // (On the leader the barrier is passed at once: no signal is made for it.)
+        if (readsReplicatedState(method, path) && !this.api.server.isLeader()) await this.api.server.readBarrier(allowsStale(x.query), x.signal);
         const acl = authorizeRequest(x, this.api, match.handler);
         x.acl = acl instanceof Promise ? await acl : acl;
         // With ACLs on, the caller's secret goes along: a call this server forwards to the leader carries it.

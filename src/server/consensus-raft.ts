@@ -94,8 +94,10 @@ function raftFsm(fsm: FSM, logger: Logger, defer: (fn: () => void) => void): Fsm
         }
       })();
     },
-    restore(data: Uint8Array): void {
-      fsm.restore(data);
+    restore(data: Uint8Array): Promise<void> {
+      // The driver applies nothing while this runs; the event loop turns between chunks so that
+      // heartbeats and RPC are answered while a large state loads.
+      return fsm.restorePausing(data, () => new Promise<void>((resolve) => defer(resolve)));
     },
   };
 }

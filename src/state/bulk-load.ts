@@ -27,7 +27,8 @@ class IndexBuilder {
 
   build(): PIndex<Allocation> {
     const owners = [...this.owners.keys()].sort();
-    return PMap.fromSorted(owners.map((o) => [o, PMap.fromSortedValues(this.owners.get(o)!, allocId)] as const));
+    // Each run is in the order of the rows, which sortedUnique ordered by ID.
+    return PMap.fromSorted(owners.map((o) => [o, PMap.fromOrderedValues(this.owners.get(o)!, allocId)] as const));
   }
 }
 
@@ -51,7 +52,12 @@ export interface BulkAllocs {
   liveNodeIds: string[];
 }
 
-export function bulkAllocTables(rows: readonly Allocation[]): BulkAllocs {
+/**
+ * The allocation tables of `rows`, one table per step: each build over a million rows takes a
+ * while, and a caller that lets the event loop run between the steps keeps a restoring server
+ * answering.
+ */
+export function* bulkAllocTableSteps(rows: readonly Allocation[]): Generator<void, BulkAllocs> {
   const allocs = sortedUnique(rows);
   const byNode = new IndexBuilder();
   const byNodeLive = new IndexBuilder();
@@ -79,15 +85,17 @@ export function bulkAllocTables(rows: readonly Allocation[]): BulkAllocs {
     c.allocs++;
     if (live) c.liveAllocs++;
   }
+  yield;
+  const primary = PMap.fromOrderedValues(allocs, allocId);
+  yield;
+  const indexes: PIndex<Allocation>[] = [];
+  for (const builder of [byNode, byNodeLive, byJob, byEval, byDeployment]) {
+    indexes.push(builder.build());
+    yield;
+  }
+  const [allocsByNode, allocsByNodeLive, allocsByJob, allocsByEval, allocsByDeployment] = indexes as [PIndex<Allocation>, PIndex<Allocation>, PIndex<Allocation>, PIndex<Allocation>, PIndex<Allocation>];
   return {
-    tables: {
-      allocs: PMap.fromSortedValues(allocs, allocId),
-      allocsByNode: byNode.build(),
-      allocsByNodeLive: byNodeLive.build(),
-      allocsByJob: byJob.build(),
-      allocsByEval: byEval.build(),
-      allocsByDeployment: byDeployment.build(),
-    },
+    tables: { allocs: primary, allocsByNode, allocsByNodeLive, allocsByJob, allocsByEval, allocsByDeployment },
     counts,
     liveNodeIds: [...liveNodes],
   };

@@ -6,6 +6,7 @@ import { FSM } from './fsm.js';
 import type { LogEntry } from './log-entries.js';
 import { sampleEntries } from '../../test/unit/sample-entries.js';
 import { StateStore } from './store.js';
+import type { Tables } from './tables.js';
 import { mockAlloc, mockDeployment, mockEval, mockJob, mockPlanApply, mockNode, T0_NS } from '../../test/unit/state-fixtures.js';
 
 test('every log entry type survives a msgpack round trip unchanged', () => {
@@ -128,7 +129,8 @@ test('a format 1 snapshot (one message with every table) still restores', () => 
   assert.deepEqual(b.evalsByJob('default', 'example'), a.evalsByJob('default', 'example'));
 });
 
-test('a restore builds every allocation table and job count as the writes did, over many chunks, and streams in chunks', () => {
+/** 27,000 allocations of 3 jobs on 3 nodes: a snapshot of many chunks. */
+function manyAllocs(): { store: StateStore; fsm: FSM } {
   const store = new StateStore();
   const fsm = new FSM(store);
   let index = 0;
@@ -149,12 +151,11 @@ test('a restore builds every allocation table and job count as the writes did, o
     );
     fsm.apply(++index, mockPlanApply(registered, { EvalID: `eval-${j}`, AllocsUpdated: allocs, TimestampNs: T0_NS + j }));
   }
-  const chunks = [...fsm.captureSnapshot().chunks()];
-  assert.ok(chunks.length > 5, `${chunks.length} messages`);
-  const restored = new StateStore();
-  new FSM(restored).restore(fsm.captureSnapshot().encode());
-  const a = store.currentTables();
-  const b = restored.currentTables();
+  return { store, fsm };
+}
+
+/** Asserts that `b` holds the allocation tables and job counts of `a`, key for key. */
+function assertSameAllocTables(a: Tables, b: Tables): void {
   const ids = (m: { keys(): string[] }): string[] => m.keys();
   assert.deepEqual(ids(b.allocs), ids(a.allocs));
   for (const ix of ['allocsByNode', 'allocsByNodeLive', 'allocsByJob', 'allocsByEval', 'allocsByDeployment'] as const) {
@@ -162,7 +163,47 @@ test('a restore builds every allocation table and job count as the writes did, o
     for (const owner of a[ix].keys()) assert.deepEqual(ids(b[ix].get(owner)!), ids(a[ix].get(owner)!), `${ix} ${owner}`);
   }
   assert.deepEqual(b.jobCounts.values(), a.jobCounts.values());
+}
+
+test('a restore builds every allocation table and job count as the writes did, over many chunks, and streams in chunks', () => {
+  const { store, fsm } = manyAllocs();
+  const chunks = [...fsm.captureSnapshot().chunks()];
+  assert.ok(chunks.length > 5, `${chunks.length} messages`);
+  const restored = new StateStore();
+  new FSM(restored).restore(fsm.captureSnapshot().encode());
+  const a = store.currentTables();
+  const b = restored.currentTables();
+  assertSameAllocTables(a, b);
   assert.deepEqual(restored.snapshot().allocsByJob('default', 'job-1', false).length, 9_000);
   assert.deepEqual(b.allocs.get('2-00042')?.Job, a.allocs.get('2-00042')?.Job);
   assert.equal(b.allocs.get('2-00042')?.Job, b.allocs.get('2-00043')?.Job, 'allocations share their job object');
+});
+
+test('a pausing restore lets others run between chunks, shows the old state until it is done, and builds the same tables', async () => {
+  const { store, fsm } = manyAllocs();
+  const bytes = fsm.captureSnapshot().encode();
+  const chunkCount = [...fsm.captureSnapshot().chunks()].length;
+  const target = new StateStore();
+  const targetFsm = new FSM(target);
+  targetFsm.apply(1, { Type: 'JobRegister', Job: mockJob('before'), Eval: mockEval('eb', 'before'), SubmitTimeNs: T0_NS });
+  let pauses = 0;
+  let sawNewState = false;
+  await targetFsm.restorePausing(bytes, async () => {
+    pauses++;
+    // What a reader sees while the decode waits: the state from before, whole.
+    if (target.latestIndex() !== 1 || target.snapshot().jobByID('default', 'before') === null) sawNewState = true;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  });
+  assert.equal(sawNewState, false, 'the new state showed before the restore was done');
+  // A pause after every chunk of rows and after every allocation table built.
+  assert.ok(pauses >= chunkCount - 2 + 6, `${pauses} pauses for ${chunkCount} messages`);
+  assert.equal(target.latestIndex(), store.latestIndex());
+  assert.equal(target.snapshot().jobByID('default', 'before'), null);
+  assertSameAllocTables(store.currentTables(), target.currentTables());
+
+  // Bad bytes fail the same way, with nothing replaced.
+  const other = new StateStore();
+  const otherFsm = new FSM(other);
+  await assert.rejects(otherFsm.restorePausing(bytes.subarray(0, bytes.byteLength - 3), () => Promise.resolve()), (err: unknown) => err instanceof NomadError && err.kind === 'bad_request');
+  assert.equal(other.latestIndex(), 0);
 });

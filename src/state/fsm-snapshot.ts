@@ -16,7 +16,7 @@
 import { Packr, Unpackr } from 'msgpackr';
 import type { Allocation } from '../structs/alloc.js';
 import type { Deployment } from '../structs/deployment.js';
-import { badRequest, NomadError } from '../structs/errors.js';
+import { badRequest } from '../structs/errors.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import type { Job } from '../structs/job.js';
 import type { Node } from '../structs/node.js';
@@ -26,7 +26,7 @@ import type { AclPolicy, AclToken } from '../structs/acl.js';
 import type { Namespace } from '../structs/namespace.js';
 import type { PeriodicLaunch } from '../structs/periodic.js';
 import type { AutopilotConfiguration, SchedulerConfiguration, TableName } from './reader.js';
-import { bulkAllocTables, withBulkAllocs } from './bulk-load.js';
+import { bulkAllocTableSteps, withBulkAllocs } from './bulk-load.js';
 import { deepFreeze } from './freeze.js';
 import { WriteTxn } from './store-txn.js';
 import type { PMap } from './pmap.js';
@@ -279,11 +279,14 @@ class Loader {
     }
   }
 
-  finish(header: Header): Tables {
+  /** The loaded tables; a step per allocation table built (see bulkAllocTableSteps). */
+  *finish(header: Header): Generator<void, Tables> {
     if (header.SchedulerConfig !== null) this.txn.putSchedulerConfig(header.SchedulerConfig);
     if (typeof header.AclBootstrapIndex === 'number' && header.AclBootstrapIndex > 0) this.txn.setAclBootstrapIndex(header.AclBootstrapIndex);
     if (header.AutopilotConfig) this.txn.putAutopilotConfig(header.AutopilotConfig);
-    const tables = withBulkAllocs(this.txn.result(false), bulkAllocTables(this.allocs));
+    const others = this.txn.result(false);
+    const bulk = yield* bulkAllocTableSteps(this.allocs);
+    const tables = withBulkAllocs(others, bulk);
     this.allocs.length = 0;
     const indexes = emptyTableIndexes();
     for (const k of Object.keys(indexes) as TableName[]) {
@@ -303,51 +306,83 @@ function checkHeader(value: unknown): Header {
   return value as unknown as Header;
 }
 
+/** Decodes a whole snapshot at once (checks, and restores where nothing else waits). */
 export function decodeTables(bytes: Uint8Array, freeze: boolean): Tables {
-  const messages: unknown[] = [];
-  let header: Header | null = null;
-  let loader: Loader | null = null;
+  return runSteps(decodeTableSteps(bytes, freeze));
+}
+
+/** Runs steps to the end without pausing. */
+function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Decodes a snapshot, awaiting `pause()` between steps (a chunk of rows, an allocation table
+ * built) so that the event loop runs: a server installing a snapshot of a million allocations
+ * keeps its Raft heartbeats and RPC answered meanwhile. Nothing is replaced until the end.
+ */
+export async function decodeTablesPausing(bytes: Uint8Array, freeze: boolean, pause: () => Promise<void>): Promise<Tables> {
+  const steps = decodeTableSteps(bytes, freeze);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await pause();
+  }
+}
+
+/** One msgpack message at `offset`, and where the next one starts. */
+function readMessage(unpackr: Unpackr, bytes: Uint8Array, offset: number): { value: unknown; next: number } {
+  let value: unknown;
+  let end = -1;
+  try {
+    unpackr.unpackMultiple(bytes.subarray(offset) as Buffer, (v: unknown, _start?: number, stop?: number) => {
+      value = v;
+      end = stop ?? -1;
+      return false;
+    });
+  } catch (err) {
+    throw badRequest(`state snapshot: not valid msgpack at byte ${offset} (${(err as Error).message})`);
+  }
+  if (end <= 0) throw badRequest(`state snapshot: not valid msgpack at byte ${offset}`);
+  return { value, next: offset + end };
+}
+
+/** The decode as a step per message (a chunk of at most CHUNK_ROWS rows) and per table built at the end. */
+function* decodeTableSteps(bytes: Uint8Array, freeze: boolean): Generator<void, Tables> {
+  const unpackr = new Unpackr(packOptions);
+  if (bytes.length === 0) throw badRequest('state snapshot: empty');
+  const first = readMessage(unpackr, bytes, 0);
+  const header = checkHeader(first.value);
+  if (header.FormatVersion === 1) {
+    if (first.next < bytes.length) throw badRequest('state snapshot: data after a format 1 snapshot');
+    return decodeV1(first.value, freeze);
+  }
+  const loader = new Loader(header.LatestIndex, freeze);
   let trailer: Trailer | null = null;
   let rows = 0;
-  const unpackr = new Unpackr(packOptions);
-  const onMessage = (value: unknown): void => {
-    if (header === null) {
-      header = checkHeader(value);
-      if (header.FormatVersion === 1) {
-        messages.push(value);
-        return;
-      }
-      loader = new Loader(header.LatestIndex, freeze);
-      return;
-    }
-    if (header.FormatVersion === 1) throw badRequest('state snapshot: data after a format 1 snapshot');
+  for (let offset = first.next; offset < bytes.length; ) {
+    const { value, next } = readMessage(unpackr, bytes, offset);
+    offset = next;
     if (trailer !== null) throw badRequest('state snapshot: data after the end marker');
     if (isObject(value) && value['End'] === true) {
       trailer = value as unknown as Trailer;
-      return;
+      continue;
     }
     if (!Array.isArray(value) || value.length !== 2 || !SECTIONS.includes(value[0] as Section)) {
       throw badRequest('state snapshot: a chunk is not a [section, rows] pair');
     }
     const chunkRows = list<unknown>(value[1], String(value[0]));
     rows += chunkRows.length;
-    loader!.rows(value[0] as Section, chunkRows);
-  };
-  try {
-    unpackr.unpackMultiple(bytes as Buffer, (value: unknown) => {
-      onMessage(value);
-    });
-  } catch (err) {
-    if (err instanceof NomadError) throw err;
-    throw badRequest(`state snapshot: not valid msgpack (${(err as Error).message})`);
+    loader.rows(value[0] as Section, chunkRows);
+    yield;
   }
-  const h = header as Header | null;
-  if (h === null) throw badRequest('state snapshot: empty');
-  if (h.FormatVersion === 1) return decodeV1(messages[0], freeze);
   const t = trailer as Trailer | null;
   if (t === null) throw badRequest('state snapshot: cut off before its end marker');
   if (t.Rows !== rows) throw badRequest(`state snapshot: ${rows} rows read, the end marker says ${t.Rows}`);
-  return (loader as unknown as Loader).finish(h);
+  return yield* loader.finish(header);
 }
 
 interface EncodedStateV1 extends Header {
@@ -377,5 +412,5 @@ function decodeV1(value: unknown, freeze: boolean): Tables {
   );
   loader.rows('Evals', list(state.Evals, 'Evals'));
   loader.rows('Deployments', list(state.Deployments, 'Deployments'));
-  return loader.finish(state);
+  return runSteps(loader.finish(state));
 }

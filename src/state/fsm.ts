@@ -10,13 +10,13 @@ import { promoteDeployment, setAllocHealth, updateDeploymentStatus, updateDeploy
 import { deleteEvalsAndAllocs, touchEval, upsertEval, upsertEvals } from './fsm-evals.js';
 import { assertJob, purgeJob, setJobStability, settleJobStatuses, stopJob, upsertJob } from './fsm-jobs.js';
 import { deregisterNodes, registerNode, updateNodeDrain, updateNodeEligibility, updateNodeStatus } from './fsm-nodes.js';
-import { decodeTables, encodeTableChunks, encodeTables } from './fsm-snapshot.js';
+import { decodeTables, decodeTablesPausing, encodeTableChunks, encodeTables } from './fsm-snapshot.js';
 import { registerScalingEvent } from './fsm-scaling.js';
 import { bootstrapAcl, deleteAclPolicies, deleteAclTokens, upsertAclPolicies, upsertAclTokens } from './fsm-acl.js';
 import { deleteNamespaces, upsertNamespaces } from './fsm-namespaces.js';
 import { forgetPeriodicLaunch, recordPeriodicLaunch } from './fsm-periodic.js';
 import type { LogEntry } from './log-entries.js';
-import { TABLE_NAMES } from './tables.js';
+import { TABLE_NAMES, type Tables } from './tables.js';
 import type { StateStore } from './store.js';
 import { eventsOf, publishesEvents, type EventBatch } from './stream-events.js';
 import type { TxnChanges } from './txn-changes.js';
@@ -287,7 +287,20 @@ export class FSM implements AppliedFeed, EventFeed {
 
   /** Replaces the whole state with a snapshot's; every blocking query wakes. */
   restore(data: Uint8Array): void {
-    this.store.replace(decodeTables(data, this.store.freezing));
+    this.restored(decodeTables(data, this.store.freezing));
+  }
+
+  /**
+   * restore() that awaits `pause()` between chunks of the decode, so that the event loop runs
+   * while a large state loads. Nothing is replaced (and every read sees the old state) until
+   * the whole snapshot has been decoded; a caller applies no entries meanwhile.
+   */
+  async restorePausing(data: Uint8Array, pause: () => Promise<void>): Promise<void> {
+    this.restored(await decodeTablesPausing(data, this.store.freezing, pause));
+  }
+
+  private restored(tables: Tables): void {
+    this.store.replace(tables);
     const index = this.store.latestIndex();
     for (const l of this.listeners) this.notify(() => l.restored(index));
     for (const s of this.eventSinks) this.notify(() => s.reset(index));

@@ -149,3 +149,17 @@ test('fromSorted builds the same map as inserts, of any size, and takes later in
   assert.throws(() => PMap.fromSorted([['b', 1], ['a', 2]]), /does not follow/);
   assert.throws(() => PMap.fromSorted([['a', 1], ['a', 2]]), /does not follow/);
 });
+
+test('fromOrderedValues builds the same tree as fromSortedValues from values in key order', () => {
+  for (const n of [0, 1, 33, 1025, 40_000]) {
+    const values = Array.from({ length: n }, (_, i) => ({ id: key(i), n: i })).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const checked = PMap.fromSortedValues(values, (v) => v.id);
+    const ordered = PMap.fromOrderedValues(values, (v) => v.id);
+    assert.equal(ordered.size, n);
+    assert.deepEqual(ordered.keys(), checked.keys());
+    for (let i = 0; i < n; i += 97) assert.equal(ordered.get(key(i))?.n, i);
+    const w = ordered.mutable();
+    w.set('zz-after', { id: 'zz-after', n: -1 });
+    assert.equal(w.freeze().size, n + 1);
+  }
+});

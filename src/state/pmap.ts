@@ -467,6 +467,19 @@ export class PMap<V> extends SortedMapBase<V> {
 
   /** fromSorted for values that carry their own key (no [key, value] pair per entry). */
   static fromSortedValues<V>(values: readonly V[], keyOf: (v: V) => string): PMap<V> {
+    return PMap.buildSorted(values, keyOf, true);
+  }
+
+  /**
+   * fromSortedValues for values whose keys the caller has already put in strictly ascending
+   * order (a bulk load that sorted and deduplicated them): the order is not checked again, which
+   * is a string comparison per value, about half the cost of a build over a million rows.
+   */
+  static fromOrderedValues<V>(values: readonly V[], keyOf: (v: V) => string): PMap<V> {
+    return PMap.buildSorted(values, keyOf, false);
+  }
+
+  private static buildSorted<V>(values: readonly V[], keyOf: (v: V) => string, checkOrder: boolean): PMap<V> {
     const n = values.length;
     if (n === 0) return PMap.empty<V>();
     // Arrays grown by push: `new Array(n)` of a large n is a slow dictionary-mode array in V8.
@@ -478,7 +491,7 @@ export class PMap<V> extends SortedMapBase<V> {
       for (let i = from; i < to; i++) {
         const v = values[i]!;
         const k = keyOf(v);
-        if (prev !== null && !(prev < k)) throw new Error(`PMap.fromSorted: key ${JSON.stringify(k)} does not follow ${JSON.stringify(prev)}`);
+        if (checkOrder && prev !== null && !(prev < k)) throw new Error(`PMap.fromSorted: key ${JSON.stringify(k)} does not follow ${JSON.stringify(prev)}`);
         keys.push(k);
         vals.push(v);
         prev = k;

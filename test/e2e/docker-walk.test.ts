@@ -76,7 +76,7 @@ async function checkPublishedPort(allocId: string): Promise<void> {
   assert.match(as.stdout, new RegExp(`\\*http\\s+yes\\s+${port.HostIP.replace(/\./g, '\\.')}:${port.Value} -> 8080`));
 }
 
-test('docker: the node reports the private engine', { timeout: 20_000 }, async (t) => {
+test('docker: the node reports the private engine', { timeout: 60_000 }, async (t) => {
   if (skip) return t.skip(skip);
   const nodes = await getJson<Array<{ ID: string }>>(agent!.addr, '/v1/nodes');
   const node = await waitForState<{ Attributes: Record<string, string>; Drivers: Record<string, { Healthy: boolean }> }>(
@@ -90,7 +90,7 @@ test('docker: the node reports the private engine', { timeout: 20_000 }, async (
   assert.equal(node.Attributes['driver.docker.privileged.enabled'], undefined);
 });
 
-test('docker: an agent finds the engine through DOCKER_HOST too', { timeout: 20_000 }, async (t) => {
+test('docker: an agent finds the engine through DOCKER_HOST too', { timeout: 60_000 }, async (t) => {
   if (skip) return t.skip(skip);
   // The agent process inherits this environment at spawn; nothing else in this file reads it.
   const saved = process.env['DOCKER_HOST'];

@@ -2,13 +2,20 @@
 // CLI commands as separate processes against it, and stops it with a signal. Every wait is on
 // an observable condition with a bound; nothing sleeps to guess.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(new URL('../../../', import.meta.url).pathname);
 export const NOMAD_BIN = join(REPO_ROOT, 'bin', 'nomad');
+/**
+ * The node flags bin/nomad's first line (`#!/usr/bin/env -S node FLAGS`) gives node when it is
+ * run as a command: processes started here run it as a user's shell would.
+ */
+export const NOMAD_NODE_FLAGS: readonly string[] = (/^#!\S*env -S \S*node(.*)$/m.exec(readFileSync(NOMAD_BIN, 'utf8').split('\n', 1)[0]!)?.[1] ?? '')
+  .split(/\s+/)
+  .filter((f) => f !== '');
 
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -39,7 +46,7 @@ export interface RunOptions {
 /** Runs `nomad ARGS...` to completion (bounded by timeoutMs, then killed). */
 export function runNomad(args: string[], addr: string, opts: RunOptions = {}): Promise<CommandResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [NOMAD_BIN, ...args], {
+    const child = spawn(process.execPath, [...NOMAD_NODE_FLAGS, NOMAD_BIN, ...args], {
       cwd: opts.cwd ?? REPO_ROOT,
       env: { ...process.env, NOMAD_ADDR: addr, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -91,7 +98,7 @@ export async function startDevAgent(opts: AgentOptions = {}): Promise<AgentProce
  */
 export function spawnAgent(dir: string, httpPort: number, args: string[]): AgentProcess {
   const http = httpPort;
-  const child = spawn(process.execPath, [NOMAD_BIN, ...args], {
+  const child = spawn(process.execPath, [...NOMAD_NODE_FLAGS, NOMAD_BIN, ...args], {
     cwd: dir,
     env: { ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],
