@@ -25,11 +25,11 @@ import { Client } from '../client/client.js';
 import { RemoteServers } from './client-servers.js';
 import { remoteTokenResolver } from './remote-acl.js';
 import { systemClock } from '../structs/clock.js';
-import { HTTP_FORWARD_METHOD, httpForwardHandler } from './http-forward.js';
+import { HTTP_FORWARD_METHOD, HTTP_UPGRADE_METHOD, httpForwardHandler, httpUpgradeHandler } from './http-forward.js';
 import { NodeRpcClient } from '../client/node-rpc-client.js';
 import { FileClientState, MemoryClientState, type ClientStateStore } from '../client/state/client-state.js';
 import { badRequest } from '../structs/errors.js';
-import { REGION_HTTP_METHOD } from '../http/region-tunnel.js';
+import { REGION_HTTP_METHOD, REGION_UPGRADE_METHOD } from '../http/region-tunnel.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import { NS_PER_MS } from '../structs/time.js';
 
@@ -162,6 +162,8 @@ export class Agent {
       server: this.server,
       store,
       forward: remote ? (req, res) => remote.forwarder.forward(req, res) : null,
+      forwardUpgrade: remote ? (req, socket, head) => remote.forwarder.forwardUpgrade(req, socket, head) : null,
+      region: c.region,
       client: this.client ? this.client.endpoints() : null,
       agent: this.agentInfo(),
       logger: log.named('http'),
@@ -176,6 +178,7 @@ export class Agent {
     const { port: httpPort } = await this.http.listen();
     // Requests other regions send to this server are served by the same routes.
     this.role?.rpc?.server.handleStream(REGION_HTTP_METHOD, this.http.regionRequestHandler());
+    this.role?.rpc?.server.handleDuplex(REGION_UPGRADE_METHOD, this.http.regionUpgradeHandler());
     telemetry.start();
     // Client agents send the API requests they do not answer themselves to a server, which
     // replays them on its own listener.
@@ -183,6 +186,7 @@ export class Agent {
       const tls = c.tls.http ? loadHttpTls(c) : null;
       const target = { host: loopbackFor(this.addrs.bindIp.http), port: httpPort, tls: tls ? { cert: tls.cert, key: tls.key } : null };
       this.role.rpc.server.handleStream(HTTP_FORWARD_METHOD, httpForwardHandler(() => target));
+      this.role.rpc.server.handleDuplex(HTTP_UPGRADE_METHOD, httpUpgradeHandler(() => target));
     }
 
     // The client registers in the background: the agent is up once its API answers.
@@ -281,6 +285,7 @@ export class Agent {
       await this.client.shutdown({ stopTasks: this.config.devMode });
     }
     this.role?.rpc?.server.unhandle(REGION_HTTP_METHOD);
+    this.role?.rpc?.server.unhandle(REGION_UPGRADE_METHOD);
     if (this.http) await this.http.close();
     await this.remote?.close();
     if (this.role) {

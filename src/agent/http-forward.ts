@@ -5,12 +5,18 @@
 // when the server is asked directly. The server side replays the request on its own listener.
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { RpcError } from '../rpc/errors.js';
-import type { RpcCallOptions, RpcLogger, RpcStreamHandler } from '../rpc/types.js';
+import type { RpcCallOptions, RpcDuplexHandler, RpcLogger, RpcStreamHandler } from '../rpc/types.js';
+import { encodeUpgradeHead, parseUpgradeHead, relayToSocket, serveOverConnection, socketBytes, upgradeHeadOf } from '../http/upgrade-relay.js';
 import type { ServerList } from '../client/server-list.js';
 import { MAX_BODY_BYTES } from '../http/json-body.js';
 
 export const HTTP_FORWARD_METHOD = 'Agent.HttpForward';
+/** An upgrade request (alloc exec) a client agent passes to a server: a duplex of raw bytes. */
+export const HTTP_UPGRADE_METHOD = 'Agent.HttpUpgrade';
 
 /** A request as it travels. */
 export interface ForwardedRequest {
@@ -77,9 +83,24 @@ export function httpForwardHandler(target: () => LocalHttpTarget | null): RpcStr
   };
 }
 
-/** What the forwarder needs of the pool: a stream to one address. */
+/**
+ * The server's side of a forwarded upgrade: the request goes to its own HTTP listener, which
+ * routes it as any other (to the node of the allocation, or to another region).
+ */
+export function httpUpgradeHandler(target: () => LocalHttpTarget | null): RpcDuplexHandler {
+  return async (args, data, ctx, out) => {
+    const head = parseUpgradeHead(args);
+    const t = target();
+    if (!t) throw new RpcError('unknown_method', 'this server has no HTTP listener yet');
+    const conn: Duplex = t.tls ? tlsConnect({ host: t.host, port: t.port, cert: t.tls.cert, key: t.tls.key, rejectUnauthorized: false }) : netConnect({ host: t.host, port: t.port });
+    await serveOverConnection(conn, encodeUpgradeHead(head, `${t.host}:${t.port}`), data, out, ctx.signal);
+  };
+}
+
+/** What the forwarder needs of the pool: a stream to one address, and a duplex for upgrades. */
 export interface StreamPool {
   stream(addr: string, method: string, args: unknown, opts?: RpcCallOptions): AsyncIterable<unknown>;
+  duplex(addr: string, method: string, args: unknown, data: AsyncIterable<Uint8Array>, opts?: RpcCallOptions): AsyncIterable<unknown>;
 }
 
 /** The client agent's side: sends a request to the first server that answers, and relays its answer. */
@@ -89,6 +110,10 @@ export class HttpForwarder {
     private readonly servers: ServerList,
     private readonly logger: RpcLogger,
   ) {}
+
+  forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    return forwardUpgrade(this.pool, this.servers, req, socket, head);
+  }
 
   async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
@@ -133,10 +158,47 @@ export class HttpForwarder {
   }
 }
 
+/** Fails over along the server list while a server proves unreachable, as forward() does. */
+async function* firstServerItems(servers: ServerList, open: (addr: string) => AsyncIterable<unknown>, signal: AbortSignal): AsyncIterable<unknown> {
+  const failures: string[] = [];
+  for (const addr of servers.ordered()) {
+    const it = open(addr)[Symbol.asyncIterator]();
+    let next: IteratorResult<unknown>;
+    try {
+      next = await it.next();
+    } catch (e) {
+      if (signal.aborted) return;
+      if (!(e instanceof RpcError) || !e.notProcessed) throw e;
+      servers.failed(addr);
+      failures.push(`${addr}: ${e.message}`);
+      continue;
+    }
+    try {
+      while (!next.done) {
+        yield next.value;
+        next = await it.next();
+      }
+    } finally {
+      if (!next.done) await it.return?.();
+    }
+    return;
+  }
+  throw new Error(`No path to a server: ${failures.length === 0 ? 'no servers known (client.servers, -servers or client.server_join)' : failures.join('; ')}`);
+}
+
 function answer(res: ServerResponse, status: number, text: string): void {
   if (res.headersSent) return void res.destroy();
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) });
   res.end(text);
+}
+
+/** Relays an upgrade request (alloc exec) through a server, both ways, until either side closes. */
+export function forwardUpgrade(pool: StreamPool, servers: ServerList, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const abort = new AbortController();
+  const args = upgradeHeadOf(req);
+  const data = socketBytes(socket, head);
+  const items = firstServerItems(servers, (addr) => pool.duplex(addr, HTTP_UPGRADE_METHOD, args, data, { signal: abort.signal }), abort.signal);
+  return relayToSocket(socket, items, abort);
 }
 
 function readBody(req: IncomingMessage): Promise<Uint8Array | null | 'too large'> {

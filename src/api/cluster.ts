@@ -99,6 +99,13 @@ export class Agent {
   }
 }
 
+/** What PUT /v1/node/:id/purge answers. */
+export interface NodePurgeResponse {
+  EvalIDs: string[] | null;
+  EvalCreateIndex: number;
+  NodeModifyIndex: number;
+}
+
 export class Nodes {
   constructor(
     private readonly http: HttpTransport,
@@ -132,6 +139,11 @@ export class Nodes {
       NodeID: nodeId,
       Eligibility: eligible ? 'eligible' : 'ineligible',
     });
+  }
+
+  /** PUT /v1/node/:id/purge: the servers forget the node; its jobs are evaluated again. */
+  purge(nodeId: string): Promise<{ body: NodePurgeResponse; meta: WriteMeta }> {
+    return this.http.write('PUT', `/v1/node/${esc(nodeId)}/purge`, null);
   }
 }
 

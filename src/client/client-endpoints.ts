@@ -39,6 +39,10 @@ export class ClientEndpointsImpl implements ClientEndpoints {
     return this.client.allocRunner(allocId)?.alloc.Namespace ?? null;
   }
 
+  hasAlloc(allocId: string): boolean {
+    return this.client.allocRunner(allocId) !== undefined;
+  }
+
   private runner(allocId: string): AllocRunner {
     const r = this.client.allocRunner(allocId);
     if (!r) throw notFound(`Unknown allocation "${allocId}"`);

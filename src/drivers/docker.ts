@@ -10,7 +10,7 @@ import { NS_PER_MS, nowNs, parseDurationNs } from '../structs/time.js';
 import { DockerApiError, DockerClient, dockerSocketPath, drainProgress } from './docker-api.js';
 import { planDockerTask, parseImageRef, validateDockerConfig, type DockerSettings, type DockerTaskPlan } from './docker-config.js';
 import { ImageGc } from './docker-image-gc.js';
-import { StdStreamDemuxer } from './docker-logs.js';
+import { capturedEnd, StampedSink, StdStreamDemuxer } from './docker-logs.js';
 import { DriverStartError, isTruthyOption } from './driver.js';
 import type { DriverCapabilities, DriverContext, DriverFingerprint, ExitResult, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus } from './driver.js';
 import { CpuRateTracker, emptyUsage } from './proc-stats.js';
@@ -18,6 +18,8 @@ import { newTaskHandle, recordExit, stopWithTimeout, TaskTable, type TrackedTask
 
 /** The fingerprint runs on the client's startup path: an absent engine must be noticed fast. */
 const FINGERPRINT_TIMEOUT_MS = 200;
+/** An engine that is there but slow to answer (a loaded machine) is given this long before it counts as absent. */
+const SLOW_ENGINE_TIMEOUT_MS = 5_000;
 /**
  * An engine that just started answers before its default bridge network exists. Until it does,
  * the bridge is looked up again this often, for at most BRIDGE_WAIT_MS, and the client is told
@@ -81,10 +83,17 @@ export class DockerDriver implements TaskDriver {
 
   async fingerprint(): Promise<DriverFingerprint> {
     let version: { Version?: string; Os?: string };
+    const absent: DriverFingerprint = { Detected: false, Healthy: false, HealthDescription: 'Failed to connect to docker daemon', Attributes: {} };
     try {
       version = await this.client.json('GET', '/version', { timeoutMs: FINGERPRINT_TIMEOUT_MS });
-    } catch {
-      return { Detected: false, Healthy: false, HealthDescription: 'Failed to connect to docker daemon', Attributes: {} };
+    } catch (e) {
+      // No engine fails at once (no socket, refused); a timeout means one that is slow to answer.
+      if (!/timed out/.test((e as Error).message)) return absent;
+      try {
+        version = await this.client.json('GET', '/version', { timeoutMs: SLOW_ENGINE_TIMEOUT_MS });
+      } catch {
+        return absent;
+      }
     }
     const s = this.settings();
     const attrs: Record<string, string> = { 'driver.docker': '1', 'driver.docker.version': version.Version ?? '', 'driver.docker.os_type': version.Os ?? 'linux' };
@@ -150,7 +159,7 @@ export class DockerDriver implements TaskDriver {
       throw new DriverStartError(`failed to start container ${containerId}: ${(err as Error).message}`, true);
     }
     this.imageGc.acquire(imageId);
-    const task = this.track(cfg.id, cfg.taskName, containerId, imageId, Date.now(), cfg.stdout, cfg.stderr, null);
+    const task = this.track(cfg.id, cfg.taskName, containerId, imageId, Date.now(), cfg.stdout, cfg.stderr, false);
     return newTaskHandle(this.name, cfg, { containerId, imageId }, task.startedAtMs);
   }
 
@@ -217,10 +226,10 @@ export class DockerDriver implements TaskDriver {
     throw new DriverStartError('failed to create container: name still in use', true);
   }
 
-  /** Streams logs and waits for the exit; `sinceS` skips output captured before a client restart. */
-  private track(id: string, name: string, containerId: string, imageId: string, startedAtMs: number, stdout: LogSink, stderr: LogSink, sinceS: number | null): DockerTask {
+  /** Streams logs and waits for the exit; `resumed` skips the output a previous client captured. */
+  private track(id: string, name: string, containerId: string, imageId: string, startedAtMs: number, stdout: LogSink, stderr: LogSink, resumed: boolean): DockerTask {
     const logsAbort = new AbortController();
-    const logsDone = this.followLogs(containerId, stdout, stderr, sinceS, logsAbort.signal);
+    const logsDone = this.followLogs(containerId, stdout, stderr, resumed ? startedAtMs : null, logsAbort.signal);
     const task: DockerTask = {
       id,
       name,
@@ -238,10 +247,24 @@ export class DockerDriver implements TaskDriver {
     return task;
   }
 
-  private async followLogs(containerId: string, stdout: LogSink, stderr: LogSink, sinceS: number | null, signal: AbortSignal): Promise<void> {
+  /**
+   * The engine keeps a container's output: after a client restart it is asked again, with each
+   * message's time, from a little before what the previous client last wrote to the task's log
+   * files (or from the start), and what those files already hold is dropped (StampedSink). So
+   * the output of a task whose client was down reaches its logs once.
+   */
+  private async followLogs(containerId: string, stdout: LogSink, stderr: LogSink, resumeAfterStartMs: number | null, signal: AbortSignal): Promise<void> {
     try {
-      const res = await this.client.stream('GET', `/containers/${containerId}/logs`, { query: { follow: 1, stdout: 1, stderr: 1, since: sinceS ?? undefined }, signal });
-      const demux = new StdStreamDemuxer(stdout, stderr);
+      let demux: StdStreamDemuxer;
+      let resume = {};
+      if (resumeAfterStartMs === null) demux = new StdStreamDemuxer(stdout, stderr);
+      else {
+        const ends = [capturedEnd(stdout), capturedEnd(stderr)];
+        const fromUs = Math.min(...ends.map((e) => e?.mtimeUs ?? resumeAfterStartMs * 1000));
+        resume = { since: Math.max(0, Math.floor(fromUs / 1e6) - 1), timestamps: 1 };
+        demux = new StdStreamDemuxer(new StampedSink(stdout, ends[0]!), new StampedSink(stderr, ends[1]!));
+      }
+      const res = await this.client.stream('GET', `/containers/${containerId}/logs`, { query: { follow: 1, stdout: 1, stderr: 1, ...resume }, signal });
       for await (const chunk of res) demux.push(new Uint8Array(chunk as Buffer));
     } catch {
       // The stream ends with an error when aborted or when the engine goes away: output stops.
@@ -325,8 +348,8 @@ export class DockerDriver implements TaskDriver {
     }
     const imageId = String(handle.driverState['imageId'] ?? info.Image);
     this.imageGc.acquire(imageId);
-    // Output before now was captured by the previous client process.
-    this.track(id, handle.config.taskName, containerId, imageId, handle.startedAtMs, stdout, stderr, Math.floor(Date.now() / 1000));
+    // What the container printed while no client was collecting it is asked for again (followLogs).
+    this.track(id, handle.config.taskName, containerId, imageId, handle.startedAtMs, stdout, stderr, true);
   }
 }
 

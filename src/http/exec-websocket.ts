@@ -41,6 +41,15 @@ export function upgradeResponse(req: IncomingMessage, socket: Duplex, head: Buff
   return res;
 }
 
+/** Takes an upgrade request's socket over (to relay it to the agent that serves it); null when it is no upgrade. */
+export function takeUpgrade(req: IncomingMessage, res: ServerResponse): { socket: Duplex; head: Buffer } | null {
+  const pending = pendingUpgrades.get(req);
+  if (!pending) return null;
+  pendingUpgrades.delete(req);
+  res.detachSocket(pending.socket as import('node:net').Socket);
+  return pending;
+}
+
 const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
 
 export interface ExecStarter {

@@ -21,7 +21,7 @@ import type { Authorizer } from '../acl/authorizer.js';
 import { Exchange, HttpError } from './exchange.js';
 import { requestRegion } from './request-region.js';
 import { TunnelEndpoint, forwardToRegion } from './region-tunnel.js';
-import type { RpcStreamHandler } from '../rpc/types.js';
+import type { RpcDuplexHandler, RpcStreamHandler } from '../rpc/types.js';
 import { allowsStale, readsReplicatedState } from './read-consistency.js';
 import { addJobRoutes } from './routes-jobs.js';
 import { addClusterRoutes } from './routes-cluster.js';
@@ -38,7 +38,8 @@ import { noMetrics, type Metrics } from '../structs/metrics.js';
 import { addNamespaceRoutes } from './routes-namespaces.js';
 import { addPeriodicRoutes } from './routes-periodic.js';
 import { addVolumeRoutes } from './routes-volumes.js';
-import { upgradeResponse } from './exec-websocket.js';
+import { takeUpgrade, upgradeResponse } from './exec-websocket.js';
+import { clientRequestGoesToServers } from './client-route-owner.js';
 
 const MAX_HEADER_BYTES = 1024 * 1024;
 
@@ -91,6 +92,10 @@ export interface HttpServerOptions {
    * sends every other request here, to be answered by a server of the region.
    */
   forward?: ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>) | null;
+  /** How such an agent passes an upgrade request (alloc exec) on: its socket, relayed both ways. */
+  forwardUpgrade?: ((req: import('node:http').IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>) | null;
+  /** The agent's region: a client route asked for another is answered there (agents without a server). */
+  region?: string;
   client: ClientEndpoints | null;
   agent: AgentInfo | null;
   logger?: Partial<Logger>;
@@ -126,10 +131,14 @@ export class HttpServer {
   private readonly bind: string;
   private readonly port: number;
   private readonly forward: HttpServerOptions['forward'] | null;
+  private readonly forwardUpgrade: HttpServerOptions['forwardUpgrade'] | null;
+  private readonly region: string;
 
   constructor(opts: HttpServerOptions) {
     if ((opts.server === null || opts.store === null) && !opts.forward) throw new Error('an HTTP API without a server must forward to one');
     this.forward = opts.server === null || opts.store === null ? (opts.forward ?? null) : null;
+    this.forwardUpgrade = this.forward ? (opts.forwardUpgrade ?? null) : null;
+    this.region = opts.region ?? opts.server?.region ?? '';
     this.api = {
       hasServer: this.forward === null,
       server: opts.server ?? absent<Server>('server'),
@@ -170,19 +179,21 @@ export class HttpServer {
     // default ends the socket at the client's FIN, dropping an answer that comes a turn later
     // (reads are answered from the slice queue). The property is Node's own, left undocumented.
     (this.http as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
-    if (opts.server) {
-      const tunnelHttp = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
-      tunnelHttp.requestTimeout = 0;
-      this.tunnel = new TunnelEndpoint({ http: tunnelHttp, region: opts.server.region, regions: opts.server.regions, logger: this.api.logger });
-    } else this.tunnel = null;
     // WebSocket upgrades (alloc exec) go through the same routing and authorization; a route
     // that does not take over the socket answers on it as on any request.
-    this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+    const onUpgrade = (req: import('node:http').IncomingMessage, socket: Duplex, head: Buffer): void => {
       // Upgraded sockets leave the server's bookkeeping: close() ends them itself.
       this.upgraded.add(socket);
       socket.once('close', () => this.upgraded.delete(socket));
       void this.handle(req, upgradeResponse(req, socket, head));
-    });
+    };
+    if (opts.server) {
+      const tunnelHttp = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
+      tunnelHttp.on('upgrade', onUpgrade);
+      tunnelHttp.requestTimeout = 0;
+      this.tunnel = new TunnelEndpoint({ http: tunnelHttp, region: opts.server.region, regions: opts.server.regions, logger: this.api.logger });
+    } else this.tunnel = null;
+    this.http.on('upgrade', onUpgrade);
     // Blocking queries hold a request up to 10m (plus jitter): keep Node's own timeouts out of the way.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 60_000;
@@ -213,6 +224,13 @@ export class HttpServer {
     return (args, ctx, out) => tunnel.serve(args, ctx, out);
   }
 
+  /** The RPC duplex handler that serves upgrade requests (alloc exec) from other regions ("Region.Upgrade"). */
+  regionUpgradeHandler(): RpcDuplexHandler {
+    const tunnel = this.tunnel;
+    if (!tunnel) throw new Error('this agent runs no server: requests from other regions go to the servers');
+    return (args, data, ctx, out) => tunnel.serveUpgrade(args, data, ctx, out);
+  }
+
   /** Requests from other regions being served now. */
   regionRequestsInFlight(): number {
     return this.tunnel?.inFlight ?? 0;
@@ -239,7 +257,15 @@ export class HttpServer {
     }
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-    if (this.forward && !answeredWithoutServer(path)) {
+    if (this.forward && (!answeredWithoutServer(path) || (path.startsWith('/v1/client/') && clientRequestGoesToServers(req, this.api.client, this.region)))) {
+      const upgrade = this.forwardUpgrade ? takeUpgrade(req, res) : null;
+      if (upgrade) {
+        await this.forwardUpgrade!(req, upgrade.socket, upgrade.head).catch((e: Error) => {
+          this.api.logger.warn('forwarding an upgrade request failed', { path, error: e.message });
+          upgrade.socket.destroy();
+        });
+        return;
+      }
       await this.forward(req, res).catch((e: Error) => {
         this.api.logger.warn('forwarding an HTTP request failed', { path, error: e.message });
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });

@@ -4,9 +4,19 @@
 // the node gives it, and a caller that goes away ends the request to the node.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { Node } from '../structs/node.js';
 import type { TlsMaterial } from './tls-listener.js';
 import { HttpError, type Exchange } from './exchange.js';
+import { takeUpgrade } from './exec-websocket.js';
+import { bytesOf, encodeUpgradeHead, upgradeHeadOf } from './upgrade-relay.js';
+
+/**
+ * Set on every request a server passes to a node: the node answers it itself, even for an
+ * allocation it does not know (a client agent would otherwise send it back to the servers).
+ */
+export const NODE_HOP_HEADER = 'x-nomad-node-hop';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
 /** Reaching a node (TCP and TLS) must not take longer than this. */
@@ -37,7 +47,7 @@ export function proxyToNode(x: Exchange, node: Node, tls: TlsMaterial | null): P
         port: Number(portText),
         method: x.req.method,
         path: x.req.url,
-        headers: copyHeaders(x.req.headers),
+        headers: { ...copyHeaders(x.req.headers), [NODE_HOP_HEADER]: '1' },
         agent: false,
         timeout: CONNECT_TIMEOUT_MS,
         signal: x.signal,
@@ -62,6 +72,42 @@ export function proxyToNode(x: Exchange, node: Node, tls: TlsMaterial | null): P
       reject(new HttpError(500, `failed to reach node ${node.ID} at ${node.HTTPAddr}: ${e.message}`));
     });
     x.req.pipe(out);
+  });
+}
+
+/**
+ * An upgrade request (alloc exec) for an allocation of another node: the caller's socket is
+ * joined to a connection to the node's HTTP address, which answers the upgrade and runs the
+ * session; bytes pass both ways untouched until either side closes.
+ */
+export async function proxyUpgradeToNode(x: Exchange, node: Node, tls: TlsMaterial | null): Promise<void> {
+  const upgrade = takeUpgrade(x.req, x.res);
+  if (!upgrade) throw new HttpError(400, "websocket: the client is not using the websocket protocol: 'upgrade' token not found in 'Connection' header");
+  const [host, portText] = splitHostPort(node.HTTPAddr);
+  const port = Number(portText);
+  const conn: Socket = tls
+    ? tlsConnect({ host, port, ca: tls.ca ?? undefined, cert: tls.cert, key: tls.key, checkServerIdentity: () => undefined })
+    : netConnect({ host, port });
+  const head = upgradeHeadOf(x.req);
+  head.Headers[NODE_HOP_HEADER] = '1';
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => conn.destroy(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+    conn.once(tls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      conn.write(encodeUpgradeHead(head, node.HTTPAddr));
+      if (upgrade.head.length > 0) conn.write(bytesOf(upgrade.head));
+      conn.pipe(upgrade.socket);
+      upgrade.socket.pipe(conn);
+    });
+    conn.once('error', (e) => {
+      clearTimeout(timer);
+      if (conn.bytesRead === 0 && upgrade.socket.writable) {
+        const text = `failed to reach node ${node.ID} at ${node.HTTPAddr}: ${e.message}`;
+        upgrade.socket.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+      } else upgrade.socket.destroy();
+    });
+    conn.once('close', () => resolve());
+    upgrade.socket.once('close', () => conn.destroy());
   });
 }
 

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import WebSocket from 'ws';
 import { InProcessFederation, type TestRegion } from '../../test/unit/federation.js';
 
 const fed = new InProcessFederation();
@@ -153,10 +154,26 @@ test('an unknown region is "No path to region"; a region whose server is gone fa
   assert.equal((await east.call('GET', '/v1/jobs')).status, 200);
 });
 
-test('alloc exec into another region is refused with the region to ask, before any upgrade', async () => {
-  const path = `/v1/client/allocation/any/exec?region=west&task=t&command=${encodeURIComponent('["true"]')}`;
+test('alloc exec into another region is served there: its upgrade is relayed both ways, its errors come back', async () => {
+  const command = encodeURIComponent('["true"]');
+  // West's answer comes after the upgrade, as a close frame with its reason.
+  const ws = new WebSocket(`ws://127.0.0.1:${east.httpPort}/v1/client/allocation/any/exec?region=west&task=t&command=${command}`);
+  const closed = await new Promise<{ code: number; reason: string }>((resolve, reject) => {
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    ws.on('error', reject);
+  });
+  assert.deepEqual(closed, { code: 1008, reason: 'Unknown allocation "any"' });
+  // A refusal before the upgrade (no task named) is west's plain answer.
+  const noTask = await upgradeAnswer(`/v1/client/allocation/any/exec?region=west&command=${command}`);
+  assert.deepEqual(noTask, { status: 400, text: 'missing task name' });
+  const nowhere = await upgradeAnswer(`/v1/client/allocation/any/exec?region=nowhere&task=t&command=${command}`);
+  assert.deepEqual(nowhere, { status: 500, text: 'No path to region' });
+  await waitFor(() => west.http.regionRequestsInFlight() === 0);
+});
+
+function upgradeAnswer(path: string): Promise<{ status: number; text: string }> {
   const headers = { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' };
-  const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: east.httpPort, path, headers });
     req.on('upgrade', () => reject(new Error('the socket was upgraded')));
     req.on('response', (r) => {
@@ -168,9 +185,7 @@ test('alloc exec into another region is refused with the region to ask, before a
     req.on('error', reject);
     req.end();
   });
-  assert.deepEqual(res, { status: 501, text: 'alloc exec cannot cross regions: run it against an agent of region "west"' });
-  assert.equal(west.http.regionRequestsInFlight(), 0, 'nothing was sent to the other region');
-});
+}
 
 async function waitFor(cond: () => boolean, boundMs = 5_000): Promise<void> {
   const deadline = Date.now() + boundMs;

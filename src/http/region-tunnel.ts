@@ -16,8 +16,18 @@ import type { RegionForwarder } from '../server/region-forwarder.js';
 import type { Logger } from '../server/logger.js';
 import { HttpError, type Exchange } from './exchange.js';
 import { memorySocketPair } from './memory-socket.js';
+import { takeUpgrade } from './exec-websocket.js';
+import { encodeUpgradeHead, parseUpgradeHead, relayToSocket, serveOverConnection, socketBytes, upgradeHeadOf, type UpgradeHead } from './upgrade-relay.js';
 
 export const REGION_HTTP_METHOD = 'Region.Http';
+/** An upgrade request (alloc exec) for another region: a duplex of raw bytes (upgrade-relay.ts). */
+export const REGION_UPGRADE_METHOD = 'Region.Upgrade';
+
+/** An upgrade request as it travels to the region that serves it. */
+export interface TunnelUpgrade {
+  Region: string;
+  Head: UpgradeHead;
+}
 
 /**
  * Bound on a forwarded request's body: it travels as one RPC message (64 MiB at most), and no
@@ -46,10 +56,14 @@ const HOP_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'pr
 const HOP_ANSWER_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade']);
 
 /** Sends the exchange's request to `region` and answers with what a server there answered. */
-export async function forwardToRegion(x: Exchange, regions: Pick<RegionForwarder, 'stream'>, region: string): Promise<void> {
-  // The RPC stream runs one way (answer to caller): a WebSocket session (alloc exec) needs both.
-  if (x.req.headers.upgrade !== undefined) {
-    throw new HttpError(501, `alloc exec cannot cross regions: run it against an agent of region "${region}"`);
+export async function forwardToRegion(x: Exchange, regions: Pick<RegionForwarder, 'stream' | 'duplex'>, region: string): Promise<void> {
+  // A WebSocket session (alloc exec) needs both directions: its bytes travel as a duplex exchange.
+  const upgrade = takeUpgrade(x.req, x.res);
+  if (upgrade) {
+    const abort = new AbortController();
+    const args: TunnelUpgrade = { Region: region, Head: upgradeHeadOf(x.req, pathFor(x.req.url ?? '/', region)) };
+    const items = regions.duplex(region, REGION_UPGRADE_METHOD, args, socketBytes(upgrade.socket, upgrade.head), { signal: abort.signal });
+    return relayToSocket(upgrade.socket, items, abort);
   }
   const body = await x.rawBody(MAX_FORWARDED_BODY_BYTES);
   const tunnelled: TunnelRequest = { Region: region, Method: x.req.method ?? 'GET', Path: pathFor(x.req.url ?? '/', region), Headers: requestHeaders(x.req.headers), Body: new Uint8Array(body.buffer, body.byteOffset, body.length) };
@@ -117,7 +131,7 @@ export interface TunnelEndpointOptions {
   http: NodeHttpServer;
   region: string;
   /** To pass on a request that reached this server with another region's name. */
-  regions: Pick<RegionForwarder, 'stream'>;
+  regions: Pick<RegionForwarder, 'stream' | 'duplex'>;
   logger: Logger;
 }
 
@@ -179,6 +193,22 @@ export class TunnelEndpoint {
       });
       req.end(r.Body.length > 0 ? r.Body : undefined);
     });
+  }
+
+  /** The "Region.Upgrade" duplex handler: an upgrade request (alloc exec) served by this agent's routes. */
+  async serveUpgrade(args: unknown, data: AsyncIterable<Uint8Array>, ctx: Pick<RpcRequestContext, 'signal'>, out: RpcStreamWriter): Promise<void> {
+    const a = args as Partial<TunnelUpgrade> | null;
+    if (!a || typeof a.Region !== 'string' || a.Region === '') throw badRequest('malformed upgrade from another region: Region must name a region', 'Region');
+    const head = parseUpgradeHead(a.Head);
+    if (a.Region !== this.opts.region) {
+      for await (const item of this.opts.regions.duplex(a.Region, REGION_UPGRADE_METHOD, { Region: a.Region, Head: head }, data, { signal: ctx.signal })) await out.write(item);
+      return;
+    }
+    const [clientEnd, serverEnd] = memorySocketPair();
+    this.sockets.add(serverEnd);
+    serverEnd.once('close', () => this.sockets.delete(serverEnd));
+    this.opts.http.emit('connection', serverEnd);
+    await serveOverConnection(clientEnd, encodeUpgradeHead(head, 'region-forward'), data, out, ctx.signal);
   }
 
   /** Ends every request being served (the agent is shutting down). */

@@ -10,7 +10,7 @@ import { coarseNeed, namespaceNeed } from '../acl/need.js';
 import type { ApiContext, Handler } from './api-context.js';
 import { HttpError, type Exchange } from './exchange.js';
 import { optString } from './body-fields.js';
-import { proxyToNode, remoteNode } from './node-proxy.js';
+import { proxyToNode, proxyUpgradeToNode, remoteNode } from './node-proxy.js';
 import { allocNamespace } from './authorize.js';
 
 /** How long a followed log may stay silent before a heartbeat frame is sent. */
@@ -23,12 +23,13 @@ function clientOr400(api: ApiContext): ClientEndpoints {
 
 /** The allocation must be known, and run on this client. */
 function checkAlloc(api: ApiContext, allocId: string): ClientEndpoints {
-  const client = clientOr400(api);
   if (!allocId) throw badRequest('must provide a valid alloc id', 'alloc');
   // Without a server, the client's own allocations are all this agent knows (it answers 404 for others).
-  if (!api.hasServer) return client;
+  if (!api.hasServer) return clientOr400(api);
+  // A server knows every allocation: an unknown one is unknown wherever it is asked.
   const alloc = api.store.snapshot().allocByID(allocId);
   if (!alloc) throw new HttpError(404, `Unknown allocation "${allocId}"`);
+  const client = clientOr400(api);
   if (alloc.NodeID !== client.nodeId()) throw new HttpError(400, `allocation "${allocId}" is not running on this client`);
   return client;
 }
@@ -185,6 +186,24 @@ function onAllocNode(param: 'alloc' | 'id', h: Handler): Handler {
   };
 }
 
+/**
+ * alloc exec into an allocation of another node: the session is relayed to that node, which
+ * runs it. A task without file system isolation (raw_exec) runs on the node itself, so the
+ * server asks for alloc-node-exec before relaying, as the node would.
+ */
+function execOnAllocNode(h: Handler): Handler {
+  return async (x, api) => {
+    if (!api.hasServer) return h(x, api);
+    const alloc = api.store.snapshot().allocByID(x.params.id ?? '');
+    if (!alloc) return h(x, api);
+    const node = remoteNode(api.store.snapshot().nodeByID(alloc.NodeID), alloc.NodeID, api.client?.nodeId() ?? null);
+    if (!node) return h(x, api);
+    const task = alloc.Job?.TaskGroups.find((g) => g.Name === alloc.TaskGroup)?.Tasks.find((t) => t.Name === x.query.get('task'));
+    if (task?.Driver === 'raw_exec' && x.acl !== null && !x.acl.allowNamespaceAny(alloc.Namespace, ['alloc-node-exec'])) throw new NomadError('forbidden', 'Permission denied');
+    return proxyUpgradeToNode(x, node, api.nodeTls);
+  };
+}
+
 /** /v1/client/stats?node_id= names another node: that node answers. */
 const hostStatsOnNode: Handler = async (x, api) => {
   const nodeId = x.query.get('node_id') ?? '';
@@ -201,7 +220,7 @@ export function addClientRoutes(r: RouteTable): void {
   r.add(['GET'], '/v1/client/fs/cat/:alloc', READ_FS, onAllocNode('alloc', fsCat), FS_ALLOC, 'request');
   r.add(['GET'], '/v1/client/fs/readat/:alloc', READ_FS, onAllocNode('alloc', fsReadAt), FS_ALLOC, 'request');
   r.add(['GET'], '/v1/client/fs/stream/:alloc', READ_FS, onAllocNode('alloc', fsStream), FS_ALLOC, 'request');
-  r.add(['GET'], '/v1/client/allocation/:id/exec', namespaceNeed('alloc-exec'), execHandler(startExec), ALLOC, 'request');
+  r.add(['GET'], '/v1/client/allocation/:id/exec', namespaceNeed('alloc-exec'), execOnAllocNode(execHandler(startExec)), ALLOC, 'request');
   r.add(['GET'], '/v1/client/allocation/:id/stats', namespaceNeed('read-job'), onAllocNode('id', allocStats), ALLOC, 'request');
   r.add(W, '/v1/client/allocation/:id/restart', LIFECYCLE, onAllocNode('id', allocRestart), ALLOC, 'request');
   r.add(W, '/v1/client/allocation/:id/signal', LIFECYCLE, onAllocNode('id', allocSignal), ALLOC, 'request');

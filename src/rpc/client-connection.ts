@@ -23,7 +23,7 @@ export interface ClientConnectionLimits extends ChannelLimits {
   readonly idleTimeoutMs: number;
 }
 
-type Kind = 'call' | 'stream' | 'upload';
+type Kind = 'call' | 'stream' | 'upload' | 'duplex';
 
 interface Pending {
   readonly id: number;
@@ -39,7 +39,7 @@ interface Pending {
   credit: SendCredit | null;
 }
 
-const TYPE_OF: Record<Kind, FrameType> = { call: FrameType.Call, stream: FrameType.Stream, upload: FrameType.Upload };
+const TYPE_OF: Record<Kind, FrameType> = { call: FrameType.Call, stream: FrameType.Stream, upload: FrameType.Upload, duplex: FrameType.Duplex };
 
 export class ClientConnection {
   readonly channel: Channel;
@@ -102,6 +102,15 @@ export class ClientConnection {
   }
 
   stream(method: string, args: unknown, timeoutMs: number | null, signal?: AbortSignal): AsyncIterable<unknown> {
+    return this.openItems('stream', method, args, null, timeoutMs, signal);
+  }
+
+  /** Sends `data` as an upload does while the server's items come back as a stream's. */
+  duplex(method: string, args: unknown, data: AsyncIterable<Uint8Array>, timeoutMs: number | null, signal?: AbortSignal): AsyncIterable<unknown> {
+    return this.openItems('duplex', method, args, data, timeoutMs, signal);
+  }
+
+  private openItems(kind: 'stream' | 'duplex', method: string, args: unknown, data: AsyncIterable<Uint8Array> | null, timeoutMs: number | null, signal?: AbortSignal): AsyncIterable<unknown> {
     let p: Pending | null = null;
     const window = new ReceiveWindow();
     const items = new InboundQueue<unknown>(
@@ -115,7 +124,7 @@ export class ClientConnection {
       },
     );
     p = this.open(
-      'stream',
+      kind,
       method,
       args,
       timeoutMs,
@@ -126,6 +135,10 @@ export class ClientConnection {
     if (p) {
       p.items = items;
       p.itemWindow = window;
+      if (data) {
+        p.credit = new SendCredit();
+        void this.pumpUpload(p, data);
+      }
     }
     return items;
   }
@@ -280,7 +293,7 @@ export class ClientConnection {
     }
     switch (type) {
       case FrameType.Result:
-        this.finish(p, null, false, p.kind === 'stream' ? undefined : value);
+        this.finish(p, null, false, p.kind === 'stream' || p.kind === 'duplex' ? undefined : value);
         return;
       case FrameType.Error: {
         const err: NomadError | RpcError = errorFromWire(value);

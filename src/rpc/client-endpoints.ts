@@ -72,6 +72,8 @@ export interface ClientEndpoints {
   nodeId(): string;
   /** The namespace of an allocation this client runs; null for one it does not know. */
   allocNamespace(allocId: string): string | null;
+  /** Whether the allocation runs (or ran) on this client: an agent answers only for its own. */
+  hasAlloc(allocId: string): boolean;
   /** Streams log frames; rejects with NomadError('not_found') for an unknown alloc or task. */
   allocLogs(req: LogsRequest): AsyncIterable<StreamFrame>;
   fsList(allocId: string, path: string): Promise<AllocFileInfo[]>;

@@ -1,10 +1,11 @@
 // The methods a server answers, each with the one kind of exchange it speaks.
-import type { RpcHandler, RpcNotifyHandler, RpcStreamHandler, RpcUploadHandler } from './types.js';
+import type { RpcDuplexHandler, RpcHandler, RpcNotifyHandler, RpcStreamHandler, RpcUploadHandler } from './types.js';
 
 export type RegisteredHandler =
   | { readonly kind: 'call'; readonly fn: RpcHandler }
   | { readonly kind: 'stream'; readonly fn: RpcStreamHandler }
   | { readonly kind: 'upload'; readonly fn: RpcUploadHandler }
+  | { readonly kind: 'duplex'; readonly fn: RpcDuplexHandler }
   | { readonly kind: 'notify'; readonly fn: RpcNotifyHandler };
 
 export type ExchangeKind = RegisteredHandler['kind'];

@@ -3,6 +3,7 @@
 export type {
   RpcCallOptions,
   RpcCaller,
+  RpcDuplexHandler,
   RpcHandler,
   RpcLogger,
   RpcNotifyHandler,

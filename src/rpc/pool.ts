@@ -106,6 +106,18 @@ export class RpcPool {
     };
   }
 
+  /** Sends `data` to a duplex handler (paced as an upload) while its items come back (as a stream's). */
+  duplex(addr: string, method: string, args: unknown, data: AsyncIterable<Uint8Array>, opts: RpcCallOptions = {}): AsyncIterable<unknown> {
+    const pool = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const deadline = opts.timeoutMs === undefined ? null : pool.now() + opts.timeoutMs;
+        const conn = await pool.connection(addr, deadline, opts.timeoutMs ?? null, opts.signal);
+        yield* conn.duplex(method, args, data, deadline === null ? null : deadline - pool.now(), opts.signal);
+      },
+    };
+  }
+
   /** Sends `data` (paced by the server's credit) to an upload handler and resolves with its answer. */
   async upload<T = unknown>(addr: string, method: string, args: unknown, data: AsyncIterable<Uint8Array>, opts: RpcCallOptions = {}): Promise<T> {
     const deadline = opts.timeoutMs === undefined ? null : this.now() + opts.timeoutMs;

@@ -33,6 +33,7 @@ const KIND_OF: Partial<Record<FrameType, ExchangeKind>> = {
   [FrameType.Call]: 'call',
   [FrameType.Stream]: 'stream',
   [FrameType.Upload]: 'upload',
+  [FrameType.Duplex]: 'duplex',
 };
 
 export class ServerConnection {
@@ -176,14 +177,18 @@ export class ServerConnection {
         break;
       }
       case 'upload': {
-        const window = new ReceiveWindow();
-        inbound.uploadWindow = window;
-        inbound.upload = new InboundQueue<Uint8Array>((n) => {
-          const grant = window.consumed(n);
-          if (grant > 0 && this.inflight.get(id) === inbound) this.channel.writer.sendControl(FrameType.Window, id, encodeU32(grant));
-        });
-        const data = inbound.upload;
+        const data = this.receiveUpload(inbound);
         run = () => found.fn(req.args, data, ctx);
+        break;
+      }
+      case 'duplex': {
+        const data = this.receiveUpload(inbound);
+        inbound.credit = new SendCredit();
+        const out = this.streamWriter(inbound);
+        run = async () => {
+          await found.fn(req.args, data, ctx, out);
+          return null;
+        };
         break;
       }
       default:
@@ -202,6 +207,17 @@ export class ServerConnection {
         },
       )
       .finally(() => this.settle(inbound));
+  }
+
+  /** The caller's data for an upload or duplex request, granting it more credit as it is read. */
+  private receiveUpload(inbound: Inbound): InboundQueue<Uint8Array> {
+    const window = new ReceiveWindow();
+    inbound.uploadWindow = window;
+    inbound.upload = new InboundQueue<Uint8Array>((n) => {
+      const grant = window.consumed(n);
+      if (grant > 0 && this.inflight.get(inbound.id) === inbound) this.channel.writer.sendControl(FrameType.Window, inbound.id, encodeU32(grant));
+    });
+    return inbound.upload;
   }
 
   private streamWriter(inbound: Inbound): RpcStreamWriter {

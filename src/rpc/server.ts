@@ -12,7 +12,7 @@ import { describeForeignBytes } from './sniff.js';
 import { createTlsAcceptor, describeSubject, refuseClientCertificate } from './tls.js';
 import type { RpcTlsServerOptions } from './tls.js';
 import { noMetrics, type Metrics } from '../structs/metrics.js';
-import type { RpcHandler, RpcLogger, RpcNotifyHandler, RpcRequestContext, RpcStreamHandler, RpcUploadHandler } from './types.js';
+import type { RpcDuplexHandler, RpcHandler, RpcLogger, RpcNotifyHandler, RpcRequestContext, RpcStreamHandler, RpcUploadHandler } from './types.js';
 import { encodeHeader, FrameType, PROTOCOL_BYTE_RPC_V1, PROTOCOL_BYTE_TLS } from './wire.js';
 
 export interface RpcServerOptions {
@@ -110,6 +110,10 @@ export class RpcServer {
 
   handleUpload(method: string, h: RpcUploadHandler): void {
     this.registry.add(method, { kind: 'upload', fn: h });
+  }
+
+  handleDuplex(method: string, h: RpcDuplexHandler): void {
+    this.registry.add(method, { kind: 'duplex', fn: h });
   }
 
   handleNotify(method: string, h: RpcNotifyHandler): void {

@@ -35,6 +35,12 @@ export type RpcStreamHandler = (args: unknown, ctx: RpcRequestContext, out: RpcS
 /** Caller-to-server upload (Raft snapshot install): the handler consumes the data then answers. */
 export type RpcUploadHandler = (args: unknown, data: AsyncIterable<Uint8Array>, ctx: RpcRequestContext) => Promise<unknown>;
 
+/**
+ * Both directions at once (an interactive session): the caller's bytes arrive as `data`, paced
+ * by credit as an upload's; the handler writes items back as a stream's. It ends when the handler returns.
+ */
+export type RpcDuplexHandler = (args: unknown, data: AsyncIterable<Uint8Array>, ctx: RpcRequestContext, out: RpcStreamWriter) => Promise<void>;
+
 /** One-way message, no answer (Raft messages): dropped, never blocking, when queues are full. */
 export type RpcNotifyHandler = (args: unknown, ctx: RpcRequestContext) => void;
 

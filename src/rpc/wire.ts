@@ -38,6 +38,8 @@ export enum FrameType {
   Stream = 0x02,
   Upload = 0x03,
   Notify = 0x04,
+  /** Both ways at once: the caller sends DATA frames as for an upload, the server ITEMs as for a stream. */
+  Duplex = 0x05,
   // server -> caller: messages
   Result = 0x10,
   Error = 0x11,
@@ -61,6 +63,7 @@ const MESSAGE_TYPES = new Set<number>([
   FrameType.Stream,
   FrameType.Upload,
   FrameType.Notify,
+  FrameType.Duplex,
   FrameType.Result,
   FrameType.Error,
   FrameType.Item,

@@ -13,6 +13,8 @@ import type { Metrics } from '../structs/metrics.js';
 /** Calls and server-to-caller streams to other servers; the RPC pool satisfies it. */
 export interface RegionRpc extends PeerRpc {
   stream(addr: string, method: string, args: unknown, opts?: { timeoutMs?: number; signal?: AbortSignal }): AsyncIterable<unknown>;
+  /** Both ways at once (an interactive session); absent where the transport has none (simulations). */
+  duplex?(addr: string, method: string, args: unknown, data: AsyncIterable<Uint8Array>, opts?: { timeoutMs?: number; signal?: AbortSignal }): AsyncIterable<unknown>;
 }
 
 /** Nomad's answer for a region no live server is known of. */
@@ -73,13 +75,27 @@ export class RegionForwarder {
    * while nothing came from the first: once an item arrived, a failure ends the stream.
    */
   stream(region: string, method: string, args: unknown, opts: RegionCallOptions = {}): AsyncIterable<unknown> {
+    return this.itemsFrom(region, (addr) => this.opts.rpc!.stream(addr, method, args, opts));
+  }
+
+  /**
+   * A duplex exchange (caller's bytes in, items out) with a live server of `region`. The data is
+   * read only once a connection is up, so a server that cannot be reached leaves it for the next.
+   */
+  duplex(region: string, method: string, args: unknown, data: AsyncIterable<Uint8Array>, opts: RegionCallOptions = {}): AsyncIterable<unknown> {
+    const rpc = this.opts.rpc;
+    if (rpc && !rpc.duplex) throw new NomadError('internal', `this server's transport cannot carry a session to region "${region}"`);
+    return this.itemsFrom(region, (addr) => rpc!.duplex!(addr, method, args, data, opts));
+  }
+
+  /** Another server is tried only while nothing came from the first: once an item arrived, a failure ends it. */
+  private itemsFrom(region: string, open: (addr: string) => AsyncIterable<unknown>): AsyncIterable<unknown> {
     const self = this;
     return {
       async *[Symbol.asyncIterator]() {
-        const rpc = self.opts.rpc;
         let first: { iterator: AsyncIterator<unknown>; head: IteratorResult<unknown> } | null = null;
         first = await self.overServers(region, async (addr) => {
-          const iterator = rpc!.stream(addr, method, args, opts)[Symbol.asyncIterator]();
+          const iterator = open(addr)[Symbol.asyncIterator]();
           return { iterator, head: await iterator.next() };
         });
         const { iterator } = first;

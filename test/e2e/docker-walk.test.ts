@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { importBusyboxImage, startTestEngine, type TestEngine } from '../unit/docker-test-engine.js';
 import { getJson, runNomad, startDevAgent, waitForState, type AgentProcess } from './harness.js';
 import { allocsOf, driverWalk, walkJob, type AllocStub } from './driver-walk.js';
+import { dockerOutputWhileClientDown } from './docker-client-restart.js';
 
 const IMAGE = 'nomad-walk/busybox:1';
 
@@ -166,4 +167,9 @@ test('docker: without an engine, job init + run explains the missing driver and 
     await bare.stop();
     bare.cleanup();
   }
+});
+
+test('docker: output written while a client agent is down is in alloc logs after it restarts', { timeout: 240_000 }, async (t) => {
+  if (skip) return t.skip(skip);
+  await dockerOutputWhileClientDown(engine!);
 });

@@ -9,7 +9,7 @@ import { InMemoryConsensus } from '../../src/server/consensus-memory.js';
 import { Server } from '../../src/server/server.js';
 import { TokenResolver } from '../../src/acl/resolver.js';
 import { HttpServer } from '../../src/http/http-server.js';
-import { REGION_HTTP_METHOD } from '../../src/http/region-tunnel.js';
+import { REGION_HTTP_METHOD, REGION_UPGRADE_METHOD } from '../../src/http/region-tunnel.js';
 import { RpcPool, RpcServer, silentRpcLogger } from '../../src/rpc/index.js';
 import type { RegionReplicatorOptions } from '../../src/server/region-replicator.js';
 import { ScriptedMembership } from './in-process-cluster.js';
@@ -88,11 +88,13 @@ export class InProcessFederation {
     const http = new HttpServer({ server, store, client: null, agent: null, port: 0, acl });
     const httpPort = (await http.listen()).port;
     rpc.handleStream(REGION_HTTP_METHOD, http.regionRequestHandler());
+    rpc.handleDuplex(REGION_UPGRADE_METHOD, http.regionUpgradeHandler());
     const closeRpc = (): Promise<void> => rpc.close();
     const reopenRpc = async (): Promise<void> => {
       rpc = new RpcServer({ bindHost: '127.0.0.1', port: rpcPort, logger: silentRpcLogger });
       register(rpc);
       rpc.handleStream(REGION_HTTP_METHOD, http.regionRequestHandler());
+      rpc.handleDuplex(REGION_UPGRADE_METHOD, http.regionUpgradeHandler());
       await rpc.listen();
       region.rpc = rpc;
     };

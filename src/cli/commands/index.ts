@@ -43,6 +43,7 @@ import { jobStatusCommand } from './job-status.js';
 import { nodeStatusCommand } from './node-status.js';
 import { nodeDrainCommand } from './node-drain.js';
 import { nodeEligibilityCommand } from './node-eligibility.js';
+import { nodePurgeCommand } from './node-purge.js';
 import { monitorCommand } from './monitor.js';
 import { operatorDebugCommand } from './operator-debug.js';
 import { jobScaleCommand, jobScalingEventsCommand, scalingPolicyInfoCommand, scalingPolicyListCommand } from './scaling.js';
@@ -100,6 +101,7 @@ export const COMMANDS: Command[] = [
   monitorCommand,
   nodeDrainCommand,
   nodeEligibilityCommand,
+  nodePurgeCommand,
   nodeStatusCommand,
   autopilotGetCommand,
   autopilotSetCommand,
