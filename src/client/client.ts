@@ -107,6 +107,9 @@ export class Client {
         cpuMhzPerCore: () => this.cpuMhzPerCore,
         ...(opts.config.chrootEnv ? { chrootEnv: opts.config.chrootEnv } : {}),
         stateDir: join(opts.config.stateDir, 'drivers'),
+        // A dev agent stops its tasks when it stops (shutdown below), so none needs an executor
+        // to outlive it; every other agent's tasks must survive a client restart.
+        supervision: opts.config.devMode ? 'agent' : 'executor',
         onFingerprintChange: (name) => this.driverFingerprintChanged(name),
       });
     this.batcher = new UpdateBatcher({

@@ -146,6 +146,8 @@ export interface TaskDriver {
   execTask?(id: string, opts: ExecOptions): Promise<ExecSession>;
 }
 
+export type TaskSupervision = 'executor' | 'agent';
+
 /** What the client gives every driver when it builds them. */
 export interface DriverContext {
   devMode: boolean;
@@ -159,6 +161,16 @@ export interface DriverContext {
   chrootEnv?: Record<string, string>;
   /** Where drivers keep small files that must outlive a client restart (exit status files). */
   stateDir?: string;
+  /**
+   * Who is the parent of a host-process task (raw_exec, exec, java):
+   * - 'executor' (the default): an executor process of its own for each start, which keeps the
+   *   task's output and exit status while the client is down, so that the task outlives a client
+   *   restart and the restarted client reattaches to it;
+   * - 'agent': the agent spawns the task itself and writes its output. The task cannot outlive
+   *   the agent, so this is for agents that stop their tasks when they stop: dev agents (as
+   *   Nomad's dev mode), where it spares a node process, and its start, per task.
+   */
+  supervision?: TaskSupervision;
   /**
    * Called by a driver whose fingerprint changed on its own (a slow probe finished), so the
    * client can fingerprint again without waiting for its next periodic round.

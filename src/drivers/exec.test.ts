@@ -111,6 +111,18 @@ describe('exec driver: isolation on this host', { skip }, () => {
     assert.equal(existsSync(join(cfg.taskDir, 'usr')), false, 'empty mountpoints removed');
   });
 
+  it('runs isolated as a dev agent\'s own child too: set-up reported on fd 3, output and exit status through the agent', async () => {
+    const d = new ExecDriver({ ...context(), supervision: 'agent' });
+    const out = new LogFileSink();
+    const cfg = isolatedTask('agent-supervised', { command: '/bin/sh', args: ['-c', 'echo "user=$(id -un)"; exit 4'] }, out);
+    const handle = await d.startTask(cfg);
+    assert.equal(handle.driverState['executor'], null, 'nothing for a restarted client to reattach to');
+    assert.deepEqual(await d.waitTask('agent-supervised'), { ExitCode: 4, Signal: 0, OOMKilled: false, Err: null });
+    assert.match(out.text(), /user=nobody\n/);
+    assert.equal(existsSync(join(base, 'state', 'exec', 'executors', 'agent-supervised')), false, 'no executor files');
+    await d.destroyTask('agent-supervised', true);
+  });
+
   it('puts the memory limit and cpu shares in the task cgroup, and removes it on destroy', async () => {
     const d = new ExecDriver(context());
     const out = new LogFileSink();

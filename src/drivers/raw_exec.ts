@@ -1,22 +1,23 @@
-// raw_exec: runs a command as a plain host process, without isolation. Each start runs under an
-// executor process of its own (executor/), which leads the task's session, writes its output to
-// the log files and records its exit: the task and its logs outlive a client restart, and the
-// restarted client reattaches to the same pid. Signals go to the task's process group.
+// raw_exec: runs a command as a plain host process, without isolation. Outside dev mode each
+// start runs under an executor process of its own (executor/), which leads the task's session,
+// writes its output to the log files and records its exit: the task and its logs outlive a client
+// restart, and the restarted client reattaches to the same pid. A dev agent starts the task
+// itself (DriverContext.supervision). Signals go to the task's process group.
 import type { TaskResourceUsage } from '../rpc/client-endpoints.js';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { DriverStartError, isTruthyOption } from './driver.js';
 import type { DriverCapabilities, DriverContext, DriverFingerprint, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus, VolumeMountSpec } from './driver.js';
 import { processContext, startHostExec, withTerminal, type ExecOptions, type ExecSession } from './exec-session.js';
-import { ExecutorProcess, executorDir, type ExecutorState } from './executor/launch.js';
-import { executorExit, startExecutor, taskLogFiles } from './executor/task-process.js';
+import { ExecutorProcess, type ExecutorState } from './executor/launch.js';
+import { executorExit, startTaskProcess, type TaskProcess } from './executor/task-process.js';
 import { killGroup } from './host-process.js';
 import { CpuRateTracker, processGroupUsage } from './proc-stats.js';
 import { newTaskHandle, recordExit, stopWithTimeout, TaskTable, type TrackedTask } from './task-table.js';
 
 interface RawTask extends TrackedTask {
   pid: number;
-  executor: ExecutorProcess;
+  executor: TaskProcess;
   cpu: CpuRateTracker;
 }
 
@@ -72,21 +73,13 @@ export class RawExecDriver implements TaskDriver {
     }
     const command = resolveCommand(String(cfg.config['command']), cfg.taskDir);
     const args = ((cfg.config['args'] as string[] | undefined) ?? []).map(String);
-    const executor = await startExecutor(executorDir(this.ctx.stateDir, this.name, cfg.id), {
-      version: 1,
-      taskId: cfg.id,
-      command,
-      args,
-      cwd: cfg.taskDir,
-      env: cfg.env,
-      passFd3: false,
-      ...taskLogFiles(cfg),
-    });
+    const executor = await startTaskProcess(this.ctx, this.name, cfg, { command, args, cwd: cfg.taskDir, env: cfg.env, passFd3: false });
     const task = this.track(cfg.id, cfg.taskName, executor, Date.now());
-    return newTaskHandle(this.name, cfg, { ...executor.state }, task.startedAtMs);
+    // A task the agent supervises ends with it: its handle names the pid alone, which no restarted client reattaches to.
+    return newTaskHandle(this.name, cfg, executor.reattachState ? { ...executor.reattachState } : { pid: executor.pid }, task.startedAtMs);
   }
 
-  private track(id: string, name: string, executor: ExecutorProcess, startedAtMs: number): RawTask {
+  private track(id: string, name: string, executor: TaskProcess, startedAtMs: number): RawTask {
     const task: RawTask = {
       id,
       name,

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import { processStartTicks, reattachableTicks, watchDetached } from '../host-process.js';
 import { EXECUTOR_LOG, SPEC_FILE, STATUS_FILE, TASK_FILE, type ExecutorControlLine, type ExecutorSpec, type ExecutorStatus, type ExecutorTaskRecord } from './spec.js';
+import type { TaskProcess } from './task-process.js';
 
 /** Starting node and the task takes well under this; longer means something hangs. */
 const START_TIMEOUT_MS = 15_000;
@@ -46,7 +47,7 @@ function readJson<T>(path: string): T | null {
   }
 }
 
-export class ExecutorProcess {
+export class ExecutorProcess implements TaskProcess {
   /** Resolves once with how the task ended. */
   readonly exited: Promise<ExecutorStatus>;
 
@@ -73,6 +74,14 @@ export class ExecutorProcess {
 
   get pid(): number {
     return this.state.pid;
+  }
+
+  get startTicks(): number {
+    return this.state.startTicks;
+  }
+
+  get reattachState(): ExecutorState {
+    return this.state;
   }
 
   /**

@@ -9,9 +9,9 @@ import type { TaskResourceUsage } from '../../rpc/client-endpoints.js';
 import { DriverStartError } from '../driver.js';
 import type { DriverCapabilities, DriverContext, DriverFingerprint, ExitResult, LogSink, TaskConfig, TaskDriver, TaskHandle, TaskStatus } from '../driver.js';
 import { killGroup } from '../host-process.js';
-import { ExecutorProcess, executorDir, type ExecutorState } from '../executor/launch.js';
+import { ExecutorProcess, type ExecutorState } from '../executor/launch.js';
 import type { ExecutorStatus } from '../executor/spec.js';
-import { executorExit, startExecutor, taskLogFiles } from '../executor/task-process.js';
+import { executorExit, startTaskProcess, type TaskProcess } from '../executor/task-process.js';
 import { CpuRateTracker } from '../proc-stats.js';
 import { newTaskHandle, stopWithTimeout, TaskTable, type TrackedTask } from '../task-table.js';
 import { cgroupUsage } from './cgroup-stats.js';
@@ -51,7 +51,7 @@ interface IsolatedTask extends TrackedTask {
   cgroup: TaskCgroup;
   statusFile: string;
   mountpoints: string[];
-  executor: ExecutorProcess;
+  executor: TaskProcess;
   cpu: CpuRateTracker;
   /**
    * The environment and user the task was started with, for `alloc exec`. Known at start; a
@@ -208,17 +208,8 @@ export abstract class IsolatedDriver implements TaskDriver {
   private async launch(cfg: TaskConfig, spec: LaunchSpec, tools: ToolPaths, cgroup: TaskCgroup, mountpoints: string[]): Promise<TaskHandle> {
     const env = chrootEnv(cfg.env, { taskDir: spec.root, allocShared: spec.allocShared });
     // The launcher runs under the task's executor (which keeps its output and exit status while
-    // the client is down); it reports its set-up on fd 3, passed through the executor.
-    const executor = await startExecutor(executorDir(this.ctx.stateDir, this.name, cfg.id), {
-      version: 1,
-      taskId: cfg.id,
-      command: '/bin/sh',
-      args: ['-c', outerScript(spec, tools)],
-      cwd: spec.root,
-      env,
-      passFd3: true,
-      ...taskLogFiles(cfg),
-    });
+    // the client is down), or a dev agent's own supervision; it reports its set-up on fd 3.
+    const executor = await startTaskProcess(this.ctx, this.name, cfg, { command: '/bin/sh', args: ['-c', outerScript(spec, tools)], cwd: spec.root, env, passFd3: true });
     const control = executor.fd3!;
     let controlText = '';
     const ready = await new Promise<string>((resolve) => {
@@ -251,7 +242,7 @@ export abstract class IsolatedDriver implements TaskDriver {
     if (taskPid !== undefined) await waitForChroot(taskPid, LAUNCH_TIMEOUT_MS);
     const task = this.track(cfg.id, cfg.taskName, executor, {
       launcherPid,
-      launcherStartTicks: executor.state.startTicks,
+      launcherStartTicks: executor.startTicks,
       // The task may already have ended; 0 then, and signals go nowhere.
       taskPid: taskPid ?? 0,
       cgroup,
@@ -267,7 +258,7 @@ export abstract class IsolatedDriver implements TaskDriver {
       cgroups: cgroup.paths,
       statusFile: spec.statusFile,
       mountpoints,
-      executor: { ...executor.state },
+      executor: executor.reattachState ? { ...executor.reattachState } : null,
     };
     return newTaskHandle(this.name, cfg, driverState, task.startedAtMs);
   }
@@ -275,7 +266,7 @@ export abstract class IsolatedDriver implements TaskDriver {
   private track(
     id: string,
     name: string,
-    executor: ExecutorProcess,
+    executor: TaskProcess,
     t: Pick<IsolatedTask, 'launcherPid' | 'launcherStartTicks' | 'taskPid' | 'cgroup' | 'statusFile' | 'mountpoints' | 'startedAtMs' | 'startedAs'>,
   ): IsolatedTask {
     const task: IsolatedTask = {
