@@ -28,11 +28,19 @@ export function executorDir(stateDir: string | undefined, driver: string, taskId
   return join(stateDir ?? join(tmpdir(), 'nomad-driver-state'), driver, 'executors', taskId.replace(/[^A-Za-z0-9_.-]/g, '.'));
 }
 
+/** Found once per process: resolving it took over a millisecond of every task start. */
+let executorMainPath: string | null = null;
+
 /**
  * The executor's entry point: dist/bundle/executor.cjs (one file, the quickest to start), else
  * the compiled main.js. This module runs from dist/src/drivers/executor or from dist/bundle.
  */
 function executorMain(): string {
+  executorMainPath ??= findExecutorMain();
+  return executorMainPath;
+}
+
+function findExecutorMain(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const dist = here.endsWith(join('src', 'drivers', 'executor')) ? resolve(here, '..', '..', '..') : resolve(here, '..');
   const bundled = join(dist, 'bundle', 'executor.cjs');
