@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -258,6 +258,23 @@ describe('client', () => {
     assert.equal(client.stats()['known_servers'], '127.0.0.1:4647');
     await client.shutdown({ stopTasks: true });
   });
+
+  // A dev agent stops its tasks with it, so it is their parent; any other client's tasks run
+  // under an executor of their own, so that they outlive it.
+  for (const devMode of [true, false]) {
+    it(`runs a raw_exec task ${devMode ? 'as its own child in dev mode' : 'under an executor outside dev mode'}`, async () => {
+      const { client, rpc } = await startClient({ devMode, options: { 'driver.raw_exec.enable': '1' } });
+      const job = makeJob('batch', [makeTask('t', 'raw_exec', { command: '/bin/sh', args: ['-c', 'echo "parent=$PPID"'] })]);
+      const alloc = makeAlloc(job, client.nodeId);
+      rpc.upsertAlloc(alloc);
+      await rpc.waitForAlloc(alloc.ID, (a) => a.ClientStatus === 'complete');
+      const out = readFileSync(join(client.allocRoot, alloc.ID, 'alloc/logs/t.stdout.0'), 'utf8');
+      const parent = Number(/parent=(\d+)/.exec(out)?.[1]);
+      if (devMode) assert.equal(parent, process.pid);
+      else assert.ok(parent > 0 && parent !== process.pid, `the executor is the parent: ${out}`);
+      await client.shutdown({ stopTasks: true });
+    });
+  }
 
   it('keeps the node ID across restarts outside dev mode', async () => {
     const cfg = config({ devMode: false, options: { 'driver.raw_exec.enable': '1' } });
