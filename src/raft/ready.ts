@@ -6,7 +6,7 @@
 //   2. hardState and entries: make them durable (entries overwrite from entries[0].index);
 //   3. messages: send (only now: votes and acknowledgements depend on step 2);
 //   4. committed: apply to the FSM in order (the core hands out only entries already durable
-//      here, so this may come before step 2: the driver applies them as soon as it has them);
+//      here, so this may come before step 2: a leader applies them as soon as it has them);
 //   5. call advance(ready).
 import type { Entry, HardState, Message, RoleName, ServerId, SnapshotMeta } from './types.js';
 
