@@ -5,7 +5,8 @@
 //   1. snapshot: restore the FSM from the received snapshot and reset the log store to it;
 //   2. hardState and entries: make them durable (entries overwrite from entries[0].index);
 //   3. messages: send (only now: votes and acknowledgements depend on step 2);
-//   4. committed: apply to the FSM in order;
+//   4. committed: apply to the FSM in order (the core hands out only entries already durable
+//      here, so this may come before step 2: a leader applies them as soon as it has them);
 //   5. call advance(ready).
 import type { Entry, HardState, Message, RoleName, ServerId, SnapshotMeta } from './types.js';
 

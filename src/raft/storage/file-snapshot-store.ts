@@ -138,30 +138,42 @@ export class FileSnapshotStore implements SnapshotStore {
         this.onCorrupt(`snapshot ${name}: checksum mismatch, trying an older one`);
         continue;
       }
-      return this.opened(path, stored);
+      return this.opened(path, stored, data);
     }
     return null;
   }
 
-  private opened(path: string, stored: StoredMeta): OpenedSnapshot {
+  /**
+   * `verified` is the whole state just read and checked: readAll() hands it over instead of
+   * reading and checking it again (a restart restores a snapshot of hundreds of MB right after
+   * opening it). Held only until the first read of either kind, so that a snapshot streamed to a
+   * follower is not also kept whole in memory.
+   */
+  private opened(path: string, stored: StoredMeta, verified: Uint8Array | null): OpenedSnapshot {
+    let held = verified;
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      held = null;
+      let crc = 0;
+      let size = 0;
+      for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
+        const c = asBytes(chunk as Buffer);
+        crc = crc32(c, crc);
+        size += c.length;
+        yield c;
+      }
+      if (size !== stored.sizeBytes || crc !== stored.crc32) throw new StorageCorruptionError(`${path}: checksum mismatch while streaming`);
+    }
     return {
       meta: stored.meta,
       sizeBytes: stored.sizeBytes,
-      chunks: async function* () {
-        let crc = 0;
-        let size = 0;
-        for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
-          const c = asBytes(chunk as Buffer);
-          crc = crc32(c, crc);
-          size += c.length;
-          yield c;
-        }
-        if (size !== stored.sizeBytes || crc !== stored.crc32) throw new StorageCorruptionError(`${path}: checksum mismatch while streaming`);
-      },
+      chunks,
       readAll: async () => {
+        const data = held;
+        held = null;
+        if (data !== null) return data;
         const parts: Uint8Array[] = [];
-        for await (const c of this.opened(path, stored).chunks()) parts.push(c);
-        return concatBytes(parts);
+        for await (const c of chunks()) parts.push(c);
+        return concatBytes(parts, stored.sizeBytes);
       },
     };
   }

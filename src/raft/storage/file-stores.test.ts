@@ -156,3 +156,26 @@ test('snapshot store: keeps N, verifies checksums, falls back past a corrupt one
   await cancelled.cancel();
   assert.equal((await reopened.list())[0]?.index, 30);
 }));
+
+test('snapshot store: the state checked at open is read once; later reads go to the file and check it again', () => withDir(async (dir) => {
+  const store = await FileSnapshotStore.open(dir);
+  const sink = await store.create({ index: 5, term: 1, configuration: { servers: [] }, configurationIndex: 0 });
+  await sink.write(new TextEncoder().encode('state-'));
+  await sink.write(new TextEncoder().encode('5'));
+  await sink.commit();
+  const opened = await store.openLatest();
+  assert.ok(opened);
+  const text = async (chunks: AsyncIterable<Uint8Array>): Promise<string> => {
+    let out = '';
+    for await (const c of chunks) out += new TextDecoder().decode(c);
+    return out;
+  };
+  assert.equal(new TextDecoder().decode(await opened.readAll()), 'state-5');
+  assert.equal(new TextDecoder().decode(await opened.readAll()), 'state-5');
+  assert.equal(await text(opened.chunks()), 'state-5');
+  // Changed on disk after the open: a later read notices.
+  const name = (await readdir(dir)).find((n) => n.includes('-5-')) as string;
+  await writeFile(join(dir, name, 'state.bin'), 'state-X');
+  await assert.rejects(opened.readAll(), /checksum mismatch/);
+  await assert.rejects(text(opened.chunks()), /checksum mismatch/);
+}));
