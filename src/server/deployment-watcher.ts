@@ -9,7 +9,7 @@ import { DeploymentDescriptions, deploymentActive } from '../structs/deployment.
 import type { Job } from '../structs/job.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateReader, StateStoreView } from '../state/reader.js';
-import { watchKey } from '../state/watch-keys.js';
+import { watchKey, type WatchKey } from '../state/watch-keys.js';
 import type { ApplyResult } from './consensus.js';
 import type { Logger } from './logger.js';
 import { jobEval, type ServerEnv } from './eval-factory.js';
@@ -40,7 +40,7 @@ export class DeploymentWatcher {
    * still ahead of it: a pass skips a deployment whose job, deployment row and allocations are
    * unchanged since, until that deadline, so a pass costs O(changed) rather than O(active).
    */
-  private readonly checked = new Map<string, { index: number; nextDeadlineMs: number }>();
+  private readonly checked = new Map<string, { index: number; nextDeadlineMs: number; keys: readonly WatchKey[] }>();
 
   constructor(private readonly deps: DeploymentWatcherDeps) {}
 
@@ -92,7 +92,8 @@ export class DeploymentWatcher {
       if (d.Status === 'paused') continue;
       if (this.unchangedSinceCheck(d)) continue;
       const nextDeadlineMs = await this.check(snap, d);
-      this.checked.set(d.ID, { index: snap.latestIndex(), nextDeadlineMs });
+      const keys = this.checked.get(d.ID)?.keys ?? [watchKey.deploymentAllocs(d.ID), watchKey.job(d.Namespace, d.JobID)];
+      this.checked.set(d.ID, { index: snap.latestIndex(), nextDeadlineMs, keys });
     }
     for (const id of this.lastHealthy.keys()) if (!active.has(id)) this.lastHealthy.delete(id);
     for (const id of this.checked.keys()) if (!active.has(id)) this.checked.delete(id);
@@ -101,9 +102,8 @@ export class DeploymentWatcher {
   /** Nothing the check reads changed since it last ran, and no deadline of it has passed. */
   private unchangedSinceCheck(d: Deployment): boolean {
     const last = this.checked.get(d.ID);
-    if (last === undefined || this.now() > last.nextDeadlineMs) return false;
-    const keys = [watchKey.deployment(d.ID), watchKey.deploymentAllocs(d.ID), watchKey.job(d.Namespace, d.JobID)];
-    return this.deps.store.keysIndex(keys) <= last.index;
+    if (last === undefined || d.ModifyIndex > last.index || this.now() > last.nextDeadlineMs) return false;
+    return this.deps.store.keysIndex(last.keys) <= last.index;
   }
 
   /** Acts on one deployment; returns the earliest progress deadline (ms) it still waits on. */
