@@ -52,6 +52,29 @@ test('a task queued by a task runs in a later turn, and a failing task does not 
   assert.deepEqual(ran, ['first', 'third', 'queued by first']);
 });
 
+test('a task that queues itself again gets one turn per loop iteration', async () => {
+  const q = new SliceQueue(1_000, () => 0);
+  let turns = 0;
+  let iterations = 0;
+  const ITERATIONS = 12;
+  const step = (): void => {
+    turns++;
+    if (iterations < ITERATIONS) q.push(step);
+  };
+  q.push(step);
+  // An immediate that queues itself again runs once per loop iteration: it counts them.
+  const turnsSeen = await new Promise<number>((resolve) => {
+    const probe = (): void => {
+      iterations++;
+      if (iterations < ITERATIONS) setImmediate(probe);
+      else resolve(turns);
+    };
+    setImmediate(probe);
+  });
+  // Turns that multiplied (two scheduled per turn) would be in the thousands by now.
+  assert.ok(turnsSeen <= ITERATIONS + 1, `${turnsSeen} turns in ${ITERATIONS} loop iterations`);
+});
+
 test('run gives back what its function returned or threw, in queue order', async () => {
   const q = new SliceQueue(1_000, () => 0);
   const order: string[] = [];

@@ -74,8 +74,13 @@ export class SliceQueue {
         this.tasks.splice(0, this.head);
         this.head = 0;
       }
-      this.scheduled = true;
-      setImmediate(() => this.turn());
+      // A task that queued more work already scheduled the next turn: one turn per loop
+      // iteration, never two (each would schedule two more, and a long answer would then run
+      // turn after turn in one iteration, holding timers and I/O for hundreds of milliseconds).
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.turn());
+      }
     }
   }
 }

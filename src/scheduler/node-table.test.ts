@@ -289,6 +289,10 @@ test('usage sums are right as lists are extended, shrunk and replaced', () => {
     [a0, a2, a3], // removed
     [a0, alloc('a2', 'node-c', { cpu: 5, mem: 5, disk: 5, ports: [30000] }), a3], // replaced in place
     [a0, alloc('a2', 'node-c', { cpu: 5, mem: 5, disk: 5, ports: [30000] }), a3, a1], // replaced, and extended
+    [a0, { ...a1, ClientStatus: 'running' }], // status reports: the same resources
+    [a0, { ...a1, ClientStatus: 'running', ModifyIndex: 9 }, { ...a2, ClientStatus: 'running' }], // reported again, and extended
+    [a0, { ...a1, ClientStatus: 'complete' }, a2], // terminal now: counts nothing
+    [{ ...a0, DesiredStatus: 'stop' }, a1, a2], // stopped by the server
     [a1],
   ];
   let prev: NodeUsage | null = null;
@@ -342,8 +346,13 @@ test('randomized list changes: the shared usage always equals a fresh sum (seede
         for (let k = 0; k < n; k++) next2.splice(int(next2.length + 1), 0, make());
       } else if (r < 7) {
         next2.splice(int(next2.length), 1);
-      } else if (r < 9) {
+      } else if (r < 8) {
         next2[int(next2.length)] = make();
+      } else if (r < 9) {
+        // A status report: the same allocation and resources, live or terminal now.
+        const k = int(next2.length);
+        const status = int(4);
+        next2[k] = { ...next2[k]!, ClientStatus: status === 0 ? 'complete' : status === 1 ? 'failed' : 'running' };
       } else if (next2.length > 0) {
         // Replace one and add one: not an extension of the old list.
         next2[int(next2.length)] = make();

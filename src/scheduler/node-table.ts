@@ -38,21 +38,31 @@ function summedUsage(allocs: readonly Allocation[]): BaseUsage {
 }
 
 /**
+ * Whether `a` replaces `b` without changing what it uses: the same allocation with its resources
+ * untouched and as live or terminal as before (a client's status report copies the resource
+ * blocks over, so this is what nearly every update of an allocation is).
+ */
+function sameUsage(a: Allocation, b: Allocation): boolean {
+  return a.ID === b.ID && a.AllocatedResources === b.AllocatedResources && a.Resources === b.Resources && allocTerminal(a) === allocTerminal(b);
+}
+
+/**
  * The usage of `allocs` from the usage of an earlier list of the node, when the new list is the
- * old one with allocations added (in any places, as a store ordered by ID inserts them): only
- * the added ones are summed. Placements add to a node far more often than anything leaves it,
- * and summing walks every allocation's resource blocks, scattered in memory. Null when some
- * allocation of the old list is gone or was replaced (then the list is summed again).
+ * old one with allocations added (in any places, as a store ordered by ID inserts them) and some
+ * replaced by updates that use the same (see sameUsage): only the added ones are summed.
+ * Placements and status reports are nearly all that happens to a node's allocations, and
+ * summing walks every allocation's resource blocks, scattered in memory. Null when some
+ * allocation of the old list is gone or was replaced otherwise (then the list is summed again).
  */
 function extendedUsage(old: BaseUsage, allocs: readonly Allocation[]): BaseUsage | null {
   const before = old.allocs;
-  if (allocs.length <= before.length) return null;
+  if (allocs.length < before.length) return null;
   // The port set is immutable: the new usage starts from the old one and replaces it as ports are added.
   const base: BaseUsage = { allocs: keptList(allocs), cpu: old.cpu, memMB: old.memMB, diskMB: old.diskMB, ports: old.ports, portCount: old.portCount };
   let i = 0;
   for (let j = 0; j < allocs.length; j++) {
     const a = allocs[j]!;
-    if (i < before.length && a === before[i]) {
+    if (i < before.length && (a === before[i] || sameUsage(a, before[i]!))) {
       i++;
       continue;
     }

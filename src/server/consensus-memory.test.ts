@@ -76,6 +76,15 @@ test('a caller mutating its entry after proposing it cannot reach the state', as
   await consensus.shutdown();
 });
 
+test('an entry that is not plain data reaches the FSM as msgpack gives it back', async () => {
+  const { store, consensus } = setup();
+  const node = mockNode('n1');
+  (node as unknown as { Meta: unknown }).Meta = new Map([['rack', 'r1']]);
+  await consensus.apply({ Type: 'NodeRegister', Node: node, TimestampNs: T0_NS });
+  assert.deepEqual(store.snapshot().nodeByID('n1')!.Meta, { rack: 'r1' });
+  await consensus.shutdown();
+});
+
 test('the log stays bounded: it is compacted behind a snapshot', async () => {
   const { store, consensus } = setup({ compactThresholdEntries: 32 });
   for (let i = 0; i < 100; i++) await consensus.apply({ Type: 'NodeRegister', Node: mockNode(`n${i}`), TimestampNs: T0_NS });

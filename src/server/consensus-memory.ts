@@ -1,13 +1,17 @@
 // A single-node replicated log for dev mode: always the leader once started, it gives each
 // proposed entry the next index, keeps a bounded log (compacted behind an FSM snapshot) and
 // applies entries to the FSM in order. Entries proposed in the same tick are applied in one pass.
-// It goes through the same msgpack encoding a Raft log would, so that swapping in the Raft
-// library changes nothing for the FSM, and a caller mutating an entry after proposing it cannot
-// reach into the state.
+// The FSM gets what the Raft log's msgpack round trip would give it, so that swapping in the
+// Raft library changes nothing for the FSM, and a caller mutating an entry after proposing it
+// cannot reach into the state: a plain deep copy of the entry taken when it is proposed (several
+// times cheaper than encoding and decoding), msgpack only for an entry that is not plain data.
+// Nothing replays this log (the state is in memory and a restart loses both), so it keeps the
+// positions of its entries, not their bytes.
 import { type Clock, systemClock } from '../structs/clock.js';
 import { NomadError } from '../structs/errors.js';
 import { noMetrics, type Metrics } from '../structs/metrics.js';
 import { decodeMsgpack, encodeMsgpack } from '../state/codec.js';
+import { copyPlain, NOT_PLAIN } from '../state/plain-copy.js';
 import type { FSM, FSMLogger } from '../state/fsm.js';
 import { silentLogger } from '../state/fsm-context.js';
 import type { LogEntry } from '../state/log-entries.js';
@@ -24,8 +28,6 @@ export interface InMemoryConsensusOptions {
   maxPendingEntries?: number;
   /** Entries applied in one pass before yielding to the event loop. */
   maxBatchEntries?: number;
-  /** Encode entries with msgpack as the Raft path does (default true). */
-  encodeEntries?: boolean;
   clock?: Clock;
   /** What a one-server Raft log has of Raft's metrics: applies, barriers, commit and FSM times. */
   metrics?: Metrics;
@@ -49,8 +51,6 @@ interface BarrierWaiter {
 interface LogRecord {
   index: number;
   term: number;
-  bytes: Uint8Array | null;
-  entry: LogEntry | null;
 }
 
 const TERM = 1;
@@ -62,7 +62,6 @@ export class InMemoryConsensus implements Consensus {
   private readonly compactThresholdEntries: number;
   private readonly maxPendingEntries: number;
   private readonly maxBatchEntries: number;
-  private readonly encodeEntries: boolean;
   private readonly clock: Clock;
   private readonly metrics: Metrics;
 
@@ -87,7 +86,6 @@ export class InMemoryConsensus implements Consensus {
     this.compactThresholdEntries = Math.max(16, options.compactThresholdEntries ?? 8192);
     this.maxPendingEntries = Math.max(1, options.maxPendingEntries ?? 65_536);
     this.maxBatchEntries = Math.max(1, options.maxBatchEntries ?? 4096);
-    this.encodeEntries = options.encodeEntries ?? true;
     this.clock = options.clock ?? systemClock;
     this.metrics = options.metrics ?? noMetrics;
     // The state may already hold entries (restored): continue after them.
@@ -117,8 +115,9 @@ export class InMemoryConsensus implements Consensus {
     if (this.pendingEntries >= this.maxPendingEntries) {
       return Promise.reject(new NomadError('unavailable', `log is busy: ${this.pendingEntries} entries waiting to be applied`));
     }
+    const copied = copyPlain(entry);
     let bytes: Uint8Array | null = null;
-    if (this.encodeEntries) {
+    if (copied === NOT_PLAIN) {
       try {
         bytes = encodeMsgpack(entry);
       } catch (err) {
@@ -128,7 +127,7 @@ export class InMemoryConsensus implements Consensus {
     this.metrics.incrCounter('raft.apply');
     const proposedMs = this.metrics.now();
     return new Promise<ApplyResult>((resolve, reject) => {
-      this.queue.push({ kind: 'entry', bytes, entry: bytes === null ? entry : null, proposedMs, resolve, reject });
+      this.queue.push({ kind: 'entry', bytes, entry: copied === NOT_PLAIN ? null : copied, proposedMs, resolve, reject });
       this.pendingEntries++;
       this.scheduleFlush();
     });
@@ -165,7 +164,7 @@ export class InMemoryConsensus implements Consensus {
 
   private applyOne(item: Pending): void {
     const index = ++this.lastIndex;
-    this.log.push({ index, term: TERM, bytes: item.bytes, entry: item.entry });
+    this.log.push({ index, term: TERM });
     // One server is its own quorum: an entry is committed once it is in the log.
     this.metrics.measureSince('raft.commitTime', item.proposedMs);
     let entry: LogEntry;

@@ -25,6 +25,8 @@ interface World {
   apply(entry: LogEntry): void;
   allocs(): Allocation[];
   pass(): Promise<void>;
+  /** Moves the watcher's clock. */
+  setNowMs(ms: number): void;
 }
 
 function world(nowMs = NOW_MS): World {
@@ -41,7 +43,8 @@ function world(nowMs = NOW_MS): World {
       return { index, result: e };
     }
   };
-  const watcher = new DeploymentWatcher({ store, apply, logger: silentLogger, env: { clock: { ...systemClock, nowMs: () => nowMs }, random: systemRandom } });
+  let clockMs = nowMs;
+  const watcher = new DeploymentWatcher({ store, apply, logger: silentLogger, env: { clock: { ...systemClock, nowMs: () => clockMs }, random: systemRandom } });
   return {
     store,
     entries,
@@ -52,6 +55,9 @@ function world(nowMs = NOW_MS): World {
     },
     allocs: () => store.snapshot().allocsByDeployment(DEP),
     pass: () => watcher.checkAll(store.snapshot()),
+    setNowMs: (ms) => {
+      clockMs = ms;
+    },
   };
 }
 
@@ -200,4 +206,34 @@ test('a paused deployment is left alone, deadline or not', async () => {
   w.apply({ Type: 'DeploymentStatus', DeploymentID: DEP, Status: 'paused', StatusDescription: 'Deployment is paused', Job: null, Eval: null, TimestampNs: T0_NS });
   await w.pass();
   assert.equal(deployment(w).Status, 'paused');
+});
+
+test('a pass skips a deployment unchanged since its last check until its deadline comes', async () => {
+  const w = world();
+  rollout(w, 2, { ProgressDeadline: 10e9, RequireProgressBy: new Date(NOW_MS + 5_000).toISOString() });
+  let reads = 0;
+  const counting = () => {
+    const snap = w.store.snapshot();
+    return new Proxy(snap, {
+      get(target, prop, receiver) {
+        if (prop === 'allocsByDeployment') reads++;
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  };
+  await w.watcher.checkAll(counting());
+  assert.equal(reads, 1);
+  await w.watcher.checkAll(counting());
+  assert.equal(reads, 1, 'nothing changed: not checked again');
+  health(w, ['alloc-0']);
+  await w.watcher.checkAll(counting());
+  assert.equal(reads, 2, 'an allocation of it changed');
+  assert.equal(deployment(w).Status, 'running');
+  // The healthy allocation moved the deadline to NOW + 11 s; past it, with nothing written meanwhile.
+  w.setNowMs(NOW_MS + 12_000);
+  await w.watcher.checkAll(counting());
+  assert.equal(reads, 3);
+  assert.equal(deployment(w).Status, 'failed');
+  assert.equal(deployment(w).StatusDescription, 'Failed due to progress deadline');
 });

@@ -9,6 +9,7 @@ import { DeploymentDescriptions, deploymentActive } from '../structs/deployment.
 import type { Job } from '../structs/job.js';
 import type { LogEntry } from '../state/log-entries.js';
 import type { StateReader, StateStoreView } from '../state/reader.js';
+import { watchKey, type WatchKey } from '../state/watch-keys.js';
 import type { ApplyResult } from './consensus.js';
 import type { Logger } from './logger.js';
 import { jobEval, type ServerEnv } from './eval-factory.js';
@@ -34,6 +35,12 @@ export class DeploymentWatcher {
   private abort: AbortController | null = null;
   /** Healthy allocations seen per deployment: an increase means the next batch may go. */
   private readonly lastHealthy = new Map<string, number>();
+  /**
+   * Per deployment, the state index its last full check saw and the earliest progress deadline
+   * still ahead of it: a pass skips a deployment whose job, deployment row and allocations are
+   * unchanged since, until that deadline, so a pass costs O(changed) rather than O(active).
+   */
+  private readonly checked = new Map<string, { index: number; nextDeadlineMs: number; keys: readonly WatchKey[] }>();
 
   constructor(private readonly deps: DeploymentWatcherDeps) {}
 
@@ -50,6 +57,7 @@ export class DeploymentWatcher {
     await this.loop;
     this.loop = null;
     this.lastHealthy.clear();
+    this.checked.clear();
   }
 
   private now(): number {
@@ -82,14 +90,26 @@ export class DeploymentWatcher {
       if (!deploymentActive(d)) continue;
       active.add(d.ID);
       if (d.Status === 'paused') continue;
-      await this.check(snap, d);
+      if (this.unchangedSinceCheck(d)) continue;
+      const nextDeadlineMs = await this.check(snap, d);
+      const keys = this.checked.get(d.ID)?.keys ?? [watchKey.deploymentAllocs(d.ID), watchKey.job(d.Namespace, d.JobID)];
+      this.checked.set(d.ID, { index: snap.latestIndex(), nextDeadlineMs, keys });
     }
     for (const id of this.lastHealthy.keys()) if (!active.has(id)) this.lastHealthy.delete(id);
+    for (const id of this.checked.keys()) if (!active.has(id)) this.checked.delete(id);
   }
 
-  private async check(snap: StateReader, d: Deployment): Promise<void> {
+  /** Nothing the check reads changed since it last ran, and no deadline of it has passed. */
+  private unchangedSinceCheck(d: Deployment): boolean {
+    const last = this.checked.get(d.ID);
+    if (last === undefined || d.ModifyIndex > last.index || this.now() > last.nextDeadlineMs) return false;
+    return this.deps.store.keysIndex(last.keys) <= last.index;
+  }
+
+  /** Acts on one deployment; returns the earliest progress deadline (ms) it still waits on. */
+  private async check(snap: StateReader, d: Deployment): Promise<number> {
     const job = snap.jobByID(d.Namespace, d.JobID);
-    if (!job) return;
+    if (!job) return Infinity;
     const allocs = snap.allocsByDeployment(d.ID);
     const health = groupHealth(d, allocs);
 
@@ -97,7 +117,7 @@ export class DeploymentWatcher {
     for (const [name, g] of Object.entries(d.TaskGroups)) {
       if ((health[name]?.unhealthy ?? 0) > 0 && g.ProgressDeadline === 0) {
         await this.fail(snap, d, job, DeploymentDescriptions.failedAllocations);
-        return;
+        return Infinity;
       }
     }
     // With a progress deadline the group may still make it: its unhealthy allocations are
@@ -109,13 +129,16 @@ export class DeploymentWatcher {
       await this.write({ Type: 'AllocDesiredTransition', Transitions: transitions, Evals: [jobEval(this.deps.env, job, 'deployment-watcher', { DeploymentID: d.ID })] });
     }
     // A group that has not finished by its RequireProgressBy time fails the deployment.
+    let nextDeadlineMs = Infinity;
     for (const [name, g] of Object.entries(d.TaskGroups)) {
       if (g.ProgressDeadline <= 0 || !g.RequireProgressBy || groupDone(g, health[name])) continue;
       const byMs = Date.parse(g.RequireProgressBy);
-      if (Number.isFinite(byMs) && byMs > 0 && this.now() > byMs) {
+      if (!Number.isFinite(byMs) || byMs <= 0) continue;
+      if (this.now() > byMs) {
         await this.fail(snap, d, job, DeploymentDescriptions.progressDeadline);
-        return;
+        return Infinity;
       }
+      nextDeadlineMs = Math.min(nextDeadlineMs, byMs);
     }
 
     const healthyTotal = Object.values(health).reduce((s, h) => s + h.healthy, 0);
@@ -128,7 +151,7 @@ export class DeploymentWatcher {
 
     if (this.canAutoPromote(d, health)) {
       await this.write({ Type: 'DeploymentPromote', DeploymentID: d.ID, Groups: [], Eval: jobEval(this.deps.env, job, 'deployment-watcher', { DeploymentID: d.ID }) });
-      return;
+      return nextDeadlineMs;
     }
 
     const allDone = Object.entries(d.TaskGroups).every(([name, g]) => groupDone(g, health[name]));
@@ -136,6 +159,7 @@ export class DeploymentWatcher {
       await this.setStatus(d, 'successful', DeploymentDescriptions.successful, null);
       await this.write({ Type: 'JobStability', Namespace: d.Namespace, JobID: d.JobID, JobVersion: d.JobVersion, Stable: true });
     }
+    return nextDeadlineMs;
   }
 
   private canAutoPromote(d: Deployment, health: Record<string, GroupHealth>): boolean {

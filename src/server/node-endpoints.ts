@@ -180,10 +180,15 @@ export class NodeEndpoints implements ClientServerRpc {
     const deadline = this.ctx.clock.nowMs() + Math.min(Math.max(0, maxWaitMs), MAX_BLOCKING_WAIT_MS);
     const watch = [watchKey.nodeAllocs(nodeId)];
     for (;;) {
-      const snap = this.ctx.store.snapshot();
-      const { allocs, index } = clientAllocs(snap, nodeId);
       const remaining = deadline - this.ctx.clock.nowMs();
-      if (index > minIndex || remaining <= 0 || signal?.aborted) return { Allocs: allocs, Index: Math.max(index, 1) };
+      // Every write to one of the node's allocations moves its key's index: at or below minIndex,
+      // no allocation of the node can be newer, and the map (thousands of entries on a busy
+      // node) is not built only to be dropped.
+      const mayHaveNews = this.ctx.store.keysIndex(watch) > minIndex;
+      if (mayHaveNews || remaining <= 0 || signal?.aborted) {
+        const { allocs, index } = clientAllocs(this.ctx.store.snapshot(), nodeId);
+        if (index > minIndex || remaining <= 0 || signal?.aborted) return { Allocs: allocs, Index: Math.max(index, 1) };
+      }
       // Woken only by writes to this node's allocations (not by every allocation in the cluster).
       await this.ctx.store.waitForKeys(watch, Math.max(minIndex, this.ctx.store.keysIndex(watch)), remaining, signal);
     }

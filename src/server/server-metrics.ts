@@ -5,6 +5,7 @@
 import { childJobLabels, type Metrics } from '../structs/metrics.js';
 import type { Evaluation } from '../structs/evaluation.js';
 import type { StateReader } from '../state/reader.js';
+import type { JobSummary } from '../structs/summary.js';
 import type { ServerStats } from './server.js';
 import { isClusterConsensus, type Consensus } from './consensus.js';
 import { SCHEDULER_TYPES } from './worker.js';
@@ -122,14 +123,32 @@ function emitJobGauges(m: Metrics, snap: StateReader, opts: ServerMetricsOptions
     if (opts.disableDispatchedJobSummaryMetrics && job.Dispatched) continue;
     const summary = snap.jobSummary(job.Namespace, job.ID);
     if (!summary) continue;
-    for (const [group, tg] of Object.entries(summary.Summary)) {
-      const labels = jobSummaryLabels(job.ID, group, job.Namespace);
+    const labelsByGroup = summaryLabels(summary);
+    for (const group in summary.Summary) {
+      const tg = summary.Summary[group]!;
+      const labels = labelsByGroup.get(group)!;
       for (const [name, field] of SUMMARY_FIELDS) m.setGauge(`nomad.job_summary.${name}`, tg[field], labels);
     }
   }
   m.setGauge('nomad.job_status.pending', status.pending);
   m.setGauge('nomad.job_status.running', status.running);
   m.setGauge('nomad.job_status.dead', status.dead);
+}
+
+/**
+ * Each task group's labels, made once per stored summary: a sink computes a series key once per
+ * labels object, so the same objects every round spare thousands of keys per collection.
+ */
+const labelsOfSummary = new WeakMap<JobSummary, Map<string, Record<string, string>>>();
+
+function summaryLabels(summary: JobSummary): Map<string, Record<string, string>> {
+  let byGroup = labelsOfSummary.get(summary);
+  if (byGroup === undefined) {
+    byGroup = new Map();
+    for (const group in summary.Summary) byGroup.set(group, jobSummaryLabels(summary.JobID, group, summary.Namespace));
+    labelsOfSummary.set(summary, byGroup);
+  }
+  return byGroup;
 }
 
 /** Labels of one task group's summary; a dispatched or periodic child also names its parent. */

@@ -163,3 +163,17 @@ test('fromOrderedValues builds the same tree as fromSortedValues from values in 
     assert.equal(w.freeze().size, n + 1);
   }
 });
+
+test('values of a map of many leaves come in key order, in a new array each time', () => {
+  // Enough entries for more leaves than one concat takes at once.
+  const n = 400_000;
+  const keys = Array.from({ length: n }, (_, i) => `k${String(i).padStart(7, '0')}`);
+  const m = PMap.fromSortedValues(keys, (k) => k).set('k9999999', 'k9999999').delete('k0000000');
+  const values = m.values();
+  assert.equal(values.length, n);
+  assert.equal(values[0], 'k0000001');
+  assert.equal(values[n - 1], 'k9999999');
+  for (let i = 1; i < values.length; i++) if (!(values[i - 1]! < values[i]!)) assert.fail(`out of order at ${i}`);
+  values.pop();
+  assert.equal(m.values().length, n, 'the caller owns its array');
+});
