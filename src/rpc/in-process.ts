@@ -1,9 +1,10 @@
 // The RPC transport without a network: a dev agent's client calls its own server's handlers here.
-// Arguments, answers and errors take the same msgpack round trip as on the wire, so that both
-// sides see exactly what a remote peer would (no shared objects, the same error kinds), and a
-// deadline or a cancelled signal ends the call as the pool's would.
-import { encodePayload, decodePayload } from './codec.js';
+// Arguments and answers reach the other side as a msgpack round trip would give them (a plain
+// copy, or the round trip itself for anything that is not plain data) and errors take the wire's
+// round trip, so that both sides see what a remote peer would (no shared objects, the same error
+// kinds); a deadline or a cancelled signal ends the call as the pool's would.
 import { errorFromWire, errorToWire, RpcError } from './errors.js';
+import { copyAsDecoded } from './plain-copy.js';
 import type { RpcCallOptions, RpcCaller, RpcHandler } from './types.js';
 
 /** Nothing in process is slower than this unless it blocks on purpose (which names its own bound). */
@@ -33,8 +34,8 @@ export class InProcessRpc implements RpcCaller {
     opts.signal?.addEventListener('abort', onCancel, { once: true });
     const ended = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(failure), { once: true }));
     try {
-      const run = handler(decodePayload(encodePayload(args)), { remoteAddr: 'in-process', signal: abort.signal, deadlineMs: timeoutMs, tls: null }).then(
-        (answer) => decodePayload(encodePayload(answer ?? null)) as T,
+      const run = handler(copyAsDecoded(args), { remoteAddr: 'in-process', signal: abort.signal, deadlineMs: timeoutMs, tls: null }).then(
+        (answer) => copyAsDecoded(answer ?? null) as T,
         (e: unknown) => {
           throw errorFromWire(errorToWire(e));
         },

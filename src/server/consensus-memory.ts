@@ -11,7 +11,7 @@ import { type Clock, systemClock } from '../structs/clock.js';
 import { NomadError } from '../structs/errors.js';
 import { noMetrics, type Metrics } from '../structs/metrics.js';
 import { decodeMsgpack, encodeMsgpack } from '../state/codec.js';
-import { copyPlain, NOT_PLAIN } from '../state/plain-copy.js';
+import { copyPlain, NOT_PLAIN } from '../rpc/plain-copy.js';
 import type { FSM, FSMLogger } from '../state/fsm.js';
 import { silentLogger } from '../state/fsm-context.js';
 import type { LogEntry } from '../state/log-entries.js';

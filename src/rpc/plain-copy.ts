@@ -1,7 +1,9 @@
 // A deep copy of plain data that comes out as a msgpack round trip through codec.ts would: plain
 // objects and arrays copied, byte arrays as Uint8Array, -0 as 0, undefined kept. A single-node
 // log hands the FSM such a copy instead of encoding and decoding each entry (a fifth of the cost,
-// see bench/load), with the same guarantee: the proposer keeps no reference into the state.
+// see bench/load), and the in-process RPC channel hands one to each side of a call, with the same
+// guarantee: neither side keeps a reference into what the other holds.
+import { decodePayload, encodePayload } from './codec.js';
 
 /** What copyPlain returns for a value it does not copy the way msgpack would. */
 export const NOT_PLAIN: unique symbol = Symbol('not plain data');
@@ -53,4 +55,10 @@ function copy(v: unknown, depth: number): unknown {
     out[k] = c;
   }
   return out;
+}
+
+/** What the other side of a call would decode: the plain copy, or a msgpack round trip for anything else. */
+export function copyAsDecoded(value: unknown): unknown {
+  const copied = copyPlain(value);
+  return copied === NOT_PLAIN ? decodePayload(encodePayload(value)) : copied;
 }

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sampleEntries } from '../../test/unit/sample-entries.js';
-import { decodeMsgpack, encodeMsgpack } from './codec.js';
+import { decodePayload, encodePayload } from './codec.js';
 import { copyPlain, NOT_PLAIN } from './plain-copy.js';
 
-const roundTrip = <T>(v: T): T => decodeMsgpack<T>(encodeMsgpack(v));
+const roundTrip = <T>(v: T): T => decodePayload(encodePayload(v)) as T;
 
 test('every log entry type copies as its msgpack round trip, sharing nothing', () => {
   for (const [type, entry] of Object.entries(sampleEntries())) {
