@@ -352,8 +352,10 @@ export class Client {
   }
 
   private async applyAllocList(list: Record<string, number>, index: number): Promise<void> {
-    // Allocations the servers no longer list were garbage collected: drop them here too.
-    for (const id of [...this.known.keys()]) {
+    // Allocations the servers no longer list were garbage collected: drop them here too. The list
+    // holds every allocation of the node and comes at every change, so both passes make no
+    // garbage per entry (deleting the entry being visited is safe in a Map's iteration).
+    for (const id of this.known.keys()) {
       if (id in list) continue;
       this.known.delete(id);
       const r = this.runners.get(id);
@@ -365,9 +367,8 @@ export class Client {
           .catch((err) => this.log.warn('client: failed to destroy allocation', { alloc_id: id, error: String(err) }));
       }
     }
-    const changed = Object.entries(list)
-      .filter(([id, modify]) => (this.known.get(id) ?? -1) < modify)
-      .map(([id]) => id);
+    const changed: string[] = [];
+    for (const id in list) if ((this.known.get(id) ?? -1) < list[id]!) changed.push(id);
     for (let i = 0; i < changed.length && this.running; i += MAX_ALLOCS_PER_PULL) {
       const ids = changed.slice(i, i + MAX_ALLOCS_PER_PULL);
       const resp = await this.raceShutdown(this.rpc.allocGetAllocs(ids, index));
@@ -441,10 +442,12 @@ export class Client {
    */
   private garbageCollect(): void {
     const max = this.config.gcMaxAllocs ?? CLIENT_DEFAULTS.gcMaxAllocs;
-    const finished = [...this.runners.values()]
-      .filter((r) => r.isFinished && !this.batcher.unacknowledged(r.id))
-      .sort((a, b) => (a.terminalAtMs ?? 0) - (b.terminalAtMs ?? 0));
-    for (const r of finished.slice(0, Math.max(0, finished.length - max))) {
+    // Runs at every change of the node's allocations: one pass, and a sort only when over the limit.
+    const finished: AllocRunner[] = [];
+    for (const r of this.runners.values()) if (r.isFinished && !this.batcher.unacknowledged(r.id)) finished.push(r);
+    if (finished.length <= max) return;
+    finished.sort((a, b) => (a.terminalAtMs ?? 0) - (b.terminalAtMs ?? 0));
+    for (const r of finished.slice(0, finished.length - max)) {
       this.runners.delete(r.id);
       this.state.deleteAlloc(r.id, r.taskNames());
       void r.allocDir.destroy().catch(() => undefined);
