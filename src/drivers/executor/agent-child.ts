@@ -6,12 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { LogSink } from '../driver.js';
 import { processStartTicks } from '../host-process.js';
+import { followChildOutput } from './child-output.js';
 import { ExecutorStartError } from './launch.js';
 import type { ExecutorSpec, ExecutorStatus } from './spec.js';
 import type { TaskProcess } from './task-process.js';
-
-/** Output a task's descendants still write after it exited is waited for this long, no longer (as the executor does). */
-const DRAIN_AFTER_EXIT_MS = 2_000;
 
 /** What the agent needs to start a task itself: the executor's spec without its log files. */
 export type AgentChildSpec = Pick<ExecutorSpec, 'command' | 'args' | 'cwd' | 'env' | 'passFd3'>;
@@ -56,40 +54,13 @@ export class AgentChild implements TaskProcess {
   cleanup(): void {}
 }
 
-/**
- * How the child ended, once its output is written: after its exit and both pipes' end, or
- * DRAIN_AFTER_EXIT_MS after its exit when descendants still hold the pipes open.
- */
+/** How the child ended, once its output is written (see followChildOutput). */
 function outcome(child: ChildProcess, stdout: LogSink, stderr: LogSink): Promise<ExecutorStatus> {
   return new Promise((resolve) => {
-    let open = 2;
-    let ended: { code: number | null; signal: string | null } | null = null;
-    let drainTimer: NodeJS.Timeout | null = null;
-    const finish = (): void => {
-      if (drainTimer) clearTimeout(drainTimer);
-      resolve({ ...ended!, error: null, endedAtMs: Date.now() });
-    };
-    const maybeFinish = (): void => {
-      if (ended && open === 0) finish();
-    };
-    for (const [stream, sink] of [
-      [child.stdout!, stdout],
-      [child.stderr!, stderr],
-    ] as const) {
-      stream.on('data', (b: Buffer) => sink.write(b));
-      stream.once('close', () => {
-        open--;
-        maybeFinish();
-      });
-    }
+    followChildOutput(child, stdout, stderr, (end) => resolve({ ...end, error: null, endedAtMs: Date.now() }));
     child.once('error', (e) => {
       // Never spawned: the start reports it; the task "ended" with that error.
       if (child.pid === undefined) resolve({ code: null, signal: null, error: e.message, endedAtMs: Date.now() });
-    });
-    child.once('exit', (code, signal) => {
-      ended = { code, signal };
-      maybeFinish();
-      if (open > 0) drainTimer = setTimeout(finish, DRAIN_AFTER_EXIT_MS);
     });
   });
 }

@@ -5,11 +5,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogRotator } from '../log-rotator.js';
+import { followChildOutput } from './child-output.js';
 import { processStartTicks } from '../host-process.js';
 import { STATUS_FILE, SPEC_FILE, TASK_FILE, type ExecutorControlLine, type ExecutorSpec, type ExecutorStatus, type ExecutorTaskRecord } from './spec.js';
-
-/** Output a task's descendants still write after it exited is waited for this long, no longer. */
-const DRAIN_AFTER_EXIT_MS = 2_000;
 
 const dir = process.argv[2];
 if (!dir) {
@@ -69,23 +67,4 @@ child.once('spawn', () => {
   });
 });
 
-let open = 2;
-let ended: { code: number | null; signal: string | null } | null = null;
-const maybeFinish = (): void => {
-  if (ended && open === 0) finish({ ...ended, error: null });
-};
-for (const [stream, sink] of [
-  [child.stdout!, stdout],
-  [child.stderr!, stderr],
-] as const) {
-  stream.on('data', (b: Buffer) => sink.write(b));
-  stream.once('close', () => {
-    open--;
-    maybeFinish();
-  });
-}
-child.once('exit', (code, signal) => {
-  ended = { code, signal };
-  maybeFinish();
-  setTimeout(() => finish({ ...ended!, error: null }), DRAIN_AFTER_EXIT_MS);
-});
+followChildOutput(child, stdout, stderr, (end) => finish({ ...end, error: null }));
