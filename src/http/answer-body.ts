@@ -242,6 +242,10 @@ export function sendAnswerBody(res: ServerResponse, body: AnswerBody, headOnly: 
     res.end();
     return Promise.resolve();
   }
+  // The status line and headers go out now, not with the first chunk: a compressor may hold its
+  // output back for a long stretch of the text, and the client should learn the answer's status
+  // and index as soon as the answer is known to be coming.
+  res.flushHeaders();
   return new Promise<void>((resolve) => {
     let next = 0;
     let over = false;

@@ -111,6 +111,8 @@ export interface HttpServerOptions {
   tls?: TlsMaterial | null;
   /** Time between the event stream's heartbeat frames (Nomad's 10 s unless a test shortens it). */
   eventHeartbeatMs?: number;
+  /** Read work per turn of the event loop (DEFAULT_SLICE_BUDGET_MS unless a test shortens it). */
+  sliceBudgetMs?: number;
   /** The server's `search` block (Nomad's defaults when absent). */
   search?: SearchLimits;
 }
@@ -127,7 +129,7 @@ export class HttpServer {
   private readonly metricsSource: MetricsSource | null;
   private readonly upgraded = new Set<Duplex>();
   /** Later slices of large answers, shared by all requests of this server. */
-  private readonly slices = new SliceQueue();
+  private readonly slices: SliceQueue;
   private readonly bind: string;
   private readonly port: number;
   private readonly forward: HttpServerOptions['forward'] | null;
@@ -136,6 +138,7 @@ export class HttpServer {
 
   constructor(opts: HttpServerOptions) {
     if ((opts.server === null || opts.store === null) && !opts.forward) throw new Error('an HTTP API without a server must forward to one');
+    this.slices = new SliceQueue(opts.sliceBudgetMs);
     this.forward = opts.server === null || opts.store === null ? (opts.forward ?? null) : null;
     this.forwardUpgrade = this.forward ? (opts.forwardUpgrade ?? null) : null;
     this.region = opts.region ?? opts.server?.region ?? '';

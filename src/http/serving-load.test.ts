@@ -11,12 +11,15 @@ import type { Evaluation } from '../structs/evaluation.js';
 import { mockNode } from '../../test/unit/scheduler/mock.js';
 import { jobInput, startInProcessApi, type InProcessApi, type Reply } from '../../test/unit/http-harness.js';
 import { watchKey } from '../state/watch-keys.js';
+import { STREAM_MIN_TEXT_CHARS } from './answer-body.js';
 import { eventually } from '../../test/unit/in-process-cluster.js';
 
 let api: InProcessApi;
 
 before(async () => {
-  api = await startInProcessApi();
+  // Short turns of read work: the large list below then spans many loop iterations, far more
+  // than the few a small request needs to be connected, read and answered, on any machine.
+  api = await startInProcessApi({ http: { sliceBudgetMs: 0.25 } });
   // One node for the jobs' allocations.
   await api.server.nodes.nodeRegister({ ...mockNode({ id: 'c9b83144-952d-eea2-2875-b5a843553204', name: 'vm' }), SecretID: 'secret' });
 });
@@ -99,7 +102,9 @@ function startGet(path: string, headers: Record<string, string> = {}): Promise<{
 }
 
 test('a large list is streamed in slices while small requests are answered in between', async () => {
-  const EVALS = 12_000;
+  // Several times the text an answer is held back for before it streams (STREAM_MIN_TEXT_CHARS),
+  // so that most of the list is still to be made when its headers arrive.
+  const EVALS = 40_000;
   const batch = 4_000;
   for (let i = 0; i < EVALS; i += batch) {
     const evals: Evaluation[] = Array.from({ length: batch }, (_, j) => mockEval(`bulk-${String(i + j).padStart(6, '0')}`, 'bulk-job', { Status: 'complete' }));
@@ -123,10 +128,12 @@ test('a large list is streamed in slices while small requests are answered in be
     });
     const [smallAt, bigAt] = await Promise.all([smallDone, big.endedAt]);
     assert.equal(small!.status, 200);
-    assert.ok(smallAt < bigAt, 'the small answer came before the large one was complete');
+    assert.ok(smallAt < bigAt, `the small answer came before the large one was complete (gzip: ${gzip})`);
 
     const raw = await big.body;
-    const list = JSON.parse((gzip ? gunzipSync(raw as unknown as Uint8Array) : raw).toString('utf8')) as Evaluation[];
+    const text = (gzip ? gunzipSync(raw as unknown as Uint8Array) : raw).toString('utf8');
+    assert.ok(text.length >= 3 * STREAM_MIN_TEXT_CHARS, `the list is ${text.length} characters, too short to test streaming`);
+    const list = JSON.parse(text) as Evaluation[];
     assert.equal(list.length, EVALS);
     assert.equal(list[0]!.ID, 'bulk-000000');
     assert.equal(list[EVALS - 1]!.ID, `bulk-${String(EVALS - 1).padStart(6, '0')}`);
