@@ -7,6 +7,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { freePort, spawnAgent, type AgentProcess } from './harness.js';
 import { http, waitFor, type Cluster } from './cluster-harness.js';
+import { processesMentioning, taskPids } from './task-processes.js';
+
+export { taskPids };
 
 export interface ClientSpec {
   name: string;
@@ -117,39 +120,6 @@ ${extraConfig}
   }
 }
 
-/** The pids of the tasks a client's executors started (from their task.json files). */
-export function taskPids(dataDir: string): number[] {
-  const out: number[] = [];
-  const driversDir = join(dataDir, 'client', 'drivers');
-  if (!existsSync(driversDir)) return out;
-  for (const driver of readdirSync(driversDir)) {
-    const executors = join(driversDir, driver, 'executors');
-    if (!existsSync(executors)) continue;
-    for (const d of readdirSync(executors)) {
-      try {
-        out.push((JSON.parse(readFileSync(join(executors, d, 'task.json'), 'utf8')) as { pid: number }).pid);
-      } catch {
-        // not started yet, or already cleaned up
-      }
-    }
-  }
-  return out;
-}
-
-/** Processes whose command line names `text` (a client's executors name their directory). */
-export function processesMentioning(text: string): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) out.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -223,17 +193,6 @@ export function serviceJob(id: string, count: number, marker: string, extraGroup
       ],
     },
   };
-}
-
-/** kill -9 without an agent in between (a test reaching into a task's life). */
-export function killNow(pids: number[]): void {
-  for (const p of pids) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
 }
 
 export function psTree(): string {

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, spawnAgent, type AgentProcess } from './harness.js';
+import { killTasksUnder } from './task-processes.js';
 
 /** A client beside the server, running raw_exec tasks. */
 const CLIENT_CONFIG = `client {
@@ -129,6 +130,8 @@ ${opts.region ? `region = "${opts.region}"\n` : ''}${opts.withClient ? CLIENT_CO
   async shutdown(): Promise<void> {
     await Promise.all([...this.procs.values()].map((p) => p.stop('SIGKILL', 5_000)));
     for (const p of this.procs.values()) p.cleanup();
+    // Servers that are clients too leave their tasks running, as any client agent does.
+    killTasksUnder(this.root);
     rmSync(this.root, { recursive: true, force: true });
   }
 
