@@ -3,15 +3,15 @@
 // applies entries to the FSM in order. Entries proposed in the same tick are applied in one pass.
 // The FSM gets what the Raft log's msgpack round trip would give it, so that swapping in the
 // Raft library changes nothing for the FSM, and a caller mutating an entry after proposing it
-// cannot reach into the state: a plain deep copy of the entry taken when it is proposed (several
-// times cheaper than encoding and decoding), msgpack only for an entry that is not plain data.
+// cannot reach into the state: a copy of the entry taken when it is proposed (copyAsDecoded: a
+// plain deep copy, several times cheaper than encoding and decoding, and msgpack's round trip
+// only for an entry that is not plain data).
 // Nothing replays this log (the state is in memory and a restart loses both), so it keeps the
 // positions of its entries, not their bytes.
 import { type Clock, systemClock } from '../structs/clock.js';
 import { NomadError } from '../structs/errors.js';
 import { noMetrics, type Metrics } from '../structs/metrics.js';
-import { decodeMsgpack, encodeMsgpack } from '../state/codec.js';
-import { copyPlain, NOT_PLAIN } from '../rpc/plain-copy.js';
+import { copyAsDecoded } from '../rpc/plain-copy.js';
 import type { FSM, FSMLogger } from '../state/fsm.js';
 import { silentLogger } from '../state/fsm-context.js';
 import type { LogEntry } from '../state/log-entries.js';
@@ -35,8 +35,7 @@ export interface InMemoryConsensusOptions {
 
 interface Pending {
   kind: 'entry';
-  bytes: Uint8Array | null;
-  entry: LogEntry | null;
+  entry: LogEntry;
   /** When it was proposed, on the metrics' clock (for raft.commitTime). */
   proposedMs: number;
   resolve: (r: ApplyResult) => void;
@@ -115,19 +114,16 @@ export class InMemoryConsensus implements Consensus {
     if (this.pendingEntries >= this.maxPendingEntries) {
       return Promise.reject(new NomadError('unavailable', `log is busy: ${this.pendingEntries} entries waiting to be applied`));
     }
-    const copied = copyPlain(entry);
-    let bytes: Uint8Array | null = null;
-    if (copied === NOT_PLAIN) {
-      try {
-        bytes = encodeMsgpack(entry);
-      } catch (err) {
-        return Promise.reject(new NomadError('bad_request', `log entry ${describe(entry)} cannot be encoded: ${(err as Error).message}`));
-      }
+    let copied: LogEntry;
+    try {
+      copied = copyAsDecoded(entry) as LogEntry;
+    } catch (err) {
+      return Promise.reject(new NomadError('bad_request', `log entry ${describe(entry)} cannot be encoded: ${(err as Error).message}`));
     }
     this.metrics.incrCounter('raft.apply');
     const proposedMs = this.metrics.now();
     return new Promise<ApplyResult>((resolve, reject) => {
-      this.queue.push({ kind: 'entry', bytes, entry: copied === NOT_PLAIN ? null : copied, proposedMs, resolve, reject });
+      this.queue.push({ kind: 'entry', entry: copied, proposedMs, resolve, reject });
       this.pendingEntries++;
       this.scheduleFlush();
     });
@@ -167,14 +163,7 @@ export class InMemoryConsensus implements Consensus {
     this.log.push({ index, term: TERM });
     // One server is its own quorum: an entry is committed once it is in the log.
     this.metrics.measureSince('raft.commitTime', item.proposedMs);
-    let entry: LogEntry;
-    try {
-      entry = item.bytes !== null ? decodeMsgpack<LogEntry>(item.bytes) : item.entry!;
-    } catch (err) {
-      this.appliedIndex = index;
-      item.reject(new NomadError('internal', `log entry at index ${index} cannot be decoded: ${(err as Error).message}`));
-      return;
-    }
+    const entry = item.entry;
     const applyStart = this.metrics.now();
     try {
       const result = this.fsm.apply(index, entry);
