@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { LogSink } from '../driver.js';
 import { processStartTicks } from '../host-process.js';
-import { followChildOutput } from './child-output.js';
+import { followChildOutput, spawnErrorText } from './child-output.js';
 import { ExecutorStartError } from './launch.js';
 import type { ExecutorSpec, ExecutorStatus } from './spec.js';
 import type { TaskProcess } from './task-process.js';
@@ -41,7 +41,7 @@ export class AgentChild implements TaskProcess {
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (e: NodeJS.ErrnoException) => {
-        const why = e.code === 'ENOENT' ? `exec: "${spec.command}": executable file not found in $PATH` : e.message;
+        const why = spawnErrorText(spec.command, e);
         reject(new ExecutorStartError(why));
       });
     });

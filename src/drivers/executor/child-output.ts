@@ -1,10 +1,15 @@
-// A task process's output and end, as both supervisors (the executor process and the agent
-// itself) follow them: stdout and stderr written into the task's sinks, and the end reported once
-// the output is written.
+// A task process as both supervisors (the executor process and the agent itself) see it: why it
+// could not be started, and its output and end: stdout and stderr written into the task's sinks,
+// and the end reported once the output is written.
 import type { ChildProcess } from 'node:child_process';
 
 /** Output a task's descendants still write after it exited is waited for this long, no longer. */
 const DRAIN_AFTER_EXIT_MS = 2_000;
+
+/** A failed spawn as Nomad's executor words it: a missing command by name, anything else as it came. */
+export function spawnErrorText(command: string, e: NodeJS.ErrnoException): string {
+  return e.code === 'ENOENT' ? `exec: "${command}": executable file not found in $PATH` : e.message;
+}
 
 export interface ChildEnd {
   code: number | null;

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogRotator } from '../log-rotator.js';
-import { followChildOutput } from './child-output.js';
+import { followChildOutput, spawnErrorText } from './child-output.js';
 import { processStartTicks } from '../host-process.js';
 import { STATUS_FILE, SPEC_FILE, TASK_FILE, type ExecutorControlLine, type ExecutorSpec, type ExecutorStatus, type ExecutorTaskRecord } from './spec.js';
 
@@ -52,7 +52,7 @@ const child = spawn(spec.command, spec.args, {
 });
 
 child.once('error', (e: NodeJS.ErrnoException) => {
-  const why = e.code === 'ENOENT' ? `exec: "${spec.command}": executable file not found in $PATH` : e.message;
+  const why = spawnErrorText(spec.command, e);
   tellAgent({ error: why });
   finish({ code: null, signal: null, error: why });
 });
