@@ -3,11 +3,11 @@
 // machine that dies), restart from its data_dir, and what the scenarios read from the
 // servers. Every wait is on an observable condition with a bound.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, spawnAgent, type AgentProcess } from './harness.js';
 import { http, waitFor, type Cluster } from './cluster-harness.js';
-import { processesMentioning, taskPids } from './task-processes.js';
+import { killNow, processesMentioning, taskPids } from './task-processes.js';
 
 export { taskPids };
 
@@ -104,13 +104,7 @@ ${extraConfig}
     const s = this.spec(name);
     const victims = [...taskPids(s.dataDir), ...processesMentioning(s.dataDir)];
     await this.procs.get(name)?.stop('SIGKILL', 5_000);
-    for (const pid of victims) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killNow(victims);
     return victims;
   }
 
