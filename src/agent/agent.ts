@@ -23,7 +23,7 @@ import type { AgentInfo, MonitorLevel, MonitorStream } from '../http/agent-info.
 import type { AgentHealth, AgentMembers } from '../structs/agent-member.js';
 import { Client } from '../client/client.js';
 import { RemoteServers } from './client-servers.js';
-import { remoteTokenResolver } from './remote-acl.js';
+import { remoteTokenResolver, warnIfServersEnforceAcls } from './remote-acl.js';
 import { systemClock } from '../structs/clock.js';
 import { HTTP_FORWARD_METHOD, HTTP_UPGRADE_METHOD, httpForwardHandler, httpUpgradeHandler } from './http-forward.js';
 import { NodeRpcClient } from '../client/node-rpc-client.js';
@@ -193,7 +193,10 @@ export class Agent {
     if (this.client) {
       const client = this.client;
       client.start().then(
-        () => log.debug('client: state updated to ready'),
+        () => {
+          log.debug('client: state updated to ready');
+          if (remote && !c.acl.enabled) void warnIfServersEnforceAcls(remote.caller, c.region, log);
+        },
         (e: unknown) => log.error('client: failed to start', { error: e }),
       );
     }

@@ -37,3 +37,20 @@ export function remoteTokenResolver(config: AgentConfig, caller: RpcCaller, cloc
     onBadPolicy: (name, problem) => aclLog.error('policy from the servers does not parse; it grants nothing', { policy: name, problem }),
   });
 }
+
+/**
+ * A client-only agent with ACLs off answers its own API (alloc logs, fs, exec, stats) to anyone.
+ * In a cluster whose servers enforce ACLs that is a hole the operator did not mean: ask the
+ * servers once (the anonymous ACL.GetPolicies, which they answer only with ACLs on) and say so.
+ */
+export async function warnIfServersEnforceAcls(caller: RpcCaller, region: string, log: Logger): Promise<void> {
+  const req: AclGetRequest = { Region: region, AuthToken: '', Names: [] };
+  try {
+    await caller.call<AclPoliciesReply>(ACL_GET_POLICIES_METHOD, req, { timeoutMs: LOOKUP_TIMEOUT_MS });
+  } catch (e) {
+    // ACLs off on the servers too, or no answer: nothing to say.
+    log.debug('client: servers do not enforce ACLs (or did not answer)', { error: (e as Error).message });
+    return;
+  }
+  log.warn('client: the servers enforce ACLs but this agent has ACLs disabled: its API (alloc logs, fs, exec, stats) answers without a token; set acl { enabled = true } on this agent');
+}

@@ -3,7 +3,7 @@
 // resolves through the servers: anonymous callers are refused, tokens with the capability pass,
 // unknown tokens are "ACL token not found", a token deleted on the server stops working within
 // token_ttl, and with the server gone the client answers from what it had cached, past the TTL,
-// while a token it never saw is refused.
+// while a token it never saw is refused. A client-only agent with ACLs off in that cluster warns.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -73,6 +73,13 @@ test('a client-only agent with ACLs checks tokens on its own API through the ser
     await client.waitForOutput(/node registration complete/, 30_000);
     assert.match(cluster.output(server.name), /acl\.token_ttl has no effect: the server resolves tokens from its own state/);
     assert.doesNotMatch(client.output(), /acl\.(token|policy)_ttl has no effect/, 'a client-only agent uses its TTLs');
+    // A client-only agent left with ACLs off in this cluster would serve its API to anyone: it says so.
+    // (In a datacenter of its own, so that the jobs below are never placed on it once it stops.)
+    await clients.create('open', '127.0.0.3', 'datacenter = "dc-open"\n');
+    const open = clients.start('open');
+    await open.waitForOutput(/the servers enforce ACLs but this agent has ACLs disabled/, 30_000);
+    await clients.stop('open');
+    assert.doesNotMatch(client.output(), /the servers enforce ACLs but this agent has ACLs disabled/);
 
     const boot = await http<{ SecretID: string }>(server.addr, 'PUT', '/v1/acl/bootstrap');
     assert.equal(boot.status, 200, boot.text);
