@@ -114,6 +114,27 @@ test('client updates merge status, health and count into the summary and the dep
   assert.deepEqual(s2.allocsByNodeNonTerminal('n1').map((a) => a.ID), ['a3']);
 });
 
+test('a late report of a running allocation does not reopen one its client has finished', () => {
+  const { store, fsm, job } = setup();
+  placeWithDeployment(store, fsm, job);
+  const report = (index: number, id: string, status: Allocation['ClientStatus']) =>
+    fsm.apply(index, { Type: 'AllocClientUpdate', Updates: [{ ID: id, ClientStatus: status, ClientDescription: '', TaskStates: {}, DeploymentStatus: null }], Evals: [], TimestampNs: PLACED_NS + index });
+  report(13, 'a1', 'complete');
+  report(14, 'a2', 'failed');
+  // The earlier "running" reports, delivered after the final ones.
+  report(15, 'a1', 'running');
+  report(16, 'a2', 'running');
+  const s = store.snapshot();
+  assert.equal(s.allocByID('a1')!.ClientStatus, 'complete');
+  assert.equal(s.allocByID('a1')!.ModifyIndex, 13);
+  assert.equal(s.allocByID('a2')!.ClientStatus, 'failed');
+  assert.deepEqual(s.allocsByNodeNonTerminal('n1').map((a) => a.ID), ['a3'], 'their resources stay free');
+  assert.deepEqual(s.jobSummary('default', 'example')!.Summary['cache'], { Queued: 0, Complete: 1, Failed: 1, Running: 0, Starting: 1, Lost: 0 });
+  // A final status may still be corrected by another final one.
+  report(17, 'a1', 'failed');
+  assert.equal(store.snapshot().allocByID('a1')!.ClientStatus, 'failed');
+});
+
 test('the scheduler stopping, losing and updating allocations in place keeps what the client owns', () => {
   const { store, fsm, job } = setup();
   placeWithDeployment(store, fsm, job);

@@ -1,7 +1,7 @@
 // Allocations in the FSM: plans placing and stopping them, updates from clients, desired
 // transitions; with the job summary counts and deployment counts that follow each change.
 import type { Allocation, AllocClientStatus, DesiredTransition } from '../structs/alloc.js';
-import { allocTerminal } from '../structs/alloc.js';
+import { allocTerminal, clientTerminal } from '../structs/alloc.js';
 import { badRequest } from '../structs/errors.js';
 import type { Job } from '../structs/job.js';
 import type { TaskGroupSummary } from '../structs/summary.js';
@@ -206,6 +206,14 @@ export function applyClientUpdates(ctx: ApplyContext, updates: readonly AllocCli
     const existing = txn.alloc(u.ID);
     if (existing === undefined) {
       ctx.logger.debug('client update for an allocation that no longer exists', { allocId: u.ID });
+      return;
+    }
+    // A client never runs an allocation again once it has completed or failed (a restart is a
+    // new allocation), so a report that says otherwise is an older one that arrived late (a
+    // retried call overtaken by the next). Taking it would bring back into use resources that
+    // plans may already have given to others.
+    if ((existing.ClientStatus === 'complete' || existing.ClientStatus === 'failed') && !clientTerminal(u.ClientStatus)) {
+      ctx.logger.debug('client update older than the allocation it would reopen; ignored', { allocId: u.ID, status: existing.ClientStatus, reported: u.ClientStatus });
       return;
     }
     const alloc: Allocation = {
