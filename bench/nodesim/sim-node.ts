@@ -147,7 +147,9 @@ export class SimNode {
         if (!this.running) return;
         index = Math.max(index, resp.Index);
         const changed: string[] = [];
-        for (const [id, modifyIndex] of Object.entries(resp.Allocs)) {
+        // Every answer lists all of the node's allocations: no array per entry.
+        for (const id in resp.Allocs) {
+          const modifyIndex = resp.Allocs[id]!;
           const seen = this.known.get(id);
           if (seen === modifyIndex) continue;
           this.known.set(id, modifyIndex);

@@ -99,7 +99,8 @@ test('an update without an allocation ID is refused with its position', async ()
   assert.equal(writes.length, 0);
 });
 
-test('purging a node removes it and evaluates the jobs that had allocations on it', async () => {
+/** A context whose writes go straight to an FSM over a real store, one index each. */
+function fsmContext(): { ctx: ServerContext; store: StateStore } {
   const store = new StateStore();
   const fsm = new FSM(store);
   let index = 0;
@@ -117,6 +118,11 @@ test('purging a node removes it and evaluates the jobs that had allocations on i
       }
     },
   } as unknown as ServerContext;
+  return { ctx, store };
+}
+
+test('purging a node removes it and evaluates the jobs that had allocations on it', async () => {
+  const { ctx, store } = fsmContext();
   const job = mockJob('web');
   await ctx.write({ Type: 'NodeRegister', Node: mockNode('n1'), TimestampNs: T0_NS });
   await ctx.write({ Type: 'JobRegister', Job: job, Eval: null, SubmitTimeNs: T0_NS });
@@ -131,4 +137,34 @@ test('purging a node removes it and evaluates the jobs that had allocations on i
   assert.equal(ev.NodeID, 'n1');
   assert.equal(out.EvalCreateIndex, out.Index);
   await assert.rejects(new NodeEndpoints(ctx).deregister('n1'), (e: unknown) => e instanceof NomadError && e.kind === 'not_found');
+});
+
+test('a client following its allocations is answered when the servers change them, not when it reports their status', async () => {
+  const { ctx, store } = fsmContext();
+  const endpoints = new NodeEndpoints(ctx);
+  await ctx.write({ Type: 'NodeRegister', Node: mockNode('n1'), TimestampNs: T0_NS });
+  await ctx.write({ Type: 'JobRegister', Job: mockJob('web'), Eval: null, SubmitTimeNs: T0_NS });
+  const job = store.snapshot().jobByID('default', 'web')!;
+  const placed = await ctx.write(mockPlanApply(job, { AllocsUpdated: [mockAlloc('a1', 'n1', { JobID: 'web' })] }));
+
+  const first = await endpoints.nodeGetClientAllocs('n1', 0, 60_000);
+  assert.deepEqual(first, { Allocs: { a1: placed.index }, Index: placed.index });
+
+  let answered = false;
+  const next = endpoints.nodeGetClientAllocs('n1', first.Index, 60_000).finally(() => (answered = true));
+  await endpoints.nodeUpdateAllocs([update('a1')]);
+  assert.equal(store.snapshot().allocByID('a1')!.ClientStatus, 'running');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(answered, false, 'the client\'s own report leaves its map as it was');
+
+  const second = await ctx.write(mockPlanApply(job, { AllocsUpdated: [mockAlloc('a2', 'n1', { JobID: 'web' })] }));
+  assert.deepEqual(await next, { Allocs: { a1: placed.index, a2: second.index }, Index: second.index });
+
+  const stopping = endpoints.nodeGetClientAllocs('n1', second.index, 60_000);
+  const stopped = await ctx.write(mockPlanApply(job, { AllocsStopped: [{ ID: 'a1', DesiredStatus: 'stop', DesiredDescription: 'alloc not needed' }] }));
+  assert.deepEqual(await stopping, { Allocs: { a1: stopped.index, a2: second.index }, Index: stopped.index });
+
+  const collecting = endpoints.nodeGetClientAllocs('n1', stopped.index, 60_000);
+  const collected = await ctx.write({ Type: 'EvalDelete', EvalIDs: [], AllocIDs: ['a1'] });
+  assert.deepEqual(await collecting, { Allocs: { a2: second.index }, Index: collected.index });
 });

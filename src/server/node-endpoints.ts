@@ -175,22 +175,26 @@ export class NodeEndpoints implements ClientServerRpc {
     return { EvalIDs: evals.map((e) => e.ID), EvalCreateIndex: evals.length > 0 ? index : 0, NodeModifyIndex: index, Index: index };
   }
 
+  /**
+   * The node's allocations as ID -> AllocModifyIndex (Nomad's shape), once that map changed past
+   * minIndex (at once for minIndex 0). Its Index is the index of the map's last change: an
+   * allocation placed on the node, removed, or changed by the servers. Nomad's is the highest
+   * ModifyIndex, which also moves with what the client reports itself: the client was answered
+   * its unchanged map after each of its own status updates, the whole map each time.
+   */
   async nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number, signal?: AbortSignal): Promise<NodeClientAllocsResponse> {
     if (!nodeId) throw badRequest('missing node ID', 'NodeID');
     const deadline = this.ctx.clock.nowMs() + Math.min(Math.max(0, maxWaitMs), MAX_BLOCKING_WAIT_MS);
-    const watch = [watchKey.nodeAllocs(nodeId)];
+    const watch = [watchKey.nodeAllocVersions(nodeId)];
     for (;;) {
       const remaining = deadline - this.ctx.clock.nowMs();
-      // Every write to one of the node's allocations moves its key's index: at or below minIndex,
-      // no allocation of the node can be newer, and the map (thousands of entries on a busy
-      // node) is not built only to be dropped.
-      const mayHaveNews = this.ctx.store.keysIndex(watch) > minIndex;
-      if (mayHaveNews || remaining <= 0 || signal?.aborted) {
-        const { allocs, index } = clientAllocs(this.ctx.store.snapshot(), nodeId);
-        if (index > minIndex || remaining <= 0 || signal?.aborted) return { Allocs: allocs, Index: Math.max(index, 1) };
+      // The key's index is at or above the map's last change (see KeyIndexes): at or below
+      // minIndex the map is as the client has it, and is not built only to be dropped.
+      const mapIndex = this.ctx.store.keysIndex(watch);
+      if (mapIndex > minIndex || minIndex === 0 || remaining <= 0 || signal?.aborted) {
+        return { Allocs: clientAllocs(this.ctx.store.snapshot(), nodeId), Index: Math.max(mapIndex, 1) };
       }
-      // Woken only by writes to this node's allocations (not by every allocation in the cluster).
-      await this.ctx.store.waitForKeys(watch, Math.max(minIndex, this.ctx.store.keysIndex(watch)), remaining, signal);
+      await this.ctx.store.waitForKeys(watch, minIndex, remaining, signal);
     }
   }
 
@@ -303,15 +307,11 @@ function validateNode(node: Node): void {
   if (errs.length) throw badRequest(errs.join('; '), 'Node');
 }
 
-/** The node's allocations as ID -> AllocModifyIndex, and the highest ModifyIndex among them. */
-function clientAllocs(snap: StateReader, nodeId: string): { allocs: Record<string, number>; index: number } {
+/** The node's allocations as ID -> AllocModifyIndex. */
+function clientAllocs(snap: StateReader, nodeId: string): Record<string, number> {
   const allocs: Record<string, number> = {};
-  let index = 0;
-  for (const a of snap.allocsByNode(nodeId)) {
-    allocs[a.ID] = a.AllocModifyIndex;
-    if (a.ModifyIndex > index) index = a.ModifyIndex;
-  }
-  return { allocs, index };
+  for (const a of snap.allocsByNode(nodeId)) allocs[a.ID] = a.AllocModifyIndex;
+  return allocs;
 }
 
 /** One alloc-failure eval per job whose failed allocation its reschedule policy lets go again. */

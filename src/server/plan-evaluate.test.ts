@@ -5,7 +5,9 @@ import { emptyPlan } from '../structs/plan.js';
 import type { Allocation } from '../structs/alloc.js';
 import type { Node } from '../structs/node.js';
 import type { StateReader } from '../state/reader.js';
-import { mockAlloc } from '../../test/unit/state-fixtures.js';
+import { mockAlloc, mockJob, T0_NS, taskGroup } from '../../test/unit/state-fixtures.js';
+import { FSM } from '../state/fsm.js';
+import { StateStore } from '../state/store.js';
 import { mockNode } from '../../test/unit/scheduler/mock.js';
 
 /** A reader with just what the plan check asks: nodes, allocations by ID and each node's live ones. */
@@ -130,4 +132,29 @@ test('an all-at-once plan commits nothing when any node is refused', () => {
   const out = evaluatePlan(reader([N1, N2], []), plan, 1);
   assert.equal(out.entry, null);
   assert.deepEqual(out.result.RejectedNodes.sort(), [N1.ID, N2.ID].sort());
+});
+
+test('the entry carries the plan\'s job once: its placements travel without it and the FSM gives it back', () => {
+  const store = new StateStore();
+  const fsm = new FSM(store);
+  fsm.apply(10, { Type: 'NodeRegister', Node: { ...N1, Status: 'ready' }, TimestampNs: T0_NS });
+  fsm.apply(11, { Type: 'JobRegister', Job: mockJob('example', { TaskGroups: [taskGroup('cache', 2)] }), Eval: null, SubmitTimeNs: T0_NS });
+  const snap = store.snapshot();
+  const job = snap.jobByID('default', 'example')!;
+  const otherVersion = { ...job, Version: job.Version + 1, JobModifyIndex: job.JobModifyIndex + 1 };
+  const plan = emptyPlan('eval-1', 50, job);
+  plan.NodeAllocation[N1.ID] = [
+    { ...alloc('same', N1.ID, 1, 1), JobID: job.ID, Job: job },
+    { ...alloc('copy', N1.ID, 1, 1), JobID: job.ID, Job: { ...job } },
+    { ...alloc('other', N1.ID, 1, 1), JobID: job.ID, Job: otherVersion },
+  ];
+  const out = evaluatePlan(snap, plan, T0_NS);
+  assert.deepEqual(out.entry?.AllocsUpdated.map((a) => [a.ID, a.Job === null]), [['same', true], ['copy', true], ['other', false]]);
+  // The scheduler's plan is left as it was: it goes on with its own allocations.
+  assert.ok(plan.NodeAllocation[N1.ID]!.every((a) => a.Job !== null));
+  fsm.apply(12, out.entry!);
+  const after = store.snapshot();
+  assert.deepEqual(after.allocByID('same')!.Job, job);
+  assert.deepEqual(after.allocByID('copy')!.Job, job);
+  assert.equal(after.allocByID('other')!.Job!.Version, otherVersion.Version);
 });

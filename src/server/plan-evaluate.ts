@@ -137,7 +137,7 @@ export function evaluatePlan(snap: StateReader, plan: Plan, timestampNs: number)
     const alloc = plan.NodeAllocation[nodeId];
     if (alloc?.length) {
       result.NodeAllocation[nodeId] = alloc;
-      for (const a of alloc) updated.push(a);
+      for (const a of alloc) updated.push(withoutPlanJob(a, plan.Job));
     }
   }
   const anyAllocChange = updated.length > 0 || stopped.length > 0;
@@ -168,4 +168,19 @@ export function evaluatePlan(snap: StateReader, plan: Plan, timestampNs: number)
         }
       : null;
   return { result, entry, touchedNodes: new Set(commitNodes), rejections };
+}
+
+/**
+ * The allocation as the log entry carries it: without its job when that is the plan's own, which
+ * the entry carries once and the FSM gives back to every allocation meant to run (as Nomad's
+ * plan applier strips AllocsUpdated). Each copy of the job made a placement's entry twice as
+ * large, and encoding, replicating and decoding it twice as costly on every server.
+ */
+function withoutPlanJob(a: Allocation, planJob: Plan['Job']): Allocation {
+  if (a.Job === null || planJob === null || a.DesiredStatus !== 'run' || !sameJobVersion(a.Job, planJob)) return a;
+  return { ...a, Job: null };
+}
+
+function sameJobVersion(a: NonNullable<Plan['Job']>, b: NonNullable<Plan['Job']>): boolean {
+  return a === b || (a.ID === b.ID && a.Namespace === b.Namespace && a.Version === b.Version && a.CreateIndex === b.CreateIndex && a.JobModifyIndex === b.JobModifyIndex);
 }

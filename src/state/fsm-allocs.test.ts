@@ -6,6 +6,7 @@ import type { Job } from '../structs/job.js';
 import { FSM } from './fsm.js';
 import type { PlanApplyEntry } from './log-entries.js';
 import { StateStore } from './store.js';
+import { newMetric } from '../scheduler/metrics.js';
 import { mockAlloc, mockDeployment, mockEval, mockJob, mockPlanApply, T0_NS, taskGroup } from '../../test/unit/state-fixtures.js';
 
 const PLACED_NS = 1_795_282_745_348_822_327;
@@ -300,4 +301,33 @@ test('allocations of one job version placed by different plans share one job obj
   const s = store.snapshot();
   assert.equal(s.allocByID('s1')!.Job, s.allocByID('s2')!.Job);
   assert.deepEqual(s.allocByID('s1')!.Job, job);
+});
+
+test('allocations of one plan that ask alike share their resource blocks, which the entry holds in copies', () => {
+  const { store, fsm, job } = setup();
+  const asking = (id: string, cpu: number): Allocation =>
+    mockAlloc(id, 'n1', {
+      EvalID: 'eval-10',
+      Resources: { CPU: cpu, Cores: 0, MemoryMB: 10, MemoryMaxMB: 0, DiskMB: 0, IOPS: 0, Networks: null, Devices: null },
+      AllocatedResources: {
+        Tasks: { redis: { Cpu: { CpuShares: cpu, ReservedCores: null }, Memory: { MemoryMB: 10, MemoryMaxMB: 0 }, Networks: null, Devices: null } },
+        TaskLifecycles: {},
+        Shared: { Networks: null, DiskMB: 0, Ports: null },
+      },
+      Metrics: { ...newMetric(), NodesEvaluated: 2, NodesAvailable: { dc1: 3 } },
+    });
+  const entry = plan(job, { AllocsUpdated: [asking('a1', 10), asking('a2', 10), asking('a3', 20)] });
+  const entryMetrics = entry.AllocsUpdated[1]!.Metrics;
+  fsm.apply(12, entry);
+  const s = store.snapshot();
+  const [a1, a2, a3] = ['a1', 'a2', 'a3'].map((id) => s.allocByID(id)!);
+  assert.equal(a2!.Resources, a1!.Resources);
+  assert.equal(a2!.AllocatedResources, a1!.AllocatedResources);
+  assert.equal(a2!.Metrics!.NodesAvailable, a1!.Metrics!.NodesAvailable);
+  assert.equal(a2!.Metrics!.NodesEvaluated, 2);
+  assert.notEqual(a3!.Resources, a2!.Resources);
+  assert.equal(a3!.Resources!.CPU, 20);
+  assert.equal(a3!.AllocatedResources!.Tasks['redis']!.Cpu.CpuShares, 20);
+  assert.equal(entry.AllocsUpdated[1]!.Metrics, entryMetrics, 'the entry\'s objects are not written');
+  assert.notEqual(entryMetrics!.NodesAvailable, a1!.Metrics!.NodesAvailable);
 });

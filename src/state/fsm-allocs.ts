@@ -9,6 +9,7 @@ import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { ApplyContext } from './fsm-context.js';
 import { updateDeploymentWithAlloc } from './fsm-deployments.js';
 import type { PlanApplyEntry } from './log-entries.js';
+import { deepEqual } from './job-spec.js';
 
 type StatusBin = Exclude<keyof TaskGroupSummary, 'Queued'>;
 
@@ -164,6 +165,26 @@ function internStrings(ctx: ApplyContext, alloc: Allocation): void {
   }
 }
 
+/**
+ * Points the allocation's resource blocks at those of the entry's allocation before it when they
+ * are equal: a plan places hundreds of allocations of one group, each decoded from the entry with
+ * its own copies of the same blocks, about 0.9 of each allocation's 2.2 KB. `alloc` is a fresh
+ * copy; its Metrics is copied before it changes, never written in place.
+ */
+function shareBlocks(alloc: Allocation, previous: Allocation): void {
+  if (alloc.Resources !== previous.Resources && deepEqual(alloc.Resources, previous.Resources)) alloc.Resources = previous.Resources;
+  if (alloc.SharedResources !== previous.SharedResources && deepEqual(alloc.SharedResources, previous.SharedResources)) alloc.SharedResources = previous.SharedResources;
+  if (alloc.TaskResources !== previous.TaskResources && deepEqual(alloc.TaskResources, previous.TaskResources)) alloc.TaskResources = previous.TaskResources;
+  if (alloc.AllocatedResources !== previous.AllocatedResources && deepEqual(alloc.AllocatedResources, previous.AllocatedResources)) {
+    alloc.AllocatedResources = previous.AllocatedResources;
+  }
+  const m = alloc.Metrics;
+  const pm = previous.Metrics;
+  if (m !== null && pm !== null && m.NodesAvailable !== pm.NodesAvailable && deepEqual(m.NodesAvailable, pm.NodesAvailable)) {
+    alloc.Metrics = { ...m, NodesAvailable: pm.NodesAvailable };
+  }
+}
+
 /** The allocation part of a plan: stops first, then placements and in-place updates (Nomad's order). */
 export function applyPlanAllocs(ctx: ApplyContext, entry: PlanApplyEntry): void {
   const { txn } = ctx;
@@ -185,6 +206,7 @@ export function applyPlanAllocs(ctx: ApplyContext, entry: PlanApplyEntry): void 
     upsertPlanAlloc(ctx, alloc, entry.TimestampNs, where);
   });
   const jobs = new Map<Job, Job>();
+  let previous: Allocation | null = null;
   entry.AllocsUpdated.forEach((input, i) => {
     const where = `AllocsUpdated[${i}]`;
     checkAlloc(input, where);
@@ -193,7 +215,9 @@ export function applyPlanAllocs(ctx: ApplyContext, entry: PlanApplyEntry): void 
     if (job === null && input.DesiredStatus === 'run') job = entry.Job;
     const alloc: Allocation = { ...input, Job: job === null ? null : storedJobVersion(ctx, job, jobs) };
     internStrings(ctx, alloc);
+    if (previous !== null) shareBlocks(alloc, previous);
     upsertPlanAlloc(ctx, alloc, entry.TimestampNs, where);
+    previous = alloc;
   });
   txn.touch('allocs');
 }

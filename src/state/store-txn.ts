@@ -323,6 +323,10 @@ export class WriteTxn {
     this.reindex('allocsByNodeLive', wasLive ? prev.NodeID : undefined, isLive ? alloc.NodeID : undefined, alloc.ID, stored);
     if (wasLive) this.liveNodes.add(prev.NodeID);
     if (isLive) this.liveNodes.add(alloc.NodeID);
+    if (prev === undefined || prev.AllocModifyIndex !== alloc.AllocModifyIndex || prev.NodeID !== alloc.NodeID) {
+      this.touchObject('nodeAllocVersions', alloc.NodeID);
+      if (prev !== undefined && prev.NodeID !== alloc.NodeID) this.touchObject('nodeAllocVersions', prev.NodeID);
+    }
     if (oldJobKey === jobKey) {
       this.adjustCounts(jobKey, 0, (isLive ? 1 : 0) - (wasLive ? 1 : 0), 0, 0);
     } else {
@@ -343,6 +347,7 @@ export class WriteTxn {
     const wasLive = !allocTerminal(old);
     this.reindex('allocsByNodeLive', wasLive ? old.NodeID : undefined, undefined, id, undefined);
     if (wasLive) this.liveNodes.add(old.NodeID);
+    this.touchObject('nodeAllocVersions', old.NodeID);
     this.adjustCounts(nsKey(old.Namespace, old.JobID), -1, wasLive ? -1 : 0, 0, 0);
     return true;
   }

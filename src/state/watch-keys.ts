@@ -14,6 +14,7 @@ export type WatchKind =
   | 'jobDeployments'
   | 'node'
   | 'nodeAllocs'
+  | 'nodeAllocVersions'
   | 'eval'
   | 'evalAllocs'
   | 'deployment'
@@ -28,6 +29,7 @@ export const WATCH_KINDS: readonly WatchKind[] = [
   'jobDeployments',
   'node',
   'nodeAllocs',
+  'nodeAllocVersions',
   'eval',
   'evalAllocs',
   'deployment',
@@ -52,6 +54,12 @@ export const watchKey = {
   jobDeployments: (namespace: string, id: string): WatchKey => ({ kind: 'jobDeployments', id: nsKey(namespace, id) }),
   node: (id: string): WatchKey => ({ kind: 'node', id }),
   nodeAllocs: (nodeId: string): WatchKey => ({ kind: 'nodeAllocs', id: nodeId }),
+  /**
+   * The node's allocations as its client follows them (Node.GetClientAllocs): one placed there
+   * or removed, or changed by the servers (its AllocModifyIndex). What the client reports itself
+   * does not change this key, so the client is not woken by its own status updates.
+   */
+  nodeAllocVersions: (nodeId: string): WatchKey => ({ kind: 'nodeAllocVersions', id: nodeId }),
   eval: (id: string): WatchKey => ({ kind: 'eval', id }),
   evalAllocs: (evalId: string): WatchKey => ({ kind: 'evalAllocs', id: evalId }),
   deployment: (id: string): WatchKey => ({ kind: 'deployment', id }),
