@@ -16,9 +16,8 @@
 // round's figures to stderr. BENCH_LOAD_PARTS=large,registrations,watchers runs only some parts
 // (their figures alone are printed).
 import { fork, type ChildProcess } from 'node:child_process';
-import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent, request, type ClientRequest } from 'node:http';
 import { startDevAgent, waitForState, type AgentProcess } from '../test/e2e/harness.js';
 import { startInProcessApi } from '../test/unit/http-harness.js';
 import { mockEval } from '../test/unit/state-fixtures.js';
@@ -56,13 +55,39 @@ interface Answer {
 const keepAlive = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
 /**
+ * Requests in flight that stop() ends. Not an AbortSignal shared by hundreds of watchers: each
+ * request adding its listener to one signal walks every listener already there (node checks for
+ * duplicates), which made the benchmark's own client cost as much CPU as the agent it measures
+ * on a machine of two cores.
+ */
+class InFlight {
+  private readonly requests = new Set<ClientRequest>();
+  stopped = false;
+
+  add(req: ClientRequest): void {
+    if (this.stopped) req.destroy(new Error('stopped'));
+    else this.requests.add(req);
+  }
+
+  delete(req: ClientRequest): void {
+    this.requests.delete(req);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const req of this.requests) req.destroy(new Error('stopped'));
+    this.requests.clear();
+  }
+}
+
+/**
  * One HTTP exchange; the body is kept only when asked (watchers just count bytes). A request
  * sent on a kept-alive connection the agent had just closed is sent again, as Node's docs advise.
  */
-async function call(port: number, method: string, path: string, body?: unknown, keep = false, signal?: AbortSignal): Promise<Answer> {
+async function call(port: number, method: string, path: string, body?: unknown, keep = false, inFlight?: InFlight): Promise<Answer> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await callOnce(port, method, path, body, keep, signal);
+      return await callOnce(port, method, path, body, keep, inFlight);
     } catch (e) {
       if (attempt >= 2 || !(e instanceof ReusedSocketReset)) throw e;
     }
@@ -71,22 +96,27 @@ async function call(port: number, method: string, path: string, body?: unknown, 
 
 class ReusedSocketReset extends Error {}
 
-function callOnce(port: number, method: string, path: string, body: unknown, keep: boolean, signal?: AbortSignal): Promise<Answer> {
+function callOnce(port: number, method: string, path: string, body: unknown, keep: boolean, inFlight?: InFlight): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ host: '127.0.0.1', port, method, path, agent: keepAlive, headers: { 'accept-encoding': 'gzip' }, signal }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method, path, agent: keepAlive, headers: { 'accept-encoding': 'gzip' } }, (res) => {
       const chunks: Buffer[] = [];
       let bytes = 0;
       res.on('data', (c: Buffer) => {
         bytes += c.length;
         if (keep) chunks.push(c);
       });
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, index: Number(res.headers['x-nomad-index'] ?? 0), bytes, body: keep ? Buffer.concat(chunks as unknown as Uint8Array[]) : null }),
-      );
+      res.on('end', () => {
+        inFlight?.delete(req);
+        resolve({ status: res.statusCode ?? 0, index: Number(res.headers['x-nomad-index'] ?? 0), bytes, body: keep ? Buffer.concat(chunks as unknown as Uint8Array[]) : null });
+      });
       res.on('error', reject);
     });
-    req.on('error', (e: NodeJS.ErrnoException) => reject(req.reusedSocket && e.code === 'ECONNRESET' ? new ReusedSocketReset(e.message) : e));
+    inFlight?.add(req);
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      inFlight?.delete(req);
+      reject(req.reusedSocket && e.code === 'ECONNRESET' && inFlight?.stopped !== true ? new ReusedSocketReset(e.message) : e);
+    });
     if (payload !== undefined) req.write(payload);
     req.end();
   });
@@ -196,7 +226,7 @@ async function readPhase(port: number, path: string, ms: number, writesPrefix: s
 class Watchers {
   private readonly seen: number[];
   private readonly waiting: Array<{ index: number; resolve: () => void }> = [];
-  private readonly abort = new AbortController();
+  private readonly inFlight = new InFlight();
   answers = 0;
 
   constructor(
@@ -206,16 +236,14 @@ class Watchers {
     private readonly waitS: number,
   ) {
     this.seen = paths.map(() => startIndex);
-    // One signal ends every watcher's request: hundreds of listeners on it are intended.
-    setMaxListeners(paths.length + 10, this.abort.signal);
     paths.forEach((p, i) => void this.watch(p, i));
   }
 
   private async watch(path: string, i: number): Promise<void> {
-    while (!this.abort.signal.aborted) {
+    while (!this.inFlight.stopped) {
       let r: Answer;
       try {
-        r = await call(this.port, 'GET', `${path}${path.includes('?') ? '&' : '?'}index=${this.seen[i]}&wait=${this.waitS}s`, undefined, false, this.abort.signal);
+        r = await call(this.port, 'GET', `${path}${path.includes('?') ? '&' : '?'}index=${this.seen[i]}&wait=${this.waitS}s`, undefined, false, this.inFlight);
       } catch {
         return;
       }
@@ -244,7 +272,7 @@ class Watchers {
   }
 
   stop(): void {
-    this.abort.abort();
+    this.inFlight.stop();
   }
 }
 
@@ -303,10 +331,9 @@ async function withWatchers(): Promise<Record<string, number>> {
     const watched = Array.from({ length: SINGLE_JOB_WATCHERS }, (_, i) => `/v1/job/w-${String(i).padStart(5, '0')}/allocations`);
     const first = await Promise.all(watched.map((p) => call(port, 'GET', p)));
     const spurious = { count: 0 };
-    const abort = new AbortController();
-    setMaxListeners(watched.length + 10, abort.signal);
+    const inFlight = new InFlight();
     const armed = watched.map((p, i) =>
-      call(port, 'GET', `${p}?index=${first[i]!.index}&wait=60s`, undefined, false, abort.signal).then(
+      call(port, 'GET', `${p}?index=${first[i]!.index}&wait=60s`, undefined, false, inFlight).then(
         () => spurious.count++,
         () => undefined,
       ),
@@ -315,7 +342,7 @@ async function withWatchers(): Promise<Record<string, number>> {
     await allSettled(agent, WATCHED_JOBS + ROUNDS_WITH_WATCHERS + 10);
     // One more round of writes to other jobs' allocations, then everything they caused is in.
     await waitForState(agent.addr, '/v1/job/other-9/allocations', (a: Array<{ ClientStatus: string }>) => a.length === 1 && a[0]!.ClientStatus === 'running');
-    abort.abort();
+    inFlight.stop();
     await Promise.all(armed);
     trace('spurious', { count: spurious.count });
     return {

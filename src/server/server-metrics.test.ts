@@ -4,7 +4,7 @@ import { RecordingMetrics } from '../../test/unit/recording-metrics.js';
 import { FSM } from '../state/fsm.js';
 import { StateStore } from '../state/store.js';
 import { mockEval, mockJob } from '../../test/unit/state-fixtures.js';
-import { emitServerGauges, jobSummaryLabels } from './server-metrics.js';
+import { emitServerGauges, JOBS_PER_GAUGE_SLICE, jobSummaryLabels } from './server-metrics.js';
 import type { ServerStats } from './server.js';
 import type { AllocMetric } from '../structs/alloc.js';
 import type { Resources } from '../structs/job.js';
@@ -63,6 +63,25 @@ test('disable_dispatched_job_summary_metrics leaves dispatched children out; fol
   assert.equal(follower.named('nomad.job_summary.running').length, 0);
   assert.equal(follower.named('nomad.job_status.running').length, 0);
   assert.equal(follower.gauge('nomad.broker.total_ready'), 2);
+});
+
+test('given a pause, the leader publishes the job summaries a slice of jobs per turn, all of them from one snapshot', async () => {
+  const store = new StateStore();
+  const fsm = new FSM(store);
+  const jobs = JOBS_PER_GAUGE_SLICE * 2 + 50;
+  for (let i = 0; i < jobs; i++) fsm.apply(i + 1, { Type: 'JobRegister', Job: mockJob(`job-${i}`), Eval: null, SubmitTimeNs: i + 1 });
+  const snap = store.snapshot();
+  // A job registered while the gauges go out is not among them: the snapshot was taken before.
+  fsm.apply(jobs + 1, { Type: 'JobRegister', Job: mockJob('later'), Eval: null, SubmitTimeNs: jobs + 1 });
+  const m = new RecordingMetrics();
+  const jobsSeenAtPauses: number[] = [];
+  const published = (): number => new Set(m.named('nomad.job_summary.queued').map((r) => r.labels?.['job'])).size;
+  await emitServerGauges(m, stats(true), snap, { disableDispatchedJobSummaryMetrics: false }, [], async () => {
+    jobsSeenAtPauses.push(published());
+  });
+  assert.deepEqual(jobsSeenAtPauses, [JOBS_PER_GAUGE_SLICE, 2 * JOBS_PER_GAUGE_SLICE]);
+  assert.equal(published(), jobs);
+  assert.equal(m.gauge('nomad.job_status.pending'), jobs);
 });
 
 test('periodic children carry their parent and launch', () => {

@@ -26,7 +26,26 @@ const SUMMARY_FIELDS = [
   ['lost', 'Lost'],
 ] as const;
 
-export function emitServerGauges(m: Metrics, stats: ServerStats, snap: StateReader, opts: ServerMetricsOptions, blocked: readonly Evaluation[] = []): void {
+/**
+ * Jobs whose summary gauges are published in one turn of the event loop: a leader with thousands
+ * of jobs publishes six gauges per task group each collection, tens of milliseconds in one piece,
+ * which held every request arriving meanwhile (a job registration waited behind it).
+ */
+export const JOBS_PER_GAUGE_SLICE = 100;
+
+/**
+ * Publishes the gauges; with `pause` (a wait for the event loop's next turn), the leader's job
+ * summaries go out JOBS_PER_GAUGE_SLICE jobs per turn, from the one snapshot. Without it every
+ * gauge is set before this returns.
+ */
+export async function emitServerGauges(
+  m: Metrics,
+  stats: ServerStats,
+  snap: StateReader,
+  opts: ServerMetricsOptions,
+  blocked: readonly Evaluation[] = [],
+  pause?: () => Promise<void>,
+): Promise<void> {
   const b = stats.broker;
   m.setGauge('nomad.broker.total_ready', b.totalReady);
   m.setGauge('nomad.broker.total_unacked', b.totalUnacked);
@@ -51,7 +70,7 @@ export function emitServerGauges(m: Metrics, stats: ServerStats, snap: StateRead
   m.setGauge('nomad.vault.distributed_tokens_revoking', 0);
   m.setGauge('nomad.vault.token_ttl', 0);
   m.setGauge('state.snapshotIndex', snap.latestIndex());
-  if (stats.leader) emitJobGauges(m, snap, opts);
+  if (stats.leader) await emitJobGauges(m, snap, opts, pause);
 }
 
 /**
@@ -116,9 +135,14 @@ export function emitConsensusMetrics(m: Metrics, consensus: Consensus): void {
 }
 
 /** The leader's job_summary gauges per task group and job_status counts. */
-function emitJobGauges(m: Metrics, snap: StateReader, opts: ServerMetricsOptions): void {
+async function emitJobGauges(m: Metrics, snap: StateReader, opts: ServerMetricsOptions, pause?: () => Promise<void>): Promise<void> {
   const status = { pending: 0, running: 0, dead: 0 };
+  let inSlice = 0;
   for (const job of snap.jobs('*')) {
+    if (pause !== undefined && ++inSlice > JOBS_PER_GAUGE_SLICE) {
+      inSlice = 1;
+      await pause();
+    }
     if (job.Status === 'pending' || job.Status === 'running' || job.Status === 'dead') status[job.Status]++;
     if (opts.disableDispatchedJobSummaryMetrics && job.Dispatched) continue;
     const summary = snap.jobSummary(job.Namespace, job.ID);

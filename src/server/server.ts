@@ -405,11 +405,15 @@ export class Server {
     };
   }
 
-  /** Publishes the server's gauges (called every telemetry collection interval). */
-  emitMetrics(): void {
+  /**
+   * Publishes the server's gauges (called every telemetry collection interval): the queues' and
+   * Raft's at once, the job summaries a slice of jobs per turn of the event loop.
+   */
+  emitMetrics(): Promise<void> {
     const opts = { disableDispatchedJobSummaryMetrics: this.opts.disableDispatchedJobSummaryMetrics ?? false };
-    emitServerGauges(this.metrics, this.stats(), this.store.snapshot(), opts, this.blocked.evals());
     emitConsensusMetrics(this.metrics, this.consensus);
+    const nextTurn = (): Promise<void> => new Promise((resolve) => this.clock.defer(resolve));
+    return emitServerGauges(this.metrics, this.stats(), this.store.snapshot(), opts, this.blocked.evals(), nextTurn);
   }
 
   private onLeadership(isLeader: boolean): void {
