@@ -1019,6 +1019,10 @@ export class Raft implements TransportHandler {
       if (!opened) throw new Error('no snapshot to send');
       // Ship the newest snapshot with its own metadata (it may be newer than the core asked for).
       await this.opts.transport.sendSnapshot(address, { ...m, meta: opened.meta }, opened.chunks());
+      if (!this.closed) {
+        this.core.reportSnapshotDelivered(m.to);
+        this.kick();
+      }
     } catch (e) {
       this.log('warn', `snapshot to ${m.to} failed: ${(e as Error).message}`);
       if (!this.closed) {
