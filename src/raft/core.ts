@@ -554,6 +554,18 @@ export class RaftCore {
   }
 
   /** The transport could not deliver a snapshot: go back to probing. */
+  /**
+   * The transport delivered a snapshot: its receiver took the upload and stepped it, so appends
+   * sent from now on reach it after the snapshot. The leader probes from after the snapshot at
+   * once, as etcd's ReportSnapshot(finish) does, instead of waiting for the receiver's answer
+   * message: that one-way message may be lost, and the follower would then get no entries until
+   * the snapshot timeout (a minute) made the leader probe.
+   */
+  reportSnapshotDelivered(to: ServerId): void {
+    const pr = this.progress.get(to);
+    if (this.role === 'leader' && pr && pr.state === 'snapshot') pr.becomeProbe();
+  }
+
   reportSnapshotFailure(to: ServerId): void {
     const pr = this.progress.get(to);
     if (this.role === 'leader' && pr && pr.state === 'snapshot') pr.becomeProbe();

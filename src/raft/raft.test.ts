@@ -165,6 +165,50 @@ test('a far-behind server catches up from a snapshot and restarts from disk', as
   }
 });
 
+test('a server that installed a snapshot gets the entries after it even when its answer to the snapshot is lost', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'raft-driver-'));
+  try {
+    const net = new MemNetwork();
+    const servers: ServerConfig[] = ['n1', 'n2', 'n3'].map((id) => ({ id, address: id, suffrage: 'voter' as const }));
+    const options = { snapshotThresholdEntries: 20, trailingLogs: 5, tickMs: 20 };
+    const nodes: Node[] = [];
+    for (const s of servers) nodes.push(await startNode(net, s.id, await openFileStores(join(dir, s.id)), options));
+    for (const n of nodes) await n.raft.bootstrap(servers);
+    await until('leader', () => leaderOf(nodes) !== undefined);
+    const lagging = nodes.find((n) => n !== leaderOf(nodes)) as Node;
+    await lagging.raft.shutdown();
+    const up = nodes.filter((n) => n !== lagging);
+    for (let i = 0; i < 60; i++) {
+      for (let attempt = 0; ; attempt++) {
+        await until('leader', () => leaderOf(up) !== undefined);
+        try {
+          await (leaderOf(up) as Node).raft.apply(encodeKv({ op: 'put', key: `k${i % 10}`, value: `v${i}` }));
+          break;
+        } catch (e) {
+          if (attempt >= 5) throw e;
+        }
+      }
+    }
+    await until('snapshots on every running server', () => up.every((n) => Number(n.raft.stats().last_snapshot_index) >= 40));
+    // The restarted server's answers to snapshots never arrive: only the upload's own completion
+    // tells the leader that the snapshot was delivered.
+    const transport = net.connect(lagging.raft.id);
+    const send = transport.send.bind(transport);
+    transport.send = (address, message) => {
+      if (message.type !== 'snapshot_resp') send(address, message);
+    };
+    const fsm = new KvStateMachine();
+    const back = await Raft.create({ id: lagging.raft.id, fsm, transport, ...(await openFileStores(join(dir, lagging.raft.id))), randomSeed: 7, defaultTimeoutMs: 5000, ...options });
+    // Well before the snapshot timeout (a minute), after which the leader would probe anyway.
+    await until('restarted server catches up', () => fsm.values.get('k9') === 'v59', 5_000);
+    assert.ok(back.metrics().snapshotsInstalled >= 1, 'caught up through InstallSnapshot');
+    await back.shutdown();
+    await stopAll(up);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('a single server becomes leader without an election timeout (dev mode)', async () => {
   const net = new MemNetwork();
   const node = await startNode(net, 'solo');

@@ -197,6 +197,8 @@ export class Raft implements TransportHandler {
   private readonly sink: RaftMetricsSink;
   /** On the leader: when the oldest unanswered AppendEntries to each follower left, and its entries. */
   private readonly appendSentAtMs = new Map<ServerId, number>();
+  /** Labels of the per-peer replication metrics, one object per peer (see peerLabels). */
+  private readonly peerLabelsById = new Map<ServerId, { readonly peer_id: string }>();
 
   private constructor(
     private readonly opts: RaftOptions,
@@ -983,9 +985,22 @@ export class Raft implements TransportHandler {
     }
     if (m.type === 'append') {
       if (!this.appendSentAtMs.has(m.to)) this.appendSentAtMs.set(m.to, this.clock.nowMs());
-      if (m.entries.length > 0) this.sink.incrCounter('raft.replication.appendEntries.logs', m.entries.length, { peer_id: m.to });
+      if (m.entries.length > 0) this.sink.incrCounter('raft.replication.appendEntries.logs', m.entries.length, this.peerLabels(m.to));
     }
     this.opts.transport.send(address, m);
+  }
+
+  /**
+   * One labels object per peer, reused by every sample: a metrics sink computes a series' key once
+   * per labels object, and a fresh object per AppendEntries made it do that for every message.
+   */
+  private peerLabels(peer: ServerId): { readonly peer_id: string } {
+    let labels = this.peerLabelsById.get(peer);
+    if (labels === undefined) {
+      labels = Object.freeze({ peer_id: peer });
+      this.peerLabelsById.set(peer, labels);
+    }
+    return labels;
   }
 
   /** hashicorp/raft's replication.appendEntries.rpc: from an AppendEntries leaving to its answer. */
@@ -993,7 +1008,7 @@ export class Raft implements TransportHandler {
     const sentAt = this.appendSentAtMs.get(from);
     if (sentAt === undefined) return;
     this.appendSentAtMs.delete(from);
-    this.sink.addSample('raft.replication.appendEntries.rpc', this.clock.nowMs() - sentAt, { peer_id: from });
+    this.sink.addSample('raft.replication.appendEntries.rpc', this.clock.nowMs() - sentAt, this.peerLabels(from));
   }
 
   private async sendSnapshot(address: string, m: SnapshotRequest): Promise<void> {
@@ -1004,6 +1019,10 @@ export class Raft implements TransportHandler {
       if (!opened) throw new Error('no snapshot to send');
       // Ship the newest snapshot with its own metadata (it may be newer than the core asked for).
       await this.opts.transport.sendSnapshot(address, { ...m, meta: opened.meta }, opened.chunks());
+      if (!this.closed) {
+        this.core.reportSnapshotDelivered(m.to);
+        this.kick();
+      }
     } catch (e) {
       this.log('warn', `snapshot to ${m.to} failed: ${(e as Error).message}`);
       if (!this.closed) {

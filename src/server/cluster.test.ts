@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, InProcessCluster } from '../../test/unit/in-process-cluster.js';
 import { defaultAutopilotConfig } from '../state/tables.js';
+import { mockJob, T0_NS } from '../../test/unit/state-fixtures.js';
 
 const cluster = new InProcessCluster();
 after(() => cluster.shutdown());
@@ -36,6 +37,19 @@ test('three servers bootstrap together, forward writes and replicate them', asyn
   for (const s of cluster.servers.values()) {
     await s.server.readBarrier(false);
     assert.equal(s.store.snapshot().jobByID('default', 'forwarded')?.ID, 'forwarded', `${s.name} has the job`);
+  }
+});
+
+test('the leader applies what was proposed, not what the proposer changed afterwards, as its followers do', async () => {
+  const leader = await eventually('a leader', () => cluster.leader());
+  const job = mockJob('changed-later', { Meta: { phase: 'proposed' } });
+  const applied = leader.consensus.apply({ Type: 'JobRegister', Job: job, Eval: null, SubmitTimeNs: T0_NS });
+  // The leader keeps a copy of its own proposal to apply instead of decoding its bytes.
+  job.Meta!['phase'] = 'changed';
+  await applied;
+  for (const s of cluster.servers.values()) {
+    await s.server.readBarrier(false);
+    assert.equal(s.store.snapshot().jobByID('default', 'changed-later')?.Meta?.['phase'], 'proposed', `${s.name} holds the job as proposed`);
   }
 });
 

@@ -60,3 +60,24 @@ test('a blocked eval found on gaining leadership is evaluated again: capacity ma
     await consensus.shutdown();
   }
 });
+
+test('an eval that finds no room writes its blocked eval and its own status in one log entry', async () => {
+  const { store, server, consensus } = await startSingleNodeServer({ heartbeat: { minHeartbeatTtlMs: 60_000 } });
+  try {
+    // A batch job: no deployment, so the plan is empty and only the evals are written.
+    await server.jobs.register(mockJob({ ID: 'nowhere', Type: 'batch', TaskGroups: [{ ...mockJob().TaskGroups[0]!, Networks: null, Count: 1 }] }));
+    const registeredAt = store.latestIndex();
+    const evals = (): Evaluation[] => store.snapshot().evals('*').filter((e) => e.JobID === 'nowhere');
+    const settled = (): boolean => evals().some((e) => e.Status === 'blocked') && evals().some((e) => e.Status === 'complete');
+    await waitEvals(store, settled, 5_000);
+    const blocked = evals().find((e) => e.Status === 'blocked')!;
+    const done = evals().find((e) => e.Status === 'complete')!;
+    assert.equal(done.BlockedEval, blocked.ID, 'the completed eval names its blocked follow-up');
+    assert.equal(blocked.CreateIndex, done.ModifyIndex, 'both were written by the same entry');
+    assert.equal(store.latestIndex(), registeredAt + 1, 'the registration causes one entry besides its own');
+    assert.ok(server.blocked.has(blocked.ID), 'the leader tracks the blocked eval');
+  } finally {
+    await server.shutdown();
+    await consensus.shutdown();
+  }
+});

@@ -50,7 +50,17 @@ export class WorkerPlanner implements Planner {
     return this.deps.metrics ?? noMetrics;
   }
 
+  /**
+   * Evals the scheduler created that are not written yet. A scheduler that finds no room creates a
+   * blocked eval and then updates its own eval's status: the two go in one log entry (one Raft
+   * round and one FSM apply on every server instead of two), written atomically, so that no
+   * server ever holds the blocked eval without the status naming it, nor the reverse.
+   */
+  private held: Evaluation[] = [];
+
   async submitPlan(plan: Plan): Promise<{ result: PlanResult; newState: StateReader | null }> {
+    // A plan is checked and applied apart from the evals: what was created before it is written first.
+    await this.flushCreated();
     const m = this.metrics;
     const start = m.now();
     plan.EvalToken = this.token;
@@ -74,24 +84,40 @@ export class WorkerPlanner implements Planner {
   }
 
   async updateEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, ModifyTime: this.deps.env.clock.nowNs() }] }, 'update');
+    const held = this.takeHeld();
+    await this.write({ Type: 'EvalUpsert', Evals: [...held, { ...ev, ModifyTime: this.deps.env.clock.nowNs() }] }, held.length > 0 ? ['create', 'update'] : ['update']);
   }
 
-  async createEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, SnapshotIndex: this.snapshotIndex }] }, 'create');
+  createEval(ev: Evaluation): Promise<void> {
+    this.held.push({ ...ev, SnapshotIndex: this.snapshotIndex });
+    return Promise.resolve();
   }
 
   async reblockEval(ev: Evaluation): Promise<void> {
-    await this.write({ Type: 'EvalUpsert', Evals: [{ ...ev, Status: 'blocked', SnapshotIndex: this.snapshotIndex, ModifyTime: this.deps.env.clock.nowNs() }] }, 'reblock');
+    const held = this.takeHeld();
+    await this.write({ Type: 'EvalUpsert', Evals: [...held, { ...ev, Status: 'blocked', SnapshotIndex: this.snapshotIndex, ModifyTime: this.deps.env.clock.nowNs() }] }, held.length > 0 ? ['create', 'reblock'] : ['reblock']);
   }
 
-  /** An eval write: Nomad's Eval.<Update|Create|Reblock> endpoint and the worker's call of it. */
-  private async write(entry: LogEntry, kind: 'update' | 'create' | 'reblock'): Promise<void> {
+  /** Writes the created evals still held (before a plan, or when the scheduler ends without a status update). */
+  async flushCreated(): Promise<void> {
+    if (this.held.length > 0) await this.write({ Type: 'EvalUpsert', Evals: this.takeHeld() }, ['create']);
+  }
+
+  private takeHeld(): Evaluation[] {
+    const held = this.held;
+    this.held = [];
+    return held;
+  }
+
+  /** An eval write: Nomad's Eval.<Update|Create|Reblock> endpoints (one or two in one entry) and the worker's calls of them. */
+  private async write(entry: LogEntry, kinds: ReadonlyArray<'update' | 'create' | 'reblock'>): Promise<void> {
     const m = this.metrics;
     const start = m.now();
     const res = await this.deps.apply(entry);
-    m.measureSince(`nomad.eval.${kind}`, start);
-    m.measureSince(`nomad.worker.${kind}_eval`, start);
+    for (const kind of kinds) {
+      m.measureSince(`nomad.eval.${kind}`, start);
+      m.measureSince(`nomad.worker.${kind}_eval`, start);
+    }
     if (res.result instanceof Error) throw res.result;
   }
 }
@@ -152,6 +178,7 @@ export class Worker extends BackgroundLoop {
     const scheduler = newScheduler(ev.Type, snap, planner, { logger: this.deps.logger, nowMs: () => this.deps.env.clock.nowMs(), monotonicMs: () => this.deps.env.clock.monotonicMs(), generateId: () => this.deps.env.random.uuid() });
     const invokeStart = m.now();
     await scheduler.process(ev);
+    await planner.flushCreated();
     m.measureSince(`nomad.worker.invoke_scheduler.${ev.Type}`, invokeStart);
   }
 }
