@@ -52,6 +52,39 @@ async function stopAll(nodes: readonly Node[]): Promise<void> {
   for (const n of nodes) await n.raft.shutdown();
 }
 
+/** Servers that snapshot and compact after a few entries; slower ticks, so that fsync latency does not look like a dead leader. */
+const COMPACTING = { snapshotThresholdEntries: 20, trailingLogs: 5, tickMs: 20 };
+
+/**
+ * Three servers on disk under `dir`; one follower stops while `writes` entries go to the others
+ * (retried on another leader when leadership moves, as a client would), until every running
+ * server has compacted past what the stopped one holds, so it can only catch up from a snapshot.
+ */
+async function leaveOneBehind(dir: string, writes: number, snapshotAtLeast: number): Promise<{ net: MemNetwork; lagging: Node; up: Node[] }> {
+  const net = new MemNetwork();
+  const servers: ServerConfig[] = ['n1', 'n2', 'n3'].map((id) => ({ id, address: id, suffrage: 'voter' as const }));
+  const nodes: Node[] = [];
+  for (const s of servers) nodes.push(await startNode(net, s.id, await openFileStores(join(dir, s.id)), COMPACTING));
+  for (const n of nodes) await n.raft.bootstrap(servers);
+  await until('leader', () => leaderOf(nodes) !== undefined);
+  const lagging = nodes.find((n) => n !== leaderOf(nodes)) as Node;
+  await lagging.raft.shutdown();
+  const up = nodes.filter((n) => n !== lagging);
+  for (let i = 0; i < writes; i++) {
+    for (let attempt = 0; ; attempt++) {
+      await until('leader', () => leaderOf(up) !== undefined);
+      try {
+        await (leaderOf(up) as Node).raft.apply(encodeKv({ op: 'put', key: `k${i % 10}`, value: `v${i}` }));
+        break;
+      } catch (e) {
+        if (attempt >= 5) throw e;
+      }
+    }
+  }
+  await until('snapshots on every running server', () => up.every((n) => Number(n.raft.stats().last_snapshot_index) >= snapshotAtLeast));
+  return { net, lagging, up };
+}
+
 test('three servers elect a leader, replicate and apply in order', async () => {
   const { nodes } = await cluster(3);
   const leader = leaderOf(nodes) as Node;
@@ -125,41 +158,16 @@ test('membership: add a non-voter, promote, transfer leadership, remove', async 
 test('a far-behind server catches up from a snapshot and restarts from disk', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'raft-driver-'));
   try {
-    const net = new MemNetwork();
-    const servers: ServerConfig[] = ['n1', 'n2', 'n3'].map((id) => ({ id, address: id, suffrage: 'voter' as const }));
-    // Slower ticks: fsync latency must not look like a dead leader.
-    const options = { snapshotThresholdEntries: 20, trailingLogs: 5, tickMs: 20 };
-    const nodes: Node[] = [];
-    for (const s of servers) nodes.push(await startNode(net, s.id, await openFileStores(join(dir, s.id)), options));
-    for (const n of nodes) await n.raft.bootstrap(servers);
-    await until('leader', () => leaderOf(nodes) !== undefined);
-    const lagging = nodes.find((n) => n !== leaderOf(nodes)) as Node;
-    await lagging.raft.shutdown();
-    const up = nodes.filter((n) => n !== lagging);
-    for (let i = 0; i < 100; i++) {
-      // As a client would: retry on another leader when leadership moved under us.
-      for (let attempt = 0; ; attempt++) {
-        await until('leader', () => leaderOf(up) !== undefined);
-        try {
-          await (leaderOf(up) as Node).raft.apply(encodeKv({ op: 'put', key: `k${i % 10}`, value: `v${i}` }));
-          break;
-        } catch (e) {
-          if (attempt >= 5) throw e;
-        }
-      }
-    }
-    // Every server that could lead the catch-up has compacted past what the lagging one holds,
-    // so whichever leads then can only bring it back with a snapshot.
-    await until('snapshots on every running server', () => up.every((n) => Number(n.raft.stats().last_snapshot_index) >= 80));
-    const back = await startNode(net, lagging.raft.id, await openFileStores(join(dir, lagging.raft.id)), options);
+    const { net, lagging, up } = await leaveOneBehind(dir, 100, 80);
+    const back = await startNode(net, lagging.raft.id, await openFileStores(join(dir, lagging.raft.id)), COMPACTING);
     await until('restarted server catches up', () => back.fsm.values.get('k9') === 'v99');
     assert.ok(back.raft.metrics().snapshotsInstalled >= 1, 'caught up through InstallSnapshot');
     await back.raft.shutdown();
     // Restart again: recovers from its own snapshot plus the log after it.
-    const again = await startNode(net, lagging.raft.id, await openFileStores(join(dir, lagging.raft.id)), options);
+    const again = await startNode(net, lagging.raft.id, await openFileStores(join(dir, lagging.raft.id)), COMPACTING);
     assert.ok(again.fsm.values.size > 0, 'state restored from the snapshot at start');
     await until('caught up again', () => again.fsm.values.get('k9') === 'v99');
-    await stopAll([again, ...nodes.filter((n) => n !== lagging)]);
+    await stopAll([again, ...up]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -168,28 +176,7 @@ test('a far-behind server catches up from a snapshot and restarts from disk', as
 test('a server that installed a snapshot gets the entries after it even when its answer to the snapshot is lost', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'raft-driver-'));
   try {
-    const net = new MemNetwork();
-    const servers: ServerConfig[] = ['n1', 'n2', 'n3'].map((id) => ({ id, address: id, suffrage: 'voter' as const }));
-    const options = { snapshotThresholdEntries: 20, trailingLogs: 5, tickMs: 20 };
-    const nodes: Node[] = [];
-    for (const s of servers) nodes.push(await startNode(net, s.id, await openFileStores(join(dir, s.id)), options));
-    for (const n of nodes) await n.raft.bootstrap(servers);
-    await until('leader', () => leaderOf(nodes) !== undefined);
-    const lagging = nodes.find((n) => n !== leaderOf(nodes)) as Node;
-    await lagging.raft.shutdown();
-    const up = nodes.filter((n) => n !== lagging);
-    for (let i = 0; i < 60; i++) {
-      for (let attempt = 0; ; attempt++) {
-        await until('leader', () => leaderOf(up) !== undefined);
-        try {
-          await (leaderOf(up) as Node).raft.apply(encodeKv({ op: 'put', key: `k${i % 10}`, value: `v${i}` }));
-          break;
-        } catch (e) {
-          if (attempt >= 5) throw e;
-        }
-      }
-    }
-    await until('snapshots on every running server', () => up.every((n) => Number(n.raft.stats().last_snapshot_index) >= 40));
+    const { net, lagging, up } = await leaveOneBehind(dir, 60, 40);
     // The restarted server's answers to snapshots never arrive: only the upload's own completion
     // tells the leader that the snapshot was delivered.
     const transport = net.connect(lagging.raft.id);
@@ -198,7 +185,7 @@ test('a server that installed a snapshot gets the entries after it even when its
       if (message.type !== 'snapshot_resp') send(address, message);
     };
     const fsm = new KvStateMachine();
-    const back = await Raft.create({ id: lagging.raft.id, fsm, transport, ...(await openFileStores(join(dir, lagging.raft.id))), randomSeed: 7, defaultTimeoutMs: 5000, ...options });
+    const back = await Raft.create({ id: lagging.raft.id, fsm, transport, ...(await openFileStores(join(dir, lagging.raft.id))), randomSeed: 7, defaultTimeoutMs: 5000, ...COMPACTING });
     // Well before the snapshot timeout (a minute), after which the leader would probe anyway.
     await until('restarted server catches up', () => fsm.values.get('k9') === 'v59', 5_000);
     assert.ok(back.metrics().snapshotsInstalled >= 1, 'caught up through InstallSnapshot');
