@@ -540,17 +540,28 @@ export class RaftCore {
   }
 
   /** The driver has made a snapshot durable; the log before it may be compacted. */
-  snapshotDone(meta: SnapshotMeta, trailingLogs: number): void {
+  snapshotDone(meta: SnapshotMeta, trailingLogs: number, trailingMaxBytes = Number.POSITIVE_INFINITY): void {
     if (this.snapshotMeta && meta.index <= this.snapshotMeta.index) return;
     invariant(meta.index <= this.handed, () => `snapshot ${meta.index} beyond applied ${this.handed}`);
     invariant(this.log.term(meta.index) === undefined || this.log.term(meta.index) === meta.term, 'snapshot term differs from the log');
     this.snapshotMeta = meta;
-    const compactTo = Math.min(meta.index - trailingLogs, this.log.stableIndex);
+    const compactTo = Math.min(this.trailingStart(meta.index, trailingLogs, trailingMaxBytes), this.log.stableIndex);
     if (compactTo > this.log.compactedIndex) {
       this.log.compact(compactTo);
       this.configs.onCompact(compactTo);
       this.compactTo = compactTo;
     }
+  }
+
+  /** The last index to compact so that at most `count` entries and `maxBytes` of payload stay behind `snapshotIndex`. */
+  private trailingStart(snapshotIndex: number, count: number, maxBytes: number): number {
+    const byCount = snapshotIndex - count;
+    let bytes = 0;
+    for (let i = snapshotIndex; i > Math.max(byCount, this.log.compactedIndex); i--) {
+      bytes += this.log.entry(i)?.data?.length ?? 0;
+      if (bytes > maxBytes) return i;
+    }
+    return byCount;
   }
 
   /** The transport could not deliver a snapshot: go back to probing. */

@@ -196,6 +196,29 @@ test('a server that installed a snapshot gets the entries after it even when its
   }
 });
 
+test('large entries trigger a snapshot by their bytes and keep only trailingLogsMaxBytes of log behind it', async () => {
+  const net = new MemNetwork();
+  const servers: ServerConfig[] = ['n1', 'n2', 'n3'].map((id) => ({ id, address: id, suffrage: 'voter' as const }));
+  // Counted in entries alone, nothing here would ever be snapshotted or compacted.
+  const options = { snapshotThresholdEntries: 1_000_000, trailingLogs: 1_000_000, snapshotThresholdBytes: 16 * 1024, trailingLogsMaxBytes: 3 * 1024 };
+  const stores = servers.map(() => memoryStores());
+  const nodes: Node[] = [];
+  for (const [i, s] of servers.entries()) nodes.push(await startNode(net, s.id, stores[i], options));
+  for (const n of nodes) await n.raft.bootstrap(servers);
+  await until('leader', () => leaderOf(nodes) !== undefined);
+  const value = 'x'.repeat(1_000);
+  for (let i = 0; i < 40; i++) await (leaderOf(nodes) as Node).raft.apply(encodeKv({ op: 'put', key: `k${i}`, value }));
+  await until('snapshots on every server', () => nodes.every((n) => Number(n.raft.stats().last_snapshot_index) > 0));
+  for (const [i, n] of nodes.entries()) {
+    const snap = Number(n.raft.stats().last_snapshot_index);
+    const first = stores[i]!.logStore.firstIndex();
+    assert.ok(snap >= 16, `${n.raft.id}: snapshot at ${snap}, after about 16 KiB of entries`);
+    // Entries of about 1 KiB: two fit in 3 KiB, a third would not.
+    assert.ok(first > 1 && snap - first + 1 <= 2, `${n.raft.id}: log kept from ${first} behind the snapshot at ${snap}`);
+  }
+  await stopAll(nodes);
+});
+
 test('a single server becomes leader without an election timeout (dev mode)', async () => {
   const net = new MemNetwork();
   const node = await startNode(net, 'solo');

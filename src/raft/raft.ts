@@ -69,8 +69,16 @@ export interface RaftOptions {
   readonly checkQuorum?: boolean;
   /** Take a snapshot once this many entries were applied since the last one. */
   readonly snapshotThresholdEntries?: number;
+  /**
+   * ... or once this many bytes of entries were (256 MiB by default). The log behind the last
+   * snapshot is held in memory: counted in entries alone, a log of large entries (plans of a
+   * thousand allocations) would hold gigabytes before a snapshot let it go.
+   */
+  readonly snapshotThresholdBytes?: number;
   /** Entries kept in the log behind a snapshot, for followers slightly behind. At least 1. */
   readonly trailingLogs?: number;
+  /** ... and at most this many bytes of them (64 MiB by default); a follower further behind gets a snapshot. */
+  readonly trailingLogsMaxBytes?: number;
   readonly maxEntriesPerAppend?: number;
   readonly maxInflightAppends?: number;
   /** apply()/barrier() calls waiting for commitment beyond this are refused (overloaded). */
@@ -154,6 +162,10 @@ export class Raft implements TransportHandler {
   private readonly tickMs: number;
   private readonly snapshotThreshold: number;
   private readonly trailingLogs: number;
+  private readonly snapshotThresholdBytes: number;
+  private readonly trailingLogsMaxBytes: number;
+  /** Payload bytes of the entries applied since the last snapshot. */
+  private appliedBytesSinceSnapshot = 0;
   private readonly maxPendingApplies: number;
   private readonly defaultTimeoutMs: number;
   private readonly log: RaftLogger;
@@ -211,6 +223,8 @@ export class Raft implements TransportHandler {
     this.tickMs = opts.tickMs ?? DEFAULT_TICK_MS;
     this.snapshotThreshold = opts.snapshotThresholdEntries ?? 8192;
     this.trailingLogs = Math.max(1, opts.trailingLogs ?? 10240);
+    this.snapshotThresholdBytes = opts.snapshotThresholdBytes ?? 256 * 1024 * 1024;
+    this.trailingLogsMaxBytes = opts.trailingLogsMaxBytes ?? 64 * 1024 * 1024;
     this.maxPendingApplies = opts.maxPendingApplies ?? 65536;
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 30_000;
     this.log = opts.logger ?? (() => undefined);
@@ -941,6 +955,7 @@ export class Raft implements TransportHandler {
       p.reject(new LeadershipLostError('a snapshot replaced the log before the entry was applied here'));
     }
     this.appliedIndex = meta.index;
+    this.appliedBytesSinceSnapshot = 0;
     this.lastSnapshotIndex = meta.index;
     this.lastSnapshotTerm = meta.term;
     this.emit({ type: 'snapshot', meta, installed: true });
@@ -965,6 +980,7 @@ export class Raft implements TransportHandler {
     for (const p of this.pending.values()) p.reject(new LeadershipLostError('a restored snapshot that never reached a quorum was rolled back'));
     this.pending.clear();
     this.appliedIndex = meta.index;
+    this.appliedBytesSinceSnapshot = 0;
     this.lastSnapshotIndex = meta.index;
     this.lastSnapshotTerm = meta.term;
     this.emit({ type: 'snapshot', meta, installed: true });
@@ -1051,6 +1067,7 @@ export class Raft implements TransportHandler {
       this.emit({ type: 'configuration', configuration: e.config, index: e.index });
     }
     this.appliedIndex = e.index;
+    this.appliedBytesSinceSnapshot += e.data ? e.data.length : 0;
     const p = this.pending.get(e.index);
     if (!p) return;
     this.pending.delete(e.index);
@@ -1077,7 +1094,7 @@ export class Raft implements TransportHandler {
 
   private maybeSnapshot(): void {
     if (this.snapshotting || this.restoringUser || this.closed) return;
-    if (this.appliedIndex - this.lastSnapshotIndex < this.snapshotThreshold) return;
+    if (this.appliedIndex - this.lastSnapshotIndex < this.snapshotThreshold && this.appliedBytesSinceSnapshot < this.snapshotThresholdBytes) return;
     this.takeSnapshot().catch((e: Error) => this.log('warn', `snapshot failed: ${e.message}`));
   }
 
@@ -1088,6 +1105,7 @@ export class Raft implements TransportHandler {
     const startedMs = this.clock.nowMs();
     try {
       const meta = this.core.snapshotMetaAt(this.appliedIndex);
+      const bytesCovered = this.appliedBytesSinceSnapshot;
       const data = await this.opts.fsm.snapshot();
       const sink = await this.opts.snapshotStore.create(meta);
       try {
@@ -1099,8 +1117,9 @@ export class Raft implements TransportHandler {
         throw e;
       }
       if (!this.closed) {
-        this.core.snapshotDone(meta, this.trailingLogs);
+        this.core.snapshotDone(meta, this.trailingLogs, this.trailingLogsMaxBytes);
         if (meta.index > this.lastSnapshotIndex) {
+          this.appliedBytesSinceSnapshot = Math.max(0, this.appliedBytesSinceSnapshot - bytesCovered);
           this.lastSnapshotIndex = meta.index;
           this.lastSnapshotTerm = meta.term;
         }

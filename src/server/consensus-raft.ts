@@ -54,6 +54,10 @@ export interface RaftConsensusOptions {
   snapshotIntervalMs?: number;
   /** Entries kept in the log behind a snapshot (raft_trailing_logs). */
   trailingLogs?: number;
+  /** Bytes of entries applied since the last snapshot before the next is taken (the Raft library's default otherwise). */
+  snapshotThresholdBytes?: number;
+  /** Bytes of entries kept in the log behind a snapshot at most (the Raft library's default otherwise). */
+  trailingLogsMaxBytes?: number;
   /** Bound of one apply or barrier. */
   applyTimeoutMs?: number;
   clock?: RaftClock;
@@ -161,6 +165,8 @@ export class RaftConsensus implements ClusterConsensus {
       heartbeatIntervalTicks: HEARTBEAT_INTERVAL_TICKS,
       snapshotThresholdEntries: opts.snapshotThresholdEntries ?? 8192,
       trailingLogs: opts.trailingLogs ?? 10_240,
+      ...(opts.snapshotThresholdBytes !== undefined ? { snapshotThresholdBytes: opts.snapshotThresholdBytes } : {}),
+      ...(opts.trailingLogsMaxBytes !== undefined ? { trailingLogsMaxBytes: opts.trailingLogsMaxBytes } : {}),
       defaultTimeoutMs: opts.applyTimeoutMs ?? 30_000,
       logger: (level, message) => opts.logger[level](`raft: ${message}`),
       ...(opts.clock ? { clock: opts.clock } : {}),

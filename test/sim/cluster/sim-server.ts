@@ -99,6 +99,10 @@ export class SimServer {
       snapshotThresholdEntries: this.params.snapshotThresholdEntries,
       snapshotIntervalMs: this.params.snapshotIntervalMs,
       trailingLogs: this.params.trailingLogs,
+      // Small byte bounds too (about 2 KiB and 1 KiB an entry), so that in some runs the bytes
+      // of the entries, not their number, decide when to snapshot and what to keep.
+      snapshotThresholdBytes: this.params.snapshotThresholdEntries * 2048,
+      trailingLogsMaxBytes: this.params.trailingLogs * 1024,
     });
     if (!life.isAlive) return;
     const server = new Server({
