@@ -564,20 +564,15 @@ export class RaftCore {
     return byCount;
   }
 
-  /** The transport could not deliver a snapshot: go back to probing. */
   /**
-   * The transport delivered a snapshot: its receiver took the upload and stepped it, so appends
-   * sent from now on reach it after the snapshot. The leader probes from after the snapshot at
-   * once, as etcd's ReportSnapshot(finish) does, instead of waiting for the receiver's answer
-   * message: that one-way message may be lost, and the follower would then get no entries until
-   * the snapshot timeout (a minute) made the leader probe.
+   * The transport is done with a snapshot for `to`, delivered or not: the leader goes back to
+   * probing. When it failed, probing finds what the follower still lacks. When it was delivered,
+   * the receiver took the upload and stepped it, so appends sent from now on reach it after the
+   * snapshot: the leader probes from there at once, as etcd's ReportSnapshot does, instead of
+   * waiting for the receiver's answer message. That one-way message may be lost, and the follower
+   * would then get no entries until the snapshot timeout (a minute) made the leader probe.
    */
-  reportSnapshotDelivered(to: ServerId): void {
-    const pr = this.progress.get(to);
-    if (this.role === 'leader' && pr && pr.state === 'snapshot') pr.becomeProbe();
-  }
-
-  reportSnapshotFailure(to: ServerId): void {
+  reportSnapshotEnded(to: ServerId): void {
     const pr = this.progress.get(to);
     if (this.role === 'leader' && pr && pr.state === 'snapshot') pr.becomeProbe();
   }

@@ -993,7 +993,7 @@ export class Raft implements TransportHandler {
     if (m.type === 'snapshot') {
       if (this.restoringUser) {
         // The restored snapshot is not on disk yet; the core asks again once it probes.
-        this.core.reportSnapshotFailure(m.to);
+        this.core.reportSnapshotEnded(m.to);
         return;
       }
       void this.sendSnapshot(address, m);
@@ -1035,17 +1035,13 @@ export class Raft implements TransportHandler {
       if (!opened) throw new Error('no snapshot to send');
       // Ship the newest snapshot with its own metadata (it may be newer than the core asked for).
       await this.opts.transport.sendSnapshot(address, { ...m, meta: opened.meta }, opened.chunks());
-      if (!this.closed) {
-        this.core.reportSnapshotDelivered(m.to);
-        this.kick();
-      }
     } catch (e) {
       this.log('warn', `snapshot to ${m.to} failed: ${(e as Error).message}`);
+    } finally {
       if (!this.closed) {
-        this.core.reportSnapshotFailure(m.to);
+        this.core.reportSnapshotEnded(m.to);
         this.kick();
       }
-    } finally {
       this.snapshotSends.delete(m.to);
     }
   }

@@ -339,7 +339,7 @@ export class SimNode {
     let msg = m;
     if (m.type === 'snapshot') {
       if (this.restoring) {
-        this.core?.reportSnapshotFailure(m.to);
+        this.core?.reportSnapshotEnded(m.to);
         return;
       }
       // As the real driver does: ship the latest durable snapshot, with its own metadata.
