@@ -143,11 +143,11 @@ export class SimNode {
     let index = 0;
     while (this.running) {
       try {
-        const resp = await this.rpc.nodeGetClientAllocs(this.node.ID, index, WATCH_WAIT_MS);
+        const resp = await this.rpc.nodeGetClientAllocs(this.node.ID, index, WATCH_WAIT_MS, true);
         if (!this.running) return;
         index = Math.max(index, resp.Index);
         const changed: string[] = [];
-        // Every answer lists all of the node's allocations: no array per entry.
+        // An answer lists what changed since the last (no allocation is garbage collected here).
         for (const id in resp.Allocs) {
           const modifyIndex = resp.Allocs[id]!;
           const seen = this.known.get(id);

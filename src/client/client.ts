@@ -330,7 +330,7 @@ export class Client {
       const startedMs = Date.now();
       let resp;
       try {
-        resp = await this.raceShutdown(this.rpc.nodeGetClientAllocs(this.nodeId, index, ALLOC_WATCH_WAIT_MS));
+        resp = await this.raceShutdown(this.rpc.nodeGetClientAllocs(this.nodeId, index, ALLOC_WATCH_WAIT_MS, true));
         if (resp === null) return;
         backoff.reset();
       } catch (err) {
@@ -340,7 +340,7 @@ export class Client {
         continue;
       }
       try {
-        await this.applyAllocList(resp.Allocs, resp.Index);
+        await this.applyAllocList(resp.Allocs, resp.Index, resp.Complete !== false);
       } catch (err) {
         this.log.error('client: failed to apply allocations', { error: String(err) });
         await this.sleep(backoff.nextDelayMs());
@@ -351,11 +351,15 @@ export class Client {
     }
   }
 
-  private async applyAllocList(list: Record<string, number>, index: number): Promise<void> {
-    // Allocations the servers no longer list were garbage collected: drop them here too. The list
-    // holds every allocation of the node and comes at every change, so both passes make no
-    // garbage per entry (deleting the entry being visited is safe in a Map's iteration).
-    for (const id of this.known.keys()) {
+  /**
+   * `complete`: the list holds every allocation of the node, and one it lacks was garbage
+   * collected; otherwise it holds those changed since the last answer, and none was removed.
+   */
+  private async applyAllocList(list: Record<string, number>, index: number, complete: boolean): Promise<void> {
+    // Allocations the servers no longer list were garbage collected: drop them here too. Both
+    // passes make no garbage per entry (deleting the entry being visited is safe in a Map's
+    // iteration).
+    for (const id of complete ? this.known.keys() : []) {
       if (id in list) continue;
       this.known.delete(id);
       const r = this.runners.get(id);

@@ -72,8 +72,8 @@ export class NodeRpcClient implements ClientServerRpc {
     return this.opts.caller.call(NODE_RPC.updateFingerprint, req, { timeoutMs: CALL_TIMEOUT_MS });
   }
 
-  async nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number): Promise<NodeClientAllocsResponse> {
-    const req: NodeGetClientAllocsRequest = { ...this.auth(nodeId), MinQueryIndex: minIndex, MaxQueryTimeMs: maxWaitMs };
+  async nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number, changesOnly = false): Promise<NodeClientAllocsResponse> {
+    const req: NodeGetClientAllocsRequest = { ...this.auth(nodeId), MinQueryIndex: minIndex, MaxQueryTimeMs: maxWaitMs, ...(changesOnly ? { ChangesOnly: true } : {}) };
     return this.opts.caller.call(NODE_RPC.getClientAllocs, req, { timeoutMs: maxWaitMs + BLOCKING_SLACK_MS });
   }
 

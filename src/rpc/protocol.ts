@@ -46,6 +46,12 @@ export interface NodeUpdateFingerprintRequest extends NodeAuth {
 export interface NodeGetClientAllocsRequest extends NodeAuth {
   MinQueryIndex: number;
   MaxQueryTimeMs: number;
+  /**
+   * Only the allocations whose AllocModifyIndex is past MinQueryIndex, unless the whole list is
+   * needed (see NodeClientAllocsResponse.Complete). A client that has every answer since its
+   * first asks for changes only: an answer is then as large as what changed, not as the node.
+   */
+  ChangesOnly?: boolean;
 }
 
 export interface AllocGetAllocsRequest extends NodeAuth {
@@ -102,8 +108,13 @@ export interface NodeHeartbeatResponse {
 export interface NodeClientAllocsResponse {
   /** Allocation ID -> AllocModifyIndex: the client pulls those that changed. */
   Allocs: Record<string, number>;
-  /** Allocation ID -> the server's view of the client status, so the client can tell what it must not resurrect. */
+  /** The index of the node's list as answered: the next call's MinQueryIndex. */
   Index: number;
+  /**
+   * True: Allocs is the node's whole list, and an allocation it lacks is gone. False (asked with
+   * ChangesOnly): Allocs holds those that changed after MinQueryIndex, and nothing was removed.
+   */
+  Complete?: boolean;
 }
 
 /** What a client reports about one of its allocations. */
@@ -124,7 +135,7 @@ export interface ClientServerRpc {
   /** Node.UpdateDrivers etc.: the fingerprint changed (driver health, attributes). */
   nodeUpdateFingerprint(node: Node): Promise<{ Index: number }>;
   /** Node.GetClientAllocs: a blocking query that returns once the node's allocations change past minIndex. */
-  nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number): Promise<NodeClientAllocsResponse>;
+  nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number, changesOnly?: boolean): Promise<NodeClientAllocsResponse>;
   /** Alloc.GetAllocs: the full allocations (with Job) the client needs to run. */
   allocGetAllocs(ids: string[], minIndex: number): Promise<{ Allocs: Allocation[]; Index: number }>;
   /** Node.UpdateAlloc: batched client status updates, written through the log. */

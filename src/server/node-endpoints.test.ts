@@ -148,7 +148,7 @@ test('a client following its allocations is answered when the servers change the
   const placed = await ctx.write(mockPlanApply(job, { AllocsUpdated: [mockAlloc('a1', 'n1', { JobID: 'web' })] }));
 
   const first = await endpoints.nodeGetClientAllocs('n1', 0, 60_000);
-  assert.deepEqual(first, { Allocs: { a1: placed.index }, Index: placed.index });
+  assert.deepEqual(first, { Allocs: { a1: placed.index }, Index: placed.index, Complete: true });
 
   let answered = false;
   const next = endpoints.nodeGetClientAllocs('n1', first.Index, 60_000).finally(() => (answered = true));
@@ -158,13 +158,47 @@ test('a client following its allocations is answered when the servers change the
   assert.equal(answered, false, 'the client\'s own report leaves its map as it was');
 
   const second = await ctx.write(mockPlanApply(job, { AllocsUpdated: [mockAlloc('a2', 'n1', { JobID: 'web' })] }));
-  assert.deepEqual(await next, { Allocs: { a1: placed.index, a2: second.index }, Index: second.index });
+  assert.deepEqual(await next, { Allocs: { a1: placed.index, a2: second.index }, Index: second.index, Complete: true });
 
   const stopping = endpoints.nodeGetClientAllocs('n1', second.index, 60_000);
   const stopped = await ctx.write(mockPlanApply(job, { AllocsStopped: [{ ID: 'a1', DesiredStatus: 'stop', DesiredDescription: 'alloc not needed' }] }));
-  assert.deepEqual(await stopping, { Allocs: { a1: stopped.index, a2: second.index }, Index: stopped.index });
+  assert.deepEqual(await stopping, { Allocs: { a1: stopped.index, a2: second.index }, Index: stopped.index, Complete: true });
 
   const collecting = endpoints.nodeGetClientAllocs('n1', stopped.index, 60_000);
   const collected = await ctx.write({ Type: 'EvalDelete', EvalIDs: [], AllocIDs: ['a1'] });
-  assert.deepEqual(await collecting, { Allocs: { a2: second.index }, Index: collected.index });
+  assert.deepEqual(await collecting, { Allocs: { a2: second.index }, Index: collected.index, Complete: true });
+});
+
+test('a client asking for changes only is told what changed since its index, and the whole list once one left it', async () => {
+  const { ctx, store } = fsmContext();
+  const endpoints = new NodeEndpoints(ctx);
+  await ctx.write({ Type: 'NodeRegister', Node: mockNode('n1'), TimestampNs: T0_NS });
+  await ctx.write({ Type: 'NodeRegister', Node: mockNode('n2'), TimestampNs: T0_NS });
+  await ctx.write({ Type: 'JobRegister', Job: mockJob('web'), Eval: null, SubmitTimeNs: T0_NS });
+  const job = store.snapshot().jobByID('default', 'web')!;
+  const placed = await ctx.write(mockPlanApply(job, { AllocsUpdated: [mockAlloc('a1', 'n1', { JobID: 'web' }), mockAlloc('a2', 'n1', { JobID: 'web' })] }));
+
+  // The first answer (index 0) is the whole list, changes asked or not.
+  const first = await endpoints.nodeGetClientAllocs('n1', 0, 60_000, true);
+  assert.deepEqual(first, { Allocs: { a1: placed.index, a2: placed.index }, Index: placed.index, Complete: true });
+
+  const next = endpoints.nodeGetClientAllocs('n1', first.Index, 60_000, true);
+  const third = await ctx.write(mockPlanApply(job, { AllocsUpdated: [mockAlloc('a3', 'n1', { JobID: 'web' })] }));
+  assert.deepEqual(await next, { Allocs: { a3: third.index }, Index: third.index, Complete: false });
+
+  const stopping = endpoints.nodeGetClientAllocs('n1', third.index, 60_000, true);
+  const stopped = await ctx.write(mockPlanApply(job, { AllocsStopped: [{ ID: 'a1', DesiredStatus: 'stop', DesiredDescription: 'alloc not needed' }] }));
+  assert.deepEqual(await stopping, { Allocs: { a1: stopped.index }, Index: stopped.index, Complete: false });
+
+  // A wait that ends with nothing changed answers an empty list of changes.
+  assert.deepEqual(await endpoints.nodeGetClientAllocs('n1', stopped.index, 10, true), { Allocs: {}, Index: stopped.index, Complete: false });
+  // Another node's changes are not this node's.
+  await ctx.write(mockPlanApply(job, { AllocsUpdated: [mockAlloc('b1', 'n2', { JobID: 'web' })] }));
+
+  // a1 garbage collected: absent from a list of changes it would look unchanged, so the whole list comes.
+  const collecting = endpoints.nodeGetClientAllocs('n1', stopped.index, 60_000, true);
+  const collected = await ctx.write({ Type: 'EvalDelete', EvalIDs: [], AllocIDs: ['a1'] });
+  assert.deepEqual(await collecting, { Allocs: { a2: placed.index, a3: third.index }, Index: collected.index, Complete: true });
+  // Past the removal, changes only again.
+  assert.deepEqual(await endpoints.nodeGetClientAllocs('n1', collected.index, 10, true), { Allocs: {}, Index: collected.index, Complete: false });
 });

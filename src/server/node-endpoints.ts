@@ -181,8 +181,13 @@ export class NodeEndpoints implements ClientServerRpc {
    * allocation placed on the node, removed, or changed by the servers. Nomad's is the highest
    * ModifyIndex, which also moves with what the client reports itself: the client was answered
    * its unchanged map after each of its own status updates, the whole map each time.
+   *
+   * With changesOnly, the answer lists only the allocations whose AllocModifyIndex is past
+   * minIndex, unless one left the node's list since (Complete then, the whole list): a node of
+   * 200 allocations given one more is told of one, not of 201. Every allocation at or below
+   * minIndex was in an earlier answer, built from a state at or past that index.
    */
-  async nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number, signal?: AbortSignal): Promise<NodeClientAllocsResponse> {
+  async nodeGetClientAllocs(nodeId: string, minIndex: number, maxWaitMs: number, changesOnly = false, signal?: AbortSignal): Promise<NodeClientAllocsResponse> {
     if (!nodeId) throw badRequest('missing node ID', 'NodeID');
     const deadline = this.ctx.clock.nowMs() + Math.min(Math.max(0, maxWaitMs), MAX_BLOCKING_WAIT_MS);
     const watch = [watchKey.nodeAllocVersions(nodeId)];
@@ -192,7 +197,12 @@ export class NodeEndpoints implements ClientServerRpc {
       // minIndex the map is as the client has it, and is not built only to be dropped.
       const mapIndex = this.ctx.store.keysIndex(watch);
       if (mapIndex > minIndex || minIndex === 0 || remaining <= 0 || signal?.aborted) {
-        return { Allocs: clientAllocs(this.ctx.store.snapshot(), nodeId), Index: Math.max(mapIndex, 1) };
+        const index = Math.max(mapIndex, 1);
+        const snap = this.ctx.store.snapshot();
+        const partial = changesOnly && minIndex > 0 && this.ctx.store.keysIndex([watchKey.nodeAllocRemovals(nodeId)]) <= minIndex;
+        return partial
+          ? { Allocs: clientAllocs(snap, nodeId, minIndex), Index: index, Complete: false }
+          : { Allocs: clientAllocs(snap, nodeId, 0), Index: index, Complete: true };
       }
       await this.ctx.store.waitForKeys(watch, minIndex, remaining, signal);
     }
@@ -307,10 +317,10 @@ function validateNode(node: Node): void {
   if (errs.length) throw badRequest(errs.join('; '), 'Node');
 }
 
-/** The node's allocations as ID -> AllocModifyIndex. */
-function clientAllocs(snap: StateReader, nodeId: string): Record<string, number> {
+/** The node's allocations as ID -> AllocModifyIndex, those changed after `after` only. */
+function clientAllocs(snap: StateReader, nodeId: string, after: number): Record<string, number> {
   const allocs: Record<string, number> = {};
-  for (const a of snap.allocsByNode(nodeId)) allocs[a.ID] = a.AllocModifyIndex;
+  for (const a of snap.allocsByNode(nodeId)) if (a.AllocModifyIndex > after) allocs[a.ID] = a.AllocModifyIndex;
   return allocs;
 }
 

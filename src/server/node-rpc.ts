@@ -113,7 +113,7 @@ export class NodeRpc {
       [NODE_RPC.getClientAllocs]: async (args, ctx) => {
         const f = object(args);
         const auth = await this.authorize(f, ctx.signal);
-        return runAsCaller(auth.SecretID, () => s.nodes.nodeGetClientAllocs(auth.NodeID, num(f, 'MinQueryIndex'), waitBound(f, ctx), ctx.signal));
+        return runAsCaller(auth.SecretID, () => s.nodes.nodeGetClientAllocs(auth.NodeID, num(f, 'MinQueryIndex'), waitBound(f, ctx), f['ChangesOnly'] === true, ctx.signal));
       },
       [NODE_RPC.getAllocs]: async (args, ctx) => {
         const f = object(args);

@@ -325,7 +325,11 @@ export class WriteTxn {
     if (isLive) this.liveNodes.add(alloc.NodeID);
     if (prev === undefined || prev.AllocModifyIndex !== alloc.AllocModifyIndex || prev.NodeID !== alloc.NodeID) {
       this.touchObject('nodeAllocVersions', alloc.NodeID);
-      if (prev !== undefined && prev.NodeID !== alloc.NodeID) this.touchObject('nodeAllocVersions', prev.NodeID);
+      if (prev !== undefined && prev.NodeID !== alloc.NodeID) {
+        this.touchObject('nodeAllocVersions', prev.NodeID);
+        this.touchObject('nodeAllocRemovals', prev.NodeID);
+        this.touchObject('nodeAllocRemovals', alloc.NodeID);
+      }
     }
     if (oldJobKey === jobKey) {
       this.adjustCounts(jobKey, 0, (isLive ? 1 : 0) - (wasLive ? 1 : 0), 0, 0);
@@ -348,6 +352,7 @@ export class WriteTxn {
     this.reindex('allocsByNodeLive', wasLive ? old.NodeID : undefined, undefined, id, undefined);
     if (wasLive) this.liveNodes.add(old.NodeID);
     this.touchObject('nodeAllocVersions', old.NodeID);
+    this.touchObject('nodeAllocRemovals', old.NodeID);
     this.adjustCounts(nsKey(old.Namespace, old.JobID), -1, wasLive ? -1 : 0, 0, 0);
     return true;
   }

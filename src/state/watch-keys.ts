@@ -15,6 +15,7 @@ export type WatchKind =
   | 'node'
   | 'nodeAllocs'
   | 'nodeAllocVersions'
+  | 'nodeAllocRemovals'
   | 'eval'
   | 'evalAllocs'
   | 'deployment'
@@ -30,6 +31,7 @@ export const WATCH_KINDS: readonly WatchKind[] = [
   'node',
   'nodeAllocs',
   'nodeAllocVersions',
+  'nodeAllocRemovals',
   'eval',
   'evalAllocs',
   'deployment',
@@ -60,6 +62,12 @@ export const watchKey = {
    * does not change this key, so the client is not woken by its own status updates.
    */
   nodeAllocVersions: (nodeId: string): WatchKey => ({ kind: 'nodeAllocVersions', id: nodeId }),
+  /**
+   * The node's list of allocations changed other than by a placement or a new AllocModifyIndex:
+   * one was removed from it, or moved onto or off it. Until this key moves past the index a
+   * client has, the allocations that changed since are all the client needs to be told.
+   */
+  nodeAllocRemovals: (nodeId: string): WatchKey => ({ kind: 'nodeAllocRemovals', id: nodeId }),
   eval: (id: string): WatchKey => ({ kind: 'eval', id }),
   evalAllocs: (evalId: string): WatchKey => ({ kind: 'evalAllocs', id: evalId }),
   deployment: (id: string): WatchKey => ({ kind: 'deployment', id }),

@@ -1,6 +1,6 @@
 // When a healed cluster has gone quiet: every server serves and has applied all that is
 // committed under one leader running its duties, no job write is in flight, every client's node
-// is ready with its reports acknowledged, and the leader has no evaluation or plan left to work on.
+// is ready with its reports acknowledged and knows every allocation placed on it, and the leader has no evaluation or plan left to work on.
 import type { SimCluster } from './sim-cluster.js';
 
 /** Why the cluster is not quiet yet ('' once it is). */
@@ -23,6 +23,9 @@ export function notQuiet(cluster: SimCluster): string {
     if (!c.settled) return `${c.host} has reports not yet acknowledged`;
     const status = snap.nodeByID(c.node.ID)?.Status;
     if (status !== 'ready') return `${c.host} is ${status ?? 'not registered'}`;
+    // A client follows its node's list by the changes since its last answer: an allocation it
+    // was never told of would never run.
+    for (const a of snap.allocsByNode(c.node.ID)) if (a.DesiredStatus === 'run' && !c.knows(a.ID)) return `${c.host} was not told of ${a.ID}`;
   }
   const b = l.server.broker.stats();
   if (b.totalReady + b.totalUnacked + b.totalPending + b.totalWaiting > 0) return `broker busy ${JSON.stringify(b)}`;

@@ -86,6 +86,11 @@ export class SimClient {
     return this.up && this.pending.size === 0 && !this.sending;
   }
 
+  /** Whether the client was ever told of the allocation (pulled it after its node's list named it). */
+  knows(allocId: string): boolean {
+    return this.runs.has(allocId);
+  }
+
   /** Runs that the client holds as not finished. */
   liveRuns(): string[] {
     return [...this.runs].filter(([, r]) => !clientTerminal(r.status)).map(([id]) => id);
@@ -156,7 +161,7 @@ export class SimClient {
     while (life.isAlive) {
       let r: NodeClientAllocsResponse;
       try {
-        r = await this.call<NodeClientAllocsResponse>(life, CLIENT_METHODS.nodeGetClientAllocs, { NodeID: this.node.ID, MinIndex: minIndex, MaxWaitMs: ALLOC_WAIT_MS }, ALLOC_WAIT_MS + 2_000);
+        r = await this.call<NodeClientAllocsResponse>(life, CLIENT_METHODS.nodeGetClientAllocs, { NodeID: this.node.ID, MinIndex: minIndex, MaxWaitMs: ALLOC_WAIT_MS, ChangesOnly: true }, ALLOC_WAIT_MS + 2_000);
       } catch {
         this.failover();
         await this.sleep(life, 100 + this.rng.nextInt(300));

@@ -159,7 +159,7 @@ function clientHandlers(server: Server): RpcHandlers {
   return {
     [CLIENT_METHODS.nodeRegister]: (a) => server.nodes.nodeRegister((a as A)['Node'] as Node),
     [CLIENT_METHODS.nodeUpdateStatus]: (a) => server.nodes.nodeUpdateStatus((a as A)['NodeID'] as string, (a as A)['Status'] as NodeStatus),
-    [CLIENT_METHODS.nodeGetClientAllocs]: (a) => server.nodes.nodeGetClientAllocs((a as A)['NodeID'] as string, (a as A)['MinIndex'] as number, (a as A)['MaxWaitMs'] as number),
+    [CLIENT_METHODS.nodeGetClientAllocs]: (a) => server.nodes.nodeGetClientAllocs((a as A)['NodeID'] as string, (a as A)['MinIndex'] as number, (a as A)['MaxWaitMs'] as number, (a as A)['ChangesOnly'] === true),
     [CLIENT_METHODS.allocGetAllocs]: (a) => server.nodes.allocGetAllocs((a as A)['AllocIDs'] as string[], (a as A)['MinIndex'] as number),
     [CLIENT_METHODS.nodeUpdateAlloc]: (a) => server.nodes.nodeUpdateAllocs((a as A)['Alloc'] as AllocClientUpdate[]),
     [CLIENT_METHODS.jobRegister]: (a) => server.jobs.register((a as A)['Job'] as Job),
