@@ -4,6 +4,7 @@
 import type { Evaluation } from '../structs/evaluation.js';
 import { clientTerminal } from '../structs/alloc.js';
 import type { LogEntry } from '../state/log-entries.js';
+import { planAllocsUpdated } from '../state/alloc-deltas.js';
 import type { StateReader } from '../state/reader.js';
 import type { BlockedEvals } from './blocked-evals.js';
 import type { EvalBroker } from './eval-broker.js';
@@ -72,7 +73,7 @@ export function afterApply(entry: LogEntry, index: number, snap: StateReader, br
         if (a) classOf(a.NodeID);
       }
       // A stored allocation written again (updated in place) may ask for less than before.
-      for (const a of entry.AllocsUpdated) if (a.CreateIndex !== 0) classOf(a.NodeID);
+      for (const a of planAllocsUpdated(entry)) if (a.CreateIndex !== 0) classOf(a.NodeID);
       break;
     // A stopped job's blocked eval stays tracked: it is cancelled (and untracked) when an eval of
     // the job succeeds, the stop's own or a later one. Untracked now, it would stay blocked in the

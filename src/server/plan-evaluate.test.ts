@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluatePlan } from './plan-evaluate.js';
+import { planAllocsUpdated } from '../state/alloc-deltas.js';
 import { emptyPlan } from '../structs/plan.js';
 import type { Allocation } from '../structs/alloc.js';
 import type { Node } from '../structs/node.js';
@@ -64,7 +65,7 @@ test('commits the nodes that still fit and reports the rest with a refresh index
   assert.deepEqual(out.result.RejectedNodes, [N1.ID]);
   assert.equal(out.result.RefreshIndex, 42);
   assert.deepEqual(Object.keys(out.result.NodeAllocation), [N2.ID]);
-  assert.deepEqual(out.entry?.AllocsUpdated.map((a) => a.ID), ['new2']);
+  assert.deepEqual((out.entry ? planAllocsUpdated(out.entry) : undefined)?.map((a) => a.ID), ['new2']);
   assert.match(out.rejections[N1.ID]!, /cpu/);
 });
 
@@ -102,7 +103,7 @@ test('a placement taking a port in use on the node is refused unless the plan fr
   freed.NodeAllocation[N1.ID] = [alloc('new', N1.ID, 100, 100, [9100])];
   const ok = evaluatePlan(snap, freed, 1);
   assert.deepEqual(ok.result.RejectedNodes, []);
-  assert.deepEqual(ok.entry?.AllocsUpdated.map((a) => a.ID), ['new']);
+  assert.deepEqual((ok.entry ? planAllocsUpdated(ok.entry) : undefined)?.map((a) => a.ID), ['new']);
 });
 
 test('refuses placements on missing, down or ineligible nodes, but allows stops there', () => {
@@ -149,7 +150,7 @@ test('the entry carries the plan\'s job once: its placements travel without it a
     { ...alloc('other', N1.ID, 1, 1), JobID: job.ID, Job: otherVersion },
   ];
   const out = evaluatePlan(snap, plan, T0_NS);
-  assert.deepEqual(out.entry?.AllocsUpdated.map((a) => [a.ID, a.Job === null]), [['same', true], ['copy', true], ['other', false]]);
+  assert.deepEqual((out.entry ? planAllocsUpdated(out.entry) : undefined)?.map((a) => [a.ID, a.Job === null]), [['same', true], ['copy', true], ['other', false]]);
   // The scheduler's plan is left as it was: it goes on with its own allocations.
   assert.ok(plan.NodeAllocation[N1.ID]!.every((a) => a.Job !== null));
   fsm.apply(12, out.entry!);

@@ -6,6 +6,7 @@ import type { Node } from '../structs/node.js';
 import type { Plan, PlanResult } from '../structs/plan.js';
 import type { StateReader } from '../state/reader.js';
 import type { PlanApplyEntry } from '../state/log-entries.js';
+import { encodeAllocDeltas } from '../state/alloc-deltas.js';
 import { allocTerminal } from '../structs/alloc.js';
 import { nodeTableOf, type NodeTable } from '../scheduler/node-table.js';
 import { portSetHas } from '../scheduler/port-set.js';
@@ -159,7 +160,7 @@ export function evaluatePlan(snap: StateReader, plan: Plan, timestampNs: number)
           Type: 'PlanApply',
           EvalID: plan.EvalID,
           Job: plan.Job,
-          AllocsUpdated: updated,
+          ...allocsUpdated(updated),
           AllocsStopped: stopped,
           Deployment: result.Deployment,
           DeploymentUpdates: result.DeploymentUpdates ?? [],
@@ -179,6 +180,12 @@ export function evaluatePlan(snap: StateReader, plan: Plan, timestampNs: number)
 function withoutPlanJob(a: Allocation, planJob: Plan['Job']): Allocation {
   if (a.Job === null || planJob === null || a.DesiredStatus !== 'run' || !sameJobVersion(a.Job, planJob)) return a;
   return { ...a, Job: null };
+}
+
+/** The placements as the entry carries them: as deltas when they are alike (alloc-deltas.ts). */
+function allocsUpdated(updated: Allocation[]): Pick<PlanApplyEntry, 'AllocsUpdated' | 'AllocsDelta'> {
+  const deltas = encodeAllocDeltas(updated);
+  return deltas === null ? { AllocsUpdated: updated } : { AllocsUpdated: deltas, AllocsDelta: true };
 }
 
 function sameJobVersion(a: NonNullable<Plan['Job']>, b: NonNullable<Plan['Job']>): boolean {

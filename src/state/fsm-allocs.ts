@@ -9,6 +9,7 @@ import type { AllocClientUpdate } from '../rpc/protocol.js';
 import type { ApplyContext } from './fsm-context.js';
 import { updateDeploymentWithAlloc } from './fsm-deployments.js';
 import type { PlanApplyEntry } from './log-entries.js';
+import { planAllocsUpdated } from './alloc-deltas.js';
 import { deepEqual } from './job-spec.js';
 
 type StatusBin = Exclude<keyof TaskGroupSummary, 'Queued'>;
@@ -207,7 +208,7 @@ export function applyPlanAllocs(ctx: ApplyContext, entry: PlanApplyEntry): void 
   });
   const jobs = new Map<Job, Job>();
   let previous: Allocation | null = null;
-  entry.AllocsUpdated.forEach((input, i) => {
+  planAllocsUpdated(entry).forEach((input, i) => {
     const where = `AllocsUpdated[${i}]`;
     checkAlloc(input, where);
     let job: Job | null = input.Job;

@@ -55,8 +55,13 @@ export interface PlanApplyEntry {
   Type: 'PlanApply';
   EvalID: string;
   Job: Job | null;
-  /** New or changed allocations, complete (Job may be null: the FSM fills it with the entry's Job). */
-  AllocsUpdated: Allocation[];
+  /**
+   * New or changed allocations (Job may be null: the FSM fills it with the entry's Job); with
+   * AllocsDelta, each after the first holds only the fields that differ from the one before
+   * (alloc-deltas.ts: read them through planAllocsUpdated).
+   */
+  AllocsUpdated: Array<Partial<Allocation>>;
+  AllocsDelta?: boolean;
   /** Allocations to stop: ID plus the desired status/description/transition and, when lost, client status. */
   AllocsStopped: Array<{
     ID: string;

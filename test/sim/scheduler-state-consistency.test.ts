@@ -11,6 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluatePlan } from '../../src/server/plan-evaluate.js';
+import { planAllocsUpdated } from '../../src/state/alloc-deltas.js';
 import { newScheduler, type Planner } from '../../src/scheduler/index.js';
 import { nodeTableOf } from '../../src/scheduler/node-table.js';
 import { mockEval, mockNode, sequentialIds } from '../unit/scheduler/mock.js';
@@ -188,7 +189,7 @@ class CheckingPlanner implements Planner {
     const { result, entry, rejections } = evaluatePlan(snap, plan, NOW_NS);
     if (result.RejectedNodes.length > 0) this.rejections.push({ evalId: plan.EvalID, nodes: rejections });
     if (entry) {
-      this.placed += entry.AllocsUpdated.filter((a) => snap.allocByID(a.ID) === null).length;
+      this.placed += planAllocsUpdated(entry).filter((a) => snap.allocByID(a.ID) === null).length;
       result.AllocIndex = this.apply(entry);
       this.stopped += entry.AllocsStopped.length;
     }
