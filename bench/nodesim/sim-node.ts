@@ -60,6 +60,8 @@ export class SimNode {
   private ttlMs = 10_000;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private reportTimer: NodeJS.Timeout | null = null;
+  /** An update is in flight (at most one at a time). */
+  private sending = false;
   /** Allocation ID -> AllocModifyIndex as last seen. */
   private readonly known = new Map<string, number>();
   private readonly stopped = new Set<string>();
@@ -180,9 +182,12 @@ export class SimNode {
 
   private async flush(): Promise<void> {
     this.reportTimer = null;
+    // One update in flight per node, as a client's: reports that come meanwhile wait for it.
+    if (this.sending) return;
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0 || !this.running) return;
+    this.sending = true;
     try {
       await this.rpc.nodeUpdateAllocs(batch);
       const atMs = Date.now();
@@ -197,6 +202,9 @@ export class SimNode {
       // Sent again with the next batch.
       this.pending.unshift(...batch);
       this.reportTimer ??= setTimeout(() => void this.flush(), RETRY_MS);
+    } finally {
+      this.sending = false;
     }
+    if (this.pending.length > 0) this.reportTimer ??= setTimeout(() => void this.flush(), REPORT_BATCH_MS);
   }
 }
