@@ -274,7 +274,8 @@ export function applyDesiredTransitions(ctx: ApplyContext, transitions: Record<s
     if (t.Migrate !== null && t.Migrate !== undefined) merged.Migrate = t.Migrate;
     if (t.Reschedule !== null && t.Reschedule !== undefined) merged.Reschedule = t.Reschedule;
     if (t.ForceReschedule !== null && t.ForceReschedule !== undefined) merged.ForceReschedule = t.ForceReschedule;
-    txn.putAlloc({ ...existing, DesiredTransition: merged, ModifyIndex: index });
+    // A change the servers make to the allocation: its client pulls it again (AllocModifyIndex).
+    txn.putAlloc({ ...existing, DesiredTransition: merged, ModifyIndex: index, AllocModifyIndex: index });
   }
   txn.touch('allocs');
 }
