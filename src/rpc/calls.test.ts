@@ -193,20 +193,57 @@ test('past the in-flight bound the server answers overloaded without running the
   await server.close();
 });
 
-test('the pool refuses calls past its own in-flight bound', async () => {
+test('past its own in-flight bound the pool holds calls in line, in order and within their deadlines; past the line it refuses them', async () => {
   const { server, addr } = await startServer();
   const release = deferred();
-  server.handle('Work.Do', async () => {
+  const order: number[] = [];
+  server.handle('Work.Do', async (n) => {
+    order.push(n as number);
     await release.promise;
-    return 1;
+    return n;
   });
-  const { pool } = newPool({ maxInflightPerConnection: 2 });
-  const held = [pool.call(addr, 'Work.Do', null), pool.call(addr, 'Work.Do', null)];
-  await assert.rejects(pool.call(addr, 'Work.Do', null), (e: unknown) => e instanceof RpcError && e.code === 'overloaded');
+  const { pool } = newPool({ maxInflightPerConnection: 2, maxQueuedCallsPerConnection: 3 });
+  const held = [pool.call(addr, 'Work.Do', 1), pool.call(addr, 'Work.Do', 2)];
+  await new Promise<void>((resolve) => {
+    const check = (): void => (order.length === 2 ? resolve() : void setImmediate(check));
+    check();
+  });
+  const waiting = [pool.call(addr, 'Work.Do', 3), pool.call(addr, 'Work.Do', 4)];
+  // A call whose deadline passes in line fails with it, and leaves its place in the line.
+  await assert.rejects(pool.call(addr, 'Work.Do', 5, { timeoutMs: 30 }), (e: unknown) => e instanceof RpcError && e.code === 'timeout' && /waited behind 2 requests in flight/.test(e.message));
+  const ac = new AbortController();
+  const cancelled = pool.call(addr, 'Work.Do', 6, { signal: ac.signal });
+  ac.abort();
+  await assert.rejects(cancelled, (e: unknown) => e instanceof RpcError && e.code === 'cancelled');
+  const last = pool.call(addr, 'Work.Do', 7);
+  // The line holds 3, 4 and 7: one more is refused at once.
+  await assert.rejects(pool.call(addr, 'Work.Do', 8), (e: unknown) => e instanceof RpcError && e.code === 'overloaded' && /2 requests in flight .* and 3 waiting/.test(e.message));
+  assert.deepEqual(order, [1, 2], 'nothing in line was sent');
   release.resolve();
-  assert.deepEqual(await Promise.all(held), [1, 1]);
+  assert.deepEqual(await Promise.all([...held, ...waiting, last]), [1, 2, 3, 4, 7]);
+  assert.deepEqual(order, [1, 2, 3, 4, 7], 'sent in the order they came');
   await pool.close();
   await server.close();
+});
+
+test('calls in line fail with the connection that closes under them', async () => {
+  const { server, addr } = await startServer();
+  const started = deferred();
+  server.handle('Work.Hang', () => {
+    started.resolve();
+    return new Promise(() => {});
+  });
+  const { pool } = newPool({ maxInflightPerConnection: 1 });
+  const inflight = pool.call(addr, 'Work.Hang', null);
+  const waiting = pool.call(addr, 'Work.Hang', null);
+  await started.promise;
+  const failed = Promise.all([
+    assert.rejects(inflight, (e: unknown) => e instanceof RpcError),
+    assert.rejects(waiting, (e: unknown) => e instanceof RpcError && e.code === 'closed' && /shutting down/.test(e.message)),
+  ]);
+  await server.close();
+  await failed;
+  await pool.close();
 });
 
 test('messages larger than a frame are split and joined; over the size limit they are refused', async () => {

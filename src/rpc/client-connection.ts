@@ -15,6 +15,12 @@ import { creditCost, decodeU32, encodeU32, FRAME_PAYLOAD_MAX_BYTES, FrameType, f
 
 export interface ClientConnectionLimits extends ChannelLimits {
   readonly maxInflight: number;
+  /**
+   * Calls that wait for one in flight to end, past maxInflight; more fail with 'overloaded'. A
+   * burst (a follower forwarding the calls of thousands of nodes to a busy leader) then waits its
+   * turn within each call's deadline instead of failing at once.
+   */
+  readonly maxQueuedCalls: number;
   /** One-way messages waiting to be written, in bytes; more are dropped. */
   readonly maxNotifyQueueBytes: number;
   /** With answers owed and nothing heard for this long, ping; no answer in as long again closes. */
@@ -39,11 +45,30 @@ interface Pending {
   credit: SendCredit | null;
 }
 
+/** A call waiting for a free slot (FIFO): sent when one in flight ends, failed at its deadline. */
+interface QueuedCall {
+  readonly method: string;
+  readonly args: unknown;
+  /** On the connection's clock; null: no deadline. */
+  readonly deadlineMs: number | null;
+  readonly signal: AbortSignal | undefined;
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: Error) => void;
+  done: boolean;
+  timer: NodeJS.Timeout | null;
+  unlisten: (() => void) | null;
+}
+
 const TYPE_OF: Record<Kind, FrameType> = { call: FrameType.Call, stream: FrameType.Stream, upload: FrameType.Upload, duplex: FrameType.Duplex };
 
 export class ClientConnection {
   readonly channel: Channel;
   private readonly pending = new Map<number, Pending>();
+  /** Calls past maxInflight, oldest first; `queuedHead` is the next to send (no shift per call). */
+  private queued: QueuedCall[] = [];
+  private queuedHead = 0;
+  /** Calls in the line not yet sent, timed out or cancelled. */
+  private queuedLive = 0;
   private nextId = 1;
   private draining = false;
   private keepaliveTimer: NodeJS.Timeout | null = null;
@@ -73,6 +98,7 @@ export class ClientConnection {
           this.draining = true;
           this.stopTimers();
           for (const p of [...this.pending.values()]) this.finish(p, error, false);
+          this.failQueued(error);
           onClose(this, error);
           closed();
         },
@@ -97,8 +123,75 @@ export class ClientConnection {
 
   call(method: string, args: unknown, timeoutMs: number | null, signal?: AbortSignal): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
+      // Behind calls already waiting too, so that none is overtaken.
+      if (this.usable && (this.pending.size >= this.limits.maxInflight || this.queuedCount > 0) && !signal?.aborted && (timeoutMs === null || timeoutMs > 0)) {
+        this.enqueue(method, args, timeoutMs, signal, resolve, reject);
+        return;
+      }
       this.open('call', method, args, timeoutMs, signal, resolve, reject);
     });
+  }
+
+  /** Calls waiting for a free slot. */
+  get queuedCount(): number {
+    return this.queuedLive;
+  }
+
+  private enqueue(method: string, args: unknown, timeoutMs: number | null, signal: AbortSignal | undefined, resolve: (v: unknown) => void, reject: (e: Error) => void): void {
+    if (this.queuedCount >= this.limits.maxQueuedCalls) {
+      reject(new RpcError('overloaded', `${this.limits.maxInflight} requests in flight to ${this.addr} and ${this.queuedCount} waiting`));
+      return;
+    }
+    const q: QueuedCall = { method, args, deadlineMs: timeoutMs === null ? null : this.nowMs() + timeoutMs, signal, resolve, reject, done: false, timer: null, unlisten: null };
+    const waited = (e: RpcError): void => {
+      this.dropQueued(q);
+      reject(e);
+    };
+    if (timeoutMs !== null) {
+      q.timer = setTimeout(() => waited(new RpcError('timeout', `no answer from ${this.addr} to ${method} within ${Math.ceil(timeoutMs)} ms (it waited behind ${this.limits.maxInflight} requests in flight)`)), timeoutMs);
+    }
+    if (signal) {
+      const onAbort = (): void => waited(new RpcError('cancelled', `${method} to ${this.addr} was cancelled`));
+      signal.addEventListener('abort', onAbort, { once: true });
+      q.unlisten = () => signal.removeEventListener('abort', onAbort);
+    }
+    this.queued.push(q);
+    this.queuedLive++;
+  }
+
+  /** Takes a waiting call out of the line (it is skipped when its turn comes). */
+  private dropQueued(q: QueuedCall): void {
+    if (q.done) return;
+    q.done = true;
+    this.queuedLive--;
+    if (q.timer) clearTimeout(q.timer);
+    q.unlisten?.();
+  }
+
+  /** Sends waiting calls while there is room, with what is left of their deadlines. */
+  private admitQueued(): void {
+    while (this.queuedHead < this.queued.length && this.pending.size < this.limits.maxInflight && this.usable) {
+      const q = this.queued[this.queuedHead++]!;
+      if (q.done) continue;
+      this.dropQueued(q);
+      this.open('call', q.method, q.args, q.deadlineMs === null ? null : q.deadlineMs - this.nowMs(), q.signal, q.resolve, q.reject);
+    }
+    // The line's array is cut once it has been walked through, not per call.
+    if (this.queuedHead > 0 && (this.queuedHead === this.queued.length || this.queuedHead >= 1024)) {
+      this.queued = this.queued.slice(this.queuedHead);
+      this.queuedHead = 0;
+    }
+  }
+
+  private failQueued(error: Error): void {
+    const line = this.queued.slice(this.queuedHead);
+    this.queued = [];
+    this.queuedHead = 0;
+    for (const q of line) {
+      if (q.done) continue;
+      this.dropQueued(q);
+      q.reject(error);
+    }
   }
 
   stream(method: string, args: unknown, timeoutMs: number | null, signal?: AbortSignal): AsyncIterable<unknown> {
@@ -239,6 +332,7 @@ export class ClientConnection {
     if (p.timer) clearTimeout(p.timer);
     p.unlisten?.();
     this.pending.delete(p.id);
+    if (this.queuedHead < this.queued.length) this.admitQueued();
     if (cancel && !this.channel.isClosed) {
       // What was not sent yet never leaves; the server drops what it has of the request.
       this.channel.writer.dropLane(p.id);
@@ -343,6 +437,7 @@ export class ClientConnection {
     const error = new RpcError(code as RpcError['code'], `${this.addr}: ${message}`);
     if (code === 'tls' || code === 'protocol') this.logger.warn(`rpc: server ${this.addr} closed the connection: ${message}`);
     for (const p of [...this.pending.values()]) this.finish(p, error, false);
+    this.failQueued(error);
     this.channel.destroy(error);
   }
 

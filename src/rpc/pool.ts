@@ -22,8 +22,10 @@ export interface RpcPoolOptions {
   tls?: RpcTlsClientOptions;
   /** TCP connect plus TLS handshake. Default 5 s. */
   connectTimeoutMs?: number;
-  /** Requests in flight on one connection; more fail with 'overloaded'. Default 2048. */
+  /** Requests in flight on one connection; more calls wait in line (below). Default 2048. */
   maxInflightPerConnection?: number;
+  /** Calls waiting in line on one connection for a free slot; more fail with 'overloaded'. Default 8192. */
+  maxQueuedCallsPerConnection?: number;
   reconnectBackoff?: ReconnectBackoff;
   /** Bound of a call() that names none. Default 60 s (blocking queries pass their own). */
   defaultCallTimeoutMs?: number;
@@ -73,6 +75,7 @@ export class RpcPool {
     const maxMessageBytes = opts.maxMessageBytes ?? 64 * 1024 * 1024;
     this.limits = {
       maxInflight: opts.maxInflightPerConnection ?? 2048,
+      maxQueuedCalls: opts.maxQueuedCallsPerConnection ?? 8192,
       maxNotifyQueueBytes: opts.maxNotifyQueueBytes ?? 16 * 1024 * 1024,
       keepaliveIntervalMs: opts.keepaliveIntervalMs ?? 15_000,
       idleTimeoutMs: opts.idleTimeoutMs ?? 120_000,
