@@ -12,6 +12,12 @@ export const NOT_PLAIN: unique symbol = Symbol('not plain data');
 const MAX_DEPTH = 64;
 
 /**
+ * Cleared by copy() when it meets what JSON would not give back as it is (undefined, a byte
+ * array, NaN or an infinity): module state rather than a result per value copied.
+ */
+let jsonExact = true;
+
+/**
  * The copy, or NOT_PLAIN when something in the value is not plain data (a Map, a Date, a class
  * instance, a function, a bigint, a cycle...): the caller then takes the msgpack path.
  */
@@ -20,14 +26,28 @@ export function copyPlain<T>(value: T): T | typeof NOT_PLAIN {
   return out === NOT_PLAIN ? NOT_PLAIN : (out as T);
 }
 
+/**
+ * copyPlain, and whether JSON.parse(JSON.stringify(value)) would give that same copy: then the
+ * value may travel as JSON (see log-entry-codec in server/).
+ */
+export function copyPlainNotingJson<T>(value: T): { copy: T | typeof NOT_PLAIN; jsonExact: boolean } {
+  jsonExact = true;
+  const out = copy(value, 0);
+  return { copy: out === NOT_PLAIN ? NOT_PLAIN : (out as T), jsonExact: out !== NOT_PLAIN && jsonExact };
+}
+
 function copy(v: unknown, depth: number): unknown {
   switch (typeof v) {
     case 'string':
     case 'boolean':
+      return v;
     case 'undefined':
+      jsonExact = false;
       return v;
     case 'number':
-      return v === 0 ? 0 : v;
+      if (v === 0) return 0;
+      if (!Number.isFinite(v)) jsonExact = false;
+      return v;
     case 'object':
       break;
     default:
@@ -45,7 +65,10 @@ function copy(v: unknown, depth: number): unknown {
     }
     return out;
   }
-  if (v instanceof Uint8Array) return new Uint8Array(v);
+  if (v instanceof Uint8Array) {
+    jsonExact = false;
+    return new Uint8Array(v);
+  }
   const proto = Object.getPrototypeOf(v) as unknown;
   if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
   const out: Record<string, unknown> = {};

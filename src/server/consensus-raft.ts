@@ -1,10 +1,9 @@
 // The replicated log of a server cluster: the Raft library behind the Consensus interface. Every
 // server applies every committed entry to its FSM; the leader resolves its proposals with the
-// FSM's result. Entries travel msgpack-encoded, as in dev mode's single-node log, so the FSM sees
-// the same bytes either way.
+// FSM's result. Entries travel as log-entry-codec writes them, and decode to the values dev
+// mode's single-node log hands its FSM (a msgpack round trip's), so the FSM sees the same either way.
 import { NomadError } from '../structs/errors.js';
-import { copyPlain, NOT_PLAIN } from '../rpc/plain-copy.js';
-import { decodeMsgpack, encodeMsgpack } from '../state/codec.js';
+import { decodeEntry, encodeEntry, type EncodedEntry } from './log-entry-codec.js';
 import type { FSM } from '../state/fsm.js';
 import type { LogEntry } from '../state/log-entries.js';
 import {
@@ -78,7 +77,7 @@ function raftMultiplier(opts: RaftConsensusOptions): number {
  */
 type OwnProposals = WeakMap<Uint8Array, LogEntry>;
 
-/** What the raft library sees of the state: msgpack entries in, the FSM's results out. */
+/** What the raft library sees of the state: encoded entries in (log-entry-codec), the FSM's results out. */
 function raftFsm(fsm: FSM, logger: Logger, defer: (fn: () => void) => void, own: OwnProposals): Fsm {
   return {
     apply(e: FsmEntry): unknown {
@@ -89,7 +88,7 @@ function raftFsm(fsm: FSM, logger: Logger, defer: (fn: () => void) => void, own:
         entry = proposed;
       } else {
         try {
-          entry = decodeMsgpack<LogEntry>(e.data);
+          entry = decodeEntry(e.data);
         } catch (err) {
           throw new NomadError('internal', `log entry at index ${e.index} cannot be decoded: ${(err as Error).message}`);
         }
@@ -232,17 +231,16 @@ export class RaftConsensus implements ClusterConsensus {
 
   async apply(entry: LogEntry): Promise<ApplyResult> {
     if (!this.raft.isLeader()) throw new NomadError('no_leader', 'No cluster leader');
-    let bytes: Uint8Array;
+    let encoded: EncodedEntry;
     try {
-      bytes = encodeMsgpack(entry);
+      // The copy is taken now: the caller may change its objects once this returns.
+      encoded = encodeEntry(entry);
     } catch (err) {
       throw new NomadError('bad_request', `log entry of type ${String(entry?.Type)} cannot be encoded: ${(err as Error).message}`);
     }
-    // Taken now: the caller may change its objects once this returns.
-    const copied = copyPlain(entry);
-    if (copied !== NOT_PLAIN) this.own.set(bytes, copied);
+    if (encoded.decoded !== null) this.own.set(encoded.bytes, encoded.decoded);
     try {
-      return await this.raft.apply(bytes);
+      return await this.raft.apply(encoded.bytes);
     } catch (e) {
       throw toNomadError(e);
     }

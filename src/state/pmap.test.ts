@@ -177,3 +177,38 @@ test('values of a map of many leaves come in key order, in a new array each time
   values.pop();
   assert.equal(m.values().length, n, 'the caller owns its array');
 });
+
+test('lookups agree with a reference Map on keys that share long beginnings, before and after prefixes are computed', () => {
+  const rand = rng(7);
+  // Namespaced keys (most sharing "default\0job-"), keys beyond Latin-1, and keys that are
+  // beginnings of others: what the prefixes taken after a node's common part must still order.
+  const pool: string[] = [];
+  for (let i = 0; i < 3000; i++) pool.push(`default\0job-${Math.floor(rand() * 100_000)}`);
+  for (let i = 0; i < 200; i++) pool.push(`batch\0job-${i}`, `zeta\0job-${i}`, `default\0jöb-€${i}`);
+  pool.push('default', 'default\0', 'default\0job-', 'd', '', 'default\0job-1\0');
+  const probes = [...pool, 'a', 'defaulu', 'default\0joc', 'default\0job-999999', 'default\0jo', '\uffff', 'default\0job-€'];
+  let m = PMap.empty<number>();
+  const ref = new Map<string, number>();
+  for (let i = 0; i < pool.length; i++) {
+    const k = pool[Math.floor(rand() * pool.length)]!;
+    m = m.set(k, i);
+    ref.set(k, i);
+    if (i % 97 === 0) for (const p of probes.slice(0, 50)) assert.equal(m.get(p), ref.get(p), `after ${i} inserts: ${JSON.stringify(p)}`);
+  }
+  // Many reads of the same (now immutable) nodes: every node's prefixes are in use by the end.
+  for (let round = 0; round < 6; round++) {
+    for (const p of probes) assert.equal(m.get(p), ref.get(p), `round ${round}: ${JSON.stringify(p)}`);
+  }
+  // Writers pass through nodes whose prefixes readers computed; the result is still right, and
+  // the map read before is unchanged.
+  const before = new Map(ref);
+  const mm = m.mutable();
+  for (const p of probes) {
+    mm.set(p, -1);
+    ref.set(p, -1);
+  }
+  const after = mm.freeze();
+  for (const p of probes) assert.equal(after.get(p), -1);
+  assert.deepEqual(after.keys(), [...ref.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  for (const p of probes) assert.equal(m.get(p), before.get(p));
+});

@@ -41,25 +41,41 @@ class Edit {
   }
 }
 
-interface Leaf<V> {
+/** What reads of an immutable node search by instead of its key strings (see prefixes()). */
+interface ReadAid {
+  /** The prefixes computed (see prefixes), or null while not (yet) worth it. */
+  pre: number[] | null;
+  /** The characters every key of the node starts with: each prefix is of what follows them. */
+  common: string;
+  /** Reads of the node while pre was null. */
+  reads: number;
+}
+
+interface Leaf<V> extends ReadAid {
   leaf: true;
   edit: Edit | null;
   keys: string[];
   vals: V[];
-  /** Key prefixes as numbers (see prefixOf), computed on the first read of an immutable node. */
-  pre: number[] | null;
 }
 
-interface Branch<V> {
+interface Branch<V> extends ReadAid {
   leaf: false;
   edit: Edit | null;
   /** keys[i] is the smallest key under children[i]. */
   keys: string[];
   children: Array<TreeNode<V>>;
-  pre: number[] | null;
 }
 
 type TreeNode<V> = Leaf<V> | Branch<V>;
+
+// Every node is made by one of these two, so that all leaves (and all branches) share one shape.
+function leafNode<V>(edit: Edit | null, keys: string[], vals: V[]): Leaf<V> {
+  return { leaf: true, edit, keys, vals, pre: null, common: '', reads: 0 };
+}
+
+function branchNode<V>(edit: Edit | null, keys: string[], children: Array<TreeNode<V>>): Branch<V> {
+  return { leaf: false, edit, keys, children, pre: null, common: '', reads: 0 };
+}
 
 /** Index of the first key >= key (keys sorted ascending). */
 function lowerBound(keys: string[], key: string): number {
@@ -87,8 +103,8 @@ function childIndex(keys: string[], key: string): number {
 
 function editable<V>(node: TreeNode<V>, edit: Edit | null): TreeNode<V> {
   if (edit !== null && node.edit === edit) return node;
-  if (node.leaf) return { leaf: true, edit, keys: node.keys.slice(), vals: node.vals.slice(), pre: null };
-  return { leaf: false, edit, keys: node.keys.slice(), children: node.children.slice(), pre: null };
+  if (node.leaf) return leafNode(edit, node.keys.slice(), node.vals.slice());
+  return branchNode(edit, node.keys.slice(), node.children.slice());
 }
 
 function width<V>(node: TreeNode<V>): number {
@@ -105,11 +121,11 @@ let onlyIfAbsent = false;
 let foundValue: unknown = undefined;
 
 /** Inserts below node; returns the node (maybe the same) and sets splitRight and keyAdded. */
-function insert<V>(node: TreeNode<V>, key: string, val: V, edit: Edit | null, kp: number): TreeNode<V> {
+function insert<V>(node: TreeNode<V>, key: string, val: V, edit: Edit | null): TreeNode<V> {
   if (node.leaf) {
     // A writer uses prefixes a reader already computed, but computes none: the node it passes
     // through is about to be copied, and the copy would not keep them.
-    const i = lowerBoundRead(node, key, kp, false);
+    const i = lowerBoundRead(node, key, false);
     splitRight = null;
     if (i < node.keys.length && node.keys[i] === key) {
       keyAdded = false;
@@ -143,11 +159,11 @@ function insert<V>(node: TreeNode<V>, key: string, val: V, edit: Edit | null, kp
     // arriving in order (a restore, IDs that grow) leave a full node behind instead of two half
     // empty ones.
     const half = i === keys.length - 1 ? MAX_WIDTH : keys.length >>> 1;
-    splitRight = { leaf: true, edit, keys: keys.slice(half), vals: vals.slice(half), pre: null } as TreeNode<unknown>;
+    splitRight = leafNode(edit, keys.slice(half), vals.slice(half)) as TreeNode<unknown>;
     return withEntries(node, edit, keys.slice(0, half), vals.slice(0, half));
   }
-  const ci = childIndexRead(node, key, kp, false);
-  const child = insert(node.children[ci]!, key, val, edit, kp);
+  const ci = childIndexRead(node, key, false);
+  const child = insert(node.children[ci]!, key, val, edit);
   const right = splitRight as TreeNode<V> | null;
   if (child === node.children[ci] && right === null) {
     // Unchanged below, or changed in place; only a new smallest key must reach this level.
@@ -176,7 +192,7 @@ function insert<V>(node: TreeNode<V>, key: string, val: V, edit: Edit | null, kp
   splitRight = null;
   if (children.length <= MAX_WIDTH) return withChildren(node, edit, keys, children);
   const half = ci + 1 === children.length - 1 ? MAX_WIDTH : children.length >>> 1;
-  splitRight = { leaf: false, edit, keys: keys.slice(half), children: children.slice(half), pre: null } as TreeNode<unknown>;
+  splitRight = branchNode(edit, keys.slice(half), children.slice(half)) as TreeNode<unknown>;
   return withChildren(node, edit, keys.slice(0, half), children.slice(0, half));
 }
 
@@ -197,7 +213,7 @@ function withEntries<V>(node: Leaf<V>, edit: Edit | null, keys: string[], vals: 
     node.vals = vals;
     return node;
   }
-  return { leaf: true, edit, keys, vals, pre: null };
+  return leafNode(edit, keys, vals);
 }
 
 function withChildren<V>(node: Branch<V>, edit: Edit | null, keys: string[], children: Array<TreeNode<V>>): Branch<V> {
@@ -206,7 +222,7 @@ function withChildren<V>(node: Branch<V>, edit: Edit | null, keys: string[], chi
     node.children = children;
     return node;
   }
-  return { leaf: false, edit, keys, children, pre: null };
+  return branchNode(edit, keys, children);
 }
 
 /** Deletes key below node; returns the node (maybe the same, maybe under-full) or null when absent. */
@@ -269,14 +285,14 @@ function rebalance<V>(parent: Branch<V>, ci: number, edit: Edit | null): void {
 }
 
 /**
- * The first six characters of a key as one number, in the same order as the strings (NaN when
- * one is beyond Latin-1). Reads compare these first: a number in the node's own array instead of
- * a string object elsewhere in memory, which in a table of a million rows is a cache miss per
- * comparison. Equal prefixes (or NaN) fall back to comparing the strings.
+ * Six characters of a key from `from` on as one number, in the same order as the strings (NaN
+ * when one is beyond Latin-1). Reads compare these first: a number in the node's own array
+ * instead of a string object elsewhere in memory, which in a table of a million rows is a cache
+ * miss per comparison. Equal prefixes (or NaN) fall back to comparing the strings.
  */
-function prefixOf(key: string): number {
+function prefixOf(key: string, from: number): number {
   let p = 0;
-  for (let i = 0; i < 6; i++) {
+  for (let i = from; i < from + 6; i++) {
     const c = i < key.length ? key.charCodeAt(i) : 0;
     if (c > 255) return Number.NaN;
     p = p * 256 + c;
@@ -284,53 +300,85 @@ function prefixOf(key: string): number {
   return p;
 }
 
-/** The node's prefixes, or null while a writer may still change it (they would go stale). */
+/** Length of the longest common prefix of a and b. */
+function commonLength(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+/**
+ * Reads of an immutable node made before its prefixes are computed. Computing them reads every
+ * key of the node, about what five searches of it read; a node on a table's write path (the
+ * evaluations, the jobs) is copied again after a read or two, and computing them on its first
+ * read made every lookup there several times dearer than plain string comparisons.
+ */
+const PREFIX_AFTER_READS = 4;
+
+/**
+ * The node's prefixes, or null while a writer may still change it (they would go stale) or
+ * while it has been read too few times to be worth it. They are taken after the characters all
+ * of the node's keys share (keys sorted: those of the first and the last), so that keys that
+ * begin alike ("default\0" of every namespaced key in the default namespace) still differ in
+ * their prefixes.
+ */
 function prefixes<V>(node: TreeNode<V>): number[] | null {
   if (node.pre !== null) return node.pre;
   if (node.edit !== null && !node.edit.done) return null;
-  const pre = new Array<number>(node.keys.length);
-  for (let i = 0; i < node.keys.length; i++) pre[i] = prefixOf(node.keys[i]!);
+  if (++node.reads < PREFIX_AFTER_READS) return null;
+  const keys = node.keys;
+  const n = keys.length;
+  const skip = n === 0 ? 0 : commonLength(keys[0]!, keys[n - 1]!);
+  const pre = new Array<number>(n);
+  for (let i = 0; i < n; i++) pre[i] = prefixOf(keys[i]!, skip);
+  node.common = skip === 0 ? '' : keys[0]!.slice(0, skip);
   node.pre = pre;
   return pre;
 }
 
-/** lowerBound by prefixes first, strings on a tie (plain strings on a node a writer owns). */
-function lowerBoundRead<V>(node: TreeNode<V>, key: string, kp: number, compute = true): number {
+/**
+ * Where key goes among the node's keys by prefixes: -1 when it cannot tell (no prefixes, or a
+ * key beyond Latin-1), 0 or keys.length when the key does not start with what all keys share
+ * (then it sorts before or after all of them), else the first index whose key is not below key
+ * (orEqual: not at or below it).
+ */
+function searchByPrefix<V>(node: TreeNode<V>, key: string, compute: boolean, orEqual: boolean): number {
   const pre = compute ? prefixes(node) : node.pre;
+  if (pre === null) return -1;
   const keys = node.keys;
-  if (pre === null || kp !== kp) return lowerBound(keys, key);
+  const common = node.common;
+  if (common.length > 0 && !key.startsWith(common)) return key < keys[0]! ? 0 : keys.length;
+  const kp = prefixOf(key, common.length);
+  if (kp !== kp) return -1;
   let lo = 0;
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const p = pre[mid]!;
-    if (p !== kp && p === p ? p < kp : keys[mid]! < key) lo = mid + 1;
+    if (p !== kp && p === p ? p < kp : orEqual ? keys[mid]! <= key : keys[mid]! < key) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
+/** lowerBound by prefixes first, strings on a tie (plain strings on a node a writer owns). */
+function lowerBoundRead<V>(node: TreeNode<V>, key: string, compute = true): number {
+  const i = searchByPrefix(node, key, compute, false);
+  return i >= 0 ? i : lowerBound(node.keys, key);
+}
+
 /** childIndex by prefixes first, strings on a tie (plain strings on a node a writer owns). */
-function childIndexRead<V>(node: Branch<V>, key: string, kp: number, compute = true): number {
-  const pre = compute ? prefixes(node) : node.pre;
-  const keys = node.keys;
-  if (pre === null || kp !== kp) return childIndex(keys, key);
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const p = pre[mid]!;
-    if (p !== kp && p === p ? p < kp : keys[mid]! <= key) lo = mid + 1;
-    else hi = mid;
-  }
+function childIndexRead<V>(node: Branch<V>, key: string, compute = true): number {
+  const lo = searchByPrefix(node, key, compute, true);
+  if (lo < 0) return childIndex(node.keys, key);
   return lo === 0 ? 0 : lo - 1;
 }
 
 function lookup<V>(node: TreeNode<V>, key: string): V | undefined {
-  const kp = prefixOf(key);
   let n: TreeNode<V> = node;
-  while (!n.leaf) n = n.children[childIndexRead(n, key, kp)]!;
-  const i = lowerBoundRead(n, key, kp);
+  while (!n.leaf) n = n.children[childIndexRead(n, key)]!;
+  const i = lowerBoundRead(n, key);
   return i < n.keys.length && n.keys[i] === key ? n.vals[i] : undefined;
 }
 
@@ -360,7 +408,7 @@ function evenSlices(n: number): Array<[number, number]> {
 }
 
 function emptyLeaf<V>(): Leaf<V> {
-  return { leaf: true, edit: null, keys: [], vals: [], pre: null };
+  return leafNode<V>(null, [], []);
 }
 
 /** Shared behaviour of the persistent and the transaction-local map. */
@@ -510,13 +558,13 @@ export class PMap<V> extends SortedMapBase<V> {
         vals.push(v);
         prev = k;
       }
-      level.push({ leaf: true, edit: null, keys, vals, pre: null });
+      level.push(leafNode(null, keys, vals));
     }
     while (level.length > 1) {
       const below = level;
       level = evenSlices(below.length).map(([from, to]) => {
         const children = below.slice(from, to);
-        return { leaf: false, edit: null, keys: children.map((c) => c.keys[0]!), children, pre: null };
+        return branchNode(null, children.map((c) => c.keys[0]!), children);
       });
     }
     return PMap.wrap(level[0]!, n);
@@ -525,7 +573,7 @@ export class PMap<V> extends SortedMapBase<V> {
   /** The same keys with each value mapped (the tree's shape is kept). */
   private mapValues<W>(fn: (v: V) => W): PMap<W> {
     const walk = (node: TreeNode<V>): TreeNode<W> =>
-      node.leaf ? { leaf: true, edit: null, keys: node.keys, vals: node.vals.map(fn), pre: null } : { leaf: false, edit: null, keys: node.keys, children: node.children.map(walk), pre: null };
+      node.leaf ? leafNode(null, node.keys, node.vals.map(fn)) : branchNode(null, node.keys, node.children.map(walk));
     return PMap.wrap(walk(this.root), this.count);
   }
 
@@ -591,11 +639,11 @@ export class MutableMap<V> extends SortedMapBase<V> {
   }
 
   set(key: string, val: V): this {
-    const node = insert(this.root, key, val, this.edit, prefixOf(key));
+    const node = insert(this.root, key, val, this.edit);
     const right = splitRight as TreeNode<V> | null;
     splitRight = null;
     if (right !== null) {
-      this.root = { leaf: false, edit: this.edit, keys: [node.keys[0]!, right.keys[0]!], children: [node, right], pre: null };
+      this.root = branchNode(this.edit, [node.keys[0]!, right.keys[0]!], [node, right]);
     } else {
       this.root = node;
     }
