@@ -95,7 +95,7 @@ const BLOCKING_PARAMS = new Set(['index', 'wait', 'stale']);
 function answerKey(x: Exchange): string {
   const params = [...x.query].filter(([k]) => !BLOCKING_PARAMS.has(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const caller = x.acl === null ? '' : requestToken(x);
-  return `${x.url.pathname}\0${new URLSearchParams(params).toString()}\0${x.namespace}\0${x.acceptsGzip ? 'gzip' : ''}\0${caller}`;
+  return `${x.path}\0${new URLSearchParams(params).toString()}\0${x.namespace}\0${x.acceptsGzip ? 'gzip' : ''}\0${caller}`;
 }
 
 /**
@@ -124,7 +124,7 @@ export async function blockingRead(x: Exchange, api: ApiContext, watch: WatchSpe
       return;
     }
     // Coarse keys may change without what this read answers changing: look again, keep waiting.
-    await api.store.waitForKeys(keys, w.changedAt === null ? minIndex : Math.max(minIndex, api.store.keysIndex(keys)), remaining, x.signal);
+    await api.store.waitForKeys(keys, w.changedAt === null ? minIndex : Math.max(minIndex, api.store.keysIndex(keys)), remaining, x.clientGoneSignal);
   }
 }
 

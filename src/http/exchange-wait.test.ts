@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Exchange, MAX_BLOCKING_WAIT_MS, DEFAULT_BLOCKING_WAIT_MS } from './exchange.js';
 import { SliceQueue } from './slice-queue.js';
+import { StateStore } from '../state/store.js';
+import { watchKey } from '../state/watch-keys.js';
 
 function blocking(query: string): { minIndex: number; waitMs: number } {
   const req = { url: `/v1/jobs?${query}`, method: 'GET', headers: {} } as unknown as IncomingMessage;
@@ -44,4 +46,28 @@ test('the abort signal is made on first use and is aborted whether it was asked 
   assert.equal(late.x.clientGone, true);
   assert.equal(late.x.signal.aborted, true, 'a signal asked for after the client left is already aborted');
   assert.equal(late.x.signal, late.x.signal, 'one signal per exchange');
+});
+
+test('the blocking wait\'s signal ends a wait on the store when the client leaves, and is aborted if asked for after', async () => {
+  const make = (): { x: Exchange; res: EventEmitter } => {
+    const req = { url: '/v1/jobs?index=5', method: 'GET', headers: {} } as unknown as IncomingMessage;
+    const res = new EventEmitter();
+    return { x: new Exchange(req, res as unknown as ServerResponse, {}, new SliceQueue()), res };
+  };
+  const store = new StateStore();
+  const waiting = make();
+  const startedMs = performance.now();
+  const wait = store.waitForKeys([watchKey.table('jobs')], store.latestIndex(), 60_000, waiting.x.clientGoneSignal);
+  assert.equal(store.waiterCount(), 1);
+  waiting.res.emit('close');
+  await wait;
+  assert.ok(performance.now() - startedMs < 30_000, 'ended by the client leaving, not by its timeout');
+  assert.equal(store.waiterCount(), 0, 'the waiter is gone with its client');
+  assert.equal(waiting.x.clientGoneSignal.aborted, true);
+
+  const late = make();
+  late.res.emit('close');
+  assert.equal(late.x.clientGoneSignal.aborted, true, 'asked for after the client left: aborted already');
+  await store.waitForKeys([watchKey.table('jobs')], store.latestIndex(), 60_000, late.x.clientGoneSignal);
+  assert.equal(store.waiterCount(), 0);
 });

@@ -7,6 +7,8 @@ import { AnswerBody, sendAnswerBody } from './answer-body.js';
 import type { Params } from './router.js';
 import type { SliceQueue } from './slice-queue.js';
 import type { Acl } from '../acl/acl.js';
+import type { WaitCancel } from '../state/reader.js';
+import { ClientGone } from './client-gone.js';
 import { JsonBoundsScanner, MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_JSON_VALUES, parseJsonBody } from './json-body.js';
 
 const INT64_MAX = 2n ** 63n - 1n;
@@ -39,8 +41,10 @@ export interface QueryMeta {
 }
 
 export class Exchange {
-  readonly url: URL;
   readonly query: URLSearchParams;
+  /** The request's path as sent, without its query. */
+  readonly path: string;
+  private parsedUrl: URL | null = null;
   readonly method: string;
   /**
    * Made when something first asks for the signal: most requests are answered without anyone
@@ -48,6 +52,8 @@ export class Exchange {
    * blocking queries pay at once.
    */
   private abortController: AbortController | null = null;
+  /** The lighter signal of a blocking wait (see clientGoneSignal), made on first use. */
+  private goneSignal: ClientGone | null = null;
   private gone = false;
   private bodyCache: Promise<unknown> | null = null;
   /** The body's bytes as read by body() or rawBody(). */
@@ -62,8 +68,12 @@ export class Exchange {
     /** Where the later slices of large answers are made. */
     readonly slices: SliceQueue,
   ) {
-    this.url = new URL(req.url ?? '/', 'http://localhost');
-    this.query = this.url.searchParams;
+    // The query alone, not a whole URL: a blocking query re-armed after every write pays for this.
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const end = target.indexOf('#', q + 1);
+    this.path = q < 0 ? target : target.slice(0, q);
+    this.query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1, end < 0 ? undefined : end));
     this.method = req.method ?? 'GET';
     // A client that goes away ends its blocking query or stream early. The server keeps
     // half-open connections (a client that only shut down its sending side still gets its
@@ -74,6 +84,7 @@ export class Exchange {
       this.gone = true;
       // A shared reason: the default one (a DOMException with its stack) costs more than the answer.
       this.abortController?.abort(CLIENT_GONE);
+      this.goneSignal?.fire();
     };
     res.on('close', abort);
     const socket = req.socket as IncomingMessage['socket'] | undefined;
@@ -87,6 +98,12 @@ export class Exchange {
     }
   }
 
+  /** The request's URL, parsed on first use. */
+  get url(): URL {
+    this.parsedUrl ??= new URL(this.req.url ?? '/', 'http://localhost');
+    return this.parsedUrl;
+  }
+
   /** Aborted when the client goes away (made on first use). */
   get signal(): AbortSignal {
     if (this.abortController === null) {
@@ -94,6 +111,15 @@ export class Exchange {
       if (this.gone) this.abortController.abort(CLIENT_GONE);
     }
     return this.abortController.signal;
+  }
+
+  /** Aborted when the client goes away, for a blocking wait: the signal without an AbortController. */
+  get clientGoneSignal(): WaitCancel {
+    if (this.goneSignal === null) {
+      this.goneSignal = new ClientGone();
+      if (this.gone) this.goneSignal.fire();
+    }
+    return this.goneSignal;
   }
 
   /** The client went away (the same as signal.aborted, without making the signal). */

@@ -277,6 +277,8 @@ export class HttpServer {
       return;
     }
     const match = this.routes.match(method, path);
+    // A write is applied ahead of the reads already queued (see SliceQueue.giveWay).
+    if (method !== 'GET') this.slices.giveWay();
     const startedMs = performance.now();
     const x = new Exchange(req, res, match?.params ?? {}, this.slices);
     try {

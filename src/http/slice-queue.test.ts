@@ -90,3 +90,41 @@ test('run gives back what its function returned or threw, in queue order', async
   await assert.rejects(b, /b failed/);
   assert.deepEqual(order, ['a', 'b']);
 });
+
+test('a turn gives way to a write: an immediate queued after it runs first, and never two turns in a row', async () => {
+  const q = new SliceQueue(1_000, () => 0);
+  const order: string[] = [];
+  const read = new Promise<void>((resolve) => q.push(() => {
+    order.push('read');
+    resolve();
+  }));
+  // A write arrived after the read was queued; its own immediate (the log's batch) comes later.
+  q.giveWay();
+  await new Promise<void>((resolve) => {
+    setImmediate(() => {
+      order.push('write, first iteration');
+      // Another write at once: the turn gave way already, so the read runs in the next iteration.
+      q.giveWay();
+      setImmediate(() => {
+        order.push('second iteration');
+        resolve();
+      });
+    });
+  });
+  await read;
+  assert.deepEqual(order, ['write, first iteration', 'read', 'second iteration']);
+});
+
+test('giving way with nothing queued delays no later turn', async () => {
+  const q = new SliceQueue(1_000, () => 0);
+  q.giveWay();
+  const order: string[] = [];
+  const done = new Promise<void>((resolve) => q.push(() => {
+    order.push('read');
+    resolve();
+  }));
+  setImmediate(() => order.push('queued after the read'));
+  await done;
+  await new Promise<void>((r) => setImmediate(r));
+  assert.deepEqual(order, ['read', 'queued after the read']);
+});

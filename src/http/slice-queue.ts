@@ -2,7 +2,8 @@
 // finished slices to the connections waiting for them) runs from one queue, in first-come order,
 // for a bounded time per turn of the event loop. Between turns the loop takes new requests and
 // answers writes (which do not queue), so however many reads are waiting, a write waits for one
-// turn at most, and a large answer delays a small one by one turn at most.
+// turn at most, and a large answer delays a small one by one turn at most. A write that has just
+// arrived does not wait even that turn (see giveWay).
 
 /** Work done per turn before the queue yields to the event loop. */
 export const DEFAULT_SLICE_BUDGET_MS = 4;
@@ -13,6 +14,10 @@ export class SliceQueue {
   private readonly tasks: SliceTask[] = [];
   private head = 0;
   private scheduled = false;
+  /** The next turn gives way to a write that arrived (giveWay). */
+  private givingWay = false;
+  /** The last turn gave way: this one works whatever arrived meanwhile. */
+  private gaveWay = false;
 
   constructor(
     readonly budgetMs: number = DEFAULT_SLICE_BUDGET_MS,
@@ -41,6 +46,19 @@ export class SliceQueue {
     });
   }
 
+  /**
+   * A write has arrived: the next turn does no work and comes back one loop iteration later. A
+   * write is applied from an immediate of its own (the log's batch of the writes of that turn),
+   * queued behind the turn already scheduled: without this, every write that lands amid a wave of
+   * blocking queries waits for a full turn of their answers (the budget, more when the process is
+   * preempted meanwhile) before it is even applied. Reads lose one turn, never two in a row, so a
+   * stream of writes slows them down but cannot stall them.
+   */
+  giveWay(): void {
+    // With no turn scheduled, the next one is queued after the write's own.
+    if (this.scheduled) this.givingWay = true;
+  }
+
   /** Tasks waiting (for metrics and tests). */
   get size(): number {
     return this.tasks.length - this.head;
@@ -53,6 +71,14 @@ export class SliceQueue {
 
   private turn(): void {
     this.scheduled = false;
+    const giveWay = this.givingWay && !this.gaveWay;
+    this.givingWay = false;
+    this.gaveWay = giveWay;
+    if (giveWay) {
+      this.scheduled = true;
+      setImmediate(() => this.turn());
+      return;
+    }
     const end = this.now() + this.budgetMs;
     // Only the tasks queued before this turn: those a task queues wait for the next one.
     const last = this.tasks.length;

@@ -4,7 +4,7 @@
 // an owner's objects) and wake only for commits that change one of them.
 import { type Clock, systemClock } from '../structs/clock.js';
 import { NomadError } from '../structs/errors.js';
-import type { StateReader, StateStoreView, TableName } from './reader.js';
+import type { StateReader, StateStoreView, TableName, WaitCancel } from './reader.js';
 import { StoreSnapshot } from './store-reader.js';
 import { WriteTxn } from './store-txn.js';
 import { emptyTables, TABLE_NAMES, type Tables } from './tables.js';
@@ -126,7 +126,7 @@ export class StateStore implements StateStoreView {
     return idx;
   }
 
-  waitForKeys(keys: readonly WatchKey[], minIndex: number, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+  waitForKeys(keys: readonly WatchKey[], minIndex: number, timeoutMs: number, signal?: WaitCancel): Promise<number> {
     for (const k of keys) {
       if (k.kind === 'table' && !TABLE_NAMES.includes(k.id as TableName)) {
         return Promise.reject(new NomadError('internal', `state store: unknown table "${k.id}"`));
