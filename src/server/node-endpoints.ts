@@ -197,12 +197,8 @@ export class NodeEndpoints implements ClientServerRpc {
       // minIndex the map is as the client has it, and is not built only to be dropped.
       const mapIndex = this.ctx.store.keysIndex(watch);
       if (mapIndex > minIndex || minIndex === 0 || remaining <= 0 || signal?.aborted) {
-        const index = Math.max(mapIndex, 1);
-        const snap = this.ctx.store.snapshot();
-        const partial = changesOnly && minIndex > 0 && this.ctx.store.keysIndex([watchKey.nodeAllocRemovals(nodeId)]) <= minIndex;
-        return partial
-          ? { Allocs: clientAllocs(snap, nodeId, minIndex), Index: index, Complete: false }
-          : { Allocs: clientAllocs(snap, nodeId, 0), Index: index, Complete: true };
+        const complete = !changesOnly || minIndex === 0 || this.ctx.store.keysIndex([watchKey.nodeAllocRemovals(nodeId)]) > minIndex;
+        return { Allocs: clientAllocs(this.ctx.store.snapshot(), nodeId, complete ? 0 : minIndex), Index: Math.max(mapIndex, 1), Complete: complete };
       }
       await this.ctx.store.waitForKeys(watch, minIndex, remaining, signal);
     }

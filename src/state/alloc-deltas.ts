@@ -18,6 +18,8 @@ type Fields = Record<string, unknown>;
 export function encodeAllocDeltas(allocs: readonly Allocation[]): Array<Partial<Allocation>> | null {
   if (allocs.length < 2) return null;
   const out: Array<Partial<Allocation>> = [allocs[0]!];
+  // Every allocation checked has the first one's keys, so the one before always has this many.
+  const prevKeys = countKeys(allocs[0] as unknown as Fields);
   for (let i = 1; i < allocs.length; i++) {
     const a = allocs[i] as unknown as Fields;
     const prev = allocs[i - 1] as unknown as Fields;
@@ -31,7 +33,7 @@ export function encodeAllocDeltas(allocs: readonly Allocation[]): Array<Partial<
       if (!sameValue(v, prev[k])) delta[k] = v;
     }
     // One the previous allocation has and this one lacks would be inherited on expansion.
-    if (keys !== countKeys(prev)) return null;
+    if (keys !== prevKeys) return null;
     out.push(delta as Partial<Allocation>);
   }
   return out;
