@@ -219,6 +219,27 @@ test('large entries trigger a snapshot by their bytes and keep only trailingLogs
   await stopAll(nodes);
 });
 
+test('once the state outgrows the byte bound, the next snapshot waits for as many bytes of entries as the last snapshot held', async () => {
+  const net = new MemNetwork();
+  const servers: ServerConfig[] = ['n1', 'n2', 'n3'].map((id) => ({ id, address: id, suffrage: 'voter' as const }));
+  const options = { snapshotThresholdEntries: 1_000_000, trailingLogs: 1_000_000, snapshotThresholdBytes: 4 * 1024, trailingLogsMaxBytes: 1024 };
+  const nodes: Node[] = [];
+  for (const s of servers) nodes.push(await startNode(net, s.id, memoryStores(), options));
+  for (const n of nodes) await n.raft.bootstrap(servers);
+  await until('leader', () => leaderOf(nodes) !== undefined);
+  // Every entry adds a new key of about 1 KiB, so the state grows by as much as the log.
+  const value = 'x'.repeat(1_000);
+  const total = 64;
+  for (let i = 0; i < total; i++) await (leaderOf(nodes) as Node).raft.apply(encodeKv({ op: 'put', key: `k${i}`, value }));
+  await until('every server applied everything', () => nodes.every((n) => n.fsm.values.get(`k${total - 1}`) === value));
+  for (const n of nodes) {
+    const taken = n.raft.metrics().snapshotsTaken;
+    // With the bound alone, one every 4 entries: 16. Doubling (4, 8, 16, 32, 64 KiB of state): at most 5.
+    assert.ok(taken >= 2 && taken <= 5, `${n.raft.id}: ${taken} snapshots of a state that grew to ${total} KiB`);
+  }
+  await stopAll(nodes);
+});
+
 test('a single server becomes leader without an election timeout (dev mode)', async () => {
   const net = new MemNetwork();
   const node = await startNode(net, 'solo');

@@ -70,9 +70,12 @@ export interface RaftOptions {
   /** Take a snapshot once this many entries were applied since the last one. */
   readonly snapshotThresholdEntries?: number;
   /**
-   * ... or once this many bytes of entries were (256 MiB by default). The log behind the last
-   * snapshot is held in memory: counted in entries alone, a log of large entries (plans of a
-   * thousand allocations) would hold gigabytes before a snapshot let it go.
+   * ... or once this many bytes of entries were (256 MiB by default), or as many bytes as the last
+   * snapshot holds when that is more. The log behind the last snapshot is held in memory: counted
+   * in entries alone, a log of large entries (plans of a thousand allocations) would hold
+   * gigabytes before a snapshot let it go. A snapshot costs in proportion to the whole state, so
+   * once the state outgrows the bound, waiting for as many new bytes as the state has keeps the
+   * snapshots' work a fixed share of the writes' instead of one snapshot after another.
    */
   readonly snapshotThresholdBytes?: number;
   /** Entries kept in the log behind a snapshot, for followers slightly behind. At least 1. */
@@ -166,6 +169,8 @@ export class Raft implements TransportHandler {
   private readonly trailingLogsMaxBytes: number;
   /** Payload bytes of the entries applied since the last snapshot. */
   private appliedBytesSinceSnapshot = 0;
+  /** Size of the last snapshot taken, installed or recovered (0: none, or not known). */
+  private lastSnapshotBytes: number;
   private readonly maxPendingApplies: number;
   private readonly defaultTimeoutMs: number;
   private readonly log: RaftLogger;
@@ -217,6 +222,7 @@ export class Raft implements TransportHandler {
     core: RaftCore,
     applied: number,
     snapshot: SnapshotMeta | null,
+    snapshotBytes: number,
   ) {
     this.core = core;
     this.sink = opts.metrics ?? NO_RAFT_METRICS;
@@ -231,6 +237,7 @@ export class Raft implements TransportHandler {
     this.appliedIndex = applied;
     this.lastSnapshotIndex = snapshot?.index ?? 0;
     this.lastSnapshotTerm = snapshot?.term ?? 0;
+    this.lastSnapshotBytes = snapshotBytes;
     this.clock = opts.clock ?? processClock;
     this.armTicker();
   }
@@ -271,7 +278,7 @@ export class Raft implements TransportHandler {
       },
       { hardState, snapshot, entries },
     );
-    const raft = new Raft(opts, core, snapshot?.index ?? 0, snapshot);
+    const raft = new Raft(opts, core, snapshot?.index ?? 0, snapshot, opened?.sizeBytes ?? 0);
     opts.transport.setHandler(raft);
     raft.kick();
     return raft;
@@ -949,6 +956,7 @@ export class Raft implements TransportHandler {
     invariant(opened && opened.meta.index === meta.index, 'the received snapshot is not the latest after commit');
     await this.opts.fsm.restore(await opened.readAll());
     await this.opts.logStore.reset(meta.index);
+    this.lastSnapshotBytes = opened.sizeBytes;
     for (const [index, p] of this.pending) {
       if (index > meta.index) continue;
       this.pending.delete(index);
@@ -977,6 +985,7 @@ export class Raft implements TransportHandler {
     invariant(opened !== null && opened.meta.index === meta.index && opened.meta.term === meta.term, () => `no durable snapshot at ${meta.index} to go back to`);
     await this.opts.logStore.reset(meta.index);
     await this.opts.fsm.restore(await opened.readAll());
+    this.lastSnapshotBytes = opened.sizeBytes;
     for (const p of this.pending.values()) p.reject(new LeadershipLostError('a restored snapshot that never reached a quorum was rolled back'));
     this.pending.clear();
     this.appliedIndex = meta.index;
@@ -1090,7 +1099,7 @@ export class Raft implements TransportHandler {
 
   private maybeSnapshot(): void {
     if (this.snapshotting || this.restoringUser || this.closed) return;
-    if (this.appliedIndex - this.lastSnapshotIndex < this.snapshotThreshold && this.appliedBytesSinceSnapshot < this.snapshotThresholdBytes) return;
+    if (this.appliedIndex - this.lastSnapshotIndex < this.snapshotThreshold && this.appliedBytesSinceSnapshot < Math.max(this.snapshotThresholdBytes, this.lastSnapshotBytes)) return;
     this.takeSnapshot().catch((e: Error) => this.log('warn', `snapshot failed: ${e.message}`));
   }
 
@@ -1104,9 +1113,17 @@ export class Raft implements TransportHandler {
       const bytesCovered = this.appliedBytesSinceSnapshot;
       const data = await this.opts.fsm.snapshot();
       const sink = await this.opts.snapshotStore.create(meta);
+      let bytes = 0;
       try {
-        if (data instanceof Uint8Array) await sink.write(data);
-        else for await (const chunk of data) await sink.write(chunk);
+        if (data instanceof Uint8Array) {
+          await sink.write(data);
+          bytes = data.length;
+        } else {
+          for await (const chunk of data) {
+            await sink.write(chunk);
+            bytes += chunk.length;
+          }
+        }
         await sink.commit();
       } catch (e) {
         await sink.cancel();
@@ -1118,6 +1135,7 @@ export class Raft implements TransportHandler {
           this.appliedBytesSinceSnapshot = Math.max(0, this.appliedBytesSinceSnapshot - bytesCovered);
           this.lastSnapshotIndex = meta.index;
           this.lastSnapshotTerm = meta.term;
+          this.lastSnapshotBytes = bytes;
         }
         this.snapshotsTaken++;
         this.sink.addSample('raft.snapshot.create', this.clock.nowMs() - startedMs);
