@@ -193,6 +193,37 @@ test('past the in-flight bound the server answers overloaded without running the
   await server.close();
 });
 
+test('calls the caller gave up on no longer count against the server\'s in-flight bound, though their handlers still run', async () => {
+  const { server, addr } = await startServer({ maxInflightPerConnection: 4 });
+  const release = deferred();
+  let running = 0;
+  server.handle('Work.Slow', async () => {
+    running++;
+    // Ignores its signal, as a handler waiting on a commit does.
+    await release.promise;
+    running--;
+    return 'late';
+  });
+  server.handle('Work.Fast', async () => 'fast');
+  const { pool } = newPool({ maxInflightPerConnection: 4 });
+  assert.equal(await pool.call(addr, 'Work.Fast', null), 'fast', 'connected');
+  const ac = new AbortController();
+  const timedOut = Array.from({ length: 2 }, () => assert.rejects(pool.call(addr, 'Work.Slow', null, { timeoutMs: 500 }), (e: unknown) => e instanceof RpcError && e.code === 'timeout'));
+  const cancelled = Array.from({ length: 2 }, () => assert.rejects(pool.call(addr, 'Work.Slow', null, { signal: ac.signal }), (e: unknown) => e instanceof RpcError && e.code === 'cancelled'));
+  await new Promise<void>((resolve) => {
+    const check = (): void => (running === 4 ? resolve() : void setImmediate(check));
+    check();
+  });
+  ac.abort();
+  await Promise.all([...timedOut, ...cancelled]);
+  assert.equal(running, 4, 'the four handlers are still running');
+  // The pool has nothing in flight now; neither may the server count anything against it.
+  assert.deepEqual(await Promise.all(Array.from({ length: 4 }, () => pool.call(addr, 'Work.Fast', null))), ['fast', 'fast', 'fast', 'fast']);
+  release.resolve();
+  await pool.close();
+  await server.close();
+});
+
 test('past its own in-flight bound the pool holds calls in line, in order and within their deadlines; past the line it refuses them', async () => {
   const { server, addr } = await startServer();
   const release = deferred();

@@ -307,6 +307,10 @@ export class ServerConnection {
     req.credit?.fail(reason);
     // Whatever of its answer is still queued is for nobody now.
     this.channel.writer.dropLane(req.id);
+    // The caller forgot it (it cancelled, or its deadline, which is this one, passed) and sends
+    // another in its place: counted until a handler that ignores the signal ends, the server's
+    // in-flight count would outgrow the caller's and refuse calls the caller's bound let through.
+    if (this.inflight.get(req.id) === req) this.inflight.delete(req.id);
   }
 
   private settle(req: Inbound): void {
