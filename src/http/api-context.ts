@@ -34,15 +34,7 @@ export type Handler = (x: Exchange, api: ApiContext) => Promise<void>;
 export function queryMeta(api: ApiContext, index: number): QueryMeta {
   const c = api.server.consensus;
   const leader = c.isLeader();
-  let lastContactMs = 0;
-  if (!leader) {
-    try {
-      lastContactMs = c.stats().lastContactMs;
-    } catch {
-      lastContactMs = 0;
-    }
-  }
-  return { index, knownLeader: leader || c.leaderAddr() !== '', lastContactMs };
+  return { index, knownLeader: leader || c.leaderAddr() !== '', lastContactMs: leader ? 0 : c.lastContactMs() };
 }
 
 export function tablesIndex(snap: StateReader, tables: TableName[]): number {

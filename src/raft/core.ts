@@ -1006,7 +1006,7 @@ export class RaftCore {
     return (
       this.msgs.length > 0 || this.broadcastNeeded || this.readRoundNeeded || this.pendingInstall !== null || this.pendingRollback !== null ||
       this.readStates.length > 0 || this.droppedReads.length > 0 || this.events.length > 0 || this.compactTo > 0 ||
-      this.log.stableIndex < this.log.lastIndex() || this.handed < Math.min(this.commit, this.log.stableIndex) ||
+      this.log.hasUnhandedEntries() || this.handed < Math.min(this.commit, this.log.stableIndex) ||
       this.term !== this.lastHardState.term || this.vote !== this.lastHardState.vote || this.restoreMarker() !== (this.lastHardState.restore ?? null) ||
       this.role !== this.lastSoftState.role || this.leaderId !== this.lastSoftState.leaderId || this.term !== this.lastSoftState.term
     );
@@ -1039,7 +1039,7 @@ export class RaftCore {
       hardState,
       rollback: this.pendingRollback,
       snapshot: this.pendingInstall,
-      entries: this.log.unstableEntries(),
+      entries: this.log.takeEntriesToWrite(),
       messages: this.msgs,
       committed,
       readStates: this.readStates,
@@ -1057,11 +1057,21 @@ export class RaftCore {
     return rd;
   }
 
-  /** The driver has acted on `rd`: its entries are durable and its committed entries applied. */
-  advance(rd: Ready): void {
-    if (rd.entries.length > 0) {
-      this.log.stableTo(rd.entries);
-      if (this.role === 'leader' && this.maybeCommit()) this.broadcastAppend(true);
-    }
+  /**
+   * The driver has acted on `rd`: its committed entries are applied, and `durable` (its entries,
+   * unless the driver writes them while it goes on: see entriesDurable) are on disk.
+   */
+  advance(rd: Ready, durable: readonly Entry[] = rd.entries): void {
+    this.entriesDurable(durable);
+  }
+
+  /**
+   * Entries handed out by ready() are now durable here: those still in the log count towards the
+   * commit index (a leader's own vote in its quorum).
+   */
+  entriesDurable(written: readonly Entry[]): void {
+    if (written.length === 0) return;
+    this.log.stableTo(written);
+    if (this.role === 'leader' && this.maybeCommit()) this.broadcastAppend(true);
   }
 }

@@ -11,6 +11,11 @@ export class RaftLog {
   private entries: Entry[];
   /** Entries at or below this index are durable on this node. */
   private stable: number;
+  /**
+   * Entries at or below this index were handed out to be made durable (at least `stable`): a
+   * driver that writes while it goes on with the next batches is not handed them again.
+   */
+  private handedToWrite: number;
 
   constructor(offsetIndex: number, offsetTerm: number, durableEntries: readonly Entry[]) {
     this.offsetIndex = offsetIndex;
@@ -23,6 +28,7 @@ export class RaftLog {
       this.entries.push(e);
     }
     this.stable = this.lastIndex();
+    this.handedToWrite = this.stable;
   }
 
   get compactedIndex(): number {
@@ -35,6 +41,11 @@ export class RaftLog {
 
   get stableIndex(): number {
     return this.stable;
+  }
+
+  /** True while some entry was neither made durable nor handed out to be. */
+  hasUnhandedEntries(): boolean {
+    return Math.max(this.stable, this.handedToWrite) < this.lastIndex();
   }
 
   firstIndex(): number {
@@ -91,6 +102,7 @@ export class RaftLog {
     invariant(first > this.offsetIndex && first <= this.lastIndex() + 1, () => `truncateAndAppend at ${first} outside (${this.offsetIndex}, ${this.lastIndex() + 1}]`);
     this.entries.length = first - this.offsetIndex - 1;
     if (this.stable >= first) this.stable = first - 1;
+    if (this.handedToWrite >= first) this.handedToWrite = first - 1;
     let expected = first;
     for (const e of newEntries) {
       invariant(e.index === expected, 'appended entries not contiguous');
@@ -99,8 +111,12 @@ export class RaftLog {
     }
   }
 
-  unstableEntries(): Entry[] {
-    return this.entries.slice(this.stable - this.offsetIndex);
+  /** The entries to make durable that were not handed out before (they are from now on). */
+  takeEntriesToWrite(): Entry[] {
+    const from = Math.max(this.stable, this.handedToWrite);
+    const out = this.entries.slice(from - this.offsetIndex);
+    this.handedToWrite = this.lastIndex();
+    return out;
   }
 
   /** Marks durable the longest prefix of `written` that is still in the log unchanged. */
@@ -130,6 +146,7 @@ export class RaftLog {
     this.offsetIndex = index;
     this.offsetTerm = term;
     this.stable = index;
+    this.handedToWrite = index;
   }
 
   /** Largest index <= `index` whose term is <= `term` (for fast backtracking). */

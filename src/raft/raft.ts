@@ -193,6 +193,9 @@ export class Raft implements TransportHandler {
   private restoringUser = false;
 
   private loopScheduled = false;
+  /** The leader's log write in progress beside the loop, and the entries that wait for the next. */
+  private writingBehind: Promise<void> | null = null;
+  private toWriteBehind: Entry[] = [];
   private loopRunning: Promise<void> | null = null;
   private closed = false;
   private failure: Error | null = null;
@@ -611,6 +614,7 @@ export class Raft implements TransportHandler {
     this.closed = true;
     this.clock.clearTimeout(this.ticker);
     await this.loopRunning?.catch(() => undefined);
+    await this.writesDrained();
     this.failAll(new RaftShutdownError());
     await this.incoming?.sink.cancel().catch(() => undefined);
     this.incoming = null;
@@ -837,8 +841,8 @@ export class Raft implements TransportHandler {
     try {
       while (!this.closed && this.core.hasReady()) {
         const rd = this.core.ready();
-        await this.handleReady(rd);
-        this.core.advance(rd);
+        const writesBehind = await this.handleReady(rd);
+        this.core.advance(rd, writesBehind ? [] : rd.entries);
         this.wakeProgress();
       }
     } catch (e) {
@@ -847,8 +851,14 @@ export class Raft implements TransportHandler {
     if (!this.closed) this.maybeSnapshot();
   }
 
-  private async handleReady(rd: Ready): Promise<void> {
+  /** Acts on `rd`; true when its entries were left to the write behind the loop (see writeBehind). */
+  private async handleReady(rd: Ready): Promise<boolean> {
     if (rd.softState) this.onSoftState(rd.softState.role, rd.softState.leaderId, rd.softState.term);
+    // A leader's batch that changes neither term nor vote, and that says nothing to another server
+    // which depends on this disk, may be written while the loop goes on. Anything else waits for
+    // the writes behind to end first: the disk then sees every write in the order of the batches.
+    const behind = this.role === 'leader' && rd.hardState === null && !rd.snapshot && !rd.rollback && rd.messages.every(isLeaderOutbound);
+    if (!behind) await this.writesDrained();
     if (this.incoming && (!rd.snapshot || rd.snapshot.index !== this.incoming.meta.index || rd.snapshot.term !== this.incoming.meta.term)) {
       // The core did not take it (stale or already covered by the log).
       const dropped = this.incoming;
@@ -878,16 +888,9 @@ export class Raft implements TransportHandler {
     if (applyFirst) for (const e of rd.committed) this.applyEntry(e);
     const started = this.clock.nowMs();
     if (rd.hardState && !rd.snapshot) await this.saveHardState(rd.hardState);
-    if (rd.entries.length > 0) await this.opts.logStore.storeEntries(rd.entries);
-    if (rd.hardState || rd.entries.length > 0) {
-      const tookMs = this.clock.nowMs() - started;
-      this.persistTime.observe(tookMs);
-      this.persistBatch.observe(rd.entries.length);
-      if (rd.entries.length > 0 && this.role === 'leader') {
-        this.sink.addSample('raft.leader.dispatchLog', tookMs);
-        this.sink.setGauge('raft.leader.dispatchNumLogs', rd.entries.length);
-      } else if (rd.entries.length > 0) this.sink.addSample('raft.rpc.appendEntries.storeLogs', tookMs);
-    }
+    if (behind) this.writeBehind(rd.entries);
+    else if (rd.entries.length > 0) await this.opts.logStore.storeEntries(rd.entries);
+    if (rd.hardState || (rd.entries.length > 0 && !behind)) this.observePersist(this.clock.nowMs() - started, rd.entries.length);
     for (const m of rd.messages) if (early.length === 0 || !isLeaderOutbound(m)) this.sendMessage(m);
     if (!applyFirst) for (const e of rd.committed) this.applyEntry(e);
     for (const rs of rd.readStates) {
@@ -914,6 +917,55 @@ export class Raft implements TransportHandler {
     }
     this.releaseAppliedWaiters();
     if (rd.compactLogTo > 0) await this.opts.logStore.compactPrefix(rd.compactLogTo);
+    return behind;
+  }
+
+  private observePersist(tookMs: number, entries: number): void {
+    this.persistTime.observe(tookMs);
+    this.persistBatch.observe(entries);
+    if (entries > 0 && this.role === 'leader') {
+      this.sink.addSample('raft.leader.dispatchLog', tookMs);
+      this.sink.setGauge('raft.leader.dispatchNumLogs', entries);
+    } else if (entries > 0) this.sink.addSample('raft.rpc.appendEntries.storeLogs', tookMs);
+  }
+
+  /**
+   * A leader's entries are written beside the Ready loop, one write at a time, the entries proposed
+   * meanwhile joining the next. Its appends have left already, so the followers' acknowledgements
+   * that commit entries are taken, and what is committed applied and answered, while its own disk
+   * writes; awaited in the loop, that write held back every commit that came in during it by one
+   * more write. The leader still counts itself, and applies an entry, only once its own write of
+   * it is durable (RaftCore.entriesDurable).
+   */
+  private writeBehind(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    for (const e of entries) this.toWriteBehind.push(e);
+    if (this.writingBehind === null) this.writingBehind = this.writeQueuedBehind();
+  }
+
+  private async writeQueuedBehind(): Promise<void> {
+    try {
+      while (this.toWriteBehind.length > 0 && !this.closed) {
+        const batch = this.toWriteBehind;
+        this.toWriteBehind = [];
+        const started = this.clock.nowMs();
+        await this.opts.logStore.storeEntries(batch);
+        this.observePersist(this.clock.nowMs() - started, batch.length);
+        if (this.closed) return;
+        this.core.entriesDurable(batch);
+        this.kick();
+        this.wakeProgress();
+      }
+    } catch (e) {
+      this.fail(e as Error);
+    } finally {
+      this.writingBehind = null;
+    }
+  }
+
+  /** Resolves once every entry handed to the write behind the loop is on disk. */
+  private async writesDrained(): Promise<void> {
+    while (this.writingBehind !== null) await this.writingBehind;
   }
 
   private async saveHardState(state: HardState): Promise<void> {

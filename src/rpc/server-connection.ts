@@ -8,6 +8,7 @@ import { errorToWire, RpcError, rpcErrorToWire } from './errors.js';
 import type { RpcErrorCode } from './errors.js';
 import type { ExchangeKind, HandlerRegistry } from './handler-registry.js';
 import { InboundQueue } from './inbound-queue.js';
+import { LazyAbort } from './lazy-abort.js';
 import { ReceiveWindow } from './receive-window.js';
 import { SendCredit } from './send-credit.js';
 import type { Socket } from 'node:net';
@@ -20,7 +21,7 @@ export interface ServerConnectionLimits extends ChannelLimits {
 
 interface Inbound {
   readonly id: number;
-  readonly abort: AbortController;
+  readonly abort: LazyAbort;
   timer: NodeJS.Timeout | null;
   /** Upload: the data on its way to the handler. */
   upload: InboundQueue<Uint8Array> | null;
@@ -155,13 +156,21 @@ export class ServerConnection {
       return;
     }
     if (req.timeoutMs !== null && req.timeoutMs <= 0) return; // expired on the way: the caller has given up
-    const inbound: Inbound = { id, abort: new AbortController(), timer: null, upload: null, uploadWindow: null, credit: null };
+    const inbound: Inbound = { id, abort: new LazyAbort(), timer: null, upload: null, uploadWindow: null, credit: null };
     this.inflight.set(id, inbound);
     if (req.timeoutMs !== null) {
       const ms = req.timeoutMs;
       inbound.timer = setTimeout(() => this.abortRequest(inbound, new RpcError('timeout', `the caller's ${ms} ms deadline passed`)), ms);
     }
-    const ctx: RpcRequestContext = { remoteAddr: this.channel.remoteAddr, signal: inbound.abort.signal, deadlineMs: req.timeoutMs, tls: this.tlsInfo };
+    const abort = inbound.abort;
+    const ctx: RpcRequestContext = {
+      remoteAddr: this.channel.remoteAddr,
+      get signal(): AbortSignal {
+        return abort.signal;
+      },
+      deadlineMs: req.timeoutMs,
+      tls: this.tlsInfo,
+    };
     let run: () => Promise<unknown>;
     switch (found.kind) {
       case 'call':
@@ -200,7 +209,7 @@ export class ServerConnection {
         (value) => this.answer(inbound, FrameType.Result, value),
         (e: unknown) => {
           // A NomadError is an answer; anything else is a handler's bug, worth a line.
-          if (!(e instanceof NomadError) && !inbound.abort.signal.aborted) {
+          if (!(e instanceof NomadError) && !inbound.abort.aborted) {
             this.logger.warn(`rpc: handler of ${req.method} failed for ${this.channel.remoteAddr}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
           }
           this.answer(inbound, FrameType.Error, errorToWire(e));
@@ -245,7 +254,7 @@ export class ServerConnection {
   private uploadData(id: number, parts: Uint8Array[], payloadBytes: number): void {
     const req = this.inflight.get(id);
     // Data for a request that was answered, refused or cancelled is still on its way: drop it.
-    if (!req || req.abort.signal.aborted) return;
+    if (!req || req.abort.aborted) return;
     if (!req.upload || !req.uploadWindow) return this.channel.violation(`upload data for request ${id}, which is not an upload`);
     const cost = creditCost(payloadBytes);
     if (!req.uploadWindow.received(cost, 0)) return this.channel.violation(`upload ${id} sent past its flow-control window`);
@@ -280,7 +289,7 @@ export class ServerConnection {
 
   private answer(inbound: Inbound, type: FrameType.Result | FrameType.Error, value: unknown): void {
     // A caller that cancelled, timed out or left forgot this id: nothing to answer.
-    if (inbound.abort.signal.aborted || this.channel.isClosed) return;
+    if (inbound.abort.aborted || this.channel.isClosed) return;
     let bytes: Uint8Array;
     try {
       bytes = encodePayload(value);
@@ -300,7 +309,7 @@ export class ServerConnection {
   }
 
   private abortRequest(req: Inbound, reason: RpcError): void {
-    if (req.abort.signal.aborted) return;
+    if (req.abort.aborted) return;
     req.abort.abort(reason);
     if (req.timer) clearTimeout(req.timer);
     req.upload?.fail(reason);

@@ -237,6 +237,10 @@ export class InMemoryConsensus implements Consensus {
     });
   }
 
+  lastContactMs(): number {
+    return 0;
+  }
+
   stats(): ConsensusStats {
     return {
       state: this.closed ? 'Shutdown' : this.leader ? 'Leader' : 'Follower',

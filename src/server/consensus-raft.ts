@@ -299,8 +299,12 @@ export class RaftConsensus implements ClusterConsensus {
     }
   }
 
+  lastContactMs(): number {
+    if (this.raft.isLeader()) return 0;
+    return Math.round(this.raft.lastContactMs() ?? 0);
+  }
+
   stats(): ConsensusStats {
-    // Every HTTP answer of a follower reads this (X-Nomad-LastContact): no latency summaries here.
     const s = this.raft.stats();
     const lastContactMs = this.raft.lastContactMs();
     const config = this.raft.configuration();

@@ -50,6 +50,11 @@ export interface Consensus {
   barrier(): Promise<number>;
   stats(): ConsensusStats;
   /**
+   * Milliseconds since this server last heard from a leader (0 on the leader): stats().lastContactMs
+   * without the rest of stats(), for the X-Nomad-LastContact of every answer.
+   */
+  lastContactMs(): number;
+  /**
    * The state as of everything applied here, with the log position (index, term) it stands at:
    * what `nomad operator snapshot save` archives. On the leader after a barrier, it holds every
    * acknowledged write.

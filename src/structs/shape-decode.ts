@@ -59,6 +59,25 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/**
+ * Where the walk is, as steps from a root: what a mismatch reports is spelled out (FieldAt) only
+ * when one is found, instead of a path string and a list of Go field names built for every field
+ * of every body, most of which decode without a word.
+ */
+type Trail =
+  | { readonly root: FieldAt }
+  | { readonly up: Trail; readonly field: string; readonly goStruct: string }
+  | { readonly up: Trail; readonly index: number }
+  | { readonly up: Trail; readonly key: string };
+
+function fieldAt(t: Trail): FieldAt {
+  if ('root' in t) return t.root;
+  const up = fieldAt(t.up);
+  if ('field' in t) return { path: up.path ? `${up.path}.${t.field}` : t.field, goStruct: t.goStruct, goFields: [...up.goFields, t.field] };
+  if ('index' in t) return { ...up, path: `${up.path}[${t.index}]` };
+  return { ...up, path: `${up.path}[${JSON.stringify(t.key)}]` };
+}
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
@@ -66,10 +85,14 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * (the caller may throw at the first); a mismatched value is kept as it was written.
  */
 export function decodeShape<N>(view: JsonView<N>, node: N, type: FieldType, at: FieldAt, report: (m: Mismatch<N>) => void): unknown {
+  return decodeAt(view, node, type, { root: at }, report);
+}
+
+function decodeAt<N>(view: JsonView<N>, node: N, type: FieldType, at: Trail, report: (m: Mismatch<N>) => void): unknown {
   const kind = view.kind(node);
   if (kind === 'null' || type === 'any') return view.plain(node);
   const mismatch = (problem: Mismatch<N>['problem']): unknown => {
-    report({ node, at, expected: type, problem });
+    report({ node, at: fieldAt(at), expected: type, problem });
     return view.plain(node);
   };
   if (type === 'string') return kind === 'string' ? view.plain(node) : mismatch('kind');
@@ -84,12 +107,12 @@ export function decodeShape<N>(view: JsonView<N>, node: N, type: FieldType, at: 
   }
   if ('list' in type) {
     if (kind !== 'array') return mismatch('kind');
-    return view.items(node).map((item, i) => decodeShape(view, item, type.list, { ...at, path: `${at.path}[${i}]` }, report));
+    return view.items(node).map((item, i) => decodeAt(view, item, type.list, { up: at, index: i }, report));
   }
   if (kind !== 'object') return mismatch('kind');
   const out: Record<string, unknown> = {};
   if ('map' in type) {
-    for (const [key, value] of view.entries(node)) setOwn(out, key, decodeShape(view, value, type.map, { ...at, path: `${at.path}[${JSON.stringify(key)}]` }, report));
+    for (const [key, value] of view.entries(node)) setOwn(out, key, decodeAt(view, value, type.map, { up: at, key }, report));
     return out;
   }
   for (const [key, value] of view.entries(node)) {
@@ -98,8 +121,7 @@ export function decodeShape<N>(view: JsonView<N>, node: N, type: FieldType, at: 
       setOwn(out, key, view.plain(value));
       continue;
     }
-    const fieldAt: FieldAt = { path: at.path ? `${at.path}.${field}` : field, goStruct: type.name, goFields: [...at.goFields, field] };
-    const decoded = decodeShape(view, value, type.object[field] as FieldType, fieldAt, report);
+    const decoded = decodeAt(view, value, type.object[field] as FieldType, { up: at, field, goStruct: type.name }, report);
     const earlier = out[field];
     // Go decodes a repeated object field into the value it already filled.
     out[field] = isPlainObject(earlier) && isPlainObject(decoded) ? { ...earlier, ...decoded } : decoded;

@@ -1,9 +1,10 @@
 // The log on disk: append-only segment files of checksummed records
 //   [u32 payload length][u32 crc32(payload)][payload = msgpack entry]
-// named by the index of their first entry. A batch is one write and one
-// fdatasync. On open, a torn or corrupt tail (bad length, bad checksum, broken
-// index sequence) is cut off: it was never acknowledged, so it is never applied.
-import { closeSync, openSync, promises as fsp, readFileSync, readSync } from 'node:fs';
+// named by the index of their first entry. A batch is one synchronized write
+// (O_DSYNC: durable when it returns). On open, a torn or corrupt tail (bad
+// length, bad checksum, broken index sequence) is cut off: it was never
+// acknowledged, so it is never applied.
+import { closeSync, constants, openSync, promises as fsp, readFileSync, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asBytes, concatBytes, readU32LE, writeU32LE } from '../bytes.js';
@@ -17,6 +18,14 @@ import { StorageCorruptionError, type LogStore } from './types.js';
 const HEADER_BYTES = 8;
 const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 const SEGMENT_SUFFIX = '.seg';
+/**
+ * The active segment is opened for synchronized data writes (O_DSYNC): a write returns once it
+ * is durable, as a write followed by fdatasync, but in one trip to the I/O thread instead of two.
+ * The trip back in between waited for the event loop, which a busy server may hold for
+ * milliseconds, before the fdatasync could even start.
+ */
+const ACTIVE_FLAGS = constants.O_RDWR | constants.O_DSYNC;
+const NEW_ACTIVE_FLAGS = ACTIVE_FLAGS | constants.O_CREAT | constants.O_TRUNC;
 
 export interface FileLogStoreOptions {
   /** A new segment starts once the active one exceeds this size. */
@@ -130,7 +139,7 @@ export class FileLogStore implements LogStore {
     const last = this.segments[this.segments.length - 1];
     if (last) {
       this.emptyLast = last.firstIndex + last.offsets.length - 1;
-      this.active = await fsp.open(last.path, 'r+');
+      this.active = await fsp.open(last.path, ACTIVE_FLAGS);
     }
   }
 
@@ -190,7 +199,6 @@ export class FileLogStore implements LogStore {
         const r = await h.write(buf, written, buf.length - written, seg.sizeBytes + written);
         written += r.bytesWritten;
       }
-      await h.datasync();
       seg.sizeBytes += size;
       for (const o of offsets) seg.offsets.push(o);
     });
@@ -199,7 +207,7 @@ export class FileLogStore implements LogStore {
   private async newSegment(firstIndex: number): Promise<Segment> {
     if (this.active) await this.active.close();
     const path = join(this.dir, segmentName(firstIndex));
-    this.active = await fsp.open(path, 'w+');
+    this.active = await fsp.open(path, NEW_ACTIVE_FLAGS);
     await fsyncDir(this.dir);
     const seg: Segment = { firstIndex, path, offsets: [], sizeBytes: 0 };
     this.segments.push(seg);
@@ -238,7 +246,7 @@ export class FileLogStore implements LogStore {
     await fsyncDir(this.dir);
     this.emptyLast = from - 1;
     const last = this.segments[this.segments.length - 1];
-    if (last && !this.active) this.active = await fsp.open(last.path, 'r+');
+    if (last && !this.active) this.active = await fsp.open(last.path, ACTIVE_FLAGS);
   }
 
   readRange(lo: number, hi: number): Promise<Entry[]> {
