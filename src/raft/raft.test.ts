@@ -304,7 +304,8 @@ test('a restored snapshot replaces the state of every server; writes go on after
     assert.deepEqual([...leader.fsm.values.entries()].sort(), [['a', '1'], ['b', '2']]);
     await until('the running follower installs the restored snapshot', () => follower.fsm.values.get('b') === '2' && !follower.fsm.values.has('old0'));
     const after = await leader.raft.apply(encodeKv({ op: 'put', key: 'c', value: '3' }));
-    assert.equal(after.index, 502);
+    // Right after the restore, unless a slow disk let an election's entry come in between.
+    assert.ok(after.index >= 502, `the write after the restore is at ${after.index}`);
     await until('the running follower applies writes after it', () => follower.fsm.values.get('c') === '3');
 
     const back = await start(down.raft.id);
@@ -320,7 +321,7 @@ test('a restored snapshot replaces the state of every server; writes go on after
     await until('a leader after the restart', () => leaderOf(nodes) !== undefined);
     await (leaderOf(nodes) as Node).raft.barrier();
     await until('all caught up after the restart', () => nodes.every((n) => n.fsm.values.get('c') === '3' && n.fsm.values.size === 3));
-    for (const n of nodes) assert.ok(n.raft.appliedIndexNow >= 502);
+    for (const n of nodes) assert.ok(n.raft.appliedIndexNow >= after.index);
   } finally {
     clearInterval(keepAlive);
     for (const n of nodes) await n.raft.shutdown();
