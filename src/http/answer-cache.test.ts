@@ -1,4 +1,5 @@
-// Shared answers: valid for one state version; large ones shared while being made, not kept after.
+// Shared answers: valid for one state version (or while what they are made from is unchanged);
+// large ones shared while being made, not kept after.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AnswerBody } from './answer-body.js';
@@ -23,6 +24,20 @@ test('an answer is shared for the state it was made from; a finished one is not 
   assert.equal(cache.get(4, '/v1/jobs', 5), undefined);
   assert.equal(cache.size, 0);
   assert.equal(cache.get(3, '/v1/jobs'), undefined, 'and it is gone');
+});
+
+test('an answer of an older state is served while what it is made from is unchanged', () => {
+  const cache = new AnswerCache();
+  const answer = { index: 7, body: AnswerBody.encode({ a: 1 }, plain, queue) };
+  cache.put(3, '/v1/jobs', answer, '7/0/0/1');
+  // Writes to other tables since: the same source, the same answer.
+  assert.equal(cache.get(9, '/v1/jobs', 0, '7/0/0/1'), answer);
+  assert.equal(cache.get(9, '/v1/jobs', 7, '7/0/0/1'), answer, 'a blocking query that has it gets it too (its wait already ended)');
+  // A caller that does not name its source is not served an older state.
+  assert.equal(cache.get(9, '/v1/jobs'), undefined);
+  assert.equal(cache.size, 0, 'and a finished answer of an older state is dropped');
+  cache.put(10, '/v1/jobs', answer, '7/0/0/1');
+  assert.equal(cache.get(11, '/v1/jobs', 0, '8/0/0/1'), undefined, 'what it is made from changed');
 });
 
 test('while writes go on, a blocking query is given the answer still being made if it is news to it', async () => {

@@ -6,7 +6,10 @@
 // coming, a blocking query may also get the answer still being made for a slightly older state
 // when that answer is past the index the caller has seen: it is news to the caller, which comes
 // back for the rest. So under a stream of writes one encoding per read is in flight, not one per
-// write. Large answers are shared while they are being made but not
+// write. An answer that follows from its watched keys alone (and the caller's ACL) also goes to
+// requests that arrived after writes that touched none of those: the placements and allocation
+// updates that come during a wave of job-list answers then do not each make the list again.
+// Large answers are shared while they are being made but not
 // kept after, so that an idle agent does not hold a 100 MB answer nobody asks for again.
 import type { AnswerBody } from './answer-body.js';
 
@@ -18,6 +21,8 @@ export interface SharedAnswer {
 
 interface Entry {
   stateVersion: number;
+  /** What the answer was made from (see get), or null when it may depend on anything. */
+  source: string | null;
   answer: SharedAnswer;
   /** Counted in keptBytes (finished and small enough to keep). */
   kept: boolean;
@@ -40,24 +45,26 @@ export class AnswerCache {
 
   /**
    * The answer for `key` made from a state at least as new as `arrivedAt` (the state version
-   * when the request came in); or, for a blocking query that has seen `minIndex` (above 0), one
-   * still being made from an older state that is past minIndex.
+   * when the request came in), or from an older state with the same `source` (what names the
+   * state of everything the answer is made from, when the caller can tell: the answer is then
+   * the one the current state gives); or, for a blocking query that has seen `minIndex` (above
+   * 0), one still being made from an older state that is past minIndex.
    */
-  get(arrivedAt: number, key: string, minIndex = 0): SharedAnswer | undefined {
+  get(arrivedAt: number, key: string, minIndex = 0, source: string | null = null): SharedAnswer | undefined {
     const e = this.entries.get(key);
     if (e === undefined) return undefined;
     const body = e.answer.body;
-    if (e.stateVersion >= arrivedAt && body.error === null) return e.answer;
+    if (body.error === null && (e.stateVersion >= arrivedAt || (source !== null && e.source === source))) return e.answer;
     if (minIndex > 0 && !body.done && body.error === null && e.answer.index > minIndex) return e.answer;
     // Made from an older state and finished: nobody is served it again.
     if (body.done || body.error !== null) this.remove(key, e);
     return undefined;
   }
 
-  put(stateVersion: number, key: string, answer: SharedAnswer): void {
+  put(stateVersion: number, key: string, answer: SharedAnswer, source: string | null = null): void {
     const old = this.entries.get(key);
     if (old !== undefined) this.remove(key, old);
-    const entry: Entry = { stateVersion, answer, kept: false };
+    const entry: Entry = { stateVersion, source, answer, kept: false };
     this.entries.set(key, entry);
     while (this.entries.size > MAX_ENTRIES) this.evictOldest();
     const settle = (): void => {

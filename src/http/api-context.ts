@@ -90,6 +90,14 @@ function answerKey(x: Exchange): string {
   return `${x.path}\0${new URLSearchParams(params).toString()}\0${x.namespace}\0${x.acceptsGzip ? 'gzip' : ''}\0${caller}`;
 }
 
+export interface BlockingReadOptions {
+  /**
+   * The answer follows from the watched keys alone (and the caller's ACL): a request that comes
+   * after writes that touched none of them is given the answer made before those writes.
+   */
+  followsKeys?: boolean;
+}
+
 /**
  * A read that honours ?index=&wait=: answers at once when something it watches changed after
  * minIndex, else waits until one of its keys changes (bounded by wait, ended early if the client
@@ -97,7 +105,13 @@ function answerKey(x: Exchange): string {
  * same of the same state share one answer, built and encoded once. Errors (404...) carry the
  * same X-Nomad-* headers as answers.
  */
-export async function blockingRead(x: Exchange, api: ApiContext, watch: WatchSpec, compute: (snap: StateReader & AclStateView) => ReadResult): Promise<void> {
+export async function blockingRead(
+  x: Exchange,
+  api: ApiContext,
+  watch: WatchSpec,
+  compute: (snap: StateReader & AclStateView) => ReadResult,
+  opts: BlockingReadOptions = {},
+): Promise<void> {
   const { minIndex, waitMs } = x.blocking();
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -111,7 +125,7 @@ export async function blockingRead(x: Exchange, api: ApiContext, watch: WatchSpe
       // Answered from the slice queue, a bounded amount per turn: hundreds of blocking queries
       // coming back at once do not hold up the writes that arrive meanwhile.
       const arrivedAt = api.store.commitCount();
-      const sent = await x.slices.run(() => answerRead(x, api, watch, minIndex, arrivedAt, compute));
+      const sent = await x.slices.run(() => answerRead(x, api, watch, minIndex, arrivedAt, compute, opts.followsKeys === true));
       await sent;
       return;
     }
@@ -124,13 +138,22 @@ export async function blockingRead(x: Exchange, api: ApiContext, watch: WatchSpe
  * Makes (or finds) the answer from the latest state and starts sending it; the promise is the
  * rest of the sending. Everything up to the first byte out runs in the caller's turn.
  */
-function answerRead(x: Exchange, api: ApiContext, watch: WatchSpec, minIndex: number, arrivedAt: number, compute: (snap: StateReader & AclStateView) => ReadResult): Promise<void> {
+function answerRead(
+  x: Exchange,
+  api: ApiContext,
+  watch: WatchSpec,
+  minIndex: number,
+  arrivedAt: number,
+  compute: (snap: StateReader & AclStateView) => ReadResult,
+  followsKeys: boolean,
+): Promise<void> {
   const key = answerKey(x);
-  let answer = api.answers.get(arrivedAt, key, minIndex);
-  // Otherwise from the state as of this turn (the read was queued; writes may have come in between).
+  // The state as of this turn (the read was queued; writes may have come in between).
   const snap = api.store.snapshot();
   const changedAt = changedIndex(api, watch, snap);
   const version = api.store.commitCount();
+  const source = followsKeys ? answerSource(snap, changedAt) : null;
+  let answer = api.answers.get(arrivedAt, key, minIndex, source);
   if (answer === undefined) {
     let result: ReadResult;
     try {
@@ -142,10 +165,19 @@ function answerRead(x: Exchange, api: ApiContext, watch: WatchSpec, minIndex: nu
     // Never below what the watched keys have seen: the caller's next ?index= then waits for news.
     const index = Math.max(result.index, changedAt);
     answer = { index, body: AnswerBody.encode(result.value, { pretty: x.pretty, gzip: x.acceptsGzip }, x.slices) };
-    api.answers.put(version, key, answer);
+    api.answers.put(version, key, answer, source);
   }
   x.setMeta(queryMeta(api, answer.index));
   return x.sendAnswer(200, answer.body);
+}
+
+/**
+ * What an answer that follows from its watched keys is made from: their last change, and the
+ * tables that decide what a caller may see (a policy, a token or a namespace changed since may
+ * show the same caller another list).
+ */
+function answerSource(snap: StateReader, changedAt: number): string {
+  return `${changedAt}/${snap.tableIndex('acl_policy')}/${snap.tableIndex('acl_token')}/${snap.tableIndex('namespaces')}`;
 }
 
 function changedIndex(api: ApiContext, watch: WatchSpec, snap: StateReader): number {

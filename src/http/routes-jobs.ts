@@ -59,13 +59,20 @@ async function register(x: Exchange, api: ApiContext, urlJobId: string | null): 
   await writeMeta(x, api, out.Index, { ...out });
 }
 
+// The rows are the jobs and their summaries, nothing else: the list follows from its keys.
 const listJobs: Handler = (x, api) =>
-  blockingRead(x, api, ['jobs', 'job_summary'], (snap) => {
-    const prefix = x.query.get('prefix') ?? '';
-    const jobs = prefix ? snapJobsByPrefix(snap, x.namespace, prefix) : snap.jobs(x.namespace);
-    const visible = visibleOnly(x, jobs, ['list-jobs']);
-    return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: new JsonList(visible, (j) => jobStub(j, snap), (j) => jobStubText(j, snap)) };
-  });
+  blockingRead(
+    x,
+    api,
+    ['jobs', 'job_summary'],
+    (snap) => {
+      const prefix = x.query.get('prefix') ?? '';
+      const jobs = prefix ? snapJobsByPrefix(snap, x.namespace, prefix) : snap.jobs(x.namespace);
+      const visible = visibleOnly(x, jobs, ['list-jobs']);
+      return { index: Math.max(snap.tableIndex('jobs'), snap.tableIndex('job_summary')), value: new JsonList(visible, (j) => jobStub(j, snap), (j) => jobStubText(j, snap)) };
+    },
+    { followsKeys: true },
+  );
 
 function snapJobsByPrefix(snap: StateReader, ns: string, prefix: string): Job[] {
   if (ns !== '*') return snap.jobsByIDPrefix(ns, prefix);

@@ -69,6 +69,24 @@ test('a parked dequeue is woken by an enqueue', async () => {
   assert.equal((await waiting)?.eval.ID, e.ID);
 });
 
+test('a parked worker wakes after the enqueuing turn: the write that made the eval answers its caller first', async () => {
+  const b = broker();
+  const order: string[] = [];
+  const waiting = b.dequeue(['service'], 5_000).then((got) => {
+    order.push('worker');
+    return got;
+  });
+  const e = ev('x');
+  b.enqueue(e);
+  // The eval is handed out at once (a second worker would not get it)...
+  assert.equal(b.stats().byScheduler['service']?.unacked, 1);
+  // ...but its worker runs only after everything the enqueuing code chains on promises.
+  for (let hop = 0; hop < 20; hop++) await Promise.resolve();
+  order.push('caller answered');
+  assert.equal((await waiting)?.eval.ID, e.ID);
+  assert.deepEqual(order, ['caller answered', 'worker']);
+});
+
 test('nacked evals are redelivered, and failed after the delivery limit', async () => {
   const failed: string[] = [];
   const b = broker({ deliveryLimit: 3, onFailed: (e) => failed.push(e.ID) });
@@ -115,9 +133,13 @@ test('an eval with WaitUntil is held until then', async () => {
 test('disabling flushes everything and releases parked dequeues', async () => {
   const b = broker();
   const parked = b.dequeue(['batch'], 5_000);
+  const handed = b.dequeue(['service'], 5_000);
+  // The first is handed to the parked service dequeue (which wakes on the next turn), the second is ready.
   b.enqueue(ev('a'));
+  b.enqueue(ev('b'));
   b.setEnabled(false);
   assert.equal(await parked, null);
+  assert.equal(await handed, null, 'the eval it was handed went with the flush');
   assert.equal(b.stats().totalReady, 0);
 });
 

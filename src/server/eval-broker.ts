@@ -229,7 +229,12 @@ export class EvalBroker {
       const w = this.waiters[wi]!;
       this.waiters.splice(wi, 1);
       this.opts.clock.clearTimeout(w.timer);
-      w.resolve(this.deliver(ev));
+      const got = this.deliver(ev);
+      // The eval is the worker's now, but the worker starts on the loop's next turn: an eval
+      // becomes ready while a write is applied, and the scheduler (on this thread) would
+      // otherwise run before the write's caller is answered, adding its work to every
+      // registration's latency. A flush meanwhile took the eval back: the worker gets nothing.
+      this.opts.clock.defer(() => w.resolve(this.unacked.get(ev.ID)?.token === got.token ? got : null));
       return;
     }
     let h = this.ready.get(ev.Type);
