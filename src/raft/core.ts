@@ -26,12 +26,6 @@ export interface CoreOptions {
   readonly checkQuorum: boolean;
   readonly maxEntriesPerAppend: number;
   readonly maxBytesPerAppend: number;
-  /**
-   * Payload bytes of committed entries handed out by one ready() (always at least one entry): the
-   * driver applies them before it acts on the next, so a follower that learns of many commits at
-   * once applies them over several turns instead of in one long stretch that delays its answers.
-   */
-  readonly maxCommittedBytesPerReady: number;
   readonly maxInflightAppends: number;
   /** Proposals are refused while this many entries wait for commitment. */
   readonly maxUncommittedEntries: number;
@@ -48,7 +42,6 @@ export const DEFAULT_CORE_OPTIONS = {
   checkQuorum: true,
   maxEntriesPerAppend: 1024,
   maxBytesPerAppend: 1024 * 1024,
-  maxCommittedBytesPerReady: 1024 * 1024,
   maxInflightAppends: 64,
   maxUncommittedEntries: 65536,
   snapshotTimeoutTicks: 200,
@@ -1039,7 +1032,7 @@ export class RaftCore {
       this.lastSoftState = ss;
     }
     const committedTo = Math.min(this.commit, this.log.stableIndex);
-    const committed = committedTo > this.handed ? this.log.slice(this.handed + 1, committedTo, Number.MAX_SAFE_INTEGER, this.opts.maxCommittedBytesPerReady) : [];
+    const committed = committedTo > this.handed ? this.log.slice(this.handed + 1, committedTo) : [];
     if (committed.length > 0) this.handed = (committed[committed.length - 1] as Entry).index;
     const rd: Ready = {
       softState,

@@ -33,9 +33,6 @@ export interface RaftClock {
   defer(fn: () => void): void;
 }
 
-/** How long the Ready loop runs before it lets the event loop take a turn. */
-const LOOP_TURN_MS = 20;
-
 export const processClock: RaftClock = {
   nowMs: () => performance.now(),
   setTimeout: (fn, delayMs) => {
@@ -842,19 +839,11 @@ export class Raft implements TransportHandler {
 
   private async runLoop(): Promise<void> {
     try {
-      let turnStartMs = this.clock.nowMs();
       while (!this.closed && this.core.hasReady()) {
         const rd = this.core.ready();
         const writesBehind = await this.handleReady(rd);
         this.core.advance(rd, writesBehind ? [] : rd.entries);
         this.wakeProgress();
-        // A long run of Readys (many commits applied a slice at a time) gives the event loop a
-        // turn now and then: ticks, incoming messages and the server's other work go on, and the
-        // next Ready carries the heartbeats and answers they produced.
-        if (this.clock.nowMs() - turnStartMs >= LOOP_TURN_MS) {
-          await new Promise<void>((resolve) => this.clock.defer(resolve));
-          turnStartMs = this.clock.nowMs();
-        }
       }
     } catch (e) {
       this.fail(e as Error);

@@ -22,7 +22,6 @@ const params: SimNodeParams = {
   trailingLogs: 5,
   maxEntriesPerAppend: 8,
   maxInflightAppends: 4,
-  maxCommittedBytesPerReady: 64,
 };
 
 test('raft simulation: a restore held by a minority is rolled back on both servers when a later leader lacks it', () => {

@@ -5,7 +5,6 @@
 import { isVoter, voters } from '../../../src/raft/configuration.js';
 import type { MembershipChange } from '../../../src/raft/configuration.js';
 import { SeededRng } from '../../../src/raft/rng.js';
-import { DEFAULT_CORE_OPTIONS } from '../../../src/raft/core.js';
 import type { Configuration, ServerId } from '../../../src/raft/types.js';
 import { ClockedEventQueue } from '../event-queue.js';
 import { checkOperations, kvModel } from './linearizability.js';
@@ -58,9 +57,6 @@ export function runSeed(seed: number, trace?: TraceSink): SeedResult {
     trailingLogs: 1 + rng.nextInt(20),
     maxEntriesPerAppend: 1 + rng.nextInt(16),
     maxInflightAppends: 1 + rng.nextInt(8),
-    // From the seed, not the generator, so that the rest of each seed's run is drawn as before:
-    // half of the seeds hand out committed entries one to a few at a time.
-    maxCommittedBytesPerReady: seed % 2 === 0 ? 16 + (seed % 97) : DEFAULT_CORE_OPTIONS.maxCommittedBytesPerReady,
   };
   const nodes = new Map<ServerId, SimNode>();
   const ctx = { queue, network, checker, rng, params, node: (id: ServerId) => nodes.get(id) };

@@ -27,8 +27,6 @@ export interface SimNodeParams {
   readonly trailingLogs: number;
   readonly maxEntriesPerAppend: number;
   readonly maxInflightAppends: number;
-  /** Payload bytes of committed entries per Ready (see CoreOptions). */
-  readonly maxCommittedBytesPerReady: number;
 }
 
 export interface SimContext {
@@ -97,7 +95,6 @@ export class SimNode {
       heartbeatIntervalTicks: p.heartbeatIntervalTicks,
       maxEntriesPerAppend: p.maxEntriesPerAppend,
       maxInflightAppends: p.maxInflightAppends,
-      maxCommittedBytesPerReady: p.maxCommittedBytesPerReady,
       snapshotTimeoutTicks: p.electionTimeoutTicks * 5,
       rng: new SeededRng(this.seed * 7919 + this.crashes),
     };
