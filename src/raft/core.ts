@@ -301,9 +301,12 @@ export class RaftCore {
         // Leader stickiness: while a leader is heard from, a rejoining node cannot disturb it.
         // The window ends 2 ticks before the shortest election timeout, so that a
         // follower that timed out is not refused by peers whose ticks run a little
-        // behind its own (that refusal would cost a whole extra timeout).
+        // behind its own (that refusal would cost a whole extra timeout). The leader itself
+        // always refuses: it knows it leads, and steps down by itself when it loses its quorum.
+        // Granting in those last 2 ticks of its check-quorum round let one follower that had
+        // stalled past its timeout (a long pause of its own) depose a leader the rest still heard.
         const leaseTicks = Math.max(1, this.opts.electionTimeoutTicks - 2);
-        const inLease = this.opts.checkQuorum && this.leaderId !== null && this.electionElapsedTicks < leaseTicks;
+        const inLease = this.opts.checkQuorum && this.leaderId !== null && (this.role === 'leader' || this.electionElapsedTicks < leaseTicks);
         if (inLease && !transfer) return;
       }
       if (m.type === 'prevote' || (m.type === 'prevote_resp' && m.granted)) {
