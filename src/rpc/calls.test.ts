@@ -99,6 +99,10 @@ test('a NomadError reaches the caller with its kind, message and where; other er
     logger.lines.filter((l) => l.level === 'warn').map((l) => /handler of (\S+) failed/.exec(l.msg)?.[1]),
     ['Job.Crash', 'Job.Forward'],
   );
+  // A failed call to another server is one line with its code, not a stack trace.
+  const forward = logger.lines.find((l) => l.level === 'warn' && l.msg.includes('Job.Forward'))!.msg;
+  assert.match(forward, /: its call to another server failed \((connect|timeout|closed|overloaded|cancelled|protocol|tls|unknown_method)\): /);
+  assert.doesNotMatch(forward, /\n\s+at /);
   await pool.close();
   await server.close();
 });

@@ -208,9 +208,12 @@ export class ServerConnection {
       .then(
         (value) => this.answer(inbound, FrameType.Result, value),
         (e: unknown) => {
-          // A NomadError is an answer; anything else is a handler's bug, worth a line.
+          // A NomadError is an answer; anything else is a handler's bug, worth a line with its
+          // stack. An RpcError is a call the handler made (a forward to the leader) that the
+          // network or an overloaded peer failed: no bug, and under overload there are thousands.
           if (!(e instanceof NomadError) && !inbound.abort.aborted) {
-            this.logger.warn(`rpc: handler of ${req.method} failed for ${this.channel.remoteAddr}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+            const why = e instanceof RpcError ? `its call to another server failed (${e.code}): ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e);
+            this.logger.warn(`rpc: handler of ${req.method} failed for ${this.channel.remoteAddr}: ${why}`);
           }
           this.answer(inbound, FrameType.Error, errorToWire(e));
         },
