@@ -53,6 +53,26 @@ async function stopAll(nodes: readonly Node[]): Promise<void> {
 }
 
 /** Servers that snapshot and compact after a few entries; slower ticks, so that fsync latency does not look like a dead leader. */
+test('the periodic check takes no snapshot below the thresholds; snapshot() takes one at once', async () => {
+  const net = new MemNetwork();
+  const servers: ServerConfig[] = ['n1', 'n2', 'n3'].map((id) => ({ id, address: id, suffrage: 'voter' as const }));
+  const options = { snapshotThresholdEntries: 1_000, trailingLogs: 1_000, snapshotThresholdBytes: 1024 * 1024 };
+  const nodes: Node[] = [];
+  for (const s of servers) nodes.push(await startNode(net, s.id, memoryStores(), options));
+  for (const n of nodes) await n.raft.bootstrap(servers);
+  await until('leader', () => leaderOf(nodes) !== undefined);
+  for (let i = 0; i < 10; i++) await (leaderOf(nodes) as Node).raft.apply(encodeKv({ op: 'put', key: `k${i}`, value: 'v' }));
+  await until('every server applied everything', () => nodes.every((n) => n.fsm.values.get('k9') === 'v'));
+  for (const n of nodes) {
+    n.raft.snapshotIfDue();
+    // Had the check started a snapshot, this one would find it in progress and return null.
+    const meta = await n.raft.snapshot();
+    assert.ok(meta !== null && meta.index >= 10, `${n.raft.id}: snapshot() after the check gave ${JSON.stringify(meta)}`);
+    assert.equal(n.raft.metrics().snapshotsTaken, 1, `${n.raft.id}: only the snapshot asked for`);
+  }
+  await stopAll(nodes);
+});
+
 const COMPACTING = { snapshotThresholdEntries: 20, trailingLogs: 5, tickMs: 20 };
 
 /**
