@@ -524,16 +524,6 @@ export class Raft implements TransportHandler {
     if (this.appliedIndex > this.lastSnapshotIndex) await this.takeSnapshot();
   }
 
-  /**
-   * Takes a snapshot if the thresholds call for one (entries or bytes applied since the last),
-   * as the periodic check of raft_snapshot_interval does; a failure is logged. A snapshot costs
-   * in proportion to the whole state (seconds of CPU at a million allocations), so a check
-   * must not take one for a handful of entries.
-   */
-  snapshotIfDue(): void {
-    this.maybeSnapshot();
-  }
-
   /** Takes a snapshot now (if anything was applied since the last one). */
   async snapshot(): Promise<SnapshotMeta | null> {
     if (this.appliedIndex <= this.lastSnapshotIndex || this.snapshotting || this.restoringUser) return null;
@@ -858,7 +848,7 @@ export class Raft implements TransportHandler {
     } catch (e) {
       this.fail(e as Error);
     }
-    if (!this.closed) this.maybeSnapshot();
+    if (!this.closed) this.snapshotIfDue();
   }
 
   /** Acts on `rd`; true when its entries were left to the write behind the loop (see writeBehind). */
@@ -1159,7 +1149,13 @@ export class Raft implements TransportHandler {
 
   // ---- snapshots --------------------------------------------------------------
 
-  private maybeSnapshot(): void {
+  /**
+   * Takes a snapshot if the thresholds call for one (entries or bytes applied since the last):
+   * after each Ready, and on the periodic check of raft_snapshot_interval; a failure is logged.
+   * A snapshot costs in proportion to the whole state (seconds of CPU at a million allocations),
+   * so a check must not take one for a handful of entries.
+   */
+  snapshotIfDue(): void {
     if (this.snapshotting || this.restoringUser || this.closed) return;
     if (this.appliedIndex - this.lastSnapshotIndex < this.snapshotThreshold && this.appliedBytesSinceSnapshot < Math.max(this.snapshotThresholdBytes, this.lastSnapshotBytes)) return;
     this.takeSnapshot().catch((e: Error) => this.log('warn', `snapshot failed: ${e.message}`));
