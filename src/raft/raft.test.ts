@@ -52,7 +52,6 @@ async function stopAll(nodes: readonly Node[]): Promise<void> {
   for (const n of nodes) await n.raft.shutdown();
 }
 
-/** Servers that snapshot and compact after a few entries; slower ticks, so that fsync latency does not look like a dead leader. */
 test('the periodic check takes no snapshot below the thresholds; snapshot() takes one at once', async () => {
   const net = new MemNetwork();
   const servers: ServerConfig[] = ['n1', 'n2', 'n3'].map((id) => ({ id, address: id, suffrage: 'voter' as const }));
@@ -70,6 +69,35 @@ test('the periodic check takes no snapshot below the thresholds; snapshot() take
     assert.ok(meta !== null && meta.index >= 10, `${n.raft.id}: snapshot() after the check gave ${JSON.stringify(meta)}`);
     assert.equal(n.raft.metrics().snapshotsTaken, 1, `${n.raft.id}: only the snapshot asked for`);
   }
+  await stopAll(nodes);
+});
+
+/**
+ * Servers that snapshot and compact after a few entries (20 to 30: the default jitter waits up to
+ * half again past the threshold); slower ticks, so that fsync latency does not look like a dead leader.
+ */
+test('servers with the same log each snapshot at their own point past the threshold', async () => {
+  const net = new MemNetwork();
+  const servers: ServerConfig[] = ['n1', 'n2', 'n3'].map((id) => ({ id, address: id, suffrage: 'voter' as const }));
+  const threshold = 100;
+  const nodes: Node[] = [];
+  for (const s of servers) nodes.push(await startNode(net, s.id, memoryStores(), { snapshotThresholdEntries: threshold, trailingLogs: 10 }));
+  const firstSnapshot = new Map<string, number>();
+  for (const n of nodes) {
+    n.raft.observe((e) => {
+      if (e.type === 'snapshot' && !e.installed && !firstSnapshot.has(n.raft.id)) firstSnapshot.set(n.raft.id, e.meta.index);
+    });
+  }
+  for (const n of nodes) await n.raft.bootstrap(servers);
+  await until('leader', () => leaderOf(nodes) !== undefined);
+  for (let i = 0; i < 2 * threshold; i++) await (leaderOf(nodes) as Node).raft.apply(encodeKv({ op: 'put', key: `k${i % 10}`, value: `v${i}` }));
+  await until('a snapshot on every server', () => firstSnapshot.size === nodes.length);
+  const points = [...firstSnapshot.values()];
+  for (const [id, index] of firstSnapshot) {
+    // The check runs after each batch applied, so a point may be passed by the batch's few entries.
+    assert.ok(index >= threshold && index <= threshold * 1.5 + 5, `${id}: first snapshot at ${index}, want ${threshold} to ${threshold * 1.5}`);
+  }
+  assert.ok(new Set(points).size > 1, `every server snapshotted at the same entry: ${points.join(', ')}`);
   await stopAll(nodes);
 });
 
@@ -178,7 +206,7 @@ test('membership: add a non-voter, promote, transfer leadership, remove', async 
 test('a far-behind server catches up from a snapshot and restarts from disk', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'raft-driver-'));
   try {
-    const { net, lagging, up } = await leaveOneBehind(dir, 100, 80);
+    const { net, lagging, up } = await leaveOneBehind(dir, 100, 70);
     const back = await startNode(net, lagging.raft.id, await openFileStores(join(dir, lagging.raft.id)), COMPACTING);
     await until('restarted server catches up', () => back.fsm.values.get('k9') === 'v99');
     assert.ok(back.raft.metrics().snapshotsInstalled >= 1, 'caught up through InstallSnapshot');
@@ -196,7 +224,7 @@ test('a far-behind server catches up from a snapshot and restarts from disk', as
 test('a server that installed a snapshot gets the entries after it even when its answer to the snapshot is lost', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'raft-driver-'));
   try {
-    const { net, lagging, up } = await leaveOneBehind(dir, 60, 40);
+    const { net, lagging, up } = await leaveOneBehind(dir, 60, 30);
     // The restarted server's answers to snapshots never arrive: only the upload's own completion
     // tells the leader that the snapshot was delivered.
     const transport = net.connect(lagging.raft.id);

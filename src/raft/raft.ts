@@ -78,6 +78,14 @@ export interface RaftOptions {
    * snapshots' work a fixed share of the writes' instead of one snapshot after another.
    */
   readonly snapshotThresholdBytes?: number;
+  /**
+   * How far past both thresholds a server may wait, as a share of them (0.5 by default): each
+   * server draws its own point in [threshold, threshold x (1 + jitter)), anew after every
+   * snapshot. Servers that hold the same log would otherwise all cross a threshold at the same
+   * entry and snapshot together, a cluster-wide pause in proportion to the whole state;
+   * hashicorp/raft spreads them with a random delay before its check instead.
+   */
+  readonly snapshotThresholdJitter?: number;
   /** Entries kept in the log behind a snapshot, for followers slightly behind. At least 1. */
   readonly trailingLogs?: number;
   /** ... and at most this many bytes of them (64 MiB by default); a follower further behind gets a snapshot. */
@@ -158,6 +166,9 @@ function isLeaderOutbound(m: Message): boolean {
   return m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot' || m.type === 'timeout_now';
 }
 
+/** Mixed into randomSeed for the snapshot points, so that they do not repeat the election draws. */
+const SNAPSHOT_RNG_SALT = 0x5bd1e995;
+
 const ROLE_STATE: Record<RoleName, RaftState> = { follower: 'Follower', candidate: 'Candidate', leader: 'Leader' };
 
 export class Raft implements TransportHandler {
@@ -171,6 +182,11 @@ export class Raft implements TransportHandler {
   private appliedBytesSinceSnapshot = 0;
   /** Size of the last snapshot taken, installed or recovered (0: none, or not known). */
   private lastSnapshotBytes: number;
+  private readonly snapshotThresholdJitter: number;
+  /** Draws this server's snapshot points (its own stream: election timing stays as seeded). */
+  private readonly snapshotRng: SeededRng;
+  /** The factor (1 to 1 + jitter) by which this server's next snapshot waits past the thresholds. */
+  private snapshotStretch = 1;
   private readonly maxPendingApplies: number;
   private readonly defaultTimeoutMs: number;
   private readonly log: RaftLogger;
@@ -241,6 +257,9 @@ export class Raft implements TransportHandler {
     this.lastSnapshotIndex = snapshot?.index ?? 0;
     this.lastSnapshotTerm = snapshot?.term ?? 0;
     this.lastSnapshotBytes = snapshotBytes;
+    this.snapshotThresholdJitter = Math.max(0, opts.snapshotThresholdJitter ?? 0.5);
+    this.snapshotRng = new SeededRng(opts.randomSeed === undefined ? randomInt(2 ** 31) : (opts.randomSeed ^ SNAPSHOT_RNG_SALT) >>> 0);
+    this.drawSnapshotPoint();
     this.clock = opts.clock ?? processClock;
     this.armTicker();
   }
@@ -1018,6 +1037,7 @@ export class Raft implements TransportHandler {
     this.appliedBytesSinceSnapshot = 0;
     this.lastSnapshotIndex = meta.index;
     this.lastSnapshotTerm = meta.term;
+    this.drawSnapshotPoint();
     this.emit({ type: 'snapshot', meta, installed: true });
     if (incoming.user) {
       this.restoringUser = false;
@@ -1044,6 +1064,7 @@ export class Raft implements TransportHandler {
     this.appliedBytesSinceSnapshot = 0;
     this.lastSnapshotIndex = meta.index;
     this.lastSnapshotTerm = meta.term;
+    this.drawSnapshotPoint();
     this.emit({ type: 'snapshot', meta, installed: true });
     this.emit({ type: 'configuration', configuration: meta.configuration, index: meta.configurationIndex });
   }
@@ -1157,8 +1178,14 @@ export class Raft implements TransportHandler {
    */
   snapshotIfDue(): void {
     if (this.snapshotting || this.restoringUser || this.closed) return;
-    if (this.appliedIndex - this.lastSnapshotIndex < this.snapshotThreshold && this.appliedBytesSinceSnapshot < Math.max(this.snapshotThresholdBytes, this.lastSnapshotBytes)) return;
+    const stretch = this.snapshotStretch;
+    if (this.appliedIndex - this.lastSnapshotIndex < this.snapshotThreshold * stretch && this.appliedBytesSinceSnapshot < Math.max(this.snapshotThresholdBytes, this.lastSnapshotBytes) * stretch) return;
     this.takeSnapshot().catch((e: Error) => this.log('warn', `snapshot failed: ${e.message}`));
+  }
+
+  /** Where past the thresholds this server takes its next snapshot (see snapshotThresholdJitter). */
+  private drawSnapshotPoint(): void {
+    this.snapshotStretch = 1 + this.snapshotThresholdJitter * this.snapshotRng.nextFloat();
   }
 
   private async takeSnapshot(): Promise<SnapshotMeta | null> {
@@ -1194,6 +1221,7 @@ export class Raft implements TransportHandler {
           this.lastSnapshotIndex = meta.index;
           this.lastSnapshotTerm = meta.term;
           this.lastSnapshotBytes = bytes;
+          this.drawSnapshotPoint();
         }
         this.snapshotsTaken++;
         this.sink.addSample('raft.snapshot.create', this.clock.nowMs() - startedMs);

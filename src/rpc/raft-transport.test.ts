@@ -75,7 +75,8 @@ test('three Raft servers over the RPC transport elect, replicate, and catch a la
     await lagging.raft.shutdown();
     const up = members.filter((m) => m !== lagging);
     for (let i = 30; i < 130; i++) await applyOnLeader(up, `k${i % 5}`, `v${i}`);
-    await until('snapshots past the lagging log', () => up.every((m) => Number(m.raft.stats().last_snapshot_index) >= 100), 10_000);
+    // Snapshots come every 20 to 30 entries (the threshold and its jitter).
+    await until('snapshots past the lagging log', () => up.every((m) => Number(m.raft.stats().last_snapshot_index) >= 90), 10_000);
 
     // It comes back empty-handed (memory stores): only a snapshot can bring it up to date.
     const back = await startRaft(lagging.agent, options);
