@@ -494,8 +494,7 @@ export class Server {
     this.blocked.setEnabled(false);
     this.planQueue.setEnabled(false);
     this.heartbeats.setEnabled(false);
-    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.drainer.stop(), this.autopilot?.stop()]);
-    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.autopilot?.stop(), this.replicator?.stop()]);
+    await Promise.all([...this.workers.map((w) => w.stop()), this.planApplier.stop(), this.watcher.stop(), this.drainer.stop(), this.autopilot?.stop(), this.replicator?.stop()]);
     this.workers = [];
   }
 
