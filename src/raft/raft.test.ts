@@ -72,10 +72,6 @@ test('the periodic check takes no snapshot below the thresholds; snapshot() take
   await stopAll(nodes);
 });
 
-/**
- * Servers that snapshot and compact after a few entries (20 to 30: the default jitter waits up to
- * half again past the threshold); slower ticks, so that fsync latency does not look like a dead leader.
- */
 test('servers with the same log each snapshot at their own point past the threshold', async () => {
   const net = new MemNetwork();
   const servers: ServerConfig[] = ['n1', 'n2', 'n3'].map((id) => ({ id, address: id, suffrage: 'voter' as const }));
@@ -101,6 +97,10 @@ test('servers with the same log each snapshot at their own point past the thresh
   await stopAll(nodes);
 });
 
+/**
+ * Servers that snapshot and compact after a few entries (20 to 30: the default jitter waits up to
+ * half again past the threshold); slower ticks, so that fsync latency does not look like a dead leader.
+ */
 const COMPACTING = { snapshotThresholdEntries: 20, trailingLogs: 5, tickMs: 20 };
 
 /**
