@@ -7,6 +7,7 @@ import type { LogEntry } from './log-entries.js';
 import { sampleEntries } from '../../test/unit/sample-entries.js';
 import { StateStore } from './store.js';
 import type { Tables } from './tables.js';
+import type { Allocation } from '../structs/alloc.js';
 import { mockAlloc, mockDeployment, mockEval, mockJob, mockPlanApply, mockNode, T0_NS } from '../../test/unit/state-fixtures.js';
 
 test('every log entry type survives a msgpack round trip unchanged', () => {
@@ -127,6 +128,92 @@ test('a format 1 snapshot (one message with every table) still restores', () => 
   assert.deepEqual(b.allocsByNode('n1').map((x) => x.ID), ['a1', 'a2']);
   assert.equal(b.allocByID('a1')!.Job, b.allocByID('a2')!.Job);
   assert.deepEqual(b.evalsByJob('default', 'example'), a.evalsByJob('default', 'example'));
+});
+
+/** Resource blocks as a plan of one group carries them: equal in every allocation, each its own copy. */
+function blocks(): Pick<Allocation, 'Resources' | 'SharedResources' | 'TaskResources' | 'AllocatedResources'> {
+  const net = { Device: 'eth0', CIDR: '', IP: '10.211.55.7', MBits: 10, DNS: null, ReservedPorts: null, DynamicPorts: null, Mode: 'host' };
+  const resources = { CPU: 100, Cores: 0, MemoryMB: 64, MemoryMaxMB: 0, DiskMB: 0, IOPS: 0, Networks: null, Devices: null };
+  return {
+    Resources: { ...resources, DiskMB: 300 },
+    SharedResources: { ...resources, CPU: 0, MemoryMB: 0, DiskMB: 300 },
+    TaskResources: { redis: resources },
+    AllocatedResources: {
+      Tasks: { redis: { Cpu: { CpuShares: 100, ReservedCores: null }, Memory: { MemoryMB: 64, MemoryMaxMB: 0 }, Networks: [net], Devices: null } },
+      TaskLifecycles: { redis: null },
+      Shared: { Networks: null, DiskMB: 300, Ports: null },
+    },
+  } as unknown as Pick<Allocation, 'Resources' | 'SharedResources' | 'TaskResources' | 'AllocatedResources'>;
+}
+
+/** How many times `text` occurs in `bytes` (as UTF-8). */
+function occurrences(bytes: Uint8Array, text: string): number {
+  const hay = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let n = 0;
+  for (let at = hay.indexOf(text); at >= 0; at = hay.indexOf(text, at + 1)) n++;
+  return n;
+}
+
+test('the resource blocks the allocations of a plan share are written once, and shared again after a restore', () => {
+  const store = new StateStore({ freezeObjects: true });
+  const fsm = new FSM(store);
+  fsm.apply(1, { Type: 'NodeRegister', Node: mockNode('n1'), TimestampNs: T0_NS });
+  fsm.apply(2, { Type: 'JobRegister', Job: mockJob('example'), Eval: mockEval('e1', 'example'), SubmitTimeNs: T0_NS });
+  const job = store.snapshot().jobByID('default', 'example')!;
+  const ids = Array.from({ length: 50 }, (_, i) => `a${String(i).padStart(2, '0')}`);
+  fsm.apply(3, mockPlanApply(job, { EvalID: 'e1', AllocsUpdated: ids.map((id) => mockAlloc(id, 'n1', blocks())), TimestampNs: T0_NS + 1 }));
+  const a = store.snapshot();
+  assert.equal(a.allocByID('a00')!.AllocatedResources, a.allocByID('a49')!.AllocatedResources, 'the live state shares the blocks of a plan');
+
+  const bytes = fsm.snapshot();
+  assert.equal(occurrences(bytes, '10.211.55.7'), 1, 'the allocated resources are written once, not once per allocation');
+  const other = new StateStore({ freezeObjects: true });
+  new FSM(other).restore(bytes);
+  const b = other.snapshot();
+  for (const f of ['Resources', 'SharedResources', 'TaskResources', 'AllocatedResources'] as const) {
+    assert.deepEqual(b.allocByID('a00')![f], a.allocByID('a00')![f], f);
+    assert.equal(b.allocByID('a00')![f], b.allocByID('a49')![f], `${f}: one shared object after the restore`);
+  }
+  assert.deepEqual(b.allocs(), a.allocs());
+});
+
+test('a format 2 snapshot (resource blocks inside each allocation) still restores', () => {
+  const { store } = populated();
+  const a = store.snapshot();
+  const job = a.jobByID('default', 'example')!;
+  const allocs = a.allocs().map((x) => ({ ...x, ...blocks(), Job: 0 }));
+  const messages = [
+    { Format: 'nomad-ts-state', FormatVersion: 2, LatestIndex: a.latestIndex(), TableIndexes: { allocs: a.tableIndex('allocs') }, SchedulerConfig: null },
+    ['JobPool', [job]],
+    ['Jobs', [0]],
+    ['Nodes', a.nodes()],
+    ['Allocs', allocs],
+    { End: true, Rows: 1 + 1 + a.nodes().length + allocs.length },
+  ].map((m) => encodeMsgpack(m));
+  const v2 = Buffer.concat(messages);
+  const other = new StateStore();
+  new FSM(other).restore(new Uint8Array(v2.buffer, v2.byteOffset, v2.byteLength));
+  const b = other.snapshot();
+  assert.deepEqual(b.allocsByNode('n1').map((x) => x.ID), ['a1', 'a2']);
+  assert.deepEqual(b.allocByID('a1')!.AllocatedResources, blocks().AllocatedResources);
+  assert.equal(b.allocByID('a1')!.Job, b.allocByID('a2')!.Job);
+});
+
+test('an allocation that refers to a block the snapshot does not hold is refused', () => {
+  const { store } = populated();
+  const a = store.snapshot();
+  const messages = [
+    { Format: 'nomad-ts-state', FormatVersion: 3, LatestIndex: a.latestIndex(), TableIndexes: {}, SchedulerConfig: null },
+    ['JobPool', [a.jobByID('default', 'example')!]],
+    ['BlockPool', [blocks().Resources]],
+    ['Allocs', a.allocs().map((x) => ({ ...x, Job: 0, Resources: 0, AllocatedResources: 7 }))],
+    { End: true, Rows: 1 + 1 + a.allocs().length },
+  ].map((m) => encodeMsgpack(m));
+  const bytes = Buffer.concat(messages);
+  assert.throws(
+    () => new FSM(new StateStore()).restore(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+    (e: unknown) => e instanceof NomadError && /Allocs\.AllocatedResources refers to block 7, beyond the 1 stored/.test(e.message),
+  );
 });
 
 /** 27,000 allocations of 3 jobs on 3 nodes: a snapshot of many chunks. */
