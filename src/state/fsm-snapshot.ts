@@ -120,6 +120,29 @@ function* batches<V>(m: PMap<V>, size: number): Generator<V[]> {
   }
 }
 
+/** Distinct objects by identity, each at its position in the order first met; the new ones wait to be written. */
+class Pool<T extends object> {
+  private readonly positions = new Map<T, number>();
+  private fresh: T[] = [];
+
+  position(value: T): number {
+    let at = this.positions.get(value);
+    if (at === undefined) {
+      at = this.positions.size;
+      this.positions.set(value, at);
+      this.fresh.push(value);
+    }
+    return at;
+  }
+
+  /** The objects met since the last call. */
+  takeFresh(): T[] {
+    const out = this.fresh;
+    this.fresh = [];
+    return out;
+  }
+}
+
 /**
  * The snapshot's messages one at a time (header, chunks, trailer): a caller that writes each
  * before asking for the next lets the event loop run between chunks, so a server with a million
@@ -140,31 +163,11 @@ export function* encodeTableChunks(t: Tables): Generator<Uint8Array> {
     AutopilotConfig: t.autopilotConfig,
   } satisfies Header);
 
-  const positions = new Map<Job, number>();
-  let pending: Job[] = [];
-  const ref = (job: Job | null): number => {
-    if (job === null) return -1;
-    let at = positions.get(job);
-    if (at === undefined) {
-      at = positions.size;
-      positions.set(job, at);
-      pending.push(job);
-    }
-    return at;
-  };
+  const jobs = new Pool<Job>();
+  const ref = (job: Job | null): number => (job === null ? -1 : jobs.position(job));
   // Blocks by identity: those a plan's allocations share are one object in the live state.
-  const blockPositions = new Map<object, number>();
-  let pendingBlocks: object[] = [];
-  const blockRef = (block: object | null): number | null => {
-    if (block === null || block === undefined) return null;
-    let at = blockPositions.get(block);
-    if (at === undefined) {
-      at = blockPositions.size;
-      blockPositions.set(block, at);
-      pendingBlocks.push(block);
-    }
-    return at;
-  };
+  const blocks = new Pool<object>();
+  const blockRef = (block: object | null): number | null => (block === null || block === undefined ? null : blocks.position(block));
   const encodeAlloc = (a: Allocation): EncodedAlloc => ({
     ...a,
     Job: ref(a.Job),
@@ -180,12 +183,9 @@ export function* encodeTableChunks(t: Tables): Generator<Uint8Array> {
   }
   // Jobs and blocks found while collecting a chunk go out just before it, so a decoder always knows them.
   function* pool(): Generator<Uint8Array> {
-    const jobs = pending;
-    pending = [];
-    for (let i = 0; i < jobs.length; i += CHUNK_ROWS) yield* chunk('JobPool', jobs.slice(i, i + CHUNK_ROWS));
-    const blocks = pendingBlocks;
-    pendingBlocks = [];
-    for (let i = 0; i < blocks.length; i += CHUNK_ROWS) yield* chunk('BlockPool', blocks.slice(i, i + CHUNK_ROWS));
+    for (const [section, fresh] of [['JobPool', jobs.takeFresh()], ['BlockPool', blocks.takeFresh()]] as const) {
+      for (let i = 0; i < fresh.length; i += CHUNK_ROWS) yield* chunk(section, fresh.slice(i, i + CHUNK_ROWS));
+    }
   }
   function* table<V>(section: Section, m: PMap<V>, row: (v: V) => unknown = (v) => v): Generator<Uint8Array> {
     for (const batch of batches(m, CHUNK_ROWS)) {
