@@ -7,8 +7,7 @@ import type { LogEntry } from './log-entries.js';
 import { sampleEntries } from '../../test/unit/sample-entries.js';
 import { StateStore } from './store.js';
 import type { Tables } from './tables.js';
-import type { Allocation } from '../structs/alloc.js';
-import { mockAlloc, mockDeployment, mockEval, mockJob, mockPlanApply, mockNode, T0_NS } from '../../test/unit/state-fixtures.js';
+import { mockAlloc, mockAllocBlocks, mockDeployment, mockEval, mockJob, mockPlanApply, mockNode, T0_NS } from '../../test/unit/state-fixtures.js';
 
 test('every log entry type survives a msgpack round trip unchanged', () => {
   const entries = sampleEntries();
@@ -130,22 +129,6 @@ test('a format 1 snapshot (one message with every table) still restores', () => 
   assert.deepEqual(b.evalsByJob('default', 'example'), a.evalsByJob('default', 'example'));
 });
 
-/** Resource blocks as a plan of one group carries them: equal in every allocation, each its own copy. */
-function blocks(): Pick<Allocation, 'Resources' | 'SharedResources' | 'TaskResources' | 'AllocatedResources'> {
-  const net = { Device: 'eth0', CIDR: '', IP: '10.211.55.7', MBits: 10, DNS: null, ReservedPorts: null, DynamicPorts: null, Mode: 'host' };
-  const resources = { CPU: 100, Cores: 0, MemoryMB: 64, MemoryMaxMB: 0, DiskMB: 0, IOPS: 0, Networks: null, Devices: null };
-  return {
-    Resources: { ...resources, DiskMB: 300 },
-    SharedResources: { ...resources, CPU: 0, MemoryMB: 0, DiskMB: 300 },
-    TaskResources: { redis: resources },
-    AllocatedResources: {
-      Tasks: { redis: { Cpu: { CpuShares: 100, ReservedCores: null }, Memory: { MemoryMB: 64, MemoryMaxMB: 0 }, Networks: [net], Devices: null } },
-      TaskLifecycles: { redis: null },
-      Shared: { Networks: null, DiskMB: 300, Ports: null },
-    },
-  } as unknown as Pick<Allocation, 'Resources' | 'SharedResources' | 'TaskResources' | 'AllocatedResources'>;
-}
-
 /** How many times `text` occurs in `bytes` (as UTF-8). */
 function occurrences(bytes: Uint8Array, text: string): number {
   const hay = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -161,7 +144,7 @@ test('the resource blocks the allocations of a plan share are written once, and 
   fsm.apply(2, { Type: 'JobRegister', Job: mockJob('example'), Eval: mockEval('e1', 'example'), SubmitTimeNs: T0_NS });
   const job = store.snapshot().jobByID('default', 'example')!;
   const ids = Array.from({ length: 50 }, (_, i) => `a${String(i).padStart(2, '0')}`);
-  fsm.apply(3, mockPlanApply(job, { EvalID: 'e1', AllocsUpdated: ids.map((id) => mockAlloc(id, 'n1', blocks())), TimestampNs: T0_NS + 1 }));
+  fsm.apply(3, mockPlanApply(job, { EvalID: 'e1', AllocsUpdated: ids.map((id) => mockAlloc(id, 'n1', mockAllocBlocks())), TimestampNs: T0_NS + 1 }));
   const a = store.snapshot();
   assert.equal(a.allocByID('a00')!.AllocatedResources, a.allocByID('a49')!.AllocatedResources, 'the live state shares the blocks of a plan');
 
@@ -181,7 +164,7 @@ test('a format 2 snapshot (resource blocks inside each allocation) still restore
   const { store } = populated();
   const a = store.snapshot();
   const job = a.jobByID('default', 'example')!;
-  const allocs = a.allocs().map((x) => ({ ...x, ...blocks(), Job: 0 }));
+  const allocs = a.allocs().map((x) => ({ ...x, ...mockAllocBlocks(), Job: 0 }));
   const messages = [
     { Format: 'nomad-ts-state', FormatVersion: 2, LatestIndex: a.latestIndex(), TableIndexes: { allocs: a.tableIndex('allocs') }, SchedulerConfig: null },
     ['JobPool', [job]],
@@ -195,7 +178,7 @@ test('a format 2 snapshot (resource blocks inside each allocation) still restore
   new FSM(other).restore(new Uint8Array(v2.buffer, v2.byteOffset, v2.byteLength));
   const b = other.snapshot();
   assert.deepEqual(b.allocsByNode('n1').map((x) => x.ID), ['a1', 'a2']);
-  assert.deepEqual(b.allocByID('a1')!.AllocatedResources, blocks().AllocatedResources);
+  assert.deepEqual(b.allocByID('a1')!.AllocatedResources, mockAllocBlocks().AllocatedResources);
   assert.equal(b.allocByID('a1')!.Job, b.allocByID('a2')!.Job);
 });
 
@@ -205,7 +188,7 @@ test('an allocation that refers to a block the snapshot does not hold is refused
   const messages = [
     { Format: 'nomad-ts-state', FormatVersion: 3, LatestIndex: a.latestIndex(), TableIndexes: {}, SchedulerConfig: null },
     ['JobPool', [a.jobByID('default', 'example')!]],
-    ['BlockPool', [blocks().Resources]],
+    ['BlockPool', [mockAllocBlocks().Resources]],
     ['Allocs', a.allocs().map((x) => ({ ...x, Job: 0, Resources: 0, AllocatedResources: 7 }))],
     { End: true, Rows: 1 + 1 + a.allocs().length },
   ].map((m) => encodeMsgpack(m));

@@ -171,6 +171,31 @@ export function mockAlloc(id: string, nodeId: string, overrides: Partial<Allocat
   });
 }
 
+/**
+ * The resource blocks the scheduler writes in an allocation of a one-task group (task `task`),
+ * each block a fresh object: equal in every allocation of a plan, which the FSM then shares.
+ */
+export function mockAllocBlocks(task = 'task'): Pick<Allocation, 'Resources' | 'SharedResources' | 'TaskResources' | 'AllocatedResources'> {
+  const resources = (over: Partial<Resources>): Resources => ({ CPU: 100, Cores: 0, MemoryMB: 64, MemoryMaxMB: 0, DiskMB: 0, IOPS: 0, Networks: null, Devices: null, ...over });
+  return {
+    Resources: resources({ DiskMB: 300 }),
+    SharedResources: resources({ CPU: 0, MemoryMB: 0, DiskMB: 300 }),
+    TaskResources: { [task]: resources({}) },
+    AllocatedResources: {
+      Tasks: {
+        [task]: {
+          Cpu: { CpuShares: 100, ReservedCores: null },
+          Memory: { MemoryMB: 64, MemoryMaxMB: 0 },
+          Networks: [{ Mode: 'host', Device: 'eth0', CIDR: '', IP: '10.211.55.7', MBits: 10, DNS: null, ReservedPorts: null, DynamicPorts: null }],
+          Devices: null,
+        },
+      },
+      TaskLifecycles: { [task]: null },
+      Shared: { Networks: null, DiskMB: 300, Ports: null },
+    },
+  };
+}
+
 /** A plan's log entry for the job that changes nothing until `overrides` say what it does. */
 export function mockPlanApply(job: Job | null, overrides: Partial<PlanApplyEntry> = {}): PlanApplyEntry {
   return {
