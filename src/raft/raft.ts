@@ -1027,7 +1027,6 @@ export class Raft implements TransportHandler {
     invariant(opened && opened.meta.index === meta.index, 'the received snapshot is not the latest after commit');
     await this.opts.fsm.restore(await opened.readAll());
     await this.opts.logStore.reset(meta.index);
-    this.lastSnapshotBytes = opened.sizeBytes;
     for (const [index, p] of this.pending) {
       if (index > meta.index) continue;
       this.pending.delete(index);
@@ -1035,9 +1034,7 @@ export class Raft implements TransportHandler {
     }
     this.appliedIndex = meta.index;
     this.appliedBytesSinceSnapshot = 0;
-    this.lastSnapshotIndex = meta.index;
-    this.lastSnapshotTerm = meta.term;
-    this.drawSnapshotPoint();
+    this.lastSnapshotIs(meta, opened.sizeBytes);
     this.emit({ type: 'snapshot', meta, installed: true });
     if (incoming.user) {
       this.restoringUser = false;
@@ -1057,14 +1054,11 @@ export class Raft implements TransportHandler {
     invariant(opened !== null && opened.meta.index === meta.index && opened.meta.term === meta.term, () => `no durable snapshot at ${meta.index} to go back to`);
     await this.opts.logStore.reset(meta.index);
     await this.opts.fsm.restore(await opened.readAll());
-    this.lastSnapshotBytes = opened.sizeBytes;
     for (const p of this.pending.values()) p.reject(new LeadershipLostError('a restored snapshot that never reached a quorum was rolled back'));
     this.pending.clear();
     this.appliedIndex = meta.index;
     this.appliedBytesSinceSnapshot = 0;
-    this.lastSnapshotIndex = meta.index;
-    this.lastSnapshotTerm = meta.term;
-    this.drawSnapshotPoint();
+    this.lastSnapshotIs(meta, opened.sizeBytes);
     this.emit({ type: 'snapshot', meta, installed: true });
     this.emit({ type: 'configuration', configuration: meta.configuration, index: meta.configurationIndex });
   }
@@ -1183,6 +1177,14 @@ export class Raft implements TransportHandler {
     this.takeSnapshot().catch((e: Error) => this.log('warn', `snapshot failed: ${e.message}`));
   }
 
+  /** The snapshot taken, installed or gone back to is now the last one; the next point is drawn anew. */
+  private lastSnapshotIs(meta: SnapshotMeta, sizeBytes: number): void {
+    this.lastSnapshotIndex = meta.index;
+    this.lastSnapshotTerm = meta.term;
+    this.lastSnapshotBytes = sizeBytes;
+    this.drawSnapshotPoint();
+  }
+
   /** Where past the thresholds this server takes its next snapshot (see snapshotThresholdJitter). */
   private drawSnapshotPoint(): void {
     this.snapshotStretch = 1 + this.snapshotThresholdJitter * this.snapshotRng.nextFloat();
@@ -1218,10 +1220,7 @@ export class Raft implements TransportHandler {
         this.core.snapshotDone(meta, this.trailingLogs, this.trailingLogsMaxBytes);
         if (meta.index > this.lastSnapshotIndex) {
           this.appliedBytesSinceSnapshot = Math.max(0, this.appliedBytesSinceSnapshot - bytesCovered);
-          this.lastSnapshotIndex = meta.index;
-          this.lastSnapshotTerm = meta.term;
-          this.lastSnapshotBytes = bytes;
-          this.drawSnapshotPoint();
+          this.lastSnapshotIs(meta, bytes);
         }
         this.snapshotsTaken++;
         this.sink.addSample('raft.snapshot.create', this.clock.nowMs() - startedMs);

@@ -276,9 +276,10 @@ class Loader {
         for (const j of rows) this.pool.push(j as Job);
         return;
       case 'BlockPool':
+        // Frozen, when freezing, with the first allocation that holds it (deepFreeze below).
         for (const b of rows) {
           if (!isObject(b)) throw badRequest('state snapshot: a block of BlockPool is not an object', 'BlockPool');
-          this.blocks.push(this.freeze ? deepFreeze(b) : b);
+          this.blocks.push(b);
         }
         return;
       case 'Jobs':
